@@ -1,0 +1,170 @@
+/* http.h -- HTTP/1.x codecs: request and response heads, chunked transfer
+ * coding, multipart/x-mixed-replace parts, and query strings (RFC 9112,
+ * RFC 9110, RFC 3986 §2.1, RFC 2046 §5.1).
+ *
+ * Zero-copy: every parsed string is a `struct slice` into the caller's
+ * buffer.  Head parsers re-parse from the start on every call (like
+ * picohttpparser): the caller keeps the bytes and calls again when more
+ * arrive.  The chunked decoder is a byte-at-a-time state machine instead,
+ * so it can sit behind TCP reassembly and report stream offsets.
+ */
+#ifndef PROTO_HTTP_H
+#define PROTO_HTTP_H
+
+#include "proto.h"
+
+#define HTTP_HEADERS_CAP 100 /* room in a parsed head; the limit is smaller */
+
+struct http_header {
+    struct slice name;  /* as sent (case kept) */
+    struct slice value; /* leading and trailing white space removed */
+};
+
+/* Limits chosen by the caller; exceeding one is an error with its status. */
+struct http_limits {
+    size_t max_head;    /* bytes up to and including the blank line -> 431 */
+    size_t max_headers; /* header lines (<= HTTP_HEADERS_CAP) -> 431 */
+    size_t max_target;  /* request-target bytes -> 414 */
+};
+
+struct http_request {
+    struct slice method;  /* token, e.g. GET */
+    struct slice target;  /* as sent, e.g. /poll?since=3 */
+    struct slice path;    /* target up to '?' */
+    struct slice query;   /* after '?', without it; len 0 when none */
+    int minor_version;    /* HTTP/1.<minor_version>: 0 or 1 */
+    size_t head_bytes;    /* length of the head including the blank line */
+    size_t num_headers;
+    struct http_header headers[HTTP_HEADERS_CAP];
+};
+
+struct http_response {
+    int minor_version;    /* HTTP/1.<minor_version> */
+    int status;           /* 100..999 */
+    struct slice reason;  /* reason phrase, may be empty */
+    size_t head_bytes;
+    size_t num_headers;
+    struct http_header headers[HTTP_HEADERS_CAP];
+};
+
+/* Parse a request head from buf[0..len).  Returns head_bytes (>0),
+ * PROTO_PARTIAL, or PROTO_ERROR with err->code 400, 414 or 431.  Bare LF
+ * line ends are accepted (RFC 9112 §2.2), obsolete line folding is not. */
+long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
+                        struct http_request *req, struct proto_err *err);
+
+/* Parse a response head; same contract (errors carry code 0). */
+long http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
+                         struct http_response *res, struct proto_err *err);
+
+/* The value of the first header called `name` (case-insensitive), or NULL. */
+const struct slice *http_header_find(const struct http_header *headers, size_t n,
+                                     const char *name);
+
+/* True when the comma-separated list in `value` holds `token`
+ * (case-insensitive, optional white space, parameters after ';' ignored),
+ * as for "Connection: keep-alive, Upgrade". */
+bool http_list_has_token(struct slice value, const char *token);
+
+/* ---- message bodies (RFC 9112 §6.3) ---- */
+
+enum http_body_kind {
+    HTTP_BODY_NONE,       /* no body at all */
+    HTTP_BODY_LENGTH,     /* exactly `length` bytes */
+    HTTP_BODY_CHUNKED,    /* chunked transfer coding */
+    HTTP_BODY_UNTIL_CLOSE /* response delimited by the connection closing */
+};
+
+struct http_body {
+    enum http_body_kind kind;
+    uint64_t length; /* for HTTP_BODY_LENGTH */
+};
+
+/* How the request's body is framed.  0 or PROTO_ERROR (400 for a bad or
+ * conflicting Content-Length, 501 for an unknown Transfer-Encoding). */
+int http_request_body(const struct http_request *req, struct http_body *body,
+                      struct proto_err *err);
+
+/* How a response's body is framed, given whether the request was HEAD
+ * (1xx, 204, 304 and HEAD responses have none). 0 or PROTO_ERROR. */
+int http_response_body(const struct http_response *res, bool request_was_head,
+                       struct http_body *body, struct proto_err *err);
+
+/* ---- chunked transfer coding (RFC 9112 §7.1) ---- */
+
+enum http_chunk_kind {
+    HTTP_CHUNK_NONE,   /* all input consumed, nothing complete yet */
+    HTTP_CHUNK_HEADER, /* a size line was read: size, size_offset */
+    HTTP_CHUNK_DATA,   /* data bytes of the current chunk: data, data_len */
+    HTTP_CHUNK_END     /* the last chunk and the trailer section are done */
+};
+
+struct http_chunk_item {
+    enum http_chunk_kind kind;
+    uint64_t size;        /* HEADER: the chunk's size (0 for the last chunk) */
+    uint64_t size_offset; /* HEADER: stream offset of the size line's first byte */
+    const char *data;     /* DATA: borrowed from the buffer passed in */
+    size_t data_len;      /* DATA: bytes at data */
+    uint64_t data_offset; /* DATA: stream offset of data[0] */
+};
+
+/* Decoder state; zero it with http_chunked_init.  Offsets count from the
+ * first byte ever fed (the first size line). */
+struct http_chunked {
+    int state;          /* private: where in the grammar we are */
+    uint64_t size;      /* private: size of the current chunk */
+    uint64_t remaining; /* private: data bytes left in the current chunk */
+    uint64_t offset;    /* stream offset of the next byte to be fed */
+    uint64_t line_bytes;/* private: bytes in the current size or trailer line */
+};
+
+void http_chunked_init(struct http_chunked *d);
+
+/* Feed buf[0..len).  Consumes bytes until one item is complete and returns
+ * how many it consumed (the item in *item), or consumes all of them and sets
+ * item->kind = HTTP_CHUNK_NONE.  PROTO_ERROR on a bad size line, a missing
+ * CRLF after data, or a size line over 1024 bytes.  Call again with the
+ * rest of the input.  After HTTP_CHUNK_END it consumes nothing more. */
+long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
+                       struct http_chunk_item *item, struct proto_err *err);
+
+/* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
+ * Returns the bytes written (at most 18); out needs 18 bytes of room. */
+size_t http_chunk_size_line(char out[18], size_t len);
+#define HTTP_CHUNK_TRAILER "\r\n"          /* after each chunk's data */
+#define HTTP_LAST_CHUNK    "0\r\n\r\n"     /* ends a chunked body */
+
+/* ---- multipart/x-mixed-replace (RFC 2046 §5.1) ---- */
+
+struct http_part {
+    size_t num_headers;
+    struct http_header headers[16]; /* the part's own header lines */
+    struct slice body;              /* the part's content */
+    size_t body_offset;             /* offset of body within the input */
+};
+
+/* Parse one part from buf, which starts at a delimiter line "--BOUNDARY"
+ * (optionally preceded by CRLF; a preamble before the first delimiter is
+ * skipped).  The part ends at its Content-Length, or else at the next
+ * "\r\n--BOUNDARY".  Returns the bytes up to the end of the part's body
+ * (the next delimiter is not consumed), PROTO_PARTIAL, or PROTO_ERROR.  The
+ * close delimiter "--BOUNDARY--" returns 0 with body.ptr == NULL.
+ * max_part bounds how far it searches before giving up (error). */
+long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
+                     struct http_part *part, struct proto_err *err);
+
+/* The boundary parameter of a "multipart/...; boundary=X" Content-Type
+ * (quotes removed).  False when there is none. */
+bool http_multipart_boundary(struct slice content_type, struct slice *boundary);
+
+/* ---- query strings (RFC 3986 §2.1, HTML form encoding) ---- */
+
+/* Find parameter `name` in `query` ("a=1&b=x%20y") and percent-decode its
+ * value into out[0..cap), NUL-terminated ('+' becomes a space).  Returns:
+ *   >= 0              found; the decoded length
+ *   HTTP_QUERY_ABSENT no such parameter
+ *   HTTP_QUERY_BAD    present but malformed (bad %XX) or longer than cap - 1 */
+long http_query_get(struct slice query, const char *name, char *out, size_t cap);
+enum { HTTP_QUERY_ABSENT = -1, HTTP_QUERY_BAD = -3 };
+
+#endif

@@ -1,0 +1,29 @@
+/* utf8.h -- incremental UTF-8 validation (RFC 3629), as WebSocket text
+ * messages need: the check runs fragment by fragment, a code point may be
+ * split across fragments, and an invalid byte is reported at once (RFC
+ * 6455 §8.1 "fail fast"). */
+#ifndef PROTO_UTF8_H
+#define PROTO_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct utf8_state {
+    uint32_t state; /* private: 0 = between code points */
+};
+
+static inline void utf8_init(struct utf8_state *s) { s->state = 0; }
+
+/* Check the next bytes.  Returns 0 when they are valid so far, -1 at the
+ * first byte that can never be part of valid UTF-8 (overlong forms,
+ * surrogates, code points above U+10FFFF, bad continuation bytes). */
+int utf8_feed(struct utf8_state *s, const uint8_t *data, size_t len);
+
+/* True when the bytes so far end on a code point boundary. */
+static inline bool utf8_complete(const struct utf8_state *s) { return s->state == 0; }
+
+/* Whole-buffer convenience: valid and complete. */
+bool utf8_valid(const uint8_t *data, size_t len);
+
+#endif
