@@ -1,0 +1,448 @@
+/* peer.c -- a client connection of a pushlab server: reading requests,
+ * routing the common paths, writing responses and streams (see peer.h).
+ *
+ * The request loop: parse a head with proto/http.h; wait for the body it
+ * announces; route it (GET / and other files of src/web, POST /send, or the
+ * technique's own paths); then, once the response is complete, drop the
+ * request's bytes and parse the next one (keep-alive, pipelining).  While a
+ * request is held or streaming the peer is "busy" and later input waits.
+ *
+ * Limits answer with the protocol's own words (RFC 9110 §15): 431 for a
+ * head too large, 414 for a long target, 413 for a big body, 400 for
+ * anything malformed, 405 with Allow for a wrong method, 404 otherwise.
+ * RFC 9112 §9.3 keep-alive: HTTP/1.1 keeps the connection unless
+ * "Connection: close"; HTTP/1.0 closes unless "Connection: keep-alive".
+ */
+#include "lab/peer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/assets.h"
+#include "pushlab.h"
+
+static void process_requests(struct peer *p);
+
+/* ------------------------------------------------------------ life */
+
+static void on_conn_read(struct conn *c);
+static void on_conn_close(struct conn *c);
+static void on_conn_drain(struct conn *c);
+static void on_conn_timeout(struct conn *c);
+
+static const struct conn_ops peer_conn_ops = {
+    .on_read = on_conn_read,
+    .on_close = on_conn_close,
+    .on_drain = on_conn_drain,
+    .on_timeout = on_conn_timeout,
+};
+
+struct peer *peer_new(struct server *s, int fd, const char *peer_addr)
+{
+    struct peer *p = calloc(1, sizeof *p);
+    if (!p) {
+        close(fd);
+        return NULL;
+    }
+    /* Input holds one request: its head and its body. */
+    p->conn = conn_new(s->loop, fd, &peer_conn_ops, p, MAX_HEAD_BYTES + MAX_BODY_BYTES,
+                       MAX_OUTPUT_QUEUE);
+    if (!p->conn) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->conn->peer, sizeof p->conn->peer, "%s", peer_addr);
+    p->server = s;
+    p->next = s->peers;
+    if (s->peers)
+        s->peers->prev = p;
+    s->peers = p;
+    s->clients++;
+    if (s->tech->sniff)
+        conn_set_timeout(p->conn, s->tech->sniff_ms);
+    else {
+        p->sniffed = true;
+        conn_set_timeout(p->conn, IDLE_TIMEOUT_MS);
+    }
+    return p;
+}
+
+static void on_conn_close(struct conn *c)
+{
+    struct peer *p = c->user;
+    struct server *s = p->server;
+    if (s->opt.verbose)
+        server_log(s, "%s closed: %s", c->peer, c->close_reason);
+    else if (strncmp(c->close_reason, "output queue full", 17) == 0)
+        server_log(s, "%s cut off: %s", c->peer, c->close_reason);
+    if (p->on_close)
+        p->on_close(p);
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        s->peers = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    s->clients--;
+    free(p);
+}
+
+static void on_conn_drain(struct conn *c)
+{
+    struct peer *p = c->user;
+    if (p->raw && p->raw->on_drain)
+        p->raw->on_drain(p);
+}
+
+/* Decide what a connection is, if the technique wants to look first. */
+static bool sniff(struct peer *p, bool timed_out)
+{
+    size_t len;
+    conn_input(p->conn, &len);
+    int rc = p->server->tech->sniff(p);
+    if (rc == PROTO_PARTIAL && !timed_out)
+        return false;
+    p->sniffed = true;
+    if (!p->raw && !p->conn->closed)
+        conn_set_timeout(p->conn, len ? HEAD_TIMEOUT_MS : IDLE_TIMEOUT_MS);
+    return true;
+}
+
+static void on_conn_timeout(struct conn *c)
+{
+    struct peer *p = c->user;
+    if (p->raw) {
+        if (p->raw->on_timeout)
+            p->raw->on_timeout(p);
+        else
+            conn_close(c, "timeout");
+        return;
+    }
+    if (!p->sniffed) {
+        sniff(p, true);
+        return;
+    }
+    size_t len;
+    conn_input(c, &len);
+    if (len > 0 && !p->busy)
+        http_error(p, 408, "the request head did not arrive in time");
+    else
+        conn_close(c, "idle timeout");
+}
+
+static void on_conn_read(struct conn *c)
+{
+    struct peer *p = c->user;
+    if (p->raw) {
+        p->raw->on_read(p);
+        return;
+    }
+    if (!p->sniffed && !sniff(p, false))
+        return;
+    if (!p->raw && !c->closed)
+        process_requests(p);
+}
+
+void peer_take_raw(struct peer *p, const struct peer_raw_ops *ops)
+{
+    if (p->busy) {
+        conn_consume(p->conn, p->request_bytes);
+        p->busy = false;
+    }
+    p->raw = ops;
+    p->sniffed = true;
+    conn_set_timeout(p->conn, 0);
+}
+
+/* ------------------------------------------------------------ routing */
+
+/* POST /send: the body is a chat message, broadcast as an event. */
+static void route_send(struct peer *p, const char *body, size_t len)
+{
+    if (len == 0) {
+        http_error(p, 400, "empty message: the body is the chat text");
+        return;
+    }
+    if (len > MAX_CHAT_BYTES) {
+        http_error(p, 413, "chat message over the size limit");
+        return;
+    }
+    const struct hub_event *ev = hub_publish(p->server->hub, EVENT_CHAT, body, len);
+    if (!ev) {
+        http_error(p, 503, "out of memory");
+        return;
+    }
+    http_respond(p, 204, NULL, "", NULL, 0);
+}
+
+static void route(struct peer *p, const struct http_request *req, const char *body,
+                  size_t body_len)
+{
+    const struct technique *t = p->server->tech;
+    struct slice path = req->path;
+    if (slice_eq(path, "/send")) {
+        if (http_require_method(p, req, "POST"))
+            route_send(p, body, body_len);
+        return;
+    }
+    const struct web_asset *asset = NULL;
+    if (slice_eq(path, "/"))
+        asset = web_asset_find(t->page, strlen(t->page));
+    else if (path.len > 1)
+        asset = web_asset_find(path.ptr, path.len);
+    if (asset) {
+        if (http_require_method(p, req, "GET"))
+            http_respond(p, 200, asset->content_type, "Cache-Control: no-cache\r\n", asset->bytes,
+                         asset->len);
+        return;
+    }
+    if (t->request && t->request(p, req) == ROUTE_DONE)
+        return;
+    http_error(p, 404, "no such path on this server");
+}
+
+/* Log "GET /poll?since=3 -> 200" style lines with -v. */
+static void log_request(struct peer *p, const struct http_request *req)
+{
+    if (!p->server->opt.verbose)
+        return;
+    const struct slice *origin = http_header_find(req->headers, req->num_headers, "Origin");
+    server_log(p->server, "%s %.*s %.*s%s%.*s", p->conn->peer, (int)req->method.len,
+               req->method.ptr, (int)req->target.len, req->target.ptr, origin ? " origin " : "",
+               origin ? (int)origin->len : 0, origin ? origin->ptr : "");
+}
+
+static void process_requests(struct peer *p)
+{
+    static const struct http_limits limits = {
+        .max_head = MAX_HEAD_BYTES, .max_headers = MAX_HEADERS, .max_target = MAX_TARGET_BYTES};
+    struct conn *c = p->conn;
+    while (!p->busy && !p->raw && !c->closed) {
+        size_t len;
+        const char *buf = conn_input(c, &len);
+        if (len == 0) {
+            conn_set_timeout(c, IDLE_TIMEOUT_MS);
+            return;
+        }
+        struct http_request req;
+        struct proto_err err = {0};
+        long n = http_parse_request(buf, len, &limits, &req, &err);
+        if (n == PROTO_PARTIAL) {
+            /* A deadline for the whole head, set once: trickling bytes
+             * does not extend it (the slowloris defence). */
+            if (c->timeout_ms != HEAD_TIMEOUT_MS)
+                conn_set_timeout(c, HEAD_TIMEOUT_MS);
+            return;
+        }
+        if (n < 0) {
+            http_error(p, err.code ? err.code : 400, err.why);
+            return;
+        }
+        struct http_body body;
+        if (http_request_body(&req, &body, &err) < 0) {
+            http_error(p, err.code ? err.code : 400, err.why);
+            return;
+        }
+        if (body.kind == HTTP_BODY_CHUNKED) {
+            http_error(p, 411, "send the body with a Content-Length");
+            return;
+        }
+        uint64_t body_len = body.kind == HTTP_BODY_LENGTH ? body.length : 0;
+        if (body_len > MAX_BODY_BYTES) {
+            http_error(p, 413, "request body over the size limit");
+            return;
+        }
+        if ((uint64_t)n + body_len > len) {
+            if (c->timeout_ms != HEAD_TIMEOUT_MS)
+                conn_set_timeout(c, HEAD_TIMEOUT_MS);
+            return; /* the body is still on its way */
+        }
+        conn_set_timeout(c, 0);
+        p->busy = true;
+        p->request_bytes = (size_t)n + (size_t)body_len;
+        p->minor_version = req.minor_version;
+        p->head_only = slice_eq(req.method, "HEAD");
+        const struct slice *connection =
+            http_header_find(req.headers, req.num_headers, "Connection");
+        p->keep_alive = req.minor_version >= 1
+                            ? !(connection && http_list_has_token(*connection, "close"))
+                            : (connection && http_list_has_token(*connection, "keep-alive"));
+        log_request(p, &req);
+        p->routing = true;
+        route(p, &req, buf + n, (size_t)body_len);
+        p->routing = false;
+        /* A response written during route() ended the request; the loop
+         * goes on to the next one.  Otherwise the request is held. */
+    }
+}
+
+/* The response to the current request is complete. */
+static void request_done(struct peer *p)
+{
+    p->busy = false;
+    p->streaming = false;
+    conn_consume(p->conn, p->request_bytes);
+    p->request_bytes = 0;
+    if (!p->keep_alive) {
+        conn_close_after_flush(p->conn, "response complete, no keep-alive");
+        return;
+    }
+}
+
+/* ------------------------------------------------------------ responses */
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+/* Write a response head; framing_header is the Content-Length or
+ * Transfer-Encoding line (or ""). */
+static int write_head(struct peer *p, int status, const char *content_type,
+                      const char *extra_headers, const char *framing_header)
+{
+    char head[1024];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.%d %d %s\r\n"
+                     "Server: pushlab-%s/" PUSHLAB_VERSION "\r\n"
+                     "%s%s%s"
+                     "%s%s"
+                     "\r\n",
+                     p->minor_version >= 1 ? 1 : 0, status, http_reason(status),
+                     p->server->tech->name, content_type ? "Content-Type: " : "",
+                     content_type ? content_type : "", content_type ? "\r\n" : "",
+                     framing_header, p->keep_alive ? "" : "Connection: close\r\n");
+    if (n < 0 || (size_t)n >= sizeof head)
+        return -1;
+    /* extra headers are written between the fixed ones and the blank line */
+    struct iovec iov[3] = {
+        {.iov_base = head, .iov_len = (size_t)n - 2},
+        {.iov_base = (void *)extra_headers, .iov_len = strlen(extra_headers)},
+        {.iov_base = "\r\n", .iov_len = 2},
+    };
+    return conn_writev(p->conn, iov, 3);
+}
+
+void http_respond(struct peer *p, int status, const char *content_type, const char *extra_headers,
+                  const void *body, size_t body_len)
+{
+    if (p->conn->closed)
+        return;
+    char length[48] = "";
+    /* 1xx, 204 and 304 responses have no body and no length (RFC 9110 §8.6). */
+    if (status >= 200 && status != 204 && status != 304)
+        snprintf(length, sizeof length, "Content-Length: %zu\r\n", body_len);
+    if (write_head(p, status, content_type, extra_headers ? extra_headers : "", length) < 0)
+        return;
+    if (body_len && !p->head_only && conn_write(p->conn, body, body_len) < 0)
+        return;
+    if (p->busy) {
+        request_done(p);
+        /* Answered from outside the request loop (a held long poll woken
+         * by an event): go on with any request that waited behind it. */
+        if (!p->conn->closed && !p->routing)
+            process_requests(p);
+    }
+}
+
+void http_error(struct peer *p, int status, const char *why)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "%d %s: %s\n", status, http_reason(status),
+                     why ? why : "");
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof body)
+        n = sizeof body - 1;
+    if (p->server->opt.verbose)
+        server_log(p->server, "%s error %d: %s", p->conn->peer, status, why ? why : "");
+    /* After a malformed or oversized request the byte stream cannot be
+     * trusted to hold a next request: answer, then close. */
+    if (status != 404 && status != 405)
+        p->keep_alive = false;
+    if (!p->busy) { /* an error before routing: the whole input is bad */
+        p->busy = true;
+        size_t len;
+        conn_input(p->conn, &len);
+        p->request_bytes = len;
+        p->keep_alive = false;
+    }
+    http_respond(p, status, "text/plain; charset=utf-8", "", body, (size_t)n);
+}
+
+bool http_require_method(struct peer *p, const struct http_request *req, const char *method)
+{
+    if (slice_eq(req->method, method) ||
+        (strcmp(method, "GET") == 0 && slice_eq(req->method, "HEAD")))
+        return true;
+    char allow[48];
+    snprintf(allow, sizeof allow, "Allow: %s\r\n",
+             strcmp(method, "GET") == 0 ? "GET, HEAD" : method);
+    char body[96];
+    int n = snprintf(body, sizeof body, "405 Method Not Allowed: use %s\n", method);
+    http_respond(p, 405, "text/plain; charset=utf-8", allow, body, (size_t)n);
+    return false;
+}
+
+int http_stream_begin(struct peer *p, int status, const char *content_type,
+                      const char *extra_headers, bool chunked)
+{
+    if (p->conn->closed)
+        return -1;
+    /* HTTP/1.0 has no chunked coding: the body then ends when the
+     * connection closes (RFC 9112 §6.3, rule 8). */
+    p->chunked = chunked && p->minor_version >= 1;
+    if (!p->chunked)
+        p->keep_alive = false;
+    p->streaming = true;
+    return write_head(p, status, content_type, extra_headers ? extra_headers : "",
+                      p->chunked ? "Transfer-Encoding: chunked\r\n" : "");
+}
+
+int http_stream_write(struct peer *p, const void *data, size_t len)
+{
+    if (p->conn->closed || !p->streaming)
+        return -1;
+    if (len == 0 || p->head_only)
+        return 0; /* an empty chunk would end the stream */
+    if (!p->chunked)
+        return conn_write(p->conn, data, len);
+    char size_line[18];
+    size_t n = http_chunk_size_line(size_line, len);
+    struct iovec iov[3] = {
+        {.iov_base = size_line, .iov_len = n},
+        {.iov_base = (void *)data, .iov_len = len},
+        {.iov_base = HTTP_CHUNK_TRAILER, .iov_len = 2},
+    };
+    return conn_writev(p->conn, iov, 3);
+}
+
+void http_stream_end(struct peer *p)
+{
+    if (p->conn->closed || !p->streaming)
+        return;
+    if (p->chunked)
+        conn_write(p->conn, HTTP_LAST_CHUNK, strlen(HTTP_LAST_CHUNK));
+    p->keep_alive = false;
+    request_done(p);
+}

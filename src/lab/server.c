@@ -1,0 +1,262 @@
+/* server.c -- the common life of every pushlab server: flags, listening,
+ * accepting, the hub and its ticks, logging, clean shutdown (server.h).
+ */
+#include "lab/server.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab/peer.h"
+#include "net/sock.h"
+#include "pushlab.h"
+
+#define MAX_FLAGS 8 /* technique flags a server may add */
+
+/* ------------------------------------------------------------ logging */
+
+void server_log(const struct server *s, const char *fmt, ...)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%02d:%02d:%02d.%03ld pushlab-%s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, s->tech->name, line);
+}
+
+/* ------------------------------------------------------------ flags */
+
+static void usage(const struct technique *t, FILE *out)
+{
+    fprintf(out,
+            "usage: pushlab-%s [options]\n"
+            "%s\n\n"
+            "endpoints:\n%s"
+            "  GET  /           the demo page (open it in a browser)\n"
+            "  POST /send       body = chat text, broadcast as an event (204)\n\n"
+            "options:\n"
+            "  -p, --port PORT        port to listen on (default %d; 0 = any free port)\n"
+            "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND ")\n"
+            "      --interval MS      a tick event every MS milliseconds (default %d; 0 = none)\n"
+            "      --max-clients N    connections at once (default %d)\n",
+            t->name, t->summary, t->endpoints ? t->endpoints : "", t->default_port,
+            DEFAULT_INTERVAL_MS, DEFAULT_MAX_CLIENTS);
+    for (const struct server_flag *f = t->flags; f && f->name; f++) {
+        char left[40];
+        snprintf(left, sizeof left, "--%s %s", f->name, f->metavar);
+        fprintf(out, "      %-19s%s (default %ld)\n", left, f->help, *f->value);
+    }
+    fprintf(out,
+            "  -v, --verbose          log every request\n"
+            "  -h, --help             this help\n"
+            "      --version          print the version\n\n"
+            "The first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
+            t->name);
+}
+
+/* Parse a whole number in [min, max]; false with a message otherwise. */
+static bool parse_number(const char *prog, const char *flag, const char *text, long min, long max,
+                         long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        fprintf(stderr, "%s: %s takes a whole number from %ld to %ld, not \"%s\"\n", prog, flag, min,
+                max, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_flags(struct server *s, int argc, char **argv)
+{
+    const struct technique *t = s->tech;
+    char prog[64];
+    snprintf(prog, sizeof prog, "pushlab-%s", t->name);
+    enum { OPT_INTERVAL = 1000, OPT_MAX_CLIENTS, OPT_VERSION, OPT_TECH };
+    struct option opts[8 + MAX_FLAGS + 1] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+    };
+    int n = 7;
+    for (const struct server_flag *f = t->flags; f && f->name && n < 7 + MAX_FLAGS; f++, n++)
+        opts[n] = (struct option){f->name, required_argument, NULL, OPT_TECH + (n - 7)};
+    opts[n] = (struct option){0};
+
+    s->opt.port = t->default_port;
+    s->opt.bind = DEFAULT_BIND;
+    s->opt.interval_ms = DEFAULT_INTERVAL_MS;
+    s->opt.max_clients = DEFAULT_MAX_CLIENTS;
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, "p:b:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (!parse_number(prog, "--port", optarg, 0, 65535, &v))
+                return 2;
+            s->opt.port = (int)v;
+            break;
+        case 'b':
+            s->opt.bind = optarg;
+            break;
+        case OPT_INTERVAL:
+            if (!parse_number(prog, "--interval", optarg, 0, 3600000, &s->opt.interval_ms))
+                return 2;
+            break;
+        case OPT_MAX_CLIENTS:
+            if (!parse_number(prog, "--max-clients", optarg, 1, 1000000, &s->opt.max_clients))
+                return 2;
+            break;
+        case 'v':
+            s->opt.verbose = true;
+            break;
+        case 'h':
+            usage(t, stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("pushlab-%s %s\n", t->name, PUSHLAB_VERSION);
+            return 0;
+        default:
+            if (c >= OPT_TECH && c < OPT_TECH + MAX_FLAGS) {
+                const struct server_flag *f = &t->flags[c - OPT_TECH];
+                char flag[40];
+                snprintf(flag, sizeof flag, "--%s", f->name);
+                if (!parse_number(prog, flag, optarg, f->min, f->max, f->value))
+                    return 2;
+                break;
+            }
+            fprintf(stderr, "Try '%s --help'.\n", prog);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument \"%s\"\nTry '%s --help'.\n", prog, argv[optind],
+                prog);
+        return 2;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ accepting */
+
+static void on_accept(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    struct server *s = arg;
+    /* Take every waiting connection: level-triggered epoll would wake us
+     * again anyway, but a burst of 10,000 clients is served sooner. */
+    for (int i = 0; i < 256; i++) {
+        char addr[SOCK_ADDR_MAX];
+        int cfd = sock_accept(fd, addr);
+        if (cfd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                server_log(s, "accept: %s (raise ulimit -n)", strerror(errno));
+            return;
+        }
+        if (s->clients >= (size_t)s->opt.max_clients) {
+            static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                       "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            ssize_t ignored = send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)ignored;
+            close(cfd);
+            server_log(s, "%s refused: --max-clients %ld reached", addr, s->opt.max_clients);
+            continue;
+        }
+        struct peer *p = peer_new(s, cfd, addr);
+        if (!p) {
+            server_log(s, "%s dropped: out of memory", addr);
+            continue;
+        }
+        if (s->opt.verbose)
+            server_log(s, "%s connected", addr);
+    }
+}
+
+/* Allow as many open files as the hard limit permits: 10,000 clients
+ * need 10,000 descriptors, and the usual soft limit is 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* ------------------------------------------------------------ main */
+
+int server_main(int argc, char **argv, const struct technique *tech)
+{
+    struct server s = {.tech = tech, .listen_fd = -1};
+    int rc = parse_flags(&s, argc, argv);
+    if (rc >= 0)
+        return rc;
+    raise_fd_limit();
+    s.loop = loop_new();
+    s.hub = hub_new(HUB_BACKLOG);
+    if (!s.loop || !s.hub || loop_stop_on_signals(s.loop) < 0) {
+        fprintf(stderr, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
+        return 1;
+    }
+    char bound[SOCK_ADDR_MAX];
+    const char *why = "";
+    s.listen_fd = sock_listen(s.opt.bind, s.opt.port, LISTEN_BACKLOG, bound, &s.port, &why);
+    if (s.listen_fd < 0) {
+        fprintf(stderr, "pushlab-%s: cannot listen on %s port %d: %s (%s)\n", tech->name,
+                s.opt.bind, s.opt.port, why, strerror(errno));
+        return 1;
+    }
+    if (loop_add_fd(s.loop, s.listen_fd, LOOP_READ, on_accept, &s) < 0 ||
+        hub_start_ticks(s.hub, s.loop, (uint64_t)s.opt.interval_ms) < 0 ||
+        (tech->start && tech->start(&s) < 0)) {
+        fprintf(stderr, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
+        return 1;
+    }
+    /* The contract's first line: scripts read the port from it. */
+    printf("listening on %s\n", bound);
+    fflush(stdout);
+
+    if (loop_run(s.loop) < 0) {
+        fprintf(stderr, "pushlab-%s: event loop failed: %s\n", tech->name, strerror(errno));
+        return 1;
+    }
+
+    /* Clean shutdown: say goodbye, end open streams, close everything. */
+    if (s.opt.verbose)
+        server_log(&s, "stopping: %zu connections", s.clients);
+    if (tech->stopping)
+        tech->stopping(&s);
+    while (s.peers) {
+        struct peer *p = s.peers;
+        if (p->streaming)
+            http_stream_end(p);
+        conn_close(p->conn, "server stopping"); /* unlinks p */
+    }
+    loop_del_fd(s.loop, s.listen_fd);
+    close(s.listen_fd);
+    /* The closed connections are freed by zero-delay timers: run them. */
+    loop_run_due(s.loop);
+    hub_free(s.hub);
+    loop_free(s.loop);
+    return 0;
+}

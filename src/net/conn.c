@@ -1,0 +1,320 @@
+/* conn.c -- buffered non-blocking connections (see conn.h).
+ *
+ * The rules of non-blocking I/O, each applied here once:
+ *  - read until EAGAIN, retry EINTR; 0 bytes means the peer closed;
+ *  - write eagerly; only the part the kernel refused is queued, and
+ *    EPOLLOUT is armed only while the queue is not empty (otherwise the
+ *    loop would wake up for every writable socket, all the time);
+ *  - MSG_NOSIGNAL, so a reset peer gives EPIPE, not a fatal SIGPIPE;
+ *  - a queue that grows past its cap means the reader cannot keep up:
+ *    cut that one peer off instead of letting it eat the server's memory.
+ */
+#include "net/conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define READ_CHUNK 4096 /* first input allocation; grows by doubling */
+
+static void on_fd(struct loop *loop, int fd, unsigned events, void *arg);
+
+struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
+                      size_t in_max, size_t out_max)
+{
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->loop = loop;
+    c->fd = fd;
+    c->ops = ops;
+    c->user = user;
+    c->in_max = in_max;
+    c->out_max = out_max;
+    if (loop_add_fd(loop, fd, LOOP_READ, on_fd, c) < 0) {
+        close(fd);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void conn_set_ops(struct conn *c, const struct conn_ops *ops, void *user)
+{
+    c->ops = ops;
+    c->user = user;
+}
+
+const char *conn_input(const struct conn *c, size_t *len)
+{
+    *len = c->in_len;
+    return c->in;
+}
+
+void conn_consume(struct conn *c, size_t n)
+{
+    if (n >= c->in_len) {
+        /* Nothing left: give the memory back (most conns are idle). */
+        free(c->in);
+        c->in = NULL;
+        c->in_len = c->in_cap = 0;
+        return;
+    }
+    memmove(c->in, c->in + n, c->in_len - n);
+    c->in_len -= n;
+}
+
+/* ------------------------------------------------------------ closing */
+
+static void free_later(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct conn *c = arg;
+    free(c->in);
+    free(c->out);
+    free(c);
+}
+
+void conn_close(struct conn *c, const char *reason)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    c->close_reason = reason;
+    loop_del_fd(c->loop, c->fd);
+    close(c->fd);
+    c->fd = -1;
+    loop_cancel_timer(c->loop, c->timer);
+    c->timer = NULL;
+    if (c->ops->on_close)
+        c->ops->on_close(c);
+    /* Freed by a zero-delay timer: it runs after the callback that closed
+     * us has returned, so that code may still look at c->closed.  If even
+     * that small allocation fails we leak the conn rather than risk a
+     * use-after-free. */
+    loop_add_timer(c->loop, 0, 0, free_later, c);
+}
+
+void conn_close_after_flush(struct conn *c, const char *reason)
+{
+    if (c->closed)
+        return;
+    c->close_reason = reason;
+    if (conn_pending(c) == 0)
+        conn_close(c, reason);
+    else
+        c->close_after_flush = true;
+}
+
+/* ------------------------------------------------------------ writing */
+
+/* Write queued output; 0, or -1 after closing the conn on an error. */
+static int flush(struct conn *c)
+{
+    while (conn_pending(c) > 0) {
+        ssize_t n = send(c->fd, c->out + c->out_start, conn_pending(c), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            conn_close(c, errno == EPIPE || errno == ECONNRESET ? "peer reset" : "write error");
+            return -1;
+        }
+        c->out_start += (size_t)n;
+        c->bytes_out += (uint64_t)n;
+    }
+    if (conn_pending(c) == 0) {
+        free(c->out);
+        c->out = NULL;
+        c->out_start = c->out_len = c->out_cap = 0;
+        loop_mod_fd(c->loop, c->fd, LOOP_READ);
+        if (c->close_after_flush) {
+            conn_close(c, c->close_reason);
+            return -1;
+        }
+        if (c->ops->on_drain)
+            c->ops->on_drain(c);
+    } else {
+        loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
+    }
+    return 0;
+}
+
+/* Append bytes to the queue, within out_max. */
+static int queue(struct conn *c, const char *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (conn_pending(c) + len > c->out_max) {
+        conn_close(c, "output queue full: slow reader cut off");
+        return -1;
+    }
+    if (c->out_start > 0 && c->out_len + len > c->out_cap) {
+        memmove(c->out, c->out + c->out_start, conn_pending(c));
+        c->out_len -= c->out_start;
+        c->out_start = 0;
+    }
+    if (c->out_len + len > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 1024;
+        while (cap < c->out_len + len)
+            cap *= 2;
+        char *grown = realloc(c->out, cap);
+        if (!grown) {
+            conn_close(c, "out of memory");
+            return -1;
+        }
+        c->out = grown;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
+    return 0;
+}
+
+int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
+{
+    if (c->closed)
+        return -1;
+    size_t done = 0;
+    if (conn_pending(c) == 0) {
+        /* Nothing queued: try the socket straight away (the common case,
+         * and the one with no copy at all). */
+        struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+        ssize_t n;
+        do
+            n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            conn_close(c, errno == EPIPE || errno == ECONNRESET ? "peer reset" : "write error");
+            return -1;
+        }
+        if (n > 0) {
+            done = (size_t)n;
+            c->bytes_out += (uint64_t)n;
+        }
+    }
+    /* Queue what the kernel did not take. */
+    for (int i = 0; i < iovcnt; i++) {
+        size_t len = iov[i].iov_len;
+        if (done >= len) {
+            done -= len;
+            continue;
+        }
+        if (queue(c, (const char *)iov[i].iov_base + done, len - done) < 0)
+            return -1;
+        done = 0;
+    }
+    return 0;
+}
+
+int conn_write(struct conn *c, const void *data, size_t len)
+{
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    return conn_writev(c, &iov, 1);
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Read what is there.  Returns 1 when bytes arrived, 0 when none, -1 when
+ * the conn was closed (EOF, error, or input over its limit). */
+static int fill(struct conn *c)
+{
+    int got = 0;
+    for (;;) {
+        if (c->in_len == c->in_cap) {
+            if (c->in_cap >= c->in_max) {
+                /* The owner saw a full buffer and consumed nothing. */
+                if (got)
+                    return 1;
+                conn_close(c, "input over limit");
+                return -1;
+            }
+            size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
+            if (cap > c->in_max)
+                cap = c->in_max;
+            char *grown = realloc(c->in, cap);
+            if (!grown) {
+                conn_close(c, "out of memory");
+                return -1;
+            }
+            c->in = grown;
+            c->in_cap = cap;
+        }
+        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (n > 0) {
+            c->in_len += (size_t)n;
+            c->bytes_in += (uint64_t)n;
+            got = 1;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (c->in_len == 0) { /* spurious wake-up: keep no buffer */
+                free(c->in);
+                c->in = NULL;
+                c->in_cap = 0;
+            }
+            return got;
+        }
+        /* n == 0: the peer closed (or half-closed) its side.  Hand over
+         * what came before the EOF, then close. */
+        if (got && c->ops->on_read)
+            c->ops->on_read(c);
+        if (!c->closed)
+            conn_close(c, n == 0 ? "peer closed" : "read error");
+        return -1;
+    }
+}
+
+static void on_fd(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    struct conn *c = arg;
+    if (events & LOOP_WRITE) {
+        if (flush(c) < 0)
+            return;
+    }
+    if (events & (LOOP_READ | LOOP_HUP)) {
+        int rc = fill(c);
+        if (rc < 0)
+            return;
+        if (rc > 0)
+            c->ops->on_read(c);
+    }
+}
+
+/* ------------------------------------------------------------ timeout */
+
+static void on_timer(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct conn *c = arg;
+    c->timer = NULL; /* one-shot: already freed by the loop */
+    if (c->ops->on_timeout)
+        c->ops->on_timeout(c);
+    else
+        conn_close(c, "timeout");
+}
+
+void conn_set_timeout(struct conn *c, uint64_t ms)
+{
+    if (c->closed)
+        return;
+    c->timeout_ms = ms;
+    if (ms == 0) {
+        loop_cancel_timer(c->loop, c->timer);
+        c->timer = NULL;
+    } else if (c->timer) {
+        loop_reset_timer(c->loop, c->timer, ms);
+    } else {
+        c->timer = loop_add_timer(c->loop, ms, 0, on_timer, c);
+    }
+}

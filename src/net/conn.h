@@ -1,0 +1,98 @@
+/* conn.h -- a buffered, non-blocking TCP connection on the event loop.
+ *
+ * A conn reads whatever arrives into its input buffer and tells its owner;
+ * the owner consumes what it could parse.  Writes go out at once when the
+ * socket has room, and the rest waits in an output queue that is watched
+ * for writability only while it is not empty.  Both buffers exist only
+ * while they hold bytes, so ten thousand quiet connections cost little.
+ *
+ * Lifetime: conn_close() runs the owner's on_close and frees the conn a
+ * moment later (after the current callback returns), so code that just
+ * closed it may still read c->closed.  Every callback may close the conn.
+ */
+#ifndef NET_CONN_H
+#define NET_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "net/loop.h"
+#include "net/sock.h"
+
+struct conn;
+
+/* What the owner of a conn is told. */
+struct conn_ops {
+    /* New bytes are in the input buffer (conn_input).  Consume what was
+     * used with conn_consume; the rest stays for the next call. */
+    void (*on_read)(struct conn *c);
+    /* The conn is closing (c->close_reason says why); release what points
+     * at it.  The fd is already closed; writes are ignored. */
+    void (*on_close)(struct conn *c);
+    /* Optional: the output queue just became empty. */
+    void (*on_drain)(struct conn *c);
+    /* Optional: the timer set with conn_set_timeout fired.  Without this
+     * the conn is closed with the reason "idle timeout". */
+    void (*on_timeout)(struct conn *c);
+};
+
+struct conn {
+    struct loop *loop;          /* the loop it lives on (borrowed) */
+    int fd;                     /* the socket; -1 once closed */
+    const struct conn_ops *ops; /* the owner's callbacks (borrowed, static) */
+    void *user;                 /* the owner's state */
+    char peer[SOCK_ADDR_MAX];   /* "HOST:PORT" of the other end */
+    char *in;                   /* input bytes, NULL when empty */
+    size_t in_len, in_cap;
+    size_t in_max;              /* input limit; a full buffer nobody consumes closes the conn */
+    char *out;                  /* queued output, NULL when empty */
+    size_t out_start, out_len, out_cap; /* pending bytes are out[out_start..out_len) */
+    size_t out_max;             /* queue limit: over it the peer is too slow and is cut off */
+    struct loop_timer *timer;   /* timeout, or NULL */
+    uint64_t timeout_ms;        /* 0: no timeout */
+    bool close_after_flush;     /* close once the queue is empty */
+    bool closed;                /* conn_close ran; the conn is about to be freed */
+    const char *close_reason;   /* why it closed (static string) */
+    uint64_t bytes_in, bytes_out; /* totals, for logs and load reports */
+};
+
+/* Wrap an accepted or connected fd (the conn owns it from now on) and
+ * watch it for reading.  NULL when out of memory (fd closed). */
+struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
+                      size_t in_max, size_t out_max);
+
+/* The unconsumed input: *len bytes at the returned pointer (NULL if none).
+ * Valid until the next read, consume or close. */
+const char *conn_input(const struct conn *c, size_t *len);
+/* The first n input bytes were used. */
+void conn_consume(struct conn *c, size_t n);
+
+/* Send bytes: written now as far as the socket allows, the rest queued.
+ * 0, or -1 when the conn is closed, or was just closed because the queue
+ * went over out_max (close_reason "output queue full: slow reader"). */
+int conn_write(struct conn *c, const void *data, size_t len);
+/* The same for several pieces written with one writev (a frame header and
+ * its payload leave together). */
+int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt);
+/* Bytes waiting in the output queue. */
+static inline size_t conn_pending(const struct conn *c) { return c->out_len - c->out_start; }
+
+/* Close now (queued output is dropped).  Runs on_close once; later calls
+ * do nothing.  reason is a static string. */
+void conn_close(struct conn *c, const char *reason);
+/* Close once everything queued has been written. */
+void conn_close_after_flush(struct conn *c, const char *reason);
+
+/* (Re)arm the timeout: on_timeout (or, without one, a close with the
+ * reason "timeout") ms from now; 0 disarms it.  Input does not re-arm it:
+ * the owner decides what counts as progress, so a peer that trickles one
+ * byte at a time still meets its deadline. */
+void conn_set_timeout(struct conn *c, uint64_t ms);
+
+/* Hand the conn to another owner (an HTTP connection upgraded to
+ * WebSocket, say).  Input already buffered stays. */
+void conn_set_ops(struct conn *c, const struct conn_ops *ops, void *user);
+
+#endif

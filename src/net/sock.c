@@ -1,0 +1,156 @@
+/* sock.c -- TCP socket set-up for servers and clients.
+ *
+ * Every socket is non-blocking (the event loop must never wait in a system
+ * call) and has TCP_NODELAY: push traffic is made of small messages that
+ * should leave at once, not wait for Nagle's algorithm to batch them.
+ */
+#include "net/sock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void sock_format(const struct sockaddr *sa, char out[SOCK_ADDR_MAX])
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+        snprintf(out, SOCK_ADDR_MAX, "[%s]:%u", host, ntohs(s6->sin6_port));
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+        snprintf(out, SOCK_ADDR_MAX, "%s:%u", host, ntohs(s4->sin_port));
+    }
+}
+
+static void set_nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MAX], int *port_out,
+                const char **why)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    if (port < 0 || port > 65535) {
+        *why = "port out of range (0-65535)";
+        errno = EINVAL;
+        return -1;
+    }
+    /* Numeric addresses only: a server binds where it is told, no lookups. */
+    if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        len = sizeof *s4;
+    } else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        len = sizeof *s6;
+    } else if (strcmp(host, "localhost") == 0) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof *s4;
+    } else {
+        *why = "bind address is not a numeric IPv4 or IPv6 address";
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *why = "socket";
+        return -1;
+    }
+    int one = 1;
+    /* Lets a restarted server bind at once while old connections linger
+     * in TIME_WAIT. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ss.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+        *why = errno == EADDRINUSE ? "address already in use (is another server running?)" : "bind";
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (listen(fd, backlog) < 0) {
+        *why = "listen";
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    sock_format((struct sockaddr *)&ss, bound);
+    *port_out = ntohs(ss.ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port);
+    return fd;
+}
+
+int sock_accept(int listen_fd, char *peer)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd;
+    do
+        fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return -1;
+    set_nodelay(fd);
+    if (peer)
+        sock_format((struct sockaddr *)&ss, peer);
+    return fd;
+}
+
+int sock_connect(const char *host, int port, const char **why)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char service[8];
+    snprintf(service, sizeof service, "%d", port);
+    if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
+        *why = "cannot resolve host";
+        errno = EHOSTUNREACH;
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *why = "socket";
+        freeaddrinfo(res);
+        return -1;
+    }
+    set_nodelay(fd);
+    int rc = connect(fd, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    if (rc < 0 && errno != EINPROGRESS) {
+        *why = "connect";
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int sock_connect_result(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return errno;
+    return err;
+}

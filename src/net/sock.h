@@ -1,0 +1,37 @@
+/* sock.h -- TCP sockets: listening (IPv4 and IPv6), accepting and
+ * connecting, all non-blocking. */
+#ifndef NET_SOCK_H
+#define NET_SOCK_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define SOCK_ADDR_MAX 64 /* "[ipv6]:port" with room to spare */
+
+/* Listen on host:port ("127.0.0.1", "::1", "0.0.0.0", "::"; port 0 picks a
+ * free port).  Returns the listening fd (non-blocking, SO_REUSEADDR) and
+ * writes the bound address as "HOST:PORT" ("[HOST]:PORT" for IPv6) into
+ * bound[0..SOCK_ADDR_MAX) and the port into *port.  -1 with a reason in
+ * *why (static string) and errno set. */
+int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MAX], int *port_out,
+                const char **why);
+
+/* Accept one connection: non-blocking, close-on-exec, TCP_NODELAY.  Returns
+ * the fd, or -1 with errno (EAGAIN when none is waiting).  The peer's
+ * address is written into peer[0..SOCK_ADDR_MAX) when peer is not NULL. */
+int sock_accept(int listen_fd, char *peer);
+
+/* Start a non-blocking connect to host:port (numeric or a name resolved
+ * with getaddrinfo, which may block briefly: clients only).  Returns the fd
+ * (connection in progress: wait for LOOP_WRITE, then sock_connect_result),
+ * or -1 with a reason in *why. */
+int sock_connect(const char *host, int port, const char **why);
+
+/* After LOOP_WRITE on a connecting fd: 0 when connected, else the errno of
+ * the failure (ECONNREFUSED...). */
+int sock_connect_result(int fd);
+
+/* Format a socket address as "HOST:PORT" or "[HOST]:PORT". */
+void sock_format(const struct sockaddr *sa, char out[SOCK_ADDR_MAX]);
+
+#endif

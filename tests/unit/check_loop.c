@@ -1,0 +1,353 @@
+/* check_loop.c -- the event loop: timers (order, periodic, cancel, reset),
+ * fd callbacks, removal during a batch, and signal-driven stop; and the
+ * buffered connection over a real socketpair. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/conn.h"
+#include "net/loop.h"
+#include "net/sock.h"
+
+/* ---- timers ---- */
+
+struct record {
+    int order[16];
+    int n;
+    struct loop_timer *cancel_me;
+};
+
+static void note(struct loop *loop, void *arg, int id)
+{
+    (void)loop;
+    struct record *r = arg;
+    if (r->n < 16)
+        r->order[r->n++] = id;
+}
+static void t1(struct loop *l, void *a) { note(l, a, 1); }
+static void t2(struct loop *l, void *a) { note(l, a, 2); }
+static void t3(struct loop *l, void *a) { note(l, a, 3); }
+static void stop_cb(struct loop *l, void *a) { (void)a; loop_stop(l); }
+
+START_TEST(timers_fire_in_due_order)
+{
+    struct loop *loop = loop_new();
+    struct record r = {0};
+    loop_add_timer(loop, 30, 0, t3, &r);
+    loop_add_timer(loop, 10, 0, t1, &r);
+    loop_add_timer(loop, 20, 0, t2, &r);
+    loop_add_timer(loop, 50, 0, stop_cb, NULL);
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert_int_eq(r.n, 3);
+    ck_assert_int_eq(r.order[0], 1);
+    ck_assert_int_eq(r.order[1], 2);
+    ck_assert_int_eq(r.order[2], 3);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(periodic_timer_repeats_and_cancel_stops_it)
+{
+    struct loop *loop = loop_new();
+    struct record r = {0};
+    struct loop_timer *every = loop_add_timer(loop, 5, 5, t1, &r);
+    struct loop_timer *never = loop_add_timer(loop, 10, 0, t2, &r);
+    loop_cancel_timer(loop, never);
+    loop_add_timer(loop, 58, 0, stop_cb, NULL);
+    loop_run(loop);
+    /* 5, 10, ... 55 ms: about 11 firings; never fewer than 8 even on a
+     * loaded machine, never more than 11. */
+    ck_assert_int_ge(r.n, 8);
+    ck_assert_int_le(r.n, 11);
+    for (int i = 0; i < r.n; i++)
+        ck_assert_int_eq(r.order[i], 1);
+    loop_cancel_timer(loop, every);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(reset_timer_moves_it_later)
+{
+    struct loop *loop = loop_new();
+    struct record r = {0};
+    struct loop_timer *t = loop_add_timer(loop, 10, 0, t1, &r);
+    loop_add_timer(loop, 20, 0, t2, &r);
+    loop_reset_timer(loop, t, 40);
+    loop_add_timer(loop, 60, 0, stop_cb, NULL);
+    loop_run(loop);
+    ck_assert_int_eq(r.n, 2);
+    ck_assert_int_eq(r.order[0], 2);
+    ck_assert_int_eq(r.order[1], 1);
+    loop_free(loop);
+}
+END_TEST
+
+/* Each timer notes its own due time; they must fire in due order and the
+ * cancelled ones never. */
+struct due_note {
+    uint64_t due;
+    uint64_t *last_due;
+    int *fired;
+    int *out_of_order;
+};
+
+static void note_due(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct due_note *d = arg;
+    if (d->due < *d->last_due)
+        (*d->out_of_order)++;
+    *d->last_due = d->due;
+    (*d->fired)++;
+}
+
+START_TEST(many_timers_keep_heap_order)
+{
+    struct loop *loop = loop_new();
+    static struct due_note notes[200];
+    struct loop_timer *handles[200];
+    uint64_t last_due = 0;
+    int fired = 0, out_of_order = 0;
+    for (int i = 0; i < 200; i++) {
+        notes[i] = (struct due_note){(uint64_t)((i * 37) % 200) / 10, &last_due, &fired,
+                                     &out_of_order};
+        handles[i] = loop_add_timer(loop, notes[i].due, 0, note_due, &notes[i]);
+    }
+    int cancelled = 0;
+    for (int i = 0; i < 200; i += 3, cancelled++)
+        loop_cancel_timer(loop, handles[i]);
+    loop_add_timer(loop, 40, 0, stop_cb, NULL);
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert_int_eq(fired, 200 - cancelled);
+    ck_assert_int_eq(out_of_order, 0);
+    loop_free(loop);
+}
+END_TEST
+
+/* ---- fds ---- */
+
+struct pair_state {
+    struct loop *loop;
+    int a, b;
+    int calls;
+};
+
+static void closes_other(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)fd;
+    (void)events;
+    struct pair_state *st = arg;
+    st->calls++;
+    /* Remove both fds: the other one's event in this same batch must not
+     * be delivered. */
+    loop_del_fd(loop, st->a);
+    loop_del_fd(loop, st->b);
+    loop_stop(loop);
+}
+
+START_TEST(removed_fd_gets_no_event_in_same_batch)
+{
+    struct loop *loop = loop_new();
+    int s1[2], s2[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s1), 0);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s2), 0);
+    struct pair_state st = {.loop = loop, .a = s1[0], .b = s2[0]};
+    loop_add_fd(loop, s1[0], LOOP_READ, closes_other, &st);
+    loop_add_fd(loop, s2[0], LOOP_READ, closes_other, &st);
+    ck_assert_int_eq(write(s1[1], "x", 1), 1);
+    ck_assert_int_eq(write(s2[1], "y", 1), 1);
+    loop_run(loop);
+    ck_assert_int_eq(st.calls, 1);
+    close(s1[0]); close(s1[1]); close(s2[0]); close(s2[1]);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(sigterm_stops_the_loop)
+{
+    struct loop *loop = loop_new();
+    ck_assert_int_eq(loop_stop_on_signals(loop), 0);
+    kill(getpid(), SIGTERM); /* blocked: waits in the signalfd */
+    struct record r = {0};
+    loop_add_timer(loop, 2000, 0, t1, &r); /* would fire if the signal were lost */
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert(loop_stopping(loop));
+    ck_assert_int_eq(r.n, 0);
+    loop_free(loop);
+}
+END_TEST
+
+/* ---- conn ---- */
+
+struct conn_seen {
+    char data[256];
+    size_t len;
+    int closes;
+    const char *reason;
+};
+
+static void seen_read(struct conn *c)
+{
+    struct conn_seen *s = c->user;
+    size_t len;
+    const char *in;
+    const char *nl;
+    /* consume only whole lines, to show partial input stays */
+    while ((in = conn_input(c, &len)) && (nl = memchr(in, '\n', len))) {
+        size_t n = (size_t)(nl - in) + 1;
+        memcpy(s->data + s->len, in, n);
+        s->len += n;
+        conn_consume(c, n);
+    }
+    if (s->len >= 12)
+        loop_stop(c->loop);
+}
+static void seen_close(struct conn *c)
+{
+    struct conn_seen *s = c->user;
+    s->closes++;
+    s->reason = c->close_reason;
+    loop_stop(c->loop);
+}
+static const struct conn_ops seen_ops = {.on_read = seen_read, .on_close = seen_close};
+
+START_TEST(conn_reads_partial_input_and_keeps_the_rest)
+{
+    struct loop *loop = loop_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct conn_seen s = {0};
+    struct conn *c = conn_new(loop, sv[0], &seen_ops, &s, 1024, 4096);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(write(sv[1], "hello\nwor", 9), 9);
+    ck_assert_int_eq(write(sv[1], "ld\n", 3), 3);
+    loop_add_timer(loop, 2000, 0, stop_cb, NULL);
+    loop_run(loop);
+    ck_assert_int_eq((int)s.len, 12);
+    ck_assert(memcmp(s.data, "hello\nworld\n", 12) == 0);
+    ck_assert_int_eq(conn_write(c, "pong", 4), 0);
+    char back[8];
+    ck_assert_int_eq(read(sv[1], back, sizeof back), 4);
+    close(sv[1]);
+    conn_close(c, "test over");
+    ck_assert_int_eq(s.closes, 1);
+    ck_assert_str_eq(s.reason, "test over");
+    loop_run_due(loop); /* frees c */
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(conn_peer_close_is_reported)
+{
+    struct loop *loop = loop_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct conn_seen s = {0};
+    conn_new(loop, sv[0], &seen_ops, &s, 1024, 4096);
+    close(sv[1]);
+    loop_add_timer(loop, 2000, 0, stop_cb, NULL);
+    loop_run(loop);
+    ck_assert_int_eq(s.closes, 1);
+    ck_assert_str_eq(s.reason, "peer closed");
+    loop_run_due(loop);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(conn_slow_reader_is_cut_off_at_the_output_cap)
+{
+    struct loop *loop = loop_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    int small = 4096;
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    struct conn_seen s = {0};
+    struct conn *c = conn_new(loop, sv[0], &seen_ops, &s, 1024, 64 * 1024);
+    static char block[8192];
+    memset(block, 'x', sizeof block);
+    int rc = 0, writes = 0;
+    /* The peer never reads: the kernel buffer fills, then our queue. */
+    while (rc == 0 && writes < 1000) {
+        rc = conn_write(c, block, sizeof block);
+        writes++;
+    }
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_lt(writes, 1000);
+    ck_assert_int_eq(s.closes, 1);
+    ck_assert_str_eq(s.reason, "output queue full: slow reader cut off");
+    close(sv[1]);
+    loop_run_due(loop);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(conn_timeout_closes_a_silent_peer)
+{
+    struct loop *loop = loop_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct conn_seen s = {0};
+    struct conn *c = conn_new(loop, sv[0], &seen_ops, &s, 1024, 4096);
+    conn_set_timeout(c, 20);
+    loop_add_timer(loop, 2000, 0, stop_cb, NULL);
+    loop_run(loop);
+    ck_assert_int_eq(s.closes, 1);
+    ck_assert_str_eq(s.reason, "timeout");
+    close(sv[1]);
+    loop_run_due(loop);
+    loop_free(loop);
+}
+END_TEST
+
+START_TEST(listen_on_port_zero_reports_the_bound_port)
+{
+    char bound[SOCK_ADDR_MAX];
+    int port = -1;
+    const char *why = NULL;
+    int fd = sock_listen("127.0.0.1", 0, 16, bound, &port, &why);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_gt(port, 0);
+    char want[SOCK_ADDR_MAX];
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    ck_assert_str_eq(bound, want);
+    int fd6 = sock_listen("::1", 0, 16, bound, &port, &why);
+    if (fd6 >= 0) { /* IPv6 loopback may be disabled in a container */
+        ck_assert(bound[0] == '[');
+        close(fd6);
+    }
+    ck_assert_int_lt(sock_listen("not-an-address", 0, 16, bound, &port, &why), 0);
+    ck_assert_ptr_nonnull(why);
+    close(fd);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loop");
+    TCase *tc = tcase_create("timers");
+    tcase_add_test(tc, timers_fire_in_due_order);
+    tcase_add_test(tc, periodic_timer_repeats_and_cancel_stops_it);
+    tcase_add_test(tc, reset_timer_moves_it_later);
+    tcase_add_test(tc, many_timers_keep_heap_order);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("fds");
+    tcase_add_test(tc, removed_fd_gets_no_event_in_same_batch);
+    tcase_add_test(tc, sigterm_stops_the_loop);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("conn");
+    tcase_add_test(tc, conn_reads_partial_input_and_keeps_the_rest);
+    tcase_add_test(tc, conn_peer_close_is_reported);
+    tcase_add_test(tc, conn_slow_reader_is_cut_off_at_the_output_cap);
+    tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
+    tcase_add_test(tc, listen_on_port_zero_reports_the_bound_port);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
