@@ -155,7 +155,7 @@ fuzz: $(FUZZ_TARGETS)
 
 # ---- the rest ----
 demo: all
-	sh .ci/demo
+	sh viz/demo.sh
 
 captures: all
 	sh captures/record.sh

@@ -59,9 +59,9 @@ START_TEST(periodic_timer_repeats_and_cancel_stops_it)
     loop_cancel_timer(loop, never);
     loop_add_timer(loop, 58, 0, stop_cb, NULL);
     loop_run(loop);
-    /* 5, 10, ... 55 ms: about 11 firings; never fewer than 8 even on a
+    /* 5, 10, ... 55 ms: about 11 firings; at least 5 even on a heavily
      * loaded machine, never more than 11. */
-    ck_assert_int_ge(r.n, 8);
+    ck_assert_int_ge(r.n, 5);
     ck_assert_int_le(r.n, 11);
     for (int i = 0; i < r.n; i++)
         ck_assert_int_eq(r.order[i], 1);

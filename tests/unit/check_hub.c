@@ -1,0 +1,161 @@
+/* check_hub.c -- the event hub: numbering from 1, the event JSON, the
+ * backlog ring and its wrap-around, resume with lost counts, fan-out with
+ * subscribers that leave during delivery, and periodic ticks. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/hub.h"
+#include "net/loop.h"
+
+static const struct hub_event *chat(struct hub *hub, const char *text)
+{
+    return hub_publish(hub, EVENT_CHAT, text, strlen(text));
+}
+
+START_TEST(events_are_numbered_from_one_with_their_json)
+{
+    struct hub *hub = hub_new(8);
+    ck_assert_uint_eq(hub_last_seq(hub), 0);
+    const struct hub_event *ev = chat(hub, "hi \"you\"");
+    ck_assert_uint_eq(ev->seq, 1);
+    ck_assert_int_eq(ev->kind, EVENT_CHAT);
+    char want[128];
+    snprintf(want, sizeof want, "{\"seq\":1,\"ts\":%lld,\"kind\":\"chat\",\"text\":\"hi \\\"you\\\"\"}",
+             (long long)ev->ts_ms);
+    ck_assert_uint_eq(ev->json_len, strlen(want));
+    ck_assert(memcmp(ev->json, want, ev->json_len) == 0);
+    int64_t now = loop_wall_ms();
+    ck_assert(ev->ts_ms <= now && ev->ts_ms > now - 5000);
+    ck_assert_uint_eq(chat(hub, "again")->seq, 2);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(backlog_wraps_and_forgets_the_oldest)
+{
+    struct hub *hub = hub_new(4);
+    for (int i = 0; i < 10; i++)
+        chat(hub, "x");
+    ck_assert_uint_eq(hub_last_seq(hub), 10);
+    ck_assert_ptr_null(hub_get(hub, 0));
+    ck_assert_ptr_null(hub_get(hub, 6));  /* fell out of the ring */
+    ck_assert_ptr_null(hub_get(hub, 11)); /* not made yet */
+    for (uint64_t s = 7; s <= 10; s++)
+        ck_assert_uint_eq(hub_get(hub, s)->seq, s);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(resume_reports_lost_events)
+{
+    struct hub *hub = hub_new(4);
+    uint64_t lost = 99;
+    ck_assert_uint_eq(hub_resume(hub, 0, &lost), 1); /* nothing yet */
+    ck_assert_uint_eq(lost, 0);
+    for (int i = 0; i < 10; i++)
+        chat(hub, "x");
+    ck_assert_uint_eq(hub_resume(hub, 8, &lost), 9);
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(hub_resume(hub, 10, &lost), 11);
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(hub_resume(hub, 6, &lost), 7); /* 7 is the oldest held */
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(hub_resume(hub, 2, &lost), 7); /* 3..6 are gone */
+    ck_assert_uint_eq(lost, 4);
+    ck_assert_uint_eq(hub_resume(hub, 0, &lost), 7);
+    ck_assert_uint_eq(lost, 6);
+    ck_assert_uint_eq(hub_resume(hub, 50, &lost), 11); /* a client from the future */
+    ck_assert_uint_eq(lost, 0);
+    hub_free(hub);
+}
+END_TEST
+
+struct listener {
+    struct hub *hub;
+    struct hub_sub sub;
+    uint64_t seen[8];
+    int n;
+    struct listener *evict; /* unsubscribe this one when called */
+};
+
+static void on_event(struct hub_sub *sub, const struct hub_event *ev)
+{
+    struct listener *l = sub->arg;
+    if (l->n < 8)
+        l->seen[l->n++] = ev->seq;
+    if (l->evict)
+        hub_unsubscribe(l->hub, &l->evict->sub);
+}
+
+START_TEST(fan_out_survives_unsubscribe_during_delivery)
+{
+    struct hub *hub = hub_new(8);
+    struct listener a = {.hub = hub}, b = {.hub = hub}, c = {.hub = hub};
+    hub_subscribe(hub, &a.sub, on_event, &a);
+    hub_subscribe(hub, &b.sub, on_event, &b);
+    hub_subscribe(hub, &c.sub, on_event, &c);
+    ck_assert_uint_eq(hub_subscribers(hub), 3);
+    /* The list runs c, b, a.  c removes b (next in the walk) and itself. */
+    c.evict = &b;
+    chat(hub, "one");
+    ck_assert_int_eq(c.n, 1);
+    ck_assert_int_eq(b.n, 0);
+    ck_assert_int_eq(a.n, 1);
+    ck_assert_uint_eq(hub_subscribers(hub), 2);
+    c.evict = &c;
+    chat(hub, "two");
+    ck_assert_int_eq(c.n, 2);
+    ck_assert_int_eq(a.n, 2);
+    ck_assert_uint_eq(a.seen[1], 2);
+    ck_assert_uint_eq(hub_subscribers(hub), 1);
+    hub_unsubscribe(hub, &a.sub);
+    hub_unsubscribe(hub, &a.sub); /* twice is harmless */
+    ck_assert_uint_eq(hub_subscribers(hub), 0);
+    hub_free(hub);
+}
+END_TEST
+
+static void stop_after(struct loop *loop, void *arg)
+{
+    (void)arg;
+    loop_stop(loop);
+}
+
+START_TEST(ticks_are_published_periodically)
+{
+    struct loop *loop = loop_new();
+    struct hub *hub = hub_new(64);
+    struct listener l = {.hub = hub};
+    hub_subscribe(hub, &l.sub, on_event, &l);
+    ck_assert_int_eq(hub_start_ticks(hub, loop, 10), 0);
+    loop_add_timer(loop, 55, 0, stop_after, NULL);
+    loop_run(loop);
+    ck_assert_int_ge(l.n, 2);
+    ck_assert_int_le(l.n, 6);
+    const struct hub_event *ev = hub_get(hub, 1);
+    ck_assert_int_eq(ev->kind, EVENT_TICK);
+    ck_assert(memmem(ev->json, ev->json_len, "\"kind\":\"tick\"", 13) != NULL);
+    hub_unsubscribe(hub, &l.sub);
+    hub_free(hub);
+    loop_free(loop);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("hub");
+    TCase *tc = tcase_create("hub");
+    tcase_add_test(tc, events_are_numbered_from_one_with_their_json);
+    tcase_add_test(tc, backlog_wraps_and_forgets_the_oldest);
+    tcase_add_test(tc, resume_reports_lost_events);
+    tcase_add_test(tc, fan_out_survives_unsubscribe_during_delivery);
+    tcase_add_test(tc, ticks_are_published_periodically);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
