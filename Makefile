@@ -28,7 +28,9 @@ FUZZ_SECONDS ?= 30
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror
 OPT      = -O2 -g
-SANFLAGS = $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+# (Named first: a comma written inside $(if ...) would split its arguments.)
+SAN_ON   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS = $(if $(SAN),$(SAN_ON))
 # Recursively expanded on purpose: pkg-config runs when a recipe needs the
 # flags, which is after the deps stamp has installed the libraries.
 PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw check)

@@ -50,7 +50,56 @@
 #define WS_MAX_MESSAGE        (16 * 1024 * 1024) /* --max-message default */
 #define WS_PING_S             30      /* --ping default */
 #define WS_PONG_TIMEOUT_S     60      /* silent peer dropped after this */
+#define WS_MAX_MESSAGE_CAP    (256 * 1024 * 1024) /* largest --max-message accepted */
+#define WS_FLAG_SECONDS_MAX   3600    /* longest --ping or --pong-timeout */
 #define FLASH_MAX_MESSAGE     65536   /* a NUL-terminated message */
 #define FLASH_POLICY_TIMEOUT_MS 3000  /* the client waits this long for a policy */
+#define FLASH_SNIFF_MS        300     /* no first bytes this long: a data channel
+                                         (well within FLASH_POLICY_TIMEOUT_MS) */
+
+/* ---- the client, pushlab-client ---- */
+#define CLIENT_POLL_INTERVAL_MS 1000  /* --poll-interval default */
+#define CLIENT_CONNECT_TIMEOUT_MS 5000 /* connect, then the answer's head, must come in this time */
+#define CLIENT_MAX_INPUT      (1024 * 1024) /* buffered input: a body piece, a frame, a message */
+#define CLIENT_SSE_RETRY_MS   3000    /* reconnection delay until the server sends retry: */
+#define CLIENT_JSONP_CALLBACK "pushlab_cb" /* the function name a JSONP poll asks for */
+#define LOAD_MAX_CLIENTS      100000  /* --clients upper bound */
+#define LOAD_DEFAULT_DURATION_S 10    /* a load run without --duration */
+#define LOAD_CONNECT_BATCH    250     /* clients started per ramp step (spares the SYN backlog) */
+#define LOAD_CONNECT_STEP_MS  10      /* time between ramp steps */
+#define LOAD_DRAIN_MS         1500    /* after the end, events already made may still arrive */
+#define LOAD_MAX_SAMPLES      20000000 /* latency samples kept for percentiles (80 MB) */
+#define LOAD_MAX_SEQ_SPAN     10000000 /* seqs a load run can follow (a bogus seq is an error) */
+
+/* ---- pushviz (viz/) ---- */
+#define VIZ_DEFAULT_IFACE     "lo"
+#define VIZ_DEFAULT_USER      "nobody" /* privileges dropped to this after activation */
+#define VIZ_SNAPLEN           262144  /* bytes kept of each live packet */
+#define VIZ_CAPTURE_BUFFER    (16 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
+#define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
+#define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
+#define VIZ_MAX_FLOWS         65536   /* flows remembered; closed ones are forgotten first */
+#define VIZ_UNACKED_MAX       1024    /* unacknowledged segments remembered per direction for ack RTT */
+#define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
+#define VIZ_ITEM_FIELDS       24      /* fields one item may carry */
+#define VIZ_PAYLOAD_SHOWN     256     /* payload bytes shown of a frame or message */
+#define VIZ_LONGPOLL_HOLD_MS  250     /* a response held this long is a long poll */
+#define VIZ_MULTIPART_MAX     65536   /* bytes searched for the end of one part */
+#define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */
+#define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
+#define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
+#define VIZ_PENDING_REQUESTS  64      /* requests awaiting their response per flow (pipelining) */
+
+/* ---- pushviz's interactive UI (viz/ui*.c) ---- */
+#define UI_KEEP_BYTES         (256 * 1024 * 1024) /* items and frame copies the UI keeps for browsing */
+#define UI_FRAME_MS           50      /* at most one redraw per this many ms while packets flow */
+#define UI_LOAD_BATCH         2000    /* packets read from a file between two looks at the keyboard */
+#define UI_SPEED_MIN          0.125   /* --realtime speed factor bounds (+ and - double or halve it) */
+#define UI_SPEED_MAX          64.0
+#define UI_LADDER_GAP_MS      100     /* the ladder prints a "time passes" line for gaps this long */
+#define UI_SEARCH_MAX         128     /* bytes of a search or filter text */
+#define UI_MIN_COLS           80      /* the smallest terminal the layout is designed for */
+#define UI_MIN_LINES          24
 
 #endif

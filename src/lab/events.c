@@ -1,6 +1,7 @@
 /* events.c -- a run of backlog events as a JSON array (see events.h). */
 #include "lab/events.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,19 @@ char *events_json_array(const struct hub *hub, uint64_t since, const char *prefi
     return out;
 }
 
+bool events_parse_seq(const char *text, size_t len, uint64_t *seq)
+{
+    if (len == 0 || text[0] < '0' || text[0] > '9')
+        return false; /* strtoull would take a sign or leading space */
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end != text + len)
+        return false;
+    *seq = v;
+    return true;
+}
+
 bool events_since_param(struct peer *p, const struct http_request *req, uint64_t *since)
 {
     char text[24];
@@ -41,10 +55,7 @@ bool events_since_param(struct peer *p, const struct http_request *req, uint64_t
     *since = 0;
     if (n == HTTP_QUERY_ABSENT)
         return true;
-    char *end = text;
-    if (n > 0 && text[0] >= '0' && text[0] <= '9')
-        *since = strtoull(text, &end, 10);
-    if (n <= 0 || end == text || *end != '\0') {
+    if (n <= 0 || !events_parse_seq(text, (size_t)n, since)) {
         http_error(p, 400, "since must be a whole number (the last seq you saw)");
         return false;
     }

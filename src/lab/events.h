@@ -17,6 +17,12 @@
 char *events_json_array(const struct hub *hub, uint64_t since, const char *prefix,
                         const char *suffix, size_t *len);
 
+/* Parse a seq written as a whole number (digits only, no sign or space,
+ * at most 2^64 - 1) from text[0..len), which must also be NUL-terminated
+ * at text[len]: a decoded "5%00x" has a NUL inside and is refused.  False
+ * otherwise. */
+bool events_parse_seq(const char *text, size_t len, uint64_t *seq);
+
 /* Read the request's ?since=N (absent: 0, everything the backlog holds).
  * False after answering 400 for a value that is not a whole number. */
 bool events_since_param(struct peer *p, const struct http_request *req, uint64_t *since);

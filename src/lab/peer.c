@@ -69,6 +69,12 @@ struct peer *peer_new(struct server *s, int fd, const char *peer_addr)
     return p;
 }
 
+static void free_peer(struct loop *loop, void *arg)
+{
+    (void)loop;
+    free(arg);
+}
+
 static void on_conn_close(struct conn *c)
 {
     struct peer *p = c->user;
@@ -86,7 +92,10 @@ static void on_conn_close(struct conn *c)
     if (p->next)
         p->next->prev = p->prev;
     s->clients--;
-    free(p);
+    /* Freed a moment later, as the conn is: the code that closed the
+     * connection (a write deep inside http_respond or the request loop)
+     * may still look at p->conn->closed when it returns. */
+    loop_add_timer(s->loop, 0, 0, free_peer, p);
 }
 
 static void on_conn_drain(struct conn *c)

@@ -48,8 +48,9 @@ struct http_response {
 };
 
 /* Parse a request head from buf[0..len).  Returns head_bytes (>0),
- * PROTO_PARTIAL, or PROTO_ERROR with err->code 400, 414 or 431.  Bare LF
- * line ends are accepted (RFC 9112 §2.2), obsolete line folding is not. */
+ * PROTO_PARTIAL, or PROTO_ERROR with err->code 400, 414, 431 or 505 (not
+ * HTTP/1.x).  Bare LF line ends are accepted (RFC 9112 §2.2), obsolete
+ * line folding is not, and an HTTP/1.1 request needs one Host (§3.2). */
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req, struct proto_err *err);
 
@@ -124,7 +125,9 @@ void http_chunked_init(struct http_chunked *d);
  * how many it consumed (the item in *item), or consumes all of them and sets
  * item->kind = HTTP_CHUNK_NONE.  PROTO_ERROR on a bad size line, a missing
  * CRLF after data, or a size line over 1024 bytes.  Call again with the
- * rest of the input.  After HTTP_CHUNK_END it consumes nothing more. */
+ * rest of the input.  After HTTP_CHUNK_END it consumes nothing more
+ * (returns 0, kind HTTP_CHUNK_END); after an error it keeps failing. */
+#define HTTP_CHUNK_LINE_MAX 1024 /* longest size line or trailer line */
 long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
                        struct http_chunk_item *item, struct proto_err *err);
 

@@ -55,6 +55,8 @@ struct sse_parser {
     char type[SSE_FIELD_CAP];    /* event type buffer */
     size_t type_len;
     char last_id[SSE_FIELD_CAP]; /* last event ID string (kept across events) */
+    char id_pending[SSE_FIELD_CAP]; /* private: the block's last valid id, made
+                                     * last_id at the blank line */
     char id_buf[SSE_FIELD_CAP];  /* private: id value being read */
     size_t id_len;
     bool id_has_nul;             /* private: the id value held a NUL */
@@ -63,8 +65,10 @@ struct sse_parser {
     long block_retry;            /* private: retry set in this block or -1 */
     char name[8];                /* private: field name (longer = unknown) */
     size_t name_len;
-    long long retry_acc;         /* private: retry digits so far, -1 if bad */
+    long long retry_acc;         /* private: retry digits so far, -1 if bad, -2 none yet */
     int state;                   /* private */
+    int field;                   /* private: the field the current value feeds */
+    size_t line_len;             /* private: bytes of the current line so far */
     int bom_state;               /* private: 0 looking, 1..2 partial, 3 done */
     bool cr_pending;             /* private: last byte was CR (CRLF is one end) */
     uint64_t offset;             /* stream offset of the next byte */
@@ -79,7 +83,9 @@ void sse_parser_init(struct sse_parser *p, char *data, size_t cap);
 
 /* Feed buf[0..len).  Returns the bytes consumed: it stops right after a
  * dispatch (ev filled, *dispatched = true) or after consuming everything
- * (*dispatched = false).  PROTO_ERROR when a field overflows its buffer. */
+ * (*dispatched = false).  PROTO_ERROR when a field overflows its buffer
+ * or a line is longer than cap; p->offset is then just past the byte that
+ * broke the limit, and every later call fails until sse_parser_init. */
 long sse_parse(struct sse_parser *p, const char *buf, size_t len, struct sse_event *ev,
                bool *dispatched, struct proto_err *err);
 

@@ -121,7 +121,7 @@ const char *ws_opcode_name(unsigned opcode);
  * a new data frame may not start inside one, a message may not exceed
  * max_message, text must be UTF-8 (checked as each piece arrives). */
 struct ws_message {
-    bool in_message;       /* a fragmented data message is open */
+    bool in_message;       /* a data message is open (its FIN frame not done) */
     unsigned opcode;       /* WS_OP_TEXT or WS_OP_BINARY of the open message */
     uint64_t length;       /* message bytes so far */
     uint64_t max_message;  /* limit; 0 = none */
@@ -143,7 +143,7 @@ int ws_message_payload(struct ws_message *m, const struct ws_frame_header *h,
 
 /* The last byte of a data frame arrived.  Returns 1 when that frame ended
  * the message (FIN), 0 when more fragments follow, PROTO_ERROR 1007 when a
- * text message ends inside a code point. */
+ * text message ends inside a code point.  A control frame gives 1. */
 int ws_message_frame_done(struct ws_message *m, const struct ws_frame_header *h,
                           struct proto_err *err);
 

@@ -1,0 +1,259 @@
+"""bench.py -- the benchmarks of `make bench` (run by bench/run).
+
+1. Every pushlab technique under the same load: 1,000 clients of
+   pushlab-client's load mode against each server ticking 10 events/s for
+   20 s.  The summaries are printed side by side: the comparison lab's
+   table (latency, requests, bytes, header bytes per event), plus the
+   server's CPU time per delivered event and its memory.
+2. pushlab-ws against the server a user would pick instead, node's `ws`
+   package (bench/node_ws_server.js, the same /ws broadcast and /echo echo):
+     broadcast  1,000 clients, a tick every 10 ms: messages/s, p99 latency,
+                server CPU per message;
+     echo       100 clients each sending a message as soon as the last one
+                came back: round trips/s, p99 round trip, server CPU per
+                message;
+     idle       10,000 connected clients and no traffic: server memory
+                (RSS) per connection;
+   and the ratio pushlab-ws / node ws for each.
+
+Server CPU is utime + stime from /proc/PID/stat over the run; RSS is
+VmRSS from /proc/PID/status.  Everything runs on 127.0.0.1, every process
+is started here and stopped here, and every wait has a timeout, so the
+benchmark ends by itself.  BENCH_LOAD_SECONDS, BENCH_PEER_SECONDS and
+BENCH_IDLE_CLIENTS shorten it (for a quick look).
+"""
+import json
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.environ.get("PUSHLAB_BIN") or os.path.join(HERE, "..", "bin")
+CLIENT = os.path.join(BIN, "pushlab-client")
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 20))
+PEER_SECONDS = float(os.environ.get("BENCH_PEER_SECONDS", 10))
+IDLE_CLIENTS = int(os.environ.get("BENCH_IDLE_CLIENTS", 10000))
+LOAD_CLIENTS = 1000
+TICK_MS = 100          # 10 events per second
+BROADCAST_TICK_MS = 10 # 100 events per second to every client
+ECHO_CLIENTS = 100
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# technique -> its server
+TECHNIQUES = [("poll", "poll"), ("jsonp", "poll"), ("longpoll", "longpoll"), ("iframe", "iframe"),
+              ("xhr", "xhr"), ("multipart", "xhr"), ("flash", "flash"), ("sse", "sse"), ("ws", "ws")]
+
+
+def open_files_to_the_limit():
+    """10,000 connections need 10,000 descriptors in each process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Server:
+    """A server process that prints "listening on HOST:PORT" first."""
+
+    def __init__(self, argv):
+        self.name = os.path.basename(argv[0]) if argv[0] != "node" else "node ws"
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     preexec_fn=open_files_to_the_limit)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 15)
+        line = self.proc.stdout.readline().decode() if ready else ""
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError("%s did not start (%r)" % (" ".join(argv), line))
+        self.port = int(line.strip().rpartition(":")[2])
+
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            # The command name may hold spaces: count fields after its ')'.
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def pushlab_server(name, interval_ms):
+    return Server([os.path.join(BIN, "pushlab-" + name), "-p", "0", "--interval", str(interval_ms)])
+
+
+def node_server(interval_ms):
+    return Server(["node", os.path.join(HERE, "node_ws_server.js"), "--port", "0",
+                   "--interval", str(interval_ms)])
+
+
+def load(server, technique, clients, seconds, *extra, during=None):
+    """Run pushlab-client's load mode against server; returns (summary,
+    server CPU seconds used, client CPU seconds used, what during() returned)."""
+    url = ("127.0.0.1:%d" if technique == "flash" else "http://127.0.0.1:%d") % server.port
+    argv = [CLIENT, technique, url] + list(extra) + [
+        "--clients", str(clients), "--duration", str(seconds), "--json"]
+    cpu0 = server.cpu_seconds()
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=open_files_to_the_limit)
+    seen = during(proc) if during else None
+    out, err = proc.communicate(timeout=seconds + 60)
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = server.cpu_seconds() - cpu0
+    client_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+    try:
+        summary = json.loads(out.decode())
+    except ValueError:
+        raise RuntimeError("pushlab-client gave no summary (exit %d): %s" % (
+            proc.returncode, err.decode(errors="replace")[-500:]))
+    return summary, cpu, client_cpu, seen
+
+
+def table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    for r in [header] + rows:
+        print("  ".join(str(c).rjust(w) if i else str(c).ljust(w)
+                        for i, (c, w) in enumerate(zip(r, widths))))
+    sys.stdout.flush()
+
+
+def per(value, count, scale=1.0):
+    return "%.2f" % (value * scale / count) if count else "-"
+
+
+# ------------------------------------------------------------ 1. techniques
+
+
+def techniques():
+    print("== every technique: %d clients, a tick every %d ms, %g s each\n" % (
+        LOAD_CLIENTS, TICK_MS, LOAD_SECONDS))
+    header = ["technique", "connected", "delivered", "expected", "p50 ms", "p90 ms", "p99 ms",
+              "max ms", "requests", "up kB", "down kB", "hdr B/ev", "errors", "srv us/ev",
+              "srv RSS MB"]
+    rows = []
+    for technique, name in TECHNIQUES:
+        if not os.access(os.path.join(BIN, "pushlab-" + name), os.X_OK):
+            print("skipped %s: bin/pushlab-%s is not built" % (technique, name))
+            continue
+        server = pushlab_server(name, TICK_MS)
+        try:
+            s, cpu, _, rss = load(server, technique, LOAD_CLIENTS, LOAD_SECONDS,
+                                  "--poll-interval", "1000",
+                                  during=lambda p, srv=server: sample_rss(srv, p, LOAD_SECONDS))
+        finally:
+            server.stop()
+        lat = s["latency_ms"]
+        rows.append([technique, s["connected"], s["events_delivered"], s["events_expected"],
+                     "%.1f" % lat["p50"], "%.1f" % lat["p90"], "%.1f" % lat["p99"],
+                     "%.1f" % lat["max"], s["requests"], s["bytes_up"] // 1024,
+                     s["bytes_down"] // 1024, "%.1f" % s["header_bytes_per_event"], s["errors"],
+                     per(cpu, s["events_delivered"], 1e6), "%.1f" % (rss / 1024)])
+        print("done %s" % technique)
+        sys.stdout.flush()
+    print()
+    table(header, rows)
+
+
+def sample_rss(server, client, seconds):
+    """The server's largest RSS while the client runs (sampled)."""
+    peak = 0
+    deadline = time.time() + seconds + 60
+    while client.poll() is None and time.time() < deadline:
+        peak = max(peak, server.rss_kb())
+        time.sleep(0.25)
+    return peak
+
+
+# ------------------------------------------------------------ 2. pushlab-ws and node ws
+
+
+def peers():
+    print("\n== pushlab-ws and node's ws (%s)\n" % node_ws_version())
+    results = {}
+    for who, start in (("pushlab-ws", lambda ms: pushlab_server("ws", ms)), ("node ws", node_server)):
+        r = {}
+        server = start(BROADCAST_TICK_MS)
+        try:
+            s, cpu, ccpu, _ = load(server, "ws", LOAD_CLIENTS, PEER_SECONDS)
+            r["broadcast msgs/s"] = s["events_delivered"] / s["duration_s"]
+            r["broadcast p99 ms"] = s["latency_ms"]["p99"]
+            r["broadcast srv us/msg"] = cpu * 1e6 / max(s["events_delivered"], 1)
+            r["broadcast missing"] = s["events_expected"] - s["events_delivered"]
+        finally:
+            server.stop()
+        server = start(0)
+        try:
+            s, cpu, ccpu, _ = load(server, "ws", ECHO_CLIENTS, PEER_SECONDS, "--echo")
+            r["echo round trips/s"] = s["events_delivered"] / s["duration_s"]
+            r["echo p99 ms"] = s["latency_ms"]["p99"]
+            r["echo srv us/msg"] = cpu * 1e6 / max(s["events_delivered"], 1)
+            r["echo srv CPU %"] = cpu * 100 / s["duration_s"]
+            r["echo client CPU %"] = ccpu * 100 / s["duration_s"]
+        finally:
+            server.stop()
+        server = start(0)
+        try:
+            time.sleep(0.5)
+            base = server.rss_kb()
+            idle_seconds = 6
+            s, _, _, peak = load(server, "ws", IDLE_CLIENTS, idle_seconds,
+                                 during=lambda p, srv=server: sample_rss(srv, p, idle_seconds))
+            r["idle connected"] = s["connected"]
+            r["idle RSS B/conn"] = (peak - base) * 1024 / max(s["connected"], 1)
+        finally:
+            server.stop()
+        results[who] = r
+        print("done %s" % who)
+        sys.stdout.flush()
+    print()
+    a, b = results["pushlab-ws"], results["node ws"]
+    rows = []
+    for key in a:
+        ratio = "%.2f" % (a[key] / b[key]) if b[key] else "-"
+        rows.append([key, fmt(a[key]), fmt(b[key]), ratio])
+    table(["", "pushlab-ws", "node ws", "pushlab/node"], rows)
+    print("\n(higher is better for msgs/s and round trips/s; lower for ms, us/msg and B/conn."
+          "\n The echo load comes from one pushlab-client process: when the node server's CPU"
+          "\n is near 100%% and the client's is not, the server is what limits the rate.)")
+
+
+def fmt(v):
+    return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
+
+
+def node_ws_version():
+    try:
+        with open(os.path.join(HERE, "node_modules", "ws", "package.json")) as f:
+            return "ws " + json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return "ws"
+
+
+def main():
+    if not os.access(CLIENT, os.X_OK):
+        sys.exit("bench: no %s (run make)" % CLIENT)
+    techniques()
+    if os.environ.get("BENCH_NO_NODE"):
+        print("\nskipped pushlab-ws vs node ws: %s" % os.environ["BENCH_NO_NODE"])
+    elif not os.access(os.path.join(BIN, "pushlab-ws"), os.X_OK):
+        print("\nskipped pushlab-ws vs node ws: bin/pushlab-ws is not built")
+    else:
+        peers()
+
+
+if __name__ == "__main__":
+    main()

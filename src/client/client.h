@@ -1,0 +1,205 @@
+/* client.h -- what the parts of pushlab-client share.
+ *
+ * A *run* is one event loop driving one client (which prints every event)
+ * or many (load mode, which adds them up into a summary).  A *session* is
+ * one client: its connection, its progress and its counters.  A
+ * *technique* is the protocol a session speaks; each technique family
+ * (tech_poll.c, tech_stream.c, tech_sse.c, tech_ws.c, tech_flash.c) fills in
+ * a `struct technique_ops`, and session.c does the rest: connecting,
+ * deadlines, timers, and handing every decoded event to the run.
+ */
+#ifndef CLIENT_CLIENT_H
+#define CLIENT_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/stats.h"
+#include "client/url.h"
+#include "net/conn.h"
+#include "net/loop.h"
+#include "proto/event.h"
+
+struct session;
+struct run;
+
+/* ------------------------------------------------------------ techniques */
+
+/* One technique, as the client speaks it.  Every callback gets the session;
+ * the technique keeps its own state in s->state (state_size bytes, zeroed). */
+struct technique_ops {
+    const char *name;         /* the TECHNIQUE argument: "poll", "sse"... */
+    const char *summary;      /* one line for --help */
+    int default_port;         /* PORT_* of pushlab.h */
+    const char *default_path; /* "/poll"; NULL for a raw TCP technique */
+    size_t state_size;        /* bytes of s->state */
+    /* Begin: open the first connection (session_connect) or plan it. */
+    void (*start)(struct session *s);
+    /* The connection is open (s->conn): send what starts the exchange. */
+    void (*connected)(struct session *s);
+    /* New bytes wait in conn_input(s->conn). */
+    void (*on_read)(struct session *s);
+    /* The connection closed (s->conn is NULL again; why: the conn's close
+     * reason).  The technique decides what that means: the next poll, a
+     * reconnection, the end of the stream, or an error. */
+    void (*closed)(struct session *s, const char *why);
+    /* Optional: a connection attempt failed (err: errno).  Without it the
+     * session fails ("cannot connect"). */
+    void (*connect_failed)(struct session *s, int err);
+    /* Optional: send text up the technique's own channel (a WebSocket or
+     * Flash message).  Without it, --send uses POST /send.  0 or -1. */
+    int (*send_text)(struct session *s, const char *text, size_t len);
+    /* Optional: the run is ending: close politely (a WebSocket close
+     * frame) and call session_done() when finished.  Without it the
+     * connection is simply closed. */
+    void (*stop)(struct session *s);
+    /* Optional: free what s->state owns (the run frees s->state itself). */
+    void (*cleanup)(struct session *s);
+};
+
+/* Every technique, in the order --help lists them; ended by NULL. */
+extern const struct technique_ops tech_poll, tech_jsonp, tech_longpoll, tech_iframe, tech_xhr,
+    tech_multipart, tech_flash, tech_sse, tech_ws;
+extern const struct technique_ops *const techniques[];
+/* Not a technique but shaped as one: --send's POST /send (chat_post.c). */
+extern const struct technique_ops chat_post;
+
+/* ------------------------------------------------------------ options */
+
+struct client_options {
+    const struct technique_ops *tech; /* the TECHNIQUE argument */
+    struct url url;         /* where to connect; port and target filled in */
+    long count;             /* --count: stop after this many events (0: no limit) */
+    long duration_ms;       /* --duration in ms (0: no limit) */
+    const char *send;       /* --send TEXT, or NULL */
+    bool json;              /* --json */
+    long clients;           /* --clients; 0 = one client printing its events */
+    long poll_interval_ms;  /* --poll-interval */
+    bool echo;              /* --echo: WebSocket round trips against /echo */
+};
+
+/* ------------------------------------------------------------ sessions */
+
+struct session {
+    struct run *run;              /* the run it belongs to (borrowed) */
+    const struct technique_ops *tech; /* = run->opt->tech */
+    size_t index;                 /* 0-based number in the run */
+    struct conn *conn;            /* the open connection, or NULL */
+    int connect_fd;               /* a connect in progress, or -1 */
+    struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
+    void (*step)(struct session *s); /* what that timer calls */
+    struct loop_timer *deadline;  /* session_expect's deadline, or NULL */
+    const char *waiting_for;      /* what the deadline waits for, for the error message */
+    void *state;                  /* the technique's state (owned, freed with the session) */
+
+    bool started;                 /* start() ran */
+    bool ready;                   /* subscribed at least once: events are expected from now */
+    bool open;                    /* the channel was open at least once: it may send */
+    bool done;                    /* finished (stopped, failed or ended by the server) */
+    bool failed;                  /* done because of an error */
+    bool stopping;                /* the run asked it to stop */
+    bool auxiliary;               /* a helper connection of the run (POST /send), not a client */
+    bool reconnected;             /* it has reconnected since the last event (SSE) */
+    int64_t ready_ms;             /* wall clock when it first became ready */
+    int64_t gone_ms;              /* wall clock when it failed or ended (0: not yet) */
+
+    uint64_t last_seq;            /* newest seq received (0: none yet) */
+    uint64_t events;              /* events received */
+    uint64_t counted;             /* events inside its load window (see run.c) */
+    uint64_t requests;            /* HTTP requests (a handshake or policy request counts) */
+    uint64_t header_bytes;        /* HTTP heads both ways and WebSocket frame headers */
+    uint64_t bytes_up, bytes_down;/* bytes of its closed connections */
+
+    uint64_t echo_seq;            /* --echo: seq of the message out, 0 when none */
+    uint64_t echo_sent_us;        /* --echo: monotonic µs it was sent */
+};
+
+/* Start connecting to the URL's host and port; connected() or
+ * connect_failed() follows.  Arms the connect deadline. */
+void session_connect(struct session *s);
+/* Fail the session unless session_answered() is called within ms:
+ * "no answer from HOST:PORT within N s (waiting for WHAT)". */
+void session_expect(struct session *s, const char *what, uint64_t ms);
+/* What session_expect waited for has arrived. */
+void session_answered(struct session *s);
+/* Call fn(s) once, ms from now (replaces a step already planned). */
+void session_after(struct session *s, uint64_t ms, void (*fn)(struct session *s));
+/* Close the connection on purpose; closed() still runs. */
+void session_close_conn(struct session *s, const char *why);
+
+/* The session is subscribed: every event made from now on must arrive.
+ * Called again after a reconnection (the first time is what counts).
+ * Implies session_open. */
+void session_ready(struct session *s);
+/* The channel is open: the client may send (--send, --echo).  Only the
+ * first call counts. */
+void session_open(struct session *s);
+/* An event was decoded (text: its decoded text, NUL-terminated). */
+void session_event(struct session *s, const struct event_view *ev, const char *text);
+/* Find every complete event in buf[0..len) and deliver it.  Returns how
+ * many bytes the caller may drop: up to the start of an event still
+ * incomplete, or all of them. */
+size_t session_scan_events(struct session *s, const char *buf, size_t len);
+
+/* The server said something it should not have: print (or count) the
+ * error, close everything, mark the session done and failed. */
+void session_fail(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The server ended the exchange in an orderly way (the last chunk, a
+ * WebSocket close): done, with why as the note. */
+void session_end(struct session *s, const char *why);
+/* The session has finished stopping (after the run asked it to). */
+void session_done(struct session *s);
+/* A line for the person at the terminal (single-client mode only). */
+void session_note(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The URL target a technique requests: the URL's own path if it has one,
+ * else the technique's default path.  Borrowed from the options. */
+const char *session_target(const struct session *s);
+
+/* ------------------------------------------------------------ the run */
+
+struct run {
+    const struct client_options *opt; /* parsed options (borrowed) */
+    struct loop *loop;            /* the one event loop */
+    struct session *sessions;     /* opt->clients of them (1 in single mode) */
+    size_t n;                     /* number of sessions */
+    size_t started;               /* sessions started so far (load mode ramps up) */
+    size_t active;                /* sessions not done */
+    bool load;                    /* load mode: summarise instead of printing */
+    int signal_fd;                /* SIGINT/SIGTERM arrive here */
+    struct loop_timer *ramp;      /* starts the next batch of sessions */
+    bool finishing;               /* the end was reached: sessions are stopping */
+    int64_t start_ms;             /* wall clock when the run began */
+    int64_t cut_ms;               /* load: the end of the measured window (0: open) */
+    uint64_t start_us;            /* monotonic µs at the start (rates) */
+    uint64_t cut_us;              /* monotonic µs at the cut */
+    uint64_t errors;              /* sessions that failed */
+    char first_error[256];        /* the first failure's message */
+    struct stats stats;           /* latencies and the seq timeline (load mode) */
+    /* --send (single mode) */
+    struct session post;          /* the POST /send helper of the HTTP techniques */
+    bool sent;                    /* the chat message went out */
+    uint64_t sent_us;             /* when (monotonic µs) */
+    bool echoed;                  /* it came back as an event */
+    int exit_code;                /* what main returns */
+};
+
+/* Run the client as the options say; returns the exit code. */
+int run_client(const struct client_options *opt);
+
+/* Begin the end: stop every session (politely) and leave the loop when
+ * they are done.  exit_code is kept if it is already non-zero. */
+void run_finish(struct run *r, int exit_code);
+/* Called by session.c when a session becomes done. */
+void run_session_done(struct run *r, struct session *s);
+/* Called by session.c for every event, after the order checks. */
+void run_event(struct run *r, struct session *s, const struct event_view *ev, const char *text,
+               uint64_t latency_us);
+/* The session's channel is open: single mode sends --send now, --echo starts. */
+void run_session_open(struct run *r, struct session *s);
+
+/* Monotonic microseconds (latency of round trips). */
+uint64_t client_now_us(void);
+
+#endif

@@ -1,0 +1,198 @@
+/* main.c -- pushlab-client: every push technique as a client, and a load
+ * mode that compares them.
+ *
+ *   pushlab-client TECHNIQUE [URL] [options]
+ *
+ * This file only reads the command line (DESIGN.md, "Client") and hands
+ * the options to run.c.  The techniques live in tech_*.c, one file per
+ * family; see pushlab-client(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "pushlab.h"
+
+const struct technique_ops *const techniques[] = {
+    &tech_poll, &tech_jsonp, &tech_longpoll, &tech_iframe, &tech_xhr,
+    &tech_multipart, &tech_flash, &tech_sse, &tech_ws, NULL,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: pushlab-client TECHNIQUE [URL] [options]\n\n"
+                 "Receives a pushlab server's events with one push technique and prints one\n"
+                 "line per event with its delivery latency; or, with --clients, runs many\n"
+                 "clients at once and prints a summary.\n\n"
+                 "techniques:\n");
+    for (const struct technique_ops *const *t = techniques; *t; t++)
+        fprintf(out, "  %-10s %s (port %d)\n", (*t)->name, (*t)->summary, (*t)->default_port);
+    fprintf(out,
+            "\nURL: http://HOST:PORT (ws:// for ws; tcp:// or HOST:PORT for flash).  Without\n"
+            "a path the technique's own path is used; a path is used as given.  Without a\n"
+            "URL: 127.0.0.1 and the technique's default port.\n\n"
+            "options:\n"
+            "  -n, --count N          stop after N events\n"
+            "  -d, --duration S       stop after S seconds (load mode default %d)\n"
+            "  -s, --send TEXT        send TEXT as chat (POST /send, or a WebSocket or Flash\n"
+            "                         message) and report how long until it comes back\n"
+            "  -j, --json             JSON output: one object per event, or the summary\n"
+            "  -c, --clients N        load mode: N clients on one event loop (up to %d)\n"
+            "      --poll-interval MS poll and jsonp: time between polls (default %d)\n"
+            "      --echo             ws: send a message, wait for its echo, repeat (use /echo)\n"
+            "  -h, --help             this help\n"
+            "      --version          print the version\n\n"
+            "Exit status: 0 on success; 1 when the server cannot be reached or answers\n"
+            "something it should not (or, in load mode, on errors or missing events);\n"
+            "2 for a bad command line.  See pushlab-client(1).\n",
+            LOAD_DEFAULT_DURATION_S, LOAD_MAX_CLIENTS, CLIENT_POLL_INTERVAL_MS);
+}
+
+/* Say what is wrong with the command line; returns the exit code 2. */
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pushlab-client: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'pushlab-client --help'.\n");
+    va_end(ap);
+    return 2;
+}
+
+/* A whole number in [min, max], or -1. */
+static long whole_number(const char *text, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max)
+        return -1;
+    return v;
+}
+
+/* Check the URL against the technique and fill in its defaults. */
+static int settle_url(struct client_options *opt, const char *text)
+{
+    struct url *u = &opt->url;
+    const struct technique_ops *t = opt->tech;
+    if (text) {
+        const char *why;
+        if (url_parse(text, u, &why) < 0)
+            return bad_usage("bad URL: %s", why);
+    } else {
+        snprintf(u->host, sizeof u->host, "%s", DEFAULT_BIND);
+        u->port = -1;
+    }
+    bool raw = t == &tech_flash;
+    bool ok = !u->scheme[0] || (raw ? strcmp(u->scheme, "tcp") == 0
+                                    : strcmp(u->scheme, "http") == 0 ||
+                                          (t == &tech_ws && strcmp(u->scheme, "ws") == 0));
+    if (!ok)
+        return bad_usage("this technique does not speak %s://", u->scheme);
+    if (raw && u->target[0])
+        return bad_usage("a Flash socket is plain TCP: no path (%s)", u->target);
+    if (u->port < 0)
+        u->port = t->default_port;
+    if (opt->echo && !u->target[0])
+        snprintf(u->target, sizeof u->target, "/echo");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct client_options opt = {.poll_interval_ms = CLIENT_POLL_INTERVAL_MS};
+    enum { OPT_POLL_INTERVAL = 1000, OPT_ECHO, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"count", required_argument, NULL, 'n'},
+        {"duration", required_argument, NULL, 'd'},
+        {"send", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},
+        {"clients", required_argument, NULL, 'c'},
+        {"poll-interval", required_argument, NULL, OPT_POLL_INTERVAL},
+        {"echo", no_argument, NULL, OPT_ECHO},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {0},
+    };
+    int c;
+    /* '+' is not used: options may come after TECHNIQUE and URL. */
+    while ((c = getopt_long(argc, argv, "n:d:s:jc:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if ((opt.count = whole_number(optarg, 1, 1000000000)) < 0)
+                return bad_usage("--count takes a whole number from 1, not \"%s\"", optarg);
+            break;
+        case 'd': {
+            char *end;
+            double sec = strtod(optarg, &end);
+            if (end == optarg || *end || !isfinite(sec) || sec <= 0 || sec > 86400 * 7)
+                return bad_usage("--duration takes seconds (like 2 or 0.5), not \"%s\"", optarg);
+            opt.duration_ms = (long)(sec * 1000 + 0.5);
+            if (opt.duration_ms == 0)
+                opt.duration_ms = 1;
+            break;
+        }
+        case 's':
+            if (strlen(optarg) == 0 || strlen(optarg) > MAX_CHAT_BYTES)
+                return bad_usage("--send takes 1 to %d bytes of text", MAX_CHAT_BYTES);
+            opt.send = optarg;
+            break;
+        case 'j':
+            opt.json = true;
+            break;
+        case 'c':
+            if ((opt.clients = whole_number(optarg, 1, LOAD_MAX_CLIENTS)) < 0)
+                return bad_usage("--clients takes a whole number from 1 to %d, not \"%s\"",
+                                 LOAD_MAX_CLIENTS, optarg);
+            break;
+        case OPT_POLL_INTERVAL:
+            if ((opt.poll_interval_ms = whole_number(optarg, 1, 3600000)) < 0)
+                return bad_usage("--poll-interval takes milliseconds (1 to 3600000), not \"%s\"",
+                                 optarg);
+            break;
+        case OPT_ECHO:
+            opt.echo = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("pushlab-client %s\n", PUSHLAB_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'pushlab-client --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc)
+        return bad_usage("which technique?");
+    for (const struct technique_ops *const *t = techniques; *t; t++)
+        if (strcmp((*t)->name, argv[optind]) == 0)
+            opt.tech = *t;
+    if (!opt.tech)
+        return bad_usage("unknown technique \"%s\"", argv[optind]);
+    const char *url = optind + 1 < argc ? argv[optind + 1] : NULL;
+    if (optind + 2 < argc)
+        return bad_usage("unexpected argument \"%s\"", argv[optind + 2]);
+    if (opt.echo && opt.tech != &tech_ws)
+        return bad_usage("--echo is for the ws technique");
+    if (opt.echo && opt.send)
+        return bad_usage("--echo and --send do not go together");
+    if (opt.clients && opt.send)
+        return bad_usage("--send is for one client, not with --clients");
+    if (opt.clients && opt.count)
+        return bad_usage("--count is for one client; a load run ends after --duration");
+    if (opt.clients && !opt.duration_ms)
+        opt.duration_ms = LOAD_DEFAULT_DURATION_S * 1000L;
+    int rc = settle_url(&opt, url);
+    if (rc)
+        return rc;
+    return run_client(&opt);
+}

@@ -1,0 +1,121 @@
+/* output.c -- everything pushlab-client writes to stdout (output.h).
+ *
+ * Text for people, JSON for scripts, from the same values: every field a
+ * text line shows is in the JSON object under the contract's name
+ * (DESIGN.md, "Client").  Event text comes from the network, so it is
+ * always printed escaped: a server cannot move the cursor or forge a line.
+ */
+#include "client/output.h"
+
+#include <stdio.h>
+
+/* Write s[0..len) as a JSON string, quotes included (RFC 8259 §7).
+ * Bytes >= 0x80 are passed through: event_find already made them UTF-8. */
+static void print_json_string(const char *s, size_t len)
+{
+    putchar('"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        switch (ch) {
+        case '"': fputs("\\\"", stdout); break;
+        case '\\': fputs("\\\\", stdout); break;
+        case '\n': fputs("\\n", stdout); break;
+        case '\r': fputs("\\r", stdout); break;
+        case '\t': fputs("\\t", stdout); break;
+        default:
+            if (ch < 0x20 || ch == 0x7f)
+                printf("\\u%04x", ch);
+            else
+                putchar(ch);
+        }
+    }
+    putchar('"');
+}
+
+void output_event(bool json, const struct event_view *ev, const char *text, int64_t latency_ms)
+{
+    /* The decoded text may have been cut to the buffer: print what we hold. */
+    size_t len = 0;
+    while (text[len])
+        len++;
+    if (json) {
+        printf("{\"seq\":%llu,\"ts\":%lld,\"kind\":\"%s\",\"text\":", (unsigned long long)ev->seq,
+               (long long)ev->ts_ms, event_kind_name(ev->kind));
+        print_json_string(text, len);
+        printf(",\"latency_ms\":%lld}\n", (long long)latency_ms);
+    } else {
+        printf("seq=%llu kind=%s latency_ms=%lld text=", (unsigned long long)ev->seq,
+               event_kind_name(ev->kind), (long long)latency_ms);
+        print_json_string(text, len);
+        putchar('\n');
+    }
+    fflush(stdout);
+}
+
+void output_sent(bool json, const char *text, uint64_t seq, double rtt_ms)
+{
+    size_t len = 0;
+    while (text[len])
+        len++;
+    if (json) {
+        fputs("{\"sent\":", stdout);
+        print_json_string(text, len);
+        printf(",\"seq\":%llu,\"round_trip_ms\":%.3f}\n", (unsigned long long)seq, rtt_ms);
+    } else {
+        fputs("sent ", stdout);
+        print_json_string(text, len);
+        printf(": back as seq=%llu after %.3f ms\n", (unsigned long long)seq, rtt_ms);
+    }
+    fflush(stdout);
+}
+
+void output_summary(bool json, const struct load_summary *m)
+{
+    double rate = m->duration_s > 0 ? (double)m->events_delivered / m->duration_s : 0;
+    if (json) {
+        printf("{\"technique\":\"%s\",\"clients\":%llu,\"connected\":%llu,"
+               "\"events_delivered\":%llu,\"events_expected\":%llu,"
+               "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+               "\"requests\":%llu,\"bytes_up\":%llu,\"bytes_down\":%llu,"
+               "\"header_bytes_per_event\":%.1f,\"errors\":%llu,\"first_error\":",
+               m->technique, (unsigned long long)m->clients, (unsigned long long)m->connected,
+               (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected,
+               m->latency.p50, m->latency.p90, m->latency.p99, m->latency.max,
+               (unsigned long long)m->requests, (unsigned long long)m->bytes_up,
+               (unsigned long long)m->bytes_down, m->header_bytes_per_event,
+               (unsigned long long)m->errors);
+        if (m->first_error) {
+            size_t len = 0;
+            while (m->first_error[len])
+                len++;
+            print_json_string(m->first_error, len);
+        } else {
+            fputs("null", stdout);
+        }
+        printf(",\"duration_s\":%.3f,\"%s\":%.1f}\n", m->duration_s,
+               m->echo ? "round_trips_per_s" : "events_per_s", rate);
+    } else {
+        printf("technique                  %s%s\n"
+               "clients                    %llu\n"
+               "connected                  %llu\n"
+               "events delivered           %llu\n"
+               "events expected            %llu (missing %lld)\n"
+               "%-27s%.3f / %.3f / %.3f / %.3f ms\n"
+               "requests                   %llu\n"
+               "bytes up / down            %llu / %llu\n"
+               "header bytes per event     %.1f\n"
+               "%-27s%.1f over %.3f s\n"
+               "errors                     %llu%s%s\n",
+               m->technique, m->echo ? " (echo round trips)" : "",
+               (unsigned long long)m->clients, (unsigned long long)m->connected,
+               (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected,
+               (long long)m->events_expected - (long long)m->events_delivered,
+               m->echo ? "round trip p50/p90/p99/max" : "latency p50/p90/p99/max", m->latency.p50,
+               m->latency.p90, m->latency.p99, m->latency.max, (unsigned long long)m->requests,
+               (unsigned long long)m->bytes_up, (unsigned long long)m->bytes_down,
+               m->header_bytes_per_event, m->echo ? "round trips per second" : "events per second",
+               rate, m->duration_s, (unsigned long long)m->errors, m->first_error ? ", first: " : "",
+               m->first_error ? m->first_error : "");
+    }
+    fflush(stdout);
+}

@@ -1,0 +1,411 @@
+/* run.c -- one run of pushlab-client: one event loop, one client that
+ * prints its events, or many (load mode) that add up to a summary.
+ *
+ * Load mode is built so that its numbers can be trusted:
+ *  - every client lives on the same epoll loop (10,000 sockets cost one
+ *    thread and a few megabytes), and they are started in batches so the
+ *    server's listen backlog is not flooded with SYNs at once;
+ *  - a client's *window* opens when it is subscribed (the response head,
+ *    the 101, the first Flash message) and closes at the cut (the end of
+ *    --duration) or when it failed.  An event counts as expected for a
+ *    client when it was made inside its window, and as delivered when it
+ *    arrived; after the cut the run drains for a moment, so events already
+ *    made are not reported missing just because they were in flight;
+ *  - latency is the client's clock minus the event's ts (the same machine,
+ *    the same clock), or with --echo the measured round trip.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "client/output.h"
+#include "pushlab.h"
+
+#define FD_MARGIN 32 /* descriptors besides the clients' sockets (loop, stdio, signals) */
+
+/* ------------------------------------------------------------ starting */
+
+static void start_session(struct run *r, struct session *s)
+{
+    s->started = true;
+    if (!s->auxiliary)
+        r->active++;
+    s->tech->start(s);
+}
+
+/* Ramp-up: start the next batch of clients. */
+static void on_ramp(struct loop *loop, void *arg)
+{
+    struct run *r = arg;
+    for (int i = 0; i < LOAD_CONNECT_BATCH && r->started < r->n && !r->finishing; i++)
+        start_session(r, &r->sessions[r->started++]);
+    if ((r->started == r->n || r->finishing) && r->ramp) {
+        loop_cancel_timer(loop, r->ramp); /* periodic: safe inside its own callback */
+        r->ramp = NULL;
+    }
+}
+
+/* ------------------------------------------------------------ the end */
+
+/* The end of the measured window. */
+static void cut(struct run *r)
+{
+    if (r->cut_ms)
+        return;
+    r->cut_ms = loop_wall_ms();
+    r->cut_us = client_now_us();
+}
+
+static void stop_when_idle(struct run *r)
+{
+    if (r->finishing && r->active == 0)
+        loop_stop(r->loop);
+}
+
+/* The polite stop took too long: close whatever is left. */
+static void on_force_stop(struct loop *loop, void *arg)
+{
+    struct run *r = arg;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->sessions[i].started)
+            session_done(&r->sessions[i]);
+    if (r->post.started)
+        session_done(&r->post);
+    loop_stop(loop);
+}
+
+void run_finish(struct run *r, int exit_code)
+{
+    if (exit_code && !r->exit_code)
+        r->exit_code = exit_code;
+    if (r->finishing)
+        return;
+    r->finishing = true;
+    cut(r);
+    loop_cancel_timer(r->loop, r->ramp);
+    r->ramp = NULL;
+    loop_add_timer(r->loop, CLOSE_LINGER_MS + 1000, 0, on_force_stop, r);
+    for (size_t i = 0; i < r->started; i++) {
+        struct session *s = &r->sessions[i];
+        if (s->done)
+            continue;
+        s->stopping = true;
+        if (s->tech->stop)
+            s->tech->stop(s);
+        else
+            session_done(s);
+    }
+    if (r->post.started)
+        session_done(&r->post);
+    stop_when_idle(r);
+}
+
+void run_session_done(struct run *r, struct session *s)
+{
+    if (s->auxiliary) {
+        if (s->failed)
+            run_finish(r, 1);
+        return;
+    }
+    r->active--;
+    if (!r->load && !r->finishing) {
+        /* The one client ended by itself. */
+        const struct client_options *opt = r->opt;
+        int code = s->failed ? 1 : 0;
+        if (!s->failed && opt->count && s->events < (uint64_t)opt->count) {
+            fprintf(stderr, "pushlab-client: it ended after %llu of the %ld events asked for\n",
+                    (unsigned long long)s->events, opt->count);
+            code = 1;
+        }
+        run_finish(r, code);
+        return;
+    }
+    if (r->load && !r->finishing && r->active == 0 && r->started == r->n)
+        run_finish(r, 0); /* every client is gone: nothing left to measure */
+    stop_when_idle(r);
+}
+
+static void on_drained(struct loop *loop, void *arg)
+{
+    (void)loop;
+    run_finish(arg, 0);
+}
+
+/* --duration is over.  Load mode cuts the window and drains first. */
+static void on_duration(struct loop *loop, void *arg)
+{
+    struct run *r = arg;
+    if (!r->load) {
+        run_finish(r, 0);
+        return;
+    }
+    cut(r);
+    uint64_t drain = LOAD_DRAIN_MS;
+    if (r->opt->tech == &tech_poll || r->opt->tech == &tech_jsonp)
+        drain += (uint64_t)r->opt->poll_interval_ms; /* the next poll fetches the last events */
+    if (!loop_add_timer(loop, drain, 0, on_drained, r))
+        run_finish(r, 1);
+}
+
+/* SIGINT or SIGTERM: stop politely; a second one stops at once. */
+static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)events;
+    struct run *r = arg;
+    struct signalfd_siginfo info;
+    while (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
+        if (r->finishing)
+            on_force_stop(loop, r);
+        else
+            run_finish(r, 0);
+    }
+}
+
+/* ------------------------------------------------------------ sending */
+
+/* --echo: send the next message, an event object numbered per client. */
+static void echo_next(struct run *r, struct session *s)
+{
+    if (r->cut_ms || r->finishing || s->done)
+        return;
+    char msg[128];
+    size_t len = event_write(msg, sizeof msg, s->echo_seq + 1, loop_wall_ms(), EVENT_CHAT, "echo", 4);
+    s->echo_seq++;
+    s->echo_sent_us = client_now_us();
+    if (len > sizeof msg || s->tech->send_text(s, msg, len) < 0)
+        session_fail(s, "cannot send echo message %llu", (unsigned long long)s->echo_seq);
+}
+
+void run_session_open(struct run *r, struct session *s)
+{
+    const struct client_options *opt = r->opt;
+    if (opt->echo) {
+        echo_next(r, s);
+        return;
+    }
+    if (r->load || !opt->send || r->sent)
+        return;
+    if (s->tech->send_text) {
+        r->sent = true;
+        r->sent_us = client_now_us();
+        if (s->tech->send_text(s, opt->send, strlen(opt->send)) < 0)
+            session_fail(s, "cannot send the chat message");
+        return;
+    }
+    r->post = (struct session){
+        .run = r, .tech = &chat_post, .connect_fd = -1, .auxiliary = true,
+        .state = calloc(1, chat_post.state_size),
+    };
+    if (!r->post.state) {
+        session_fail(s, "out of memory");
+        return;
+    }
+    start_session(r, &r->post);
+}
+
+/* ------------------------------------------------------------ events */
+
+void run_event(struct run *r, struct session *s, const struct event_view *ev, const char *text,
+               uint64_t latency_us)
+{
+    const struct client_options *opt = r->opt;
+    bool counted = true;
+    if (opt->echo) {
+        if (ev->seq != s->echo_seq) {
+            session_fail(s, "echo of message %llu came back as %llu",
+                         (unsigned long long)s->echo_seq, (unsigned long long)ev->seq);
+            return;
+        }
+        latency_us = client_now_us() - s->echo_sent_us;
+    } else {
+        /* Inside this client's window (see the top of this file)? */
+        counted = s->ready && ev->ts_ms > s->ready_ms && (!r->cut_ms || ev->ts_ms <= r->cut_ms);
+    }
+    if (r->load) {
+        if (counted) {
+            s->counted++;
+            stats_latency(&r->stats, latency_us);
+            if (!opt->echo && !stats_seen(&r->stats, ev->seq, ev->ts_ms)) {
+                session_fail(s, "event seq %llu is too far from the others to be of this run",
+                             (unsigned long long)ev->seq);
+                return;
+            }
+        }
+        if (opt->echo)
+            echo_next(r, s);
+        return;
+    }
+
+    if (r->finishing)
+        return; /* what arrives while closing is not what was asked for */
+    output_event(opt->json, ev, text, (int64_t)(latency_us / 1000));
+    if (opt->send && r->sent && !r->echoed && ev->kind == EVENT_CHAT &&
+        strcmp(text, opt->send) == 0) {
+        r->echoed = true;
+        output_sent(opt->json, opt->send, ev->seq, (double)(client_now_us() - r->sent_us) / 1000.0);
+        if (!opt->count && !opt->duration_ms) {
+            run_finish(r, 0); /* it came back: that is what was asked */
+            return;
+        }
+    }
+    if (opt->count && s->events >= (uint64_t)opt->count)
+        run_finish(r, 0);
+    else if (opt->echo)
+        echo_next(r, s);
+}
+
+/* ------------------------------------------------------------ summary */
+
+static void summarise(struct run *r)
+{
+    const struct client_options *opt = r->opt;
+    struct load_summary m = {
+        .technique = opt->tech->name,
+        .clients = r->n,
+        .errors = r->errors,
+        .first_error = r->first_error[0] ? r->first_error : NULL,
+        .echo = opt->echo,
+    };
+    uint64_t header_bytes = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct session *s = &r->sessions[i];
+        m.requests += s->requests;
+        m.bytes_up += s->bytes_up;
+        m.bytes_down += s->bytes_down;
+        header_bytes += s->header_bytes;
+        if (!s->ready)
+            continue;
+        m.connected++;
+        m.events_delivered += s->counted;
+        if (opt->echo) {
+            m.events_expected += s->echo_seq;
+        } else {
+            int64_t until = s->gone_ms && s->gone_ms < r->cut_ms ? s->gone_ms : r->cut_ms;
+            m.events_expected += stats_expected(&r->stats, s->ready_ms, until);
+        }
+    }
+    m.latency = stats_summary(&r->stats);
+    m.header_bytes_per_event =
+        m.events_delivered ? (double)header_bytes / (double)m.events_delivered : 0;
+    m.duration_s = (double)(r->cut_us - r->start_us) / 1e6;
+    output_summary(opt->json, &m);
+    if (m.errors || m.connected == 0 || m.events_delivered < m.events_expected)
+        r->exit_code = 1;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+/* Every client needs a descriptor: raise the soft limit as far as needed. */
+static bool enough_descriptors(size_t clients)
+{
+    rlim_t need = (rlim_t)clients + FD_MARGIN;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+        return true;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+        fprintf(stderr,
+                "pushlab-client: %zu clients need %llu open files, but the hard limit is %llu "
+                "(raise it: ulimit -Hn, or /etc/security/limits.conf)\n",
+                clients, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+        return false;
+    }
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        fprintf(stderr, "pushlab-client: cannot raise the open file limit: %s\n", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* SIGINT and SIGTERM arrive through a signalfd, as ordinary loop events. */
+static int watch_signals(struct run *r)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    r->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (r->signal_fd < 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN); /* a reset peer gives EPIPE, not death */
+    return loop_add_fd(r->loop, r->signal_fd, LOOP_READ, on_signal, r);
+}
+
+static void free_session(struct session *s)
+{
+    if (s->state && s->tech->cleanup)
+        s->tech->cleanup(s);
+    free(s->state);
+}
+
+int run_client(const struct client_options *opt)
+{
+    struct run r = {.opt = opt, .signal_fd = -1, .load = opt->clients > 0};
+    r.n = r.load ? (size_t)opt->clients : 1;
+    if (r.load && !enough_descriptors(r.n))
+        return 1;
+    stats_init(&r.stats);
+    r.loop = loop_new();
+    r.sessions = calloc(r.n, sizeof *r.sessions);
+    if (!r.loop || !r.sessions || watch_signals(&r) < 0) {
+        fprintf(stderr, "pushlab-client: cannot start: %s\n", strerror(errno));
+        r.exit_code = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        struct session *s = &r.sessions[i];
+        *s = (struct session){.run = &r, .tech = opt->tech, .index = i, .connect_fd = -1};
+        s->state = calloc(1, opt->tech->state_size);
+        if (!s->state) {
+            fprintf(stderr, "pushlab-client: out of memory for %zu clients\n", r.n);
+            r.exit_code = 1;
+            goto out;
+        }
+    }
+    r.start_ms = loop_wall_ms();
+    r.start_us = client_now_us();
+    if (opt->duration_ms > 0 &&
+        !loop_add_timer(r.loop, (uint64_t)opt->duration_ms, 0, on_duration, &r)) {
+        r.exit_code = 1;
+        goto out;
+    }
+    if (r.load) {
+        r.ramp = loop_add_timer(r.loop, 0, LOAD_CONNECT_STEP_MS, on_ramp, &r);
+        if (!r.ramp) {
+            r.exit_code = 1;
+            goto out;
+        }
+    } else {
+        r.started = 1;
+        start_session(&r, &r.sessions[0]);
+    }
+    if (loop_run(r.loop) < 0) {
+        fprintf(stderr, "pushlab-client: event loop failed: %s\n", strerror(errno));
+        r.exit_code = 1;
+    }
+    loop_run_due(r.loop); /* frees the connections closed last */
+    if (r.load)
+        summarise(&r);
+out:
+    if (r.sessions)
+        for (size_t i = 0; i < r.n; i++)
+            free_session(&r.sessions[i]);
+    free_session(&r.post);
+    free(r.sessions);
+    if (r.signal_fd >= 0) {
+        if (r.loop)
+            loop_del_fd(r.loop, r.signal_fd);
+        close(r.signal_fd);
+    }
+    loop_free(r.loop);
+    stats_free(&r.stats);
+    return r.exit_code;
+}

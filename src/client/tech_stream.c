@@ -1,0 +1,177 @@
+/* tech_stream.c -- the HTTP streaming clients: iframe streaming, XHR
+ * streaming (chunked NDJSON) and multipart/x-mixed-replace.
+ *
+ * One request, one response that never ends; the client reads the body as
+ * it arrives instead of waiting for its end, which is all "streaming"
+ * means.  Two layers take the body apart:
+ *   transfer coding  chunked (or until-close for HTTP/1.0), undone by
+ *                    httpc.c with the proto/http.h chunked decoder;
+ *   content          iframe: an HTML page with a <script> per event;
+ *                    xhr: one JSON line per event;
+ *                    multipart: parts between "--BOUNDARY" lines
+ *                    (proto/http.h http_parse_part), one event per part.
+ * In every case the event objects are found byte by byte by event_find,
+ * so an event split over two chunks (or TCP segments) is simply kept
+ * until its end arrives.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client/buf.h"
+#include "client/httpc.h"
+#include "pushlab.h"
+
+#define BOUNDARY_MAX 72 /* RFC 2046 §5.1.1: a boundary is 1 to 70 characters */
+
+/* One streaming client's state. */
+struct stream_state {
+    bool head_read;             /* the response head has been read */
+    struct httpc_body body;     /* where the body stands */
+    struct buf pending;         /* decoded body bytes not used yet */
+    char boundary[BOUNDARY_MAX];/* multipart: the boundary (no "--") */
+    size_t boundary_len;
+};
+
+static bool is_multipart(const struct session *s) { return s->tech == &tech_multipart; }
+
+static void stream_start(struct session *s) { session_connect(s); }
+
+static void stream_connected(struct session *s)
+{
+    if (httpc_request(s, "GET", session_target(s), "Accept: */*\r\nCache-Control: no-cache\r\n",
+                      NULL, 0) == 0)
+        session_expect(s, "the response head", CLIENT_CONNECT_TIMEOUT_MS);
+}
+
+/* multipart: keep the boundary of "multipart/x-mixed-replace; boundary=X". */
+static int take_boundary(struct session *s, const struct http_response *res)
+{
+    struct stream_state *st = s->state;
+    const struct slice *ct = http_header_find(res->headers, res->num_headers, "Content-Type");
+    struct slice b;
+    if (!ct || !http_multipart_boundary(*ct, &b) || b.len == 0 || b.len >= sizeof st->boundary) {
+        session_fail(s, "multipart response without a usable boundary parameter");
+        return -1;
+    }
+    memcpy(st->boundary, b.ptr, b.len);
+    st->boundary_len = b.len;
+    return 0;
+}
+
+/* Take whole parts off the front of the pending bytes. */
+static void read_parts(struct session *s)
+{
+    struct stream_state *st = s->state;
+    struct slice boundary = {st->boundary, st->boundary_len};
+    while (!s->done && st->pending.len > 0) {
+        struct http_part part;
+        struct proto_err err = {0};
+        long used = http_parse_part(st->pending.data, st->pending.len, boundary, CLIENT_MAX_INPUT,
+                                    &part, &err);
+        if (used == PROTO_PARTIAL)
+            return;
+        if (used == PROTO_ERROR) {
+            session_fail(s, "bad multipart body: %s", err.why);
+            return;
+        }
+        if (part.body.ptr == NULL) {
+            session_end(s, "the server sent the closing multipart boundary");
+            return;
+        }
+        session_scan_events(s, part.body.ptr, part.body.len);
+        if (used == 0) /* cannot happen for a part with a body; never loop on it */
+            return;
+        buf_drop(&st->pending, (size_t)used);
+    }
+}
+
+/* A piece of decoded body arrived. */
+static void body_piece(struct session *s, const char *data, size_t len)
+{
+    struct stream_state *st = s->state;
+    if (!buf_append(&st->pending, data, len, CLIENT_MAX_INPUT)) {
+        session_fail(s, "no complete event in %d bytes of the stream", CLIENT_MAX_INPUT);
+        return;
+    }
+    if (is_multipart(s))
+        read_parts(s);
+    else
+        buf_drop(&st->pending, session_scan_events(s, st->pending.data, st->pending.len));
+}
+
+static void stream_read(struct session *s)
+{
+    struct stream_state *st = s->state;
+    if (!st->head_read) {
+        struct httpc_want want = {.status = 200};
+        if (s->tech == &tech_iframe)
+            want.content_type = "text/html";
+        else if (s->tech == &tech_xhr)
+            want.content_type = "application/x-ndjson";
+        else {
+            want.content_type = "multipart/x-mixed-replace";
+            want.check = take_boundary;
+        }
+        if (httpc_read_head(s, &want, &st->body) <= 0)
+            return;
+        st->head_read = true;
+        session_answered(s);
+        session_ready(s);
+        if (s->done)
+            return;
+    }
+    if (httpc_read_body(s, &st->body, body_piece) < 0)
+        return;
+    if (st->body.done)
+        session_end(s, "the server ended the stream");
+}
+
+static void stream_closed(struct session *s, const char *why)
+{
+    struct stream_state *st = s->state;
+    if (!st->head_read)
+        session_fail(s, "the connection closed (%s) before the response head", why);
+    else if (httpc_body_closed(s, &st->body, why))
+        session_end(s, "the server ended the stream");
+}
+
+static void stream_cleanup(struct session *s) { buf_free(&((struct stream_state *)s->state)->pending); }
+
+const struct technique_ops tech_iframe = {
+    .name = "iframe",
+    .summary = "iframe streaming: GET /stream, an endless HTML page, a <script> per event",
+    .default_port = PORT_IFRAME,
+    .default_path = "/stream",
+    .state_size = sizeof(struct stream_state),
+    .start = stream_start,
+    .connected = stream_connected,
+    .on_read = stream_read,
+    .closed = stream_closed,
+    .cleanup = stream_cleanup,
+};
+
+const struct technique_ops tech_xhr = {
+    .name = "xhr",
+    .summary = "XHR streaming: GET /stream, chunked NDJSON, a line per event",
+    .default_port = PORT_XHR,
+    .default_path = "/stream",
+    .state_size = sizeof(struct stream_state),
+    .start = stream_start,
+    .connected = stream_connected,
+    .on_read = stream_read,
+    .closed = stream_closed,
+    .cleanup = stream_cleanup,
+};
+
+const struct technique_ops tech_multipart = {
+    .name = "multipart",
+    .summary = "multipart/x-mixed-replace: GET /multipart, a part per event",
+    .default_port = PORT_XHR,
+    .default_path = "/multipart",
+    .state_size = sizeof(struct stream_state),
+    .start = stream_start,
+    .connected = stream_connected,
+    .on_read = stream_read,
+    .closed = stream_closed,
+    .cleanup = stream_cleanup,
+};

@@ -1,0 +1,378 @@
+/* wsconn.c -- a WebSocket connection after its handshake (see wsconn.h).
+ *
+ * Receiving (RFC 6455 §5.2-§5.4): frames are read straight out of the
+ * connection's input buffer.  A header is parsed as soon as its bytes are
+ * there; payload bytes are unmasked in place, a word at a time, as they
+ * arrive, and text is checked for UTF-8 as it arrives too, so a bad byte
+ * fails the connection at once (§8.1 "fail fast") instead of after a
+ * 16 MiB frame has been buffered.  A message that fits in one frame -- the
+ * common case -- is handed to the owner where it lies: no copy.  Only the
+ * frames of a fragmented message are gathered in a buffer of their own,
+ * which exists only while that message is open.  Every complete frame in
+ * one read is handled before the input is consumed once, so a burst of
+ * small frames costs no memmove per frame.
+ *
+ * Sending: a header built on the stack and the payload leave in one
+ * writev, never copied unless the socket is full.
+ *
+ * Closing (§5.5.1, §7.1): when we close -- bad input, or the server
+ * stopping -- our close frame goes out and the connection waits for the
+ * peer's close frame, dropping any data frames still in flight, then
+ * closes TCP itself (§7.1.1: the server closes first, so that TIME_WAIT
+ * is held by the server, not by a client that may want to reconnect).
+ * A peer that never answers is cut off after CLOSE_LINGER_MS.  When the
+ * peer closes first, its code is echoed and TCP is closed at once.
+ *
+ * Liveness (§5.5.2): a ping every limits->ping_ms; any byte from the peer
+ * (its pong included) proves it is alive, and one silent for
+ * limits->silent_ms is dropped.  The connection's single timer does both
+ * jobs, so an idle connection carries no extra allocation.
+ */
+#include "lab/wsconn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pushlab.h"
+
+/* A server reads client frames: masked, no extensions, strict rules. */
+static const struct ws_frame_rules client_frames = {
+    .mask = WS_MASK_REQUIRED, .allowed_rsv = 0, .strict = true};
+/* While closing, frames are only measured and skipped, so anything that
+ * parses as a frame at all will do. */
+static const struct ws_frame_rules any_frame = {.mask = WS_MASK_ANY, .allowed_rsv = 7, .strict = false};
+
+static void on_read(struct peer *p);
+static void on_timeout(struct peer *p);
+
+static const struct peer_raw_ops wsconn_raw_ops = {
+    .on_read = on_read,
+    .on_timeout = on_timeout,
+};
+
+bool wsconn_is(const struct peer *p) { return p->raw == &wsconn_raw_ops; }
+
+static struct loop *loop_of(const struct wsconn *ws) { return ws->peer->server->loop; }
+
+/* ------------------------------------------------------------ sending */
+
+/* One unmasked frame, header and payload in one writev.  A write can
+ * close the connection (a slow reader is cut off), and closing runs the
+ * owner's on_close, which frees the wsconn: after any send, callers look
+ * at the conn (freed later, by the loop) before they touch ws again. */
+static int send_frame(struct conn *c, unsigned opcode, const void *data, size_t len)
+{
+    uint8_t header[WS_MAX_HEADER];
+    size_t header_len = ws_build_frame_header(header, true, opcode, len, NULL);
+    struct iovec iov[2] = {
+        {.iov_base = header, .iov_len = header_len},
+        {.iov_base = (void *)data, .iov_len = len},
+    };
+    return conn_writev(c, iov, len ? 2 : 1);
+}
+
+int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len)
+{
+    if (ws->closing || ws->peer->conn->closed)
+        return -1;
+    return send_frame(ws->peer->conn, opcode, data, len);
+}
+
+static void drop_fragments(struct wsconn *ws)
+{
+    free(ws->fragments);
+    ws->fragments = NULL;
+    ws->fragments_len = ws->fragments_cap = 0;
+}
+
+void wsconn_close(struct wsconn *ws, unsigned code, const char *reason)
+{
+    struct conn *c = ws->peer->conn;
+    if (ws->closing || c->closed)
+        return;
+    ws->closing = true;
+    ws->have_frame = false;
+    drop_fragments(ws);
+    uint8_t payload[WS_MAX_CONTROL];
+    size_t len = ws_close_build(payload, code, reason, reason ? strlen(reason) : 0);
+    if (send_frame(c, WS_OP_CLOSE, payload, len) == 0)
+        conn_set_timeout(c, CLOSE_LINGER_MS);
+}
+
+/* Bad input from the peer: fail the connection with the codec's code. */
+static void fail(struct wsconn *ws, const struct proto_err *err)
+{
+    struct server *s = ws->peer->server;
+    unsigned code = err->code ? (unsigned)err->code : WS_CLOSE_PROTOCOL_ERROR;
+    if (s->opt.verbose)
+        server_log(s, "%s failed with close %u: %s", ws->peer->conn->peer, code, err->why);
+    wsconn_close(ws, code, err->why);
+}
+
+/* ------------------------------------------------------------ closing */
+
+/* After our close frame: drop whole frames until the peer's close frame
+ * starts, then close TCP.  Bytes that cannot be a frame end it too. */
+static void drain_closing(struct wsconn *ws)
+{
+    struct conn *c = ws->peer->conn;
+    while (!c->closed) {
+        size_t len;
+        const uint8_t *buf = (const uint8_t *)conn_input(c, &len);
+        if (len == 0)
+            return;
+        if (ws->skip > 0) {
+            size_t n = ws->skip < len ? (size_t)ws->skip : len;
+            conn_consume(c, n);
+            ws->skip -= n;
+            continue;
+        }
+        struct ws_frame_header h;
+        struct proto_err err = {0};
+        long n = ws_parse_frame_header(buf, len, &any_frame, &h, &err);
+        if (n == PROTO_PARTIAL)
+            return;
+        if (n < 0 || h.opcode == WS_OP_CLOSE) {
+            conn_close_after_flush(c, n < 0 ? "garbage after our close frame"
+                                            : "closing handshake complete");
+            return;
+        }
+        /* A frame longer than we would ever take (the one refused with
+         * 1009, say) is not read through just to find a close after it. */
+        if (h.payload_len > ws->limits->max_message) {
+            conn_close_after_flush(c, "frame over the limit after our close frame");
+            return;
+        }
+        ws->skip = (uint64_t)n + h.payload_len;
+    }
+}
+
+/* The peer sent a close frame: answer with its code (§5.5.1), or with
+ * 1002 if the frame was malformed, and close TCP once that is written. */
+static void peer_closes(struct wsconn *ws, const uint8_t *payload, size_t len)
+{
+    struct conn *c = ws->peer->conn;
+    unsigned code;
+    struct slice reason;
+    struct proto_err err = {0};
+    if (ws_close_parse(payload, len, &code, &reason, &err) < 0) {
+        fail(ws, &err);
+    } else {
+        /* 1005 means "no code": the answer is an empty close frame too. */
+        uint8_t echo[WS_MAX_CONTROL];
+        size_t echo_len = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_build(echo, code, "", 0);
+        ws->closing = true;
+        if (send_frame(c, WS_OP_CLOSE, echo, echo_len) == 0)
+            conn_set_timeout(c, CLOSE_LINGER_MS); /* for a peer that does not read it */
+    }
+    conn_close_after_flush(c, "closing handshake complete");
+}
+
+/* ------------------------------------------------------------ receiving */
+
+static void control_frame(struct wsconn *ws, unsigned opcode, const uint8_t *payload, size_t len)
+{
+    switch (opcode) {
+    case WS_OP_PING:
+        wsconn_send(ws, WS_OP_PONG, payload, len);
+        break;
+    case WS_OP_PONG:
+        break; /* proof of life only: last_heard_ms was already updated */
+    case WS_OP_CLOSE:
+        peer_closes(ws, payload, len);
+        break;
+    }
+}
+
+/* Keep a fragment of a fragmented message.  0, or -1 when out of memory. */
+static int keep_fragment(struct wsconn *ws, const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (ws->fragments_len + len > ws->fragments_cap) {
+        size_t cap = ws->fragments_cap ? ws->fragments_cap : 4096;
+        while (cap < ws->fragments_len + len)
+            cap *= 2;
+        uint8_t *grown = realloc(ws->fragments, cap);
+        if (!grown)
+            return -1;
+        ws->fragments = grown;
+        ws->fragments_cap = cap;
+    }
+    memcpy(ws->fragments + ws->fragments_len, data, len);
+    ws->fragments_len += len;
+    return 0;
+}
+
+/* A data frame is complete (unmasked, its text checked so far). */
+static void data_frame(struct wsconn *ws, const uint8_t *payload, size_t len)
+{
+    struct proto_err err = {0};
+    int end = ws_message_frame_done(&ws->message, &ws->frame, &err);
+    if (end < 0) {
+        fail(ws, &err);
+        return;
+    }
+    /* While nothing was kept, every earlier fragment was empty, so this
+     * frame's payload is the whole message so far: deliver it in place. */
+    if (end == 1 && !ws->fragments) {
+        ws->ops->on_message(ws, ws->message_opcode, payload, len);
+        return;
+    }
+    if (keep_fragment(ws, payload, len) < 0) {
+        err.code = WS_CLOSE_INTERNAL;
+        err.why = "out of memory";
+        fail(ws, &err);
+        return;
+    }
+    if (end == 1) {
+        struct conn *c = ws->peer->conn;
+        ws->ops->on_message(ws, ws->message_opcode, ws->fragments, ws->fragments_len);
+        if (!c->closed)
+            drop_fragments(ws);
+    }
+}
+
+/* Parse the header of the next frame at buf[0..len).  1 when ws->frame
+ * holds it, 0 when more bytes are needed, -1 after failing. */
+static int next_header(struct wsconn *ws, const uint8_t *buf, size_t len)
+{
+    struct ws_frame_header *h = &ws->frame;
+    struct proto_err err = {0};
+    long n = ws_parse_frame_header(buf, len, &client_frames, h, &err);
+    if (n == PROTO_PARTIAL)
+        return 0;
+    if (n < 0 || (!ws_is_control(h->opcode) && ws_message_frame(&ws->message, h, &err) < 0)) {
+        fail(ws, &err);
+        return -1;
+    }
+    if (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY)
+        ws->message_opcode = h->opcode;
+    ws->have_frame = true;
+    ws->frame_done = 0;
+    return 1;
+}
+
+static void receive_frames(struct wsconn *ws)
+{
+    struct conn *c = ws->peer->conn;
+    size_t len;
+    /* The input buffer is ours to change until it is consumed: unmasking
+     * in place is what saves a copy of every payload. */
+    uint8_t *buf = (uint8_t *)conn_input(c, &len);
+    size_t pos = 0; /* where the frame being read starts */
+    while (!c->closed && !ws->closing && pos < len) {
+        if (!ws->have_frame && next_header(ws, buf + pos, len - pos) <= 0)
+            break;
+        const struct ws_frame_header *h = &ws->frame;
+        uint8_t *payload = buf + pos + h->header_len;
+        uint64_t arrived = len - pos - h->header_len;
+        if (arrived > h->payload_len)
+            arrived = h->payload_len;
+        if (arrived > ws->frame_done) {
+            uint8_t *fresh = payload + ws->frame_done;
+            size_t fresh_len = (size_t)(arrived - ws->frame_done);
+            ws_mask(fresh, fresh_len, h->mask, ws->frame_done);
+            struct proto_err err = {0};
+            if (!ws_is_control(h->opcode) &&
+                ws_message_payload(&ws->message, h, fresh, fresh_len, &err) < 0) {
+                fail(ws, &err);
+                break;
+            }
+            ws->frame_done = arrived;
+        }
+        if (ws->frame_done < h->payload_len)
+            break; /* the rest of this frame is still on its way */
+        ws->have_frame = false;
+        size_t frame_len = h->header_len + (size_t)h->payload_len;
+        if (ws_is_control(h->opcode))
+            control_frame(ws, h->opcode, payload, (size_t)h->payload_len);
+        else
+            data_frame(ws, payload, (size_t)h->payload_len);
+        if (c->closed)
+            return; /* and ws may be gone with it */
+        if (!ws->closing)
+            pos += frame_len;
+    }
+    if (c->closed)
+        return;
+    /* After a failure pos still points at the bad frame: drain_closing
+     * measures it and skips it whole. */
+    conn_consume(c, pos);
+    if (ws->closing)
+        drain_closing(ws);
+}
+
+static void on_read(struct peer *p)
+{
+    struct wsconn *ws = p->user;
+    ws->last_heard_ms = loop_now_ms(loop_of(ws));
+    if (ws->closing)
+        drain_closing(ws);
+    else
+        receive_frames(ws);
+}
+
+/* ------------------------------------------------------------ timer */
+
+/* The next timer: the next ping, or the moment the peer counts as silent. */
+static void arm_timer(struct wsconn *ws)
+{
+    const struct wsconn_limits *l = ws->limits;
+    if (l->ping_ms == 0)
+        return;
+    uint64_t silent = loop_now_ms(loop_of(ws)) - ws->last_heard_ms;
+    uint64_t next = l->ping_ms;
+    if (silent < l->silent_ms && l->silent_ms - silent < next)
+        next = l->silent_ms - silent;
+    conn_set_timeout(ws->peer->conn, next ? next : 1);
+}
+
+static void on_timeout(struct peer *p)
+{
+    struct wsconn *ws = p->user;
+    if (ws->closing) {
+        conn_close(p->conn, "no close frame from the peer in time");
+        return;
+    }
+    uint64_t silent = loop_now_ms(loop_of(ws)) - ws->last_heard_ms;
+    if (silent >= ws->limits->silent_ms) {
+        /* Nothing, not even a pong: the peer (or the path to it) is gone.
+         * A close frame would only wait for an answer that cannot come. */
+        conn_close(p->conn, "silent peer dropped: no pong");
+        return;
+    }
+    if (wsconn_send(ws, WS_OP_PING, NULL, 0) == 0)
+        arm_timer(ws);
+}
+
+/* ------------------------------------------------------------ start */
+
+static void on_peer_close(struct peer *p)
+{
+    struct wsconn *ws = p->user;
+    drop_fragments(ws);
+    ws->ops->on_close(ws);
+}
+
+void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *ops,
+                  const struct wsconn_limits *limits)
+{
+    ws->peer = p;
+    ws->ops = ops;
+    ws->limits = limits;
+    ws->last_heard_ms = loop_now_ms(p->server->loop);
+    ws_message_init(&ws->message, limits->max_message);
+    p->user = ws;
+    p->on_close = on_peer_close;
+    peer_take_raw(p, &wsconn_raw_ops);
+    /* Any frame the limits allow must fit in the input buffer, and an
+     * echo of the largest message in the output queue. */
+    p->conn->in_max = (size_t)limits->max_message + WS_MAX_HEADER;
+    p->conn->out_max = MAX_OUTPUT_QUEUE + (size_t)limits->max_message + WS_MAX_HEADER;
+    arm_timer(ws);
+    size_t pending;
+    conn_input(p->conn, &pending);
+    if (pending > 0)
+        receive_frames(ws);
+}

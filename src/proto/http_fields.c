@@ -1,0 +1,148 @@
+/* http_fields.c -- HTTP header fields: the field-section parser shared by
+ * request heads, response heads and multipart parts, header lookup, and
+ * comma-separated lists (RFC 9112 §2.2 and §5, RFC 9110 §5.5 and §5.6.1).
+ *
+ * A field line is `name ":" OWS value OWS`, ended by CRLF (or a bare LF).
+ * What is rejected, and why:
+ *   - white space between the name and the colon (RFC 9112 §5.1 says MUST
+ *     reject): "Host :" could be read as another header by a proxy;
+ *   - obs-fold, a line that starts with white space and continues the
+ *     previous one (RFC 9112 §5.2): we answer 400 instead of unfolding;
+ *   - control characters and bare CR in a value (RFC 9110 §5.5).
+ * Left out on purpose: combining repeated fields (callers look at the
+ * first, or walk them all) and any meaning of particular headers.
+ */
+#include "http_internal.h"
+
+long http_line_end(const char *buf, size_t len, size_t pos, struct proto_err *err)
+{
+    if (buf[pos] == '\n')
+        return (long)pos + 1;
+    if (pos + 1 >= len)
+        return PROTO_PARTIAL;
+    if (buf[pos + 1] != '\n')
+        return proto_fail(err, 400, "bare CR (a CR not followed by LF)");
+    return (long)pos + 2;
+}
+
+/* One field line starting at buf[pos] (not an empty line).  Returns the
+ * position after its line end. */
+static long parse_field_line(const char *buf, size_t len, size_t pos, struct http_header *h,
+                             struct proto_err *err)
+{
+    size_t name_start = pos;
+    while (pos < len && http_is_tchar((unsigned char)buf[pos]))
+        pos++;
+    if (pos >= len)
+        return PROTO_PARTIAL;
+    if (buf[pos] != ':') {
+        if (http_is_ws((unsigned char)buf[pos]) && pos > name_start)
+            return proto_fail(err, 400, "white space between a header name and its colon");
+        return proto_fail(err, 400, "bad character in a header name");
+    }
+    if (pos == name_start)
+        return proto_fail(err, 400, "empty header name");
+    h->name = (struct slice){buf + name_start, pos - name_start};
+    pos++; /* the colon */
+
+    while (pos < len && http_is_ws((unsigned char)buf[pos]))
+        pos++;
+    size_t value_start = pos, value_end = pos;
+    for (; pos < len; pos++) {
+        unsigned char c = (unsigned char)buf[pos];
+        if (c == '\r' || c == '\n')
+            break;
+        if (http_is_field_vchar(c))
+            value_end = pos + 1; /* trailing white space stays outside */
+        else if (!http_is_ws(c))
+            return proto_fail(err, 400, "control character in a header value");
+    }
+    if (pos >= len)
+        return PROTO_PARTIAL;
+    h->value = (struct slice){buf + value_start, value_end - value_start};
+    return http_line_end(buf, len, pos, err);
+}
+
+long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_fields,
+                       struct http_header *headers, size_t *num_headers, struct proto_err *err)
+{
+    *num_headers = 0;
+    for (;;) {
+        if (pos >= len)
+            return PROTO_PARTIAL;
+        unsigned char c = (unsigned char)buf[pos];
+        if (c == '\r' || c == '\n')
+            return http_line_end(buf, len, pos, err); /* the empty line ends the head */
+        if (http_is_ws(c))
+            return proto_fail(err, 400, "line folding (a header line starting with white space)");
+        if (*num_headers >= max_fields)
+            return proto_fail(err, 431, "too many header lines");
+        long next = parse_field_line(buf, len, pos, &headers[*num_headers], err);
+        if (next < 0)
+            return next;
+        (*num_headers)++;
+        pos = (size_t)next;
+    }
+}
+
+const struct slice *http_header_find(const struct http_header *headers, size_t n,
+                                     const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (slice_eq_ci(headers[i].name, name))
+            return &headers[i].value;
+    return NULL;
+}
+
+bool http_list_next(struct slice value, size_t *pos, struct slice *element)
+{
+    const char *v = value.ptr;
+    size_t i = *pos;
+    /* Empty elements (", ,") are allowed and skipped (RFC 9110 §5.6.1.2). */
+    while (i < value.len && (http_is_ws((unsigned char)v[i]) || v[i] == ','))
+        i++;
+    if (i >= value.len) {
+        *pos = i;
+        return false;
+    }
+    size_t start = i;
+    bool quoted = false;
+    for (; i < value.len; i++) {
+        if (quoted) {
+            if (v[i] == '\\' && i + 1 < value.len)
+                i++; /* quoted-pair: the next byte is literal */
+            else if (v[i] == '"')
+                quoted = false;
+        } else if (v[i] == '"') {
+            quoted = true;
+        } else if (v[i] == ',') {
+            break;
+        }
+    }
+    size_t end = i;
+    while (end > start && http_is_ws((unsigned char)v[end - 1]))
+        end--;
+    *element = (struct slice){v + start, end - start};
+    *pos = i;
+    return true;
+}
+
+struct slice http_list_element_name(struct slice element)
+{
+    size_t end = 0;
+    while (end < element.len && element.ptr[end] != ';')
+        end++;
+    while (end > 0 && http_is_ws((unsigned char)element.ptr[end - 1]))
+        end--;
+    return (struct slice){element.ptr, end};
+}
+
+bool http_list_has_token(struct slice value, const char *token)
+{
+    size_t pos = 0;
+    struct slice element;
+    while (http_list_next(value, &pos, &element))
+        if (slice_eq_ci(http_list_element_name(element), token))
+            return true;
+    return false;
+}

@@ -1,0 +1,92 @@
+/* longpoll.c -- pushlab-longpoll: long polling, the "Comet" trick that made
+ * HTTP feel like push before any standard for it existed.
+ *
+ * The request is the short poll's ("anything after seq N?"), but when there
+ * is nothing new the server does not answer "[]": it holds the request
+ * open until an event exists, or until --hold seconds pass.  The client
+ * asks again as soon as it has an answer, so there is almost always one
+ * request waiting, and an event reaches the browser at once.
+ * What a capture shows: few responses, each carrying data; after each
+ * delivery a new request; a burst of events costs about one round trip per
+ * answer, since events made while no request waits queue up for the next.
+ *
+ *   GET /poll?since=SEQ  -> application/json  [events after SEQ]
+ *     answered at once when the backlog has one, else held until the next
+ *     event (every held request is answered by the event that wakes it),
+ *     or after --hold seconds with [].
+ *
+ * A client that hangs up while held is dropped at once (the loop watches
+ * EPOLLRDHUP): no answer is written into a dead socket later.
+ */
+#include <stdlib.h>
+
+#include "lab/events.h"
+#include "lab/peer.h"
+#include "lab/stream.h"
+#include "pushlab.h"
+
+static long hold_s = LONGPOLL_HOLD_S; /* --hold */
+
+/* Answer with the events after `since` (maybe "[]"); no-store, because
+ * every poll must reach the server, never a cache. */
+static void answer(struct peer *p, uint64_t since)
+{
+    size_t len;
+    char *body = events_json_array(p->server->hub, since, "", "", &len);
+    if (!body) {
+        http_error(p, 503, "out of memory");
+        return;
+    }
+    http_respond(p, 200, "application/json", "Cache-Control: no-store\r\n", body, len);
+    free(body);
+}
+
+/* Answer a held request: with the news when an event woke it, with "[]"
+ * when --hold seconds passed first (the client then simply asks again). */
+static void answer_held(struct stream *st)
+{
+    struct peer *p = st->peer;
+    uint64_t since = st->last_seq;
+    stream_release(st); /* first: answering may start the peer's next request */
+    answer(p, since);
+}
+
+/* Every held request is woken by each new event, and answered by it. */
+static void on_event(struct stream *st, const struct hub_event *ev)
+{
+    if (ev->seq > st->last_seq) /* else the client has it already: wait on */
+        answer_held(st);
+}
+
+static enum route_result longpoll_request(struct peer *p, const struct http_request *req)
+{
+    if (!slice_eq(req->path, "/poll"))
+        return ROUTE_NOT_FOUND;
+    if (!http_require_method(p, req, "GET"))
+        return ROUTE_DONE;
+    uint64_t since;
+    if (!events_since_param(p, req, &since))
+        return ROUTE_DONE;
+    if (hub_last_seq(p->server->hub) > since)
+        answer(p, since); /* the backlog has news: no reason to wait */
+    else
+        stream_hold(p, since, on_event, (uint64_t)hold_s * 1000, answer_held);
+    return ROUTE_DONE;
+}
+
+static const struct server_flag longpoll_flags[] = {
+    {"hold", "SECONDS", "hold a poll this long at most, then answer []", &hold_s, 1, 3600},
+    {0},
+};
+
+static const struct technique longpoll_technique = {
+    .name = "longpoll",
+    .summary = "Long polling: the server holds each request until there is an event.",
+    .default_port = PORT_LONGPOLL,
+    .page = "/longpoll.html",
+    .flags = longpoll_flags,
+    .endpoints = "  GET  /poll?since=SEQ  events after SEQ, held until one exists or --hold ends\n",
+    .request = longpoll_request,
+};
+
+int main(int argc, char **argv) { return server_main(argc, argv, &longpoll_technique); }

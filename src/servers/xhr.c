@@ -1,0 +1,92 @@
+/* xhr.c -- pushlab-xhr: XHR streaming, one response read while it arrives.
+ *
+ * A script reads a response that never ends, piece by piece: XHR's
+ * onprogress hands it responseText as it grows, fetch() hands it a
+ * ReadableStream.  Two ways to say where one event ends:
+ *
+ *   GET /stream[?since=SEQ]     -> chunked application/x-ndjson:
+ *     one JSON object per line, one chunk per line.  The chunk boundaries
+ *     are how HTTP/1.1 frames a body of unknown length (RFC 9112 §7.1);
+ *     the reader splits on the newlines, since proxies may re-chunk.
+ *
+ *   GET /multipart[?since=SEQ]  -> multipart/x-mixed-replace (RFC 2046 §5.1):
+ *     one application/json part per event, each starting with the
+ *     boundary line.  Netscape's "server push" of 1995, meant to replace
+ *     an image with each new part; the boundary frames the body itself, so
+ *     it needs no chunked coding and runs until the connection closes.
+ *
+ * X-Content-Type-Options: nosniff, because a browser that sniffs the type
+ * holds the first bytes back until it has seen enough of them.
+ */
+#include <stdio.h>
+
+#include "lab/peer.h"
+#include "lab/stream.h"
+#include "pushlab.h"
+
+#define BOUNDARY "pushlab-event"
+
+/* NDJSON: the event object and a newline. */
+static size_t format_line(char *out, size_t cap, const struct hub_event *ev)
+{
+    int n = snprintf(out, cap, "%.*s\n", (int)ev->json_len, ev->json);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* A multipart part: delimiter, part headers, blank line, the event, and
+ * the CRLF that belongs to the next delimiter.  Content-Length lets the
+ * reader take the part without searching for the boundary. */
+static size_t format_part(char *out, size_t cap, const struct hub_event *ev)
+{
+    int n = snprintf(out, cap,
+                     "--" BOUNDARY "\r\n"
+                     "Content-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n"
+                     "\r\n"
+                     "%.*s\r\n",
+                     ev->json_len, (int)ev->json_len, ev->json);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static const struct stream_format ndjson_format = {
+    .content_type = "application/x-ndjson",
+    .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+    .chunked = true,
+    .event = format_line,
+};
+
+static const struct stream_format multipart_format = {
+    .content_type = "multipart/x-mixed-replace; boundary=" BOUNDARY,
+    .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+    .chunked = false,
+    .event = format_part,
+};
+
+static enum route_result xhr_request(struct peer *p, const struct http_request *req)
+{
+    const struct stream_format *format;
+    if (slice_eq(req->path, "/stream"))
+        format = &ndjson_format;
+    else if (slice_eq(req->path, "/multipart"))
+        format = &multipart_format;
+    else
+        return ROUTE_NOT_FOUND;
+    if (!http_require_method(p, req, "GET"))
+        return ROUTE_DONE;
+    uint64_t since;
+    if (stream_since_param(p, req, &since))
+        stream_open(p, format, NULL, 0, since, 0);
+    return ROUTE_DONE;
+}
+
+static const struct technique xhr_technique = {
+    .name = "xhr",
+    .summary = "XHR streaming: one long response read progressively (NDJSON or multipart).",
+    .default_port = PORT_XHR,
+    .page = "/xhr.html",
+    .endpoints = "  GET  /stream[?since=SEQ]     chunked application/x-ndjson, a line per event\n"
+                 "  GET  /multipart[?since=SEQ]  multipart/x-mixed-replace, a part per event\n",
+    .request = xhr_request,
+};
+
+int main(int argc, char **argv) { return server_main(argc, argv, &xhr_technique); }

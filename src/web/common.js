@@ -1,0 +1,255 @@
+/* common.js -- what every pushlab demo page shares.
+ *
+ * Each page (poll.html, sse.html, ...) holds only the code that is special
+ * about its technique: how it gets events from the server.  Whatever way an
+ * event arrives, the page hands it to lab.receive(), and this file shows it:
+ *
+ *   - the event list: seq, kind, text, and the delivery latency, now - ts.
+ *     ts is the server's clock when it made the event; server and browser
+ *     run on the same machine here, so the difference is the time the event
+ *     spent waiting and travelling.  A missing seq is shown as a gap.
+ *   - counters: requests made, events received, bytes received (when the
+ *     browser lets a page know them), latency.
+ *   - a connection log: what the technique did on the wire (a request held
+ *     for 3 s, a reconnection, a stream that ended...).
+ *   - a chat box: POST /send makes the server broadcast the text as an
+ *     event, which comes back through the technique like any other.
+ *
+ * Plain script, no modules and no libraries, so that it runs from any
+ * server and reads top to bottom.
+ */
+'use strict';
+
+const lab = (() => {
+    const MAX_ROWS = 200; /* event rows kept on screen: a page open for hours stays small */
+    const MAX_LOG = 100;  /* connection log lines kept */
+
+    const state = {
+        lastSeq: 0,        /* highest seq shown so far (0 = none yet) */
+        events: 0,         /* events shown */
+        gaps: 0,           /* events that never arrived (holes in seq) */
+        requests: 0,       /* HTTP requests the technique made */
+        bytes: 0,          /* bytes received, as far as the page can know */
+        latencySum: 0,     /* for the average */
+        latencyMax: 0,
+    };
+    let bytesKnown = true; /* false when the browser hides the byte count */
+
+    /* ------------------------------------------------------------ DOM helpers */
+
+    function $(id) { return document.getElementById(id); }
+
+    /* el('td', {className: 'seq'}, '12') -> <td class="seq">12</td> */
+    function el(tag, props, text) {
+        const node = document.createElement(tag);
+        Object.assign(node, props || {});
+        if (text !== undefined)
+            node.textContent = text; /* textContent, never innerHTML: chat text is untrusted */
+        return node;
+    }
+
+    function clock(ms) {
+        const d = new Date(ms);
+        const pad = (n, w) => String(n).padStart(w, '0');
+        return pad(d.getHours(), 2) + ':' + pad(d.getMinutes(), 2) + ':' +
+            pad(d.getSeconds(), 2) + '.' + pad(d.getMilliseconds(), 3);
+    }
+
+    /* ------------------------------------------------------------ counters */
+
+    function showStats() {
+        $('stat-requests').textContent = state.requests;
+        $('stat-events').textContent = state.events;
+        if (bytesKnown)
+            $('stat-bytes').textContent = state.bytes;
+        $('stat-latency').textContent = state.events === 0 ? '-' :
+            Math.round(state.latencySum / state.events) + ' ms avg, ' +
+            state.latencyMax + ' ms max';
+        $('stat-gaps').textContent = state.gaps;
+    }
+
+    /* One more request on the wire (a poll, a stream opened, a reconnection).
+     * Returns its number, to tell which request brought an event. */
+    function countRequest() {
+        state.requests++;
+        showStats();
+        return state.requests;
+    }
+
+    /* n more bytes of response received. */
+    function countBytes(n) {
+        state.bytes += n;
+        showStats();
+    }
+
+    /* Count the body bytes of every response to `path` (for pages that make
+     * one request per answer).  A page cannot see header sizes, but the
+     * Resource Timing API tells the body size of each finished response,
+     * whether fetch() or a <script> element loaded it. */
+    function countBodyBytesOf(path) {
+        new PerformanceObserver((list) => {
+            for (const entry of list.getEntries())
+                if (new URL(entry.name).pathname === path)
+                    countBytes(entry.encodedBodySize);
+        }).observe({type: 'resource'});
+        /* The observer sees every entry; the browser's own list of them
+         * would grow with every poll, so empty it when it fills. */
+        performance.addEventListener('resourcetimingbufferfull',
+                                     () => performance.clearResourceTimings());
+    }
+
+    /* ------------------------------------------------------------ events */
+
+    function addRow(row) {
+        const body = $('events-body');
+        body.insertBefore(row, body.firstChild); /* newest on top */
+        while (body.rows.length > MAX_ROWS)
+            body.deleteRow(body.rows.length - 1);
+    }
+
+    /* A full-width note in the event list (a gap, a restart). */
+    function addNote(className, text) {
+        const row = el('tr', {className: className});
+        row.appendChild(el('td', {colSpan: 5}, text));
+        addRow(row);
+    }
+
+    /* An event {seq, ts, kind, text} arrived; `via` says how ("poll 12",
+     * "stream 2"...). */
+    function receive(ev, via) {
+        const latency = Date.now() - ev.ts;
+        if (state.events > 0 && ev.seq <= state.lastSeq) {
+            /* seq counts from 1 in each run of a server, so going back
+             * means the server was restarted. */
+            addNote('restart', 'seq went back from ' + state.lastSeq + ' to ' + ev.seq +
+                    ': the server restarted (seq counts from 1 in each run)');
+            log('the server restarted: seq went back to ' + ev.seq, 'error');
+            state.lastSeq = 0;
+        }
+        /* The first event of the page may be any seq; after that, each one
+         * should be the next. */
+        if (state.events > 0 && ev.seq > state.lastSeq + 1) {
+            const missing = ev.seq - state.lastSeq - 1;
+            state.gaps += missing;
+            addNote('gap', 'gap: ' + missing + ' event(s) never arrived (seq ' +
+                    (state.lastSeq + 1) + (missing > 1 ? '-' + (ev.seq - 1) : '') + ')');
+            log('gap: ' + missing + ' event(s) missed', 'error');
+        }
+        state.lastSeq = ev.seq;
+        state.events++;
+        state.latencySum += latency;
+        state.latencyMax = Math.max(state.latencyMax, latency);
+
+        const row = el('tr', {className: ev.kind});
+        row.dataset.seq = ev.seq;
+        row.appendChild(el('td', {className: 'seq'}, ev.seq));
+        row.appendChild(el('td', {className: 'kind'}, ev.kind));
+        row.appendChild(el('td', {className: 'text'}, ev.text));
+        row.appendChild(el('td', {className: 'latency'}, latency + ' ms'));
+        row.appendChild(el('td', {className: 'via'}, via || ''));
+        addRow(row);
+        showStats();
+    }
+
+    /* The seq of the newest event shown: where to resume from. */
+    function lastSeq() { return state.lastSeq; }
+
+    /* Parse one event from JSON text (a line, an SSE data field...). */
+    function parseEvent(text) {
+        const ev = JSON.parse(text);
+        if (typeof ev.seq !== 'number' || typeof ev.ts !== 'number')
+            throw new Error('not a pushlab event: ' + text.slice(0, 80));
+        return ev;
+    }
+
+    /* ------------------------------------------------------------ connection log */
+
+    function log(text, kind) {
+        const list = $('log');
+        const line = el('li', {className: kind || ''});
+        line.appendChild(el('time', {}, clock(Date.now())));
+        line.appendChild(document.createTextNode(' ' + text));
+        list.insertBefore(line, list.firstChild);
+        while (list.children.length > MAX_LOG)
+            list.removeChild(list.lastChild);
+    }
+
+    /* ------------------------------------------------------------ chat */
+
+    /* The usual way to talk back: an ordinary POST, whatever the technique
+     * uses to push.  (Only WebSocket and the Flash socket can send on the
+     * channel they receive on.) */
+    async function postChat(text) {
+        const res = await fetch('/send', {
+            method: 'POST',
+            headers: {'Content-Type': 'text/plain; charset=utf-8'},
+            body: text,
+        });
+        if (res.status !== 204)
+            throw new Error('POST /send answered ' + res.status + ' ' + (await res.text()).trim());
+        return 'POST /send: 204, now watch it come back';
+    }
+
+    function setUpChat(send) {
+        const form = $('chat');
+        const input = el('input', {id: 'chat-text', type: 'text', maxLength: 1000,
+                                   placeholder: 'say something to every open page'});
+        const status = el('output', {id: 'chat-status'});
+        form.append(el('label', {htmlFor: 'chat-text'}, 'chat'), input,
+                    el('button', {type: 'submit'}, 'Send'), status);
+        form.addEventListener('submit', async (e) => {
+            e.preventDefault();
+            const text = input.value;
+            if (text === '')
+                return;
+            try {
+                status.textContent = await send(text);
+                input.value = '';
+            } catch (err) {
+                status.textContent = 'not sent: ' + err.message;
+            }
+        });
+    }
+
+    /* ------------------------------------------------------------ page set-up */
+
+    /* Build the shared panels into the page's placeholders.  Options:
+     *   bytesNote  when the browser hides the byte count: why (shown instead)
+     *   bytesLabel what the byte count counts ("response bodies", ...)
+     *   send       async function(text) sending a chat message; default POST /send
+     */
+    function init(options) {
+        const opts = options || {};
+        bytesKnown = !opts.bytesNote;
+
+        const stats = $('stats');
+        const rows = [
+            ['stat-requests', 'requests made'],
+            ['stat-events', 'events received'],
+            ['stat-bytes', 'bytes received' + (opts.bytesLabel ? ' (' + opts.bytesLabel + ')' : '')],
+            ['stat-latency', 'delivery latency'],
+            ['stat-gaps', 'events missed'],
+        ];
+        for (const [id, label] of rows) {
+            stats.appendChild(el('dt', {}, label));
+            stats.appendChild(el('dd', {id: id}));
+        }
+        if (!bytesKnown)
+            $('stat-bytes').textContent = opts.bytesNote;
+
+        const table = $('events');
+        const head = table.createTHead().insertRow();
+        for (const h of ['seq', 'kind', 'text', 'latency', 'arrived by'])
+            head.appendChild(el('th', {}, h));
+        table.appendChild(el('tbody', {id: 'events-body'}));
+
+        /* Commands in the text name the port this page came from. */
+        for (const node of document.querySelectorAll('.server-port'))
+            node.textContent = location.port || '80';
+
+        setUpChat(opts.send || postChat);
+        showStats();
+    }
+
+    return {init, receive, parseEvent, lastSeq, countRequest, countBytes, countBodyBytesOf, log};
+})();

@@ -1,0 +1,103 @@
+/* fuzz_http_request.c -- libFuzzer target for the request head parser,
+ * body framing, header lookup, list tokens and the query decoder.
+ *
+ * Checks, on arbitrary bytes (the first byte picks small or large limits):
+ *   - the result is PROTO_PARTIAL, PROTO_ERROR with a known status, or a
+ *     head length <= the input, with every slice inside the head;
+ *   - prefixes agree with the whole: a cut before the end of the head
+ *     gives PROTO_PARTIAL or the same error, a cut after it the same head
+ *     (each prefix in a buffer of exactly its size, so ASan sees over-reads);
+ *   - the query decoder never writes past cap and NUL-terminates.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/http.h"
+
+static const struct http_limits limit_sets[2] = {
+    {.max_head = 4096, .max_headers = 64, .max_target = 2048},
+    {.max_head = 64, .max_headers = 3, .max_target = 16},
+};
+
+static void slice_inside(struct slice s, const char *buf, size_t n)
+{
+    if (s.len && (s.ptr < buf || s.ptr > buf + n || s.len > (size_t)(buf + n - s.ptr)))
+        abort();
+}
+
+static void check_query(struct slice query)
+{
+    char out[32];
+    memset(out, 'x', sizeof out);
+    long n = http_query_get(query, "since", out, 8);
+    if (n >= 0 && (n > 7 || out[n] != '\0'))
+        abort();
+    if (n != HTTP_QUERY_ABSENT && n != HTTP_QUERY_BAD && n < 0)
+        abort();
+    for (size_t i = 8; i < sizeof out; i++)
+        if (out[i] != 'x')
+            abort(); /* written past cap */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const struct http_limits *lim = &limit_sets[data[0] & 1];
+    const char *buf = (const char *)data + 1;
+    size_t len = size - 1;
+
+    static struct http_request req;
+    struct proto_err err = {0};
+    long n = http_parse_request(buf, len, lim, &req, &err);
+    int code = err.code;
+    if (n == PROTO_ERROR) {
+        if (!err.why || (code != 400 && code != 414 && code != 431 && code != 505))
+            abort();
+    } else if (n >= 0) {
+        if (n == 0 || (size_t)n > len || req.head_bytes != (size_t)n || (size_t)n > lim->max_head)
+            abort();
+        if (req.num_headers > lim->max_headers || req.target.len > lim->max_target)
+            abort();
+        slice_inside(req.method, buf, (size_t)n);
+        slice_inside(req.target, buf, (size_t)n);
+        if (req.path.ptr != req.target.ptr ||
+            req.path.len + (req.query.ptr ? req.query.len + 1 : 0) != req.target.len)
+            abort();
+        for (size_t i = 0; i < req.num_headers; i++) {
+            slice_inside(req.headers[i].name, buf, (size_t)n);
+            slice_inside(req.headers[i].value, buf, (size_t)n);
+            http_list_has_token(req.headers[i].value, "close");
+        }
+        struct http_body body;
+        struct proto_err berr = {0};
+        if (http_request_body(&req, &body, &berr) < 0 && berr.code != 400 && berr.code != 501)
+            abort();
+        if (http_header_find(req.headers, req.num_headers, "host") == NULL &&
+            req.minor_version == 1)
+            abort(); /* HTTP/1.1 needs a Host */
+        check_query(req.query);
+    } else if (n != PROTO_PARTIAL) {
+        abort();
+    }
+    check_query((struct slice){buf, len});
+
+    /* A few prefixes: the middle, one short of the end, one short of the head. */
+    size_t cuts[3] = {len / 2, len ? len - 1 : 0, n > 0 ? (size_t)n - 1 : 0};
+    for (int i = 0; i < 3; i++) {
+        size_t k = cuts[i];
+        char *p = malloc(k ? k : 1);
+        memcpy(p, buf, k);
+        static struct http_request preq;
+        struct proto_err perr = {0};
+        long m = http_parse_request(p, k, lim, &preq, &perr);
+        free(p);
+        if (n >= 0 && k >= (size_t)n) {
+            if (m != n)
+                abort();
+        } else if (m != PROTO_PARTIAL && !(n == PROTO_ERROR && m == n && perr.code == code)) {
+            abort();
+        }
+    }
+    return 0;
+}

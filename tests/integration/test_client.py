@@ -1,0 +1,439 @@
+"""test_client.py -- pushlab-client against the real servers, and against
+small servers that answer wrongly on purpose.
+
+Every technique is run against its own server on an ephemeral port: the
+events must arrive in order with no gap and carry a latency.  Then the
+parts that make each technique what it is: SSE reconnects with
+Last-Event-ID (through a proxy that cuts the stream, and across a server
+restart), the WebSocket closing handshake in both directions, --send round
+trips, and a 1000-client load run per technique with no event missing.
+Finally the failures a student will meet: a 404, a wrong Content-Type, a
+truncated chunk, a bad Sec-WebSocket-Accept, a refused connection, all of
+which must end the client with a clear message and exit status 1.
+
+A technique whose server binary is not built yet is reported as skipped,
+with the reason, never as passed.
+"""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import harness
+from harness import Server, Skip
+
+CLIENT = os.path.join(harness.BIN, "pushlab-client")
+
+# technique -> the server that serves it
+SERVER_OF = {
+    "poll": "poll", "jsonp": "poll", "longpoll": "longpoll", "iframe": "iframe",
+    "xhr": "xhr", "multipart": "xhr", "flash": "flash", "sse": "sse", "ws": "ws",
+}
+TICK_MS = 50  # the servers' --interval in these tests
+
+
+def need_server(name):
+    path = os.path.join(harness.BIN, "pushlab-" + name)
+    if not os.access(path, os.X_OK):
+        raise Skip("bin/pushlab-%s is not built yet" % name)
+
+
+def url_of(tech, port):
+    return ("127.0.0.1:%d" if tech == "flash" else "http://127.0.0.1:%d") % port
+
+
+def run_client(args, timeout=20.0):
+    """Run pushlab-client to its end; returns (exit code, stdout, stderr)."""
+    if not os.access(CLIENT, os.X_OK):
+        raise AssertionError("no client binary " + CLIENT + " (run make)")
+    p = subprocess.run([CLIENT] + [str(a) for a in args], capture_output=True, timeout=timeout)
+    out, err = p.stdout.decode(), p.stderr.decode(errors="replace")
+    if "ERROR: AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
+        raise AssertionError("sanitizer report from pushlab-client:\n" + err[-4000:])
+    return p.returncode, out, err
+
+
+def json_lines(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def events_of(out):
+    return [o for o in json_lines(out) if "seq" in o and "kind" in o]
+
+
+def assert_in_order(events, what):
+    seqs = [e["seq"] for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "%s: gap or disorder in %r" % (
+        what, seqs)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ------------------------------------------------------------ each technique
+
+
+def technique_test(tech):
+    def test():
+        need_server(SERVER_OF[tech])
+        with Server(SERVER_OF[tech], "--interval", TICK_MS) as srv:
+            rc, out, err = run_client([tech, url_of(tech, srv.port), "--count", 8, "--json",
+                                       "--poll-interval", 100])
+            assert rc == 0, "exit %d: %s" % (rc, err)
+            events = events_of(out)
+            assert len(events) == 8, out
+            assert_in_order(events, tech)
+            for e in events:
+                assert e["kind"] == "tick" and e["text"].startswith("tick"), e
+                assert e["ts"] > 1.5e12, e  # Unix milliseconds
+                # Streams deliver at once; a poll waits at most one interval.
+                assert 0 <= e["latency_ms"] < 2000, e
+            if tech in ("longpoll", "iframe", "xhr", "multipart", "flash", "sse", "ws"):
+                assert max(e["latency_ms"] for e in events[1:]) < 500, events
+    test.__name__ = "test_%s_events_in_order" % tech
+    return test
+
+
+def test_text_output():
+    need_server("sse")
+    with Server("sse", "--interval", TICK_MS) as srv:
+        rc, out, err = run_client(["sse", url_of("sse", srv.port), "--count", 2])
+        assert rc == 0, err
+        lines = out.splitlines()
+        assert len(lines) == 2, out
+        for line in lines:
+            assert line.startswith("seq=") and " kind=tick " in line and "latency_ms=" in line, line
+            assert 'text="tick ' in line, line
+
+
+# ------------------------------------------------------------ --send
+
+
+def send_test(tech):
+    def test():
+        need_server(SERVER_OF[tech])
+        with Server(SERVER_OF[tech], "--interval", 0) as srv:
+            rc, out, err = run_client([tech, url_of(tech, srv.port), "--send", "hé \"there\"",
+                                       "--json", "--poll-interval", 50])
+            assert rc == 0, "exit %d: %s" % (rc, err)
+            objs = json_lines(out)
+            chats = [o for o in objs if o.get("kind") == "chat"]
+            assert chats and chats[0]["text"] == "hé \"there\"", out
+            sent = [o for o in objs if "sent" in o]
+            assert len(sent) == 1 and sent[0]["round_trip_ms"] >= 0, out
+            assert sent[0]["seq"] == chats[0]["seq"], out
+    test.__name__ = "test_%s_send_round_trip" % tech
+    return test
+
+
+# ------------------------------------------------------------ SSE reconnection
+
+
+class CuttingProxy:
+    """A TCP proxy to `port` that cuts its first connection after `cut_after`
+    seconds and records the request head of every connection."""
+
+    def __init__(self, port, cut_after):
+        self.target = port
+        self.cut_after = cut_after
+        self.heads = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        n = 0
+        while not self.stop:
+            try:
+                self.sock.settimeout(0.2)
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            n += 1
+            threading.Thread(target=self._pipe, args=(c, n == 1), daemon=True).start()
+
+    def _pipe(self, c, cut):
+        up = socket.create_connection(("127.0.0.1", self.target))
+        head = harness.recv_until(c, b"\r\n\r\n")
+        self.heads.append(head.decode("latin-1"))
+        up.sendall(head)
+        deadline = time.time() + (self.cut_after if cut else 30)
+        up.settimeout(0.05)
+        try:
+            while time.time() < deadline and not self.stop:
+                try:
+                    data = up.recv(65536)
+                except socket.timeout:
+                    continue
+                if not data:
+                    break
+                c.sendall(data)
+        except OSError:
+            pass
+        c.close()
+        up.close()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+def test_sse_reconnects_with_last_event_id_no_gap():
+    need_server("sse")
+    with Server("sse", "--interval", TICK_MS) as srv:
+        proxy = CuttingProxy(srv.port, cut_after=0.6)
+        try:
+            # The cut comes after ~12 events; the reconnection waits for the
+            # server's retry: time, and the backlog fills the hole.
+            rc, out, err = run_client(["sse", "http://127.0.0.1:%d" % proxy.port, "--count", 40,
+                                       "--json"], timeout=30)
+        finally:
+            proxy.close()
+        assert rc == 0, "exit %d: %s" % (rc, err)
+        events = events_of(out)
+        assert len(events) == 40, out
+        assert_in_order(events, "sse across a cut")
+        assert "reconnecting" in err, err
+        assert len(proxy.heads) >= 2, proxy.heads
+        first, again = proxy.heads[0], proxy.heads[1]
+        assert "last-event-id" not in first.lower(), first
+        ids = [line.split(":", 1)[1].strip() for line in again.split("\r\n")
+               if line.lower().startswith("last-event-id:")]
+        assert ids, again
+        # The id sent is the last event received before the cut, and the
+        # next event printed is the one after it: nothing lost or repeated.
+        last_before = int(ids[0])
+        seqs = [e["seq"] for e in events]
+        assert last_before in seqs and last_before + 1 in seqs, (ids, seqs)
+
+
+def test_sse_reconnects_across_server_restart():
+    """The server is stopped and started again on the same port.  The client
+    reconnects after the server's retry: time (2 s) with Last-Event-ID; by
+    then the new run has made more events than the old id, so its backlog
+    fills the hole and the seqs the client prints go on with no gap."""
+    need_server("sse")
+    port = free_port()
+    srv = Server("sse", "--interval", TICK_MS, port=port)
+    client = subprocess.Popen([CLIENT, "sse", "http://127.0.0.1:%d" % port, "--json",
+                               "--duration", "4.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)
+        stopped_ms = time.time() * 1000
+        assert srv.stop() == 0
+        time.sleep(0.3)
+        srv = Server("sse", "--interval", TICK_MS, port=port)
+        restarted_ms = time.time() * 1000
+        out, err = client.communicate(timeout=20)
+    finally:
+        if client.poll() is None:
+            client.kill()
+        srv.stop()
+    out, err = out.decode(), err.decode(errors="replace")
+    assert client.returncode == 0, "exit %d: %s" % (client.returncode, err)
+    assert "reconnecting in 2000 ms with Last-Event-ID:" in err, err
+    events = events_of(out)
+    assert_in_order(events, "sse across a restart")
+    assert any(e["ts"] < stopped_ms for e in events), events
+    assert any(e["ts"] > restarted_ms for e in events), events
+
+
+# ------------------------------------------------------------ WebSocket close
+
+
+def test_ws_client_closes_with_1000():
+    need_server("ws")
+    with Server("ws", "--interval", TICK_MS) as srv:
+        rc, out, err = run_client(["ws", "ws://127.0.0.1:%d" % srv.port, "--count", 3])
+        assert rc == 0, err
+        assert "closed: sent 1000, the server answered 1000" in err, err
+
+
+def test_ws_server_close_is_answered():
+    need_server("ws")
+    srv = Server("ws", "--interval", TICK_MS)
+    client = subprocess.Popen([CLIENT, "ws", "ws://127.0.0.1:%d" % srv.port],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)
+        code = srv.stop()
+        out, err = client.communicate(timeout=10)
+    finally:
+        if client.poll() is None:
+            client.kill()
+    err = err.decode(errors="replace")
+    assert code == 0, "server exit %s" % code
+    assert "the server closed the WebSocket with 1001" in err, err
+    assert client.returncode == 0, err
+
+
+def test_ws_echo_round_trips():
+    need_server("ws")
+    with Server("ws", "--interval", 0) as srv:
+        rc, out, err = run_client(["ws", "ws://127.0.0.1:%d" % srv.port, "--echo", "--clients", 20,
+                                   "--duration", 1, "--json"])
+        assert rc == 0, err
+        s = json.loads(out)
+        assert s["connected"] == 20 and s["errors"] == 0, s
+        assert s["events_delivered"] > 100 and s["events_delivered"] == s["events_expected"], s
+        assert s["round_trips_per_s"] > 100, s
+
+
+# ------------------------------------------------------------ load
+
+
+def load_test(tech):
+    def test():
+        need_server(SERVER_OF[tech])
+        with Server(SERVER_OF[tech], "--interval", 100) as srv:
+            rc, out, err = run_client([tech, url_of(tech, srv.port), "--clients", 1000,
+                                       "--duration", 2, "--json", "--poll-interval", 500],
+                                      timeout=60)
+            s = json.loads(out)
+            assert s["technique"] == tech and s["clients"] == 1000, s
+            assert s["connected"] == 1000 and s["errors"] == 0, s
+            assert s["events_expected"] >= 1000 * 10, s  # ~2 s of ticks each
+            assert s["events_delivered"] == s["events_expected"], s
+            lat = s["latency_ms"]
+            assert 0 <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"], s
+            assert s["requests"] >= 1000 and s["bytes_down"] > 0 and s["bytes_up"] > 0, s
+            assert rc == 0, err
+    test.__name__ = "test_%s_load_1000_clients_nothing_missing" % tech
+    return test
+
+
+# ------------------------------------------------------------ bad servers
+
+
+class BadServer:
+    """Answers every connection with `reply` (after reading a request head,
+    unless silent_client), then closes."""
+
+    def __init__(self, reply, read_head=True):
+        self.reply = reply
+        self.read_head = read_head
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(5)
+                if self.read_head:
+                    harness.recv_until(c, b"\r\n\r\n")
+                c.sendall(self.reply)
+                time.sleep(0.1)
+            except (OSError, AssertionError):
+                pass
+            c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def bad_server_case(tech, reply, expect):
+    srv = BadServer(reply)
+    try:
+        rc, out, err = run_client([tech, url_of(tech, srv.port), "--count", 3], timeout=15)
+    finally:
+        srv.close()
+    assert rc == 1, "exit %d, stderr %r" % (rc, err)
+    for text in expect:
+        assert text.lower() in err.lower(), "%r not in %r" % (text, err)
+
+
+def test_bad_404():
+    bad_server_case("xhr", b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                    ['"HTTP/1.1 404 Not Found"', "/stream"])
+
+
+def test_bad_wrong_content_type():
+    bad_server_case("sse", b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                           b"Content-Length: 5\r\n\r\nhello",
+                    ['wrong Content-Type "text/plain"', "text/event-stream"])
+
+
+def test_bad_truncated_chunk():
+    ev = b'{"seq":1,"ts":1700000000000,"kind":"tick","text":"tick 1"}\n'
+    bad_server_case("xhr", b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n"
+                           + b"%x\r\n" % len(ev) + ev + b"\r\n" + b"40\r\n{\"seq\":2,",
+                    ["truncated chunk"])
+
+
+def test_bad_sec_websocket_accept():
+    bad_server_case("ws", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                          b"Connection: Upgrade\r\n"
+                          b"Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
+                    ["bad WebSocket handshake answer"])
+
+
+def test_bad_flash_policy():
+    srv = BadServer(b"HTTP/1.1 400 Bad Request\r\n\r\n\0", read_head=False)
+    try:
+        rc, out, err = run_client(["flash", "127.0.0.1:%d" % srv.port, "--count", 1])
+    finally:
+        srv.close()
+    assert rc == 1 and "not a <cross-domain-policy>" in err, (rc, err)
+
+
+def test_bad_connection_refused():
+    port = free_port()  # nobody listens there now
+    for tech in ("poll", "sse", "ws", "flash"):
+        rc, out, err = run_client([tech, url_of(tech, port), "--count", 1])
+        assert rc == 1, (tech, rc, err)
+        assert "cannot connect to 127.0.0.1:%d" % port in err and "refused" in err, (tech, err)
+
+
+def test_load_refused_counts_errors():
+    port = free_port()
+    rc, out, err = run_client(["xhr", url_of("xhr", port), "--clients", 50, "--duration", 0.5,
+                               "--json"])
+    s = json.loads(out)
+    assert rc == 1 and s["errors"] == 50 and s["connected"] == 0, (rc, s)
+    assert "refused" in s["first_error"], s
+
+
+def test_usage_errors():
+    for args in (["carrier-pigeon"], [], ["ws", "tcp://127.0.0.1:1"], ["poll", "--echo"],
+                 ["flash", "tcp://127.0.0.1:1/path"], ["sse", "--count", "x"],
+                 ["sse", "--clients", 5, "--send", "x"]):
+        rc, out, err = run_client(args)
+        assert rc == 2 and "pushlab-client:" in err, (args, rc, err)
+    rc, out, err = run_client(["--help"])
+    assert rc == 0 and "usage: pushlab-client TECHNIQUE" in out and "multipart" in out
+
+
+TECHS = ["poll", "jsonp", "longpoll", "iframe", "xhr", "multipart", "flash", "sse", "ws"]
+
+if __name__ == "__main__":
+    harness.main(
+        [technique_test(t) for t in TECHS]
+        + [test_text_output]
+        + [send_test(t) for t in ("poll", "sse", "ws", "flash")]
+        + [test_sse_reconnects_with_last_event_id_no_gap, test_sse_reconnects_across_server_restart,
+           test_ws_client_closes_with_1000, test_ws_server_close_is_answered,
+           test_ws_echo_round_trips]
+        + [load_test(t) for t in TECHS]
+        + [test_bad_404, test_bad_wrong_content_type, test_bad_truncated_chunk,
+           test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
+           test_load_refused_counts_errors, test_usage_errors])

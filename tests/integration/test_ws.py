@@ -1,0 +1,303 @@
+"""test_ws.py -- pushlab-ws over real sockets: the opening handshake and
+its errors (400, 426), the /ws feed and chat broadcast, pings and the
+silent-peer timeout, the closing handshake and its timeout, shutdown, and
+interoperation with a real client library (Debian's python3-websockets).
+The frame-level rules are test_ws_conformance.py's job."""
+import asyncio
+import base64
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Server, main, post_send, recv_all, request, split_head  # noqa: E402
+from wire import common_tests, parse_event, read_stderr_until  # noqa: E402
+from wsclient import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Closed,  # noqa: E402
+                      WsClient, accept_for, close_payload, frame)
+
+MAX_CHAT_BYTES = 4096
+CLOSE_LINGER_MS = 5000
+
+
+def handshake(port, lines, path="/ws", version="1.1"):
+    """Send a handshake with the given header lines; (status, headers, body)."""
+    raw = "GET %s HTTP/%s\r\nHost: 127.0.0.1\r\n%s\r\n" % (path, version, "".join(
+        line + "\r\n" for line in lines))
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(raw.encode())
+    s.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, "closed before a response head: %r" % data
+        data += chunk
+    status, headers, body = split_head(data)
+    if "content-length" in headers:
+        while len(body) < int(headers["content-length"]):
+            body += s.recv(65536)
+    s.close()
+    return status, headers, body
+
+
+KEY = base64.b64encode(b"0123456789abcdef").decode()
+GOOD = ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: " + KEY,
+        "Sec-WebSocket-Version: 13"]
+
+
+def without(name):
+    return [line for line in GOOD if not line.startswith(name + ":")]
+
+
+def replaced(name, value):
+    return without(name) + ["%s: %s" % (name, value)]
+
+
+# ------------------------------------------------------------ handshake
+
+def handshake_accepted():
+    with Server("ws", "--interval", "0") as srv:
+        status, headers, _ = handshake(srv.port, GOOD)
+        assert status == 101, status
+        assert headers["sec-websocket-accept"] == accept_for(KEY), headers
+        assert headers["upgrade"].lower() == "websocket" and headers["connection"].lower() == "upgrade"
+        # Tokens in a list, in any case, are fine (RFC 6455 §4.1, RFC 9110 §7.6.1).
+        status, _, _ = handshake(srv.port, replaced("Connection", "keep-alive, upgrade") + [
+            "Origin: http://example.org"], path="/echo")
+        assert status == 101, status
+        # A subprotocol is offered, none is chosen: no Sec-WebSocket-Protocol back.
+        status, headers, _ = handshake(srv.port, GOOD + ["Sec-WebSocket-Protocol: chat, superchat"])
+        assert status == 101 and "sec-websocket-protocol" not in headers, headers
+
+
+def handshake_errors():
+    with Server("ws", "--interval", "0") as srv:
+        bad = [
+            ("no Upgrade", without("Upgrade")),
+            ("Upgrade: h2c", replaced("Upgrade", "h2c")),
+            ("no Connection", without("Connection")),
+            ("Connection without upgrade", replaced("Connection", "keep-alive")),
+            ("no key", without("Sec-WebSocket-Key")),
+            ("key not base64", replaced("Sec-WebSocket-Key", "not base64 at all!!!!!!!")),
+            ("key of 15 bytes", replaced("Sec-WebSocket-Key",
+                                         base64.b64encode(b"x" * 15).decode())),
+            ("no version", without("Sec-WebSocket-Version")),
+        ]
+        for what, lines in bad:
+            status, headers, body = handshake(srv.port, lines)
+            assert status == 400, (what, status, body)
+            assert body.startswith(b"400 Bad Request: ") and len(body) > 20, (what, body)
+        status, _, body = handshake(srv.port, GOOD, version="1.0")
+        assert status == 400, (status, body)
+        for version in ("8", "12", "14"):
+            status, headers, body = handshake(srv.port, replaced("Sec-WebSocket-Version", version))
+            assert status == 426, (version, status, body)
+            assert headers["sec-websocket-version"] == "13", headers
+        status, _, _ = handshake(srv.port, GOOD, path="/nowhere")
+        assert status == 404, status
+        # A POST is no handshake.
+        reply = request(srv.port, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                                  b"Connection: close\r\n\r\n")
+        assert split_head(reply)[0] == 405, reply[:60]
+        # After all that the server still upgrades.
+        assert handshake(srv.port, GOOD)[0] == 101
+
+
+def frames_right_behind_handshake():
+    """Frames sent in the same write as the handshake are not lost."""
+    with Server("ws", "--interval", "0") as srv:
+        s = srv.connect()
+        s.sendall(("GET /echo HTTP/1.1\r\nHost: x\r\n%s\r\n" % "".join(
+            line + "\r\n" for line in GOOD)).encode() + frame(OP_TEXT, b"early") +
+            frame(OP_CLOSE, close_payload(1000)))
+        data = recv_all(s)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101 "), head
+        assert rest == b"\x81\x05early\x88\x02\x03\xe8", rest
+
+
+def origin_logged():
+    with Server("ws", "--interval", "0", "-v") as srv:
+        ws = WsClient(srv.port, "/ws", extra_headers="Origin: http://lab.example\r\n")
+        assert read_stderr_until(srv, b"origin http://lab.example", 3), "the Origin was not logged"
+        ws.close()
+
+
+# ------------------------------------------------------------ the /ws feed
+
+def feed_pushes_events():
+    with Server("ws", "--interval", "50") as srv:
+        ws = WsClient(srv.port, "/ws")
+        events = []
+        for _ in range(4):
+            fin, op, payload = ws.read_frame()
+            assert fin and op == OP_TEXT, (fin, op)
+            events.append(parse_event(payload))
+        assert all(e["kind"] == "tick" for e in events), events
+        seqs = [e["seq"] for e in events]
+        assert seqs == list(range(seqs[0], seqs[0] + 4)), seqs
+        ws.close()
+
+
+def chat_broadcast():
+    with Server("ws", "--interval", "0") as srv:
+        a, b = WsClient(srv.port, "/ws"), WsClient(srv.port, "/ws")
+        a.send(frame(OP_TEXT, "héllo from a"))
+        for client in (a, b):
+            ev = parse_event(client.read_frame()[2])
+            assert ev["kind"] == "chat" and ev["text"] == "héllo from a", ev
+        # POST /send reaches WebSocket clients too.
+        assert post_send(srv.port, "from http") == 204
+        for client in (a, b):
+            ev = parse_event(client.read_frame()[2])
+            assert ev["text"] == "from http" and ev["seq"] == 2, ev
+        # Fragments make one chat message.
+        b.send(frame(OP_TEXT, "in ", fin=False) + frame(0, "two"))
+        for client in (a, b):
+            assert parse_event(client.read_frame()[2])["text"] == "in two"
+        a.close()
+        b.close()
+
+
+def feed_rejects_binary_and_long_text():
+    with Server("ws", "--interval", "0") as srv:
+        ws = WsClient(srv.port, "/ws")
+        ws.send(frame(OP_BINARY, b"\x00\x01"))
+        items, payload = ws.read_until_close()
+        assert items == [] and payload[:2] == (1003).to_bytes(2, "big"), (items, payload)
+        ws.send(frame(OP_CLOSE, payload[:2]))
+        ws.expect_eof()
+        ws = WsClient(srv.port, "/ws")
+        ws.send(frame(OP_TEXT, "x" * (MAX_CHAT_BYTES + 1)))
+        items, payload = ws.read_until_close()
+        assert items == [] and payload[:2] == (1009).to_bytes(2, "big"), (items, payload)
+        ws.close()
+        # A chat line at the limit is fine.
+        ws = WsClient(srv.port, "/ws")
+        ws.send(frame(OP_TEXT, "y" * MAX_CHAT_BYTES))
+        assert parse_event(ws.read_frame()[2])["text"] == "y" * MAX_CHAT_BYTES
+        ws.close()
+
+
+# ------------------------------------------------------------ liveness and closing
+
+def pings_and_silent_peer():
+    with Server("ws", "--interval", "0", "--ping", "1", "--pong-timeout", "2") as srv:
+        silent = WsClient(srv.port, "/echo")
+        lively = WsClient(srv.port, "/echo")
+        t0 = time.time()
+        seen = {"ops": []}
+
+        def watch_silent():  # reads the silent client's socket, answers nothing
+            try:
+                while True:
+                    seen["ops"].append(silent.read_frame(timeout=6)[1])
+            except Closed:
+                seen["closed_after"] = time.time() - t0
+            except AssertionError as e:
+                seen["error"] = str(e)
+
+        watcher = threading.Thread(target=watch_silent)
+        watcher.start()
+        # The lively client answers every ping for 3.5 s.
+        pings, first_ping = 0, None
+        deadline = t0 + 3.5
+        while True:
+            try:
+                fin, op, payload = lively.read_frame(timeout=deadline - time.time())
+            except Closed:
+                raise
+            except AssertionError:
+                break  # 3.5 s are over
+            assert op == OP_PING and fin, op
+            first_ping = first_ping or time.time() - t0
+            pings += 1
+            lively.send(frame(OP_PONG, payload))
+        watcher.join(6)
+        assert pings >= 3 and 0.7 < first_ping < 1.6, (pings, first_ping)
+        # The silent one got pings, no close frame, and was dropped at about 2 s.
+        assert "error" not in seen, seen
+        assert seen["ops"] and all(op == OP_PING for op in seen["ops"]), seen
+        assert 1.8 < seen["closed_after"] < 3.2, seen
+        # The lively one is still served.
+        lively.send(frame(OP_TEXT, b"still here"))
+        while True:
+            fin, op, payload = lively.read_frame()
+            if op != OP_PING:
+                break
+        assert (op, payload) == (OP_TEXT, b"still here"), (op, payload)
+        lively.close()
+        silent.close()
+
+
+def close_timeout():
+    """Our close frame unanswered: TCP closed after CLOSE_LINGER_MS."""
+    with Server("ws", "--interval", "0") as srv:
+        ws = WsClient(srv.port, "/echo", timeout=10)
+        ws.send(frame(OP_TEXT, b"bad", rsv=4))
+        t0 = time.time()
+        items, payload = ws.read_until_close()
+        assert payload[:2] == (1002).to_bytes(2, "big"), payload
+        ws.expect_eof(timeout=CLOSE_LINGER_MS / 1000 + 3)
+        elapsed = time.time() - t0
+        assert CLOSE_LINGER_MS / 1000 - 0.5 < elapsed < CLOSE_LINGER_MS / 1000 + 2, elapsed
+
+
+def going_away_on_sigterm():
+    srv = Server("ws", "--interval", "0")
+    ws = WsClient(srv.port, "/ws")
+    idle = srv.connect()
+    time.sleep(0.1)
+    srv.proc.send_signal(signal.SIGTERM)
+    items, payload = ws.read_until_close()
+    assert payload[:2] == (1001).to_bytes(2, "big"), payload
+    ws.expect_eof()
+    recv_all(idle, timeout=3)
+    assert srv.stop() == 0
+    err = srv.stderr()
+    assert "Sanitizer" not in err and "runtime error" not in err, err
+
+
+# ------------------------------------------------------------ python3-websockets
+
+def python_websockets_interop():
+    import websockets  # Debian's python3-websockets
+
+    async def run(port):
+        sizes = [0, 1, 125, 126, 65535, 65536, 1 << 20]
+        async with websockets.connect("ws://127.0.0.1:%d/echo" % port, max_size=None) as ws:
+            for n in sizes:
+                text = ("é" * (n // 2) + "a" * (n % 2))
+                await ws.send(text)
+                assert await ws.recv() == text, n
+                data = os.urandom(n)
+                await ws.send(data)
+                assert await ws.recv() == data, n
+            # A fragmented message from the library (an iterable of parts).
+            await ws.send(["frag", "mented"])
+            assert await ws.recv() == "fragmented"
+            pong = await ws.ping(b"lab")
+            await asyncio.wait_for(pong, 5)
+            await ws.close()
+            assert ws.close_code == 1000, ws.close_code
+        async with websockets.connect("ws://127.0.0.1:%d/ws" % port) as ws:
+            await ws.send("hello from websockets")
+            ev = parse_event((await asyncio.wait_for(ws.recv(), 5)).encode())
+            assert ev["kind"] == "chat" and ev["text"] == "hello from websockets", ev
+            await ws.close(code=4000, reason="done")
+            assert ws.close_code == 4000, ws.close_code
+
+    with Server("ws", "--interval", "0") as srv:
+        asyncio.run(asyncio.wait_for(run(srv.port), 60))
+
+
+tests = common_tests("ws", "/ws") + [
+    handshake_accepted, handshake_errors, frames_right_behind_handshake, origin_logged,
+    feed_pushes_events, chat_broadcast, feed_rejects_binary_and_long_text,
+    pings_and_silent_peer, close_timeout, going_away_on_sigterm, python_websockets_interop,
+]
+
+if __name__ == "__main__":
+    main(tests)

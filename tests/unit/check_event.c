@@ -1,0 +1,285 @@
+/* check_event.c -- the pushlab event object: the exact bytes event_write
+ * makes (escaping for JSON, HTML <script> and JSONP; invalid UTF-8), and
+ * event_find reading them back out of every kind of payload, strictly,
+ * from truncated buffers, and never past the given length. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "proto/event.h"
+
+/* The JSON event_write makes, as a C string (texts here hold no NUL). */
+static const char *written(uint64_t seq, int64_t ts, enum event_kind kind, const char *text)
+{
+    static char out[1024];
+    size_t n = event_write(out, sizeof out - 1, seq, ts, kind, text, strlen(text));
+    ck_assert_uint_lt(n, sizeof out);
+    out[n] = '\0';
+    return out;
+}
+
+/* The "text" value as written, between its quotes. */
+static const char *escaped(const char *text)
+{
+    static char value[1024];
+    const char *json = written(1, 2, EVENT_CHAT, text);
+    const char *open = json + strlen("{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"");
+    size_t n = strlen(open) - 2; /* drop the closing "} */
+    memcpy(value, open, n);
+    value[n] = '\0';
+    return value;
+}
+
+/* ---- writing ---- */
+
+START_TEST(writes_the_contract_form)
+{
+    ck_assert_str_eq(written(1, 1700000000123, EVENT_TICK, "tick 1"),
+                     "{\"seq\":1,\"ts\":1700000000123,\"kind\":\"tick\",\"text\":\"tick 1\"}");
+    ck_assert_str_eq(written(UINT64_MAX, INT64_MIN, EVENT_CHAT, ""),
+                     "{\"seq\":18446744073709551615,\"ts\":-9223372036854775808,"
+                     "\"kind\":\"chat\",\"text\":\"\"}");
+    ck_assert_str_eq(event_kind_name(EVENT_TICK), "tick");
+    ck_assert_str_eq(event_kind_name(EVENT_CHAT), "chat");
+}
+END_TEST
+
+START_TEST(escapes_json_specials_and_control_characters)
+{
+    ck_assert_str_eq(escaped("say \"hi\" \\o/"), "say \\\"hi\\\" \\\\o/");
+    ck_assert_str_eq(escaped("a\nb\tc\x01\x1f\x7f"), "a\\u000ab\\u0009c\\u0001\\u001f\x7f");
+}
+END_TEST
+
+START_TEST(escapes_what_would_break_a_script_element)
+{
+    ck_assert_str_eq(escaped("</script><!--&"), "\\u003c/script\\u003e\\u003c!--\\u0026");
+    /* U+2028 and U+2029 ended a JavaScript string literal before ES2019 */
+    ck_assert_str_eq(escaped("a\xE2\x80\xA8" "b\xE2\x80\xA9"), "a\\u2028b\\u2029");
+    /* their neighbours are ordinary text */
+    ck_assert_str_eq(escaped("\xE2\x80\xA7\xE2\x80\xAA"), "\xE2\x80\xA7\xE2\x80\xAA");
+    ck_assert_str_eq(escaped("caf\xC3\xA9 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+END_TEST
+
+START_TEST(invalid_utf8_becomes_replacement_characters)
+{
+#define FFFD "\xEF\xBF\xBD"
+    ck_assert_str_eq(escaped("a\xFF" "b"), "a" FFFD "b");
+    ck_assert_str_eq(escaped("\xE2\x82"), FFFD);             /* cut short: one maximal subpart */
+    ck_assert_str_eq(escaped("\xE2\x82" "A"), FFFD "A");
+    ck_assert_str_eq(escaped("\xC0\xAF"), FFFD FFFD);        /* overlong '/' */
+    ck_assert_str_eq(escaped("\xE0\x80\xAF"), FFFD FFFD FFFD);
+    ck_assert_str_eq(escaped("\xF0\x80\x80\xAF"), FFFD FFFD FFFD FFFD);
+    ck_assert_str_eq(escaped("\xE0\xA0\x80\xF0\x90\x80\x80"), "\xE0\xA0\x80\xF0\x90\x80\x80");
+    ck_assert_str_eq(escaped("\xED\xA0\x80"), FFFD FFFD FFFD); /* a surrogate */
+    ck_assert_str_eq(escaped("\xF4\x90\x80\x80"), FFFD FFFD FFFD FFFD); /* above U+10FFFF */
+    ck_assert_str_eq(escaped("\x80<"), FFFD "\\u003c");
+#undef FFFD
+}
+END_TEST
+
+START_TEST(write_follows_the_snprintf_contract)
+{
+    char out[128];
+    const char *text = "x<y";
+    size_t need = event_write(NULL, 0, 5, 6, EVENT_CHAT, text, 3);
+    ck_assert_uint_eq(need, strlen("{\"seq\":5,\"ts\":6,\"kind\":\"chat\",\"text\":\"x\\u003cy\"}"));
+    memset(out, '#', sizeof out);
+    ck_assert_uint_eq(event_write(out, need - 1, 5, 6, EVENT_CHAT, text, 3), need);
+    for (size_t i = need - 1; i < sizeof out; i++)
+        ck_assert_int_eq(out[i], '#');
+    ck_assert_uint_eq(event_write(out, need, 5, 6, EVENT_CHAT, text, 3), need);
+    ck_assert_int_eq(out[need - 1], '}');
+    ck_assert_int_eq(out[need], '#');
+}
+END_TEST
+
+/* ---- finding ---- */
+
+START_TEST(write_then_find_round_trips)
+{
+    static const char *texts[] = {"", "plain", "q\"b\\s/", "ctl\x01\n\r\t\b\f", "<b>&amp;</b>",
+                                  "\xE2\x80\xA8\xE2\x80\xA9", "\xC3\xA9\xF0\x9F\x98\x80\xE4\xB8\xAD"};
+    static const int64_t times[] = {0, 1700000000123, -1, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+            char json[256], text[64];
+            uint64_t seq = i * 1000 + k;
+            size_t n = event_write(json, sizeof json, seq, times[k], i % 2 ? EVENT_CHAT : EVENT_TICK,
+                                   texts[i], strlen(texts[i]));
+            struct event_view ev;
+            ck_assert_int_eq(event_find(json, n, &ev, text, sizeof text), (long)n);
+            ck_assert_uint_eq(ev.seq, seq);
+            ck_assert_int_eq(ev.ts_ms, times[k]);
+            ck_assert_int_eq(ev.kind, i % 2 ? EVENT_CHAT : EVENT_TICK);
+            ck_assert_uint_eq(ev.start, 0);
+            ck_assert_uint_eq(ev.end, n);
+            ck_assert_uint_eq(ev.text_len, strlen(texts[i]));
+            ck_assert_str_eq(text, texts[i]);
+        }
+    }
+}
+END_TEST
+
+/* Find every event in a payload; render them as "seq:text;". */
+static const char *find_all(const char *buf, size_t len)
+{
+    static char out[512];
+    size_t used = 0, pos = 0;
+    out[0] = '\0';
+    for (;;) {
+        struct event_view ev;
+        char text[64];
+        long n = event_find(buf + pos, len - pos, &ev, text, sizeof text);
+        if (n <= 0)
+            break;
+        ck_assert_uint_eq(ev.end, (size_t)n);
+        used += (size_t)snprintf(out + used, sizeof out - used, "%llu:%s;", (unsigned long long)ev.seq,
+                                 text);
+        pos += (size_t)n;
+    }
+    return out;
+}
+
+#define FIND_ALL(lit) find_all(lit, sizeof lit - 1)
+#define EV(seq, text) "{\"seq\":" #seq ",\"ts\":1700000000000,\"kind\":\"chat\",\"text\":\"" text "\"}"
+
+START_TEST(finds_events_in_every_payload)
+{
+    ck_assert_str_eq(FIND_ALL("[" EV(1, "a") "," EV(2, "b") "]"), "1:a;2:b;");             /* JSON */
+    ck_assert_str_eq(FIND_ALL("cb.x([" EV(3, "c") "]);"), "3:c;");                       /* JSONP */
+    ck_assert_str_eq(FIND_ALL("<script>parent.push(" EV(4, "\\u003c") ")</script>"), "4:<;"); /* HTML */
+    ck_assert_str_eq(FIND_ALL("id: 5\ndata: " EV(5, "sse") "\n\n"), "5:sse;");            /* SSE */
+    ck_assert_str_eq(FIND_ALL(EV(6, "n") "\n" EV(7, "d") "\n"), "6:n;7:d;");             /* NDJSON */
+    ck_assert_str_eq(FIND_ALL("\x81\x3c" EV(8, "ws")), "8:ws;");                        /* WS frame */
+    ck_assert_str_eq(FIND_ALL("{{{" EV(9, "}{") "}}"), "9:}{;");
+}
+END_TEST
+
+START_TEST(every_truncation_is_partial_at_the_brace)
+{
+    const char whole[] = "xx" EV(12, "\\ud83d\\ude00 tail");
+    struct event_view ev;
+    char text[64];
+    ck_assert_int_eq(event_find(whole, sizeof whole - 1, &ev, text, sizeof text), (long)sizeof whole - 1);
+    ck_assert_str_eq(text, "\xF0\x9F\x98\x80 tail");
+    ck_assert_int_eq(event_find(whole, 2, &ev, text, sizeof text), 0);
+    for (size_t n = 3; n < sizeof whole - 1; n++) {
+        ev.start = 99;
+        ck_assert_msg(event_find(whole, n, &ev, text, sizeof text) == PROTO_PARTIAL, "cut at %zu", n);
+        ck_assert_uint_eq(ev.start, 2);
+    }
+}
+END_TEST
+
+START_TEST(anything_not_in_the_exact_form_is_not_an_event)
+{
+    static const char *bad[] = {
+        "{\"seq\": 1,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",       /* a space */
+        "{\"ts\":2,\"seq\":1,\"kind\":\"tick\",\"text\":\"\"}",        /* key order */
+        "{\"seq\":01,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",       /* leading zero */
+        "{\"seq\":1.5,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",      /* fraction */
+        "{\"seq\":-1,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",       /* negative seq */
+        "{\"seq\":18446744073709551616,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}", /* 2^64 */
+        "{\"seq\":1,\"ts\":9223372036854775808,\"kind\":\"tick\",\"text\":\"\"}",  /* 2^63 */
+        "{\"seq\":1,\"ts\":-9223372036854775809,\"kind\":\"tick\",\"text\":\"\"}",
+        "{\"seq\":1,\"ts\":-,\"kind\":\"tick\",\"text\":\"\"}",
+        "{\"seq\":1,\"ts\":2,\"kind\":\"tock\",\"text\":\"\"}",        /* unknown kind */
+        "{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"a\nb\"}",    /* raw control char */
+        "{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"\\x\"}",     /* bad escape */
+        "{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"\\u12g4\"}", /* bad hex */
+        "{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"\",\"x\":1}", /* another key */
+        "{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"\" }",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct event_view ev;
+        char text[64];
+        ck_assert_msg(event_find(bad[i], strlen(bad[i]), &ev, text, sizeof text) == 0, "case %zu", i);
+    }
+    /* a broken candidate is skipped and a good one after it is found */
+    ck_assert_str_eq(find_all(bad[13], strlen(bad[13])), "");
+    ck_assert_str_eq(FIND_ALL("{\"seq\":1,\"ts\":2,\"kind\":\"chat\",\"text\":\"\",\"x\":1}" EV(2, "ok")),
+                     "2:ok;");
+}
+END_TEST
+
+START_TEST(escapes_are_decoded)
+{
+    ck_assert_str_eq(FIND_ALL(EV(1, "\\\"\\\\\\/\\b\\f\\n\\r\\t")), "1:\"\\/\b\f\n\r\t;");
+    ck_assert_str_eq(FIND_ALL(EV(2, "\\u00e9\\u00E9\\u0041")), "2:\xC3\xA9\xC3\xA9" "A;");
+    /* a surrogate without its partner becomes U+FFFD; what follows stays */
+    ck_assert_str_eq(FIND_ALL(EV(3, "\\ud83dx\\ude00\\ud83d\\u0041")),
+                     "3:\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD" "A;");
+}
+END_TEST
+
+START_TEST(text_is_cut_to_fit_between_code_points)
+{
+    const char in[] = EV(1, "ab\xC3\xA9" "cd");
+    struct event_view ev;
+    char text[8];
+    memset(text, '#', sizeof text);
+    ck_assert_int_eq(event_find(in, sizeof in - 1, &ev, text, 4), (long)sizeof in - 1);
+    ck_assert_uint_eq(ev.text_len, 6);
+    ck_assert_str_eq(text, "ab"); /* the 2-byte e-acute does not fit in 3 */
+    ck_assert_int_eq(text[4], '#');
+    ck_assert_int_eq(event_find(in, sizeof in - 1, &ev, NULL, 0), (long)sizeof in - 1);
+    ck_assert_uint_eq(ev.text_len, 6);
+}
+END_TEST
+
+START_TEST(never_reads_past_the_length)
+{
+    /* Put each prefix right against a page the process may not read: one
+     * byte too far and the test dies with SIGSEGV. */
+    long page = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert(map != MAP_FAILED);
+    ck_assert_int_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+    const char whole[] = "x" EV(77, "\\ud83d\\ude00\\u00e9\\n");
+    for (size_t n = 0; n <= sizeof whole - 1; n++) {
+        char *at = map + page - n;
+        memcpy(at, whole, n);
+        struct event_view ev;
+        char text[32];
+        long r = event_find(at, n, &ev, text, sizeof text);
+        ck_assert_int_eq(r, n == sizeof whole - 1 ? (long)n : n == 0 || n == 1 ? 0 : PROTO_PARTIAL);
+    }
+    munmap(map, (size_t)page * 2);
+}
+END_TEST
+
+static Suite *event_suite(void)
+{
+    Suite *s = suite_create("event");
+    TCase *tc = tcase_create("write");
+    tcase_add_test(tc, writes_the_contract_form);
+    tcase_add_test(tc, escapes_json_specials_and_control_characters);
+    tcase_add_test(tc, escapes_what_would_break_a_script_element);
+    tcase_add_test(tc, invalid_utf8_becomes_replacement_characters);
+    tcase_add_test(tc, write_follows_the_snprintf_contract);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("find");
+    tcase_add_test(tc, write_then_find_round_trips);
+    tcase_add_test(tc, finds_events_in_every_payload);
+    tcase_add_test(tc, every_truncation_is_partial_at_the_brace);
+    tcase_add_test(tc, anything_not_in_the_exact_form_is_not_an_event);
+    tcase_add_test(tc, escapes_are_decoded);
+    tcase_add_test(tc, text_is_cut_to_fit_between_code_points);
+    tcase_add_test(tc, never_reads_past_the_length);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(event_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

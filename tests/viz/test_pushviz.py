@@ -1,0 +1,521 @@
+"""test_pushviz.py -- pushviz on hand-made captures: every link layer,
+IPv6 with extension headers, pcapng and stdin, reassembly (out of order,
+retransmission, overlap, gaps), snaplen-cut packets, each technique's
+framing, hostile files, and the command line.
+
+Each capture is written by pcapgen.py into a temporary directory, so every
+byte and every sequence number is known and the expected items can be
+stated exactly.
+"""
+import json
+import os
+import pty
+import struct
+import subprocess
+import tempfile
+
+import pcapgen as g
+from vizlib import Skip, items, main, of_type, run, PUSHVIZ
+
+TMP = tempfile.mkdtemp(prefix="pushviz-test-")
+TS = 1700000000  # a capture time, seconds
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def poll_exchange(conv, events=(1, 2)):
+    """A GET /poll and its JSON answer carrying events; returns the body."""
+    conv.send("c2s", b"GET /poll?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+    body = ("[" + ",".join(g.event(s, TS * 1000 + s) for s in events) + "]").encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    conv.send("s2c", head + body)
+    return head, body
+
+
+def write(conv, name, linktype=g.LINKTYPE_EN10MB, order=None, ng=False, caplens=None):
+    pc = g.Pcap(linktype)
+    pkts = conv.packets if order is None else [conv.packets[i] for i in order]
+    for n, (ts, pkt) in enumerate(pkts):
+        pc.add_ip(TS + ts, pkt, caplen=(caplens or {}).get(n))
+    pc.write(path(name), ng=ng)
+    return path(name)
+
+
+def assert_poll_items(its, events=(1, 2)):
+    req = of_type(its, "http_request")
+    res = of_type(its, "http_response")
+    assert len(req) == 1 and req[0]["method"] == "GET" and req[0]["target"] == "/poll?since=0", req
+    assert req[0]["version"] == "HTTP/1.1" and ["Host", "x"] in req[0]["headers"], req
+    assert len(res) == 1 and res[0]["status"] == 200 and res[0]["reason"] == "OK", res
+    assert res[0]["response_ms"] >= 0, res
+    evs = of_type(its, "event")
+    assert [e["seq"] for e in evs] == list(events), evs
+    flows = of_type(its, "flow")
+    assert len(flows) == 1 and flows[0]["flow"] == 1, flows
+
+
+# ---- link layers and IP versions ----
+
+def link_case(linktype, name):
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    its = items(write(conv, name, linktype))
+    assert_poll_items(its)
+    f = of_type(its, "flow")[0]
+    assert f["client"] == "10.0.0.1:40000" and f["server"] == "10.0.0.2:8080", f
+    assert f["handshake_rtt_ms"] is not None and abs(f["handshake_rtt_ms"] - 2.0) < 0.01, f
+    assert f["end"] == "fin", f
+
+
+def test_ethernet():
+    link_case(g.LINKTYPE_EN10MB, "en10mb.pcap")
+
+
+def test_bsd_null():
+    link_case(g.LINKTYPE_NULL, "null.pcap")
+
+
+def test_bsd_loop():
+    link_case(g.LINKTYPE_LOOP, "loop.pcap")
+
+
+def test_linux_sll():
+    link_case(g.LINKTYPE_LINUX_SLL, "sll.pcap")
+
+
+def test_linux_sll2():
+    link_case(g.LINKTYPE_LINUX_SLL2, "sll2.pcap")
+
+
+def test_raw_ip():
+    link_case(g.LINKTYPE_RAW, "raw.pcap")
+
+
+def test_ipv6_extension_headers():
+    conv = g.Conversation(client=("fd00::1", 40000), server=("fd00::2", 8080))
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    # Put a hop-by-hop and a destination options header in every packet.
+    conv.packets = [(ts, g.ipv6("fd00::%d" % (1 if p[8 + 15] == 1 else 2),
+                                "fd00::%d" % (2 if p[8 + 15] == 1 else 1), p[40:], extensions=(0, 60)))
+                    for ts, p in conv.packets]
+    its = items(write(conv, "ipv6.pcap"))
+    assert_poll_items(its)
+    assert of_type(its, "flow")[0]["client"] == "[fd00::1]:40000"
+
+
+def test_pcapng_and_stdin():
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    p = write(conv, "ng.pcapng", ng=True)
+    assert_poll_items(items(p))
+    with open(p, "rb") as f:
+        rc, out, err = run(["-r", "-", "--json"], stdin=f.read())
+    assert rc == 0, err
+    assert_poll_items([json.loads(line) for line in out.splitlines()])
+
+
+# ---- TCP ----
+
+def test_tcp_numbers_and_ack_rtt():
+    conv = g.Conversation(isn_client=0xFFFFFFF0)  # the client's numbers wrap
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    its = items(write(conv, "tcp.pcap"))
+    tcp = of_type(its, "tcp")
+    assert [t["flags"] for t in tcp[:3]] == ["SYN", "SYN,ACK", "ACK"], tcp[:3]
+    assert [(t["seq"], t["ack"]) for t in tcp[:3]] == [(0, 0), (0, 1), (1, 1)], tcp[:3]
+    assert tcp[1]["ack_rtt_ms"] == 1.0, tcp[1]   # SYN/ACK acknowledges the SYN 1 ms later
+    data = [t for t in tcp if t["len"] > 0]
+    assert data[0]["dir"] == "c2s" and data[0]["seq"] == 1 and data[0]["offset"] == 0, data[0]
+    assert data[1]["dir"] == "s2c" and data[1]["seq"] == 1, data[1]
+    # The request was acknowledged by the server's next segment: ack_rtt 1 ms.
+    acks = [t for t in tcp if t["dir"] == "s2c" and t["ack"] == 1 + data[0]["len"] and "ack_rtt_ms" in t]
+    assert acks and abs(acks[0]["ack_rtt_ms"] - 1.0) < 1e-6, acks
+
+
+def test_out_of_order_segments():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+    body = g.event(7, TS * 1000).encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+    whole = head + body
+    n = len(conv.packets)
+    conv.segment("s2c", g.PSH | g.ACK, whole[:40])
+    conv.segment("s2c", g.PSH | g.ACK, whole[40:])  # the event is split between the two
+    conv.segment("c2s", g.ACK)
+    order = list(range(n)) + [n + 1, n, n + 2]
+    its = items(write(conv, "ooo.pcap", order=order))
+    s2c = [t for t in of_type(its, "tcp", dir="s2c") if t["len"] > 0]
+    assert s2c[0].get("analysis") == "previous_segment_not_captured", s2c
+    assert s2c[1].get("analysis") == "out_of_order", s2c
+    assert [e["seq"] for e in of_type(its, "event")] == [7]
+    assert len(of_type(its, "http_response")) == 1
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def test_retransmission_and_overlap():
+    conv = g.Conversation()
+    conv.handshake()
+    req = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+    base = conv.seq["c2s"]
+    conv.segment("c2s", g.PSH | g.ACK, req[:10])
+    conv.segment("c2s", g.PSH | g.ACK, req[:10], seq=base)            # retransmission
+    conv.segment("c2s", g.PSH | g.ACK, req[5:], seq=base + 5)         # overlap: 5 old, rest new
+    conv.seq["c2s"] = base + len(req)
+    conv.segment("s2c", g.ACK)
+    its = items(write(conv, "retrans.pcap"))
+    data = [t for t in of_type(its, "tcp", dir="c2s") if t["len"] > 0]
+    assert [t.get("analysis") for t in data] == [None, "retransmission", "overlap"], data
+    reqs = of_type(its, "http_request")
+    assert len(reqs) == 1 and reqs[0]["target"] == "/a", reqs
+
+
+def test_gap_is_reported_and_http_resynchronises():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+    lost_at = len(conv.packets)
+    conv.segment("s2c", g.PSH | g.ACK, b"5\r\nworld\r\n0\r\n\r\n")   # never captured
+    conv.send("c2s", b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")        # its ACK covers the loss
+    conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
+    order = [i for i in range(len(conv.packets)) if i != lost_at]
+    its = items(write(conv, "gap.pcap", order=order))
+    errors = of_type(its, "error", dir="s2c")
+    assert errors and "not captured" in errors[0]["what"], errors
+    assert errors[0]["offset"] > 0
+    statuses = [r["status"] for r in of_type(its, "http_response")]
+    assert statuses == [200, 204], statuses  # found again after the gap
+    assert [r["target"] for r in of_type(its, "http_request")] == ["/one", "/two"]
+
+
+def test_snaplen_cut_packet_is_marked():
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    # Cut the response (packet 5 of the list: SYN, SYN/ACK, ACK, GET, ACK, response).
+    its = items(write(conv, "snap.pcap", caplens={5: 14 + 20 + 20 + 30}))
+    cut = [t for t in of_type(its, "tcp") if t.get("truncated")]
+    assert len(cut) == 1 and cut[0]["len"] > 30, cut
+    errors = of_type(its, "error")
+    assert any("snaplen" in e["what"] for e in errors), errors
+    # Cut inside the TCP header: an error item, no misparse, no crash.
+    its = items(write(conv, "snap2.pcap", caplens={5: 14 + 20 + 10}))
+    errors = [e for e in of_type(its, "error") if e["flow"] == 0]
+    assert errors and "snaplen" in errors[0]["what"] and errors[0]["frame"] == 6, errors
+
+
+def test_new_syn_on_closed_tuple_is_new_flow():
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    conv.seq = {"c2s": 90000, "s2c": 190000}
+    conv.handshake()
+    poll_exchange(conv, events=(3,))
+    conv.close()
+    its = items(write(conv, "reuse.pcap"))
+    flows = of_type(its, "flow")
+    assert [f["flow"] for f in flows] == [1, 2], flows
+    assert [e["flow"] for e in of_type(its, "event")] == [1, 1, 2]
+
+
+def test_mid_stream_start():
+    conv = g.Conversation(client=("10.0.0.1", 51000), server=("10.0.0.2", 80))
+    conv.handshake()
+    poll_exchange(conv)
+    del conv.packets[:3]  # the handshake was not captured
+    its = items(write(conv, "mid.pcap"))
+    f = of_type(its, "flow")[0]
+    assert f["client"] == "10.0.0.1:51000" and f["handshake_rtt_ms"] is None, f
+    assert of_type(its, "tcp")[0]["seq"] == 1
+    assert_poll_items(its)
+
+
+# ---- techniques ----
+
+def test_chunked_stream_and_classification():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+    head_len = conv.seq["s2c"] - 5001
+    sizes = []
+    for s in (1, 2, 3):
+        line = (g.event(s, TS * 1000 + s) + "\n").encode()
+        sizes.append(len(line))
+        conv.send("s2c", b"%x\r\n" % len(line) + line + b"\r\n")
+    conv.send("s2c", b"0\r\n\r\n")
+    conv.close()
+    its = items(write(conv, "xhr.pcap"))
+    chunks = of_type(its, "chunk")
+    assert [c["size"] for c in chunks] == sizes + [0], chunks
+    assert chunks[0]["offset"] == head_len, (chunks[0], head_len)
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3]
+    assert of_type(its, "flow")[0]["technique"] == "xhr"
+
+
+def test_sse_events():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nretry: 2000\n\n")
+    conv.send("s2c", ("id: 1\nevent: tick\ndata: %s\n\n: heartbeat\n\n" % g.event(1, TS * 1000)).encode())
+    conv.send("s2c", b"data: two\ndata: lines\n\n")
+    its = items(write(conv, "sse.pcap"))
+    evs = of_type(its, "sse_event")
+    # A block with no data dispatches nothing (WHATWG); its retry: still counts.
+    assert len(evs) == 2, evs
+    assert evs[0]["id"] == "1" and evs[0]["event"] == "tick" and evs[0]["retry"] is None, evs
+    assert evs[0]["data"] == g.event(1, TS * 1000), evs
+    assert evs[1]["data"] == "two\nlines" and evs[1]["event"] == "message", evs
+    assert evs[1]["id"] is None, evs  # no id: line in that block
+    assert [e["seq"] for e in of_type(its, "event")] == [1]
+    assert of_type(its, "flow")[0]["technique"] == "sse"
+
+
+def ws_frame(opcode, payload, mask=None, fin=True):
+    b0 = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", b0, (0x80 if mask else 0) | n)
+    else:
+        head = struct.pack("!BBH", b0, (0x80 if mask else 0) | 126, n)
+    if mask:
+        payload = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def test_websocket_frames():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    ev = g.event(5, TS * 1000).encode()
+    conv.send("s2c", ws_frame(1, ev[:20], fin=False) + ws_frame(0, ev[20:]))
+    conv.send("c2s", ws_frame(1, b"hi there", mask=b"\x01\x02\x03\x04"))
+    conv.send("s2c", ws_frame(9, b"p"))
+    conv.send("c2s", ws_frame(10, b"p", mask=b"\xaa\xbb\xcc\xdd"))
+    conv.send("c2s", ws_frame(2, bytes(range(200)), mask=b"\0\0\0\1"))
+    conv.send("c2s", ws_frame(8, b"\x03\xe8bye", mask=b"\x10\x20\x30\x40"))
+    conv.send("s2c", ws_frame(8, b"\x03\xe8"))
+    conv.close()
+    its = items(write(conv, "ws.pcap"))
+    frames = of_type(its, "ws_frame")
+    got = [(f["dir"], f["fin"], f["opcode"], f["masked"], f["mask_key"], f["len"]) for f in frames]
+    assert got == [("s2c", False, 1, False, None, 20), ("s2c", True, 0, False, None, len(ev) - 20),
+                   ("c2s", True, 1, True, "01020304", 8), ("s2c", True, 9, False, None, 1),
+                   ("c2s", True, 10, True, "aabbccdd", 1), ("c2s", True, 2, True, "00000001", 200),
+                   ("c2s", True, 8, True, "10203040", 5), ("s2c", True, 8, False, None, 2)], got
+    assert frames[2]["payload"] == "hi there"
+    assert frames[5]["payload"] == bytes(range(200)).hex()
+    assert frames[6]["close_code"] == 1000 and frames[7]["close_code"] == 1000
+    assert frames[4]["pong_ms"] == 2.0, frames[4]   # ping, its ACK, then the pong: 2 ms
+    assert [e["seq"] for e in of_type(its, "event")] == [5]  # found across two fragments
+    assert of_type(its, "flow")[0]["technique"] == "ws"
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def test_flash_policy_and_messages():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"<policy-file-request/>\0")
+    conv.send("s2c", b'<?xml version="1.0"?><cross-domain-policy><allow-access-from domain="*" '
+                     b'to-ports="8005"/></cross-domain-policy>\0')
+    conv.close()
+    conv2 = g.Conversation(client=("10.0.0.1", 40001), isn_client=7000, t=2.0)
+    conv2.handshake()
+    conv2.send("s2c", (g.event(1, TS * 1000) + "\0" + g.event(2, TS * 1000)).encode() + b"\0")
+    conv2.send("c2s", b"hello\0")
+    conv.packets += conv2.packets
+    its = items(write(conv, "flash.pcap"))
+    fl = of_type(its, "flash")
+    assert [f["kind"] for f in fl] == ["policy_request", "policy", "message", "message", "message"], fl
+    assert fl[4]["text"] == "hello" and fl[4]["dir"] == "c2s"
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2]
+    assert [f["technique"] for f in of_type(its, "flow")] == ["flash", "flash"]
+
+
+def test_multipart_parts():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /multipart HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=pushlab\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+    for s in (1, 2):
+        body = g.event(s, TS * 1000).encode()
+        part = b"--pushlab\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body + b"\r\n"
+        conv.send("s2c", b"%x\r\n" % len(part) + part + b"\r\n")
+    its = items(write(conv, "multipart.pcap"))
+    parts = of_type(its, "part")
+    assert [p["boundary"] for p in parts] == ["pushlab", "pushlab"], parts
+    assert parts[0]["size"] == len(g.event(1, TS * 1000)), parts
+    assert ["Content-Type", "application/json"] in parts[0]["headers"]
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2]
+    assert of_type(its, "flow")[0]["technique"] == "multipart"
+
+
+def test_head_204_304_and_keep_alive():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /c HTTP/1.1\r\nHost: x\r\n\r\nGET /d HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"      # HEAD: no body
+                     b"HTTP/1.1 204 No Content\r\n\r\n"
+                     b"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"
+                     b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+    its = items(write(conv, "keepalive.pcap"))
+    assert [r["method"] for r in of_type(its, "http_request")] == ["HEAD", "GET", "GET", "GET"]
+    assert [r["status"] for r in of_type(its, "http_response")] == [200, 204, 304, 100, 200]
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def test_long_poll_told_from_short_poll():
+    def capture(name, hold):
+        conv = g.Conversation()
+        conv.handshake()
+        for s in (1, 2, 3):
+            conv.segment("c2s", g.PSH | g.ACK, b"GET /poll?since=%d HTTP/1.1\r\nHost: x\r\n\r\n" % s, dt=0.001)
+            body = ("[" + g.event(s, TS * 1000) + "]").encode()
+            conv.segment("s2c", g.PSH | g.ACK, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+                         dt=hold)
+            conv.segment("c2s", g.ACK, dt=0.5 if hold < 0.1 else 0.0001)
+        return of_type(items(write(conv, name)), "flow")[0]["technique"]
+    assert capture("short.pcap", 0.001) == "poll"
+    assert capture("long.pcap", 0.9) == "longpoll"
+
+
+# ---- hostile input ----
+
+def test_bad_magic_is_a_clear_error():
+    with open(path("bad.pcap"), "wb") as f:
+        f.write(b"this is not a capture file at all")
+    rc, out, err = run(["-r", path("bad.pcap"), "--json"])
+    assert rc == 1 and "bad.pcap" in err and out == "", (rc, out, err)
+
+
+def test_truncated_file_gives_error_item():
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    data = g.Pcap()
+    for ts, pkt in conv.packets:
+        data.add_ip(TS + ts, pkt)
+    raw = data.pcap_bytes()
+    with open(path("trunc.pcap"), "wb") as f:
+        f.write(raw[:-30])  # the last record is cut
+    its = items(path("trunc.pcap"), expect_rc=1)
+    errors = of_type(its, "error", flow=0)
+    assert errors and "truncated" in errors[-1]["what"], errors
+    assert len(of_type(its, "http_request")) == 1 and of_type(its, "flow")
+
+
+def test_garbage_frames_do_not_crash():
+    import random
+    rnd = random.Random(6)
+    pc = g.Pcap(g.LINKTYPE_EN10MB)
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    for i, (ts, pkt) in enumerate(conv.packets):
+        fr = bytearray(g.frame(g.LINKTYPE_EN10MB, pkt))
+        pc.add(TS + ts, bytes(fr))
+        for _ in range(3):  # mutated copies: random bytes flipped, random cuts
+            bad = bytearray(fr)
+            for _ in range(rnd.randint(1, 8)):
+                bad[rnd.randrange(len(bad))] = rnd.randrange(256)
+            pc.add(TS + ts, bytes(bad[:rnd.randint(0, len(bad))]), wirelen=len(bad))
+    # A TCP header whose data offset points past the packet.
+    bogus = g.ipv4("10.0.0.9", "10.0.0.2", g.tcp_segment(1, 2, 0, 0, g.ACK)[:12] + b"\xf0" + b"\0" * 7)
+    pc.add_ip(TS + 9, bogus)
+    pc.add(TS + 10, b"")  # an empty frame
+    pc.write(path("garbage.pcap"))
+    its = items(path("garbage.pcap"))
+    assert any("data offset" in e["what"] for e in of_type(its, "error", flow=0))
+    rc, out, err = run(["-r", path("garbage.pcap"), "--dump", "--stats"])
+    assert rc == 0 and "technique" in out, err
+
+
+# ---- command line ----
+
+def test_help_and_bad_options():
+    rc, out, _ = run(["--help"])
+    assert rc == 0 and "--json" in out and "-r FILE" in out
+    rc, _, err = run(["--bogus"])
+    assert rc == 2
+    rc, _, err = run(["-i", "lo", "-r", "x.pcap", "--json"])
+    assert rc == 2 and "exclude" in err
+    rc, _, err = run(["-r", path("none.pcap"), "--dump"])
+    assert rc == 1 and "none.pcap" in err
+
+
+def test_dump_and_stats_and_demo_note():
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    p = write(conv, "dump.pcap")
+    rc, out, err = run(["-r", p, "--dump", "--demo-note", "a note"])
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert any("http_request" in l and "GET /poll?since=0 HTTP/1.1" in l for l in lines), out
+    assert len(lines) == len(items(p))
+    rc, out, err = run(["-r", p, "--stats"])
+    assert rc == 0 and out.splitlines()[0].split()[0] == "technique", out
+    assert len(out.splitlines()) == 3, out  # header, units, one technique row
+
+
+def test_ui_entry_on_a_terminal():
+    conv = g.Conversation()
+    conv.handshake()
+    p = write(conv, "ui.pcap")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(PUSHVIZ, [PUSHVIZ, "-r", p])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    # Until the ncurses UI (issue 7) is built, a terminal gets a plain message.
+    if b"not built yet" not in out:
+        raise Skip("the interactive UI is built; its own tests cover it")
+    assert os.WEXITSTATUS(status) == 2, out
+
+
+def test_live_capture_without_rights_suggests_a_file():
+    if os.geteuid() != 0:
+        rc, _, err = run(["-i", "lo", "--json"], timeout=10)
+    else:
+        runner = [c for c in ("/usr/bin/setpriv", "/bin/setpriv") if os.path.exists(c)]
+        if not runner:
+            raise Skip("root without setpriv: cannot run without capture rights")
+        p = subprocess.run([runner[0], "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "--inh-caps=-all", "--bounding-set=-all", PUSHVIZ, "-i", "lo", "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        rc, err = p.returncode, p.stderr.decode()
+    assert rc == 1 and "CAP_NET_RAW" in err and "-r captures/" in err, (rc, err)
+
+
+if __name__ == "__main__":
+    main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])

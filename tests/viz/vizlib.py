@@ -1,0 +1,86 @@
+"""vizlib.py -- what the pushviz tests share: running bin/pushviz on a file
+and reading its JSON lines back, and asking tshark the same questions.
+
+The case runner, Skip and Server come from tests/integration/harness.py.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import harness  # noqa: E402
+from harness import Skip, main  # noqa: E402,F401
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BIN = harness.BIN
+PUSHVIZ = os.path.join(BIN, "pushviz")
+CAPTURES = os.path.join(ROOT, "captures")
+
+
+def check_sanitizers(err):
+    if "ERROR: AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
+        raise AssertionError("sanitizer report from pushviz:\n" + err[-4000:])
+
+
+def run(args, stdin=None, timeout=60):
+    """Run pushviz; returns (exit code, stdout text, stderr text)."""
+    if not os.access(PUSHVIZ, os.X_OK):
+        raise AssertionError("no %s (run make)" % PUSHVIZ)
+    p = subprocess.run([PUSHVIZ] + list(args), input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    err = p.stderr.decode(errors="replace")
+    check_sanitizers(err)
+    return p.returncode, p.stdout.decode(errors="replace"), err
+
+
+def items(path, extra=(), expect_rc=0):
+    """pushviz --json on a file: the list of items (each line must be JSON)."""
+    rc, out, err = run(["-r", path, "--json"] + list(extra))
+    if expect_rc is not None and rc != expect_rc:
+        raise AssertionError("pushviz exited %d (wanted %d): %s" % (rc, expect_rc, err))
+    result = []
+    for line in out.splitlines():
+        obj = json.loads(line)
+        for key in ("t", "flow", "type"):
+            assert key in obj, "item without %r: %s" % (key, line)
+        result.append(obj)
+    return result
+
+
+def of_type(its, kind, **match):
+    return [i for i in its if i["type"] == kind and all(i.get(k) == v for k, v in match.items())]
+
+
+def tshark_available():
+    return shutil.which("tshark") is not None
+
+
+def tshark(path, fields, decode_as=(), display=None, two_pass=False):
+    """tshark -T fields: a list of rows (lists of strings), one per frame."""
+    if not tshark_available():
+        raise Skip("tshark is not installed (make deps installs it)")
+    cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+           "-E", "aggregator=|"]
+    if two_pass:
+        cmd.append("-2")
+    for d in decode_as:
+        cmd += ["-d", d]
+    if display:
+        cmd += ["-Y", display]
+    for f in fields:
+        cmd += ["-e", f]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
+    return [line.split("\t") for line in p.stdout.decode(errors="replace").splitlines()]
+
+
+def server_ports(its):
+    """Server ports of every flow pushviz saw (for tshark -d ...,http)."""
+    ports = set()
+    for f in of_type(its, "flow"):
+        ports.add(int(f["server"].rsplit(":", 1)[1]))
+    return sorted(ports)

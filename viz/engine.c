@@ -1,0 +1,133 @@
+/* engine.c -- frames to items: decode (decode.c), then the flow table
+ * (flows.c), which drives reassembly and the dissectors.
+ *
+ * Frames that cannot be decoded become `error` items of flow 0 carrying
+ * their frame number, and the engine goes on with the next frame: a
+ * hostile capture costs a line of output, never a crash.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+
+#include "decode.h"
+#include "emitter.h"
+#include "flows.h"
+
+struct engine {
+    struct emitter emitter;  /* the sink, and t0 */
+    item_sink user_sink;     /* where items go */
+    void *user_ctx;
+    bool t0_set;
+    int64_t last_ns;         /* latest frame time */
+    struct flows *flows;
+    struct engine_counts counts;
+};
+
+/* Every item passes here, so it is counted. */
+static void count_and_forward(void *ctx, const struct item *it)
+{
+    struct engine *e = ctx;
+    e->counts.items++;
+    e->user_sink(e->user_ctx, it);
+}
+
+struct engine *engine_new(item_sink sink, void *ctx)
+{
+    struct engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->emitter.sink = count_and_forward;
+    e->emitter.ctx = e;
+    e->user_sink = sink;
+    e->user_ctx = ctx;
+    e->flows = flows_new(&e->emitter);
+    if (!e->flows) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void engine_free(struct engine *e)
+{
+    if (!e)
+        return;
+    flows_free(e->flows);
+    free(e);
+}
+
+void engine_set_sink(struct engine *e, item_sink sink, void *ctx)
+{
+    e->user_sink = sink;
+    e->user_ctx = ctx;
+}
+
+static void frame_error(struct engine *e, int64_t ts_ns, const char *what)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, ts_ns);
+    item_add_str(it, "what", what);
+    item_add_int(it, "frame", (int64_t)e->counts.frames);
+    emit_item(&e->emitter, it);
+}
+
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes, uint32_t caplen,
+                  uint32_t wirelen)
+{
+    if (!e->t0_set) {
+        e->emitter.t0_ns = ts_ns;
+        e->t0_set = true;
+    }
+    e->last_ns = ts_ns;
+    e->counts.frames++;
+    if (caplen < wirelen)
+        e->counts.truncated++;
+    struct packet p;
+    const char *why;
+    switch (decode_packet(dlt, bytes, caplen, wirelen, &p, &why)) {
+    case DECODE_TCP:
+        e->counts.tcp++;
+        p.ts_ns = ts_ns;
+        p.frame = e->counts.frames;
+        flows_packet(e->flows, &p);
+        break;
+    case DECODE_OTHER:
+        e->counts.other++;
+        break;
+    case DECODE_ERROR:
+        e->counts.errors++;
+        frame_error(e, ts_ns, why);
+        break;
+    }
+}
+
+void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
+                            const uint8_t *bytes)
+{
+    /* With nanosecond precision libpcap puts nanoseconds in tv_usec. */
+    int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * (c->nano ? 1 : 1000);
+    engine_frame(ctx, c->dlt, ts, bytes, h->caplen, h->len);
+}
+
+void engine_input_error(struct engine *e, const char *what)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, e->last_ns);
+    item_add_str(it, "what", what);
+    emit_item(&e->emitter, it);
+}
+
+void engine_finish(struct engine *e)
+{
+    flows_finish(e->flows);
+}
+
+const struct engine_counts *engine_counts(const struct engine *e)
+{
+    return &e->counts;
+}
+
+const char *engine_flow_technique(const struct engine *e, unsigned flow)
+{
+    return flows_technique(e->flows, flow);
+}

@@ -1,0 +1,54 @@
+/* engine.h -- pushviz's engine: captured frames in, items out.
+ *
+ * This is the whole analysis behind every front end: --json, --dump,
+ * --stats and the ncurses UI all create an engine, feed it the frames a
+ * capture hands them, and render the items it emits.
+ *
+ *   struct engine *e = engine_new(my_sink, my_ctx);
+ *   capture_dispatch(&cap, 0, engine_capture_handler, e, err, sizeof err);
+ *   ...
+ *   engine_finish(e);   // end of input: open flows get their `flow` items
+ *   engine_free(e);
+ */
+#ifndef VIZ_ENGINE_H
+#define VIZ_ENGINE_H
+
+#include "capture.h"
+#include "item.h"
+
+/* Frame counters, for status lines. */
+struct engine_counts {
+    uint64_t frames;    /* frames seen */
+    uint64_t tcp;       /* of which TCP segments */
+    uint64_t other;     /* valid, but not TCP (or IP fragments): passed over */
+    uint64_t errors;    /* frames that could not be decoded */
+    uint64_t truncated; /* frames cut short by the snaplen */
+    uint64_t items;     /* items emitted */
+};
+
+struct engine;
+
+/* NULL when out of memory.  Items go to sink(ctx, item). */
+struct engine *engine_new(item_sink sink, void *ctx);
+void engine_free(struct engine *e);
+/* Send items somewhere else from now on (the UI takes them over). */
+void engine_set_sink(struct engine *e, item_sink sink, void *ctx);
+
+/* One captured frame of link type dlt; ts_ns is its capture time. */
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes, uint32_t caplen,
+                  uint32_t wirelen);
+/* A capture_handler that calls engine_frame (ctx is the engine). */
+void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
+                            const uint8_t *bytes);
+/* A problem with the input itself (a truncated file...): an `error` item
+ * of flow 0. */
+void engine_input_error(struct engine *e, const char *what);
+/* The input ended. */
+void engine_finish(struct engine *e);
+
+const struct engine_counts *engine_counts(const struct engine *e);
+
+/* The technique an open flow shows so far, or NULL (see flows_technique). */
+const char *engine_flow_technique(const struct engine *e, unsigned flow);
+
+#endif

@@ -1,0 +1,213 @@
+/* pushviz.c -- main(): options, then capture -> engine -> output.
+ *
+ *   pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]
+ *           [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]
+ *
+ * The analysis lives in the engine (engine.h); this file only wires a
+ * capture to it and its items to the chosen output: JSON lines, human
+ * lines, the --stats table, or the interactive UI (ui.h).  Its state is
+ * one static struct, because a signal handler must reach the capture to
+ * stop it cleanly (the -w file is flushed after every packet, so nothing
+ * shown is lost on Ctrl-C).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "engine.h"
+#include "output.h"
+#include "pushlab.h"
+#include "stats.h"
+#include "ui.h"
+
+static struct {
+    struct capture capture;
+    struct engine *engine;
+    struct stats *stats;    /* --stats, or NULL */
+    bool json, dump;        /* per-item output */
+    volatile int quit;      /* set by SIGINT/SIGTERM */
+} app;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]\n"
+            "               [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]\n"
+            "\n"
+            "Shows push traffic (polling, long polling, streaming, Flash, SSE, WebSocket)\n"
+            "packet by packet: TCP, HTTP heads, chunks, parts, SSE events, WebSocket frames,\n"
+            "Flash messages, pushlab events with their delivery latency, and RTTs.\n"
+            "\n"
+            "  -i IFACE         capture live on IFACE (default %s; needs root or CAP_NET_RAW)\n"
+            "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
+            "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
+            "  -w FILE          also write every captured packet to FILE (pcap)\n"
+            "  -Z USER          after opening a live capture as root, become USER (default %s)\n"
+            "  --dump           one human-readable line per item\n"
+            "  --json           one JSON object per item (DESIGN.md, \"JSON lines\")\n"
+            "  --stats          at the end, a table per technique (alone: only the table)\n"
+            "  --demo-note TEXT a note for the interactive UI's status line\n"
+            "  --realtime       UI replay of -r FILE at capture speed (space pause, n step)\n"
+            "  -h, --help       this help;  --version  the version\n"
+            "\n"
+            "Without --dump, --json or --stats pushviz runs its interactive UI when stdout is\n"
+            "a terminal, and prints --dump lines when it is not.\n",
+            VIZ_DEFAULT_IFACE, VIZ_DEFAULT_USER);
+}
+
+static void on_item(void *ctx, const struct item *it)
+{
+    (void)ctx;
+    if (app.json)
+        output_json(stdout, it);
+    else if (app.dump)
+        output_dump(stdout, it);
+    if (app.stats)
+        stats_item(app.stats, it);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    app.quit = 1;
+    capture_stop(&app.capture);
+}
+
+/* Read the capture to its end (or to a signal).  0, or 1 after an input error. */
+static int run_batch(void)
+{
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int status = 0;
+    while (!app.quit) {
+        int n = capture_dispatch(&app.capture, 0, engine_capture_handler, app.engine, err, sizeof err);
+        if (n == CAPTURE_EOF)
+            break;
+        if (n == CAPTURE_FAILED) {
+            engine_input_error(app.engine, err);
+            fprintf(stderr, "pushviz: %s\n", err);
+            status = 1;
+            break;
+        }
+    }
+    engine_finish(app.engine);
+    if (app.stats)
+        stats_print(app.stats, stdout);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME };
+    static const struct option longopts[] = {
+        {"dump", no_argument, NULL, OPT_DUMP},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"demo-note", required_argument, NULL, OPT_NOTE},
+        {"realtime", no_argument, NULL, OPT_REALTIME},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    struct capture_options copt = {VIZ_DEFAULT_IFACE, NULL, NULL, NULL, VIZ_DEFAULT_USER};
+    bool iface_given = false, want_stats = false, realtime = false;
+    const char *note = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:r:f:w:Z:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            copt.iface = optarg;
+            iface_given = true;
+            break;
+        case 'r':
+            copt.file = optarg;
+            break;
+        case 'f':
+            copt.filter = optarg;
+            break;
+        case 'w':
+            copt.write = optarg;
+            break;
+        case 'Z':
+            copt.user = optarg;
+            break;
+        case OPT_DUMP:
+            app.dump = true;
+            break;
+        case OPT_JSON:
+            app.json = true;
+            break;
+        case OPT_STATS:
+            want_stats = true;
+            break;
+        case OPT_NOTE:
+            note = optarg;
+            break;
+        case OPT_REALTIME:
+            realtime = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("pushviz %s\n", PUSHLAB_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "pushviz: unexpected argument '%s' (a filter goes after -f)\n", argv[optind]);
+        return 2;
+    }
+    if (iface_given && copt.file) {
+        fprintf(stderr, "pushviz: -i and -r exclude each other: capture live or read a file\n");
+        return 2;
+    }
+    if (app.dump && app.json) {
+        fprintf(stderr, "pushviz: choose one of --dump and --json\n");
+        return 2;
+    }
+    bool interactive = !app.dump && !app.json && !want_stats && isatty(STDOUT_FILENO);
+    if (!app.dump && !app.json && !want_stats && !interactive)
+        app.dump = true; /* a pipe or a file gets the human lines */
+
+    char err[PCAP_ERRBUF_SIZE + 256];
+    if (capture_open(&app.capture, &copt, err, sizeof err) < 0) {
+        fprintf(stderr, "pushviz: %s\n", err);
+        return 1;
+    }
+    app.engine = engine_new(on_item, NULL);
+    if (want_stats)
+        app.stats = stats_new();
+    if (!app.engine || (want_stats && !app.stats)) {
+        fprintf(stderr, "pushviz: out of memory\n");
+        capture_close(&app.capture);
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int status;
+    if (interactive) {
+        struct ui_options uopt = {copt.file ? copt.file : copt.iface, note, want_stats, realtime};
+        status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
+    } else {
+        /* Live lines should appear as they happen; a file is read fast. */
+        if (!copt.file)
+            setvbuf(stdout, NULL, _IOLBF, 0);
+        status = run_batch();
+    }
+    fflush(stdout);
+    capture_close(&app.capture);
+    engine_free(app.engine);
+    stats_free(app.stats);
+    return status;
+}

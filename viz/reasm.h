@@ -1,0 +1,85 @@
+/* reasm.h -- TCP reassembly of one direction of a connection: bytes in
+ * sequence order, whatever order the segments were captured in.
+ */
+#ifndef VIZ_REASM_H
+#define VIZ_REASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a segment is relative to what came before (Wireshark's
+ * tcp.analysis flags use the same words). */
+enum reasm_class {
+    SEG_EMPTY,          /* no payload */
+    SEG_IN_ORDER,       /* the next bytes, as expected */
+    SEG_OUT_OF_ORDER,   /* fills a hole below bytes that came earlier */
+    SEG_AHEAD,          /* beyond a hole: the previous segment was not (yet) captured */
+    SEG_RETRANSMISSION, /* every byte was seen before */
+    SEG_OVERLAP         /* partly seen before, partly new */
+};
+
+/* Why bytes were skipped. */
+enum reasm_gap_reason {
+    GAP_NOT_CAPTURED, /* the peer acknowledged bytes that were never captured */
+    GAP_SNAPLEN,      /* the segment was cut short by the snaplen */
+    GAP_MEMORY,       /* a memory cap was hit: the hole is given up on */
+    GAP_END           /* the capture ended with a hole still open */
+};
+
+/* Where reassembled bytes go.  data is borrowed for the call. */
+struct reasm_out {
+    void (*data)(void *ctx, const uint8_t *data, size_t len, uint64_t offset);
+    void (*gap)(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why);
+    void *ctx;
+};
+
+/* Held bytes of every direction together, against VIZ_REASM_GLOBAL_CAP. */
+struct reasm_budget {
+    size_t held; /* bytes held now, in all flows */
+    size_t cap;  /* the global cap */
+};
+
+struct reasm_seg; /* a held segment (private) */
+
+struct reasm {
+    bool started;             /* next is known */
+    uint32_t next;            /* sequence number of the next byte to deliver */
+    uint64_t next_offset;     /* its stream offset (0 = first payload byte) */
+    bool fin;                 /* the FIN was reached */
+    struct reasm_seg *held;   /* segments beyond a hole, sorted by sequence */
+    size_t held_bytes;        /* their captured bytes */
+    size_t flow_cap;          /* cap on held_bytes */
+    struct reasm_budget *budget; /* shared cap (borrowed) */
+};
+
+void reasm_init(struct reasm *r, size_t flow_cap, struct reasm_budget *budget);
+/* The stream's first payload byte has sequence number seq (SYN's seq + 1). */
+void reasm_start(struct reasm *r, uint32_t seq);
+/* Free held segments (delivering nothing). */
+void reasm_free(struct reasm *r);
+
+/* How a segment of len bytes at seq relates to the stream (no change made).
+ * A direction not started yet counts as in order. */
+enum reasm_class reasm_classify(const struct reasm *r, uint32_t seq, uint32_t len);
+
+/* The stream offset of sequence number seq (which may be before next). */
+uint64_t reasm_offset(const struct reasm *r, uint32_t seq);
+
+/* Add a segment: len bytes on the wire at seq, of which data[0..caplen)
+ * were captured, with its FIN flag.  Delivers whatever became in order. */
+void reasm_add(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t caplen, uint32_t len,
+               bool fin, const struct reasm_out *out);
+
+/* The peer acknowledged everything before seq: bytes not seen by then were
+ * lost to the capture; skip them (a gap) and deliver what is held. */
+void reasm_acked(struct reasm *r, uint32_t seq, const struct reasm_out *out);
+
+/* The capture is over: deliver what is held, with gaps for the holes. */
+void reasm_flush(struct reasm *r, const struct reasm_out *out);
+
+/* Sequence arithmetic modulo 2^32 (RFC 9293 §3.4). */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+
+#endif

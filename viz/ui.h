@@ -1,0 +1,29 @@
+/* ui.h -- the interactive front end's entry point (the ncurses UI).
+ *
+ * pushviz.c opens the capture and creates the engine, then, when neither
+ * --dump nor --json was asked for, hands both to ui_run().  The UI owns
+ * the loop from there: it takes the engine's items over with
+ * engine_set_sink(), polls capture_fd() (live) alongside the keyboard,
+ * calls capture_dispatch(..., engine_capture_handler, engine, ...) to move
+ * packets along, and renders items with item_summary() and the fields of
+ * each item.  It parses nothing itself.  At the end of input it calls
+ * engine_finish().  It returns the program's exit status.
+ */
+#ifndef VIZ_UI_H
+#define VIZ_UI_H
+
+#include "capture.h"
+#include "engine.h"
+
+struct ui_options {
+    const char *source;    /* what is shown: "lo" or the file name */
+    const char *demo_note; /* --demo-note text for the status line, or NULL */
+    bool stats;            /* --stats was given */
+    bool realtime;         /* --realtime: replay a file at capture speed */
+};
+
+/* volatile flag the program's signal handler sets to ask the UI to quit. */
+int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt,
+           volatile int *quit);
+
+#endif
