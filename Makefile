@@ -148,9 +148,14 @@ FUZZ_BUILD   = build/fuzz
 FUZZ_CFLAGS  = $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 
+# fuzz_pcap runs pushviz's engine too: viz/ without main and the UI, and libpcap.
+FUZZ_VIZ = $(filter-out viz/pushviz.c viz/ui.c viz/ui_%.c,$(wildcard viz/*.c))
+$(FUZZ_BUILD)/fuzz_pcap: FUZZ_EXTRA = -Iviz $(FUZZ_VIZ) $(LIBPCAP)
+$(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h)
+
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | $(DEPS_OK)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_EXTRA)
 
 fuzz: $(FUZZ_TARGETS)
 	sh tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -226,9 +226,18 @@ def peers():
         ratio = "%.2f" % (a[key] / b[key]) if b[key] else "-"
         rows.append([key, fmt(a[key]), fmt(b[key]), ratio])
     table(["", "pushlab-ws", "node ws", "pushlab/node"], rows)
-    print("\n(higher is better for msgs/s and round trips/s; lower for ms, us/msg and B/conn."
-          "\n The echo load comes from one pushlab-client process: when the node server's CPU"
-          "\n is near 100%% and the client's is not, the server is what limits the rate.)")
+    print("\n(higher is better for msgs/s and round trips/s; lower for ms, us/msg and B/conn;"
+          "\n both servers make a tick every %d ms, so broadcast msgs/s shows how well each keeps"
+          "\n that pace for %d clients, and srv us/msg what it costs)" % (
+              BROADCAST_TICK_MS, LOAD_CLIENTS))
+    # The echo load comes from one pushlab-client process.  It is not the
+    # limit when it drove more round trips against pushlab-ws than node's
+    # server answered.
+    verdict = "so the client is not" if a["echo round trips/s"] > b["echo round trips/s"] else \
+        "so the client may be"
+    print("one pushlab-client drove %.0f round trips/s against pushlab-ws and node ws answered "
+          "%.0f:\n%s the bottleneck of the echo runs" % (
+              a["echo round trips/s"], b["echo round trips/s"], verdict))
 
 
 def fmt(v):

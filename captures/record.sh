@@ -9,7 +9,9 @@
 # -w captures/T.pcap`, run pushlab-client for SECONDS (default 10) with one
 # chat message sent half-way, then stop the client, pushviz (SIGINT: the
 # file is flushed packet by packet) and the server.  demo.pcap is all
-# techniques at once, for `make demo` without capture rights.
+# techniques at once, for `make demo` without capture rights.  Last, the
+# expected `pushviz --dump` of every capture is written to
+# tests/viz/golden/<name>.dump, which tests/viz/test_golden.py compares.
 # Needs root or CAP_NET_RAW (live capture).  Ticks come every 1000 ms.
 set -u
 cd "$(dirname "$0")/.."
@@ -117,3 +119,11 @@ if [ -n "$filter" ]; then
     stop "$viz_pid"
     echo "record.sh: $OUT/demo.pcap ($(wc -c <"$OUT/demo.pcap") bytes)"
 fi
+
+# The golden --dump of every capture, for tests/viz/test_golden.py.
+mkdir -p tests/viz/golden
+for pcap in "$OUT"/*.pcap; do
+    name=$(basename "$pcap" .pcap)
+    "$BIN/pushviz" -r "$pcap" --dump >"tests/viz/golden/$name.dump"
+done
+echo "record.sh: tests/viz/golden/*.dump written"

@@ -137,7 +137,7 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
         }
         cursor_take(&c, ihl - 20); /* options */
         if (c.bad) {
-            *why = "IPv4 options run past the frame";
+            *why = cut ? "frame cut by the snaplen inside the IPv4 options" : "IPv4 options run past the frame";
             return DECODE_ERROR;
         }
         /* Segmentation offload can leave 0 here: the frame length rules then. */

@@ -28,8 +28,11 @@ start_lab() {
     done
     sleep 0.5
     if [ -x "$BIN/pushlab-client" ]; then
+        # A second later, when pushviz listens: it then sees every
+        # connection from its handshake and HTTP head, so it can tell the
+        # technique of the long-lived streams too.  (exec keeps $! the client.)
         for t in poll jsonp longpoll iframe xhr multipart flash sse ws; do
-            "$BIN/pushlab-client" "$t" --poll-interval 2000 >/dev/null 2>&1 &
+            (sleep 1; exec "$BIN/pushlab-client" "$t" --poll-interval 2000 >/dev/null 2>&1) &
             pids="$pids $!"
         done
     fi

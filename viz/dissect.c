@@ -233,8 +233,11 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
                   const uint8_t *data, size_t len, uint64_t off)
 {
     struct half *h = &d->half[dir];
-    if (h->buf.len == 0)
+    if (h->buf.len == 0) {
         bytebuf_reset(&h->buf, off);
+        if (h->mode == MODE_HTTP_HEAD)
+            h->msg_start_ns = env->now_ns; /* a head's first byte: response time ends here */
+    }
     if (!bytebuf_append(&h->buf, data, len)) {
         /* More unparsed bytes than any head or frame header can need: the
          * parser waiting on them cannot succeed.  Report and move on. */

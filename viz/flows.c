@@ -431,7 +431,8 @@ void flows_packet(struct flows *ft, const struct packet *p)
     enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
     double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
-    bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || (cls == SEG_EMPTY && nextseq != p->seq);
+    bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || cls == SEG_OVERLAP ||
+                 (cls == SEG_EMPTY && nextseq != p->seq);
     if (timed && !f->reported)
         remember_unacked(h, p->seq, nextseq, p->ts_ns);
     h->bytes += p->payload_len;

@@ -132,6 +132,11 @@ static void hold(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t ca
     /* Over a cap: the oldest hole will not be filled in time; give it up. */
     while (r->held && (r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap))
         skip_hole(r, r->held->seq, GAP_MEMORY, out);
+    if (!seq_lt(r->next, seq)) { /* giving up reached this segment: it is in order now */
+        deliver(r, seq, data, caplen, len, fin, out);
+        drain(r, out);
+        return;
+    }
     if (r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap) {
         skip_hole(r, seq, GAP_MEMORY, out);
         deliver(r, seq, data, caplen, len, fin, out);

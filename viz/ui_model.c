@@ -198,7 +198,16 @@ static void total_tcp(struct ui_model *m, struct ui_flow *f, const struct item *
     size_t len = 0;
     const char *s = flags && flags->kind == FIELD_TEXT ? item_text(it, flags, &len) : "";
     /* flags is "SYN,ACK" style: look for whole names. */
-    f->syn |= memmem(s, len, "SYN", 3) != NULL;
+    bool syn = memmem(s, len, "SYN", 3) != NULL, ack = memmem(s, len, "ACK", 3) != NULL;
+    /* The handshake RTT (SYN to the ACK of the SYN/ACK) while the flow is
+     * open; its `flow` item has the engine's value at the end. */
+    if (syn && !ack && it->dir == DIR_C2S && !f->syn)
+        f->syn_t = it->t;
+    else if (syn && ack)
+        f->synack_seen = true;
+    else if (ack && it->dir == DIR_C2S && f->syn && f->synack_seen && f->handshake_ms < 0)
+        f->handshake_ms = (it->t - f->syn_t) * 1e3;
+    f->syn |= syn;
     f->fin |= memmem(s, len, "FIN", 3) != NULL;
     f->rst |= memmem(s, len, "RST", 3) != NULL;
     if (!f->client[0])

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/stats.h"
+#include "client/load_stats.h"
 #include "client/url.h"
 #include "net/conn.h"
 #include "net/loop.h"
@@ -84,13 +84,13 @@ struct client_options {
 struct session {
     struct run *run;              /* the run it belongs to (borrowed) */
     const struct technique_ops *tech; /* = run->opt->tech */
-    size_t index;                 /* 0-based number in the run */
     struct conn *conn;            /* the open connection, or NULL */
     int connect_fd;               /* a connect in progress, or -1 */
     struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
     void (*step)(struct session *s); /* what that timer calls */
     struct loop_timer *deadline;  /* session_expect's deadline, or NULL */
     const char *waiting_for;      /* what the deadline waits for, for the error message */
+    uint64_t waiting_ms;          /* and how long it waits */
     void *state;                  /* the technique's state (owned, freed with the session) */
 
     bool started;                 /* start() ran */
@@ -170,13 +170,12 @@ struct run {
     int signal_fd;                /* SIGINT/SIGTERM arrive here */
     struct loop_timer *ramp;      /* starts the next batch of sessions */
     bool finishing;               /* the end was reached: sessions are stopping */
-    int64_t start_ms;             /* wall clock when the run began */
     int64_t cut_ms;               /* load: the end of the measured window (0: open) */
     uint64_t start_us;            /* monotonic µs at the start (rates) */
     uint64_t cut_us;              /* monotonic µs at the cut */
     uint64_t errors;              /* sessions that failed */
     char first_error[256];        /* the first failure's message */
-    struct stats stats;           /* latencies and the seq timeline (load mode) */
+    struct load_stats stats;      /* latencies and the seq timeline (load mode) */
     /* --send (single mode) */
     struct session post;          /* the POST /send helper of the HTTP techniques */
     bool sent;                    /* the chat message went out */

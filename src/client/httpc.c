@@ -12,7 +12,6 @@
  */
 #include "client/httpc.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,18 +53,6 @@ int httpc_request(struct session *s, const char *method, const char *target,
     return 0;
 }
 
-/* The media type of a Content-Type value is the part before ';', compared
- * without regard to case (RFC 9110 §8.3.1). */
-static bool media_type_is(struct slice value, const char *want)
-{
-    size_t len = 0;
-    while (len < value.len && value.ptr[len] != ';')
-        len++;
-    while (len > 0 && isspace((unsigned char)value.ptr[len - 1]))
-        len--;
-    return slice_eq_ci((struct slice){value.ptr, len}, want);
-}
-
 /* Does the connection stay open after this response (RFC 9112 §9.3)? */
 static bool keeps_alive(const struct http_response *res, const struct http_body *framing)
 {
@@ -98,7 +85,9 @@ int httpc_read_head(struct session *s, const struct httpc_want *want, struct htt
     }
     if (want->content_type) {
         const struct slice *ct = http_header_find(res.headers, res.num_headers, "Content-Type");
-        if (!ct || !media_type_is(*ct, want->content_type)) {
+        /* The media type is the value's name before any ";" parameter
+         * (RFC 9110 §8.3.1), which is what the list codec compares. */
+        if (!ct || !http_list_has_token(*ct, want->content_type)) {
             session_fail(s, "wrong Content-Type \"%.*s\" for %s (expected %s)",
                          ct ? (int)ct->len : 0, ct ? ct->ptr : "", session_target(s),
                          want->content_type);

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "client/stats.h"
+#include "client/load_stats.h"
 #include "proto/event.h"
 
 /* The load summary (DESIGN.md, "Client"). */

@@ -230,8 +230,8 @@ void run_event(struct run *r, struct session *s, const struct event_view *ev, co
     if (r->load) {
         if (counted) {
             s->counted++;
-            stats_latency(&r->stats, latency_us);
-            if (!opt->echo && !stats_seen(&r->stats, ev->seq, ev->ts_ms)) {
+            load_stats_latency(&r->stats, latency_us);
+            if (!opt->echo && !load_stats_seen(&r->stats, ev->seq, ev->ts_ms)) {
                 session_fail(s, "event seq %llu is too far from the others to be of this run",
                              (unsigned long long)ev->seq);
                 return;
@@ -287,10 +287,10 @@ static void summarise(struct run *r)
             m.events_expected += s->echo_seq;
         } else {
             int64_t until = s->gone_ms && s->gone_ms < r->cut_ms ? s->gone_ms : r->cut_ms;
-            m.events_expected += stats_expected(&r->stats, s->ready_ms, until);
+            m.events_expected += load_stats_expected(&r->stats, s->ready_ms, until);
         }
     }
-    m.latency = stats_summary(&r->stats);
+    m.latency = load_stats_summary(&r->stats);
     m.header_bytes_per_event =
         m.events_delivered ? (double)header_bytes / (double)m.events_delivered : 0;
     m.duration_s = (double)(r->cut_us - r->start_us) / 1e6;
@@ -352,7 +352,7 @@ int run_client(const struct client_options *opt)
     r.n = r.load ? (size_t)opt->clients : 1;
     if (r.load && !enough_descriptors(r.n))
         return 1;
-    stats_init(&r.stats);
+    load_stats_init(&r.stats);
     r.loop = loop_new();
     r.sessions = calloc(r.n, sizeof *r.sessions);
     if (!r.loop || !r.sessions || watch_signals(&r) < 0) {
@@ -362,7 +362,7 @@ int run_client(const struct client_options *opt)
     }
     for (size_t i = 0; i < r.n; i++) {
         struct session *s = &r.sessions[i];
-        *s = (struct session){.run = &r, .tech = opt->tech, .index = i, .connect_fd = -1};
+        *s = (struct session){.run = &r, .tech = opt->tech, .connect_fd = -1};
         s->state = calloc(1, opt->tech->state_size);
         if (!s->state) {
             fprintf(stderr, "pushlab-client: out of memory for %zu clients\n", r.n);
@@ -370,7 +370,6 @@ int run_client(const struct client_options *opt)
             goto out;
         }
     }
-    r.start_ms = loop_wall_ms();
     r.start_us = client_now_us();
     if (opt->duration_ms > 0 &&
         !loop_add_timer(r.loop, (uint64_t)opt->duration_ms, 0, on_duration, &r)) {
@@ -406,6 +405,6 @@ out:
         close(r.signal_fd);
     }
     loop_free(r.loop);
-    stats_free(&r.stats);
+    load_stats_free(&r.stats);
     return r.exit_code;
 }

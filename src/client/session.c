@@ -119,12 +119,13 @@ static void on_deadline(struct loop *loop, void *arg)
     s->deadline = NULL; /* a one-shot timer is already freed */
     const struct url *u = &s->run->opt->url;
     session_fail(s, "no answer from %s:%d within %.1f s (waiting for %s)", u->host, u->port,
-                 CLIENT_CONNECT_TIMEOUT_MS / 1000.0, s->waiting_for);
+                 (double)s->waiting_ms / 1000.0, s->waiting_for);
 }
 
 void session_expect(struct session *s, const char *what, uint64_t ms)
 {
     s->waiting_for = what;
+    s->waiting_ms = ms;
     if (s->deadline)
         loop_reset_timer(s->run->loop, s->deadline, ms);
     else
@@ -289,5 +290,5 @@ size_t session_scan_events(struct session *s, const char *buf, size_t len)
         session_event(s, &ev, text);
         off += (size_t)r;
     }
-    return off < len ? off : len;
+    return off;
 }

@@ -105,10 +105,10 @@ static void answered(struct session *s)
      * when nothing is planned (which is what a long poll wants). */
     if (!is_long(s))
         session_after(s, (uint64_t)s->run->opt->poll_interval_ms, next_poll);
-    if (!st->body.keep_alive)
+    if (!st->body.keep_alive && s->conn)
         session_close_conn(s, "the server closes after each answer");
     else if (is_long(s))
-        next_poll(s);
+        next_poll(s); /* on this connection, or (closed already) a new one */
 }
 
 static void poll_read(struct session *s)

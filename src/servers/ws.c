@@ -98,6 +98,12 @@ static const struct wsconn_ops echo_ops = {.on_message = echo_message, .on_close
 
 /* ------------------------------------------------------------ handshake */
 
+/* A header's value for the log, or "(none)". */
+static struct slice or_none(struct slice value)
+{
+    return value.len ? value : (struct slice){.ptr = "(none)", .len = 6};
+}
+
 static enum route_result ws_request(struct peer *p, const struct http_request *req)
 {
     bool feed = slice_eq(req->path, "/ws");
@@ -126,12 +132,14 @@ static enum route_result ws_request(struct peer *p, const struct http_request *r
         return ROUTE_DONE;
     }
     struct server *s = p->server;
-    if (s->opt.verbose)
+    if (s->opt.verbose) {
+        /* The Origin says which page opened the socket: a server that
+         * serves only its own pages would refuse others here (§10.2). */
+        struct slice origin = or_none(hs.origin), protocols = or_none(hs.protocols);
         server_log(s, "%s upgraded to WebSocket on %.*s, origin %.*s, subprotocols offered: %.*s",
-                   p->conn->peer, (int)req->path.len, req->path.ptr,
-                   hs.origin.len ? (int)hs.origin.len : 6, hs.origin.len ? hs.origin.ptr : "(none)",
-                   hs.protocols.len ? (int)hs.protocols.len : 6,
-                   hs.protocols.len ? hs.protocols.ptr : "(none)");
+                   p->conn->peer, (int)req->path.len, req->path.ptr, (int)origin.len, origin.ptr,
+                   (int)protocols.len, protocols.ptr);
+    }
 
     char accept[29];
     ws_accept_for_key(hs.key.ptr, hs.key.len, accept);

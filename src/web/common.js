@@ -7,7 +7,8 @@
  *   - the event list: seq, kind, text, and the delivery latency, now - ts.
  *     ts is the server's clock when it made the event; server and browser
  *     run on the same machine here, so the difference is the time the event
- *     spent waiting and travelling.  A missing seq is shown as a gap.
+ *     spent waiting and travelling.  A missing seq is shown as a gap, and
+ *     a seq that goes back as a server restart (seq counts from 1 per run).
  *   - counters: requests made, events received, bytes received (when the
  *     browser lets a page know them), latency.
  *   - a connection log: what the technique did on the wire (a request held
@@ -25,13 +26,13 @@ const lab = (() => {
     const MAX_LOG = 100;  /* connection log lines kept */
 
     const state = {
-        lastSeq: 0,        /* highest seq shown so far (0 = none yet) */
+        lastSeq: 0,        /* newest seq shown, in the server's current run (0 = none yet) */
         events: 0,         /* events shown */
         gaps: 0,           /* events that never arrived (holes in seq) */
         requests: 0,       /* HTTP requests the technique made */
         bytes: 0,          /* bytes received, as far as the page can know */
         latencySum: 0,     /* for the average */
-        latencyMax: 0,
+        latencyMax: 0,     /* the worst delivery latency seen */
     };
     let bytesKnown = true; /* false when the browser hides the byte count */
 
@@ -118,17 +119,19 @@ const lab = (() => {
      * "stream 2"...). */
     function receive(ev, via) {
         const latency = Date.now() - ev.ts;
-        if (state.events > 0 && ev.seq <= state.lastSeq) {
+        /* The first event may be any seq: the page joins a running server. */
+        let joining = state.events === 0;
+        if (!joining && ev.seq <= state.lastSeq) {
             /* seq counts from 1 in each run of a server, so going back
-             * means the server was restarted. */
+             * means the server was restarted, and this page joins anew. */
             addNote('restart', 'seq went back from ' + state.lastSeq + ' to ' + ev.seq +
-                    ': the server restarted (seq counts from 1 in each run)');
+                    ': the server restarted (seq counts from 1 in each run, so a seq ' +
+                    'of the old run means nothing to the new one)');
             log('the server restarted: seq went back to ' + ev.seq, 'error');
-            state.lastSeq = 0;
+            joining = true;
         }
-        /* The first event of the page may be any seq; after that, each one
-         * should be the next. */
-        if (state.events > 0 && ev.seq > state.lastSeq + 1) {
+        /* After that, each event should be the next one. */
+        if (!joining && ev.seq > state.lastSeq + 1) {
             const missing = ev.seq - state.lastSeq - 1;
             state.gaps += missing;
             addNote('gap', 'gap: ' + missing + ' event(s) never arrived (seq ' +
@@ -192,6 +195,8 @@ const lab = (() => {
 
     function setUpChat(send) {
         const form = $('chat');
+        /* 1000 characters are at most 4000 bytes of UTF-8: under the
+         * server's limit for one chat message (MAX_CHAT_BYTES). */
         const input = el('input', {id: 'chat-text', type: 'text', maxLength: 1000,
                                    placeholder: 'say something to every open page'});
         const status = el('output', {id: 'chat-status'});

@@ -145,11 +145,13 @@ function launchBrowser() {
  *   external       requests to anything but the server itself
  *   requests       every request: {method, url, type ("fetch", "script"...),
  *                  headers (as sent)}
- *   responses      every response: {url, status, headers} */
+ *   responses      every response: {url, status, headers}
+ *   websockets     the URL of every WebSocket the page opened */
 async function openPage(browser, server) {
     const context = await browser.newContext({viewport: {width: 1280, height: 900}});
     const page = await context.newPage();
-    const record = {page, context, consoleErrors: [], external: [], requests: [], responses: []};
+    const record = {page, context, consoleErrors: [], external: [], requests: [], responses: [],
+                    websockets: []};
     page.on('console', (msg) => {
         if (msg.type() === 'error')
             record.consoleErrors.push(msg.text());
@@ -166,10 +168,20 @@ async function openPage(browser, server) {
          * EventSource reconnection, for one); allHeaders() has them, a bit later. */
         req.allHeaders().then((all) => { entry.headers = all; }, () => {});
     });
+    page.on('websocket', (ws) => {
+        if (new URL(ws.url()).host !== new URL(server.origin).host)
+            record.external.push(ws.url());
+        record.websockets.push(ws.url());
+    });
     page.on('response', (res) => {
         record.responses.push({url: res.url(), status: res.status(), headers: res.headers()});
     });
-    await page.goto(server.origin + '/', {waitUntil: 'load', timeout: 15000});
+    try {
+        await page.goto(server.origin + '/', {waitUntil: 'load', timeout: 15000});
+    } catch (err) {
+        await context.close();
+        throw err;
+    }
     return record;
 }
 

@@ -50,9 +50,14 @@ def run_client(args, timeout=20.0):
         raise AssertionError("no client binary " + CLIENT + " (run make)")
     p = subprocess.run([CLIENT] + [str(a) for a in args], capture_output=True, timeout=timeout)
     out, err = p.stdout.decode(), p.stderr.decode(errors="replace")
+    no_sanitizer_report(err)
+    return p.returncode, out, err
+
+
+def no_sanitizer_report(err):
+    """Under SAN=1 a report on the client's stderr fails the test."""
     if "ERROR: AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
         raise AssertionError("sanitizer report from pushlab-client:\n" + err[-4000:])
-    return p.returncode, out, err
 
 
 def json_lines(out):
@@ -242,6 +247,7 @@ def test_sse_reconnects_across_server_restart():
             client.kill()
         srv.stop()
     out, err = out.decode(), err.decode(errors="replace")
+    no_sanitizer_report(err)
     assert client.returncode == 0, "exit %d: %s" % (client.returncode, err)
     assert "reconnecting in 2000 ms with Last-Event-ID:" in err, err
     events = events_of(out)
@@ -274,6 +280,7 @@ def test_ws_server_close_is_answered():
         if client.poll() is None:
             client.kill()
     err = err.decode(errors="replace")
+    no_sanitizer_report(err)
     assert code == 0, "server exit %s" % code
     assert "the server closed the WebSocket with 1001" in err, err
     assert client.returncode == 0, err
@@ -289,6 +296,121 @@ def test_ws_echo_round_trips():
         assert s["connected"] == 20 and s["errors"] == 0, s
         assert s["events_delivered"] > 100 and s["events_delivered"] == s["events_expected"], s
         assert s["round_trips_per_s"] > 100, s
+
+
+class RawWsServer:
+    """A WebSocket server written frame by frame, to show the client what a
+    library would hide: a ping, a message split over fragments with a ping
+    between them, and the close handshake; or a frame that breaks the rules.
+    It records every frame the client sends (unmasked) with its mask key."""
+
+    def __init__(self, frames):
+        self.frames = frames      # raw bytes to send after the 101
+        self.got = []             # (opcode, mask key or None, payload)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def frame(opcode, payload, fin=True, mask=None):
+        head = bytes([(0x80 if fin else 0) | opcode])
+        n = len(payload)
+        bit = 0x80 if mask else 0
+        head += bytes([bit | n]) if n < 126 else bytes([bit | 126]) + n.to_bytes(2, "big")
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            head += mask
+        return head + payload
+
+    def _read_frame(self, c):
+        def exact(n):
+            data = b""
+            while len(data) < n:
+                chunk = c.recv(n - len(data))
+                if not chunk:
+                    raise EOFError
+                data += chunk
+            return data
+        b0, b1 = exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(exact(2), "big")
+        elif n == 127:
+            n = int.from_bytes(exact(8), "big")
+        key = exact(4) if b1 & 0x80 else None
+        data = exact(n)
+        if key:
+            data = bytes(b ^ key[i % 4] for i, b in enumerate(data))
+        return b0 & 0x0F, key, data
+
+    def _serve(self):
+        import base64
+        import hashlib
+        c, _ = self.sock.accept()
+        c.settimeout(5)
+        try:
+            head = harness.recv_until(c, b"\r\n\r\n").decode("latin-1")
+            key = [l.split(":", 1)[1].strip() for l in head.split("\r\n")
+                   if l.lower().startswith("sec-websocket-key:")][0]
+            accept = base64.b64encode(hashlib.sha1(
+                (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+            c.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept).encode())
+            for f in self.frames:
+                c.sendall(f)
+                time.sleep(0.02)
+            while True:
+                op, mask, data = self._read_frame(c)
+                self.got.append((op, mask, data))
+                if op == 0x8:
+                    if not any(g[0] == 0x8 for g in self.got[:-1]):
+                        c.sendall(self.frame(0x8, data[:2]))
+                    break
+        except (OSError, EOFError, AssertionError, IndexError):
+            pass
+        c.close()
+
+    def close(self):
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_ws_ping_fragments_and_masks():
+    ev1 = b'{"seq":1,"ts":%d,"kind":"tick","text":"one"}' % int(time.time() * 1000)
+    ev2 = b'{"seq":2,"ts":%d,"kind":"chat","text":"two \\u00e9"}' % int(time.time() * 1000)
+    F = RawWsServer.frame
+    srv = RawWsServer([F(0x9, b"are you there"), F(0x1, ev1),
+                       F(0x1, ev2[:10], fin=False), F(0x9, b"mid"), F(0x0, ev2[10:25], fin=False),
+                       F(0x0, ev2[25:])])
+    try:
+        rc, out, err = run_client(["ws", "ws://127.0.0.1:%d/raw" % srv.port, "--count", 2, "--json"])
+    finally:
+        srv.close()
+    assert rc == 0, (rc, err)
+    events = events_of(out)
+    assert [e["seq"] for e in events] == [1, 2] and events[1]["text"] == "two \u00e9", out
+    ops = [g[0] for g in srv.got]
+    assert ops == [0xA, 0xA, 0x8], srv.got          # two pongs, then close
+    assert srv.got[0][2] == b"are you there" and srv.got[1][2] == b"mid", srv.got
+    assert srv.got[2][2][:2] == (1000).to_bytes(2, "big"), srv.got
+    keys = [g[1] for g in srv.got]
+    assert all(k is not None for k in keys), "client frames must be masked"
+    assert len(set(keys)) == len(keys), "a fresh masking key per frame: %r" % keys
+
+
+def test_ws_masked_server_frame_is_a_protocol_error():
+    ev = b'{"seq":1,"ts":1,"kind":"tick","text":"x"}'
+    srv = RawWsServer([RawWsServer.frame(0x1, ev, mask=b"abcd")])
+    try:
+        rc, out, err = run_client(["ws", "ws://127.0.0.1:%d" % srv.port, "--count", 1])
+    finally:
+        srv.close()
+    assert rc == 1 and "protocol error" in err and "1002" in err, (rc, err)
+    closes = [g for g in srv.got if g[0] == 0x8]
+    assert closes and closes[0][2][:2] == (1002).to_bytes(2, "big"), srv.got
 
 
 # ------------------------------------------------------------ load
@@ -319,11 +441,13 @@ def load_test(tech):
 
 class BadServer:
     """Answers every connection with `reply` (after reading a request head,
-    unless silent_client), then closes."""
+    unless read_head is False), then closes.  reply may be a function of the
+    request head; every head is kept in self.heads."""
 
     def __init__(self, reply, read_head=True):
         self.reply = reply
         self.read_head = read_head
+        self.heads = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -338,9 +462,9 @@ class BadServer:
                 return
             try:
                 c.settimeout(5)
-                if self.read_head:
-                    harness.recv_until(c, b"\r\n\r\n")
-                c.sendall(self.reply)
+                head = harness.recv_until(c, b"\r\n\r\n") if self.read_head else b""
+                self.heads.append(head.decode("latin-1"))
+                c.sendall(self.reply(head) if callable(self.reply) else self.reply)
                 time.sleep(0.1)
             except (OSError, AssertionError):
                 pass
@@ -359,6 +483,25 @@ def bad_server_case(tech, reply, expect):
     assert rc == 1, "exit %d, stderr %r" % (rc, err)
     for text in expect:
         assert text.lower() in err.lower(), "%r not in %r" % (text, err)
+
+
+def test_longpoll_across_http10_connections():
+    """An HTTP/1.0 server closes after every answer and gives no length:
+    the body ends with the connection, and the next long poll needs a new
+    one, asking since= the last seq."""
+    def answer(head):
+        since = int(head.split(b"since=")[1].split(b" ")[0].split(b"&")[0])
+        ev = b'{"seq":%d,"ts":%d,"kind":"tick","text":"t"}' % (since + 1, time.time() * 1000)
+        return b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n[" + ev + b"]"
+    srv = BadServer(answer)
+    try:
+        rc, out, err = run_client(["longpoll", url_of("longpoll", srv.port), "--count", 3, "--json"])
+    finally:
+        srv.close()
+    assert rc == 0, (rc, err)
+    assert [e["seq"] for e in events_of(out)] == [1, 2, 3], out
+    targets = [h.split(" ")[1] for h in srv.heads[:3]]
+    assert targets == ["/poll?since=0", "/poll?since=1", "/poll?since=2"], targets
 
 
 def test_bad_404():
@@ -432,8 +575,9 @@ if __name__ == "__main__":
         + [send_test(t) for t in ("poll", "sse", "ws", "flash")]
         + [test_sse_reconnects_with_last_event_id_no_gap, test_sse_reconnects_across_server_restart,
            test_ws_client_closes_with_1000, test_ws_server_close_is_answered,
-           test_ws_echo_round_trips]
+           test_ws_echo_round_trips, test_ws_ping_fragments_and_masks,
+           test_ws_masked_server_frame_is_a_protocol_error]
         + [load_test(t) for t in TECHS]
-        + [test_bad_404, test_bad_wrong_content_type, test_bad_truncated_chunk,
+        + [test_longpoll_across_http10_connections, test_bad_404, test_bad_wrong_content_type, test_bad_truncated_chunk,
            test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
            test_load_refused_counts_errors, test_usage_errors])

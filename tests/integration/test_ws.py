@@ -6,6 +6,7 @@ The frame-level rules are test_ws_conformance.py's job."""
 import asyncio
 import base64
 import os
+import random
 import signal
 import socket
 import sys
@@ -216,11 +217,11 @@ def pings_and_silent_peer():
             pings += 1
             lively.send(frame(OP_PONG, payload))
         watcher.join(6)
-        assert pings >= 3 and 0.7 < first_ping < 1.6, (pings, first_ping)
+        assert pings >= 2 and 0.7 < first_ping < 2.0, (pings, first_ping)
         # The silent one got pings, no close frame, and was dropped at about 2 s.
         assert "error" not in seen, seen
         assert seen["ops"] and all(op == OP_PING for op in seen["ops"]), seen
-        assert 1.8 < seen["closed_after"] < 3.2, seen
+        assert 1.8 < seen["closed_after"] < 4.0, seen
         # The lively one is still served.
         lively.send(frame(OP_TEXT, b"still here"))
         while True:
@@ -260,6 +261,42 @@ def going_away_on_sigterm():
     assert "Sanitizer" not in err and "runtime error" not in err, err
 
 
+def random_frames_never_hurt_the_server():
+    """Hostile input: 300 connections each send a burst of random frames
+    (random opcodes, flags, masks, lengths that lie, random payloads, and
+    plain garbage).  The server answers each with frames or a close, never
+    crashes (the suite also runs it under ASan+UBSan), and serves a normal
+    client afterwards."""
+    rng = random.Random(6455)
+    with Server("ws", "--interval", "0", "--max-message", "65536") as srv:
+        for _ in range(300):
+            burst = b""
+            for _ in range(rng.randint(1, 6)):
+                if rng.random() < 0.15:
+                    burst += bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 40)))
+                    continue
+                opcode = rng.choice([0, 1, 2, 8, 9, 10, rng.randint(0, 15)])
+                payload = bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 1, 5, 125, 126,
+                                                                                 300])))
+                if opcode == 1 and rng.random() < 0.5:
+                    payload = "ünïcödé ✓ 😀".encode()[:rng.randint(0, 20)]
+                length = None if rng.random() < 0.8 else rng.choice([0, 3, 126, 70000, 1 << 40])
+                burst += frame(opcode, payload, fin=rng.random() < 0.8,
+                               rsv=0 if rng.random() < 0.85 else rng.randint(1, 7),
+                               masked=rng.random() < 0.9, length=length)
+            ws = WsClient(srv.port, "/echo")
+            try:
+                ws.send(burst)
+                ws.read_until_close(timeout=0.2)
+            except (AssertionError, OSError):
+                pass  # a close, an EOF, or a frame still waiting for its bytes
+            ws.close()
+        ws = WsClient(srv.port, "/echo")
+        ws.send(frame(OP_TEXT, b"still serving"))
+        assert ws.read_frame()[1:] == (OP_TEXT, b"still serving")
+        ws.close()
+
+
 # ------------------------------------------------------------ python3-websockets
 
 def python_websockets_interop():
@@ -296,7 +333,8 @@ def python_websockets_interop():
 tests = common_tests("ws", "/ws") + [
     handshake_accepted, handshake_errors, frames_right_behind_handshake, origin_logged,
     feed_pushes_events, chat_broadcast, feed_rejects_binary_and_long_text,
-    pings_and_silent_peer, close_timeout, going_away_on_sigterm, python_websockets_interop,
+    pings_and_silent_peer, close_timeout, going_away_on_sigterm,
+    random_frames_never_hurt_the_server, python_websockets_interop,
 ]
 
 if __name__ == "__main__":

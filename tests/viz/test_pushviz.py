@@ -487,6 +487,7 @@ def test_ui_entry_on_a_terminal():
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(PUSHVIZ, [PUSHVIZ, "-r", p])
+    os.write(fd, b"q")  # the UI (tests/viz/test_ui.py) waits for keys: quit it
     out = b""
     while True:
         try:

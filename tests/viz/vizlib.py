@@ -58,7 +58,7 @@ def tshark_available():
     return shutil.which("tshark") is not None
 
 
-def tshark(path, fields, decode_as=(), display=None, two_pass=False):
+def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
     """tshark -T fields: a list of rows (lists of strings), one per frame."""
     if not tshark_available():
         raise Skip("tshark is not installed (make deps installs it)")
@@ -68,6 +68,8 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False):
         cmd.append("-2")
     for d in decode_as:
         cmd += ["-d", d]
+    for p in prefs:
+        cmd += ["-o", p]
     if display:
         cmd += ["-Y", display]
     for f in fields:

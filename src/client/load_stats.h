@@ -1,14 +1,14 @@
-/* stats.h -- what a load run adds up: latency samples (for percentiles)
+/* load_stats.h -- what a load run adds up: latency samples (for percentiles)
  * and the timeline of events seen (seq -> ts), from which each client's
  * expected count is computed. */
-#ifndef CLIENT_STATS_H
-#define CLIENT_STATS_H
+#ifndef CLIENT_LOAD_STATS_H
+#define CLIENT_LOAD_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct stats {
+struct load_stats {
     uint32_t *lat_us;      /* latency samples in microseconds (owned) */
     size_t lat_len, lat_cap;
     uint64_t lat_dropped;  /* samples not kept (over LOAD_MAX_SAMPLES or no memory) */
@@ -23,20 +23,20 @@ struct latency_summary {
     size_t samples;
 };
 
-void stats_init(struct stats *st);
-void stats_free(struct stats *st);
+void load_stats_init(struct load_stats *st);
+void load_stats_free(struct load_stats *st);
 
 /* Keep one latency sample. */
-void stats_latency(struct stats *st, uint64_t us);
+void load_stats_latency(struct load_stats *st, uint64_t us);
 /* Percentiles by nearest rank (sorts the samples; all zero when none). */
-struct latency_summary stats_summary(struct stats *st);
+struct latency_summary load_stats_summary(struct load_stats *st);
 
 /* Record that event seq was made at ts_ms.  False when seq is so far from
  * the others that it cannot be a real event of this run. */
-bool stats_seen(struct stats *st, uint64_t seq, int64_t ts_ms);
+bool load_stats_seen(struct load_stats *st, uint64_t seq, int64_t ts_ms);
 /* How many events were made in (after_ms, until_ms]: from the first seen
  * seq made after after_ms to the last made by until_ms, counting seqs that
  * no client saw in between (they were made, so they were expected). */
-uint64_t stats_expected(const struct stats *st, int64_t after_ms, int64_t until_ms);
+uint64_t load_stats_expected(const struct load_stats *st, int64_t after_ms, int64_t until_ms);
 
 #endif

@@ -1,4 +1,4 @@
-/* stats.c -- latency percentiles and the event timeline of a load run.
+/* load_stats.c -- latency percentiles and the event timeline of a load run.
  *
  * Percentiles are computed exactly, by sorting every sample, rather than
  * from a histogram: a run of 10,000 clients x 200 events is two million
@@ -12,23 +12,23 @@
  * between two seen ones was made too (seqs have no holes), and counts as
  * expected.
  */
-#include "client/stats.h"
+#include "client/load_stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "pushlab.h"
 
-void stats_init(struct stats *st) { memset(st, 0, sizeof *st); }
+void load_stats_init(struct load_stats *st) { memset(st, 0, sizeof *st); }
 
-void stats_free(struct stats *st)
+void load_stats_free(struct load_stats *st)
 {
     free(st->lat_us);
     free(st->ts_by_seq);
     memset(st, 0, sizeof *st);
 }
 
-void stats_latency(struct stats *st, uint64_t us)
+void load_stats_latency(struct load_stats *st, uint64_t us)
 {
     if (st->lat_len == st->lat_cap) {
         size_t cap = st->lat_cap ? st->lat_cap * 2 : 4096;
@@ -50,7 +50,7 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Nearest rank: the smallest sample with at least p of them at or below it. */
-static double rank(const struct stats *st, double p)
+static double rank(const struct load_stats *st, double p)
 {
     size_t i = (size_t)(p * (double)st->lat_len + 0.999999);
     if (i > 0)
@@ -60,7 +60,7 @@ static double rank(const struct stats *st, double p)
     return st->lat_us[i] / 1000.0;
 }
 
-struct latency_summary stats_summary(struct stats *st)
+struct latency_summary load_stats_summary(struct load_stats *st)
 {
     struct latency_summary l = {0};
     if (st->lat_len == 0)
@@ -74,7 +74,7 @@ struct latency_summary stats_summary(struct stats *st)
     return l;
 }
 
-bool stats_seen(struct stats *st, uint64_t seq, int64_t ts_ms)
+bool load_stats_seen(struct load_stats *st, uint64_t seq, int64_t ts_ms)
 {
     if (ts_ms <= 0)
         return false;
@@ -107,7 +107,7 @@ bool stats_seen(struct stats *st, uint64_t seq, int64_t ts_ms)
     return true;
 }
 
-uint64_t stats_expected(const struct stats *st, int64_t after_ms, int64_t until_ms)
+uint64_t load_stats_expected(const struct load_stats *st, int64_t after_ms, int64_t until_ms)
 {
     size_t first = st->span, last = 0;
     bool any = false;

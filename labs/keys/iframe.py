@@ -1,0 +1,57 @@
+"""Lab 03 key -- iframe streaming (captures/iframe.pcap)."""
+from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
+                     mean_latency_ms, nth, stride)
+from questions import INT, NUMBER, TEXT, Question
+
+CAPTURES = {"iframe": "captures/iframe.pcap"}
+
+
+def main(c):
+    return c["iframe"].main_flow("chunk")
+
+
+def response(c):
+    return nth(main(c).responses(), 1, "responses")
+
+
+def tick_chunk(c):
+    """(chunks of the main flow, index of the chunk carrying its first tick)."""
+    chunks = main(c).of_type("chunk", "s2c")
+    chunk = containing(chunks, first_tick(main(c))["offset"])
+    return chunks, chunks.index(chunk)
+
+
+def tick_chunk_size(c):
+    chunks, i = tick_chunk(c)
+    return chunks[i]["size"]
+
+
+def chunk_framing(c):
+    chunks, i = tick_chunk(c)
+    return stride(chunks, i) - chunks[i]["size"]
+
+
+QUESTIONS = [
+    Question("iframe_content_type", TEXT, lambda c: header(response(c), "Content-Type"),
+             "the whole Content-Type value of the /stream response (--json shows headers)"),
+    Question("iframe_transfer_encoding", TEXT, lambda c: header(response(c), "Transfer-Encoding"),
+             "the Transfer-Encoding header of the /stream response"),
+    Question("prelude_chunk_size", INT,
+             lambda c: nth(main(c).of_type("chunk", "s2c"), 1, "chunks")["size"],
+             "size= of the first chunk line of the long-running flow"),
+    Question("event_chunk_size", INT, tick_chunk_size,
+             "size= of the chunk that carries the first tick event"),
+    Question("script_wrapper_bytes", INT,
+             lambda c: tick_chunk_size(c) - len(event_json(first_tick(main(c)))),
+             "that chunk's size minus the length of the event JSON it carries"),
+    Question("chunk_framing_bytes", INT, chunk_framing,
+             "offset (@) of the next chunk minus this chunk's offset, minus its size"),
+    Question("iframe_events", INT, lambda c: len(main(c).events()),
+             "count the event lines of the long-running flow"),
+    Question("iframe_header_bytes_per_event", NUMBER,
+             lambda c: header_bytes_per_event([main(c)]),
+             "head= of the request and the response, divided by the flow's event count",
+             tol=0.1, rel=0.005),
+    Question("iframe_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
+             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+]

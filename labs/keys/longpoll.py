@@ -1,0 +1,46 @@
+"""Lab 02 key -- long polling (captures/longpoll.pcap)."""
+from capture import busiest
+from measure import (events_per_response, flows_asking, header_bytes_per_event, held_ms,
+                     late_client_backlog, mean, mean_latency_ms)
+from questions import INT, NUMBER, Question
+
+CAPTURES = {"longpoll": "captures/longpoll.pcap"}
+
+
+def main(c):
+    return busiest(flows_asking(c["longpoll"], "/poll"), "flows asking /poll")
+
+
+def reask_gap_ms(c):
+    pairs = main(c).exchanges()
+    gaps = [(pairs[i + 1][0]["t"] - resp["t"]) * 1000.0
+            for i, (_, resp) in enumerate(pairs[:-1]) if resp]
+    return mean(gaps, "responses followed by a new request")
+
+
+QUESTIONS = [
+    Question("longpoll_requests", INT, lambda c: len(main(c).requests()),
+             "count the http_request lines of the flow that delivered the most events"),
+    Question("first_held_ms", NUMBER, lambda c: held_ms(main(c), 1),
+             "t of the first response minus t of the first request, in ms", tol=0.05, rel=0.001),
+    Question("second_held_ms", NUMBER, lambda c: held_ms(main(c), 2),
+             "t of the second response minus t of the second request, in ms",
+             tol=0.05, rel=0.001),
+    Question("reask_gap_ms", NUMBER, reask_gap_ms,
+             "for each response, the time until the client's next request; average them (ms)",
+             tol=0.01, rel=0.02),
+    Question("longpoll_empty_responses", INT,
+             lambda c: events_per_response(main(c)).count(0),
+             "a response is empty when no event follows it before the next response"),
+    Question("unanswered_requests", INT,
+             lambda c: sum(1 for _, resp in main(c).exchanges() if resp is None),
+             "requests of that flow with no response before the capture ends"),
+    Question("longpoll_header_bytes_per_event", NUMBER,
+             lambda c: header_bytes_per_event([main(c)]),
+             "add head= of every request and response of the flow, divide by its event count",
+             tol=0.1, rel=0.005),
+    Question("longpoll_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
+             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    Question("late_client_events", INT, lambda c: late_client_backlog(c["longpoll"], "/poll"),
+             "find the second flow that asks GET /poll; count the events after its first response"),
+]

@@ -1,0 +1,74 @@
+"""Lab 04 key -- XHR streaming: chunked NDJSON and multipart/x-mixed-replace
+(captures/xhr.pcap, captures/multipart.pcap)."""
+from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
+                     mean_latency_ms, nth, nth_tick, stride)
+from questions import INT, NUMBER, TEXT, Question
+
+CAPTURES = {"xhr": "captures/xhr.pcap", "multipart": "captures/multipart.pcap"}
+
+
+def main(c, name):
+    return c[name].main_flow("chunk" if name == "xhr" else "part")
+
+
+def tick_item(c, name, kind, n=1):
+    """(items of that kind on the main flow, index of the one carrying its n-th tick)."""
+    flow = main(c, name)
+    items = flow.of_type(kind, "s2c")
+    item = containing(items, nth_tick(flow, n)["offset"])
+    return items, items.index(item)
+
+
+def tick_size(c, name, kind):
+    items, i = tick_item(c, name, kind)
+    return items[i]["size"]
+
+
+def tick_framing(c, name, kind, n=1):
+    items, i = tick_item(c, name, kind, n)
+    return stride(items, i) - items[i]["size"]
+
+
+def first_response(c, name):
+    return nth(main(c, name).responses(), 1, "responses")
+
+
+def first_tick_len(c, name):
+    return len(event_json(first_tick(main(c, name))))
+
+
+QUESTIONS = [
+    Question("ndjson_content_type", TEXT,
+             lambda c: header(first_response(c, "xhr"), "Content-Type"),
+             "the Content-Type of the /stream response in xhr.pcap"),
+    Question("ndjson_chunk_size", INT, lambda c: tick_size(c, "xhr", "chunk"),
+             "size= of the chunk that carries the first tick event"),
+    Question("ndjson_line_overhead", INT,
+             lambda c: tick_size(c, "xhr", "chunk") - first_tick_len(c, "xhr"),
+             "that chunk's size minus the length of the event JSON"),
+    Question("ndjson_chunk_framing_bytes", INT, lambda c: tick_framing(c, "xhr", "chunk"),
+             "offset (@) of the next chunk minus this chunk's offset, minus its size"),
+    Question("xhr_events", INT, lambda c: len(main(c, "xhr").events()),
+             "count the event lines of the long-running flow in xhr.pcap"),
+    Question("xhr_header_bytes_per_event", NUMBER,
+             lambda c: header_bytes_per_event([main(c, "xhr")]),
+             "head= of the request and the response, divided by the flow's event count",
+             tol=0.1, rel=0.005),
+    Question("multipart_boundary", TEXT,
+             lambda c: nth(main(c, "multipart").of_type("part", "s2c"), 1, "parts")["boundary"],
+             "the boundary= of the response's Content-Type, or of any part line"),
+    Question("part_content_type", TEXT,
+             lambda c: header(nth(main(c, "multipart").of_type("part", "s2c"), 1, "parts"),
+                              "Content-Type"),
+             "the Content-Type header inside a part (--json shows part headers)"),
+    Question("part_size", INT, lambda c: tick_size(c, "multipart", "part"),
+             "size= of the part that carries the first tick event"),
+    # The second tick's part: the first part of a response lacks the CRLF
+    # that starts every later delimiter (RFC 2046 §5.1.1).
+    Question("part_overhead_bytes", INT, lambda c: tick_framing(c, "multipart", "part", 2),
+             "offset (@) of the part after the second tick's minus that part's, minus its size"),
+    Question("multipart_mean_latency_ms", NUMBER,
+             lambda c: mean_latency_ms([main(c, "multipart")]),
+             "average latency= over the event lines of the long-running flow in multipart.pcap",
+             tol=0.01, rel=0.001),
+]

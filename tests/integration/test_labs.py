@@ -1,0 +1,321 @@
+"""test_labs.py -- the worksheets and their checker, labs/check.
+
+For every lab: the worksheet's questions are the key's, in the same order;
+the key computed from the reference capture answers every question, and
+fed back as an answers file it passes; each answer made wrong in turn fails
+with that very question named; a missing answer is reported as missing.
+Bad answers files and bad command lines exit 2 with a message naming the
+problem.  The comparison lab's numbers agree with `pushviz --stats`, on
+the reference capture and, when this test may capture (root), on a
+load-mode capture recorded here as the worksheet says.
+"""
+import atexit
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CHECK = os.path.join(ROOT, "labs", "check")
+sys.path[:0] = [os.path.join(ROOT, "labs", "lib"), os.path.join(ROOT, "labs")]
+import questions  # noqa: E402
+
+LABS = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "labs"))
+              if re.fullmatch(r"\d\d-[a-z]+\.md", f))
+TMP = tempfile.mkdtemp(prefix="pushlab-labs-")
+atexit.register(shutil.rmtree, TMP, True)
+
+
+def check(*args):
+    """(exit code, stdout, stderr) of labs/check."""
+    done = subprocess.run([CHECK] + list(args), capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def write(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w" if isinstance(text, str) else "wb") as f:
+        f.write(text)
+    return path
+
+
+def key_module(lab):
+    import importlib
+    return importlib.import_module("keys." + lab.partition("-")[2])
+
+
+def solution(lab, *capture):
+    """{id: value text} of the key, asserting every question has an answer."""
+    code, out, err = check(lab, "--solution", *capture)
+    assert code == 0, "labs/check %s --solution exited %d: %s" % (lab, code, err)
+    unanswered = [line for line in out.splitlines() if "no answer in this capture" in line]
+    assert not unanswered, "%s: the capture leaves questions open: %s" % (lab, unanswered)
+    answers = {}
+    for line in out.splitlines():
+        if line and not line.startswith("#"):
+            qid, _, value = line.partition(" = ")
+            answers[qid] = value
+    return answers
+
+
+def verdicts(out):
+    """{id: verdict word} from a grading printout."""
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+ (\w+)\s+(right|wrong|missing|n/a)\b", line)
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def answers_text(answers):
+    return "".join("%s = %s\n" % kv for kv in answers.items())
+
+
+def wrong_value(q, value):
+    """An answer to q that must be judged wrong: outside any tolerance."""
+    if q.kind == questions.INT:
+        return str(int(value) + 1)
+    if q.kind == questions.NUMBER:
+        v = float(value)
+        return "%.3f" % (v * 1.5 + 10)
+    if q.kind == questions.HEX:
+        return ("0" if value[0] != "0" else "1") + value[1:]
+    if q.kind == questions.EXACT:
+        letters = [i for i, ch in enumerate(value) if ch.isalpha()]
+        i = letters[0]  # a base64 token has letters; swapping case must count
+        return value[:i] + value[i].swapcase() + value[i + 1:]
+    return value + "x"
+
+
+# ------------------------------------------------------------ worksheets
+
+def test_worksheets_match_keys():
+    assert len(LABS) == 8, LABS
+    for lab in LABS:
+        with open(os.path.join(ROOT, "labs", lab + ".md")) as f:
+            sheet = f.read()
+        asked = re.findall(r"^\*\*(\d+)\.\*\* `([a-z0-9_]+)`", sheet, re.M)
+        numbers = [int(n) for n, _ in asked]
+        assert numbers == list(range(1, len(asked) + 1)), "%s: numbering %s" % (lab, numbers)
+        ids = [qid for _, qid in asked]
+        key_ids = [q.qid for q in key_module(lab).QUESTIONS]
+        assert ids == key_ids, "%s: worksheet %s, key %s" % (lab, ids, key_ids)
+        assert "labs/check %s" % lab in sheet, "%s does not say how to check it" % lab
+
+
+def test_every_lab_is_listed():
+    code, out, _ = check("--list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == LABS, out
+    with open(os.path.join(ROOT, "labs", "README.md")) as f:
+        readme = f.read()
+    for lab in LABS:
+        assert "(%s.md)" % lab in readme, "labs/README.md does not link " + lab
+
+
+# ------------------------------------------------------------ grading
+
+def test_solutions_pass():
+    for lab in LABS:
+        answers = solution(lab)
+        assert len(answers) == len(key_module(lab).QUESTIONS), lab
+        code, out, err = check(lab, write(lab + ".key", answers_text(answers)))
+        assert code == 0, "%s: key fed back exited %d:\n%s%s" % (lab, code, out, err)
+        assert "%d of %d right" % (len(answers), len(answers)) in out, out
+
+
+def test_each_wrong_answer_is_named():
+    for lab in LABS:
+        answers = solution(lab)
+        for q in key_module(lab).QUESTIONS:
+            bad = dict(answers)
+            bad[q.qid] = wrong_value(q, answers[q.qid])
+            code, out, _ = check(lab, write(lab + ".bad", answers_text(bad)))
+            assert code == 1, "%s %s=%s: exit %d" % (lab, q.qid, bad[q.qid], code)
+            v = verdicts(out)
+            assert v[q.qid] == "wrong", "%s: %s=%s not judged wrong:\n%s" % (
+                lab, q.qid, bad[q.qid], out)
+            assert all(w == "right" for k, w in v.items() if k != q.qid), out
+            assert "hint: " + q.hint in out, out
+
+
+def test_missing_answer_and_tolerance():
+    answers = solution("02-longpoll")
+    del answers["second_held_ms"]
+    # a time rounded to two decimals and a little off is still right
+    answers["first_held_ms"] = "%.2f" % (float(answers["first_held_ms"]) + 0.02)
+    code, out, _ = check("02", write("miss.txt", answers_text(answers)))
+    v = verdicts(out)
+    assert code == 1 and v["second_held_ms"] == "missing", out
+    assert v["first_held_ms"] == "right", out
+    assert sum(1 for w in v.values() if w == "right") == len(v) - 1, out
+
+
+def test_text_answers_ignore_case_and_quotes():
+    answers = solution("07-ws")
+    answers["client_close_reason"] = '"%s"' % answers["client_close_reason"].upper()
+    answers["third_client_mask_key"] = "0x" + answers["third_client_mask_key"].upper()
+    code, out, _ = check("ws", write("case.txt", answers_text(answers)))
+    assert code == 0, out
+
+
+def test_not_a_number_is_wrong_with_reason():
+    answers = solution("06-sse")
+    answers["sse_mean_latency_ms"] = answers["sse_mean_latency_ms"] + "ms"
+    code, out, _ = check("6", write("units.txt", answers_text(answers)))
+    assert code == 1 and "is not a number" in out, out
+
+
+def test_bad_answer_files():
+    cases = [
+        ("handshake_staus = 101\n", "no question 'handshake_staus' (did you mean handshake_status?)"),
+        ("# ok\n\nhandshake_status 101\n", "bad.txt:3: expected `id = value`"),
+        ("handshake_status = 101\nhandshake_status = 101\n", "answered twice (first on line 1)"),
+        ("handshake_status =   \n", "handshake_status has no value"),
+        ("Handshake Status = 101\n", "is not an answer id"),
+        (b"handshake_status = \xff\n", "not UTF-8"),
+    ]
+    for text, message in cases:
+        code, out, err = check("07-ws", write("bad.txt", text))
+        assert code == 2, "%r: exit %d" % (text, code)
+        assert message in err and out == "", "%r: %r" % (text, err)
+    code, _, err = check("07-ws", os.path.join(TMP, "no-such-file"))
+    assert code == 2 and "cannot read" in err, err
+
+
+def test_bad_command_lines():
+    cases = [
+        ((), "which lab?"),
+        (("99", "x"), "no lab '99'"),
+        (("07",), "either an answers file or --solution"),
+        (("01", "--solution", "--capture", "x.pcap"), "reads 2 captures; say which"),
+        (("01", "--solution", "--capture", "foo=x.pcap"), "has no capture 'foo'"),
+        (("07", "--solution", "--capture", os.path.join(TMP, "none.pcap")), "no capture file"),
+        (("07", "--solution", "--capture", CHECK), "failed"),
+    ]
+    for args, message in cases:
+        code, out, err = check(*args)
+        assert code == 2 and message in err, "%s: %d %r" % (args, code, err)
+
+
+def test_capture_without_the_answers():
+    """A WebSocket lab on an SSE capture: nothing to ask, said so, not passed."""
+    sse = os.path.join(ROOT, "captures", "sse.pcap")
+    code, out, _ = check("07-ws", "--solution", "--capture", sse)
+    lines = [line for line in out.splitlines() if not line.startswith("# lab")]
+    assert code == 0 and all("no answer in this capture" in line for line in lines), out
+    code, out, _ = check("07-ws", write("ws.txt", "handshake_status = 101\n"), "--capture", sse)
+    assert code == 1 and "0 of 0 right" in out and "n/a" in out, out
+
+
+def test_doc_excerpts_are_real():
+    """Every --dump line quoted in docs/techniques/ is a line pushviz prints
+    for a capture in captures/ (re-recording them means new excerpts)."""
+    printed = set()
+    capdir = os.path.join(ROOT, "captures")
+    for name in os.listdir(capdir):
+        if name.endswith(".pcap"):
+            out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r",
+                                  os.path.join(capdir, name), "--dump"],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout
+            printed.update(out.splitlines())
+    docdir = os.path.join(ROOT, "docs", "techniques")
+    pages = sorted(os.listdir(docdir))
+    assert len(pages) == 7, pages
+    for page in pages:
+        with open(os.path.join(docdir, page)) as f:
+            quoted = [line[4:] for line in f.read().splitlines()
+                      if re.match(r"    \s+\d+\.\d{6}\s+\d+ ", line)]
+        assert quoted, page + " quotes no --dump excerpt"
+        stale = [line for line in quoted if line not in printed]
+        assert not stale, "%s quotes lines no capture prints (take them again from " \
+            "bin/pushviz -r captures/NAME.pcap --dump):\n%s" % (page, "\n".join(stale))
+
+
+# ------------------------------------------------------------ lab 08 and pushviz --stats
+
+def stats_rows(pcap):
+    """{technique: {column: value}} of `pushviz -r pcap --stats`."""
+    out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r", pcap, "--stats"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 9 and re.fullmatch(r"\d+", f[1]):
+            rows[f[0]] = {"flows": int(f[1]), "requests": int(f[2]), "events": int(f[3]),
+                          "hdr": float(f[4]), "lat_mean": float(f[6])}
+    return rows
+
+
+def assert_compare_agrees_with_stats(pcap):
+    key = solution("08-compare", "--capture", pcap)
+    rows = stats_rows(pcap)
+    assert int(key["poll_flows"]) == rows["poll"]["flows"], (key, rows)
+    assert int(key["poll_requests"]) == rows["poll"]["requests"], (key, rows)
+    assert int(key["ws_events"]) == rows["ws"]["events"], (key, rows)
+    for t in ("poll", "sse", "ws"):
+        assert abs(float(key[t + "_header_bytes_per_event"]) - rows[t]["hdr"]) <= 0.05, (t, key, rows)
+    for t in ("poll", "ws"):
+        assert abs(float(key[t + "_mean_latency_ms"]) - rows[t]["lat_mean"]) <= 0.001, (t, key, rows)
+    assert key["fewest_header_bytes"] == min(rows, key=lambda t: rows[t]["hdr"]), (key, rows)
+    code, out, _ = check("08", write("cmp.txt", answers_text(key)), "--capture", pcap)
+    assert code == 0, out
+
+
+def test_compare_agrees_with_stats_on_demo():
+    assert_compare_agrees_with_stats(os.path.join(ROOT, "captures", "demo.pcap"))
+
+
+def test_compare_on_a_load_capture():
+    """Part B of lab 08, as the worksheet says, on ephemeral ports."""
+    if os.geteuid() != 0:
+        raise harness.Skip("live capture needs root (CAP_NET_RAW)")
+    pcap = os.path.join(TMP, "load.pcap")
+    with harness.Server("poll") as poll, harness.Server("sse") as sse, harness.Server("ws") as ws:
+        ports = (poll.port, sse.port, ws.port)
+        viz = subprocess.Popen(
+            [os.path.join(harness.BIN, "pushviz"), "-i", "lo", "-w", pcap, "--json",
+             "-f", " or ".join("tcp port %d" % p for p in ports)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            time.sleep(0.5)
+            assert viz.poll() is None, viz.stderr.read()
+            for tech, url in (("poll", "http://127.0.0.1:%d" % poll.port),
+                              ("sse", "http://127.0.0.1:%d" % sse.port),
+                              ("ws", "ws://127.0.0.1:%d" % ws.port)):
+                subprocess.run([os.path.join(harness.BIN, "pushlab-client"), tech, url,
+                                "--clients", "5", "--duration", "2", "--json"],
+                               capture_output=True, timeout=30, check=True)
+            time.sleep(0.3)
+        finally:
+            viz.send_signal(2)
+            viz.wait(10)
+    rows = stats_rows(pcap)
+    assert rows["poll"]["flows"] == 5 and rows["sse"]["flows"] == 5, rows
+    assert_compare_agrees_with_stats(pcap)
+
+
+if __name__ == "__main__":
+    harness.main([
+        test_worksheets_match_keys,
+        test_every_lab_is_listed,
+        test_solutions_pass,
+        test_each_wrong_answer_is_named,
+        test_missing_answer_and_tolerance,
+        test_text_answers_ignore_case_and_quotes,
+        test_not_a_number_is_wrong_with_reason,
+        test_bad_answer_files,
+        test_bad_command_lines,
+        test_capture_without_the_answers,
+        test_doc_excerpts_are_real,
+        test_compare_agrees_with_stats_on_demo,
+        test_compare_on_a_load_capture,
+    ])

@@ -1,0 +1,151 @@
+/* check_decode.c -- pushviz's link / IP / TCP decoding: every link type,
+ * 802.1Q tags, IPv4 options, IPv6 extension headers, and frames cut at
+ * every length (by the snaplen or by a lie in a length field) which must be
+ * reported, never misread. */
+#include <check.h>
+#include <pcap/pcap.h>
+#include <string.h>
+
+#include "decode.h"
+
+/* IPv4 (with a 4-byte option) + TCP (with 4 bytes of options) + "hello". */
+static size_t ipv4_tcp(uint8_t *p)
+{
+    static const uint8_t pkt[] = {
+        0x46, 0, 0, 24 + 24 + 5, 0, 1, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2,
+        1, 1, 0, 0,                                   /* IPv4 option: NOPs */
+        0x9c, 0x40, 0x1f, 0x41, 0, 0, 0, 100, 0, 0, 0, 200, 0x60, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+        1, 1, 1, 0,                                   /* TCP options */
+        'h', 'e', 'l', 'l', 'o'};
+    memcpy(p, pkt, sizeof pkt);
+    return sizeof pkt;
+}
+
+START_TEST(ethernet_with_vlan_tag)
+{
+    uint8_t f[128] = {0};
+    memcpy(f + 12, "\x81\x00\x00\x05\x08\x00", 6);
+    size_t n = 18 + ipv4_tcp(f + 18);
+    struct packet p;
+    const char *why;
+    ck_assert_int_eq(decode_packet(DLT_EN10MB, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    ck_assert_uint_eq(p.sport, 40000);
+    ck_assert_uint_eq(p.dport, 8001);
+    ck_assert_uint_eq(p.seq, 100);
+    ck_assert_uint_eq(p.ack, 200);
+    ck_assert_uint_eq(p.flags, TCP_PSH | TCP_ACK);
+    ck_assert_uint_eq(p.payload_len, 5);
+    ck_assert(memcmp(p.payload, "hello", 5) == 0);
+    char text[64];
+    format_endpoint(&p.src, p.sport, text);
+    ck_assert_str_eq(text, "127.0.0.1:40000");
+}
+END_TEST
+
+START_TEST(every_cut_is_reported_never_misread)
+{
+    uint8_t f[128] = {0};
+    f[12] = 0x08;
+    size_t n = 14 + ipv4_tcp(f + 14);
+    for (size_t cap = 0; cap <= n; cap++) {
+        struct packet p;
+        const char *why;
+        enum decode_status st = decode_packet(DLT_EN10MB, f, (uint32_t)cap, (uint32_t)n, &p, &why);
+        if (cap < n - 5) {
+            ck_assert_int_eq(st, DECODE_ERROR);
+            ck_assert_ptr_nonnull(strstr(why, "snaplen"));
+        } else {
+            ck_assert_int_eq(st, DECODE_TCP);
+            ck_assert_uint_eq(p.payload_len, 5);
+            ck_assert_uint_eq(p.payload_caplen, cap - (n - 5));
+            ck_assert(p.truncated == (cap < n));
+        }
+    }
+}
+END_TEST
+
+START_TEST(length_fields_that_lie)
+{
+    uint8_t f[128] = {0};
+    size_t n = ipv4_tcp(f);
+    struct packet p;
+    const char *why;
+    f[3] = 200; /* IPv4 total length beyond the frame */
+    ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_ERROR);
+    f[3] = 24 + 24 + 5;
+    f[24 + 12] = 0xF0; /* TCP data offset 60 bytes: past the packet */
+    ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_ERROR);
+    ck_assert_ptr_nonnull(strstr(why, "data offset"));
+    f[24 + 12] = 0x60;
+    f[6] = 0x20; /* more fragments: not TCP we can follow */
+    ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_OTHER);
+}
+END_TEST
+
+START_TEST(loopback_headers_in_either_byte_order)
+{
+    uint8_t f[128] = {0};
+    size_t n = 4 + ipv4_tcp(f + 4);
+    struct packet p;
+    const char *why;
+    f[0] = 2; /* AF_INET, little-endian writer */
+    ck_assert_int_eq(decode_packet(DLT_NULL, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    memcpy(f, "\0\0\0\2", 4); /* big-endian writer */
+    ck_assert_int_eq(decode_packet(DLT_NULL, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    ck_assert_int_eq(decode_packet(DLT_LOOP, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    memcpy(f, "\0\0\0\7", 4); /* some other family */
+    ck_assert_int_eq(decode_packet(DLT_LOOP, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_OTHER);
+}
+END_TEST
+
+START_TEST(ipv6_extension_headers_are_skipped)
+{
+    uint8_t f[160] = {0};
+    /* SLL2 header: protocol 0x86DD first. */
+    f[0] = 0x86;
+    f[1] = 0xDD;
+    uint8_t *ip = f + 20;
+    ip[0] = 0x60;
+    ip[5] = 8 + 8 + 20;         /* payload length: two extension headers + TCP */
+    ip[6] = 0;                  /* hop-by-hop first */
+    ip[23] = 1;                 /* ::1 */
+    ip[39] = 1;
+    uint8_t *ext = ip + 40;
+    ext[0] = 60;                /* then destination options */
+    ext[8] = 6;                 /* then TCP */
+    uint8_t *tcp = ext + 16;
+    tcp[1] = 80;
+    tcp[3] = 81;
+    tcp[12] = 0x50;
+    tcp[13] = TCP_SYN;
+    size_t n = 20 + 40 + 16 + 20;
+    struct packet p;
+    const char *why;
+    ck_assert_int_eq(decode_packet(DLT_LINUX_SLL2, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    ck_assert_uint_eq(p.src.family, 6);
+    ck_assert_uint_eq(p.dport, 81);
+    ck_assert_uint_eq(p.flags, TCP_SYN);
+    char text[64];
+    format_endpoint(&p.dst, p.dport, text);
+    ck_assert_str_eq(text, "[::1]:81");
+    ip[5] = 8; /* the payload length does not even cover the extension headers */
+    ck_assert_int_eq(decode_packet(DLT_LINUX_SLL2, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_ERROR);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("decode");
+    TCase *tc = tcase_create("decode");
+    tcase_add_test(tc, ethernet_with_vlan_tag);
+    tcase_add_test(tc, every_cut_is_reported_never_misread);
+    tcase_add_test(tc, length_fields_that_lie);
+    tcase_add_test(tc, loopback_headers_in_either_byte_order);
+    tcase_add_test(tc, ipv6_extension_headers_are_skipped);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,199 @@
+/* check_ui_model.c -- the UI's model: items kept, flows totalled from the
+ * revealed ones only, the messages list, rewinding a replay, and the
+ * frame copies the hex view and `w` read. */
+#include <check.h>
+#include <string.h>
+
+#include "ui_model.h"
+
+static void add_tcp(struct ui_model *m, unsigned flow, enum item_dir dir, const char *flags, int64_t len,
+                    double t)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_TCP, flow, dir, (int64_t)(t * 1e9));
+    it->t = t;
+    item_add_str(it, "flags", flags);
+    item_add_int(it, "len", len);
+    item_add_int(it, "frame", 0);
+    ui_model_add_item(m, it);
+}
+
+static void add_head(struct ui_model *m, enum item_type type, unsigned flow, int64_t head, double t)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, type, flow, type == ITEM_HTTP_REQUEST ? DIR_C2S : DIR_S2C,
+                                 (int64_t)(t * 1e9));
+    it->t = t;
+    item_set_range(it, 0, (uint64_t)head);
+    item_add_int(it, "head_bytes", head);
+    ui_model_add_item(m, it);
+}
+
+static void add_ws(struct ui_model *m, unsigned flow, int64_t header, int64_t len, double t)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_WS_FRAME, flow, DIR_S2C, (int64_t)(t * 1e9));
+    it->t = t;
+    item_set_range(it, 100, (uint64_t)(header + len));
+    item_add_int(it, "len", len);
+    item_add_int(it, "header_len", header);
+    ui_model_add_item(m, it);
+}
+
+static void add_flow(struct ui_model *m, unsigned flow, const char *technique, double t)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_FLOW, flow, DIR_NONE, (int64_t)(t * 1e9));
+    it->t = t;
+    item_add_str(it, "client", "127.0.0.1:40000");
+    item_add_str(it, "server", "127.0.0.1:8007");
+    item_add_str(it, "technique", technique);
+    item_add_ms(it, "handshake_rtt_ms", 0.25);
+    item_add_str(it, "end", "fin");
+    ui_model_add_item(m, it);
+}
+
+/* A WebSocket flow: handshake, upgrade heads, two frames, close, summary. */
+static void ws_flow(struct ui_model *m)
+{
+    add_tcp(m, 1, DIR_C2S, "SYN", 0, 0.0);
+    add_tcp(m, 1, DIR_S2C, "SYN,ACK", 0, 0.1);
+    add_tcp(m, 1, DIR_C2S, "ACK", 0, 0.2);
+    add_tcp(m, 1, DIR_C2S, "PSH,ACK", 190, 0.3);
+    add_head(m, ITEM_HTTP_REQUEST, 1, 190, 0.3);
+    add_tcp(m, 1, DIR_S2C, "PSH,ACK", 155 + 60, 0.4);
+    add_head(m, ITEM_HTTP_RESPONSE, 1, 155, 0.4);
+    add_ws(m, 1, 2, 58, 0.4);
+    add_tcp(m, 1, DIR_C2S, "FIN,ACK", 0, 0.5);
+    add_flow(m, 1, "ws", 0.5);
+}
+
+static void reveal_all(struct ui_model *m)
+{
+    while (ui_model_reveal_next(m))
+        ;
+}
+
+START_TEST(totals_come_from_revealed_items)
+{
+    struct ui_model m;
+    ck_assert_int_eq(ui_model_init(&m), 0);
+    ws_flow(&m);
+    ck_assert_uint_eq(m.nitems, 10);
+    ck_assert_uint_eq(m.nflows, 0); /* kept, not shown yet */
+    reveal_all(&m);
+    struct ui_flow *f = ui_model_flow(&m, 1);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->packets, 6);
+    ck_assert_uint_eq(f->bytes[DIR_C2S], 190);
+    ck_assert_uint_eq(f->bytes[DIR_S2C], 215);
+    ck_assert_uint_eq(f->overhead, 190 + 155 + 2); /* heads and the frame header */
+    ck_assert(f->syn && f->fin && !f->rst);
+    ck_assert_str_eq(f->technique, "ws");
+    ck_assert(f->technique_final);
+    ck_assert_str_eq(f->client, "127.0.0.1:40000");
+    ck_assert_str_eq(f->end, "fin");
+    ck_assert_double_eq_tol(f->handshake_ms, 0.25, 1e-9);
+    ck_assert_double_eq_tol(ui_flow_overhead_pct(f), 100.0 * 347 / 405, 1e-9);
+    ck_assert_ptr_null(ui_model_flow(&m, 2));
+    ui_model_free(&m);
+}
+END_TEST
+
+START_TEST(messages_list_notable_segments_unless_all_tcp)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    ws_flow(&m);
+    reveal_all(&m);
+    struct ui_flow *f = ui_model_flow(&m, 1);
+    /* SYN, SYN/ACK, request, response, frame, FIN; no ACK, no data segments, no flow item */
+    ck_assert_uint_eq(f->messages.n, 6);
+    ck_assert_int_eq(m.items[f->messages.v[2]]->type, ITEM_HTTP_REQUEST);
+    m.all_tcp = true;
+    ui_model_relist(&m);
+    ck_assert_uint_eq(f->messages.n, 9); /* everything but the flow item */
+    ui_model_free(&m);
+}
+END_TEST
+
+START_TEST(rewind_forgets_totals_and_technique_is_known_ahead)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    ws_flow(&m);
+    reveal_all(&m);
+    ui_model_rewind(&m);
+    ck_assert_uint_eq(m.revealed, 0);
+    ck_assert_uint_eq(m.nflows, 0);
+    ck_assert_uint_eq(m.nitems, 10); /* the items stay */
+    ck_assert(ui_model_reveal_next(&m));
+    struct ui_flow *f = ui_model_flow(&m, 1);
+    ck_assert_uint_eq(f->packets, 1);
+    /* the flow item is not revealed yet, but its verdict names the flow */
+    ck_assert_str_eq(f->technique, "ws");
+    ck_assert(!f->technique_final);
+    ck_assert_double_eq(f->handshake_ms, -1);
+    ui_model_reveal_next(&m); /* SYN/ACK */
+    ui_model_reveal_next(&m); /* ACK: the handshake RTT is known while the flow is open */
+    ck_assert_double_eq_tol(f->handshake_ms, 200.0, 1e-6);
+    reveal_all(&m);
+    ck_assert_double_eq_tol(f->handshake_ms, 0.25, 1e-9); /* the engine's, from the flow item */
+    ck_assert_uint_eq(f->packets, 6);
+    ck_assert(!ui_model_reveal_next(&m));
+    ui_model_free(&m);
+}
+END_TEST
+
+START_TEST(frames_are_copied_and_numbered_from_one)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    uint8_t a[3] = {1, 2, 3}, b[5] = {9, 8, 7, 6, 5};
+    ui_model_add_frame(&m, 1000, a, 3, 3);
+    ui_model_add_frame(&m, 2000, b, 5, 60);
+    a[0] = 42; /* the model keeps its own copy */
+    const struct ui_frame *f1 = ui_model_frame(&m, 1), *f2 = ui_model_frame(&m, 2);
+    ck_assert_ptr_nonnull(f1);
+    ck_assert_uint_eq(f1->bytes[0], 1);
+    ck_assert_uint_eq(f2->caplen, 5);
+    ck_assert_uint_eq(f2->wirelen, 60);
+    ck_assert_int_eq(m.t0_ns, 1000);
+    ck_assert_ptr_null(ui_model_frame(&m, 0));
+    ck_assert_ptr_null(ui_model_frame(&m, 3));
+    ck_assert_uint_eq(m.kept_bytes, 8);
+    ui_model_free(&m);
+}
+END_TEST
+
+START_TEST(capture_errors_are_kept_apart)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
+    item_add_str(it, "what", "bad frame");
+    ui_model_add_item(&m, it);
+    reveal_all(&m);
+    ck_assert_uint_eq(m.capture_errors.n, 1);
+    ck_assert_uint_eq(m.nflows, 0);
+    ui_model_free(&m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ui_model");
+    TCase *tc = tcase_create("ui_model");
+    tcase_add_test(tc, totals_come_from_revealed_items);
+    tcase_add_test(tc, messages_list_notable_segments_unless_all_tcp);
+    tcase_add_test(tc, rewind_forgets_totals_and_technique_is_known_ahead);
+    tcase_add_test(tc, frames_are_copied_and_numbered_from_one);
+    tcase_add_test(tc, capture_errors_are_kept_apart);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,458 @@
+"""test_ui.py -- pushviz's ncurses UI driven through tmux: keys in with
+send-keys, the screen read back with capture-pane.
+
+Every case starts pushviz in its own tmux session on a private server
+socket, waits for what it expects to appear (bounded), and kills the
+server at the end.  The captures are the reference ones in captures/,
+plus two written here with pcapgen.py (a hostile WebSocket payload, and
+a plain ws conversation for the accept check).
+
+    python3 tests/viz/test_ui.py                  run the tests
+    python3 tests/viz/test_ui.py --screens DIR    write docs screenshots
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import pcapgen as g
+from vizlib import CAPTURES, PUSHVIZ, ROOT, Skip, check_sanitizers, items, main, of_type
+
+TMP = tempfile.mkdtemp(prefix="pushviz-ui-")
+KEYS_IN_HELP = ["Up Down", "j k", "PgUp PgDn", "g G", "Tab", "Enter", "Esc", "mouse click", "/",
+                "f", "t", "x", "l", "c a", "s", "w", "space", "n", "+ -", "Home End", "?", "F1", "q"]
+
+
+def capture(name):
+    p = os.path.join(CAPTURES, name)
+    if not os.path.exists(p):
+        raise Skip("%s is missing (make captures records it)" % p)
+    return p
+
+
+class Tmux:
+    """One pushviz in one detached tmux session of a private tmux server."""
+
+    def __init__(self, args, cols=120, lines=40, env=None, cwd=None):
+        if not shutil.which("tmux"):
+            raise Skip("tmux is not installed (make deps installs it)")
+        # a tmux server of its own: sessions never meet a server still exiting
+        self.base = ["tmux", "-u", "-L", "pushviz-ui-%d-%d" % (os.getpid(), time.monotonic_ns())]
+        self.rcfile = os.path.join(TMP, "rc-%d" % time.monotonic_ns())
+        self.errfile = self.rcfile + ".err"
+        self.stty_before = self.rcfile + ".stty0"
+        self.stty_after = self.rcfile + ".stty1"
+        envs = " ".join("%s=%s" % (k, shq(v)) for k, v in (env or {}).items())
+        cmd = ("stty -a > %s; env LANG=C.UTF-8 %s %s %s 2>%s; echo $? > %s; stty -a > %s; "
+               "echo PUSHVIZ-EXITED; sleep 120") % (
+                   shq(self.stty_before), envs, shq(PUSHVIZ), " ".join(shq(a) for a in args),
+                   shq(self.errfile), shq(self.rcfile), shq(self.stty_after))
+        subprocess.run(self.base + ["new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(lines),
+                                    "-c", cwd or ROOT, "sh", "-c", cmd], check=True, timeout=10)
+
+    def keys(self, *keys, pause=0.15):
+        for k in keys:
+            subprocess.run(self.base + ["send-keys", "-t", "ui", k], check=True, timeout=10)
+            time.sleep(pause)
+
+    def literal(self, text):
+        subprocess.run(self.base + ["send-keys", "-t", "ui", "-l", text], check=True, timeout=10)
+        time.sleep(0.15)
+
+    def screen(self, escapes=False):
+        cmd = self.base + ["capture-pane", "-p", "-t", "ui"] + (["-e"] if escapes else [])
+        return subprocess.run(cmd, stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode(
+            "utf-8", errors="replace")
+
+    def wait(self, pattern, timeout=10.0, escapes=False):
+        """The screen once `pattern` (a regex) is on it; fails after timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = self.screen(escapes)
+            if re.search(pattern, s):
+                return s
+            if time.monotonic() > deadline:
+                raise AssertionError("never saw %r on screen:\n%s" % (pattern, s))
+            time.sleep(0.1)
+
+    def resize(self, cols, lines):
+        subprocess.run(self.base + ["resize-window", "-t", "ui", "-x", str(cols), "-y", str(lines)],
+                       check=True, timeout=10)
+
+    def pid(self):
+        """pushviz's process id (the child of the session's shell)."""
+        out = subprocess.run(self.base + ["list-panes", "-t", "ui", "-F", "#{pane_pid}"],
+                             stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode().split()
+        shell = out[0]
+        kids = subprocess.run(["pgrep", "-P", shell], stdout=subprocess.PIPE, timeout=10).stdout.decode().split()
+        for k in kids:
+            try:
+                with open("/proc/%s/cmdline" % k, "rb") as f:
+                    if b"pushviz" in f.read():
+                        return int(k)
+            except OSError:
+                pass
+        return None
+
+    def exit_status(self, timeout=10.0):
+        """pushviz's exit status once it ended, and stderr; asserts the tty was restored."""
+        self.wait("PUSHVIZ-EXITED", timeout)
+        with open(self.rcfile) as f:
+            rc = int(f.read().strip())
+        with open(self.errfile) as f:
+            err = f.read()
+        check_sanitizers(err)
+        # the modes, without the first line (speed, and a size a test may have changed)
+        with open(self.stty_before) as f:
+            before = f.read().split("\n", 1)[1]
+        with open(self.stty_after) as f:
+            after = f.read().split("\n", 1)[1]
+        assert before == after, "terminal modes changed:\n%s\n---\n%s" % (before, after)
+        return rc, err
+
+    def close(self):
+        subprocess.run(self.base + ["kill-server"], stderr=subprocess.DEVNULL, timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def shq(s):
+    return "'" + str(s).replace("'", "'\\''") + "'"
+
+
+def quit_cleanly(t):
+    t.keys("q")
+    rc, err = t.exit_status()
+    assert rc == 0, (rc, err)
+
+
+# ---- captures written here ----
+
+def ws_capture(name, payload):
+    """A WebSocket upgrade, then one masked client text frame carrying payload."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    mask = b"\x37\xfa\x21\x3d"
+    body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+    conv.send("c2s", struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body)
+    conv.close()
+    pc = g.Pcap()
+    for ts, pkt in conv.packets:
+        pc.add_ip(1700000000 + ts, pkt)
+    p = os.path.join(TMP, name)
+    pc.write(p)
+    return p
+
+
+# ---- the tests ----
+
+def test_flow_list_shows_every_technique():
+    p = capture("demo.pcap")
+    wanted = sorted({f["technique"] for f in of_type(items(p), "flow")})
+    assert len(wanted) >= 2, wanted
+    its = of_type(items(p), "flow")
+    # the flows pane has about a third of the rows
+    with Tmux(["-r", p], cols=140, lines=3 * len(its) + 12) as t:
+        s = t.wait(r"demo.pcap  %d flows" % len(its))
+        rows = [line for line in s.splitlines() if re.match(r"^\s+\d+\s", line)]
+        shown = set()
+        for line in rows:
+            shown.update(line.split()[1:2])
+        missing = [w for w in wanted if w not in shown]
+        assert not missing, "techniques missing from the flow list: %s\n%s" % (missing, s)
+        quit_cleanly(t)
+
+
+def test_ws_frame_detail_shows_mask_key_and_unmasked_payload():
+    p = capture("ws.pcap")
+    frames = [f for f in of_type(items(p), "ws_frame") if f["masked"] and f["opcode"] == 1]
+    if not frames:
+        raise Skip("ws.pcap has no masked text frame")
+    fr = frames[0]
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        t.wait("flows")
+        t.keys("f")
+        t.literal(str(fr["flow"]))
+        t.keys("Enter", "Tab", "/")
+        t.literal("masked key=" + fr["mask_key"])
+        t.keys("Enter")
+        s = t.wait(r"mask key\s+" + fr["mask_key"])
+        assert "MASK       1" in s, s
+        assert fr["payload"][:40] in s, "unmasked payload %r not on screen:\n%s" % (fr["payload"], s)
+        assert "unmasked" in s and "on wire" in s, s
+        quit_cleanly(t)
+
+
+def test_ws_accept_is_recomputed():
+    p = ws_capture("accept.pcap", b"hello")
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        t.wait("flows")
+        t.keys("Tab", "/")
+        t.literal("101")
+        t.keys("Enter")
+        s = t.wait("Sec-WebSocket-Accept")
+        assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=  matches" in s, s
+        quit_cleanly(t)
+
+
+def test_utf8_payload_shown_and_control_bytes_escaped():
+    p = ws_capture("hostile.pcap", "héllo → \x1b[2J\x07 end".encode())
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        t.wait("flows")
+        t.keys("Tab", "/")
+        t.literal("ws_frame")
+        t.keys("Enter")
+        s = t.wait("unmasked")
+        assert "héllo →" in s, s
+        assert "\\x1b[2J\\x07 end" in s, s
+        assert "flows" in s.splitlines()[0], "the escape sequence reached the terminal:\n" + s
+        quit_cleanly(t)
+
+
+def test_hex_view_marks_boundaries_and_segments():
+    p = capture("xhr.pcap")
+    its = items(p)
+    chunks = of_type(its, "chunk")
+    if not chunks:
+        raise Skip("xhr.pcap has no chunk")
+    with Tmux(["-r", p], cols=100, lines=60) as t:
+        t.wait("flows")
+        t.keys("f")
+        t.literal(str(chunks[0]["flow"]))
+        t.keys("Enter", "Tab", "/")
+        t.literal("chunk")
+        t.keys("Enter", "x")
+        s = t.wait("Hex of chunk")
+        assert re.search(r"^frame \d+ ", s, re.M), s                    # a segment edge
+        assert re.search(r"^[0-9a-f]{4} .*[0-9a-f]\|[0-9a-f]{2}", s, re.M) or \
+            re.search(r"^[0-9a-f]{4} \|", s, re.M), s                   # a boundary mark in the bytes
+        assert re.search(r"^\| frame byte [0-9a-f]+: chunk size=%d" % chunks[0]["size"], s, re.M), s
+        colored = t.screen(escapes=True)
+        assert "\x1b[7m" in colored or ";7m" in colored, "the message's bytes are not highlighted"
+        quit_cleanly(t)
+
+
+def test_ladder_shows_held_long_poll():
+    p = capture("longpoll.pcap")
+    its = items(p)
+    flows = [f for f in of_type(its, "flow") if f["technique"] == "longpoll"]
+    if not flows:
+        raise Skip("longpoll.pcap has no long poll flow")
+    with Tmux(["-r", p], cols=120, lines=60) as t:
+        t.wait("flows")
+        t.keys("f")
+        t.literal(str(flows[0]["flow"]))
+        t.keys("Enter", "l")
+        s = t.wait("Ladder of flow")
+        assert re.search(r"HELD \d+\.\d+ ms", s), s
+        assert re.search(r": +\d+\.\d+ s pass +:", s), s
+        assert "next request" in s and "handshake RTT" in s, s
+        quit_cleanly(t)
+
+
+def test_help_lists_every_key():
+    p = capture("poll.pcap")
+    with Tmux(["-r", p], cols=120, lines=50) as t:
+        t.wait("flows")
+        t.keys("?")
+        s = t.wait("Help: every key")
+        missing = [k for k in KEYS_IN_HELP if not re.search(r"^\s+\S*.*" + re.escape(k), s, re.M)]
+        assert not missing, "keys missing from help: %s\n%s" % (missing, s)
+        t.keys("Escape")
+        t.wait(r"#\s+technique")
+        quit_cleanly(t)
+
+
+def test_resize_to_80x24_stays_readable():
+    p = capture("demo.pcap")
+    with Tmux(["-r", p], cols=140, lines=45) as t:
+        t.wait("flows")
+        t.keys("Tab")
+        t.resize(80, 24)
+        time.sleep(0.5)
+        s = t.wait(r"#\s+technique")
+        lines = s.splitlines()
+        assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), s
+        assert lines[0].startswith(" pushviz"), s
+        assert "help" in lines[-1] or "help" in s.splitlines()[-1], s
+        assert re.search(r"^time\s+dir\s+type", s, re.M) and "detail" in s, s
+        assert re.search(r"^\s+1\s+\S+\s+127\.0\.0\.1", s, re.M), s  # a flow row with its endpoints
+        t.resize(120, 40)
+        t.wait(r"#\s+technique")
+        quit_cleanly(t)
+
+
+def test_q_restores_the_terminal():
+    p = capture("sse.pcap")
+    with Tmux(["-r", p]) as t:
+        t.wait("flows")
+        t.keys("x", "l", "s", "?")          # every screen once
+        quit_cleanly(t)                    # exit 0, stty unchanged
+        s = t.screen()
+        assert "PUSHVIZ-EXITED" in s and "technique" not in s, s  # back on the normal screen
+
+
+def test_signal_restores_the_terminal():
+    p = capture("sse.pcap")
+    with Tmux(["-r", p]) as t:
+        t.wait("flows")
+        pid = t.pid()
+        assert pid, "pushviz not found"
+        os.kill(pid, 15)
+        rc, err = t.exit_status()
+        assert rc == 0, (rc, err)
+
+
+def test_mouse_click_selects_a_row():
+    p = capture("demo.pcap")
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        s = t.wait("flows")
+        rows = [i for i, line in enumerate(s.splitlines()) if re.match(r"^\s+3\s", line)]
+        assert rows, s
+        y = rows[0]
+        # an X10 mouse report: button 1 pressed, then released, at column 10 of row y
+        t.literal("\x1b[M" + chr(32) + chr(32 + 10) + chr(32 + y + 1))
+        t.literal("\x1b[M" + chr(35) + chr(32 + 10) + chr(32 + y + 1))
+        s = t.wait(r"flow 3 ")
+        assert re.search(r"^time .* flow 3 ", s, re.M), s
+        quit_cleanly(t)
+
+
+def colours_used(screen):
+    """The SGR colour parameters (not 39/49, "default colour") in a capture-pane -e text."""
+    found = set()
+    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
+        for p in params.split(";"):
+            if p.isdigit() and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107):
+                found.add(int(p))
+    return found
+
+
+def test_no_color_is_monochrome():
+    p = capture("demo.pcap")
+    with Tmux(["-r", p]) as t:
+        s = t.wait("flows", escapes=True)
+        assert colours_used(s), "no colour with colours allowed"
+        quit_cleanly(t)
+    with Tmux(["-r", p], env={"NO_COLOR": "1"}) as t:
+        s = t.wait("flows", escapes=True)
+        assert not colours_used(s), "colour despite NO_COLOR: %s" % colours_used(s)
+        assert re.search(r"\x1b\[[0-9;]*7[;m]", s), "no reverse video for the selection"
+        quit_cleanly(t)
+
+
+def test_realtime_pause_step_speed_and_jumps():
+    p = capture("poll.pcap")
+    total = len(items(p))
+    with Tmux(["-r", p, "--realtime"]) as t:
+        t.wait("realtime")
+        t.keys("Space")
+        s = t.wait("paused")
+        before = int(re.search(r"(\d+) items", s).group(1))
+        t.keys("n", "n", "n")
+        s = t.wait("paused")
+        after = int(re.search(r"(\d+) items", s).group(1))
+        assert after > before, (before, after, s)
+        t.keys("+")
+        t.wait(r"x2\b")
+        t.keys("-", "-")
+        t.wait(r"x0\.5\b")
+        t.keys("End")
+        t.wait(r"\b%d items" % total)
+        t.keys("Home")
+        s = t.wait(r"0\.000 s")
+        assert int(re.search(r"(\d+) items", s).group(1)) < total, s
+        quit_cleanly(t)
+
+
+def test_save_writes_the_capture():
+    p = capture("ws.pcap")
+    out = os.path.join(TMP, "saved.pcap")
+    with Tmux(["-r", p], cwd=TMP) as t:
+        t.wait("flows")
+        t.keys("w")
+        t.wait("save capture to:")
+        for _ in range(60):
+            t.keys("BSpace", pause=0)
+        t.literal(out)
+        t.keys("Enter")
+        t.wait("saved")
+        quit_cleanly(t)
+    orig = [i for i in items(p) if i["type"] == "tcp"]
+    copy = [i for i in items(out) if i["type"] == "tcp"]
+    assert [(i["seq_raw"], i["len"]) for i in orig] == [(i["seq_raw"], i["len"]) for i in copy]
+
+
+def test_live_capture_updates_and_counts():
+    if os.geteuid() != 0:
+        raise Skip("live capture needs root (CAP_NET_RAW)")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    from harness import Server, get
+    with Server("poll", "--interval", "0") as srv:
+        with Tmux(["-i", "lo", "-f", "tcp port %d" % srv.port]) as t:
+            t.wait(r"recv \d+ drop \d+")
+            for _ in range(3):
+                status, _, _ = get(srv.port, "/poll?since=0")
+                assert status == 200
+            s = t.wait(r"poll\s+127\.0\.0\.1", timeout=15)
+            assert re.search(r"recv [1-9]\d* drop 0", s), s
+            t.keys("Tab")
+            t.wait(r"GET /poll\?since=0")
+            quit_cleanly(t)
+
+
+# ---- screenshots for docs/ ----
+
+def screens(outdir):
+    """Text screenshots of each view, from the reference captures."""
+    os.makedirs(outdir, exist_ok=True)
+
+    def shot(name, args, keys, wait, cols=100, lines=30):
+        with Tmux(args, cols=cols, lines=lines) as t:
+            t.wait("flows")
+            for k in keys:
+                if k.startswith("="):
+                    t.literal(k[1:])
+                else:
+                    t.keys(k)
+            s = t.wait(wait)
+            with open(os.path.join(outdir, name + ".txt"), "w") as f:
+                f.write("\n".join(line.rstrip() for line in s.splitlines()).rstrip() + "\n")
+            t.keys("q")
+            t.exit_status()
+
+    # relative paths: the title bar shows the file name as given
+    demo, ws, lp, xhr = (os.path.relpath(capture(n), ROOT)
+                         for n in ("demo.pcap", "ws.pcap", "longpoll.pcap", "xhr.pcap"))
+    wsflow = [f for f in of_type(items(os.path.join(ROOT, ws)), "ws_frame") if f["masked"]][0]["flow"]
+    shot("flows", ["-r", demo], [], r"#\s+technique", cols=100, lines=30)
+    shot("ws-frame", ["-r", ws], ["f", "=%d" % wsflow, "Enter", "Tab", "/", "=masked", "Enter"],
+         "mask key", cols=100, lines=34)
+    shot("hex", ["-r", xhr], ["Tab", "/", "=chunk", "Enter", "x"], "Hex of", cols=100, lines=34)
+    lpflow = [f for f in of_type(items(os.path.join(ROOT, lp)), "flow") if f["technique"] == "longpoll"][0]["flow"]
+    shot("ladder", ["-r", lp], ["f", "=%d" % lpflow, "Enter", "l"], "Ladder", cols=110, lines=34)
+    shot("stats", ["-r", demo], ["s"], "Stats", cols=100, lines=30)
+    shot("help", ["-r", demo], ["?"], "Help", cols=100, lines=36)
+    shot("80x24", ["-r", demo], ["Tab"], r"#\s+technique", cols=80, lines=24)
+
+
+if __name__ == "__main__":
+    try:
+        if len(sys.argv) == 3 and sys.argv[1] == "--screens":
+            screens(sys.argv[2])
+        else:
+            main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
