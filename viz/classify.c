@@ -31,13 +31,11 @@ uint64_t classify_path_key(const char *server, const char *path, size_t path_len
     return h ? h : 1;
 }
 
-enum { SLOTS = sizeof ((struct classifier *)0)->keys / sizeof(uint64_t) };
-
 /* The slot holding key, or the empty slot where it would go, or -1 when full. */
 static long find_slot(const struct classifier *c, uint64_t key)
 {
-    for (unsigned i = 0; i < SLOTS; i++) {
-        unsigned s = (unsigned)((key + i) % SLOTS);
+    for (unsigned i = 0; i < CLASSIFY_SLOTS; i++) {
+        unsigned s = (unsigned)((key + i) % CLASSIFY_SLOTS);
         if (c->keys[s] == key || c->keys[s] == 0)
             return s;
     }

@@ -25,9 +25,10 @@ struct flow_traits {
 
 /* Requests per (server, path) seen across all flows, so a poller that opens
  * a new connection per request is still seen to repeat. */
+#define CLASSIFY_SLOTS 4096 /* (server, path) pairs remembered */
 struct classifier {
-    uint64_t keys[4096];    /* open addressing; 0 = empty */
-    unsigned counts[4096];
+    uint64_t keys[CLASSIFY_SLOTS];    /* open addressing; 0 = empty */
+    unsigned counts[CLASSIFY_SLOTS];  /* requests seen for each key */
 };
 
 /* Hash of a server endpoint and a request path (never 0). */

@@ -91,7 +91,6 @@ static bool starts_like(const char *buf, size_t len, const char *prefix)
 /* Decide what this direction speaks.  True when decided (or hopeless). */
 static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    (void)env;
     struct half *other = &d->half[!h->dir];
     const char *p = h->buf.data;
     size_t n = h->buf.len;
@@ -160,9 +159,8 @@ static long find_head_start(const struct half *h)
     return -1;
 }
 
-static bool resync_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+static bool resync_step(const struct dissect_env *env, struct half *h)
 {
-    (void)d;
     if (h->buf.len == 0)
         return false;
     long at = find_head_start(h);
@@ -206,7 +204,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
             progress = http_head_step(d, env, h);
             break;
         case MODE_HTTP_BODY:
-            progress = http_body_step(d, env, h);
+            progress = http_body_step(env, h);
             break;
         case MODE_WAIT_UPGRADE:
             progress = false; /* the response decides */
@@ -218,7 +216,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
             progress = flash_step(d, env, h);
             break;
         case MODE_RESYNC:
-            progress = resync_step(d, env, h);
+            progress = resync_step(env, h);
             break;
         case MODE_OPAQUE:
             progress = opaque_step(env, h);

@@ -157,10 +157,9 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
     }
 }
 
-void content_feed(struct dissect *d, const struct dissect_env *env, struct half *h, const char *p,
-                  size_t n, uint64_t stream_off)
+void content_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                  uint64_t stream_off)
 {
-    (void)d;
     struct body_state *bs = &h->body;
     offmap_add(&bs->map, bs->decoded, stream_off);
     switch (bs->content) {

@@ -235,7 +235,7 @@ static void end_body(struct half *h, const struct dissect_env *env)
 }
 
 /* Chunked transfer coding: a `chunk` item per size line, data to content. */
-static bool chunked_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+static bool chunked_step(const struct dissect_env *env, struct half *h)
 {
     struct body_state *bs = &h->body;
     size_t pos = 0;
@@ -263,7 +263,7 @@ static bool chunked_step(struct dissect *d, const struct dissect_env *env, struc
             break;
         }
         case HTTP_CHUNK_DATA:
-            content_feed(d, env, h, ci.data, ci.data_len, bs->start + ci.data_offset);
+            content_feed(env, h, ci.data, ci.data_len, bs->start + ci.data_offset);
             break;
         case HTTP_CHUNK_END:
             ended = true;
@@ -278,16 +278,16 @@ static bool chunked_step(struct dissect *d, const struct dissect_env *env, struc
     return pos > 0 || ended;
 }
 
-bool http_body_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+bool http_body_step(const struct dissect_env *env, struct half *h)
 {
     struct body_state *bs = &h->body;
     switch (bs->kind) {
     case HTTP_BODY_CHUNKED:
-        return chunked_step(d, env, h);
+        return chunked_step(env, h);
     case HTTP_BODY_LENGTH: {
         size_t n = bs->remaining < h->buf.len ? (size_t)bs->remaining : h->buf.len;
         if (n)
-            content_feed(d, env, h, h->buf.data, n, h->buf.offset);
+            content_feed(env, h, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         bs->remaining -= n;
         if (bs->remaining == 0) {
@@ -299,7 +299,7 @@ bool http_body_step(struct dissect *d, const struct dissect_env *env, struct hal
     case HTTP_BODY_UNTIL_CLOSE: {
         size_t n = h->buf.len;
         if (n)
-            content_feed(d, env, h, h->buf.data, n, h->buf.offset);
+            content_feed(env, h, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         return false;
     }

@@ -110,15 +110,15 @@ void add_headers(struct item *it, const struct http_header *hs, size_t n);
 /* dissect_http.c: one step of MODE_HTTP_HEAD / MODE_HTTP_BODY.  Each
  * returns true when it made progress (consumed bytes or changed mode). */
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h);
-bool http_body_step(struct dissect *d, const struct dissect_env *env, struct half *h);
+bool http_body_step(const struct dissect_env *env, struct half *h);
 /* A gap inside a body: true when the body framing survives it. */
 bool http_body_skip(struct half *h, uint64_t len);
 void body_clear(struct body_state *b);
 
 /* dissect_content.c: body content, after transfer framing. */
 void content_begin(struct half *h, enum content_kind kind, struct slice boundary);
-void content_feed(struct dissect *d, const struct dissect_env *env, struct half *h, const char *p,
-                  size_t n, uint64_t stream_off);
+void content_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                  uint64_t stream_off);
 
 /* dissect_ws.c */
 bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h);

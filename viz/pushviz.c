@@ -176,6 +176,14 @@ int main(int argc, char **argv)
     if (!app.dump && !app.json && !want_stats && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */
 
+    /* Before the capture opens: a Ctrl-C during a slow activation (and in
+     * a shell's background job, where SIGINT starts out ignored) counts too. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     char err[PCAP_ERRBUF_SIZE + 256];
     if (capture_open(&app.capture, &copt, err, sizeof err) < 0) {
         fprintf(stderr, "pushviz: %s\n", err);
@@ -189,15 +197,10 @@ int main(int argc, char **argv)
         capture_close(&app.capture);
         return 1;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
     int status;
     if (interactive) {
-        struct ui_options uopt = {copt.file ? copt.file : copt.iface, note, want_stats, realtime};
+        struct ui_options uopt = {copt.file ? copt.file : copt.iface, note, want_stats, realtime,
+                                  copt.file && strcmp(copt.file, "-") == 0};
         status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
     } else {
         /* Live lines should appear as they happen; a file is read fast. */

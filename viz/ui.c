@@ -55,12 +55,25 @@ static void restore_terminal(void)
     }
 }
 
+/* The keyboard: stdin, or the terminal itself when stdin carries the
+ * capture (-r -).  NULL, with a message, when there is none. */
+static FILE *open_keyboard(const struct ui_options *opt)
+{
+    if (!opt->reads_stdin)
+        return stdin;
+    FILE *tty = fopen("/dev/tty", "r");
+    if (!tty)
+        fprintf(stderr, "pushviz: the capture comes on stdin and there is no terminal to read keys "
+                        "from; use --dump or --json\n");
+    return tty;
+}
+
 /* 0, or -1 when curses cannot drive this terminal (an unknown TERM). */
-static int start_terminal(void)
+static int start_terminal(FILE *keyboard)
 {
     setlocale(LC_ALL, ""); /* ncursesw shows UTF-8 only in a UTF-8 locale */
     /* newterm, not initscr: initscr exits on its own when TERM is unknown */
-    if (!newterm(NULL, stdout, stdin)) {
+    if (!newterm(NULL, stdout, keyboard)) {
         const char *term = getenv("TERM");
         fprintf(stderr, "pushviz: cannot drive the terminal \"%s\"; use --dump or --json\n",
                 term ? term : "");
@@ -426,7 +439,10 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     }
     engine_set_sink(eng, on_item, &ui);
     share_quit_handler();
-    if (start_terminal() < 0) {
+    FILE *keyboard = open_keyboard(opt);
+    if (!keyboard || start_terminal(keyboard) < 0) {
+        if (keyboard && keyboard != stdin)
+            fclose(keyboard);
         ui_model_free(&ui.model);
         return 1;
     }
@@ -441,7 +457,7 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
             int64_t due_ms = (last_draw + (int64_t)UI_FRAME_MS * 1000000 - ui_now_ns()) / 1000000;
             timeout = due_ms > 0 ? (int)due_ms : 0;
         }
-        struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {capture_fd(cap), POLLIN, 0}};
+        struct pollfd fds[2] = {{fileno(keyboard), POLLIN, 0}, {capture_fd(cap), POLLIN, 0}};
         int nfds = fds[1].fd >= 0 && !ui.input_ended ? 2 : 1;
         int ready = poll(fds, (nfds_t)nfds, timeout);
         if (ready < 0 && errno != EINTR)
@@ -470,6 +486,8 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
         }
     }
     restore_terminal();
+    if (keyboard != stdin)
+        fclose(keyboard);
     int status = ui.input_error[0] ? 1 : 0;
     if (ui.input_error[0])
         fprintf(stderr, "pushviz: %s\n", ui.input_error);

@@ -23,6 +23,7 @@ struct ui_options {
     const char *demo_note; /* --demo-note text for the status line, or NULL */
     bool stats;            /* --stats was given */
     bool realtime;         /* --realtime: replay a file at capture speed */
+    bool reads_stdin;      /* -r -: the capture comes on stdin, keys from the terminal */
 };
 
 /* volatile flag the program's signal handler sets to ask the UI to quit. */

@@ -436,13 +436,48 @@ void ui_detail_build(struct ui *ui, const struct item *it, struct ui_lines *l)
     events_inside(ui, l, it);
 }
 
+/* While the flows pane has the focus, the detail pane describes the flow. */
+static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
+{
+    ui_lines_new(l);
+    ui_lines_addf(l, A_BOLD, "flow %u ", f->id);
+    ui_lines_addf(l, ui_badge_attr(f->technique), " %s ", f->technique[0] ? f->technique : "...");
+    ui_lines_addf(l, ui_attr(ROLE_DIM), "  %s", f->technique_final ? "" : "(so far: the flow is open)");
+    label(l, "client");
+    ui_lines_str(l, ui_attr(ROLE_C2S), f->client);
+    label(l, "server");
+    ui_lines_str(l, ui_attr(ROLE_S2C), f->server);
+    label(l, "time");
+    ui_lines_addf(l, A_NORMAL, "%.6f .. %.6f s (%.3f s)", f->first_t, f->last_t, f->last_t - f->first_t);
+    label(l, "packets");
+    ui_lines_addf(l, A_NORMAL, "%llu, %llu payload bytes up, %llu down", (unsigned long long)f->packets,
+                  (unsigned long long)f->bytes[DIR_C2S], (unsigned long long)f->bytes[DIR_S2C]);
+    double pct = ui_flow_overhead_pct(f);
+    label(l, "overhead");
+    if (pct >= 0)
+        ui_lines_addf(l, A_NORMAL, "%llu bytes of HTTP heads and framing = %.1f%% of the payload",
+                      (unsigned long long)f->overhead, pct);
+    else
+        ui_lines_str(l, ui_attr(ROLE_DIM), "(no payload yet)");
+    label(l, "handshake");
+    if (f->handshake_ms >= 0)
+        ui_lines_addf(l, A_NORMAL, "%.3f ms from SYN to the ACK of the SYN/ACK", f->handshake_ms);
+    else
+        ui_lines_str(l, ui_attr(ROLE_DIM), "(not captured)");
+    note(l, "Enter: its messages   l: its ladder   x: bytes of a message");
+}
+
 void ui_detail_draw(struct ui *ui, int y, int h)
 {
     bool focused = ui->screen == SCREEN_MAIN && ui->focus == PANE_DETAIL;
     ui->pane_y[PANE_DETAIL] = y + 1;
     ui->pane_h[PANE_DETAIL] = h - 1;
     ui_lines_clear(&ui->lines);
-    ui_detail_build(ui, ui_selected_item(ui), &ui->lines);
+    struct ui_flow *f = ui_selected_flow(ui);
+    if (ui->focus == PANE_FLOWS && f)
+        flow_detail(f, &ui->lines);
+    else
+        ui_detail_build(ui, ui_selected_item(ui), &ui->lines);
     ui->detail_top = ui_scroll_clamp(ui->detail_top, ui->lines.n, h - 1);
     attr_t head = ui_attr(focused ? ROLE_HEADING : ROLE_DIM) | A_BOLD;
     ui_fill(y, 0, ui_attr(ROLE_HEADING));

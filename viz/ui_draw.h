@@ -55,21 +55,21 @@ void ui_fill(int y, int x, attr_t attr);
  * screens build and then show from a scroll position ---- */
 
 struct ui_span {
-    attr_t attr;
+    attr_t attr;       /* how it is drawn */
     uint32_t off, len; /* its bytes in ui_lines.text */
 };
 
 struct ui_line {
-    size_t first, count; /* its spans */
+    size_t first, count; /* its spans: spans[first .. first + count) */
 };
 
 struct ui_lines {
-    char *text;
-    size_t tlen, tcap;
-    struct ui_span *spans;
+    char *text;            /* the bytes of every span (owned) */
+    size_t tlen, tcap;     /* bytes used, allocated */
+    struct ui_span *spans; /* every span, line after line (owned) */
     size_t nspans, scap;
-    struct ui_line *lines;
-    size_t n, lcap;
+    struct ui_line *lines; /* the lines (owned) */
+    size_t n, lcap;        /* lines used, allocated */
 };
 
 void ui_lines_clear(struct ui_lines *l); /* keep the memory, drop the lines */

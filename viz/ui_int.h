@@ -33,19 +33,19 @@ struct ui_cursor {
 };
 
 struct ui {
-    struct ui_model model;
+    struct ui_model model;     /* items, frames, flows */
     struct capture *cap;       /* borrowed from main */
     struct engine *eng;        /* borrowed from main */
-    const struct ui_options *opt;
+    const struct ui_options *opt; /* borrowed from main */
     volatile int *quit;        /* set by main's signal handler */
     bool done;                 /* q was pressed */
     bool input_ended;          /* the file was read to its end (or the capture failed) */
     char input_error[PCAP_ERRBUF_SIZE + 64]; /* why the input ended early, or "" */
 
-    enum ui_screen screen;
+    enum ui_screen screen;     /* what is on show */
     enum ui_screen help_from;  /* the screen ? was pressed on */
-    enum ui_pane focus;
-    struct ui_cursor flows, messages;
+    enum ui_pane focus;        /* the main screen's pane that takes the keys */
+    struct ui_cursor flows, messages; /* rows of ui->shown, of the flow's messages */
     size_t detail_top, hex_top, ladder_top, stats_top, help_top; /* scroll positions */
     bool follow;               /* keep the newest message selected as items arrive */
     bool ladder_client;        /* the ladder shows every flow of the selected flow's client */
@@ -55,15 +55,15 @@ struct ui {
     char filter[UI_SEARCH_MAX];/* technique name or flow number, or "" */
     char search[UI_SEARCH_MAX];/* last search text */
 
-    enum ui_prompt prompt;
+    enum ui_prompt prompt;     /* what the bottom line asks for, if anything */
     char input[UI_SEARCH_MAX + 256]; /* what is being typed */
-    size_t input_len;
+    size_t input_len;          /* bytes typed */
 
     char notice[200];          /* a transient message for the status line */
-    int64_t notice_until_ns;
+    int64_t notice_until_ns;   /* shown until this monotonic time */
 
     /* --realtime replay */
-    bool realtime, paused;
+    bool realtime, paused;     /* --realtime given (and a file); space pressed */
     double speed;              /* capture seconds per wall second */
     double clock;              /* replay position, seconds since the first packet */
     int64_t wall_ns;           /* monotonic time of the last clock step */

@@ -12,8 +12,8 @@
  * times (marked HELD when a long poll held the request), the gap from a
  * response to the next request, ping -> pong times and event latencies.
  * A pause of UI_LADDER_GAP_MS or more gets a line of its own, so a held
- * request is seen as a gap in the diagram.  Requests are paired with
- * responses in order, as HTTP/1.1 answers them (RFC 9112 §9.3).
+ * request is seen as a gap in the diagram.  The request -> response time
+ * is the engine's response_ms.
  */
 #include "ui_int.h"
 
@@ -23,13 +23,9 @@
 
 #include "output.h"
 
-#define LADDER_PENDING 16 /* requests awaiting a response, per flow */
-
 /* What the ladder remembers per flow while it walks the items. */
 struct ladder_flow {
-    double requests[LADDER_PENDING]; /* times of unanswered requests, oldest first */
-    unsigned pending;
-    double last_response; /* time of the latest response, or -1 */
+    double last_response; /* time of the latest final response, or -1 */
     bool handshake_shown;
 };
 
@@ -101,15 +97,11 @@ static void note_of(struct ui *ui, struct ladder_flow *lf, const struct item *it
     case ITEM_HTTP_REQUEST:
         if (lf->last_response >= 0)
             snprintf(out, cap, "next request %.3f ms later", (it->t - lf->last_response) * 1e3);
-        if (lf->pending < LADDER_PENDING)
-            lf->requests[lf->pending++] = it->t;
         break;
     case ITEM_HTTP_RESPONSE:
-        if (lf->pending) {
-            double ms = (it->t - lf->requests[0]) * 1e3;
-            memmove(lf->requests, lf->requests + 1, --lf->pending * sizeof lf->requests[0]);
-            *strong = ms >= VIZ_LONGPOLL_HOLD_MS;
-            snprintf(out, cap, "%s %.3f ms", *strong ? "HELD" : "answered after", ms);
+        if ((f = item_field(it, "response_ms")) && f->kind == FIELD_MS) {
+            *strong = f->v.ms >= VIZ_LONGPOLL_HOLD_MS; /* the engine's own long-poll threshold */
+            snprintf(out, cap, "%s %.3f ms", *strong ? "HELD" : "answered after", f->v.ms);
         }
         if (item_int(it, "status", 0) >= 200)
             lf->last_response = it->t;

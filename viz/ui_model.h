@@ -21,8 +21,8 @@
 
 /* A growable list of item numbers (indexes into ui_model.items). */
 struct ui_index {
-    size_t *v;
-    size_t n, cap;
+    size_t *v;     /* the numbers (owned) */
+    size_t n, cap; /* used, allocated */
 };
 
 /* One TCP connection as the UI shows it: totals of its revealed items. */

@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One technique's row of the first table. */
 struct tech_sum {
-    char name[16];
-    unsigned flows, open;
-    uint64_t up, down, overhead;
+    char name[16];               /* technique, or "..." while not known */
+    unsigned flows, open;        /* connections, of which not ended */
+    uint64_t up, down, overhead; /* payload bytes each way; head and framing bytes */
 };
 
 static void live_table(struct ui *ui, struct ui_lines *l)

@@ -59,5 +59,6 @@ bool events_since_param(struct peer *p, const struct http_request *req, uint64_t
         http_error(p, 400, "since must be a whole number (the last seq you saw)");
         return false;
     }
+    *since = hub_since(p->server->hub, *since);
     return true;
 }

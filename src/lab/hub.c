@@ -78,6 +78,11 @@ uint64_t hub_resume(const struct hub *hub, uint64_t since, uint64_t *lost)
     return first;
 }
 
+uint64_t hub_since(const struct hub *hub, uint64_t since)
+{
+    return since > hub->last_seq ? 0 : since;
+}
+
 const struct hub_event *hub_publish(struct hub *hub, enum event_kind kind, const char *text,
                                     size_t text_len)
 {

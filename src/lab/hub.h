@@ -59,6 +59,10 @@ const struct hub_event *hub_get(const struct hub *hub, uint64_t seq);
  * is nothing new) and sets *lost to how many events after since are gone
  * from the backlog. */
 uint64_t hub_resume(const struct hub *hub, uint64_t since, uint64_t *lost);
+/* The `since` a client sent, made sense of: seq starts again at 1 in every
+ * run of a server, so a seq beyond the newest one was handed out by an
+ * earlier run, and that client has seen nothing of this run: 0. */
+uint64_t hub_since(const struct hub *hub, uint64_t since);
 
 /* Start and stop calling sub->fn for new events. */
 void hub_subscribe(struct hub *hub, struct hub_sub *sub, hub_event_fn *fn, void *arg);

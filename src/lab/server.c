@@ -55,7 +55,7 @@ static void usage(const struct technique *t, FILE *out)
     for (const struct server_flag *f = t->flags; f && f->name; f++) {
         char left[40];
         snprintf(left, sizeof left, "--%s %s", f->name, f->metavar);
-        fprintf(out, "      %-19s%s (default %ld)\n", left, f->help, *f->value);
+        fprintf(out, "      %-18s %s (default %ld)\n", left, f->help, *f->value);
     }
     fprintf(out,
             "  -v, --verbose          log every request\n"

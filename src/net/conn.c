@@ -246,11 +246,17 @@ static int fill(struct conn *c)
             c->in = grown;
             c->in_cap = cap;
         }
-        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        size_t room = c->in_cap - c->in_len;
+        ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
         if (n > 0) {
             c->in_len += (size_t)n;
             c->bytes_in += (uint64_t)n;
             got = 1;
+            /* A short read means the socket is drained for now.  The loop
+             * is level-triggered, so anything that arrives later wakes us
+             * again: no need for one more recv() just to hear EAGAIN. */
+            if ((size_t)n < room)
+                return got;
             continue;
         }
         if (n < 0 && errno == EINTR)

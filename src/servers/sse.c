@@ -87,6 +87,7 @@ static bool last_event_id(struct peer *p, const struct http_request *req, uint64
         http_error(p, 400, "Last-Event-ID must be a seq (a whole number) from this server");
         return false;
     }
+    *since = hub_since(p->server->hub, *since);
     return true;
 }
 
@@ -118,7 +119,7 @@ static enum route_result sse_request(struct peer *p, const struct http_request *
 }
 
 static const struct server_flag sse_flags[] = {
-    {"heartbeat", "SECONDS", "a comment line every SECONDS (0 = none)", &heartbeat_s, 0, 3600},
+    {"heartbeat", "SECONDS", "a comment line every SECONDS; 0 = none", &heartbeat_s, 0, 3600},
     {"retry", "MS", "reconnection delay sent to the browser as retry:", &retry_ms, 0, 3600000},
     {0},
 };

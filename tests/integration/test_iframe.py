@@ -1,7 +1,6 @@
 """test_iframe.py -- pushlab-iframe: the forever frame, chunk by chunk."""
 import re
 import signal
-import time
 
 from harness import Server, main, post_send
 from wire import (IFRAME_PADDING_BYTES, assert_consecutive, common_tests, open_stream,

@@ -95,6 +95,28 @@ def disconnect_while_held_drops_at_once():
         assert read_answer(stays)[2][0]["text"] == "still here"
 
 
+def pipelined_send_behind_a_held_poll():
+    # X's POST waits behind its held poll, and is routed the moment the
+    # poll is answered: in the middle of the hub's fan-out of the event
+    # that woke it.  Nobody else may miss that event.
+    with Server("longpoll", "--interval", "0") as srv:
+        before = [send_poll(srv, 0) for _ in range(3)]
+        x = srv.connect()
+        x.sendall(b"GET /poll?since=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nfrom x")
+        x = Reader(x)
+        after = [send_poll(srv, 0) for _ in range(3)]
+        time.sleep(0.3)
+        post_send(srv.port, "wake")
+        for r in before + [x] + after:
+            events = read_answer(r)[2]
+            assert events[0]["text"] == "wake", events
+            assert_consecutive(events, first=1)
+        assert x.head()[0] == 204
+        _, _, events = poll(srv.port, "since=0")
+        assert [e["text"] for e in events] == ["wake", "from x"]
+
+
 def events_in_order_no_gaps():
     with Server("longpoll", "--interval", "20") as srv:
         got, since = [], 0
@@ -139,4 +161,5 @@ if __name__ == "__main__":
     main(common_tests("longpoll", "/poll?since=0") + [
         held_until_event, hold_times_out_with_empty_array, answered_at_once_from_backlog,
         every_waiting_request_answered, future_since_waits_for_that_seq,
-        disconnect_while_held_drops_at_once, events_in_order_no_gaps, thousand_held_at_once])
+        disconnect_while_held_drops_at_once, pipelined_send_behind_a_held_poll,
+        events_in_order_no_gaps, thousand_held_at_once])

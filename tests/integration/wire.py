@@ -20,7 +20,7 @@ import socket
 import subprocess
 import time
 
-from harness import BIN, Server, get, post_send, recv_all, request, split_head
+from harness import BIN, Server, get, recv_all, request, split_head
 
 # Limits of src/pushlab.h that the tests push against.
 MAX_HEAD_BYTES = 8192

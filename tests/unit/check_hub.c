@@ -68,6 +68,10 @@ START_TEST(resume_reports_lost_events)
     ck_assert_uint_eq(lost, 6);
     ck_assert_uint_eq(hub_resume(hub, 50, &lost), 11); /* a client from the future */
     ck_assert_uint_eq(lost, 0);
+    /* a seq from an earlier run of the server: it has seen none of this run */
+    ck_assert_uint_eq(hub_since(hub, 50), 0);
+    ck_assert_uint_eq(hub_since(hub, 10), 10);
+    ck_assert_uint_eq(hub_since(hub, 3), 3);
     hub_free(hub);
 }
 END_TEST

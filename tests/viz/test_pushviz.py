@@ -9,7 +9,6 @@ stated exactly.
 """
 import json
 import os
-import pty
 import struct
 import subprocess
 import tempfile
@@ -478,30 +477,6 @@ def test_dump_and_stats_and_demo_note():
     rc, out, err = run(["-r", p, "--stats"])
     assert rc == 0 and out.splitlines()[0].split()[0] == "technique", out
     assert len(out.splitlines()) == 3, out  # header, units, one technique row
-
-
-def test_ui_entry_on_a_terminal():
-    conv = g.Conversation()
-    conv.handshake()
-    p = write(conv, "ui.pcap")
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(PUSHVIZ, [PUSHVIZ, "-r", p])
-    os.write(fd, b"q")  # the UI (tests/viz/test_ui.py) waits for keys: quit it
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    # Until the ncurses UI (issue 7) is built, a terminal gets a plain message.
-    if b"not built yet" not in out:
-        raise Skip("the interactive UI is built; its own tests cover it")
-    assert os.WEXITSTATUS(status) == 2, out
 
 
 def test_live_capture_without_rights_suggests_a_file():
