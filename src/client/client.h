@@ -167,7 +167,6 @@ struct run {
     size_t started;               /* sessions started so far (load mode ramps up) */
     size_t active;                /* sessions not done */
     bool load;                    /* load mode: summarise instead of printing */
-    int signal_fd;                /* SIGINT/SIGTERM arrive here */
     struct loop_timer *ramp;      /* starts the next batch of sessions */
     bool finishing;               /* the end was reached: sessions are stopping */
     int64_t cut_ms;               /* load: the end of the measured window (0: open) */

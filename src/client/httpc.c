@@ -102,6 +102,7 @@ int httpc_read_head(struct session *s, const struct httpc_want *want, struct htt
     if (want->check && want->check(s, &res) < 0)
         return -1;
     http_chunked_init(&body->chunked);
+    body->head_read = true;
     body->keep_alive = keeps_alive(&res, &body->framing);
     body->done = body->framing.kind == HTTP_BODY_NONE ||
                  (body->framing.kind == HTTP_BODY_LENGTH && body->framing.length == 0);
@@ -149,6 +150,22 @@ int httpc_read_body(struct session *s, struct httpc_body *body, httpc_sink *sink
             conn_consume(s->conn, (size_t)used);
     }
     return s->done ? -1 : 0;
+}
+
+int httpc_read_response(struct session *s, const struct httpc_want *want, struct httpc_body *body,
+                        httpc_sink *sink)
+{
+    if (!body->head_read) {
+        if (httpc_read_head(s, want, body) <= 0)
+            return s->done ? -1 : 0;
+        session_answered(s);
+        session_ready(s);
+        if (s->done)
+            return -1;
+    }
+    if (httpc_read_body(s, body, sink) < 0)
+        return -1;
+    return body->done ? 1 : 0;
 }
 
 bool httpc_body_closed(struct session *s, struct httpc_body *body, const char *why)

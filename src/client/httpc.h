@@ -16,8 +16,10 @@ struct httpc_want {
     int (*check)(struct session *s, const struct http_response *res);
 };
 
-/* Where the body of the current response stands. */
+/* Where the current response stands: its head, then its body. */
 struct httpc_body {
+    bool head_read;            /* the head was read and accepted: what follows is body
+                                * (clear it before sending the next request) */
     struct http_body framing;  /* how the body is delimited */
     uint64_t received;         /* body bytes decoded so far */
     struct http_chunked chunked; /* the chunked decoder (HTTP_BODY_CHUNKED) */
@@ -45,6 +47,15 @@ typedef void httpc_sink(struct session *s, const char *data, size_t len);
  * consume them.  Stops at the end of the body (body->done).  0, or -1
  * after failing the session (a bad chunk). */
 int httpc_read_body(struct session *s, struct httpc_body *body, httpc_sink *sink);
+
+/* The whole client side of a response that subscribes the session (a
+ * poll's answer, a stream): while !body->head_read, read and check the
+ * head (httpc_read_head); once it is there, session_expect is answered and
+ * the session is ready; then decode the body into sink (httpc_read_body).
+ * Call it whenever bytes arrive.  Returns 1 when the body is complete, 0
+ * when more is to come, -1 after the session failed. */
+int httpc_read_response(struct session *s, const struct httpc_want *want, struct httpc_body *body,
+                        httpc_sink *sink);
 
 /* The connection closed: true when that ended the body properly (a body
  * delimited by the close); otherwise the session fails with what was cut

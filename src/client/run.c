@@ -15,7 +15,6 @@
  *    the same clock), or with --echo the measured round trip.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,22 +322,6 @@ static bool enough_descriptors(size_t clients)
     return true;
 }
 
-/* SIGINT and SIGTERM arrive through a signalfd, as ordinary loop events. */
-static int watch_signals(struct run *r)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -1;
-    r->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (r->signal_fd < 0)
-        return -1;
-    signal(SIGPIPE, SIG_IGN); /* a reset peer gives EPIPE, not death */
-    return loop_add_fd(r->loop, r->signal_fd, LOOP_READ, on_signal, r);
-}
-
 static void free_session(struct session *s)
 {
     if (s->state && s->tech->cleanup)
@@ -348,14 +331,15 @@ static void free_session(struct session *s)
 
 int run_client(const struct client_options *opt)
 {
-    struct run r = {.opt = opt, .signal_fd = -1, .load = opt->clients > 0};
+    struct run r = {.opt = opt, .load = opt->clients > 0};
     r.n = r.load ? (size_t)opt->clients : 1;
     if (r.load && !enough_descriptors(r.n))
         return 1;
     load_stats_init(&r.stats);
     r.loop = loop_new();
     r.sessions = calloc(r.n, sizeof *r.sessions);
-    if (!r.loop || !r.sessions || watch_signals(&r) < 0) {
+    /* SIGINT and SIGTERM arrive through the loop's signalfd (on_signal). */
+    if (!r.loop || !r.sessions || loop_watch_signals(r.loop, on_signal, &r) < 0) {
         fprintf(stderr, "pushlab-client: cannot start: %s\n", strerror(errno));
         r.exit_code = 1;
         goto out;
@@ -399,12 +383,7 @@ out:
             free_session(&r.sessions[i]);
     free_session(&r.post);
     free(r.sessions);
-    if (r.signal_fd >= 0) {
-        if (r.loop)
-            loop_del_fd(r.loop, r.signal_fd);
-        close(r.signal_fd);
-    }
-    loop_free(r.loop);
+    loop_free(r.loop); /* closes the signalfd too */
     load_stats_free(&r.stats);
     return r.exit_code;
 }

@@ -276,19 +276,18 @@ void session_event(struct session *s, const struct event_view *ev, const char *t
     run_event(s->run, s, ev, text, late > 0 ? (uint64_t)late * 1000 : 0);
 }
 
+/* event_scan's callback: deliver, and go on while the session lives. */
+static bool deliver_event(void *arg, const struct event_view *ev, const char *text)
+{
+    struct session *s = arg;
+    session_event(s, ev, text);
+    return !s->done;
+}
+
 size_t session_scan_events(struct session *s, const char *buf, size_t len)
 {
+    if (s->done)
+        return 0;
     char text[MAX_CHAT_BYTES + 1];
-    size_t off = 0;
-    while (off < len && !s->done) {
-        struct event_view ev;
-        long r = event_find(buf + off, len - off, &ev, text, sizeof text);
-        if (r == PROTO_PARTIAL)
-            return off + ev.start;
-        if (r <= 0)
-            return len;
-        session_event(s, &ev, text);
-        off += (size_t)r;
-    }
-    return off;
+    return event_scan(buf, len, text, sizeof text, deliver_event, s);
 }

@@ -50,21 +50,33 @@ static void flash_connected(struct session *s)
     session_expect(s, "the policy file", FLASH_POLICY_TIMEOUT_MS);
 }
 
+/* Find the next NUL-terminated message at the front of the input (what
+ * names it in the error).  Returns its length with the NUL, for the caller
+ * to consume once done with *msg; 0 while it is incomplete; -1 after
+ * failing the session. */
+static long next_message(struct session *s, const char *what, struct slice *msg)
+{
+    size_t len;
+    const char *in = conn_input(s->conn, &len);
+    struct proto_err err = {0};
+    long used = flash_next_message(in, len, FLASH_MAX_MESSAGE, msg, &err);
+    if (used == PROTO_PARTIAL)
+        return 0;
+    if (used == PROTO_ERROR) {
+        session_fail(s, "bad %s: %s", what, err.why);
+        return -1;
+    }
+    return used;
+}
+
 /* Policy connection: one NUL-terminated policy document. */
 static void read_policy(struct session *s)
 {
     struct flash_state *st = s->state;
-    size_t len;
-    const char *in = conn_input(s->conn, &len);
     struct slice msg;
-    struct proto_err err = {0};
-    long used = flash_next_message(in, len, FLASH_MAX_MESSAGE, &msg, &err);
-    if (used == PROTO_PARTIAL)
+    long used = next_message(s, "answer to the policy request", &msg);
+    if (used <= 0)
         return;
-    if (used == PROTO_ERROR) {
-        session_fail(s, "bad answer to the policy request: %s", err.why);
-        return;
-    }
     if (!flash_is_policy(msg)) {
         session_fail(s, "the answer to the policy request is not a <cross-domain-policy>: \"%.*s\"",
                      msg.len > 80 ? 80 : (int)msg.len, msg.ptr);
@@ -82,17 +94,10 @@ static void read_policy(struct session *s)
 static void read_messages(struct session *s)
 {
     while (s->conn && !s->done) {
-        size_t len;
-        const char *in = conn_input(s->conn, &len);
         struct slice msg;
-        struct proto_err err = {0};
-        long used = flash_next_message(in, len, FLASH_MAX_MESSAGE, &msg, &err);
-        if (used == PROTO_PARTIAL)
+        long used = next_message(s, "Flash message", &msg);
+        if (used <= 0)
             return;
-        if (used == PROTO_ERROR) {
-            session_fail(s, "bad Flash message: %s", err.why);
-            return;
-        }
         session_ready(s);
         if (s->done)
             return;

@@ -23,8 +23,7 @@
 /* One polling client's state. */
 struct poll_state {
     bool asking;             /* a request is out and its answer not complete */
-    bool head_read;          /* that answer's head has been read */
-    struct httpc_body body;  /* where its body stands */
+    struct httpc_body body;  /* where that answer stands */
     struct buf data;         /* the body so far (a response is parsed whole) */
 };
 
@@ -45,7 +44,7 @@ static void ask(struct session *s)
         return;
     }
     st->asking = true;
-    st->head_read = false;
+    st->body.head_read = false;
     if (httpc_request(s, "GET", target, "Accept: */*\r\nCache-Control: no-cache\r\n", NULL, 0) < 0)
         return;
     /* A long poll is held by design, for as long as the server likes; a
@@ -118,23 +117,11 @@ static void poll_read(struct session *s)
         session_fail(s, "the server sent bytes nobody asked for");
         return;
     }
-    if (!st->head_read) {
-        struct httpc_want want = {
-            .status = 200,
-            .content_type = is_jsonp(s) ? "application/javascript" : "application/json",
-        };
-        int r = httpc_read_head(s, &want, &st->body);
-        if (r <= 0)
-            return;
-        st->head_read = true;
-        session_answered(s);
-        session_ready(s);
-        if (s->done)
-            return;
-    }
-    if (httpc_read_body(s, &st->body, keep_body) < 0)
-        return;
-    if (st->body.done)
+    struct httpc_want want = {
+        .status = 200,
+        .content_type = is_jsonp(s) ? "application/javascript" : "application/json",
+    };
+    if (httpc_read_response(s, &want, &st->body, keep_body) == 1)
         answered(s);
 }
 
@@ -142,7 +129,7 @@ static void poll_closed(struct session *s, const char *why)
 {
     struct poll_state *st = s->state;
     if (st->asking) {
-        if (!st->head_read) {
+        if (!st->body.head_read) {
             session_fail(s, "the connection closed (%s) before the answer to a poll", why);
             return;
         }
@@ -156,41 +143,25 @@ static void poll_closed(struct session *s, const char *why)
         next_poll(s);
 }
 
-const struct technique_ops tech_poll = {
-    .name = "poll",
-    .summary = "short polling: GET /poll?since=N every --poll-interval ms",
-    .default_port = PORT_POLL,
-    .default_path = "/poll",
-    .state_size = sizeof(struct poll_state),
-    .start = poll_start,
-    .connected = poll_connected,
-    .on_read = poll_read,
-    .closed = poll_closed,
-    .cleanup = poll_cleanup,
-};
+/* The three share every callback: only the name, the line in --help and
+ * the server's port differ. */
+#define POLL_TECHNIQUE(NAME, SUMMARY, PORT)                                                       \
+    {                                                                                             \
+        .name = NAME, .summary = SUMMARY, .default_port = PORT, .default_path = "/poll",          \
+        .state_size = sizeof(struct poll_state), .start = poll_start,                             \
+        .connected = poll_connected, .on_read = poll_read, .closed = poll_closed,                 \
+        .cleanup = poll_cleanup,                                                                  \
+    }
 
-const struct technique_ops tech_jsonp = {
-    .name = "jsonp",
-    .summary = "JSONP polling: the same, answered as " CLIENT_JSONP_CALLBACK "([...]);",
-    .default_port = PORT_POLL,
-    .default_path = "/poll",
-    .state_size = sizeof(struct poll_state),
-    .start = poll_start,
-    .connected = poll_connected,
-    .on_read = poll_read,
-    .closed = poll_closed,
-    .cleanup = poll_cleanup,
-};
+const struct technique_ops tech_poll =
+    POLL_TECHNIQUE("poll", "short polling: GET /poll?since=N every --poll-interval ms", PORT_POLL);
 
-const struct technique_ops tech_longpoll = {
-    .name = "longpoll",
-    .summary = "long polling: GET /poll?since=N, held by the server, asked again at once",
-    .default_port = PORT_LONGPOLL,
-    .default_path = "/poll",
-    .state_size = sizeof(struct poll_state),
-    .start = poll_start,
-    .connected = poll_connected,
-    .on_read = poll_read,
-    .closed = poll_closed,
-    .cleanup = poll_cleanup,
-};
+const struct technique_ops tech_jsonp =
+    POLL_TECHNIQUE("jsonp",
+                   "JSONP polling: the same, answered as " CLIENT_JSONP_CALLBACK "([...]);",
+                   PORT_POLL);
+
+const struct technique_ops tech_longpoll =
+    POLL_TECHNIQUE("longpoll",
+                   "long polling: GET /poll?since=N, held by the server, asked again at once",
+                   PORT_LONGPOLL);

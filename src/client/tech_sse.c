@@ -25,9 +25,7 @@
 
 /* One SSE client's state. */
 struct sse_state {
-    bool head_read;               /* the current response's head has been read */
-    bool was_open;                /* a stream was open once: failures now mean "retry" */
-    struct httpc_body body;       /* where the current body stands */
+    struct httpc_body body;       /* where the current response stands */
     struct sse_parser parser;     /* the event-stream parser of the current stream */
     char *data;                   /* the parser's data buffer (owned) */
     long retry_ms;                /* reconnection time */
@@ -54,7 +52,7 @@ static void sse_connected(struct session *s)
     snprintf(headers, sizeof headers,
              "Accept: text/event-stream\r\nCache-Control: no-cache\r\n%s%s%s",
              st->last_id[0] ? "Last-Event-ID: " : "", st->last_id, st->last_id[0] ? "\r\n" : "");
-    st->head_read = false;
+    st->body.head_read = false;
     sse_parser_init(&st->parser, st->data, EVENT_JSON_MAX + 64);
     if (httpc_request(s, "GET", session_target(s), headers, NULL, 0) == 0)
         session_expect(s, "the response head", CLIENT_CONNECT_TIMEOUT_MS);
@@ -101,28 +99,16 @@ static void body_piece(struct session *s, const char *data, size_t len)
 static void sse_read(struct session *s)
 {
     struct sse_state *st = s->state;
-    if (!st->head_read) {
-        struct httpc_want want = {.status = 200, .content_type = "text/event-stream"};
-        if (httpc_read_head(s, &want, &st->body) <= 0)
-            return;
-        st->head_read = true;
-        st->was_open = true;
-        session_answered(s);
-        session_ready(s);
-        if (s->done)
-            return;
-    }
-    if (httpc_read_body(s, &st->body, body_piece) < 0)
-        return;
-    if (st->body.done)
+    struct httpc_want want = {.status = 200, .content_type = "text/event-stream"};
+    if (httpc_read_response(s, &want, &st->body, body_piece) == 1)
         session_close_conn(s, "the server ended the stream"); /* sse_closed reconnects */
 }
 
 static void sse_closed(struct session *s, const char *why)
 {
     struct sse_state *st = s->state;
-    if (!st->head_read) {
-        if (!st->was_open) {
+    if (!st->body.head_read) {
+        if (!s->ready) { /* never open: the first connection fails for good */
             session_fail(s, "the connection closed (%s) before the response head", why);
             return;
         }
@@ -142,15 +128,13 @@ static void sse_closed(struct session *s, const char *why)
 
 static void sse_connect_failed(struct session *s, int err)
 {
-    struct sse_state *st = s->state;
     const struct url *u = &s->run->opt->url;
-    if (!st->was_open) {
-        session_fail(s, "cannot connect to %s:%d: %s", u->host, u->port, strerror(err));
-        return;
-    }
     char what[URL_HOST_MAX + 96];
     snprintf(what, sizeof what, "cannot connect to %s:%d: %s", u->host, u->port, strerror(err));
-    reconnect(s, what);
+    if (s->ready) /* a stream was open once: retry */
+        reconnect(s, what);
+    else
+        session_fail(s, "%s", what);
 }
 
 static void sse_cleanup(struct session *s) { free(((struct sse_state *)s->state)->data); }

@@ -25,8 +25,7 @@
 
 /* One streaming client's state. */
 struct stream_state {
-    bool head_read;             /* the response head has been read */
-    struct httpc_body body;     /* where the body stands */
+    struct httpc_body body;     /* where the response stands */
     struct buf pending;         /* decoded body bytes not used yet */
     char boundary[BOUNDARY_MAX];/* multipart: the boundary (no "--") */
     size_t boundary_len;
@@ -102,34 +101,23 @@ static void body_piece(struct session *s, const char *data, size_t len)
 static void stream_read(struct session *s)
 {
     struct stream_state *st = s->state;
-    if (!st->head_read) {
-        struct httpc_want want = {.status = 200};
-        if (s->tech == &tech_iframe)
-            want.content_type = "text/html";
-        else if (s->tech == &tech_xhr)
-            want.content_type = "application/x-ndjson";
-        else {
-            want.content_type = "multipart/x-mixed-replace";
-            want.check = take_boundary;
-        }
-        if (httpc_read_head(s, &want, &st->body) <= 0)
-            return;
-        st->head_read = true;
-        session_answered(s);
-        session_ready(s);
-        if (s->done)
-            return;
+    struct httpc_want want = {.status = 200};
+    if (s->tech == &tech_iframe)
+        want.content_type = "text/html";
+    else if (s->tech == &tech_xhr)
+        want.content_type = "application/x-ndjson";
+    else {
+        want.content_type = "multipart/x-mixed-replace";
+        want.check = take_boundary;
     }
-    if (httpc_read_body(s, &st->body, body_piece) < 0)
-        return;
-    if (st->body.done)
+    if (httpc_read_response(s, &want, &st->body, body_piece) == 1)
         session_end(s, "the server ended the stream");
 }
 
 static void stream_closed(struct session *s, const char *why)
 {
     struct stream_state *st = s->state;
-    if (!st->head_read)
+    if (!st->body.head_read)
         session_fail(s, "the connection closed (%s) before the response head", why);
     else if (httpc_body_closed(s, &st->body, why))
         session_end(s, "the server ended the stream");
@@ -137,41 +125,25 @@ static void stream_closed(struct session *s, const char *why)
 
 static void stream_cleanup(struct session *s) { buf_free(&((struct stream_state *)s->state)->pending); }
 
-const struct technique_ops tech_iframe = {
-    .name = "iframe",
-    .summary = "iframe streaming: GET /stream, an endless HTML page, a <script> per event",
-    .default_port = PORT_IFRAME,
-    .default_path = "/stream",
-    .state_size = sizeof(struct stream_state),
-    .start = stream_start,
-    .connected = stream_connected,
-    .on_read = stream_read,
-    .closed = stream_closed,
-    .cleanup = stream_cleanup,
-};
+/* The three share every callback: only the name, the line in --help, the
+ * server's port and the default path differ. */
+#define STREAM_TECHNIQUE(NAME, SUMMARY, PORT, PATH)                                               \
+    {                                                                                             \
+        .name = NAME, .summary = SUMMARY, .default_port = PORT, .default_path = PATH,             \
+        .state_size = sizeof(struct stream_state), .start = stream_start,                         \
+        .connected = stream_connected, .on_read = stream_read, .closed = stream_closed,           \
+        .cleanup = stream_cleanup,                                                                \
+    }
 
-const struct technique_ops tech_xhr = {
-    .name = "xhr",
-    .summary = "XHR streaming: GET /stream, chunked NDJSON, a line per event",
-    .default_port = PORT_XHR,
-    .default_path = "/stream",
-    .state_size = sizeof(struct stream_state),
-    .start = stream_start,
-    .connected = stream_connected,
-    .on_read = stream_read,
-    .closed = stream_closed,
-    .cleanup = stream_cleanup,
-};
+const struct technique_ops tech_iframe =
+    STREAM_TECHNIQUE("iframe",
+                     "iframe streaming: GET /stream, an endless HTML page, a <script> per event",
+                     PORT_IFRAME, "/stream");
 
-const struct technique_ops tech_multipart = {
-    .name = "multipart",
-    .summary = "multipart/x-mixed-replace: GET /multipart, a part per event",
-    .default_port = PORT_XHR,
-    .default_path = "/multipart",
-    .state_size = sizeof(struct stream_state),
-    .start = stream_start,
-    .connected = stream_connected,
-    .on_read = stream_read,
-    .closed = stream_closed,
-    .cleanup = stream_cleanup,
-};
+const struct technique_ops tech_xhr =
+    STREAM_TECHNIQUE("xhr", "XHR streaming: GET /stream, chunked NDJSON, a line per event",
+                     PORT_XHR, "/stream");
+
+const struct technique_ops tech_multipart =
+    STREAM_TECHNIQUE("multipart", "multipart/x-mixed-replace: GET /multipart, a part per event",
+                     PORT_XHR, "/multipart");

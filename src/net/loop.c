@@ -306,7 +306,7 @@ static void on_signal(struct loop *loop, int fd, unsigned events, void *arg)
         loop->stop = true;
 }
 
-int loop_stop_on_signals(struct loop *loop)
+int loop_watch_signals(struct loop *loop, loop_fd_fn *fn, void *arg)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -321,7 +321,12 @@ int loop_stop_on_signals(struct loop *loop)
         return -1;
     /* A peer closing its socket must not kill us with SIGPIPE. */
     signal(SIGPIPE, SIG_IGN);
-    return loop_add_fd(loop, loop->sigfd, LOOP_READ, on_signal, NULL);
+    return loop_add_fd(loop, loop->sigfd, LOOP_READ, fn, arg);
+}
+
+int loop_stop_on_signals(struct loop *loop)
+{
+    return loop_watch_signals(loop, on_signal, NULL);
 }
 
 /* --------------------------------------------------------------- run */

@@ -54,6 +54,11 @@ void loop_reset_timer(struct loop *loop, struct loop_timer *timer, uint64_t dela
 /* Stop the loop on SIGINT and SIGTERM (blocked, read from a signalfd, so
  * they arrive as ordinary events).  0 or -1. */
 int loop_stop_on_signals(struct loop *loop);
+/* The same signalfd, but fn(loop, fd, events, arg) decides what a signal
+ * means (it must read the signalfd_siginfo records from fd); the loop
+ * still owns fd and closes it in loop_free.  Call one of the two, once.
+ * 0 or -1. */
+int loop_watch_signals(struct loop *loop, loop_fd_fn *fn, void *arg);
 
 /* Run until loop_stop.  0, or -1 when epoll fails. */
 int loop_run(struct loop *loop);

@@ -419,3 +419,24 @@ long event_find(const char *buf, size_t len, struct event_view *ev, char *text, 
     }
     return 0;
 }
+
+size_t event_scan(const char *buf, size_t len, char *text, size_t text_cap, event_scan_fn *fn,
+                  void *arg)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        struct event_view ev;
+        long r = event_find(buf + pos, len - pos, &ev, text, text_cap);
+        if (r == PROTO_PARTIAL)
+            return pos + ev.start;
+        if (r <= 0)
+            return len; /* no event can start in what is left */
+        /* event_find counts from buf + pos; the caller counts from buf. */
+        ev.start += pos;
+        ev.end += pos;
+        pos = ev.end;
+        if (!fn(arg, &ev, text))
+            break;
+    }
+    return pos;
+}

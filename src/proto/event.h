@@ -46,4 +46,19 @@ struct event_view {
  * (it is not an event), never half-read. */
 long event_find(const char *buf, size_t len, struct event_view *ev, char *text, size_t text_cap);
 
+/* Called by event_scan for each event it finds: ev->start and ev->end are
+ * offsets in the whole scanned buffer, text the event's decoded text (in
+ * event_scan's text buffer, valid until the next event).  Return false to
+ * stop the scan after this event. */
+typedef bool event_scan_fn(void *arg, const struct event_view *ev, const char *text);
+
+/* Find every event in buf[0..len) in order, decoding each one's text into
+ * text[0..text_cap) and handing it to fn(arg, ...).  Returns how many
+ * leading bytes the caller may drop: up to where an incomplete event
+ * starts (keep the rest and scan again when more bytes arrive), just past
+ * the event where fn stopped the scan, or else all of them.  This is the
+ * streaming loop around event_find every reader of events needs. */
+size_t event_scan(const char *buf, size_t len, char *text, size_t text_cap, event_scan_fn *fn,
+                  void *arg);
+
 #endif

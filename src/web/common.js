@@ -1,23 +1,36 @@
 /* common.js -- what every pushlab demo page shares.
  *
- * Each page (poll.html, sse.html, ...) holds only the code that is special
- * about its technique: how it gets events from the server.  Whatever way an
- * event arrives, the page hands it to lab.receive(), and this file shows it:
+ * Each page (poll.html, sse.html, ...) holds only what is special about
+ * its technique: its title and explanation, its own controls, what to look
+ * for in pushviz, and the code that gets events from the server.  This file
+ * builds the rest, the same on every page:
  *
- *   - the event list: seq, kind, text, and the delivery latency, now - ts.
- *     ts is the server's clock when it made the event; server and browser
- *     run on the same machine here, so the difference is the time the event
- *     spent waiting and travelling.  A missing seq is shown as a gap, and
- *     a seq that goes back as a server restart (seq counts from 1 per run).
- *   - counters: requests made, events received, bytes received (when the
- *     browser lets a page know them), latency.
- *   - a connection log: what the technique did on the wire (a request held
- *     for 3 s, a reconnection, a stream that ended...).
- *   - a chat box: POST /send makes the server broadcast the text as an
- *     event, which comes back through the technique like any other.
+ *   - the layout: two columns, named on the page's <main> element,
+ *       <main data-columns="#controls events | counters log #pushviz">
+ *     left of the bar the first column, right of it the second, top to
+ *     bottom.  A name with # is one of the page's own panels (by id); a
+ *     bare name is a panel built here: "events", "counters" or "log".
+ *     Whatever else <main> holds (the explanation) stays below, full width.
+ *   - the event list ("events"): seq, kind, text, and the delivery latency,
+ *     now - ts.  ts is the server's clock when it made the event; server and
+ *     browser run on the same machine here, so the difference is the time
+ *     the event spent waiting and travelling.  A missing seq is shown as a
+ *     gap, and a seq that goes back as a server restart (seq counts from 1
+ *     per run).  Under it, a chat box: POST /send makes the server
+ *     broadcast the text as an event, which comes back through the
+ *     technique like any other.  (The Flash page, which shows no events,
+ *     has its own <form id="chat"> instead, and this file fills it.)
+ *   - counters ("counters"): requests made, events received, bytes received
+ *     (when the browser lets a page know them), latency.
+ *   - a connection log ("log"): what the technique did on the wire (a
+ *     request held for 3 s, a reconnection, a stream that ended...).
+ *   - the heading of the pushviz box: the command to watch this port, and
+ *     the port in any command on the page (<span class="server-port">).
  *
+ * Whatever way an event arrives, the page hands it to lab.receive().
  * Plain script, no modules and no libraries, so that it runs from any
- * server and reads top to bottom.
+ * server and reads top to bottom.  Pages load it in <head>, so that the
+ * layout is built before the browser first paints the page.
  */
 'use strict';
 
@@ -193,12 +206,12 @@ const lab = (() => {
         return 'POST /send: 204, now watch it come back';
     }
 
-    function setUpChat(send) {
-        const form = $('chat');
+    /* Fill the chat box, <form id="chat">: it hands its text to send(text),
+     * an async function whose answer (or error) the box shows. */
+    function setUpChat(form, send, hint) {
         /* 1000 characters are at most 4000 bytes of UTF-8: under the
          * server's limit for one chat message (MAX_CHAT_BYTES). */
-        const input = el('input', {id: 'chat-text', type: 'text', maxLength: 1000,
-                                   placeholder: 'say something to every open page'});
+        const input = el('input', {id: 'chat-text', type: 'text', maxLength: 1000, placeholder: hint});
         const status = el('output', {id: 'chat-status'});
         form.append(el('label', {htmlFor: 'chat-text'}, 'chat'), input,
                     el('button', {type: 'submit'}, 'Send'), status);
@@ -216,45 +229,107 @@ const lab = (() => {
         });
     }
 
-    /* ------------------------------------------------------------ page set-up */
+    /* ------------------------------------------------------------ the shared panels */
 
-    /* Build the shared panels into the page's placeholders.  Options:
-     *   bytesNote  when the browser hides the byte count: why (shown instead)
-     *   bytesLabel what the byte count counts ("response bodies", ...)
-     *   send       async function(text) sending a chat message; default POST /send
-     */
-    function init(options) {
-        const opts = options || {};
-        bytesKnown = !opts.bytesNote;
+    /* <div class="panel"><h2>title</h2>children...</div> */
+    function panel(title, ...children) {
+        const div = el('div', {className: 'panel'});
+        div.append(el('h2', {}, title), ...children);
+        return div;
+    }
 
-        const stats = $('stats');
-        const rows = [
-            ['stat-requests', 'requests made'],
-            ['stat-events', 'events received'],
-            ['stat-bytes', 'bytes received' + (opts.bytesLabel ? ' (' + opts.bytesLabel + ')' : '')],
-            ['stat-latency', 'delivery latency'],
-            ['stat-gaps', 'events missed'],
-        ];
-        for (const [id, label] of rows) {
-            stats.appendChild(el('dt', {}, label));
-            stats.appendChild(el('dd', {id: id}));
-        }
-        if (!bytesKnown)
-            $('stat-bytes').textContent = opts.bytesNote;
-
-        const table = $('events');
+    /* The event list (rows are added by receive()) and the chat box
+     * (init() fills it). */
+    function eventsPanel() {
+        const table = el('table', {id: 'events'});
         const head = table.createTHead().insertRow();
         for (const h of ['seq', 'kind', 'text', 'latency', 'arrived by'])
             head.appendChild(el('th', {}, h));
         table.appendChild(el('tbody', {id: 'events-body'}));
-
-        /* Commands in the text name the port this page came from. */
-        for (const node of document.querySelectorAll('.server-port'))
-            node.textContent = location.port || '80';
-
-        setUpChat(opts.send || postChat);
-        showStats();
+        const box = el('div', {className: 'events-box'});
+        box.appendChild(table);
+        return panel('Events', box, el('form', {id: 'chat'}));
     }
 
-    return {init, receive, parseEvent, lastSeq, countRequest, countBytes, countBodyBytesOf, log};
+    /* The counters every page has (showStats() fills them), then the
+     * page's own, [id, label, first value] each. */
+    function countersPanel(opts) {
+        const bytesLabel = 'bytes received' + (opts.bytesLabel ? ' (' + opts.bytesLabel + ')' : '');
+        const rows = [
+            ['stat-requests', 'requests made'],
+            ['stat-events', 'events received'],
+            ['stat-bytes', bytesLabel, opts.bytesNote],
+            ['stat-latency', 'delivery latency'],
+            ['stat-gaps', 'events missed'],
+            ...(opts.counters || []),
+        ];
+        const stats = el('dl', {id: 'stats'});
+        for (const [id, label, value] of rows)
+            stats.append(el('dt', {}, label), el('dd', {id: id}, value));
+        return panel('Counters', stats);
+    }
+
+    function logPanel() {
+        return panel('Connection log', el('ol', {id: 'log'}));
+    }
+
+    /* The names a page's data-columns may use for the panels built here. */
+    const SHARED_PANELS = new Map([
+        ['events', eventsPanel],
+        ['counters', countersPanel],
+        ['log', logPanel],
+    ]);
+
+    /* ------------------------------------------------------------ page set-up */
+
+    /* <main data-columns="#controls events | counters log #pushviz"> becomes
+     * <main><section>column 1</section><section>column 2</section>...</main>,
+     * the page's own panels moved in and the shared ones built, in the order
+     * named.  What <main> held besides stays after the two columns. */
+    function layOut(main, opts) {
+        const columns = main.dataset.columns.split('|').map((names) => {
+            const column = el('section');
+            for (const name of names.trim().split(/\s+/)) {
+                const build = SHARED_PANELS.get(name);
+                const part = name.startsWith('#') ? $(name.slice(1)) : build && build(opts);
+                if (!part) /* a typo in data-columns: say so, not a blank column */
+                    throw new Error('data-columns names "' + name + '", which is no panel of this page');
+                column.appendChild(part);
+            }
+            return column;
+        });
+        main.prepend(...columns);
+    }
+
+    /* The pushviz box starts with the command that watches this page's port. */
+    function addPushvizHeading(box, port) {
+        box.prepend(el('h2', {}, 'What to look for in pushviz'),
+                    el('pre', {}, "sudo bin/pushviz -i lo -f 'tcp port " + port + "'"));
+    }
+
+    /* Lay the page out, build the shared panels and set up the chat box
+     * (the page's own <form id="chat"> when it names no "events").  Options:
+     *   bytesNote  when the browser hides the byte count: why (shown instead)
+     *   bytesLabel what the byte count counts ("response bodies", ...)
+     *   counters   the page's own counters, [[id, label, first value], ...]
+     *   send       async function(text) sending a chat message and saying
+     *              how it went; default postChat
+     *   chatHint   the chat box's placeholder text
+     */
+    function init(options) {
+        const opts = options || {};
+        bytesKnown = !opts.bytesNote;
+        layOut(document.querySelector('main[data-columns]'), opts);
+        /* Commands on the page name the port it came from. */
+        const port = location.port || '80';
+        addPushvizHeading(document.querySelector('.pushviz'), port);
+        for (const node of document.querySelectorAll('.server-port'))
+            node.textContent = port;
+        setUpChat($('chat'), opts.send || postChat, opts.chatHint || 'say something to every open page');
+        if ($('stats')) /* the Flash page, which cannot receive, has no counters */
+            showStats();
+    }
+
+    return {init, receive, parseEvent, lastSeq, countRequest, countBytes, countBodyBytesOf, log,
+            postChat};
 })();

@@ -160,6 +160,58 @@ START_TEST(finds_events_in_every_payload)
 }
 END_TEST
 
+/* event_scan's callback for the tests: logs "seq:text@start-end;" and
+ * stops the scan at seq 99. */
+struct scan_log {
+    char out[256];
+    size_t used;
+};
+
+static bool log_event(void *arg, const struct event_view *ev, const char *text)
+{
+    struct scan_log *log = arg;
+    log->used += (size_t)snprintf(log->out + log->used, sizeof log->out - log->used, "%llu:%s@%zu-%zu;",
+                                  (unsigned long long)ev->seq, text, ev->start, ev->end);
+    return ev->seq != 99;
+}
+
+START_TEST(scan_reports_offsets_in_the_whole_buffer_and_keeps_a_partial_event)
+{
+    const size_t ev_len = sizeof EV(1, "a") - 1; /* every EV(digit, one char) is this long */
+    const char two[] = "[" EV(1, "a") "," EV(2, "b") "]";
+    char text[16], want[128];
+    struct scan_log log = {.used = 0};
+
+    ck_assert_uint_eq(event_scan(two, sizeof two - 1, text, sizeof text, log_event, &log), sizeof two - 1);
+    snprintf(want, sizeof want, "1:a@1-%zu;2:b@%zu-%zu;", 1 + ev_len, 2 + ev_len, 2 + 2 * ev_len);
+    ck_assert_str_eq(log.out, want);
+
+    /* Cut inside the second event: only the first is handed over, and the
+     * bytes from the second one's '{' must be kept. */
+    log = (struct scan_log){.used = 0};
+    ck_assert_uint_eq(event_scan(two, 2 + ev_len + 5, text, sizeof text, log_event, &log), 2 + ev_len);
+    snprintf(want, sizeof want, "1:a@1-%zu;", 1 + ev_len);
+    ck_assert_str_eq(log.out, want);
+
+    /* Nothing that can become an event: everything may be dropped. */
+    log = (struct scan_log){.used = 0};
+    ck_assert_uint_eq(event_scan("no events", 9, text, sizeof text, log_event, &log), 9);
+    ck_assert_uint_eq(log.used, 0);
+}
+END_TEST
+
+START_TEST(scan_stops_when_the_callback_says_so)
+{
+    const char in[] = EV(99, "s") "\n" EV(3, "c") "\n";
+    const size_t first = sizeof EV(99, "s") - 1;
+    char text[16], want[64];
+    struct scan_log log = {.used = 0};
+    ck_assert_uint_eq(event_scan(in, sizeof in - 1, text, sizeof text, log_event, &log), first);
+    snprintf(want, sizeof want, "99:s@0-%zu;", first);
+    ck_assert_str_eq(log.out, want);
+}
+END_TEST
+
 START_TEST(every_truncation_is_partial_at_the_brace)
 {
     const char whole[] = "xx" EV(12, "\\ud83d\\ude00 tail");
@@ -271,6 +323,8 @@ static Suite *event_suite(void)
     tcase_add_test(tc, escapes_are_decoded);
     tcase_add_test(tc, text_is_cut_to_fit_between_code_points);
     tcase_add_test(tc, never_reads_past_the_length);
+    tcase_add_test(tc, scan_reports_offsets_in_the_whole_buffer_and_keeps_a_partial_event);
+    tcase_add_test(tc, scan_stops_when_the_callback_says_so);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -181,6 +182,45 @@ START_TEST(sigterm_stops_the_loop)
 }
 END_TEST
 
+/* loop_watch_signals: the program's callback, not the loop, decides what a
+ * signal means (pushlab-client stops politely on the first one). */
+struct signals_seen {
+    int count;
+    int signo;
+};
+
+static void count_signal(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    struct signals_seen *seen = arg;
+    struct signalfd_siginfo info;
+    while (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
+        seen->count++;
+        seen->signo = (int)info.ssi_signo;
+    }
+}
+
+static void stop_now(struct loop *loop, void *arg)
+{
+    (void)arg;
+    loop_stop(loop);
+}
+
+START_TEST(watched_signal_goes_to_the_callback_and_the_loop_goes_on)
+{
+    struct loop *loop = loop_new();
+    struct signals_seen seen = {0};
+    ck_assert_int_eq(loop_watch_signals(loop, count_signal, &seen), 0);
+    kill(getpid(), SIGINT); /* blocked: waits in the signalfd */
+    loop_add_timer(loop, 100, 0, stop_now, NULL);
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert_int_eq(seen.count, 1);
+    ck_assert_int_eq(seen.signo, SIGINT);
+    loop_free(loop);
+}
+END_TEST
+
 /* ---- conn ---- */
 
 struct conn_seen {
@@ -337,6 +377,7 @@ int main(void)
     tc = tcase_create("fds");
     tcase_add_test(tc, removed_fd_gets_no_event_in_same_batch);
     tcase_add_test(tc, sigterm_stops_the_loop);
+    tcase_add_test(tc, watched_signal_goes_to_the_callback_and_the_loop_goes_on);
     suite_add_tcase(s, tc);
     tc = tcase_create("conn");
     tcase_add_test(tc, conn_reads_partial_input_and_keeps_the_rest);
