@@ -20,7 +20,7 @@ import socket
 import subprocess
 import time
 
-from harness import BIN, Server, get, recv_all, request, split_head
+from harness import BIN, Server, get, post_send, recv_all, request, split_head
 
 # Limits of src/pushlab.h that the tests push against.
 MAX_HEAD_BYTES = 8192
@@ -309,7 +309,10 @@ def slow_reader_test(name, path, read_event, read_prelude=None):
     given, reads what comes before the first event."""
 
     def slow_reader_cut_off():
-        with Server(name, "--interval", "0") as srv:
+        # Room for three connections: the slow reader, the fast one and
+        # the sender.  A fourth is refused (503) unless the slow one's slot
+        # was freed when it was cut off.
+        with Server(name, "--interval", "0", "--max-clients", "3") as srv:
             slow = srv.connect()
             # A small receive window: the server's queue fills sooner.
             slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -329,23 +332,13 @@ def slow_reader_test(name, path, read_event, read_prelude=None):
                     cut = True
                     break
             assert cut, "the slow reader was never cut off"
-            # The others go on.
-            sender.send("after")
+            # Its connection is gone, and the others go on.
+            assert post_send(srv.port, "after") == 204
             got.append(read_event(fast))
             assert got[-1]["text"] == "after"
             assert_consecutive(got, first=1)
-            # The slow client gets what was in flight, then the end.  (A
-            # wide window again first: through 4 KB, megabytes crawl.)
-            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-            slow.settimeout(10)
-            total = 0
-            while True:
-                data = slow.recv(1 << 20)
-                if not data:
-                    break
-                total += len(data)
-            assert total < len(got) * 24000, total
             sender.close()
+            slow.close()
 
     slow_reader_cut_off.__name__ = "%s_slow_reader_cut_off_on_%s" % (name, path.strip("/"))
     return slow_reader_cut_off

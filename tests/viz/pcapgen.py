@@ -100,24 +100,24 @@ class Pcap:
         self.add(ts, frame(self.linktype, packet), caplen=caplen)
 
     def pcap_bytes(self):
-        out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, self.linktype)
+        out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, self.snaplen, self.linktype)]
         for ts, data, wire in self.records:
             sec = int(ts)
             usec = int(round((ts - sec) * 1e6))
-            out += struct.pack("<IIII", sec, usec, len(data), wire) + data
-        return out
+            out.append(struct.pack("<IIII", sec, usec, len(data), wire) + data)
+        return b"".join(out)
 
     def pcapng_bytes(self):
         def block(btype, body):
             body += b"\0" * (-len(body) % 4)
             n = 12 + len(body)
             return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
-        out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-        out += block(1, struct.pack("<HHI", self.linktype, 0, self.snaplen))
+        out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
+               block(1, struct.pack("<HHI", self.linktype, 0, self.snaplen))]
         for ts, data, wire in self.records:
             t = int(round(ts * 1e6))
-            out += block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(data), wire) + data)
-        return out
+            out.append(block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(data), wire) + data))
+        return b"".join(out)
 
     def write(self, path, ng=False):
         with open(path, "wb") as f:
