@@ -143,6 +143,14 @@ int capture_fd(const struct capture *c)
     return c->live ? pcap_get_selectable_fd(c->pcap) : -1;
 }
 
+unsigned capture_dropped(const struct capture *c)
+{
+    struct pcap_stat st;
+    if (!c->live || pcap_stats(c->pcap, &st) != 0)
+        return 0;
+    return st.ps_drop + st.ps_ifdrop;
+}
+
 void capture_stop(struct capture *c)
 {
     if (c->pcap)

@@ -47,6 +47,10 @@ int capture_fd(const struct capture *c);
 /* Make the running dispatch return CAPTURE_EOF: safe in a signal handler. */
 void capture_stop(struct capture *c);
 
+/* Packets the kernel dropped because pushviz did not read them in time
+ * (live captures; 0 for files). */
+unsigned capture_dropped(const struct capture *c);
+
 /* Close the capture and the -w file. */
 void capture_close(struct capture *c);
 

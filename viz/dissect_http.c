@@ -179,7 +179,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         h->msg_start_ns = env->now_ns;
         return true; /* interim: the final response is still to come */
     }
-    if (req) {
+    bool was_head = req && req->head;
+    if (req) { /* answered: off the queue */
         d->pending_first = (d->pending_first + 1) % VIZ_PENDING_REQUESTS;
         d->pending_count--;
     }
@@ -194,13 +195,12 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         t->javascript = true;
 
     struct http_body body;
-    if (http_response_body(&res, req && req->head, &body, &err) < 0) {
+    if (http_response_body(&res, was_head, &body, &err) < 0) {
         half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
         bytebuf_consume(&h->buf, (size_t)r);
         h->mode = MODE_RESYNC;
         return true;
     }
-    /* The boundary is copied by begin_body before the head's bytes go. */
     struct slice boundary = {NULL, 0};
     enum content_kind content = content_of(&res, &boundary);
     if (content == CONTENT_SSE)
@@ -212,7 +212,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         if (type_has(&res, "text/html"))
             t->html_stream = true;
     }
-    char saved[BOUNDARY_MAX];
+    char saved[BOUNDARY_MAX]; /* the boundary outlives the head's bytes, consumed next */
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
     bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */

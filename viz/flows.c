@@ -325,21 +325,22 @@ static double take_acked(struct flow_half *h, uint32_t ack, int64_t now)
 
 /* ---- the tcp item ---- */
 
+/* "SYN,ACK" style, in Wireshark's order; every name has three letters. */
 static void flags_text(uint8_t flags, char *out, size_t cap)
 {
     static const struct { uint8_t bit; const char *name; } names[] = {
         {TCP_FIN, "FIN"}, {TCP_SYN, "SYN"}, {TCP_RST, "RST"}, {TCP_PSH, "PSH"},
         {TCP_ACK, "ACK"}, {TCP_URG, "URG"}, {TCP_ECE, "ECE"}, {TCP_CWR, "CWR"}};
     size_t len = 0;
-    out[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (!(flags & names[i].bit) || len + 5 >= cap)
+        if (!(flags & names[i].bit) || len + 5 > cap - 1)
             continue;
         if (len)
             out[len++] = ',';
-        strcpy(out + len, names[i].name);
-        len += strlen(names[i].name);
+        memcpy(out + len, names[i].name, 3);
+        len += 3;
     }
+    out[len] = '\0';
 }
 
 static const char *class_name(enum reasm_class c)
@@ -414,8 +415,9 @@ void flows_packet(struct flows *ft, const struct packet *p)
         o->base = p->ack - 1;
         o->base_set = true;
     }
-    if ((p->flags & TCP_SYN) && !h->reasm.started)
-        reasm_start(&h->reasm, p->seq + 1);
+    /* The stream starts after the SYN; without one, at this segment. */
+    if (!h->reasm.started)
+        reasm_start(&h->reasm, p->flags & TCP_SYN ? p->seq + 1 : p->seq);
 
     /* The handshake. */
     if (fresh_syn && !f->syn_seen) {

@@ -5,10 +5,99 @@
  * copied through, control characters become \u00XX, and a byte that does
  * not start a valid UTF-8 sequence becomes U+FFFD, so every line is valid
  * JSON whatever was captured.
+ *
+ * This is the hot path of a large replay (one line per packet and more),
+ * so a line is built in a local buffer with hand-written number
+ * formatting and handed to stdio in one fwrite, instead of a printf call
+ * per value.  Times and milliseconds are printed with six decimals
+ * (microseconds of t, nanoseconds of a duration in ms).
  */
 #include "output.h"
 
+#include <math.h>
+#include <string.h>
+
 #include "proto/utf8.h"
+
+/* A line being built; written out whenever it fills up. */
+struct jline {
+    FILE *out;
+    size_t len;
+    char buf[4096];
+};
+
+static void flush(struct jline *j)
+{
+    fwrite_unlocked(j->buf, 1, j->len, j->out); /* one thread writes: no stdio lock needed */
+    j->len = 0;
+}
+
+static void put(struct jline *j, const char *s, size_t n)
+{
+    if (n <= 16 && sizeof j->buf - j->len >= 16) {
+        /* Keys and numbers are short: a byte loop beats a call to memcpy. */
+        for (size_t i = 0; i < n; i++)
+            j->buf[j->len + i] = s[i];
+        j->len += n;
+        return;
+    }
+    while (n > 0) {
+        if (j->len == sizeof j->buf)
+            flush(j);
+        size_t k = sizeof j->buf - j->len < n ? sizeof j->buf - j->len : n;
+        memcpy(j->buf + j->len, s, k);
+        j->len += k;
+        s += k;
+        n -= k;
+    }
+}
+
+static void put_str(struct jline *j, const char *s)
+{
+    put(j, s, strlen(s));
+}
+
+static void put_uint(struct jline *j, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(j, digits + sizeof digits - n, n);
+}
+
+static void put_int(struct jline *j, int64_t v)
+{
+    if (v < 0) {
+        put(j, "-", 1);
+        put_uint(j, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_uint(j, (uint64_t)v);
+    }
+}
+
+/* x with exactly six decimals, rounded to nearest (as printf's "%.6f"). */
+static void put_fixed6(struct jline *j, double x)
+{
+    if (!isfinite(x) || fabs(x) > 9e12) { /* never from a capture; keep the line valid JSON */
+        put_str(j, "null");
+        return;
+    }
+    int64_t micro = llround(x * 1e6);
+    if (micro < 0) {
+        put(j, "-", 1);
+        micro = -micro;
+    }
+    put_uint(j, (uint64_t)micro / 1000000);
+    char frac[7];
+    uint64_t f = (uint64_t)micro % 1000000;
+    for (int i = 6; i-- > 0; f /= 10)
+        frac[i + 1] = (char)('0' + f % 10);
+    frac[0] = '.';
+    put(j, frac, 7);
+}
 
 /* How many bytes the UTF-8 sequence led by byte c claims (0 if c cannot lead). */
 static size_t utf8_seq_len(unsigned char c)
@@ -22,72 +111,80 @@ static size_t utf8_seq_len(unsigned char c)
     return 0;
 }
 
-static void json_string(FILE *out, const char *s, size_t len)
+static void json_string(struct jline *j, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    putc('"', out);
+    put(j, "\"", 1);
+    size_t plain = 0; /* start of a run of bytes copied as they are */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            putc('\\', out);
-            putc(c, out);
-        } else if (c == '\n') {
-            fputs("\\n", out);
-        } else if (c == '\r') {
-            fputs("\\r", out);
-        } else if (c == '\t') {
-            fputs("\\t", out);
-        } else if (c < 0x20 || c == 0x7F) {
-            fprintf(out, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-        } else if (c < 0x80) {
-            putc(c, out);
-        } else {
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
+            continue;
+        if (c >= 0x80) {
             size_t n = utf8_seq_len(c);
             if (n && n <= len - i && utf8_valid((const uint8_t *)s + i, n)) {
-                fwrite(s + i, 1, n, out);
                 i += n - 1;
-            } else {
-                fputs("\\ufffd", out);
+                continue;
             }
         }
+        put(j, s + plain, i - plain);
+        plain = i + 1;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            put(j, esc, 2);
+        } else if (c == '\n') {
+            put(j, "\\n", 2);
+        } else if (c == '\r') {
+            put(j, "\\r", 2);
+        } else if (c == '\t') {
+            put(j, "\\t", 2);
+        } else if (c < 0x80) { /* other control characters and DEL */
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(j, esc, 6);
+        } else {
+            put(j, "\\ufffd", 6);
+        }
     }
-    putc('"', out);
+    put(j, s + plain, len - plain);
+    put(j, "\"", 1);
 }
 
-static void json_field(FILE *out, const struct item *it, const struct item_field *f)
+static void json_field(struct jline *j, const struct item *it, const struct item_field *f)
 {
-    fprintf(out, ",\"%s\":", f->name);
+    put(j, ",\"", 2);
+    put_str(j, f->name);
+    put(j, "\":", 2);
     switch (f->kind) {
     case FIELD_INT:
-        fprintf(out, "%lld", (long long)f->v.i);
+        put_int(j, f->v.i);
         break;
     case FIELD_MS:
-        fprintf(out, "%.6f", f->v.ms);
+        put_fixed6(j, f->v.ms);
         break;
     case FIELD_BOOL:
-        fputs(f->v.b ? "true" : "false", out);
+        put_str(j, f->v.b ? "true" : "false");
         break;
     case FIELD_NULL:
-        fputs("null", out);
+        put_str(j, "null");
         break;
     case FIELD_TEXT: {
         size_t len;
         const char *s = item_text(it, f, &len);
-        json_string(out, s, len);
+        json_string(j, s, len);
         break;
     }
     case FIELD_PAIRS: {
         const char *n, *v;
         size_t nl, vl;
-        putc('[', out);
+        put(j, "[", 1);
         for (uint32_t i = 0; item_pair(it, f, i, &n, &nl, &v, &vl); i++) {
-            fputs(i ? ",[" : "[", out);
-            json_string(out, n, nl);
-            putc(',', out);
-            json_string(out, v, vl);
-            putc(']', out);
+            put_str(j, i ? ",[" : "[");
+            json_string(j, n, nl);
+            put(j, ",", 1);
+            json_string(j, v, vl);
+            put(j, "]", 1);
         }
-        putc(']', out);
+        put(j, "]", 1);
         break;
     }
     }
@@ -95,13 +192,27 @@ static void json_field(FILE *out, const struct item *it, const struct item_field
 
 void output_json(FILE *out, const struct item *it)
 {
-    fprintf(out, "{\"t\":%.6f,\"flow\":%u,\"type\":\"%s\"", it->t, it->flow,
-            item_type_name(it->type));
-    if (it->dir != DIR_NONE)
-        fprintf(out, ",\"dir\":\"%s\"", item_dir_name(it->dir));
+    struct jline j;
+    j.out = out;
+    j.len = 0;
+    put_str(&j, "{\"t\":");
+    put_fixed6(&j, it->t);
+    put_str(&j, ",\"flow\":");
+    put_uint(&j, it->flow);
+    put_str(&j, ",\"type\":\"");
+    put_str(&j, item_type_name(it->type));
+    put(&j, "\"", 1);
+    if (it->dir != DIR_NONE) {
+        put_str(&j, ",\"dir\":\"");
+        put_str(&j, item_dir_name(it->dir));
+        put(&j, "\"", 1);
+    }
     for (unsigned i = 0; i < it->nfields; i++)
-        json_field(out, it, &it->fields[i]);
-    if (it->has_range)
-        fprintf(out, ",\"offset\":%llu", (unsigned long long)it->offset);
-    fputs("}\n", out);
+        json_field(&j, it, &it->fields[i]);
+    if (it->has_range) {
+        put_str(&j, ",\"offset\":");
+        put_uint(&j, it->offset);
+    }
+    put(&j, "}\n", 2);
+    flush(&j);
 }

@@ -93,6 +93,12 @@ static int run_batch(void)
             break;
         }
     }
+    unsigned dropped = capture_dropped(&app.capture);
+    if (dropped) {
+        /* Lost before pushviz saw them: the gaps in the streams say where. */
+        snprintf(err, sizeof err, "%u packets dropped by the kernel (the capture buffer overflowed)", dropped);
+        engine_input_error(app.engine, err);
+    }
     engine_finish(app.engine);
     if (app.stats)
         stats_print(app.stats, stdout);

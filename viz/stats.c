@@ -206,6 +206,7 @@ bool stats_row(struct stats *s, unsigned i, struct stats_row *out)
     out->header_per_event = r->sum.events ? (double)r->sum.header_bytes / (double)r->sum.events : -1;
     out->framing_per_event = r->sum.events ? (double)r->sum.framing_bytes / (double)r->sum.events : -1;
     out->latency_mean_ms = out->latency_p99_ms = -1;
+    out->has_latency = l->n > 0;
     if (l->n) {
         qsort(l->v, l->n, sizeof *l->v, cmp_double);
         double sum = 0;
@@ -220,9 +221,9 @@ bool stats_row(struct stats *s, unsigned i, struct stats_row *out)
 }
 
 /* A number column with `decimals` decimals, or "-" when there is no value. */
-static void cell(FILE *out, double v, int decimals)
+static void cell(FILE *out, bool present, double v, int decimals)
 {
-    if (v < 0)
+    if (!present)
         fprintf(out, " %10s", "-");
     else
         fprintf(out, " %10.*f", decimals, v);
@@ -238,11 +239,11 @@ void stats_print(struct stats *s, FILE *out)
     for (unsigned i = 0; stats_row(s, i, &r); i++) {
         fprintf(out, "%-10s %5u %8llu %8llu", r.technique, r.flows, (unsigned long long)r.requests,
                 (unsigned long long)r.events);
-        cell(out, r.header_per_event, 1);
-        cell(out, r.framing_per_event, 1);
-        cell(out, r.latency_mean_ms, 3);
-        cell(out, r.latency_p99_ms, 3);
-        cell(out, r.handshake_mean_ms, 3);
+        cell(out, r.events > 0, r.header_per_event, 1);
+        cell(out, r.events > 0, r.framing_per_event, 1);
+        cell(out, r.has_latency, r.latency_mean_ms, 3);
+        cell(out, r.has_latency, r.latency_p99_ms, 3);
+        cell(out, r.handshake_mean_ms >= 0, r.handshake_mean_ms, 3);
         putc('\n', out);
     }
 }

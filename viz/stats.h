@@ -24,9 +24,10 @@ struct stats_row {
     unsigned flows;
     uint64_t requests;         /* HTTP requests */
     uint64_t events;           /* pushlab events delivered (server to client) */
-    double header_per_event;   /* HTTP head bytes (both ways) per event, or -1 */
+    double header_per_event;   /* HTTP head bytes (both ways) per event, or -1 without events */
     double framing_per_event;  /* chunk lines, part headers, frame headers, SSE fields, NULs per event, or -1 */
-    double latency_mean_ms;    /* delivery latency, or -1 without events */
+    bool has_latency;          /* events were delivered, so the two latencies mean something */
+    double latency_mean_ms;    /* delivery latency (below 0 only when clocks disagree); -1 without events */
     double latency_p99_ms;
     double handshake_mean_ms;  /* TCP handshake RTT, or -1 */
 };

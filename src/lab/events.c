@@ -35,6 +35,19 @@ char *events_json_array(const struct hub *hub, uint64_t since, const char *prefi
     return out;
 }
 
+void events_respond(struct peer *p, uint64_t since, const char *content_type,
+                    const char *prefix, const char *suffix)
+{
+    size_t len;
+    char *body = events_json_array(p->server->hub, since, prefix, suffix, &len);
+    if (!body) {
+        http_error(p, 503, "out of memory");
+        return;
+    }
+    http_respond(p, 200, content_type, "Cache-Control: no-store\r\n", body, len);
+    free(body);
+}
+
 bool events_parse_seq(const char *text, size_t len, uint64_t *seq)
 {
     if (len == 0 || text[0] < '0' || text[0] > '9')

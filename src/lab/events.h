@@ -17,6 +17,12 @@
 char *events_json_array(const struct hub *hub, uint64_t since, const char *prefix,
                         const char *suffix, size_t *len);
 
+/* Answer 200 with that array (as above) in content_type, with
+ * Cache-Control: no-store, since every poll must reach the server and
+ * never a cache; 503 when out of memory. */
+void events_respond(struct peer *p, uint64_t since, const char *content_type,
+                    const char *prefix, const char *suffix);
+
 /* Parse a seq written as a whole number (digits only, no sign or space,
  * at most 2^64 - 1) from text[0..len), which must also be NUL-terminated
  * at text[len]: a decoded "5%00x" has a NUL inside and is refused.  False

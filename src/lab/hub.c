@@ -10,6 +10,7 @@
 #include "lab/hub.h"
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct hub {
     struct hub_sub *subs;   /* subscriber list head */
     size_t num_subs;
     struct hub_sub *walk_next; /* next subscriber of the fan-out in progress */
+    uint64_t fanned_out;       /* newest seq handed to the subscribers */
+    bool fanning;              /* a fan-out is in progress */
     struct loop_timer *tick;   /* periodic tick timer or NULL */
 };
 
@@ -103,11 +106,24 @@ const struct hub_event *hub_publish(struct hub *hub, enum event_kind kind, const
     slot->json_len = need;
     hub->last_seq = seq;
 
-    for (struct hub_sub *sub = hub->subs; sub; sub = hub->walk_next) {
-        hub->walk_next = sub->next;
-        sub->fn(sub, slot);
+    /* A subscriber's callback may publish in turn (answering a held poll
+     * lets a POST /send pipelined behind it run).  That event only waits in
+     * the ring: the fan-out already running hands it out once the current
+     * one has reached everybody, so no subscriber misses one or gets them
+     * out of order. */
+    if (hub->fanning)
+        return slot;
+    hub->fanning = true;
+    while (hub->fanned_out < hub->last_seq) {
+        const struct hub_event *ev = hub_get(hub, ++hub->fanned_out);
+        for (struct hub_sub *sub = ev ? hub->subs : NULL; sub; sub = hub->walk_next) {
+            hub->walk_next = sub->next;
+            if (ev->seq > sub->after) /* older ones it read from the backlog */
+                sub->fn(sub, ev);
+        }
     }
     hub->walk_next = NULL;
+    hub->fanning = false;
     return slot;
 }
 
@@ -121,6 +137,7 @@ void hub_subscribe(struct hub *hub, struct hub_sub *sub, hub_event_fn *fn, void 
     /* Added at the head: a subscriber added during a fan-out does not get
      * the event being delivered (it will have read the backlog instead). */
     sub->next = hub->subs;
+    sub->after = hub->last_seq;
     if (hub->subs)
         hub->subs->prev = sub;
     hub->subs = sub;

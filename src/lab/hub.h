@@ -35,6 +35,7 @@ struct hub_sub {
     hub_event_fn *fn;            /* what to call */
     void *arg;                   /* the subscriber's state */
     int subscribed;              /* private: 1 while in the list */
+    uint64_t after;              /* private: the newest seq when it subscribed */
 };
 
 struct hub;

@@ -18,28 +18,12 @@
  * A client that hangs up while held is dropped at once (the loop watches
  * EPOLLRDHUP): no answer is written into a dead socket later.
  */
-#include <stdlib.h>
-
 #include "lab/events.h"
 #include "lab/peer.h"
 #include "lab/stream.h"
 #include "pushlab.h"
 
 static long hold_s = LONGPOLL_HOLD_S; /* --hold */
-
-/* Answer with the events after `since` (maybe "[]"); no-store, because
- * every poll must reach the server, never a cache. */
-static void answer(struct peer *p, uint64_t since)
-{
-    size_t len;
-    char *body = events_json_array(p->server->hub, since, "", "", &len);
-    if (!body) {
-        http_error(p, 503, "out of memory");
-        return;
-    }
-    http_respond(p, 200, "application/json", "Cache-Control: no-store\r\n", body, len);
-    free(body);
-}
 
 /* Answer a held request: with the news when an event woke it, with "[]"
  * when --hold seconds passed first (the client then simply asks again). */
@@ -48,7 +32,7 @@ static void answer_held(struct stream *st)
     struct peer *p = st->peer;
     uint64_t since = st->last_seq;
     stream_release(st); /* first: answering may start the peer's next request */
-    answer(p, since);
+    events_respond(p, since, "application/json", "", "");
 }
 
 /* Every held request is woken by each new event, and answered by it. */
@@ -68,7 +52,7 @@ static enum route_result longpoll_request(struct peer *p, const struct http_requ
     if (!events_since_param(p, req, &since))
         return ROUTE_DONE;
     if (hub_last_seq(p->server->hub) > since)
-        answer(p, since); /* the backlog has news: no reason to wait */
+        events_respond(p, since, "application/json", "", ""); /* news: no reason to wait */
     else
         stream_hold(p, since, on_event, (uint64_t)hold_s * 1000, answer_held);
     return ROUTE_DONE;

@@ -15,7 +15,6 @@
  * echo back runs as script in the page (reflected XSS otherwise).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lab/events.h"
@@ -57,17 +56,8 @@ static enum route_result poll_request(struct peer *p, const struct http_request 
     char prefix[80] = "";
     if (jsonp)
         snprintf(prefix, sizeof prefix, "%s(", callback);
-
-    size_t len;
-    char *body = events_json_array(p->server->hub, since, prefix, jsonp ? ");" : "", &len);
-    if (!body) {
-        http_error(p, 503, "out of memory");
-        return ROUTE_DONE;
-    }
-    /* no-store: every poll must reach the server, never a cache. */
-    http_respond(p, 200, jsonp ? "application/javascript; charset=utf-8" : "application/json",
-                 "Cache-Control: no-store\r\n", body, len);
-    free(body);
+    events_respond(p, since, jsonp ? "application/javascript; charset=utf-8" : "application/json",
+                   prefix, jsonp ? ");" : "");
     return ROUTE_DONE;
 }
 

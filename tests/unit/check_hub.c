@@ -1,6 +1,6 @@
 /* check_hub.c -- the event hub: numbering from 1, the event JSON, the
  * backlog ring and its wrap-around, resume with lost counts, fan-out with
- * subscribers that leave during delivery, and periodic ticks. */
+ * subscribers that leave or publish during delivery, and periodic ticks. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +82,7 @@ struct listener {
     uint64_t seen[8];
     int n;
     struct listener *evict; /* unsubscribe this one when called */
+    const char *reply;      /* publish this when called the first time */
 };
 
 static void on_event(struct hub_sub *sub, const struct hub_event *ev)
@@ -91,6 +92,8 @@ static void on_event(struct hub_sub *sub, const struct hub_event *ev)
         l->seen[l->n++] = ev->seq;
     if (l->evict)
         hub_unsubscribe(l->hub, &l->evict->sub);
+    if (l->reply && l->n == 1)
+        chat(l->hub, l->reply);
 }
 
 START_TEST(fan_out_survives_unsubscribe_during_delivery)
@@ -117,6 +120,34 @@ START_TEST(fan_out_survives_unsubscribe_during_delivery)
     hub_unsubscribe(hub, &a.sub);
     hub_unsubscribe(hub, &a.sub); /* twice is harmless */
     ck_assert_uint_eq(hub_subscribers(hub), 0);
+    hub_free(hub);
+}
+END_TEST
+
+START_TEST(event_published_during_fan_out_reaches_everybody_in_order)
+{
+    /* c's callback publishes "two" while "one" is still on its way to b and
+     * a: everybody must get one, then two; a late subscriber neither. */
+    struct hub *hub = hub_new(8);
+    struct listener a = {.hub = hub}, b = {.hub = hub}, c = {.hub = hub, .reply = "two"};
+    hub_subscribe(hub, &a.sub, on_event, &a);
+    hub_subscribe(hub, &b.sub, on_event, &b);
+    hub_subscribe(hub, &c.sub, on_event, &c);
+    chat(hub, "one");
+    struct listener *all[] = {&a, &b, &c};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(all[i]->n, 2);
+        ck_assert_uint_eq(all[i]->seen[0], 1);
+        ck_assert_uint_eq(all[i]->seen[1], 2);
+    }
+    struct listener late = {.hub = hub};
+    hub_subscribe(hub, &late.sub, on_event, &late); /* has read 1..2 from the backlog */
+    chat(hub, "three");
+    ck_assert_int_eq(late.n, 1);
+    ck_assert_uint_eq(late.seen[0], 3);
+    for (int i = 0; i < 3; i++)
+        hub_unsubscribe(hub, &all[i]->sub);
+    hub_unsubscribe(hub, &late.sub);
     hub_free(hub);
 }
 END_TEST
@@ -155,6 +186,7 @@ int main(void)
     tcase_add_test(tc, backlog_wraps_and_forgets_the_oldest);
     tcase_add_test(tc, resume_reports_lost_events);
     tcase_add_test(tc, fan_out_survives_unsubscribe_during_delivery);
+    tcase_add_test(tc, event_published_during_fan_out_reaches_everybody_in_order);
     tcase_add_test(tc, ticks_are_published_periodically);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

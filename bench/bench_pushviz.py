@@ -1,0 +1,122 @@
+"""bench_pushviz.py -- pushviz's replay speed against its peers on one
+generated capture (issue 6, "Benchmark").
+
+A pcap of BENCH_VIZ_PACKETS packets (default 1,000,000) is written with
+tests/viz/pcapgen.py: WebSocket connections pushing event frames with the
+client's ACKs, and keep-alive HTTP polls, on many flows.  Then, in the same
+run and on the same file:
+
+  pushviz --json        every item as a JSON line (to /dev/null)
+  tshark -T fields      the equivalent fields (TCP numbers, flags, ack RTT,
+                        HTTP method/URI/status, WebSocket frame fields)
+  tcpdump -nn -r        plain one-line printing
+
+and prints packets/s for each, the ratios, and pushviz's peak resident
+memory.  A missing tshark or tcpdump is reported, not counted.
+Run: /usr/bin/python3 bench/bench_pushviz.py
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "viz"))
+import pcapgen as g  # noqa: E402
+
+BIN = os.environ.get("PUSHLAB_BIN") or os.path.join(HERE, "..", "bin")
+PACKETS = int(os.environ.get("BENCH_VIZ_PACKETS", 1000000))
+FLOWS = 100
+
+
+def generate(path):
+    """About PACKETS packets over FLOWS connections, half WebSocket, half polling."""
+    pc = g.Pcap(g.LINKTYPE_EN10MB)
+    per_flow = PACKETS // FLOWS
+    for n in range(FLOWS):
+        conv = g.Conversation(client=("10.0.%d.%d" % (n // 250, n % 250 + 1), 40000 + n),
+                              server=("10.1.0.1", 8007 if n % 2 else 8001), t=n * 0.001)
+        conv.handshake()
+        seq = 0
+        if n % 2:
+            conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                             b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+            while len(conv.packets) < per_flow:
+                seq += 1
+                ev = g.event(seq, 1700000000000 + seq).encode()
+                conv.segment("s2c", g.PSH | g.ACK, bytes([0x81, len(ev)]) + ev, dt=0.0001)
+                conv.segment("c2s", g.ACK, dt=0.00001)
+        else:
+            while len(conv.packets) < per_flow:
+                seq += 1
+                conv.segment("c2s", g.PSH | g.ACK, b"GET /poll?since=%d HTTP/1.1\r\nHost: x\r\n\r\n" % seq)
+                body = ("[" + g.event(seq, 1700000000000 + seq) + "]").encode()
+                conv.segment("s2c", g.PSH | g.ACK, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                conv.segment("c2s", g.ACK)
+        for ts, pkt in conv.packets:
+            pc.add_ip(1700000000 + ts, pkt)
+    pc.records.sort(key=lambda r: r[0])
+    pc.write(path)
+    return len(pc.records)
+
+
+def timed(cmd):
+    """(seconds, peak RSS in KiB or None) of cmd, its output thrown away;
+    None when it cannot run.  The RSS comes from GNU time's %M: the rusage
+    of a child forked from Python would count Python's own pages."""
+    if not shutil.which(cmd[0]) and not os.access(cmd[0], os.X_OK):
+        return None
+    gnu_time = os.path.exists("/usr/bin/time")
+    if gnu_time:
+        cmd = ["/usr/bin/time", "-f", "%M"] + cmd
+    start = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    secs = time.monotonic() - start
+    rss = None
+    if gnu_time:
+        last = p.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        rss = int(last[0]) if last and last[0].isdigit() else None
+    return secs, rss
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bench-pushviz-")
+    path = os.path.join(tmp, "bench.pcap")
+    try:
+        n = generate(path)
+        print("capture: %d packets, %.1f MB" % (n, os.path.getsize(path) / 1e6))
+        ports = ["-d", "tcp.port==8001,http", "-d", "tcp.port==8007,http"]
+        fields = ["frame.number", "tcp.stream", "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags",
+                  "tcp.analysis.ack_rtt", "http.request.method", "http.request.uri", "http.response.code",
+                  "websocket.fin", "websocket.opcode", "websocket.mask", "websocket.payload_length"]
+        runs = [
+            ("pushviz --json", [os.path.join(BIN, "pushviz"), "-r", path, "--json"]),
+            ("tshark -T fields", ["tshark", "-n", "-r", path, "-T", "fields"] + ports +
+             [a for f in fields for a in ("-e", f)]),
+            ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", path]),
+        ]
+        rates = {}
+        for name, cmd in runs:
+            result = timed(cmd)
+            if result is None:
+                print("%-18s not installed" % name)
+                continue
+            secs, rss = result
+            rates[name] = n / secs
+            print("%-18s %8.2f s  %10.0f packets/s  peak RSS %s" % (
+                name, secs, rates[name], "%.1f MiB" % (rss / 1024) if rss else "?"))
+        mine = rates.get("pushviz --json")
+        for peer in ("tshark -T fields", "tcpdump -nn -r"):
+            if mine and peer in rates:
+                print("pushviz / %-16s %.1fx" % (peer.split()[0], mine / rates[peer]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
