@@ -69,6 +69,8 @@ DEPS_OK  = $(BUILD)/.deps-ok
 .PHONY: all check check-units check-integration check-browser sanitize fuzz demo \
         captures bench deps clean
 .DEFAULT_GOAL := all
+# Keep the objects of test programs (make would delete them as intermediates).
+.SECONDARY:
 
 all: $(PROGRAMS)
 
