@@ -9,18 +9,32 @@
    package (bench/node_ws_server.js, the same /ws broadcast and /echo echo):
      broadcast  1,000 clients, a tick every 10 ms: messages/s, p99 latency,
                 server CPU per message;
-     echo       100 clients each sending a message as soon as the last one
-                came back: round trips/s, p99 round trip, server CPU per
-                message;
+     echo       100 clients of one pushlab-client each sending a message as
+                soon as the last one came back: round trips/s, p99 round
+                trip, and the server's CPU time per echoed message;
      idle       10,000 connected clients and no traffic: server memory
                 (RSS) per connection;
    and the ratio pushlab-ws / node ws for each.
 
-Server CPU is utime + stime from /proc/PID/stat over the run; RSS is
-VmRSS from /proc/PID/status.  Everything runs on 127.0.0.1, every process
-is started here and stopped here, and every wait has a timeout, so the
-benchmark ends by itself.  BENCH_LOAD_SECONDS, BENCH_PEER_SECONDS and
-BENCH_IDLE_CLIENTS shorten it (for a quick look).
+Server CPU is utime + stime from /proc/PID/stat, read just before the load
+client starts and just after it ends; CPU per echo divides it by the echoes
+the client got back.  The machine is shared (other processes steal CPU and
+caches), so the echo runs alternate between the two servers for a few
+rounds and the medians are compared: both servers meet the same noise.
+RSS is VmRSS from /proc/PID/status.  Everything runs on 127.0.0.1, every
+process is started here and stopped here, and every wait has a timeout, so
+the benchmark ends by itself.
+
+Knobs for a quick look (environment):
+  BENCH_PARTS         which parts run, of techniques,broadcast,echo,idle
+                      (default: all of them)
+  BENCH_LOAD_SECONDS  each technique's run (default 20)
+  BENCH_PEER_SECONDS  the broadcast run (default 10)
+  BENCH_ECHO_SECONDS  each echo run (default 5)
+  BENCH_ECHO_ROUNDS   echo runs per server (default 3)
+  BENCH_ECHO_CLIENTS  echo clients (default 100)
+  BENCH_IDLE_CLIENTS  idle connections (default 10000)
+e.g. BENCH_PARTS=echo BENCH_ECHO_ROUNDS=1 sh bench/run takes about 15 s.
 """
 import json
 import os
@@ -37,10 +51,14 @@ CLIENT = os.path.join(BIN, "pushlab-client")
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 20))
 PEER_SECONDS = float(os.environ.get("BENCH_PEER_SECONDS", 10))
 IDLE_CLIENTS = int(os.environ.get("BENCH_IDLE_CLIENTS", 10000))
+ECHO_SECONDS = float(os.environ.get("BENCH_ECHO_SECONDS", 5))
+ECHO_ROUNDS = max(1, int(os.environ.get("BENCH_ECHO_ROUNDS", 3)))
+ECHO_CLIENTS = int(os.environ.get("BENCH_ECHO_CLIENTS", 100))
+PARTS = set(os.environ.get("BENCH_PARTS", "techniques,broadcast,echo,idle").split(","))
 LOAD_CLIENTS = 1000
 TICK_MS = 100          # 10 events per second
 BROADCAST_TICK_MS = 10 # 100 events per second to every client
-ECHO_CLIENTS = 100
+ECHO_GOAL = 1 / 3      # issue 4: at most a third of node ws's CPU per echo
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # technique -> its server
@@ -69,10 +87,11 @@ class Server:
         self.port = int(line.strip().rpartition(":")[2])
 
     def cpu_seconds(self):
+        """(user, system) CPU seconds used so far: utime and stime."""
         with open("/proc/%d/stat" % self.proc.pid) as f:
             # The command name may hold spaces: count fields after its ')'.
             fields = f.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+        return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -100,27 +119,42 @@ def node_server(interval_ms):
                    "--interval", str(interval_ms)])
 
 
+class Run:
+    """One load run: the client's summary and the CPU both sides used."""
+
+    def __init__(self, summary, server_user, server_sys, client_cpu, seen):
+        self.summary = summary
+        self.server_user = server_user  # seconds of utime
+        self.server_sys = server_sys    # seconds of stime (system calls, the TCP stack)
+        self.client_cpu = client_cpu
+        self.seen = seen                # what during() returned
+
+    @property
+    def server_cpu(self):
+        return self.server_user + self.server_sys
+
+
 def load(server, technique, clients, seconds, *extra, during=None):
-    """Run pushlab-client's load mode against server; returns (summary,
-    server CPU seconds used, client CPU seconds used, what during() returned)."""
+    """Run pushlab-client's load mode against server, measuring the
+    server's CPU time over exactly the client's run."""
     url = ("127.0.0.1:%d" if technique == "flash" else "http://127.0.0.1:%d") % server.port
     argv = [CLIENT, technique, url] + list(extra) + [
         "--clients", str(clients), "--duration", str(seconds), "--json"]
-    cpu0 = server.cpu_seconds()
+    user0, sys0 = server.cpu_seconds()
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=open_files_to_the_limit)
     seen = during(proc) if during else None
     out, err = proc.communicate(timeout=seconds + 60)
     kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = server.cpu_seconds() - cpu0
+    user1, sys1 = server.cpu_seconds()
     client_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
     try:
         summary = json.loads(out.decode())
     except ValueError:
         raise RuntimeError("pushlab-client gave no summary (exit %d): %s" % (
             proc.returncode, err.decode(errors="replace")[-500:]))
-    return summary, cpu, client_cpu, seen
+    return Run(summary, user1 - user0, sys1 - sys0, client_cpu, seen)
 
 
 def table(header, rows):
@@ -151,11 +185,11 @@ def techniques():
             continue
         server = pushlab_server(name, TICK_MS)
         try:
-            s, cpu, _, rss = load(server, technique, LOAD_CLIENTS, LOAD_SECONDS,
-                                  "--poll-interval", "1000",
-                                  during=lambda p, srv=server: sample_rss(srv, p, LOAD_SECONDS))
+            run = load(server, technique, LOAD_CLIENTS, LOAD_SECONDS, "--poll-interval", "1000",
+                       during=lambda p, srv=server: sample_rss(srv, p, LOAD_SECONDS))
         finally:
             server.stop()
+        s, cpu, rss = run.summary, run.server_cpu, run.seen
         lat = s["latency_ms"]
         rows.append([technique, s["connected"], s["events_delivered"], s["events_expected"],
                      "%.1f" % lat["p50"], "%.1f" % lat["p90"], "%.1f" % lat["p99"],
@@ -181,44 +215,120 @@ def sample_rss(server, client, seconds):
 # ------------------------------------------------------------ 2. pushlab-ws and node ws
 
 
+PEERS = (("pushlab-ws", lambda ms: pushlab_server("ws", ms)), ("node ws", node_server))
+
+
+def broadcast(start, r):
+    server = start(BROADCAST_TICK_MS)
+    try:
+        run = load(server, "ws", LOAD_CLIENTS, PEER_SECONDS)
+    finally:
+        server.stop()
+    s = run.summary
+    r["broadcast msgs/s"] = s["events_delivered"] / s["duration_s"]
+    r["broadcast p99 ms"] = s["latency_ms"]["p99"]
+    r["broadcast srv us/msg"] = run.server_cpu * 1e6 / max(s["events_delivered"], 1)
+    r["broadcast missing"] = s["events_expected"] - s["events_delivered"]
+
+
+def idle(start, r):
+    server = start(0)
+    try:
+        time.sleep(0.5)
+        base = server.rss_kb()
+        idle_seconds = 6
+        run = load(server, "ws", IDLE_CLIENTS, idle_seconds,
+                   during=lambda p, srv=server: sample_rss(srv, p, idle_seconds))
+    finally:
+        server.stop()
+    r["idle connected"] = run.summary["connected"]
+    r["idle RSS B/conn"] = (run.seen - base) * 1024 / max(run.summary["connected"], 1)
+
+
+def us_per_echo(run):
+    return run.server_cpu * 1e6 / run.summary["events_delivered"]
+
+
+def echo_rounds():
+    """ECHO_ROUNDS echo runs per server, alternating servers and flipping
+    the order every round; returns {who: [Run, ...]}."""
+    runs = {who: [] for who, _ in PEERS}
+    for i in range(ECHO_ROUNDS):
+        for who, start in (PEERS if i % 2 == 0 else PEERS[::-1]):
+            server = start(0)
+            try:
+                run = load(server, "ws", ECHO_CLIENTS, ECHO_SECONDS, "--echo")
+            finally:
+                server.stop()
+            s = run.summary
+            if s["events_delivered"] == 0:
+                raise RuntimeError("%s echoed nothing: %s" % (who, s.get("first_error")))
+            runs[who].append(run)
+            print("echo run %d %-10s %7.0f echoes/s  server %5.2f us/echo (user %.2f + system %.2f)"
+                  "  client CPU %3.0f%%" % (
+                      i + 1, who, s["events_delivered"] / s["duration_s"], us_per_echo(run),
+                      run.server_user * 1e6 / s["events_delivered"],
+                      run.server_sys * 1e6 / s["events_delivered"],
+                      run.client_cpu * 100 / s["duration_s"]))
+            sys.stdout.flush()
+    return runs
+
+
+def median_run(runs):
+    """The run with the median CPU per echo (the lower one of two middles)."""
+    return sorted(runs, key=us_per_echo)[(len(runs) - 1) // 2]
+
+
+def echo_results(runs, r):
+    m = median_run(runs)
+    s = m.summary
+    r["echo round trips/s"] = s["events_delivered"] / s["duration_s"]
+    r["echo p99 ms"] = s["latency_ms"]["p99"]
+    r["echo srv us/msg"] = us_per_echo(m)
+    r["echo srv CPU %"] = m.server_cpu * 100 / s["duration_s"]
+    r["echo client CPU %"] = m.client_cpu * 100 / s["duration_s"]
+
+
+def echo_verdict(runs):
+    """The goal of issue 4 in one paragraph: CPU per echoed message."""
+    a, b = median_run(runs["pushlab-ws"]), median_run(runs["node ws"])
+    n = a.summary["events_delivered"]
+    down = a.summary["bytes_down"] / n  # per echo: the 2-byte header and the payload
+    up = a.summary["bytes_up"] / n      # the client's frames also carry a 4-byte mask
+    ratio = us_per_echo(a) / us_per_echo(b)
+    print("\nserver CPU time per echoed message (utime + stime / echoes answered), median of"
+          " %d runs\nof %g s, %d clients of one pushlab-client, about %.0f-byte text messages"
+          " (%.0f B frames up, %.0f B down):" % (ECHO_ROUNDS, ECHO_SECONDS, ECHO_CLIENTS,
+                                                 down - 2, up, down))
+    for who, run in (("pushlab-ws", a), ("node ws", b)):
+        e = run.summary["events_delivered"]
+        print("  %-10s %6.2f us  (user %.2f, system %.2f)" % (
+            who, us_per_echo(run), run.server_user * 1e6 / e, run.server_sys * 1e6 / e))
+    print("  pushlab-ws / node ws = %.2f (per round: %s); goal: at most %.2f -> %s" % (
+        ratio, " ".join("%.2f" % (us_per_echo(x) / us_per_echo(y))
+                        for x, y in zip(runs["pushlab-ws"], runs["node ws"])),
+        ECHO_GOAL, "met" if ratio <= ECHO_GOAL else "NOT met"))
+    print("  (system time includes the kernel's loopback TCP work: a send on 127.0.0.1 also"
+          "\n   runs the receiving socket's input path, charged to the sender; both servers pay it)")
+
+
 def peers():
     print("\n== pushlab-ws and node's ws (%s)\n" % node_ws_version())
-    results = {}
-    for who, start in (("pushlab-ws", lambda ms: pushlab_server("ws", ms)), ("node ws", node_server)):
-        r = {}
-        server = start(BROADCAST_TICK_MS)
-        try:
-            s, cpu, ccpu, _ = load(server, "ws", LOAD_CLIENTS, PEER_SECONDS)
-            r["broadcast msgs/s"] = s["events_delivered"] / s["duration_s"]
-            r["broadcast p99 ms"] = s["latency_ms"]["p99"]
-            r["broadcast srv us/msg"] = cpu * 1e6 / max(s["events_delivered"], 1)
-            r["broadcast missing"] = s["events_expected"] - s["events_delivered"]
-        finally:
-            server.stop()
-        server = start(0)
-        try:
-            s, cpu, ccpu, _ = load(server, "ws", ECHO_CLIENTS, PEER_SECONDS, "--echo")
-            r["echo round trips/s"] = s["events_delivered"] / s["duration_s"]
-            r["echo p99 ms"] = s["latency_ms"]["p99"]
-            r["echo srv us/msg"] = cpu * 1e6 / max(s["events_delivered"], 1)
-            r["echo srv CPU %"] = cpu * 100 / s["duration_s"]
-            r["echo client CPU %"] = ccpu * 100 / s["duration_s"]
-        finally:
-            server.stop()
-        server = start(0)
-        try:
-            time.sleep(0.5)
-            base = server.rss_kb()
-            idle_seconds = 6
-            s, _, _, peak = load(server, "ws", IDLE_CLIENTS, idle_seconds,
-                                 during=lambda p, srv=server: sample_rss(srv, p, idle_seconds))
-            r["idle connected"] = s["connected"]
-            r["idle RSS B/conn"] = (peak - base) * 1024 / max(s["connected"], 1)
-        finally:
-            server.stop()
-        results[who] = r
-        print("done %s" % who)
-        sys.stdout.flush()
+    results = {who: {} for who, _ in PEERS}
+    if "broadcast" in PARTS:
+        for who, start in PEERS:
+            broadcast(start, results[who])
+            print("done broadcast %s" % who)
+            sys.stdout.flush()
+    runs = echo_rounds() if "echo" in PARTS else None
+    if runs:
+        for who, _ in PEERS:
+            echo_results(runs[who], results[who])
+    if "idle" in PARTS:
+        for who, start in PEERS:
+            idle(start, results[who])
+            print("done idle %s" % who)
+            sys.stdout.flush()
     print()
     a, b = results["pushlab-ws"], results["node ws"]
     rows = []
@@ -230,14 +340,16 @@ def peers():
           "\n both servers make a tick every %d ms, so broadcast msgs/s shows how well each keeps"
           "\n that pace for %d clients, and srv us/msg what it costs)" % (
               BROADCAST_TICK_MS, LOAD_CLIENTS))
-    # The echo load comes from one pushlab-client process.  It is not the
-    # limit when it drove more round trips against pushlab-ws than node's
-    # server answered.
-    verdict = "so the client is not" if a["echo round trips/s"] > b["echo round trips/s"] else \
-        "so the client may be"
-    print("one pushlab-client drove %.0f round trips/s against pushlab-ws and node ws answered "
-          "%.0f:\n%s the bottleneck of the echo runs" % (
-              a["echo round trips/s"], b["echo round trips/s"], verdict))
+    if runs:
+        echo_verdict(runs)
+        # The echo load comes from one pushlab-client process.  It is not
+        # the limit when it drove more round trips against pushlab-ws than
+        # node's server answered.
+        verdict = "so the client is not" if a["echo round trips/s"] > b["echo round trips/s"] \
+            else "so the client may be"
+        print("one pushlab-client drove %.0f round trips/s against pushlab-ws and node ws "
+              "answered %.0f:\n%s the bottleneck of the echo runs" % (
+                  a["echo round trips/s"], b["echo round trips/s"], verdict))
 
 
 def fmt(v):
@@ -255,7 +367,10 @@ def node_ws_version():
 def main():
     if not os.access(CLIENT, os.X_OK):
         sys.exit("bench: no %s (run make)" % CLIENT)
-    techniques()
+    if "techniques" in PARTS:
+        techniques()
+    if not PARTS & {"broadcast", "echo", "idle"}:
+        return
     if os.environ.get("BENCH_NO_NODE"):
         print("\nskipped pushlab-ws vs node ws: %s" % os.environ["BENCH_NO_NODE"])
     elif not os.access(os.path.join(BIN, "pushlab-ws"), os.X_OK):

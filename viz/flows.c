@@ -2,8 +2,9 @@
  *
  * A flow is keyed by its 4-tuple, and numbered in the order of its first
  * packet.  The client is the side that sent the SYN; when the handshake was
- * not captured, the side with the higher (ephemeral) port.  A SYN on a
- * tuple whose connection already ended starts a new flow.
+ * not captured, the side with the higher (ephemeral) port.  A new SYN on a
+ * tuple whose connection has ended, or is closing (a FIN or RST was seen),
+ * starts a new flow.
  *
  * Per segment this file produces the `tcp` item, with the numbers
  * Wireshark shows: sequence and acknowledgement numbers relative to the
@@ -395,8 +396,11 @@ void flows_packet(struct flows *ft, const struct packet *p)
     ft->last_ns = p->ts_ns;
     struct flow *f = lookup(ft, p, &dir);
     bool fresh_syn = (p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
-    if (f && f->reported && fresh_syn) {
-        /* A new connection on the tuple of an ended one. */
+    if (f && fresh_syn && dir == DIR_C2S && (f->reported || f->rst || f->half[0].fin || f->half[1].fin) &&
+        !(f->syn_seen && p->seq == f->half[DIR_C2S].base)) {
+        /* A new connection on the tuple of an ending or ended one (not a
+         * retransmitted SYN): the old one is over. */
+        report(ft, f, p->ts_ns, true);
         unlink_flow(ft, f);
         free(f);
         f = NULL;

@@ -13,7 +13,10 @@
  * small frames costs no memmove per frame.
  *
  * Sending: a header built on the stack and the payload leave in one
- * writev, never copied unless the socket is full.
+ * writev, never copied unless the socket is full.  An echo does better:
+ * its header is written into the input buffer right in front of the
+ * payload, over the client's spent masking key, and the frame leaves as
+ * one contiguous piece (see wsconn_send).
  *
  * Closing (§5.5.1, §7.1): when we close -- bad input, or the server
  * stopping -- our close frame goes out and the connection waits for the
@@ -73,9 +76,26 @@ static int send_frame(struct conn *c, unsigned opcode, const void *data, size_t 
 
 int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len)
 {
-    if (ws->closing || ws->peer->conn->closed)
+    struct conn *c = ws->peer->conn;
+    if (ws->closing || c->closed)
         return -1;
-    return send_frame(ws->peer->conn, opcode, data, len);
+    if (ws->delivering && data == ws->delivering) {
+        /* Sending back the message on_message was just handed (an echo):
+         * its payload lies in the input buffer right behind the client's
+         * frame header, whose last 4 bytes are the masking key, spent once
+         * the payload was unmasked.  Below 64 KiB our header takes at most
+         * 4 bytes, so it can be written over that key: header and payload
+         * become one contiguous piece -- one send(), no copy, no iovec for
+         * the kernel to read.  The client's first header bytes stay as
+         * they were, so the frame can still be measured and skipped. */
+        uint8_t header[WS_MAX_HEADER];
+        size_t n = ws_build_frame_header(header, true, opcode, len, NULL);
+        if (n <= sizeof ws->frame.mask) {
+            memcpy(ws->delivering - n, header, n);
+            return conn_write(c, ws->delivering - n, n + len);
+        }
+    }
+    return send_frame(c, opcode, data, len);
 }
 
 static void drop_fragments(struct wsconn *ws)
@@ -204,8 +224,9 @@ static int keep_fragment(struct wsconn *ws, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* A data frame is complete (unmasked, its text checked so far). */
-static void data_frame(struct wsconn *ws, const uint8_t *payload, size_t len)
+/* A data frame is complete (unmasked, its text checked so far); its
+ * payload lies in the input buffer, which is ours to change. */
+static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
 {
     struct proto_err err = {0};
     int end = ws_message_frame_done(&ws->message, &ws->frame, &err);
@@ -216,7 +237,11 @@ static void data_frame(struct wsconn *ws, const uint8_t *payload, size_t len)
     /* While nothing was kept, every earlier fragment was empty, so this
      * frame's payload is the whole message so far: deliver it in place. */
     if (end == 1 && !ws->fragments) {
+        struct conn *c = ws->peer->conn;
+        ws->delivering = payload;
         ws->ops->on_message(ws, ws->message_opcode, payload, len);
+        if (!c->closed) /* else ws may be gone */
+            ws->delivering = NULL;
         return;
     }
     if (keep_fragment(ws, payload, len) < 0) {

@@ -52,6 +52,7 @@ struct wsconn {
     uint64_t skip;                       /* while closing: bytes of an unwanted frame still to drop */
     struct ws_message message;           /* rules that span the frames of a message */
     unsigned message_opcode;             /* text or binary: the first frame's opcode */
+    uint8_t *delivering;                 /* the payload on_message holds now, if in place (see wsconn_send) */
     uint8_t *fragments;                  /* a fragmented message so far (NULL when none) */
     size_t fragments_len, fragments_cap;
     uint64_t last_heard_ms;              /* loop time of the last byte from the peer */

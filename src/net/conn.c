@@ -21,6 +21,27 @@
 
 static void on_fd(struct loop *loop, int fd, unsigned events, void *arg);
 
+/* An input buffer exists only while it holds bytes, so a connection that
+ * reads one small message gets a buffer, parses it, and gives it back.
+ * Given back to malloc, that is a malloc() and a free() per message (a
+ * 4 KiB block is too big for glibc's fast per-size cache).  So the last
+ * READ_CHUNK buffer given back waits here for the next connection that
+ * reads: a busy server reads message after message into the same warm
+ * buffer, and idle connections still hold none.  One slot is enough
+ * because callbacks run one at a time. */
+static char *spare_in;
+
+/* Give the input buffer back (it must be empty or unwanted). */
+static void release_input(struct conn *c)
+{
+    if (c->in_cap == READ_CHUNK && !spare_in)
+        spare_in = c->in;
+    else
+        free(c->in);
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+}
+
 struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
                       size_t in_max, size_t out_max)
 {
@@ -59,9 +80,7 @@ void conn_consume(struct conn *c, size_t n)
 {
     if (n >= c->in_len) {
         /* Nothing left: give the memory back (most conns are idle). */
-        free(c->in);
-        c->in = NULL;
-        c->in_len = c->in_cap = 0;
+        release_input(c);
         return;
     }
     memmove(c->in, c->in + n, c->in_len - n);
@@ -74,7 +93,7 @@ static void free_later(struct loop *loop, void *arg)
 {
     (void)loop;
     struct conn *c = arg;
-    free(c->in);
+    release_input(c);
     free(c->out);
     free(c);
 }
@@ -184,11 +203,14 @@ int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
     size_t done = 0;
     if (conn_pending(c) == 0) {
         /* Nothing queued: try the socket straight away (the common case,
-         * and the one with no copy at all). */
+         * and the one with no copy at all).  A single piece goes with
+         * send(): sendmsg() first copies the msghdr and the iovec array in
+         * from user space, a cost that shows for small messages. */
         struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
         ssize_t n;
         do
-            n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+            n = iovcnt == 1 ? send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                            : sendmsg(c->fd, &msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             conn_close(c, errno == EPIPE || errno == ECONNRESET ? "peer reset" : "write error");
@@ -238,6 +260,12 @@ static int fill(struct conn *c)
             size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
             if (cap > c->in_max)
                 cap = c->in_max;
+            if (cap == READ_CHUNK && !c->in && spare_in) {
+                c->in = spare_in; /* see release_input */
+                spare_in = NULL;
+                c->in_cap = cap;
+                continue;
+            }
             char *grown = realloc(c->in, cap);
             if (!grown) {
                 conn_close(c, "out of memory");
@@ -262,11 +290,8 @@ static int fill(struct conn *c)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (c->in_len == 0) { /* spurious wake-up: keep no buffer */
-                free(c->in);
-                c->in = NULL;
-                c->in_cap = 0;
-            }
+            if (c->in_len == 0) /* spurious wake-up: keep no buffer */
+                release_input(c);
             return got;
         }
         /* n == 0: the peer closed (or half-closed) its side.  Hand over
