@@ -53,6 +53,7 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
             return;
         }
         sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+        bs->sse_skip_line = false;
     } else if (kind == CONTENT_MULTIPART) {
         memcpy(bs->boundary, boundary.ptr, boundary.len);
         bs->boundary_len = boundary.len;
@@ -62,26 +63,59 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
 
 /* ---- Server-Sent Events ---- */
 
+/* Where the line that begins p[0..n) ends (its CR or LF), or NULL. */
+static const char *line_end(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            return p + i;
+    return NULL;
+}
+
+/* A limit was passed at the byte just before the parser's offset: report
+ * it there, and start a fresh parser.  The bad block is lost; the fresh
+ * parser begins with the next line, so the rest of the bad line (unless
+ * the failing byte ended it) is skipped first, in this piece or later ones.
+ * The parser keeps counting stream bytes, and the last event ID, which the
+ * source keeps whatever happens to a block. */
+static void sse_restart(const struct dissect_env *env, struct half *h, const char *why,
+                        char failing_byte)
+{
+    struct body_state *bs = &h->body;
+    uint64_t offset = bs->sse->offset;
+    half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
+    char last_id[SSE_FIELD_CAP];
+    memcpy(last_id, bs->sse->last_id, sizeof last_id);
+    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    bs->sse->offset = offset;
+    memcpy(bs->sse->last_id, last_id, sizeof last_id);
+    bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
+}
+
 static void sse_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n)
 {
     struct body_state *bs = &h->body;
     while (n > 0) {
+        if (bs->sse_skip_line) {
+            const char *end = line_end(p, n);
+            size_t skip = end ? (size_t)(end - p) + 1 : n;
+            bs->sse->offset += skip;
+            bs->sse_skip_line = end == NULL;
+            p += skip;
+            n -= skip;
+            continue;
+        }
         struct sse_event ev;
         bool dispatched = false;
         struct proto_err err = {0};
         uint64_t at = bs->sse->offset;
         long r = sse_parse(bs->sse, p, n, &ev, &dispatched, &err);
         if (r < 0) {
-            half_error(env, h, err.why, offmap_find(&bs->map, at), 0);
-            /* A fresh parser starts with the next line; the bad block is lost. */
-            uint64_t offset = bs->sse->offset;
-            sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
-            bs->sse->offset = offset;
-            const char *nl = memchr(p, '\n', n);
-            size_t skip = nl ? (size_t)(nl - p) + 1 : n;
-            bs->sse->offset += skip;
-            p += skip;
-            n -= skip;
+            /* The parser consumed the bytes up to and including the failing one. */
+            size_t used = (size_t)(bs->sse->offset - at);
+            sse_restart(env, h, err.why, p[used - 1]);
+            p += used;
+            n -= used;
             continue;
         }
         p += r;

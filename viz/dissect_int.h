@@ -49,6 +49,7 @@ struct body_state {
     uint64_t decoded;             /* decoded body bytes so far */
     struct offmap map;            /* decoded -> stream offsets */
     struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
+    bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
     struct bytebuf parts;         /* CONTENT_MULTIPART: decoded bytes from a delimiter on */
     char boundary[BOUNDARY_MAX + 1]; /* CONTENT_MULTIPART: the boundary parameter */
     size_t boundary_len;

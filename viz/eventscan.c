@@ -31,39 +31,43 @@ void eventscan_reset(struct eventscan *s)
     bytebuf_reset(&s->tail, 0);
 }
 
-static void emit_event(const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns,
-                       const struct event_view *ev, const char *text, uint64_t off)
+/* Where the events of one scan go: whose and when they are, and where the
+ * scanned buffer sits in the stream. */
+struct scan_target {
+    struct eventscan *s;
+    const struct emitter *e;
+    unsigned flow;
+    enum item_dir dir;
+    int64_t now_ns;
+    uint64_t off; /* stream offset of the scanned buffer's first byte */
+};
+
+/* event_scan's callback: count the event and emit its `event` item. */
+static bool emit_event(void *arg, const struct event_view *ev, const char *text)
 {
+    const struct scan_target *t = arg;
+    t->s->found++;
     struct item_builder b;
-    struct item *it = item_start(&b, ITEM_EVENT, flow, dir, now_ns);
-    item_set_range(it, off, ev->end - ev->start);
+    struct item *it = item_start(&b, ITEM_EVENT, t->flow, t->dir, t->now_ns);
+    item_set_range(it, t->off + ev->start, ev->end - ev->start);
     item_add_int(it, "seq", (int64_t)ev->seq);
     item_add_int(it, "ts", ev->ts_ms);
-    item_add_ms(it, "latency_ms", (double)now_ns / 1e6 - (double)ev->ts_ms);
+    item_add_ms(it, "latency_ms", (double)t->now_ns / 1e6 - (double)ev->ts_ms);
     item_add_str(it, "kind", event_kind_name(ev->kind));
     item_add_text(it, "text", text, ev->text_len < VIZ_PAYLOAD_SHOWN ? ev->text_len : VIZ_PAYLOAD_SHOWN);
-    emit_item(e, it);
+    emit_item(t->e, it);
+    return true;
 }
 
-/* Find every event in buf[0..len) (at stream offset off).  Returns how many
- * bytes can be forgotten: all of them, or up to where a partial event starts. */
+/* Find every event in buf[0..len) (at stream offset off), with the same
+ * streaming loop the client uses.  Returns how many bytes can be
+ * forgotten: all of them, or up to where a partial event starts. */
 static size_t scan(struct eventscan *s, const char *buf, size_t len, uint64_t off,
                    const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns)
 {
     char text[VIZ_PAYLOAD_SHOWN + 1];
-    size_t pos = 0;
-    while (pos < len) {
-        struct event_view ev;
-        long r = event_find(buf + pos, len - pos, &ev, text, sizeof text);
-        if (r == PROTO_PARTIAL)
-            return pos + ev.start;
-        if (r <= 0)
-            return len;
-        s->found++;
-        emit_event(e, flow, dir, now_ns, &ev, text, off + pos + ev.start);
-        pos += (size_t)r;
-    }
-    return len;
+    struct scan_target t = {s, e, flow, dir, now_ns, off};
+    return event_scan(buf, len, text, sizeof text, emit_event, &t);
 }
 
 void eventscan_feed(struct eventscan *s, const void *p, size_t n, uint64_t off,

@@ -99,7 +99,8 @@ static struct row *row_for(struct stats *s, const char *technique, size_t len)
     return r;
 }
 
-uint64_t stats_payload_bytes(const struct item *it)
+/* Payload bytes of a framed item: the rest of its length is framing. */
+static uint64_t payload_bytes(const struct item *it)
 {
     const struct item_field *f;
     size_t len = 0;
@@ -119,6 +120,28 @@ uint64_t stats_payload_bytes(const struct item *it)
         return len;
     default:
         return it->length;
+    }
+}
+
+void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *framing_bytes)
+{
+    *head_bytes = *framing_bytes = 0;
+    switch (it->type) {
+    case ITEM_HTTP_REQUEST:
+    case ITEM_HTTP_RESPONSE:
+        *head_bytes = (uint64_t)item_int(it, "head_bytes", 0);
+        break;
+    case ITEM_CHUNK:
+    case ITEM_PART:
+    case ITEM_WS_FRAME:
+    case ITEM_SSE_EVENT:
+    case ITEM_FLASH: {
+        uint64_t payload = payload_bytes(it);
+        *framing_bytes = it->length > payload ? it->length - payload : 0;
+        break;
+    }
+    default:
+        break;
     }
 }
 
@@ -153,26 +176,17 @@ void stats_item(struct stats *s, const struct item *it)
     struct tally *t = flow_tally(s, it->flow);
     if (!t)
         return;
+    uint64_t head, framing;
+    stats_overhead(it, &head, &framing);
+    t->header_bytes += head;
+    t->framing_bytes += framing;
     switch (it->type) {
     case ITEM_FLOW:
         close_flow(s, t, it);
         break;
     case ITEM_HTTP_REQUEST:
         t->requests++;
-        t->header_bytes += (uint64_t)item_int(it, "head_bytes", 0);
         break;
-    case ITEM_HTTP_RESPONSE:
-        t->header_bytes += (uint64_t)item_int(it, "head_bytes", 0);
-        break;
-    case ITEM_CHUNK:
-    case ITEM_PART:
-    case ITEM_WS_FRAME:
-    case ITEM_SSE_EVENT:
-    case ITEM_FLASH: {
-        uint64_t payload = stats_payload_bytes(it);
-        t->framing_bytes += it->length > payload ? it->length - payload : 0;
-        break;
-    }
     case ITEM_EVENT:
         if (it->dir == DIR_S2C) {
             const struct item_field *f = item_field(it, "latency_ms");

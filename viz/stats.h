@@ -13,10 +13,11 @@ struct stats *stats_new(void);
 void stats_free(struct stats *s);
 /* Account for one item (feed every item, in order). */
 void stats_item(struct stats *s, const struct item *it);
-/* Payload bytes of an item: its framing (chunk size line, frame header,
- * part headers, SSE field names, Flash NUL) is the rest of its length.
- * The UI's per-flow overhead share uses it too. */
-uint64_t stats_payload_bytes(const struct item *it);
+/* What an item costs beyond its payload: the bytes of an HTTP head
+ * (*head_bytes), or the framing around a payload (*framing_bytes: chunk
+ * size line, frame header, part headers, SSE field names, Flash NUL); 0
+ * for the other kinds of item.  The UI's per-flow overhead share uses it too. */
+void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *framing_bytes);
 
 /* One row of the table. */
 struct stats_row {

@@ -279,22 +279,12 @@ bool ui_model_reveal_next(struct ui_model *m)
     case ITEM_FLOW:
         total_flow_item(f, it);
         break;
-    case ITEM_HTTP_REQUEST:
-    case ITEM_HTTP_RESPONSE:
-        f->overhead += (uint64_t)item_int(it, "head_bytes", 0);
-        break;
-    case ITEM_CHUNK:
-    case ITEM_PART:
-    case ITEM_WS_FRAME:
-    case ITEM_SSE_EVENT:
-    case ITEM_FLASH: {
-        uint64_t payload = stats_payload_bytes(it);
-        f->overhead += it->length > payload ? it->length - payload : 0;
-        break;
-    }
     default:
         break;
     }
+    uint64_t head, framing;
+    stats_overhead(it, &head, &framing);
+    f->overhead += head + framing;
     return true;
 }
 

@@ -3,7 +3,8 @@
  * point and fed one byte at a time, unmasked in place into the right
  * messages; control frames between fragments; many frames in one read;
  * UTF-8 failing fast before a frame is complete; the closing handshake;
- * and no buffer left behind on an idle connection.
+ * echoes sent from the input buffer in place; and no buffer left behind
+ * on an idle connection.
  *
  * The test writes client frames into its end of the socketpair, one piece
  * per loop timer tick, so the server side really sees each piece in a
@@ -41,6 +42,7 @@ struct env {
     char data[MAX_MESSAGES][256];
     size_t len[MAX_MESSAGES];
     bool closed;                    /* on_close ran */
+    bool echo;                      /* on_message sends each message back; "bye" then closes */
 };
 
 static struct env *env_of(struct wsconn *ws)
@@ -58,6 +60,11 @@ static void on_message(struct wsconn *ws, unsigned opcode, const uint8_t *data, 
     e->len[e->messages] = len;
     if (++e->messages == e->want_messages)
         loop_stop(e->server.loop);
+    if (e->echo) {
+        ck_assert_int_eq(wsconn_send(ws, opcode, data, len), 0);
+        if (len == 3 && memcmp(data, "bye", 3) == 0)
+            wsconn_close(ws, WS_CLOSE_NORMAL, "echoed");
+    }
 }
 
 static void on_close(struct wsconn *ws) { env_of(ws)->closed = true; }
@@ -341,6 +348,39 @@ START_TEST(peer_close_is_echoed_and_tcp_closed)
 }
 END_TEST
 
+START_TEST(echo_in_place_then_close)
+{
+    /* An echo's header is written over the client's spent masking key:
+     * the 2-byte form (short message) and the 4-byte form (126 bytes and
+     * up).  Closing right after an echo must still skip that frame
+     * whole, then drop the data frame after it and end at the peer's close. */
+    struct env e;
+    env_start(&e);
+    e.echo = true;
+    uint8_t longer[127];
+    for (size_t i = 0; i < sizeof longer; i++)
+        longer[i] = (uint8_t)(i * 7);
+    add_text(&e, "echo me");
+    add_frame(&e, true, WS_OP_BINARY, longer, sizeof longer);
+    add_text(&e, "bye");
+    add_text(&e, "dropped: after our close");
+    uint8_t bye[2] = {WS_CLOSE_NORMAL >> 8, WS_CLOSE_NORMAL & 0xff};
+    add_frame(&e, true, WS_OP_CLOSE, bye, 2);
+    env_run(&e, 200);
+    struct reply r;
+    read_reply(&e, &r);
+    ck_assert_int_eq(e.messages, 3);
+    ck_assert_int_eq(r.frames, 4);
+    ck_assert(r.opcode[0] == WS_OP_TEXT && r.len[0] == 7 && memcmp(r.payload[0], "echo me", 7) == 0);
+    ck_assert(r.opcode[1] == WS_OP_BINARY && r.len[1] == sizeof longer &&
+              memcmp(r.payload[1], longer, sizeof longer) == 0);
+    ck_assert(r.opcode[2] == WS_OP_TEXT && r.len[2] == 3 && memcmp(r.payload[2], "bye", 3) == 0);
+    ck_assert_uint_eq(close_code(&r, 3), WS_CLOSE_NORMAL);
+    ck_assert(r.eof && e.closed);
+    env_end(&e);
+}
+END_TEST
+
 START_TEST(idle_connection_holds_no_buffers)
 {
     struct env e;
@@ -370,6 +410,7 @@ int main(void)
     tcase_add_test(tc, bad_utf8_fails_fast_then_waits_for_the_peers_close);
     tcase_add_test(tc, closing_handshake_skips_the_rest_and_closes_tcp);
     tcase_add_test(tc, peer_close_is_echoed_and_tcp_closed);
+    tcase_add_test(tc, echo_in_place_then_close);
     tcase_add_test(tc, idle_connection_holds_no_buffers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
