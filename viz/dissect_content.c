@@ -18,6 +18,12 @@
 
 static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 {
+    /* A piece that continues the last one (no framing between them: a
+     * Content-Length body, or one chunk's data in several segments) needs
+     * no slot of its own, so the slots last for many pieces. */
+    unsigned last = (m->next + OFFMAP_SIZE - 1) % OFFMAP_SIZE;
+    if (m->used && stream - m->stream[last] == decoded - m->decoded[last])
+        return;
     m->decoded[m->next] = decoded;
     m->stream[m->next] = stream;
     m->next = (m->next + 1) % OFFMAP_SIZE;
@@ -75,71 +81,78 @@ static const char *line_end(const char *p, size_t n)
 /* A limit was passed at the byte just before the parser's offset: report
  * it there, and start a fresh parser.  The bad block is lost; the fresh
  * parser begins with the next line, so the rest of the bad line (unless
- * the failing byte ended it) is skipped first, in this piece or later ones.
- * The parser keeps counting stream bytes, and the last event ID, which the
- * source keeps whatever happens to a block. */
+ * the failing byte ended it) is skipped first, in this piece or later ones. */
 static void sse_restart(const struct dissect_env *env, struct half *h, const char *why,
                         char failing_byte)
 {
     struct body_state *bs = &h->body;
     uint64_t offset = bs->sse->offset;
     half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
-    char last_id[SSE_FIELD_CAP];
-    memcpy(last_id, bs->sse->last_id, sizeof last_id);
     sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
-    bs->sse->offset = offset;
-    memcpy(bs->sse->last_id, last_id, sizeof last_id);
+    bs->sse->offset = offset; /* it goes on counting stream bytes */
     bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
 }
 
-static void sse_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+/* One step of the event stream p[0..n): skip the rest of a bad line, or
+ * parse up to the next dispatch (emitting its `sse_event`) or error.
+ * Returns the bytes used (at least one). */
+static size_t sse_step(const struct dissect_env *env, struct half *h, const char *p, size_t n)
 {
     struct body_state *bs = &h->body;
+    if (bs->sse_skip_line) {
+        const char *end = line_end(p, n);
+        size_t skip = end ? (size_t)(end - p) + 1 : n;
+        bs->sse->offset += skip;
+        bs->sse_skip_line = end == NULL;
+        return skip;
+    }
+    struct sse_event ev;
+    bool dispatched = false;
+    struct proto_err err = {0};
+    uint64_t at = bs->sse->offset;
+    long r = sse_parse(bs->sse, p, n, &ev, &dispatched, &err);
+    if (r < 0) {
+        /* The parser consumed the bytes up to and including the failing one. */
+        size_t used = (size_t)(bs->sse->offset - at);
+        sse_restart(env, h, err.why, p[used - 1]);
+        return used;
+    }
+    if (!dispatched)
+        return (size_t)r;
+    /* The block runs from its first byte to its blank line, chunk framing
+     * in between included. */
+    uint64_t off = offmap_find(&bs->map, ev.offset);
+    uint64_t end = offmap_find(&bs->map, bs->sse->offset - 1) + 1;
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_SSE_EVENT, off, end - off);
+    if (ev.id_set)
+        item_add_str(it, "id", ev.id);
+    else
+        item_add_null(it, "id");
+    item_add_str(it, "event", ev.type);
+    item_add_text(it, "data", ev.data, ev.data_len);
+    if (ev.retry_ms >= 0)
+        item_add_int(it, "retry", ev.retry_ms);
+    else
+        item_add_null(it, "retry");
+    emit_item(env->emitter, it);
+    return (size_t)r;
+}
+
+/* p[0..n) sits at stream_off.  Pushlab events are looked for in the raw
+ * lines, right after each step (so after the `sse_event` whose data holds
+ * them): there each one has its true stream offset, which the joined data
+ * of a block has lost.  The event object holds no line break, so it is
+ * always whole on one data line. */
+static void sse_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                     uint64_t stream_off)
+{
     while (n > 0) {
-        if (bs->sse_skip_line) {
-            const char *end = line_end(p, n);
-            size_t skip = end ? (size_t)(end - p) + 1 : n;
-            bs->sse->offset += skip;
-            bs->sse_skip_line = end == NULL;
-            p += skip;
-            n -= skip;
-            continue;
-        }
-        struct sse_event ev;
-        bool dispatched = false;
-        struct proto_err err = {0};
-        uint64_t at = bs->sse->offset;
-        long r = sse_parse(bs->sse, p, n, &ev, &dispatched, &err);
-        if (r < 0) {
-            /* The parser consumed the bytes up to and including the failing one. */
-            size_t used = (size_t)(bs->sse->offset - at);
-            sse_restart(env, h, err.why, p[used - 1]);
-            p += used;
-            n -= used;
-            continue;
-        }
-        p += r;
-        n -= (size_t)r;
-        if (!dispatched)
-            continue;
-        uint64_t off = offmap_find(&bs->map, ev.offset);
-        struct item_builder b;
-        struct item *it = half_item(&b, env, h, ITEM_SSE_EVENT, off, bs->sse->offset - ev.offset);
-        if (ev.id_set)
-            item_add_str(it, "id", ev.id);
-        else
-            item_add_null(it, "id");
-        item_add_str(it, "event", ev.type);
-        item_add_text(it, "data", ev.data, ev.data_len);
-        if (ev.retry_ms >= 0)
-            item_add_int(it, "retry", ev.retry_ms);
-        else
-            item_add_null(it, "retry");
-        emit_item(env->emitter, it);
-        eventscan_reset(&h->scan);
-        eventscan_feed(&h->scan, ev.data, ev.data_len, off, env->emitter, env->flow, h->dir,
-                       env->now_ns);
-        eventscan_reset(&h->scan);
+        size_t used = sse_step(env, h, p, n);
+        eventscan_feed(&h->scan, p, used, stream_off, env->emitter, env->flow, h->dir, env->now_ns);
+        p += used;
+        n -= used;
+        stream_off += used;
     }
 }
 
@@ -198,7 +211,7 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
     offmap_add(&bs->map, bs->decoded, stream_off);
     switch (bs->content) {
     case CONTENT_SSE:
-        sse_feed(env, h, p, n);
+        sse_feed(env, h, p, n, stream_off);
         break;
     case CONTENT_MULTIPART:
         multipart_feed(env, h, p, n);

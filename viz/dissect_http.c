@@ -11,7 +11,6 @@
  */
 #include "dissect_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,11 +26,14 @@ void body_clear(struct body_state *b)
     b->parts_done = false;
 }
 
+/* "HTTP/1.1".  The parser read the minor version as one digit (RFC 9112
+ * §2.3), so it is put in place directly: snprintf, once per head, cost
+ * more than the rest of building the item. */
 static void add_version(struct item *it, int minor)
 {
-    char v[16];
-    snprintf(v, sizeof v, "HTTP/1.%d", minor);
-    item_add_str(it, "version", v);
+    char v[] = "HTTP/1.0";
+    v[7] = (char)('0' + minor);
+    item_add_text(it, "version", v, sizeof v - 1);
 }
 
 /* A parse error in a head: report it and look for the next head. */
@@ -133,8 +135,10 @@ static bool type_has(const struct http_response *res, const char *word)
 {
     const struct slice *ct = http_header_find(res->headers, res->num_headers, "Content-Type");
     size_t n = strlen(word);
+    /* word is lower case: compare its first letter inline, and call
+     * strncasecmp only where that letter is found. */
     for (size_t i = 0; ct && i + n <= ct->len; i++)
-        if (strncasecmp(ct->ptr + i, word, n) == 0)
+        if ((ct->ptr[i] | 0x20) == word[0] && strncasecmp(ct->ptr + i, word, n) == 0)
             return true;
     return false;
 }

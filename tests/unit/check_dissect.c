@@ -1,0 +1,757 @@
+/* check_dissect.c -- pushviz's application-layer dissection of each push
+ * technique: the reassembled bytes of both directions of one connection go
+ * through the dissector (dissect.h) and the items it emits are checked --
+ * their kind, their fields, and their stream offsets, which the UI uses to
+ * draw boundaries on the bytes.
+ *
+ * Every exchange is fed whole, a few bytes at a time and one byte at a
+ * time (a loop test over FEED_STEPS): TCP may cut a stream anywhere, and
+ * the items must not depend on where.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect.h"
+#include "proto/event.h"
+#include "proto/flash.h"
+#include "proto/ws.h"
+
+/* Bytes per dissect_data call: 0 = each message whole. */
+static const size_t FEED_STEPS[] = {0, 1, 5};
+#define N_FEED_STEPS (sizeof FEED_STEPS / sizeof FEED_STEPS[0])
+
+#define EVENT_TS_MS 1700000000000LL  /* the server's `ts` in every test event */
+#define WIRE_CAP (64 * 1024)         /* bytes one direction may send in a test */
+#define MAX_ITEMS 256                /* items one test may collect */
+#define SERVER "127.0.0.1:8001"
+
+/* What one direction sends: built up message by message, fed as it grows. */
+struct wire {
+    char bytes[WIRE_CAP];
+    size_t len;  /* bytes written */
+    size_t sent; /* bytes handed to the dissector */
+};
+
+/* One connection under test, and every item its dissection emitted. */
+struct run {
+    struct dissect *d;
+    struct classifier *classifier;
+    struct emitter emitter;
+    struct item *items[MAX_ITEMS]; /* copies (owned) */
+    size_t n;
+    struct wire wire[2];           /* by enum item_dir */
+    int64_t now_ns;                /* capture time of the next bytes */
+    size_t step;                   /* bytes per dissect_data call, 0 = whole */
+};
+
+static void collect(void *ctx, const struct item *it)
+{
+    struct run *r = ctx;
+    ck_assert_uint_lt(r->n, MAX_ITEMS);
+    r->items[r->n] = item_dup(it);
+    ck_assert_ptr_nonnull(r->items[r->n]);
+    r->n++;
+}
+
+static struct run *run_new(size_t step)
+{
+    struct run *r = calloc(1, sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    r->d = dissect_new();
+    r->classifier = calloc(1, sizeof *r->classifier);
+    ck_assert_ptr_nonnull(r->d);
+    ck_assert_ptr_nonnull(r->classifier);
+    r->emitter = (struct emitter){collect, r, 0};
+    r->now_ns = (EVENT_TS_MS + 5) * 1000000LL; /* events arrive 5 ms after their ts */
+    r->step = step;
+    return r;
+}
+
+static void run_free(struct run *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->items[i]);
+    dissect_free(r->d);
+    free(r->classifier);
+    free(r);
+}
+
+static struct dissect_env env_of(struct run *r)
+{
+    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, r->now_ns};
+}
+
+/* ---- building what each side sends ---- */
+
+/* Append bytes; returns their stream offset. */
+static size_t put(struct run *r, enum item_dir dir, const void *p, size_t n)
+{
+    struct wire *w = &r->wire[dir];
+    ck_assert_uint_le(w->len + n, WIRE_CAP);
+    memcpy(w->bytes + w->len, p, n);
+    w->len += n;
+    return w->len - n;
+}
+
+static size_t putf(struct run *r, enum item_dir dir, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ck_assert(n >= 0 && (size_t)n < sizeof text);
+    return put(r, dir, text, (size_t)n);
+}
+
+/* A pushlab event as servers write it, NUL-terminated, into out; returns
+ * its length. */
+static size_t make_event(char *out, size_t cap, uint64_t seq, const char *text)
+{
+    size_t n = event_write(out, cap, seq, EVENT_TS_MS, EVENT_TICK, text, strlen(text));
+    ck_assert_uint_lt(n, cap);
+    out[n] = '\0';
+    return n;
+}
+
+/* Append a chunk of a chunked body; returns the offset of its size line. */
+static size_t put_chunk(struct run *r, const char *data, size_t n)
+{
+    size_t at = putf(r, DIR_S2C, "%zx\r\n", n);
+    put(r, DIR_S2C, data, n);
+    put(r, DIR_S2C, "\r\n", 2);
+    return at;
+}
+
+/* Hand the dissector what dir has written since the last send, in pieces
+ * of r->step bytes. */
+static void send_new(struct run *r, enum item_dir dir)
+{
+    struct wire *w = &r->wire[dir];
+    struct dissect_env env = env_of(r);
+    while (w->sent < w->len) {
+        size_t n = w->len - w->sent;
+        if (r->step && n > r->step)
+            n = r->step;
+        dissect_data(r->d, &env, dir, (const uint8_t *)w->bytes + w->sent, n, w->sent);
+        w->sent += n;
+    }
+}
+
+static void close_both(struct run *r)
+{
+    struct dissect_env env = env_of(r);
+    dissect_end(r->d, &env, DIR_C2S, true);
+    dissect_end(r->d, &env, DIR_S2C, true);
+}
+
+/* ---- reading the items ---- */
+
+static size_t count(const struct run *r, enum item_type type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->items[i]->type == type;
+    return n;
+}
+
+/* The k-th (0-based) item of a type. */
+static const struct item *nth(const struct run *r, enum item_type type, size_t k)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->items[i]->type == type && k-- == 0)
+            return r->items[i];
+    ck_abort_msg("no %s item #%zu (%zu items)", item_type_name(type), k, r->n);
+    return NULL;
+}
+
+static void assert_range(const struct item *it, enum item_dir dir, uint64_t off, uint64_t len)
+{
+    ck_assert_int_eq(it->dir, dir);
+    ck_assert(it->has_range);
+    ck_assert_uint_eq(it->offset, off);
+    ck_assert_uint_eq(it->length, len);
+}
+
+static void assert_text(const struct item *it, const char *name, const char *want)
+{
+    const struct item_field *f = item_field(it, name);
+    ck_assert_msg(f && f->kind == FIELD_TEXT, "no text field %s", name);
+    size_t len;
+    const char *s = item_text(it, f, &len);
+    ck_assert_msg(len == strlen(want) && memcmp(s, want, len) == 0, "%s is \"%.*s\", want \"%s\"",
+                  name, (int)len, s, want);
+}
+
+static void assert_bool(const struct item *it, const char *name, bool want)
+{
+    const struct item_field *f = item_field(it, name);
+    ck_assert_msg(f && f->kind == FIELD_BOOL, "no bool field %s", name);
+    ck_assert_int_eq(f->v.b, want);
+}
+
+static void assert_null(const struct item *it, const char *name)
+{
+    const struct item_field *f = item_field(it, name);
+    ck_assert_msg(f && f->kind == FIELD_NULL, "%s is not null", name);
+}
+
+static double ms_field(const struct item *it, const char *name)
+{
+    const struct item_field *f = item_field(it, name);
+    ck_assert_msg(f && f->kind == FIELD_MS, "no ms field %s", name);
+    return f->v.ms;
+}
+
+/* The k-th event item: seq, text, where, and its delivery latency (the
+ * capture time of the bytes that completed it minus the server's ts). */
+static void assert_event(const struct run *r, size_t k, uint64_t seq, const char *text,
+                         uint64_t off, uint64_t len, double latency_ms)
+{
+    const struct item *it = nth(r, ITEM_EVENT, k);
+    assert_range(it, DIR_S2C, off, len);
+    ck_assert_int_eq(item_int(it, "seq", -1), (int64_t)seq);
+    ck_assert_int_eq(item_int(it, "ts", -1), EVENT_TS_MS);
+    assert_text(it, "kind", "tick");
+    assert_text(it, "text", text);
+    ck_assert_double_eq_tol(ms_field(it, "latency_ms"), latency_ms, 1e-3);
+}
+
+/* ---- HTTP: short polling, JSONP, long polling ---- */
+
+static size_t put_get(struct run *r, const char *target)
+{
+    return putf(r, DIR_C2S, "GET %s HTTP/1.1\r\nHost: " SERVER "\r\n\r\n", target);
+}
+
+/* A response with a Content-Length body; *head_len gets the head's length. */
+static size_t put_response(struct run *r, const char *type, const char *body, size_t body_len,
+                           size_t *head_len)
+{
+    size_t at = putf(r, DIR_S2C,
+                     "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n", type,
+                     body_len);
+    *head_len = r->wire[DIR_S2C].len - at;
+    put(r, DIR_S2C, body, body_len);
+    return at;
+}
+
+START_TEST(poll_exchanges_on_one_connection)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    char e1[256], e2[256], body[600];
+    size_t l1 = make_event(e1, sizeof e1, 1, "one"), l2 = make_event(e2, sizeof e2, 2, "two");
+    int blen = snprintf(body, sizeof body, "[%.*s,%.*s]", (int)l1, e1, (int)l2, e2);
+
+    size_t req1 = put_get(r, "/poll?since=0");
+    send_new(r, DIR_C2S);
+    r->now_ns += 2000000; /* answered 2 ms later */
+    size_t head1;
+    size_t res1 = put_response(r, "application/json", body, (size_t)blen, &head1);
+    send_new(r, DIR_S2C);
+    size_t req2 = put_get(r, "/poll?since=2");
+    send_new(r, DIR_C2S);
+    size_t head2;
+    size_t res2 = put_response(r, "application/json", "[]", 2, &head2);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST), 2);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_RESPONSE), 2);
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 2);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+
+    const struct item *q = nth(r, ITEM_HTTP_REQUEST, 0);
+    assert_range(q, DIR_C2S, req1, req2 - req1);
+    assert_text(q, "method", "GET");
+    assert_text(q, "target", "/poll?since=0");
+    assert_text(q, "version", "HTTP/1.1");
+    ck_assert_int_eq(item_int(q, "head_bytes", -1), (int64_t)(req2 - req1));
+    const struct item_field *hs = item_field(q, "headers");
+    const char *name, *value;
+    size_t name_len, value_len;
+    ck_assert(item_pair(q, hs, 0, &name, &name_len, &value, &value_len));
+    ck_assert(name_len == 4 && memcmp(name, "Host", 4) == 0);
+    ck_assert(value_len == strlen(SERVER) && memcmp(value, SERVER, value_len) == 0);
+    ck_assert(!item_pair(q, hs, 1, &name, &name_len, &value, &value_len));
+    assert_text(nth(r, ITEM_HTTP_REQUEST, 1), "target", "/poll?since=2");
+    assert_range(nth(r, ITEM_HTTP_REQUEST, 1), DIR_C2S, req2, r->wire[DIR_C2S].len - req2);
+
+    const struct item *a = nth(r, ITEM_HTTP_RESPONSE, 0);
+    assert_range(a, DIR_S2C, res1, head1);
+    ck_assert_int_eq(item_int(a, "status", -1), 200);
+    assert_text(a, "reason", "OK");
+    ck_assert_double_eq_tol(ms_field(a, "response_ms"), 2.0, 1e-6);
+    assert_range(nth(r, ITEM_HTTP_RESPONSE, 1), DIR_S2C, res2, head2);
+    ck_assert_double_eq_tol(ms_field(nth(r, ITEM_HTTP_RESPONSE, 1), "response_ms"), 0.0, 1e-6);
+
+    assert_event(r, 0, 1, "one", res1 + head1 + 1, l1, 7.0);
+    assert_event(r, 1, 2, "two", res1 + head1 + 1 + l1 + 1, l2, 7.0);
+
+    const struct flow_traits *t = dissect_traits(r->d);
+    ck_assert_uint_eq(t->requests, 2);
+    ck_assert_uint_eq(t->responses, 2);
+    ck_assert_uint_eq(t->same_path, 2); /* the query is not part of the path */
+    ck_assert_uint_eq(t->held, 0);
+    ck_assert_uint_eq(t->streams, 0);
+    ck_assert_uint_eq(t->events, 2);
+    ck_assert(!t->javascript);
+    run_free(r);
+}
+END_TEST
+
+START_TEST(jsonp_callback_around_the_events)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    char ev[256], body[300];
+    size_t len = make_event(ev, sizeof ev, 7, "<b>&");
+    int blen = snprintf(body, sizeof body, "cb([%.*s]);", (int)len, ev);
+    put_get(r, "/jsonp?callback=cb&since=6");
+    send_new(r, DIR_C2S);
+    size_t head;
+    size_t res = put_response(r, "application/javascript", body, (size_t)blen, &head);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 7, "<b>&", res + head + 4, len, 5.0); /* past "cb([" */
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    const struct flow_traits *t = dissect_traits(r->d);
+    ck_assert(t->javascript);
+    ck_assert_uint_eq(t->requests, 1);
+    run_free(r);
+}
+END_TEST
+
+START_TEST(longpoll_held_responses_are_counted)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    char ev[256];
+    size_t len = make_event(ev, sizeof ev, 3, "late");
+    put_get(r, "/longpoll?since=2");
+    send_new(r, DIR_C2S);
+    r->now_ns += (VIZ_LONGPOLL_HOLD_MS + 150) * 1000000LL; /* held past the threshold */
+    size_t head;
+    size_t res = put_response(r, "application/json", ev, len, &head);
+    send_new(r, DIR_S2C);
+    put_get(r, "/longpoll?since=3");
+    send_new(r, DIR_C2S);
+    r->now_ns += (VIZ_LONGPOLL_HOLD_MS - 50) * 1000000LL; /* answered just before it */
+    size_t head2;
+    put_response(r, "application/json", "[]", 2, &head2);
+    send_new(r, DIR_S2C);
+
+    ck_assert_double_eq_tol(ms_field(nth(r, ITEM_HTTP_RESPONSE, 0), "response_ms"),
+                            VIZ_LONGPOLL_HOLD_MS + 150, 1e-6);
+    ck_assert_double_eq_tol(ms_field(nth(r, ITEM_HTTP_RESPONSE, 1), "response_ms"),
+                            VIZ_LONGPOLL_HOLD_MS - 50, 1e-6);
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 3, "late", res + head, len, 5.0 + VIZ_LONGPOLL_HOLD_MS + 150);
+    const struct flow_traits *t = dissect_traits(r->d);
+    ck_assert_uint_eq(t->responses, 2);
+    ck_assert_uint_eq(t->held, 1);
+    run_free(r);
+}
+END_TEST
+
+/* ---- streamed bodies: iframe <script> chunks, NDJSON ---- */
+
+static const char CHUNKED_HEAD[] = "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n";
+
+START_TEST(iframe_script_chunks)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/iframe");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, CHUNKED_HEAD, "text/html; charset=utf-8");
+    const char pre[] = "<html><body>\n";
+    size_t c0 = put_chunk(r, pre, sizeof pre - 1);
+    char ev[256], script[400];
+    size_t len = make_event(ev, sizeof ev, 1, "</script>");
+    int slen = snprintf(script, sizeof script, "<script>parent.push(%.*s);</script>\n", (int)len, ev);
+    size_t c1 = put_chunk(r, script, (size_t)slen);
+    size_t c2 = put(r, DIR_S2C, HTTP_LAST_CHUNK, strlen(HTTP_LAST_CHUNK));
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_CHUNK), 3);
+    /* a chunk item spans its size line, its data and the CRLF after it */
+    const struct item *k = nth(r, ITEM_CHUNK, 0);
+    assert_range(k, DIR_S2C, c0, 3 + (sizeof pre - 1) + 2);
+    ck_assert_int_eq(item_int(k, "size", -1), (int64_t)(sizeof pre - 1));
+    k = nth(r, ITEM_CHUNK, 1);
+    assert_range(k, DIR_S2C, c1, c2 - c1);
+    ck_assert_int_eq(item_int(k, "size", -1), slen);
+    k = nth(r, ITEM_CHUNK, 2);
+    assert_range(k, DIR_S2C, c2, strlen(HTTP_LAST_CHUNK));
+    ck_assert_int_eq(item_int(k, "size", -1), 0);
+
+    /* "</script>" in the text is escaped, so it cannot end the script */
+    ck_assert_ptr_null(memmem(ev, len, "</", 2));
+    size_t size_line = (size_t)snprintf(NULL, 0, "%x\r\n", slen);
+    assert_event(r, 0, 1, "</script>", c1 + size_line + strlen("<script>parent.push("), len, 5.0);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+
+    const struct flow_traits *t = dissect_traits(r->d);
+    ck_assert_uint_eq(t->streams, 1);
+    ck_assert(t->html_stream);
+    ck_assert_uint_eq(t->events, 1);
+    run_free(r);
+}
+END_TEST
+
+START_TEST(ndjson_event_split_across_chunks)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/xhr");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, CHUNKED_HEAD, "application/x-ndjson");
+    char e1[256], e2[256], e3[256];
+    size_t l1 = make_event(e1, sizeof e1, 1, "a"), l2 = make_event(e2, sizeof e2, 2, "b"),
+           l3 = make_event(e3, sizeof e3, 3, "c");
+    /* chunk 1: event 1 and the first half of event 2; chunk 2: the rest of
+     * event 2 and all of event 3 */
+    char data[800];
+    size_t half = l2 / 2;
+    int n1 = snprintf(data, sizeof data, "%.*s\n%.*s", (int)l1, e1, (int)half, e2);
+    size_t c1 = put_chunk(r, data, (size_t)n1);
+    int n2 = snprintf(data, sizeof data, "%.*s\n%.*s\n", (int)(l2 - half), e2 + half, (int)l3, e3);
+    size_t c2 = put_chunk(r, data, (size_t)n2);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    size_t line1 = (size_t)snprintf(NULL, 0, "%x\r\n", n1);
+    size_t line2 = (size_t)snprintf(NULL, 0, "%x\r\n", n2);
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 3);
+    assert_event(r, 0, 1, "a", c1 + line1, l1, 5.0);
+    /* event 2 runs on the wire over the chunk framing between its halves */
+    size_t e2_at = c1 + line1 + l1 + 1;
+    assert_event(r, 1, 2, "b", e2_at, c2 + line2 + (l2 - half) - e2_at, 5.0);
+    assert_event(r, 2, 3, "c", c2 + line2 + (l2 - half) + 1, l3, 5.0);
+    const struct flow_traits *t = dissect_traits(r->d);
+    ck_assert_uint_eq(t->streams, 1);
+    ck_assert(!t->html_stream);
+    run_free(r);
+}
+END_TEST
+
+/* ---- multipart/x-mixed-replace ---- */
+
+START_TEST(multipart_parts)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/multipart");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\n"
+                     "Content-Type: multipart/x-mixed-replace; boundary=pushlab\r\n\r\n");
+    char e1[256], e2[256];
+    size_t l1 = make_event(e1, sizeof e1, 1, "x"), l2 = make_event(e2, sizeof e2, 2, "y");
+    const char part_head[] = "--pushlab\r\nContent-Type: application/json\r\n\r\n";
+    size_t p1 = put(r, DIR_S2C, part_head, sizeof part_head - 1);
+    put(r, DIR_S2C, e1, l1);
+    size_t p2 = put(r, DIR_S2C, "\r\n", 2);
+    put(r, DIR_S2C, part_head, sizeof part_head - 1);
+    put(r, DIR_S2C, e2, l2);
+    size_t end = put(r, DIR_S2C, "\r\n--pushlab--\r\n", 15);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_PART), 2);
+    const struct item *it = nth(r, ITEM_PART, 0);
+    assert_range(it, DIR_S2C, p1, p2 - p1);
+    assert_text(it, "boundary", "pushlab");
+    ck_assert_int_eq(item_int(it, "size", -1), (int64_t)l1);
+    const struct item_field *hs = item_field(it, "headers");
+    const char *name, *value;
+    size_t name_len, value_len;
+    ck_assert(item_pair(it, hs, 0, &name, &name_len, &value, &value_len));
+    ck_assert(name_len == 12 && memcmp(name, "Content-Type", 12) == 0);
+    ck_assert(value_len == 16 && memcmp(value, "application/json", 16) == 0);
+    /* the second part starts at the CRLF that ends the first */
+    it = nth(r, ITEM_PART, 1);
+    assert_range(it, DIR_S2C, p2, end - p2);
+    ck_assert_int_eq(item_int(it, "size", -1), (int64_t)l2);
+
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 2);
+    assert_event(r, 0, 1, "x", p1 + sizeof part_head - 1, l1, 5.0);
+    assert_event(r, 1, 2, "y", p2 + 2 + sizeof part_head - 1, l2, 5.0);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    ck_assert(dissect_traits(r->d)->multipart);
+    run_free(r);
+}
+END_TEST
+
+/* ---- Server-Sent Events ---- */
+
+START_TEST(sse_events_in_chunks)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/sse");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, CHUNKED_HEAD, "text/event-stream");
+    char ev[256], block[400];
+    size_t len = make_event(ev, sizeof ev, 4, "s");
+    const char first[] = ": heartbeat\n\nretry: 3000\nid: 4\nevent: tick\ndata: ";
+    int n = snprintf(block, sizeof block, "%s%.*s\n\n", first, (int)len, ev);
+    size_t c1 = put_chunk(r, block, (size_t)n);
+    const char second[] = "data: line1\ndata: line2\n\n";
+    size_t c2 = put_chunk(r, second, sizeof second - 1);
+    put(r, DIR_S2C, HTTP_LAST_CHUNK, strlen(HTTP_LAST_CHUNK));
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    size_t line1 = (size_t)snprintf(NULL, 0, "%x\r\n", n);
+    size_t line2 = (size_t)snprintf(NULL, 0, "%zx\r\n", sizeof second - 1);
+    ck_assert_uint_eq(count(r, ITEM_SSE_EVENT), 2);
+    /* an SSE event spans its block, from its first field to the blank line
+     * (the comment before is a block of its own that fires nothing) */
+    size_t block1 = c1 + line1 + strlen(": heartbeat\n\n");
+    const struct item *it = nth(r, ITEM_SSE_EVENT, 0);
+    assert_range(it, DIR_S2C, block1, (size_t)n - strlen(": heartbeat\n\n"));
+    assert_text(it, "id", "4");
+    assert_text(it, "event", "tick");
+    assert_text(it, "data", ev);
+    ck_assert_int_eq(item_int(it, "retry", -1), 3000);
+    it = nth(r, ITEM_SSE_EVENT, 1);
+    assert_range(it, DIR_S2C, c2 + line2, sizeof second - 1);
+    assert_null(it, "id");
+    assert_text(it, "event", "message");
+    assert_text(it, "data", "line1\nline2");
+    assert_null(it, "retry");
+
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 4, "s", c1 + line1 + strlen(first), len, 5.0);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    ck_assert(dissect_traits(r->d)->event_stream);
+    run_free(r);
+}
+END_TEST
+
+/* A line longer than the parser's buffer breaks its block: the error is
+ * reported at the byte that passed the limit, the rest of that line is
+ * skipped, and the events after it come out once each, at their offsets. */
+START_TEST(sse_recovers_after_an_overlong_line)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/sse");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
+    size_t ok1 = putf(r, DIR_S2C, "id: 1\ndata: before\n\n");
+    size_t bad = putf(r, DIR_S2C, "event: big\n");
+    size_t line = putf(r, DIR_S2C, "data: ");
+    static char filler[VIZ_BODY_KEEP + 100];
+    memset(filler, 'x', sizeof filler);
+    put(r, DIR_S2C, filler, sizeof filler);
+    putf(r, DIR_S2C, "\ndata: rest of the bad block\n\n");
+    size_t ok2 = putf(r, DIR_S2C, "data: after\n\n");
+    send_new(r, DIR_S2C);
+
+    /* the parser's line limit is its data buffer: byte VIZ_BODY_KEEP of
+     * the line is the first one too many */
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 1);
+    const struct item *err = nth(r, ITEM_ERROR, 0);
+    ck_assert_int_eq(err->dir, DIR_S2C);
+    ck_assert_uint_eq(err->offset, line + VIZ_BODY_KEEP);
+    assert_text(err, "what", "SSE line longer than the data buffer");
+
+    ck_assert_uint_eq(count(r, ITEM_SSE_EVENT), 3);
+    const struct item *it = nth(r, ITEM_SSE_EVENT, 0);
+    assert_range(it, DIR_S2C, ok1, bad - ok1);
+    assert_text(it, "data", "before");
+    /* after the bad line, its block's last line still forms an event */
+    it = nth(r, ITEM_SSE_EVENT, 1);
+    assert_text(it, "data", "rest of the bad block");
+    assert_text(it, "event", "message");
+    assert_range(it, DIR_S2C, line + 6 + sizeof filler + 1, ok2 - (line + 6 + sizeof filler + 1));
+    assert_null(it, "id");
+    it = nth(r, ITEM_SSE_EVENT, 2);
+    assert_range(it, DIR_S2C, ok2, r->wire[DIR_S2C].len - ok2);
+    assert_text(it, "data", "after");
+    run_free(r);
+}
+END_TEST
+
+/* ---- WebSocket ---- */
+
+static const uint8_t CLIENT_MASK[4] = {0x01, 0x02, 0x03, 0x04};
+
+/* Append a frame (masked when dir is C2S); returns its offset. */
+static size_t put_frame(struct run *r, enum item_dir dir, bool fin, unsigned opcode,
+                        const void *payload, size_t n)
+{
+    uint8_t head[WS_MAX_HEADER], body[256];
+    ck_assert_uint_le(n, sizeof body);
+    const uint8_t *mask = dir == DIR_C2S ? CLIENT_MASK : NULL;
+    size_t hl = ws_build_frame_header(head, fin, opcode, n, mask);
+    memcpy(body, payload, n);
+    if (mask)
+        ws_mask(body, n, mask, 0);
+    size_t at = put(r, dir, head, hl);
+    put(r, dir, body, n);
+    return at;
+}
+
+static void assert_frame(const struct item *it, enum item_dir dir, uint64_t off, bool fin,
+                         unsigned opcode, const char *opcode_name, size_t len)
+{
+    size_t header_len = 2 + (dir == DIR_C2S ? 4 : 0) + (len > 125 ? 2 : 0);
+    assert_range(it, dir, off, header_len + len);
+    assert_bool(it, "fin", fin);
+    ck_assert_int_eq(item_int(it, "opcode", -1), opcode);
+    assert_text(it, "opcode_name", opcode_name);
+    assert_bool(it, "masked", dir == DIR_C2S);
+    if (dir == DIR_C2S)
+        assert_text(it, "mask_key", "01020304");
+    else
+        assert_null(it, "mask_key");
+    ck_assert_int_eq(item_int(it, "len", -1), (int64_t)len);
+    ck_assert_int_eq(item_int(it, "header_len", -1), (int64_t)header_len);
+}
+
+START_TEST(websocket_frames_both_ways)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    putf(r, DIR_C2S, "GET /ws HTTP/1.1\r\nHost: " SERVER "\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n");
+    /* the client's first frame follows its request at once, before the 101 */
+    size_t hello = put_frame(r, DIR_C2S, true, WS_OP_TEXT, "hello", 5);
+    send_new(r, DIR_C2S);
+    /* the 101 turns the waiting client bytes into frames */
+    putf(r, DIR_S2C, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    send_new(r, DIR_S2C);
+    char e1[256], e2[256];
+    size_t l1 = make_event(e1, sizeof e1, 1, "ws"), l2 = make_event(e2, sizeof e2, 2, "frag");
+    size_t f1 = put_frame(r, DIR_S2C, true, WS_OP_TEXT, e1, l1);
+    /* event 2 in a message of two fragments */
+    size_t half = l2 / 2;
+    size_t f2 = put_frame(r, DIR_S2C, false, WS_OP_TEXT, e2, half);
+    size_t f3 = put_frame(r, DIR_S2C, true, WS_OP_CONTINUATION, e2 + half, l2 - half);
+    size_t ping = put_frame(r, DIR_S2C, true, WS_OP_PING, "p", 1);
+    send_new(r, DIR_S2C);
+    r->now_ns += 3000000; /* the pong comes 3 ms later */
+    size_t pong = put_frame(r, DIR_C2S, true, WS_OP_PONG, "p", 1);
+    uint8_t close[WS_MAX_CONTROL];
+    size_t cl = ws_close_build(close, WS_CLOSE_NORMAL, "bye", 3);
+    size_t c2s_close = put_frame(r, DIR_C2S, true, WS_OP_CLOSE, close, cl);
+    send_new(r, DIR_C2S);
+    cl = ws_close_build(close, WS_CLOSE_NORMAL, "", 0);
+    size_t s2c_close = put_frame(r, DIR_S2C, true, WS_OP_CLOSE, close, cl);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST), 1);
+    ck_assert_int_eq(item_int(nth(r, ITEM_HTTP_RESPONSE, 0), "status", -1), 101);
+    ck_assert_uint_eq(count(r, ITEM_WS_FRAME), 8);
+
+    /* frames in the order they were dissected */
+    const struct item *it = nth(r, ITEM_WS_FRAME, 0);
+    assert_frame(it, DIR_C2S, hello, true, WS_OP_TEXT, "text", 5);
+    assert_text(it, "payload", "hello"); /* unmasked for display */
+    it = nth(r, ITEM_WS_FRAME, 1);
+    assert_frame(it, DIR_S2C, f1, true, WS_OP_TEXT, "text", l1);
+    assert_text(it, "payload", e1);
+    it = nth(r, ITEM_WS_FRAME, 2);
+    assert_frame(it, DIR_S2C, f2, false, WS_OP_TEXT, "text", half);
+    it = nth(r, ITEM_WS_FRAME, 3);
+    assert_frame(it, DIR_S2C, f3, true, WS_OP_CONTINUATION, "continuation", l2 - half);
+    assert_text(it, "payload", e2 + half); /* a continuation of text is text */
+    it = nth(r, ITEM_WS_FRAME, 4);
+    assert_frame(it, DIR_S2C, ping, true, WS_OP_PING, "ping", 1);
+    assert_text(it, "payload", "70"); /* control payloads are shown in hex */
+    it = nth(r, ITEM_WS_FRAME, 5);
+    assert_frame(it, DIR_C2S, pong, true, WS_OP_PONG, "pong", 1);
+    ck_assert_double_eq_tol(ms_field(it, "pong_ms"), 3.0, 1e-6);
+    it = nth(r, ITEM_WS_FRAME, 6);
+    assert_frame(it, DIR_C2S, c2s_close, true, WS_OP_CLOSE, "close", 5);
+    ck_assert_int_eq(item_int(it, "close_code", -1), WS_CLOSE_NORMAL);
+    assert_text(it, "close_reason", "bye");
+    it = nth(r, ITEM_WS_FRAME, 7);
+    assert_frame(it, DIR_S2C, s2c_close, true, WS_OP_CLOSE, "close", 2);
+    ck_assert_int_eq(item_int(it, "close_code", -1), WS_CLOSE_NORMAL);
+
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 2);
+    assert_event(r, 0, 1, "ws", f1 + 2, l1, 5.0);
+    /* the event's two halves lie on both sides of the second frame's header */
+    assert_event(r, 1, 2, "frag", f2 + 2, f3 + 2 + (l2 - half) - (f2 + 2), 5.0);
+    ck_assert(dissect_traits(r->d)->websocket);
+    run_free(r);
+}
+END_TEST
+
+/* ---- Flash XMLSocket ---- */
+
+START_TEST(flash_policy_and_messages)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    size_t req = put(r, DIR_C2S, FLASH_POLICY_REQUEST, FLASH_POLICY_REQUEST_LEN);
+    send_new(r, DIR_C2S);
+    char policy[512];
+    size_t plen = flash_build_policy(policy, sizeof policy, 8005);
+    ck_assert_uint_le(plen, sizeof policy);
+    size_t pol = put(r, DIR_S2C, policy, plen);
+    char ev[256];
+    size_t len = make_event(ev, sizeof ev, 9, "flash");
+    size_t msg = put(r, DIR_S2C, ev, len);
+    put(r, DIR_S2C, "", 1);
+    send_new(r, DIR_S2C);
+    size_t chat = put(r, DIR_C2S, "hi", 3); /* with its NUL */
+    send_new(r, DIR_C2S);
+    close_both(r);
+
+    ck_assert_uint_eq(count(r, ITEM_FLASH), 4);
+    const struct item *it = nth(r, ITEM_FLASH, 0);
+    assert_range(it, DIR_C2S, req, FLASH_POLICY_REQUEST_LEN);
+    assert_text(it, "kind", "policy_request");
+    assert_text(it, "text", FLASH_POLICY_REQUEST);
+    it = nth(r, ITEM_FLASH, 1);
+    assert_range(it, DIR_S2C, pol, plen);
+    assert_text(it, "kind", "policy");
+    size_t tlen;
+    const char *text = item_text(it, item_field(it, "text"), &tlen);
+    ck_assert_uint_eq(tlen, plen - 1); /* the NUL is framing */
+    ck_assert_ptr_nonnull(memmem(text, tlen, "<cross-domain-policy>", 21));
+    it = nth(r, ITEM_FLASH, 2);
+    assert_range(it, DIR_S2C, msg, len + 1);
+    assert_text(it, "kind", "message");
+    assert_text(it, "text", ev);
+    it = nth(r, ITEM_FLASH, 3);
+    assert_range(it, DIR_C2S, chat, 3);
+    assert_text(it, "text", "hi");
+
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 9, "flash", msg, len, 5.0);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST), 0);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    ck_assert(dissect_traits(r->d)->flash);
+    run_free(r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dissect");
+    TCase *tc = tcase_create("dissect");
+    tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, jsonp_callback_around_the_events, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, longpoll_held_responses_are_counted, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, iframe_script_chunks, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, ndjson_event_split_across_chunks, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, multipart_parts, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, sse_events_in_chunks, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, sse_recovers_after_an_overlong_line, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, websocket_frames_both_ways, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, flash_policy_and_messages, 0, N_FEED_STEPS);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
