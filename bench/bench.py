@@ -336,10 +336,11 @@ def peers():
         ratio = "%.2f" % (a[key] / b[key]) if b[key] else "-"
         rows.append([key, fmt(a[key]), fmt(b[key]), ratio])
     table(["", "pushlab-ws", "node ws", "pushlab/node"], rows)
-    print("\n(higher is better for msgs/s and round trips/s; lower for ms, us/msg and B/conn;"
-          "\n both servers make a tick every %d ms, so broadcast msgs/s shows how well each keeps"
-          "\n that pace for %d clients, and srv us/msg what it costs)" % (
-              BROADCAST_TICK_MS, LOAD_CLIENTS))
+    print("\n(higher is better for msgs/s and round trips/s; lower for ms, us/msg and B/conn)")
+    if "broadcast" in PARTS:
+        print("(both servers make a tick every %d ms, so broadcast msgs/s shows how well each"
+              "\n keeps that pace for %d clients, and srv us/msg what it costs)" % (
+                  BROADCAST_TICK_MS, LOAD_CLIENTS))
     if runs:
         echo_verdict(runs)
         # The echo load comes from one pushlab-client process.  It is not

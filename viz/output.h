@@ -15,6 +15,13 @@
  * "t", "flow", "type", then "dir", the fields in order, and "offset". */
 void output_json(FILE *out, const struct item *it);
 
+/* output_json keeps lines in a buffer of its own and hands them to stdio
+ * a buffer-full at a time, for speed.  This hands over what is left: call
+ * it before anything else writes to the same stream (a live capture after
+ * each batch of packets, so lines appear as they happen).  It also runs by
+ * itself at exit. */
+void output_json_flush(void);
+
 /* One aligned human line: time, flow, direction, type, summary. */
 void output_dump(FILE *out, const struct item *it);
 

@@ -8,8 +8,9 @@
  *
  * This is the hot path of a large replay (one line per packet and more:
  * `make bench` writes two million lines), so it is written for speed:
- *   - a line is built in a local buffer and handed to stdio in one fwrite,
- *     instead of a printf call per value;
+ *   - lines are built in a buffer of this file and handed to stdio 64 KiB
+ *     at a time (output_json_flush() hands over the rest), instead of a
+ *     printf call per value;
  *   - "reserve, then store": before writing a value, room() makes sure the
  *     buffer can take the most that value can need, so the bytes are then
  *     stored with no further checks;
@@ -26,15 +27,22 @@
 #include "output.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/utf8.h"
 
-/* A line being built; written out whenever it would overflow. */
+/* Lines not yet handed to stdio.  They are kept from one call to the next
+ * and written in one fwrite per buffer-full: stdio's work per call cost
+ * more than building a short line, and a write this large goes straight
+ * to the file without a copy into stdio's own buffer. */
 struct jline {
-    FILE *out;
-    char buf[4096];
+    FILE *out;       /* where buf[0..len) goes */
+    size_t len;
+    char buf[65536];
 };
+
+static struct jline pending;
 
 /* The most one scalar value takes: "-9223372036854775808" is 20 bytes,
  * a time "9000000000000.000000" 20, "false" 5. */
@@ -47,8 +55,14 @@ enum { ESCAPE_CHUNK = 512 };
 /* Write out buf[0..p) and return the start of the emptied buffer. */
 static char *flush(struct jline *j, char *p)
 {
-    fwrite_unlocked(j->buf, 1, (size_t)(p - j->buf), j->out); /* one thread writes: no stdio lock */
+    if (p > j->buf)
+        fwrite_unlocked(j->buf, 1, (size_t)(p - j->buf), j->out); /* one thread writes: no stdio lock */
     return j->buf;
+}
+
+void output_json_flush(void)
+{
+    pending.len = (size_t)(flush(&pending, pending.buf + pending.len) - pending.buf);
 }
 
 /* p, or the start of the emptied buffer, with room for n more bytes
@@ -137,28 +151,50 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* v in decimal (room() for SCALAR_MAX was made).  The digits are made
- * backwards, from the last, at the end of a scratch array; then a fixed 20
- * bytes are copied from the first digit, so no call to memcpy nor a count
- * of the digits is needed.  What follows the number in the buffer is
- * scratch, overwritten by whatever is stored next. */
+/* 10^0 ... 10^19: the smallest number of each digit count. */
+static const uint64_t powers_of_10[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+/* How many decimal digits v has, without a loop: a number of b bits has
+ * about b * log10(2) digits (1233 / 4096 is log10(2) to four places), and
+ * one comparison with a power of ten settles which of the two candidates
+ * it is.  (v | 1 has the digits of v and at least one bit.) */
+static unsigned decimal_digits(uint64_t v)
+{
+    uint64_t w = v | 1;
+    unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
+    return t + (w >= powers_of_10[t]);
+}
+
+/* v in decimal (room() for SCALAR_MAX was made), written from the last
+ * digit backwards, two at a time.  Most numbers fit 32 bits, whose
+ * divisions by 100 (done as multiplications) are quicker; a larger number
+ * first gives its last eight digits, computed in 32 bits as well. */
 static char *store_uint(char *p, uint64_t v)
 {
-    char scratch[40];
-    char *end = scratch + 20, *q = end;
-    while (v >= 100) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * (v % 100), 2);
-        v /= 100;
+    char *end = p + decimal_digits(v), *q = end;
+    while (v > UINT32_MAX) {
+        uint32_t low = (uint32_t)(v % 100000000);
+        v /= 100000000;
+        for (int i = 0; i < 4; i++, low /= 100) {
+            q -= 2;
+            memcpy(q, digit_pairs + 2 * (low % 100), 2);
+        }
     }
-    if (v >= 10) {
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
         q -= 2;
-        memcpy(q, digit_pairs + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
+        memcpy(q, digit_pairs + 2 * (w % 100), 2);
+        w /= 100;
     }
-    memcpy(p, q, 20);
-    return p + (end - q);
+    if (w >= 10)
+        memcpy(q - 2, digit_pairs + 2 * w, 2);
+    else
+        q[-1] = (char)('0' + w);
+    return end;
 }
 
 static char *store_int(char *p, int64_t v)
@@ -201,6 +237,29 @@ static size_t utf8_seq_len(unsigned char c)
     return 0;
 }
 
+/* 1 for the bytes a JSON string holds as they are: printable ASCII but
+ * the quote (0x22) and the backslash (0x5C).  A table lookup is one load,
+ * where the test it replaces is four comparisons, and it runs for every
+ * byte of text. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xA0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xB0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xC0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xD0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xE0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xF0 */
+};
+
 /* s[0..len) as a JSON string.  Escaping and copying happen in one pass,
  * ESCAPE_CHUNK input bytes per room() check. */
 static char *json_string(struct jline *j, char *p, const char *s, size_t len)
@@ -216,7 +275,7 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
         p = room(j, p, 6 * (stop - i) + 3);
         while (i < stop) {
             unsigned char c = (unsigned char)s[i];
-            if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+            if (json_plain[c]) {
                 *p++ = (char)c; /* the common case: printable ASCII */
                 i++;
                 continue;
@@ -300,29 +359,37 @@ static char *json_field(struct jline *j, char *p, const struct item *it, const s
 
 void output_json(FILE *out, const struct item *it)
 {
-    struct jline j;
-    j.out = out;
-    char *p = j.buf;
-    /* The buffer is empty and the head short: it needs no room() checks. */
+    static bool flush_at_exit;
+    if (!flush_at_exit) { /* exit() runs this before stdio flushes its streams */
+        atexit(output_json_flush);
+        flush_at_exit = true;
+    }
+    if (pending.out != out) {
+        output_json_flush(); /* lines for another stream go there first */
+        pending.out = out;
+    }
+    struct jline *j = &pending;
+    /* The head is short: one room() covers it. */
+    char *p = room(j, j->buf + j->len, 256);
     STORE_LIT(p, "{\"t\":");
     p = store_fixed6(p, it->t);
     STORE_LIT(p, ",\"flow\":");
     p = store_uint(p, it->flow);
     STORE_LIT(p, ",\"type\":\"");
-    p = put_cstr(&j, p, item_type_name(it->type));
+    p = put_cstr(j, p, item_type_name(it->type));
     *p++ = '"';
     if (it->dir != DIR_NONE) {
         STORE_LIT(p, ",\"dir\":\"");
-        p = put_cstr(&j, p, item_dir_name(it->dir));
+        p = put_cstr(j, p, item_dir_name(it->dir));
         *p++ = '"';
     }
     for (unsigned i = 0; i < it->nfields; i++)
-        p = json_field(&j, p, it, &it->fields[i]);
-    p = room(&j, p, 12 + SCALAR_MAX + 2);
+        p = json_field(j, p, it, &it->fields[i]);
+    p = room(j, p, 12 + SCALAR_MAX + 2);
     if (it->has_range) {
         STORE_LIT(p, ",\"offset\":");
         p = store_uint(p, it->offset);
     }
     STORE_LIT(p, "}\n");
-    flush(&j, p);
+    j->len = (size_t)(p - j->buf);
 }

@@ -84,6 +84,8 @@ static int run_batch(void)
     int status = 0;
     while (!app.quit) {
         int n = capture_dispatch(&app.capture, 0, engine_capture_handler, app.engine, err, sizeof err);
+        if (app.capture.live)
+            output_json_flush(); /* a live batch is shown now, not when 64 KiB have piled up */
         if (n == CAPTURE_EOF)
             break;
         if (n == CAPTURE_FAILED) {
@@ -100,6 +102,7 @@ static int run_batch(void)
         engine_input_error(app.engine, err);
     }
     engine_finish(app.engine);
+    output_json_flush(); /* the lines go before the --stats table */
     if (app.stats)
         stats_print(app.stats, stdout);
     return status;

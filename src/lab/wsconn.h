@@ -65,7 +65,9 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
                   const struct wsconn_limits *limits);
 
 /* Send one unfragmented message or control frame: header and payload leave
- * together in one writev.  0, or -1 when the connection is closing or gone
+ * together in one writev (an echo of the very data on_message was handed
+ * leaves as one piece: its header is written in front of it, over the
+ * spent masking key).  0, or -1 when the connection is closing or gone
  * (it may just have been cut off as a slow reader). */
 int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len);
 

@@ -1,7 +1,8 @@
 /* conn.c -- buffered non-blocking connections (see conn.h).
  *
  * The rules of non-blocking I/O, each applied here once:
- *  - read until EAGAIN, retry EINTR; 0 bytes means the peer closed;
+ *  - read until EAGAIN or a short read, retry EINTR; 0 bytes means the
+ *    peer closed;
  *  - write eagerly; only the part the kernel refused is queued, and
  *    EPOLLOUT is armed only while the queue is not empty (otherwise the
  *    loop would wake up for every writable socket, all the time);

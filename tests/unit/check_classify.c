@@ -19,12 +19,12 @@ static struct classifier *classifier_new(void)
     return c;
 }
 
-/* Traits of a flow of n requests to one path, each answered at once. */
-static struct flow_traits requests_to(const char *path, unsigned n)
+/* Traits of a flow of one request to server and path, answered at once. */
+static struct flow_traits one_request(const char *server, const char *path)
 {
     struct flow_traits t = {0};
-    t.requests = t.responses = t.same_path = n;
-    t.path_key = classify_path_key(SERVER, path, strlen(path));
+    t.requests = t.responses = t.same_path = 1;
+    t.path_key = classify_path_key(server, path, strlen(path));
     return t;
 }
 
@@ -39,123 +39,61 @@ START_TEST(path_keys)
 }
 END_TEST
 
-START_TEST(each_technique_by_its_sign)
+/* Traits of one flow and the name they must get (with an empty
+ * classifier: no repetition across flows). */
+struct named {
+    const char *why;
+    struct flow_traits t;
+    const char *want;
+};
+
+/* Shorthands: n requests to one path, each answered. */
+#define ONE .requests = 1, .responses = 1, .same_path = 1
+#define REPEATED(n) .requests = n, .responses = n, .same_path = n
+
+static const struct named NAMED[] = {
+    /* each technique by its sign */
+    {"a 101 upgrade", {ONE, .websocket = true}, "ws"},
+    {"Flash messages, no HTTP", {.flash = true}, "flash"},
+    {"a text/event-stream answer", {ONE, .event_stream = true, .streams = 1}, "sse"},
+    {"a multipart/x-mixed-replace answer", {ONE, .multipart = true}, "multipart"},
+    {"a streamed text/html page", {ONE, .streams = 1, .html_stream = true}, "iframe"},
+    {"another streamed body with events", {ONE, .streams = 1, .events = 3}, "xhr"},
+    {"repeated JavaScript answers", {REPEATED(3), .javascript = true}, "jsonp"},
+    {"repeated answers at once", {REPEATED(3)}, "poll"},
+    {"held answers", {REPEATED(2), .held = 2}, "longpoll"},
+    /* stronger signs win */
+    {"HTTP before an upgrade does not count",
+     {ONE, .websocket = true, .javascript = true, .streams = 1}, "ws"},
+    {"an event stream streams and carries events, but is SSE",
+     {ONE, .event_stream = true, .streams = 1, .events = 5, .held = 1}, "sse"},
+    {"a chunked multipart body with events is multipart",
+     {ONE, .multipart = true, .streams = 1, .events = 2}, "multipart"},
+    {"a streamed page with events is an iframe",
+     {ONE, .streams = 1, .html_stream = true, .events = 2}, "iframe"},
+    /* short and long polling by hold time */
+    {"one answer in four held", {REPEATED(4), .held = 1}, "poll"},
+    {"half of the answers held", {REPEATED(4), .held = 2}, "longpoll"},
+    {"every answer held", {REPEATED(4), .held = 4}, "longpoll"},
+    {"a single held answer, no repetition needed", {ONE, .held = 1}, "longpoll"},
+    {"held JSONP is long polling", {ONE, .held = 1, .javascript = true}, "longpoll"},
+    {"a request never answered", {.requests = 1, .same_path = 1}, "http"},
+    /* short polling needs repetition */
+    {"one request answered at once", {ONE}, "http"},
+    {"one JavaScript answer", {ONE, .javascript = true}, "http"},
+    {"requests for different paths", {.requests = 3, .responses = 3, .same_path = 1}, "http"},
+    {"a repeated request whose answers stream", {REPEATED(2), .streams = 1}, "http"},
+    /* no HTTP */
+    {"nothing recognised", {0}, "unknown"},
+    {"events in an unknown protocol", {.events = 2}, "unknown"},
+};
+
+START_TEST(named_by_traits)
 {
+    const struct named *n = &NAMED[_i];
     struct classifier *c = classifier_new();
-    struct flow_traits t = requests_to("/ws", 1);
-    t.websocket = true;
-    ck_assert_str_eq(classify_flow(c, &t), "ws");
-
-    t = (struct flow_traits){0}; /* no HTTP at all */
-    t.flash = true;
-    ck_assert_str_eq(classify_flow(c, &t), "flash");
-
-    t = requests_to("/events", 1);
-    t.event_stream = true;
-    t.streams = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "sse");
-
-    t = requests_to("/multipart", 1);
-    t.multipart = true;
-    ck_assert_str_eq(classify_flow(c, &t), "multipart");
-
-    t = requests_to("/iframe", 1);
-    t.streams = 1;
-    t.html_stream = true;
-    ck_assert_str_eq(classify_flow(c, &t), "iframe");
-
-    t = requests_to("/xhr", 1);
-    t.streams = 1;
-    t.events = 3;
-    ck_assert_str_eq(classify_flow(c, &t), "xhr");
-
-    t = requests_to("/jsonp", 3);
-    t.javascript = true;
-    ck_assert_str_eq(classify_flow(c, &t), "jsonp");
-
-    t = requests_to("/poll", 3);
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
-
-    t = requests_to("/longpoll", 2);
-    t.held = 2;
-    ck_assert_str_eq(classify_flow(c, &t), "longpoll");
-    free(c);
-}
-END_TEST
-
-START_TEST(stronger_signs_win)
-{
-    struct classifier *c = classifier_new();
-    /* an upgrade answered, then frames: the HTTP before it does not count */
-    struct flow_traits t = requests_to("/ws", 1);
-    t.websocket = true;
-    t.javascript = true;
-    t.streams = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "ws");
-    /* an event stream is streamed and carries events, but it is SSE */
-    t = requests_to("/events", 1);
-    t.event_stream = true;
-    t.streams = 1;
-    t.events = 5;
-    t.held = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "sse");
-    /* a multipart body sent chunked, carrying events, is still multipart */
-    t = requests_to("/multipart", 1);
-    t.multipart = true;
-    t.streams = 1;
-    t.events = 2;
-    ck_assert_str_eq(classify_flow(c, &t), "multipart");
-    /* a streamed page carrying events is an iframe, not XHR streaming */
-    t = requests_to("/iframe", 1);
-    t.streams = 1;
-    t.html_stream = true;
-    t.events = 2;
-    ck_assert_str_eq(classify_flow(c, &t), "iframe");
-    free(c);
-}
-END_TEST
-
-START_TEST(short_and_long_polling_by_hold_time)
-{
-    struct classifier *c = classifier_new();
-    struct flow_traits t = requests_to("/updates", 4);
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
-    t.held = 1; /* one answer in four held: still short polling */
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
-    t.held = 2; /* half of them held */
-    ck_assert_str_eq(classify_flow(c, &t), "longpoll");
-    t.held = 4;
-    ck_assert_str_eq(classify_flow(c, &t), "longpoll");
-    /* one request held open until the capture ended: no answer to judge by */
-    t = requests_to("/updates", 1);
-    t.responses = 0;
-    ck_assert_str_eq(classify_flow(c, &t), "http");
-    /* a single held answer is a long poll even without repetition */
-    t.responses = t.held = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "longpoll");
-    /* JSONP answered after a hold is long polling too */
-    t.javascript = true;
-    ck_assert_str_eq(classify_flow(c, &t), "longpoll");
-    free(c);
-}
-END_TEST
-
-START_TEST(short_polling_needs_repetition)
-{
-    struct classifier *c = classifier_new();
-    /* one request answered at once is plain HTTP */
-    struct flow_traits t = requests_to("/poll", 1);
-    ck_assert_str_eq(classify_flow(c, &t), "http");
-    t.javascript = true;
-    ck_assert_str_eq(classify_flow(c, &t), "http");
-    /* several requests, but each for another path: not a poller either */
-    t = requests_to("/a", 3);
-    t.same_path = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "http");
-    /* a repeated request whose answers stream is not polling */
-    t = requests_to("/download", 2);
-    t.streams = 1;
-    ck_assert_str_eq(classify_flow(c, &t), "http");
+    const char *got = classify_flow(c, &n->t);
+    ck_assert_msg(strcmp(got, n->want) == 0, "%s: %s, want %s", n->why, got, n->want);
     free(c);
 }
 END_TEST
@@ -165,7 +103,7 @@ END_TEST
 START_TEST(repetition_counts_across_flows)
 {
     struct classifier *c = classifier_new();
-    struct flow_traits t = requests_to("/poll", 1);
+    struct flow_traits t = one_request(SERVER, "/poll");
     classify_note_request(c, t.path_key);
     ck_assert_str_eq(classify_flow(c, &t), "http"); /* the first one alone */
     classify_note_request(c, t.path_key);
@@ -174,22 +112,9 @@ START_TEST(repetition_counts_across_flows)
     ck_assert_str_eq(classify_flow(c, &t), "jsonp");
 
     /* the same path on another server is another count */
-    struct flow_traits other = {0};
-    other.requests = other.responses = other.same_path = 1;
-    other.path_key = classify_path_key("127.0.0.1:9999", "/poll", 5);
+    struct flow_traits other = one_request("127.0.0.1:9999", "/poll");
     classify_note_request(c, other.path_key);
     ck_assert_str_eq(classify_flow(c, &other), "http");
-    free(c);
-}
-END_TEST
-
-START_TEST(unknown_without_http)
-{
-    struct classifier *c = classifier_new();
-    struct flow_traits t = {0};
-    ck_assert_str_eq(classify_flow(c, &t), "unknown");
-    t.events = 2; /* events in an unknown protocol are not a technique */
-    ck_assert_str_eq(classify_flow(c, &t), "unknown");
     free(c);
 }
 END_TEST
@@ -224,12 +149,8 @@ int main(void)
     Suite *s = suite_create("classify");
     TCase *tc = tcase_create("classify");
     tcase_add_test(tc, path_keys);
-    tcase_add_test(tc, each_technique_by_its_sign);
-    tcase_add_test(tc, stronger_signs_win);
-    tcase_add_test(tc, short_and_long_polling_by_hold_time);
-    tcase_add_test(tc, short_polling_needs_repetition);
+    tcase_add_loop_test(tc, named_by_traits, 0, sizeof NAMED / sizeof NAMED[0]);
     tcase_add_test(tc, repetition_counts_across_flows);
-    tcase_add_test(tc, unknown_without_http);
     tcase_add_test(tc, full_table_stops_counting);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -359,15 +359,20 @@ END_TEST
 
 /* ---- streamed bodies: iframe <script> chunks, NDJSON ---- */
 
-static const char CHUNKED_HEAD[] = "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
-                                   "Transfer-Encoding: chunked\r\n\r\n";
+/* A GET for target, sent, and the head of its streamed answer: chunked
+ * when chunked, else until the connection closes. */
+static void start_stream(struct run *r, const char *target, const char *content_type, bool chunked)
+{
+    put_get(r, target);
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%s\r\n", content_type,
+         chunked ? "Transfer-Encoding: chunked\r\n" : "");
+}
 
 START_TEST(iframe_script_chunks)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
-    put_get(r, "/iframe");
-    send_new(r, DIR_C2S);
-    putf(r, DIR_S2C, CHUNKED_HEAD, "text/html; charset=utf-8");
+    start_stream(r, "/iframe", "text/html; charset=utf-8", true);
     const char pre[] = "<html><body>\n";
     size_t c0 = put_chunk(r, pre, sizeof pre - 1);
     char ev[256], script[400];
@@ -407,9 +412,7 @@ END_TEST
 START_TEST(ndjson_event_split_across_chunks)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
-    put_get(r, "/xhr");
-    send_new(r, DIR_C2S);
-    putf(r, DIR_S2C, CHUNKED_HEAD, "application/x-ndjson");
+    start_stream(r, "/xhr", "application/x-ndjson", true);
     char e1[256], e2[256], e3[256];
     size_t l1 = make_event(e1, sizeof e1, 1, "a"), l2 = make_event(e2, sizeof e2, 2, "b"),
            l3 = make_event(e3, sizeof e3, 3, "c");
@@ -444,10 +447,7 @@ END_TEST
 START_TEST(multipart_parts)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
-    put_get(r, "/multipart");
-    send_new(r, DIR_C2S);
-    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\n"
-                     "Content-Type: multipart/x-mixed-replace; boundary=pushlab\r\n\r\n");
+    start_stream(r, "/multipart", "multipart/x-mixed-replace; boundary=pushlab", false);
     char e1[256], e2[256];
     size_t l1 = make_event(e1, sizeof e1, 1, "x"), l2 = make_event(e2, sizeof e2, 2, "y");
     const char part_head[] = "--pushlab\r\nContent-Type: application/json\r\n\r\n";
@@ -490,9 +490,7 @@ END_TEST
 START_TEST(sse_events_in_chunks)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
-    put_get(r, "/sse");
-    send_new(r, DIR_C2S);
-    putf(r, DIR_S2C, CHUNKED_HEAD, "text/event-stream");
+    start_stream(r, "/sse", "text/event-stream", true);
     char ev[256], block[400];
     size_t len = make_event(ev, sizeof ev, 4, "s");
     const char first[] = ": heartbeat\n\nretry: 3000\nid: 4\nevent: tick\ndata: ";
@@ -537,9 +535,7 @@ END_TEST
 START_TEST(sse_recovers_after_an_overlong_line)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
-    put_get(r, "/sse");
-    send_new(r, DIR_C2S);
-    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
+    start_stream(r, "/sse", "text/event-stream", false);
     size_t ok1 = putf(r, DIR_S2C, "id: 1\ndata: before\n\n");
     size_t bad = putf(r, DIR_S2C, "event: big\n");
     size_t line = putf(r, DIR_S2C, "data: ");
