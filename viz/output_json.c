@@ -22,7 +22,7 @@
  *   - numbers are formatted by hand, two digits per step from a table;
  *   - strings are escaped and copied in the same pass over their bytes.
  * Times and milliseconds are printed with six decimals (microseconds of t,
- * nanoseconds of a duration in ms), rounded as printf's "%.6f" would.
+ * nanoseconds of a duration in ms), rounded to nearest (llround).
  */
 #include "output.h"
 
@@ -108,7 +108,8 @@ static struct key keys[KEY_SLOTS];
  * or the table is full (the caller then writes the key itself). */
 static const struct key *key_for(const char *name)
 {
-    /* Fibonacci hashing: the top byte of the address times 2^64/phi. */
+    /* Fibonacci hashing: the top 8 bits of the address times 2^64/phi,
+     * which spreads nearby addresses (literals sit side by side) apart. */
     size_t slot = (size_t)(((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) >> 56);
     for (size_t tries = 0; tries < KEY_SLOTS; tries++, slot = (slot + 1) % KEY_SLOTS) {
         struct key *k = &keys[slot];
@@ -205,8 +206,8 @@ static char *store_int(char *p, int64_t v)
     return store_uint(p, (uint64_t)0 - (uint64_t)v);
 }
 
-/* x with exactly six decimals, rounded to nearest (as printf's "%.6f");
- * room() for SCALAR_MAX was made. */
+/* x with exactly six decimals, rounded to nearest (room() for SCALAR_MAX
+ * was made). */
 static char *store_fixed6(char *p, double x)
 {
     if (!isfinite(x) || fabs(x) > 9e12) /* never from a capture; keep the line valid JSON */
