@@ -111,9 +111,12 @@ def main():
             print("%-18s %8.2f s  %10.0f packets/s  peak RSS %s" % (
                 name, secs, rates[name], "%.1f MiB" % (rss / 1024) if rss else "?"))
         mine = rates.get("pushviz --json")
+        goals = {"tshark -T fields": 50, "tcpdump -nn -r": 3}  # issue 6, "Benchmark"
         for peer in ("tshark -T fields", "tcpdump -nn -r"):
             if mine and peer in rates:
-                print("pushviz / %-16s %.1fx" % (peer.split()[0], mine / rates[peer]))
+                print("pushviz / %-16s %.1fx  (goal: at least %dx)" % (
+                    peer.split()[0], mine / rates[peer], goals[peer]))
+        print("goal: pushviz peak RSS under 64 MiB")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

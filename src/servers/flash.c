@@ -26,6 +26,8 @@
  *  - anything else, or silence for FLASH_SNIFF_MS -> a data channel
  *    (a Flash client waits for the server to speak first, an HTTP client
  *    never does, so silence is a sure sign).
+ * Silence can also be a player too busy to write yet: a policy request
+ * that arrives on a data channel is answered as one all the same.
  *
  * Left out: the separate policy server on port 843 (binding it needs root;
  * the player tried the target port too, which is what we serve).
@@ -109,6 +111,18 @@ static void chat(struct peer *p, struct slice msg)
         drop(p, "out of memory");
 }
 
+/* A policy request that comes after the sniffing window is still a policy
+ * request, never chat: a player held up for longer than FLASH_SNIFF_MS
+ * between its connect and its first write (a loaded machine, thousands of
+ * clients starting at once) was taken for a silent data channel.  It
+ * leaves the hub first, so no event follows the policy. */
+static void answer_late_policy(struct peer *p)
+{
+    struct flash_client *fc = p->user;
+    hub_unsubscribe(p->server->hub, &fc->sub); /* data_closed still frees fc */
+    send_policy(p);
+}
+
 static void data_read(struct peer *p)
 {
     struct conn *c = p->conn;
@@ -116,6 +130,10 @@ static void data_read(struct peer *p)
     const char *buf = conn_input(c, &len);
     size_t pos = 0;
     while (!c->closed && pos < len) {
+        if (flash_parse_policy_request(buf + pos, len - pos) == FLASH_POLICY_REQUEST_LEN) {
+            answer_late_policy(p); /* consumes the input and closes */
+            return;
+        }
         struct slice msg;
         struct proto_err err = {0};
         long n = flash_next_message(buf + pos, len - pos, FLASH_MAX_MESSAGE, &msg, &err);

@@ -90,6 +90,20 @@ def policy():
         check_policy(recv_all(s), srv.port)
 
 
+def late_policy():
+    """A player too busy to write within the sniffing window was taken for
+    a data channel; its policy request is still answered, not broadcast."""
+    with Server("flash", "--interval", "0") as srv:
+        watcher, late = FlashClient(srv), FlashClient(srv)
+        time.sleep(FLASH_SNIFF_MS / 1000 + 0.2)  # both are data channels now
+        late.send(POLICY_REQUEST)
+        check_policy(recv_all(late.sock), srv.port)  # and closed
+        assert post_send(srv.port, "after") == 204
+        ev = watcher.event()
+        assert ev["text"] == "after" and ev["seq"] == 1, ev  # no chat was made of it
+        watcher.close()
+
+
 def push_events():
     with Server("flash", "--interval", "50") as srv:
         c = FlashClient(srv)
@@ -215,8 +229,8 @@ def client_interop():
         assert len(events) == 3 and all(e["kind"] == "tick" for e in events), lines
 
 
-tests = [help_and_version, policy, push_events, chat, http_on_the_same_port, oversize_message,
-         bad_input, shutdown_with_clients, client_interop]
+tests = [help_and_version, policy, late_policy, push_events, chat, http_on_the_same_port,
+         oversize_message, bad_input, shutdown_with_clients, client_interop]
 
 if __name__ == "__main__":
     main(tests)
