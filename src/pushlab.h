@@ -76,6 +76,7 @@
 #define VIZ_DEFAULT_USER      "nobody" /* privileges dropped to this after activation */
 #define VIZ_SNAPLEN           262144  /* bytes kept of each live packet */
 #define VIZ_CAPTURE_BUFFER    (16 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_FILE_BUFFER       (1024 * 1024)      /* stdio buffer reading a capture file */
 #define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -55,14 +56,40 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
     return 0;
 }
 
+/* A pcap or pcapng file, or stdin for "-".  libpcap reads it with fread;
+ * the FILE is opened here to give it a large buffer first: one read(2)
+ * per VIZ_FILE_BUFFER bytes instead of one per 4 KiB (28,000 system calls
+ * for a 100 MB capture). */
+static int open_file(struct capture *c, const char *file, char *err, size_t cap)
+{
+    bool is_stdin = strcmp(file, "-") == 0;
+    const char *name = is_stdin ? "stdin" : file;
+    FILE *fp = is_stdin ? stdin : fopen(file, "rb");
+    if (!fp)
+        return fail(err, cap, name, strerror(errno));
+    /* glibc ignores the size unless given the buffer, which must then
+     * outlive the FILE.  stdin, which outlives the capture, keeps its own;
+     * without memory the default buffer works too. */
+    if (!is_stdin && (c->file_buffer = malloc(VIZ_FILE_BUFFER)))
+        setvbuf(fp, c->file_buffer, _IOFBF, VIZ_FILE_BUFFER);
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!c->pcap) {
+        if (!is_stdin)
+            fclose(fp); /* on failure libpcap leaves the FILE to its opener */
+        free(c->file_buffer);
+        c->file_buffer = NULL;
+        return fail(err, cap, name, errbuf);
+    }
+    return 0; /* pcap_close() closes fp (but never stdin), then capture_close() frees the buffer */
+}
+
 int capture_open(struct capture *c, const struct capture_options *o, char *err, size_t cap)
 {
     memset(c, 0, sizeof *c);
     if (o->file) {
-        char errbuf[PCAP_ERRBUF_SIZE] = "";
-        c->pcap = pcap_open_offline_with_tstamp_precision(o->file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-        if (!c->pcap)
-            return fail(err, cap, strcmp(o->file, "-") ? o->file : "stdin", errbuf);
+        if (open_file(c, o->file, err, cap) < 0)
+            return -1;
     } else if (open_live(c, o, err, cap) < 0) {
         capture_close(c);
         return -1;
@@ -167,4 +194,6 @@ void capture_close(struct capture *c)
         pcap_close(c->pcap);
         c->pcap = NULL;
     }
+    free(c->file_buffer); /* after pcap_close: the FILE used it to the end */
+    c->file_buffer = NULL;
 }

@@ -22,6 +22,7 @@ struct capture {
     int dlt;               /* link type (DLT_*) */
     bool live;
     bool nano;             /* timestamps carry nanoseconds */
+    char *file_buffer;     /* stdio buffer of a file being read (owned) */
 };
 
 /* Called for every packet; bytes are valid only during the call. */

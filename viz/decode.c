@@ -103,7 +103,11 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
     /* Bytes that were on the wire after the cursor: what is captured plus
      * what the snaplen cut off. */
 #define WIRE_LEFT() (cursor_left(&c) + (size_t)(wirelen - caplen))
-    memset(pkt, 0, sizeof *pkt);
+    /* Clear it by copying a zeroed one: gcc made a `rep stos` of the
+     * memset, slow to start for so few bytes; a struct copy is a handful of
+     * vector moves.  (Every frame passes here.) */
+    static const struct packet empty;
+    *pkt = empty;
     pkt->truncated = cut;
     *why = NULL;
 

@@ -170,16 +170,21 @@ bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h)
         if (!w->in_frame)
             return true;
     }
-    /* Payload: unmask piece by piece. */
+    /* Payload: unmask piece by piece.  An unmasked payload (every server
+     * frame) is read where it lies; only a masked one is copied, to be
+     * unmasked in the copy. */
     uint64_t left = w->h.payload_len - w->got;
     size_t n = left < h->buf.len ? (size_t)left : h->buf.len;
     size_t done = 0;
     while (done < n) {
-        uint8_t piece[4096];
-        size_t k = n - done < sizeof piece ? n - done : sizeof piece;
-        memcpy(piece, h->buf.data + done, k);
-        if (w->h.masked)
-            ws_mask(piece, k, w->h.mask, w->got);
+        uint8_t copy[4096];
+        size_t k = n - done < sizeof copy ? n - done : sizeof copy;
+        const uint8_t *piece = (const uint8_t *)h->buf.data + done;
+        if (w->h.masked) {
+            memcpy(copy, piece, k);
+            ws_mask(copy, k, w->h.mask, w->got);
+            piece = copy;
+        }
         if (w->shown_len < VIZ_PAYLOAD_SHOWN) {
             size_t s = VIZ_PAYLOAD_SHOWN - w->shown_len < k ? VIZ_PAYLOAD_SHOWN - w->shown_len : k;
             memcpy(w->shown + w->shown_len, piece, s);

@@ -64,44 +64,23 @@ void item_set_range(struct item *it, uint64_t offset, uint64_t length)
     it->length = length;
 }
 
-/* The next free field slot, or NULL (and the item marked cut). */
-static struct item_field *new_field(struct item *it, const char *name, enum field_kind kind)
-{
-    if (it->nfields == VIZ_ITEM_FIELDS) {
-        it->cut = true;
-        return NULL;
-    }
-    struct item_field *f = &it->fields[it->nfields++];
-    memset(f, 0, sizeof *f);
-    f->name = name;
-    f->kind = kind;
-    return f;
-}
-
-void item_add_int(struct item *it, const char *name, int64_t v)
-{
-    struct item_field *f = new_field(it, name, FIELD_INT);
-    if (f)
-        f->v.i = v;
-}
-
 void item_add_ms(struct item *it, const char *name, double ms)
 {
-    struct item_field *f = new_field(it, name, FIELD_MS);
+    struct item_field *f = item_new_field(it, name, FIELD_MS);
     if (f)
         f->v.ms = ms;
 }
 
 void item_add_bool(struct item *it, const char *name, bool v)
 {
-    struct item_field *f = new_field(it, name, FIELD_BOOL);
+    struct item_field *f = item_new_field(it, name, FIELD_BOOL);
     if (f)
         f->v.b = v;
 }
 
 void item_add_null(struct item *it, const char *name)
 {
-    new_field(it, name, FIELD_NULL);
+    item_new_field(it, name, FIELD_NULL);
 }
 
 /* Copy up to len bytes into the arena; returns how many fit. */
@@ -120,7 +99,7 @@ static size_t arena_put(struct item *it, const void *p, size_t len)
 
 void item_add_text(struct item *it, const char *name, const void *text, size_t len)
 {
-    struct item_field *f = new_field(it, name, FIELD_TEXT);
+    struct item_field *f = item_new_field(it, name, FIELD_TEXT);
     if (!f)
         return;
     f->v.text.off = (uint32_t)it->arena_len;
@@ -134,9 +113,12 @@ void item_add_str(struct item *it, const char *name, const char *s)
 
 void item_add_pairs(struct item *it, const char *name)
 {
-    struct item_field *f = new_field(it, name, FIELD_PAIRS);
-    if (f)
-        f->v.text.off = (uint32_t)it->arena_len;
+    struct item_field *f = item_new_field(it, name, FIELD_PAIRS);
+    if (!f)
+        return;
+    f->v.text.off = (uint32_t)it->arena_len;
+    f->v.text.len = 0; /* item_pairs_append adds to both */
+    f->v.text.count = 0;
 }
 
 /* A pair is stored as: uint32 name length, name, uint32 value length, value.
