@@ -211,13 +211,29 @@ static char *store_int(char *p, int64_t v)
     return store_uint(p, (uint64_t)0 - (uint64_t)v);
 }
 
+/* y rounded to the nearest integer, halves away from zero: what llround
+ * does, without a call into libm for each time on each line.  Cutting y
+ * toward zero and subtracting is exact for any double (below 2^52 the
+ * difference is a fraction with y's own bits; above, y is whole), so
+ * comparing the rest with one half decides exactly. */
+static int64_t round_half_away(double y)
+{
+    int64_t whole = (int64_t)y;
+    double rest = y - (double)whole;
+    if (rest >= 0.5)
+        whole++;
+    else if (rest <= -0.5)
+        whole--;
+    return whole;
+}
+
 /* x with exactly six decimals, rounded to nearest (room() for SCALAR_MAX
  * was made). */
 static char *store_fixed6(char *p, double x)
 {
     if (!isfinite(x) || fabs(x) > 9e12) /* never from a capture; keep the line valid JSON */
         return STORE_LIT(p, "null");
-    int64_t micro = llround(x * 1e6);
+    int64_t micro = round_half_away(x * 1e6);
     if (micro < 0) {
         *p++ = '-';
         micro = -micro;
