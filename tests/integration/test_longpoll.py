@@ -1,11 +1,9 @@
 """test_longpoll.py -- pushlab-longpoll: held requests over real sockets."""
-import resource
-import selectors
-import socket
 import time
 
 from harness import Server, main, post_send
-from wire import Reader, assert_consecutive, common_tests, parse_event_array
+from wire import (Reader, assert_consecutive, common_tests, parse_event_array,
+                  thousand_wait_for_one_event)
 from test_poll import poll
 
 
@@ -130,32 +128,8 @@ def events_in_order_no_gaps():
 
 
 def thousand_held_at_once():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
-    with Server("longpoll", "--interval", "0") as srv:
-        sel = selectors.DefaultSelector()
-        socks = []
-        for _ in range(1000):
-            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-            s.sendall(b"GET /poll?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
-            s.setblocking(False)
-            sel.register(s, selectors.EVENT_READ, [b""])
-            socks.append(s)
-        time.sleep(0.5)
-        post_send(srv.port, "to a thousand")
-        done = 0
-        deadline = time.time() + 20
-        while done < len(socks) and time.time() < deadline:
-            for key, _ in sel.select(1):
-                data = key.fileobj.recv(65536)
-                assert data, "a held client was closed instead of answered"
-                key.data[0] += data
-                if key.data[0].endswith(b'"text":"to a thousand"}]'):
-                    sel.unregister(key.fileobj)
-                    done += 1
-        assert done == 1000, done
-        for s in socks:
-            s.close()
+    thousand_wait_for_one_event("longpoll", b"GET /poll?since=0 HTTP/1.1\r\nHost: x\r\n\r\n",
+                                b'"text":"to a thousand"}]')
 
 
 if __name__ == "__main__":

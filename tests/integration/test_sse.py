@@ -1,14 +1,11 @@
 """test_sse.py -- pushlab-sse: the event stream, resumption and heartbeats."""
 import json
-import resource
-import selectors
 import signal
-import socket
 import time
 
 from harness import Server, main, post_send
 from wire import (HUB_BACKLOG, SSE_RETRY_MS, assert_consecutive, common_tests, open_stream,
-                  parse_event, slow_reader_test)
+                  parse_event, slow_reader_test, thousand_wait_for_one_event)
 
 
 def open_sse(srv, headers="", path="/events", retry=SSE_RETRY_MS):
@@ -154,32 +151,8 @@ def no_heartbeat_unless_asked():
 
 
 def thousand_streams_at_once():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
-    with Server("sse", "--interval", "0") as srv:
-        sel = selectors.DefaultSelector()
-        socks = []
-        for _ in range(1000):
-            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-            s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-            s.setblocking(False)
-            sel.register(s, selectors.EVENT_READ, [b""])
-            socks.append(s)
-        time.sleep(0.5)
-        post_send(srv.port, "to a thousand")
-        done = 0
-        deadline = time.time() + 20
-        while done < len(socks) and time.time() < deadline:
-            for key, _ in sel.select(1):
-                data = key.fileobj.recv(65536)
-                assert data, "a stream was closed"
-                key.data[0] += data
-                if key.data[0].endswith(b'"text":"to a thousand"}\n\n'):
-                    sel.unregister(key.fileobj)
-                    done += 1
-        assert done == 1000, done
-        for s in socks:
-            s.close()
+    thousand_wait_for_one_event("sse", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n",
+                                b'"text":"to a thousand"}\n\n')
 
 
 def shutdown_closes_streams():

@@ -14,7 +14,9 @@ shutdown.  slow_reader_test() checks the output-queue cap.
 import json
 import os
 import re
+import resource
 import select
+import selectors
 import signal
 import socket
 import subprocess
@@ -342,3 +344,35 @@ def slow_reader_test(name, path, read_event, read_prelude=None):
 
     slow_reader_cut_off.__name__ = "%s_slow_reader_cut_off_on_%s" % (name, path.strip("/"))
     return slow_reader_cut_off
+
+
+def thousand_wait_for_one_event(name, request, ending):
+    """1000 clients each send `request` to a pushlab-NAME server and are
+    held; one POST /send must then reach every one of them: each reply
+    must end with `ending` (the chat event as that technique frames it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    with Server(name, "--interval", "0") as srv:
+        sel = selectors.DefaultSelector()
+        socks = []
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            s.sendall(request)
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, [b""])
+            socks.append(s)
+        time.sleep(0.5)
+        post_send(srv.port, "to a thousand")
+        done = 0
+        deadline = time.time() + 20
+        while done < len(socks) and time.time() < deadline:
+            for key, _ in sel.select(1):
+                data = key.fileobj.recv(65536)
+                assert data, "a held client was closed instead of answered"
+                key.data[0] += data
+                if key.data[0].endswith(ending):
+                    sel.unregister(key.fileobj)
+                    done += 1
+        assert done == 1000, done
+        for s in socks:
+            s.close()
