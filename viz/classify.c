@@ -17,6 +17,8 @@
  */
 #include "classify.h"
 
+#include <string.h>
+
 #include "pushlab.h"
 
 uint64_t classify_path_key(const char *server, const char *path, size_t path_len)
@@ -81,4 +83,16 @@ const char *classify_flow(const struct classifier *c, const struct flow_traits *
     if (repeated && !t->streams)
         return "poll";
     return "http";
+}
+
+bool classify_repeated(const struct classifier *c, const struct flow_traits *t)
+{
+    return requests_for(c, t->path_key) >= 2;
+}
+
+bool classify_may_repeat(const struct classifier *c, const struct flow_traits *t)
+{
+    /* A POST or other request that sends something is not a poll. */
+    return t->requests == 1 && t->first_get && t->path_key && !classify_repeated(c, t) &&
+           strcmp(classify_flow(c, t), "http") == 0;
 }

@@ -19,6 +19,7 @@ struct flow_traits {
     bool multipart;         /* a multipart/x-mixed-replace response */
     bool html_stream;       /* a streamed (chunked) text/html response */
     bool javascript;        /* a response with a JavaScript content type (JSONP) */
+    bool first_get;         /* the first request is a GET (what a poller sends) */
     uint64_t path_key;      /* hash of server endpoint and first request's path (0: none) */
     unsigned same_path;     /* requests to that same path in this flow */
 };
@@ -37,5 +38,10 @@ uint64_t classify_path_key(const char *server, const char *path, size_t path_len
 void classify_note_request(struct classifier *c, uint64_t key);
 /* The technique name: one of the client's TECHNIQUE names, "http" or "unknown". */
 const char *classify_flow(const struct classifier *c, const struct flow_traits *t);
+/* A flow named "http" only because its one GET has not been repeated yet:
+ * it may be a poller's first connection (a poller may open one per request). */
+bool classify_may_repeat(const struct classifier *c, const struct flow_traits *t);
+/* Its path has been asked for again since (by any flow): time to name it anew. */
+bool classify_repeated(const struct classifier *c, const struct flow_traits *t);
 
 #endif

@@ -97,8 +97,10 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
 
     struct flow_traits *t = &d->traits;
     uint64_t key = classify_path_key(env->server, req.path.ptr, req.path.len);
-    if (t->requests == 0)
+    if (t->requests == 0) {
         t->path_key = key;
+        t->first_get = slice_eq(req.method, "GET");
+    }
     if (key == t->path_key)
         t->same_path++;
     t->requests++;

@@ -18,9 +18,18 @@
  * Memory is bounded: at most VIZ_MAX_FLOWS flows are remembered (ended
  * ones are forgotten first, then the oldest is finished early), held
  * out-of-order bytes are capped per direction and in all.
+ *
+ * A flow's `flow` item names its technique, and polling is told by
+ * repetition.  A poller that opens a new connection per request shows no
+ * repetition when its first connection ends: its next request is not on
+ * the wire yet.  So the item of a flow whose one GET has not been repeated
+ * is held back (at most VIZ_HOLD_FLOWS of them) until another request for
+ * its path arrives, VIZ_HOLD_FLOW_S seconds of capture time pass, or the
+ * input ends, and only then named.
  */
 #include "flows.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +75,22 @@ struct flow {
 
 #define BUCKETS (1u << 16)
 
+/* What a `flow` item says, apart from the flow, so that it can wait. */
+struct flow_summary {
+    unsigned id;
+    int64_t end_ns;             /* when the flow ended */
+    char client_text[64], server_text[64];
+    bool dissected;             /* traits are known (else "unknown") */
+    struct flow_traits traits;  /* for naming the technique */
+    uint64_t packets, bytes_c2s, bytes_s2c;
+    double handshake_rtt_ms;    /* < 0: not known */
+    const char *end;            /* "rst", "fin" or "open" */
+};
+
 struct flows {
     const struct emitter *emitter;
+    struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
+    size_t n_held;
     struct flow *buckets[BUCKETS];
     struct flow *oldest, *newest; /* creation order */
     size_t count;
@@ -194,6 +217,59 @@ static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reas
     dissect_gap(d->f->dissect, &env, d->dir, len, offset, why);
 }
 
+/* ---- the flow item, now or held ---- */
+
+static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_FLOW, s->id, DIR_NONE, s->end_ns);
+    item_add_str(it, "client", s->client_text);
+    item_add_str(it, "server", s->server_text);
+    item_add_str(it, "technique", s->dissected ? classify_flow(&ft->classifier, &s->traits) : "unknown");
+    item_add_int(it, "packets", (int64_t)s->packets);
+    item_add_int(it, "bytes_c2s", (int64_t)s->bytes_c2s);
+    item_add_int(it, "bytes_s2c", (int64_t)s->bytes_s2c);
+    if (s->handshake_rtt_ms >= 0)
+        item_add_ms(it, "handshake_rtt_ms", s->handshake_rtt_ms);
+    else
+        item_add_null(it, "handshake_rtt_ms");
+    item_add_str(it, "end", s->end);
+    emit_item(ft->emitter, it);
+}
+
+/* Emit, in flow order, the held items that are due: their path was asked
+ * for again, they waited long enough, or their flow number is below
+ * flush_below (0: none is). */
+static void release_held(struct flows *ft, int64_t now_ns, unsigned flush_below)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < ft->n_held; i++) {
+        const struct flow_summary *s = &ft->held[i];
+        if (s->id < flush_below || classify_repeated(&ft->classifier, &s->traits) ||
+            now_ns - s->end_ns > (int64_t)VIZ_HOLD_FLOW_S * 1000000000)
+            emit_flow_item(ft, s);
+        else
+            ft->held[keep++] = *s;
+    }
+    ft->n_held = keep;
+}
+
+/* Keep s's item back, in flow order; when the list is full, the lowest
+ * numbered waiting item goes out first. */
+static void hold(struct flows *ft, const struct flow_summary *s)
+{
+    if (ft->n_held == VIZ_HOLD_FLOWS) {
+        emit_flow_item(ft, &ft->held[0]);
+        memmove(ft->held, ft->held + 1, --ft->n_held * sizeof *ft->held);
+    }
+    size_t at = ft->n_held;
+    while (at > 0 && ft->held[at - 1].id > s->id)
+        at--;
+    memmove(ft->held + at + 1, ft->held + at, (ft->n_held - at) * sizeof *ft->held);
+    ft->held[at] = *s;
+    ft->n_held++;
+}
+
 /* ---- ending a flow ---- */
 
 static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed)
@@ -210,21 +286,17 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
             f->half[dir].ended = true;
         }
     }
-    struct item_builder b;
-    struct item *it = item_start(&b, ITEM_FLOW, f->id, DIR_NONE, now_ns);
-    item_add_str(it, "client", f->client_text);
-    item_add_str(it, "server", f->server_text);
-    item_add_str(it, "technique", f->dissect ? classify_flow(&ft->classifier, dissect_traits(f->dissect))
-                                             : "unknown");
-    item_add_int(it, "packets", (int64_t)f->packets);
-    item_add_int(it, "bytes_c2s", (int64_t)f->half[DIR_C2S].bytes);
-    item_add_int(it, "bytes_s2c", (int64_t)f->half[DIR_S2C].bytes);
-    if (f->handshake_rtt_ms >= 0)
-        item_add_ms(it, "handshake_rtt_ms", f->handshake_rtt_ms);
+    struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
+                             f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
+                             f->rst ? "rst" : closed ? "fin" : "open"};
+    memcpy(s.client_text, f->client_text, sizeof s.client_text);
+    memcpy(s.server_text, f->server_text, sizeof s.server_text);
+    if (f->dissect)
+        s.traits = *dissect_traits(f->dissect);
+    if (s.dissected && classify_may_repeat(&ft->classifier, &s.traits))
+        hold(ft, &s);
     else
-        item_add_null(it, "handshake_rtt_ms");
-    item_add_str(it, "end", f->rst ? "rst" : closed ? "fin" : "open");
-    emit_item(ft->emitter, it);
+        emit_flow_item(ft, &s);
     f->reported = true;
     release(f);
 }
@@ -398,10 +470,9 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
 
 /* ---- one segment ---- */
 
-void flows_packet(struct flows *ft, const struct packet *p)
+static void follow_segment(struct flows *ft, const struct packet *p)
 {
     enum item_dir dir = DIR_C2S;
-    ft->last_ns = p->ts_ns;
     struct flow *f = lookup(ft, p, &dir);
     bool fresh_syn = (p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
     if (f && fresh_syn && dir == DIR_C2S && (f->reported || f->rst || f->half[0].fin || f->half[1].fin) &&
@@ -482,10 +553,22 @@ void flows_packet(struct flows *ft, const struct packet *p)
     }
 }
 
+void flows_packet(struct flows *ft, const struct packet *p)
+{
+    ft->last_ns = p->ts_ns;
+    follow_segment(ft, p);
+    if (ft->n_held)
+        release_held(ft, p->ts_ns, 0);
+}
+
 void flows_finish(struct flows *ft)
 {
-    for (struct flow *f = ft->oldest; f; f = f->newer)
+    /* Held items go out among the open flows' ones, in flow order. */
+    for (struct flow *f = ft->oldest; f; f = f->newer) {
+        release_held(ft, ft->last_ns, f->id);
         report(ft, f, ft->last_ns, false);
+    }
+    release_held(ft, ft->last_ns, UINT_MAX);
 }
 
 const char *flows_technique(const struct flows *ft, unsigned id)

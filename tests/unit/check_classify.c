@@ -1,8 +1,8 @@
 /* check_classify.c -- naming a flow's push technique from what the
  * dissector saw (classify.h): each technique's signs, the order in which
  * they win, short and long polling told apart by how long answers are held
- * and by repetition (within a flow and across flows), and the path keys
- * that repetition is counted by. */
+ * and by repetition (within a flow and across flows), which flows may yet
+ * be seen to repeat, and the path keys that repetition is counted by. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +119,35 @@ START_TEST(repetition_counts_across_flows)
 }
 END_TEST
 
+/* Which finished flows may be a poller's first connection, worth waiting
+ * for (flows.c holds their item back), and when their path has repeated. */
+START_TEST(lone_get_may_repeat)
+{
+    struct classifier *c = classifier_new();
+    struct flow_traits t = one_request(SERVER, "/poll");
+    t.first_get = true;
+    classify_note_request(c, t.path_key);
+    ck_assert(classify_may_repeat(c, &t));
+    ck_assert(!classify_repeated(c, &t));
+
+    struct flow_traits post = t; /* a POST sends something: not a poll */
+    post.first_get = false;
+    ck_assert(!classify_may_repeat(c, &post));
+    struct flow_traits two = t; /* repeated in its own flow: already poll */
+    two.requests = two.same_path = 2;
+    ck_assert(!classify_may_repeat(c, &two));
+    struct flow_traits sse = t; /* named by something else than repetition */
+    sse.event_stream = true;
+    ck_assert(!classify_may_repeat(c, &sse));
+
+    classify_note_request(c, t.path_key); /* the poller's next request */
+    ck_assert(classify_repeated(c, &t));
+    ck_assert(!classify_may_repeat(c, &t));
+    ck_assert_str_eq(classify_flow(c, &t), "poll");
+    free(c);
+}
+END_TEST
+
 /* When every slot is taken, new (server, path) pairs are no longer counted
  * (a flow's own repetition still is), and nothing breaks. */
 START_TEST(full_table_stops_counting)
@@ -151,6 +180,7 @@ int main(void)
     tcase_add_test(tc, path_keys);
     tcase_add_loop_test(tc, named_by_traits, 0, sizeof NAMED / sizeof NAMED[0]);
     tcase_add_test(tc, repetition_counts_across_flows);
+    tcase_add_test(tc, lone_get_may_repeat);
     tcase_add_test(tc, full_table_stops_counting);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -407,6 +407,45 @@ def test_long_poll_told_from_short_poll():
     assert capture("long.pcap", 0.9) == "longpoll"
 
 
+
+def test_poller_with_a_connection_per_request():
+    """Each GET /poll on its own connection: the first flow's item waits for
+    the next request to show repetition, so every flow is named poll; a
+    lone GET / is still http, and waits no longer than the hold time."""
+    def connection(port, t, target=b"/poll?since=0"):
+        conv = g.Conversation(client=("10.0.0.1", port), t=t)
+        conv.handshake()
+        conv.send("c2s", b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+        conv.close()
+        return conv.packets
+
+    def flows_and_requests(name, conns):
+        pc = g.Pcap()
+        for ts, pkt in sorted(p for c in conns for p in c):
+            pc.add_ip(TS + ts, pkt)
+        pc.write(path(name))
+        its = items(path(name))
+        order = [(i["type"], i["flow"]) for i in its if i["type"] in ("flow", "http_request")]
+        return {f["flow"]: f["technique"] for f in of_type(its, "flow")}, order
+
+    techniques, order = flows_and_requests("poller.pcap", [
+        connection(41001, 1.0), connection(41002, 2.0), connection(41003, 3.0),
+        connection(41004, 5.0, b"/")])
+    assert techniques == {1: "poll", 2: "poll", 3: "poll", 4: "http"}, techniques
+    # Flow 1's item came out when flow 2's request arrived, not before; the
+    # later flows are seen to repeat when they end; the lone GET / waited
+    # for the end of the capture.
+    assert order == [("http_request", 1), ("http_request", 2), ("flow", 1), ("flow", 2),
+                     ("http_request", 3), ("flow", 3), ("http_request", 4), ("flow", 4)], order
+
+    # The next request comes after the hold time: the first item went out as http.
+    techniques, order = flows_and_requests("late_poller.pcap", [
+        connection(41001, 1.0), connection(41002, 40.0)])
+    assert techniques == {1: "http", 2: "poll"}, techniques
+    assert order == [("http_request", 1), ("flow", 1), ("http_request", 2), ("flow", 2)], order
+
+
 # ---- hostile input ----
 
 def test_bad_magic_is_a_clear_error():
