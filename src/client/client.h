@@ -101,6 +101,7 @@ struct session {
     bool stopping;                /* the run asked it to stop */
     bool auxiliary;               /* a helper connection of the run (POST /send), not a client */
     bool reconnected;             /* it has reconnected since the last event (SSE) */
+    bool in_flight;               /* started, but its first request is not out yet (run.c) */
     int64_t ready_ms;             /* wall clock when it first became ready */
     int64_t gone_ms;              /* wall clock when it failed or ended (0: not yet) */
 
@@ -166,6 +167,7 @@ struct run {
     size_t n;                     /* number of sessions */
     size_t started;               /* sessions started so far (load mode ramps up) */
     size_t active;                /* sessions not done */
+    size_t in_flight;             /* sessions started whose first request is not out yet */
     bool load;                    /* load mode: summarise instead of printing */
     struct loop_timer *ramp;      /* starts the next batch of sessions */
     bool finishing;               /* the end was reached: sessions are stopping */
@@ -189,6 +191,10 @@ int run_client(const struct client_options *opt);
 /* Begin the end: stop every session (politely) and leave the loop when
  * they are done.  exit_code is kept if it is already non-zero. */
 void run_finish(struct run *r, int exit_code);
+/* Called by session.c when a session's first request is out, or when it
+ * ended before sending one (more calls change nothing): the ramp may
+ * start another client. */
+void run_session_sent_first(struct run *r, struct session *s);
 /* Called by session.c when a session becomes done. */
 void run_session_done(struct run *r, struct session *s);
 /* Called by session.c for every event, after the order checks. */

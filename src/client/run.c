@@ -3,8 +3,13 @@
  *
  * Load mode is built so that its numbers can be trusted:
  *  - every client lives on the same epoll loop (10,000 sockets cost one
- *    thread and a few megabytes), and they are started in batches so the
- *    server's listen backlog is not flooded with SYNs at once;
+ *    thread and a few megabytes);
+ *  - they are started step by step, and the ramp never runs ahead of the
+ *    client itself: no more start while LOAD_MAX_IN_FLIGHT started clients
+ *    have not sent their first request.  A client the loop has not served
+ *    yet sits silent on an open connection, which the server would time
+ *    (latency) or misread (the Flash server takes a silent connection for
+ *    a data channel); the bound also spares the server's listen backlog;
  *  - a client's *window* opens when it is subscribed (the response head,
  *    the 101, the first Flash message) and closes at the cut (the end of
  *    --duration) or when it failed.  An event counts as expected for a
@@ -33,16 +38,28 @@
 static void start_session(struct run *r, struct session *s)
 {
     s->started = true;
+    s->in_flight = true;
+    r->in_flight++;
     if (!s->auxiliary)
         r->active++;
     s->tech->start(s);
 }
 
-/* Ramp-up: start the next batch of clients. */
+void run_session_sent_first(struct run *r, struct session *s)
+{
+    if (!s->in_flight)
+        return;
+    s->in_flight = false;
+    r->in_flight--;
+}
+
+/* Ramp-up step: start clients until LOAD_MAX_IN_FLIGHT of them wait to
+ * send their first request (see the top of this file).  A step with no
+ * room starts none: the loop first serves those already started. */
 static void on_ramp(struct loop *loop, void *arg)
 {
     struct run *r = arg;
-    for (int i = 0; i < LOAD_CONNECT_BATCH && r->started < r->n && !r->finishing; i++)
+    while (r->in_flight < LOAD_MAX_IN_FLIGHT && r->started < r->n && !r->finishing)
         start_session(r, &r->sessions[r->started++]);
     if ((r->started == r->n || r->finishing) && r->ramp) {
         loop_cancel_timer(loop, r->ramp); /* periodic: safe inside its own callback */

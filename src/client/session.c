@@ -61,6 +61,7 @@ static void finish(struct session *s, bool failed, const char *why)
     if (!s->gone_ms)
         s->gone_ms = loop_wall_ms();
     release(s, why);
+    run_session_sent_first(s->run, s); /* it will send nothing now */
     run_session_done(s->run, s);
 }
 
@@ -211,7 +212,11 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
         return;
     }
     session_answered(s);
+    /* Every technique's connected() writes its request (a GET, the
+     * WebSocket handshake, the policy request) at once: from here on the
+     * server hears from this client. */
     s->tech->connected(s);
+    run_session_sent_first(s->run, s);
 }
 
 void session_connect(struct session *s)

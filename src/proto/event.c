@@ -198,15 +198,33 @@ static void text_put(struct text_out *t, const void *bytes, size_t n)
     t->written += n;
 }
 
-static enum match expect(struct cursor *c, const char *lit)
+/* n ASCII bytes, each a code point of its own: the same as n one-byte
+ * text_put calls (copy those that fit, then stop), in one memcpy. */
+static void text_put_ascii(struct text_out *t, const char *bytes, size_t n)
+{
+    size_t room = t->full || t->cap == 0 ? 0 : t->cap - 1 - t->written;
+    size_t fits = n < room ? n : room;
+    if (fits > 0) { /* buf may be NULL when cap is 0 */
+        memcpy(t->buf + t->written, bytes, fits);
+        t->written += fits;
+    }
+    t->len += n;
+    if (fits < n)
+        t->full = true;
+}
+
+/* Inline, so that with a literal argument strlen and the memcmp of the
+ * common case (all n bytes there) become a few compares of known size. */
+static inline enum match expect(struct cursor *c, const char *lit)
 {
     size_t n = strlen(lit), avail = c->len - c->pos;
-    if (memcmp(c->buf + c->pos, lit, n < avail ? n : avail) != 0)
-        return M_FAIL;
-    if (avail < n)
-        return M_PARTIAL;
-    c->pos += n;
-    return M_OK;
+    if (avail >= n) {
+        if (memcmp(c->buf + c->pos, lit, n) != 0)
+            return M_FAIL;
+        c->pos += n;
+        return M_OK;
+    }
+    return memcmp(c->buf + c->pos, lit, avail) == 0 ? M_PARTIAL : M_FAIL;
 }
 
 /* A JSON integer -?(0|[1-9][0-9]*) whose magnitude is at most `max`
@@ -230,13 +248,23 @@ static enum match integer(struct cursor *c, bool allow_minus, uint64_t max, uint
         c->pos++;
         return M_OK;
     }
-    while (c->pos < c->len && c->buf[c->pos] >= '0' && c->buf[c->pos] <= '9') {
-        uint64_t digit = (uint64_t)(c->buf[c->pos] - '0');
-        if (*value > (max - digit) / 10)
+    /* value * 10 + digit <= max exactly when value < max / 10, or value ==
+     * max / 10 and digit <= max % 10: split once here, so the loop needs no
+     * division (a slow instruction) per digit. */
+    uint64_t max_tens = max / 10, max_last = max % 10;
+    /* Local copies: *value and c->pos have the same type, so the compiler
+     * would otherwise store and reload both on every digit. */
+    uint64_t v = 0;
+    size_t pos = c->pos;
+    while (pos < c->len && c->buf[pos] >= '0' && c->buf[pos] <= '9') {
+        uint64_t digit = (uint64_t)(c->buf[pos] - '0');
+        if (v > max_tens || (v == max_tens && digit > max_last))
             return M_FAIL; /* too big for the field: not one of our events */
-        *value = *value * 10 + digit;
-        c->pos++;
+        v = v * 10 + digit;
+        pos++;
     }
+    c->pos = pos;
+    *value = v;
     /* if the bytes end right here, more digits may follow: the expect()
      * of the next key then finds no bytes and says M_PARTIAL */
     return M_OK;
@@ -322,6 +350,13 @@ static enum match escape(struct cursor *c, struct text_out *t)
     return M_OK;
 }
 
+/* An ASCII byte that stands for itself inside a JSON string: not a
+ * control character, not the closing quote, not an escape. */
+static bool is_plain_ascii(unsigned char b)
+{
+    return b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+}
+
 /* The string body after its opening quote, through the closing quote. */
 static enum match json_string(struct cursor *c, struct text_out *t)
 {
@@ -343,10 +378,17 @@ static enum match json_string(struct cursor *c, struct text_out *t)
         /* a raw byte and its continuation bytes go in as one unit, so the
          * text is cut only between code points */
         size_t n = 1;
-        if (b >= 0x80)
+        if (b >= 0x80) {
             while (n < 4 && c->pos + n < c->len && ((unsigned char)c->buf[c->pos + n] & 0xC0) == 0x80)
                 n++;
-        text_put(t, c->buf + c->pos, n);
+            text_put(t, c->buf + c->pos, n);
+        } else {
+            /* most text is plain ASCII: take the whole run up to the next
+             * byte that needs a look of its own, and copy it at once */
+            while (c->pos + n < c->len && is_plain_ascii((unsigned char)c->buf[c->pos + n]))
+                n++;
+            text_put_ascii(t, c->buf + c->pos, n);
+        }
         c->pos += n;
     }
     return M_PARTIAL;

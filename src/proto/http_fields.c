@@ -50,10 +50,13 @@ static long parse_field_line(const char *buf, size_t len, size_t pos, struct htt
     size_t value_start = pos, value_end = pos;
     for (; pos < len; pos++) {
         unsigned char c = (unsigned char)buf[pos];
-        if (c == '\r' || c == '\n')
-            break;
+        /* Visible characters are nearly all of a value, so they are tested
+         * first: one test per byte in the common case.  CR and LF are not
+         * visible, so they are still found below. */
         if (http_is_field_vchar(c))
             value_end = pos + 1; /* trailing white space stays outside */
+        else if (c == '\r' || c == '\n')
+            break;
         else if (!http_is_ws(c))
             return proto_fail(err, 400, "control character in a header value");
     }
