@@ -23,8 +23,8 @@ bool slice_eq(struct slice a, const char *s)
 }
 
 /* Header lookups compare every header name against the wanted one, and
- * most differ in their first letter, so both are walked together and the
- * first difference answers: no strlen(s) over the whole wanted name first.
+ * most differ within their first letters, so both are walked together and
+ * the first difference answers: no strlen(s) over the whole wanted name.
  * Reaching s's NUL while slice bytes remain means the slice is longer;
  * at the slice's end, s must end too.  Names are usually written in the
  * same case on both sides, so equal bytes skip the case folding. */
