@@ -14,7 +14,7 @@
 #   src/proto, src/net, src/lab  -> one static library each
 #   src/servers/NAME.c           -> bin/pushlab-NAME
 #   src/client/*.c               -> bin/pushlab-client
-#   viz/*.c                      -> bin/pushviz (viz/pushviz.c holds main)
+#   viz/*.c, viz/STAGE/*.c       -> bin/pushviz (viz/pushviz.c holds main)
 #   src/web/*                    -> built into the servers (build/gen/web_assets.c)
 #   tests/unit/check_NAME.c      -> a Check test program
 #   tests/fuzz/fuzz_NAME.c       -> a libFuzzer target
@@ -45,7 +45,7 @@ NET_SRC    = $(wildcard src/net/*.c)
 LAB_SRC    = $(wildcard src/lab/*.c)
 SERVER_SRC = $(wildcard src/servers/*.c)
 CLIENT_SRC = $(wildcard src/client/*.c)
-VIZ_SRC    = $(filter-out viz/pushviz.c,$(wildcard viz/*.c))
+VIZ_SRC    = $(filter-out viz/pushviz.c,$(wildcard viz/*.c viz/*/*.c))
 WEB_FILES  = $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js))
 UNIT_SRC   = $(wildcard tests/unit/check_*.c)
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
@@ -151,9 +151,9 @@ FUZZ_CFLAGS  = $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Isrc
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 
 # fuzz_pcap runs pushviz's engine too: viz/ without main and the UI, and libpcap.
-FUZZ_VIZ = $(filter-out viz/pushviz.c viz/ui.c viz/ui_%.c,$(wildcard viz/*.c))
+FUZZ_VIZ = $(filter-out viz/pushviz.c viz/ui/%,$(wildcard viz/*.c viz/*/*.c))
 $(FUZZ_BUILD)/fuzz_pcap: FUZZ_EXTRA = -Iviz $(FUZZ_VIZ) $(LIBPCAP)
-$(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h)
+$(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h viz/*/*.h)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | $(DEPS_OK)
 	@mkdir -p $(@D)

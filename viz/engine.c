@@ -9,9 +9,9 @@
 
 #include <stdlib.h>
 
-#include "decode.h"
-#include "emitter.h"
-#include "flows.h"
+#include "capture/decode.h"
+#include "items/emitter.h"
+#include "flows/flows.h"
 
 struct engine {
     struct emitter emitter;  /* the sink, and t0 */

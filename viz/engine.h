@@ -13,8 +13,8 @@
 #ifndef VIZ_ENGINE_H
 #define VIZ_ENGINE_H
 
-#include "capture.h"
-#include "item.h"
+#include "capture/capture.h"
+#include "items/item.h"
 
 /* Frame counters, for status lines. */
 struct engine_counts {

@@ -17,12 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "capture/capture.h"
 #include "engine.h"
-#include "output.h"
+#include "output/output.h"
 #include "pushlab.h"
-#include "stats.h"
-#include "ui.h"
+#include "items/stats.h"
+#include "ui/ui.h"
 
 static struct {
     struct capture capture;

@@ -14,8 +14,8 @@
 #include <stdio.h>
 
 #include "engine.h"
-#include "output.h"
-#include "stats.h"
+#include "output/output.h"
+#include "items/stats.h"
 
 static FILE *sink_file(void)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify.h"
+#include "classify/classify.h"
 #include "pushlab.h"
 
 #define SERVER "127.0.0.1:8001"

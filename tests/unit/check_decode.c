@@ -6,7 +6,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-#include "decode.h"
+#include "capture/decode.h"
 
 /* IPv4 (with a 4-byte option) + TCP (with 4 bytes of options) + "hello". */
 static size_t ipv4_tcp(uint8_t *p)

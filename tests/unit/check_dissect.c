@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect.h"
+#include "dissect/dissect.h"
 #include "proto/event.h"
 #include "proto/flash.h"
 #include "proto/ws.h"

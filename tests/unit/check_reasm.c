@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reasm.h"
+#include "flows/reasm.h"
 
 /* What a test's reassembly delivered: the bytes, with '#' for every lost one. */
 struct sink {

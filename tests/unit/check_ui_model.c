@@ -4,7 +4,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "ui_model.h"
+#include "ui/model.h"
 
 static void add_tcp(struct ui_model *m, unsigned flow, enum item_dir dir, const char *flags, int64_t len,
                     double t)

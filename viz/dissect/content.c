@@ -1,0 +1,224 @@
+/* content.c -- what a response body says, once its transfer
+ * framing (Content-Length or chunks) is off: Server-Sent Events
+ * (text/event-stream, read with the shared WHATWG parser), the parts of a
+ * multipart/x-mixed-replace body (RFC 2046 §5.1), or plain payload in which
+ * only pushlab events are looked for (JSON, JSONP, HTML <script> chunks,
+ * NDJSON).
+ *
+ * Chunk framing makes the decoded offset of a byte differ from its stream
+ * offset; an offset map of the last pieces fed translates one into the
+ * other, so every item still points at its bytes on the wire.
+ */
+#include "dissect/dissect_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- decoded offset -> stream offset ---- */
+
+static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
+{
+    /* A piece that continues the last one (no framing between them: a
+     * Content-Length body, or one chunk's data in several segments) needs
+     * no slot of its own, so the slots last for many pieces. */
+    unsigned last = (m->next + OFFMAP_SIZE - 1) % OFFMAP_SIZE;
+    if (m->used && stream - m->stream[last] == decoded - m->decoded[last])
+        return;
+    m->decoded[m->next] = decoded;
+    m->stream[m->next] = stream;
+    m->next = (m->next + 1) % OFFMAP_SIZE;
+    if (m->used < OFFMAP_SIZE)
+        m->used++;
+}
+
+/* The stream offset of decoded byte x (the oldest piece's start when x is
+ * older than every remembered piece). */
+static uint64_t offmap_find(const struct offmap *m, uint64_t x)
+{
+    uint64_t best = 0;
+    for (unsigned i = 0; i < m->used; i++) {
+        unsigned slot = (m->next + OFFMAP_SIZE - 1 - i) % OFFMAP_SIZE;
+        best = m->stream[slot];
+        if (m->decoded[slot] <= x)
+            return m->stream[slot] + (x - m->decoded[slot]);
+    }
+    return best;
+}
+
+/* ---- starting a body's content ---- */
+
+void content_begin(struct half *h, enum content_kind kind, struct slice boundary)
+{
+    struct body_state *bs = &h->body;
+    bs->content = kind;
+    if (kind == CONTENT_SSE) {
+        /* One allocation: the parser, then its data buffer. */
+        bs->sse = malloc(sizeof *bs->sse + VIZ_BODY_KEEP);
+        if (!bs->sse) {
+            bs->content = CONTENT_PLAIN;
+            return;
+        }
+        sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+        bs->sse_skip_line = false;
+    } else if (kind == CONTENT_MULTIPART) {
+        memcpy(bs->boundary, boundary.ptr, boundary.len);
+        bs->boundary_len = boundary.len;
+        bytebuf_reset(&bs->parts, 0);
+    }
+}
+
+/* ---- Server-Sent Events ---- */
+
+/* Where the line that begins p[0..n) ends (its CR or LF), or NULL. */
+static const char *line_end(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            return p + i;
+    return NULL;
+}
+
+/* A limit was passed at the byte just before the parser's offset: report
+ * it there, and start a fresh parser.  The bad block is lost; the fresh
+ * parser begins with the next line, so the rest of the bad line (unless
+ * the failing byte ended it) is skipped first, in this piece or later ones. */
+static void sse_restart(const struct dissect_env *env, struct half *h, const char *why,
+                        char failing_byte)
+{
+    struct body_state *bs = &h->body;
+    uint64_t offset = bs->sse->offset;
+    half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
+    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    bs->sse->offset = offset; /* it goes on counting stream bytes */
+    bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
+}
+
+/* One step of the event stream p[0..n): skip the rest of a bad line, or
+ * parse up to the next dispatch (emitting its `sse_event`) or error.
+ * Returns the bytes used (at least one). */
+static size_t sse_step(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+{
+    struct body_state *bs = &h->body;
+    if (bs->sse_skip_line) {
+        const char *end = line_end(p, n);
+        size_t skip = end ? (size_t)(end - p) + 1 : n;
+        bs->sse->offset += skip;
+        bs->sse_skip_line = end == NULL;
+        return skip;
+    }
+    struct sse_event ev;
+    bool dispatched = false;
+    struct proto_err err = {0};
+    uint64_t at = bs->sse->offset;
+    long r = sse_parse(bs->sse, p, n, &ev, &dispatched, &err);
+    if (r < 0) {
+        /* The parser consumed the bytes up to and including the failing one. */
+        size_t used = (size_t)(bs->sse->offset - at);
+        sse_restart(env, h, err.why, p[used - 1]);
+        return used;
+    }
+    if (!dispatched)
+        return (size_t)r;
+    /* The block runs from its first byte to its blank line, chunk framing
+     * in between included. */
+    uint64_t off = offmap_find(&bs->map, ev.offset);
+    uint64_t end = offmap_find(&bs->map, bs->sse->offset - 1) + 1;
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_SSE_EVENT, off, end - off);
+    if (ev.id_set)
+        item_add_str(it, "id", ev.id);
+    else
+        item_add_null(it, "id");
+    item_add_str(it, "event", ev.type);
+    item_add_text(it, "data", ev.data, ev.data_len);
+    if (ev.retry_ms >= 0)
+        item_add_int(it, "retry", ev.retry_ms);
+    else
+        item_add_null(it, "retry");
+    emit_item(env->emitter, it);
+    return (size_t)r;
+}
+
+/* p[0..n) sits at stream_off.  Pushlab events are looked for in the raw
+ * lines, right after each step (so after the `sse_event` whose data holds
+ * them): there each one has its true stream offset, which the joined data
+ * of a block has lost.  The event object holds no line break, so it is
+ * always whole on one data line. */
+static void sse_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                     uint64_t stream_off)
+{
+    while (n > 0) {
+        size_t used = sse_step(env, h, p, n);
+        eventscan_feed(&h->scan, p, used, stream_off, env->emitter, env->flow, h->dir, env->now_ns);
+        p += used;
+        n -= used;
+        stream_off += used;
+    }
+}
+
+/* ---- multipart/x-mixed-replace ---- */
+
+static void multipart_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+{
+    struct body_state *bs = &h->body;
+    if (bs->parts_done)
+        return;
+    if (bs->parts.len == 0)
+        bytebuf_reset(&bs->parts, bs->decoded);
+    if (!bytebuf_append(&bs->parts, p, n)) {
+        half_error(env, h, "multipart part larger than the limit",
+                   offmap_find(&bs->map, bs->parts.offset), 0);
+        bytebuf_reset(&bs->parts, bs->decoded + n);
+        return;
+    }
+    struct slice boundary = {bs->boundary, bs->boundary_len};
+    for (;;) {
+        struct http_part part;
+        struct proto_err err = {0};
+        long r = http_parse_part(bs->parts.data, bs->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
+        if (r == PROTO_PARTIAL)
+            return;
+        uint64_t off = offmap_find(&bs->map, bs->parts.offset);
+        if (r < 0) {
+            half_error(env, h, err.why, off, bs->parts.len);
+            bytebuf_consume(&bs->parts, bs->parts.len);
+            return;
+        }
+        if (part.body.ptr == NULL) { /* the close delimiter */
+            bs->parts_done = true;
+            bytebuf_consume(&bs->parts, bs->parts.len);
+            return;
+        }
+        struct item_builder b;
+        struct item *it = half_item(&b, env, h, ITEM_PART, off, (uint64_t)r);
+        item_add_text(it, "boundary", bs->boundary, bs->boundary_len);
+        add_headers(it, part.headers, part.num_headers);
+        item_add_int(it, "size", (int64_t)part.body.len);
+        emit_item(env->emitter, it);
+        uint64_t body_off = offmap_find(&bs->map, bs->parts.offset + part.body_offset);
+        eventscan_reset(&h->scan);
+        eventscan_feed(&h->scan, part.body.ptr, part.body.len, body_off, env->emitter, env->flow,
+                       h->dir, env->now_ns);
+        eventscan_reset(&h->scan);
+        bytebuf_consume(&bs->parts, (size_t)r);
+    }
+}
+
+void content_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                  uint64_t stream_off)
+{
+    struct body_state *bs = &h->body;
+    offmap_add(&bs->map, bs->decoded, stream_off);
+    switch (bs->content) {
+    case CONTENT_SSE:
+        sse_feed(env, h, p, n, stream_off);
+        break;
+    case CONTENT_MULTIPART:
+        multipart_feed(env, h, p, n);
+        break;
+    case CONTENT_PLAIN:
+        eventscan_feed(&h->scan, p, n, stream_off, env->emitter, env->flow, h->dir, env->now_ns);
+        break;
+    }
+    bs->decoded += n;
+}

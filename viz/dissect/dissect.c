@@ -1,0 +1,335 @@
+/* dissect.c -- the application layer of a connection: which protocol each
+ * direction speaks, and the loop that hands its bytes to that parser.
+ *
+ * Protocols are recognised from the bytes, never from port numbers: an
+ * HTTP request line, a status line, the Flash policy request, or NUL-ended
+ * messages.  After a gap (bytes the capture lost) or a parse error, a
+ * direction re-synchronises where its protocol allows: a body of known
+ * length just counts the lost bytes, a WebSocket payload too; otherwise it
+ * looks for the next HTTP head, or the next NUL for Flash, and until then
+ * (and for unknown protocols) it still finds pushlab events in the bytes.
+ */
+#include "dissect/dissect_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/flash.h"
+
+struct dissect *dissect_new(void)
+{
+    struct dissect *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        struct half *h = &d->half[i];
+        h->dir = (enum item_dir)i;
+        h->mode = MODE_DETECT;
+        bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
+        bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
+        bytebuf_init(&h->ws.text, VIZ_BODY_KEEP);
+        eventscan_init(&h->scan);
+    }
+    return d;
+}
+
+void dissect_free(struct dissect *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < 2; i++) {
+        bytebuf_free(&d->half[i].buf);
+        body_clear(&d->half[i].body);
+        bytebuf_free(&d->half[i].body.parts);
+        bytebuf_free(&d->half[i].ws.text);
+        eventscan_free(&d->half[i].scan);
+    }
+    free(d);
+}
+
+const struct flow_traits *dissect_traits(struct dissect *d)
+{
+    d->traits.events = (unsigned)(d->half[0].scan.found + d->half[1].scan.found);
+    return &d->traits;
+}
+
+/* ---- helpers for the dissect_*.c files ---- */
+
+struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
+                       enum item_type type, uint64_t off, uint64_t len)
+{
+    struct item *it = item_start(b, type, env->flow, h->dir, env->now_ns);
+    item_set_range(it, off, len);
+    return it;
+}
+
+void half_error(const struct dissect_env *env, const struct half *h, const char *what,
+                uint64_t off, uint64_t len)
+{
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_ERROR, off, len);
+    item_add_str(it, "what", what);
+    emit_item(env->emitter, it);
+}
+
+void add_headers(struct item *it, const struct http_header *hs, size_t n)
+{
+    item_add_pairs(it, "headers");
+    for (size_t i = 0; i < n; i++)
+        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
+}
+
+/* ---- recognising the protocol ---- */
+
+static bool starts_like(const char *buf, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return memcmp(buf, prefix, len < n ? len : n) == 0;
+}
+
+/* Decide what this direction speaks.  True when decided (or hopeless). */
+static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    struct half *other = &d->half[!h->dir];
+    const char *p = h->buf.data;
+    size_t n = h->buf.len;
+    if (other->mode == MODE_FLASH) {
+        h->mode = MODE_FLASH;
+        return true;
+    }
+    if (h->dir == DIR_C2S) {
+        long r = flash_parse_policy_request(p, n);
+        if (r == PROTO_PARTIAL)
+            return false;
+        if (r > 0) {
+            h->mode = MODE_FLASH;
+            return true;
+        }
+        struct http_limits lim = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
+        struct http_request req;
+        struct proto_err err;
+        r = http_parse_request(p, n, &lim, &req, &err);
+        if (r > 0 || (r == PROTO_PARTIAL && !memchr(p, '\0', n))) {
+            h->mode = MODE_HTTP_HEAD;
+            h->msg_start_ns = env->now_ns;
+            return true;
+        }
+    } else {
+        if (starts_like(p, n, "HTTP/")) {
+            if (n < 5)
+                return false;
+            h->mode = MODE_HTTP_HEAD;
+            h->msg_start_ns = env->now_ns;
+            return true;
+        }
+    }
+    if (memchr(p, '\0', n)) {
+        h->mode = MODE_FLASH;
+        return true;
+    }
+    if (n < 64 && other->mode == MODE_DETECT)
+        return false; /* too little to tell yet */
+    h->mode = MODE_OPAQUE;
+    return true;
+}
+
+/* ---- re-synchronising on HTTP ---- */
+
+/* Offset of the next plausible head start in buf, or -1: a status line for
+ * a server, a request line ("... HTTP/1.x" at the end of a line) for a client. */
+static long find_head_start(const struct half *h)
+{
+    const char *p = h->buf.data;
+    size_t n = h->buf.len;
+    for (size_t i = 0; i + 8 <= n; i++) {
+        if (memcmp(p + i, "HTTP/1.", 7) != 0)
+            continue;
+        if (h->dir == DIR_S2C) {
+            if (i == 0 || p[i - 1] == '\n')
+                return (long)i;
+        } else if (i > 0 && p[i - 1] == ' ') {
+            size_t s = i;
+            while (s > 0 && p[s - 1] != '\n')
+                s--;
+            if (s > 0)
+                return (long)s;
+        }
+    }
+    return -1;
+}
+
+static bool resync_step(const struct dissect_env *env, struct half *h)
+{
+    if (h->buf.len == 0)
+        return false;
+    long at = find_head_start(h);
+    /* Keep a few bytes that may be the beginning of a split "HTTP/1.". */
+    size_t drop = at >= 0 ? (size_t)at : h->buf.len > 16 ? h->buf.len - 16 : 0;
+    if (drop == 0 && at < 0)
+        return false;
+    eventscan_feed(&h->scan, h->buf.data, drop, h->buf.offset, env->emitter, env->flow, h->dir,
+                   env->now_ns);
+    bytebuf_consume(&h->buf, drop);
+    if (at >= 0) {
+        eventscan_reset(&h->scan);
+        h->mode = MODE_HTTP_HEAD;
+        h->msg_start_ns = env->now_ns;
+    }
+    return true;
+}
+
+static bool opaque_step(const struct dissect_env *env, struct half *h)
+{
+    if (h->buf.len == 0)
+        return false;
+    eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
+                   h->dir, env->now_ns);
+    bytebuf_consume(&h->buf, h->buf.len);
+    return true;
+}
+
+/* Run this direction's parser until it needs more bytes. */
+static void run(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    for (;;) {
+        bool progress = false;
+        if (h->buf.len == 0 && h->mode != MODE_HTTP_BODY)
+            return;
+        switch (h->mode) {
+        case MODE_DETECT:
+            progress = detect_step(d, env, h);
+            break;
+        case MODE_HTTP_HEAD:
+            progress = http_head_step(d, env, h);
+            break;
+        case MODE_HTTP_BODY:
+            progress = http_body_step(env, h);
+            break;
+        case MODE_WAIT_UPGRADE:
+            progress = false; /* the response decides */
+            break;
+        case MODE_WEBSOCKET:
+            progress = ws_step(d, env, h);
+            break;
+        case MODE_FLASH:
+            progress = flash_step(d, env, h);
+            break;
+        case MODE_RESYNC:
+            progress = resync_step(env, h);
+            break;
+        case MODE_OPAQUE:
+            progress = opaque_step(env, h);
+            break;
+        }
+        if (!progress)
+            return;
+    }
+}
+
+void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
+                  const uint8_t *data, size_t len, uint64_t off)
+{
+    struct half *h = &d->half[dir];
+    if (h->buf.len == 0) {
+        bytebuf_reset(&h->buf, off);
+        if (h->mode == MODE_HTTP_HEAD)
+            h->msg_start_ns = env->now_ns; /* a head's first byte: response time ends here */
+    }
+    if (!bytebuf_append(&h->buf, data, len)) {
+        /* More unparsed bytes than any head or frame header can need: the
+         * parser waiting on them cannot succeed.  Report and move on. */
+        half_error(env, h, "too many bytes without a complete message; skipped", h->buf.offset,
+                   h->buf.len);
+        eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
+                       dir, env->now_ns);
+        bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
+        h->mode = h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH ? MODE_OPAQUE : MODE_RESYNC;
+        if (!bytebuf_append(&h->buf, data, len)) {
+            eventscan_feed(&h->scan, data, len, off, env->emitter, env->flow, dir, env->now_ns);
+            bytebuf_reset(&h->buf, off + len);
+            return;
+        }
+    }
+    run(d, env, h);
+    /* Bytes held back from the other direction may be usable now (a 101
+     * turned waiting client bytes into WebSocket frames). */
+    struct half *o = &d->half[!dir];
+    if (o->buf.len && o->mode != MODE_WAIT_UPGRADE)
+        run(d, env, o);
+}
+
+static const char *gap_text(enum reasm_gap_reason why)
+{
+    switch (why) {
+    case GAP_NOT_CAPTURED:
+        return "bytes not captured (the peer acknowledged them)";
+    case GAP_SNAPLEN:
+        return "bytes cut by the snaplen";
+    case GAP_MEMORY:
+        return "reassembly memory cap reached: a hole was given up on";
+    case GAP_END:
+        return "capture ended before these bytes arrived";
+    }
+    return "bytes missing";
+}
+
+void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
+                 uint64_t off, enum reasm_gap_reason why)
+{
+    struct half *h = &d->half[dir];
+    char what[96];
+    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, gap_text(why));
+    half_error(env, h, what, off, len);
+
+    bool kept = false; /* framing survives: the lost bytes fall inside a known length */
+    if (h->buf.len == 0) {
+        if (h->mode == MODE_HTTP_BODY)
+            kept = http_body_skip(h, len);
+        else if (h->mode == MODE_WEBSOCKET)
+            kept = ws_skip(h, len);
+    }
+    if (!kept) {
+        eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
+                       dir, env->now_ns);
+        switch (h->mode) {
+        case MODE_FLASH:
+            h->skip_to_nul = true;
+            break;
+        case MODE_WEBSOCKET:
+        case MODE_OPAQUE:
+            h->mode = MODE_OPAQUE;
+            break;
+        default:
+            h->mode = MODE_RESYNC;
+            body_clear(&h->body);
+            break;
+        }
+    }
+    eventscan_reset(&h->scan);
+    bytebuf_reset(&h->buf, off + len);
+}
+
+void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed)
+{
+    struct half *h = &d->half[dir];
+    run(d, env, h);
+    if (!closed)
+        return; /* the capture ended, the connection did not: nothing is incomplete */
+    if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_UNTIL_CLOSE)
+        half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
+    else if (h->buf.len && h->mode == MODE_HTTP_HEAD)
+        half_error(env, h, "connection closed inside an HTTP head", h->buf.offset, h->buf.len);
+    else if (h->mode == MODE_WEBSOCKET && (h->ws.in_frame || h->buf.len))
+        half_error(env, h, "connection closed inside a WebSocket frame",
+                   h->ws.in_frame ? h->ws.frame_off : h->buf.offset, 0);
+    else if (h->mode == MODE_FLASH && h->buf.len)
+        half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
+                   h->buf.len);
+    if (h->mode == MODE_HTTP_BODY) {
+        body_clear(&h->body);
+        h->mode = MODE_HTTP_HEAD;
+    }
+    bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
+    h->ws.in_frame = false;
+}

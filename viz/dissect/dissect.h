@@ -1,0 +1,42 @@
+/* dissect.h -- the application layer of one TCP connection: the
+ * reassembled bytes of both directions in, annotated items out.
+ */
+#ifndef VIZ_DISSECT_H
+#define VIZ_DISSECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
+#include "items/emitter.h"
+#include "flows/reasm.h"
+
+struct dissect;
+
+/* Who and when, for the items a call emits. */
+struct dissect_env {
+    const struct emitter *emitter;
+    struct classifier *classifier; /* repetition across flows */
+    unsigned flow;                 /* flow number */
+    const char *server;            /* "ip:port" of the server side */
+    int64_t now_ns;                /* capture time of the packet being processed */
+};
+
+/* NULL when out of memory. */
+struct dissect *dissect_new(void);
+void dissect_free(struct dissect *d);
+
+/* In-order stream bytes of direction dir at stream offset off. */
+void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
+                  const uint8_t *data, size_t len, uint64_t off);
+/* len bytes at off will never be seen; why says for what reason. */
+void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
+                 uint64_t off, enum reasm_gap_reason why);
+/* Direction dir ended: closed (FIN or RST), or the capture is over
+ * (closed false: nothing is reported as cut short). */
+void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed);
+
+/* What the dissector noticed, for classification (events counted now). */
+const struct flow_traits *dissect_traits(struct dissect *d);
+
+#endif

@@ -1,0 +1,594 @@
+/* flows.c -- TCP connections as an observer follows them (RFC 9293).
+ *
+ * A flow is keyed by its 4-tuple, and numbered in the order of its first
+ * packet.  The client is the side that sent the SYN; when the handshake was
+ * not captured, the side with the higher (ephemeral) port.  A new SYN on a
+ * tuple whose connection has ended, or is closing (a FIN or RST was seen),
+ * starts a new flow.
+ *
+ * Per segment this file produces the `tcp` item, with the numbers
+ * Wireshark shows: sequence and acknowledgement numbers relative to the
+ * initial ones, and tcp.analysis.ack_rtt (the time from a segment to the
+ * ACK that acknowledges exactly its end; segments that were retransmitted
+ * or out of order are not timed, as in Wireshark).  The handshake RTT is
+ * SYN to the client's ACK of the SYN/ACK (tcp.analysis.initial_rtt).
+ * The payload goes through reassembly (reasm.c) to the dissector; a peer's
+ * ACK beyond what was captured tells reassembly that bytes were lost.
+ *
+ * Memory is bounded: at most VIZ_MAX_FLOWS flows are remembered (ended
+ * ones are forgotten first, then the oldest is finished early), held
+ * out-of-order bytes are capped per direction and in all.
+ *
+ * A flow's `flow` item names its technique, and polling is told by
+ * repetition.  A poller that opens a new connection per request shows no
+ * repetition when its first connection ends: its next request is not on
+ * the wire yet.  So the item of a flow whose one GET has not been repeated
+ * is held back (at most VIZ_HOLD_FLOWS of them) until another request for
+ * its path arrives, VIZ_HOLD_FLOW_S seconds of capture time pass, or the
+ * input ends, and only then named.
+ */
+#include "flows/flows.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/classify.h"
+#include "dissect/dissect.h"
+#include "flows/reasm.h"
+
+/* A segment sent and not yet acknowledged, for ack RTT. */
+struct unacked {
+    uint32_t seq;      /* first sequence number not yet acknowledged */
+    uint32_t nextseq;  /* sequence number after it (SYN and FIN count one) */
+    int64_t ts_ns;     /* when it was captured */
+};
+
+struct flow_half {
+    bool base_set;           /* base is known */
+    uint32_t base;           /* relative sequence numbers count from here (ISN) */
+    struct reasm reasm;      /* this direction's bytes */
+    struct unacked *unacked; /* oldest first */
+    size_t n_unacked, cap_unacked;
+    uint64_t bytes;          /* payload bytes on the wire */
+    bool fin;                /* a FIN was sent */
+    uint32_t fin_seq;        /* its sequence number */
+    bool fin_acked;          /* the peer acknowledged the FIN */
+    bool ended;              /* the dissector was told this direction ended */
+};
+
+struct flow {
+    unsigned id;                 /* 1-based, in order of first packet */
+    struct ip_addr client, server;
+    uint16_t client_port, server_port;
+    char client_text[64], server_text[64]; /* "ip:port" */
+    bool syn_seen, synack_seen, rst;
+    int64_t syn_ns;              /* when the SYN was captured */
+    double handshake_rtt_ms;     /* < 0 until known */
+    uint64_t packets;
+    struct flow_half half[2];    /* by enum item_dir */
+    struct dissect *dissect;     /* NULL once the flow has ended */
+    bool reported;               /* its `flow` item is out */
+    struct flow *hash_next;      /* bucket chain */
+    struct flow *older, *newer;  /* creation order */
+};
+
+#define BUCKETS (1u << 16)
+
+/* What a `flow` item says, apart from the flow, so that it can wait. */
+struct flow_summary {
+    unsigned id;
+    int64_t end_ns;             /* when the flow ended */
+    char client_text[64], server_text[64];
+    bool dissected;             /* traits are known (else "unknown") */
+    struct flow_traits traits;  /* for naming the technique */
+    uint64_t packets, bytes_c2s, bytes_s2c;
+    double handshake_rtt_ms;    /* < 0: not known */
+    const char *end;            /* "rst", "fin" or "open" */
+};
+
+struct flows {
+    const struct emitter *emitter;
+    struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
+    size_t n_held;
+    struct flow *buckets[BUCKETS];
+    struct flow *oldest, *newest; /* creation order */
+    size_t count;
+    unsigned next_id;
+    struct reasm_budget budget;   /* held out-of-order bytes, all flows */
+    struct classifier classifier;
+    int64_t last_ns;              /* capture time of the latest packet */
+};
+
+struct flows *flows_new(const struct emitter *e)
+{
+    struct flows *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return NULL;
+    ft->emitter = e;
+    ft->next_id = 1;
+    ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
+    return ft;
+}
+
+/* ---- the table ---- */
+
+/* One endpoint, mixed: each 32-bit word of the address and the port is
+ * multiplied by its own odd constant.  The products do not depend on one
+ * another, so the processor computes them side by side; a byte-at-a-time
+ * hash (FNV) is a chain of 17 multiplications per endpoint, every packet. */
+static uint64_t endpoint_hash(const struct ip_addr *a, uint16_t port)
+{
+    uint32_t w[4];
+    memcpy(w, a->bytes, sizeof w);
+    return w[0] * 0x9E3779B97F4A7C15u ^ w[1] * 0xC2B2AE3D27D4EB4Fu ^ w[2] * 0x165667B19E3779F9u ^
+           w[3] * 0xD6E8FEB86659FD93u ^ port * 0xFF51AFD7ED558CCDu;
+}
+
+static uint32_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
+{
+    /* Symmetric (a sum): both directions of a connection land in one
+     * bucket.  The top bits of a product by an odd constant are its best
+     * mixed, so the bucket comes from them. */
+    uint64_t h = (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
+    return (uint32_t)(h >> 48) & (BUCKETS - 1);
+}
+
+static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
+{
+    return pa == pb && memcmp(a, b, sizeof *a) == 0;
+}
+
+static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
+{
+    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport)];
+    for (; f; f = f->hash_next) {
+        if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
+            same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
+            *dir = DIR_C2S;
+            return f;
+        }
+        if (same_endpoint(&f->server, f->server_port, &p->src, p->sport) &&
+            same_endpoint(&f->client, f->client_port, &p->dst, p->dport)) {
+            *dir = DIR_S2C;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static void unlink_flow(struct flows *ft, struct flow *f)
+{
+    struct flow **pp = &ft->buckets[tuple_hash(&f->client, f->client_port, &f->server, f->server_port)];
+    while (*pp != f)
+        pp = &(*pp)->hash_next;
+    *pp = f->hash_next;
+    if (f->older)
+        f->older->newer = f->newer;
+    else
+        ft->oldest = f->newer;
+    if (f->newer)
+        f->newer->older = f->older;
+    else
+        ft->newest = f->older;
+    ft->count--;
+}
+
+/* Free what only an open flow needs. */
+static void release(struct flow *f)
+{
+    for (int i = 0; i < 2; i++) {
+        reasm_free(&f->half[i].reasm);
+        free(f->half[i].unacked);
+        f->half[i].unacked = NULL;
+        f->half[i].n_unacked = f->half[i].cap_unacked = 0;
+    }
+    dissect_free(f->dissect);
+    f->dissect = NULL;
+}
+
+/* ---- reassembled bytes to the dissector ---- */
+
+struct delivery {
+    struct flows *ft;
+    struct flow *f;
+    enum item_dir dir;
+    int64_t now_ns;
+};
+
+static struct dissect_env env_for(const struct delivery *d)
+{
+    struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, d->f->server_text,
+                              d->now_ns};
+    return env;
+}
+
+static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset)
+{
+    struct delivery *d = ctx;
+    struct dissect_env env = env_for(d);
+    dissect_data(d->f->dissect, &env, d->dir, data, len, offset);
+}
+
+static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why)
+{
+    struct delivery *d = ctx;
+    struct dissect_env env = env_for(d);
+    dissect_gap(d->f->dissect, &env, d->dir, len, offset, why);
+}
+
+/* ---- the flow item, now or held ---- */
+
+static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_FLOW, s->id, DIR_NONE, s->end_ns);
+    item_add_str(it, "client", s->client_text);
+    item_add_str(it, "server", s->server_text);
+    item_add_str(it, "technique", s->dissected ? classify_flow(&ft->classifier, &s->traits) : "unknown");
+    item_add_int(it, "packets", (int64_t)s->packets);
+    item_add_int(it, "bytes_c2s", (int64_t)s->bytes_c2s);
+    item_add_int(it, "bytes_s2c", (int64_t)s->bytes_s2c);
+    if (s->handshake_rtt_ms >= 0)
+        item_add_ms(it, "handshake_rtt_ms", s->handshake_rtt_ms);
+    else
+        item_add_null(it, "handshake_rtt_ms");
+    item_add_str(it, "end", s->end);
+    emit_item(ft->emitter, it);
+}
+
+/* Emit, in flow order, the held items that are due: their path was asked
+ * for again, they waited long enough, or their flow number is below
+ * flush_below (0: none is). */
+static void release_held(struct flows *ft, int64_t now_ns, unsigned flush_below)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < ft->n_held; i++) {
+        const struct flow_summary *s = &ft->held[i];
+        if (s->id < flush_below || classify_repeated(&ft->classifier, &s->traits) ||
+            now_ns - s->end_ns > (int64_t)VIZ_HOLD_FLOW_S * 1000000000)
+            emit_flow_item(ft, s);
+        else
+            ft->held[keep++] = *s;
+    }
+    ft->n_held = keep;
+}
+
+/* Keep s's item back, in flow order; when the list is full, the lowest
+ * numbered waiting item goes out first. */
+static void hold(struct flows *ft, const struct flow_summary *s)
+{
+    if (ft->n_held == VIZ_HOLD_FLOWS) {
+        emit_flow_item(ft, &ft->held[0]);
+        memmove(ft->held, ft->held + 1, --ft->n_held * sizeof *ft->held);
+    }
+    size_t at = ft->n_held;
+    while (at > 0 && ft->held[at - 1].id > s->id)
+        at--;
+    memmove(ft->held + at + 1, ft->held + at, (ft->n_held - at) * sizeof *ft->held);
+    ft->held[at] = *s;
+    ft->n_held++;
+}
+
+/* ---- ending a flow ---- */
+
+static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed)
+{
+    if (f->reported)
+        return;
+    for (int dir = 0; dir < 2; dir++) {
+        struct delivery d = {ft, f, (enum item_dir)dir, now_ns};
+        struct reasm_out out = {on_data, on_gap, &d};
+        struct dissect_env env = env_for(&d);
+        if (f->dissect && !f->half[dir].ended) {
+            reasm_flush(&f->half[dir].reasm, &out);
+            dissect_end(f->dissect, &env, (enum item_dir)dir, closed);
+            f->half[dir].ended = true;
+        }
+    }
+    struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
+                             f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
+                             f->rst ? "rst" : closed ? "fin" : "open"};
+    memcpy(s.client_text, f->client_text, sizeof s.client_text);
+    memcpy(s.server_text, f->server_text, sizeof s.server_text);
+    if (f->dissect)
+        s.traits = *dissect_traits(f->dissect);
+    if (s.dissected && classify_may_repeat(&ft->classifier, &s.traits))
+        hold(ft, &s);
+    else
+        emit_flow_item(ft, &s);
+    f->reported = true;
+    release(f);
+}
+
+/* Make room for one more flow: forget an ended one, or end the oldest. */
+static void make_room(struct flows *ft, int64_t now_ns)
+{
+    if (ft->count < VIZ_MAX_FLOWS)
+        return;
+    struct flow *victim = ft->oldest;
+    for (struct flow *f = ft->oldest; f; f = f->newer)
+        if (f->reported) {
+            victim = f;
+            break;
+        }
+    report(ft, victim, now_ns, false);
+    unlink_flow(ft, victim);
+    free(victim);
+}
+
+static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item_dir *dir)
+{
+    make_room(ft, p->ts_ns);
+    struct flow *f = calloc(1, sizeof *f);
+    if (f)
+        f->dissect = dissect_new();
+    if (!f || !f->dissect) {
+        free(f);
+        return NULL;
+    }
+    /* Who is the client?  The SYN's sender; else the higher port's owner. */
+    bool sender_is_client;
+    if (p->flags & TCP_SYN)
+        sender_is_client = !(p->flags & TCP_ACK);
+    else
+        sender_is_client = p->sport >= p->dport;
+    f->client = sender_is_client ? p->src : p->dst;
+    f->server = sender_is_client ? p->dst : p->src;
+    f->client_port = sender_is_client ? p->sport : p->dport;
+    f->server_port = sender_is_client ? p->dport : p->sport;
+    *dir = sender_is_client ? DIR_C2S : DIR_S2C;
+    format_endpoint(&f->client, f->client_port, f->client_text);
+    format_endpoint(&f->server, f->server_port, f->server_text);
+    f->id = ft->next_id++;
+    f->handshake_rtt_ms = -1;
+    for (int i = 0; i < 2; i++)
+        reasm_init(&f->half[i].reasm, VIZ_REASM_FLOW_CAP, &ft->budget);
+
+    uint32_t h = tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
+    f->hash_next = ft->buckets[h];
+    ft->buckets[h] = f;
+    f->older = ft->newest;
+    if (ft->newest)
+        ft->newest->newer = f;
+    else
+        ft->oldest = f;
+    ft->newest = f;
+    ft->count++;
+    return f;
+}
+
+/* ---- ack RTT (Wireshark's tcp.analysis.ack_rtt) ---- */
+
+static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq, int64_t ts)
+{
+    if (h->n_unacked == h->cap_unacked) {
+        if (h->cap_unacked == VIZ_UNACKED_MAX) {
+            /* Full: forget the oldest; it will not be timed. */
+            memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
+            h->n_unacked--;
+        } else {
+            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 8;
+            struct unacked *u = realloc(h->unacked, cap * sizeof *u);
+            if (!u)
+                return;
+            h->unacked = u;
+            h->cap_unacked = cap;
+        }
+    }
+    h->unacked[h->n_unacked++] = (struct unacked){seq, nextseq, ts};
+}
+
+/* The ACK `ack` arrived for the segments of h.  Returns the RTT in ms of the
+ * segment it acknowledges exactly, or -1. */
+static double take_acked(struct flow_half *h, uint32_t ack, int64_t now)
+{
+    double rtt = -1;
+    size_t keep = 0;
+    /* Newest first, as Wireshark walks its list (the last exact match wins). */
+    for (size_t i = h->n_unacked; i-- > 0;) {
+        struct unacked *u = &h->unacked[i];
+        if (ack == u->nextseq) {
+            rtt = (double)(now - u->ts_ns) / 1e6;
+            u->nextseq = u->seq; /* mark for removal */
+        } else if (seq_lt(u->seq, ack) && seq_lt(ack, u->nextseq)) {
+            u->seq = ack; /* partly acknowledged */
+        } else if (seq_le(u->nextseq, ack)) {
+            u->nextseq = u->seq; /* old: acknowledged by an earlier ACK */
+        }
+    }
+    for (size_t i = 0; i < h->n_unacked; i++)
+        if (h->unacked[i].nextseq != h->unacked[i].seq)
+            h->unacked[keep++] = h->unacked[i];
+    h->n_unacked = keep;
+    return rtt;
+}
+
+/* ---- the tcp item ---- */
+
+/* "SYN,ACK" style, in Wireshark's order; every name has three letters.
+ * Returns the length (out is not NUL-terminated). */
+static size_t flags_text(uint8_t flags, char *out, size_t cap)
+{
+    static const struct { uint8_t bit; const char *name; } names[] = {
+        {TCP_FIN, "FIN"}, {TCP_SYN, "SYN"}, {TCP_RST, "RST"}, {TCP_PSH, "PSH"},
+        {TCP_ACK, "ACK"}, {TCP_URG, "URG"}, {TCP_ECE, "ECE"}, {TCP_CWR, "CWR"}};
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(flags & names[i].bit) || len + 5 > cap - 1)
+            continue;
+        if (len)
+            out[len++] = ',';
+        memcpy(out + len, names[i].name, 3);
+        len += 3;
+    }
+    return len;
+}
+
+static const char *class_name(enum reasm_class c)
+{
+    switch (c) {
+    case SEG_OUT_OF_ORDER:
+        return "out_of_order";
+    case SEG_AHEAD:
+        return "previous_segment_not_captured";
+    case SEG_RETRANSMISSION:
+        return "retransmission";
+    case SEG_OVERLAP:
+        return "overlap";
+    default:
+        return NULL;
+    }
+}
+
+static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const struct packet *p,
+                     enum reasm_class cls, double ack_rtt)
+{
+    struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_TCP, f->id, dir, p->ts_ns);
+    if (p->payload_len)
+        item_set_range(it, reasm_offset(&h->reasm, p->seq), p->payload_len);
+    char flags[48];
+    item_add_text(it, "flags", flags, flags_text(p->flags, flags, sizeof flags));
+    item_add_int(it, "seq", (uint32_t)(p->seq - h->base));
+    item_add_int(it, "ack", (p->flags & TCP_ACK) && o->base_set ? (uint32_t)(p->ack - o->base) : 0);
+    item_add_int(it, "len", p->payload_len);
+    item_add_int(it, "seq_raw", p->seq);
+    item_add_int(it, "ack_raw", p->ack);
+    item_add_int(it, "win", p->window);
+    item_add_int(it, "frame", (int64_t)p->frame);
+    if (ack_rtt >= 0)
+        item_add_ms(it, "ack_rtt_ms", ack_rtt);
+    const char *analysis = class_name(cls);
+    if (analysis)
+        item_add_str(it, "analysis", analysis);
+    if (p->truncated)
+        item_add_bool(it, "truncated", true);
+    emit_item(ft->emitter, it);
+}
+
+/* ---- one segment ---- */
+
+static void follow_segment(struct flows *ft, const struct packet *p)
+{
+    enum item_dir dir = DIR_C2S;
+    struct flow *f = lookup(ft, p, &dir);
+    bool fresh_syn = (p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    if (f && fresh_syn && dir == DIR_C2S && (f->reported || f->rst || f->half[0].fin || f->half[1].fin) &&
+        !(f->syn_seen && p->seq == f->half[DIR_C2S].base)) {
+        /* A new connection on the tuple of an ending or ended one (not a
+         * retransmitted SYN): the old one is over. */
+        report(ft, f, p->ts_ns, true);
+        unlink_flow(ft, f);
+        free(f);
+        f = NULL;
+    }
+    if (!f && !(f = new_flow(ft, p, &dir)))
+        return;
+    f->packets++;
+    struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
+
+    /* Relative sequence numbers, as Wireshark sets its bases. */
+    if (!h->base_set) {
+        h->base = p->flags & TCP_SYN ? p->seq : p->seq - 1;
+        h->base_set = true;
+    }
+    if (!o->base_set && (p->flags & TCP_ACK)) {
+        o->base = p->ack - 1;
+        o->base_set = true;
+    }
+    /* The stream starts after the SYN; without one, at this segment. */
+    if (!h->reasm.started)
+        reasm_start(&h->reasm, p->flags & TCP_SYN ? p->seq + 1 : p->seq);
+
+    /* The handshake. */
+    if (fresh_syn && !f->syn_seen) {
+        f->syn_seen = true;
+        f->syn_ns = p->ts_ns;
+    } else if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+        f->synack_seen = true;
+    } else if (dir == DIR_C2S && (p->flags & TCP_ACK) && f->syn_seen && f->synack_seen &&
+               f->handshake_rtt_ms < 0) {
+        f->handshake_rtt_ms = (double)(p->ts_ns - f->syn_ns) / 1e6;
+    }
+
+    enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
+    double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
+    uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+    bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || cls == SEG_OVERLAP ||
+                 (cls == SEG_EMPTY && nextseq != p->seq);
+    if (timed && !f->reported)
+        remember_unacked(h, p->seq, nextseq, p->ts_ns);
+    h->bytes += p->payload_len;
+    emit_tcp(ft, f, dir, p, cls, ack_rtt);
+
+    if (f->reported)
+        return; /* a straggler after the end: counted and shown, not dissected */
+    struct delivery d = {ft, f, dir, p->ts_ns};
+    struct delivery back = {ft, f, (enum item_dir)!dir, p->ts_ns};
+    struct reasm_out out = {on_data, on_gap, &d}, out_back = {on_data, on_gap, &back};
+    if (p->flags & TCP_ACK)
+        reasm_acked(&o->reasm, p->ack, &out_back);
+    if (p->flags & TCP_FIN) {
+        h->fin = true;
+        h->fin_seq = p->seq + p->payload_len;
+    }
+    if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
+        o->fin_acked = true;
+    if (!(p->flags & TCP_SYN))
+        reasm_add(&h->reasm, p->seq, p->payload, p->payload_caplen, p->payload_len,
+                  (p->flags & TCP_FIN) != 0, &out);
+    if (h->reasm.fin && !h->ended) {
+        struct dissect_env env = env_for(&d);
+        dissect_end(f->dissect, &env, dir, true);
+        h->ended = true;
+    }
+
+    if (p->flags & TCP_RST) {
+        f->rst = true;
+        report(ft, f, p->ts_ns, true);
+    } else if (h->fin_acked && o->fin_acked) {
+        report(ft, f, p->ts_ns, true); /* both FINs sent and acknowledged */
+    }
+}
+
+void flows_packet(struct flows *ft, const struct packet *p)
+{
+    ft->last_ns = p->ts_ns;
+    follow_segment(ft, p);
+    if (ft->n_held)
+        release_held(ft, p->ts_ns, 0);
+}
+
+void flows_finish(struct flows *ft)
+{
+    /* Held items go out among the open flows' ones, in flow order. */
+    for (struct flow *f = ft->oldest; f; f = f->newer) {
+        release_held(ft, ft->last_ns, f->id);
+        report(ft, f, ft->last_ns, false);
+    }
+    release_held(ft, ft->last_ns, UINT_MAX);
+}
+
+const char *flows_technique(const struct flows *ft, unsigned id)
+{
+    /* Newest first: the flows a live view asks about are the recent ones. */
+    for (const struct flow *f = ft->newest; f; f = f->older)
+        if (f->id == id)
+            return f->dissect ? classify_flow(&ft->classifier, dissect_traits(f->dissect)) : NULL;
+    return NULL;
+}
+
+void flows_free(struct flows *ft)
+{
+    if (!ft)
+        return;
+    while (ft->oldest) {
+        struct flow *f = ft->oldest;
+        ft->oldest = f->newer;
+        release(f);
+        free(f);
+    }
+    free(ft);
+}

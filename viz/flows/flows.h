@@ -1,0 +1,28 @@
+/* flows.h -- the TCP connection table: segments in, `tcp` and `flow` items
+ * out, and each connection's reassembled bytes handed to its dissector.
+ */
+#ifndef VIZ_FLOWS_H
+#define VIZ_FLOWS_H
+
+#include "capture/decode.h"
+#include "items/emitter.h"
+
+struct flows;
+
+/* NULL when out of memory.  The emitter is borrowed for the table's life. */
+struct flows *flows_new(const struct emitter *e);
+void flows_free(struct flows *ft);
+
+/* One TCP segment, in capture order. */
+void flows_packet(struct flows *ft, const struct packet *pkt);
+
+/* The input ended: finish every open flow (held bytes delivered with gaps,
+ * a `flow` item each, in flow order). */
+void flows_finish(struct flows *ft);
+
+/* What flow `id` looks like so far (a technique name, as its `flow` item
+ * will say), or NULL once it has ended or been forgotten.  The live UI
+ * shows it before the flow's end. */
+const char *flows_technique(const struct flows *ft, unsigned id);
+
+#endif

@@ -1,0 +1,42 @@
+/* stats.h -- the per-technique table of --stats, built from items alone. */
+#ifndef VIZ_STATS_H
+#define VIZ_STATS_H
+
+#include <stdio.h>
+
+#include "items/item.h"
+
+struct stats;
+
+/* NULL when out of memory. */
+struct stats *stats_new(void);
+void stats_free(struct stats *s);
+/* Account for one item (feed every item, in order). */
+void stats_item(struct stats *s, const struct item *it);
+/* What an item costs beyond its payload: the bytes of an HTTP head
+ * (*head_bytes), or the framing around a payload (*framing_bytes: chunk
+ * size line, frame header, part headers, SSE field names, Flash NUL); 0
+ * for the other kinds of item.  The UI's per-flow overhead share uses it too. */
+void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *framing_bytes);
+
+/* One row of the table. */
+struct stats_row {
+    const char *technique;     /* "poll", "ws"... */
+    unsigned flows;
+    uint64_t requests;         /* HTTP requests */
+    uint64_t events;           /* pushlab events delivered (server to client) */
+    double header_per_event;   /* HTTP head bytes (both ways) per event, or -1 without events */
+    double framing_per_event;  /* chunk lines, part headers, frame headers, SSE fields, NULs per event, or -1 */
+    bool has_latency;          /* events were delivered, so the two latencies mean something */
+    double latency_mean_ms;    /* delivery latency (below 0 only when clocks disagree); -1 without events */
+    double latency_p99_ms;
+    double handshake_mean_ms;  /* TCP handshake RTT, or -1 */
+};
+
+/* Row i (0-based) of the techniques seen so far; false past the last. */
+bool stats_row(struct stats *s, unsigned i, struct stats_row *row);
+
+/* The table as text. */
+void stats_print(struct stats *s, FILE *out);
+
+#endif

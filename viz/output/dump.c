@@ -1,0 +1,173 @@
+/* dump.c -- items as human one-liners (--dump), in the spirit of
+ * tcpdump's: fixed columns for time, flow, direction and type, then a
+ * summary that says what the bytes were.
+ *
+ *     0.000412   1 c2s http_request  GET /poll?since=0 HTTP/1.1 (head 92 B)
+ *
+ * item_summary() is shared with the ncurses UI's list.
+ */
+#include "output/output.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* A bounded, always NUL-terminated line being written. */
+struct line {
+    char *buf;
+    size_t cap, len;
+};
+
+static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct line *l, const char *fmt, ...)
+{
+    if (l->len + 1 >= l->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        l->len += (size_t)n < l->cap - l->len ? (size_t)n : l->cap - l->len - 1;
+}
+
+/* Text of a field, shown with non-printable bytes as '.', at most max bytes. */
+static void put_text(struct line *l, const struct item *it, const char *name, size_t max)
+{
+    const struct item_field *f = item_field(it, name);
+    if (!f || f->kind != FIELD_TEXT)
+        return;
+    size_t len;
+    const char *s = item_text(it, f, &len);
+    for (size_t i = 0; i < len && i < max && l->len + 1 < l->cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        l->buf[l->len++] = c >= 0x20 && c < 0x7F ? (char)c : '.';
+    }
+    l->buf[l->len] = '\0';
+    if (len > max)
+        put(l, "...");
+}
+
+/* " name=value" for an integer, milliseconds or text field that is present. */
+static void put_field(struct line *l, const struct item *it, const char *name, const char *label)
+{
+    const struct item_field *f = item_field(it, name);
+    if (!f)
+        return;
+    switch (f->kind) {
+    case FIELD_INT:
+        put(l, " %s=%lld", label, (long long)f->v.i);
+        break;
+    case FIELD_MS:
+        put(l, " %s=%.3fms", label, f->v.ms);
+        break;
+    case FIELD_TEXT:
+        put(l, " %s=", label);
+        put_text(l, it, name, 60);
+        break;
+    case FIELD_BOOL:
+        if (f->v.b)
+            put(l, " %s", label);
+        break;
+    case FIELD_NULL:
+    case FIELD_PAIRS:
+        break;
+    }
+}
+
+size_t item_summary(const struct item *it, char *out, size_t cap)
+{
+    struct line l = {out, cap, 0};
+    if (cap)
+        out[0] = '\0';
+    switch (it->type) {
+    case ITEM_FLOW:
+        put_text(&l, it, "client", 64);
+        put(&l, " > ");
+        put_text(&l, it, "server", 64);
+        put_field(&l, it, "technique", "technique");
+        put_field(&l, it, "packets", "packets");
+        put_field(&l, it, "bytes_c2s", "up");
+        put_field(&l, it, "bytes_s2c", "down");
+        put_field(&l, it, "handshake_rtt_ms", "handshake");
+        break;
+    case ITEM_TCP:
+        put(&l, "[");
+        put_text(&l, it, "flags", 32);
+        put(&l, "]");
+        put_field(&l, it, "seq", "seq");
+        put_field(&l, it, "ack", "ack");
+        put_field(&l, it, "len", "len");
+        put_field(&l, it, "ack_rtt_ms", "ack_rtt");
+        put_field(&l, it, "analysis", "!");
+        put_field(&l, it, "truncated", "truncated");
+        break;
+    case ITEM_HTTP_REQUEST:
+        put_text(&l, it, "method", 16);
+        put(&l, " ");
+        put_text(&l, it, "target", 80);
+        put(&l, " ");
+        put_text(&l, it, "version", 16);
+        put_field(&l, it, "head_bytes", "head");
+        break;
+    case ITEM_HTTP_RESPONSE:
+        put_text(&l, it, "version", 16);
+        put(&l, " %lld ", (long long)item_int(it, "status", 0));
+        put_text(&l, it, "reason", 40);
+        put_field(&l, it, "head_bytes", "head");
+        put_field(&l, it, "response_ms", "after");
+        break;
+    case ITEM_CHUNK:
+        put_field(&l, it, "size", "size");
+        break;
+    case ITEM_PART:
+        put_field(&l, it, "size", "size");
+        put_field(&l, it, "boundary", "boundary");
+        break;
+    case ITEM_SSE_EVENT:
+        put_field(&l, it, "id", "id");
+        put_field(&l, it, "event", "event");
+        put_field(&l, it, "retry", "retry");
+        put_field(&l, it, "data", "data");
+        break;
+    case ITEM_WS_FRAME:
+        put_text(&l, it, "opcode_name", 16);
+        put_field(&l, it, "fin", "fin");
+        put_field(&l, it, "masked", "masked");
+        put_field(&l, it, "mask_key", "key");
+        put_field(&l, it, "len", "len");
+        put_field(&l, it, "close_code", "code");
+        put_field(&l, it, "pong_ms", "pong_after");
+        put_field(&l, it, "payload", "payload");
+        break;
+    case ITEM_FLASH:
+        put_text(&l, it, "kind", 16);
+        put_field(&l, it, "text", "text");
+        break;
+    case ITEM_EVENT:
+        put_field(&l, it, "seq", "seq");
+        put_field(&l, it, "kind", "kind");
+        put_field(&l, it, "latency_ms", "latency");
+        put_field(&l, it, "text", "text");
+        break;
+    case ITEM_ERROR:
+        put_text(&l, it, "what", 120);
+        break;
+    case ITEM_TYPE_COUNT:
+        break;
+    }
+    if (it->has_range && it->type != ITEM_TCP)
+        put(&l, " @%llu", (unsigned long long)it->offset);
+    if (l.len && out[0] == ' ') { /* summaries that begin with a field */
+        memmove(out, out + 1, l.len);
+        l.len--;
+    }
+    return l.len;
+}
+
+void output_dump(FILE *out, const struct item *it)
+{
+    char summary[512];
+    item_summary(it, summary, sizeof summary);
+    fprintf(out, "%11.6f %4u %-3s %-13s %s\n", it->t, it->flow, item_dir_name(it->dir),
+            item_type_name(it->type), summary);
+}

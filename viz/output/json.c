@@ -1,0 +1,416 @@
+/* json.c -- items as JSON lines (RFC 8259), the form scripts and
+ * tests read.
+ *
+ * Text fields hold wire bytes, which need not be UTF-8: valid UTF-8 is
+ * copied through, control characters become \u00XX, and a byte that does
+ * not start a valid UTF-8 sequence becomes U+FFFD, so every line is valid
+ * JSON whatever was captured.
+ *
+ * This is the hot path of a large replay (one line per packet and more:
+ * `make bench` writes two million lines), so it is written for speed:
+ *   - lines are built in a buffer of this file and handed to stdio 64 KiB
+ *     at a time (output_json_flush() hands over the rest), instead of a
+ *     printf call per value;
+ *   - "reserve, then store": before writing a value, room() makes sure the
+ *     buffer can take the most that value can need, so the bytes are then
+ *     stored with no further checks;
+ *   - the write position is a local variable `p` passed along and returned
+ *     (p = store_uint(p, v)), not a field of a struct: a store through a
+ *     char pointer may change any memory, so a position kept in memory
+ *     would be reloaded after every byte, while a local one stays in a
+ *     register;
+ *   - numbers are formatted by hand, two digits per step from a table;
+ *   - strings are escaped and copied in the same pass over their bytes.
+ * Times and milliseconds are printed with six decimals (microseconds of t,
+ * nanoseconds of a duration in ms), rounded to nearest (llround).
+ */
+#include "output/output.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/utf8.h"
+
+/* Lines not yet handed to stdio.  They are kept from one call to the next
+ * and written in one fwrite per buffer-full: stdio's work per call cost
+ * more than building a short line, and a write this large goes straight
+ * to the file without a copy into stdio's own buffer. */
+struct jline {
+    FILE *out;       /* where buf[0..len) goes */
+    size_t len;
+    char buf[65536];
+};
+
+static struct jline pending;
+
+/* The most one scalar value takes: "-9223372036854775808" is 20 bytes,
+ * a time "9000000000000.000000" 20, "false" 5. */
+enum { SCALAR_MAX = 24 };
+
+/* Input bytes escaped per room() check: each can grow to 6 output bytes
+ * ("\u00XX"), which must fit the buffer. */
+enum { ESCAPE_CHUNK = 512 };
+
+/* Write out buf[0..p) and return the start of the emptied buffer. */
+static char *flush(struct jline *j, char *p)
+{
+    if (p > j->buf)
+        fwrite_unlocked(j->buf, 1, (size_t)(p - j->buf), j->out); /* one thread writes: no stdio lock */
+    return j->buf;
+}
+
+void output_json_flush(void)
+{
+    pending.len = (size_t)(flush(&pending, pending.buf + pending.len) - pending.buf);
+}
+
+/* p, or the start of the emptied buffer, with room for n more bytes
+ * (n is at most sizeof buf). */
+static inline char *room(struct jline *j, char *p, size_t n)
+{
+    return (size_t)(j->buf + sizeof j->buf - p) < n ? flush(j, p) : p;
+}
+
+/* Store a literal for which room() was made.  Its size is known to the
+ * compiler, which then stores it with a move or two, no call. */
+#define STORE_LIT(p, lit) (memcpy(p, lit, sizeof lit - 1), (p) += sizeof lit - 1)
+
+/* A NUL-terminated string (a key or a type name: a few letters).  Copied
+ * byte by byte, checking room as it goes: cheaper for such short strings
+ * than calling strlen and then memcpy. */
+static char *put_cstr(struct jline *j, char *p, const char *s)
+{
+    for (; *s; s++) {
+        p = room(j, p, 1);
+        *p++ = *s;
+    }
+    return p;
+}
+
+/* ---- keys ----
+ * Every field name is a string literal of the engine (item.h), so the same
+ * few dozen pointers come back line after line.  The JSON text of a key,
+ * `,"name":`, is made once per name and kept in a small table found by the
+ * pointer (open addressing); a line then copies a key with one fixed-size
+ * move instead of measuring and copying the name byte by byte. */
+enum { KEY_TEXT = 32, KEY_SLOTS = 256 };
+
+struct key {
+    const char *name; /* the field name's address; NULL: a free slot */
+    size_t len;       /* bytes of text used */
+    char text[KEY_TEXT];
+};
+
+static struct key keys[KEY_SLOTS];
+
+/* The key of name, made on first use; NULL when the name is too long
+ * or the table is full (the caller then writes the key itself). */
+static const struct key *key_for(const char *name)
+{
+    /* Fibonacci hashing: the top 8 bits of the address times 2^64/phi,
+     * which spreads nearby addresses (literals sit side by side) apart. */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) >> 56);
+    for (size_t tries = 0; tries < KEY_SLOTS; tries++, slot = (slot + 1) % KEY_SLOTS) {
+        struct key *k = &keys[slot];
+        if (k->name == name)
+            return k;
+        if (!k->name) {
+            size_t n = strlen(name);
+            if (n + 4 > KEY_TEXT)
+                return NULL;
+            memcpy(k->text, ",\"", 2);
+            memcpy(k->text + 2, name, n);
+            memcpy(k->text + 2 + n, "\":", 2);
+            k->len = n + 4;
+            k->name = name;
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/* ,"name": followed by room for a scalar value (one room() check instead
+ * of two, for every field). */
+static char *put_key(struct jline *j, char *p, const char *name)
+{
+    const struct key *k = key_for(name);
+    if (k) {
+        p = room(j, p, KEY_TEXT + SCALAR_MAX);
+        memcpy(p, k->text, KEY_TEXT); /* the whole array: a fixed size copies fastest */
+        return p + k->len;
+    }
+    p = room(j, p, 2);
+    STORE_LIT(p, ",\"");
+    p = put_cstr(j, p, name);
+    p = room(j, p, 2 + SCALAR_MAX);
+    return STORE_LIT(p, "\":");
+}
+
+/* "00" "01" ... "99": numbers are written two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* 10^0 ... 10^19: the smallest number of each digit count. */
+static const uint64_t powers_of_10[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+/* How many decimal digits v has, without a loop: a number of b bits has
+ * about b * log10(2) digits (1233 / 4096 is log10(2) to four places), and
+ * one comparison with a power of ten settles which of the two candidates
+ * it is.  (v | 1 has the digits of v and at least one bit.) */
+static unsigned decimal_digits(uint64_t v)
+{
+    uint64_t w = v | 1;
+    unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
+    return t + (w >= powers_of_10[t]);
+}
+
+/* v in decimal (room() for SCALAR_MAX was made), written from the last
+ * digit backwards, two at a time.  Most numbers fit 32 bits, whose
+ * divisions by 100 (done as multiplications) are quicker; a larger number
+ * first gives its last eight digits, computed in 32 bits as well. */
+static char *store_uint(char *p, uint64_t v)
+{
+    if (v < 10) { /* many values are one digit: lengths 0, flags, opcodes */
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    char *end = p + decimal_digits(v), *q = end;
+    while (v > UINT32_MAX) {
+        uint32_t low = (uint32_t)(v % 100000000);
+        v /= 100000000;
+        for (int i = 0; i < 4; i++, low /= 100) {
+            q -= 2;
+            memcpy(q, digit_pairs + 2 * (low % 100), 2);
+        }
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (w % 100), 2);
+        w /= 100;
+    }
+    if (w >= 10)
+        memcpy(q - 2, digit_pairs + 2 * w, 2);
+    else
+        q[-1] = (char)('0' + w);
+    return end;
+}
+
+static char *store_int(char *p, int64_t v)
+{
+    if (v >= 0)
+        return store_uint(p, (uint64_t)v);
+    *p++ = '-';
+    return store_uint(p, (uint64_t)0 - (uint64_t)v);
+}
+
+/* y rounded to the nearest integer, halves away from zero: what llround
+ * does, without a call into libm for each time on each line.  Cutting y
+ * toward zero and subtracting is exact for any double (below 2^52 the
+ * difference is a fraction with y's own bits; above, y is whole), so
+ * comparing the rest with one half decides exactly. */
+static int64_t round_half_away(double y)
+{
+    int64_t whole = (int64_t)y;
+    double rest = y - (double)whole;
+    if (rest >= 0.5)
+        whole++;
+    else if (rest <= -0.5)
+        whole--;
+    return whole;
+}
+
+/* x with exactly six decimals, rounded to nearest (room() for SCALAR_MAX
+ * was made). */
+static char *store_fixed6(char *p, double x)
+{
+    if (!isfinite(x) || fabs(x) > 9e12) /* never from a capture; keep the line valid JSON */
+        return STORE_LIT(p, "null");
+    int64_t micro = round_half_away(x * 1e6);
+    if (micro < 0) {
+        *p++ = '-';
+        micro = -micro;
+    }
+    p = store_uint(p, (uint64_t)micro / 1000000);
+    uint32_t f = (uint32_t)((uint64_t)micro % 1000000);
+    p[0] = '.';
+    memcpy(p + 1, digit_pairs + 2 * (f / 10000), 2);
+    memcpy(p + 3, digit_pairs + 2 * (f / 100 % 100), 2);
+    memcpy(p + 5, digit_pairs + 2 * (f % 100), 2);
+    return p + 7;
+}
+
+/* How many bytes the UTF-8 sequence led by byte c claims (0 if c cannot lead). */
+static size_t utf8_seq_len(unsigned char c)
+{
+    if (c >= 0xC2 && c <= 0xDF)
+        return 2;
+    if (c >= 0xE0 && c <= 0xEF)
+        return 3;
+    if (c >= 0xF0 && c <= 0xF4)
+        return 4;
+    return 0;
+}
+
+/* 1 for the bytes a JSON string holds as they are: printable ASCII but
+ * the quote (0x22) and the backslash (0x5C).  A table lookup is one load,
+ * where the test it replaces is four comparisons, and it runs for every
+ * byte of text. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xA0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xB0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xC0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xD0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xE0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xF0 */
+};
+
+/* s[0..len) as a JSON string.  Escaping and copying happen in one pass,
+ * ESCAPE_CHUNK input bytes per room() check. */
+static char *json_string(struct jline *j, char *p, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    p = room(j, p, 1);
+    *p++ = '"';
+    size_t i = 0;
+    while (i < len) {
+        size_t stop = len - i > ESCAPE_CHUNK ? i + ESCAPE_CHUNK : len;
+        /* Each input byte before stop gives at most 6 output bytes; the last
+         * UTF-8 sequence may run 3 bytes past stop, copied as they are. */
+        p = room(j, p, 6 * (stop - i) + 3);
+        while (i < stop) {
+            unsigned char c = (unsigned char)s[i];
+            if (json_plain[c]) {
+                *p++ = (char)c; /* the common case: printable ASCII */
+                i++;
+                continue;
+            }
+            if (c >= 0x80) {
+                size_t n = utf8_seq_len(c);
+                if (n && n <= len - i && utf8_valid((const uint8_t *)s + i, n)) {
+                    memcpy(p, s + i, n);
+                    p += n;
+                    i += n;
+                    continue;
+                }
+            }
+            i++;
+            if (c == '"' || c == '\\') {
+                p[0] = '\\';
+                p[1] = (char)c;
+                p += 2;
+            } else if (c == '\n') {
+                STORE_LIT(p, "\\n");
+            } else if (c == '\r') {
+                STORE_LIT(p, "\\r");
+            } else if (c == '\t') {
+                STORE_LIT(p, "\\t");
+            } else if (c < 0x80) { /* other control characters and DEL */
+                STORE_LIT(p, "\\u00");
+                p[0] = hex[c >> 4];
+                p[1] = hex[c & 15];
+                p += 2;
+            } else {
+                STORE_LIT(p, "\\ufffd");
+            }
+        }
+    }
+    p = room(j, p, 1);
+    *p++ = '"';
+    return p;
+}
+
+static char *json_field(struct jline *j, char *p, const struct item *it, const struct item_field *f)
+{
+    p = put_key(j, p, f->name);
+    switch (f->kind) {
+    case FIELD_INT:
+        return store_int(p, f->v.i);
+    case FIELD_MS:
+        return store_fixed6(p, f->v.ms);
+    case FIELD_BOOL:
+        return f->v.b ? STORE_LIT(p, "true") : STORE_LIT(p, "false");
+    case FIELD_NULL:
+        return STORE_LIT(p, "null");
+    case FIELD_TEXT: {
+        size_t len;
+        const char *s = item_text(it, f, &len);
+        return json_string(j, p, s, len);
+    }
+    case FIELD_PAIRS: {
+        const char *n, *v;
+        size_t nl, vl;
+        *p++ = '[';
+        for (uint32_t i = 0; item_pair(it, f, i, &n, &nl, &v, &vl); i++) {
+            p = room(j, p, 2);
+            if (i)
+                *p++ = ',';
+            *p++ = '[';
+            p = json_string(j, p, n, nl);
+            p = room(j, p, 1);
+            *p++ = ',';
+            p = json_string(j, p, v, vl);
+            p = room(j, p, 1);
+            *p++ = ']';
+        }
+        p = room(j, p, 1);
+        *p++ = ']';
+        return p;
+    }
+    }
+    return p;
+}
+
+void output_json(FILE *out, const struct item *it)
+{
+    static bool flush_at_exit;
+    if (!flush_at_exit) { /* exit() runs this before stdio flushes its streams */
+        atexit(output_json_flush);
+        flush_at_exit = true;
+    }
+    if (pending.out != out) {
+        output_json_flush(); /* lines for another stream go there first */
+        pending.out = out;
+    }
+    struct jline *j = &pending;
+    /* The head is short: one room() covers it. */
+    char *p = room(j, j->buf + j->len, 256);
+    STORE_LIT(p, "{\"t\":");
+    p = store_fixed6(p, it->t);
+    STORE_LIT(p, ",\"flow\":");
+    p = store_uint(p, it->flow);
+    STORE_LIT(p, ",\"type\":\"");
+    p = put_cstr(j, p, item_type_name(it->type));
+    *p++ = '"';
+    if (it->dir != DIR_NONE) {
+        STORE_LIT(p, ",\"dir\":\"");
+        p = put_cstr(j, p, item_dir_name(it->dir));
+        *p++ = '"';
+    }
+    for (unsigned i = 0; i < it->nfields; i++)
+        p = json_field(j, p, it, &it->fields[i]);
+    p = room(j, p, 12 + SCALAR_MAX + 2);
+    if (it->has_range) {
+        STORE_LIT(p, ",\"offset\":");
+        p = store_uint(p, it->offset);
+    }
+    STORE_LIT(p, "}\n");
+    j->len = (size_t)(p - j->buf);
+}

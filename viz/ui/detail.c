@@ -1,0 +1,486 @@
+/* detail.c -- the detail pane: one item, field by field, with notes.
+ *
+ * The notes are the lab's teaching: what an Upgrade header asks for, why
+ * a poll says Cache-Control: no-cache, how a WebSocket frame encoded its
+ * length.  The Sec-WebSocket-Accept check is recomputed here with the
+ * same codec the server uses (ws_accept_for_key, RFC 6455 §4.2.2): the
+ * accept value is base64(SHA-1(key + GUID)) of the request's key in the
+ * same flow.  Everything else is read from the items' fields.
+ */
+#include "ui/int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "proto/ws.h"
+
+/* ---- helpers that add one line ---- */
+
+static void label(struct ui_lines *l, const char *name)
+{
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_HEADING) & ~A_UNDERLINE, "%-10s ", name);
+}
+
+static void note(struct ui_lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct ui_lines *l, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_NOTE), "           | %s", buf);
+}
+
+/* A field's text as a line: "name  value". */
+static void text_line(struct ui_lines *l, const struct item *it, const char *field, const char *name)
+{
+    const struct item_field *f = item_field(it, field);
+    if (!f)
+        return;
+    label(l, name);
+    size_t len;
+    if (f->kind == FIELD_TEXT) {
+        const char *s = item_text(it, f, &len);
+        ui_lines_add(l, A_NORMAL, s, len);
+    } else if (f->kind == FIELD_INT) {
+        ui_lines_addf(l, A_NORMAL, "%lld", (long long)f->v.i);
+    } else if (f->kind == FIELD_MS) {
+        ui_lines_addf(l, A_NORMAL, "%.3f ms", f->v.ms);
+    } else if (f->kind == FIELD_BOOL) {
+        ui_lines_addf(l, A_NORMAL, "%s", f->v.b ? "yes" : "no");
+    } else if (f->kind == FIELD_NULL) {
+        ui_lines_str(l, ui_attr(ROLE_DIM), "(none)");
+    }
+}
+
+/* Long text (a payload, SSE data) split over lines of at most 64 bytes,
+ * and at its own newlines, so a student can read it. */
+static void block(struct ui_lines *l, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t n = 0;
+        while (i + n < len && n < 64 && s[i + n] != '\n')
+            n++;
+        bool newline = i + n < len && s[i + n] == '\n';
+        ui_lines_new(l);
+        ui_lines_str(l, A_NORMAL, "           ");
+        ui_lines_add(l, ui_attr(ROLE_HEX_PAYLOAD), s + i, n + (newline ? 1 : 0));
+        i += n + (newline ? 1 : 0);
+    }
+}
+
+static bool text_is(const char *s, size_t len, const char *word)
+{
+    return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+static bool text_has(const char *s, size_t len, const char *word)
+{
+    size_t w = strlen(word);
+    for (size_t i = 0; i + w <= len; i++)
+        if (strncasecmp(s + i, word, w) == 0)
+            return true;
+    return false;
+}
+
+/* ---- HTTP ---- */
+
+/* The Sec-WebSocket-Key of the request this response answers: the latest
+ * request in the flow before it. */
+static bool request_key(struct ui *ui, const struct item *resp, char *key, size_t cap)
+{
+    struct ui_flow *f = ui_model_flow(&ui->model, resp->flow);
+    if (!f)
+        return false;
+    for (size_t i = f->items.n; i-- > 0;) {
+        const struct item *it = ui->model.items[f->items.v[i]];
+        if (it->type != ITEM_HTTP_REQUEST || it->t > resp->t)
+            continue;
+        const struct item_field *h = item_field(it, "headers");
+        const char *n, *v;
+        size_t nl, vl;
+        for (uint32_t k = 0; h && item_pair(it, h, k, &n, &nl, &v, &vl); k++)
+            if (text_is(n, nl, "Sec-WebSocket-Key") && vl < cap) {
+                memcpy(key, v, vl);
+                key[vl] = '\0';
+                return true;
+            }
+        return false;
+    }
+    return false;
+}
+
+static void header_note(struct ui *ui, struct ui_lines *l, const struct item *it, const char *n,
+                        size_t nl, const char *v, size_t vl)
+{
+    if (text_is(n, nl, "Upgrade"))
+        note(l, "asks to switch this connection to another protocol (RFC 9110 §7.8)");
+    else if (text_is(n, nl, "Connection"))
+        note(l, text_has(v, vl, "upgrade") ? "must name Upgrade for the switch to happen"
+                : text_has(v, vl, "close") ? "the connection ends after this message"
+                                           : "hop-by-hop options of this connection");
+    else if (text_is(n, nl, "Sec-WebSocket-Key"))
+        note(l, "16 random bytes in base64; the server proves it read them (RFC 6455 §4.1)");
+    else if (text_is(n, nl, "Sec-WebSocket-Version"))
+        note(l, "13 is the version RFC 6455 defines");
+    else if (text_is(n, nl, "Sec-WebSocket-Accept")) {
+        char key[128], accept[29];
+        if (!request_key(ui, it, key, sizeof key)) {
+            note(l, "base64(SHA-1(key + GUID)); the request's key was not captured");
+            return;
+        }
+        ws_accept_for_key(key, strlen(key), accept);
+        note(l, "= base64(SHA-1(\"%s\" + \"%s\"))", key, WS_GUID);
+        bool ok = strlen(accept) == vl && memcmp(accept, v, vl) == 0;
+        ui_lines_new(l);
+        ui_lines_addf(l, ui_attr(ok ? ROLE_GOOD : ROLE_ERROR), "           | = %s  %s", accept,
+                      ok ? "matches: the server read the key" : "DOES NOT MATCH: a client must fail the connection");
+    } else if (text_is(n, nl, "Transfer-Encoding"))
+        note(l, text_has(v, vl, "chunked")
+                    ? "chunked: size-prefixed pieces, no length known ahead; the stream can stay open"
+                    : "how the body is encoded for transfer (RFC 9112 §6.1)");
+    else if (text_is(n, nl, "Content-Type")) {
+        if (text_has(v, vl, "text/event-stream"))
+            note(l, "an event stream: Server-Sent Events follow (WHATWG HTML §9.2)");
+        else if (text_has(v, vl, "multipart/x-mixed-replace"))
+            note(l, "each part replaces the one before: one part per event");
+        else if (text_has(v, vl, "javascript"))
+            note(l, "JSONP: the body is a call of the page's callback with the data");
+        else if (text_has(v, vl, "ndjson"))
+            note(l, "one JSON object per line, read as the response streams in");
+        else if (text_has(v, vl, "text/html"))
+            note(l, "HTML; streamed, each <script> chunk runs as it arrives (forever frame)");
+        else
+            note(l, "the media type of the body");
+    } else if (text_is(n, nl, "Content-Length"))
+        note(l, "the body is exactly this many bytes, then the message ends");
+    else if (text_is(n, nl, "Cache-Control"))
+        note(l, "no-cache / no-store: no cache may answer a poll with an old response");
+    else if (text_is(n, nl, "Last-Event-ID"))
+        note(l, "an SSE reconnection: the server resumes after this event id");
+    else if (text_is(n, nl, "Accept") && text_has(v, vl, "text/event-stream"))
+        note(l, "an EventSource asks for an event stream");
+    else if (text_is(n, nl, "X-Content-Type-Options"))
+        note(l, "nosniff: the browser takes Content-Type as sent, without guessing");
+    else if (text_is(n, nl, "Origin"))
+        note(l, "the page that opened the connection; servers check it against cross-site use");
+}
+
+static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it)
+{
+    size_t len;
+    const struct item_field *f;
+    ui_lines_new(l);
+    if (it->type == ITEM_HTTP_REQUEST) {
+        const char *fields[] = {"method", "target", "version"};
+        for (int i = 0; i < 3; i++)
+            if ((f = item_field(it, fields[i])) && f->kind == FIELD_TEXT) {
+                const char *s = item_text(it, f, &len);
+                ui_lines_add(l, A_BOLD, s, len);
+                ui_lines_str(l, A_BOLD, i < 2 ? " " : "");
+            }
+    } else {
+        if ((f = item_field(it, "version")) && f->kind == FIELD_TEXT) {
+            const char *s = item_text(it, f, &len);
+            ui_lines_add(l, A_BOLD, s, len);
+        }
+        long long status = (long long)item_int(it, "status", 0);
+        ui_lines_addf(l, A_BOLD, " %lld ", status);
+        if ((f = item_field(it, "reason")) && f->kind == FIELD_TEXT) {
+            const char *s = item_text(it, f, &len);
+            ui_lines_add(l, A_BOLD, s, len);
+        }
+        if (status == 101)
+            note(l, "Switching Protocols: from the next byte on, this connection speaks WebSocket");
+        else if (status == 204)
+            note(l, "No Content: accepted, nothing to say");
+    }
+    const struct item_field *h = item_field(it, "headers");
+    const char *n, *v;
+    size_t nl, vl;
+    for (uint32_t k = 0; h && item_pair(it, h, k, &n, &nl, &v, &vl); k++) {
+        ui_lines_new(l);
+        ui_lines_add(l, ui_attr(ROLE_HEX_HEAD), n, nl);
+        ui_lines_str(l, A_NORMAL, ": ");
+        ui_lines_add(l, A_NORMAL, v, vl);
+        header_note(ui, l, it, n, nl, v, vl);
+    }
+    label(l, "head");
+    ui_lines_addf(l, A_NORMAL, "%lld bytes of request line / status line and headers",
+                  (long long)item_int(it, "head_bytes", 0));
+    const struct item_field *rt = item_field(it, "response_ms");
+    if (rt && rt->kind == FIELD_MS) {
+        label(l, "answered");
+        ui_lines_addf(l, A_NORMAL, "%.3f ms after the request was sent%s", rt->v.ms,
+                      rt->v.ms >= VIZ_LONGPOLL_HOLD_MS ? "  (held: a long poll)" : "");
+    }
+}
+
+/* ---- WebSocket ---- */
+
+static const char *length_encoding(long long header_len, bool masked)
+{
+    switch (header_len - (masked ? 4 : 0)) {
+    case 2:
+        return "7-bit length in the second byte (0-125)";
+    case 4:
+        return "126, then a 16-bit length";
+    case 10:
+        return "127, then a 64-bit length";
+    default:
+        return "?";
+    }
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void ws_detail(struct ui_lines *l, const struct item *it)
+{
+    const struct item_field *f;
+    bool fin = (f = item_field(it, "fin")) && f->kind == FIELD_BOOL && f->v.b;
+    bool masked = (f = item_field(it, "masked")) && f->kind == FIELD_BOOL && f->v.b;
+    long long opcode = (long long)item_int(it, "opcode", 0), rsv = (long long)item_int(it, "rsv", 0);
+    long long len = (long long)item_int(it, "len", 0), header_len = (long long)item_int(it, "header_len", 0);
+    label(l, "FIN");
+    ui_lines_addf(l, A_NORMAL, "%d  %s", fin, fin ? "the last frame of its message" : "more fragments follow");
+    label(l, "RSV1-3");
+    ui_lines_addf(l, A_NORMAL, "%lld%lld%lld  %s", rsv >> 2 & 1, rsv >> 1 & 1, rsv & 1,
+                  rsv ? "set: only an extension may do that" : "no extension in use");
+    label(l, "opcode");
+    size_t nlen = 0;
+    const char *name = (f = item_field(it, "opcode_name")) && f->kind == FIELD_TEXT ? item_text(it, f, &nlen) : "";
+    ui_lines_addf(l, A_NORMAL, "0x%llx ", opcode);
+    ui_lines_add(l, A_BOLD, name, nlen);
+    if (opcode >= 8)
+        ui_lines_str(l, ui_attr(ROLE_NOTE), "  (a control frame: at most 125 bytes, never fragmented)");
+    label(l, "MASK");
+    ui_lines_addf(l, A_NORMAL, "%d  %s", masked,
+                  masked ? "client frames are masked (RFC 6455 §5.3)" : "server frames are never masked");
+    label(l, "length");
+    ui_lines_addf(l, A_NORMAL, "%lld  (%s; %lld-byte header)", len, length_encoding(header_len, masked),
+                  header_len);
+    text_line(l, it, "mask_key", "mask key");
+    const struct item_field *code = item_field(it, "close_code");
+    if (code) {
+        text_line(l, it, "close_code", "close code");
+        text_line(l, it, "close_reason", "reason");
+    }
+    text_line(l, it, "pong_ms", "pong after");
+    const struct item_field *p = item_field(it, "payload");
+    if (!p || p->kind != FIELD_TEXT)
+        return;
+    size_t plen;
+    const char *s = item_text(it, p, &plen);
+    bool text = opcode == 1 || (opcode == 0 && !(plen % 2 == 0 && plen && hex_value(s[0]) >= 0));
+    label(l, masked ? "unmasked" : "payload");
+    ui_lines_addf(l, A_NORMAL, "%s, %zu of %lld bytes shown:", text ? "text" : "binary, in hex",
+                  text ? plen : plen / 2, len);
+    block(l, s, plen);
+    if (!masked)
+        return;
+    /* What the same bytes looked like on the wire: payload XOR key. */
+    const struct item_field *k = item_field(it, "mask_key");
+    size_t klen;
+    const char *ks = k && k->kind == FIELD_TEXT ? item_text(it, k, &klen) : "";
+    if (!k || k->kind != FIELD_TEXT || klen != 8)
+        return;
+    uint8_t key[4];
+    for (int i = 0; i < 4; i++)
+        key[i] = (uint8_t)(hex_value(ks[2 * i]) << 4 | hex_value(ks[2 * i + 1]));
+    label(l, "on wire");
+    size_t n = text ? plen : plen / 2;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        uint8_t b = text ? (uint8_t)s[i] : (uint8_t)(hex_value(s[2 * i]) << 4 | hex_value(s[2 * i + 1]));
+        ui_lines_addf(l, ui_attr(ROLE_HEX_FRAMING), "%02x ", b ^ key[i % 4]);
+    }
+    ui_lines_str(l, ui_attr(ROLE_DIM), n > 16 ? "..." : "");
+    note(l, "byte i on the wire = payload byte i XOR key[i %% 4]");
+}
+
+/* ---- the other item types ---- */
+
+static void events_inside(struct ui *ui, struct ui_lines *l, const struct item *msg)
+{
+    /* pushlab events whose bytes lie inside this message's range */
+    struct ui_flow *f = ui_model_flow(&ui->model, msg->flow);
+    if (!f || !msg->has_range || msg->type == ITEM_EVENT)
+        return;
+    for (size_t i = 0; i < f->items.n; i++) {
+        const struct item *ev = ui->model.items[f->items.v[i]];
+        if (ev->type != ITEM_EVENT || ev->dir != msg->dir || !ev->has_range ||
+            ev->offset < msg->offset || ev->offset >= msg->offset + msg->length)
+            continue;
+        const struct item_field *lat = item_field(ev, "latency_ms");
+        label(l, "event");
+        ui_lines_addf(l, ui_attr(ROLE_NOTE), "pushlab event seq=%lld delivered %.3f ms after the server made it",
+                      (long long)item_int(ev, "seq", 0), lat && lat->kind == FIELD_MS ? lat->v.ms : 0.0);
+    }
+}
+
+static void event_detail(struct ui_lines *l, const struct item *it)
+{
+    text_line(l, it, "seq", "seq");
+    text_line(l, it, "kind", "kind");
+    text_line(l, it, "text", "text");
+    long long ts = (long long)item_int(it, "ts", 0);
+    time_t secs = (time_t)(ts / 1000);
+    struct tm tm;
+    char when[64] = "?";
+    if (gmtime_r(&secs, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    label(l, "made");
+    ui_lines_addf(l, A_NORMAL, "%s.%03lld UTC (ts %lld, server clock)", when, ts % 1000, ts);
+    text_line(l, it, "latency_ms", "latency");
+    note(l, "capture time of the packet that completed the event minus its ts");
+}
+
+static void generic_detail(struct ui_lines *l, const struct item *it)
+{
+    for (unsigned i = 0; i < it->nfields; i++) {
+        const struct item_field *f = &it->fields[i];
+        if (f->kind == FIELD_PAIRS) {
+            const char *n, *v;
+            size_t nl, vl;
+            label(l, f->name);
+            for (uint32_t k = 0; item_pair(it, f, k, &n, &nl, &v, &vl); k++) {
+                ui_lines_new(l);
+                ui_lines_str(l, A_NORMAL, "           ");
+                ui_lines_add(l, ui_attr(ROLE_HEX_HEAD), n, nl);
+                ui_lines_str(l, A_NORMAL, ": ");
+                ui_lines_add(l, A_NORMAL, v, vl);
+            }
+        } else if (f->kind == FIELD_TEXT && (strcmp(f->name, "data") == 0 || strcmp(f->name, "text") == 0)) {
+            size_t len;
+            const char *s = item_text(it, f, &len);
+            label(l, f->name);
+            ui_lines_addf(l, A_NORMAL, "%zu bytes:", len);
+            block(l, s, len);
+        } else {
+            text_line(l, it, f->name, f->name);
+        }
+    }
+}
+
+static void type_notes(struct ui_lines *l, const struct item *it)
+{
+    switch (it->type) {
+    case ITEM_CHUNK:
+        note(l, "a chunk: its size in hex, CRLF, the data, CRLF (RFC 9112 §7.1)");
+        note(l, "framing = %llu bytes of %llu", (unsigned long long)(it->length - (uint64_t)item_int(it, "size", 0)),
+             (unsigned long long)it->length);
+        break;
+    case ITEM_PART:
+        note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
+        break;
+    case ITEM_SSE_EVENT:
+        note(l, "\"id:\", \"event:\", \"data:\" lines; a blank line dispatches the event");
+        note(l, "the id is what the browser sends back as Last-Event-ID when it reconnects");
+        break;
+    case ITEM_FLASH:
+        note(l, "Flash socket: not HTTP; every message ends with a NUL byte");
+        break;
+    case ITEM_TCP:
+        if (item_field(it, "analysis"))
+            note(l, "TCP analysis, as Wireshark's tcp.analysis flags name it");
+        break;
+    default:
+        break;
+    }
+}
+
+void ui_detail_build(struct ui *ui, const struct item *it, struct ui_lines *l)
+{
+    if (!it) {
+        ui_lines_new(l);
+        ui_lines_str(l, ui_attr(ROLE_DIM), "select a message (Tab to the messages pane, arrows)");
+        return;
+    }
+    ui_lines_new(l);
+    ui_lines_addf(l, A_BOLD, "%s ", item_type_name(it->type));
+    ui_lines_addf(l, ui_dir_attr(it->dir), "%s ", it->dir == DIR_C2S ? "client -> server"
+                                                 : it->dir == DIR_S2C ? "server -> client" : "");
+    ui_lines_addf(l, A_NORMAL, " t=%.6f s  flow %u", it->t, it->flow);
+    if (it->has_range)
+        ui_lines_addf(l, ui_attr(ROLE_DIM), "  stream bytes %llu..%llu (%llu B)",
+                      (unsigned long long)it->offset, (unsigned long long)(it->offset + it->length),
+                      (unsigned long long)it->length);
+    if (it->cut)
+        ui_lines_str(l, ui_attr(ROLE_NOTE), "  (text shortened)");
+    switch (it->type) {
+    case ITEM_HTTP_REQUEST:
+    case ITEM_HTTP_RESPONSE:
+        http_detail(ui, l, it);
+        break;
+    case ITEM_WS_FRAME:
+        ws_detail(l, it);
+        break;
+    case ITEM_EVENT:
+        event_detail(l, it);
+        break;
+    default:
+        generic_detail(l, it);
+        break;
+    }
+    type_notes(l, it);
+    events_inside(ui, l, it);
+}
+
+/* While the flows pane has the focus, the detail pane describes the flow. */
+static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
+{
+    ui_lines_new(l);
+    ui_lines_addf(l, A_BOLD, "flow %u ", f->id);
+    ui_lines_addf(l, ui_badge_attr(f->technique), " %s ", f->technique[0] ? f->technique : "...");
+    ui_lines_addf(l, ui_attr(ROLE_DIM), "  %s", f->technique_final ? "" : "(so far: the flow is open)");
+    label(l, "client");
+    ui_lines_str(l, ui_attr(ROLE_C2S), f->client);
+    label(l, "server");
+    ui_lines_str(l, ui_attr(ROLE_S2C), f->server);
+    label(l, "time");
+    ui_lines_addf(l, A_NORMAL, "%.6f .. %.6f s (%.3f s)", f->first_t, f->last_t, f->last_t - f->first_t);
+    label(l, "packets");
+    ui_lines_addf(l, A_NORMAL, "%llu, %llu payload bytes up, %llu down", (unsigned long long)f->packets,
+                  (unsigned long long)f->bytes[DIR_C2S], (unsigned long long)f->bytes[DIR_S2C]);
+    double pct = ui_flow_overhead_pct(f);
+    label(l, "overhead");
+    if (pct >= 0)
+        ui_lines_addf(l, A_NORMAL, "%llu bytes of HTTP heads and framing = %.1f%% of the payload",
+                      (unsigned long long)f->overhead, pct);
+    else
+        ui_lines_str(l, ui_attr(ROLE_DIM), "(no payload yet)");
+    label(l, "handshake");
+    if (f->handshake_ms >= 0)
+        ui_lines_addf(l, A_NORMAL, "%.3f ms from SYN to the ACK of the SYN/ACK", f->handshake_ms);
+    else
+        ui_lines_str(l, ui_attr(ROLE_DIM), "(not captured)");
+    note(l, "Enter: its messages   l: its ladder   x: bytes of a message");
+}
+
+void ui_detail_draw(struct ui *ui, int y, int h)
+{
+    bool focused = ui->screen == SCREEN_MAIN && ui->focus == PANE_DETAIL;
+    ui->pane_y[PANE_DETAIL] = y + 1;
+    ui->pane_h[PANE_DETAIL] = h - 1;
+    ui_lines_clear(&ui->lines);
+    struct ui_flow *f = ui_selected_flow(ui);
+    if (ui->focus == PANE_FLOWS && f)
+        flow_detail(f, &ui->lines);
+    else
+        ui_detail_build(ui, ui_selected_item(ui), &ui->lines);
+    ui->detail_top = ui_scroll_clamp(ui->detail_top, ui->lines.n, h - 1);
+    attr_t head = ui_attr(focused ? ROLE_HEADING : ROLE_DIM) | A_BOLD;
+    ui_fill(y, 0, ui_attr(ROLE_HEADING));
+    ui_putf(y, 0, COLS, head, "detail%s", ui->lines.n > (size_t)(h - 1) ? "  (more: Tab here, then arrows)" : "");
+    ui_lines_draw(&ui->lines, ui->detail_top, y + 1, 0, h - 1, COLS);
+}

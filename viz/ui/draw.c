@@ -1,0 +1,289 @@
+/* draw.c -- colour roles, safe text, and lines of spans.
+ *
+ * Payloads are hostile: a WebSocket frame may carry an escape sequence
+ * that would repaint the terminal, or bytes that are not UTF-8.  Every
+ * byte the UI shows goes through ui_put(), which decodes UTF-8 with the
+ * C library (the locale is set from the environment, as ncursesw needs)
+ * and turns everything that is not a printable character into a visible
+ * escape, so what is on screen is always what was on the wire.
+ */
+#include "ui/draw.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+static attr_t roles[ROLE_COUNT];
+static bool use_color;
+
+/* Colour pairs, numbered from 1. */
+enum {
+    PAIR_BAR = 1, PAIR_C2S, PAIR_S2C, PAIR_ERROR, PAIR_NOTE, PAIR_GOOD, PAIR_HEAD, PAIR_FRAMING,
+    PAIR_PAYLOAD, PAIR_SELECTED, PAIR_IDLE, PAIR_MARK,
+    /* badges */
+    PAIR_B_BLUE, PAIR_B_MAGENTA, PAIR_B_YELLOW, PAIR_B_GREEN, PAIR_B_RED, PAIR_B_CYAN, PAIR_B_WHITE
+};
+
+bool ui_draw_init(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    use_color = has_colors() && !(no_color && no_color[0]);
+    if (use_color) {
+        start_color();
+        use_default_colors();
+        init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+        init_pair(PAIR_C2S, COLOR_GREEN, -1);
+        init_pair(PAIR_S2C, COLOR_CYAN, -1);
+        init_pair(PAIR_ERROR, COLOR_RED, -1);
+        init_pair(PAIR_NOTE, COLOR_YELLOW, -1);
+        init_pair(PAIR_GOOD, COLOR_GREEN, -1);
+        init_pair(PAIR_HEAD, COLOR_BLUE, -1);
+        init_pair(PAIR_FRAMING, COLOR_MAGENTA, -1);
+        init_pair(PAIR_PAYLOAD, COLOR_GREEN, -1);
+        init_pair(PAIR_SELECTED, COLOR_BLACK, COLOR_GREEN);
+        init_pair(PAIR_IDLE, COLOR_BLACK, COLOR_WHITE);
+        init_pair(PAIR_MARK, COLOR_BLACK, COLOR_YELLOW);
+        init_pair(PAIR_B_BLUE, COLOR_WHITE, COLOR_BLUE);
+        init_pair(PAIR_B_MAGENTA, COLOR_WHITE, COLOR_MAGENTA);
+        init_pair(PAIR_B_YELLOW, COLOR_BLACK, COLOR_YELLOW);
+        init_pair(PAIR_B_GREEN, COLOR_BLACK, COLOR_GREEN);
+        init_pair(PAIR_B_RED, COLOR_WHITE, COLOR_RED);
+        init_pair(PAIR_B_CYAN, COLOR_BLACK, COLOR_CYAN);
+        init_pair(PAIR_B_WHITE, COLOR_BLACK, COLOR_WHITE);
+        roles[ROLE_BAR] = COLOR_PAIR(PAIR_BAR);
+        roles[ROLE_BAR_KEY] = COLOR_PAIR(PAIR_BAR) | A_BOLD;
+        roles[ROLE_HEADING] = A_BOLD | A_UNDERLINE;
+        roles[ROLE_SELECTED] = COLOR_PAIR(PAIR_SELECTED);
+        roles[ROLE_SELECTED_IDLE] = COLOR_PAIR(PAIR_IDLE);
+        roles[ROLE_DIM] = A_DIM;
+        roles[ROLE_C2S] = COLOR_PAIR(PAIR_C2S);
+        roles[ROLE_S2C] = COLOR_PAIR(PAIR_S2C);
+        roles[ROLE_ERROR] = COLOR_PAIR(PAIR_ERROR) | A_BOLD;
+        roles[ROLE_NOTE] = COLOR_PAIR(PAIR_NOTE);
+        roles[ROLE_GOOD] = COLOR_PAIR(PAIR_GOOD) | A_BOLD;
+        roles[ROLE_HEX_HEAD] = COLOR_PAIR(PAIR_HEAD) | A_BOLD;
+        roles[ROLE_HEX_FRAMING] = COLOR_PAIR(PAIR_FRAMING) | A_BOLD;
+        roles[ROLE_HEX_PAYLOAD] = COLOR_PAIR(PAIR_PAYLOAD);
+        roles[ROLE_HEX_LOWER] = A_DIM;
+        roles[ROLE_MARK] = COLOR_PAIR(PAIR_MARK);
+    } else {
+        /* Monochrome: the same roles as weights and lines. */
+        roles[ROLE_BAR] = A_REVERSE;
+        roles[ROLE_BAR_KEY] = A_REVERSE | A_BOLD;
+        roles[ROLE_HEADING] = A_BOLD | A_UNDERLINE;
+        roles[ROLE_SELECTED] = A_REVERSE;
+        roles[ROLE_SELECTED_IDLE] = A_UNDERLINE;
+        roles[ROLE_DIM] = A_DIM;
+        roles[ROLE_C2S] = A_NORMAL;
+        roles[ROLE_S2C] = A_BOLD;
+        roles[ROLE_ERROR] = A_BOLD;
+        roles[ROLE_NOTE] = A_NORMAL;
+        roles[ROLE_GOOD] = A_BOLD;
+        roles[ROLE_HEX_HEAD] = A_BOLD;
+        roles[ROLE_HEX_FRAMING] = A_UNDERLINE;
+        roles[ROLE_HEX_PAYLOAD] = A_NORMAL;
+        roles[ROLE_HEX_LOWER] = A_DIM;
+        roles[ROLE_MARK] = A_REVERSE;
+    }
+    return use_color;
+}
+
+attr_t ui_attr(enum ui_role role)
+{
+    return role < ROLE_COUNT ? roles[role] : A_NORMAL;
+}
+
+attr_t ui_badge_attr(const char *t)
+{
+    if (!use_color)
+        return A_BOLD;
+    static const struct { const char *name; short pair; } badges[] = {
+        {"poll", PAIR_B_BLUE},       {"jsonp", PAIR_B_BLUE},    {"longpoll", PAIR_B_MAGENTA},
+        {"iframe", PAIR_B_YELLOW},   {"xhr", PAIR_B_GREEN},     {"multipart", PAIR_B_GREEN},
+        {"flash", PAIR_B_RED},       {"sse", PAIR_B_CYAN},      {"ws", PAIR_B_WHITE},
+    };
+    for (size_t i = 0; i < sizeof badges / sizeof badges[0]; i++)
+        if (strcmp(t, badges[i].name) == 0)
+            return COLOR_PAIR(badges[i].pair) | A_BOLD;
+    return A_DIM;
+}
+
+/* ---- safe text ---- */
+
+/* Put an escape for one byte; returns columns used (0 when it did not fit). */
+static int put_escape(int y, int x, int room, unsigned char c)
+{
+    char esc[8];
+    switch (c) {
+    case '\n': strcpy(esc, "\\n"); break;
+    case '\r': strcpy(esc, "\\r"); break;
+    case '\t': strcpy(esc, "\\t"); break;
+    case '\0': strcpy(esc, "\\0"); break;
+    default: snprintf(esc, sizeof esc, "\\x%02x", c); break;
+    }
+    int n = (int)strlen(esc);
+    if (n > room)
+        return 0;
+    attrset(roles[ROLE_DIM]);
+    mvaddnstr(y, x, esc, n);
+    return n;
+}
+
+int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
+{
+    int used = 0;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t i = 0;
+    while (i < len && used < maxcols) {
+        unsigned char c = (unsigned char)s[i];
+        wchar_t wc;
+        size_t n = 1;
+        int w = -1;
+        if (c >= 0x20 && c < 0x7F) {
+            wc = c;
+            w = 1;
+        } else if (c >= 0x80) {
+            n = mbrtowc(&wc, s + i, len - i, &st);
+            if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+                memset(&st, 0, sizeof st);
+                n = 1;
+            } else {
+                w = wcwidth(wc); /* -1 for C1 controls and other non-printables */
+            }
+        }
+        if (w < 0 || (w == 0 && c >= 0x80)) {
+            int k = put_escape(y, x + used, maxcols - used, c);
+            if (!k)
+                break;
+            used += k;
+            i += 1;
+            continue;
+        }
+        if (used + w > maxcols)
+            break;
+        attrset(attr);
+        mvaddnwstr(y, x + used, &wc, 1);
+        used += w;
+        i += n;
+    }
+    attrset(A_NORMAL);
+    return used;
+}
+
+int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return 0;
+    return ui_put(y, x, maxcols, attr, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void ui_fill(int y, int x, attr_t attr)
+{
+    if (x >= COLS)
+        return;
+    attrset(attr);
+    mvhline(y, x, ' ', COLS - x);
+    attrset(A_NORMAL);
+}
+
+/* ---- lines of spans ---- */
+
+static bool reserve(void **v, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t want = *cap ? *cap : 256;
+    while (want < need)
+        want *= 2;
+    void *p = realloc(*v, want * size);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = want;
+    return true;
+}
+
+void ui_lines_clear(struct ui_lines *l)
+{
+    l->tlen = l->nspans = l->n = 0;
+}
+
+void ui_lines_free(struct ui_lines *l)
+{
+    free(l->text);
+    free(l->spans);
+    free(l->lines);
+    memset(l, 0, sizeof *l);
+}
+
+void ui_lines_new(struct ui_lines *l)
+{
+    if (!reserve((void **)&l->lines, &l->lcap, l->n + 1, sizeof *l->lines))
+        return;
+    l->lines[l->n++] = (struct ui_line){l->nspans, 0};
+}
+
+void ui_lines_add(struct ui_lines *l, attr_t attr, const char *s, size_t len)
+{
+    if (!l->n)
+        ui_lines_new(l);
+    if (!l->n || len > UINT32_MAX - l->tlen ||
+        !reserve((void **)&l->text, &l->tcap, l->tlen + len + 1, 1) ||
+        !reserve((void **)&l->spans, &l->scap, l->nspans + 1, sizeof *l->spans))
+        return;
+    memcpy(l->text + l->tlen, s, len);
+    l->spans[l->nspans++] = (struct ui_span){attr, (uint32_t)l->tlen, (uint32_t)len};
+    l->tlen += len;
+    l->lines[l->n - 1].count++;
+}
+
+void ui_lines_str(struct ui_lines *l, attr_t attr, const char *s)
+{
+    ui_lines_add(l, attr, s, strlen(s));
+}
+
+void ui_lines_addf(struct ui_lines *l, attr_t attr, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        ui_lines_add(l, attr, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void ui_lines_draw(const struct ui_lines *l, size_t top, int y, int x, int h, int w)
+{
+    for (int row = 0; row < h && top + (size_t)row < l->n; row++) {
+        const struct ui_line *line = &l->lines[top + (size_t)row];
+        int col = 0;
+        for (size_t s = 0; s < line->count && col < w; s++) {
+            const struct ui_span *sp = &l->spans[line->first + s];
+            col += ui_put(y + row, x + col, w - col, sp->attr, l->text + sp->off, sp->len);
+        }
+    }
+}
+
+void ui_lines_text(const struct ui_lines *l, size_t i, char *out, size_t cap)
+{
+    size_t len = 0;
+    if (i < l->n) {
+        const struct ui_line *line = &l->lines[i];
+        for (size_t s = 0; s < line->count; s++) {
+            const struct ui_span *sp = &l->spans[line->first + s];
+            size_t k = sp->len < cap - 1 - len ? sp->len : cap - 1 - len;
+            memcpy(out + len, l->text + sp->off, k);
+            len += k;
+        }
+    }
+    out[len] = '\0';
+}

@@ -1,0 +1,442 @@
+/* keys.c -- every key, in one table and one dispatcher.
+ *
+ * The table is what `?` shows, so the help can never forget a key the
+ * dispatcher knows: add a key in both places, side by side in this file.
+ * Keys go first to a prompt being typed, then to the full-screen view on
+ * show, then to the main screen's focused pane.
+ */
+#include "ui/int.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "output/output.h"
+
+static const struct {
+    const char *keys; /* as the user types them */
+    const char *what;
+} key_table[] = {
+    {"Up Down  j k", "move the selection (or scroll a view)"},
+    {"PgUp PgDn", "move a page"},
+    {"g G", "first / last row (Home / End too, except in --realtime)"},
+    {"Tab  Shift-Tab", "next / previous pane: flows, messages, detail"},
+    {"Enter  Right", "open: a flow's messages, a message's detail"},
+    {"Esc  Left  Backspace  h", "back: previous pane, or close a view"},
+    {"mouse click", "select a row and its pane; wheel scrolls"},
+    {"/", "search rows: endpoints, techniques or summaries; / Enter: next hit"},
+    {"f", "filter flows by technique (ws, sse, poll...) or flow number; empty: all"},
+    {"t", "messages list every TCP segment, or only SYN/FIN/RST and anomalies"},
+    {"x", "hex of the packets carrying the selected message, boundaries marked"},
+    {"l", "ladder: sequence diagram of the flow with RTTs and held times"},
+    {"c a", "in the ladder: all flows of this client / show pure ACKs"},
+    {"s", "stats: per-technique comparison (requests, bytes per event, latency)"},
+    {"w", "save the capture (every packet kept) to a pcap file"},
+    {"space", "--realtime: pause / play"},
+    {"n", "--realtime: step one packet (pauses)"},
+    {"+ -", "--realtime: faster / slower (x2 / x0.5)"},
+    {"Home End", "--realtime: jump to the start / the end of the capture"},
+    {"?  F1", "this help"},
+    {"q", "quit (Ctrl-C too); the terminal is restored"},
+};
+
+void ui_help_build(struct ui_lines *l)
+{
+    ui_lines_new(l);
+    ui_lines_str(l, A_BOLD, "pushviz shows push traffic packet by packet.");
+    ui_lines_new(l);
+    ui_lines_new(l);
+    for (size_t i = 0; i < sizeof key_table / sizeof key_table[0]; i++) {
+        ui_lines_new(l);
+        ui_lines_addf(l, ui_attr(ROLE_GOOD), "  %-25s", key_table[i].keys);
+        ui_lines_addf(l, A_NORMAL, "%s", key_table[i].what);
+    }
+    ui_lines_new(l);
+    ui_lines_new(l);
+    ui_lines_str(l, A_BOLD, "Colours");
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_C2S), "  --> client to server   ");
+    ui_lines_str(l, ui_attr(ROLE_S2C), "<-- server to client");
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_HEX_HEAD), "  HTTP head   ");
+    ui_lines_str(l, ui_attr(ROLE_HEX_FRAMING), "framing   ");
+    ui_lines_str(l, ui_attr(ROLE_HEX_PAYLOAD), "payload   ");
+    ui_lines_str(l, ui_attr(ROLE_HEX_LOWER), "link/IP/TCP headers");
+    ui_lines_new(l);
+    ui_lines_addf(l, A_NORMAL, "  techniques: ");
+    static const char *const names[] = {"poll", "jsonp", "longpoll", "iframe", "xhr", "multipart",
+                                        "flash", "sse", "ws"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        ui_lines_addf(l, ui_badge_attr(names[i]), " %s ", names[i]);
+        ui_lines_str(l, A_NORMAL, " ");
+    }
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_DIM), "  NO_COLOR=1 turns colour off; roles stay as bold, underline and reverse.");
+}
+
+/* ---- search and filter ---- */
+
+static bool flow_matches(const struct ui_flow *f, const char *text)
+{
+    return strcasestr(f->technique, text) || strcasestr(f->client, text) || strcasestr(f->server, text);
+}
+
+static void search_next(struct ui *ui)
+{
+    if (!ui->search[0])
+        return;
+    if (ui->focus == PANE_FLOWS) {
+        for (size_t k = 1; k <= ui->shown.n; k++) {
+            size_t row = (ui->flows.sel + k) % ui->shown.n;
+            if (flow_matches(ui_model_flow(&ui->model, (unsigned)ui->shown.v[row]), ui->search)) {
+                ui->flows.sel = row;
+                ui->messages = (struct ui_cursor){0, 0};
+                return;
+            }
+        }
+    } else {
+        struct ui_flow *f = ui_selected_flow(ui);
+        char summary[512];
+        for (size_t k = 1; f && k <= f->messages.n; k++) {
+            size_t row = (ui->messages.sel + k) % f->messages.n;
+            const struct item *it = ui->model.items[f->messages.v[row]];
+            item_summary(it, summary, sizeof summary);
+            if (strcasestr(summary, ui->search) || strcasestr(item_type_name(it->type), ui->search)) {
+                ui->messages.sel = row;
+                ui->follow = false;
+                if (ui->focus == PANE_DETAIL)
+                    ui->focus = PANE_MESSAGES;
+                return;
+            }
+        }
+    }
+    ui_notice(ui, "not found: %s", ui->search);
+}
+
+static void prompt_done(struct ui *ui)
+{
+    ui->input[ui->input_len] = '\0';
+    switch (ui->prompt) {
+    case PROMPT_SEARCH:
+        if (ui->input_len)
+            memcpy(ui->search, ui->input, ui->input_len + 1); /* prompt_key kept it short enough */
+        search_next(ui);
+        break;
+    case PROMPT_FILTER:
+        memcpy(ui->filter, ui->input, ui->input_len + 1);
+        ui->flows = (struct ui_cursor){0, 0};
+        ui->messages = (struct ui_cursor){0, 0};
+        break;
+    case PROMPT_SAVE: {
+        char err[300];
+        if (!ui->input_len)
+            break;
+        if (ui_save_pcap(&ui->model, ui->input, err, sizeof err) == 0)
+            ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, ui->input);
+        else
+            ui_notice(ui, "not saved: %s", err);
+        break;
+    }
+    case PROMPT_NONE:
+        break;
+    }
+    ui->prompt = PROMPT_NONE;
+}
+
+static void prompt_key(struct ui *ui, int key)
+{
+    if (key == 27) {
+        ui->prompt = PROMPT_NONE;
+    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        prompt_done(ui);
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        /* drop a whole UTF-8 character */
+        while (ui->input_len && ((unsigned char)ui->input[--ui->input_len] & 0xC0) == 0x80)
+            ;
+    } else if (key >= 0x20 && key < 0x100 && key != 0x7F &&
+               ui->input_len + 1 < (ui->prompt == PROMPT_SAVE ? sizeof ui->input : UI_SEARCH_MAX)) {
+        ui->input[ui->input_len++] = (char)key;
+    }
+}
+
+static void start_prompt(struct ui *ui, enum ui_prompt p)
+{
+    ui->prompt = p;
+    ui->input_len = 0;
+    if (p == PROMPT_FILTER)
+        ui->input_len = (size_t)snprintf(ui->input, sizeof ui->input, "%s", ui->filter);
+    if (p == PROMPT_SAVE) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        ui->input_len = strftime(ui->input, sizeof ui->input, "pushviz-%Y%m%d-%H%M%S.pcap", &tm);
+    }
+}
+
+/* ---- replay ---- */
+
+static bool replay_key(struct ui *ui, int key)
+{
+    if (!ui->realtime)
+        return false;
+    struct ui_model *m = &ui->model;
+    switch (key) {
+    case ' ':
+        ui->paused = !ui->paused;
+        ui->wall_ns = ui_now_ns();
+        return true;
+    case 'n':
+        /* One packet: the next item and every item of the same instant. */
+        ui->paused = true;
+        if (m->revealed < m->nitems) {
+            int64_t ts = m->items[m->revealed]->ts_ns;
+            while (m->revealed < m->nitems && m->items[m->revealed]->ts_ns == ts)
+                ui_model_reveal_next(m);
+            ui->clock = m->items[m->revealed - 1]->t;
+        }
+        return true;
+    case '+':
+    case '=':
+        if (ui->speed < UI_SPEED_MAX)
+            ui->speed *= 2;
+        return true;
+    case '-':
+        if (ui->speed > UI_SPEED_MIN)
+            ui->speed /= 2;
+        return true;
+    case KEY_HOME:
+        ui_model_rewind(m);
+        ui->clock = 0;
+        ui->flows = ui->messages = (struct ui_cursor){0, 0};
+        return true;
+    case KEY_END:
+        while (ui_model_reveal_next(m))
+            ;
+        if (m->nitems)
+            ui->clock = m->items[m->nitems - 1]->t;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- moving ---- */
+
+static int pane_rows(const struct ui *ui)
+{
+    int h = ui->screen == SCREEN_MAIN ? ui->pane_h[ui->focus] : LINES - 3;
+    return h > 1 ? h : 1;
+}
+
+/* Up/down/page/first/last: delta rows, or LONG_MIN / LONG_MAX for the ends. */
+static void move_selection(struct ui *ui, long delta)
+{
+    int h = pane_rows(ui);
+    size_t *top = NULL;
+    switch (ui->screen) {
+    case SCREEN_HEX: top = &ui->hex_top; break;
+    case SCREEN_LADDER: top = &ui->ladder_top; break;
+    case SCREEN_STATS: top = &ui->stats_top; break;
+    case SCREEN_HELP: top = &ui->help_top; break;
+    case SCREEN_MAIN:
+        if (ui->focus == PANE_DETAIL)
+            top = &ui->detail_top;
+        break;
+    }
+    if (top) {
+        /* Views scroll; ui_scroll_clamp keeps them in range when drawn. */
+        if (delta == LONG_MIN)
+            *top = 0;
+        else if (delta == LONG_MAX)
+            *top = SIZE_MAX / 2;
+        else
+            *top = delta < 0 && (size_t)-delta > *top ? 0 : *top + (size_t)delta;
+        return;
+    }
+    if (ui->focus == PANE_FLOWS) {
+        size_t before = ui->flows.sel;
+        ui_cursor_move(&ui->flows, delta == LONG_MIN ? -(long)ui->shown.n : delta == LONG_MAX ? (long)ui->shown.n : delta,
+                       ui->shown.n, h);
+        if (ui->flows.sel != before) {
+            ui->messages = (struct ui_cursor){0, 0};
+            ui->follow = ui->cap->live;
+            ui->detail_top = 0;
+        }
+    } else {
+        struct ui_flow *f = ui_selected_flow(ui);
+        size_t n = f ? f->messages.n : 0;
+        ui_cursor_move(&ui->messages, delta == LONG_MIN ? -(long)n : delta == LONG_MAX ? (long)n : delta, n, h);
+        ui->follow = n && ui->messages.sel == n - 1 && (ui->cap->live || ui->realtime);
+        ui->detail_top = 0;
+    }
+}
+
+static void back(struct ui *ui)
+{
+    if (ui->screen == SCREEN_HELP)
+        ui->screen = ui->help_from;
+    else if (ui->screen != SCREEN_MAIN)
+        ui->screen = SCREEN_MAIN;
+    else if (ui->focus > PANE_FLOWS)
+        ui->focus--;
+}
+
+static void toggle_screen(struct ui *ui, enum ui_screen s)
+{
+    ui->screen = ui->screen == s ? SCREEN_MAIN : s;
+}
+
+/* A click: which pane, which row. */
+static void mouse(struct ui *ui)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED) {
+        move_selection(ui, -3);
+        return;
+    }
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) {
+        move_selection(ui, 3);
+        return;
+    }
+#endif
+    if (ui->screen != SCREEN_MAIN)
+        return;
+    for (int p = 0; p < PANE_COUNT; p++) {
+        if (ev.y < ui->pane_y[p] - 1 || ev.y >= ui->pane_y[p] + ui->pane_h[p])
+            continue;
+        ui->focus = (enum ui_pane)p;
+        if (ev.y < ui->pane_y[p])
+            return; /* the pane's heading */
+        size_t row = (size_t)(ev.y - ui->pane_y[p]);
+        if (p == PANE_FLOWS && ui->flows.top + row < ui->shown.n) {
+            ui->flows.sel = ui->flows.top + row;
+            ui->messages = (struct ui_cursor){0, 0};
+            ui->follow = false;
+        } else if (p == PANE_MESSAGES) {
+            struct ui_flow *f = ui_selected_flow(ui);
+            if (f && ui->messages.top + row < f->messages.n) {
+                ui->messages.sel = ui->messages.top + row;
+                ui->follow = false;
+                ui->detail_top = 0;
+            }
+        }
+        return;
+    }
+}
+
+void ui_key(struct ui *ui, int key)
+{
+    if (ui->prompt != PROMPT_NONE) {
+        prompt_key(ui, key);
+        return;
+    }
+    if (replay_key(ui, key))
+        return;
+    switch (key) {
+    case 'q':
+    case 'Q':
+        ui->done = true;
+        break;
+    case '?':
+    case KEY_F(1):
+        if (ui->screen != SCREEN_HELP) {
+            ui->help_from = ui->screen;
+            ui->screen = SCREEN_HELP;
+        } else {
+            back(ui);
+        }
+        break;
+    case KEY_RESIZE:
+        break; /* the next draw uses the new LINES and COLS */
+    case KEY_MOUSE:
+        mouse(ui);
+        break;
+    case KEY_UP:
+    case 'k':
+        move_selection(ui, -1);
+        break;
+    case KEY_DOWN:
+    case 'j':
+        move_selection(ui, 1);
+        break;
+    case KEY_PPAGE:
+        move_selection(ui, -pane_rows(ui));
+        break;
+    case KEY_NPAGE:
+        move_selection(ui, pane_rows(ui));
+        break;
+    case 'g':
+    case KEY_HOME:
+        move_selection(ui, LONG_MIN);
+        break;
+    case 'G':
+    case KEY_END:
+        move_selection(ui, LONG_MAX);
+        break;
+    case '\t':
+        ui->screen = SCREEN_MAIN;
+        ui->focus = (enum ui_pane)((ui->focus + 1) % PANE_COUNT);
+        break;
+    case KEY_BTAB:
+        ui->screen = SCREEN_MAIN;
+        ui->focus = (enum ui_pane)((ui->focus + PANE_COUNT - 1) % PANE_COUNT);
+        break;
+    case '\n':
+    case '\r':
+    case KEY_ENTER:
+    case KEY_RIGHT:
+        if (ui->screen == SCREEN_MAIN && ui->focus < PANE_DETAIL)
+            ui->focus++;
+        break;
+    case 27:
+    case KEY_LEFT:
+    case KEY_BACKSPACE:
+    case 127:
+    case 'h':
+        back(ui);
+        break;
+    case '/':
+        start_prompt(ui, PROMPT_SEARCH);
+        break;
+    case 'f':
+        start_prompt(ui, PROMPT_FILTER);
+        break;
+    case 'w':
+        start_prompt(ui, PROMPT_SAVE);
+        break;
+    case 't':
+        ui->model.all_tcp = !ui->model.all_tcp;
+        ui_model_relist(&ui->model);
+        ui->messages = (struct ui_cursor){0, 0};
+        ui_notice(ui, "%s", ui->model.all_tcp ? "messages: every TCP segment" : "messages: SYN/FIN/RST and anomalies only");
+        break;
+    case 'x':
+        toggle_screen(ui, SCREEN_HEX);
+        ui->hex_top = 0;
+        break;
+    case 'l':
+        toggle_screen(ui, SCREEN_LADDER);
+        ui->ladder_top = 0;
+        break;
+    case 's':
+        toggle_screen(ui, SCREEN_STATS);
+        break;
+    case 'c':
+        if (ui->screen == SCREEN_LADDER)
+            ui->ladder_client = !ui->ladder_client;
+        break;
+    case 'a':
+        if (ui->screen == SCREEN_LADDER)
+            ui->ladder_acks = !ui->ladder_acks;
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,114 @@
+/* stats_screen.c -- the stats view: what each technique costs, side by side.
+ *
+ * Two tables.  The first sums the flows on screen now, open ones
+ * included, by technique: connections, bytes each way and the overhead
+ * share.  The second is the --stats table (stats.c) of the flows that
+ * have ended: requests, events, header and framing bytes per event,
+ * delivery latency and handshake RTT.  Both follow the capture as it
+ * grows, and a --realtime replay as it plays.
+ */
+#include "ui/int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One technique's row of the first table. */
+struct tech_sum {
+    char name[16];               /* technique, or "..." while not known */
+    unsigned flows, open;        /* connections, of which not ended */
+    uint64_t up, down, overhead; /* payload bytes each way; head and framing bytes */
+};
+
+static void live_table(struct ui *ui, struct ui_lines *l)
+{
+    struct tech_sum sums[16];
+    size_t n = 0;
+    for (size_t i = 0; i < ui->model.nflows; i++) {
+        const struct ui_flow *f = &ui->model.flows[i];
+        if (!f->items.n)
+            continue;
+        const char *name = f->technique[0] ? f->technique : "...";
+        size_t k;
+        for (k = 0; k < n && strcmp(sums[k].name, name) != 0; k++)
+            ;
+        if (k == n) {
+            if (n == sizeof sums / sizeof sums[0])
+                continue;
+            memset(&sums[n], 0, sizeof sums[n]);
+            snprintf(sums[n].name, sizeof sums[n].name, "%s", name);
+            n++;
+        }
+        sums[k].flows++;
+        sums[k].open += !f->end[0];
+        sums[k].up += f->bytes[DIR_C2S];
+        sums[k].down += f->bytes[DIR_S2C];
+        sums[k].overhead += f->overhead;
+    }
+    ui_lines_new(l);
+    ui_lines_str(l, A_BOLD, "Flows now (open ones included)");
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %6s %6s %10s %10s %6s", "technique", "flows", "open",
+                  "bytes up", "bytes down", "ovh%");
+    for (size_t k = 0; k < n; k++) {
+        uint64_t all = sums[k].up + sums[k].down;
+        ui_lines_new(l);
+        ui_lines_addf(l, ui_badge_attr(sums[k].name), " %-9s ", sums[k].name);
+        ui_lines_addf(l, A_NORMAL, " %6u %6u %10llu %10llu ", sums[k].flows, sums[k].open,
+                      (unsigned long long)sums[k].up, (unsigned long long)sums[k].down);
+        if (all)
+            ui_lines_addf(l, A_NORMAL, "%6.1f", 100.0 * (double)sums[k].overhead / (double)all);
+        else
+            ui_lines_addf(l, A_NORMAL, "%6s", "-");
+    }
+    if (!n) {
+        ui_lines_new(l);
+        ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flows yet)");
+    }
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_DIM), "  ovh%: HTTP heads and framing bytes as a share of all payload bytes");
+}
+
+/* A number or "-" when the table has none (< 0). */
+static void cell(struct ui_lines *l, double v, const char *fmt)
+{
+    if (v < 0)
+        ui_lines_addf(l, A_NORMAL, " %9s", "-");
+    else
+        ui_lines_addf(l, A_NORMAL, fmt, v);
+}
+
+static void ended_table(struct ui *ui, struct ui_lines *l)
+{
+    ui_lines_new(l);
+    ui_lines_new(l);
+    ui_lines_str(l, A_BOLD, "Ended flows (the --stats table)");
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %5s %8s %7s %9s %9s %9s %9s %9s", "technique", "flows",
+                  "requests", "events", "head/ev", "frame/ev", "lat mean", "lat p99", "handshake");
+    struct stats_row r;
+    unsigned i = 0;
+    while (ui->model.stats && stats_row(ui->model.stats, i++, &r)) {
+        ui_lines_new(l);
+        ui_lines_addf(l, ui_badge_attr(r.technique), " %-9s ", r.technique);
+        ui_lines_addf(l, A_NORMAL, " %5u %8llu %7llu", r.flows, (unsigned long long)r.requests,
+                      (unsigned long long)r.events);
+        cell(l, r.header_per_event, " %9.1f");
+        cell(l, r.framing_per_event, " %9.1f");
+        cell(l, r.latency_mean_ms, " %7.2fms");
+        cell(l, r.latency_p99_ms, " %7.2fms");
+        cell(l, r.handshake_mean_ms, " %7.3fms");
+    }
+    if (i == 1) {
+        ui_lines_new(l);
+        ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flow has ended yet)");
+    }
+    ui_lines_new(l);
+    ui_lines_add(l, ui_attr(ROLE_DIM),
+                 "  head/ev, frame/ev: HTTP head and framing bytes per event delivered; lat: event latency", 88);
+}
+
+void ui_stats_build(struct ui *ui, struct ui_lines *l)
+{
+    live_table(ui, l);
+    ended_table(ui, l);
+}

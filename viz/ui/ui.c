@@ -1,0 +1,498 @@
+/* ui.c -- pushviz's interactive face: the terminal, the loop, the frame.
+ *
+ * One poll() loop waits on the keyboard and, live, on the capture's
+ * selectable descriptor, so input is never blocked by packets nor packets
+ * by input.  A file is read UI_LOAD_BATCH packets at a time between looks
+ * at the keyboard, so even a large one can be browsed while it loads.
+ * Packets go to the engine, items come back to the model (ui_model.c),
+ * and the screen is redrawn at most every UI_FRAME_MS while they flow:
+ * every draw erases and repaints, and curses sends only what changed.
+ *
+ * The terminal is restored on every way out: q, end of a signal-stopped
+ * capture, an error, SIGINT / SIGTERM / SIGHUP (main's handler sets the
+ * quit flag the loop watches), and exit() through an atexit hook.
+ */
+#include "ui/int.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pushlab.h"
+
+int64_t ui_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void ui_notice(struct ui *ui, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ui->notice, sizeof ui->notice, fmt, ap);
+    va_end(ap);
+    ui->notice_until_ns = ui_now_ns() + 4000000000LL;
+}
+
+/* ---- the terminal ---- */
+
+static bool curses_on;
+
+static void restore_terminal(void)
+{
+    if (curses_on) {
+        endwin();
+        curses_on = false;
+    }
+}
+
+/* The keyboard: stdin, or the terminal itself when stdin carries the
+ * capture (-r -).  NULL, with a message, when there is none. */
+static FILE *open_keyboard(const struct ui_options *opt)
+{
+    if (!opt->reads_stdin)
+        return stdin;
+    FILE *tty = fopen("/dev/tty", "r");
+    if (!tty)
+        fprintf(stderr, "pushviz: the capture comes on stdin and there is no terminal to read keys "
+                        "from; use --dump or --json\n");
+    return tty;
+}
+
+/* 0, or -1 when curses cannot drive this terminal (an unknown TERM). */
+static int start_terminal(FILE *keyboard)
+{
+    setlocale(LC_ALL, ""); /* ncursesw shows UTF-8 only in a UTF-8 locale */
+    /* newterm, not initscr: initscr exits on its own when TERM is unknown */
+    if (!newterm(NULL, stdout, keyboard)) {
+        const char *term = getenv("TERM");
+        fprintf(stderr, "pushviz: cannot drive the terminal \"%s\"; use --dump or --json\n",
+                term ? term : "");
+        return -1;
+    }
+    curses_on = true;
+    atexit(restore_terminal);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE); /* poll() says when to read; getch never waits */
+    set_escdelay(25);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                  | BUTTON5_PRESSED
+#endif
+              ,
+              NULL);
+    mouseinterval(0);
+    ui_draw_init();
+    return 0;
+}
+
+/* SIGHUP (the terminal went away) and SIGQUIT end the UI the way SIGINT
+ * does: main's handler sets the quit flag. */
+static void share_quit_handler(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGINT, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGQUIT, &sa, NULL);
+    }
+}
+
+/* ---- packets and items ---- */
+
+static void on_frame(void *ctx, const struct capture *c, const struct pcap_pkthdr *h, const uint8_t *bytes)
+{
+    struct ui *ui = ctx;
+    int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * (c->nano ? 1 : 1000);
+    ui_model_add_frame(&ui->model, ts, bytes, h->caplen, h->len);
+    engine_capture_handler(ui->eng, c, h, bytes);
+}
+
+static void on_item(void *ctx, const struct item *it)
+{
+    struct ui *ui = ctx;
+    ui_model_add_item(&ui->model, it);
+}
+
+/* Read what the capture has ready.  True when something arrived. */
+static bool pump_capture(struct ui *ui)
+{
+    if (ui->input_ended)
+        return false;
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int n = capture_dispatch(ui->cap, ui->cap->live ? 0 : UI_LOAD_BATCH, on_frame, ui, err, sizeof err);
+    if (n == CAPTURE_EOF || n == CAPTURE_FAILED) {
+        if (n == CAPTURE_FAILED) {
+            engine_input_error(ui->eng, err);
+            snprintf(ui->input_error, sizeof ui->input_error, "%s", err);
+        }
+        engine_finish(ui->eng);
+        ui->input_ended = true;
+        return true;
+    }
+    return n > 0;
+}
+
+/* Reveal items: all of them, or in --realtime as far as the clock has gone. */
+static bool reveal(struct ui *ui)
+{
+    struct ui_model *m = &ui->model;
+    size_t before = m->revealed;
+    if (!ui->realtime) {
+        while (ui_model_reveal_next(m))
+            ;
+    } else {
+        int64_t now = ui_now_ns();
+        if (!ui->paused)
+            ui->clock += (double)(now - ui->wall_ns) / 1e9 * ui->speed;
+        ui->wall_ns = now;
+        while (m->revealed < m->nitems && m->items[m->revealed]->t <= ui->clock)
+            ui_model_reveal_next(m);
+        if (m->revealed == m->nitems && ui->input_ended && m->nitems)
+            ui->clock = m->items[m->nitems - 1]->t; /* stop at the end */
+    }
+    return m->revealed != before;
+}
+
+/* Open flows have no `flow` item yet: ask the engine what they look like. */
+static void refresh_techniques(struct ui *ui)
+{
+    if (ui->realtime)
+        return; /* the engine is ahead of the replay clock; flow items will tell */
+    for (size_t i = 0; i < ui->model.nflows; i++) {
+        struct ui_flow *f = &ui->model.flows[i];
+        if (!f->dirty || f->technique_final)
+            continue;
+        f->dirty = false;
+        const char *t = engine_flow_technique(ui->eng, f->id);
+        if (t)
+            snprintf(f->technique, sizeof f->technique, "%s", t);
+    }
+}
+
+/* ---- cursors shared by the screens ---- */
+
+void ui_cursor_move(struct ui_cursor *c, long delta, size_t n, int h)
+{
+    if (!n) {
+        c->sel = c->top = 0;
+        return;
+    }
+    long sel = (long)c->sel + delta;
+    if (sel < 0)
+        sel = 0;
+    if ((size_t)sel >= n)
+        sel = (long)n - 1;
+    c->sel = (size_t)sel;
+    if (h < 1)
+        h = 1;
+    if (c->sel < c->top)
+        c->top = c->sel;
+    if (c->sel >= c->top + (size_t)h)
+        c->top = c->sel - (size_t)h + 1;
+}
+
+size_t ui_scroll_clamp(size_t top, size_t n, int h)
+{
+    size_t max = n > (size_t)(h > 0 ? h : 1) ? n - (size_t)h : 0;
+    return top > max ? max : top;
+}
+
+struct ui_flow *ui_selected_flow(struct ui *ui)
+{
+    if (ui->flows.sel >= ui->shown.n)
+        return NULL;
+    return ui_model_flow(&ui->model, (unsigned)ui->shown.v[ui->flows.sel]);
+}
+
+const struct item *ui_selected_item(struct ui *ui)
+{
+    struct ui_flow *f = ui_selected_flow(ui);
+    if (!f || ui->messages.sel >= f->messages.n)
+        return NULL;
+    return ui->model.items[f->messages.v[ui->messages.sel]];
+}
+
+const char *ui_dir_arrow(enum item_dir dir)
+{
+    return dir == DIR_C2S ? "-->" : dir == DIR_S2C ? "<--" : "   ";
+}
+
+attr_t ui_dir_attr(enum item_dir dir)
+{
+    return ui_attr(dir == DIR_C2S ? ROLE_C2S : dir == DIR_S2C ? ROLE_S2C : ROLE_PLAIN);
+}
+
+/* ---- the frame: title bar, screen, status bar ---- */
+
+static void draw_title(struct ui *ui)
+{
+    attr_t bar = ui_attr(ROLE_BAR);
+    ui_fill(0, 0, bar);
+    int x = ui_putf(0, 0, COLS, bar | A_BOLD, " pushviz ");
+    const char *mode = ui->cap->live ? "live" : ui->realtime ? "realtime" : "replay";
+    x += ui_putf(0, x, COLS - x, bar, "%s %s", mode, ui->opt->source ? ui->opt->source : "");
+    if (ui->realtime)
+        x += ui_putf(0, x, COLS - x, bar, "  %s x%g  %.3f s", ui->paused ? "paused" : "playing",
+                     ui->speed, ui->clock);
+    else if (!ui->input_ended && !ui->cap->live)
+        x += ui_putf(0, x, COLS - x, bar, "  loading...");
+    ui_putf(0, x, COLS - x, bar, "  %zu flows  %zu items", ui->model.nflows, ui->model.revealed);
+}
+
+static void draw_status(struct ui *ui)
+{
+    int y = LINES - 1;
+    attr_t bar = ui_attr(ROLE_BAR);
+    ui_fill(y, 0, bar);
+    if (ui->prompt != PROMPT_NONE) {
+        const char *what = ui->prompt == PROMPT_SEARCH ? "search: "
+                           : ui->prompt == PROMPT_FILTER ? "filter (technique or flow number, empty = all): "
+                                                         : "save capture to: ";
+        int x = ui_put(y, 0, COLS, bar | A_BOLD, what, strlen(what));
+        x += ui_put(y, x, COLS - x - 1, bar, ui->input, ui->input_len);
+        ui_put(y, x, 1, ui_attr(ROLE_SELECTED), " ", 1);
+        return;
+    }
+    int x = 0;
+    if (ui->notice[0] && ui_now_ns() < ui->notice_until_ns) {
+        x += ui_putf(y, x, COLS, bar | A_BOLD, " %s ", ui->notice);
+    } else if (ui->opt->demo_note) {
+        x += ui_putf(y, x, COLS, bar | A_BOLD, " %s ", ui->opt->demo_note);
+    }
+    const struct engine_counts *ec = engine_counts(ui->eng);
+    if (ui->cap->live) {
+        struct pcap_stat ps;
+        if (pcap_stats(ui->cap->pcap, &ps) == 0)
+            x += ui_putf(y, x, COLS - x, bar, " recv %u drop %u ", ps.ps_recv, ps.ps_drop);
+    } else {
+        x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
+    }
+    if (ui->model.items_lost || ui->model.frames_lost)
+        x += ui_putf(y, x, COLS - x, bar | A_BOLD, " memory cap: %llu items not kept ",
+                     (unsigned long long)ui->model.items_lost);
+    if (ui->input_error[0])
+        x += ui_putf(y, x, COLS - x, bar | A_BOLD, " input: %s ", ui->input_error);
+    if (ui->filter[0])
+        x += ui_putf(y, x, COLS - x, bar, " filter=%s ", ui->filter);
+    static const char *const hints[][2] = {
+        {"space", "pause"}, {"n", "step"}, {"+-", "speed"}, /* --realtime only */
+        {"?", "help"}, {"Tab", "pane"}, {"x", "hex"}, {"l", "ladder"}, {"s", "stats"},
+        {"/", "search"}, {"f", "filter"}, {"q", "quit"}};
+    for (size_t i = ui->realtime ? 0 : 3; i < sizeof hints / sizeof hints[0]; i++) {
+        int need = (int)(strlen(hints[i][0]) + strlen(hints[i][1]) + 2);
+        if (x + need > COLS)
+            break;
+        x += ui_putf(y, x, COLS - x, ui_attr(ROLE_BAR_KEY), " %s", hints[i][0]);
+        x += ui_putf(y, x, COLS - x, bar, " %s", hints[i][1]);
+    }
+}
+
+/* The three panes share the rows between the bars: the focused pane gets
+ * the larger share, so at 80x24 every pane keeps a few rows. */
+static void draw_main(struct ui *ui)
+{
+    int rows = LINES - 2; /* title and status bars */
+    int h[PANE_COUNT];
+    h[PANE_FLOWS] = rows * 3 / 10;
+    h[PANE_MESSAGES] = rows * 4 / 10;
+    if (ui->focus == PANE_DETAIL) {
+        h[PANE_FLOWS] = rows / 5;
+        h[PANE_MESSAGES] = rows * 3 / 10;
+    }
+    if (h[PANE_FLOWS] < 3)
+        h[PANE_FLOWS] = 3;
+    if (h[PANE_MESSAGES] < 3)
+        h[PANE_MESSAGES] = 3;
+    h[PANE_DETAIL] = rows - h[PANE_FLOWS] - h[PANE_MESSAGES];
+    int y = 1;
+    ui_flows_draw(ui, y, h[PANE_FLOWS]);
+    y += h[PANE_FLOWS];
+    ui_messages_draw(ui, y, h[PANE_MESSAGES]);
+    y += h[PANE_MESSAGES];
+    ui_detail_draw(ui, y, h[PANE_DETAIL]);
+}
+
+void ui_view_draw(struct ui *ui, const char *title, size_t *top)
+{
+    int h = LINES - 3;
+    *top = ui_scroll_clamp(*top, ui->lines.n, h);
+    ui_fill(1, 0, ui_attr(ROLE_HEADING));
+    ui_putf(1, 0, COLS, ui_attr(ROLE_HEADING), "%s", title);
+    if (ui->lines.n > (size_t)h)
+        ui_putf(1, COLS - 16 > 0 ? COLS - 16 : 0, 16, ui_attr(ROLE_HEADING), "%zu-%zu/%zu",
+                *top + 1, *top + (size_t)h < ui->lines.n ? *top + (size_t)h : ui->lines.n,
+                ui->lines.n);
+    ui_lines_draw(&ui->lines, *top, 2, 0, h, COLS);
+}
+
+static void draw(struct ui *ui)
+{
+    erase();
+    if (LINES < 10 || COLS < 40) {
+        /* Below this nothing can be laid out; say so instead of garbling. */
+        ui_putf(0, 0, COLS, A_BOLD, "pushviz: the terminal is too small (%dx%d);", COLS, LINES);
+        ui_putf(1, 0, COLS, A_NORMAL, "%d x %d or more is best; q quits", UI_MIN_COLS, UI_MIN_LINES);
+        wnoutrefresh(stdscr);
+        doupdate();
+        return;
+    }
+    ui_flows_rebuild(ui);
+    draw_title(ui);
+    char title[160];
+    const struct item *it = ui_selected_item(ui);
+    struct ui_flow *f = ui_selected_flow(ui);
+    switch (ui->screen) {
+    case SCREEN_MAIN:
+        draw_main(ui);
+        break;
+    case SCREEN_HEX:
+        ui_lines_clear(&ui->lines);
+        ui_hex_build(ui, it, &ui->lines);
+        snprintf(title, sizeof title, " Hex of %s in flow %u   (x or Esc: back)",
+                 it ? item_type_name(it->type) : "nothing", f ? f->id : 0);
+        ui_view_draw(ui, title, &ui->hex_top);
+        break;
+    case SCREEN_LADDER:
+        ui_lines_clear(&ui->lines);
+        ui_ladder_build(ui, &ui->lines);
+        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, l or Esc: back)",
+                 ui->ladder_client ? "the client of flow" : "flow", f ? f->id : 0,
+                 ui->ladder_client ? "one flow" : "all flows of this client",
+                 ui->ladder_acks ? "off" : "on");
+        ui_view_draw(ui, title, &ui->ladder_top);
+        break;
+    case SCREEN_STATS:
+        ui_lines_clear(&ui->lines);
+        ui_stats_build(ui, &ui->lines);
+        ui_view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top);
+        break;
+    case SCREEN_HELP:
+        ui_lines_clear(&ui->lines);
+        ui_help_build(&ui->lines);
+        ui_view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top);
+        break;
+    }
+    draw_status(ui);
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- the loop ---- */
+
+/* How long poll() may sleep, in ms. */
+static int poll_timeout(const struct ui *ui, bool notice_showing)
+{
+    if (!ui->cap->live && !ui->input_ended)
+        return 0; /* keep loading */
+    if (ui->realtime && !ui->paused && ui->model.revealed < ui->model.nitems)
+        return UI_FRAME_MS;
+    if (ui->cap->live || notice_showing)
+        return 500; /* the status line's counters and notices change by themselves */
+    return -1;
+}
+
+static void read_keys(struct ui *ui)
+{
+    int key;
+    while (!ui->done && (key = getch()) != ERR)
+        ui_key(ui, key);
+}
+
+int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt, volatile int *quit)
+{
+    static struct ui ui; /* the program's one UI (main's static struct holds the rest) */
+    memset(&ui, 0, sizeof ui);
+    ui.cap = cap;
+    ui.eng = eng;
+    ui.opt = opt;
+    ui.quit = quit;
+    ui.realtime = opt->realtime && !cap->live;
+    ui.follow = cap->live || ui.realtime; /* a growing list shows its newest row */
+    ui.speed = 1.0;
+    ui.wall_ns = ui_now_ns();
+    if (ui_model_init(&ui.model) < 0) {
+        fprintf(stderr, "pushviz: out of memory\n");
+        return 1;
+    }
+    ui.model.dlt = cap->dlt;
+    ui.model.nano = cap->nano;
+    if (cap->live) {
+        char err[PCAP_ERRBUF_SIZE];
+        if (pcap_setnonblock(cap->pcap, 1, err) < 0) {
+            fprintf(stderr, "pushviz: %s\n", err);
+            ui_model_free(&ui.model);
+            return 1;
+        }
+    }
+    engine_set_sink(eng, on_item, &ui);
+    share_quit_handler();
+    FILE *keyboard = open_keyboard(opt);
+    if (!keyboard || start_terminal(keyboard) < 0) {
+        if (keyboard && keyboard != stdin)
+            fclose(keyboard);
+        ui_model_free(&ui.model);
+        return 1;
+    }
+
+    int64_t last_draw = 0;
+    bool dirty = true;
+    while (!ui.done && !*quit) {
+        bool notice_showing = ui.notice[0] && ui_now_ns() < ui.notice_until_ns;
+        int timeout = poll_timeout(&ui, notice_showing);
+        if (dirty) {
+            /* A frame is due: wait no longer than until it may be drawn. */
+            int64_t due_ms = (last_draw + (int64_t)UI_FRAME_MS * 1000000 - ui_now_ns()) / 1000000;
+            timeout = due_ms > 0 ? (int)due_ms : 0;
+        }
+        struct pollfd fds[2] = {{fileno(keyboard), POLLIN, 0}, {capture_fd(cap), POLLIN, 0}};
+        int nfds = fds[1].fd >= 0 && !ui.input_ended ? 2 : 1;
+        int ready = poll(fds, (nfds_t)nfds, timeout);
+        if (ready < 0 && errno != EINTR)
+            break;
+        /* EINTR is usually SIGWINCH: getch() then returns KEY_RESIZE. */
+        if (ready < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            read_keys(&ui);
+            dirty = true;
+            last_draw = 0; /* answer keys at once */
+        }
+        if (fds[0].revents & (POLLHUP | POLLERR))
+            break; /* the terminal is gone */
+        if ((!cap->live && !ui.input_ended) || (nfds == 2 && fds[1].revents))
+            dirty |= pump_capture(&ui);
+        if (cap->live && ui.input_ended)
+            break; /* capture_stop() after a signal, or the interface vanished */
+        dirty |= reveal(&ui);
+        if ((ui.realtime && !ui.paused) || cap->live || notice_showing)
+            dirty = true; /* clocks and counters on the bars move */
+        int64_t now = ui_now_ns();
+        if (dirty && now - last_draw >= (int64_t)UI_FRAME_MS * 1000000) {
+            refresh_techniques(&ui);
+            draw(&ui);
+            last_draw = now;
+            dirty = false;
+        }
+    }
+    restore_terminal();
+    if (keyboard != stdin)
+        fclose(keyboard);
+    int status = ui.input_error[0] ? 1 : 0;
+    if (ui.input_error[0])
+        fprintf(stderr, "pushviz: %s\n", ui.input_error);
+    ui_lines_free(&ui.lines);
+    free(ui.shown.v);
+    ui_model_free(&ui.model);
+    return status;
+}
