@@ -77,7 +77,7 @@ all: $(PROGRAMS)
 # ---- dependencies: install what pkg-config cannot find, once ----
 $(DEPS_OK):
 	@mkdir -p $(@D)
-	@pkg-config --exists libpcap ncursesw check || sh .ci/deps libs
+	@pkg-config --exists libpcap ncursesw check zlib || sh .ci/deps libs
 	@touch $@
 
 deps:
