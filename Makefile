@@ -14,6 +14,7 @@
 #   src/proto, src/net, src/lab  -> one static library each
 #   src/servers/NAME.c           -> bin/pushlab-NAME
 #   src/client/*.c               -> bin/pushlab-client
+#   src/wan/*.c                  -> bin/pushlab-wan
 #   viz/*.c, viz/STAGE/*.c       -> bin/pushviz (viz/pushviz.c holds main)
 #   src/web/*                    -> built into the servers (build/gen/web_assets.c)
 #   tests/unit/check_NAME.c      -> a Check test program
@@ -45,6 +46,7 @@ NET_SRC    = $(wildcard src/net/*.c)
 LAB_SRC    = $(wildcard src/lab/*.c)
 SERVER_SRC = $(wildcard src/servers/*.c)
 CLIENT_SRC = $(wildcard src/client/*.c)
+WAN_SRC    = $(wildcard src/wan/*.c)
 VIZ_SRC    = $(filter-out viz/pushviz.c,$(wildcard viz/*.c viz/*/*.c))
 WEB_FILES  = $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js))
 UNIT_SRC   = $(wildcard tests/unit/check_*.c)
@@ -62,7 +64,8 @@ WEB_OBJ  = $(BUILD)/obj/gen/web_assets.o
 SERVERS  = $(patsubst src/servers/%.c,$(BIN)/pushlab-%,$(SERVER_SRC))
 CLIENT   = $(if $(CLIENT_SRC),$(BIN)/pushlab-client)
 PUSHVIZ  = $(if $(wildcard viz/pushviz.c),$(BIN)/pushviz)
-PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ)
+WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
+PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEPS_OK  = $(BUILD)/.deps-ok
 
@@ -113,6 +116,10 @@ $(BIN)/pushlab-%: $(BUILD)/obj/src/servers/%.o $(LIBLAB) $(LIBNET) $(LIBPROTO)
 $(BIN)/pushlab-client: $(call obj,$(CLIENT_SRC)) $(LIBNET) $(LIBPROTO)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BIN)/pushlab-wan: $(call obj,$(WAN_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BIN)/pushviz: $(BUILD)/obj/viz/pushviz.o $(LIBVIZ) $(LIBPROTO)
 	@mkdir -p $(@D)
