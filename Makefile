@@ -6,6 +6,8 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   make demo       pushviz on a bundled capture, or live with all servers
 #   make captures   re-record captures/*.pcap
+#   make demo-wan   the seven servers behind an 80 ms RTT, 1 % loss link (root)
+#   make captures-wan  re-record captures/wan/*.pcap through that link (root)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
 #   make clean
@@ -70,7 +72,7 @@ UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEPS_OK  = $(BUILD)/.deps-ok
 
 .PHONY: all check check-units check-integration check-browser sanitize fuzz demo \
-        captures bench deps clean
+        captures bench deps clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
 .SECONDARY:
@@ -175,6 +177,12 @@ demo: all
 
 captures: all
 	sh captures/record.sh
+
+demo-wan: all
+	sh src/wan/demo.sh
+
+captures-wan: all
+	WAN=1 sh captures/record.sh
 
 bench: all
 	sh bench/run

@@ -13,19 +13,31 @@
 # expected `pushviz --dump` of every capture is written to
 # tests/viz/golden/<name>.dump, which tests/viz/test_golden.py compares.
 # Needs root or CAP_NET_RAW (live capture).  Ticks come every 1000 ms.
+#
+# WAN=1 (make captures-wan) records captures/wan/ instead: the servers run
+# behind `pushlab-wan up --delay 40` (80 ms RTT, no loss), in its
+# namespace, the clients reach them at 10.77.0.2 and pushviz captures on
+# plwan0 (raw IP, DLT_RAW).  No golden dumps for those.  Needs root.
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 SECONDS_EACH=${1:-10}
 [ $# -gt 0 ] && shift
 TECHNIQUES=${*:-"poll jsonp longpoll iframe xhr multipart flash sse ws"}
-OUT=captures
+OUT=captures IFACE=lo HOST=127.0.0.1 SERVE= BIND=
+if [ "${WAN:-0}" = 1 ]; then
+    OUT=captures/wan IFACE=plwan0 HOST=10.77.0.2 SERVE="$BIN/pushlab-wan exec --" BIND="-b 0.0.0.0"
+    mkdir -p "$OUT"
+    "$BIN/pushlab-wan" down >/dev/null
+    "$BIN/pushlab-wan" up --delay 40 || exit 1
+fi
 tmp=$(mktemp -d)
 pids=
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
+    [ "${WAN:-0}" = 1 ] && "$BIN/pushlab-wan" down
 }
 trap cleanup EXIT INT TERM
 
@@ -39,15 +51,15 @@ server_of() { # technique -> server binary name
 
 url_of() { # technique port -> client URL
     case $1 in
-    flash) echo "127.0.0.1:$2" ;;
-    ws) echo "ws://127.0.0.1:$2" ;;
-    *) echo "http://127.0.0.1:$2" ;;
+    flash) echo "$HOST:$2" ;;
+    ws) echo "ws://$HOST:$2" ;;
+    *) echo "http://$HOST:$2" ;;
     esac
 }
 
 # start_server NAME: starts bin/pushlab-NAME on a free port; sets $port.
 start_server() {
-    "$BIN/pushlab-$1" -p 0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
+    $SERVE "$BIN/pushlab-$1" $BIND -p 0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
     pids="$pids $!"
     server_pid=$!
     port=
@@ -62,7 +74,7 @@ start_server() {
 
 # capture FILE FILTER: starts pushviz writing FILE; sets $viz_pid.
 capture() {
-    "$BIN/pushviz" -i lo -f "$2" -w "$1" --json >/dev/null 2>"$tmp/viz.err" &
+    "$BIN/pushviz" -i "$IFACE" -f "$2" -w "$1" --json >/dev/null 2>"$tmp/viz.err" &
     viz_pid=$!
     pids="$pids $viz_pid"
     sleep 0.5 # the capture is active before the first SYN
@@ -121,6 +133,7 @@ if [ -n "$filter" ]; then
 fi
 
 # The golden --dump of every capture, for tests/viz/test_golden.py.
+[ "${WAN:-0}" = 1 ] && exit 0
 mkdir -p tests/viz/golden
 for pcap in "$OUT"/*.pcap; do
     name=$(basename "$pcap" .pcap)

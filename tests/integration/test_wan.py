@@ -302,6 +302,28 @@ def test_relay_killed_leaves_the_guard_route():
         assert routes[0].startswith("unreachable 10.77.0.0/24"), routes
 
 
+def test_reference_captures_show_80ms():
+    """captures/wan/ (no root needed): raw-IP captures through the link;
+    every connection's handshake RTT in pushviz is 80 +- 2 ms, and so is
+    every SYN-ACK's (record.sh's --send client may quit, and reset its
+    POST connection, before the handshake ends: no handshake RTT then)."""
+    import glob
+    import json
+    caps = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "captures", "wan", "*.pcap")))
+    assert len(caps) == 10, "captures/wan/ should hold the nine techniques and demo: %s" % caps
+    pushviz = os.path.join(harness.BIN, "pushviz")
+    for cap in caps:
+        p = subprocess.run([pushviz, "-r", cap, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60)
+        assert p.returncode == 0, (cap, p.stderr)
+        items = [json.loads(line) for line in p.stdout.decode().splitlines()]
+        rtts = [i["handshake_rtt_ms"] for i in items if i["type"] == "flow" and i["handshake_rtt_ms"] is not None]
+        rtts += [i["ack_rtt_ms"] for i in items if i["type"] == "tcp" and i["flags"] == "SYN,ACK"]
+        assert len(rtts) >= 4, (cap, rtts)
+        assert all(78 <= r <= 82 for r in rtts), (cap, rtts)
+        assert [i for i in items if i["type"] == "event"], cap
+
+
 def test_netem_backend_where_the_kernel_has_it():
     need_root()
     wan("down")
@@ -333,4 +355,5 @@ if __name__ == "__main__":
           test_loss_5_websocket_retransmissions_pushviz_and_tshark, test_set_changes_a_running_link,
           test_jitter_keeps_order_unless_reorder, test_down_is_idempotent_and_removes_everything,
           test_relay_killed_leaves_the_guard_route, test_netem_backend_where_the_kernel_has_it,
+          test_reference_captures_show_80ms,
           test_rate_256_one_megabyte_takes_what_the_rate_implies])
