@@ -24,7 +24,7 @@ through pushlab-wan, and what pushlab-wan's userspace link costs itself.
               sender, the relay and the receiver share two cores here, so
               the sender, not the relay, limits the delivered rate).
 
-Knobs: BENCH_WAN_EVENTS (events per server per RTT, default 25),
+Knobs: BENCH_WAN_EVENTS (events per server per RTT, default 60),
 BENCH_WAN_RTTS (default "0,80,300").
 """
 import json
@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import wanlib  # noqa: E402
 from wanlib import CLIENT, SERVER_ADDR, SERVERS, Link, client_url, wait_port  # noqa: E402
 
-EVENTS = int(os.environ.get("BENCH_WAN_EVENTS", 25))
+EVENTS = int(os.environ.get("BENCH_WAN_EVENTS", 60))
 RTTS = [int(r) for r in os.environ.get("BENCH_WAN_RTTS", "0,80,300").split(",")]
 POLL_MS = 1000
 TECHNIQUES = [t for _, _, ts in SERVERS for t in ts]

@@ -240,7 +240,7 @@ int main(int argc, char **argv)
         return bad_usage("unexpected argument", o.cmd[0]);
     if (strcmp(o.command, "set") == 0 && !o.changes[0])
         return bad_usage("set", "what? (--delay, --jitter, --loss, --rate, --queue, --reorder)");
-    if (strcmp(o.command, "status") != 0 && !sys_can_admin_network()) {
+    if (!sys_can_admin_network()) {
         fprintf(stderr, "pushlab-wan: %s needs root: creating and entering a network namespace and "
                         "network devices takes CAP_NET_ADMIN and CAP_SYS_ADMIN.  Try: sudo pushlab-wan %s ...\n",
                 o.command, o.command);
