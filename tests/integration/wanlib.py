@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import harness
@@ -130,13 +131,16 @@ class Link:
 
 
 class Viz:
-    """pushviz --json live on plwan0 (optionally also -w FILE)."""
+    """pushviz --json live on plwan0 (optionally also -w FILE).  Its output
+    goes to a file, not a pipe: a pipe nobody reads fills up, and pushviz
+    would stop capturing while it waits to write."""
 
     def __init__(self, write=None, filt="tcp"):
         args = [PUSHVIZ, "-i", HOST_IF, "-f", filt, "--json"]
         if write:
             args += ["-w", write]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.out = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.PIPE)
         time.sleep(0.7)  # the capture is open before the first SYN
         if self.proc.poll() is not None:
             raise AssertionError("pushviz could not capture: " + self.proc.stderr.read().decode())
@@ -145,10 +149,13 @@ class Viz:
         """SIGINT, then the items it printed."""
         time.sleep(0.3)
         self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=20)
+        _, err = self.proc.communicate(timeout=20)
         harness_check_sanitizers(err.decode(errors="replace"))
         assert self.proc.returncode == 0, err.decode(errors="replace")
-        return [json.loads(line) for line in out.decode().splitlines()]
+        self.out.seek(0)
+        items = [json.loads(line) for line in self.out.read().decode().splitlines()]
+        self.out.close()
+        return items
 
 
 def connect_ms(port, addr=SERVER_ADDR, timeout=10):

@@ -51,6 +51,15 @@ struct flow_half {
     struct unacked *unacked; /* oldest first */
     size_t n_unacked, cap_unacked;
     uint64_t bytes;          /* payload bytes on the wire */
+    bool seq_high_set;       /* seq_high is known */
+    uint32_t seq_high;       /* highest sequence number after any segment
+                                (seq + len, SYN and FIN count one), empty ones too */
+    int64_t seq_high_ns;     /* when the segment that raised it was captured */
+    bool ack_seen;           /* last_ack and last_win are known */
+    uint32_t last_ack;       /* this side's latest acknowledgment number */
+    uint16_t last_win;       /* and window */
+    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
+    int64_t dup_ack_ns;      /* when the latest of those was captured */
     bool fin;                /* a FIN was sent */
     uint32_t fin_seq;        /* its sequence number */
     bool fin_acked;          /* the peer acknowledged the FIN */
@@ -470,6 +479,46 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
 
 /* ---- one segment ---- */
 
+/* Count duplicate ACKs (RFC 5681 §2: an empty segment that repeats the
+ * acknowledgment number and window), which ask the peer for a fast
+ * retransmission of the segment starting there. */
+static void count_dup_acks(struct flow_half *h, const struct packet *p)
+{
+    if (!(p->flags & TCP_ACK) || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)))
+        return;
+    if (p->payload_len == 0 && h->ack_seen && p->ack == h->last_ack && p->window == h->last_win) {
+        h->dup_acks++;
+        h->dup_ack_ns = p->ts_ns;
+    } else {
+        h->dup_acks = 0;
+    }
+    h->ack_seen = true;
+    h->last_ack = p->ack;
+    h->last_win = p->window;
+}
+
+/* A data segment that the capture saw go past before, or whose sequence
+ * numbers a later segment already passed.  Wireshark's rules, so that the
+ * two agree: a fast retransmission when it starts where two or more
+ * duplicate ACKs asked, within 20 ms of the last; else, below the highest
+ * sequence number this side has shown, it was overtaken (out of order)
+ * when it comes within one handshake RTT (3 ms when unknown) of the
+ * segment that showed that number and does not end exactly there; else it
+ * is a retransmission whose first copy never reached the capture point
+ * (lost on the way to it). */
+static enum reasm_class late_or_reordered(const struct flow *f, const struct flow_half *h,
+                                          const struct flow_half *peer, const struct packet *p)
+{
+    if (peer->dup_acks >= 2 && p->seq == peer->last_ack && p->ts_ns - peer->dup_ack_ns < 20000000)
+        return SEG_RETRANSMISSION;
+    if (!h->seq_high_set || !seq_lt(p->seq, h->seq_high))
+        return SEG_IN_ORDER;
+    double window_ns = f->handshake_rtt_ms >= 0 ? f->handshake_rtt_ms * 1e6 : 3e6;
+    if ((double)(p->ts_ns - h->seq_high_ns) < window_ns && p->seq + p->payload_len != h->seq_high)
+        return SEG_OUT_OF_ORDER;
+    return SEG_RETRANSMISSION;
+}
+
 static void follow_segment(struct flows *ft, const struct packet *p)
 {
     enum item_dir dir = DIR_C2S;
@@ -502,7 +551,9 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!h->reasm.started)
         reasm_start(&h->reasm, p->flags & TCP_SYN ? p->seq + 1 : p->seq);
 
-    /* The handshake. */
+    /* The handshake.  A SYN or SYN-ACK seen before is its retransmission
+     * (the first one, or its answer, was lost). */
+    bool syn_again = (p->flags & TCP_SYN) && (fresh_syn ? f->syn_seen : f->synack_seen);
     if (fresh_syn && !f->syn_seen) {
         f->syn_seen = true;
         f->syn_ns = p->ts_ns;
@@ -514,8 +565,21 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
 
     enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
-    double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+    if (syn_again) {
+        cls = SEG_RETRANSMISSION;
+    } else if (p->payload_len && (cls == SEG_IN_ORDER || cls == SEG_OUT_OF_ORDER)) {
+        enum reasm_class seen = late_or_reordered(f, h, o, p);
+        if (seen != SEG_IN_ORDER)
+            cls = seen;
+    }
+    count_dup_acks(h, p);
+    if (!h->seq_high_set || seq_lt(h->seq_high, nextseq)) {
+        h->seq_high = nextseq;
+        h->seq_high_ns = p->ts_ns;
+        h->seq_high_set = true;
+    }
+    double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
     bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || cls == SEG_OVERLAP ||
                  (cls == SEG_EMPTY && nextseq != p->seq);
     if (timed && !f->reported)
