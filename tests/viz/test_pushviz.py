@@ -179,6 +179,51 @@ def test_retransmission_and_overlap():
     assert len(reqs) == 1 and reqs[0]["target"] == "/a", reqs
 
 
+def test_retransmissions_whose_first_copy_was_not_captured():
+    """A capture behind a lossy link (pushlab-wan --loss) misses the first
+    copy of some segments.  A resent segment is still a retransmission when
+    an empty segment had already shown a higher sequence number, when two
+    duplicate ACKs asked for it, or when it is a repeated SYN or FIN; and
+    tshark agrees frame for frame."""
+    conv = g.Conversation()
+    conv.segment("c2s", g.SYN, advance=False)        # 1: lost on the way back...
+    conv.segment("c2s", g.SYN, dt=1.0)               # 2: ...so sent again
+    conv.segment("s2c", g.SYN | g.ACK)
+    conv.segment("c2s", g.ACK)
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+    missing = {len(conv.packets)}
+    conv.segment("s2c", g.PSH | g.ACK, head)         # never captured
+    conv.segment("s2c", g.ACK, dt=0.01)               # empty, shows the higher seq
+    conv.segment("s2c", g.PSH | g.ACK, head, seq=conv.seq["s2c"] - len(head), dt=0.2)  # RTO resend
+    conv.segment("c2s", g.ACK)
+    base = conv.seq["s2c"]
+    missing.add(len(conv.packets))
+    conv.segment("s2c", g.PSH | g.ACK, b"01234")     # never captured
+    conv.segment("s2c", g.PSH | g.ACK, b"56789")     # ahead of a hole
+    conv.segment("c2s", g.ACK, dt=0.0005)             # duplicate ACKs asking for base
+    conv.segment("c2s", g.ACK, dt=0.0005)
+    conv.segment("c2s", g.ACK, dt=0.0005)
+    conv.segment("s2c", g.PSH | g.ACK, b"01234", seq=base, dt=0.0005)  # fast retransmission
+    conv.segment("c2s", g.ACK)
+    conv.segment("c2s", g.FIN | g.ACK)
+    conv.segment("c2s", g.FIN | g.ACK, seq=conv.seq["c2s"] - 1, dt=0.2)  # FIN resent
+    conv.segment("s2c", g.FIN | g.ACK)
+    conv.segment("c2s", g.ACK)
+    order = [i for i in range(len(conv.packets)) if i not in missing]
+    p = write(conv, "lost_first_copy.pcap", order=order)
+    its = items(p)
+    marked = sorted(t["frame"] for t in of_type(its, "tcp") if t.get("analysis") == "retransmission")
+    frames = {t["frame"]: t for t in of_type(its, "tcp")}
+    assert [frames[f]["flags"] for f in marked] == ["SYN", "PSH,ACK", "PSH,ACK", "FIN,ACK"], marked
+    assert [frames[f]["dir"] for f in marked] == ["c2s", "s2c", "s2c", "c2s"], marked
+    from vizlib import tshark, tshark_available
+    if tshark_available():
+        rows = tshark(p, ["frame.number"], display="tcp.analysis.retransmission or "
+                      "tcp.analysis.fast_retransmission or tcp.analysis.spurious_retransmission")
+        assert sorted(int(r[0]) for r in rows) == marked, (rows, marked)
+
+
 def test_gap_is_reported_and_http_resynchronises():
     conv = g.Conversation()
     conv.handshake()

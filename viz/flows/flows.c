@@ -551,9 +551,10 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!h->reasm.started)
         reasm_start(&h->reasm, p->flags & TCP_SYN ? p->seq + 1 : p->seq);
 
-    /* The handshake.  A SYN or SYN-ACK seen before is its retransmission
-     * (the first one, or its answer, was lost). */
-    bool syn_again = (p->flags & TCP_SYN) && (fresh_syn ? f->syn_seen : f->synack_seen);
+    /* The handshake.  A SYN, SYN-ACK or (empty) FIN seen before is its
+     * retransmission (the first one, or its answer, was lost). */
+    bool control_again = ((p->flags & TCP_SYN) && (fresh_syn ? f->syn_seen : f->synack_seen)) ||
+                     ((p->flags & TCP_FIN) && !p->payload_len && h->fin && p->seq == h->fin_seq);
     if (fresh_syn && !f->syn_seen) {
         f->syn_seen = true;
         f->syn_ns = p->ts_ns;
@@ -566,7 +567,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
 
     enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
-    if (syn_again) {
+    if (control_again) {
         cls = SEG_RETRANSMISSION;
     } else if (p->payload_len && (cls == SEG_IN_ORDER || cls == SEG_OUT_OF_ORDER)) {
         enum reasm_class seen = late_or_reordered(f, h, o, p);
