@@ -133,6 +133,9 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBV
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCHECK) $(LIBPCAP) $(LIBCURSES) -lm
 
+# pushlab-wan's pure parts are not a library of their own: its test links them.
+$(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c)
+
 # tests/run prints one line per suite and a closing "N passed, N failed".
 check: $(PROGRAMS) $(UNITS)
 	sh tests/run --build $(BUILD) --bin $(BIN) all

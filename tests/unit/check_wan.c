@@ -1,0 +1,148 @@
+/* check_wan.c -- the pure parts of pushlab-wan's link: the time-ordered
+ * queue (src/wan/queue.c) hands packets back earliest first, ties in
+ * arrival order, bytes intact; the settings (src/wan/settings.c) take
+ * every knob within its limits, refuse the rest with a reason, apply a
+ * control line all or nothing, and read back what they write.
+ * (The link itself, on TUN devices and namespaces, is tested as root by
+ * tests/integration/test_wan.py.) */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wan/queue.h"
+#include "wan/settings.h"
+
+/* Field by field: a struct's padding bytes are not its value. */
+static bool same_settings(const struct wan_settings *a, const struct wan_settings *b)
+{
+    return a->delay_ms == b->delay_ms && a->jitter_ms == b->jitter_ms && a->loss_pct == b->loss_pct &&
+           a->rate_kbit == b->rate_kbit && a->queue == b->queue && a->reorder == b->reorder;
+}
+
+START_TEST(queue_pops_earliest_first_ties_in_arrival_order)
+{
+    struct wan_queue q = {0};
+    enum { N = 5000 };
+    uint32_t rng = 12345;
+    for (int i = 0; i < N; i++) {
+        rng = rng * 1103515245u + 12345u;
+        int64_t due = (int64_t)(rng >> 16) % 97; /* many equal times */
+        uint8_t bytes[4];
+        memcpy(bytes, &i, sizeof bytes);
+        ck_assert_int_eq(wan_queue_push(&q, due, i & 1, bytes, sizeof bytes), 0);
+    }
+    ck_assert_uint_eq(q.count, N);
+    int64_t last_due = -1;
+    int last_index = -1;
+    for (int n = 0; n < N; n++) {
+        struct held_packet *p = wan_queue_pop(&q);
+        ck_assert_ptr_nonnull(p);
+        int index;
+        memcpy(&index, p->data, sizeof index);
+        ck_assert_uint_eq(p->len, 4);
+        ck_assert_int_eq(p->dir, index & 1);
+        ck_assert(p->due_ns >= last_due);
+        if (p->due_ns == last_due)
+            ck_assert_int_gt(index, last_index); /* a tie keeps arrival order */
+        last_due = p->due_ns;
+        last_index = index;
+        free(p);
+    }
+    ck_assert_ptr_null(wan_queue_pop(&q));
+    ck_assert_ptr_null(wan_queue_peek(&q));
+    wan_queue_free(&q);
+}
+END_TEST
+
+START_TEST(queue_free_releases_what_is_held)
+{
+    struct wan_queue q = {0};
+    uint8_t packet[1500] = {0x45};
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(wan_queue_push(&q, 100 - i, 0, packet, sizeof packet), 0);
+    ck_assert_int_eq(wan_queue_peek(&q)->due_ns, 1);
+    ck_assert_uint_eq(wan_queue_peek(&q)->data[0], 0x45);
+    wan_queue_free(&q); /* LeakSanitizer (make sanitize) checks the rest */
+    ck_assert_uint_eq(q.count, 0);
+}
+END_TEST
+
+START_TEST(settings_take_each_knob_within_its_limits)
+{
+    struct wan_settings s = wan_settings_default();
+    const char *why = NULL;
+    ck_assert_int_eq(s.queue, WAN_QUEUE_DEFAULT);
+    ck_assert_int_eq(wan_settings_set(&s, "delay", "40", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "jitter", "2.5", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "loss", "100", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "rate", "256", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "queue", "1", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "reorder", "1", &why), 0);
+    ck_assert(s.delay_ms == 40 && s.jitter_ms == 2.5 && s.loss_pct == 100);
+    ck_assert(s.rate_kbit == 256 && s.queue == 1 && s.reorder);
+
+    static const char *const bad[][2] = {
+        {"delay", "-1"}, {"delay", "60001"}, {"delay", "4O"}, {"delay", ""}, {"delay", "nan"},
+        {"delay", "inf"}, {"jitter", "-0.5"}, {"loss", "100.5"}, {"loss", "-1"}, {"rate", "1.5"},
+        {"rate", "-8"}, {"rate", "100000001"}, {"queue", "0"}, {"queue", "100001"}, {"reorder", "yes"},
+        {"colour", "blue"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct wan_settings before = s;
+        why = NULL;
+        ck_assert_msg(wan_settings_set(&s, bad[i][0], bad[i][1], &why) == -1, "%s=%s", bad[i][0], bad[i][1]);
+        ck_assert_ptr_nonnull(why);
+        ck_assert(same_settings(&before, &s)); /* unchanged */
+    }
+}
+END_TEST
+
+START_TEST(settings_line_is_all_or_nothing_and_reads_back)
+{
+    struct wan_settings s = wan_settings_default();
+    const char *why = NULL;
+    ck_assert_int_eq(wan_settings_apply_line(&s, "delay=150 loss=1\n", &why), 0);
+    ck_assert(s.delay_ms == 150 && s.loss_pct == 1);
+    struct wan_settings before = s;
+    ck_assert_int_eq(wan_settings_apply_line(&s, "delay=10 rate=fast", &why), -1);
+    ck_assert(same_settings(&before, &s)); /* the good half did not apply */
+    ck_assert_int_eq(wan_settings_apply_line(&s, "delay", &why), -1);
+
+    char text[WAN_SETTINGS_TEXT];
+    s.jitter_ms = 0.25;
+    s.rate_kbit = 256;
+    s.reorder = true;
+    wan_settings_format(&s, text, sizeof text);
+    struct wan_settings back = wan_settings_default();
+    ck_assert_int_eq(wan_settings_apply_line(&back, text, &why), 0);
+    ck_assert(same_settings(&back, &s));
+
+    char long_line[600];
+    memset(long_line, 'x', sizeof long_line - 1);
+    long_line[sizeof long_line - 1] = '\0';
+    ck_assert_int_eq(wan_settings_apply_line(&s, long_line, &why), -1);
+    ck_assert_str_eq(why, "settings line too long");
+
+    char human[256];
+    wan_settings_describe(&s, human, sizeof human);
+    ck_assert_ptr_nonnull(strstr(human, "RTT 300 ms"));
+    ck_assert_ptr_nonnull(strstr(human, "256 kbit/s"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("wan");
+    TCase *tc = tcase_create("wan");
+    tcase_add_test(tc, queue_pops_earliest_first_ties_in_arrival_order);
+    tcase_add_test(tc, queue_free_releases_what_is_held);
+    tcase_add_test(tc, settings_take_each_knob_within_its_limits);
+    tcase_add_test(tc, settings_line_is_all_or_nothing_and_reads_back);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
