@@ -195,7 +195,7 @@ def viz_layers(root):
     "Which folder may include which": "pushviz", "ui", ..., "capture"."""
     with open(os.path.join(root, "docs", "design.md"), encoding="utf-8") as f:
         text = f.read()
-    at = text.find("Which folder may include which")
+    at = text.find("### Which folder may include which")
     assert at >= 0, "docs/design.md has no section \"Which folder may include which\""
     block = re.search(r"```\n(.*?)```", text[at:], re.S)
     assert block, "no ``` block after \"Which folder may include which\" in docs/design.md"
