@@ -193,8 +193,8 @@ static void got_frame(struct session *s, const struct ws_frame_header *h, const 
         got_message(s, (const char *)payload, len);
         return;
     }
-    if (!buf_append(&st->fragments, (const char *)payload, len, CLIENT_MAX_INPUT)) {
-        err = (struct proto_err){"message too big", WS_CLOSE_TOO_BIG};
+    if (!buf_append(&st->fragments, (const char *)payload, len, CLIENT_MAX_MESSAGE)) {
+        err = (struct proto_err){"message over the per-message limit", WS_CLOSE_TOO_BIG};
         protocol_error(s, &err);
         return;
     }
@@ -221,8 +221,8 @@ static void read_frames(struct session *s)
             protocol_error(s, &err);
             return;
         }
-        if (h.payload_len > CLIENT_MAX_INPUT - (uint64_t)hlen) {
-            err = (struct proto_err){"frame too big", WS_CLOSE_TOO_BIG};
+        if (h.payload_len > CLIENT_MAX_MESSAGE) {
+            err = (struct proto_err){"frame over the per-message limit", WS_CLOSE_TOO_BIG};
             protocol_error(s, &err);
             return;
         }
@@ -245,7 +245,7 @@ static void ws_read(struct session *s)
         if (httpc_read_head(s, &want, &body) <= 0)
             return;
         st->open = true;
-        ws_message_init(&st->message, CLIENT_MAX_INPUT);
+        ws_message_init(&st->message, CLIENT_MAX_MESSAGE);
         session_answered(s);
         session_ready(s);
     }
