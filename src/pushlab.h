@@ -114,6 +114,9 @@
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
 #define VIZ_PENDING_REQUESTS  64      /* requests awaiting their response per flow (pipelining) */
+#define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
+#define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
+#define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */
 
 /* ---- pushviz's interactive UI (viz/ui*.c) ---- */
 #define UI_KEEP_BYTES         (256 * 1024 * 1024) /* items and frame copies the UI keeps for browsing */
