@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab/server.h"
+#include "lab/technique.h"
 #include "net/conn.h"
 #include "proto/http.h"
 
