@@ -138,7 +138,8 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
     ipfrag_expire(e->ipfrag, ts_ns);
     struct packet p;
     const char *why;
-    handle(e, decode_packet(dlt, bytes, caplen, wirelen, &p, &why), &p, ts_ns, why);
+    enum decode_status st = decode_packet(dlt, bytes, caplen, wirelen, &p, &why);
+    handle(e, st, &p, ts_ns, why);
 }
 
 void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
