@@ -11,9 +11,11 @@ when it answers right.  The suite ends with a table:
 
     attack | target | what it did | CPU % | RSS MiB | verdict
 
-and the RESULT line tests/run adds up.  Attacks run a few at a time, each
-against its own process, so the whole suite takes well under a minute or
-two even on a loaded machine; every wait is bounded.
+and the RESULT line tests/run adds up.  Attacks run four at a time, each
+against its own process, so the suite takes about 15 s (its slowest attack
+waits out the 10 s head deadline); every wait is bounded.  The same
+payloads go through every demo page in Chromium in
+tests/browser/test_injection.js.
 """
 import os
 import re
