@@ -339,6 +339,9 @@ def resets_mid_write(srv):
     return ("200 resets, then GET / -> %d" % status, status == 200)
 
 
+resets_mid_write.busy = True  # 200 connections, and a tick every 5 ms to its subscribers
+
+
 def slow_readers(srv):
     """20 SSE readers that never read and 3 that do, while 1000 chat
     messages of 4 KiB are broadcast: the fast ones get every event, the
