@@ -1,7 +1,7 @@
 # Makefile -- builds every pushlab program into bin/, objects into build/.
 #
 #   make            build everything (installs missing libraries first)
-#   make check      build and run every test (unit, integration, browser)
+#   make check      build and run every test (unit, integration, torture, browser)
 #   make sanitize   the same tests, built with AddressSanitizer + UBSan
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   make demo       pushviz on a bundled capture, or live with all servers
@@ -71,7 +71,7 @@ PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEPS_OK  = $(BUILD)/.deps-ok
 
-.PHONY: all check check-units check-integration check-browser sanitize fuzz demo \
+.PHONY: all check check-units check-integration check-torture check-browser sanitize fuzz demo \
         captures bench deps clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
@@ -146,6 +146,9 @@ check-units: $(UNITS)
 check-integration: $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) integration
 
+check-torture: $(PROGRAMS)
+	sh tests/run --build $(BUILD) --bin $(BIN) torture
+
 check-browser: $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) browser
 
@@ -155,7 +158,7 @@ sanitize:
 	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin build/san/.deps-ok
 	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration check-torture
 
 # ---- fuzzing: clang's libFuzzer over every codec ----
 FUZZ_BUILD   = build/fuzz

@@ -24,6 +24,8 @@
 #define DEFAULT_INTERVAL_MS   1000    /* one tick event a second */
 #define DEFAULT_MAX_CLIENTS   20000   /* enough for the 10,000-client labs */
 #define LISTEN_BACKLOG        4096
+#define ACCEPT_PAUSE_MS       100     /* out of descriptors (EMFILE): stop accepting this long */
+#define FD_LOG_INTERVAL_MS    1000    /* ... and say so in the log at most this often */
 
 /* ---- request limits (answered with 431, 414, 413) ---- */
 #define MAX_HEAD_BYTES        8192    /* request or response head */
@@ -35,8 +37,11 @@
 /* ---- connections ---- */
 #define MAX_OUTPUT_QUEUE      (1024 * 1024) /* queued bytes before a slow reader is cut off */
 #define IDLE_TIMEOUT_MS       60000   /* a connection with nothing to do */
-#define HEAD_TIMEOUT_MS       10000   /* a request head must arrive in this time */
+#define HEAD_TIMEOUT_MS       10000   /* a request head must arrive in this time from its first byte (408) */
 #define CLOSE_LINGER_MS       5000    /* wait for the peer's close after ours */
+#define LINGER_MS             2000    /* lingering close: wait this long for the peer's FIN */
+#define LINGER_MAX_BYTES      (4 * 1024 * 1024) /* ... and discard at most this much of its input */
+#define BODY_MIN_RATE         1024    /* bytes/s: a body of N bytes gets HEAD_TIMEOUT_MS + N/rate s */
 
 /* ---- the event hub ---- */
 #define HUB_BACKLOG           1024    /* events kept for since= and Last-Event-ID */
@@ -61,6 +66,12 @@
 #define CLIENT_POLL_INTERVAL_MS 1000  /* --poll-interval default */
 #define CLIENT_CONNECT_TIMEOUT_MS 5000 /* connect, then the answer's head, must come in this time */
 #define CLIENT_MAX_INPUT      (1024 * 1024) /* buffered input: a body piece, a frame, a message */
+/* One message of any technique -- an SSE event's data, an NDJSON line, a
+ * multipart part, an iframe <script>, a Flash or WebSocket message -- may
+ * be this long: the largest event a server makes, with room for framing.
+ * A longer one fails the client with an error naming the limit, so a
+ * server that never ends a message cannot keep it reading for ever. */
+#define CLIENT_MAX_MESSAGE    (EVENT_JSON_MAX + 1024)
 #define CLIENT_SSE_RETRY_MS   3000    /* reconnection delay until the server sends retry: */
 #define CLIENT_JSONP_CALLBACK "pushlab_cb" /* the function name a JSONP poll asks for */
 #define LOAD_MAX_CLIENTS      100000  /* --clients upper bound */
@@ -103,6 +114,9 @@
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
 #define VIZ_PENDING_REQUESTS  64      /* requests awaiting their response per flow (pipelining) */
+#define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
+#define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
+#define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */
 
 /* ---- pushviz's interactive UI (viz/ui*.c) ---- */
 #define UI_KEEP_BYTES         (256 * 1024 * 1024) /* items and frame copies the UI keeps for browsing */

@@ -1,5 +1,6 @@
-/* engine.c -- frames to items: decode (decode.c), then the flow table
- * (flows.c), which drives reassembly and the dissectors.
+/* engine.c -- frames to items: decode (decode.c), IP fragments put
+ * together (ipfrag.c), then the flow table (flows.c), which drives TCP
+ * reassembly and the dissectors.
  *
  * Frames that cannot be decoded become `error` items of flow 0 carrying
  * their frame number, and the engine goes on with the next frame: a
@@ -7,9 +8,11 @@
  */
 #include "engine.h"
 
+#include <pcap/pcap.h>
 #include <stdlib.h>
 
 #include "capture/decode.h"
+#include "capture/ipfrag.h"
 #include "items/emitter.h"
 #include "flows/flows.h"
 
@@ -20,6 +23,7 @@ struct engine {
     bool t0_set;
     int64_t last_ns;         /* latest frame time */
     struct flows *flows;
+    struct ipfrag *ipfrag;   /* IP datagrams being reassembled */
     struct engine_counts counts;
 };
 
@@ -31,6 +35,8 @@ static void count_and_forward(void *ctx, const struct item *it)
     e->user_sink(e->user_ctx, it);
 }
 
+static void fragment_lost(void *ctx, int64_t ts_ns, uint64_t frame, const char *what);
+
 struct engine *engine_new(item_sink sink, void *ctx)
 {
     struct engine *e = calloc(1, sizeof *e);
@@ -41,8 +47,9 @@ struct engine *engine_new(item_sink sink, void *ctx)
     e->user_sink = sink;
     e->user_ctx = ctx;
     e->flows = flows_new(&e->emitter);
-    if (!e->flows) {
-        free(e);
+    e->ipfrag = ipfrag_new(fragment_lost, e);
+    if (!e->flows || !e->ipfrag) {
+        engine_free(e);
         return NULL;
     }
     return e;
@@ -53,6 +60,7 @@ void engine_free(struct engine *e)
     if (!e)
         return;
     flows_free(e->flows);
+    ipfrag_free(e->ipfrag);
     free(e);
 }
 
@@ -62,13 +70,58 @@ void engine_set_sink(struct engine *e, item_sink sink, void *ctx)
     e->user_ctx = ctx;
 }
 
-static void frame_error(struct engine *e, int64_t ts_ns, const char *what)
+/* An `error` item of flow 0 about frame number `frame` (0: none). */
+static void frame_error(struct engine *e, int64_t ts_ns, uint64_t frame, const char *what)
 {
     struct item_builder b;
     struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, ts_ns);
     item_add_str(it, "what", what);
-    item_add_int(it, "frame", (int64_t)e->counts.frames);
+    if (frame)
+        item_add_int(it, "frame", (int64_t)frame);
     emit_item(&e->emitter, it);
+}
+
+/* ipfrag's report: fragments that could not be used. */
+static void fragment_lost(void *ctx, int64_t ts_ns, uint64_t frame, const char *what)
+{
+    struct engine *e = ctx;
+    e->counts.errors++;
+    frame_error(e, ts_ns, frame, what);
+}
+
+/* What decode_packet found in a frame, or in a datagram put together from
+ * fragments. */
+static void handle(struct engine *e, enum decode_status st, struct packet *p, int64_t ts_ns,
+                   const char *why)
+{
+    switch (st) {
+    case DECODE_TCP:
+        e->counts.tcp++;
+        p->ts_ns = ts_ns;
+        p->frame = e->counts.frames;
+        flows_packet(e->flows, p);
+        break;
+    case DECODE_FRAGMENT: {
+        e->counts.fragments++;
+        p->ts_ns = ts_ns;
+        p->frame = e->counts.frames;
+        size_t len;
+        const uint8_t *ip = ipfrag_add(e->ipfrag, p, &len);
+        if (ip) { /* the last piece: the whole datagram, which is no fragment */
+            struct packet whole;
+            st = decode_packet(DLT_RAW, ip, (uint32_t)len, (uint32_t)len, &whole, &why);
+            handle(e, st == DECODE_FRAGMENT ? DECODE_OTHER : st, &whole, ts_ns, why);
+        }
+        break;
+    }
+    case DECODE_OTHER:
+        e->counts.other++;
+        break;
+    case DECODE_ERROR:
+        e->counts.errors++;
+        frame_error(e, ts_ns, e->counts.frames, why);
+        break;
+    }
 }
 
 void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes, uint32_t caplen,
@@ -82,23 +135,11 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
     e->counts.frames++;
     if (caplen < wirelen)
         e->counts.truncated++;
+    ipfrag_expire(e->ipfrag, ts_ns);
     struct packet p;
     const char *why;
-    switch (decode_packet(dlt, bytes, caplen, wirelen, &p, &why)) {
-    case DECODE_TCP:
-        e->counts.tcp++;
-        p.ts_ns = ts_ns;
-        p.frame = e->counts.frames;
-        flows_packet(e->flows, &p);
-        break;
-    case DECODE_OTHER:
-        e->counts.other++;
-        break;
-    case DECODE_ERROR:
-        e->counts.errors++;
-        frame_error(e, ts_ns, why);
-        break;
-    }
+    enum decode_status st = decode_packet(dlt, bytes, caplen, wirelen, &p, &why);
+    handle(e, st, &p, ts_ns, why);
 }
 
 void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
@@ -119,6 +160,7 @@ void engine_input_error(struct engine *e, const char *what)
 
 void engine_finish(struct engine *e)
 {
+    ipfrag_finish(e->ipfrag);
     flows_finish(e->flows);
 }
 

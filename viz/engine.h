@@ -24,7 +24,8 @@
 struct engine_counts {
     uint64_t frames;    /* frames seen */
     uint64_t tcp;       /* of which TCP segments */
-    uint64_t other;     /* valid, but not TCP (or IP fragments): passed over */
+    uint64_t other;     /* valid, but not TCP: passed over */
+    uint64_t fragments; /* IP fragments (their datagrams, once whole, count as tcp or other) */
     uint64_t errors;    /* frames that could not be decoded */
     uint64_t truncated; /* frames cut short by the snaplen */
     uint64_t items;     /* items emitted */

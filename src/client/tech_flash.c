@@ -59,7 +59,7 @@ static long next_message(struct session *s, const char *what, struct slice *msg)
     size_t len;
     const char *in = conn_input(s->conn, &len);
     struct proto_err err = {0};
-    long used = flash_next_message(in, len, FLASH_MAX_MESSAGE, msg, &err);
+    long used = flash_next_message(in, len, CLIENT_MAX_MESSAGE, msg, &err);
     if (used == PROTO_PARTIAL)
         return 0;
     if (used == PROTO_ERROR) {

@@ -36,8 +36,8 @@ static void sse_start(struct session *s)
 {
     struct sse_state *st = s->state;
     st->retry_ms = CLIENT_SSE_RETRY_MS;
-    /* Room for the largest event the servers make, plus its field names. */
-    st->data = malloc(EVENT_JSON_MAX + 64);
+    /* The data of one event: CLIENT_MAX_MESSAGE, as for every technique. */
+    st->data = malloc(CLIENT_MAX_MESSAGE);
     if (!st->data) {
         session_fail(s, "out of memory");
         return;
@@ -53,7 +53,7 @@ static void sse_connected(struct session *s)
              "Accept: text/event-stream\r\nCache-Control: no-cache\r\n%s%s%s",
              st->last_id[0] ? "Last-Event-ID: " : "", st->last_id, st->last_id[0] ? "\r\n" : "");
     st->body.head_read = false;
-    sse_parser_init(&st->parser, st->data, EVENT_JSON_MAX + 64);
+    sse_parser_init(&st->parser, st->data, CLIENT_MAX_MESSAGE);
     if (httpc_request(s, "GET", session_target(s), headers, NULL, 0) == 0)
         session_expect(s, "the response head", CLIENT_CONNECT_TIMEOUT_MS);
 }

@@ -13,6 +13,11 @@
  * In every case the event objects are found byte by byte by event_find,
  * so an event split over two chunks (or TCP segments) is simply kept
  * until its end arrives.
+
+ * Every message -- a line, a script, a part -- may be CLIENT_MAX_MESSAGE
+ * bytes long and no more: a server that sends a chunk size of 2^64 - 1
+ * and then one endless line fails the client with that limit named,
+ * instead of being read until someone kills it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +34,8 @@ struct stream_state {
     struct bytebuf pending;     /* decoded body bytes not used yet */
     char boundary[BOUNDARY_MAX];/* multipart: the boundary (no "--") */
     size_t boundary_len;
+    size_t message_len;         /* xhr, iframe: bytes since the last message's end */
+    size_t matched;             /* ... and how much of the end marker the last piece ended with */
 };
 
 static bool is_multipart(const struct session *s) { return s->tech == &tech_multipart; }
@@ -78,7 +85,7 @@ static void read_parts(struct session *s)
     while (!s->done && st->pending.len > 0) {
         struct http_part part;
         struct proto_err err = {0};
-        long used = http_parse_part(st->pending.data, st->pending.len, boundary, CLIENT_MAX_INPUT,
+        long used = http_parse_part(st->pending.data, st->pending.len, boundary, CLIENT_MAX_MESSAGE,
                                     &part, &err);
         if (used == PROTO_PARTIAL)
             return;
@@ -97,10 +104,48 @@ static void read_parts(struct session *s)
     }
 }
 
+/* What ends one message: a line of NDJSON, a <script> element of the
+ * iframe page.  (Event JSON escapes '<', so "</script>" cannot occur
+ * inside one.) */
+static const char *message_end(const struct session *s)
+{
+    return s->tech == &tech_iframe ? "</script>" : "\n";
+}
+
+/* Follow message boundaries through a piece of body; false when the
+ * message now arriving has grown past CLIENT_MAX_MESSAGE.  The end marker
+ * may be split between two pieces, so how much of it matched is kept.
+ * (No prefix of either marker recurs inside it, so a mismatch restarts
+ * the match at this byte.) */
+static bool measure_messages(struct stream_state *st, const char *end, const char *data, size_t len)
+{
+    size_t end_len = strlen(end);
+    for (size_t i = 0; i < len; i++) {
+        st->message_len++;
+        if (data[i] == end[st->matched])
+            st->matched++;
+        else
+            st->matched = data[i] == end[0];
+        if (st->matched == end_len) {
+            st->matched = 0;
+            st->message_len = 0;
+        } else if (st->message_len > CLIENT_MAX_MESSAGE) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A piece of decoded body arrived. */
 static void body_piece(struct session *s, const char *data, size_t len)
 {
     struct stream_state *st = s->state;
+    if (!is_multipart(s) && !measure_messages(st, message_end(s), data, len)) {
+        session_fail(s, "%s over the per-message limit of %d bytes",
+                     s->tech == &tech_iframe ? "a <script> of the page" : "an NDJSON line",
+                     CLIENT_MAX_MESSAGE);
+        return;
+    }
     if (!bytebuf_append(&st->pending, data, len)) {
         session_fail(s, "no complete event in %d bytes of the stream", CLIENT_MAX_INPUT);
         return;

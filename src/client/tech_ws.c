@@ -109,7 +109,7 @@ static void protocol_error(struct session *s, const struct proto_err *err)
 
 static void ws_start(struct session *s)
 {
-    bytebuf_init(&((struct ws_state *)s->state)->fragments, CLIENT_MAX_INPUT);
+    bytebuf_init(&((struct ws_state *)s->state)->fragments, CLIENT_MAX_MESSAGE);
     session_connect(s);
 }
 
@@ -198,7 +198,7 @@ static void got_frame(struct session *s, const struct ws_frame_header *h, const 
         return;
     }
     if (!bytebuf_append(&st->fragments, payload, len)) {
-        err = (struct proto_err){"message too big", WS_CLOSE_TOO_BIG};
+        err = (struct proto_err){"message over the per-message limit", WS_CLOSE_TOO_BIG};
         protocol_error(s, &err);
         return;
     }
@@ -225,8 +225,8 @@ static void read_frames(struct session *s)
             protocol_error(s, &err);
             return;
         }
-        if (h.payload_len > CLIENT_MAX_INPUT - (uint64_t)hlen) {
-            err = (struct proto_err){"frame too big", WS_CLOSE_TOO_BIG};
+        if (h.payload_len > CLIENT_MAX_MESSAGE) {
+            err = (struct proto_err){"frame over the per-message limit", WS_CLOSE_TOO_BIG};
             protocol_error(s, &err);
             return;
         }
@@ -249,7 +249,7 @@ static void ws_read(struct session *s)
         if (httpc_read_head(s, &want, &body) <= 0)
             return;
         st->open = true;
-        ws_message_init(&st->message, CLIENT_MAX_INPUT);
+        ws_message_init(&st->message, CLIENT_MAX_MESSAGE);
         session_answered(s);
         session_ready(s);
     }

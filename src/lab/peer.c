@@ -10,6 +10,13 @@
  * Limits answer with the protocol's own words (RFC 9110 §15): 431 for a
  * head too large, 414 for a long target, 413 for a big body, 400 for
  * anything malformed, 405 with Allow for a wrong method, 404 otherwise.
+ * Time is a limit too: a request must be complete by a deadline counted
+ * from its first byte -- HEAD_TIMEOUT_MS for the head, plus its body's
+ * length at BODY_MIN_RATE -- else 408 (RFC 9110 §15.5.9).  Bytes that
+ * trickle in never move the deadline: a "slowloris" client sending one
+ * byte a second would otherwise hold its slot for ever.  Every error
+ * answer is followed by a lingering close (net/conn.h), so the client
+ * reads it even while it is still sending.
  * RFC 9112 §9.3 keep-alive: HTTP/1.1 keeps the connection unless
  * "Connection: close"; HTTP/1.0 closes unless "Connection: keep-alive".
  */
@@ -137,7 +144,7 @@ static void on_conn_timeout(struct conn *c)
     size_t len;
     conn_input(c, &len);
     if (len > 0 && !p->busy)
-        http_error(p, 408, "the request head did not arrive in time");
+        http_error(p, 408, "the request was not complete in time");
     else
         conn_close(c, "idle timeout");
 }
@@ -224,15 +231,31 @@ static void log_request(struct peer *p, const struct http_request *req)
                origin ? (int)origin->len : 0, origin ? origin->ptr : "");
 }
 
+/* A request is arriving: arm its deadline, counted from its first byte
+ * and sized by the body announced so far (0 while the head is partial).
+ * Later bytes of the same request leave it where it is. */
+static void arm_deadline(struct peer *p, uint64_t body_len)
+{
+    uint64_t now = loop_now_ms(p->server->loop);
+    if (!p->request_start_ms)
+        p->request_start_ms = now;
+    uint64_t deadline = p->request_start_ms + HEAD_TIMEOUT_MS + body_len * 1000 / BODY_MIN_RATE;
+    if (deadline == p->deadline_ms)
+        return;
+    p->deadline_ms = deadline;
+    conn_set_timeout(p->conn, deadline > now ? deadline - now : 1);
+}
+
 static void process_requests(struct peer *p)
 {
     static const struct http_limits limits = {
         .max_head = MAX_HEAD_BYTES, .max_headers = MAX_HEADERS, .max_target = MAX_TARGET_BYTES};
     struct conn *c = p->conn;
-    while (!p->busy && !p->raw && !c->closed) {
+    while (!p->busy && !p->raw && !c->closed && !c->close_after_flush) {
         size_t len;
         const char *buf = conn_input(c, &len);
         if (len == 0) {
+            p->request_start_ms = p->deadline_ms = 0;
             conn_set_timeout(c, IDLE_TIMEOUT_MS);
             return;
         }
@@ -240,10 +263,7 @@ static void process_requests(struct peer *p)
         struct proto_err err = {0};
         long n = http_parse_request(buf, len, &limits, &req, &err);
         if (n == PROTO_PARTIAL) {
-            /* A deadline for the whole head, set once: trickling bytes
-             * does not extend it (the slowloris defence). */
-            if (c->timeout_ms != HEAD_TIMEOUT_MS)
-                conn_set_timeout(c, HEAD_TIMEOUT_MS);
+            arm_deadline(p, 0);
             return;
         }
         if (n < 0) {
@@ -265,10 +285,10 @@ static void process_requests(struct peer *p)
             return;
         }
         if ((uint64_t)n + body_len > len) {
-            if (c->timeout_ms != HEAD_TIMEOUT_MS)
-                conn_set_timeout(c, HEAD_TIMEOUT_MS);
+            arm_deadline(p, body_len);
             return; /* the body is still on its way */
         }
+        p->request_start_ms = p->deadline_ms = 0;
         conn_set_timeout(c, 0);
         p->busy = true;
         p->request_bytes = (size_t)n + (size_t)body_len;

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lab/technique.h"
 #include "net/conn.h"
@@ -41,6 +42,8 @@ struct peer {
     bool head_only;             /* the request was HEAD: send no body */
     int minor_version;          /* of the request being answered */
     size_t request_bytes;       /* input bytes of the request being answered */
+    uint64_t request_start_ms;  /* loop time of the first byte of a request still arriving (0: none) */
+    uint64_t deadline_ms;       /* loop time by which it must be complete, else 408 (0: none) */
     bool routing;               /* inside the request loop: it goes on by itself */
     const struct peer_raw_ops *raw; /* set when the connection left HTTP */
     /* The technique's per-connection state and its clean-up, called once

@@ -5,6 +5,7 @@
 #include "lab/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,58 @@ static int parse_flags(struct server *s, int argc, char **argv)
 
 /* ------------------------------------------------------------ accepting */
 
+/* Answer 503 on a connection we will not serve, and close it.  The
+ * response fits in any socket buffer, so one non-blocking send does. */
+static void refuse(int fd)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+    close(fd);
+}
+
+static void on_accept(struct loop *loop, int fd, unsigned events, void *arg);
+
+static void resume_accepting(struct loop *loop, void *arg)
+{
+    struct server *s = arg;
+    s->accept_timer = NULL;
+    if (loop_add_fd(loop, s->listen_fd, LOOP_READ, on_accept, s) < 0)
+        server_log(s, "cannot watch the listening socket again: %s", strerror(errno));
+}
+
+/* accept() failed with EMFILE or ENFILE: every descriptor is in use.  The
+ * connection stays in the listen queue, so the loop -- level-triggered --
+ * would call us again at once, for ever: a busy loop.  Instead, give up
+ * the reserve descriptor to take one waiting client and tell it 503, then
+ * stop watching the listening socket for ACCEPT_PAUSE_MS; the others wait
+ * in the queue until descriptors come free. */
+static void out_of_descriptors(struct server *s, int error)
+{
+    if (s->reserve_fd >= 0) {
+        close(s->reserve_fd);
+        int cfd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd >= 0) {
+            refuse(cfd);
+            s->fd_refused++;
+        }
+        s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    uint64_t now = loop_now_ms(s->loop);
+    if (!s->fd_log_ms || now - s->fd_log_ms >= FD_LOG_INTERVAL_MS) {
+        server_log(s, "accept: %s: %lu connection(s) refused with 503, accepting paused "
+                      "(%zu open; raise ulimit -n)",
+                   strerror(error), s->fd_refused, s->clients);
+        s->fd_log_ms = now;
+        s->fd_refused = 0;
+    }
+    loop_del_fd(s->loop, s->listen_fd);
+    s->accept_timer = loop_add_timer(s->loop, ACCEPT_PAUSE_MS, 0, resume_accepting, s);
+    if (!s->accept_timer) /* cannot pause: keep accepting rather than stop for good */
+        resume_accepting(s->loop, s);
+}
+
 static void on_accept(struct loop *loop, int fd, unsigned events, void *arg)
 {
     (void)loop;
@@ -155,15 +208,11 @@ static void on_accept(struct loop *loop, int fd, unsigned events, void *arg)
         int cfd = sock_accept(fd, addr);
         if (cfd < 0) {
             if (errno == EMFILE || errno == ENFILE)
-                server_log(s, "accept: %s (raise ulimit -n)", strerror(errno));
+                out_of_descriptors(s, errno);
             return;
         }
         if (s->clients >= (size_t)s->opt.max_clients) {
-            static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                                       "Content-Length: 0\r\nConnection: close\r\n\r\n";
-            ssize_t ignored = send(cfd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            (void)ignored;
-            close(cfd);
+            refuse(cfd);
             server_log(s, "%s refused: --max-clients %ld reached", addr, s->opt.max_clients);
             continue;
         }
@@ -192,11 +241,12 @@ static void raise_fd_limit(void)
 
 int server_main(int argc, char **argv, const struct technique *tech)
 {
-    struct server s = {.tech = tech, .listen_fd = -1};
+    struct server s = {.tech = tech, .listen_fd = -1, .reserve_fd = -1};
     int rc = parse_flags(&s, argc, argv);
     if (rc >= 0)
         return rc;
     raise_fd_limit();
+    s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s.loop = loop_new();
     s.hub = hub_new(HUB_BACKLOG);
     if (!s.loop || !s.hub || loop_stop_on_signals(s.loop) < 0) {
@@ -238,7 +288,10 @@ int server_main(int argc, char **argv, const struct technique *tech)
         conn_close(p->conn, "server stopping"); /* unlinks p */
     }
     loop_del_fd(s.loop, s.listen_fd);
+    loop_cancel_timer(s.loop, s.accept_timer);
     close(s.listen_fd);
+    if (s.reserve_fd >= 0)
+        close(s.reserve_fd);
     /* The closed connections are freed by zero-delay timers: run them. */
     loop_run_due(s.loop);
     hub_free(s.hub);

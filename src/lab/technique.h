@@ -75,6 +75,11 @@ struct server {
     struct loop *loop;            /* the event loop */
     struct hub *hub;              /* the event hub */
     int listen_fd;                /* listening socket */
+    int reserve_fd;               /* a spare descriptor (/dev/null), given up to refuse a
+                                     connection with 503 when the others are used up */
+    struct loop_timer *accept_timer; /* resumes accepting after an EMFILE pause, or NULL */
+    uint64_t fd_log_ms;           /* loop time of the last "out of descriptors" log line */
+    unsigned long fd_refused;     /* connections refused for want of a descriptor since then */
     int port;                     /* the port actually bound */
     size_t clients;               /* open connections */
     struct peer *peers;           /* every open connection (list) */

@@ -8,7 +8,12 @@
  *    loop would wake up for every writable socket, all the time);
  *  - MSG_NOSIGNAL, so a reset peer gives EPIPE, not a fatal SIGPIPE;
  *  - a queue that grows past its cap means the reader cannot keep up:
- *    cut that one peer off instead of letting it eat the server's memory.
+ *    cut that one peer off instead of letting it eat the server's memory;
+ *  - close gently (a "lingering close", RFC 9112 §9.6): after our last
+ *    byte, shut down our side and read, discarding, until the peer's FIN.
+ *    close() on a socket with unread input sends a reset, and a reset
+ *    makes the peer's kernel throw away what it has not read yet -- such
+ *    as the 413 telling it why its upload was refused.
  */
 #include "net/conn.h"
 
@@ -16,6 +21,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "pushlab.h"
 
 #define READ_CHUNK 4096 /* first input allocation; grows by doubling */
 
@@ -117,15 +124,33 @@ void conn_close(struct conn *c, const char *reason)
     loop_add_timer(c->loop, 0, 0, free_later, c);
 }
 
+static void on_timer(struct loop *loop, void *arg);
+
+/* Everything is written: send our FIN and wait for the peer's. */
+static void start_linger(struct conn *c)
+{
+    if (shutdown(c->fd, SHUT_WR) < 0) {
+        conn_close(c, c->close_reason);
+        return;
+    }
+    c->lingering = true;
+    loop_cancel_timer(c->loop, c->timer);
+    c->timer = loop_add_timer(c->loop, LINGER_MS, 0, on_timer, c);
+}
+
 void conn_close_after_flush(struct conn *c, const char *reason)
 {
-    if (c->closed)
+    if (c->closed || c->close_after_flush)
         return;
     c->close_reason = reason;
-    if (conn_pending(c) == 0)
-        conn_close(c, reason);
-    else
-        c->close_after_flush = true;
+    c->close_after_flush = true;
+    release_input(c); /* nobody will parse it now */
+    if (conn_pending(c) == 0) {
+        start_linger(c);
+        return;
+    }
+    if (!c->timer) /* a peer that never reads gets CLOSE_LINGER_MS */
+        c->timer = loop_add_timer(c->loop, CLOSE_LINGER_MS, 0, on_timer, c);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -150,7 +175,8 @@ static int flush(struct conn *c)
         bytebuf_free(&c->out);
         loop_mod_fd(c->loop, c->fd, LOOP_READ);
         if (c->close_after_flush) {
-            conn_close(c, c->close_reason);
+            if (!c->lingering)
+                start_linger(c);
             return -1;
         }
         if (c->ops->on_drain)
@@ -180,7 +206,7 @@ static int queue(struct conn *c, const char *data, size_t len)
 
 int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
 {
-    if (c->closed)
+    if (c->closed || c->lingering)
         return -1;
     size_t done = 0;
     if (conn_pending(c) == 0) {
@@ -276,6 +302,34 @@ static int fill(struct conn *c)
     }
 }
 
+/* Closing: read and throw away what the peer still sends, until its FIN
+ * (then close: no reset, as nothing is left unread) or the limit. */
+static void discard(struct conn *c)
+{
+    char sink[16384];
+    for (;;) {
+        ssize_t n = recv(c->fd, sink, sizeof sink, 0);
+        if (n > 0) {
+            c->bytes_in += (uint64_t)n;
+            c->drained += (size_t)n;
+            if (c->drained > LINGER_MAX_BYTES) {
+                conn_close(c, c->close_reason);
+                return;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        /* The peer's FIN (or an error): nothing is left unread, so the
+         * close sends no reset.  (A FIN while our queue still goes out
+         * ends the connection too, as it does outside closing.) */
+        conn_close(c, c->close_reason);
+        return;
+    }
+}
+
 static void on_fd(struct loop *loop, int fd, unsigned events, void *arg)
 {
     (void)loop;
@@ -284,6 +338,11 @@ static void on_fd(struct loop *loop, int fd, unsigned events, void *arg)
     if (events & LOOP_WRITE) {
         if (flush(c) < 0)
             return;
+    }
+    if (c->close_after_flush) {
+        if (events & (LOOP_READ | LOOP_HUP))
+            discard(c);
+        return;
     }
     if (events & (LOOP_READ | LOOP_HUP)) {
         int rc = fill(c);
@@ -301,7 +360,9 @@ static void on_timer(struct loop *loop, void *arg)
     (void)loop;
     struct conn *c = arg;
     c->timer = NULL; /* one-shot: already freed by the loop */
-    if (c->ops->on_timeout)
+    if (c->close_after_flush) /* the peer took too long to read or to close */
+        conn_close(c, c->close_reason);
+    else if (c->ops->on_timeout)
         c->ops->on_timeout(c);
     else
         conn_close(c, "timeout");
@@ -309,7 +370,7 @@ static void on_timer(struct loop *loop, void *arg)
 
 void conn_set_timeout(struct conn *c, uint64_t ms)
 {
-    if (c->closed)
+    if (c->closed || c->close_after_flush) /* closing keeps its own deadline */
         return;
     c->timeout_ms = ms;
     if (ms == 0) {

@@ -51,7 +51,9 @@ struct conn {
                                    peer is too slow and is cut off) */
     struct loop_timer *timer;   /* timeout, or NULL */
     uint64_t timeout_ms;        /* 0: no timeout */
-    bool close_after_flush;     /* close once the queue is empty */
+    bool close_after_flush;     /* close once the queue is empty (input is discarded) */
+    bool lingering;             /* our FIN is sent; draining the peer until its own */
+    size_t drained;             /* bytes discarded since close_after_flush */
     bool closed;                /* conn_close ran; the conn is about to be freed */
     const char *close_reason;   /* why it closed (static string) */
     uint64_t bytes_in, bytes_out; /* totals, for logs and load reports */
@@ -81,11 +83,20 @@ static inline size_t conn_pending(const struct conn *c) { return c->out.len; }
 /* Close now (queued output is dropped).  Runs on_close once; later calls
  * do nothing.  reason is a static string. */
 void conn_close(struct conn *c, const char *reason);
-/* Close once everything queued has been written. */
+/* Close once everything queued has been written, gently: from now on
+ * input is read and thrown away (the owner's on_read is not called);
+ * when the queue is empty our side is shut down (FIN) and the conn waits
+ * for the peer's FIN, then closes.  Closing at once with unread input
+ * would make the kernel send a reset, and a reset can destroy the
+ * response the peer has not read yet (an error answer to a request whose
+ * body is still arriving).  The wait is bounded (pushlab.h): LINGER_MAX_BYTES
+ * discarded, or LINGER_MS after our FIN; and the queue must be out within
+ * CLOSE_LINGER_MS unless the owner's timeout is already armed. */
 void conn_close_after_flush(struct conn *c, const char *reason);
 
 /* (Re)arm the timeout: on_timeout (or, without one, a close with the
- * reason "timeout") ms from now; 0 disarms it.  Input does not re-arm it:
+ * reason "timeout") ms from now; 0 disarms it.  Ignored once
+ * conn_close_after_flush was called: closing has its own deadlines.  Input does not re-arm it:
  * the owner decides what counts as progress, so a peer that trickles one
  * byte at a time still meets its deadline. */
 void conn_set_timeout(struct conn *c, uint64_t ms);

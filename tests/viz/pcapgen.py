@@ -64,6 +64,29 @@ def ipv6(src, dst, payload, proto=6, extensions=()):
                        ip_bytes(dst)) + body
 
 
+def fragments(packet, size, ident=0x4242):
+    """Cut an IP packet made by ipv4() or ipv6() (no extension headers)
+    into fragments carrying at most `size` payload bytes each (a multiple
+    of 8), as a router (IPv4, RFC 791 §3.2) or the sender (IPv6, RFC 8200
+    §4.5) would.  Returns the list of fragment packets, in order."""
+    v6 = packet[0] >> 4 == 6
+    hlen = 40 if v6 else 20
+    head, data = packet[:hlen], packet[hlen:]
+    out = []
+    for off in range(0, len(data), size):
+        piece = data[off:off + size]
+        more = off + size < len(data)
+        if v6:
+            fh = struct.pack("!BBHI", head[6], 0, (off // 8) << 3 | int(more), ident)
+            out.append(head[:4] + struct.pack("!HB", 8 + len(piece), 44) + head[7:] + fh + piece)
+        else:
+            hdr = head[:2] + struct.pack("!HHH", 20 + len(piece), ident & 0xFFFF,
+                                         (off // 8) | (0x2000 if more else 0)) + head[8:10] + b"\0\0" + head[12:]
+            hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+            out.append(hdr + piece)
+    return out
+
+
 def frame(linktype, packet):
     """Wrap an IP packet in the link header of linktype."""
     v6 = packet[0] >> 4 == 6

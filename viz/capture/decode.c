@@ -6,8 +6,10 @@
  * in network order), Linux cooked v1 (SLL, 16 bytes) and v2 (SLL2, 20
  * bytes), and raw IP.  IPv4 (RFC 791) with options; IPv6 (RFC 8200) with
  * its extension headers skipped; TCP (RFC 9293) with options skipped.
- * Left out on purpose: IP fragment reassembly (fragments are counted as
- * "other"), tunnels, checksums (loopback captures carry unfinished ones).
+ * A fragment of an IP datagram is returned as such (DECODE_FRAGMENT), with
+ * what reassembly needs (ipfrag.c puts it together, then decodes the whole).
+ * Left out on purpose: tunnels, checksums (loopback captures carry
+ * unfinished ones).
  */
 #include "capture/decode.h"
 
@@ -95,6 +97,21 @@ static bool ipv6_is_extension(uint8_t nh)
     return nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 135 || nh == 139 || nh == 140;
 }
 
+/* The cursor stands at a fragment's data, `len` bytes as its IP header
+ * says.  Reassembly needs every one of them. */
+static enum decode_status fragment(struct cursor *c, size_t len, struct packet *pkt,
+                                   const char **why)
+{
+    if (cursor_left(c) < len) {
+        *why = pkt->truncated ? "IP fragment cut by the snaplen: it cannot be reassembled"
+                              : "IP fragment shorter than its header says";
+        return DECODE_ERROR;
+    }
+    pkt->payload = c->p + c->pos;
+    pkt->payload_len = pkt->payload_caplen = (uint32_t)len;
+    return DECODE_FRAGMENT;
+}
+
 enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen, uint32_t wirelen,
                                  struct packet *pkt, const char **why)
 {
@@ -128,7 +145,7 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
         uint8_t vihl = cursor_u8(&c);
         cursor_u8(&c); /* DSCP/ECN */
         uint16_t total = cursor_be16(&c);
-        cursor_be16(&c); /* identification */
+        uint16_t ident = cursor_be16(&c);
         uint16_t frag = cursor_be16(&c);
         cursor_u8(&c); /* TTL */
         proto = cursor_u8(&c);
@@ -152,12 +169,18 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
             *why = "IPv4 total length does not fit the frame";
             return DECODE_ERROR;
         }
-        if ((frag & 0x3FFF) != 0)
-            return DECODE_OTHER; /* a fragment: not reassembled */
         pkt->src.family = pkt->dst.family = 4;
         memcpy(pkt->src.bytes, src, 4);
         memcpy(pkt->dst.bytes, dst, 4);
         ip_payload = total - ihl;
+        /* MF set or an offset: a fragment (RFC 791 §3.2; DF is 0x4000). */
+        if ((frag & 0x3FFF) != 0) {
+            pkt->frag.id = ident;
+            pkt->frag.offset = (uint32_t)(frag & 0x1FFF) * 8;
+            pkt->frag.more = (frag & 0x2000) != 0;
+            pkt->frag.proto = proto;
+            return fragment(&c, ip_payload, pkt, why);
+        }
     } else if (type == ETHERTYPE_IPV6) {
         uint32_t vtc = cursor_be32(&c);
         uint16_t plen = cursor_be16(&c);
@@ -176,14 +199,26 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
         while (ipv6_is_extension(proto) || proto == 44) {
             uint8_t next = cursor_u8(&c);
             uint8_t hlen = cursor_u8(&c);
-            if (proto == 44) { /* fragment header: fixed 8 bytes */
+            if (proto == 44) { /* fragment header: fixed 8 bytes (RFC 8200 §4.5) */
                 uint16_t off = cursor_be16(&c);
-                cursor_take(&c, 4);
+                uint32_t ident = cursor_be32(&c);
                 if (c.bad)
                     break;
-                if ((off & 0xFFF9) != 0)
-                    return DECODE_OTHER; /* a fragment: not reassembled */
                 ext += 8;
+                if ((off & 0xFFF9) != 0) { /* an offset or M: a fragment */
+                    if (ext > plen) {
+                        *why = "IPv6 extension headers run past the packet";
+                        return DECODE_ERROR;
+                    }
+                    pkt->src.family = pkt->dst.family = 6;
+                    memcpy(pkt->src.bytes, src, 16);
+                    memcpy(pkt->dst.bytes, dst, 16);
+                    pkt->frag.id = ident;
+                    pkt->frag.offset = (uint32_t)(off >> 3) * 8;
+                    pkt->frag.more = (off & 1) != 0;
+                    pkt->frag.proto = next;
+                    return fragment(&c, plen - ext, pkt, why);
+                }
             } else {
                 size_t n = proto == 51 ? ((size_t)hlen + 2) * 4 : ((size_t)hlen + 1) * 8;
                 cursor_take(&c, n - 2);

@@ -34,11 +34,20 @@ struct packet {
     uint32_t payload_len;     /* payload bytes the segment had on the wire */
     uint32_t payload_caplen;  /* of which captured (less when cut by the snaplen) */
     bool truncated;           /* the frame was cut short by the snaplen */
+    /* DECODE_FRAGMENT only: a piece of an IP datagram (payload holds its
+     * bytes, all captured); ipfrag.h puts the pieces together. */
+    struct {
+        uint32_t id;          /* identification (IPv4: 16 bits; IPv6: 32) */
+        uint32_t offset;      /* of its first byte in the datagram's payload */
+        bool more;            /* more fragments follow (MF / M flag) */
+        uint8_t proto;        /* the protocol the datagram carries (6: TCP) */
+    } frag;
 };
 
 enum decode_status {
     DECODE_TCP,   /* *pkt holds a TCP segment */
-    DECODE_OTHER, /* a valid frame that is not TCP (ARP, UDP, fragments...): counted, passed over */
+    DECODE_OTHER, /* a valid frame that is not TCP (ARP, UDP...): counted, passed over */
+    DECODE_FRAGMENT, /* an IPv4 or IPv6 fragment: *pkt has its addresses, payload and frag */
     DECODE_ERROR  /* the frame cannot be decoded; *why says why */
 };
 
