@@ -77,8 +77,13 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
     /* Lets a restarted server bind at once while old connections linger
      * in TIME_WAIT. */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ss.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) {
+        /* "::" is dual stack: IPv4 peers arrive as ::ffff:a.b.c.d (RFC 4291
+         * §2.5.5.2).  Set either way, so net.ipv6.bindv6only cannot change
+         * what -b means; any other IPv6 address is IPv6 only. */
+        int v6only = !IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
     if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
         *why = errno == EADDRINUSE ? "address already in use (is another server running?)" : "bind";
         int saved = errno;

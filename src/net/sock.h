@@ -9,7 +9,8 @@
 #define SOCK_ADDR_MAX 64 /* "[ipv6]:port" with room to spare */
 
 /* Listen on host:port ("127.0.0.1", "::1", "0.0.0.0", "::"; port 0 picks a
- * free port).  Returns the listening fd (non-blocking, SO_REUSEADDR) and
+ * free port).  "::" is dual stack (IPv4 peers too), other IPv6 addresses
+ * IPv6 only.  Returns the listening fd (non-blocking, SO_REUSEADDR) and
  * writes the bound address as "HOST:PORT" ("[HOST]:PORT" for IPv6) into
  * bound[0..SOCK_ADDR_MAX) and the port into *port.  -1 with a reason in
  * *why (static string) and errno set. */
