@@ -10,7 +10,7 @@
 #   make deps       install what is missing (apt-get, npm)
 #   make install    programs, man pages, labs, captures into DESTDIR/PREFIX
 #   make uninstall  remove what make install put there
-#   make deb        a Debian package, ../pushlab_VERSION_ARCH.deb -> build/deb/
+#   make deb        a Debian package: build/deb/pushlab_VERSION_ARCH.deb
 #   make check-fresh  the README's two commands in a clean Debian 12 root
 #   make clean
 #
@@ -81,7 +81,7 @@ all: $(PROGRAMS)
 # Every object waits for this step (order-only); .ci/deps is quick when all
 # is installed.  A build needs the libraries; the targets that run tests,
 # the demo or benchmarks need the whole set (tshark, chromium, npm ...).
-DEPS_SET = $(if $(filter deps check check-% sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
+DEPS_SET = $(if $(filter deps check check-integration check-browser sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
 
 deps:
 	@sh .ci/deps $(DEPS_SET)
