@@ -121,7 +121,7 @@ int sock_accept(int listen_fd, char *peer)
     return fd;
 }
 
-int sock_connect(const char *host, int port, const char **why)
+int sock_connect(const char *host, int port, int nth, const char **why)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
@@ -132,14 +132,23 @@ int sock_connect(const char *host, int port, const char **why)
         errno = EHOSTUNREACH;
         return -1;
     }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const struct addrinfo *ai = res;
+    for (int i = 0; ai && i < nth; i++)
+        ai = ai->ai_next;
+    if (!ai) {
+        *why = "no more addresses";
+        freeaddrinfo(res);
+        errno = EADDRNOTAVAIL;
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *why = "socket";
         freeaddrinfo(res);
         return -1;
     }
     set_nodelay(fd);
-    int rc = connect(fd, res->ai_addr, res->ai_addrlen);
+    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(res);
     if (rc < 0 && errno != EINPROGRESS) {
         *why = "connect";

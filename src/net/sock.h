@@ -22,11 +22,14 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
  * address is written into peer[0..SOCK_ADDR_MAX) when peer is not NULL. */
 int sock_accept(int listen_fd, char *peer);
 
-/* Start a non-blocking connect to host:port (numeric or a name resolved
- * with getaddrinfo, which may block briefly: clients only).  Returns the fd
+/* Start a non-blocking connect to the nth (0-based) address host:port
+ * resolves to (numeric, or a name resolved with getaddrinfo, which may
+ * block briefly: clients only).  A name may have several ("localhost" is
+ * often ::1 and 127.0.0.1), in getaddrinfo's order of preference (RFC 6724
+ * §6); a client whose connect to one fails tries the next.  Returns the fd
  * (connection in progress: wait for LOOP_WRITE, then sock_connect_result),
- * or -1 with a reason in *why. */
-int sock_connect(const char *host, int port, const char **why);
+ * or -1 with a reason in *why ("no more addresses" when there is no nth). */
+int sock_connect(const char *host, int port, int nth, const char **why);
 
 /* After LOOP_WRITE on a connecting fd: 0 when connected, else the errno of
  * the failure (ECONNREFUSED...). */

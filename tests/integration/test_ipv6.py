@@ -110,6 +110,30 @@ def test_dual_stack_any_address():
         assert_in_order(client("ws", "[::1]:%d" % srv.port, "--count", "2"), 2)
 
 
+def test_name_with_both_addresses_finds_the_server():
+    """A name that resolves to ::1 and 127.0.0.1 (as "localhost" does on
+    Debian) reaches a server on either: the client tries the next address
+    when one refuses.  Resolved by glibc from an /etc/hosts of our own,
+    bind-mounted in a mount namespace of the client alone."""
+    if os.geteuid() != 0:
+        raise Skip("needs root for a private /etc/hosts (unshare --mount); CI runs as root")
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".hosts") as hosts:
+        hosts.write("::1 pushlab-both\n127.0.0.1 pushlab-both\n")
+        hosts.flush()
+        os.chmod(hosts.name, 0o644)
+        # Whichever order getaddrinfo prefers, one of the two servers sits
+        # on the address it tries second.
+        for bind in ("127.0.0.1", "::1"):
+            with Server("sse", "-b", bind, "--interval", TICK_MS) as srv:
+                r = subprocess.run(
+                    ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+                     hosts.name, CLIENT, "sse", "pushlab-both:%d" % srv.port, "--count", "2", "--json"],
+                    capture_output=True, timeout=20)
+                assert r.returncode == 0, (bind, r.stderr.decode(errors="replace"))
+                assert_in_order([json.loads(line) for line in r.stdout.decode().splitlines()], 2)
+
+
 def test_bad_bind_address_is_refused_clearly():
     path = os.path.join(harness.BIN, "pushlab-sse")
     r = subprocess.run([path, "-p", "0", "-b", "::1::2"], capture_output=True, timeout=5)
@@ -176,5 +200,6 @@ if __name__ == "__main__":
     harness.main([make_technique_test(t) for t in SERVER_OF] + [
         test_listening_line_brackets_ipv6, test_send_round_trip_over_ipv6,
         test_full_url_forms_over_ipv6, test_ipv6_only_bind_refuses_ipv4,
-        test_dual_stack_any_address, test_bad_bind_address_is_refused_clearly,
+        test_dual_stack_any_address, test_name_with_both_addresses_finds_the_server,
+        test_bad_bind_address_is_refused_clearly,
         test_pushviz_shows_ipv6_flows])
