@@ -35,16 +35,26 @@ def test_not_root_without_sudo_says_so():
     them missing and must refuse plainly."""
     if os.geteuid() != 0:
         raise Skip("needs root to become a user without sudo; CI runs as root")
-    tools = tempfile.mkdtemp(prefix="pushlab-deps-")
+    tmp = tempfile.mkdtemp(prefix="pushlab-deps-")
     try:
-        os.chmod(tools, 0o755)
+        os.chmod(tmp, 0o755)
+        # A copy of the script that the user nobody can read (the checkout
+        # may be under /root, closed to it), and a
+        # PATH of the tools it uses but node, npm and sudo.
+        tools = os.path.join(tmp, "bin")
+        deps = os.path.join(tmp, ".ci", "deps")
+        for d in (os.path.dirname(deps), tools):
+            os.mkdir(d)
+            os.chmod(d, 0o755)
+        shutil.copyfile(DEPS, deps)
+        os.chmod(deps, 0o644)
         for tool in ("sh", "dpkg-query", "awk", "grep", "cmp", "cp", "id", "dirname", "cat"):
             os.symlink(shutil.which(tool), os.path.join(tools, tool))
         r = subprocess.run([shutil.which("setpriv"), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                            os.path.join(tools, "sh"), DEPS, "all"],
+                            os.path.join(tools, "sh"), deps, "all"],
                            capture_output=True, timeout=60, env={"PATH": tools, "HOME": "/nonexistent"})
     finally:
-        shutil.rmtree(tools)
+        shutil.rmtree(tmp)
     err = r.stderr.decode()
     assert r.returncode == 1, r
     assert "missing packages: nodejs npm" in err, err
