@@ -10,6 +10,10 @@
 #   make captures-wan  re-record captures/wan/*.pcap through that link (root)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
+#   make install    programs, man pages, labs, captures into DESTDIR/PREFIX
+#   make uninstall  remove what make install put there
+#   make deb        a Debian package: build/deb/pushlab_VERSION_ARCH.deb
+#   make check-fresh  the README's two commands in a clean Debian 12 root
 #   make clean
 #
 # Sources are found by wildcard, so adding a file needs no edit here:
@@ -35,7 +39,7 @@ OPT      = -O2 -g
 SAN_ON   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS = $(if $(SAN),$(SAN_ON))
 # Recursively expanded on purpose: pkg-config runs when a recipe needs the
-# flags, which is after the deps stamp has installed the libraries.
+# flags, which is after the deps step has installed the libraries.
 PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw check)
 CFLAGS   = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Isrc -Iviz -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  = $(SANFLAGS)
@@ -69,27 +73,26 @@ PUSHVIZ  = $(if $(wildcard viz/pushviz.c),$(BIN)/pushviz)
 WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
 PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-DEPS_OK  = $(BUILD)/.deps-ok
 
 .PHONY: all check check-units check-integration check-torture check-browser sanitize fuzz demo \
-        captures bench deps clean demo-wan captures-wan
+        captures bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
 .SECONDARY:
 
 all: $(PROGRAMS)
 
-# ---- dependencies: install what pkg-config cannot find, once ----
-$(DEPS_OK):
-	@mkdir -p $(@D)
-	@pkg-config --exists libpcap ncursesw check zlib || sh .ci/deps libs
-	@touch $@
+# ---- dependencies: install what is missing, before anything is built ----
+# Every object waits for this step (order-only); .ci/deps is quick when all
+# is installed.  A build needs the libraries; the targets that run tests,
+# the demo or benchmarks need the whole set (tshark, chromium, npm ...).
+DEPS_SET = $(if $(filter deps check check-integration check-browser sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
 
 deps:
-	sh .ci/deps all
+	@sh .ci/deps $(DEPS_SET)
 
 # ---- compiling ----
-$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
+$(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -97,7 +100,7 @@ $(BUILD)/gen/web_assets.c: $(WEB_FILES) src/web/embed.sh
 	@mkdir -p $(@D)
 	sh src/web/embed.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
 
-$(WEB_OBJ): $(BUILD)/gen/web_assets.c | $(DEPS_OK)
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -137,25 +140,24 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBV
 $(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c)
 
 # tests/run prints one line per suite and a closing "N passed, N failed".
-check: $(PROGRAMS) $(UNITS)
+check: deps $(PROGRAMS) $(UNITS)
 	sh tests/run --build $(BUILD) --bin $(BIN) all
 
 check-units: $(UNITS)
 	sh tests/run --build $(BUILD) --bin $(BIN) units
 
-check-integration: $(PROGRAMS)
+check-integration: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) integration
 
-check-torture: $(PROGRAMS)
+check-torture: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) torture
 
-check-browser: $(PROGRAMS)
+check-browser: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) browser
 
 # The same suites against programs built with the sanitizers; any report
 # aborts the program, so it fails the test that ran it.
 sanitize:
-	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin build/san/.deps-ok
 	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration check-torture
@@ -170,27 +172,77 @@ FUZZ_VIZ = $(filter-out viz/pushviz.c viz/ui/%,$(wildcard viz/*.c viz/*/*.c))
 $(FUZZ_BUILD)/fuzz_pcap: FUZZ_EXTRA = -Iviz $(FUZZ_VIZ) $(LIBPCAP)
 $(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h viz/*/*.h)
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | $(DEPS_OK)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_EXTRA)
 
 fuzz: $(FUZZ_TARGETS)
 	sh tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# ---- installing: make install PREFIX=/usr DESTDIR=/tmp/root ----
+# Every program the build makes (by variable, so new ones come along), its
+# man page, and under share/pushlab the labs with their checker and the
+# captures they read (labs/check finds them beside itself).  The demo pages
+# are built into the servers, so nothing else is needed at run time.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(DESTDIR)$(PREFIX)/bin
+MAN1DIR   = $(DESTDIR)$(PREFIX)/share/man/man1
+DATADIR   = $(DESTDIR)$(PREFIX)/share/pushlab
+DOCDIR    = $(DESTDIR)$(PREFIX)/share/doc/pushlab
+MAN_PAGES = $(wildcard docs/man/*.1)
+# Sources of the labs, not what running them leaves behind.
+LAB_FILES = $(shell find labs -type f ! -name '*.pyc' ! -path '*/__pycache__/*' | sort)
+CAPTURE_FILES = $(wildcard captures/*.pcap captures/*.pcapng) captures/README.md
+DOC_FILES = README.md $(wildcard docs/*.md docs/techniques/*.md)
+
+install: all
+	install -d $(BINDIR) $(MAN1DIR)
+	install -m 755 $(PROGRAMS) $(BINDIR)
+	install -m 644 $(MAN_PAGES) $(MAN1DIR)
+	for f in $(LAB_FILES) $(CAPTURE_FILES); do \
+		if [ -x "$$f" ]; then m=755; else m=644; fi; \
+		install -D -m $$m "$$f" "$(DATADIR)/$$f" || exit 1; \
+	done
+	for f in $(DOC_FILES); do install -D -m 644 "$$f" "$(DOCDIR)/$$f" || exit 1; done
+
+uninstall:
+	rm -f $(addprefix $(BINDIR)/,$(notdir $(PROGRAMS))) $(addprefix $(MAN1DIR)/,$(notdir $(MAN_PAGES)))
+	rm -rf $(DATADIR) $(DOCDIR)
+
+# ---- packaging: debian/ with debhelper; the .deb is copied to build/deb/ ----
+# dpkg-buildpackage writes beside the source tree, so it builds a clean copy
+# (no build/, bin/ or node_modules) in build/deb/src.
+DEB_DIR = $(BUILD)/deb
+deb:
+	sh .ci/deps deb
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/pushlab
+	tar -cf - --exclude=./build --exclude=./bin --exclude=node_modules --exclude=./.git . \
+		| tar -C $(DEB_DIR)/src/pushlab -xf -
+	cd $(DEB_DIR)/src/pushlab && dpkg-buildpackage -b -us -uc
+	mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/src/*.changes $(DEB_DIR)/
+	rm -rf $(DEB_DIR)/src
+	lintian --fail-on error $(DEB_DIR)/pushlab_*.changes
+	@ls $(DEB_DIR)/*.deb
+
+# ---- the README's two commands in a clean Debian 12 root (slow; as root) ----
+check-fresh:
+	sh .ci/check-fresh
+
 # ---- the rest ----
-demo: all
+demo: deps all
 	sh viz/demo.sh
 
-captures: all
+captures: deps all
 	sh captures/record.sh
 
-demo-wan: all
+demo-wan: deps all
 	sh src/wan/demo.sh
 
-captures-wan: all
+captures-wan: deps all
 	WAN=1 sh captures/record.sh
 
-bench: all
+bench: deps all
 	sh bench/run
 
 clean:

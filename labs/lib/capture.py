@@ -14,6 +14,7 @@ the events it delivered, its HTTP head bytes.
 """
 import json
 import os
+import shutil
 import subprocess
 
 
@@ -26,10 +27,15 @@ class NotInCapture(Exception):
 
 
 def pushviz_path():
-    """bin/pushviz of this checkout, or of $PUSHLAB_BIN (as tests/run sets)."""
+    """bin/pushviz of this checkout, or of $PUSHLAB_BIN (as tests/run sets);
+    installed (labs in PREFIX/share/pushlab, no bin/ beside them), the
+    pushviz on PATH."""
     here = os.path.dirname(os.path.abspath(__file__))
     bindir = os.environ.get("PUSHLAB_BIN") or os.path.join(here, "..", "..", "bin")
-    return os.path.normpath(os.path.join(bindir, "pushviz"))
+    path = os.path.normpath(os.path.join(bindir, "pushviz"))
+    if not os.environ.get("PUSHLAB_BIN") and not os.path.exists(path):
+        return shutil.which("pushviz") or path
+    return path
 
 
 class Flow:

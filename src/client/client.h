@@ -86,6 +86,7 @@ struct session {
     const struct technique_ops *tech; /* = run->opt->tech */
     struct conn *conn;            /* the open connection, or NULL */
     int connect_fd;               /* a connect in progress, or -1 */
+    int connect_nth;              /* which of the host's addresses it goes to (sock_connect) */
     struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
     void (*step)(struct session *s); /* what that timer calls */
     struct loop_timer *deadline;  /* session_expect's deadline, or NULL */

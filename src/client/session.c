@@ -187,6 +187,28 @@ void session_close_conn(struct session *s, const char *why)
         conn_close(s->conn, why);
 }
 
+static void on_connect(struct loop *loop, int fd, unsigned events, void *arg);
+
+/* Start connecting to the URL host's nth address.  0, or -1 with the
+ * reason in *why and errno set. */
+static int connect_to(struct session *s, int nth, const char **why)
+{
+    const struct url *u = &s->run->opt->url;
+    int fd = sock_connect(u->host, u->port, nth, why);
+    if (fd < 0)
+        return -1;
+    if (loop_add_fd(s->run->loop, fd, LOOP_WRITE, on_connect, s) < 0) {
+        int saved = errno;
+        close(fd);
+        *why = "cannot watch a socket";
+        errno = saved;
+        return -1;
+    }
+    s->connect_fd = fd;
+    s->connect_nth = nth;
+    return 0;
+}
+
 /* The connecting socket became writable: the TCP handshake is over. */
 static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
 {
@@ -197,6 +219,12 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
     int err = sock_connect_result(fd);
     if (err) {
         close(fd);
+        /* Nobody listens on this address of the host: its next one may
+         * ("localhost" as ::1 while the server is on 127.0.0.1).  The
+         * connect deadline keeps running. */
+        const char *why;
+        if (connect_to(s, s->connect_nth + 1, &why) == 0)
+            return;
         session_answered(s);
         if (s->tech->connect_failed) {
             s->tech->connect_failed(s, err);
@@ -223,18 +251,11 @@ void session_connect(struct session *s)
 {
     const struct url *u = &s->run->opt->url;
     const char *why = "";
-    int fd = sock_connect(u->host, u->port, &why);
-    if (fd < 0) {
+    if (connect_to(s, 0, &why) < 0) {
         int err = errno;
         session_fail(s, "cannot connect to %s:%d: %s (%s)", u->host, u->port, why, strerror(err));
         return;
     }
-    if (loop_add_fd(s->run->loop, fd, LOOP_WRITE, on_connect, s) < 0) {
-        close(fd);
-        session_fail(s, "cannot watch a socket: %s", strerror(errno));
-        return;
-    }
-    s->connect_fd = fd;
     session_expect(s, "the TCP connection", CLIENT_CONNECT_TIMEOUT_MS);
 }
 

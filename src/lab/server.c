@@ -33,7 +33,8 @@ static void usage(const struct technique *t, FILE *out)
             "  POST /send       body = chat text, broadcast as an event (204)\n\n"
             "options:\n"
             "  -p, --port PORT        port to listen on (default %d; 0 = any free port)\n"
-            "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND ")\n"
+            "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND "; ::1 for\n"
+            "                         IPv6, :: for IPv6 and IPv4)\n"
             "      --interval MS      a tick event every MS milliseconds (default %d; 0 = none)\n"
             "      --max-clients N    connections at once (default %d)\n",
             t->name, t->summary, t->endpoints ? t->endpoints : "", t->default_port,

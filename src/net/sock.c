@@ -77,8 +77,13 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
     /* Lets a restarted server bind at once while old connections linger
      * in TIME_WAIT. */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ss.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) {
+        /* "::" is dual stack: IPv4 peers arrive as ::ffff:a.b.c.d (RFC 4291
+         * §2.5.5.2).  Set either way, so net.ipv6.bindv6only cannot change
+         * what -b means; any other IPv6 address is IPv6 only. */
+        int v6only = !IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
     if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
         *why = errno == EADDRINUSE ? "address already in use (is another server running?)" : "bind";
         int saved = errno;
@@ -116,7 +121,7 @@ int sock_accept(int listen_fd, char *peer)
     return fd;
 }
 
-int sock_connect(const char *host, int port, const char **why)
+int sock_connect(const char *host, int port, int nth, const char **why)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
@@ -127,14 +132,23 @@ int sock_connect(const char *host, int port, const char **why)
         errno = EHOSTUNREACH;
         return -1;
     }
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const struct addrinfo *ai = res;
+    for (int i = 0; ai && i < nth; i++)
+        ai = ai->ai_next;
+    if (!ai) {
+        *why = "no more addresses";
+        freeaddrinfo(res);
+        errno = EADDRNOTAVAIL;
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *why = "socket";
         freeaddrinfo(res);
         return -1;
     }
     set_nodelay(fd);
-    int rc = connect(fd, res->ai_addr, res->ai_addrlen);
+    int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(res);
     if (rc < 0 && errno != EINPROGRESS) {
         *why = "connect";

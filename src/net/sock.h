@@ -9,7 +9,8 @@
 #define SOCK_ADDR_MAX 64 /* "[ipv6]:port" with room to spare */
 
 /* Listen on host:port ("127.0.0.1", "::1", "0.0.0.0", "::"; port 0 picks a
- * free port).  Returns the listening fd (non-blocking, SO_REUSEADDR) and
+ * free port).  "::" is dual stack (IPv4 peers too), other IPv6 addresses
+ * IPv6 only.  Returns the listening fd (non-blocking, SO_REUSEADDR) and
  * writes the bound address as "HOST:PORT" ("[HOST]:PORT" for IPv6) into
  * bound[0..SOCK_ADDR_MAX) and the port into *port.  -1 with a reason in
  * *why (static string) and errno set. */
@@ -21,11 +22,14 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
  * address is written into peer[0..SOCK_ADDR_MAX) when peer is not NULL. */
 int sock_accept(int listen_fd, char *peer);
 
-/* Start a non-blocking connect to host:port (numeric or a name resolved
- * with getaddrinfo, which may block briefly: clients only).  Returns the fd
+/* Start a non-blocking connect to the nth (0-based) address host:port
+ * resolves to (numeric, or a name resolved with getaddrinfo, which may
+ * block briefly: clients only).  A name may have several ("localhost" is
+ * often ::1 and 127.0.0.1), in getaddrinfo's order of preference (RFC 6724
+ * §6); a client whose connect to one fails tries the next.  Returns the fd
  * (connection in progress: wait for LOOP_WRITE, then sock_connect_result),
- * or -1 with a reason in *why. */
-int sock_connect(const char *host, int port, const char **why);
+ * or -1 with a reason in *why ("no more addresses" when there is no nth). */
+int sock_connect(const char *host, int port, int nth, const char **why);
 
 /* After LOOP_WRITE on a connecting fd: 0 when connected, else the errno of
  * the failure (ECONNREFUSED...). */
