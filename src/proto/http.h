@@ -67,6 +67,15 @@ const struct slice *http_header_find(const struct http_header *headers, size_t n
  * as for "Connection: keep-alive, Upgrade". */
 bool http_list_has_token(struct slice value, const char *token);
 
+/* Step through the comma-separated list in `value` (RFC 9110 §5.6.1):
+ * *pos starts at 0; each call stores the next non-empty element, its
+ * parameters (";...") included and white space trimmed, and returns true,
+ * or returns false at the end.  Commas inside quoted strings do not split. */
+bool http_list_next(struct slice value, size_t *pos, struct slice *element);
+
+/* The element without its parameters: "gzip;q=1" -> "gzip". */
+struct slice http_list_element_name(struct slice element);
+
 /* ---- message bodies (RFC 9112 §6.3) ---- */
 
 enum http_body_kind {
