@@ -42,7 +42,7 @@ void dissect_free(struct dissect *d)
         bytebuf_free(&d->half[i].buf);
         body_clear(&d->half[i].body);
         bytebuf_free(&d->half[i].body.parts);
-        bytebuf_free(&d->half[i].ws.text);
+        ws_free(&d->half[i]);
         eventscan_free(&d->half[i].scan);
     }
     free(d);

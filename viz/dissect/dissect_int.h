@@ -13,6 +13,7 @@
 #include "proto/http.h"
 #include "proto/sse.h"
 #include "proto/ws.h"
+#include "proto/ws_deflate.h"
 
 enum half_mode {
     MODE_DETECT,       /* first bytes: which protocol is this? */
@@ -69,6 +70,15 @@ struct ws_state {
     bool text_message;            /* the open data message is text */
     bool ping_pending;            /* a ping went this way and no pong came back yet */
     int64_t ping_ns;              /* when */
+    /* permessage-deflate (RFC 7692) */
+    bool handshake_seen;          /* false: the connection was joined after its handshake */
+    bool deflate;                 /* the handshake negotiated permessage-deflate */
+    bool no_context_takeover;     /* this sender drops its window after each message */
+    struct ws_inflater *inflater; /* this sender's, made at its first compressed message (owned) */
+    bool compressed;              /* the open data message is compressed (RSV1 on its first frame) */
+    bool inflating;               /* ...and is being inflated (false: shown as sent) */
+    uint64_t inflated_len;        /* bytes the current frame inflated to */
+    bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
 };
 
 struct half {
@@ -123,8 +133,11 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
 
 /* dissect_ws.c */
 bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h);
-void ws_start(struct half *h);
+/* Frames from here on.  deflate: what the 101 accepted, NULL when no
+ * extension was; handshake_seen false for a connection joined late. */
+void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate);
 bool ws_skip(struct half *h, uint64_t len);
+void ws_free(struct half *h);
 
 /* dissect_flash.c */
 bool flash_step(struct dissect *d, const struct dissect_env *env, struct half *h);

@@ -145,6 +145,27 @@ static bool type_has(const struct http_response *res, const char *word)
     return false;
 }
 
+/* Did the 101 accept permessage-deflate (RFC 7692 §5)?  Every
+ * Sec-WebSocket-Extensions line is read; bad parameters are reported and
+ * the extension taken as refused, as a client would fail the connection. */
+static bool accepted_deflate(const struct dissect_env *env, const struct half *h,
+                             const struct http_response *res, struct ws_deflate_params *p)
+{
+    for (size_t i = 0; i < res->num_headers; i++) {
+        if (!slice_eq_ci(res->headers[i].name, "Sec-WebSocket-Extensions"))
+            continue;
+        struct proto_err err = {0};
+        int r = ws_deflate_parse(res->headers[i].value, p, &err);
+        if (r == 1)
+            return true;
+        if (r < 0) {
+            half_error(env, h, err.why, h->buf.offset, 0);
+            return false;
+        }
+    }
+    return false;
+}
+
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct http_response res;
@@ -175,9 +196,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (res.status == 101 && up && http_list_has_token(*up, "websocket")) {
         d->traits.websocket = true;
         d->pending_count = 0;
-        bytebuf_consume(&h->buf, (size_t)r);
-        ws_start(h);
-        ws_start(client);
+        struct ws_deflate_params deflate;
+        bool deflated = accepted_deflate(env, h, &res, &deflate);
+        bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
+        ws_start(h, true, deflated ? &deflate : NULL);
+        ws_start(client, true, deflated ? &deflate : NULL);
         return true;
     }
     if (res.status >= 100 && res.status < 200) {
