@@ -24,7 +24,7 @@
  * parameters and the sender's window are unknown: the compressed bytes are
  * shown as sent, with one error item that says they cannot be inflated.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/ws.h"
 
 #include <stdio.h>
 #include <string.h>
