@@ -90,7 +90,7 @@
 #define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
-#define VIZ_MAX_FLOWS         65536   /* flows remembered; closed ones are forgotten first */
+#define VIZ_MAX_FLOWS         262144  /* flows remembered (a power of two; about 4 KiB each while open); ended ones are forgotten first */
 #define VIZ_UNACKED_MAX       1024    /* unacknowledged segments remembered per direction for ack RTT */
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
 #define VIZ_ITEM_FIELDS       24      /* fields one item may carry */
@@ -102,7 +102,7 @@
 #define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
-#define VIZ_PENDING_REQUESTS  64      /* requests awaiting their response per flow (pipelining) */
+#define VIZ_PENDING_REQUESTS  16      /* requests awaiting their response per flow (pipelining) */
 
 /* ---- pushviz's interactive UI (viz/ui*.c) ---- */
 #define UI_KEEP_BYTES         (256 * 1024 * 1024) /* items and frame copies the UI keeps for browsing */
