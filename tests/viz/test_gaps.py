@@ -135,7 +135,27 @@ def make_case(path):
     return case
 
 
-CASES = [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+def test_late_join_websocket():
+    """ws.pcap from its 8th frame on: flow 1 without SYN, request or 101.
+    pushviz must name it ws from its frames, say the handshake was not
+    captured, and show every frame it showed with the handshake."""
+    path = os.path.join(CAPTURES, "ws.pcap")
+    head, recs = records(path)
+    full = of_type(items(path), "ws_frame", flow=1)
+    late = os.path.join(TMP, "ws-late.pcap")
+    with open(late, "wb") as f:
+        f.write(head + b"".join(recs[7:]))
+    its = items(late)
+    first = of_type(its, "flow", flow=1)[0]
+    frames = of_type(its, "ws_frame", flow=first["flow"])
+    assert first["technique"] == "ws" and "handshake was not captured" in first["note"], first
+    assert [(f["opcode"], f["len"], f["payload"]) for f in frames] == \
+        [(f["opcode"], f["len"], f["payload"]) for f in full], (frames, full)
+    assert len(of_type(its, "event", flow=1)) == len([f for f in frames if f["opcode"] == 1])
+    assert not of_type(its, "error", flow=first["flow"]), of_type(its, "error")
+
+
+CASES = [test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ enum half_mode {
     MODE_WEBSOCKET,    /* WebSocket frames */
     MODE_FLASH,        /* NUL-delimited Flash messages */
     MODE_RESYNC,       /* after a gap or an error: looking for the next HTTP head */
+    MODE_WS_RESYNC,    /* after a gap in WebSocket frames: looking for the next frame header */
     MODE_OPAQUE        /* unknown protocol, or lost framing: only events are looked for */
 };
 
@@ -97,6 +98,8 @@ struct ws_state {
     bool inflating;               /* ...and is being inflated (false: shown as sent) */
     uint64_t inflated_len;        /* bytes the current frame inflated to */
     bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
+    uint64_t skipped;             /* MODE_WS_RESYNC: bytes passed over so far */
+    uint64_t skipped_from;        /* ...from this stream offset */
 };
 
 struct half {
@@ -105,6 +108,7 @@ struct half {
     struct bytebuf buf;           /* stream bytes not parsed yet */
     int64_t msg_start_ns;         /* when the first byte of the current head arrived */
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
+    uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     struct body_state body;
     struct ws_state ws;
     struct eventscan scan;        /* events in this direction's payloads */

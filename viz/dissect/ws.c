@@ -187,6 +187,106 @@ static void message_compression(const struct dissect_env *env, struct half *h)
     }
 }
 
+/* ---- frames without a handshake, and after a gap ---- */
+
+#define WS_RESYNC_FRAME_MAX 65536 /* a frame this long is waited for to check what follows it */
+
+/* 1 when a frame header that this direction's sender could have written
+ * starts at p (strict rules: known opcode, control frames short and whole,
+ * minimal length, MASK right for the direction, RSV1 only where
+ * permessage-deflate may be in use) and its frame ends at n or is followed
+ * by another such header (`depth` more are checked); 0 when not;
+ * PROTO_PARTIAL when more bytes are needed to tell. */
+static int plausible_at(enum item_dir dir, unsigned rsv, const uint8_t *p, size_t n, int depth)
+{
+    struct ws_frame_rules rules = {dir == DIR_C2S ? WS_MASK_REQUIRED : WS_MASK_FORBIDDEN, rsv, true};
+    struct ws_frame_header fh;
+    struct proto_err err = {0};
+    long r = ws_parse_frame_header(p, n, &rules, &fh, &err);
+    if (r == PROTO_PARTIAL)
+        return PROTO_PARTIAL;
+    if (r < 0 || (ws_is_control(fh.opcode) && fh.rsv))
+        return 0;
+    if (fh.payload_len > n - (size_t)r)
+        return fh.payload_len <= WS_RESYNC_FRAME_MAX ? PROTO_PARTIAL : 1; /* too long to check further */
+    size_t end = (size_t)r + (size_t)fh.payload_len;
+    if (end == n || depth == 0)
+        return 1;
+    return plausible_at(dir, rsv, p + end, n - end, depth - 1) == 0 ? 0 : 1;
+}
+
+/* RSV bits a sender may set: RSV1 under permessage-deflate, or when the
+ * handshake was not seen and it may have been negotiated. */
+static unsigned allowed_rsv(const struct ws_state *w)
+{
+    return w->deflate || !w->handshake_seen ? 4 : 0;
+}
+
+int ws_frames_plausible(const struct half *h)
+{
+    return plausible_at(h->dir, 4, (const uint8_t *)h->buf.data, h->buf.len, 1);
+}
+
+void ws_join(struct dissect *d, struct half *h)
+{
+    ws_start(h, false, NULL);
+    if (!d->traits.websocket) {
+        d->traits.websocket = true;
+        d->traits.ws_joined_late = true;
+    }
+}
+
+void ws_lost(struct half *h, uint64_t at)
+{
+    struct ws_state *w = &h->ws;
+    w->in_frame = false;
+    w->skipped = 0;
+    w->skipped_from = at;
+    if (w->inflating || w->compressed) {
+        if (w->inflater)
+            ws_inflater_reset(w->inflater);
+        w->compressed = w->inflating = false;
+    }
+    h->mode = MODE_WS_RESYNC;
+}
+
+bool ws_resync_step(const struct dissect_env *env, struct half *h)
+{
+    struct ws_state *w = &h->ws;
+    const uint8_t *p = (const uint8_t *)h->buf.data;
+    size_t n = h->buf.len, i = 0;
+    int found = 0;
+    for (; i < n; i++) {
+        found = plausible_at(h->dir, allowed_rsv(w), p + i, n - i, 1);
+        if (found != 0)
+            break;
+    }
+    /* Bytes before i cannot start a frame: passed over (events in them
+     * are still found). */
+    if (i) {
+        if (w->skipped == 0)
+            w->skipped_from = h->buf.offset;
+        eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+        w->skipped += i;
+        bytebuf_consume(&h->buf, i);
+    }
+    if (found != 1)
+        return i > 0; /* more bytes needed */
+    if (w->skipped) {
+        char what[96];
+        snprintf(what, sizeof what, "%llu bytes passed over to the next WebSocket frame header",
+                 (unsigned long long)w->skipped);
+        half_error(env, h, what, w->skipped_from, w->skipped);
+    }
+    /* The frames that follow may continue a message whose start was lost:
+     * its rules are not checked until the next message starts. */
+    ws_message_init(&w->msg, 0);
+    w->msg_error = true;
+    eventscan_reset(&h->scan);
+    h->mode = MODE_WEBSOCKET;
+    return true;
+}
+
 /* Read a frame header from the buffer. */
 static bool header_step(const struct dissect_env *env, struct half *h)
 {
@@ -198,7 +298,8 @@ static bool header_step(const struct dissect_env *env, struct half *h)
         return false;
     if (r < 0) {
         half_error(env, h, err.why, h->buf.offset, h->buf.len);
-        h->mode = MODE_OPAQUE; /* frame boundaries are lost */
+        ws_lost(h, h->buf.offset); /* frame boundaries are lost: look for the next */
+        bytebuf_consume(&h->buf, 1);
         return true;
     }
     w->in_frame = true;

@@ -275,6 +275,8 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     else
         item_add_null(it, "handshake_rtt_ms");
     item_add_str(it, "end", s->end);
+    if (s->dissected && s->traits.ws_joined_late)
+        item_add_str(it, "note", "WebSocket recognised from its frames: the handshake was not captured");
     emit_item(ft->emitter, it);
 }
 
