@@ -140,6 +140,12 @@ void http_chunked_init(struct http_chunked *d);
 long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
                        struct http_chunk_item *item, struct proto_err *err);
 
+/* len bytes of the body were lost (an observer's capture dropped them).
+ * 0 when they all fall inside the current chunk's data: the decoder moves
+ * past them and goes on.  PROTO_ERROR otherwise (the decoder is unchanged;
+ * where the next chunk starts must then be found another way). */
+int http_chunked_skip(struct http_chunked *d, uint64_t len);
+
 /* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
  * Returns the bytes written (at most 18); out needs 18 bytes of room. */
 size_t http_chunk_size_line(char out[18], size_t len);

@@ -12,12 +12,14 @@ shows it (a later segment of that direction, or the peer's ACK past it).
 """
 import collections
 import glob
+import json
 import os
 import struct
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+import pcapgen as g
 from vizlib import CAPTURES, items, main, of_type, server_ports, tshark
 
 TMP = tempfile.mkdtemp(prefix="pushviz-gaps-")
@@ -155,7 +157,97 @@ def test_late_join_websocket():
     assert not of_type(its, "error", flow=first["flow"]), of_type(its, "error")
 
 
-CASES = [test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+# ---- crafted: one segment lost at a chosen place ----
+
+def lose(conv, lost, name):
+    """Write conv without packet `lost`; pushviz's items of the rest."""
+    pc = g.Pcap()
+    for i, (ts, pkt) in enumerate(conv.packets):
+        if i != lost:
+            pc.add_ip(1700000000 + ts, pkt)
+    path = os.path.join(TMP, name)
+    pc.write(path)
+    return items(path)
+
+
+def streaming(head, pieces, lost_piece):
+    """A GET answered by `head` and then one segment per piece (each ACKed);
+    the segment of pieces[lost_piece] is never captured."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", head)
+    lost = None
+    for i, piece in enumerate(pieces):
+        if i == lost_piece:
+            lost = len(conv.packets)
+        conv.send("s2c", piece)
+    conv.close()
+    return conv, lost
+
+
+def chunk(data):
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def test_chunked_gap_inside_a_chunk_loses_nothing_else():
+    body = [chunk(b"event %d " % i * 5) for i in range(6)]
+    pieces = body[:2] + [body[2][:20], body[2][20:30], body[2][30:]] + body[3:] + [b"0\r\n\r\n"]
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", pieces, 3)
+    its = lose(conv, lost, "chunk-inside.pcap")
+    assert [c["size"] for c in of_type(its, "chunk")] == [40] * 6 + [0], of_type(its, "chunk")
+    assert [e["what"] for e in of_type(its, "error")] == ["10 bytes not captured (the peer acknowledged them)"]
+
+
+def test_chunked_gap_across_chunks_finds_the_next_size_line():
+    body = b"".join(chunk(b"event %d " % i * 5) for i in range(6)) + b"0\r\n\r\n"
+    # Chunks are 46 bytes on the wire; the lost bytes 90-119 hold the end of
+    # chunk 1 and the size line of chunk 2, so chunk 2 cannot be read.
+    pieces = [body[i:i + 30] for i in range(0, len(body), 30)]
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", pieces, 3)
+    its = lose(conv, lost, "chunk-across.pcap")
+    assert [c["size"] for c in of_type(its, "chunk")] == [40] * 5 + [0], of_type(its, "chunk")
+    what = [e["what"] for e in of_type(its, "error")]
+    assert what == ["30 bytes not captured (the peer acknowledged them)",
+                    "18 bytes passed over to the next chunk size line"], what
+
+
+def test_sse_gap_inside_an_event_resumes_at_the_next_blank_line():
+    events = [b"id: %d\ndata: %s\n\n" % (i, g.event(i, 1700000000000).encode()) for i in range(1, 6)]
+    stream = b"".join(events)
+    pieces = [stream[i:i + 50] for i in range(0, len(stream), 50)]
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n", pieces, 1)
+    its = lose(conv, lost, "sse-gap.pcap")
+    ids = [e["id"] for e in of_type(its, "sse_event")]
+    assert ids[-3:] == ["3", "4", "5"] and "2" not in ids, ids
+    assert any("passed over to the next blank line" in e["what"] for e in of_type(its, "error"))
+
+
+def test_websocket_gap_over_a_header_finds_the_next_frame():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 9)))
+    lost = None
+    for n, i in enumerate(range(0, len(frames), 45)):  # segments cut frames anywhere
+        if n == 2:
+            lost = len(conv.packets)
+        conv.send("s2c", frames[i:i + 45])
+    conv.close()
+    its = lose(conv, lost, "ws-gap.pcap")
+    # Frames are 60 bytes; bytes 90-134 are lost: the end of frame 2 and the
+    # header of frame 3, whose payload's rest is passed over.
+    seqs = [json.loads(f["payload"])["seq"] for f in of_type(its, "ws_frame")]
+    assert seqs == [1, 4, 5, 6, 7, 8], seqs
+    assert any("passed over to the next WebSocket frame header" in e["what"] for e in of_type(its, "error"))
+
+
+CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_across_chunks_finds_the_next_size_line,
+         test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
+         test_websocket_gap_over_a_header_finds_the_next_frame, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
  */
 #include "dissect/content.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
             return;
         }
         sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
-        bs->sse_skip_line = false;
+        bs->sse_skip_line = bs->sse_skip_block = false;
     } else if (kind == CONTENT_MULTIPART) {
         memcpy(bs->boundary, boundary.ptr, boundary.len);
         bs->boundary_len = boundary.len;
@@ -96,9 +97,62 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
 /* One step of the event stream p[0..n): skip the rest of a bad line, or
  * parse up to the next dispatch (emitting its `sse_event`) or error.
  * Returns the bytes used (at least one). */
+/* After a gap: drop lines up to and including the next blank one, which
+ * ends whatever block the lost bytes were part of (WHATWG: "If the line
+ * is empty, dispatch the event").  Returns the bytes dropped. */
+static size_t sse_skip_block(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+{
+    struct body_state *bs = &h->body;
+    size_t i = 0;
+    while (i < n) {
+        char c = p[i++];
+        if (c == '\n' && bs->sse_last_cr) { /* the LF of a CRLF: the same line end */
+            bs->sse_last_cr = false;
+            continue;
+        }
+        bs->sse_last_cr = c == '\r';
+        if (c != '\n' && c != '\r') {
+            bs->sse_line_empty = false;
+        } else if (!bs->sse_line_empty) {
+            bs->sse_line_empty = true; /* a line ended; the next may be the blank one */
+        } else {
+            bs->sse_skip_block = false;
+            break;
+        }
+    }
+    bs->sse->offset += i;
+    if (!bs->sse_skip_block) {
+        char what[96];
+        uint64_t from = offmap_find(&bs->map, bs->lost_from);
+        uint64_t skipped = bs->sse->offset - bs->lost_from;
+        snprintf(what, sizeof what, "%llu bytes of a broken event passed over to the next blank line",
+                 (unsigned long long)skipped);
+        half_error(env, h, what, from, skipped);
+    }
+    return i;
+}
+
+/* Does p start a field line ("data:", "id:", "event:", "retry:") or a
+ * comment?  Servers write an event at a time, so the bytes after a gap
+ * usually begin a block: then nothing needs to be passed over. */
+static bool starts_block(const char *p, size_t n)
+{
+    static const char *const fields[] = {":", "data:", "id:", "event:", "retry:", "data\n", "data\r"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t k = strlen(fields[i]);
+        if (n >= k && memcmp(p, fields[i], k) == 0)
+            return true;
+    }
+    return false;
+}
+
 static size_t sse_step(const struct dissect_env *env, struct half *h, const char *p, size_t n)
 {
     struct body_state *bs = &h->body;
+    if (bs->sse_skip_block && bs->sse->offset == bs->lost_from && starts_block(p, n))
+        bs->sse_skip_block = false; /* the first byte after the gap starts a block */
+    if (bs->sse_skip_block)
+        return sse_skip_block(env, h, p, n);
     if (bs->sse_skip_line) {
         const char *end = line_end(p, n);
         size_t skip = end ? (size_t)(end - p) + 1 : n;
@@ -221,4 +275,31 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
         break;
     }
     bs->decoded += n;
+}
+
+void content_gap(struct half *h, uint64_t len)
+{
+    struct body_state *bs = &h->body;
+    bs->decoded += len;
+    switch (bs->content) {
+    case CONTENT_SSE: {
+        /* A fresh parser, after the block the lost bytes broke. */
+        uint64_t offset = bs->sse->offset + len;
+        sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+        bs->sse->offset = offset;
+        bs->sse_skip_line = false;
+        bs->sse_skip_block = true;
+        bs->sse_line_empty = false; /* the bytes after the gap may end a line that began in it */
+        bs->sse_last_cr = false;
+        bs->lost_from = offset;
+        break;
+    }
+    case CONTENT_MULTIPART:
+        /* What was held of the broken part is dropped; the part parser
+         * passes over anything before the next delimiter (as a preamble). */
+        bytebuf_reset(&bs->parts, 0);
+        break;
+    case CONTENT_PLAIN:
+        break;
+    }
 }

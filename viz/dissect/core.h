@@ -70,6 +70,12 @@ struct body_state {
     struct offmap map;            /* decoded -> stream offsets */
     struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
+    bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
+    bool sse_line_empty;          /* ...the line being dropped has no bytes yet */
+    bool sse_last_cr;             /* ...the last byte dropped was a CR */
+    bool parts_lost;              /* CONTENT_MULTIPART after a gap: looking for the next delimiter */
+    bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
+    uint64_t lost_from;           /* stream offset where the search began */
     struct bytebuf parts;         /* CONTENT_MULTIPART: decoded bytes from a delimiter on */
     char boundary[BOUNDARY_MAX + 1]; /* CONTENT_MULTIPART: the boundary parameter */
     size_t boundary_len;

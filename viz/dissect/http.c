@@ -11,6 +11,7 @@
  */
 #include "dissect/http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,7 @@ void body_clear(struct body_state *b)
     bytebuf_reset(&b->parts, 0);
     b->kind = HTTP_BODY_NONE;
     b->parts_done = false;
+    b->sse_skip_block = b->chunk_lost = false;
 }
 
 /* "HTTP/1.1".  The parser read the minor version as one digit (RFC 9112
@@ -266,10 +268,103 @@ static void end_body(struct half *h, const struct dissect_env *env)
     h->msg_start_ns = env->now_ns;
 }
 
+/* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
+ * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
+ * not; PROTO_PARTIAL when more bytes are needed to tell. */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+static int chunk_at(const char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t size = 0;
+    while (i < n && i < 15 && hex_digit(p[i]) >= 0)
+        size = size << 4 | (uint64_t)hex_digit(p[i++]);
+    if (i == 0 || (i < n && hex_digit(p[i]) >= 0))
+        return 0;
+    if (i < n && p[i] == ';') /* extensions: passed over, not checked here */
+        while (i < n && p[i] != '\r' && p[i] != '\n' && i < 256)
+            i++;
+    if (i + 2 > n)
+        return n < 256 ? PROTO_PARTIAL : 0;
+    if (p[i] != '\r' || p[i + 1] != '\n')
+        return 0;
+    i += 2;
+    if (size > n - i || n - i - size < 2)
+        return size <= VIZ_MULTIPART_MAX ? PROTO_PARTIAL : 1; /* a long chunk: taken on trust */
+    return p[i + size] == '\r' && p[i + size + 1] == '\n' ? 1 : 0;
+}
+
+/* Does an HTTP head start at p[0..n): a status line (server), a request
+ * line ending in " HTTP/1.x" (client)?  The body ended inside the gap. */
+static bool head_at(enum item_dir dir, const char *p, size_t n)
+{
+    if (dir == DIR_S2C)
+        return n >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
+    const char *eol = memchr(p, '\n', n);
+    size_t len = eol ? (size_t)(eol - p) : 0;
+    return len >= 10 && memcmp(p + len - (p[len - 1] == '\r') - 9, " HTTP/1.", 8) == 0;
+}
+
+/* After a gap that broke the chunk framing: pass over bytes up to the
+ * next line that starts a chunk, or the next message's head (the body
+ * ended in the gap).  True when the chunk framing is back. */
+static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *progress)
+{
+    struct body_state *bs = &h->body;
+    const char *p = h->buf.data;
+    size_t n = h->buf.len, i = 0;
+    int found = 0;
+    for (; i < n; i++) {
+        if (i > 0 && p[i - 1] != '\n')
+            continue; /* a size line starts a line (or the first byte after the gap) */
+        if ((found = chunk_at(p + i, n - i)) != 0)
+            break;
+        if (head_at(h->dir, p + i, n - i)) {
+            found = 2;
+            break;
+        }
+    }
+    if (found == PROTO_PARTIAL || found == 0) {
+        /* Keep what may still start a chunk; drop the rest. */
+        size_t drop = found == PROTO_PARTIAL ? i : n;
+        eventscan_feed(&h->scan, p, drop, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+        bytebuf_consume(&h->buf, drop);
+        *progress = drop > 0;
+        return false;
+    }
+    eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+    bytebuf_consume(&h->buf, i);
+    uint64_t skipped = h->buf.offset - bs->lost_from;
+    if (skipped) {
+        char what[96];
+        snprintf(what, sizeof what, "%llu bytes passed over to the next chunk size line",
+                 (unsigned long long)skipped);
+        half_error(env, h, what, bs->lost_from, skipped);
+    }
+    *progress = true;
+    eventscan_reset(&h->scan);
+    if (found == 2) {
+        body_clear(bs);
+        h->mode = MODE_HTTP_HEAD;
+        h->msg_start_ns = env->now_ns;
+        return false;
+    }
+    http_chunked_init(&bs->chunked);
+    bs->chunked.offset = h->buf.offset - bs->start;
+    bs->chunk_lost = false;
+    return true;
+}
+
 /* Chunked transfer coding: a `chunk` item per size line, data to content. */
 static bool chunked_step(const struct dissect_env *env, struct half *h)
 {
     struct body_state *bs = &h->body;
+    bool progress = false;
+    if (bs->chunk_lost && !chunk_resync(env, h, &progress))
+        return progress;
     size_t pos = 0;
     bool ended = false;
     while (pos < h->buf.len && !ended) {
@@ -345,14 +440,30 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
 bool http_body_skip(struct half *h, uint64_t len)
 {
     struct body_state *bs = &h->body;
-    if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
-        return bs->content == CONTENT_PLAIN;
-    if (bs->kind != HTTP_BODY_LENGTH || len > bs->remaining || bs->content != CONTENT_PLAIN)
+    switch (bs->kind) {
+    case HTTP_BODY_UNTIL_CLOSE:
+        break;
+    case HTTP_BODY_LENGTH:
+        if (len > bs->remaining)
+            return false; /* the body ended inside the gap: where the next head starts is lost */
+        bs->remaining -= len;
+        if (bs->remaining == 0) {
+            body_clear(bs);
+            h->mode = MODE_HTTP_HEAD;
+            return true;
+        }
+        break;
+    case HTTP_BODY_CHUNKED:
+        /* Inside one chunk's data the decoder just moves on; else the
+         * next size line is looked for (chunked_step). */
+        if (http_chunked_skip(&bs->chunked, len) < 0 && !bs->chunk_lost) {
+            bs->chunk_lost = true;
+            bs->lost_from = bs->start + bs->chunked.offset + len;
+        }
+        break;
+    case HTTP_BODY_NONE:
         return false;
-    bs->remaining -= len;
-    if (bs->remaining == 0) {
-        body_clear(bs);
-        h->mode = MODE_HTTP_HEAD;
     }
+    content_gap(h, len);
     return true;
 }
