@@ -177,6 +177,20 @@ def test_fragmented_messages_and_events():
     assert [e["seq"] for e in of_type(its, "event")] == list(range(1, 9))
 
 
+def test_stats_count_the_saving():
+    from vizlib import run
+    rc, out, _ = run(["-r", os.path.join(CAPTURES, "thirdparty", "ws-deflate-node-takeover.pcap"), "--stats"])
+    rows = [line.split() for line in out.splitlines()]
+    saved = [r for r in rows if r and r[0] == "ws" and len(r) == 7]
+    assert rc == 0 and saved, out
+    messages, msg_bytes, _, wire, inflated, pct = saved[0][1:]
+    its = items(os.path.join(CAPTURES, "thirdparty", "ws-deflate-node-takeover.pcap"))
+    frames = [f for f in of_type(its, "ws_frame") if f["compressed"]]
+    assert int(wire) == sum(f["len"] for f in frames) and int(inflated) == sum(f["inflated_len"] for f in frames)
+    assert abs(float(pct) - 100 * (1 - int(wire) / int(inflated))) < 0.06 and float(pct) > 50, out
+    assert int(messages) == len(of_type(its, "ws_frame", dir="s2c", fin=True)) - 2  # less ping and close
+
+
 # ---- crafted: corrupt data, a late start ----
 
 def ws_frame(opcode, payload, rsv1=False, fin=True):

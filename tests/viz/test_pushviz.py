@@ -198,6 +198,26 @@ def test_gap_is_reported_and_http_resynchronises():
     assert [r["target"] for r in of_type(its, "http_request")] == ["/one", "/two"]
 
 
+def test_sse_retry_and_heartbeat_blocks():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+    conv.send("s2c", b"retry: 3000\n\n")
+    conv.send("s2c", b": ping\n\n")
+    conv.send("s2c", b"id: 1\nretry: 500\ndata: " + g.event(1, TS * 1000).encode() + b"\n\n")
+    conv.send("s2c", b"id: 2\ndata: two\n\n")
+    conv.close()
+    its = items(write(conv, "sse-comments.pcap"))
+    comments = of_type(its, "sse_comment")
+    assert [(c["bytes"], c["text"], c["retry"]) for c in comments] == [(13, "", 3000), (8, "ping", None)], comments
+    assert [(e["id"], e["retry"]) for e in of_type(its, "sse_event")] == [("1", 500), ("2", None)]
+    assert comments[1]["offset"] == comments[0]["offset"] + 13
+    rc, out, _ = run(["-r", path("sse-comments.pcap"), "--stats"])
+    row = [line.split() for line in out.splitlines() if line.startswith("sse") and len(line.split()) == 7]
+    assert row and row[0][1:4] == ["2", str(len(g.event(1, TS * 1000)) + 3), "21"], out
+
+
 def test_snaplen_cut_packet_is_marked():
     conv = g.Conversation()
     conv.handshake()
@@ -523,7 +543,9 @@ def test_dump_and_stats_and_demo_note():
     assert len(lines) == len(items(p))
     rc, out, err = run(["-r", p, "--stats"])
     assert rc == 0 and out.splitlines()[0].split()[0] == "technique", out
-    assert len(out.splitlines()) == 3, out  # header, units, one technique row
+    # Two tables (costs; messages and savings), each a header, units and one
+    # technique row, with a blank line between them.
+    assert len(out.splitlines()) == 7 and out.splitlines()[3] == "", out
 
 
 def test_live_capture_without_rights_suggests_a_file():

@@ -48,6 +48,13 @@ static uint64_t offmap_find(const struct offmap *m, uint64_t x)
 
 /* ---- starting a body's content ---- */
 
+/* A fresh event-stream parser that also stops at heartbeat blocks. */
+static void sse_start(struct body_state *bs)
+{
+    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    bs->sse->report_quiet = true;
+}
+
 void content_begin(struct half *h, enum content_kind kind, struct slice boundary)
 {
     struct body_state *bs = &h->body;
@@ -59,7 +66,7 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
             bs->content = CONTENT_PLAIN;
             return;
         }
-        sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+        sse_start(bs);
         bs->sse_skip_line = bs->sse_skip_block = false;
     } else if (kind == CONTENT_MULTIPART) {
         memcpy(bs->boundary, boundary.ptr, boundary.len);
@@ -89,7 +96,7 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
     struct body_state *bs = &h->body;
     uint64_t offset = bs->sse->offset;
     half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
-    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    sse_start(bs);
     bs->sse->offset = offset; /* it goes on counting stream bytes */
     bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
 }
@@ -160,7 +167,7 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
         bs->sse_skip_line = end == NULL;
         return skip;
     }
-    struct sse_event ev;
+    struct sse_event ev = {.quiet = false};
     bool dispatched = false;
     struct proto_err err = {0};
     uint64_t at = bs->sse->offset;
@@ -171,13 +178,31 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
         sse_restart(env, h, err.why, p[used - 1]);
         return used;
     }
-    if (!dispatched)
+    if (!dispatched && !ev.quiet)
         return (size_t)r;
     /* The block runs from its first byte to its blank line, chunk framing
      * in between included. */
     uint64_t off = offmap_find(&bs->map, ev.offset);
     uint64_t end = offmap_find(&bs->map, bs->sse->offset - 1) + 1;
     struct item_builder b;
+    if (ev.quiet) {
+        /* Heartbeats and retry: lines: bytes on the wire, no event. */
+        struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
+        item_add_int(it, "bytes", (int64_t)(end - off));
+        const char *text = ev.comment;
+        size_t len = ev.comment_len;
+        if (len && text[0] == ' ') { /* ": ping" reads as "ping" */
+            text++;
+            len--;
+        }
+        item_add_text(it, "text", text, len);
+        if (ev.retry_ms >= 0)
+            item_add_int(it, "retry", ev.retry_ms);
+        else
+            item_add_null(it, "retry");
+        emit_item(env->emitter, it);
+        return (size_t)r;
+    }
     struct item *it = half_item(&b, env, h, ITEM_SSE_EVENT, off, end - off);
     if (ev.id_set)
         item_add_str(it, "id", ev.id);
@@ -285,7 +310,7 @@ void content_gap(struct half *h, uint64_t len)
     case CONTENT_SSE: {
         /* A fresh parser, after the block the lost bytes broke. */
         uint64_t offset = bs->sse->offset + len;
-        sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+        sse_start(bs);
         bs->sse->offset = offset;
         bs->sse_skip_line = false;
         bs->sse_skip_block = true;

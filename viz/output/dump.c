@@ -129,6 +129,11 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "retry", "retry");
         put_field(&l, it, "data", "data");
         break;
+    case ITEM_SSE_COMMENT:
+        put_field(&l, it, "bytes", "bytes");
+        put_field(&l, it, "retry", "retry");
+        put_field(&l, it, "text", "text");
+        break;
     case ITEM_WS_FRAME:
         put_text(&l, it, "opcode_name", 16);
         put_field(&l, it, "fin", "fin");
