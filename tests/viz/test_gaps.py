@@ -128,8 +128,8 @@ def check_capture(path):
             f.write(b"".join(variant(r, k) for i, r in enumerate(recs) if i != frame - 1))
     its = items(cut)
     theirs, ours = oracle(cut, its), mine(its)
-    assert len(of_type(its, "flow")) == len(theirs) or sum(len(c) for c in theirs.values()) > 0
-    assert sum(sum(c.values()) for c in theirs.values()) >= 2 * len(frames), "tshark decoded little"
+    if name != "flash":  # tshark has no dissector for Flash's NUL-ended messages
+        assert sum(sum(c.values()) for c in theirs.values()) >= 2 * len(frames), "tshark decoded little"
     # Which deletion each flow belongs to, and its stream in the original.
     flows_of = collections.defaultdict(list)
     for f in sorted(of_type(its, "flow"), key=lambda f: f["flow"]):
