@@ -273,6 +273,8 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         item_add_text(it, "boundary", bs->boundary, bs->boundary_len);
         add_headers(it, part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
+        item_add_text(it, "text", part.body.ptr,
+                      part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);
         emit_item(env->emitter, it);
         uint64_t body_off = offmap_find(&bs->map, bs->parts.offset + part.body_offset);
         eventscan_reset(&h->scan);

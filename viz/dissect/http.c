@@ -386,6 +386,11 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
             struct item *it = half_item(&b, env, h, ITEM_CHUNK, bs->start + ci.size_offset,
                                         line + ci.size + 2);
             item_add_int(it, "size", (int64_t)ci.size);
+            /* Its text: the first bytes of its data that came with the
+             * size line (usually all of them: a server writes a chunk at once). */
+            size_t have = h->buf.len - pos;
+            size_t shown = ci.size < VIZ_PAYLOAD_SHOWN ? (size_t)ci.size : VIZ_PAYLOAD_SHOWN;
+            item_add_text(it, "text", h->buf.data + pos, have < shown ? have : shown);
             emit_item(env->emitter, it);
             break;
         }
