@@ -101,6 +101,7 @@
 #define VIZ_MULTIPART_MAX     65536   /* bytes searched for the end of one part */
 #define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
+#define VIZ_RESYNC_CHECK_MAX  65536   /* after a gap, a chunk or WebSocket frame this long is waited for, to check what follows it */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
 #define VIZ_PENDING_REQUESTS  16      /* requests awaiting their response per flow (pipelining) */
 

@@ -293,7 +293,7 @@ static int chunk_at(const char *p, size_t n)
         return 0;
     i += 2;
     if (size > n - i || n - i - size < 2)
-        return size <= VIZ_MULTIPART_MAX ? PROTO_PARTIAL : 1; /* a long chunk: taken on trust */
+        return size <= VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 1; /* a long chunk: taken on trust */
     return p[i + size] == '\r' && p[i + size + 1] == '\n' ? 1 : 0;
 }
 

@@ -113,7 +113,9 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     else
         item_add_null(it, "inflated_len");
     bool text = fh->opcode == WS_OP_TEXT || (fh->opcode == WS_OP_CONTINUATION && w->text_message);
-    if (text && (!compressed || w->inflating))
+    /* shown holds inflated text when any of this frame was inflated (the
+     * rest, after an error or a gap, was not kept). */
+    if (text && (!compressed || w->inflating || w->inflated_len > 0))
         item_add_text(it, "payload", w->shown, w->shown_len);
     else
         add_hex(it, "payload", w->shown, w->shown_len);
@@ -189,8 +191,6 @@ static void message_compression(const struct dissect_env *env, struct half *h)
 
 /* ---- frames without a handshake, and after a gap ---- */
 
-#define WS_RESYNC_FRAME_MAX 65536 /* a frame this long is waited for to check what follows it */
-
 /* 1 when a frame header that this direction's sender could have written
  * starts at p (strict rules: known opcode, control frames short and whole,
  * minimal length, MASK right for the direction, RSV1 only where
@@ -208,7 +208,7 @@ static int plausible_at(enum item_dir dir, unsigned rsv, const uint8_t *p, size_
     if (r < 0 || (ws_is_control(fh.opcode) && fh.rsv))
         return 0;
     if (fh.payload_len > n - (size_t)r)
-        return fh.payload_len <= WS_RESYNC_FRAME_MAX ? PROTO_PARTIAL : 1; /* too long to check further */
+        return fh.payload_len <= VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 1; /* too long to check further */
     size_t end = (size_t)r + (size_t)fh.payload_len;
     if (end == n || depth == 0)
         return 1;
@@ -419,7 +419,7 @@ bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h)
             message_bytes(env, h, piece, k, h->buf.offset + done);
         else if (w->inflating)
             inflate_piece(env, h, piece, k, false);
-        else
+        else if (w->inflated_len == 0)
             keep_shown(w, piece, k); /* compressed bytes that cannot be inflated: as sent */
         w->got += k;
         done += k;
