@@ -14,10 +14,10 @@ so the only difference is how many flows the table holds at once.  Each is
 read with `pushviz --json` (output to /dev/null); the rate is packets per
 CPU second, the best of BENCH_FLOWS_RUNS rounds (default 3) that take turns
 between the two files.  The goal: the 200,000 rate at least 0.8 of the
-2,000 one.  Measured so far: about 0.35-0.45 on a shared 2-core machine,
-where the rest is memory: 200,000 open flows hold about 800 MB of state
-(page faults show as system time, cache misses as user time), while 2,000
-reuse the same few megabytes.  Before the flow table kept its lists, a
+2,000 one.  Measured so far: about 0.5 on a shared 2-core machine, where
+the rest is memory: 200,000 open flows hold about 490 MB of state (page
+faults show as system time, cache misses as user time), while 2,000 reuse
+the same few megabytes.  Before the flow table kept its lists, a
 table walk per new flow past 65,536 made 200,000 open flows 100x slower.
 
 Packets are written from templates (checksums left 0, as on loopback

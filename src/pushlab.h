@@ -90,7 +90,7 @@
 #define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
-#define VIZ_MAX_FLOWS         262144  /* flows remembered (a power of two; about 4 KiB each while open); ended ones are forgotten first */
+#define VIZ_MAX_FLOWS         262144  /* flows remembered (a power of two; about 2.5 KiB each while open); ended ones are forgotten first */
 #define VIZ_UNACKED_MAX       1024    /* unacknowledged segments remembered per direction for ack RTT */
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
 #define VIZ_ITEM_FIELDS       24      /* fields one item may carry */

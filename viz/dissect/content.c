@@ -19,6 +19,8 @@
 
 static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 {
+    if (!m)
+        return;
     /* A piece that continues the last one (no framing between them: a
      * Content-Length body, or one chunk's data in several segments) needs
      * no slot of its own, so the slots last for many pieces. */
@@ -33,9 +35,11 @@ static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 }
 
 /* The stream offset of decoded byte x (the oldest piece's start when x is
- * older than every remembered piece). */
+ * older than every remembered piece; x itself without a map). */
 static uint64_t offmap_find(const struct offmap *m, uint64_t x)
 {
+    if (!m)
+        return x;
     uint64_t best = 0;
     for (unsigned i = 0; i < m->used; i++) {
         unsigned slot = (m->next + OFFMAP_SIZE - 1 - i) % OFFMAP_SIZE;
@@ -95,7 +99,7 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
 {
     struct body_state *bs = &h->body;
     uint64_t offset = bs->sse->offset;
-    half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
+    half_error(env, h, why, offmap_find(bs->map, offset - 1), 0);
     sse_start(bs);
     bs->sse->offset = offset; /* it goes on counting stream bytes */
     bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
@@ -130,7 +134,7 @@ static size_t sse_skip_block(const struct dissect_env *env, struct half *h, cons
     bs->sse->offset += i;
     if (!bs->sse_skip_block) {
         char what[96];
-        uint64_t from = offmap_find(&bs->map, bs->lost_from);
+        uint64_t from = offmap_find(bs->map, bs->lost_from);
         uint64_t skipped = bs->sse->offset - bs->lost_from;
         snprintf(what, sizeof what, "%llu bytes of a broken event passed over to the next blank line",
                  (unsigned long long)skipped);
@@ -182,8 +186,8 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
         return (size_t)r;
     /* The block runs from its first byte to its blank line, chunk framing
      * in between included. */
-    uint64_t off = offmap_find(&bs->map, ev.offset);
-    uint64_t end = offmap_find(&bs->map, bs->sse->offset - 1) + 1;
+    uint64_t off = offmap_find(bs->map, ev.offset);
+    uint64_t end = offmap_find(bs->map, bs->sse->offset - 1) + 1;
     struct item_builder b;
     if (ev.quiet) {
         /* Heartbeats and retry: lines: bytes on the wire, no event. */
@@ -246,7 +250,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         bytebuf_reset(&bs->parts, bs->decoded);
     if (!bytebuf_append(&bs->parts, p, n)) {
         half_error(env, h, "multipart part larger than the limit",
-                   offmap_find(&bs->map, bs->parts.offset), 0);
+                   offmap_find(bs->map, bs->parts.offset), 0);
         bytebuf_reset(&bs->parts, bs->decoded + n);
         return;
     }
@@ -257,7 +261,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         long r = http_parse_part(bs->parts.data, bs->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
         if (r == PROTO_PARTIAL)
             return;
-        uint64_t off = offmap_find(&bs->map, bs->parts.offset);
+        uint64_t off = offmap_find(bs->map, bs->parts.offset);
         if (r < 0) {
             half_error(env, h, err.why, off, bs->parts.len);
             bytebuf_consume(&bs->parts, bs->parts.len);
@@ -276,7 +280,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         item_add_text(it, "text", part.body.ptr,
                       part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);
         emit_item(env->emitter, it);
-        uint64_t body_off = offmap_find(&bs->map, bs->parts.offset + part.body_offset);
+        uint64_t body_off = offmap_find(bs->map, bs->parts.offset + part.body_offset);
         eventscan_reset(&h->scan);
         eventscan_feed(&h->scan, part.body.ptr, part.body.len, body_off, env->emitter, env->flow,
                        h->dir, env->now_ns);
@@ -289,7 +293,7 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
                   uint64_t stream_off)
 {
     struct body_state *bs = &h->body;
-    offmap_add(&bs->map, bs->decoded, stream_off);
+    offmap_add(bs->map, bs->decoded, stream_off);
     switch (bs->content) {
     case CONTENT_SSE:
         sse_feed(env, h, p, n, stream_off);

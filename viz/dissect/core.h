@@ -67,7 +67,8 @@ struct body_state {
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;
     uint64_t decoded;             /* decoded body bytes so far */
-    struct offmap map;            /* decoded -> stream offsets */
+    struct offmap *map;           /* decoded -> stream offsets (owned; made at the half's first body,
+                                   * so a connection without bodies does not pay for it) */
     struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
     bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
@@ -87,7 +88,8 @@ struct ws_state {
     struct ws_frame_header h;     /* the current frame's header */
     uint64_t got;                 /* payload bytes read so far */
     uint64_t frame_off;           /* stream offset of the frame's first byte */
-    uint8_t shown[VIZ_PAYLOAD_SHOWN]; /* first payload bytes, unmasked */
+    uint8_t *shown;               /* first VIZ_PAYLOAD_SHOWN payload bytes, unmasked (owned; made by
+                                   * ws_start, so only WebSocket connections pay for it) */
     struct bytebuf text;          /* unmasked text of the frame, scanned for events once the frame is shown */
     size_t shown_len;
     struct ws_message msg;        /* fragment and UTF-8 rules across frames */

@@ -45,6 +45,7 @@ void dissect_free(struct dissect *d)
         bytebuf_free(&d->half[i].buf);
         body_clear(&d->half[i].body);
         bytebuf_free(&d->half[i].body.parts);
+        free(d->half[i].body.map);
         ws_free(&d->half[i]);
         eventscan_free(&d->half[i].scan);
     }

@@ -59,13 +59,16 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->body.remaining = body->length;
     h->body.start = h->buf.offset;
     h->body.decoded = 0;
-    memset(&h->body.map, 0, sizeof h->body.map);
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
         return;
     }
+    if (!h->body.map)
+        h->body.map = malloc(sizeof *h->body.map); /* without it, offsets count from the body start */
+    if (h->body.map)
+        memset(h->body.map, 0, sizeof *h->body.map);
     content_begin(h, content, boundary);
     h->mode = MODE_HTTP_BODY;
 }

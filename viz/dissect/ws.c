@@ -27,14 +27,17 @@
 #include "dissect/ws.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate)
 {
-    struct bytebuf text = h->ws.text; /* keep the buffer, forget the rest */
+    struct bytebuf text = h->ws.text; /* keep the buffers, forget the rest */
+    uint8_t *shown = h->ws.shown ? h->ws.shown : malloc(VIZ_PAYLOAD_SHOWN);
     ws_inflater_free(h->ws.inflater);
     memset(&h->ws, 0, sizeof h->ws);
     h->ws.text = text;
+    h->ws.shown = shown; /* NULL when out of memory: payloads are then not shown */
     bytebuf_reset(&h->ws.text, 0);
     ws_message_init(&h->ws.msg, 0);
     h->ws.handshake_seen = handshake_seen;
@@ -51,6 +54,8 @@ void ws_free(struct half *h)
     bytebuf_free(&h->ws.text);
     ws_inflater_free(h->ws.inflater);
     h->ws.inflater = NULL;
+    free(h->ws.shown);
+    h->ws.shown = NULL;
 }
 
 bool ws_skip(struct half *h, uint64_t len)
@@ -115,10 +120,11 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     bool text = fh->opcode == WS_OP_TEXT || (fh->opcode == WS_OP_CONTINUATION && w->text_message);
     /* shown holds inflated text when any of this frame was inflated (the
      * rest, after an error or a gap, was not kept). */
+    const uint8_t *shown = w->shown ? w->shown : (const uint8_t *)""; /* "": out of memory */
     if (text && (!compressed || w->inflating || w->inflated_len > 0))
-        item_add_text(it, "payload", w->shown, w->shown_len);
+        item_add_text(it, "payload", shown, w->shown_len);
     else
-        add_hex(it, "payload", w->shown, w->shown_len);
+        add_hex(it, "payload", shown, w->shown_len);
     item_add_int(it, "header_len", fh->header_len);
 
     struct ws_state *other = &d->half[!h->dir].ws;
@@ -127,11 +133,11 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         struct slice reason;
         struct proto_err err = {0};
         if (fh->payload_len == w->shown_len &&
-            ws_close_parse(w->shown, w->shown_len, &code, &reason, &err) == 0) {
+            ws_close_parse(shown, w->shown_len, &code, &reason, &err) == 0) {
             item_add_int(it, "close_code", code);
             item_add_text(it, "close_reason", reason.ptr, reason.len);
         } else if (w->shown_len >= 2) {
-            item_add_int(it, "close_code", w->shown[0] << 8 | w->shown[1]);
+            item_add_int(it, "close_code", shown[0] << 8 | shown[1]);
         }
     } else if (fh->opcode == WS_OP_PING) {
         w->ping_pending = true;
@@ -338,7 +344,7 @@ static void scan_later(const struct dissect_env *env, struct half *h, const uint
 
 static void keep_shown(struct ws_state *w, const uint8_t *p, size_t n)
 {
-    if (w->shown_len < VIZ_PAYLOAD_SHOWN) {
+    if (w->shown && w->shown_len < VIZ_PAYLOAD_SHOWN) {
         size_t s = VIZ_PAYLOAD_SHOWN - w->shown_len < n ? VIZ_PAYLOAD_SHOWN - w->shown_len : n;
         memcpy(w->shown + w->shown_len, p, s);
         w->shown_len += s;

@@ -23,8 +23,9 @@
  * ended flows in the order they ended, open ones in the order of their
  * last packet (a packet moves its flow to the back) -- so making room
  * costs the same with 2,000 flows as with 200,000: no walk over the table.
- * Each flow costs about 4 KiB while open (struct flow and its dissector's
- * state, before any buffered bytes), so a full table is about 1 GiB; the
+ * Each flow costs about 2.5 KiB while open (struct flow, its dissector's
+ * state and first buffers; a body's offset map and a WebSocket's shown
+ * payload are made only when needed), so a full table is about 650 MB; the
  * hash table has one bucket per flow it may hold.
  *
  * A flow's `flow` item names its technique, and polling is told by
