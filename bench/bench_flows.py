@@ -20,19 +20,20 @@ faults show as system time, cache misses as user time), while 2,000 reuse
 the same few megabytes.  Before the flow table kept its lists, a
 table walk per new flow past 65,536 made 200,000 open flows 100x slower.
 
-Packets are written from templates (checksums left 0, as on loopback
-captures), so generating a million takes seconds.
+Packets are written by pcapgen.FastWriter (checksums left 0, as on
+loopback captures), so generating a million takes seconds.
 Run: /usr/bin/python3 bench/bench_flows.py   (BENCH_FLOWS=N to change N)
 """
 import os
 import shutil
-import struct
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "viz"))
 from bench_pushviz import BIN, timed  # noqa: E402
+from pcapgen import FastWriter as Writer  # noqa: E402
 
 FLOWS = int(os.environ.get("BENCH_FLOWS", 200000))
 GROUP = 2000
@@ -40,29 +41,7 @@ REQUESTS = 2  # per connection, each acknowledged
 RUNS = int(os.environ.get("BENCH_FLOWS_RUNS", 3))
 SERVER = bytes([10, 1, 0, 1])
 REQUEST = b"GET /poll?since=1 HTTP/1.1\r\nHost: x\r\n\r\n"
-SYN, RST, PSH, ACK = 0x02, 0x04, 0x08, 0x10
-
-
-class Writer:
-    """A classic pcap of Ethernet/IPv4/TCP packets, one per call."""
-
-    def __init__(self, path):
-        self.f = open(path, "wb")
-        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        self.n = 0
-
-    def packet(self, src, dst, sport, dport, seq, ack, flags, payload=b""):
-        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags,
-                          65535, 0, 0) + payload
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0, 64, 6, 0, src, dst) + tcp
-        frame = b"\x00" * 12 + b"\x08\x00" + ip
-        self.n += 1
-        us = self.n  # one packet per microsecond
-        self.f.write(struct.pack("<IIII", 1700000000 + us // 1000000, us % 1000000, len(frame), len(frame)))
-        self.f.write(frame)
-
-    def close(self):
-        self.f.close()
+from pcapgen import ACK, PSH, RST, SYN  # noqa: E402
 
 
 def client(i):

@@ -218,6 +218,34 @@ def test_sse_retry_and_heartbeat_blocks():
     assert row and row[0][1:4] == ["2", str(len(g.event(1, TS * 1000)) + 3), "21"], out
 
 
+def test_full_flow_table_ends_the_quietest_open_flow():
+    """262,144 open connections fill the table (VIZ_MAX_FLOWS); flow 1 then
+    sends again, and three more connections open: the three that have been
+    quiet longest (2, 3, 4) are finished early, as "open", not flow 1."""
+    full = 262144
+    w = g.FastWriter(path("full-table.pcap"))
+    server = bytes([10, 1, 0, 1])
+
+    def client(i):
+        return bytes([10, 2, i >> 16 & 255, i >> 8 & 255]), 1024 + (i & 255) * 200 + 7
+
+    for i in range(full):
+        addr, port = client(i)
+        w.packet(addr, server, port, 80, 1000, 0, g.SYN)
+    addr, port = client(0)
+    w.packet(addr, server, port, 80, 1001, 0, g.ACK)
+    for i in range(full, full + 3):
+        addr, port = client(i)
+        w.packet(addr, server, port, 80, 1000, 0, g.SYN)
+    w.close()
+    rc, out, err = run(["-r", path("full-table.pcap"), "--json"], timeout=120)
+    assert rc == 0, err
+    flows = [json.loads(line) for line in out.splitlines() if '"type":"flow"' in line]
+    assert len(flows) == full + 3
+    assert [(f["flow"], f["end"]) for f in flows[:3]] == [(2, "open"), (3, "open"), (4, "open")], flows[:3]
+    assert flows[3]["flow"] == 1 and flows[-1]["flow"] == full + 3
+
+
 def test_snaplen_cut_packet_is_marked():
     conv = g.Conversation()
     conv.handshake()
