@@ -17,7 +17,7 @@
 #   make clean
 #
 # Sources are found by wildcard, so adding a file needs no edit here:
-#   src/proto, src/net, src/lab  -> one static library each
+#   src/proto, src/net, src/lab  -> one static library each (libproto needs zlib)
 #   src/servers/NAME.c           -> bin/pushlab-NAME
 #   src/client/*.c               -> bin/pushlab-client
 #   src/wan/*.c                  -> bin/pushlab-wan
@@ -40,12 +40,14 @@ SAN_ON   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 SANFLAGS = $(if $(SAN),$(SAN_ON))
 # Recursively expanded on purpose: pkg-config runs when a recipe needs the
 # flags, which is after the deps step has installed the libraries.
-PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw check)
+PKG_CFLAGS = $(shell pkg-config --cflags libpcap ncursesw check zlib)
 CFLAGS   = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Isrc -Iviz -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
 LDFLAGS  = $(SANFLAGS)
 LIBPCAP  = $(shell pkg-config --libs libpcap)
 LIBCURSES= $(shell pkg-config --libs ncursesw)
 LIBCHECK = $(shell pkg-config --libs check)
+# zlib: permessage-deflate (src/proto/ws_deflate.c), so everything that links libproto.
+LIBZ     = $(shell pkg-config --libs zlib)
 
 PROTO_SRC  = $(wildcard src/proto/*.c)
 NET_SRC    = $(wildcard src/net/*.c)
@@ -116,11 +118,11 @@ $(BUILD)/lib%.a:
 # ---- programs (libraries listed top of the dependency order first) ----
 $(BIN)/pushlab-%: $(BUILD)/obj/src/servers/%.o $(LIBLAB) $(LIBNET) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBZ) -lm
 
 $(BIN)/pushlab-client: $(call obj,$(CLIENT_SRC)) $(LIBNET) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBZ) -lm
 
 $(BIN)/pushlab-wan: $(call obj,$(WAN_SRC))
 	@mkdir -p $(@D)
@@ -128,13 +130,13 @@ $(BIN)/pushlab-wan: $(call obj,$(WAN_SRC))
 
 $(BIN)/pushviz: $(BUILD)/obj/viz/pushviz.o $(LIBVIZ) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBPCAP) $(LIBCURSES) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBPCAP) $(LIBCURSES) $(LIBZ) -lm
 
 # ---- tests ----
 $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBVIZ)) \
 		$(if $(CLIENT_SRC),$(LIBCLIENT)) $(LIBLAB) $(LIBNET) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCHECK) $(LIBPCAP) $(LIBCURSES) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCHECK) $(LIBPCAP) $(LIBCURSES) $(LIBZ) -lm
 
 # pushlab-wan's pure parts are not a library of their own: its test links them.
 $(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c)
@@ -174,7 +176,7 @@ $(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h viz/*/*.h)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | deps
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_EXTRA)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_EXTRA) $(LIBZ)
 
 fuzz: $(FUZZ_TARGETS)
 	sh tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

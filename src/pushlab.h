@@ -101,7 +101,7 @@
 #define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
-#define VIZ_MAX_FLOWS         65536   /* flows remembered; closed ones are forgotten first */
+#define VIZ_MAX_FLOWS         262144  /* flows remembered (a power of two; about 2.5 KiB each while open); ended ones are forgotten first */
 #define VIZ_UNACKED_MAX       1024    /* unacknowledged segments remembered per direction for ack RTT */
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
 #define VIZ_ITEM_FIELDS       24      /* fields one item may carry */
@@ -112,8 +112,9 @@
 #define VIZ_MULTIPART_MAX     65536   /* bytes searched for the end of one part */
 #define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
+#define VIZ_RESYNC_CHECK_MAX  65536   /* after a gap, a chunk or WebSocket frame this long is waited for, to check what follows it */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
-#define VIZ_PENDING_REQUESTS  64      /* requests awaiting their response per flow (pipelining) */
+#define VIZ_PENDING_REQUESTS  16      /* requests awaiting their response per flow (pipelining) */
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
 #define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */

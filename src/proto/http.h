@@ -67,6 +67,15 @@ const struct slice *http_header_find(const struct http_header *headers, size_t n
  * as for "Connection: keep-alive, Upgrade". */
 bool http_list_has_token(struct slice value, const char *token);
 
+/* Step through the comma-separated list in `value` (RFC 9110 §5.6.1):
+ * *pos starts at 0; each call stores the next non-empty element, its
+ * parameters (";...") included and white space trimmed, and returns true,
+ * or returns false at the end.  Commas inside quoted strings do not split. */
+bool http_list_next(struct slice value, size_t *pos, struct slice *element);
+
+/* The element without its parameters: "gzip;q=1" -> "gzip". */
+struct slice http_list_element_name(struct slice element);
+
 /* ---- message bodies (RFC 9112 §6.3) ---- */
 
 enum http_body_kind {
@@ -130,6 +139,12 @@ void http_chunked_init(struct http_chunked *d);
 #define HTTP_CHUNK_LINE_MAX 1024 /* longest size line or trailer line */
 long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
                        struct http_chunk_item *item, struct proto_err *err);
+
+/* len bytes of the body were lost (an observer's capture dropped them).
+ * 0 when they all fall inside the current chunk's data: the decoder moves
+ * past them and goes on.  PROTO_ERROR otherwise (the decoder is unchanged;
+ * where the next chunk starts must then be found another way). */
+int http_chunked_skip(struct http_chunked *d, uint64_t len);
 
 /* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
  * Returns the bytes written (at most 18); out needs 18 bytes of room. */

@@ -254,6 +254,17 @@ long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
     return (long)len;
 }
 
+int http_chunked_skip(struct http_chunked *d, uint64_t len)
+{
+    if (d->state != CH_DATA || len > d->remaining)
+        return PROTO_ERROR;
+    d->offset += len;
+    d->remaining -= len;
+    if (d->remaining == 0)
+        d->state = CH_DATA_CR;
+    return 0;
+}
+
 size_t http_chunk_size_line(char out[18], size_t len)
 {
     static const char hex[] = "0123456789abcdef";

@@ -63,15 +63,6 @@ long http_line_end(const char *buf, size_t len, size_t pos, struct proto_err *er
 long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_fields,
                        struct http_header *headers, size_t *num_headers, struct proto_err *err);
 
-/* Step through the comma-separated list in `value` (RFC 9110 §5.6.1):
- * *pos starts at 0; each call stores the next non-empty element, its
- * parameters (";...") included and white space trimmed, and returns true,
- * or returns false at the end.  Commas inside quoted strings do not split. */
-bool http_list_next(struct slice value, size_t *pos, struct slice *element);
-
-/* The element without its parameters: "gzip;q=1" -> "gzip". */
-struct slice http_list_element_name(struct slice element);
-
 /* The Content-Length of a header block (RFC 9110 §8.6): 0 with *present
  * false when there is none, 0 with *length when there is exactly one line
  * of 1*DIGIT that fits in 64 bits, PROTO_ERROR (400) otherwise: several

@@ -45,6 +45,11 @@ struct sse_event {
     bool id_set;         /* an id: field was seen in this event's block */
     long retry_ms;       /* a valid retry: field of this block, or -1 */
     uint64_t offset;     /* stream offset of the block's first byte */
+    bool quiet;          /* (report_quiet only) a block that dispatched nothing:
+                          * comments (heartbeats), retry:, id: or event: lines only */
+    const char *comment; /* the block's comment text (after each ':', lines joined
+                          * by LF, cut at SSE_FIELD_CAP); borrowed like data */
+    size_t comment_len;
 };
 
 struct sse_parser {
@@ -75,6 +80,11 @@ struct sse_parser {
     uint64_t block_offset;       /* private: where the current block began */
     bool block_started;          /* private */
     uint64_t comments;           /* comment lines seen (heartbeats) */
+    bool report_quiet;           /* the caller's choice: stop after a block that
+                                  * dispatched nothing too (an observer shows
+                                  * heartbeats); sse_parser_init clears it */
+    char comment[SSE_FIELD_CAP]; /* private: the block's comment text */
+    size_t comment_len;
 };
 
 /* Start a parser; `data` (owned by the caller, cap bytes) holds event data.
@@ -82,8 +92,9 @@ struct sse_parser {
 void sse_parser_init(struct sse_parser *p, char *data, size_t cap);
 
 /* Feed buf[0..len).  Returns the bytes consumed: it stops right after a
- * dispatch (ev filled, *dispatched = true) or after consuming everything
- * (*dispatched = false).  PROTO_ERROR when a field overflows its buffer
+ * dispatch (ev filled, *dispatched = true), with report_quiet also right
+ * after a block that dispatched nothing (ev filled, ev->quiet, *dispatched
+ * false), or after consuming everything (*dispatched = false).  PROTO_ERROR when a field overflows its buffer
  * or a line is longer than cap; p->offset is then just past the byte that
  * broke the limit, and every later call fails until sse_parser_init. */
 long sse_parse(struct sse_parser *p, const char *buf, size_t len, struct sse_event *ev,

@@ -168,13 +168,21 @@ static long end_value(struct sse_parser *p, struct proto_err *err)
 
 /* ---- lines ---- */
 
-/* The blank line.  Returns 1 when an event was dispatched into *ev, 0 when
- * the block had no data. */
+/* The blank line.  Returns 1 when an event was dispatched into *ev, 2 when
+ * a block without data ended and the caller asked to hear of it, else 0. */
 static long dispatch(struct sse_parser *p, struct sse_event *ev)
 {
     if (p->id_seen) /* id_pending holds no NUL, so it is one C string */
         memcpy(p->last_id, p->id_pending, strlen(p->id_pending) + 1);
     bool fire = p->data_len > 0;
+    bool quiet = !fire && p->block_started && p->report_quiet;
+    if (fire || quiet) {
+        ev->quiet = quiet;
+        ev->comment = p->comment;
+        ev->comment_len = p->comment_len;
+        ev->retry_ms = p->block_retry;
+        ev->offset = p->block_offset;
+    }
     if (fire) {
         p->data_len--; /* the data ends with the LF its last line added */
         p->data[p->data_len] = '\0';
@@ -184,8 +192,6 @@ static long dispatch(struct sse_parser *p, struct sse_event *ev)
         ev->data_len = p->data_len;
         ev->id = p->last_id;
         ev->id_set = p->id_seen;
-        ev->retry_ms = p->block_retry;
-        ev->offset = p->block_offset;
     }
     /* Start the next block.  Only lengths are reset: the bytes *ev points
      * at stay put until the next call writes over them. */
@@ -194,7 +200,8 @@ static long dispatch(struct sse_parser *p, struct sse_event *ev)
     p->id_seen = false;
     p->block_retry = -1;
     p->block_started = false;
-    return fire;
+    p->comment_len = 0;
+    return fire ? 1 : quiet ? 2 : 0;
 }
 
 /* A CR or LF ended the line (the LF of a CRLF never gets here). */
@@ -235,6 +242,8 @@ static long line_byte(struct sse_parser *p, unsigned char c, uint64_t at, struct
         }
         if (c == ':') {
             p->state = ST_COMMENT;
+            if (p->comment_len > 0 && p->comment_len < sizeof p->comment)
+                p->comment[p->comment_len++] = '\n'; /* one more comment line */
             return 0;
         }
         /* c is the first byte of the name */
@@ -259,7 +268,9 @@ static long line_byte(struct sse_parser *p, unsigned char c, uint64_t at, struct
         /* fall through */
     case ST_VALUE:
         return value_byte(p, c, err);
-    default: /* ST_COMMENT: the rest of the line is ignored */
+    default: /* ST_COMMENT: ignored by a browser, kept for an observer */
+        if (p->comment_len < sizeof p->comment)
+            p->comment[p->comment_len++] = (char)c;
         return 0;
     }
 }
@@ -318,7 +329,7 @@ long sse_parse(struct sse_parser *p, const char *buf, size_t len, struct sse_eve
             return PROTO_ERROR;
         }
         if (r > 0) {
-            *dispatched = true;
+            *dispatched = r == 1;
             return (long)(i + 1);
         }
     }

@@ -5,7 +5,9 @@
  *   - sse_parse never consumes more than it was given, makes progress, and
  *     stops early only to dispatch; events keep within the buffers;
  *   - the stream fed whole, split into pieces, and one byte at a time gives
- *     the same events (and the same error, at the same place);
+ *     the same events (and the same error, at the same place), and so does
+ *     an observer's parser that also stops at blocks without data
+ *     (report_quiet), whose quiet blocks keep within their buffers;
  *   - encoding the stream bytes as the data of one event and parsing that
  *     gives the data back, with CR and CRLF turned into LF.
  */
@@ -54,12 +56,14 @@ static void mix_event(struct outcome *o, const struct sse_event *ev, size_t cap)
     o->events++;
 }
 
-/* Parse in[0..len) in pieces of `step` bytes (0 = whole). */
-static struct outcome run(const char *in, size_t len, size_t step, char *data, size_t cap)
+/* Parse in[0..len) in pieces of `step` bytes (0 = whole); quiet: stop at
+ * blocks without data too. */
+static struct outcome run(const char *in, size_t len, size_t step, char *data, size_t cap, bool quiet)
 {
     struct sse_parser p;
     struct outcome o = {0xcbf29ce484222325ULL, 0, false, 0};
     sse_parser_init(&p, data, cap);
+    p.report_quiet = quiet;
     size_t pos = 0;
     while (pos < len && !o.failed) {
         size_t piece = step && step < len - pos ? step : len - pos;
@@ -70,7 +74,7 @@ static struct outcome run(const char *in, size_t len, size_t step, char *data, s
         memcpy(copy, in + pos, piece);
         size_t done = 0;
         while (done < piece) {
-            struct sse_event ev;
+            struct sse_event ev = {.quiet = false};
             bool dispatched;
             struct proto_err err = {0};
             long n = sse_parse(&p, copy + done, piece - done, &ev, &dispatched, &err);
@@ -81,8 +85,10 @@ static struct outcome run(const char *in, size_t len, size_t step, char *data, s
             }
             CHECK(n > 0 && (size_t)n <= piece - done);
             if (dispatched) {
-                CHECK(ev.offset < p.offset);
+                CHECK(ev.offset < p.offset && !ev.quiet);
                 mix_event(&o, &ev, cap);
+            } else if (ev.quiet) {
+                CHECK(quiet && ev.offset < p.offset && ev.comment_len <= SSE_FIELD_CAP);
             } else {
                 CHECK((size_t)n == piece - done);
             }
@@ -148,9 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     size_t step = 1 + (bytes[0] >> 6) * 3;          /* 1, 4, 7 or 10 */
     char *a = malloc(cap), *b = malloc(cap);
     CHECK(a && b);
-    struct outcome whole = run(in, len, 0, a, cap);
-    CHECK(same(whole, run(in, len, step, b, cap)));
-    CHECK(same(whole, run(in, len, 1, b, cap)));
+    struct outcome whole = run(in, len, 0, a, cap, false);
+    CHECK(same(whole, run(in, len, step, b, cap, false)));
+    CHECK(same(whole, run(in, len, 1, b, cap, false)));
+    CHECK(same(whole, run(in, len, step, b, cap, true)));
     free(a);
     free(b);
     round_trip(in, len);

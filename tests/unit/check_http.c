@@ -604,6 +604,36 @@ START_TEST(chunked_end_consumes_nothing_more)
 }
 END_TEST
 
+START_TEST(chunked_skip_inside_data_only)
+{
+    /* "5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n" with "ll" lost: the decoder
+     * passes over them and reads on; a loss that leaves the chunk does not. */
+    struct http_chunked d;
+    struct http_chunk_item item;
+    http_chunked_init(&d);
+    ck_assert_int_eq(http_chunked_skip(&d, 1), PROTO_ERROR); /* in a size line */
+    ck_assert_int_eq(http_chunked_feed(&d, "5\r\nhe", 5, &item, NULL), 3);
+    ck_assert_int_eq(http_chunked_feed(&d, "he", 2, &item, NULL), 2);
+    ck_assert_int_eq(http_chunked_skip(&d, 4), PROTO_ERROR); /* past the chunk's end */
+    ck_assert_int_eq(http_chunked_skip(&d, 2), 0);
+    ck_assert_uint_eq(d.offset, 7);
+    const char *rest = "o\r\n3\r\nabc\r\n0\r\n\r\n";
+    size_t pos = 0, sizes = 0;
+    bool ended = false;
+    while (!ended) {
+        long r = http_chunked_feed(&d, rest + pos, strlen(rest) - pos, &item, NULL);
+        ck_assert_int_ge(r, 0);
+        pos += (size_t)r;
+        if (item.kind == HTTP_CHUNK_HEADER)
+            sizes = sizes * 10 + item.size;
+        ended = item.kind == HTTP_CHUNK_END;
+    }
+    ck_assert_uint_eq(sizes, 30); /* the chunks of 3 and 0 */
+    ck_assert_uint_eq(pos, strlen(rest));
+    ck_assert_int_eq(http_chunked_skip(&d, 1), PROTO_ERROR); /* done */
+}
+END_TEST
+
 static const char *const bad_chunked[] = {
     "g\r\n",                         /* not hex */
     "\r\n",                          /* no size */
@@ -896,6 +926,7 @@ int main(void)
     tcase_add_test(chunked, chunked_classic_example);
     tcase_add_test(chunked, chunked_extensions_and_trailers);
     tcase_add_test(chunked, chunked_end_consumes_nothing_more);
+    tcase_add_test(chunked, chunked_skip_inside_data_only);
     tcase_add_loop_test(chunked, chunked_malformed, 0, sizeof bad_chunked / sizeof bad_chunked[0]);
     tcase_add_test(chunked, chunked_line_limit_and_sticky_error);
     tcase_add_test(chunked, chunk_size_lines);

@@ -289,6 +289,43 @@ START_TEST(last_event_id_is_kept_across_events)
 }
 END_TEST
 
+START_TEST(quiet_blocks_are_reported_only_when_asked)
+{
+    /* ": ping\n\n" and "retry: 3000\n\n" dispatch nothing; an observer
+     * that sets report_quiet hears of each, with its text and retry. */
+    static const char in[] = ": ping\n: again\n\nretry: 3000\n\ndata: x\nretry: 5\n\n";
+    struct sse_parser p;
+    struct sse_event ev;
+    bool dispatched;
+    sse_parser_init(&p, data_buf, sizeof data_buf);
+    ck_assert_int_eq(sse_parse(&p, in, sizeof in - 1, &ev, &dispatched, NULL), (long)sizeof in - 1);
+    ck_assert(dispatched); /* without report_quiet: straight to the event */
+    ck_assert_int_eq(ev.retry_ms, 5);
+    ck_assert(!ev.quiet);
+    sse_parser_init(&p, data_buf, sizeof data_buf);
+    p.report_quiet = true;
+    long n = sse_parse(&p, in, sizeof in - 1, &ev, &dispatched, NULL);
+    ck_assert_int_eq(n, 16);
+    ck_assert(!dispatched && ev.quiet);
+    ck_assert_int_eq(ev.retry_ms, -1);
+    ck_assert_uint_eq(ev.offset, 0);
+    ck_assert_mem_eq(ev.comment, " ping\n again", ev.comment_len);
+    ck_assert_uint_eq(ev.comment_len, 12);
+    long m = sse_parse(&p, in + n, sizeof in - 1 - (size_t)n, &ev, &dispatched, NULL);
+    ck_assert_int_eq(m, 13);
+    ck_assert(!dispatched && ev.quiet);
+    ck_assert_int_eq(ev.retry_ms, 3000);
+    ck_assert_uint_eq(ev.comment_len, 0);
+    ck_assert_uint_eq(ev.offset, 16);
+    ev.quiet = true;
+    ck_assert_int_eq(sse_parse(&p, in + n + m, sizeof in - 1 - (size_t)(n + m), &ev, &dispatched, NULL), 18);
+    ck_assert(dispatched && !ev.quiet);
+    ck_assert_str_eq(ev.data, "x");
+    ck_assert_int_eq(ev.retry_ms, 5);
+    ck_assert_int_eq(p.comments, 2);
+}
+END_TEST
+
 START_TEST(id_counts_only_at_the_blank_line)
 {
     /* A browser reconnecting in the middle of a block sends the id of the
@@ -522,6 +559,7 @@ static Suite *sse_suite(void)
     tcase_add_test(tc, encode_cuts_one_line_values_at_a_line_break);
     tcase_add_test(tc, encode_follows_the_snprintf_contract);
     tcase_add_test(tc, encode_then_parse_round_trips);
+    tcase_add_test(tc, quiet_blocks_are_reported_only_when_asked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -243,6 +243,54 @@ def test_gap_is_reported_and_http_resynchronises():
     assert [r["target"] for r in of_type(its, "http_request")] == ["/one", "/two"]
 
 
+def test_sse_retry_and_heartbeat_blocks():
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+    conv.send("s2c", b"retry: 3000\n\n")
+    conv.send("s2c", b": ping\n\n")
+    conv.send("s2c", b"id: 1\nretry: 500\ndata: " + g.event(1, TS * 1000).encode() + b"\n\n")
+    conv.send("s2c", b"id: 2\ndata: two\n\n")
+    conv.close()
+    its = items(write(conv, "sse-comments.pcap"))
+    comments = of_type(its, "sse_comment")
+    assert [(c["bytes"], c["text"], c["retry"]) for c in comments] == [(13, "", 3000), (8, "ping", None)], comments
+    assert [(e["id"], e["retry"]) for e in of_type(its, "sse_event")] == [("1", 500), ("2", None)]
+    assert comments[1]["offset"] == comments[0]["offset"] + 13
+    rc, out, _ = run(["-r", path("sse-comments.pcap"), "--stats"])
+    row = [line.split() for line in out.splitlines() if line.startswith("sse") and len(line.split()) == 7]
+    assert row and row[0][1:4] == ["2", str(len(g.event(1, TS * 1000)) + 3), "21"], out
+
+
+def test_full_flow_table_ends_the_quietest_open_flow():
+    """262,144 open connections fill the table (VIZ_MAX_FLOWS); flow 1 then
+    sends again, and three more connections open: the three that have been
+    quiet longest (2, 3, 4) are finished early, as "open", not flow 1."""
+    full = 262144
+    w = g.FastWriter(path("full-table.pcap"))
+    server = bytes([10, 1, 0, 1])
+
+    def client(i):
+        return bytes([10, 2, i >> 16 & 255, i >> 8 & 255]), 1024 + (i & 255) * 200 + 7
+
+    for i in range(full):
+        addr, port = client(i)
+        w.packet(addr, server, port, 80, 1000, 0, g.SYN)
+    addr, port = client(0)
+    w.packet(addr, server, port, 80, 1001, 0, g.ACK)
+    for i in range(full, full + 3):
+        addr, port = client(i)
+        w.packet(addr, server, port, 80, 1000, 0, g.SYN)
+    w.close()
+    rc, out, err = run(["-r", path("full-table.pcap"), "--json"], timeout=120)
+    assert rc == 0, err
+    flows = [json.loads(line) for line in out.splitlines() if '"type":"flow"' in line]
+    assert len(flows) == full + 3
+    assert [(f["flow"], f["end"]) for f in flows[:3]] == [(2, "open"), (3, "open"), (4, "open")], flows[:3]
+    assert flows[3]["flow"] == 1 and flows[-1]["flow"] == full + 3
+
+
 def test_snaplen_cut_packet_is_marked():
     conv = g.Conversation()
     conv.handshake()
@@ -568,7 +616,9 @@ def test_dump_and_stats_and_demo_note():
     assert len(lines) == len(items(p))
     rc, out, err = run(["-r", p, "--stats"])
     assert rc == 0 and out.splitlines()[0].split()[0] == "technique", out
-    assert len(out.splitlines()) == 3, out  # header, units, one technique row
+    # Two tables (costs; messages and savings), each a header, units and one
+    # technique row, with a blank line between them.
+    assert len(out.splitlines()) == 7 and out.splitlines()[3] == "", out
 
 
 def test_live_capture_without_rights_suggests_a_file():

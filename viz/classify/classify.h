@@ -19,7 +19,8 @@ struct flow_traits {
     unsigned streams;       /* responses with a chunked or until-close body of unknown end */
     unsigned events;        /* pushlab events found */
     bool flash;             /* a Flash policy exchange or NUL-delimited messages */
-    bool websocket;         /* a 101 upgrade to WebSocket */
+    bool websocket;         /* a 101 upgrade to WebSocket, or WebSocket frames */
+    bool ws_joined_late;    /* ...recognised from its frames: the handshake was not captured */
     bool event_stream;      /* a text/event-stream response */
     bool multipart;         /* a multipart/x-mixed-replace response */
     bool html_stream;       /* a streamed (chunked) text/html response */

@@ -11,6 +11,7 @@
  */
 #include "dissect/content.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@
 
 static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 {
+    if (!m)
+        return;
     /* A piece that continues the last one (no framing between them: a
      * Content-Length body, or one chunk's data in several segments) needs
      * no slot of its own, so the slots last for many pieces. */
@@ -32,9 +35,11 @@ static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 }
 
 /* The stream offset of decoded byte x (the oldest piece's start when x is
- * older than every remembered piece). */
+ * older than every remembered piece; x itself without a map). */
 static uint64_t offmap_find(const struct offmap *m, uint64_t x)
 {
+    if (!m)
+        return x;
     uint64_t best = 0;
     for (unsigned i = 0; i < m->used; i++) {
         unsigned slot = (m->next + OFFMAP_SIZE - 1 - i) % OFFMAP_SIZE;
@@ -47,6 +52,13 @@ static uint64_t offmap_find(const struct offmap *m, uint64_t x)
 
 /* ---- starting a body's content ---- */
 
+/* A fresh event-stream parser that also stops at heartbeat blocks. */
+static void sse_start(struct body_state *bs)
+{
+    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    bs->sse->report_quiet = true;
+}
+
 void content_begin(struct half *h, enum content_kind kind, struct slice boundary)
 {
     struct body_state *bs = &h->body;
@@ -58,8 +70,8 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
             bs->content = CONTENT_PLAIN;
             return;
         }
-        sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
-        bs->sse_skip_line = false;
+        sse_start(bs);
+        bs->sse_skip_line = bs->sse_skip_block = false;
     } else if (kind == CONTENT_MULTIPART) {
         memcpy(bs->boundary, boundary.ptr, boundary.len);
         bs->boundary_len = boundary.len;
@@ -87,8 +99,8 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
 {
     struct body_state *bs = &h->body;
     uint64_t offset = bs->sse->offset;
-    half_error(env, h, why, offmap_find(&bs->map, offset - 1), 0);
-    sse_parser_init(bs->sse, (char *)(bs->sse + 1), VIZ_BODY_KEEP);
+    half_error(env, h, why, offmap_find(bs->map, offset - 1), 0);
+    sse_start(bs);
     bs->sse->offset = offset; /* it goes on counting stream bytes */
     bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
 }
@@ -96,9 +108,62 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
 /* One step of the event stream p[0..n): skip the rest of a bad line, or
  * parse up to the next dispatch (emitting its `sse_event`) or error.
  * Returns the bytes used (at least one). */
+/* After a gap: drop lines up to and including the next blank one, which
+ * ends whatever block the lost bytes were part of (WHATWG: "If the line
+ * is empty, dispatch the event").  Returns the bytes dropped. */
+static size_t sse_skip_block(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+{
+    struct body_state *bs = &h->body;
+    size_t i = 0;
+    while (i < n) {
+        char c = p[i++];
+        if (c == '\n' && bs->sse_last_cr) { /* the LF of a CRLF: the same line end */
+            bs->sse_last_cr = false;
+            continue;
+        }
+        bs->sse_last_cr = c == '\r';
+        if (c != '\n' && c != '\r') {
+            bs->sse_line_empty = false;
+        } else if (!bs->sse_line_empty) {
+            bs->sse_line_empty = true; /* a line ended; the next may be the blank one */
+        } else {
+            bs->sse_skip_block = false;
+            break;
+        }
+    }
+    bs->sse->offset += i;
+    if (!bs->sse_skip_block) {
+        char what[96];
+        uint64_t from = offmap_find(bs->map, bs->lost_from);
+        uint64_t skipped = bs->sse->offset - bs->lost_from;
+        snprintf(what, sizeof what, "%llu bytes of a broken event passed over to the next blank line",
+                 (unsigned long long)skipped);
+        half_error(env, h, what, from, skipped);
+    }
+    return i;
+}
+
+/* Does p start a field line ("data:", "id:", "event:", "retry:") or a
+ * comment?  Servers write an event at a time, so the bytes after a gap
+ * usually begin a block: then nothing needs to be passed over. */
+static bool starts_block(const char *p, size_t n)
+{
+    static const char *const fields[] = {":", "data:", "id:", "event:", "retry:", "data\n", "data\r"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t k = strlen(fields[i]);
+        if (n >= k && memcmp(p, fields[i], k) == 0)
+            return true;
+    }
+    return false;
+}
+
 static size_t sse_step(const struct dissect_env *env, struct half *h, const char *p, size_t n)
 {
     struct body_state *bs = &h->body;
+    if (bs->sse_skip_block && bs->sse->offset == bs->lost_from && starts_block(p, n))
+        bs->sse_skip_block = false; /* the first byte after the gap starts a block */
+    if (bs->sse_skip_block)
+        return sse_skip_block(env, h, p, n);
     if (bs->sse_skip_line) {
         const char *end = line_end(p, n);
         size_t skip = end ? (size_t)(end - p) + 1 : n;
@@ -106,7 +171,7 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
         bs->sse_skip_line = end == NULL;
         return skip;
     }
-    struct sse_event ev;
+    struct sse_event ev = {.quiet = false};
     bool dispatched = false;
     struct proto_err err = {0};
     uint64_t at = bs->sse->offset;
@@ -117,13 +182,31 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
         sse_restart(env, h, err.why, p[used - 1]);
         return used;
     }
-    if (!dispatched)
+    if (!dispatched && !ev.quiet)
         return (size_t)r;
     /* The block runs from its first byte to its blank line, chunk framing
      * in between included. */
-    uint64_t off = offmap_find(&bs->map, ev.offset);
-    uint64_t end = offmap_find(&bs->map, bs->sse->offset - 1) + 1;
+    uint64_t off = offmap_find(bs->map, ev.offset);
+    uint64_t end = offmap_find(bs->map, bs->sse->offset - 1) + 1;
     struct item_builder b;
+    if (ev.quiet) {
+        /* Heartbeats and retry: lines: bytes on the wire, no event. */
+        struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
+        item_add_int(it, "bytes", (int64_t)(end - off));
+        const char *text = ev.comment;
+        size_t len = ev.comment_len;
+        if (len && text[0] == ' ') { /* ": ping" reads as "ping" */
+            text++;
+            len--;
+        }
+        item_add_text(it, "text", text, len);
+        if (ev.retry_ms >= 0)
+            item_add_int(it, "retry", ev.retry_ms);
+        else
+            item_add_null(it, "retry");
+        emit_item(env->emitter, it);
+        return (size_t)r;
+    }
     struct item *it = half_item(&b, env, h, ITEM_SSE_EVENT, off, end - off);
     if (ev.id_set)
         item_add_str(it, "id", ev.id);
@@ -167,7 +250,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         bytebuf_reset(&bs->parts, bs->decoded);
     if (!bytebuf_append(&bs->parts, p, n)) {
         half_error(env, h, "multipart part larger than the limit",
-                   offmap_find(&bs->map, bs->parts.offset), 0);
+                   offmap_find(bs->map, bs->parts.offset), 0);
         bytebuf_reset(&bs->parts, bs->decoded + n);
         return;
     }
@@ -178,7 +261,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         long r = http_parse_part(bs->parts.data, bs->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
         if (r == PROTO_PARTIAL)
             return;
-        uint64_t off = offmap_find(&bs->map, bs->parts.offset);
+        uint64_t off = offmap_find(bs->map, bs->parts.offset);
         if (r < 0) {
             half_error(env, h, err.why, off, bs->parts.len);
             bytebuf_consume(&bs->parts, bs->parts.len);
@@ -194,8 +277,10 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
         item_add_text(it, "boundary", bs->boundary, bs->boundary_len);
         add_headers(it, part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
+        item_add_text(it, "text", part.body.ptr,
+                      part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);
         emit_item(env->emitter, it);
-        uint64_t body_off = offmap_find(&bs->map, bs->parts.offset + part.body_offset);
+        uint64_t body_off = offmap_find(bs->map, bs->parts.offset + part.body_offset);
         eventscan_reset(&h->scan);
         eventscan_feed(&h->scan, part.body.ptr, part.body.len, body_off, env->emitter, env->flow,
                        h->dir, env->now_ns);
@@ -208,7 +293,7 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
                   uint64_t stream_off)
 {
     struct body_state *bs = &h->body;
-    offmap_add(&bs->map, bs->decoded, stream_off);
+    offmap_add(bs->map, bs->decoded, stream_off);
     switch (bs->content) {
     case CONTENT_SSE:
         sse_feed(env, h, p, n, stream_off);
@@ -221,4 +306,31 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
         break;
     }
     bs->decoded += n;
+}
+
+void content_gap(struct half *h, uint64_t len)
+{
+    struct body_state *bs = &h->body;
+    bs->decoded += len;
+    switch (bs->content) {
+    case CONTENT_SSE: {
+        /* A fresh parser, after the block the lost bytes broke. */
+        uint64_t offset = bs->sse->offset + len;
+        sse_start(bs);
+        bs->sse->offset = offset;
+        bs->sse_skip_line = false;
+        bs->sse_skip_block = true;
+        bs->sse_line_empty = false; /* the bytes after the gap may end a line that began in it */
+        bs->sse_last_cr = false;
+        bs->lost_from = offset;
+        break;
+    }
+    case CONTENT_MULTIPART:
+        /* What was held of the broken part is dropped; the part parser
+         * passes over anything before the next delimiter (as a preamble). */
+        bytebuf_reset(&bs->parts, 0);
+        break;
+    case CONTENT_PLAIN:
+        break;
+    }
 }

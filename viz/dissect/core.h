@@ -22,6 +22,7 @@
 #include "proto/http.h"
 #include "proto/sse.h"
 #include "proto/ws.h"
+#include "proto/ws_deflate.h"
 
 /* Who and when, for the items a call emits. */
 struct dissect_env {
@@ -40,6 +41,7 @@ enum half_mode {
     MODE_WEBSOCKET,    /* WebSocket frames */
     MODE_FLASH,        /* NUL-delimited Flash messages */
     MODE_RESYNC,       /* after a gap or an error: looking for the next HTTP head */
+    MODE_WS_RESYNC,    /* after a gap in WebSocket frames: looking for the next frame header */
     MODE_OPAQUE        /* unknown protocol, or lost framing: only events are looked for */
 };
 
@@ -65,9 +67,16 @@ struct body_state {
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;
     uint64_t decoded;             /* decoded body bytes so far */
-    struct offmap map;            /* decoded -> stream offsets */
+    struct offmap *map;           /* decoded -> stream offsets (owned; made at the half's first body,
+                                   * so a connection without bodies does not pay for it) */
     struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
+    bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
+    bool sse_line_empty;          /* ...the line being dropped has no bytes yet */
+    bool sse_last_cr;             /* ...the last byte dropped was a CR */
+    bool parts_lost;              /* CONTENT_MULTIPART after a gap: looking for the next delimiter */
+    bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
+    uint64_t lost_from;           /* stream offset where the search began */
     struct bytebuf parts;         /* CONTENT_MULTIPART: decoded bytes from a delimiter on */
     char boundary[BOUNDARY_MAX + 1]; /* CONTENT_MULTIPART: the boundary parameter */
     size_t boundary_len;
@@ -79,7 +88,8 @@ struct ws_state {
     struct ws_frame_header h;     /* the current frame's header */
     uint64_t got;                 /* payload bytes read so far */
     uint64_t frame_off;           /* stream offset of the frame's first byte */
-    uint8_t shown[VIZ_PAYLOAD_SHOWN]; /* first payload bytes, unmasked */
+    uint8_t *shown;               /* first VIZ_PAYLOAD_SHOWN payload bytes, unmasked (owned; made by
+                                   * ws_start, so only WebSocket connections pay for it) */
     struct bytebuf text;          /* unmasked text of the frame, scanned for events once the frame is shown */
     size_t shown_len;
     struct ws_message msg;        /* fragment and UTF-8 rules across frames */
@@ -87,6 +97,17 @@ struct ws_state {
     bool text_message;            /* the open data message is text */
     bool ping_pending;            /* a ping went this way and no pong came back yet */
     int64_t ping_ns;              /* when */
+    /* permessage-deflate (RFC 7692) */
+    bool handshake_seen;          /* false: the connection was joined after its handshake */
+    bool deflate;                 /* the handshake negotiated permessage-deflate */
+    bool no_context_takeover;     /* this sender drops its window after each message */
+    struct ws_inflater *inflater; /* this sender's, made at its first compressed message (owned) */
+    bool compressed;              /* the open data message is compressed (RSV1 on its first frame) */
+    bool inflating;               /* ...and is being inflated (false: shown as sent) */
+    uint64_t inflated_len;        /* bytes the current frame inflated to */
+    bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
+    uint64_t skipped;             /* MODE_WS_RESYNC: bytes passed over so far */
+    uint64_t skipped_from;        /* ...from this stream offset */
 };
 
 struct half {
@@ -95,6 +116,7 @@ struct half {
     struct bytebuf buf;           /* stream bytes not parsed yet */
     int64_t msg_start_ns;         /* when the first byte of the current head arrived */
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
+    uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     struct body_state body;
     struct ws_state ws;
     struct eventscan scan;        /* events in this direction's payloads */

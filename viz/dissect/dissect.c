@@ -45,7 +45,8 @@ void dissect_free(struct dissect *d)
         bytebuf_free(&d->half[i].buf);
         body_clear(&d->half[i].body);
         bytebuf_free(&d->half[i].body.parts);
-        bytebuf_free(&d->half[i].ws.text);
+        free(d->half[i].body.map);
+        ws_free(&d->half[i]);
         eventscan_free(&d->half[i].scan);
     }
     free(d);
@@ -101,6 +102,16 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
             return true;
         }
     }
+    /* A capture that started after a WebSocket handshake: frames with the
+     * mask bit right for the direction, one after another. */
+    bool other_ws = other->mode == MODE_WEBSOCKET || other->mode == MODE_WS_RESYNC;
+    int ws = other_ws ? 1 : ws_frames_plausible(h);
+    if (ws == 1) {
+        ws_join(d, h);
+        return true;
+    }
+    if (ws == PROTO_PARTIAL && n < 64)
+        return false;
     if (memchr(p, '\0', n)) {
         h->mode = MODE_FLASH;
         return true;
@@ -129,7 +140,9 @@ static long find_head_start(const struct half *h)
             size_t s = i;
             while (s > 0 && p[s - 1] != '\n')
                 s--;
-            if (s > 0)
+            /* A line start, or the first byte after a gap (segments
+             * begin where the sender's writes did). */
+            if (s > 0 || h->buf.offset == h->resync_at)
                 return (long)s;
         }
     }
@@ -195,6 +208,9 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         case MODE_RESYNC:
             progress = resync_step(env, h);
             break;
+        case MODE_WS_RESYNC:
+            progress = ws_resync_step(env, h);
+            break;
         case MODE_OPAQUE:
             progress = opaque_step(env, h);
             break;
@@ -259,8 +275,10 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
             h->skip_to_nul = true;
             break;
         case MODE_WEBSOCKET:
+        case MODE_WS_RESYNC:
+            ws_lost(h, off + len);
+            break;
         case MODE_OPAQUE:
-            h->mode = MODE_OPAQUE;
             break;
         default:
             h->mode = MODE_RESYNC;
@@ -270,6 +288,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     }
     eventscan_reset(&h->scan);
     bytebuf_reset(&h->buf, off + len);
+    h->resync_at = off + len;
 }
 
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed)

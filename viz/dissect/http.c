@@ -11,6 +11,7 @@
  */
 #include "dissect/http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,7 @@ void body_clear(struct body_state *b)
     bytebuf_reset(&b->parts, 0);
     b->kind = HTTP_BODY_NONE;
     b->parts_done = false;
+    b->sse_skip_block = b->chunk_lost = false;
 }
 
 /* "HTTP/1.1".  The parser read the minor version as one digit (RFC 9112
@@ -57,13 +59,16 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->body.remaining = body->length;
     h->body.start = h->buf.offset;
     h->body.decoded = 0;
-    memset(&h->body.map, 0, sizeof h->body.map);
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
         return;
     }
+    if (!h->body.map)
+        h->body.map = malloc(sizeof *h->body.map); /* without it, offsets count from the body start */
+    if (h->body.map)
+        memset(h->body.map, 0, sizeof *h->body.map);
     content_begin(h, content, boundary);
     h->mode = MODE_HTTP_BODY;
 }
@@ -148,6 +153,27 @@ static bool type_has(const struct http_response *res, const char *word)
     return false;
 }
 
+/* Did the 101 accept permessage-deflate (RFC 7692 §5)?  Every
+ * Sec-WebSocket-Extensions line is read; bad parameters are reported and
+ * the extension taken as refused, as a client would fail the connection. */
+static bool accepted_deflate(const struct dissect_env *env, const struct half *h,
+                             const struct http_response *res, struct ws_deflate_params *p)
+{
+    for (size_t i = 0; i < res->num_headers; i++) {
+        if (!slice_eq_ci(res->headers[i].name, "Sec-WebSocket-Extensions"))
+            continue;
+        struct proto_err err = {0};
+        int r = ws_deflate_parse(res->headers[i].value, p, &err);
+        if (r == 1)
+            return true;
+        if (r < 0) {
+            half_error(env, h, err.why, h->buf.offset, 0);
+            return false;
+        }
+    }
+    return false;
+}
+
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct http_response res;
@@ -178,9 +204,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (res.status == 101 && up && http_list_has_token(*up, "websocket")) {
         d->traits.websocket = true;
         d->pending_count = 0;
-        bytebuf_consume(&h->buf, (size_t)r);
-        ws_start(h);
-        ws_start(client);
+        struct ws_deflate_params deflate;
+        bool deflated = accepted_deflate(env, h, &res, &deflate);
+        bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
+        ws_start(h, true, deflated ? &deflate : NULL);
+        ws_start(client, true, deflated ? &deflate : NULL);
         return true;
     }
     if (res.status >= 100 && res.status < 200) {
@@ -243,10 +271,103 @@ static void end_body(struct half *h, const struct dissect_env *env)
     h->msg_start_ns = env->now_ns;
 }
 
+/* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
+ * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
+ * not; PROTO_PARTIAL when more bytes are needed to tell. */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+static int chunk_at(const char *p, size_t n)
+{
+    size_t i = 0;
+    uint64_t size = 0;
+    while (i < n && i < 15 && hex_digit(p[i]) >= 0)
+        size = size << 4 | (uint64_t)hex_digit(p[i++]);
+    if (i == 0 || (i < n && hex_digit(p[i]) >= 0))
+        return 0;
+    if (i < n && p[i] == ';') /* extensions: passed over, not checked here */
+        while (i < n && p[i] != '\r' && p[i] != '\n' && i < 256)
+            i++;
+    if (i + 2 > n)
+        return n < 256 ? PROTO_PARTIAL : 0;
+    if (p[i] != '\r' || p[i + 1] != '\n')
+        return 0;
+    i += 2;
+    if (size > n - i || n - i - size < 2)
+        return size <= VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 1; /* a long chunk: taken on trust */
+    return p[i + size] == '\r' && p[i + size + 1] == '\n' ? 1 : 0;
+}
+
+/* Does an HTTP head start at p[0..n): a status line (server), a request
+ * line ending in " HTTP/1.x" (client)?  The body ended inside the gap. */
+static bool head_at(enum item_dir dir, const char *p, size_t n)
+{
+    if (dir == DIR_S2C)
+        return n >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
+    const char *eol = memchr(p, '\n', n);
+    size_t len = eol ? (size_t)(eol - p) : 0;
+    return len >= 10 && memcmp(p + len - (p[len - 1] == '\r') - 9, " HTTP/1.", 8) == 0;
+}
+
+/* After a gap that broke the chunk framing: pass over bytes up to the
+ * next line that starts a chunk, or the next message's head (the body
+ * ended in the gap).  True when the chunk framing is back. */
+static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *progress)
+{
+    struct body_state *bs = &h->body;
+    const char *p = h->buf.data;
+    size_t n = h->buf.len, i = 0;
+    int found = 0;
+    for (; i < n; i++) {
+        if (i > 0 && p[i - 1] != '\n')
+            continue; /* a size line starts a line (or the first byte after the gap) */
+        if ((found = chunk_at(p + i, n - i)) != 0)
+            break;
+        if (head_at(h->dir, p + i, n - i)) {
+            found = 2;
+            break;
+        }
+    }
+    if (found == PROTO_PARTIAL || found == 0) {
+        /* Keep what may still start a chunk; drop the rest. */
+        size_t drop = found == PROTO_PARTIAL ? i : n;
+        eventscan_feed(&h->scan, p, drop, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+        bytebuf_consume(&h->buf, drop);
+        *progress = drop > 0;
+        return false;
+    }
+    eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+    bytebuf_consume(&h->buf, i);
+    uint64_t skipped = h->buf.offset - bs->lost_from;
+    if (skipped) {
+        char what[96];
+        snprintf(what, sizeof what, "%llu bytes passed over to the next chunk size line",
+                 (unsigned long long)skipped);
+        half_error(env, h, what, bs->lost_from, skipped);
+    }
+    *progress = true;
+    eventscan_reset(&h->scan);
+    if (found == 2) {
+        body_clear(bs);
+        h->mode = MODE_HTTP_HEAD;
+        h->msg_start_ns = env->now_ns;
+        return false;
+    }
+    http_chunked_init(&bs->chunked);
+    bs->chunked.offset = h->buf.offset - bs->start;
+    bs->chunk_lost = false;
+    return true;
+}
+
 /* Chunked transfer coding: a `chunk` item per size line, data to content. */
 static bool chunked_step(const struct dissect_env *env, struct half *h)
 {
     struct body_state *bs = &h->body;
+    bool progress = false;
+    if (bs->chunk_lost && !chunk_resync(env, h, &progress))
+        return progress;
     size_t pos = 0;
     bool ended = false;
     while (pos < h->buf.len && !ended) {
@@ -268,6 +389,11 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
             struct item *it = half_item(&b, env, h, ITEM_CHUNK, bs->start + ci.size_offset,
                                         line + ci.size + 2);
             item_add_int(it, "size", (int64_t)ci.size);
+            /* Its text: the first bytes of its data that came with the
+             * size line (usually all of them: a server writes a chunk at once). */
+            size_t have = h->buf.len - pos;
+            size_t shown = ci.size < VIZ_PAYLOAD_SHOWN ? (size_t)ci.size : VIZ_PAYLOAD_SHOWN;
+            item_add_text(it, "text", h->buf.data + pos, have < shown ? have : shown);
             emit_item(env->emitter, it);
             break;
         }
@@ -322,14 +448,30 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
 bool http_body_skip(struct half *h, uint64_t len)
 {
     struct body_state *bs = &h->body;
-    if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
-        return bs->content == CONTENT_PLAIN;
-    if (bs->kind != HTTP_BODY_LENGTH || len > bs->remaining || bs->content != CONTENT_PLAIN)
+    switch (bs->kind) {
+    case HTTP_BODY_UNTIL_CLOSE:
+        break;
+    case HTTP_BODY_LENGTH:
+        if (len > bs->remaining)
+            return false; /* the body ended inside the gap: where the next head starts is lost */
+        bs->remaining -= len;
+        if (bs->remaining == 0) {
+            body_clear(bs);
+            h->mode = MODE_HTTP_HEAD;
+            return true;
+        }
+        break;
+    case HTTP_BODY_CHUNKED:
+        /* Inside one chunk's data the decoder just moves on; else the
+         * next size line is looked for (chunked_step). */
+        if (http_chunked_skip(&bs->chunked, len) < 0 && !bs->chunk_lost) {
+            bs->chunk_lost = true;
+            bs->lost_from = bs->start + bs->chunked.offset + len;
+        }
+        break;
+    case HTTP_BODY_NONE:
         return false;
-    bs->remaining -= len;
-    if (bs->remaining == 0) {
-        body_clear(bs);
-        h->mode = MODE_HTTP_HEAD;
     }
+    content_gap(h, len);
     return true;
 }

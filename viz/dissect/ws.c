@@ -12,21 +12,50 @@
  * VIZ_PAYLOAD_SHOWN bytes are kept for the item, text messages are scanned
  * for pushlab events, and a pong is timed against the last ping sent the
  * other way.
+ *
+ * permessage-deflate (RFC 7692): when the 101 accepted it, a data message
+ * whose first frame has RSV1 set is compressed; its frames' payloads go
+ * through this direction's inflater (ws_deflate.c), and everything shown
+ * and checked -- the payload, the UTF-8 rule, events -- is of the inflated
+ * bytes.  Each frame shows what its own compressed bytes inflated to
+ * (`inflated_len`); `len` stays the wire length.  An event's offset in an
+ * inflated message is its frame's payload start plus its place in the
+ * inflated text.  Without the handshake (a capture that started late) the
+ * parameters and the sender's window are unknown: the compressed bytes are
+ * shown as sent, with one error item that says they cannot be inflated.
  */
 #include "dissect/ws.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void ws_start(struct half *h)
+void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate)
 {
-    struct bytebuf text = h->ws.text; /* keep the buffer, forget the rest */
+    struct bytebuf text = h->ws.text; /* keep the buffers, forget the rest */
+    uint8_t *shown = h->ws.shown ? h->ws.shown : malloc(VIZ_PAYLOAD_SHOWN);
+    ws_inflater_free(h->ws.inflater);
     memset(&h->ws, 0, sizeof h->ws);
     h->ws.text = text;
+    h->ws.shown = shown; /* NULL when out of memory: payloads are then not shown */
     bytebuf_reset(&h->ws.text, 0);
     ws_message_init(&h->ws.msg, 0);
+    h->ws.handshake_seen = handshake_seen;
+    h->ws.deflate = deflate != NULL;
+    if (deflate)
+        h->ws.no_context_takeover = h->dir == DIR_S2C ? deflate->server_no_context_takeover
+                                                       : deflate->client_no_context_takeover;
     eventscan_reset(&h->scan);
     h->mode = MODE_WEBSOCKET;
+}
+
+void ws_free(struct half *h)
+{
+    bytebuf_free(&h->ws.text);
+    ws_inflater_free(h->ws.inflater);
+    h->ws.inflater = NULL;
+    free(h->ws.shown);
+    h->ws.shown = NULL;
 }
 
 bool ws_skip(struct half *h, uint64_t len)
@@ -35,6 +64,13 @@ bool ws_skip(struct half *h, uint64_t len)
     if (!w->in_frame || len > w->h.payload_len - w->got)
         return false;
     w->got += len;
+    if (w->inflating) {
+        /* The sender's stream lost bytes: this message cannot be inflated,
+         * and under context takeover later ones may refer to what was lost
+         * (zlib then says so, as an error item each). */
+        ws_inflater_reset(w->inflater);
+        w->inflating = false;
+    }
     return true;
 }
 
@@ -49,10 +85,16 @@ static void add_hex(struct item *it, const char *name, const uint8_t *p, size_t 
     item_add_text(it, name, hex, 2 * n);
 }
 
+static void inflate_piece(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
+                          bool last);
+
 static void frame_done(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct ws_state *w = &h->ws;
     const struct ws_frame_header *fh = &w->h;
+    bool data = !ws_is_control(fh->opcode);
+    if (data && w->inflating && fh->fin)
+        inflate_piece(env, h, NULL, 0, true); /* the message's end: the removed tail goes in */
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_WS_FRAME, w->frame_off,
                                 fh->header_len + fh->payload_len);
@@ -69,11 +111,20 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         item_add_null(it, "mask_key");
     }
     item_add_int(it, "len", (int64_t)fh->payload_len);
-    bool text = fh->opcode == WS_OP_TEXT || (fh->opcode == WS_OP_CONTINUATION && w->text_message);
-    if (text)
-        item_add_text(it, "payload", w->shown, w->shown_len);
+    bool compressed = data && w->compressed;
+    item_add_bool(it, "compressed", compressed);
+    if (compressed && w->inflating)
+        item_add_int(it, "inflated_len", (int64_t)w->inflated_len);
     else
-        add_hex(it, "payload", w->shown, w->shown_len);
+        item_add_null(it, "inflated_len");
+    bool text = fh->opcode == WS_OP_TEXT || (fh->opcode == WS_OP_CONTINUATION && w->text_message);
+    /* shown holds inflated text when any of this frame was inflated (the
+     * rest, after an error or a gap, was not kept). */
+    const uint8_t *shown = w->shown ? w->shown : (const uint8_t *)""; /* "": out of memory */
+    if (text && (!compressed || w->inflating || w->inflated_len > 0))
+        item_add_text(it, "payload", shown, w->shown_len);
+    else
+        add_hex(it, "payload", shown, w->shown_len);
     item_add_int(it, "header_len", fh->header_len);
 
     struct ws_state *other = &d->half[!h->dir].ws;
@@ -82,11 +133,11 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         struct slice reason;
         struct proto_err err = {0};
         if (fh->payload_len == w->shown_len &&
-            ws_close_parse(w->shown, w->shown_len, &code, &reason, &err) == 0) {
+            ws_close_parse(shown, w->shown_len, &code, &reason, &err) == 0) {
             item_add_int(it, "close_code", code);
             item_add_text(it, "close_reason", reason.ptr, reason.len);
         } else if (w->shown_len >= 2) {
-            item_add_int(it, "close_code", w->shown[0] << 8 | w->shown[1]);
+            item_add_int(it, "close_code", shown[0] << 8 | shown[1]);
         }
     } else if (fh->opcode == WS_OP_PING) {
         w->ping_pending = true;
@@ -108,12 +159,138 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         if (r < 0 && !w->msg_error)
             half_error(env, h, err.why, w->frame_off, 0);
         if (r != 0) { /* the message ended (or broke): the next one starts clean */
+            if (w->compressed && !w->inflating && w->inflater)
+                ws_inflater_reset(w->inflater); /* it stopped inside this message */
+            w->compressed = w->inflating = false;
             w->msg_error = false;
             ws_message_init(&w->msg, 0);
             eventscan_reset(&h->scan);
         }
     }
     w->in_frame = false;
+}
+
+/* A data message starts: is it compressed, and can it be inflated? */
+static void message_compression(const struct dissect_env *env, struct half *h)
+{
+    struct ws_state *w = &h->ws;
+    w->compressed = (w->h.rsv & 4) != 0; /* RSV1 (§6 of RFC 7692) */
+    w->inflating = false;
+    if (!w->compressed)
+        return;
+    if (w->deflate) {
+        if (!w->inflater)
+            w->inflater = ws_inflater_new(w->no_context_takeover);
+        w->inflating = w->inflater != NULL;
+        if (!w->inflating)
+            half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
+    } else if (!w->handshake_seen && !w->told_cannot_inflate) {
+        half_error(env, h,
+                   "compressed message (RSV1) but the handshake was not captured: the "
+                   "permessage-deflate window is unknown, so messages cannot be inflated",
+                   w->frame_off, 0);
+        w->told_cannot_inflate = true;
+    } else if (w->handshake_seen) {
+        half_error(env, h, "RSV1 is set but the handshake negotiated no extension", w->frame_off, 0);
+    }
+}
+
+/* ---- frames without a handshake, and after a gap ---- */
+
+/* 1 when a frame header that this direction's sender could have written
+ * starts at p (strict rules: known opcode, control frames short and whole,
+ * minimal length, MASK right for the direction, RSV1 only where
+ * permessage-deflate may be in use) and its frame ends at n or is followed
+ * by another such header (`depth` more are checked); 0 when not;
+ * PROTO_PARTIAL when more bytes are needed to tell. */
+static int plausible_at(enum item_dir dir, unsigned rsv, const uint8_t *p, size_t n, int depth)
+{
+    struct ws_frame_rules rules = {dir == DIR_C2S ? WS_MASK_REQUIRED : WS_MASK_FORBIDDEN, rsv, true};
+    struct ws_frame_header fh;
+    struct proto_err err = {0};
+    long r = ws_parse_frame_header(p, n, &rules, &fh, &err);
+    if (r == PROTO_PARTIAL)
+        return PROTO_PARTIAL;
+    if (r < 0 || (ws_is_control(fh.opcode) && fh.rsv))
+        return 0;
+    if (fh.payload_len > n - (size_t)r)
+        return fh.payload_len <= VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 1; /* too long to check further */
+    size_t end = (size_t)r + (size_t)fh.payload_len;
+    if (end == n || depth == 0)
+        return 1;
+    return plausible_at(dir, rsv, p + end, n - end, depth - 1) == 0 ? 0 : 1;
+}
+
+/* RSV bits a sender may set: RSV1 under permessage-deflate, or when the
+ * handshake was not seen and it may have been negotiated. */
+static unsigned allowed_rsv(const struct ws_state *w)
+{
+    return w->deflate || !w->handshake_seen ? 4 : 0;
+}
+
+int ws_frames_plausible(const struct half *h)
+{
+    return plausible_at(h->dir, 4, (const uint8_t *)h->buf.data, h->buf.len, 1);
+}
+
+void ws_join(struct dissect *d, struct half *h)
+{
+    ws_start(h, false, NULL);
+    if (!d->traits.websocket) {
+        d->traits.websocket = true;
+        d->traits.ws_joined_late = true;
+    }
+}
+
+void ws_lost(struct half *h, uint64_t at)
+{
+    struct ws_state *w = &h->ws;
+    w->in_frame = false;
+    w->skipped = 0;
+    w->skipped_from = at;
+    if (w->inflating || w->compressed) {
+        if (w->inflater)
+            ws_inflater_reset(w->inflater);
+        w->compressed = w->inflating = false;
+    }
+    h->mode = MODE_WS_RESYNC;
+}
+
+bool ws_resync_step(const struct dissect_env *env, struct half *h)
+{
+    struct ws_state *w = &h->ws;
+    const uint8_t *p = (const uint8_t *)h->buf.data;
+    size_t n = h->buf.len, i = 0;
+    int found = 0;
+    for (; i < n; i++) {
+        found = plausible_at(h->dir, allowed_rsv(w), p + i, n - i, 1);
+        if (found != 0)
+            break;
+    }
+    /* Bytes before i cannot start a frame: passed over (events in them
+     * are still found). */
+    if (i) {
+        if (w->skipped == 0)
+            w->skipped_from = h->buf.offset;
+        eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
+        w->skipped += i;
+        bytebuf_consume(&h->buf, i);
+    }
+    if (found != 1)
+        return i > 0; /* more bytes needed */
+    if (w->skipped) {
+        char what[96];
+        snprintf(what, sizeof what, "%llu bytes passed over to the next WebSocket frame header",
+                 (unsigned long long)w->skipped);
+        half_error(env, h, what, w->skipped_from, w->skipped);
+    }
+    /* The frames that follow may continue a message whose start was lost:
+     * its rules are not checked until the next message starts. */
+    ws_message_init(&w->msg, 0);
+    w->msg_error = true;
+    eventscan_reset(&h->scan);
+    h->mode = MODE_WEBSOCKET;
+    return true;
 }
 
 /* Read a frame header from the buffer. */
@@ -127,7 +304,8 @@ static bool header_step(const struct dissect_env *env, struct half *h)
         return false;
     if (r < 0) {
         half_error(env, h, err.why, h->buf.offset, h->buf.len);
-        h->mode = MODE_OPAQUE; /* frame boundaries are lost */
+        ws_lost(h, h->buf.offset); /* frame boundaries are lost: look for the next */
+        bytebuf_consume(&h->buf, 1);
         return true;
     }
     w->in_frame = true;
@@ -135,9 +313,12 @@ static bool header_step(const struct dissect_env *env, struct half *h)
     w->shown_len = 0;
     w->frame_off = h->buf.offset;
     bytebuf_consume(&h->buf, (size_t)r);
+    w->inflated_len = 0;
     if (!ws_is_control(w->h.opcode)) {
-        if (w->h.opcode != WS_OP_CONTINUATION)
+        if (w->h.opcode != WS_OP_CONTINUATION) {
             w->text_message = w->h.opcode == WS_OP_TEXT;
+            message_compression(env, h);
+        }
         if (ws_message_frame(&w->msg, &w->h, &err) < 0 && !w->msg_error) {
             half_error(env, h, err.why, w->frame_off, 0);
             w->msg_error = true;
@@ -159,6 +340,61 @@ static void scan_later(const struct dissect_env *env, struct half *h, const uint
     eventscan_feed(&h->scan, t->data, t->len, t->offset, env->emitter, env->flow, h->dir, env->now_ns);
     eventscan_feed(&h->scan, p, n, off, env->emitter, env->flow, h->dir, env->now_ns);
     bytebuf_reset(t, off + n);
+}
+
+static void keep_shown(struct ws_state *w, const uint8_t *p, size_t n)
+{
+    if (w->shown && w->shown_len < VIZ_PAYLOAD_SHOWN) {
+        size_t s = VIZ_PAYLOAD_SHOWN - w->shown_len < n ? VIZ_PAYLOAD_SHOWN - w->shown_len : n;
+        memcpy(w->shown + w->shown_len, p, s);
+        w->shown_len += s;
+    }
+}
+
+/* Bytes of the frame's payload as the application sees them (unmasked,
+ * inflated): shown, checked against the message rules, scanned for
+ * events.  off: their stream offset (see the header for inflated ones). */
+static void message_bytes(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
+                          uint64_t off)
+{
+    struct ws_state *w = &h->ws;
+    keep_shown(w, p, n);
+    if (ws_is_control(w->h.opcode))
+        return;
+    struct proto_err err = {0};
+    if (ws_message_payload(&w->msg, &w->h, p, n, &err) < 0 && !w->msg_error) {
+        half_error(env, h, err.why, off, 0);
+        w->msg_error = true;
+    }
+    if (w->text_message)
+        scan_later(env, h, p, n, off);
+}
+
+/* Compressed payload bytes through the inflater; last: the message ends. */
+static void inflate_piece(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
+                          bool last)
+{
+    struct ws_state *w = &h->ws;
+    uint64_t payload_off = w->frame_off + w->h.header_len;
+    for (;;) {
+        uint8_t out[4096];
+        size_t used;
+        bool done;
+        struct proto_err err = {0};
+        long k = ws_inflate(w->inflater, p, n, &used, last, out, sizeof out, &done, &err);
+        if (k < 0) {
+            half_error(env, h, err.why, w->frame_off, w->h.header_len + w->h.payload_len);
+            ws_inflater_reset(w->inflater);
+            w->inflating = false;
+            return;
+        }
+        message_bytes(env, h, out, (size_t)k, payload_off + w->inflated_len);
+        w->inflated_len += (uint64_t)k;
+        p += used;
+        n -= used;
+        if (done || (!last && n == 0 && (size_t)k < sizeof out) || (k == 0 && used == 0))
+            return;
+    }
 }
 
 bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h)
@@ -185,20 +421,12 @@ bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h)
             ws_mask(copy, k, w->h.mask, w->got);
             piece = copy;
         }
-        if (w->shown_len < VIZ_PAYLOAD_SHOWN) {
-            size_t s = VIZ_PAYLOAD_SHOWN - w->shown_len < k ? VIZ_PAYLOAD_SHOWN - w->shown_len : k;
-            memcpy(w->shown + w->shown_len, piece, s);
-            w->shown_len += s;
-        }
-        if (!ws_is_control(w->h.opcode)) {
-            struct proto_err err = {0};
-            if (ws_message_payload(&w->msg, &w->h, piece, k, &err) < 0 && !w->msg_error) {
-                half_error(env, h, err.why, h->buf.offset + done, 0);
-                w->msg_error = true;
-            }
-            if (w->text_message)
-                scan_later(env, h, piece, k, h->buf.offset + done);
-        }
+        if (ws_is_control(w->h.opcode) || !w->compressed)
+            message_bytes(env, h, piece, k, h->buf.offset + done);
+        else if (w->inflating)
+            inflate_piece(env, h, piece, k, false);
+        else if (w->inflated_len == 0)
+            keep_shown(w, piece, k); /* compressed bytes that cannot be inflated: as sent */
         w->got += k;
         done += k;
     }

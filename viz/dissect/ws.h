@@ -8,8 +8,24 @@
 
 /* One step of MODE_WEBSOCKET: true when it made progress. */
 bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h);
-void ws_start(struct half *h);
+/* Frames from here on.  deflate: what the 101 accepted, NULL when no
+ * extension was; handshake_seen false for a connection joined late. */
+void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate);
 /* A gap inside a payload: true when the frame framing survives it. */
 bool ws_skip(struct half *h, uint64_t len);
+/* Frames without a handshake (a capture that started late): 1 when the
+ * half's buffer starts with a frame header this direction's sender could
+ * have written, whose frame ends the buffer or is followed by another;
+ * 0 when not; PROTO_PARTIAL when too few bytes tell. */
+int ws_frames_plausible(const struct half *h);
+/* The half speaks WebSocket from here, recognised from its frames. */
+void ws_join(struct dissect *d, struct half *h);
+/* Bytes were lost, not inside a payload: look for the next frame header,
+ * whose stream offset is at or after `at`. */
+void ws_lost(struct half *h, uint64_t at);
+/* One step of MODE_WS_RESYNC. */
+bool ws_resync_step(const struct dissect_env *env, struct half *h);
+/* Free what the half's WebSocket state owns. */
+void ws_free(struct half *h);
 
 #endif

@@ -17,6 +17,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_CHUNK] = "chunk",
     [ITEM_PART] = "part",
     [ITEM_SSE_EVENT] = "sse_event",
+    [ITEM_SSE_COMMENT] = "sse_comment",
     [ITEM_WS_FRAME] = "ws_frame",
     [ITEM_FLASH] = "flash",
     [ITEM_EVENT] = "event",

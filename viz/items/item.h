@@ -34,6 +34,7 @@ enum item_type {
     ITEM_CHUNK,         /* a chunk of a chunked body */
     ITEM_PART,          /* a part of a multipart body */
     ITEM_SSE_EVENT,     /* a dispatched Server-Sent Event */
+    ITEM_SSE_COMMENT,   /* an SSE block that dispatched nothing: comments (heartbeats), retry: */
     ITEM_WS_FRAME,      /* a WebSocket frame */
     ITEM_FLASH,         /* a Flash policy request, policy or message */
     ITEM_EVENT,         /* a pushlab event found in a payload */

@@ -7,6 +7,12 @@
  * SSE field names, Flash NULs) and delivery latencies, and when the flow's
  * `flow` item names its technique, the flow's sums join that technique's
  * row.  p99 is the nearest-rank percentile.
+ *
+ * A second table counts what was pushed whatever the server: the message
+ * items server to client (chunks, parts, SSE events, WebSocket data
+ * messages, Flash messages) and their decoded bytes, the bytes of SSE
+ * heartbeat blocks, and what permessage-deflate saved (wire against
+ * inflated bytes of compressed WebSocket frames, both ways).
  */
 #include "items/stats.h"
 
@@ -35,6 +41,7 @@ static void samples_add(struct samples *s, double x)
 /* Sums of one flow, or of one technique. */
 struct tally {
     uint64_t requests, events, header_bytes, framing_bytes;
+    uint64_t messages, message_bytes, heartbeat_bytes, deflate_wire, deflate_inflated;
     struct samples latency;
 };
 
@@ -140,6 +147,9 @@ void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *frami
         *framing_bytes = it->length > payload ? it->length - payload : 0;
         break;
     }
+    case ITEM_SSE_COMMENT:
+        *framing_bytes = it->length; /* a heartbeat carries no event */
+        break;
     default:
         break;
     }
@@ -157,6 +167,11 @@ static void close_flow(struct stats *s, struct tally *t, const struct item *it)
         r->sum.events += t->events;
         r->sum.header_bytes += t->header_bytes;
         r->sum.framing_bytes += t->framing_bytes;
+        r->sum.messages += t->messages;
+        r->sum.message_bytes += t->message_bytes;
+        r->sum.heartbeat_bytes += t->heartbeat_bytes;
+        r->sum.deflate_wire += t->deflate_wire;
+        r->sum.deflate_inflated += t->deflate_inflated;
         for (size_t i = 0; i < t->latency.n; i++)
             samples_add(&r->sum.latency, t->latency.v[i]);
         const struct item_field *hs = item_field(it, "handshake_rtt_ms");
@@ -167,6 +182,28 @@ static void close_flow(struct stats *s, struct tally *t, const struct item *it)
     }
     free(t->latency.v);
     memset(t, 0, sizeof *t);
+}
+
+/* A WebSocket frame: a message ends at a FIN data frame; compressed
+ * frames add to the deflate sums. */
+static void count_ws_frame(struct tally *t, const struct item *it)
+{
+    int64_t opcode = item_int(it, "opcode", 0);
+    if (opcode >= 8)
+        return; /* control frames carry no message */
+    const struct item_field *f = item_field(it, "inflated_len");
+    uint64_t wire = (uint64_t)item_int(it, "len", 0);
+    uint64_t bytes = f && f->kind == FIELD_INT ? (uint64_t)f->v.i : wire;
+    if (f && f->kind == FIELD_INT) {
+        t->deflate_wire += wire;
+        t->deflate_inflated += bytes;
+    }
+    if (it->dir != DIR_S2C)
+        return;
+    t->message_bytes += bytes;
+    f = item_field(it, "fin");
+    if (f && f->kind == FIELD_BOOL && f->v.b)
+        t->messages++;
 }
 
 void stats_item(struct stats *s, const struct item *it)
@@ -187,6 +224,30 @@ void stats_item(struct stats *s, const struct item *it)
     case ITEM_HTTP_REQUEST:
         t->requests++;
         break;
+    case ITEM_SSE_COMMENT:
+        t->heartbeat_bytes += it->length;
+        break;
+    case ITEM_WS_FRAME:
+        count_ws_frame(t, it);
+        break;
+    case ITEM_CHUNK:
+    case ITEM_PART:
+    case ITEM_SSE_EVENT:
+        if (it->dir == DIR_S2C && (it->type != ITEM_CHUNK || item_int(it, "size", 0) > 0)) {
+            t->messages++;
+            t->message_bytes += payload_bytes(it);
+        }
+        break;
+    case ITEM_FLASH: {
+        const struct item_field *k = item_field(it, "kind");
+        size_t klen = 0;
+        const char *kind = k && k->kind == FIELD_TEXT ? item_text(it, k, &klen) : "";
+        if (it->dir == DIR_S2C && klen == 7 && memcmp(kind, "message", 7) == 0) {
+            t->messages++;
+            t->message_bytes += payload_bytes(it);
+        }
+        break;
+    }
     case ITEM_EVENT:
         if (it->dir == DIR_S2C) {
             const struct item_field *f = item_field(it, "latency_ms");
@@ -231,6 +292,11 @@ bool stats_row(struct stats *s, unsigned i, struct stats_row *out)
         out->latency_p99_ms = l->v[rank - 1];
     }
     out->handshake_mean_ms = r->handshakes ? r->handshake_sum / r->handshakes : -1;
+    out->messages = r->sum.messages;
+    out->message_bytes = r->sum.message_bytes;
+    out->heartbeat_bytes = r->sum.heartbeat_bytes;
+    out->deflate_wire = r->sum.deflate_wire;
+    out->deflate_inflated = r->sum.deflate_inflated;
     return true;
 }
 
@@ -241,6 +307,14 @@ static void cell(FILE *out, bool present, double v, int decimals)
         fprintf(out, " %10s", "-");
     else
         fprintf(out, " %10.*f", decimals, v);
+}
+
+static void cell7(FILE *out, bool present, double v)
+{
+    if (!present)
+        fprintf(out, " %7s", "-");
+    else
+        fprintf(out, " %7.1f", v);
 }
 
 void stats_print(struct stats *s, FILE *out)
@@ -258,6 +332,19 @@ void stats_print(struct stats *s, FILE *out)
         cell(out, r.has_latency, r.latency_mean_ms, 3);
         cell(out, r.has_latency, r.latency_p99_ms, 3);
         cell(out, r.handshake_mean_ms >= 0, r.handshake_mean_ms, 3);
+        putc('\n', out);
+    }
+    /* Messages pushed, heartbeats, deflate savings (their own columns, so
+     * the table above keeps its shape for the scripts that read it). */
+    fprintf(out, "\n%-10s %8s %10s %10s %10s %10s %7s\n", "technique", "messages", "msg bytes",
+            "heartbeat", "deflate", "inflated", "saved");
+    fprintf(out, "%-10s %8s %10s %10s %10s %10s %7s\n", "", "s2c", "s2c", "bytes", "wire B", "B", "%");
+    for (unsigned i = 0; stats_row(s, i, &r); i++) {
+        fprintf(out, "%-10s %8llu %10llu %10llu %10llu %10llu", r.technique, (unsigned long long)r.messages,
+                (unsigned long long)r.message_bytes, (unsigned long long)r.heartbeat_bytes,
+                (unsigned long long)r.deflate_wire, (unsigned long long)r.deflate_inflated);
+        cell7(out, r.deflate_inflated > 0,
+              r.deflate_inflated ? 100.0 * (1.0 - (double)r.deflate_wire / (double)r.deflate_inflated) : 0);
         putc('\n', out);
     }
 }

@@ -31,12 +31,18 @@ struct stats_row {
     double latency_mean_ms;    /* delivery latency (below 0 only when clocks disagree); -1 without events */
     double latency_p99_ms;
     double handshake_mean_ms;  /* TCP handshake RTT, or -1 */
+    uint64_t messages;         /* message items server to client: chunks, parts, SSE events,
+                                * WebSocket data messages, Flash messages */
+    uint64_t message_bytes;    /* their decoded bytes (inflated for compressed WebSocket) */
+    uint64_t heartbeat_bytes;  /* SSE comment and retry: blocks */
+    uint64_t deflate_wire;     /* compressed WebSocket payload bytes on the wire (both ways) */
+    uint64_t deflate_inflated; /* ...and what they inflated to */
 };
 
 /* Row i (0-based) of the techniques seen so far; false past the last. */
 bool stats_row(struct stats *s, unsigned i, struct stats_row *row);
 
-/* The table as text. */
+/* The tables as text: costs per technique, then messages and savings. */
 void stats_print(struct stats *s, FILE *out);
 
 #endif

@@ -118,10 +118,12 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         break;
     case ITEM_CHUNK:
         put_field(&l, it, "size", "size");
+        put_field(&l, it, "text", "text");
         break;
     case ITEM_PART:
         put_field(&l, it, "size", "size");
         put_field(&l, it, "boundary", "boundary");
+        put_field(&l, it, "text", "text");
         break;
     case ITEM_SSE_EVENT:
         put_field(&l, it, "id", "id");
@@ -129,12 +131,19 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "retry", "retry");
         put_field(&l, it, "data", "data");
         break;
+    case ITEM_SSE_COMMENT:
+        put_field(&l, it, "bytes", "bytes");
+        put_field(&l, it, "retry", "retry");
+        put_field(&l, it, "text", "text");
+        break;
     case ITEM_WS_FRAME:
         put_text(&l, it, "opcode_name", 16);
         put_field(&l, it, "fin", "fin");
         put_field(&l, it, "masked", "masked");
         put_field(&l, it, "mask_key", "key");
         put_field(&l, it, "len", "len");
+        put_field(&l, it, "compressed", "deflated");
+        put_field(&l, it, "inflated_len", "inflated");
         put_field(&l, it, "close_code", "code");
         put_field(&l, it, "pong_ms", "pong_after");
         put_field(&l, it, "payload", "payload");

@@ -254,9 +254,13 @@ static void ws_detail(struct ui_lines *l, const struct item *it)
     long long len = (long long)item_int(it, "len", 0), header_len = (long long)item_int(it, "header_len", 0);
     label(l, "FIN");
     ui_lines_addf(l, A_NORMAL, "%d  %s", fin, fin ? "the last frame of its message" : "more fragments follow");
+    bool compressed = (f = item_field(it, "compressed")) && f->kind == FIELD_BOOL && f->v.b;
+    const struct item_field *inflated = item_field(it, "inflated_len");
+    bool inflated_known = inflated && inflated->kind == FIELD_INT;
     label(l, "RSV1-3");
     ui_lines_addf(l, A_NORMAL, "%lld%lld%lld  %s", rsv >> 2 & 1, rsv >> 1 & 1, rsv & 1,
-                  rsv ? "set: only an extension may do that" : "no extension in use");
+                  compressed ? "RSV1: a permessage-deflate message (RFC 7692 §6)"
+                  : rsv ? "set: only an extension may do that" : "no extension in use");
     label(l, "opcode");
     size_t nlen = 0;
     const char *name = (f = item_field(it, "opcode_name")) && f->kind == FIELD_TEXT ? item_text(it, f, &nlen) : "";
@@ -277,18 +281,30 @@ static void ws_detail(struct ui_lines *l, const struct item *it)
         text_line(l, it, "close_reason", "reason");
     }
     text_line(l, it, "pong_ms", "pong after");
+    if (compressed) {
+        label(l, "deflate");
+        if (inflated_known && inflated->v.i > 0)
+            ui_lines_addf(l, A_NORMAL, "%lld bytes on the wire -> %lld inflated (%.1f%% of it; %lld saved)",
+                          len, (long long)inflated->v.i, 100.0 * (double)len / (double)inflated->v.i,
+                          (long long)inflated->v.i - len);
+        else if (inflated_known)
+            ui_lines_addf(l, A_NORMAL, "%lld bytes on the wire -> nothing (the end of a message)", len);
+        else
+            ui_lines_addf(l, A_NORMAL, "%lld compressed bytes that could not be inflated", len);
+    }
     const struct item_field *p = item_field(it, "payload");
     if (!p || p->kind != FIELD_TEXT)
         return;
     size_t plen;
     const char *s = item_text(it, p, &plen);
     bool text = opcode == 1 || (opcode == 0 && !(plen % 2 == 0 && plen && hex_value(s[0]) >= 0));
-    label(l, masked ? "unmasked" : "payload");
+    long long shown_of = compressed && inflated_known ? (long long)inflated->v.i : len;
+    label(l, compressed && inflated_known ? "inflated" : masked ? "unmasked" : "payload");
     ui_lines_addf(l, A_NORMAL, "%s, %zu of %lld bytes shown:", text ? "text" : "binary, in hex",
-                  text ? plen : plen / 2, len);
+                  text ? plen : plen / 2, shown_of);
     block(l, s, plen);
-    if (!masked)
-        return;
+    if (!masked || compressed)
+        return; /* (inflated bytes were never XORed on the wire as they are shown) */
     /* What the same bytes looked like on the wire: payload XOR key. */
     const struct item_field *k = item_field(it, "mask_key");
     size_t klen;
@@ -382,6 +398,10 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         break;
     case ITEM_PART:
         note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
+        break;
+    case ITEM_SSE_COMMENT:
+        note(l, "a block with no data: \":\" comment lines (heartbeats that keep proxies from");
+        note(l, "closing an idle stream) or \"retry:\" (the reconnection delay); nothing is dispatched");
         break;
     case ITEM_SSE_EVENT:
         note(l, "\"id:\", \"event:\", \"data:\" lines; a blank line dispatches the event");

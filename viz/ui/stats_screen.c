@@ -77,6 +77,33 @@ static void cell(struct ui_lines *l, double v, const char *fmt)
         ui_lines_addf(l, A_NORMAL, fmt, v);
 }
 
+/* What was pushed, whatever the server: messages, heartbeats, deflate. */
+static void messages_table(struct ui *ui, struct ui_lines *l)
+{
+    ui_lines_new(l);
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %8s %10s %10s %10s %10s %7s", "technique", "messages",
+                  "msg bytes", "heartbeat", "deflate", "inflated", "saved");
+    struct stats_row r;
+    unsigned i = 0;
+    while (ui->model.stats && stats_row(ui->model.stats, i++, &r)) {
+        ui_lines_new(l);
+        ui_lines_addf(l, ui_badge_attr(r.technique), " %-9s ", r.technique);
+        ui_lines_addf(l, A_NORMAL, " %8llu %10llu %10llu %10llu %10llu", (unsigned long long)r.messages,
+                      (unsigned long long)r.message_bytes, (unsigned long long)r.heartbeat_bytes,
+                      (unsigned long long)r.deflate_wire, (unsigned long long)r.deflate_inflated);
+        if (r.deflate_inflated)
+            ui_lines_addf(l, A_NORMAL, " %6.1f%%",
+                          100.0 * (1.0 - (double)r.deflate_wire / (double)r.deflate_inflated));
+        else
+            ui_lines_addf(l, A_NORMAL, " %7s", "-");
+    }
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_DIM),
+                 "  messages and bytes server to client, decoded; heartbeat: SSE comment blocks; "
+                 "deflate: compressed WebSocket bytes on the wire and inflated");
+}
+
 static void ended_table(struct ui *ui, struct ui_lines *l)
 {
     ui_lines_new(l);
@@ -105,6 +132,7 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
     ui_lines_new(l);
     ui_lines_add(l, ui_attr(ROLE_DIM),
                  "  head/ev, frame/ev: HTTP head and framing bytes per event delivered; lat: event latency", 88);
+    messages_table(ui, l);
 }
 
 void ui_stats_build(struct ui *ui, struct ui_lines *l)

@@ -1,0 +1,249 @@
+/* check_ws_deflate.c -- permessage-deflate (RFC 7692): the parameters a
+ * server's Sec-WebSocket-Extensions accepts (§7.1), and the inflater on
+ * the RFC's own examples (§7.2.3.1-5), context takeover and its absence,
+ * messages produced by zlib's deflate (fed whole, split at every point,
+ * one byte at a time, into an output of any size), and corrupt data. */
+#include <check.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "proto/ws_deflate.h"
+
+static struct slice S(const char *s) { return (struct slice){s, strlen(s)}; }
+
+START_TEST(parse_what_servers_answer)
+{
+    struct ws_deflate_params p;
+    struct proto_err err = {0};
+    /* node ws answering Chromium. */
+    ck_assert_int_eq(ws_deflate_parse(S("permessage-deflate; client_max_window_bits=15"), &p, &err), 1);
+    ck_assert(!p.server_no_context_takeover && !p.client_no_context_takeover);
+    ck_assert_uint_eq(p.server_max_window_bits, 15);
+    ck_assert_uint_eq(p.client_max_window_bits, 15);
+    ck_assert_int_eq(ws_deflate_parse(S("permessage-deflate;server_no_context_takeover; "
+                                        "client_no_context_takeover ; server_max_window_bits=\"10\""),
+                                      &p, &err), 1);
+    ck_assert(p.server_no_context_takeover && p.client_no_context_takeover);
+    ck_assert_uint_eq(p.server_max_window_bits, 10);
+    /* Another extension first; names are case-insensitive. */
+    ck_assert_int_eq(ws_deflate_parse(S("x-webkit-deflate-frame, Permessage-Deflate; client_max_window_bits=9"),
+                                      &p, &err), 1);
+    ck_assert_uint_eq(p.client_max_window_bits, 9);
+    ck_assert_uint_eq(p.server_max_window_bits, 15);
+    /* An offer's bare client_max_window_bits means "any": 15 stands. */
+    ck_assert_int_eq(ws_deflate_parse(S("permessage-deflate; client_max_window_bits"), &p, &err), 1);
+    ck_assert_uint_eq(p.client_max_window_bits, 15);
+    ck_assert_int_eq(ws_deflate_parse(S("x-webkit-deflate-frame"), &p, &err), 0);
+    ck_assert_int_eq(ws_deflate_parse(S(""), &p, &err), 0);
+}
+END_TEST
+
+START_TEST(parse_refuses)
+{
+    static const char *const bad[] = {
+        "permessage-deflate; server_max_window_bits",       /* needs a value */
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; client_max_window_bits=7",
+        "permessage-deflate; client_max_window_bits=010",
+        "permessage-deflate; client_max_window_bits=1x",
+        "permessage-deflate; server_no_context_takeover=1",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; mystery",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct ws_deflate_params p;
+        struct proto_err err = {0};
+        ck_assert_msg(ws_deflate_parse(S(bad[i]), &p, &err) == PROTO_ERROR, "accepted %s", bad[i]);
+        ck_assert_int_eq(err.code, 1002);
+        ck_assert_ptr_nonnull(err.why);
+    }
+}
+END_TEST
+
+/* Inflate one message in pieces of `piece` input bytes into an output of
+ * `cap` bytes at a time; returns the length, or -1 on an error. */
+static long inflate_message(struct ws_inflater *z, const uint8_t *in, size_t len, size_t piece,
+                            size_t cap, uint8_t *out, size_t out_size)
+{
+    size_t pos = 0, n = 0;
+    for (;;) {
+        size_t k = len - pos < piece ? len - pos : piece;
+        bool last = pos + k == len;
+        size_t used;
+        bool done;
+        struct proto_err err = {0};
+        uint8_t buf[64];
+        long w = ws_inflate(z, in + pos, k, &used, last, buf, cap < sizeof buf ? cap : sizeof buf,
+                            &done, &err);
+        if (w < 0) {
+            ck_assert_int_eq(err.code, 1007);
+            return -1;
+        }
+        ck_assert_uint_le(n + (size_t)w, out_size);
+        memcpy(out + n, buf, (size_t)w);
+        n += (size_t)w;
+        pos += used;
+        if (done)
+            return (long)n;
+        ck_assert_msg(w > 0 || used > 0 || last, "no progress");
+        ck_assert_msg(pos < len || last, "input ended before the message");
+    }
+}
+
+static void expect(struct ws_inflater *z, const uint8_t *in, size_t len, const char *text)
+{
+    uint8_t out[256];
+    long n = inflate_message(z, in, len, len, sizeof out, out, sizeof out);
+    ck_assert_int_eq(n, (long)strlen(text));
+    ck_assert_mem_eq(out, text, (size_t)n);
+}
+
+START_TEST(rfc7692_examples)
+{
+    struct ws_inflater *z = ws_inflater_new(false);
+    /* §7.2.3.1 "Hello", then §7.2.3.2 the same again, sharing the window. */
+    static const uint8_t hello[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
+    static const uint8_t again[] = {0xf2, 0x00, 0x11, 0x00, 0x00};
+    expect(z, hello, sizeof hello, "Hello");
+    expect(z, again, sizeof again, "Hello");
+    /* §7.2.3.3 a stored block; §7.2.3.5 two blocks in one message. */
+    static const uint8_t stored[] = {0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00};
+    static const uint8_t two[] = {0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00};
+    expect(z, stored, sizeof stored, "Hello");
+    expect(z, two, sizeof two, "Hello");
+    /* §7.2.3.4 a final block ends the stream; the next message may still
+     * refer back into the window. */
+    static const uint8_t final[] = {0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00};
+    expect(z, final, sizeof final, "Hello");
+    expect(z, again, sizeof again, "Hello");
+    ws_inflater_free(z);
+}
+END_TEST
+
+START_TEST(no_context_takeover_forgets)
+{
+    static const uint8_t hello[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
+    static const uint8_t again[] = {0xf2, 0x00, 0x11, 0x00, 0x00}; /* refers to the last message */
+    struct ws_inflater *z = ws_inflater_new(true);
+    expect(z, hello, sizeof hello, "Hello");
+    expect(z, hello, sizeof hello, "Hello");
+    uint8_t out[64];
+    ck_assert_int_eq(inflate_message(z, again, sizeof again, 5, sizeof out, out, sizeof out), -1);
+    ws_inflater_reset(z);
+    expect(z, hello, sizeof hello, "Hello");
+    ws_inflater_free(z);
+}
+END_TEST
+
+/* A sender with context takeover: zlib raw deflate, a sync flush per
+ * message, the 00 00 ff ff tail cut off (§7.2.1). */
+static size_t compress_message(z_stream *zs, const char *text, uint8_t *out, size_t cap)
+{
+    zs->next_in = (Bytef *)(uintptr_t)text;
+    zs->avail_in = (uInt)strlen(text);
+    zs->next_out = out;
+    zs->avail_out = (uInt)cap;
+    int r = deflate(zs, Z_SYNC_FLUSH);
+    size_t n = cap - zs->avail_out;
+    if (r == Z_BUF_ERROR && n == 0) { /* nothing new since the last flush */
+        out[0] = 0x00; /* an empty message's payload (§7.2.3.6) */
+        return 1;
+    }
+    ck_assert_int_eq(r, Z_OK);
+    ck_assert_uint_ge(n, 4);
+    ck_assert_mem_eq(out + n - 4, "\x00\x00\xff\xff", 4);
+    return n - 4;
+}
+
+START_TEST(zlib_messages_every_split)
+{
+    static const char *const texts[] = {
+        "{\"seq\":1,\"ts\":1700000000000,\"kind\":\"tick\",\"text\":\"tick\"}",
+        "{\"seq\":2,\"ts\":1700000001000,\"kind\":\"tick\",\"text\":\"tick\"}",
+        "héllo wörld, héllo wörld, héllo wörld, héllo wörld",
+        "",
+        "{\"seq\":3,\"ts\":1700000002000,\"kind\":\"chat\",\"text\":\"a much longer chat line that "
+        "says a much longer thing, a much longer thing indeed\"}",
+    };
+    for (size_t piece = 1; piece <= 9; piece += 4) {
+        for (size_t cap = 1; cap <= 64; cap *= 4) {
+            z_stream zs = {0};
+            ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+            struct ws_inflater *z = ws_inflater_new(false);
+            for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+                uint8_t wire[512], out[512];
+                size_t n = compress_message(&zs, texts[i], wire, sizeof wire);
+                long got = inflate_message(z, wire, n, piece, cap, out, sizeof out);
+                ck_assert_int_eq(got, (long)strlen(texts[i]));
+                ck_assert_mem_eq(out, texts[i], (size_t)got);
+            }
+            ws_inflater_free(z);
+            deflateEnd(&zs);
+        }
+    }
+}
+END_TEST
+
+START_TEST(corrupt_data_is_an_error)
+{
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x12, 0x34};
+    static const uint8_t hello[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
+    struct ws_inflater *z = ws_inflater_new(false);
+    uint8_t out[64];
+    ck_assert_int_eq(inflate_message(z, junk, sizeof junk, 1, sizeof out, out, sizeof out), -1);
+    ws_inflater_reset(z);
+    expect(z, hello, sizeof hello, "Hello");
+    ws_inflater_free(z);
+}
+END_TEST
+
+START_TEST(bomb_streams_out_in_bounded_pieces)
+{
+    /* 1 MiB of zeros compresses to about a kilobyte; it comes out a
+     * buffer at a time and never all at once. */
+    static uint8_t zeros[1 << 20], wire[8192];
+    z_stream zs = {0};
+    ck_assert_int_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = zeros;
+    zs.avail_in = sizeof zeros;
+    zs.next_out = wire;
+    zs.avail_out = sizeof wire;
+    ck_assert_int_eq(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+    size_t n = sizeof wire - zs.avail_out - 4;
+    deflateEnd(&zs);
+    struct ws_inflater *z = ws_inflater_new(false);
+    size_t pos = 0, total = 0;
+    bool done = false;
+    while (!done) {
+        uint8_t out[4096];
+        size_t used;
+        struct proto_err err = {0};
+        long w = ws_inflate(z, wire + pos, n - pos, &used, true, out, sizeof out, &done, &err);
+        ck_assert_int_ge(w, 0);
+        ck_assert_uint_le((size_t)w, sizeof out);
+        pos += used;
+        total += (size_t)w;
+    }
+    ck_assert_uint_eq(total, sizeof zeros);
+    ws_inflater_free(z);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ws_deflate");
+    TCase *tc = tcase_create("ws_deflate");
+    tcase_add_test(tc, parse_what_servers_answer);
+    tcase_add_test(tc, parse_refuses);
+    tcase_add_test(tc, rfc7692_examples);
+    tcase_add_test(tc, no_context_takeover_forgets);
+    tcase_add_test(tc, zlib_messages_every_split);
+    tcase_add_test(tc, corrupt_data_is_an_error);
+    tcase_add_test(tc, bomb_streams_out_in_bounded_pieces);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
