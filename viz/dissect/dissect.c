@@ -50,7 +50,6 @@ void dissect_free(struct dissect *d)
 
 const struct flow_traits *dissect_traits(struct dissect *d)
 {
-    d->traits.events = (unsigned)(d->half[0].scan.found + d->half[1].scan.found);
     return &d->traits;
 }
 

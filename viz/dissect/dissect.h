@@ -19,6 +19,7 @@ struct dissect_env {
     struct classifier *classifier; /* repetition across flows */
     unsigned flow;                 /* flow number */
     const char *server;            /* "ip:port" of the server side */
+    double rtt_ms;                 /* the connection's handshake RTT; < 0 when not known */
     int64_t now_ns;                /* capture time of the packet being processed */
 };
 
@@ -36,7 +37,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
  * (closed false: nothing is reported as cut short). */
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed);
 
-/* What the dissector noticed, for classification (events counted now). */
+/* What the dissector noticed, for naming the flow. */
 const struct flow_traits *dissect_traits(struct dissect *d);
 
 #endif

@@ -87,6 +87,10 @@ struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     bool head;                    /* HEAD: the response has no body */
     bool upgrade;                 /* asked to upgrade to WebSocket */
+    unsigned exchange;            /* 1-based number of the exchange within the flow */
+    uint64_t path_key;            /* server and path, for repetition (classify.h) */
+    uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
+    bool callback;                /* the query names a JavaScript callback */
 };
 
 struct dissect {
@@ -94,6 +98,7 @@ struct dissect {
     struct pending_request pending[VIZ_PENDING_REQUESTS];
     unsigned pending_first;       /* ring start */
     unsigned pending_count;
+    unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */
     struct flow_traits traits;
 };
 
