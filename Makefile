@@ -6,6 +6,7 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   make demo       pushviz on a bundled capture, or live with all servers
 #   make captures   re-record captures/*.pcap
+#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
 #   make clean
@@ -67,7 +68,7 @@ UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEPS_OK  = $(BUILD)/.deps-ok
 
 .PHONY: all check check-units check-integration check-browser sanitize fuzz demo \
-        captures bench deps clean
+        captures captures-thirdparty bench deps clean
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
 .SECONDARY:
@@ -168,6 +169,12 @@ demo: all
 
 captures: all
 	sh captures/record.sh
+
+# Not part of make check, which tests the committed captures: recording
+# needs root, chromium and a few seconds per scenario.
+captures-thirdparty:
+	sh .ci/deps all
+	sh tests/thirdparty/record.sh
 
 bench: all
 	sh bench/run

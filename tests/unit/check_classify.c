@@ -138,7 +138,7 @@ END_TEST
 START_TEST(lone_get_may_repeat)
 {
     struct classifier *c = classifier_new();
-    struct flow_traits t = {.requests = 1, .first_get = true};
+    struct flow_traits t = {.requests = 1};
     t.exchanges[TECH_HTTP] = 1;
     t.path_key = classify_path_key(SERVER, "/poll", 5);
     classify_note_request(c, t.path_key);
@@ -146,8 +146,8 @@ START_TEST(lone_get_may_repeat)
     ck_assert(!classify_repeated(c, &t));
     ck_assert_str_eq(technique_name(classify_flow(c, &t)), "http");
 
-    struct flow_traits post = t; /* a POST sends something: not a poll */
-    post.first_get = false;
+    struct flow_traits post = t; /* no GET without a body (a flow of sends): not a poll */
+    post.path_key = 0;
     ck_assert(!classify_may_repeat(c, &post));
     struct flow_traits sse = t; /* named by its exchange */
     sse.exchanges[TECH_SSE] = 1;
@@ -162,7 +162,9 @@ START_TEST(lone_get_may_repeat)
     ck_assert(classify_repeated(c, &t));
     ck_assert(!classify_may_repeat(c, &t));
     ck_assert_str_eq(technique_name(classify_flow(c, &t)), "poll");
-    t.first_javascript = true;
+    classify_note_held(c, t.path_key); /* its later answers were held */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "longpoll");
+    t.path_javascript = true;
     ck_assert_str_eq(technique_name(classify_flow(c, &t)), "jsonp");
     ck_assert(!classify_repeated(c, &other));
     free(c);

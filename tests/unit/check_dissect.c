@@ -323,7 +323,7 @@ START_TEST(jsonp_callback_around_the_events)
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
     const struct flow_traits *t = dissect_traits(r->d);
     assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "jsonp");
-    ck_assert(t->first_javascript);
+    ck_assert(t->path_javascript);
     ck_assert_uint_eq(t->requests, 1);
     run_free(r);
 }

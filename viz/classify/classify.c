@@ -8,7 +8,9 @@
  * stream, and one that only posts messages is "http".  Flash has no HTTP
  * exchanges and is named by its own signs.  Repetition counts across flows
  * (per server and path): a poller may open a new connection per request,
- * and its first flow is named "poll" once its path is asked for again.
+ * and its first flow, whose latest GET was answered at once, is named
+ * "poll" ("longpoll" when later answers to that path were held) once its
+ * path is asked for again.
  */
 #include "classify/classify.h"
 
@@ -90,8 +92,11 @@ enum technique classify_flow(const struct classifier *c, const struct flow_trait
         return best;
     if (t->requests == 0)
         return TECH_UNKNOWN;
-    if (t->requests == 1 && t->first_get && classify_repeated(c, t))
-        return t->first_javascript ? TECH_JSONP : TECH_POLL; /* a poller's first connection */
+    if (classify_repeated(c, t)) { /* a poller's first connection: how did it go on? */
+        if (t->path_javascript)
+            return TECH_JSONP;
+        return classify_holds(c, t->path_key) ? TECH_LONGPOLL : TECH_POLL;
+    }
     return TECH_HTTP;
 }
 
@@ -102,7 +107,5 @@ bool classify_repeated(const struct classifier *c, const struct flow_traits *t)
 
 bool classify_may_repeat(const struct classifier *c, const struct flow_traits *t)
 {
-    /* A POST or other request that sends something is not a poll. */
-    return t->requests == 1 && t->first_get && t->path_key && !classify_repeated(c, t) &&
-           classify_flow(c, t) == TECH_HTTP;
+    return t->path_key && !classify_repeated(c, t) && classify_flow(c, t) == TECH_HTTP;
 }

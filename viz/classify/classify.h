@@ -43,8 +43,8 @@ struct exchange_facts {
     double rtt_ms;        /* the connection's handshake RTT; < 0 when not known */
     unsigned repeats;     /* requests for this (server, path) in all flows, this one included */
     unsigned held_before; /* answers to this (server, path) held before this one */
-    double reask_ms;      /* from the previous answer to this (server, path) to this
-                           * request; < 0 when there was none */
+    double reask_ms;      /* from the previous answer to a request for this (server,
+                           * path) that sent nothing, to this request; < 0 when none */
 };
 
 /* A response held at least this long, and at least this many RTTs, before
@@ -69,9 +69,9 @@ struct flow_traits {
     unsigned requests;             /* HTTP requests */
     unsigned exchanges[TECH_COUNT]; /* answered exchanges by technique */
     bool flash;                    /* a Flash policy exchange or NUL-delimited messages */
-    bool first_get;                /* the first request is a GET (what a poller sends) */
-    bool first_javascript;         /* its answer had a JavaScript Content-Type */
-    uint64_t path_key;             /* hash of server endpoint and first request's path (0: none) */
+    uint64_t path_key;             /* server and path of the latest GET without a body (0: none):
+                                    * what a poller's first connection ends with */
+    bool path_javascript;          /* its answer had a JavaScript Content-Type */
 };
 
 /* Requests per (server, path) seen across all flows, so a poller that opens
@@ -90,7 +90,7 @@ uint64_t classify_path_key(const char *server, const char *path, size_t path_len
 /* Count a request to key; an answer to key that was held. */
 void classify_note_request(struct classifier *c, uint64_t key);
 void classify_note_held(struct classifier *c, uint64_t key);
-/* An answer to key arrived at capture time ns. */
+/* An answer to a request for key that sent nothing arrived at capture time ns. */
 void classify_note_answer(struct classifier *c, uint64_t key, int64_t ns);
 /* Requests and held answers counted for key; when its latest answer came (0: none). */
 unsigned classify_requests(const struct classifier *c, uint64_t key);
@@ -101,8 +101,9 @@ int64_t classify_answered_ns(const struct classifier *c, uint64_t key);
  * ties go to the stronger sign), "http" when it has none, "unknown"
  * without HTTP or Flash. */
 enum technique classify_flow(const struct classifier *c, const struct flow_traits *t);
-/* A flow named "http" only because its one GET has not been repeated yet:
- * it may be a poller's first connection (a poller may open one per request). */
+/* A flow named "http" only because its latest GET has not been repeated
+ * yet: it may be a poller's first connection (a poller may open one per
+ * request, or use a second connection from its second request on). */
 bool classify_may_repeat(const struct classifier *c, const struct flow_traits *t);
 /* Its path has been asked for again since (by any flow): time to name it anew. */
 bool classify_repeated(const struct classifier *c, const struct flow_traits *t);

@@ -111,12 +111,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
     p->callback = names_callback(req.query);
 
-    struct flow_traits *t = &d->traits;
-    if (t->requests == 0) {
-        t->path_key = p->path_key;
-        t->first_get = slice_eq(req.method, "GET");
-    }
-    t->requests++;
+    d->traits.requests++;
     classify_note_request(env->classifier, p->path_key);
 
     struct http_body body;
@@ -125,6 +120,8 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         body.kind = HTTP_BODY_NONE;
     }
     p->sent_bytes = body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED;
+    if (slice_eq(req.method, "GET") && p->sent_bytes == 0)
+        d->traits.path_key = p->path_key; /* what a poller asks for */
     bytebuf_consume(&h->buf, (size_t)r); /* req's slices are invalid from here */
     begin_body(h, &body, CONTENT_PLAIN, (struct slice){NULL, 0});
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
@@ -259,10 +256,10 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         d->traits.exchanges[tech]++;
         if (req && classify_held(&f))
             classify_note_held(env->classifier, req->path_key);
-        if (req)
+        if (req && req->sent_bytes == 0) /* an answer to a request for news, not to a send */
             classify_note_answer(env->classifier, req->path_key, env->now_ns);
-        if (req && req->exchange == 1)
-            d->traits.first_javascript = f.javascript;
+        if (req && req->path_key == d->traits.path_key)
+            d->traits.path_javascript = f.javascript;
     }
     emit_item(env->emitter, it);
 

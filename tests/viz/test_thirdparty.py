@@ -1,0 +1,155 @@
+"""test_thirdparty.py -- pushviz on traffic it did not make: the captures of
+captures/thirdparty/ (SockJS, engine.io, socket.io, ws, plain node http,
+driven by real Chromium; tests/thirdparty/scenario.js).
+
+Each capture has NAME.expect, written by hand from what the scenario does:
+`exchange METHOD REGEX TECHNIQUE` rules (the first whose method matches and
+whose regular expression is found in the request target names the
+exchange) and `flow N TECHNIQUE` lines.  pushviz's per-exchange technique
+(on http_response) and per-flow technique (on flow) are held against them:
+at least 95 % of each must agree over the whole corpus, and the figures
+are printed (`make bench` prints them too).  Beside each capture,
+NAME.tshark holds tshark's view, recorded with it: pushviz must agree on
+every HTTP request (method, target) and status, per TCP stream, and on
+every handshake RTT.
+"""
+import glob
+import os
+import re
+import sys
+
+from vizlib import CAPTURES, items, main
+
+CORPUS = os.path.join(CAPTURES, "thirdparty")
+AGREEMENT = 0.95  # the share of labels that must agree
+
+
+def read_expect(path):
+    rules, flows = [], {}
+    with open(path) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if not words:
+                continue
+            if words[0] == "exchange" and len(words) == 4:
+                rules.append((words[1], re.compile(words[2]), words[3]))
+            elif words[0] == "flow" and len(words) == 3:
+                flows[int(words[1])] = words[2]
+            else:
+                raise AssertionError("%s: bad line %r" % (path, line))
+    return rules, flows
+
+
+def expected_exchange(rules, method, target):
+    for m, rx, tech in rules:
+        if m == method and rx.search(target):
+            return tech
+    return None
+
+
+def labels(name):
+    """(exchange results, flow results): lists of (where, expected, got)."""
+    rules, flows = read_expect(os.path.join(CORPUS, name + ".expect"))
+    its = items(os.path.join(CORPUS, name + ".pcap"))
+    requests = {(i["flow"], i["exchange"]): i for i in its if i["type"] == "http_request"}
+    ex, fl = [], []
+    for r in (i for i in its if i["type"] == "http_response" and "technique" in i):
+        req = requests[(r["flow"], r["exchange"])]
+        want = expected_exchange(rules, req["method"], req["target"])
+        assert want, "%s: no rule for %s %s" % (name, req["method"], req["target"])
+        ex.append(("%s flow %d: %s %s" % (name, r["flow"], req["method"], req["target"][:60]),
+                   want, r["technique"]))
+    got_flows = {i["flow"]: i["technique"] for i in its if i["type"] == "flow"}
+    assert sorted(got_flows) == sorted(flows), "%s: flows %s, expected %s" % (
+        name, sorted(got_flows), sorted(flows))
+    for n, want in sorted(flows.items()):
+        fl.append(("%s flow %d" % (name, n), want, got_flows[n]))
+    return ex, fl
+
+
+def names():
+    return sorted(os.path.basename(p)[:-7] for p in glob.glob(os.path.join(CORPUS, "*.expect")))
+
+
+def figures():
+    """Agreement over the corpus: (exchanges, flows), each (agreed, total, misses)."""
+    ex, fl = [], []
+    for name in names():
+        e, f = labels(name)
+        ex += e
+        fl += f
+    def tally(results):
+        misses = [r for r in results if r[1] != r[2]]
+        return len(results) - len(misses), len(results), misses
+    return tally(ex), tally(fl)
+
+
+def report():
+    (ea, et, em), (fa, ft, fm) = figures()
+    print("thirdparty corpus: %d captures; exchanges %d/%d = %.1f %%; flows %d/%d = %.1f %%" %
+          (len(names()), ea, et, 100.0 * ea / et, fa, ft, 100.0 * fa / ft))
+    for where, want, got in em + fm:
+        print("  miss: %s: expected %s, pushviz %s" % (where, want, got))
+    return (ea, et), (fa, ft)
+
+
+def test_corpus_is_complete():
+    pcaps = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(CORPUS, "*.pcap")))
+    assert len(pcaps) >= 19, pcaps
+    for n in pcaps:
+        for ext in (".expect", ".tshark"):
+            assert os.path.exists(os.path.join(CORPUS, n + ext)), n + ext
+
+
+def test_labels_agree():
+    (ea, et), (fa, ft) = report()
+    assert ea >= AGREEMENT * et, "exchanges: %d of %d agree" % (ea, et)
+    assert fa >= AGREEMENT * ft, "flows: %d of %d agree" % (fa, ft)
+
+
+def read_tshark(name):
+    """tshark's view: {stream: [request or status, ...]}, {stream: rtt_ms}."""
+    heads, rtts = {}, {}
+    with open(os.path.join(CORPUS, name + ".tshark")) as f:
+        for line in f:
+            w = line.rstrip("\n").split("\t")
+            if w[0] == "http":
+                stream, method, uri, status = int(w[1]), w[2], w[3], w[4]
+                heads.setdefault(stream, []).append(status if status else method + " " + uri)
+            elif w[0] == "rtt":
+                rtts[int(w[1])] = float(w[2]) * 1000.0
+    return heads, rtts
+
+
+def test_tshark_agrees():
+    for name in names():
+        its = items(os.path.join(CORPUS, name + ".pcap"))
+        heads, rtts = read_tshark(name)
+        mine = {}
+        for i in its:
+            if i["type"] == "http_request":
+                mine.setdefault(i["flow"] - 1, []).append(i["method"] + " " + i["target"])
+            elif i["type"] == "http_response":
+                mine.setdefault(i["flow"] - 1, []).append(str(i["status"]))
+        for stream in sorted(set(heads) | set(mine)):
+            want, got = heads.get(stream, []), mine.get(stream, [])
+            # tshark shows a response once its body is reassembled, so a body
+            # still open when the capture ended (a stream) has no status there.
+            if len(got) == len(want) + 1 and got[-1].isdigit() and not want[-1].isdigit():
+                got = got[:-1]
+            assert want == got, "%s stream %d: tshark %s, pushviz %s" % (name, stream, want, got)
+        for f in (i for i in its if i["type"] == "flow"):
+            want = rtts.get(f["flow"] - 1)
+            got = f["handshake_rtt_ms"]
+            assert (want is None) == (got is None), "%s flow %d: rtt %s vs %s" % (
+                name, f["flow"], want, got)
+            if want is not None:
+                assert abs(want - got) < 0.001, "%s flow %d: tshark %.6f ms, pushviz %.6f ms" % (
+                    name, f["flow"], want, got)
+
+
+if __name__ == "__main__":
+    if "--figures" in sys.argv:
+        report()
+        sys.exit(0)
+    main([test_corpus_is_complete, test_labels_agree, test_tshark_agrees])
