@@ -9,12 +9,15 @@
  * looks for the next HTTP head, or the next NUL for Flash, and until then
  * (and for unknown protocols) it still finds pushlab events in the bytes.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/dissect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/flash.h"
+#include "dissect/http.h"
+#include "dissect/ws.h"
 #include "proto/flash.h"
 
 struct dissect *dissect_new(void)
@@ -51,32 +54,6 @@ void dissect_free(struct dissect *d)
 const struct flow_traits *dissect_traits(struct dissect *d)
 {
     return &d->traits;
-}
-
-/* ---- helpers for the dissect_*.c files ---- */
-
-struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
-                       enum item_type type, uint64_t off, uint64_t len)
-{
-    struct item *it = item_start(b, type, env->flow, h->dir, env->now_ns);
-    item_set_range(it, off, len);
-    return it;
-}
-
-void half_error(const struct dissect_env *env, const struct half *h, const char *what,
-                uint64_t off, uint64_t len)
-{
-    struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_ERROR, off, len);
-    item_add_str(it, "what", what);
-    emit_item(env->emitter, it);
-}
-
-void add_headers(struct item *it, const struct http_header *hs, size_t n)
-{
-    item_add_pairs(it, "headers");
-    for (size_t i = 0; i < n; i++)
-        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
 }
 
 /* ---- recognising the protocol ---- */

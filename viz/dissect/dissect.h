@@ -7,21 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "classify/classify.h"
-#include "items/emitter.h"
+#include "dissect/core.h"
 #include "flows/reasm.h"
-
-struct dissect;
-
-/* Who and when, for the items a call emits. */
-struct dissect_env {
-    const struct emitter *emitter;
-    struct classifier *classifier; /* repetition across flows */
-    unsigned flow;                 /* flow number */
-    const char *server;            /* "ip:port" of the server side */
-    double rtt_ms;                 /* the connection's handshake RTT; < 0 when not known */
-    int64_t now_ns;                /* capture time of the packet being processed */
-};
 
 /* NULL when out of memory. */
 struct dissect *dissect_new(void);
