@@ -115,6 +115,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_text(&l, it, "reason", 40);
         put_field(&l, it, "head_bytes", "head");
         put_field(&l, it, "response_ms", "after");
+        put_field(&l, it, "technique", "technique");
         break;
     case ITEM_CHUNK:
         put_field(&l, it, "size", "size");
