@@ -11,7 +11,9 @@ at least 95 % of each must agree over the whole corpus, and the figures
 are printed (`make bench` prints them too).  Beside each capture,
 NAME.tshark holds tshark's view, recorded with it: pushviz must agree on
 every HTTP request (method, target) and status, per TCP stream, and on
-every handshake RTT.
+every handshake RTT.  The push libraries' frames come out as `message`
+items on every transport, and an Engine.IO session keeps its sid across
+the connections of its upgrade.
 """
 import glob
 import os
@@ -148,8 +150,77 @@ def test_tshark_agrees():
                     name, f["flow"], want, got)
 
 
+def messages(name, **match):
+    its = items(os.path.join(CORPUS, name + ".pcap"))
+    return [i for i in its if i["type"] == "message" and
+            all(i.get(k) == v for k, v in match.items())]
+
+
+def test_sockjs_frames_on_every_transport():
+    """Whatever the transport wraps them in, SockJS's frames come out: the
+    open frame, the server's "tick N" messages, heartbeats, the client's
+    sends, and xhr_streaming's 2 KiB prelude."""
+    for transport in ("websocket", "xhr-streaming", "xhr-polling", "eventsource", "htmlfile",
+                      "jsonp-polling"):
+        name = "sockjs-" + transport
+        assert messages(name, library="sockjs", frame="open", dir="s2c"), name
+        ticks = [m["text"] for m in messages(name, library="sockjs", frame="array", dir="s2c")]
+        # htmlfile and jsonp carry the frame in a JavaScript string: escaped quotes
+        assert any(t in ('"tick 1"', '[\\"tick 1\\"]') for t in ticks), (name, ticks[:3])
+        assert len(ticks) >= 8, (name, len(ticks))
+        if transport in ("xhr-streaming", "eventsource", "htmlfile"):
+            # a streaming response idle for heartbeat_delay gets an h frame
+            assert messages(name, library="sockjs", frame="heartbeat"), name
+        if transport != "jsonp-polling":  # jsonp_send posts a form, not a frame
+            sends = [m["text"] for m in messages(name, library="sockjs", frame="send", dir="c2s")]
+            assert sends == ['"hello"', '"again"'], (name, sends)
+    assert len(messages("sockjs-xhr-streaming", frame="prelude")) == 1
+
+
+def test_engineio_upgrade_dance():
+    """Polling, then on the new WebSocket 2probe / 3probe / 5, and the
+    session's sid on every connection's requests."""
+    name = "engineio-upgrade"
+    opened = messages(name, library="engine.io", frame="open")
+    assert len(opened) == 1 and '"sid":"' in opened[0]["text"]
+    sid = opened[0]["text"].split('"sid":"')[1].split('"')[0]
+    probe = messages(name, frame="ping", text="probe", dir="c2s")
+    answer = messages(name, frame="pong", text="probe", dir="s2c")
+    upgrade = messages(name, frame="upgrade", dir="c2s")
+    assert probe and answer and upgrade
+    assert probe[0]["flow"] == answer[0]["flow"] == upgrade[0]["flow"]
+    assert probe[0]["t"] <= answer[0]["t"] <= upgrade[0]["t"]
+    its = items(os.path.join(CORPUS, name + ".pcap"))
+    flows = {i["flow"] for i in its if i["type"] == "http_request" and i.get("session") == sid}
+    assert upgrade[0]["flow"] in flows and len(flows) >= 2, flows
+    texts = [m["text"] for m in messages(name, library="engine.io", frame="message", dir="s2c")]
+    assert "tick 1" in texts and "echo hello" in texts, texts[:5]
+
+
+def test_socketio_events_and_acks():
+    for name in ("socketio-polling", "socketio-upgrade"):
+        ticks = messages(name, library="socket.io", frame="EVENT", event="tick", dir="s2c")
+        assert len(ticks) >= 8 and ticks[0]["text"] == '["tick","tick 1"]', (name, ticks[:1])
+        chat = messages(name, library="socket.io", frame="EVENT", event="chat", dir="c2s")
+        assert chat and chat[0]["text"] == '["chat","hello"]' and chat[0]["ack_id"] == 0, chat
+        acks = messages(name, library="socket.io", frame="ACK", dir="s2c")
+        assert acks and acks[0]["ack_id"] == 0 and acks[0]["text"] == '["got hello"]', acks
+        assert messages(name, library="socket.io", frame="CONNECT", dir="c2s"), name
+        assert messages(name, library="engine.io", frame="ping", heartbeat=True), name
+
+
+def test_no_library_messages_elsewhere():
+    """Plain pages and pushlab's own captures have no library frames."""
+    for name in ("poll-keepalive", "ndjson", "ws-plain", "sse-restart"):
+        assert messages(name) == [], name
+    for pcap in glob.glob(os.path.join(CAPTURES, "*.pcap")):
+        assert [i for i in items(pcap) if i["type"] == "message"] == [], pcap
+
+
 if __name__ == "__main__":
     if "--figures" in sys.argv:
         report()
         sys.exit(0)
-    main([test_corpus_is_complete, test_labels_agree, test_tshark_agrees])
+    main([test_corpus_is_complete, test_labels_agree, test_tshark_agrees,
+          test_sockjs_frames_on_every_transport, test_engineio_upgrade_dance,
+          test_socketio_events_and_acks, test_no_library_messages_elsewhere])

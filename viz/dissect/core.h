@@ -90,8 +90,27 @@ struct ws_state {
     int64_t ping_ns;              /* when */
 };
 
+/* A push library whose frames a direction carries (library.c). */
+enum push_library { LIB_NONE, LIB_SOCKJS, LIB_ENGINEIO, LIB_SOCKETIO };
+
+/* How an HTTP body wraps the library's frames. */
+enum lib_wrap {
+    WRAP_NONE,     /* no library, or the body carries none */
+    WRAP_MESSAGE,  /* each WebSocket message or SSE data field is one */
+    WRAP_LINES,    /* SockJS xhr, xhr_streaming, xhr_send: a frame per line */
+    WRAP_SCRIPT,   /* SockJS htmlfile, jsonp: a JSON string literal in a call per line */
+    WRAP_PAYLOAD   /* Engine.IO polling: packets separated by 0x1e */
+};
+
+struct lib_state {
+    enum push_library lib;
+    enum lib_wrap wrap;
+    struct bytebuf pending;       /* the message begun and not yet ended */
+};
+
 struct half {
     enum item_dir dir;
+    struct lib_state lib;         /* the library the current body or WebSocket speaks */
     enum half_mode mode;
     struct bytebuf buf;           /* stream bytes not parsed yet */
     int64_t msg_start_ns;         /* when the first byte of the current head arrived */
@@ -110,6 +129,7 @@ struct pending_request {
     uint64_t path_key;            /* server and path, for repetition (classify.h) */
     uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
     bool callback;                /* the query names a JavaScript callback */
+    struct lib_state lib;         /* what its response carries (pending unused) */
 };
 
 struct dissect {

@@ -32,6 +32,7 @@ struct dissect *dissect_new(void)
         bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
         bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
         bytebuf_init(&h->ws.text, VIZ_BODY_KEEP);
+        bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
         eventscan_init(&h->scan);
     }
     return d;
@@ -46,6 +47,7 @@ void dissect_free(struct dissect *d)
         body_clear(&d->half[i].body);
         bytebuf_free(&d->half[i].body.parts);
         bytebuf_free(&d->half[i].ws.text);
+        bytebuf_free(&d->half[i].lib.pending);
         eventscan_free(&d->half[i].scan);
     }
     free(d);

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "dissect/content.h"
+#include "dissect/library.h"
 #include "dissect/ws.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
@@ -60,6 +61,7 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     memset(&h->body.map, 0, sizeof h->body.map);
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
+    bytebuf_reset(&h->lib.pending, 0);
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
         return;
@@ -90,6 +92,9 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     if (r < 0)
         return head_error(env, h, &err);
 
+    struct lib_state answer; /* what the response will carry */
+    struct slice session;
+    library_of_request(req.method, req.path, req.query, &h->lib, &answer, &session);
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_HTTP_REQUEST, h->buf.offset, (uint64_t)r);
     item_add_text(it, "method", req.method.ptr, req.method.len);
@@ -98,6 +103,11 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     add_headers(it, req.headers, req.num_headers);
     item_add_int(it, "head_bytes", r);
     item_add_int(it, "exchange", ++d->exchanges);
+    if (h->lib.lib != LIB_NONE) {
+        item_add_str(it, "library", library_name(h->lib.lib));
+        if (session.len)
+            item_add_text(it, "session", session.ptr, session.len);
+    }
     emit_item(env->emitter, it);
 
     /* Remember it for its response (the oldest is dropped when full). */
@@ -113,6 +123,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->exchange = d->exchanges;
     p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
     p->callback = names_callback(req.query);
+    p->lib = answer;
 
     d->traits.requests++;
     classify_note_request(env->classifier, p->path_key);
@@ -267,6 +278,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     emit_item(env->emitter, it);
 
     struct half *client = &d->half[DIR_C2S];
+    h->lib.lib = req ? req->lib.lib : LIB_NONE; /* what the body or the WebSocket carries */
+    h->lib.wrap = req ? req->lib.wrap : WRAP_NONE;
     if (upgraded) {
         d->pending_count = 0;
         bytebuf_consume(&h->buf, (size_t)r);
@@ -310,6 +323,7 @@ bool http_head_step(struct dissect *d, const struct dissect_env *env, struct hal
 
 static void end_body(struct half *h, const struct dissect_env *env)
 {
+    library_body_end(env, h); /* the body's end ends its last library message */
     body_clear(&h->body);
     eventscan_reset(&h->scan);
     h->mode = MODE_HTTP_HEAD;

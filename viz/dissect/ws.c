@@ -14,6 +14,7 @@
  * other way.
  */
 #include "dissect/ws.h"
+#include "dissect/library.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,11 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         other->ping_pending = false;
     }
     emit_item(env->emitter, it);
+
+    /* A library's packet or frame: a whole text message in one frame. */
+    if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin &&
+        w->text.len == fh->payload_len)
+        library_message(env, h, w->text.data, w->text.len, w->text.offset);
 
     /* Events after the frame that carried them. */
     if (w->text.len)

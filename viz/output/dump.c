@@ -153,6 +153,14 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
     case ITEM_ERROR:
         put_text(&l, it, "what", 120);
         break;
+    case ITEM_MESSAGE:
+        put_text(&l, it, "library", 16);
+        put(&l, " ");
+        put_text(&l, it, "frame", 16);
+        put_field(&l, it, "event", "event");
+        put_field(&l, it, "ack_id", "ack");
+        put_field(&l, it, "text", "text");
+        break;
     case ITEM_TYPE_COUNT:
         break;
     }

@@ -221,6 +221,19 @@ static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it
         label(l, "answered");
         ui_lines_addf(l, A_NORMAL, "%.3f ms after the request was sent", rt->v.ms);
     }
+    const struct item_field *lib = item_field(it, "library");
+    const struct item_field *session = item_field(it, "session");
+    if (lib && lib->kind == FIELD_TEXT) {
+        const char *s = item_text(it, lib, &len);
+        label(l, "library");
+        ui_lines_add(l, A_NORMAL, s, len);
+        if (session && session->kind == FIELD_TEXT) {
+            s = item_text(it, session, &len);
+            ui_lines_str(l, A_NORMAL, "  session ");
+            ui_lines_add(l, A_BOLD, s, len);
+            ui_lines_str(l, ui_attr(ROLE_DIM), "  (the same on every connection of the session)");
+        }
+    }
     long long exchange = (long long)item_int(it, "exchange", 0);
     if (exchange > 0) {
         label(l, "exchange");
