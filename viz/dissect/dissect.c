@@ -237,27 +237,12 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
         run(d, env, o);
 }
 
-static const char *gap_text(enum reasm_gap_reason why)
-{
-    switch (why) {
-    case GAP_NOT_CAPTURED:
-        return "bytes not captured (the peer acknowledged them)";
-    case GAP_SNAPLEN:
-        return "bytes cut by the snaplen";
-    case GAP_MEMORY:
-        return "reassembly memory cap reached: a hole was given up on";
-    case GAP_END:
-        return "capture ended before these bytes arrived";
-    }
-    return "bytes missing";
-}
-
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
-                 uint64_t off, enum reasm_gap_reason why)
+                 uint64_t off, const char *why)
 {
     struct half *h = &d->half[dir];
     char what[96];
-    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, gap_text(why));
+    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
     half_error(env, h, what, off, len);
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
