@@ -491,6 +491,12 @@ static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
                       (unsigned long long)f->overhead, pct);
     else
         ui_lines_str(l, ui_attr(ROLE_DIM), "(no payload yet)");
+    if (f->nkinds) {
+        label(l, "exchanges");
+        for (unsigned k = 0; k < f->nkinds; k++)
+            ui_lines_addf(l, A_NORMAL, "%s%u %s", k ? ", " : "", f->kinds[k].n, f->kinds[k].name);
+        ui_lines_str(l, ui_attr(ROLE_DIM), "  (the flow is named by those that bring news)");
+    }
     label(l, "handshake");
     if (f->handshake_ms >= 0)
         ui_lines_addf(l, A_NORMAL, "%.3f ms from SYN to the ACK of the SYN/ACK", f->handshake_ms);
