@@ -85,8 +85,8 @@ enum technique classify_exchange(const struct exchange_facts *f, char *why, size
         return TECH_MULTIPART;
     }
     if (f->sent_bytes > 0) {
-        snprintf(why, n, "the request sends %llu bytes of the client's data",
-                 (unsigned long long)f->sent_bytes);
+        snprintf(why, n, "the request sends %llu byte%s of the client's data",
+                 (unsigned long long)f->sent_bytes, f->sent_bytes == 1 ? "" : "s");
         return TECH_HTTP;
     }
     if (f->streamed) {
