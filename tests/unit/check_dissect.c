@@ -17,6 +17,7 @@
 #include "dissect/dissect.h"
 #include "proto/event.h"
 #include "proto/flash.h"
+#include "proto/sockjs.h"
 #include "proto/ws.h"
 
 /* Bytes per dissect_data call: 0 = each message whole. */
@@ -735,11 +736,84 @@ START_TEST(flash_policy_and_messages)
 }
 END_TEST
 
+/* ---- push libraries' frames (library.c) ---- */
+
+/* The text field of the k-th message item. */
+static void assert_message(const struct run *r, size_t k, const char *library, const char *frame,
+                           const char *text)
+{
+    const struct item *m = nth(r, ITEM_MESSAGE, k);
+    ck_assert_ptr_nonnull(m);
+    assert_text(m, "library", library);
+    assert_text(m, "frame", frame);
+    assert_text(m, "text", text);
+}
+
+/* A socket.io poll answered with two packets, the second cut by 0x1e;
+ * then a POST of one packet up. */
+START_TEST(socketio_polling_payloads)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/socket.io/?EIO=4&transport=polling&sid=abc");
+    send_new(r, DIR_C2S);
+    const char body[] = "42[\"tick\",\"tick 1\"]\x1e" "2";
+    size_t head;
+    size_t res = put_response(r, "text/plain; charset=UTF-8", body, sizeof body - 1, &head);
+    send_new(r, DIR_S2C);
+    putf(r, DIR_C2S, "POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nHost: " SERVER
+                     "\r\nContent-Length: 17\r\n\r\n4212[\"chat\",\"hi\"]");
+    send_new(r, DIR_C2S);
+    close_both(r);
+
+    const struct item *req = nth(r, ITEM_HTTP_REQUEST, 0);
+    assert_text(req, "library", "socket.io");
+    assert_text(req, "session", "abc");
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 3);
+    assert_message(r, 0, "socket.io", "EVENT", "[\"tick\",\"tick 1\"]");
+    assert_text(nth(r, ITEM_MESSAGE, 0), "event", "tick");
+    assert_range(nth(r, ITEM_MESSAGE, 0), DIR_S2C, res + head, 19);
+    assert_message(r, 1, "engine.io", "ping", "");
+    assert_range(nth(r, ITEM_MESSAGE, 1), DIR_S2C, res + head + 20, 1);
+    assert_message(r, 2, "socket.io", "EVENT", "[\"chat\",\"hi\"]");
+    ck_assert_int_eq(item_int(nth(r, ITEM_MESSAGE, 2), "ack_id", -1), 12);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    run_free(r);
+}
+END_TEST
+
+/* SockJS xhr_streaming: the prelude, then a frame per line, a line split
+ * across chunks. */
+START_TEST(sockjs_frames_over_chunks)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    start_stream(r, "/chat/000/sess1/xhr_streaming", "application/javascript", true);
+    char prelude[SOCKJS_PRELUDE_LEN + 1];
+    memset(prelude, 'h', SOCKJS_PRELUDE_LEN);
+    prelude[SOCKJS_PRELUDE_LEN] = '\n';
+    put_chunk(r, prelude, sizeof prelude);
+    put_chunk(r, "o\na[\"one\",\"t", 12);
+    put_chunk(r, "wo\"]\nh\n", 7);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    assert_text(nth(r, ITEM_HTTP_REQUEST, 0), "session", "sess1");
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 5);
+    assert_message(r, 0, "sockjs", "prelude", "");
+    assert_message(r, 1, "sockjs", "open", "");
+    assert_message(r, 2, "sockjs", "array", "\"one\"");
+    assert_message(r, 3, "sockjs", "array", "\"two\"");
+    assert_message(r, 4, "sockjs", "heartbeat", "");
+    run_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dissect");
     TCase *tc = tcase_create("dissect");
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, jsonp_callback_around_the_events, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, longpoll_held_responses_are_counted, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, iframe_script_chunks, 0, N_FEED_STEPS);

@@ -129,7 +129,8 @@ struct pending_request {
     uint64_t path_key;            /* server and path, for repetition (classify.h) */
     uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
     bool callback;                /* the query names a JavaScript callback */
-    struct lib_state lib;         /* what its response carries (pending unused) */
+    enum push_library lib;        /* the library its response speaks */
+    enum lib_wrap wrap;           /* how the response wraps the library's frames */
 };
 
 struct dissect {

@@ -17,6 +17,7 @@
 
 #include "dissect/flash.h"
 #include "dissect/http.h"
+#include "dissect/library.h"
 #include "dissect/ws.h"
 #include "proto/flash.h"
 
@@ -290,6 +291,7 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
     if (h->mode == MODE_HTTP_BODY) {
+        library_body_end(env, h); /* a body delimited by the close ends here */
         body_clear(&h->body);
         h->mode = MODE_HTTP_HEAD;
     }

@@ -92,7 +92,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     if (r < 0)
         return head_error(env, h, &err);
 
-    struct lib_state answer; /* what the response will carry */
+    struct lib_state answer = {0}; /* what the response will carry (its buffer unused) */
     struct slice session;
     library_of_request(req.method, req.path, req.query, &h->lib, &answer, &session);
     struct item_builder b;
@@ -123,7 +123,8 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->exchange = d->exchanges;
     p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
     p->callback = names_callback(req.query);
-    p->lib = answer;
+    p->lib = answer.lib;
+    p->wrap = answer.wrap;
 
     d->traits.requests++;
     classify_note_request(env->classifier, p->path_key);
@@ -278,8 +279,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     emit_item(env->emitter, it);
 
     struct half *client = &d->half[DIR_C2S];
-    h->lib.lib = req ? req->lib.lib : LIB_NONE; /* what the body or the WebSocket carries */
-    h->lib.wrap = req ? req->lib.wrap : WRAP_NONE;
+    h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
+    h->lib.wrap = req ? req->wrap : WRAP_NONE;
     if (upgraded) {
         d->pending_count = 0;
         bytebuf_consume(&h->buf, (size_t)r);
