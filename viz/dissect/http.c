@@ -198,12 +198,11 @@ static bool chunked_streams(const char *at, size_t n)
 static void exchange_facts_of(const struct dissect_env *env, const struct half *h,
                               const struct pending_request *req, const struct http_response *res,
                               const struct http_body *body, long head_len, double response_ms,
-                              struct exchange_facts *f)
+                              bool upgraded, struct exchange_facts *f)
 {
-    const struct slice *ct = http_header_find(res->headers, res->num_headers, "Content-Type");
-    const struct slice *up = http_header_find(res->headers, res->num_headers, "Upgrade");
-    f->upgrade = res->status == 101 && up && http_list_has_token(*up, "websocket");
-    f->event_stream = ct && ct->len >= 17 && strncasecmp(ct->ptr, "text/event-stream", 17) == 0;
+    struct slice boundary;
+    f->upgrade = upgraded;
+    f->event_stream = content_of(res, &boundary) == CONTENT_SSE;
     f->multipart = type_has(res, "multipart/x-mixed-replace");
     f->html = type_has(res, "text/html");
     f->javascript = type_has(res, "javascript");
@@ -264,7 +263,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (!interim) { /* the final answer: the exchange's technique */
         struct exchange_facts f = {0};
         char why[160];
-        exchange_facts_of(env, h, req, &res, &body, r, response_ms, &f);
+        exchange_facts_of(env, h, req, &res, &body, r, response_ms, upgraded, &f);
         enum technique tech = classify_exchange(&f, why, sizeof why);
         item_add_str(it, "technique", technique_name(tech));
         item_add_str(it, "why", why);
