@@ -68,6 +68,13 @@ static const struct named NAMED[] = {
     {"JSONP held long is JSONP", {HELD(900), .javascript = true, .callback = true}, "jsonp"},
     {"JavaScript without a callback is not JSONP",
      {AT_ONCE, .javascript = true, .repeats = 3, .reask_ms = 300}, "poll"},
+    /* a page, a script or a style loaded again is a reload, not a poll */
+    {"a script asked for again later", {AT_ONCE, .javascript = true, .page_part = true,
+     .repeats = 2, .reask_ms = 370}, "http"},
+    {"a page asked for again, no earlier answer timed", {AT_ONCE, .html = true, .page_part = true,
+     .repeats = 2}, "http"},
+    {"JavaScript asked again at once (SockJS xhr polls)", {AT_ONCE, .javascript = true,
+     .page_part = true, .repeats = 3, .reask_ms = 2}, "longpoll"},
     /* holding: against a floor and against the RTT */
     {"held just under the floor", {HELD(VIZ_LONGPOLL_HOLD_MS - 1), .reask_ms = -1}, "poll"},
     {"held at the floor", {HELD(VIZ_LONGPOLL_HOLD_MS), .reask_ms = -1}, "longpoll"},

@@ -37,6 +37,7 @@ struct exchange_facts {
     bool streamed;        /* a chunked or close-delimited body that did not end with its head */
     bool html;            /* Content-Type text/html */
     bool javascript;      /* a JavaScript Content-Type */
+    bool page_part;       /* HTML, JavaScript or CSS: a document or the code a page loads */
     bool callback;        /* the request's query names a callback (callback=, cb=, c=, jsonp=) */
     uint64_t sent_bytes;  /* request body bytes: > 0 means the client sends data */
     double response_ms;   /* request to first response byte; < 0 when not known */

@@ -22,7 +22,9 @@
  *   the same resource asked for again (any connection):
  *     within CLASSIFY_REASK_MS of its previous answer (a long
  *     poller re-asks at once; this one found news waiting)     -> longpoll
- *     later (a short poller waits for its interval)            -> poll
+ *     later (a short poller waits for its interval)            -> poll,
+ *     unless the answer is HTML, JavaScript or CSS: a page or
+ *     its code loaded again (by a frame, a reload) is no poll  -> http
  *   answered at once, but this resource was held before        -> longpoll
  *   otherwise                                                  -> http
  *
@@ -108,6 +110,11 @@ enum technique classify_exchange(const struct exchange_facts *f, char *why, size
                      "a long poll that found news waiting", f->reask_ms, f->response_ms);
             return TECH_LONGPOLL;
         }
+        if (f->page_part) {
+            snprintf(why, n, "a document or script asked for again (request %u): a reload, "
+                     "not a poll", f->repeats);
+            return TECH_HTTP;
+        }
         snprintf(why, n, "request %u for this resource, %.0f ms after the previous answer, "
                  "answered in %.1f ms", f->repeats, f->reask_ms, f->response_ms);
         return TECH_POLL;
@@ -117,7 +124,7 @@ enum technique classify_exchange(const struct exchange_facts *f, char *why, size
                  f->held_before);
         return TECH_LONGPOLL;
     }
-    if (f->repeats >= 2) {
+    if (f->repeats >= 2 && !f->page_part) {
         snprintf(why, n, "request %u for this resource, answered in %.1f ms", f->repeats,
                  f->response_ms);
         return TECH_POLL;

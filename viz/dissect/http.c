@@ -206,6 +206,7 @@ static void exchange_facts_of(const struct dissect_env *env, const struct half *
     f->multipart = type_has(res, "multipart/x-mixed-replace");
     f->html = type_has(res, "text/html");
     f->javascript = type_has(res, "javascript");
+    f->page_part = f->html || f->javascript || type_has(res, "text/css");
     /* A stored representation (validators, a content coding) is a resource
      * sent in pieces, not a stream of messages (RFC 9110 §8.4, §8.8). */
     bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
