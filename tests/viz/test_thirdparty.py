@@ -159,16 +159,18 @@ def messages(name, **match):
 def test_sockjs_frames_on_every_transport():
     """Whatever the transport wraps them in, SockJS's frames come out: the
     open frame, the server's "tick N" messages, heartbeats, the client's
-    sends, and xhr_streaming's 2 KiB prelude."""
+    sends, and xhr_streaming's 2 KiB prelude; also from inside an iframe."""
     for transport in ("websocket", "xhr-streaming", "xhr-polling", "eventsource", "htmlfile",
-                      "jsonp-polling"):
+                      "jsonp-polling", "iframe-eventsource", "iframe-htmlfile",
+                      "iframe-xhr-polling"):
         name = "sockjs-" + transport
         assert messages(name, library="sockjs", frame="open", dir="s2c"), name
         ticks = [m["text"] for m in messages(name, library="sockjs", frame="array", dir="s2c")]
         # htmlfile and jsonp carry the frame in a JavaScript string: escaped quotes
         assert any(t in ('"tick 1"', '[\\"tick 1\\"]') for t in ticks), (name, ticks[:3])
         assert len(ticks) >= 8, (name, len(ticks))
-        if transport in ("xhr-streaming", "eventsource", "htmlfile"):
+        if transport in ("xhr-streaming", "eventsource", "htmlfile", "iframe-eventsource",
+                         "iframe-htmlfile"):
             # a streaming response idle for heartbeat_delay gets an h frame
             assert messages(name, library="sockjs", frame="heartbeat"), name
         if transport != "jsonp-polling":  # jsonp_send posts a form, not a frame
