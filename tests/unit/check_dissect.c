@@ -807,6 +807,28 @@ START_TEST(sockjs_frames_over_chunks)
 }
 END_TEST
 
+/* A library message longer than pushviz keeps is reported once and
+ * skipped to its end; the next one is read as usual. */
+START_TEST(library_message_too_long_is_skipped)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/engine.io/?EIO=4&transport=polling&sid=x");
+    send_new(r, DIR_C2S);
+    static char body[VIZ_BODY_KEEP + 64];
+    memset(body, 'a', sizeof body);
+    body[0] = '4';
+    memcpy(body + sizeof body - 8, "\x1e" "4after", 7);
+    size_t head;
+    put_response(r, "text/plain", body, sizeof body - 1, &head);
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 1);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 1);
+    assert_message(r, 0, "engine.io", "message", "after");
+    run_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dissect");
@@ -814,6 +836,7 @@ int main(void)
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, jsonp_callback_around_the_events, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, longpoll_held_responses_are_counted, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, iframe_script_chunks, 0, N_FEED_STEPS);

@@ -106,6 +106,7 @@ struct lib_state {
     enum push_library lib;
     enum lib_wrap wrap;
     struct bytebuf pending;       /* the message begun and not yet ended */
+    bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
 };
 
 struct half {

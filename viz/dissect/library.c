@@ -270,14 +270,16 @@ void library_body_feed(const struct dissect_env *env, struct half *h, const char
         size_t take = e ? (size_t)(e - p) : n;
         if (q->len == 0)
             bytebuf_reset(q, stream_off);
-        if (!bytebuf_append(q, p, take)) {
+        if (!h->lib.skipping && !bytebuf_append(q, p, take)) {
             half_error(env, h, "a library message longer than pushviz keeps; skipped", q->offset,
                        q->len + take);
-            bytebuf_reset(q, stream_off + take);
+            h->lib.skipping = true;
         }
         if (!e)
             return;
-        body_message(env, h, q->data, q->len, q->offset);
+        if (!h->lib.skipping)
+            body_message(env, h, q->data, q->len, q->offset);
+        h->lib.skipping = false;
         bytebuf_reset(q, stream_off + take + 1);
         p += take + 1;
         n -= take + 1;
@@ -288,7 +290,8 @@ void library_body_feed(const struct dissect_env *env, struct half *h, const char
 void library_body_end(const struct dissect_env *env, struct half *h)
 {
     struct bytebuf *q = &h->lib.pending;
-    if (q->len)
+    if (q->len && !h->lib.skipping)
         body_message(env, h, q->data, q->len, q->offset);
+    h->lib.skipping = false;
     bytebuf_reset(q, 0);
 }
