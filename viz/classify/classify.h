@@ -1,5 +1,10 @@
 /* classify.h -- which push technique an HTTP exchange, and a flow, shows,
- * from what is on the wire: behaviour and timing, never port numbers. */
+ * from what is on the wire: behaviour and timing, never port numbers.
+ *
+ * The classify/ folder owns the rules that name a technique.  It calls
+ * nothing else of viz: dissect/ and flows/ tell it what they noticed
+ * (docs/design.md, "Which folder may include which").
+ */
 #ifndef VIZ_CLASSIFY_H
 #define VIZ_CLASSIFY_H
 
