@@ -8,6 +8,7 @@
 #   make captures   re-record captures/*.pcap
 #   make demo-wan   the seven servers behind an 80 ms RTT, 1 % loss link (root)
 #   make captures-wan  re-record captures/wan/*.pcap through that link (root)
+#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
 #   make install    programs, man pages, labs, captures into DESTDIR/PREFIX
@@ -77,7 +78,7 @@ PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check check-units check-integration check-torture check-browser sanitize fuzz demo \
-        captures bench deps install uninstall deb check-fresh clean demo-wan captures-wan
+        captures captures-thirdparty bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
 .SECONDARY:
@@ -243,6 +244,11 @@ demo-wan: deps all
 
 captures-wan: deps all
 	WAN=1 sh captures/record.sh
+
+# Not part of make check, which tests the committed captures: recording
+# needs root, chromium and a few seconds per scenario.
+captures-thirdparty: deps
+	sh tests/thirdparty/record.sh
 
 bench: deps all
 	sh bench/run

@@ -218,18 +218,19 @@ def test_capture_without_the_answers():
 
 def test_doc_excerpts_are_real():
     """Every --dump line quoted in docs/techniques/ is a line pushviz prints
-    for a capture in captures/ (re-recording them means new excerpts)."""
+    for a capture in captures/ or captures/thirdparty/ (re-recording them
+    means new excerpts)."""
     printed = set()
-    capdir = os.path.join(ROOT, "captures")
-    for name in os.listdir(capdir):
-        if name.endswith(".pcap"):
-            out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r",
-                                  os.path.join(capdir, name), "--dump"],
-                                 capture_output=True, text=True, timeout=60, check=True).stdout
-            printed.update(out.splitlines())
+    for capdir in (os.path.join(ROOT, "captures"), os.path.join(ROOT, "captures", "thirdparty")):
+        for name in os.listdir(capdir):
+            if name.endswith(".pcap"):
+                out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r",
+                                      os.path.join(capdir, name), "--dump"],
+                                     capture_output=True, text=True, timeout=60, check=True).stdout
+                printed.update(out.splitlines())
     docdir = os.path.join(ROOT, "docs", "techniques")
     pages = sorted(os.listdir(docdir))
-    assert len(pages) == 7, pages
+    assert len(pages) == 8, pages  # the seven techniques, and how pushviz names them
     for page in pages:
         with open(os.path.join(docdir, page)) as f:
             quoted = [line[4:] for line in f.read().splitlines()

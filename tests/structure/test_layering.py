@@ -306,7 +306,7 @@ def test_the_checks_catch_what_they_are_for():
         core_c = os.path.join(tmp, "viz", "dissect", "core.c")
         with open(core_c, "a") as f:
             f.write('\n#include "dissect/dissect.h"\n'
-                    "unsigned core_events(struct dissect *d) { return dissect_traits(d)->events; }\n")
+                    "unsigned core_requests(struct dissect *d) { return dissect_traits(d)->requests; }\n")
         subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-I" + os.path.join(tmp, "src"),
                         "-I" + os.path.join(tmp, "viz"), "-c", core_c, "-o",
                         os.path.join(build, "obj", "viz", "dissect", "core.o")], check=True)

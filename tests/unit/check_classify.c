@@ -1,14 +1,19 @@
-/* check_classify.c -- naming a flow's push technique from what the
- * dissector saw (classify.h): each technique's signs, the order in which
- * they win, short and long polling told apart by how long answers are held
- * and by repetition (within a flow and across flows), which flows may yet
- * be seen to repeat, and the path keys that repetition is counted by. */
+/* check_classify.c -- naming the push technique of an exchange and of a
+ * flow (classify.h): each technique's sign in an exchange, the order in
+ * which they win, short and long polling told apart by how long answers
+ * are held and how soon the client asks again, a flow named by its push
+ * exchanges, repetition across flows, which flows may yet be seen to
+ * repeat, and the path keys that repetition is counted by. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify/classify.h"
 #include "pushlab.h"
+
+/* The table below starts from shorthands and overrides some of their
+ * fields, which is what designated initialisers allow (C11 §6.7.9 ¶19). */
+#pragma GCC diagnostic ignored "-Woverride-init"
 
 #define SERVER "127.0.0.1:8001"
 
@@ -17,15 +22,6 @@ static struct classifier *classifier_new(void)
     struct classifier *c = calloc(1, sizeof *c);
     ck_assert_ptr_nonnull(c);
     return c;
-}
-
-/* Traits of a flow of one request to server and path, answered at once. */
-static struct flow_traits one_request(const char *server, const char *path)
-{
-    struct flow_traits t = {0};
-    t.requests = t.responses = t.same_path = 1;
-    t.path_key = classify_path_key(server, path, strlen(path));
-    return t;
 }
 
 START_TEST(path_keys)
@@ -39,117 +35,170 @@ START_TEST(path_keys)
 }
 END_TEST
 
-/* Traits of one flow and the name they must get (with an empty
- * classifier: no repetition across flows). */
+/* One exchange and the name it must get. */
 struct named {
     const char *why;
-    struct flow_traits t;
+    struct exchange_facts f;
     const char *want;
 };
 
-/* Shorthands: n requests to one path, each answered. */
-#define ONE .requests = 1, .responses = 1, .same_path = 1
-#define REPEATED(n) .requests = n, .responses = n, .same_path = n
+/* Shorthands: answered in 2 ms over a 0.1 ms RTT, first of its resource. */
+#define AT_ONCE .response_ms = 2, .rtt_ms = 0.1, .repeats = 1, .reask_ms = -1
+#define HELD(ms) .response_ms = ms, .rtt_ms = 0.1, .repeats = 2, .reask_ms = 1
 
 static const struct named NAMED[] = {
     /* each technique by its sign */
-    {"a 101 upgrade", {ONE, .websocket = true}, "ws"},
-    {"Flash messages, no HTTP", {.flash = true}, "flash"},
-    {"a text/event-stream answer", {ONE, .event_stream = true, .streams = 1}, "sse"},
-    {"a multipart/x-mixed-replace answer", {ONE, .multipart = true}, "multipart"},
-    {"a streamed text/html page", {ONE, .streams = 1, .html_stream = true}, "iframe"},
-    {"another streamed body with events", {ONE, .streams = 1, .events = 3}, "xhr"},
-    {"repeated JavaScript answers", {REPEATED(3), .javascript = true}, "jsonp"},
-    {"repeated answers at once", {REPEATED(3)}, "poll"},
-    {"held answers", {REPEATED(2), .held = 2}, "longpoll"},
+    {"a 101 upgrade", {AT_ONCE, .upgrade = true}, "ws"},
+    {"a text/event-stream answer", {AT_ONCE, .event_stream = true, .streamed = true}, "sse"},
+    {"a multipart/x-mixed-replace answer", {AT_ONCE, .multipart = true}, "multipart"},
+    {"a streamed text/html page", {AT_ONCE, .streamed = true, .html = true}, "iframe"},
+    {"another streamed body", {AT_ONCE, .streamed = true}, "xhr"},
+    {"JavaScript for a named callback", {AT_ONCE, .javascript = true, .callback = true}, "jsonp"},
+    {"held long", {HELD(700)}, "longpoll"},
+    {"repeated after an interval", {AT_ONCE, .repeats = 5, .reask_ms = 250}, "poll"},
+    {"repeated at once, answered at once", {AT_ONCE, .repeats = 5, .reask_ms = 3}, "longpoll"},
+    {"a resource asked for once", {AT_ONCE}, "http"},
+    {"a send", {AT_ONCE, .sent_bytes = 12, .repeats = 4, .reask_ms = 1}, "http"},
     /* stronger signs win */
-    {"HTTP before an upgrade does not count",
-     {ONE, .websocket = true, .javascript = true, .streams = 1}, "ws"},
-    {"an event stream streams and carries events, but is SSE",
-     {ONE, .event_stream = true, .streams = 1, .events = 5, .held = 1}, "sse"},
-    {"a chunked multipart body with events is multipart",
-     {ONE, .multipart = true, .streams = 1, .events = 2}, "multipart"},
-    {"a streamed page with events is an iframe",
-     {ONE, .streams = 1, .html_stream = true, .events = 2}, "iframe"},
-    /* short and long polling by hold time */
-    {"one answer in four held", {REPEATED(4), .held = 1}, "poll"},
-    {"half of the answers held", {REPEATED(4), .held = 2}, "longpoll"},
-    {"every answer held", {REPEATED(4), .held = 4}, "longpoll"},
-    {"a single held answer, no repetition needed", {ONE, .held = 1}, "longpoll"},
-    {"held JSONP is long polling", {ONE, .held = 1, .javascript = true}, "longpoll"},
-    {"a request never answered", {.requests = 1, .same_path = 1}, "http"},
-    /* short polling needs repetition */
-    {"one request answered at once", {ONE}, "http"},
-    {"one JavaScript answer", {ONE, .javascript = true}, "http"},
-    {"requests for different paths", {.requests = 3, .responses = 3, .same_path = 1}, "http"},
-    {"a repeated request whose answers stream", {REPEATED(2), .streams = 1}, "http"},
-    /* no HTTP */
-    {"nothing recognised", {0}, "unknown"},
-    {"events in an unknown protocol", {.events = 2}, "unknown"},
+    {"an upgrade held long is ws", {HELD(900), .upgrade = true}, "ws"},
+    {"an event stream held long is sse", {HELD(900), .event_stream = true}, "sse"},
+    {"a streamed page that is also held is an iframe",
+     {HELD(900), .streamed = true, .html = true}, "iframe"},
+    {"a send held long is a send", {HELD(900), .sent_bytes = 3}, "http"},
+    {"JSONP held long is JSONP", {HELD(900), .javascript = true, .callback = true}, "jsonp"},
+    {"JavaScript without a callback is not JSONP",
+     {AT_ONCE, .javascript = true, .repeats = 3, .reask_ms = 300}, "poll"},
+    /* a page, a script or a style loaded again is a reload, not a poll */
+    {"a script asked for again later", {AT_ONCE, .javascript = true, .page_part = true,
+     .repeats = 2, .reask_ms = 370}, "http"},
+    {"a page asked for again, no earlier answer timed", {AT_ONCE, .html = true, .page_part = true,
+     .repeats = 2}, "http"},
+    {"JavaScript asked again at once (SockJS xhr polls)", {AT_ONCE, .javascript = true,
+     .page_part = true, .repeats = 3, .reask_ms = 2}, "longpoll"},
+    /* holding: against a floor and against the RTT */
+    {"held just under the floor", {HELD(VIZ_LONGPOLL_HOLD_MS - 1), .reask_ms = -1}, "poll"},
+    {"held at the floor", {HELD(VIZ_LONGPOLL_HOLD_MS), .reask_ms = -1}, "longpoll"},
+    {"held 300 ms over a 100 ms RTT is not held",
+     {.response_ms = 300, .rtt_ms = 100, .repeats = 2, .reask_ms = 200}, "poll"},
+    {"held 300 ms with no known RTT",
+     {.response_ms = 300, .rtt_ms = -1, .repeats = 1, .reask_ms = -1}, "longpoll"},
+    /* re-asking at once */
+    {"re-asked just under the limit", {AT_ONCE, .repeats = 2, .reask_ms = CLASSIFY_REASK_MS - 1},
+     "longpoll"},
+    {"re-asked at the limit", {AT_ONCE, .repeats = 2, .reask_ms = CLASSIFY_REASK_MS}, "poll"},
+    {"answered at once after held answers", {AT_ONCE, .repeats = 4, .held_before = 2}, "longpoll"},
+    {"repeated, no earlier answer timed", {AT_ONCE, .repeats = 3}, "poll"},
 };
 
-START_TEST(named_by_traits)
+START_TEST(exchange_named)
 {
     const struct named *n = &NAMED[_i];
+    char why[160] = "";
+    enum technique got = classify_exchange(&n->f, why, sizeof why);
+    ck_assert_msg(strcmp(technique_name(got), n->want) == 0, "%s: %s, want %s", n->why,
+                  technique_name(got), n->want);
+    ck_assert_msg(why[0] != '\0', "%s: no explanation", n->why);
+}
+END_TEST
+
+/* The explanation carries the numbers it was decided by. */
+START_TEST(why_has_numbers)
+{
+    char why[160];
+    struct exchange_facts f = {HELD(30200)};
+    f.rtt_ms = 100;
+    classify_exchange(&f, why, sizeof why);
+    ck_assert_msg(strstr(why, "30200 ms") && strstr(why, "302 RTTs"), "%s", why);
+    struct exchange_facts s = {AT_ONCE, .sent_bytes = 42};
+    classify_exchange(&s, why, sizeof why);
+    ck_assert_msg(strstr(why, "42 bytes"), "%s", why);
+    char tiny[8];
+    classify_exchange(&f, tiny, sizeof tiny); /* cut, still terminated */
+    ck_assert_uint_eq(strlen(tiny), sizeof tiny - 1);
+}
+END_TEST
+
+/* A flow is named by its push exchanges: the most frequent, ties to the
+ * stronger sign; "http" without any; "unknown" without HTTP. */
+START_TEST(flow_by_push_exchanges)
+{
     struct classifier *c = classifier_new();
-    const char *got = classify_flow(c, &n->t);
-    ck_assert_msg(strcmp(got, n->want) == 0, "%s: %s, want %s", n->why, got, n->want);
+    struct flow_traits t = {0};
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "unknown");
+    t.requests = 3;
+    t.exchanges[TECH_HTTP] = 3; /* a page, a script, a send */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "http");
+    t.exchanges[TECH_IFRAME] = 1; /* then a chunked page... */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "iframe");
+    t.exchanges[TECH_LONGPOLL] = 5; /* ...and long polls on the same connection */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "longpoll");
+    t.exchanges[TECH_XHR] = 5; /* a tie goes to the stronger sign */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "xhr");
+    t.flash = true;
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "flash");
     free(c);
 }
 END_TEST
 
 /* A poller that opens a new connection per request: each flow has one
  * request, and the repetition is seen across flows, per server and path. */
-START_TEST(repetition_counts_across_flows)
-{
-    struct classifier *c = classifier_new();
-    struct flow_traits t = one_request(SERVER, "/poll");
-    classify_note_request(c, t.path_key);
-    ck_assert_str_eq(classify_flow(c, &t), "http"); /* the first one alone */
-    classify_note_request(c, t.path_key);
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
-    t.javascript = true;
-    ck_assert_str_eq(classify_flow(c, &t), "jsonp");
-
-    /* the same path on another server is another count */
-    struct flow_traits other = one_request("127.0.0.1:9999", "/poll");
-    classify_note_request(c, other.path_key);
-    ck_assert_str_eq(classify_flow(c, &other), "http");
-    free(c);
-}
-END_TEST
-
-/* Which finished flows may be a poller's first connection, worth waiting
- * for (flows.c holds their item back), and when their path has repeated. */
 START_TEST(lone_get_may_repeat)
 {
     struct classifier *c = classifier_new();
-    struct flow_traits t = one_request(SERVER, "/poll");
-    t.first_get = true;
+    struct flow_traits t = {.requests = 1};
+    t.exchanges[TECH_HTTP] = 1;
+    t.path_key = classify_path_key(SERVER, "/poll", 5);
     classify_note_request(c, t.path_key);
     ck_assert(classify_may_repeat(c, &t));
     ck_assert(!classify_repeated(c, &t));
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "http");
 
-    struct flow_traits post = t; /* a POST sends something: not a poll */
-    post.first_get = false;
+    struct flow_traits post = t; /* no GET without a body (a flow of sends): not a poll */
+    post.path_key = 0;
     ck_assert(!classify_may_repeat(c, &post));
-    struct flow_traits two = t; /* repeated in its own flow: already poll */
-    two.requests = two.same_path = 2;
-    ck_assert(!classify_may_repeat(c, &two));
-    struct flow_traits sse = t; /* named by something else than repetition */
-    sse.event_stream = true;
+    struct flow_traits sse = t; /* named by its exchange */
+    sse.exchanges[TECH_SSE] = 1;
     ck_assert(!classify_may_repeat(c, &sse));
+
+    /* the same path on another server is another count */
+    struct flow_traits other = t;
+    other.path_key = classify_path_key("127.0.0.1:9999", "/poll", 5);
+    classify_note_request(c, other.path_key);
 
     classify_note_request(c, t.path_key); /* the poller's next request */
     ck_assert(classify_repeated(c, &t));
     ck_assert(!classify_may_repeat(c, &t));
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "poll");
+    classify_note_held(c, t.path_key); /* its later answers were held */
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "longpoll");
+    t.path_javascript = true;
+    ck_assert_str_eq(technique_name(classify_flow(c, &t)), "jsonp");
+    ck_assert(!classify_repeated(c, &other));
     free(c);
 }
 END_TEST
 
-/* When every slot is taken, new (server, path) pairs are no longer counted
- * (a flow's own repetition still is), and nothing breaks. */
+/* Holds and answer times are remembered per key. */
+START_TEST(holds_and_answers_per_key)
+{
+    struct classifier *c = classifier_new();
+    uint64_t a = classify_path_key(SERVER, "/a", 2), b = classify_path_key(SERVER, "/b", 2);
+    classify_note_held(c, a); /* not requested yet: nothing to note it on */
+    ck_assert_uint_eq(classify_holds(c, a), 0);
+    classify_note_request(c, a);
+    classify_note_request(c, b);
+    classify_note_held(c, a);
+    classify_note_answer(c, a, 1234);
+    ck_assert_uint_eq(classify_holds(c, a), 1);
+    ck_assert_uint_eq(classify_holds(c, b), 0);
+    ck_assert_int_eq(classify_answered_ns(c, a), 1234);
+    ck_assert_int_eq(classify_answered_ns(c, b), 0);
+    free(c);
+}
+END_TEST
+
+/* When every slot is taken, new (server, path) pairs are no longer counted,
+ * and nothing breaks. */
 START_TEST(full_table_stops_counting)
 {
     struct classifier *c = classifier_new();
@@ -158,17 +207,10 @@ START_TEST(full_table_stops_counting)
     uint64_t late = CLASSIFY_SLOTS + 1;
     classify_note_request(c, late);
     classify_note_request(c, late);
-    struct flow_traits t = {0};
-    t.requests = t.responses = t.same_path = 1;
-    t.path_key = late;
-    ck_assert_str_eq(classify_flow(c, &t), "http");
-    t.path_key = 1; /* counted once before the table filled */
-    ck_assert_str_eq(classify_flow(c, &t), "http");
+    ck_assert_uint_eq(classify_requests(c, late), 0);
+    ck_assert_uint_eq(classify_requests(c, 1), 1);
     classify_note_request(c, 1);
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
-    t.path_key = late;
-    t.requests = t.responses = t.same_path = 2;
-    ck_assert_str_eq(classify_flow(c, &t), "poll");
+    ck_assert_uint_eq(classify_requests(c, 1), 2);
     free(c);
 }
 END_TEST
@@ -178,9 +220,11 @@ int main(void)
     Suite *s = suite_create("classify");
     TCase *tc = tcase_create("classify");
     tcase_add_test(tc, path_keys);
-    tcase_add_loop_test(tc, named_by_traits, 0, sizeof NAMED / sizeof NAMED[0]);
-    tcase_add_test(tc, repetition_counts_across_flows);
+    tcase_add_loop_test(tc, exchange_named, 0, sizeof NAMED / sizeof NAMED[0]);
+    tcase_add_test(tc, why_has_numbers);
+    tcase_add_test(tc, flow_by_push_exchanges);
     tcase_add_test(tc, lone_get_may_repeat);
+    tcase_add_test(tc, holds_and_answers_per_key);
     tcase_add_test(tc, full_table_stops_counting);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -17,6 +17,7 @@
 #include "dissect/dissect.h"
 #include "proto/event.h"
 #include "proto/flash.h"
+#include "proto/sockjs.h"
 #include "proto/ws.h"
 
 /* Bytes per dissect_data call: 0 = each message whole. */
@@ -81,7 +82,7 @@ static void run_free(struct run *r)
 
 static struct dissect_env env_of(struct run *r)
 {
-    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, r->now_ns};
+    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns};
 }
 
 /* ---- building what each side sends ---- */
@@ -293,12 +294,14 @@ START_TEST(poll_exchanges_on_one_connection)
 
     const struct flow_traits *t = dissect_traits(r->d);
     ck_assert_uint_eq(t->requests, 2);
-    ck_assert_uint_eq(t->responses, 2);
-    ck_assert_uint_eq(t->same_path, 2); /* the query is not part of the path */
-    ck_assert_uint_eq(t->held, 0);
-    ck_assert_uint_eq(t->streams, 0);
-    ck_assert_uint_eq(t->events, 2);
-    ck_assert(!t->javascript);
+    ck_assert_int_eq(item_int(nth(r, ITEM_HTTP_REQUEST, 1), "exchange", -1), 2);
+    ck_assert_int_eq(item_int(nth(r, ITEM_HTTP_RESPONSE, 1), "exchange", -1), 2);
+    /* the first is a resource asked for once; the second repeats it (the
+     * query is not part of the path) */
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "http");
+    ck_assert_uint_eq(t->exchanges[TECH_HTTP] + t->exchanges[TECH_POLL] +
+                      t->exchanges[TECH_LONGPOLL], 2);
+    ck_assert_uint_eq(t->exchanges[TECH_HTTP], 1);
     run_free(r);
 }
 END_TEST
@@ -320,7 +323,8 @@ START_TEST(jsonp_callback_around_the_events)
     assert_event(r, 0, 7, "<b>&", res + head + 4, len, 5.0); /* past "cb([" */
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
     const struct flow_traits *t = dissect_traits(r->d);
-    ck_assert(t->javascript);
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "jsonp");
+    ck_assert(t->path_javascript);
     ck_assert_uint_eq(t->requests, 1);
     run_free(r);
 }
@@ -351,8 +355,11 @@ START_TEST(longpoll_held_responses_are_counted)
     ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
     assert_event(r, 0, 3, "late", res + head, len, 5.0 + VIZ_LONGPOLL_HOLD_MS + 150);
     const struct flow_traits *t = dissect_traits(r->d);
-    ck_assert_uint_eq(t->responses, 2);
-    ck_assert_uint_eq(t->held, 1);
+    /* the first was held; the second was answered at once, but asked for
+     * at once after the first answer: a long poller's */
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "longpoll");
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 1), "technique", "longpoll");
+    ck_assert_uint_eq(t->exchanges[TECH_LONGPOLL], 2);
     run_free(r);
 }
 END_TEST
@@ -375,6 +382,7 @@ START_TEST(iframe_script_chunks)
     start_stream(r, "/iframe", "text/html; charset=utf-8", true);
     const char pre[] = "<html><body>\n";
     size_t c0 = put_chunk(r, pre, sizeof pre - 1);
+    send_new(r, DIR_S2C); /* the head and the prelude first, the scripts later: a stream */
     char ev[256], script[400];
     size_t len = make_event(ev, sizeof ev, 1, "</script>");
     int slen = snprintf(script, sizeof script, "<script>parent.push(%.*s);</script>\n", (int)len, ev);
@@ -402,9 +410,8 @@ START_TEST(iframe_script_chunks)
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
 
     const struct flow_traits *t = dissect_traits(r->d);
-    ck_assert_uint_eq(t->streams, 1);
-    ck_assert(t->html_stream);
-    ck_assert_uint_eq(t->events, 1);
+    ck_assert_uint_eq(t->exchanges[TECH_IFRAME], 1);
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "iframe");
     run_free(r);
 }
 END_TEST
@@ -436,8 +443,7 @@ START_TEST(ndjson_event_split_across_chunks)
     assert_event(r, 1, 2, "b", e2_at, c2 + line2 + (l2 - half) - e2_at, 5.0);
     assert_event(r, 2, 3, "c", c2 + line2 + (l2 - half) + 1, l3, 5.0);
     const struct flow_traits *t = dissect_traits(r->d);
-    ck_assert_uint_eq(t->streams, 1);
-    ck_assert(!t->html_stream);
+    ck_assert_uint_eq(t->exchanges[TECH_XHR], 1);
     run_free(r);
 }
 END_TEST
@@ -480,7 +486,7 @@ START_TEST(multipart_parts)
     assert_event(r, 0, 1, "x", p1 + sizeof part_head - 1, l1, 5.0);
     assert_event(r, 1, 2, "y", p2 + 2 + sizeof part_head - 1, l2, 5.0);
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
-    ck_assert(dissect_traits(r->d)->multipart);
+    ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_MULTIPART], 1);
     run_free(r);
 }
 END_TEST
@@ -524,7 +530,7 @@ START_TEST(sse_events_in_chunks)
     ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
     assert_event(r, 0, 4, "s", c1 + line1 + strlen(first), len, 5.0);
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
-    ck_assert(dissect_traits(r->d)->event_stream);
+    ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_SSE], 1);
     run_free(r);
 }
 END_TEST
@@ -676,7 +682,7 @@ START_TEST(websocket_frames_both_ways)
     assert_event(r, 0, 1, "ws", f1 + 2, l1, 5.0);
     /* the event's two halves lie on both sides of the second frame's header */
     assert_event(r, 1, 2, "frag", f2 + 2, f3 + 2 + (l2 - half) - (f2 + 2), 5.0);
-    ck_assert(dissect_traits(r->d)->websocket);
+    ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_WS], 1);
     run_free(r);
 }
 END_TEST
@@ -730,11 +736,107 @@ START_TEST(flash_policy_and_messages)
 }
 END_TEST
 
+/* ---- push libraries' frames (library.c) ---- */
+
+/* The text field of the k-th message item. */
+static void assert_message(const struct run *r, size_t k, const char *library, const char *frame,
+                           const char *text)
+{
+    const struct item *m = nth(r, ITEM_MESSAGE, k);
+    ck_assert_ptr_nonnull(m);
+    assert_text(m, "library", library);
+    assert_text(m, "frame", frame);
+    assert_text(m, "text", text);
+}
+
+/* A socket.io poll answered with two packets, the second cut by 0x1e;
+ * then a POST of one packet up. */
+START_TEST(socketio_polling_payloads)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/socket.io/?EIO=4&transport=polling&sid=abc");
+    send_new(r, DIR_C2S);
+    const char body[] = "42[\"tick\",\"tick 1\"]\x1e" "2";
+    size_t head;
+    size_t res = put_response(r, "text/plain; charset=UTF-8", body, sizeof body - 1, &head);
+    send_new(r, DIR_S2C);
+    putf(r, DIR_C2S, "POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nHost: " SERVER
+                     "\r\nContent-Length: 17\r\n\r\n4212[\"chat\",\"hi\"]");
+    send_new(r, DIR_C2S);
+    close_both(r);
+
+    const struct item *req = nth(r, ITEM_HTTP_REQUEST, 0);
+    assert_text(req, "library", "socket.io");
+    assert_text(req, "session", "abc");
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 3);
+    assert_message(r, 0, "socket.io", "EVENT", "[\"tick\",\"tick 1\"]");
+    assert_text(nth(r, ITEM_MESSAGE, 0), "event", "tick");
+    assert_range(nth(r, ITEM_MESSAGE, 0), DIR_S2C, res + head, 19);
+    assert_message(r, 1, "engine.io", "ping", "");
+    assert_range(nth(r, ITEM_MESSAGE, 1), DIR_S2C, res + head + 20, 1);
+    assert_message(r, 2, "socket.io", "EVENT", "[\"chat\",\"hi\"]");
+    ck_assert_int_eq(item_int(nth(r, ITEM_MESSAGE, 2), "ack_id", -1), 12);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    run_free(r);
+}
+END_TEST
+
+/* SockJS xhr_streaming: the prelude, then a frame per line, a line split
+ * across chunks. */
+START_TEST(sockjs_frames_over_chunks)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    start_stream(r, "/chat/000/sess1/xhr_streaming", "application/javascript", true);
+    char prelude[SOCKJS_PRELUDE_LEN + 1];
+    memset(prelude, 'h', SOCKJS_PRELUDE_LEN);
+    prelude[SOCKJS_PRELUDE_LEN] = '\n';
+    put_chunk(r, prelude, sizeof prelude);
+    put_chunk(r, "o\na[\"one\",\"t", 12);
+    put_chunk(r, "wo\"]\nh\n", 7);
+    send_new(r, DIR_S2C);
+    close_both(r);
+
+    assert_text(nth(r, ITEM_HTTP_REQUEST, 0), "session", "sess1");
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 5);
+    assert_message(r, 0, "sockjs", "prelude", "");
+    assert_message(r, 1, "sockjs", "open", "");
+    assert_message(r, 2, "sockjs", "array", "\"one\"");
+    assert_message(r, 3, "sockjs", "array", "\"two\"");
+    assert_message(r, 4, "sockjs", "heartbeat", "");
+    run_free(r);
+}
+END_TEST
+
+/* A library message longer than pushviz keeps is reported once and
+ * skipped to its end; the next one is read as usual. */
+START_TEST(library_message_too_long_is_skipped)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/engine.io/?EIO=4&transport=polling&sid=x");
+    send_new(r, DIR_C2S);
+    static char body[VIZ_BODY_KEEP + 64];
+    memset(body, 'a', sizeof body);
+    body[0] = '4';
+    memcpy(body + sizeof body - 8, "\x1e" "4after", 7);
+    size_t head;
+    put_response(r, "text/plain", body, sizeof body - 1, &head);
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 1);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 1);
+    assert_message(r, 0, "engine.io", "message", "after");
+    run_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dissect");
     TCase *tc = tcase_create("dissect");
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, jsonp_callback_around_the_events, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, longpoll_held_responses_are_counted, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, iframe_script_chunks, 0, N_FEED_STEPS);

@@ -171,10 +171,19 @@ def test_flow_list_shows_every_technique():
         s = t.wait(r"demo.pcap  %d flows" % len(its))
         rows = [line for line in s.splitlines() if re.match(r"^\s+\d+\s", line)]
         shown = set()
+        marked = set()  # flows shown with "+": exchanges named otherwise too
         for line in rows:
-            shown.update(line.split()[1:2])
+            badge = line.split()[1]
+            shown.add(badge.rstrip("+"))
+            if badge.endswith("+"):
+                marked.add(int(line.split()[0]))
         missing = [w for w in wanted if w not in shown]
         assert not missing, "techniques missing from the flow list: %s\n%s" % (missing, s)
+        kinds = {}
+        for r in of_type(items(p), "http_response"):
+            kinds.setdefault(r["flow"], set()).add(r["technique"])
+        mixed = {f for f, k in kinds.items() if len(k) > 1}
+        assert mixed and marked == mixed, "marked %s, mixed %s\n%s" % (marked, mixed, s)
         quit_cleanly(t)
 
 

@@ -1,23 +1,18 @@
-/* classify.c -- naming a flow's push technique from its behaviour on the
- * wire, never from port numbers, so pushviz works on anyone's traffic.
+/* classify.c -- naming a flow's technique from its exchanges, and the
+ * table of (server, path) pairs that repetition and holding are counted in.
  *
- * The signs, strongest first:
- *   a 101 upgrade to websocket                         -> ws
- *   a Flash policy exchange or NUL-delimited messages  -> flash
- *   a text/event-stream response                       -> sse
- *   a multipart/x-mixed-replace response               -> multipart
- *   a streamed (chunked or until-close) text/html body -> iframe
- *   another streamed body carrying events              -> xhr
- *   a JavaScript response to a repeated request        -> jsonp
- *   repeated requests for one path, answered at once   -> poll
- *   requests held VIZ_LONGPOLL_HOLD_MS or more before the answer -> longpoll
- * Anything else with HTTP is "http"; without, "unknown".
- * Repetition counts across flows too (per server and path): a poller may
- * open a new connection per request.
+ * A flow's technique is that of its push exchanges, those that bring news
+ * from the server (exchange.c names each): the most frequent of them, ties
+ * going to the stronger sign (enum technique's order).  So a keep-alive
+ * connection that loads a page, a script and then streams is named by its
+ * stream, and one that only posts messages is "http".  Flash has no HTTP
+ * exchanges and is named by its own signs.  Repetition counts across flows
+ * (per server and path): a poller may open a new connection per request,
+ * and its first flow, whose latest GET was answered at once, is named
+ * "poll" ("longpoll" when later answers to that path were held) once its
+ * path is asked for again.
  */
 #include "classify/classify.h"
-
-#include <string.h>
 
 #include "pushlab.h"
 
@@ -53,46 +48,66 @@ void classify_note_request(struct classifier *c, uint64_t key)
     c->counts[s]++;
 }
 
-static unsigned requests_for(const struct classifier *c, uint64_t key)
+void classify_note_held(struct classifier *c, uint64_t key)
+{
+    long s = find_slot(c, key);
+    if (s >= 0 && c->keys[s] == key)
+        c->held[s]++;
+}
+
+void classify_note_answer(struct classifier *c, uint64_t key, int64_t ns)
+{
+    long s = find_slot(c, key);
+    if (s >= 0 && c->keys[s] == key)
+        c->answered_ns[s] = ns;
+}
+
+int64_t classify_answered_ns(const struct classifier *c, uint64_t key)
+{
+    long s = find_slot(c, key);
+    return s >= 0 && c->keys[s] == key ? c->answered_ns[s] : 0;
+}
+
+unsigned classify_requests(const struct classifier *c, uint64_t key)
 {
     long s = find_slot(c, key);
     return s >= 0 && c->keys[s] == key ? c->counts[s] : 0;
 }
 
-const char *classify_flow(const struct classifier *c, const struct flow_traits *t)
+unsigned classify_holds(const struct classifier *c, uint64_t key)
 {
-    if (t->websocket)
-        return "ws";
+    long s = find_slot(c, key);
+    return s >= 0 && c->keys[s] == key ? c->held[s] : 0;
+}
+
+enum technique classify_flow(const struct classifier *c, const struct flow_traits *t)
+{
     if (t->flash)
-        return "flash";
-    if (t->event_stream)
-        return "sse";
-    if (t->multipart)
-        return "multipart";
-    if (t->streams && t->html_stream)
-        return "iframe";
-    if (t->streams && t->events)
-        return "xhr";
+        return TECH_FLASH;
+    enum technique best = TECH_HTTP;
+    for (int k = 0; k < TECH_PUSH_COUNT; k++)
+        if (t->exchanges[k] && (best == TECH_HTTP || t->exchanges[k] > t->exchanges[best]))
+            best = (enum technique)k;
+    if (best != TECH_HTTP)
+        return best;
+    if (t->ws_joined_late) /* frames masked one way only: a WebSocket joined late */
+        return TECH_WS;
     if (t->requests == 0)
-        return "unknown";
-    bool repeated = t->same_path >= 2 || requests_for(c, t->path_key) >= 2;
-    if (t->responses && 2 * t->held >= t->responses)
-        return "longpoll";
-    if (t->javascript && repeated)
-        return "jsonp";
-    if (repeated && !t->streams)
-        return "poll";
-    return "http";
+        return TECH_UNKNOWN;
+    if (classify_repeated(c, t)) { /* a poller's first connection: how did it go on? */
+        if (t->path_javascript)
+            return TECH_JSONP;
+        return classify_holds(c, t->path_key) ? TECH_LONGPOLL : TECH_POLL;
+    }
+    return TECH_HTTP;
 }
 
 bool classify_repeated(const struct classifier *c, const struct flow_traits *t)
 {
-    return requests_for(c, t->path_key) >= 2;
+    return classify_requests(c, t->path_key) >= 2;
 }
 
 bool classify_may_repeat(const struct classifier *c, const struct flow_traits *t)
 {
-    /* A POST or other request that sends something is not a poll. */
-    return t->requests == 1 && t->first_get && t->path_key && !classify_repeated(c, t) &&
-           strcmp(classify_flow(c, t), "http") == 0;
+    return t->path_key && !classify_repeated(c, t) && classify_flow(c, t) == TECH_HTTP;
 }

@@ -10,6 +10,7 @@
  * other, so every item still points at its bytes on the wire.
  */
 #include "dissect/content.h"
+#include "dissect/library.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,8 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
     else
         item_add_null(it, "retry");
     emit_item(env->emitter, it);
+    if (h->lib.wrap == WRAP_MESSAGE) /* SockJS eventsource: a frame per event */
+        library_message(env, h, ev.data, ev.data_len, off);
     return (size_t)r;
 }
 
@@ -302,6 +305,8 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
         multipart_feed(env, h, p, n);
         break;
     case CONTENT_PLAIN:
+        if (h->lib.wrap == WRAP_LINES || h->lib.wrap == WRAP_SCRIPT || h->lib.wrap == WRAP_PAYLOAD)
+            library_body_feed(env, h, p, n, stream_off);
         eventscan_feed(&h->scan, p, n, stream_off, env->emitter, env->flow, h->dir, env->now_ns);
         break;
     }

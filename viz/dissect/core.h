@@ -30,6 +30,7 @@ struct dissect_env {
     struct classifier *classifier; /* repetition across flows */
     unsigned flow;                 /* flow number */
     const char *server;            /* "ip:port" of the server side */
+    double rtt_ms;                 /* the connection's handshake RTT; < 0 when not known */
     int64_t now_ns;                /* capture time of the packet being processed */
 };
 
@@ -110,8 +111,28 @@ struct ws_state {
     uint64_t skipped_from;        /* ...from this stream offset */
 };
 
+/* A push library whose frames a direction carries (library.c). */
+enum push_library { LIB_NONE, LIB_SOCKJS, LIB_ENGINEIO, LIB_SOCKETIO };
+
+/* How an HTTP body wraps the library's frames. */
+enum lib_wrap {
+    WRAP_NONE,     /* no library, or the body carries none */
+    WRAP_MESSAGE,  /* each WebSocket message or SSE data field is one */
+    WRAP_LINES,    /* SockJS xhr, xhr_streaming, xhr_send: a frame per line */
+    WRAP_SCRIPT,   /* SockJS htmlfile, jsonp: a JSON string literal in a call per line */
+    WRAP_PAYLOAD   /* Engine.IO polling: packets separated by 0x1e */
+};
+
+struct lib_state {
+    enum push_library lib;
+    enum lib_wrap wrap;
+    struct bytebuf pending;       /* the message begun and not yet ended */
+    bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
+};
+
 struct half {
     enum item_dir dir;
+    struct lib_state lib;         /* the library the current body or WebSocket speaks */
     enum half_mode mode;
     struct bytebuf buf;           /* stream bytes not parsed yet */
     int64_t msg_start_ns;         /* when the first byte of the current head arrived */
@@ -127,6 +148,12 @@ struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     bool head;                    /* HEAD: the response has no body */
     bool upgrade;                 /* asked to upgrade to WebSocket */
+    unsigned exchange;            /* 1-based number of the exchange within the flow */
+    uint64_t path_key;            /* server and path, for repetition (classify.h) */
+    uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
+    bool callback;                /* the query names a JavaScript callback */
+    enum push_library lib;        /* the library its response speaks */
+    enum lib_wrap wrap;           /* how the response wraps the library's frames */
 };
 
 struct dissect {
@@ -134,6 +161,7 @@ struct dissect {
     struct pending_request pending[VIZ_PENDING_REQUESTS];
     unsigned pending_first;       /* ring start */
     unsigned pending_count;
+    unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */
     struct flow_traits traits;
 };
 

@@ -17,6 +17,7 @@
 
 #include "dissect/flash.h"
 #include "dissect/http.h"
+#include "dissect/library.h"
 #include "dissect/ws.h"
 #include "proto/flash.h"
 
@@ -32,6 +33,7 @@ struct dissect *dissect_new(void)
         bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
         bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
         bytebuf_init(&h->ws.text, VIZ_BODY_KEEP);
+        bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
         eventscan_init(&h->scan);
     }
     return d;
@@ -47,6 +49,7 @@ void dissect_free(struct dissect *d)
         bytebuf_free(&d->half[i].body.parts);
         free(d->half[i].body.map);
         ws_free(&d->half[i]);
+        bytebuf_free(&d->half[i].lib.pending);
         eventscan_free(&d->half[i].scan);
     }
     free(d);
@@ -54,7 +57,6 @@ void dissect_free(struct dissect *d)
 
 const struct flow_traits *dissect_traits(struct dissect *d)
 {
-    d->traits.events = (unsigned)(d->half[0].scan.found + d->half[1].scan.found);
     return &d->traits;
 }
 
@@ -308,6 +310,7 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
     if (h->mode == MODE_HTTP_BODY) {
+        library_body_end(env, h); /* a body delimited by the close ends here */
         body_clear(&h->body);
         h->mode = MODE_HTTP_HEAD;
     }

@@ -32,7 +32,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
  * (closed false: nothing is reported as cut short). */
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed);
 
-/* What the dissector noticed, for classification (events counted now). */
+/* What the dissector noticed, for naming the flow. */
 const struct flow_traits *dissect_traits(struct dissect *d);
 
 #endif

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "dissect/content.h"
+#include "dissect/library.h"
 #include "dissect/ws.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
@@ -61,6 +62,8 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->body.decoded = 0;
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
+    bytebuf_reset(&h->lib.pending, 0);
+    h->lib.skipping = false;
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
         return;
@@ -73,6 +76,18 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->mode = MODE_HTTP_BODY;
 }
 
+/* True when the query names a JavaScript callback, as JSONP requests do
+ * (callback=, cb=, jsonp=, and SockJS's c=). */
+static bool names_callback(struct slice query)
+{
+    static const char *const names[] = {"callback", "cb", "jsonp", "c"};
+    char value[2];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (http_query_get(query, names[i], value, sizeof value) != HTTP_QUERY_ABSENT)
+            return true;
+    return false;
+}
+
 static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct http_request req;
@@ -83,6 +98,9 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     if (r < 0)
         return head_error(env, h, &err);
 
+    struct lib_state answer = {0}; /* what the response will carry (its buffer unused) */
+    struct slice session;
+    library_of_request(req.method, req.path, req.query, &h->lib, &answer, &session);
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_HTTP_REQUEST, h->buf.offset, (uint64_t)r);
     item_add_text(it, "method", req.method.ptr, req.method.len);
@@ -90,6 +108,12 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     add_version(it, req.minor_version);
     add_headers(it, req.headers, req.num_headers);
     item_add_int(it, "head_bytes", r);
+    item_add_int(it, "exchange", ++d->exchanges);
+    if (h->lib.lib != LIB_NONE) {
+        item_add_str(it, "library", library_name(h->lib.lib));
+        if (session.len)
+            item_add_text(it, "session", session.ptr, session.len);
+    }
     emit_item(env->emitter, it);
 
     /* Remember it for its response (the oldest is dropped when full). */
@@ -102,23 +126,23 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->sent_ns = env->now_ns;
     p->head = slice_eq(req.method, "HEAD");
     p->upgrade = up && http_list_has_token(*up, "websocket");
+    p->exchange = d->exchanges;
+    p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
+    p->callback = names_callback(req.query);
+    p->lib = answer.lib;
+    p->wrap = answer.wrap;
 
-    struct flow_traits *t = &d->traits;
-    uint64_t key = classify_path_key(env->server, req.path.ptr, req.path.len);
-    if (t->requests == 0) {
-        t->path_key = key;
-        t->first_get = slice_eq(req.method, "GET");
-    }
-    if (key == t->path_key)
-        t->same_path++;
-    t->requests++;
-    classify_note_request(env->classifier, key);
+    d->traits.requests++;
+    classify_note_request(env->classifier, p->path_key);
 
     struct http_body body;
     if (http_request_body(&req, &body, &err) < 0) {
         half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
         body.kind = HTTP_BODY_NONE;
     }
+    p->sent_bytes = body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED;
+    if (slice_eq(req.method, "GET") && p->sent_bytes == 0)
+        d->traits.path_key = p->path_key; /* what a poller asks for */
     bytebuf_consume(&h->buf, (size_t)r); /* req's slices are invalid from here */
     begin_body(h, &body, CONTENT_PLAIN, (struct slice){NULL, 0});
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
@@ -174,6 +198,62 @@ static bool accepted_deflate(const struct dissect_env *env, const struct half *h
     return false;
 }
 
+/* True when a chunked body is a stream of messages: it did not end in
+ * the bytes that came with its head (at, n), and its first chunk is not a
+ * bulk piece of a resource (CLASSIFY_BULK_CHUNK). */
+static bool chunked_streams(const char *at, size_t n)
+{
+    struct http_chunked c;
+    http_chunked_init(&c);
+    while (n > 0) {
+        struct http_chunk_item ci;
+        struct proto_err err = {0};
+        long r = http_chunked_feed(&c, at, n, &ci, &err);
+        if (r < 0)
+            return false;
+        if (ci.kind == HTTP_CHUNK_END)
+            return false;
+        if (ci.kind == HTTP_CHUNK_HEADER && ci.size >= CLASSIFY_BULK_CHUNK)
+            return false;
+        at += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+/* What the exchange showed by its response head, for classify_exchange. */
+static void exchange_facts_of(const struct dissect_env *env, const struct half *h,
+                              const struct pending_request *req, const struct http_response *res,
+                              const struct http_body *body, long head_len, double response_ms,
+                              bool upgraded, struct exchange_facts *f)
+{
+    struct slice boundary;
+    f->upgrade = upgraded;
+    f->event_stream = content_of(res, &boundary) == CONTENT_SSE;
+    f->multipart = type_has(res, "multipart/x-mixed-replace");
+    f->html = type_has(res, "text/html");
+    f->javascript = type_has(res, "javascript");
+    f->page_part = f->html || f->javascript || type_has(res, "text/css");
+    /* A stored representation (validators, a content coding) is a resource
+     * sent in pieces, not a stream of messages (RFC 9110 §8.4, §8.8). */
+    bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
+                  http_header_find(res->headers, res->num_headers, "Last-Modified") ||
+                  http_header_find(res->headers, res->num_headers, "Content-Encoding");
+    if (body->kind == HTTP_BODY_UNTIL_CLOSE)
+        f->streamed = !stored;
+    else if (body->kind == HTTP_BODY_CHUNKED)
+        f->streamed = !stored &&
+                      chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
+    f->callback = req && req->callback;
+    f->sent_bytes = req ? req->sent_bytes : 0;
+    f->response_ms = response_ms;
+    f->rtt_ms = env->rtt_ms;
+    f->repeats = req ? classify_requests(env->classifier, req->path_key) : 0;
+    f->held_before = req ? classify_holds(env->classifier, req->path_key) : 0;
+    int64_t answered = req ? classify_answered_ns(env->classifier, req->path_key) : 0;
+    f->reask_ms = answered && answered <= req->sent_ns ? (double)(req->sent_ns - answered) / 1e6 : -1;
+}
+
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct http_response res;
@@ -185,6 +265,14 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         return head_error(env, h, &err);
 
     struct pending_request *req = d->pending_count ? &d->pending[d->pending_first] : NULL;
+    double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
+    const struct slice *up = http_header_find(res.headers, res.num_headers, "Upgrade");
+    bool upgraded = res.status == 101 && up && http_list_has_token(*up, "websocket");
+    bool interim = !upgraded && res.status >= 100 && res.status < 200;
+    bool was_head = req && req->head;
+    struct http_body body = {HTTP_BODY_NONE, 0};
+    bool body_ok = interim || upgraded || http_response_body(&res, was_head, &body, &err) >= 0;
+
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_HTTP_RESPONSE, h->buf.offset, (uint64_t)r);
     item_add_int(it, "status", res.status);
@@ -192,17 +280,35 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     add_version(it, res.minor_version);
     add_headers(it, res.headers, res.num_headers);
     item_add_int(it, "head_bytes", r);
-    double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
     if (req)
         item_add_ms(it, "response_ms", response_ms);
     else
         item_add_null(it, "response_ms");
+    if (req)
+        item_add_int(it, "exchange", req->exchange);
+    else
+        item_add_null(it, "exchange");
+    if (!interim) { /* the final answer: the exchange's technique */
+        struct exchange_facts f = {0};
+        char why[160];
+        exchange_facts_of(env, h, req, &res, &body, r, response_ms, upgraded, &f);
+        enum technique tech = classify_exchange(&f, why, sizeof why);
+        item_add_str(it, "technique", technique_name(tech));
+        item_add_str(it, "why", why);
+        d->traits.exchanges[tech]++;
+        if (req && classify_held(&f))
+            classify_note_held(env->classifier, req->path_key);
+        if (req && req->sent_bytes == 0) /* an answer to a request for news, not to a send */
+            classify_note_answer(env->classifier, req->path_key, env->now_ns);
+        if (req && req->path_key == d->traits.path_key)
+            d->traits.path_javascript = f.javascript;
+    }
     emit_item(env->emitter, it);
 
     struct half *client = &d->half[DIR_C2S];
-    const struct slice *up = http_header_find(res.headers, res.num_headers, "Upgrade");
-    if (res.status == 101 && up && http_list_has_token(*up, "websocket")) {
-        d->traits.websocket = true;
+    h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
+    h->lib.wrap = req ? req->wrap : WRAP_NONE;
+    if (upgraded) {
         d->pending_count = 0;
         struct ws_deflate_params deflate;
         bool deflated = accepted_deflate(env, h, &res, &deflate);
@@ -211,12 +317,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         ws_start(client, true, deflated ? &deflate : NULL);
         return true;
     }
-    if (res.status >= 100 && res.status < 200) {
+    if (interim) {
         bytebuf_consume(&h->buf, (size_t)r);
         h->msg_start_ns = env->now_ns;
         return true; /* interim: the final response is still to come */
     }
-    bool was_head = req && req->head;
     if (req) { /* answered: off the queue */
         d->pending_first = (d->pending_first + 1) % VIZ_PENDING_REQUESTS;
         d->pending_count--;
@@ -224,15 +329,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (client->mode == MODE_WAIT_UPGRADE)
         client->mode = MODE_HTTP_HEAD; /* the upgrade was refused: more HTTP may follow */
 
-    struct flow_traits *t = &d->traits;
-    t->responses++;
-    if (response_ms >= VIZ_LONGPOLL_HOLD_MS)
-        t->held++;
-    if (type_has(&res, "javascript"))
-        t->javascript = true;
-
-    struct http_body body;
-    if (http_response_body(&res, was_head, &body, &err) < 0) {
+    if (!body_ok) {
         half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
         bytebuf_consume(&h->buf, (size_t)r);
         h->mode = MODE_RESYNC;
@@ -240,15 +337,6 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     }
     struct slice boundary = {NULL, 0};
     enum content_kind content = content_of(&res, &boundary);
-    if (content == CONTENT_SSE)
-        t->event_stream = true;
-    if (content == CONTENT_MULTIPART)
-        t->multipart = true;
-    if (body.kind == HTTP_BODY_CHUNKED || body.kind == HTTP_BODY_UNTIL_CLOSE) {
-        t->streams++;
-        if (type_has(&res, "text/html"))
-            t->html_stream = true;
-    }
     char saved[BOUNDARY_MAX]; /* the boundary outlives the head's bytes, consumed next */
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
@@ -265,6 +353,7 @@ bool http_head_step(struct dissect *d, const struct dissect_env *env, struct hal
 
 static void end_body(struct half *h, const struct dissect_env *env)
 {
+    library_body_end(env, h); /* the body's end ends its last library message */
     body_clear(&h->body);
     eventscan_reset(&h->scan);
     h->mode = MODE_HTTP_HEAD;

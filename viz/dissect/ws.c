@@ -25,6 +25,7 @@
  * shown as sent, with one error item that says they cannot be inflated.
  */
 #include "dissect/ws.h"
+#include "dissect/library.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,11 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     }
     emit_item(env->emitter, it);
 
+    /* A library's packet or frame: a whole text message in one frame. */
+    if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin &&
+        w->text.len == fh->payload_len)
+        library_message(env, h, w->text.data, w->text.len, w->text.offset);
+
     /* Events after the frame that carried them. */
     if (w->text.len)
         eventscan_feed(&h->scan, w->text.data, w->text.len, w->text.offset, env->emitter,
@@ -236,10 +242,8 @@ int ws_frames_plausible(const struct half *h)
 void ws_join(struct dissect *d, struct half *h)
 {
     ws_start(h, false, NULL);
-    if (!d->traits.websocket) {
-        d->traits.websocket = true;
+    if (!d->traits.exchanges[TECH_WS])
         d->traits.ws_joined_late = true;
-    }
 }
 
 void ws_lost(struct half *h, uint64_t at)

@@ -250,7 +250,7 @@ struct delivery {
 static struct dissect_env env_for(const struct delivery *d)
 {
     struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, d->f->server_text,
-                              d->now_ns};
+                              d->f->handshake_rtt_ms, d->now_ns};
     return env;
 }
 
@@ -276,7 +276,9 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     struct item *it = item_start(&b, ITEM_FLOW, s->id, DIR_NONE, s->end_ns);
     item_add_str(it, "client", s->client_text);
     item_add_str(it, "server", s->server_text);
-    item_add_str(it, "technique", s->dissected ? classify_flow(&ft->classifier, &s->traits) : "unknown");
+    item_add_str(it, "technique",
+                 technique_name(s->dissected ? classify_flow(&ft->classifier, &s->traits)
+                                             : TECH_UNKNOWN));
     item_add_int(it, "packets", (int64_t)s->packets);
     item_add_int(it, "bytes_c2s", (int64_t)s->bytes_c2s);
     item_add_int(it, "bytes_s2c", (int64_t)s->bytes_s2c);
@@ -687,7 +689,9 @@ const char *flows_technique(const struct flows *ft, unsigned id)
     /* Newest first: the flows a live view asks about are the recent ones. */
     for (const struct flow *f = ft->newest; f; f = f->older)
         if (f->id == id)
-            return f->dissect ? classify_flow(&ft->classifier, dissect_traits(f->dissect)) : NULL;
+            return f->dissect ? technique_name(classify_flow(&ft->classifier,
+                                                             dissect_traits(f->dissect)))
+                              : NULL;
     return NULL;
 }
 

@@ -22,6 +22,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_FLASH] = "flash",
     [ITEM_EVENT] = "event",
     [ITEM_ERROR] = "error",
+    [ITEM_MESSAGE] = "message",
 };
 
 const char *item_type_name(enum item_type type)

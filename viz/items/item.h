@@ -39,6 +39,7 @@ enum item_type {
     ITEM_FLASH,         /* a Flash policy request, policy or message */
     ITEM_EVENT,         /* a pushlab event found in a payload */
     ITEM_ERROR,         /* bytes that could not be parsed, or data lost */
+    ITEM_MESSAGE,       /* a message of a push library (SockJS, Engine.IO, Socket.IO) */
     ITEM_TYPE_COUNT
 };
 

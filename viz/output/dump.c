@@ -115,6 +115,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_text(&l, it, "reason", 40);
         put_field(&l, it, "head_bytes", "head");
         put_field(&l, it, "response_ms", "after");
+        put_field(&l, it, "technique", "technique");
         break;
     case ITEM_CHUNK:
         put_field(&l, it, "size", "size");
@@ -160,6 +161,14 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         break;
     case ITEM_ERROR:
         put_text(&l, it, "what", 120);
+        break;
+    case ITEM_MESSAGE:
+        put_text(&l, it, "library", 16);
+        put(&l, " ");
+        put_text(&l, it, "frame", 16);
+        put_field(&l, it, "event", "event");
+        put_field(&l, it, "ack_id", "ack");
+        put_field(&l, it, "text", "text");
         break;
     case ITEM_TYPE_COUNT:
         break;

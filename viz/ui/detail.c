@@ -219,8 +219,40 @@ static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it
     const struct item_field *rt = item_field(it, "response_ms");
     if (rt && rt->kind == FIELD_MS) {
         label(l, "answered");
-        ui_lines_addf(l, A_NORMAL, "%.3f ms after the request was sent%s", rt->v.ms,
-                      rt->v.ms >= VIZ_LONGPOLL_HOLD_MS ? "  (held: a long poll)" : "");
+        ui_lines_addf(l, A_NORMAL, "%.3f ms after the request was sent", rt->v.ms);
+    }
+    const struct item_field *lib = item_field(it, "library");
+    const struct item_field *session = item_field(it, "session");
+    if (lib && lib->kind == FIELD_TEXT) {
+        const char *s = item_text(it, lib, &len);
+        label(l, "library");
+        ui_lines_add(l, A_NORMAL, s, len);
+        if (session && session->kind == FIELD_TEXT) {
+            s = item_text(it, session, &len);
+            ui_lines_str(l, A_NORMAL, "  session ");
+            ui_lines_add(l, A_BOLD, s, len);
+            ui_lines_str(l, ui_attr(ROLE_DIM), "  (the same on every connection of the session)");
+        }
+    }
+    long long exchange = (long long)item_int(it, "exchange", 0);
+    if (exchange > 0) {
+        label(l, "exchange");
+        ui_lines_addf(l, A_NORMAL, "%lld of this connection", exchange);
+    }
+    /* The exchange's technique, and why classify_exchange named it so. */
+    const struct item_field *tech = item_field(it, "technique");
+    const struct item_field *why = item_field(it, "why");
+    if (tech && tech->kind == FIELD_TEXT) {
+        char name[16];
+        const char *s = item_text(it, tech, &len);
+        snprintf(name, sizeof name, "%.*s", (int)len, s);
+        label(l, "technique");
+        ui_lines_addf(l, ui_badge_attr(name), " %s ", name);
+        if (why && why->kind == FIELD_TEXT) {
+            s = item_text(it, why, &len);
+            ui_lines_str(l, A_NORMAL, "  why: ");
+            ui_lines_add(l, A_NORMAL, s, len);
+        }
     }
 }
 
@@ -479,6 +511,12 @@ static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
                       (unsigned long long)f->overhead, pct);
     else
         ui_lines_str(l, ui_attr(ROLE_DIM), "(no payload yet)");
+    if (f->nkinds) {
+        label(l, "exchanges");
+        for (unsigned k = 0; k < f->nkinds; k++)
+            ui_lines_addf(l, A_NORMAL, "%s%u %s", k ? ", " : "", f->kinds[k].n, f->kinds[k].name);
+        ui_lines_str(l, ui_attr(ROLE_DIM), "  (the flow is named by those that bring news)");
+    }
     label(l, "handshake");
     if (f->handshake_ms >= 0)
         ui_lines_addf(l, A_NORMAL, "%.3f ms from SYN to the ACK of the SYN/ACK", f->handshake_ms);

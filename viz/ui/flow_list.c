@@ -117,7 +117,9 @@ void ui_flows_draw(struct ui *ui, int y, int h)
             ui_fill(yy, 0, base);
         int x = ui_putf(yy, 0, 5, base, "%4u ", f->id);
         char badge[24];
-        snprintf(badge, sizeof badge, " %s ", f->technique[0] ? f->technique : "...");
+        /* "+": some of its exchanges are named otherwise (a page, a send...) */
+        snprintf(badge, sizeof badge, " %s%s", f->technique[0] ? f->technique : "...",
+                 f->nkinds > 1 ? "+" : " ");
         x += ui_put(yy, x, 11, ui_badge_attr(f->technique), badge, strlen(badge));
         x = 16;
         char endpoints[160];

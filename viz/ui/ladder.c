@@ -9,8 +9,9 @@
  *
  * Messages are '=' arrows, TCP segments '-' arrows (pure ACKs only with
  * `a`).  On the right: ack RTTs, the handshake RTT, request -> response
- * times (marked HELD when a long poll held the request), the gap from a
- * response to the next request, ping -> pong times and event latencies.
+ * times (marked HELD when a long poll held the request) and the exchange's
+ * technique, the gap from a response to the next request, ping -> pong
+ * times, event latencies, and the heartbeats of push libraries.
  * A pause of UI_LADDER_GAP_MS or more gets a line of its own, so a held
  * request is seen as a gap in the diagram.  The request -> response time
  * is the engine's response_ms.
@@ -55,10 +56,14 @@ static void label_of(const struct item *it, char *out, size_t cap, bool many_flo
         if (it->type == ITEM_EVENT || it->type == ITEM_ERROR)
             at = (size_t)snprintf(summary, sizeof summary, "%s ", item_type_name(it->type));
         item_summary(it, summary + at, sizeof summary - at);
-        /* The trailing " @offset" says nothing in a diagram. */
+        /* The trailing " @offset" says nothing in a diagram, and a response's
+         * technique goes to the note on the right. */
         char *mark = strrchr(summary, '@');
         if (mark && mark > summary && mark[-1] == ' ')
             mark[-1] = '\0';
+        char *tech = it->type == ITEM_HTTP_RESPONSE ? strstr(summary, " technique=") : NULL;
+        if (tech)
+            *tech = '\0';
     }
     if (many_flows)
         snprintf(out, cap, "[%u] %s", it->flow, summary);
@@ -103,8 +108,23 @@ static void note_of(struct ui *ui, struct ladder_flow *lf, const struct item *it
             *strong = f->v.ms >= VIZ_LONGPOLL_HOLD_MS; /* the engine's own long-poll threshold */
             snprintf(out, cap, "%s %.3f ms", *strong ? "HELD" : "answered after", f->v.ms);
         }
+        if ((f = item_field(it, "technique")) && f->kind == FIELD_TEXT) {
+            size_t len, at = strlen(out);
+            const char *s = item_text(it, f, &len);
+            snprintf(out + at, cap - at, "%s%.*s", at ? ": " : "", (int)len, s);
+        }
         if (item_int(it, "status", 0) >= 200)
             lf->last_response = it->t;
+        break;
+    case ITEM_MESSAGE: /* a library's keep-alive, told from its messages */
+        if (item_field(it, "heartbeat"))
+            snprintf(out, cap, "heartbeat");
+        else if ((f = item_field(it, "frame")) && f->kind == FIELD_TEXT) {
+            size_t len;
+            const char *s = item_text(it, f, &len);
+            if ((len == 9 && memcmp(s, "heartbeat", 9) == 0) || (len == 7 && memcmp(s, "prelude", 7) == 0))
+                snprintf(out, cap, "heartbeat");
+        }
         break;
     case ITEM_WS_FRAME:
         if ((f = item_field(it, "pong_ms")) && f->kind == FIELD_MS)

@@ -214,6 +214,24 @@ static void total_tcp(struct ui_model *m, struct ui_flow *f, const struct item *
         endpoints_from_frame(m, f, it);
 }
 
+/* Count a response's exchange technique. */
+static void count_exchange(struct ui_flow *f, const struct item *it)
+{
+    char name[16];
+    copy_text(it, "technique", name, sizeof name);
+    if (!name[0])
+        return;
+    for (unsigned k = 0; k < f->nkinds; k++)
+        if (strcmp(f->kinds[k].name, name) == 0) {
+            f->kinds[k].n++;
+            return;
+        }
+    if (f->nkinds == UI_FLOW_KINDS)
+        return;
+    memcpy(f->kinds[f->nkinds].name, name, sizeof name);
+    f->kinds[f->nkinds++].n = 1;
+}
+
 static void total_flow_item(struct ui_flow *f, const struct item *it)
 {
     copy_text(it, "client", f->client, sizeof f->client);
@@ -278,6 +296,9 @@ bool ui_model_reveal_next(struct ui_model *m)
         break;
     case ITEM_FLOW:
         total_flow_item(f, it);
+        break;
+    case ITEM_HTTP_RESPONSE:
+        count_exchange(f, it);
         break;
     default:
         break;

@@ -26,6 +26,8 @@ struct ui_index {
 };
 
 /* One TCP connection as the UI shows it: totals of its revealed items. */
+#define UI_FLOW_KINDS 11 /* exchange techniques a flow can show (classify.h) */
+
 struct ui_flow {
     unsigned id;              /* the engine's 1-based flow number */
     char client[64];          /* "ip:port" (from the flow item, else from the first segment's dir) */
@@ -42,6 +44,11 @@ struct ui_flow {
     uint64_t bytes[2];        /* payload bytes by direction (enum item_dir) */
     uint64_t overhead;        /* HTTP head and framing bytes, both ways */
     double handshake_ms;      /* SYN -> ACK of SYN/ACK, or < 0 */
+    struct {
+        char name[16];        /* an exchange technique ("longpoll", "http"...) */
+        unsigned n;           /* exchanges named so */
+    } kinds[UI_FLOW_KINDS];   /* its exchanges by technique, in order of first appearance */
+    unsigned nkinds;
     struct ui_index items;    /* its revealed items, in order */
     struct ui_index messages; /* of which the rows of the messages pane (see ui_model_is_message) */
 };

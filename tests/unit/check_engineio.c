@@ -1,0 +1,143 @@
+/* check_engineio.c -- Engine.IO v4 packets and polling payloads
+ * (engineio.h), and the Socket.IO v5 packets they carry (socketio.h): each
+ * packet type, the probe of an upgrade, base64 binary messages, payloads
+ * split on 0x1e, and Socket.IO's namespace, ack id, attachment count and
+ * event name, with malformed packets refused with a reason. */
+#include <check.h>
+#include <string.h>
+
+#include "proto/engineio.h"
+#include "proto/socketio.h"
+
+static struct eio_packet eio_ok(const char *s)
+{
+    struct eio_packet p;
+    struct proto_err err = {0};
+    ck_assert_msg(eio_packet_parse(s, strlen(s), &p, &err) == 0, "%s: %s", s, err.why);
+    return p;
+}
+
+static struct sio_packet sio_ok(const char *s)
+{
+    struct sio_packet p;
+    struct proto_err err = {0};
+    ck_assert_msg(sio_packet_parse(s, strlen(s), &p, &err) == 0, "%s: %s", s, err.why);
+    return p;
+}
+
+static void assert_slice(struct slice s, const char *want)
+{
+    ck_assert_msg(s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0, "got %.*s, want %s",
+                  (int)s.len, s.ptr ? s.ptr : "", want);
+}
+
+START_TEST(engineio_packet_types)
+{
+    struct eio_packet p = eio_ok("0{\"sid\":\"abc\",\"upgrades\":[\"websocket\"]}");
+    ck_assert_int_eq(p.type, EIO_OPEN);
+    assert_slice(p.data, "{\"sid\":\"abc\",\"upgrades\":[\"websocket\"]}");
+    ck_assert_int_eq(eio_ok("2probe").type, EIO_PING); /* the upgrade's probe */
+    assert_slice(eio_ok("3probe").data, "probe");
+    ck_assert_int_eq(eio_ok("5").type, EIO_UPGRADE);
+    ck_assert_int_eq(eio_ok("6").type, EIO_NOOP);
+    ck_assert_int_eq(eio_ok("1").type, EIO_CLOSE);
+    p = eio_ok("4hello");
+    ck_assert_int_eq(p.type, EIO_MESSAGE);
+    ck_assert(!p.binary);
+    p = eio_ok("bAQID");
+    ck_assert_int_eq(p.type, EIO_MESSAGE);
+    ck_assert(p.binary);
+    assert_slice(p.data, "AQID");
+    ck_assert_str_eq(eio_type_name(EIO_PONG), "pong");
+    struct proto_err err = {0};
+    ck_assert_int_eq(eio_packet_parse("7x", 2, &p, &err), PROTO_ERROR);
+    ck_assert_ptr_nonnull(err.why);
+    ck_assert_int_eq(eio_packet_parse("", 0, &p, &err), PROTO_ERROR);
+    ck_assert_int_eq(eio_packet_parse("x", 1, &p, &err), PROTO_ERROR);
+}
+END_TEST
+
+START_TEST(payload_split_on_record_separators)
+{
+    const char payload[] = "4hello\x1e" "2\x1e" "40/chat,{\"a\":1}";
+    const char *want[] = {"4hello", "2", "40/chat,{\"a\":1}"};
+    size_t pos = 0, n = sizeof payload - 1;
+    for (int i = 0; i < 3; i++) {
+        struct slice pk;
+        size_t used = eio_payload_next(payload + pos, n - pos, &pk);
+        ck_assert_uint_gt(used, 0);
+        assert_slice(pk, want[i]);
+        pos += used;
+    }
+    ck_assert_uint_eq(pos, n);
+    struct slice pk;
+    ck_assert_uint_eq(eio_payload_next(payload + pos, 0, &pk), 0);
+    ck_assert_uint_eq(eio_payload_next("\x1e", 1, &pk), 1); /* an empty packet */
+    ck_assert_uint_eq(pk.len, 0);
+}
+END_TEST
+
+START_TEST(socketio_packets)
+{
+    struct sio_packet p = sio_ok("0");
+    ck_assert_int_eq(p.type, SIO_CONNECT);
+    assert_slice(p.nsp, "/");
+    ck_assert_uint_eq(p.data.len, 0);
+    p = sio_ok("0/admin,{\"token\":\"1\"}");
+    assert_slice(p.nsp, "/admin");
+    assert_slice(p.data, "{\"token\":\"1\"}");
+    p = sio_ok("2[\"chat\",\"hello\"]");
+    ck_assert_int_eq(p.type, SIO_EVENT);
+    assert_slice(p.event, "\"chat\"");
+    ck_assert(!p.has_id);
+    p = sio_ok("2/admin,12[\"chat\",\"hi\"]");
+    assert_slice(p.nsp, "/admin");
+    ck_assert(p.has_id);
+    ck_assert_uint_eq(p.id, 12);
+    assert_slice(p.event, "\"chat\"");
+    p = sio_ok("30[\"got hello\"]");
+    ck_assert_int_eq(p.type, SIO_ACK);
+    ck_assert_uint_eq(p.id, 0);
+    assert_slice(p.data, "[\"got hello\"]");
+    p = sio_ok("51-[\"upload\",{\"_placeholder\":true,\"num\":0}]");
+    ck_assert_int_eq(p.type, SIO_BINARY_EVENT);
+    ck_assert_uint_eq(p.attachments, 1);
+    assert_slice(p.event, "\"upload\"");
+    p = sio_ok("1/admin,");
+    ck_assert_int_eq(p.type, SIO_DISCONNECT);
+    assert_slice(p.nsp, "/admin");
+    ck_assert_str_eq(sio_type_name(SIO_CONNECT_ERROR), "CONNECT_ERROR");
+}
+END_TEST
+
+START_TEST(socketio_malformed)
+{
+    static const char *const bad[] = {
+        "", "7", "x", "2", "2{}", "2[1]", "2[\"unterminated", "5[\"x\"]", "51[\"x\"]",
+        "299999999999999999999[\"x\"]", "51000001-[\"x\"]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sio_packet p;
+        struct proto_err err = {0};
+        ck_assert_msg(sio_packet_parse(bad[i], strlen(bad[i]), &p, &err) == PROTO_ERROR,
+                      "accepted %s", bad[i]);
+        ck_assert_ptr_nonnull(err.why);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("engineio");
+    TCase *tc = tcase_create("engineio");
+    tcase_add_test(tc, engineio_packet_types);
+    tcase_add_test(tc, payload_split_on_record_separators);
+    tcase_add_test(tc, socketio_packets);
+    tcase_add_test(tc, socketio_malformed);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,33 @@
+/* library.h -- messages of the push libraries people use (SockJS,
+ * Engine.IO, Socket.IO), found inside HTTP bodies, SSE data and WebSocket
+ * messages (library.c). */
+#ifndef VIZ_DISSECT_LIBRARY_H
+#define VIZ_DISSECT_LIBRARY_H
+
+#include "dissect/core.h"
+
+/* Which library a request speaks and how its bodies wrap the library's
+ * frames, from the request target: Engine.IO's `EIO=` query (Socket.IO
+ * when the path is its /socket.io/), SockJS's /server/session/transport.
+ * *session gets the session id (Engine.IO's sid=, SockJS's session
+ * segment; empty when none), borrowed from path or query: the requests of
+ * one session, over several connections and transports, share it. */
+void library_of_request(struct slice method, struct slice path, struct slice query,
+                        struct lib_state *request, struct lib_state *response,
+                        struct slice *session);
+/* "sockjs", "engine.io", "socket.io", or "" for none. */
+const char *library_name(enum push_library lib);
+
+/* One whole library message (a WebSocket text message, an SSE data field)
+ * at stream offset off. */
+void library_message(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                     uint64_t off);
+
+/* Body content p[0..n) at stream_off, for the wraps that are cut into
+ * messages here (lines, script calls, Engine.IO payloads); and the end of
+ * the body, which ends its last message. */
+void library_body_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                       uint64_t stream_off);
+void library_body_end(const struct dissect_env *env, struct half *h);
+
+#endif
