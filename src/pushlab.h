@@ -84,10 +84,14 @@
 /* ---- pushviz (viz/) ---- */
 #define VIZ_DEFAULT_IFACE     "lo"
 #define VIZ_DEFAULT_USER      "nobody" /* privileges dropped to this after activation */
-#define VIZ_SNAPLEN           262144  /* bytes kept of each live packet */
-#define VIZ_CAPTURE_BUFFER    (16 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_SNAPLEN           262144  /* the largest packet a saved file may hold */
+#define VIZ_LIVE_SNAPLEN      (65536 + 64) /* bytes kept of a live packet: loopback's MTU and the link header */
+#define VIZ_CAPTURE_BUFFER    (64 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_CAPTURE_QUEUE     (128 * 1024 * 1024) /* packets read from the ring, waiting for dissection */
+#define VIZ_WRITE_BUFFER      (1024 * 1024) /* -w and `w` write the file in blocks this large */
+#define VIZ_WRITE_FLUSH_MS    1000    /* ... and flush at least this often */
 #define VIZ_FILE_BUFFER       (1024 * 1024)      /* stdio buffer reading a capture file */
-#define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
+#define VIZ_READ_TIMEOUT_MS   50      /* the kernel hands over captured packets at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
 #define VIZ_MAX_FLOWS         65536   /* flows remembered; closed ones are forgotten first */

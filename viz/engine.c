@@ -117,6 +117,16 @@ void engine_input_error(struct engine *e, const char *what)
     emit_item(&e->emitter, it);
 }
 
+void engine_capture_stats(struct engine *e, const struct capture_stats *st)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_CAPTURE_STATS, 0, DIR_NONE, e->last_ns);
+    item_add_int(it, "received", (int64_t)st->received);
+    item_add_int(it, "dropped", (int64_t)st->dropped);
+    item_add_int(it, "if_dropped", (int64_t)st->if_dropped);
+    emit_item(&e->emitter, it);
+}
+
 void engine_finish(struct engine *e)
 {
     flows_finish(e->flows);

@@ -43,6 +43,8 @@ void engine_capture_handler(void *ctx, const struct capture *c, const struct pca
 /* A problem with the input itself (a truncated file...): an `error` item
  * of flow 0. */
 void engine_input_error(struct engine *e, const char *what);
+/* A live capture's kernel counts: a `capture_stats` item of flow 0. */
+void engine_capture_stats(struct engine *e, const struct capture_stats *st);
 /* The input ended. */
 void engine_finish(struct engine *e);
 

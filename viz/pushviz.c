@@ -7,8 +7,8 @@
  * capture to it and its items to the chosen output: JSON lines, human
  * lines, the --stats table, or the interactive UI (ui.h).  Its state is
  * one static struct, because a signal handler must reach the capture to
- * stop it cleanly (the -w file is flushed after every packet, so nothing
- * shown is lost on Ctrl-C).
+ * stop it cleanly: Ctrl-C and SIGTERM end the capture the normal way, so
+ * the -w file gets every packet captured, and its full path is printed.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -46,7 +46,7 @@ static void usage(FILE *out)
             "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
             "  -w FILE          also write every captured packet to FILE (pcap)\n"
-            "  -Z USER          after opening a live capture as root, become USER (default %s)\n"
+            "  -Z USER          as root, become USER once the capture is open (default %s)\n"
             "  --dump           one human-readable line per item\n"
             "  --json           one JSON object per item (DESIGN.md, \"JSON lines\")\n"
             "  --stats          at the end, a table per technique (alone: only the table)\n"
@@ -95,11 +95,16 @@ static int run_batch(void)
             break;
         }
     }
-    unsigned dropped = capture_dropped(&app.capture);
-    if (dropped) {
-        /* Lost before pushviz saw them: the gaps in the streams say where. */
-        snprintf(err, sizeof err, "%u packets dropped by the kernel (the capture buffer overflowed)", dropped);
-        engine_input_error(app.engine, err);
+    if (app.capture.live) {
+        struct capture_stats st;
+        capture_stats(&app.capture, &st);
+        if (st.dropped || st.if_dropped) {
+            /* Lost before pushviz saw them: the gaps in the streams say where. */
+            snprintf(err, sizeof err, "%llu packets dropped by the kernel, %llu by the interface",
+                     (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
+            engine_input_error(app.engine, err);
+        }
+        engine_capture_stats(app.engine, &st);
     }
     engine_finish(app.engine);
     output_json_flush(); /* the lines go before the --stats table */
@@ -203,7 +208,7 @@ int main(int argc, char **argv)
         app.stats = stats_new();
     if (!app.engine || (want_stats && !app.stats)) {
         fprintf(stderr, "pushviz: out of memory\n");
-        capture_close(&app.capture);
+        capture_close(&app.capture, err, sizeof err);
         return 1;
     }
     int status;
@@ -218,7 +223,13 @@ int main(int argc, char **argv)
         status = run_batch();
     }
     fflush(stdout);
-    capture_close(&app.capture);
+    if (capture_close(&app.capture, err, sizeof err) < 0) {
+        fprintf(stderr, "pushviz: %s\n", err);
+        status = 1;
+    } else if (copt.write) {
+        fprintf(stderr, "pushviz: wrote %llu packets to %s\n", (unsigned long long)app.capture.out.packets,
+                app.capture.out.path);
+    }
     engine_free(app.engine);
     stats_free(app.stats);
     return status;

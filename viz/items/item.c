@@ -21,6 +21,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_FLASH] = "flash",
     [ITEM_EVENT] = "event",
     [ITEM_ERROR] = "error",
+    [ITEM_CAPTURE_STATS] = "capture_stats",
 };
 
 const char *item_type_name(enum item_type type)

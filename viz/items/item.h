@@ -33,6 +33,7 @@ enum item_type {
     ITEM_FLASH,         /* a Flash policy request, policy or message */
     ITEM_EVENT,         /* a pushlab event found in a payload */
     ITEM_ERROR,         /* bytes that could not be parsed, or data lost */
+    ITEM_CAPTURE_STATS, /* a live capture's kernel counts, at its end */
     ITEM_TYPE_COUNT
 };
 

@@ -152,6 +152,11 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
     case ITEM_ERROR:
         put_text(&l, it, "what", 120);
         break;
+    case ITEM_CAPTURE_STATS:
+        put_field(&l, it, "received", "received");
+        put_field(&l, it, "dropped", "dropped");
+        put_field(&l, it, "if_dropped", "if_dropped");
+        break;
     case ITEM_TYPE_COUNT:
         break;
     }

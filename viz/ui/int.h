@@ -103,8 +103,9 @@ void ui_view_draw(struct ui *ui, const char *title, size_t *top);
 /* ---- ui_keys.c ---- */
 void ui_key(struct ui *ui, int key);
 /* ---- ui_save.c ---- */
-/* Write every kept frame to path as a pcap file; 0, or -1 with err set. */
-int ui_save_pcap(const struct ui_model *m, const char *path, char *err, size_t errcap);
+/* Write every kept frame to path as a pcap file; 0 with the file's full
+ * path in full, or -1 with err set. */
+int ui_save_pcap(struct ui *ui, const char *path, char *full, size_t fullcap, char *err, size_t errcap);
 
 /* A row's direction arrow and its role. */
 const char *ui_dir_arrow(enum item_dir dir);

@@ -132,11 +132,11 @@ static void prompt_done(struct ui *ui)
         ui->messages = (struct ui_cursor){0, 0};
         break;
     case PROMPT_SAVE: {
-        char err[300];
+        char err[PATH_MAX + 300], full[PATH_MAX];
         if (!ui->input_len)
             break;
-        if (ui_save_pcap(&ui->model, ui->input, err, sizeof err) == 0)
-            ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, ui->input);
+        if (ui_save_pcap(ui, ui->input, full, sizeof full, err, sizeof err) == 0)
+            ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, full);
         else
             ui_notice(ui, "not saved: %s", err);
         break;

@@ -5,27 +5,35 @@
  * tcpdump read).  A frame whose bytes were dropped at the memory cap
  * cannot be written; the file then says less than the capture did, and
  * the error says how many were left out.
+ *
+ * The file is created through the capture's saver (capture/saver.c), so
+ * a root pushviz, which parses packets as nobody, still saves where the
+ * user who started it may write.  The notice gives the full path.
  */
 #include "ui/int.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <unistd.h>
 
-int ui_save_pcap(const struct ui_model *m, const char *path, char *err, size_t errcap)
+#include "capture/pcapout.h"
+
+int ui_save_pcap(struct ui *ui, const char *path, char *full, size_t fullcap, char *err, size_t errcap)
 {
+    const struct ui_model *m = &ui->model;
+    int fd = saver_open(&ui->cap->saver, path, full, fullcap, err, errcap);
+    if (fd < 0)
+        return -1;
     pcap_t *dead = pcap_open_dead_with_tstamp_precision(m->dlt, VIZ_SNAPLEN, PCAP_TSTAMP_PRECISION_NANO);
     if (!dead) {
+        close(fd);
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    pcap_dumper_t *out = pcap_dump_open(dead, path);
-    if (!out) {
-        snprintf(err, errcap, "%s", pcap_geterr(dead));
-        pcap_close(dead);
-        return -1;
-    }
+    struct pcap_out out;
+    int rc = pcap_out_open(&out, dead, fd, full, err, errcap);
     size_t skipped = 0;
-    for (size_t i = 0; i < m->nframes; i++) {
+    for (size_t i = 0; rc == 0 && i < m->nframes; i++) {
         const struct ui_frame *f = &m->frames[i];
         if (!f->bytes) {
             skipped++;
@@ -36,18 +44,15 @@ int ui_save_pcap(const struct ui_model *m, const char *path, char *err, size_t e
         h.ts.tv_usec = (suseconds_t)(f->ts_ns % 1000000000); /* nanoseconds in this format */
         h.caplen = f->caplen;
         h.len = f->wirelen;
-        pcap_dump((u_char *)out, &h, f->bytes);
+        if (pcap_out_write(&out, &h, f->bytes) < 0)
+            break;
     }
-    int failed = pcap_dump_flush(out);
-    pcap_dump_close(out);
+    if (rc == 0)
+        rc = pcap_out_close(&out, err, errcap);
     pcap_close(dead);
-    if (failed) {
-        snprintf(err, errcap, "writing %s failed", path);
+    if (rc == 0 && skipped) {
+        snprintf(err, errcap, "%zu packets were not kept (memory cap) and are missing from %s", skipped, full);
         return -1;
     }
-    if (skipped) {
-        snprintf(err, errcap, "%zu packets were not kept (memory cap) and are missing from %s", skipped, path);
-        return -1;
-    }
-    return 0;
+    return rc;
 }

@@ -274,9 +274,11 @@ static void draw_status(struct ui *ui)
     }
     const struct engine_counts *ec = engine_counts(ui->eng);
     if (ui->cap->live) {
-        struct pcap_stat ps;
-        if (pcap_stats(ui->cap->pcap, &ps) == 0)
-            x += ui_putf(y, x, COLS - x, bar, " recv %u drop %u ", ps.ps_recv, ps.ps_drop);
+        struct capture_stats st;
+        capture_stats(ui->cap, &st);
+        x += ui_putf(y, x, COLS - x, (st.dropped || st.if_dropped) ? bar | A_BOLD : bar,
+                     " recv %llu drop %llu ifdrop %llu ", (unsigned long long)st.received,
+                     (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
     } else {
         x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
     }
@@ -429,14 +431,6 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     }
     ui.model.dlt = cap->dlt;
     ui.model.nano = cap->nano;
-    if (cap->live) {
-        char err[PCAP_ERRBUF_SIZE];
-        if (pcap_setnonblock(cap->pcap, 1, err) < 0) {
-            fprintf(stderr, "pushviz: %s\n", err);
-            ui_model_free(&ui.model);
-            return 1;
-        }
-    }
     engine_set_sink(eng, on_item, &ui);
     share_quit_handler();
     FILE *keyboard = open_keyboard(opt);
