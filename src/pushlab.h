@@ -115,7 +115,8 @@
 #define UI_SPEED_MIN          0.125   /* --realtime speed factor bounds (+ and - double or halve it) */
 #define UI_SPEED_MAX          64.0
 #define UI_LADDER_GAP_MS      100     /* the ladder prints a "time passes" line for gaps this long */
-#define UI_SEARCH_MAX         128     /* bytes of a search or filter text */
+#define UI_SEARCH_MAX         256     /* bytes of a search or filter text */
+#define UI_HISTORY            16      /* lines each prompt remembers (Up, Down) */
 #define UI_MIN_COLS           80      /* the smallest terminal the layout is designed for */
 #define UI_MIN_LINES          24
 

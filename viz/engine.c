@@ -141,3 +141,8 @@ const char *engine_flow_technique(const struct engine *e, unsigned flow)
 {
     return flows_technique(e->flows, flow);
 }
+
+bool engine_flow_endpoints(const struct engine *e, unsigned flow, const char **client, const char **server)
+{
+    return flows_endpoints(e->flows, flow, client, server);
+}

@@ -52,5 +52,7 @@ const struct engine_counts *engine_counts(const struct engine *e);
 
 /* The technique an open flow shows so far, or NULL (see flows_technique). */
 const char *engine_flow_technique(const struct engine *e, unsigned flow);
+/* An open flow's client and server "ip:port" (see flows_endpoints). */
+bool engine_flow_endpoints(const struct engine *e, unsigned flow, const char **client, const char **server);
 
 #endif

@@ -1,6 +1,6 @@
 /* pushviz.c -- main(): options, then capture -> engine -> output.
  *
- *   pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]
+ *   pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]
  *           [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]
  *
  * The analysis lives in the engine (engine.h); this file only wires a
@@ -11,6 +11,8 @@
  * the -w file gets every packet captured, and its full path is printed.
  */
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #include "capture/capture.h"
 #include "engine.h"
+#include "filter/filter.h"
 #include "output/output.h"
 #include "pushlab.h"
 #include "items/stats.h"
@@ -28,6 +31,7 @@ static struct {
     struct capture capture;
     struct engine *engine;
     struct stats *stats;    /* --stats, or NULL */
+    struct filter *filter;  /* -Y, or NULL */
     bool json, dump;        /* per-item output */
     volatile int quit;      /* set by SIGINT/SIGTERM */
 } app;
@@ -35,7 +39,7 @@ static struct {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]\n"
+            "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]\n"
             "               [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]\n"
             "\n"
             "Shows push traffic (polling, long polling, streaming, Flash, SSE, WebSocket)\n"
@@ -46,6 +50,8 @@ static void usage(FILE *out)
             "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
             "  -w FILE          also write every captured packet to FILE (pcap)\n"
+            "  -Y EXPR          display filter, e.g. 'technique == ws and opcode == text'\n"
+            "                   (fields, operators and examples: man pushviz, DISPLAY FILTERS)\n"
             "  -Z USER          as root, become USER once the capture is open (default %s)\n"
             "  --dump           one human-readable line per item\n"
             "  --json           one JSON object per item (DESIGN.md, \"JSON lines\")\n"
@@ -59,9 +65,22 @@ static void usage(FILE *out)
             VIZ_DEFAULT_IFACE, VIZ_DEFAULT_USER);
 }
 
+/* Does the item pass -Y?  Capture-wide items (flow 0: capture errors and
+ * counts) always do: they are about the capture, not the traffic. */
+static bool passes(const struct item *it)
+{
+    if (!app.filter || it->flow == 0)
+        return true;
+    struct filter_flow ff = {engine_flow_technique(app.engine, it->flow), NULL, NULL};
+    engine_flow_endpoints(app.engine, it->flow, &ff.client, &ff.server);
+    return filter_match(app.filter, it, &ff);
+}
+
 static void on_item(void *ctx, const struct item *it)
 {
     (void)ctx;
+    if (!passes(it))
+        return;
     if (app.json)
         output_json(stdout, it);
     else if (app.dump)
@@ -77,13 +96,22 @@ static void on_signal(int sig)
     capture_stop(&app.capture);
 }
 
-/* Read the capture to its end (or to a signal).  0, or 1 after an input error. */
+/* Read the capture to its end: a file's, or a live capture's after a
+ * signal (capture_stop, then what was captured is handed over).  0, or 1
+ * after an input error. */
 static int run_batch(void)
 {
-    char err[PCAP_ERRBUF_SIZE + 64];
+    char err[PCAP_ERRBUF_SIZE + PATH_MAX + 64];
     int status = 0;
-    while (!app.quit) {
+    while (app.capture.live || !app.quit) {
         int n = capture_dispatch(&app.capture, 0, engine_capture_handler, app.engine, err, sizeof err);
+        if (n == 0) {
+            /* Live, nothing queued: sleep until the reader has packets (a
+             * signal interrupts the wait; the reader then ends). */
+            struct pollfd pfd = {capture_fd(&app.capture), POLLIN, 0};
+            poll(&pfd, 1, -1);
+            continue;
+        }
         if (app.capture.live)
             output_json_flush(); /* a live batch is shown now, not when 64 KiB have piled up */
         if (n == CAPTURE_EOF)
@@ -113,6 +141,28 @@ static int run_batch(void)
     return status;
 }
 
+/* -Y: the compiled filter, or NULL after saying what is wrong and where:
+ *     pushviz: -Y: unknown field 'methd' (fields: ...)
+ *       methd == GET
+ *       ^^^^^                                                              */
+static struct filter *compile_filter(const char *expr)
+{
+    struct filter_error err;
+    struct filter *f = filter_compile(expr, &err);
+    if (f)
+        return f;
+    fprintf(stderr, "pushviz: -Y: %s\n  %s\n  ", err.message, expr);
+    /* one column per character: UTF-8 continuation bytes take none */
+    for (size_t i = 0; i < err.pos && expr[i]; i++)
+        if (((unsigned char)expr[i] & 0xC0) != 0x80)
+            fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
+    for (size_t i = 0; i < err.len; i++)
+        if (!expr[err.pos + i] || ((unsigned char)expr[err.pos + i] & 0xC0) != 0x80)
+            fputc('^', stderr);
+    fputc('\n', stderr);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME };
@@ -130,7 +180,8 @@ int main(int argc, char **argv)
     bool iface_given = false, want_stats = false, realtime = false;
     const char *note = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "i:r:f:w:Z:h", longopts, NULL)) != -1) {
+    const char *display_filter = NULL;
+    while ((c = getopt_long(argc, argv, "i:r:f:w:Z:Y:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             copt.iface = optarg;
@@ -147,6 +198,9 @@ int main(int argc, char **argv)
             break;
         case 'Z':
             copt.user = optarg;
+            break;
+        case 'Y':
+            display_filter = optarg;
             break;
         case OPT_DUMP:
             app.dump = true;
@@ -186,6 +240,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "pushviz: choose one of --dump and --json\n");
         return 2;
     }
+    if (display_filter && !(app.filter = compile_filter(display_filter)))
+        return 2;
     bool interactive = !app.dump && !app.json && !want_stats && isatty(STDOUT_FILENO);
     if (!app.dump && !app.json && !want_stats && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */
@@ -214,7 +270,7 @@ int main(int argc, char **argv)
     int status;
     if (interactive) {
         struct ui_options uopt = {copt.file ? copt.file : copt.iface, note, want_stats, realtime,
-                                  copt.file && strcmp(copt.file, "-") == 0};
+                                  copt.file && strcmp(copt.file, "-") == 0, display_filter};
         status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
     } else {
         /* Live lines should appear as they happen; a file is read fast. */
@@ -232,5 +288,6 @@ int main(int argc, char **argv)
     }
     engine_free(app.engine);
     stats_free(app.stats);
+    filter_free(app.filter);
     return status;
 }

@@ -395,17 +395,20 @@ def test_realtime_pause_step_speed_and_jumps():
 
 
 def test_save_writes_the_capture():
+    """w saves into the directory pushviz started in, and says the full
+    path; as root (CI) pushviz reads as nobody, who may not write there
+    (TMP is root's, mode 0700): the saver helper creates the file."""
     p = capture("ws.pcap")
     out = os.path.join(TMP, "saved.pcap")
-    with Tmux(["-r", p], cwd=TMP) as t:
+    with Tmux(["-r", p], cwd=TMP, cols=160) as t:
         t.wait("flows")
         t.keys("w")
         t.wait("save capture to:")
         for _ in range(60):
             t.keys("BSpace", pause=0)
-        t.literal(out)
+        t.literal("saved.pcap")
         t.keys("Enter")
-        t.wait("saved")
+        t.wait("saved \\d+ packets to " + re.escape(out))
         quit_cleanly(t)
     orig = [i for i in items(p) if i["type"] == "tcp"]
     copy = [i for i in items(out) if i["type"] == "tcp"]
@@ -428,6 +431,40 @@ def test_live_capture_updates_and_counts():
             t.keys("Tab")
             t.wait(r"GET /poll\?since=0")
             quit_cleanly(t)
+
+
+def test_live_save_as_root_opens_in_tshark():
+    """Root, live: w during the capture writes into the starting directory
+    (root's, where the unprivileged reader may not write), and tshark reads
+    back every request pushviz showed."""
+    if os.geteuid() != 0:
+        raise Skip("live capture needs root (CAP_NET_RAW)")
+    if not shutil.which("tshark"):
+        raise Skip("tshark is not installed (make deps installs it)")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    from harness import Server, get
+    cwd = tempfile.mkdtemp(prefix="live-save-", dir=TMP)
+    os.chmod(cwd, 0o700)
+    with Server("poll", "--interval", "0") as srv:
+        with Tmux(["-i", "lo", "-f", "tcp port %d" % srv.port], cwd=cwd, cols=200, lines=60) as t:
+            t.wait(r"recv \d+ drop \d+")
+            for n in range(4):
+                status, _, _ = get(srv.port, "/poll?since=%d" % n)
+                assert status == 200
+            t.wait(r"poll\s+127\.0\.0\.1", timeout=15)
+            t.keys("w")
+            t.wait("save capture to:")
+            t.keys("C-u")
+            t.literal("class.pcap")
+            t.keys("Enter")
+            s = t.wait(r"saved \d+ packets to " + re.escape(os.path.join(cwd, "class.pcap")))
+            quit_cleanly(t)
+    out = subprocess.run(["tshark", "-n", "-r", os.path.join(cwd, "class.pcap"), "-Y", "http.request",
+                          "-T", "fields", "-e", "http.request.uri"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=60)
+    assert out.returncode == 0, out.stderr
+    uris = out.stdout.decode().split()
+    assert uris == ["/poll?since=%d" % n for n in range(4)], (uris, s)
 
 
 # ---- screenshots for docs/ ----

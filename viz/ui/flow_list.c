@@ -14,26 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-/* Does flow f pass the filter (a technique name, or a flow number)? */
-static bool passes(const struct ui *ui, const struct ui_flow *f)
-{
-    if (!ui->filter[0])
-        return true;
-    char *end;
-    unsigned long id = strtoul(ui->filter, &end, 10);
-    if (*end == '\0')
-        return f->id == id;
-    return strcasecmp(f->technique, ui->filter) == 0;
-}
 
 void ui_flows_rebuild(struct ui *ui)
 {
     ui->shown.n = 0;
     for (size_t i = 0; i < ui->model.nflows; i++) {
         const struct ui_flow *f = &ui->model.flows[i];
-        if (!f->items.n || !passes(ui, f))
+        if (!f->items.n || !ui_filter_flow_passes(ui, f))
             continue;
         if (ui->shown.n == ui->shown.cap) {
             size_t cap = ui->shown.cap ? ui->shown.cap * 2 : 64;

@@ -10,6 +10,7 @@
 
 #include "capture/capture.h"
 #include "engine.h"
+#include "filter/filter.h"
 #include "ui/ui.h"
 #include "ui/draw.h"
 #include "ui/model.h"
@@ -25,7 +26,22 @@ enum ui_screen {
 enum ui_pane { PANE_FLOWS, PANE_MESSAGES, PANE_DETAIL, PANE_COUNT };
 
 /* What a one-line prompt at the bottom is asking for. */
-enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE };
+enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE, PROMPT_KINDS };
+
+/* What a key did to a prompt. */
+enum ui_prompt_result { PROMPT_EDITING, PROMPT_ACCEPTED, PROMPT_CANCELLED };
+
+/* The lines a prompt accepted, oldest first. */
+struct ui_history {
+    char lines[UI_HISTORY][UI_SEARCH_MAX + 256];
+    int n;
+};
+
+/* Per flow, for the filter: items tested so far, and whether one matched. */
+struct ui_filter_seen {
+    size_t tested;
+    bool match;
+};
 
 /* A list's cursor: selected row and first row on screen. */
 struct ui_cursor {
@@ -52,12 +68,20 @@ struct ui {
     bool ladder_acks;          /* the ladder shows pure ACKs too */
 
     struct ui_index shown;     /* flow ids that pass the filter, in order (rebuilt per draw) */
-    char filter[UI_SEARCH_MAX];/* technique name or flow number, or "" */
+    char filter[UI_SEARCH_MAX];/* the filter expression as typed, or "" */
+    struct filter *filter_expr;/* compiled, or NULL: every flow (owned) */
+    struct ui_filter_seen *filter_seen; /* by flow id - 1 (owned) */
+    size_t filter_seen_n;      /* entries allocated */
     char search[UI_SEARCH_MAX];/* last search text */
 
     enum ui_prompt prompt;     /* what the bottom line asks for, if anything */
     char input[UI_SEARCH_MAX + 256]; /* what is being typed */
     size_t input_len;          /* bytes typed */
+    size_t input_cur;          /* the cursor: a byte offset at a character's start */
+    struct ui_history history[PROMPT_KINDS]; /* per prompt */
+    int history_pos;           /* entry shown; history[].n: the line being typed */
+    char draft[UI_SEARCH_MAX + 256]; /* the line being typed, while the history is browsed */
+    char save_default[64];     /* the file an empty save prompt writes */
 
     char notice[200];          /* a transient message for the status line */
     int64_t notice_until_ns;   /* shown until this monotonic time */
@@ -86,6 +110,22 @@ const struct item *ui_selected_item(struct ui *ui);
 void ui_cursor_move(struct ui_cursor *c, long delta, size_t n, int h);
 /* Keep a scroll position within n lines shown h at a time. */
 size_t ui_scroll_clamp(size_t top, size_t n, int h);
+
+/* ---- prompt.c ---- */
+void ui_prompt_start(struct ui *ui, enum ui_prompt p); /* an empty line */
+/* A key while a prompt is open; on PROMPT_ACCEPTED ui->input is the line
+ * (NUL-terminated) and ui->prompt still says which prompt it was. */
+enum ui_prompt_result ui_prompt_key(struct ui *ui, int key);
+/* The prompt on row y: label, the line with its cursor (or, empty, the hint). */
+void ui_prompt_draw(struct ui *ui, int y, const char *label, const char *hint);
+
+/* ---- flow_filter.c ---- */
+/* Filter by text (an expression, a technique, a flow number; "" = none).
+ * 0, or -1 with the reason and column in err (the filter is unchanged). */
+int ui_filter_set(struct ui *ui, const char *text, char *err, size_t errcap);
+/* Has one of the flow's revealed items matched the filter (or is there none)? */
+bool ui_filter_flow_passes(struct ui *ui, const struct ui_flow *f);
+void ui_filter_free(struct ui *ui);
 
 /* ---- the panes and screens ---- */
 void ui_flows_rebuild(struct ui *ui);  /* ui->shown from the filter */

@@ -29,7 +29,7 @@ static const struct {
     {"Esc  Left  Backspace  h", "back: previous pane, or close a view"},
     {"mouse click", "select a row and its pane; wheel scrolls"},
     {"/", "search rows: endpoints, techniques or summaries; / Enter: next hit"},
-    {"f", "filter flows by technique (ws, sse, poll...) or flow number; empty: all"},
+    {"f", "filter flows: an expression as -Y takes (method == GET and port == 8001), a technique, a flow number; empty: all"},
     {"t", "messages list every TCP segment, or only SYN/FIN/RST and anomalies"},
     {"x", "hex of the packets carrying the selected message, boundaries marked"},
     {"l", "ladder: sequence diagram of the flow with RTTs and held times"},
@@ -119,29 +119,33 @@ static void search_next(struct ui *ui)
 
 static void prompt_done(struct ui *ui)
 {
-    ui->input[ui->input_len] = '\0';
     switch (ui->prompt) {
     case PROMPT_SEARCH:
         if (ui->input_len)
             memcpy(ui->search, ui->input, ui->input_len + 1); /* prompt_key kept it short enough */
         search_next(ui);
         break;
-    case PROMPT_FILTER:
-        memcpy(ui->filter, ui->input, ui->input_len + 1);
+    case PROMPT_FILTER: {
+        char err[300];
+        if (ui_filter_set(ui, ui->input, err, sizeof err) < 0) {
+            ui_notice(ui, "filter not applied: %s", err);
+            break;
+        }
         ui->flows = (struct ui_cursor){0, 0};
         ui->messages = (struct ui_cursor){0, 0};
         break;
+    }
     case PROMPT_SAVE: {
         char err[PATH_MAX + 300], full[PATH_MAX];
-        if (!ui->input_len)
-            break;
-        if (ui_save_pcap(ui, ui->input, full, sizeof full, err, sizeof err) == 0)
+        const char *path = ui->input_len ? ui->input : ui->save_default;
+        if (ui_save_pcap(ui, path, full, sizeof full, err, sizeof err) == 0)
             ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, full);
         else
             ui_notice(ui, "not saved: %s", err);
         break;
     }
     case PROMPT_NONE:
+    case PROMPT_KINDS:
         break;
     }
     ui->prompt = PROMPT_NONE;
@@ -149,31 +153,19 @@ static void prompt_done(struct ui *ui)
 
 static void prompt_key(struct ui *ui, int key)
 {
-    if (key == 27) {
-        ui->prompt = PROMPT_NONE;
-    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+    if (ui_prompt_key(ui, key) == PROMPT_ACCEPTED)
         prompt_done(ui);
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        /* drop a whole UTF-8 character */
-        while (ui->input_len && ((unsigned char)ui->input[--ui->input_len] & 0xC0) == 0x80)
-            ;
-    } else if (key >= 0x20 && key < 0x100 && key != 0x7F &&
-               ui->input_len + 1 < (ui->prompt == PROMPT_SAVE ? sizeof ui->input : UI_SEARCH_MAX)) {
-        ui->input[ui->input_len++] = (char)key;
-    }
 }
 
 static void start_prompt(struct ui *ui, enum ui_prompt p)
 {
-    ui->prompt = p;
-    ui->input_len = 0;
-    if (p == PROMPT_FILTER)
-        ui->input_len = (size_t)snprintf(ui->input, sizeof ui->input, "%s", ui->filter);
+    ui_prompt_start(ui, p);
     if (p == PROMPT_SAVE) {
+        /* Enter on the empty line saves under a name of the time */
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        ui->input_len = strftime(ui->input, sizeof ui->input, "pushviz-%Y%m%d-%H%M%S.pcap", &tm);
+        strftime(ui->save_default, sizeof ui->save_default, "pushviz-%Y%m%d-%H%M%S.pcap", &tm);
     }
 }
 

@@ -258,12 +258,19 @@ static void draw_status(struct ui *ui)
     attr_t bar = ui_attr(ROLE_BAR);
     ui_fill(y, 0, bar);
     if (ui->prompt != PROMPT_NONE) {
-        const char *what = ui->prompt == PROMPT_SEARCH ? "search: "
-                           : ui->prompt == PROMPT_FILTER ? "filter (technique or flow number, empty = all): "
-                                                         : "save capture to: ";
-        int x = ui_put(y, 0, COLS, bar | A_BOLD, what, strlen(what));
-        x += ui_put(y, x, COLS - x - 1, bar, ui->input, ui->input_len);
-        ui_put(y, x, 1, ui_attr(ROLE_SELECTED), " ", 1);
+        char hint[UI_SEARCH_MAX + 64];
+        if (ui->prompt == PROMPT_SEARCH) {
+            snprintf(hint, sizeof hint, ui->search[0] ? " Enter: next \"%s\", Up: history" : " Up: history",
+                     ui->search);
+            ui_prompt_draw(ui, y, "search: ", hint);
+        } else if (ui->prompt == PROMPT_FILTER) {
+            snprintf(hint, sizeof hint, " e.g. technique == ws and opcode == text; Enter: %s",
+                     ui->filter[0] ? "no filter, Up: the last one" : "no filter");
+            ui_prompt_draw(ui, y, "filter: ", hint);
+        } else {
+            snprintf(hint, sizeof hint, " Enter: %s", ui->save_default);
+            ui_prompt_draw(ui, y, "save capture to: ", hint);
+        }
         return;
     }
     int x = 0;
@@ -431,6 +438,12 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     }
     ui.model.dlt = cap->dlt;
     ui.model.nano = cap->nano;
+    char ferr[300];
+    if (opt->filter && ui_filter_set(&ui, opt->filter, ferr, sizeof ferr) < 0) {
+        fprintf(stderr, "pushviz: -Y: %s\n", ferr);
+        ui_model_free(&ui.model);
+        return 2;
+    }
     engine_set_sink(eng, on_item, &ui);
     share_quit_handler();
     FILE *keyboard = open_keyboard(opt);
@@ -486,6 +499,7 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     if (ui.input_error[0])
         fprintf(stderr, "pushviz: %s\n", ui.input_error);
     ui_lines_free(&ui.lines);
+    ui_filter_free(&ui);
     free(ui.shown.v);
     ui_model_free(&ui.model);
     return status;
