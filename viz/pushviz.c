@@ -1,7 +1,7 @@
 /* pushviz.c -- main(): options, then capture -> engine -> output.
  *
  *   pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]
- *           [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]
+ *           [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT] [--realtime]
  *
  * The analysis lives in the engine (engine.h); this file only wires a
  * capture to it and its items to the chosen output: JSON lines, human
@@ -10,8 +10,10 @@
  * stop it cleanly: Ctrl-C and SIGTERM end the capture the normal way, so
  * the -w file gets every packet captured, and its full path is printed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "output/output.h"
 #include "pushlab.h"
 #include "items/stats.h"
+#include "output/ladder.h"
 #include "ui/ui.h"
 
 static struct {
@@ -32,6 +35,10 @@ static struct {
     struct engine *engine;
     struct stats *stats;    /* --stats, or NULL */
     struct filter *filter;  /* -Y, or NULL */
+    FILE *ladder_out;       /* --ladder: opened before privileges go, or NULL */
+    bool ladder_svg;        /* ... and written as SVG (else text) */
+    struct item **kept;     /* --ladder: copies of the items that passed (owned) */
+    size_t nkept, cap_kept;
     bool json, dump;        /* per-item output */
     volatile int quit;      /* set by SIGINT/SIGTERM */
 } app;
@@ -40,7 +47,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]\n"
-            "               [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]\n"
+            "               [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT] [--realtime]\n"
             "\n"
             "Shows push traffic (polling, long polling, streaming, Flash, SSE, WebSocket)\n"
             "packet by packet: TCP, HTTP heads, chunks, parts, SSE events, WebSocket frames,\n"
@@ -50,6 +57,8 @@ static void usage(FILE *out)
             "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
             "  -w FILE          also write every captured packet to FILE (pcap)\n"
+            "  --ladder FILE    write the ladder (sequence diagram) of the flows that pass -Y\n"
+            "                   to FILE: SVG when it ends in .svg, else text; then exit\n"
             "  -Y EXPR          display filter, e.g. 'technique == ws and opcode == text'\n"
             "                   (fields, operators and examples: man pushviz, DISPLAY FILTERS)\n"
             "  -Z USER          as root, become USER once the capture is open (default %s)\n"
@@ -76,11 +85,53 @@ static bool passes(const struct item *it)
     return filter_match(app.filter, it, &ff);
 }
 
+/* --ladder: keep a copy (up to a bound: a ladder for slides is short). */
+static void keep(const struct item *it)
+{
+    if (app.nkept == 4 * (size_t)LADDER_MAX_ROWS)
+        return;
+    if (app.nkept == app.cap_kept) {
+        size_t cap = app.cap_kept ? app.cap_kept * 2 : 1024;
+        struct item **v = realloc(app.kept, cap * sizeof *v);
+        if (!v)
+            return;
+        app.kept = v;
+        app.cap_kept = cap;
+    }
+    struct item *copy = item_dup(it);
+    if (copy)
+        app.kept[app.nkept++] = copy;
+}
+
+/* --ladder: the ladder of every item kept.  0, or 1 when it failed. */
+static int write_ladder(const char *path)
+{
+    struct ladder l;
+    struct ladder_options lo = {false, NULL, NULL, NULL, 0};
+    int rc = ladder_build(&l, (const struct item *const *)app.kept, app.nkept, &lo);
+    if (rc == 0)
+        rc = app.ladder_svg ? ladder_write_svg(&l, app.ladder_out) : ladder_write_text(&l, app.ladder_out, 100);
+    if (fclose(app.ladder_out) != 0)
+        rc = -1;
+    app.ladder_out = NULL;
+    if (rc < 0)
+        fprintf(stderr, "pushviz: writing the ladder to %s failed\n", path);
+    else
+        fprintf(stderr, "pushviz: wrote a ladder of %zu rows to %s\n", l.n, path);
+    ladder_free(&l);
+    for (size_t i = 0; i < app.nkept; i++)
+        free(app.kept[i]);
+    free(app.kept);
+    return rc < 0 ? 1 : 0;
+}
+
 static void on_item(void *ctx, const struct item *it)
 {
     (void)ctx;
     if (!passes(it))
         return;
+    if (app.ladder_out)
+        keep(it);
     if (app.json)
         output_json(stdout, it);
     else if (app.dump)
@@ -165,13 +216,14 @@ static struct filter *compile_filter(const char *expr)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME };
+    enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME, OPT_LADDER };
     static const struct option longopts[] = {
         {"dump", no_argument, NULL, OPT_DUMP},
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
         {"demo-note", required_argument, NULL, OPT_NOTE},
         {"realtime", no_argument, NULL, OPT_REALTIME},
+        {"ladder", required_argument, NULL, OPT_LADDER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -180,7 +232,8 @@ int main(int argc, char **argv)
     bool iface_given = false, want_stats = false, realtime = false;
     const char *note = NULL;
     int c;
-    const char *display_filter = NULL;
+    const char *display_filter = NULL, *ladder_path = NULL;
+    setlocale(LC_CTYPE, ""); /* UTF-8 widths (wcwidth) for text ladders and the UI */
     while ((c = getopt_long(argc, argv, "i:r:f:w:Z:Y:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
@@ -217,6 +270,9 @@ int main(int argc, char **argv)
         case OPT_REALTIME:
             realtime = true;
             break;
+        case OPT_LADDER:
+            ladder_path = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -242,9 +298,17 @@ int main(int argc, char **argv)
     }
     if (display_filter && !(app.filter = compile_filter(display_filter)))
         return 2;
-    bool interactive = !app.dump && !app.json && !want_stats && isatty(STDOUT_FILENO);
-    if (!app.dump && !app.json && !want_stats && !interactive)
+    bool interactive = !app.dump && !app.json && !want_stats && !ladder_path && isatty(STDOUT_FILENO);
+    if (!app.dump && !app.json && !want_stats && !ladder_path && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */
+    if (ladder_path) {
+        /* opened now, as the user who asked: privileges go with the capture's open */
+        if (!(app.ladder_out = fopen(ladder_path, "w"))) {
+            fprintf(stderr, "pushviz: cannot write %s: %s\n", ladder_path, strerror(errno));
+            return 1;
+        }
+        app.ladder_svg = ladder_path_is_svg(ladder_path);
+    }
 
     /* Before the capture opens: a Ctrl-C during a slow activation (and in
      * a shell's background job, where SIGINT starts out ignored) counts too. */
@@ -279,6 +343,8 @@ int main(int argc, char **argv)
         status = run_batch();
     }
     fflush(stdout);
+    if (ladder_path && write_ladder(ladder_path))
+        status = 1;
     if (capture_close(&app.capture, err, sizeof err) < 0) {
         fprintf(stderr, "pushviz: %s\n", err);
         status = 1;
