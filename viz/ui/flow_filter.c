@@ -13,12 +13,14 @@
  * types them: a bare technique name ("ws") means technique == ws, a bare
  * number ("3") means flow == 3.
  */
-#include "ui/int.h"
+#include "ui/flow_filter.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "filter/filter.h"
 
 /* "ws" -> "technique == ws", "3" -> "flow == 3"; false when text is not
  * one bare word that no field is called. */

@@ -9,11 +9,13 @@
  * narrow terminal are dropped from the right, the endpoints shortened
  * first.
  */
-#include "ui/int.h"
+#include "ui/flow_list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ui/flow_filter.h"
 
 void ui_flows_rebuild(struct ui *ui)
 {

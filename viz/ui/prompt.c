@@ -15,7 +15,7 @@
  * line scrolls sideways to keep the cursor on screen, and is measured in
  * columns with wcwidth(3), so wide characters fit.
  */
-#include "ui/int.h"
+#include "ui/prompt.h"
 
 #include <string.h>
 #include <wchar.h>

@@ -10,7 +10,7 @@
  * a root pushviz, which parses packets as nobody, still saves where the
  * user who started it may write.  The notice gives the full path.
  */
-#include "ui/int.h"
+#include "ui/save.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>
