@@ -30,7 +30,7 @@ enum ui_screen {
 enum ui_pane { PANE_FLOWS, PANE_MESSAGES, PANE_DETAIL, PANE_COUNT };
 
 /* What a one-line prompt at the bottom is asking for. */
-enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE, PROMPT_KINDS };
+enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE, PROMPT_EXPORT, PROMPT_KINDS };
 
 /* What a key did to a prompt. */
 enum ui_prompt_result { PROMPT_EDITING, PROMPT_ACCEPTED, PROMPT_CANCELLED };
@@ -70,6 +70,9 @@ struct ui {
     bool follow;               /* keep the newest message selected as items arrive */
     bool ladder_client;        /* the ladder shows every flow of the selected flow's client */
     bool ladder_acks;          /* the ladder shows pure ACKs too */
+    size_t ladder_sel;         /* the ladder's cursor row */
+    size_t ladder_nrows;       /* rows in the ladder last drawn */
+    bool ladder_jump;          /* put the cursor on the selected message at the next draw */
 
     struct ui_index shown;     /* flow ids that pass the filter, in order (rebuilt per draw) */
     char filter[UI_SEARCH_MAX];/* the filter expression as typed, or "" */
@@ -85,7 +88,7 @@ struct ui {
     struct ui_history history[PROMPT_KINDS]; /* per prompt */
     int history_pos;           /* entry shown; history[].n: the line being typed */
     char draft[UI_SEARCH_MAX + 256]; /* the line being typed, while the history is browsed */
-    char save_default[64];     /* the file an empty save prompt writes */
+    char save_default[64];     /* the file an empty save (or export) prompt writes */
 
     char notice[200];          /* a transient message for the status line */
     int64_t notice_until_ns;   /* shown until this monotonic time */

@@ -17,6 +17,7 @@
 
 #include "output/output.h"
 #include "ui/flow_filter.h"
+#include "ui/ladder.h"
 #include "ui/prompt.h"
 #include "ui/save.h"
 
@@ -37,6 +38,7 @@ static const struct {
     {"x", "hex of the packets carrying the selected message, boundaries marked"},
     {"l", "ladder: sequence diagram of the flow with RTTs and held times"},
     {"c a", "in the ladder: all flows of this client / show pure ACKs"},
+    {"E", "in the ladder: export it (name.svg: SVG for slides, else text)"},
     {"s", "stats: per-technique comparison (requests, bytes per event, latency)"},
     {"w", "save the capture (every packet kept) to a pcap file"},
     {"space", "--realtime: pause / play"},
@@ -147,6 +149,15 @@ static void prompt_done(struct ui *ui)
             ui_notice(ui, "not saved: %s", err);
         break;
     }
+    case PROMPT_EXPORT: {
+        char err[PATH_MAX + 300], full[PATH_MAX];
+        const char *path = ui->input_len ? ui->input : ui->save_default;
+        if (ui_ladder_export(ui, path, full, sizeof full, err, sizeof err) == 0)
+            ui_notice(ui, "ladder of %s written to %s", err, full);
+        else
+            ui_notice(ui, "ladder not written: %s", err);
+        break;
+    }
     case PROMPT_NONE:
     case PROMPT_KINDS:
         break;
@@ -163,12 +174,13 @@ static void prompt_key(struct ui *ui, int key)
 static void start_prompt(struct ui *ui, enum ui_prompt p)
 {
     ui_prompt_start(ui, p);
-    if (p == PROMPT_SAVE) {
+    if (p == PROMPT_SAVE || p == PROMPT_EXPORT) {
         /* Enter on the empty line saves under a name of the time */
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        strftime(ui->save_default, sizeof ui->save_default, "pushviz-%Y%m%d-%H%M%S.pcap", &tm);
+        strftime(ui->save_default, sizeof ui->save_default,
+                 p == PROMPT_SAVE ? "pushviz-%Y%m%d-%H%M%S.pcap" : "ladder-%Y%m%d-%H%M%S.svg", &tm);
     }
 }
 
@@ -234,7 +246,9 @@ static void move_selection(struct ui *ui, long delta)
     size_t *top = NULL;
     switch (ui->screen) {
     case SCREEN_HEX: top = &ui->hex_top; break;
-    case SCREEN_LADDER: top = &ui->ladder_top; break;
+    case SCREEN_LADDER:
+        ui_ladder_move(ui, delta); /* a cursor, which the detail pane follows */
+        return;
     case SCREEN_STATS: top = &ui->stats_top; break;
     case SCREEN_HELP: top = &ui->help_top; break;
     case SCREEN_MAIN:
@@ -419,6 +433,11 @@ void ui_key(struct ui *ui, int key)
     case 'l':
         toggle_screen(ui, SCREEN_LADDER);
         ui->ladder_top = 0;
+        ui->ladder_jump = true; /* open on the selected message */
+        break;
+    case 'E':
+        if (ui->screen == SCREEN_LADDER)
+            start_prompt(ui, PROMPT_EXPORT);
         break;
     case 's':
         toggle_screen(ui, SCREEN_STATS);

@@ -210,7 +210,7 @@ static void draw_status(struct ui *ui)
             ui_prompt_draw(ui, y, "filter: ", hint);
         } else {
             snprintf(hint, sizeof hint, " Enter: %s", ui->save_default);
-            ui_prompt_draw(ui, y, "save capture to: ", hint);
+            ui_prompt_draw(ui, y, ui->prompt == PROMPT_SAVE ? "save capture to: " : "export ladder to: ", hint);
         }
         return;
     }
@@ -275,10 +275,9 @@ static void draw_main(struct ui *ui)
     ui_detail_draw(ui, y, h[PANE_DETAIL]);
 }
 
-/* Draw a full-screen view of ui->lines under a title, scrolled to *top. */
-static void view_draw(struct ui *ui, const char *title, size_t *top)
+/* Draw ui->lines under a title, h rows of them from *top. */
+static void view_draw(struct ui *ui, const char *title, size_t *top, int h)
 {
-    int h = LINES - 3;
     *top = ui_scroll_clamp(*top, ui->lines.n, h);
     ui_fill(1, 0, ui_attr(ROLE_HEADING));
     ui_putf(1, 0, COLS, ui_attr(ROLE_HEADING), "%s", title);
@@ -314,26 +313,31 @@ static void draw(struct ui *ui)
         ui_hex_build(ui, it, &ui->lines);
         snprintf(title, sizeof title, " Hex of %s in flow %u   (x or Esc: back)",
                  it ? item_type_name(it->type) : "nothing", f ? f->id : 0);
-        view_draw(ui, title, &ui->hex_top);
+        view_draw(ui, title, &ui->hex_top, LINES - 3);
         break;
-    case SCREEN_LADDER:
+    case SCREEN_LADDER: {
+        /* the ladder above, the detail of the cursor's message below */
+        int detail_h = LINES >= 20 ? (LINES - 3) / 3 : 0;
         ui_lines_clear(&ui->lines);
-        ui_ladder_build(ui, &ui->lines);
-        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, l or Esc: back)",
+        ui_ladder_build(ui, &ui->lines, LINES - 3 - detail_h);
+        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, E: export, l or Esc: back)",
                  ui->ladder_client ? "the client of flow" : "flow", f ? f->id : 0,
                  ui->ladder_client ? "one flow" : "all flows of this client",
                  ui->ladder_acks ? "off" : "on");
-        view_draw(ui, title, &ui->ladder_top);
+        view_draw(ui, title, &ui->ladder_top, LINES - 3 - detail_h);
+        if (detail_h)
+            ui_detail_draw(ui, LINES - 1 - detail_h, detail_h);
         break;
+    }
     case SCREEN_STATS:
         ui_lines_clear(&ui->lines);
         ui_stats_build(ui, &ui->lines);
-        view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top);
+        view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top, LINES - 3);
         break;
     case SCREEN_HELP:
         ui_lines_clear(&ui->lines);
         ui_help_build(&ui->lines);
-        view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top);
+        view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top, LINES - 3);
         break;
     }
     draw_status(ui);
