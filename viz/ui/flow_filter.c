@@ -49,7 +49,7 @@ int ui_filter_set(struct ui *ui, const char *text, char *err, size_t errcap)
             f = filter_compile(expanded, &ignored);
         }
         if (!f) {
-            snprintf(err, errcap, "%s (column %zu)", fe.message, fe.pos + 1);
+            snprintf(err, errcap, "column %zu: %s", fe.pos + 1, fe.message);
             return -1;
         }
     }

@@ -178,19 +178,58 @@ static void refresh_techniques(struct ui *ui)
 
 /* ---- the frame: title bar, screen, status bar ---- */
 
+/* Has a --realtime replay shown everything there is? */
+static bool replay_over(const struct ui *ui)
+{
+    return ui->input_ended && ui->model.revealed == ui->model.nitems;
+}
+
+/* The title: what is shown on the left, the counts on the right.  On a
+ * narrow terminal the source's name gives way first (its end is kept:
+ * the file name), then the words; the counts and the replay's state stay. */
 static void draw_title(struct ui *ui)
 {
     attr_t bar = ui_attr(ROLE_BAR);
     ui_fill(0, 0, bar);
-    int x = ui_putf(0, 0, COLS, bar | A_BOLD, " pushviz ");
-    const char *mode = ui->cap->live ? "live" : ui->realtime ? "realtime" : "replay";
-    x += ui_putf(0, x, COLS - x, bar, "%s %s", mode, ui->opt->source ? ui->opt->source : "");
-    if (ui->realtime)
-        x += ui_putf(0, x, COLS - x, bar, "  %s x%g  %.3f s", ui->paused ? "paused" : "playing",
-                     ui->speed, ui->clock);
+    bool narrow = COLS < UI_MIN_COLS;
+    char right[64], mode[32], state[64] = "";
+    int rw = snprintf(right, sizeof right, " %zu flows %zu items ", ui->model.nflows, ui->model.revealed);
+    const char *playing = ui->paused ? "paused" : replay_over(ui) ? "ended" : "playing";
+    if (ui->realtime && narrow)
+        snprintf(state, sizeof state, "%s %.1fs", playing, ui->clock);
+    else if (ui->realtime)
+        snprintf(state, sizeof state, "  %s x%g  %.3f s", playing, ui->speed, ui->clock);
     else if (!ui->input_ended && !ui->cap->live)
-        x += ui_putf(0, x, COLS - x, bar, "  loading...");
-    ui_putf(0, x, COLS - x, bar, "  %zu flows  %zu items", ui->model.nflows, ui->model.revealed);
+        snprintf(state, sizeof state, narrow ? "loading" : "  loading...");
+    snprintf(mode, sizeof mode, "%s ", ui->cap->live ? "live" : ui->realtime ? (narrow ? "" : "realtime") : "replay");
+    const char *src = ui->opt->source ? ui->opt->source : "";
+    int room = COLS - rw;
+    int fixed = 9 + (int)strlen(mode) + (int)strlen(state); /* " pushviz " */
+    int src_w = (int)strlen(src), src_room = room - fixed - 1;
+    if (src_room < 8)
+        src = ""; /* too little room for a name to mean anything */
+    else if (src_w > src_room)
+        src += src_w - src_room;
+    int x = ui_putf(0, 0, room, bar | A_BOLD, " pushviz ");
+    x += ui_putf(0, x, room - x, bar, "%s%s", mode, src);
+    ui_putf(0, x, room - x, bar, "%s", state);
+    ui_putf(0, COLS - rw > 0 ? COLS - rw : 0, COLS, bar, "%s", right);
+}
+
+/* Frames a --realtime replay has reached: those captured up to its clock. */
+static size_t frames_replayed(const struct ui *ui)
+{
+    const struct ui_model *m = &ui->model;
+    int64_t until = m->t0_ns + (int64_t)(ui->clock * 1e9);
+    size_t lo = 0, hi = m->nframes; /* frames are in capture order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->frames[mid].ts_ns <= until)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static void draw_status(struct ui *ui)
@@ -228,7 +267,10 @@ static void draw_status(struct ui *ui)
                      " recv %llu drop %llu ifdrop %llu ", (unsigned long long)st.received,
                      (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
     } else {
-        x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
+        if (ui->realtime)
+            x += ui_putf(y, x, COLS - x, bar, " %zu/%llu pkts ", frames_replayed(ui), (unsigned long long)ec->frames);
+        else
+            x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
     }
     if (ui->model.items_lost || ui->model.frames_lost)
         x += ui_putf(y, x, COLS - x, bar | A_BOLD, " memory cap: %llu items not kept ",
