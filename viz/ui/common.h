@@ -24,6 +24,7 @@ enum ui_screen {
     SCREEN_HEX,    /* bytes of the selected message's packets */
     SCREEN_LADDER, /* sequence diagram of the selected flow (or of its client) */
     SCREEN_STATS,  /* per-technique comparison */
+    SCREEN_STREAM, /* the selected flow's bytes as text, both directions (follow stream) */
     SCREEN_HELP    /* every key */
 };
 
@@ -47,6 +48,9 @@ struct ui_filter_seen {
     bool match;
 };
 
+/* What the time column of the messages pane counts. */
+enum ui_time_mode { TIME_RELATIVE, TIME_DELTA, TIME_WALL, TIME_MODES };
+
 /* A list's cursor: selected row and first row on screen. */
 struct ui_cursor {
     size_t sel, top;
@@ -66,7 +70,7 @@ struct ui {
     enum ui_screen help_from;  /* the screen ? was pressed on */
     enum ui_pane focus;        /* the main screen's pane that takes the keys */
     struct ui_cursor flows, messages; /* rows of ui->shown, of the flow's messages */
-    size_t detail_top, hex_top, ladder_top, stats_top, help_top; /* scroll positions */
+    size_t detail_top, hex_top, ladder_top, stats_top, help_top, stream_top; /* scroll positions */
     bool follow;               /* keep the newest message selected as items arrive */
     bool ladder_client;        /* the ladder shows every flow of the selected flow's client */
     bool ladder_acks;          /* the ladder shows pure ACKs too */
@@ -80,6 +84,9 @@ struct ui {
     struct ui_filter_seen *filter_seen; /* by flow id - 1 (owned) */
     size_t filter_seen_n;      /* entries allocated */
     char search[UI_SEARCH_MAX];/* last search text */
+    bool *marks;               /* by model item index: marked with m (owned) */
+    size_t nmarks;             /* entries allocated */
+    enum ui_time_mode time_mode; /* T */
 
     enum ui_prompt prompt;     /* what the bottom line asks for, if anything */
     char input[UI_SEARCH_MAX + 256]; /* what is being typed */

@@ -36,6 +36,7 @@
 #include "ui/messages.h"
 #include "ui/prompt.h"
 #include "ui/stats_screen.h"
+#include "ui/stream.h"
 
 /* ---- the terminal ---- */
 
@@ -343,7 +344,7 @@ static void draw(struct ui *ui)
     }
     ui_flows_rebuild(ui);
     draw_title(ui);
-    char title[160];
+    char title[256];
     const struct item *it = ui_selected_item(ui);
     struct ui_flow *f = ui_selected_flow(ui);
     switch (ui->screen) {
@@ -371,6 +372,13 @@ static void draw(struct ui *ui)
             ui_detail_draw(ui, LINES - 1 - detail_h, detail_h);
         break;
     }
+    case SCREEN_STREAM:
+        ui_lines_clear(&ui->lines);
+        ui_stream_build(ui, &ui->lines);
+        snprintf(title, sizeof title, " Stream of flow %u: %s > %s   (F or Esc: back)", f ? f->id : 0,
+                 f ? f->client : "", f ? f->server : "");
+        view_draw(ui, title, &ui->stream_top, LINES - 3);
+        break;
     case SCREEN_STATS:
         ui_lines_clear(&ui->lines);
         ui_stats_build(ui, &ui->lines);
@@ -488,6 +496,7 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
         fprintf(stderr, "pushviz: %s\n", ui.input_error);
     ui_lines_free(&ui.lines);
     ui_filter_free(&ui);
+    free(ui.marks);
     free(ui.shown.v);
     ui_model_free(&ui.model);
     return status;
