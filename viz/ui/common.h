@@ -48,6 +48,12 @@ struct ui_filter_seen {
     bool match;
 };
 
+/* The flows pane's sort column (o), in the order of its columns. */
+enum ui_sort {
+    SORT_ID, SORT_TECHNIQUE, SORT_ENDPOINTS, SORT_STATE, SORT_DURATION, SORT_PACKETS, SORT_UP,
+    SORT_DOWN, SORT_OVERHEAD, SORT_HANDSHAKE, SORT_KEYS
+};
+
 /* What the time column of the messages pane counts. */
 enum ui_time_mode { TIME_RELATIVE, TIME_DELTA, TIME_WALL, TIME_MODES };
 
@@ -87,6 +93,8 @@ struct ui {
     bool *marks;               /* by model item index: marked with m (owned) */
     size_t nmarks;             /* entries allocated */
     enum ui_time_mode time_mode; /* T */
+    enum ui_sort sort;         /* o: the flows pane's order */
+    bool sort_reverse;         /* O: ... turned round */
 
     enum ui_prompt prompt;     /* what the bottom line asks for, if anything */
     char input[UI_SEARCH_MAX + 256]; /* what is being typed */

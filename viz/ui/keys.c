@@ -34,6 +34,7 @@ static const struct {
     {"mouse click", "select a row and its pane; wheel scrolls"},
     {"/", "search rows: endpoints, techniques or summaries; hits are highlighted"},
     {"n N", "next / previous search hit"},
+    {"o O", "sort the flows by the next column / the other way round"},
     {"m '", "mark the selected message / go to the next marked one"},
     {"T", "time column: since the first packet, since the row before, wall clock"},
     {"f", "filter flows: an expression as -Y takes (method == GET and port == 8001), a technique, a flow number; empty: all"},
@@ -515,6 +516,12 @@ void ui_key(struct ui *ui, int key)
         break;
     case 'm':
         toggle_mark(ui);
+        break;
+    case 'o':
+        ui->sort = (enum ui_sort)((ui->sort + 1) % SORT_KEYS);
+        break;
+    case 'O':
+        ui->sort_reverse = !ui->sort_reverse;
         break;
     case '\'':
         next_mark(ui);
