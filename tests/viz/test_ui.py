@@ -26,7 +26,9 @@ TMP = tempfile.mkdtemp(prefix="pushviz-ui-")
 # every key the issue asks for, and every other key the UI knows
 KEYS_IN_HELP = ["Up", "Down", "j", "k", "PgUp", "PgDn", "g", "G", "Tab", "Shift-Tab", "Enter", "Right",
                 "Esc", "Left", "Backspace", "h", "mouse", "/", "f", "t", "x", "l", "c", "a", "s", "w",
-                "space", "n", "+", "-", "Home", "End", "?", "F1", "q"]
+                "space", "n", "+", "-", "Home", "End", "?", "F1", "q",
+                # issue 14: follow stream, ladder export, search hits, marks, time modes, sort, step
+                "F", "E", "N", "m", "'", "T", "o", "O", "."]
 
 
 def capture(name):
@@ -267,7 +269,7 @@ def test_ladder_shows_held_long_poll():
 
 def test_help_lists_every_key():
     p = capture("poll.pcap")
-    with Tmux(["-r", p], cols=120, lines=50) as t:
+    with Tmux(["-r", p], cols=120, lines=60) as t:
         t.wait("flows")
         t.keys("?")
         s = t.wait("Help: every key")

@@ -146,5 +146,88 @@ def test_realtime_replay_says_when_it_has_ended():
             quit_cleanly(t)
 
 
+def test_follow_stream_shows_both_directions():
+    p = capture("sse.pcap")
+    for cols, lines in SIZES:
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+            t.wait(r"\d+ flows")
+            t.keys("F")
+            s = t.wait(r"Stream of flow 1")
+            assert "client to server" in s and "GET /events HTTP/1.1" in s, s
+            if lines >= 24:
+                assert "server to client" in s and "text/event-stream" in s, s
+            t.keys("G")  # the end: the byte counts of both directions
+            s = t.wait(r"\d+ bytes client to server, \d+ bytes server to client" if cols >= 80
+                       else r"\d+ bytes client to server")
+            t.keys("F")
+            t.wait(r"#\s+technique")
+            quit_cleanly(t)
+
+
+def test_search_hits_marks_and_time_modes():
+    p = capture("sse.pcap")
+    for cols, lines in SIZES:
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+            t.wait(r"\d+ flows")
+            t.keys("Tab", "/")
+            t.literal("tick 2")
+            t.keys("Enter")
+            t.keys("m", "n", "m")  # mark the sse_event, then the event, both about tick 2
+            s = t.wait(r"(?m)^\*")
+            rows = re.findall(r"(?m)^\*.*$", s)
+            assert len(rows) == 2 or lines < 24, rows  # 40x10 shows three message rows
+            t.keys("N")  # back to the first hit
+            t.keys("g")  # to the first row, then ' finds the first mark
+            t.keys("'")
+            s = t.screen()
+            assert "not found" not in s and "no marked" not in s, s
+            # the time column: relative, delta, wall clock
+            t.keys("T")
+            s = t.wait(r"\+time")
+            assert re.search(r"(?m)^[ *]\s*\+\d+\.\d{6} ", s), s
+            t.keys("T")
+            s = t.wait(r"wall clock")
+            assert re.search(r"(?m)^[ *] ?\d\d:\d\d:\d\d\.\d{3} ", s), s
+            t.keys("T")
+            t.wait(r" time ")
+            quit_cleanly(t)
+
+
+def flow_rows(screen):
+    """(flow number, technique) of the flows pane's rows: between its
+    heading and the messages pane's."""
+    lines = screen.splitlines()
+    start = next(i for i, l in enumerate(lines) if re.search(r"#\s+\S*technique", l)) + 1
+    rows = []
+    for l in lines[start:]:
+        m = re.match(r"\s*(\d+)\s+(\w+)\s", l)
+        if not m:
+            break
+        rows.append((int(m.group(1)), m.group(2)))
+    return rows
+
+
+def test_flows_sort_by_any_column():
+    p = capture("demo.pcap")
+    flows = of_type(items(p), "flow")
+    for cols, lines in SIZES:
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+            t.wait(r"\d+ flows")
+            t.keys("o")  # by technique
+            s = t.wait(r"\^technique")
+            listed = [tech for _, tech in flow_rows(s)]
+            assert listed == sorted(listed) and listed, (listed, s)
+            t.keys("O")
+            s = t.wait(r"vtechnique")
+            listed = [tech for _, tech in flow_rows(s)]
+            assert listed == sorted(listed, reverse=True) and listed, (listed, s)
+            if lines >= 24:
+                want = sorted(flows, key=lambda f: -f["packets"])[0]["flow"]
+                t.keys("o", "o", "o", "o")  # client, state, dur, pkts
+                s = t.wait(r"vpkts")
+                assert flow_rows(s)[0][0] == want, s
+            quit_cleanly(t)
+
+
 if __name__ == "__main__":
     main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])
