@@ -229,5 +229,26 @@ def test_flows_sort_by_any_column():
             quit_cleanly(t)
 
 
+def test_save_keeps_only_the_filtered_flows():
+    p = capture("demo.pcap")
+    ws = [f for f in of_type(items(p), "flow") if f["technique"] == "ws"]
+    for cols, lines in SIZES:
+        cwd = tempfile.mkdtemp(prefix="save-", dir=TMP)
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV, cwd=cwd) as t:
+            t.wait(r"\d+ flows")
+            t.keys("f")
+            t.literal("technique == ws")
+            t.keys("Enter", "w")
+            t.wait("save capture to:")
+            t.literal("ws-only.pcap")
+            t.keys("Enter")
+            t.wait(r"saved \d+ packets")
+            quit_cleanly(t)
+        kept = items(os.path.join(cwd, "ws-only.pcap"))
+        flows = of_type(kept, "flow")
+        assert [f["technique"] for f in flows] == ["ws"] * len(ws), flows
+        assert sum(f["packets"] for f in flows) == sum(f["packets"] for f in ws), (flows, ws)
+
+
 if __name__ == "__main__":
     main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])

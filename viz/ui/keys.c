@@ -209,8 +209,9 @@ static void prompt_done(struct ui *ui)
     case PROMPT_SAVE: {
         char err[PATH_MAX + 300], full[PATH_MAX];
         const char *path = ui->input_len ? ui->input : ui->save_default;
-        if (ui_save_pcap(ui, path, full, sizeof full, err, sizeof err) == 0)
-            ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, full);
+        size_t saved;
+        if (ui_save_pcap(ui, path, full, sizeof full, err, sizeof err, &saved) == 0)
+            ui_notice(ui, "saved %zu packets%s to %s", saved, ui->filter[0] ? " of the flows shown" : "", full);
         else
             ui_notice(ui, "not saved: %s", err);
         break;
