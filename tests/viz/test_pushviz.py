@@ -612,6 +612,16 @@ def test_ladder_text_and_svg_files():
     assert rc == 1 and "/nonexistent/dir/x.svg" in err, err
 
 
+def test_w_on_a_full_disk_is_a_clear_error():
+    """-w into a full disk (/dev/full fails every write with ENOSPC): the
+    error names the file and the reason, exit status 1, and every item
+    is still shown."""
+    p = reference("demo.pcap")
+    rc, out, err = run(["-r", p, "-w", "/dev/full", "--json"])
+    assert rc == 1 and "/dev/full" in err and "No space left on device" in err, (rc, err)
+    assert [json.loads(line) for line in out.splitlines()] == items(p)
+
+
 def test_files_are_parsed_without_root():
     """A root pushviz reading a file drops to -Z's user before parsing it,
     as it does for a live capture (seen in /proc while it waits on stdin)."""

@@ -10,8 +10,8 @@ import os
 import re
 import tempfile
 
-from test_ui import TMP, Tmux, capture, colours_used, quit_cleanly
-from vizlib import items, main, of_type
+from test_ui import TMP, Tmux, capture, colours_used, quit_cleanly, ws_capture
+from vizlib import items, main, of_type, run
 
 SIZES = [(80, 24), (40, 10), (200, 60)]
 ENV = {"NO_COLOR": "1"}
@@ -248,6 +248,30 @@ def test_save_keeps_only_the_filtered_flows():
         flows = of_type(kept, "flow")
         assert [f["technique"] for f in flows] == ["ws"] * len(ws), flows
         assert sum(f["packets"] for f in flows) == sum(f["packets"] for f in ws), (flows, ws)
+
+
+def test_utf8_text_is_shown_and_found():
+    """Non-ASCII payload text reaches --dump and the messages pane as
+    characters (not dots), wide ones measured as two columns, and a search
+    for it finds it."""
+    text = "caf\u00e9 \u65e5\u672c\u8a9e ok"
+    p = ws_capture("utf8-class.pcap", text.encode())
+    rc, out, err = run(["-r", p, "--dump"])
+    assert rc == 0 and text in out, out
+    for cols, lines in SIZES:
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+            t.wait(r"\d+ flows")
+            t.keys("Tab", "/")
+            t.literal("\u65e5\u672c")
+            t.keys("Enter")
+            s = t.screen()
+            assert "not found" not in s, s
+            if cols >= 200:  # the payload comes late in the row
+                assert text in s, s
+                # the wide characters take two columns each: what follows stays aligned
+                row = [l for l in s.splitlines() if text in l][0]
+                assert row.index(" ok") - row.index("caf") == len("caf\u00e9 ") + 6, row
+            quit_cleanly(t)
 
 
 if __name__ == "__main__":

@@ -110,8 +110,8 @@ int pcap_out_close(struct pcap_out *o, char *err, size_t errcap)
     free(o->buf); /* after the close: the FILE used it to the end */
     o->buf = NULL;
     if (o->error) {
-        snprintf(err, errcap, "writing %s failed after %llu packets: %s", o->path,
-                 (unsigned long long)o->packets, strerror(o->error));
+        snprintf(err, errcap, "writing %s failed: %s (it holds fewer than the %llu packets captured)",
+                 o->path, strerror(o->error), (unsigned long long)o->packets);
         return -1;
     }
     return 0;

@@ -192,7 +192,9 @@ static void *run(void *arg)
 struct reader *reader_start(pcap_t *p, struct pcap_out *out, char *err, size_t errcap)
 {
     struct reader *r = calloc(1, sizeof *r);
-    if (!r || !(r->ring = malloc(VIZ_CAPTURE_QUEUE))) {
+    /* A WRAP record may start in the last 8 bytes; the slack lets the
+     * consumer read a whole header there. */
+    if (!r || !(r->ring = malloc(VIZ_CAPTURE_QUEUE + sizeof(struct record)))) {
         free(r);
         snprintf(err, errcap, "out of memory for the capture queue");
         return NULL;

@@ -88,27 +88,43 @@ static int helper_open(const char *path, bool as_user)
     return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
-static void send_reply(int sock, const struct saver_reply *rep, int fd)
-{
-    struct iovec iov = {(void *)rep, sizeof *rep};
+/* A message of one reply, with room for one descriptor beside it. */
+struct saver_msg {
+    struct saver_reply rep;
+    struct iovec iov;
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
     } ctl;
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (fd >= 0) {
-        memset(&ctl, 0, sizeof ctl);
-        msg.msg_control = ctl.buf;
-        msg.msg_controllen = sizeof ctl.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    struct msghdr msg;
+};
+
+static void msg_init(struct saver_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->iov = (struct iovec){&m->rep, sizeof m->rep};
+    m->msg.msg_iov = &m->iov;
+    m->msg.msg_iovlen = 1;
+    m->msg.msg_control = m->ctl.buf;
+    m->msg.msg_controllen = sizeof m->ctl.buf;
+}
+
+static void send_reply(int sock, const struct saver_reply *rep, int fd)
+{
+    struct saver_msg m;
+    msg_init(&m);
+    m.rep = *rep;
+    if (fd < 0) {
+        m.msg.msg_control = NULL; /* nothing rides along */
+        m.msg.msg_controllen = 0;
+    } else {
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
-    while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    while (sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
         ;
 }
 
@@ -178,37 +194,29 @@ static int ask_helper(struct saver *s, const char *path, char *full, size_t full
 {
     if (send(s->sock, path, strlen(path), MSG_NOSIGNAL) < 0)
         return -1;
-    struct saver_reply rep;
-    struct iovec iov = {&rep, sizeof rep};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } ctl;
-    struct msghdr msg = {0};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctl.buf;
-    msg.msg_controllen = sizeof ctl.buf;
+    struct saver_msg m;
+    msg_init(&m);
+    struct saver_reply *rep = &m.rep;
     ssize_t n;
-    while ((n = recvmsg(s->sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    while ((n = recvmsg(s->sock, &m.msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
-    if (n != (ssize_t)sizeof rep) {
+    if (n != (ssize_t)sizeof *rep) {
         errno = n < 0 ? errno : EPIPE;
         return -1;
     }
-    if (rep.error) {
-        errno = rep.error;
+    if (rep->error) {
+        errno = rep->error;
         return -1;
     }
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m.msg);
     if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
         errno = EPROTO;
         return -1;
     }
     int fd;
     memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    rep.full[sizeof rep.full - 1] = '\0';
-    snprintf(full, fullcap, "%s", rep.full);
+    rep->full[sizeof rep->full - 1] = '\0';
+    snprintf(full, fullcap, "%s", rep->full);
     return fd;
 }
 

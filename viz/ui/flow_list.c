@@ -134,7 +134,8 @@ void ui_flows_draw(struct ui *ui, int y, int h)
                                                  "pkts", "up", "down", "ovh%", "hs rtt"};
     char name[SORT_KEYS][24];
     for (int i = 0; i < SORT_KEYS; i++)
-        snprintf(name[i], sizeof name[i], "%s%s", (int)ui->sort == i ? (ui->sort_reverse ? "v" : "^") : "",
+        snprintf(name[i], sizeof name[i], "%s%s",
+                 (int)ui->sort == i && (i != SORT_ID || ui->sort_reverse) ? (ui->sort_reverse ? "v" : "^") : "",
                  names[i]);
     ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4s%s%9s", name[0], name[1], ends, name[2],
             name[3], name[4], name[5], name[6], name[7], name[8], wide ? " " : "", wide ? name[9] : "");
