@@ -92,11 +92,11 @@ static int helper_open(const char *path, bool as_user)
 struct saver_msg {
     struct saver_reply rep;
     struct iovec iov;
+    struct msghdr msg;
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(int))];
-    } ctl;
-    struct msghdr msg;
+    } ctl; /* last: clang sees CMSG_SPACE as a variable size */
 };
 
 static void msg_init(struct saver_msg *m)
