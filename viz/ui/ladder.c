@@ -46,13 +46,12 @@ static size_t *pick_items(struct ui *ui, const struct ui_flow *sel, size_t *n)
     return v;
 }
 
-/* Rows of the selected flow's ladder into l, and the model index of each
- * row's item into *index (owned).  0, or -1 (no flow, out of memory). */
-static int rows_of(struct ui *ui, struct ladder *l, size_t **index)
+/* Rows of the selected flow's ladder into l, each row's `item` the model
+ * index of its item.  0, or -1 (no flow, out of memory). */
+static int rows_of(struct ui *ui, struct ladder *l)
 {
     struct ui_flow *sel = ui_selected_flow(ui);
     memset(l, 0, sizeof *l);
-    *index = NULL;
     if (!sel)
         return -1;
     size_t n;
@@ -72,10 +71,7 @@ static int rows_of(struct ui *ui, struct ladder *l, size_t **index)
     }
     free(items);
     free(hs);
-    if (rc == 0)
-        *index = idx;
-    else
-        free(idx);
+    free(idx);
     return rc;
 }
 
@@ -98,8 +94,7 @@ static void select_row_item(struct ui *ui, size_t model_index)
 void ui_ladder_build(struct ui *ui, struct ui_lines *out, int h)
 {
     struct ladder l;
-    size_t *index;
-    if (rows_of(ui, &l, &index) < 0) {
+    if (rows_of(ui, &l) < 0) {
         ui_lines_new(out);
         ui_lines_str(out, ui_attr(ui_selected_flow(ui) ? ROLE_ERROR : ROLE_DIM),
                      ui_selected_flow(ui) ? "out of memory" : "select a flow first");
@@ -107,7 +102,6 @@ void ui_ladder_build(struct ui *ui, struct ui_lines *out, int h)
         ui->ladder_nrows = 0;
         return;
     }
-    free(index);
     ui->ladder_nrows = l.n;
     /* the cursor: on the selected message when the ladder opens */
     if (ui->ladder_jump) {
@@ -193,13 +187,11 @@ void ui_ladder_move(struct ui *ui, long delta)
 int ui_ladder_export(struct ui *ui, const char *path, char *full, size_t fullcap, char *err, size_t errcap)
 {
     struct ladder l;
-    size_t *index;
-    if (rows_of(ui, &l, &index) < 0) {
+    if (rows_of(ui, &l) < 0) {
         ladder_free(&l);
         snprintf(err, errcap, ui_selected_flow(ui) ? "out of memory" : "no flow selected");
         return -1;
     }
-    free(index);
     int fd = saver_open(&ui->cap->saver, path, full, fullcap, err, errcap);
     FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && !out)
