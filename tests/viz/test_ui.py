@@ -170,7 +170,7 @@ def test_flow_list_shows_every_technique():
     its = of_type(items(p), "flow")
     # the flows pane has about a third of the rows
     with Tmux(["-r", p], cols=140, lines=3 * len(its) + 12) as t:
-        s = t.wait(r"demo.pcap  %d flows" % len(its))
+        s = t.wait(r"demo.pcap\s+%d flows" % len(its))
         rows = [line for line in s.splitlines() if re.match(r"^\s+\d+\s", line)]
         shown = set()
         for line in rows:
@@ -297,7 +297,7 @@ def test_resize_to_80x24_stays_readable():
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), s
         assert lines[0].startswith(" pushviz"), s
         assert "help" in lines[-1] or "help" in s.splitlines()[-1], s
-        assert re.search(r"^time\s+dir\s+type", s, re.M) and "detail" in s, s
+        assert re.search(r"^ time\s+dir\s+type", s, re.M) and "detail" in s, s
         assert re.search(r"^\s+1\s+\S+\s+127\.0\.0\.1", s, re.M), s  # a flow row with its endpoints
         t.resize(120, 40)
         t.wait(r"#\s+technique")
@@ -328,9 +328,9 @@ def test_signal_restores_the_terminal():
 def test_capture_on_stdin_keys_from_the_terminal():
     p = capture("ws.pcap")
     with Tmux(["-r", "-"], stdin=p) as t:
-        t.wait(r"replay -  2 flows")
+        t.wait(r"replay -\s+2 flows")
         t.keys("j")                         # keys still work: the second flow is selected
-        t.wait(r"(?m)^time .* flow 2 ")
+        t.wait(r"(?m)^ time .* flow 2 ")
         quit_cleanly(t)
 
 
@@ -345,7 +345,7 @@ def test_mouse_click_selects_a_row():
         t.literal("\x1b[M" + chr(32) + chr(32 + 10) + chr(32 + y + 1))
         t.literal("\x1b[M" + chr(35) + chr(32 + 10) + chr(32 + y + 1))
         s = t.wait(r"flow 3 ")
-        assert re.search(r"^time .* flow 3 ", s, re.M), s
+        assert re.search(r"^ time .* flow 3 ", s, re.M), s
         quit_cleanly(t)
 
 
