@@ -29,6 +29,7 @@
 #include "capture/reader.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -50,7 +51,7 @@ struct record {
     int64_t sec;      /* capture time, as libpcap gave it */
     int64_t frac;     /* micro- or nanoseconds (the handle's precision) */
 };
-enum { WRAP = UINT32_MAX, STATS_EVERY_MS = 250 };
+enum { WRAP = UINT32_MAX, STATS_EVERY_MS = 250, DRAIN_MS = 1000 };
 
 struct reader {
     pcap_t *pcap;             /* borrowed from the capture */
@@ -147,6 +148,30 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     r->added = true;
 }
 
+/* After a stop, what the kernel holds is part of the capture too: read it
+ * out (into the file in any case, into the queue while it has room).  In
+ * TPACKET_V3 the block being filled is handed over only when it is full
+ * or VIZ_READ_TIMEOUT_MS after its first packet, so wait for that: read
+ * until nothing more comes within two block timeouts, and for DRAIN_MS at
+ * the most (the link may never fall silent). */
+static void drain(struct reader *r)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    if (pcap_setnonblock(r->pcap, 1, errbuf) != 0)
+        return;
+    int64_t deadline = mono_ns() + (int64_t)DRAIN_MS * 1000000;
+    while (mono_ns() < deadline) {
+        int n = pcap_dispatch(r->pcap, -1, on_packet, (u_char *)r);
+        if (n > 0 || n == PCAP_ERROR_BREAK)
+            continue; /* a second stop: the drain goes on */
+        if (n < 0)
+            return;
+        struct pollfd pfd = {pcap_get_selectable_fd(r->pcap), POLLIN, 0};
+        if (poll(&pfd, 1, 2 * VIZ_READ_TIMEOUT_MS) <= 0)
+            return; /* silence: the last block was handed over */
+    }
+}
+
 static void *run(void *arg)
 {
     struct reader *r = arg;
@@ -174,13 +199,8 @@ static void *run(void *arg)
         if (mono_ns() - r->stats_ns > (int64_t)STATS_EVERY_MS * 1000000)
             read_stats(r);
     }
-    /* What the kernel holds already is part of the capture: read it out
-     * (into the file in any case, into the queue while it has room). */
-    char errbuf[PCAP_ERRBUF_SIZE];
-    if (!r->error[0] && pcap_setnonblock(r->pcap, 1, errbuf) == 0) {
-        while (pcap_dispatch(r->pcap, -1, on_packet, (u_char *)r) > 0)
-            ;
-    }
+    if (!r->error[0])
+        drain(r);
     read_stats(r);
     atomic_store(&r->ended, true);
     wake(r);
