@@ -95,10 +95,14 @@
 /* ---- pushviz (viz/) ---- */
 #define VIZ_DEFAULT_IFACE     "lo"
 #define VIZ_DEFAULT_USER      "nobody" /* privileges dropped to this after activation */
-#define VIZ_SNAPLEN           262144  /* bytes kept of each live packet */
-#define VIZ_CAPTURE_BUFFER    (16 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_SNAPLEN           262144  /* the largest packet a saved file may hold */
+#define VIZ_LIVE_SNAPLEN      (65536 + 64) /* bytes kept of a live packet: loopback's MTU and the link header */
+#define VIZ_CAPTURE_BUFFER    (64 * 1024 * 1024) /* kernel ring for a live capture */
+#define VIZ_CAPTURE_QUEUE     (128 * 1024 * 1024) /* packets read from the ring, waiting for dissection */
+#define VIZ_WRITE_BUFFER      (1024 * 1024) /* -w and `w` write the file in blocks this large */
+#define VIZ_WRITE_FLUSH_MS    1000    /* ... and flush at least this often */
 #define VIZ_FILE_BUFFER       (1024 * 1024)      /* stdio buffer reading a capture file */
-#define VIZ_READ_TIMEOUT_MS   100     /* a live read returns at least this often */
+#define VIZ_READ_TIMEOUT_MS   50      /* the kernel hands over captured packets at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
 #define VIZ_MAX_FLOWS         262144  /* flows remembered (a power of two; about 2.5 KiB each while open); ended ones are forgotten first */
@@ -126,7 +130,8 @@
 #define UI_SPEED_MIN          0.125   /* --realtime speed factor bounds (+ and - double or halve it) */
 #define UI_SPEED_MAX          64.0
 #define UI_LADDER_GAP_MS      100     /* the ladder prints a "time passes" line for gaps this long */
-#define UI_SEARCH_MAX         128     /* bytes of a search or filter text */
+#define UI_SEARCH_MAX         256     /* bytes of a search or filter text */
+#define UI_HISTORY            16      /* lines each prompt remembers (Up, Down) */
 #define UI_MIN_COLS           80      /* the smallest terminal the layout is designed for */
 #define UI_MIN_LINES          24
 

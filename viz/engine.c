@@ -158,6 +158,16 @@ void engine_input_error(struct engine *e, const char *what)
     emit_item(&e->emitter, it);
 }
 
+void engine_capture_stats(struct engine *e, const struct capture_stats *st)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_CAPTURE_STATS, 0, DIR_NONE, e->last_ns);
+    item_add_int(it, "received", (int64_t)st->received);
+    item_add_int(it, "dropped", (int64_t)st->dropped);
+    item_add_int(it, "if_dropped", (int64_t)st->if_dropped);
+    emit_item(&e->emitter, it);
+}
+
 void engine_finish(struct engine *e)
 {
     ipfrag_finish(e->ipfrag);
@@ -172,4 +182,9 @@ const struct engine_counts *engine_counts(const struct engine *e)
 const char *engine_flow_technique(const struct engine *e, unsigned flow)
 {
     return flows_technique(e->flows, flow);
+}
+
+bool engine_flow_endpoints(const struct engine *e, unsigned flow, const char **client, const char **server)
+{
+    return flows_endpoints(e->flows, flow, client, server);
 }

@@ -48,6 +48,8 @@ void engine_capture_handler(void *ctx, const struct capture *c, const struct pca
 /* A problem with the input itself (a truncated file...): an `error` item
  * of flow 0. */
 void engine_input_error(struct engine *e, const char *what);
+/* A live capture's kernel counts: a `capture_stats` item of flow 0. */
+void engine_capture_stats(struct engine *e, const struct capture_stats *st);
 /* The input ended. */
 void engine_finish(struct engine *e);
 
@@ -55,5 +57,7 @@ const struct engine_counts *engine_counts(const struct engine *e);
 
 /* The technique an open flow shows so far, or NULL (see flows_technique). */
 const char *engine_flow_technique(const struct engine *e, unsigned flow);
+/* An open flow's client and server "ip:port" (see flows_endpoints). */
+bool engine_flow_endpoints(const struct engine *e, unsigned flow, const char **client, const char **server);
 
 #endif

@@ -1,16 +1,20 @@
 /* pushviz.c -- main(): options, then capture -> engine -> output.
  *
- *   pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]
- *           [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]
+ *   pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]
+ *           [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT] [--realtime]
  *
  * The analysis lives in the engine (engine.h); this file only wires a
  * capture to it and its items to the chosen output: JSON lines, human
  * lines, the --stats table, or the interactive UI (ui.h).  Its state is
  * one static struct, because a signal handler must reach the capture to
- * stop it cleanly (the -w file is flushed after every packet, so nothing
- * shown is lost on Ctrl-C).
+ * stop it cleanly: Ctrl-C and SIGTERM end the capture the normal way, so
+ * the -w file gets every packet captured, and its full path is printed.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +23,22 @@
 
 #include "capture/capture.h"
 #include "engine.h"
+#include "filter/filter.h"
 #include "output/output.h"
 #include "pushlab.h"
 #include "items/stats.h"
+#include "output/ladder.h"
 #include "ui/ui.h"
 
 static struct {
     struct capture capture;
     struct engine *engine;
     struct stats *stats;    /* --stats, or NULL */
+    struct filter *filter;  /* -Y, or NULL */
+    FILE *ladder_out;       /* --ladder: opened before privileges go, or NULL */
+    bool ladder_svg;        /* ... and written as SVG (else text) */
+    struct item **kept;     /* --ladder: copies of the items that passed (owned) */
+    size_t nkept, cap_kept;
     bool json, dump;        /* per-item output */
     volatile int quit;      /* set by SIGINT/SIGTERM */
 } app;
@@ -35,8 +46,8 @@ static struct {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-w FILE] [-Z USER]\n"
-            "               [--dump | --json] [--stats] [--demo-note TEXT] [--realtime]\n"
+            "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]\n"
+            "               [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT] [--realtime]\n"
             "\n"
             "Shows push traffic (polling, long polling, streaming, Flash, SSE, WebSocket)\n"
             "packet by packet: TCP, HTTP heads, chunks, parts, SSE events, WebSocket frames,\n"
@@ -45,13 +56,17 @@ static void usage(FILE *out)
             "  -i IFACE         capture live on IFACE (default %s; needs root or CAP_NET_RAW)\n"
             "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
+            "  -Y EXPR          display filter, e.g. 'technique == ws and opcode == text'\n"
+            "                   (fields, operators and examples: man pushviz, DISPLAY FILTERS)\n"
             "  -w FILE          also write every captured packet to FILE (pcap)\n"
-            "  -Z USER          after opening a live capture as root, become USER (default %s)\n"
+            "  -Z USER          as root, become USER once the capture is open (default %s)\n"
             "  --dump           one human-readable line per item\n"
             "  --json           one JSON object per item (DESIGN.md, \"JSON lines\")\n"
             "  --stats          at the end, a table per technique (alone: only the table)\n"
+            "  --ladder FILE    write the ladder (sequence diagram) of the flows that pass -Y\n"
+            "                   to FILE: SVG when it ends in .svg, else text; then exit\n"
             "  --demo-note TEXT a note for the interactive UI's status line\n"
-            "  --realtime       UI replay of -r FILE at capture speed (space pause, n step)\n"
+            "  --realtime       UI replay of -r FILE at capture speed (space pause, . step)\n"
             "  -h, --help       this help;  --version  the version\n"
             "\n"
             "Without --dump, --json or --stats pushviz runs its interactive UI when stdout is\n"
@@ -59,9 +74,64 @@ static void usage(FILE *out)
             VIZ_DEFAULT_IFACE, VIZ_DEFAULT_USER);
 }
 
+/* Does the item pass -Y?  Capture-wide items (flow 0: capture errors and
+ * counts) always do: they are about the capture, not the traffic. */
+static bool passes(const struct item *it)
+{
+    if (!app.filter || it->flow == 0)
+        return true;
+    struct filter_flow ff = {engine_flow_technique(app.engine, it->flow), NULL, NULL};
+    engine_flow_endpoints(app.engine, it->flow, &ff.client, &ff.server);
+    return filter_match(app.filter, it, &ff);
+}
+
+/* --ladder: keep a copy (up to a bound: a ladder for slides is short). */
+static void keep(const struct item *it)
+{
+    if (app.nkept == 4 * (size_t)LADDER_MAX_ROWS)
+        return;
+    if (app.nkept == app.cap_kept) {
+        size_t cap = app.cap_kept ? app.cap_kept * 2 : 1024;
+        struct item **v = realloc(app.kept, cap * sizeof *v);
+        if (!v)
+            return;
+        app.kept = v;
+        app.cap_kept = cap;
+    }
+    struct item *copy = item_dup(it);
+    if (copy)
+        app.kept[app.nkept++] = copy;
+}
+
+/* --ladder: the ladder of every item kept.  0, or 1 when it failed. */
+static int write_ladder(const char *path)
+{
+    struct ladder l;
+    struct ladder_options lo = {false, NULL, NULL, NULL, 0};
+    int rc = ladder_build(&l, (const struct item *const *)app.kept, app.nkept, &lo);
+    if (rc == 0)
+        rc = app.ladder_svg ? ladder_write_svg(&l, app.ladder_out) : ladder_write_text(&l, app.ladder_out, 100);
+    if (fclose(app.ladder_out) != 0)
+        rc = -1;
+    app.ladder_out = NULL;
+    if (rc < 0)
+        fprintf(stderr, "pushviz: writing the ladder to %s failed\n", path);
+    else
+        fprintf(stderr, "pushviz: wrote a ladder of %zu rows to %s\n", l.n, path);
+    ladder_free(&l);
+    for (size_t i = 0; i < app.nkept; i++)
+        free(app.kept[i]);
+    free(app.kept);
+    return rc < 0 ? 1 : 0;
+}
+
 static void on_item(void *ctx, const struct item *it)
 {
     (void)ctx;
+    if (!passes(it))
+        return;
+    if (app.ladder_out)
+        keep(it);
     if (app.json)
         output_json(stdout, it);
     else if (app.dump)
@@ -77,13 +147,22 @@ static void on_signal(int sig)
     capture_stop(&app.capture);
 }
 
-/* Read the capture to its end (or to a signal).  0, or 1 after an input error. */
+/* Read the capture to its end: a file's, or a live capture's after a
+ * signal (capture_stop, then what was captured is handed over).  0, or 1
+ * after an input error. */
 static int run_batch(void)
 {
-    char err[PCAP_ERRBUF_SIZE + 64];
+    char err[PCAP_ERRBUF_SIZE + PATH_MAX + 64];
     int status = 0;
-    while (!app.quit) {
+    while (app.capture.live || !app.quit) {
         int n = capture_dispatch(&app.capture, 0, engine_capture_handler, app.engine, err, sizeof err);
+        if (n == 0) {
+            /* Live, nothing queued: sleep until the reader has packets (a
+             * signal interrupts the wait; the reader then ends). */
+            struct pollfd pfd = {capture_fd(&app.capture), POLLIN, 0};
+            poll(&pfd, 1, -1);
+            continue;
+        }
         if (app.capture.live)
             output_json_flush(); /* a live batch is shown now, not when 64 KiB have piled up */
         if (n == CAPTURE_EOF)
@@ -95,11 +174,16 @@ static int run_batch(void)
             break;
         }
     }
-    unsigned dropped = capture_dropped(&app.capture);
-    if (dropped) {
-        /* Lost before pushviz saw them: the gaps in the streams say where. */
-        snprintf(err, sizeof err, "%u packets dropped by the kernel (the capture buffer overflowed)", dropped);
-        engine_input_error(app.engine, err);
+    if (app.capture.live) {
+        struct capture_stats st;
+        capture_stats(&app.capture, &st);
+        if (st.dropped || st.if_dropped) {
+            /* Lost before pushviz saw them: the gaps in the streams say where. */
+            snprintf(err, sizeof err, "%llu packets dropped by the kernel, %llu by the interface",
+                     (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
+            engine_input_error(app.engine, err);
+        }
+        engine_capture_stats(app.engine, &st);
     }
     engine_finish(app.engine);
     output_json_flush(); /* the lines go before the --stats table */
@@ -108,15 +192,38 @@ static int run_batch(void)
     return status;
 }
 
+/* -Y: the compiled filter, or NULL after saying what is wrong and where:
+ *     pushviz: -Y: unknown field 'methd' (fields: ...)
+ *       methd == GET
+ *       ^^^^^                                                              */
+static struct filter *compile_filter(const char *expr)
+{
+    struct filter_error err;
+    struct filter *f = filter_compile(expr, &err);
+    if (f)
+        return f;
+    fprintf(stderr, "pushviz: -Y: %s\n  %s\n  ", err.message, expr);
+    /* one column per character: UTF-8 continuation bytes take none */
+    for (size_t i = 0; i < err.pos && expr[i]; i++)
+        if (((unsigned char)expr[i] & 0xC0) != 0x80)
+            fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
+    for (size_t i = 0; i < err.len; i++)
+        if (!expr[err.pos + i] || ((unsigned char)expr[err.pos + i] & 0xC0) != 0x80)
+            fputc('^', stderr);
+    fputc('\n', stderr);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME };
+    enum { OPT_DUMP = 256, OPT_JSON, OPT_STATS, OPT_NOTE, OPT_VERSION, OPT_REALTIME, OPT_LADDER };
     static const struct option longopts[] = {
         {"dump", no_argument, NULL, OPT_DUMP},
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
         {"demo-note", required_argument, NULL, OPT_NOTE},
         {"realtime", no_argument, NULL, OPT_REALTIME},
+        {"ladder", required_argument, NULL, OPT_LADDER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -125,7 +232,9 @@ int main(int argc, char **argv)
     bool iface_given = false, want_stats = false, realtime = false;
     const char *note = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "i:r:f:w:Z:h", longopts, NULL)) != -1) {
+    const char *display_filter = NULL, *ladder_path = NULL;
+    setlocale(LC_CTYPE, ""); /* UTF-8 widths (wcwidth) for text ladders and the UI */
+    while ((c = getopt_long(argc, argv, "i:r:f:w:Z:Y:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
             copt.iface = optarg;
@@ -143,6 +252,9 @@ int main(int argc, char **argv)
         case 'Z':
             copt.user = optarg;
             break;
+        case 'Y':
+            display_filter = optarg;
+            break;
         case OPT_DUMP:
             app.dump = true;
             break;
@@ -157,6 +269,9 @@ int main(int argc, char **argv)
             break;
         case OPT_REALTIME:
             realtime = true;
+            break;
+        case OPT_LADDER:
+            ladder_path = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -181,9 +296,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "pushviz: choose one of --dump and --json\n");
         return 2;
     }
-    bool interactive = !app.dump && !app.json && !want_stats && isatty(STDOUT_FILENO);
-    if (!app.dump && !app.json && !want_stats && !interactive)
+    if (display_filter && !(app.filter = compile_filter(display_filter)))
+        return 2;
+    bool interactive = !app.dump && !app.json && !want_stats && !ladder_path && isatty(STDOUT_FILENO);
+    if (!app.dump && !app.json && !want_stats && !ladder_path && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */
+    if (ladder_path) {
+        /* opened now, as the user who asked: privileges go with the capture's open */
+        if (!(app.ladder_out = fopen(ladder_path, "w"))) {
+            fprintf(stderr, "pushviz: cannot write %s: %s\n", ladder_path, strerror(errno));
+            return 1;
+        }
+        app.ladder_svg = ladder_path_is_svg(ladder_path);
+    }
 
     /* Before the capture opens: a Ctrl-C during a slow activation (and in
      * a shell's background job, where SIGINT starts out ignored) counts too. */
@@ -203,13 +328,13 @@ int main(int argc, char **argv)
         app.stats = stats_new();
     if (!app.engine || (want_stats && !app.stats)) {
         fprintf(stderr, "pushviz: out of memory\n");
-        capture_close(&app.capture);
+        capture_close(&app.capture, err, sizeof err);
         return 1;
     }
     int status;
     if (interactive) {
         struct ui_options uopt = {copt.file ? copt.file : copt.iface, note, want_stats, realtime,
-                                  copt.file && strcmp(copt.file, "-") == 0};
+                                  copt.file && strcmp(copt.file, "-") == 0, display_filter};
         status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
     } else {
         /* Live lines should appear as they happen; a file is read fast. */
@@ -218,8 +343,17 @@ int main(int argc, char **argv)
         status = run_batch();
     }
     fflush(stdout);
-    capture_close(&app.capture);
+    if (ladder_path && write_ladder(ladder_path))
+        status = 1;
+    if (capture_close(&app.capture, err, sizeof err) < 0) {
+        fprintf(stderr, "pushviz: %s\n", err);
+        status = 1;
+    } else if (copt.write) {
+        fprintf(stderr, "pushviz: wrote %llu packets to %s\n", (unsigned long long)app.capture.out.packets,
+                app.capture.out.path);
+    }
     engine_free(app.engine);
     stats_free(app.stats);
+    filter_free(app.filter);
     return status;
 }

@@ -9,9 +9,11 @@ stated exactly.
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import tempfile
+import time
 
 import pcapgen as g
 from vizlib import Skip, items, main, of_type, run, PUSHVIZ
@@ -633,6 +635,110 @@ def test_live_capture_without_rights_suggests_a_file():
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
         rc, err = p.returncode, p.stderr.decode()
     assert rc == 1 and "CAP_NET_RAW" in err and "-r captures/" in err, (rc, err)
+
+
+# ---- -Y display filters, --ladder, privileges ----
+
+def reference(name):
+    p = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "captures", name)
+    if not os.path.exists(p):
+        raise Skip("%s is missing (make captures records it)" % p)
+    return p
+
+
+def test_display_filter_selects_the_items_it_says():
+    p = reference("demo.pcap")
+    every = items(p)
+    cases = {
+        "method == GET": lambda i: i.get("method") == "GET",
+        "type == ws_frame and opcode == text": lambda i: i["type"] == "ws_frame" and i["opcode"] == 1,
+        "status != 200": lambda i: "status" in i and i["status"] != 200,
+        "dir == s2c and (type == sse_event or type == chunk)":
+            lambda i: i.get("dir") == "s2c" and i["type"] in ("sse_event", "chunk"),
+        "latency_ms > 1": lambda i: i["type"] == "event" and i["latency_ms"] > 1,
+        "flow == 3 and type == tcp and bytes > 100": lambda i: i["flow"] == 3 and i["type"] == "tcp" and i["len"] > 100,
+        "path ~ ^/poll and method != POST": lambda i: i.get("target", "").split("?")[0].startswith("/poll")
+                                                      and i.get("method", "POST") != "POST",
+    }
+    for expr, want in cases.items():
+        got = items(p, ["-Y", expr])
+        expected = [i for i in every if i["flow"] == 0 or want(i)]
+        assert got == expected, (expr, len(got), len(expected))
+        assert expected, "%s selects nothing in demo.pcap: a weak case" % expr
+    # the flow's technique reaches every item of the flow, the SYN included (a file's flows are known)
+    ws = [f["flow"] for f in of_type(every, "flow") if f["technique"] == "ws"]
+    got = items(p, ["-Y", "technique == ws and type == flow"])
+    assert [f["flow"] for f in of_type(got, "flow")] == ws, got
+
+
+def test_display_filter_errors_point_at_the_token():
+    p = reference("demo.pcap")
+    for expr, token, says in [("methd == GET", "methd", "unknown field 'methd'"),
+                              ("status == OK", "OK", "'OK' is not"),
+                              ("(dir == c2s", "(", "is not closed"),
+                              ("method == GET and", "", "expected a field name, found the end")]:
+        rc, out, err = run(["-r", p, "--json", "-Y", expr])
+        assert rc == 2 and out == "", (expr, rc, err)
+        lines = err.splitlines()
+        assert says in lines[0] and lines[1].strip() == expr, (expr, err)
+        caret = lines[2].index("^") - lines[1].index(expr[0])
+        assert caret == (expr.index(token) if token else len(expr)), (expr, err)
+
+
+def test_ladder_text_and_svg_files():
+    p = reference("ws.pcap")
+    out = os.path.join(tempfile.mkdtemp(), "ladder.txt")
+    rc, stdout, err = run(["-r", p, "-Y", "technique == ws", "--ladder", out])
+    assert rc == 0 and stdout == "" and "wrote a ladder of" in err, err
+    with open(out, encoding="utf-8") as f:
+        text = f.read().splitlines()
+    frames = [i for i in of_type(items(p), "ws_frame")]
+    arrows = [l for l in text if re.search(r"\|[<=].*[=>]\|", l) and "ws_frame" not in l]
+    assert len([l for l in text if "text fin" in l or "close" in l or "ping" in l or "pong" in l]) >= len(frames), \
+        "\n".join(text)
+    assert all(len(l) >= 60 for l in arrows), arrows
+    svg = out[:-4] + ".svg"
+    rc, _, err = run(["-r", p, "-Y", "technique == ws", "--ladder", svg])
+    assert rc == 0, err
+    with open(svg, encoding="utf-8") as f:
+        doc = f.read()
+    assert doc.startswith("<?xml") and doc.count('class="arrow"') >= len(frames), doc[:300]
+    rc, _, err = run(["-r", p, "--ladder", "/nonexistent/dir/x.svg"])
+    assert rc == 1 and "/nonexistent/dir/x.svg" in err, err
+
+
+def test_w_on_a_full_disk_is_a_clear_error():
+    """-w into a full disk (/dev/full fails every write with ENOSPC): the
+    error names the file and the reason, exit status 1, and every item
+    is still shown."""
+    p = reference("demo.pcap")
+    rc, out, err = run(["-r", p, "-w", "/dev/full", "--json"])
+    assert rc == 1 and "/dev/full" in err and "No space left on device" in err, (rc, err)
+    assert [json.loads(line) for line in out.splitlines()] == items(p)
+
+
+def test_files_are_parsed_without_root():
+    """A root pushviz reading a file drops to -Z's user before parsing it,
+    as it does for a live capture (seen in /proc while it waits on stdin)."""
+    if os.geteuid() != 0:
+        raise Skip("privileges are dropped only by a root pushviz")
+    head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    viz = subprocess.Popen([PUSHVIZ, "-r", "-", "--json"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    try:
+        viz.stdin.write(head)
+        viz.stdin.flush()
+        uid = None
+        for _ in range(50):
+            with open("/proc/%d/status" % viz.pid) as f:
+                uid = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+            if uid[0] != "0":
+                break
+            time.sleep(0.1)
+        assert uid == ["65534"] * 4, uid  # nobody: real, effective, saved, fs
+    finally:
+        viz.communicate(timeout=10)  # closes stdin: the end of the file
+    assert viz.returncode == 0
 
 
 if __name__ == "__main__":

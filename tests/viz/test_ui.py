@@ -26,7 +26,9 @@ TMP = tempfile.mkdtemp(prefix="pushviz-ui-")
 # every key the issue asks for, and every other key the UI knows
 KEYS_IN_HELP = ["Up", "Down", "j", "k", "PgUp", "PgDn", "g", "G", "Tab", "Shift-Tab", "Enter", "Right",
                 "Esc", "Left", "Backspace", "h", "mouse", "/", "f", "t", "x", "l", "c", "a", "s", "w",
-                "space", "n", "+", "-", "Home", "End", "?", "F1", "q"]
+                "space", "n", "+", "-", "Home", "End", "?", "F1", "q",
+                # issue 14: follow stream, ladder export, search hits, marks, time modes, sort, step
+                "F", "E", "N", "m", "'", "T", "o", "O", "."]
 
 
 def capture(name):
@@ -168,7 +170,7 @@ def test_flow_list_shows_every_technique():
     its = of_type(items(p), "flow")
     # the flows pane has about a third of the rows
     with Tmux(["-r", p], cols=140, lines=3 * len(its) + 12) as t:
-        s = t.wait(r"demo.pcap  %d flows" % len(its))
+        s = t.wait(r"demo.pcap\s+%d flows" % len(its))
         rows = [line for line in s.splitlines() if re.match(r"^\s+\d+\s", line)]
         shown = set()
         marked = set()  # flows shown with "+": exchanges named otherwise too
@@ -276,7 +278,7 @@ def test_ladder_shows_held_long_poll():
 
 def test_help_lists_every_key():
     p = capture("poll.pcap")
-    with Tmux(["-r", p], cols=120, lines=50) as t:
+    with Tmux(["-r", p], cols=120, lines=60) as t:
         t.wait("flows")
         t.keys("?")
         s = t.wait("Help: every key")
@@ -304,7 +306,7 @@ def test_resize_to_80x24_stays_readable():
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), s
         assert lines[0].startswith(" pushviz"), s
         assert "help" in lines[-1] or "help" in s.splitlines()[-1], s
-        assert re.search(r"^time\s+dir\s+type", s, re.M) and "detail" in s, s
+        assert re.search(r"^ time\s+dir\s+type", s, re.M) and "detail" in s, s
         assert re.search(r"^\s+1\s+\S+\s+127\.0\.0\.1", s, re.M), s  # a flow row with its endpoints
         t.resize(120, 40)
         t.wait(r"#\s+technique")
@@ -335,9 +337,9 @@ def test_signal_restores_the_terminal():
 def test_capture_on_stdin_keys_from_the_terminal():
     p = capture("ws.pcap")
     with Tmux(["-r", "-"], stdin=p) as t:
-        t.wait(r"replay -  2 flows")
+        t.wait(r"replay -\s+2 flows")
         t.keys("j")                         # keys still work: the second flow is selected
-        t.wait(r"(?m)^time .* flow 2 ")
+        t.wait(r"(?m)^ time .* flow 2 ")
         quit_cleanly(t)
 
 
@@ -352,7 +354,7 @@ def test_mouse_click_selects_a_row():
         t.literal("\x1b[M" + chr(32) + chr(32 + 10) + chr(32 + y + 1))
         t.literal("\x1b[M" + chr(35) + chr(32 + 10) + chr(32 + y + 1))
         s = t.wait(r"flow 3 ")
-        assert re.search(r"^time .* flow 3 ", s, re.M), s
+        assert re.search(r"^ time .* flow 3 ", s, re.M), s
         quit_cleanly(t)
 
 
@@ -404,17 +406,20 @@ def test_realtime_pause_step_speed_and_jumps():
 
 
 def test_save_writes_the_capture():
+    """w saves into the directory pushviz started in, and says the full
+    path; as root (CI) pushviz reads as nobody, who may not write there
+    (TMP is root's, mode 0700): the saver helper creates the file."""
     p = capture("ws.pcap")
     out = os.path.join(TMP, "saved.pcap")
-    with Tmux(["-r", p], cwd=TMP) as t:
+    with Tmux(["-r", p], cwd=TMP, cols=160) as t:
         t.wait("flows")
         t.keys("w")
         t.wait("save capture to:")
         for _ in range(60):
             t.keys("BSpace", pause=0)
-        t.literal(out)
+        t.literal("saved.pcap")
         t.keys("Enter")
-        t.wait("saved")
+        t.wait("saved \\d+ packets to " + re.escape(out))
         quit_cleanly(t)
     orig = [i for i in items(p) if i["type"] == "tcp"]
     copy = [i for i in items(out) if i["type"] == "tcp"]
@@ -437,6 +442,40 @@ def test_live_capture_updates_and_counts():
             t.keys("Tab")
             t.wait(r"GET /poll\?since=0")
             quit_cleanly(t)
+
+
+def test_live_save_as_root_opens_in_tshark():
+    """Root, live: w during the capture writes into the starting directory
+    (root's, where the unprivileged reader may not write), and tshark reads
+    back every request pushviz showed."""
+    if os.geteuid() != 0:
+        raise Skip("live capture needs root (CAP_NET_RAW)")
+    if not shutil.which("tshark"):
+        raise Skip("tshark is not installed (make deps installs it)")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    from harness import Server, get
+    cwd = tempfile.mkdtemp(prefix="live-save-", dir=TMP)
+    os.chmod(cwd, 0o700)
+    with Server("poll", "--interval", "0") as srv:
+        with Tmux(["-i", "lo", "-f", "tcp port %d" % srv.port], cwd=cwd, cols=200, lines=60) as t:
+            t.wait(r"recv \d+ drop \d+")
+            for n in range(4):
+                status, _, _ = get(srv.port, "/poll?since=%d" % n)
+                assert status == 200
+            t.wait(r"poll\s+127\.0\.0\.1", timeout=15)
+            t.keys("w")
+            t.wait("save capture to:")
+            t.keys("C-u")
+            t.literal("class.pcap")
+            t.keys("Enter")
+            s = t.wait(r"saved \d+ packets to " + re.escape(os.path.join(cwd, "class.pcap")))
+            quit_cleanly(t)
+    out = subprocess.run(["tshark", "-n", "-r", os.path.join(cwd, "class.pcap"), "-Y", "http.request",
+                          "-T", "fields", "-e", "http.request.uri"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=60)
+    assert out.returncode == 0, out.stderr
+    uris = out.stdout.decode().split()
+    assert uris == ["/poll?since=%d" % n for n in range(4)], (uris, s)
 
 
 # ---- screenshots for docs/ ----

@@ -1,30 +1,67 @@
-/* capture.c -- libpcap in and out: live capture (pcap_create, immediate
- * mode, a big kernel buffer, nanosecond timestamps), offline pcap and
- * pcapng files or stdin, the BPF filter, and the -w copy.
+/* capture.c -- libpcap in and out: live capture, offline pcap and pcapng
+ * files or stdin, the BPF filter, and the -w copy.
  *
- * Order of a live open, and why:
- *   1. pcap_create + options + pcap_activate   needs CAP_NET_RAW
- *   2. open the -w file                         where the user asked, as the user who asked
- *   3. drop privileges (privdrop.c)             before any packet is parsed
- *   4. compile and set the BPF filter           needs no privilege
- * The -w file is flushed after every packet, so an interrupted capture
- * (Ctrl-C, kill) loses nothing that was shown.
+ * Order of an open, and why:
+ *   1. start the saver helper (saver.c)        while still root
+ *   2. pcap_create + options + pcap_activate   needs CAP_NET_RAW (or open the file)
+ *   3. open the -w file                        where the user asked, as the user who asked
+ *   4. drop privileges (privdrop.c)            before any packet is parsed, live or file
+ *   5. compile and set the BPF filter          needs no privilege
+ *   6. live: start the reader thread (reader.c)
+ *
+ * How a live capture is sized to lose nothing under a class's load:
+ *   - no immediate mode: libpcap then uses TPACKET_V3, whose ring packs
+ *     packets one after the other in blocks handed over when full or
+ *     after VIZ_READ_TIMEOUT_MS.  Immediate mode uses TPACKET_V2, whose
+ *     ring has one slot of snap-length size per packet: with a 256 KiB
+ *     snap length a 16 MiB ring held 64 packets.
+ *   - a snap length of loopback's MTU (VIZ_LIVE_SNAPLEN): every header
+ *     and message whole, and no more;
+ *   - a VIZ_CAPTURE_BUFFER ring, emptied by a thread that does nothing
+ *     else (reader.c);
+ *   - on loopback each packet passes the capture point twice, going out
+ *     and coming in; libpcap throws the outgoing copy away, but the kernel
+ *     counted both.  PACKET_IGNORE_OUTGOING (packet(7), Linux 4.20) keeps
+ *     the outgoing copy from reaching the socket at all, so received and
+ *     dropped count each packet once, and the ring holds twice as many.
  */
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "capture/decode.h"
 #include "capture/privdrop.h"
 #include "pushlab.h"
 
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
 static int fail(char *err, size_t cap, const char *what, const char *why)
 {
     snprintf(err, cap, "%s: %s", what, why);
     return -1;
+}
+
+static bool is_loopback(const char *iface)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool lo = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK);
+    close(fd);
+    return lo;
 }
 
 static int open_live(struct capture *c, const struct capture_options *o, char *err, size_t cap)
@@ -33,8 +70,7 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
     c->pcap = pcap_create(o->iface, errbuf);
     if (!c->pcap)
         return fail(err, cap, o->iface, errbuf);
-    pcap_set_snaplen(c->pcap, VIZ_SNAPLEN);
-    pcap_set_immediate_mode(c->pcap, 1); /* every packet at once: the display is live */
+    pcap_set_snaplen(c->pcap, VIZ_LIVE_SNAPLEN);
     pcap_set_buffer_size(c->pcap, VIZ_CAPTURE_BUFFER);
     pcap_set_timeout(c->pcap, VIZ_READ_TIMEOUT_MS);
     pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_NANO); /* best effort */
@@ -53,6 +89,10 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
         return fail(err, cap, o->iface, why[0] ? why : pcap_statustostr(rc));
     }
     c->live = true;
+    if (is_loopback(o->iface)) {
+        int one = 1; /* an old kernel without it: counts stay doubled, nothing else changes */
+        setsockopt(pcap_fileno(c->pcap), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    }
     return 0;
 }
 
@@ -84,54 +124,61 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
     return 0; /* pcap_close() closes fp (but never stdin), then capture_close() frees the buffer */
 }
 
-int capture_open(struct capture *c, const struct capture_options *o, char *err, size_t cap)
+/* Steps 4 and 5 (see the top), after the capture and -w file are open. */
+static int drop_and_filter(struct capture *c, const struct capture_options *o, char *err, size_t cap)
 {
-    memset(c, 0, sizeof *c);
-    if (o->file) {
-        if (open_file(c, o->file, err, cap) < 0)
-            return -1;
-    } else if (open_live(c, o, err, cap) < 0) {
-        capture_close(c);
+    if (privdrop(o->user, err, cap) < 0)
+        return -1;
+    if (!o->filter)
+        return 0;
+    struct bpf_program prog;
+    if (pcap_compile(c->pcap, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        snprintf(err, cap, "bad filter '%s': %s", o->filter, pcap_geterr(c->pcap));
         return -1;
     }
+    int rc = pcap_setfilter(c->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0)
+        return fail(err, cap, "cannot set the filter", pcap_geterr(c->pcap));
+    return 0;
+}
+
+static int open_all(struct capture *c, const struct capture_options *o, char *err, size_t cap)
+{
+    if (saver_start(&c->saver, err, cap) < 0)
+        return -1;
+    if (o->file ? open_file(c, o->file, err, cap) < 0 : open_live(c, o, err, cap) < 0)
+        return -1;
     c->dlt = pcap_datalink(c->pcap);
     c->nano = pcap_get_tstamp_precision(c->pcap) == PCAP_TSTAMP_PRECISION_NANO;
     if (!decode_link_supported(c->dlt)) {
         const char *name = pcap_datalink_val_to_name(c->dlt);
         snprintf(err, cap, "link type %d (%s) is not supported: use Ethernet, loopback, Linux cooked or raw IP",
                  c->dlt, name ? name : "unknown");
-        capture_close(c);
         return -1;
     }
-    if (o->write) {
-        c->dumper = pcap_dump_open(c->pcap, o->write);
-        if (!c->dumper) {
-            fail(err, cap, o->write, pcap_geterr(c->pcap));
-            capture_close(c);
-            return -1;
-        }
-    }
-    if (c->live && privdrop(o->user, err, cap) < 0) {
-        capture_close(c);
+    if (o->write && pcap_out_open(&c->out, c->pcap, -1, o->write, err, cap) < 0)
         return -1;
-    }
-    if (o->filter) {
-        struct bpf_program prog;
-        if (pcap_compile(c->pcap, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            snprintf(err, cap, "bad filter '%s': %s", o->filter, pcap_geterr(c->pcap));
-            capture_close(c);
-            return -1;
-        }
-        int rc = pcap_setfilter(c->pcap, &prog);
-        pcap_freecode(&prog);
-        if (rc < 0) {
-            fail(err, cap, "cannot set the filter", pcap_geterr(c->pcap));
-            capture_close(c);
-            return -1;
-        }
+    if (drop_and_filter(c, o, err, cap) < 0)
+        return -1;
+    if (c->live && !(c->reader = reader_start(c->pcap, o->write ? &c->out : NULL, err, cap)))
+        return -1;
+    return 0;
+}
+
+int capture_open(struct capture *c, const struct capture_options *o, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    c->saver.sock = -1;
+    if (open_all(c, o, err, cap) < 0) {
+        char ignored[64];
+        capture_close(c, ignored, sizeof ignored);
+        return -1;
     }
     return 0;
 }
+
+/* ---- files: read in this thread ---- */
 
 struct trampoline {
     struct capture *c;
@@ -139,13 +186,35 @@ struct trampoline {
     void *ctx;
 };
 
-static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+static void on_file_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct trampoline *t = (struct trampoline *)user;
-    if (t->c->dumper) {
-        pcap_dump((u_char *)t->c->dumper, h, bytes);
-        pcap_dump_flush(t->c->dumper);
+    if (t->c->out.dumper && pcap_out_write(&t->c->out, h, bytes) < 0)
+        pcap_breakloop(t->c->pcap);
+    t->fn(t->ctx, t->c, h, bytes);
+}
+
+static int dispatch_file(struct capture *c, int max, struct trampoline *t, char *err, size_t errcap)
+{
+    int n = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_file_packet, (u_char *)t);
+    if (c->out.error) {
+        snprintf(err, errcap, "writing %s: %s", c->out.path, strerror(c->out.error));
+        return CAPTURE_FAILED;
     }
+    if (n == PCAP_ERROR_BREAK || n == 0)
+        return CAPTURE_EOF;
+    if (n < 0) {
+        snprintf(err, errcap, "%s", pcap_geterr(c->pcap));
+        return CAPTURE_FAILED;
+    }
+    return n;
+}
+
+/* ---- live: packets come from the reader's queue ---- */
+
+static void on_live_packet(void *ctx, const struct pcap_pkthdr *h, const uint8_t *bytes)
+{
+    struct trampoline *t = ctx;
     t->fn(t->ctx, t->c, h, bytes);
 }
 
@@ -153,47 +222,49 @@ int capture_dispatch(struct capture *c, int max, capture_handler fn, void *ctx, 
                      size_t errcap)
 {
     struct trampoline t = {c, fn, ctx};
-    int n = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_packet, (u_char *)&t);
-    if (n == PCAP_ERROR_BREAK)
+    if (!c->live)
+        return dispatch_file(c, max, &t, err, errcap);
+    int n = reader_next(c->reader, max, on_live_packet, &t);
+    if (n != READER_END)
+        return n;
+    const char *why = reader_error(c->reader);
+    if (!why[0])
         return CAPTURE_EOF;
-    if (n < 0) {
-        snprintf(err, errcap, "%s", pcap_geterr(c->pcap));
-        return CAPTURE_FAILED;
-    }
-    if (n == 0 && !c->live)
-        return CAPTURE_EOF;
-    return n;
+    snprintf(err, errcap, "%s", why);
+    return CAPTURE_FAILED;
 }
 
 int capture_fd(const struct capture *c)
 {
-    return c->live ? pcap_get_selectable_fd(c->pcap) : -1;
+    return c->reader ? reader_fd(c->reader) : -1;
 }
 
-unsigned capture_dropped(const struct capture *c)
+void capture_stats(const struct capture *c, struct capture_stats *st)
 {
-    struct pcap_stat st;
-    if (!c->live || pcap_stats(c->pcap, &st) != 0)
-        return 0;
-    return st.ps_drop + st.ps_ifdrop;
+    memset(st, 0, sizeof *st);
+    if (c->reader)
+        reader_stats(c->reader, st);
 }
 
 void capture_stop(struct capture *c)
 {
-    if (c->pcap)
+    if (c->reader)
+        reader_stop(c->reader);
+    else if (c->pcap)
         pcap_breakloop(c->pcap);
 }
 
-void capture_close(struct capture *c)
+int capture_close(struct capture *c, char *err, size_t errcap)
 {
-    if (c->dumper) {
-        pcap_dump_close(c->dumper);
-        c->dumper = NULL;
-    }
+    reader_free(c->reader); /* first: it writes to the -w file */
+    c->reader = NULL;
+    int rc = pcap_out_close(&c->out, err, errcap);
     if (c->pcap) {
         pcap_close(c->pcap);
         c->pcap = NULL;
     }
     free(c->file_buffer); /* after pcap_close: the FILE used it to the end */
     c->file_buffer = NULL;
+    saver_stop(&c->saver);
+    return rc;
 }

@@ -14,17 +14,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capture/pcapout.h"
+#include "capture/reader.h"
+#include "capture/saver.h"
+
 struct capture_options {
     const char *iface;  /* live capture on this interface (when file is NULL) */
     const char *file;   /* -r: a pcap/pcapng file, "-" for stdin */
     const char *filter; /* -f: a BPF filter, or NULL */
     const char *write;  /* -w: save every packet here, or NULL */
-    const char *user;   /* -Z: user to become after a live capture is open */
+    const char *user;   /* -Z: user to become after the capture is open */
 };
 
 struct capture {
     pcap_t *pcap;
-    pcap_dumper_t *dumper; /* -w, flushed after every packet */
+    struct pcap_out out;   /* -w (out.dumper is NULL without it) */
+    struct reader *reader; /* live: the thread that empties the kernel's ring */
+    struct saver saver;    /* opens the files `w` saves into (see saver.c) */
     int dlt;               /* link type (DLT_*) */
     bool live;
     bool nano;             /* timestamps carry nanoseconds */
@@ -35,14 +41,16 @@ struct capture {
 typedef void (*capture_handler)(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
                                 const uint8_t *bytes);
 
-/* Open as the options say.  0, or -1 with a message for people in err
- * (which for a missing capture right suggests replaying a file). */
+/* Open as the options say, then (as root) drop privileges, live or not.
+ * 0, or -1 with a message for people in err (which for a missing capture
+ * right suggests replaying a file). */
 int capture_open(struct capture *c, const struct capture_options *o, char *err, size_t errcap);
 
 /* Hand up to max packets (max <= 0: all that are ready) to fn.  Returns
- * the number handled, 0 when a live read timed out, CAPTURE_EOF at the end
+ * the number handled, 0 when none was ready (live), CAPTURE_EOF at the end
  * of a file or after capture_stop(), CAPTURE_FAILED with a message in err
- * (a truncated or corrupt file, a vanished interface). */
+ * (a truncated or corrupt file, a vanished interface, a full disk under
+ * -w). */
 int capture_dispatch(struct capture *c, int max, capture_handler fn, void *ctx, char *err,
                      size_t errcap);
 enum { CAPTURE_EOF = -2, CAPTURE_FAILED = -1 };
@@ -51,14 +59,15 @@ enum { CAPTURE_EOF = -2, CAPTURE_FAILED = -1 };
  * captures), or -1 (files: always ready). */
 int capture_fd(const struct capture *c);
 
-/* Make the running dispatch return CAPTURE_EOF: safe in a signal handler. */
+/* Make the capture end (live: once what was captured is handed over):
+ * safe in a signal handler. */
 void capture_stop(struct capture *c);
 
-/* Packets the kernel dropped because pushviz did not read them in time
- * (live captures; 0 for files). */
-unsigned capture_dropped(const struct capture *c);
+/* The kernel's counts of a live capture so far (zeros for files). */
+void capture_stats(const struct capture *c, struct capture_stats *st);
 
-/* Close the capture and the -w file. */
-void capture_close(struct capture *c);
+/* Close the capture and the -w file.  0, or -1 with a message when the
+ * -w file could not be written completely. */
+int capture_close(struct capture *c, char *err, size_t errcap);
 
 #endif

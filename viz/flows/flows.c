@@ -695,6 +695,17 @@ const char *flows_technique(const struct flows *ft, unsigned id)
     return NULL;
 }
 
+bool flows_endpoints(const struct flows *ft, unsigned id, const char **client, const char **server)
+{
+    for (const struct flow *f = ft->newest; f; f = f->older)
+        if (f->id == id) {
+            *client = f->client_text;
+            *server = f->server_text;
+            return true;
+        }
+    return false;
+}
+
 void flows_free(struct flows *ft)
 {
     if (!ft)

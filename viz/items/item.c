@@ -23,6 +23,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_EVENT] = "event",
     [ITEM_ERROR] = "error",
     [ITEM_MESSAGE] = "message",
+    [ITEM_CAPTURE_STATS] = "capture_stats",
 };
 
 const char *item_type_name(enum item_type type)

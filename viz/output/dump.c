@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "proto/utf8.h"
+
 /* A bounded, always NUL-terminated line being written. */
 struct line {
     char *buf;
@@ -30,20 +32,44 @@ static void put(struct line *l, const char *fmt, ...)
         l->len += (size_t)n < l->cap - l->len ? (size_t)n : l->cap - l->len - 1;
 }
 
-/* Text of a field, shown with non-printable bytes as '.', at most max bytes. */
+/* Bytes of the printable UTF-8 character at s[0..len), or 0: a control
+ * (C0, DEL, C1) or bytes that are not valid UTF-8 (RFC 3629). */
+static size_t printable_char(const unsigned char *s, size_t len)
+{
+    if (s[0] >= 0x20 && s[0] < 0x7F)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (!n || n > len || !utf8_valid(s, n))
+        return 0;
+    if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
+        return 0; /* U+0080..U+009F, the C1 controls */
+    return n;
+}
+
+/* Text of a field, at most max bytes: UTF-8 characters as they are (a
+ * terminal in a UTF-8 locale shows them), controls and bytes that are not
+ * UTF-8 as '.', so a line stays one line. */
 static void put_text(struct line *l, const struct item *it, const char *name, size_t max)
 {
     const struct item_field *f = item_field(it, name);
     if (!f || f->kind != FIELD_TEXT)
         return;
     size_t len;
-    const char *s = item_text(it, f, &len);
-    for (size_t i = 0; i < len && i < max && l->len + 1 < l->cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        l->buf[l->len++] = c >= 0x20 && c < 0x7F ? (char)c : '.';
+    const unsigned char *s = (const unsigned char *)item_text(it, f, &len);
+    size_t i = 0;
+    while (i < len && i < max) {
+        size_t n = printable_char(s + i, len - i);
+        if (l->len + (n ? n : 1) + 1 > l->cap || i + (n ? n : 1) > max)
+            break;
+        if (n)
+            memcpy(l->buf + l->len, s + i, n);
+        else
+            l->buf[l->len] = '.';
+        l->len += n ? n : 1;
+        i += n ? n : 1;
     }
     l->buf[l->len] = '\0';
-    if (len > max)
+    if (i < len)
         put(l, "...");
 }
 
@@ -169,6 +195,11 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "event", "event");
         put_field(&l, it, "ack_id", "ack");
         put_field(&l, it, "text", "text");
+        break;
+    case ITEM_CAPTURE_STATS:
+        put_field(&l, it, "received", "received");
+        put_field(&l, it, "dropped", "dropped");
+        put_field(&l, it, "if_dropped", "if_dropped");
         break;
     case ITEM_TYPE_COUNT:
         break;

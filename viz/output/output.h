@@ -31,7 +31,8 @@ void output_dump(FILE *out, const struct item *it);
 
 /* The one-line summary of an item ("GET /poll?since=3 HTTP/1.1", "text
  * fin len=52 \"{...}\"") written into out[0..cap), NUL-terminated, cut to
- * fit.  Non-printable bytes appear as '.'.  Returns the length written. */
+ * fit.  UTF-8 text stays as it is; controls and bytes that are not UTF-8
+ * appear as '.'.  Returns the length written. */
 size_t item_summary(const struct item *it, char *out, size_t cap);
 
 #endif

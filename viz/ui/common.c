@@ -42,6 +42,10 @@ void ui_cursor_move(struct ui_cursor *c, long delta, size_t n, int h)
         c->top = c->sel;
     if (c->sel >= c->top + (size_t)h)
         c->top = c->sel - (size_t)h + 1;
+    /* A list that shrank (a filter, t, a rewind) fills the pane again
+     * from the top instead of leaving it half empty below old rows. */
+    if (c->top + (size_t)h > n)
+        c->top = n > (size_t)h ? n - (size_t)h : 0;
 }
 
 size_t ui_scroll_clamp(size_t top, size_t n, int h)

@@ -16,6 +16,7 @@
 #include "ui/model.h"
 
 struct engine;     /* engine.h: only ui.c drives it */
+struct filter;     /* filter/filter.h: flow_filter.c applies it */
 struct ui_options; /* ui.h: only ui.c reads them */
 
 enum ui_screen {
@@ -23,13 +24,38 @@ enum ui_screen {
     SCREEN_HEX,    /* bytes of the selected message's packets */
     SCREEN_LADDER, /* sequence diagram of the selected flow (or of its client) */
     SCREEN_STATS,  /* per-technique comparison */
+    SCREEN_STREAM, /* the selected flow's bytes as text, both directions (follow stream) */
     SCREEN_HELP    /* every key */
 };
 
 enum ui_pane { PANE_FLOWS, PANE_MESSAGES, PANE_DETAIL, PANE_COUNT };
 
 /* What a one-line prompt at the bottom is asking for. */
-enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE };
+enum ui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE, PROMPT_EXPORT, PROMPT_KINDS };
+
+/* What a key did to a prompt. */
+enum ui_prompt_result { PROMPT_EDITING, PROMPT_ACCEPTED, PROMPT_CANCELLED };
+
+/* The lines a prompt accepted, oldest first. */
+struct ui_history {
+    char lines[UI_HISTORY][UI_SEARCH_MAX + 256];
+    int n;
+};
+
+/* Per flow, for the filter: items tested so far, and whether one matched. */
+struct ui_filter_seen {
+    size_t tested;
+    bool match;
+};
+
+/* The flows pane's sort column (o), in the order of its columns. */
+enum ui_sort {
+    SORT_ID, SORT_TECHNIQUE, SORT_ENDPOINTS, SORT_STATE, SORT_DURATION, SORT_PACKETS, SORT_UP,
+    SORT_DOWN, SORT_OVERHEAD, SORT_HANDSHAKE, SORT_KEYS
+};
+
+/* What the time column of the messages pane counts. */
+enum ui_time_mode { TIME_RELATIVE, TIME_DELTA, TIME_WALL, TIME_MODES };
 
 /* A list's cursor: selected row and first row on screen. */
 struct ui_cursor {
@@ -50,18 +76,34 @@ struct ui {
     enum ui_screen help_from;  /* the screen ? was pressed on */
     enum ui_pane focus;        /* the main screen's pane that takes the keys */
     struct ui_cursor flows, messages; /* rows of ui->shown, of the flow's messages */
-    size_t detail_top, hex_top, ladder_top, stats_top, help_top; /* scroll positions */
+    size_t detail_top, hex_top, ladder_top, stats_top, help_top, stream_top; /* scroll positions */
     bool follow;               /* keep the newest message selected as items arrive */
     bool ladder_client;        /* the ladder shows every flow of the selected flow's client */
     bool ladder_acks;          /* the ladder shows pure ACKs too */
+    size_t ladder_sel;         /* the ladder's cursor row */
+    size_t ladder_nrows;       /* rows in the ladder last drawn */
+    bool ladder_jump;          /* put the cursor on the selected message at the next draw */
 
     struct ui_index shown;     /* flow ids that pass the filter, in order (rebuilt per draw) */
-    char filter[UI_SEARCH_MAX];/* technique name or flow number, or "" */
+    char filter[UI_SEARCH_MAX];/* the filter expression as typed, or "" */
+    struct filter *filter_expr;/* compiled, or NULL: every flow (owned) */
+    struct ui_filter_seen *filter_seen; /* by flow id - 1 (owned) */
+    size_t filter_seen_n;      /* entries allocated */
     char search[UI_SEARCH_MAX];/* last search text */
+    bool *marks;               /* by model item index: marked with m (owned) */
+    size_t nmarks;             /* entries allocated */
+    enum ui_time_mode time_mode; /* T */
+    enum ui_sort sort;         /* o: the flows pane's order */
+    bool sort_reverse;         /* O: ... turned round */
 
     enum ui_prompt prompt;     /* what the bottom line asks for, if anything */
     char input[UI_SEARCH_MAX + 256]; /* what is being typed */
     size_t input_len;          /* bytes typed */
+    size_t input_cur;          /* the cursor: a byte offset at a character's start */
+    struct ui_history history[PROMPT_KINDS]; /* per prompt */
+    int history_pos;           /* entry shown; history[].n: the line being typed */
+    char draft[UI_SEARCH_MAX + 256]; /* the line being typed, while the history is browsed */
+    char save_default[64];     /* the file an empty save (or export) prompt writes */
 
     char notice[200];          /* a transient message for the status line */
     int64_t notice_until_ns;   /* shown until this monotonic time */

@@ -7,25 +7,50 @@
  * were HTTP heads or framing rather than data: the number that makes
  * polling look expensive and WebSocket cheap.  Columns that do not fit a
  * narrow terminal are dropped from the right, the endpoints shortened
- * first.
+ * first.  `o` sorts by the next column (its heading gets a ^ or v), `O`
+ * turns the order round; ties keep the order of the flows' first packets.
  */
 #include "ui/flow_list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-/* Does flow f pass the filter (a technique name, or a flow number)? */
-static bool passes(const struct ui *ui, const struct ui_flow *f)
+#include "ui/flow_filter.h"
+
+/* A column's value as a number to sort by (text columns compare apart). */
+static double sort_value(const struct ui_flow *f, enum ui_sort key)
 {
-    if (!ui->filter[0])
-        return true;
-    char *end;
-    unsigned long id = strtoul(ui->filter, &end, 10);
-    if (*end == '\0')
-        return f->id == id;
-    return strcasecmp(f->technique, ui->filter) == 0;
+    switch (key) {
+    case SORT_DURATION: return f->last_t - f->first_t;
+    case SORT_PACKETS: return (double)f->packets;
+    case SORT_UP: return (double)f->bytes[DIR_C2S];
+    case SORT_DOWN: return (double)f->bytes[DIR_S2C];
+    case SORT_OVERHEAD: return ui_flow_overhead_pct(f);
+    case SORT_HANDSHAKE: return f->handshake_ms;
+    default: return f->id;
+    }
+}
+
+static int compare_flows(const void *a, const void *b, void *ctx)
+{
+    const struct ui *ui = ctx;
+    const struct ui_flow *fa = ui_model_flow(&ui->model, (unsigned)*(const size_t *)a);
+    const struct ui_flow *fb = ui_model_flow(&ui->model, (unsigned)*(const size_t *)b);
+    int c = 0;
+    if (ui->sort == SORT_TECHNIQUE)
+        c = strcmp(fa->technique, fb->technique);
+    else if (ui->sort == SORT_ENDPOINTS)
+        c = strcmp(fa->client, fb->client);
+    else if (ui->sort == SORT_STATE)
+        c = strcmp(fa->end, fb->end);
+    else {
+        double x = sort_value(fa, ui->sort), y = sort_value(fb, ui->sort);
+        c = x < y ? -1 : x > y;
+    }
+    if (ui->sort_reverse)
+        c = -c;
+    return c ? c : (fa->id > fb->id) - (fa->id < fb->id);
 }
 
 void ui_flows_rebuild(struct ui *ui)
@@ -33,7 +58,7 @@ void ui_flows_rebuild(struct ui *ui)
     ui->shown.n = 0;
     for (size_t i = 0; i < ui->model.nflows; i++) {
         const struct ui_flow *f = &ui->model.flows[i];
-        if (!f->items.n || !passes(ui, f))
+        if (!f->items.n || !ui_filter_flow_passes(ui, f))
             continue;
         if (ui->shown.n == ui->shown.cap) {
             size_t cap = ui->shown.cap ? ui->shown.cap * 2 : 64;
@@ -45,6 +70,8 @@ void ui_flows_rebuild(struct ui *ui)
         }
         ui->shown.v[ui->shown.n++] = f->id;
     }
+    if (ui->sort != SORT_ID || ui->sort_reverse)
+        qsort_r(ui->shown.v, ui->shown.n, sizeof *ui->shown.v, compare_flows, ui);
     if (ui->flows.sel >= ui->shown.n)
         ui->flows.sel = ui->shown.n ? ui->shown.n - 1 : 0;
 }
@@ -102,8 +129,16 @@ void ui_flows_draw(struct ui *ui, int y, int h)
         ends = 20;
     attr_t head = ui_attr(focused ? ROLE_HEADING : ROLE_DIM) | A_BOLD;
     ui_fill(y, 0, ui_attr(ROLE_HEADING));
-    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4s%s", "#", "technique", ends,
-            "client > server", "state", "dur", "pkts", "up", "down", "ovh%", wide ? "    hs rtt" : "");
+    /* the sorted column's name gets ^ (up) or v (down) */
+    static const char *const names[SORT_KEYS] = {"#", "technique", "client > server", "state", "dur",
+                                                 "pkts", "up", "down", "ovh%", "hs rtt"};
+    char name[SORT_KEYS][24];
+    for (int i = 0; i < SORT_KEYS; i++)
+        snprintf(name[i], sizeof name[i], "%s%s",
+                 (int)ui->sort == i && (i != SORT_ID || ui->sort_reverse) ? (ui->sort_reverse ? "v" : "^") : "",
+                 names[i]);
+    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4s%s%9s", name[0], name[1], ends, name[2],
+            name[3], name[4], name[5], name[6], name[7], name[8], wide ? " " : "", wide ? name[9] : "");
 
     for (int r = 0; r < rows && ui->flows.top + (size_t)r < ui->shown.n; r++) {
         size_t row = ui->flows.top + (size_t)r;

@@ -16,6 +16,9 @@
 #include <time.h>
 
 #include "output/output.h"
+#include "ui/flow_filter.h"
+#include "ui/ladder.h"
+#include "ui/prompt.h"
 #include "ui/save.h"
 
 static const struct {
@@ -29,16 +32,22 @@ static const struct {
     {"Enter  Right", "open: a flow's messages, a message's detail"},
     {"Esc  Left  Backspace  h", "back: previous pane, or close a view"},
     {"mouse click", "select a row and its pane; wheel scrolls"},
-    {"/", "search rows: endpoints, techniques or summaries; / Enter: next hit"},
-    {"f", "filter flows by technique (ws, sse, poll...) or flow number; empty: all"},
+    {"/", "search rows: endpoints, techniques or summaries; hits are highlighted"},
+    {"n N", "next / previous search hit"},
+    {"o O", "sort the flows by the next column / the other way round"},
+    {"m '", "mark the selected message / go to the next marked one"},
+    {"T", "time column: since the first packet, since the row before, wall clock"},
+    {"f", "filter flows: an expression as -Y takes (method == GET and port == 8001), a technique, a flow number; empty: all"},
     {"t", "messages list every TCP segment, or only SYN/FIN/RST and anomalies"},
     {"x", "hex of the packets carrying the selected message, boundaries marked"},
     {"l", "ladder: sequence diagram of the flow with RTTs and held times"},
     {"c a", "in the ladder: all flows of this client / show pure ACKs"},
+    {"F", "follow stream: the flow's bytes as text, both directions coloured"},
+    {"E", "in the ladder: export it (name.svg: SVG for slides, else text)"},
     {"s", "stats: per-technique comparison (requests, bytes per event, latency)"},
     {"w", "save the capture (every packet kept) to a pcap file"},
     {"space", "--realtime: pause / play"},
-    {"n", "--realtime: step one packet (pauses)"},
+    {". n", "--realtime: step one packet (pauses; n only while no search is set)"},
     {"+ -", "--realtime: faster / slower (x2 / x0.5)"},
     {"Home End", "--realtime: jump to the start / the end of the capture"},
     {"?  F1", "this help"},
@@ -86,13 +95,24 @@ static bool flow_matches(const struct ui_flow *f, const char *text)
     return strcasestr(f->technique, text) || strcasestr(f->client, text) || strcasestr(f->server, text);
 }
 
-static void search_next(struct ui *ui)
+/* Does a messages-pane row match the search text? */
+static bool item_matches(const struct item *it, const char *text)
+{
+    char summary[512];
+    item_summary(it, summary, sizeof summary);
+    return strcasestr(summary, text) || strcasestr(item_type_name(it->type), text);
+}
+
+/* The next (step +1) or previous (-1) row that matches the search, in
+ * the focused list, wrapping around. */
+static void search_step(struct ui *ui, int step)
 {
     if (!ui->search[0])
         return;
     if (ui->focus == PANE_FLOWS) {
-        for (size_t k = 1; k <= ui->shown.n; k++) {
-            size_t row = (ui->flows.sel + k) % ui->shown.n;
+        size_t n = ui->shown.n;
+        for (size_t k = 1; k <= n; k++) {
+            size_t row = (ui->flows.sel + (step > 0 ? k : n - k)) % n;
             if (flow_matches(ui_model_flow(&ui->model, (unsigned)ui->shown.v[row]), ui->search)) {
                 ui->flows.sel = row;
                 ui->messages = (struct ui_cursor){0, 0};
@@ -101,12 +121,10 @@ static void search_next(struct ui *ui)
         }
     } else {
         struct ui_flow *f = ui_selected_flow(ui);
-        char summary[512];
-        for (size_t k = 1; f && k <= f->messages.n; k++) {
-            size_t row = (ui->messages.sel + k) % f->messages.n;
-            const struct item *it = ui->model.items[f->messages.v[row]];
-            item_summary(it, summary, sizeof summary);
-            if (strcasestr(summary, ui->search) || strcasestr(item_type_name(it->type), ui->search)) {
+        size_t n = f ? f->messages.n : 0;
+        for (size_t k = 1; k <= n; k++) {
+            size_t row = (ui->messages.sel + (step > 0 ? k : n - k)) % n;
+            if (item_matches(ui->model.items[f->messages.v[row]], ui->search)) {
                 ui->messages.sel = row;
                 ui->follow = false;
                 if (ui->focus == PANE_DETAIL)
@@ -118,31 +136,97 @@ static void search_next(struct ui *ui)
     ui_notice(ui, "not found: %s", ui->search);
 }
 
+static void search_next(struct ui *ui)
+{
+    search_step(ui, +1);
+}
+
+/* ---- marks ---- */
+
+static bool marked(const struct ui *ui, size_t item)
+{
+    return item < ui->nmarks && ui->marks[item];
+}
+
+/* m: mark the selected message, or unmark it. */
+static void toggle_mark(struct ui *ui)
+{
+    struct ui_flow *f = ui_selected_flow(ui);
+    if (!f || ui->messages.sel >= f->messages.n)
+        return;
+    size_t item = f->messages.v[ui->messages.sel];
+    if (item >= ui->nmarks) {
+        size_t n = item + 1024;
+        bool *v = realloc(ui->marks, n * sizeof *v);
+        if (!v)
+            return;
+        memset(v + ui->nmarks, 0, (n - ui->nmarks) * sizeof *v);
+        ui->marks = v;
+        ui->nmarks = n;
+    }
+    ui->marks[item] = !ui->marks[item];
+}
+
+/* ' : the next marked message, in any flow shown (wrapping around). */
+static void next_mark(struct ui *ui)
+{
+    size_t nf = ui->shown.n;
+    for (size_t k = 0; k <= nf; k++) {
+        size_t frow = (ui->flows.sel + k) % (nf ? nf : 1);
+        struct ui_flow *f = nf ? ui_model_flow(&ui->model, (unsigned)ui->shown.v[frow]) : NULL;
+        size_t from = k == 0 ? ui->messages.sel + 1 : 0;
+        for (size_t m = from; f && m < f->messages.n; m++)
+            if (marked(ui, f->messages.v[m])) {
+                ui->flows.sel = frow;
+                ui->messages.sel = m;
+                ui->follow = false;
+                ui->screen = SCREEN_MAIN;
+                ui->focus = PANE_MESSAGES;
+                return;
+            }
+    }
+    ui_notice(ui, "no marked message after this one (m marks the selected one)");
+}
+
 static void prompt_done(struct ui *ui)
 {
-    ui->input[ui->input_len] = '\0';
     switch (ui->prompt) {
     case PROMPT_SEARCH:
         if (ui->input_len)
             memcpy(ui->search, ui->input, ui->input_len + 1); /* prompt_key kept it short enough */
         search_next(ui);
         break;
-    case PROMPT_FILTER:
-        memcpy(ui->filter, ui->input, ui->input_len + 1);
+    case PROMPT_FILTER: {
+        char err[300];
+        if (ui_filter_set(ui, ui->input, err, sizeof err) < 0) {
+            ui_notice(ui, "filter not applied: %s", err);
+            break;
+        }
         ui->flows = (struct ui_cursor){0, 0};
         ui->messages = (struct ui_cursor){0, 0};
         break;
+    }
     case PROMPT_SAVE: {
-        char err[300];
-        if (!ui->input_len)
-            break;
-        if (ui_save_pcap(&ui->model, ui->input, err, sizeof err) == 0)
-            ui_notice(ui, "saved %zu packets to %s", ui->model.nframes, ui->input);
+        char err[PATH_MAX + 300], full[PATH_MAX];
+        const char *path = ui->input_len ? ui->input : ui->save_default;
+        size_t saved;
+        if (ui_save_pcap(ui, path, full, sizeof full, err, sizeof err, &saved) == 0)
+            ui_notice(ui, "saved %zu packets%s to %s", saved, ui->filter[0] ? " of the flows shown" : "", full);
         else
             ui_notice(ui, "not saved: %s", err);
         break;
     }
+    case PROMPT_EXPORT: {
+        char err[PATH_MAX + 300], full[PATH_MAX];
+        const char *path = ui->input_len ? ui->input : ui->save_default;
+        if (ui_ladder_export(ui, path, full, sizeof full, err, sizeof err) == 0)
+            ui_notice(ui, "ladder of %s written to %s", err, full);
+        else
+            ui_notice(ui, "ladder not written: %s", err);
+        break;
+    }
     case PROMPT_NONE:
+    case PROMPT_KINDS:
         break;
     }
     ui->prompt = PROMPT_NONE;
@@ -150,31 +234,20 @@ static void prompt_done(struct ui *ui)
 
 static void prompt_key(struct ui *ui, int key)
 {
-    if (key == 27) {
-        ui->prompt = PROMPT_NONE;
-    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+    if (ui_prompt_key(ui, key) == PROMPT_ACCEPTED)
         prompt_done(ui);
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        /* drop a whole UTF-8 character */
-        while (ui->input_len && ((unsigned char)ui->input[--ui->input_len] & 0xC0) == 0x80)
-            ;
-    } else if (key >= 0x20 && key < 0x100 && key != 0x7F &&
-               ui->input_len + 1 < (ui->prompt == PROMPT_SAVE ? sizeof ui->input : UI_SEARCH_MAX)) {
-        ui->input[ui->input_len++] = (char)key;
-    }
 }
 
 static void start_prompt(struct ui *ui, enum ui_prompt p)
 {
-    ui->prompt = p;
-    ui->input_len = 0;
-    if (p == PROMPT_FILTER)
-        ui->input_len = (size_t)snprintf(ui->input, sizeof ui->input, "%s", ui->filter);
-    if (p == PROMPT_SAVE) {
+    ui_prompt_start(ui, p);
+    if (p == PROMPT_SAVE || p == PROMPT_EXPORT) {
+        /* Enter on the empty line saves under a name of the time */
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        ui->input_len = strftime(ui->input, sizeof ui->input, "pushviz-%Y%m%d-%H%M%S.pcap", &tm);
+        strftime(ui->save_default, sizeof ui->save_default,
+                 p == PROMPT_SAVE ? "pushviz-%Y%m%d-%H%M%S.pcap" : "ladder-%Y%m%d-%H%M%S.svg", &tm);
     }
 }
 
@@ -191,6 +264,10 @@ static bool replay_key(struct ui *ui, int key)
         ui->wall_ns = ui_now_ns();
         return true;
     case 'n':
+        if (ui->search[0])
+            return false; /* n is the next search hit; '.' steps */
+        /* fall through */
+    case '.':
         /* One packet: the next item and every item of the same instant. */
         ui->paused = true;
         if (m->revealed < m->nitems) {
@@ -240,8 +317,11 @@ static void move_selection(struct ui *ui, long delta)
     size_t *top = NULL;
     switch (ui->screen) {
     case SCREEN_HEX: top = &ui->hex_top; break;
-    case SCREEN_LADDER: top = &ui->ladder_top; break;
+    case SCREEN_LADDER:
+        ui_ladder_move(ui, delta); /* a cursor, which the detail pane follows */
+        return;
     case SCREEN_STATS: top = &ui->stats_top; break;
+    case SCREEN_STREAM: top = &ui->stream_top; break;
     case SCREEN_HELP: top = &ui->help_top; break;
     case SCREEN_MAIN:
         if (ui->focus == PANE_DETAIL)
@@ -425,6 +505,37 @@ void ui_key(struct ui *ui, int key)
     case 'l':
         toggle_screen(ui, SCREEN_LADDER);
         ui->ladder_top = 0;
+        ui->ladder_jump = true; /* open on the selected message */
+        break;
+    case 'F':
+        toggle_screen(ui, SCREEN_STREAM);
+        ui->stream_top = 0;
+        break;
+    case 'n':
+    case 'N':
+        search_step(ui, key == 'n' ? +1 : -1);
+        break;
+    case 'm':
+        toggle_mark(ui);
+        break;
+    case 'o':
+        ui->sort = (enum ui_sort)((ui->sort + 1) % SORT_KEYS);
+        break;
+    case 'O':
+        ui->sort_reverse = !ui->sort_reverse;
+        break;
+    case '\'':
+        next_mark(ui);
+        break;
+    case 'T':
+        ui->time_mode = (enum ui_time_mode)((ui->time_mode + 1) % TIME_MODES);
+        ui_notice(ui, "time: %s", ui->time_mode == TIME_RELATIVE ? "seconds since the first packet"
+                                  : ui->time_mode == TIME_DELTA ? "seconds since the row before"
+                                                                : "wall clock");
+        break;
+    case 'E':
+        if (ui->screen == SCREEN_LADDER)
+            start_prompt(ui, PROMPT_EXPORT);
         break;
     case 's':
         toggle_screen(ui, SCREEN_STATS);

@@ -1,239 +1,213 @@
-/* ladder.c -- the ladder: a sequence diagram of one flow, or of every
- * flow of one client, with the times that explain a technique.
+/* ladder.c -- the ladder screen: a sequence diagram of one flow, or of
+ * every flow of one client, with the times that explain a technique.
  *
- *   time       client                                     server
- *   0.000654   |== GET /poll?since=3 ======================>|
- *              :                 4.200 s pass                :
- *   4.200931   |<===================== HTTP/1.1 200 OK =====|  HELD 4200.3 ms
- *   4.201022   |== GET /poll?since=4 ======================>|  next request 0.091 ms later
- *
- * Messages are '=' arrows, TCP segments '-' arrows (pure ACKs only with
- * `a`).  On the right: ack RTTs, the handshake RTT, request -> response
- * times (marked HELD when a long poll held the request) and the exchange's
- * technique, the gap from a response to the next request, ping -> pong
- * times, event latencies, and the heartbeats of push libraries.
- * A pause of UI_LADDER_GAP_MS or more gets a line of its own, so a held
- * request is seen as a gap in the diagram.  The request -> response time
- * is the engine's response_ms.
+ * The rows come from output/ladder.c (the same rows --ladder and `E`
+ * write as SVG or text); this file picks the items, draws the rows as
+ * text arrows over the terminal's whole width (the notes get what the
+ * arrows leave, up to their longest), and keeps a cursor on one row.  The
+ * cursor is the messages pane's selection seen from here: moving it
+ * selects its item, so the detail pane under the ladder follows it, and
+ * the ladder opens on the row of the selected message.
  */
 #include "ui/ladder.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "output/output.h"
+#include "output/ladder.h"
 
-/* What the ladder remembers per flow while it walks the items. */
-struct ladder_flow {
-    double last_response; /* time of the latest final response, or -1 */
-    bool handshake_shown;
-};
-
-static bool pure_ack(const struct item *it)
+/* The items of the ladder, in order: their model indexes (owned), or
+ * NULL when out of memory. */
+static size_t *pick_items(struct ui *ui, const struct ui_flow *sel, size_t *n)
 {
-    const struct item_field *f = item_field(it, "flags");
-    size_t len = 0;
-    const char *s = f && f->kind == FIELD_TEXT ? item_text(it, f, &len) : "";
-    return item_int(it, "len", 0) == 0 && len == 3 && memcmp(s, "ACK", 3) == 0;
-}
-
-/* The arrow label: the message's summary, or a segment's flags and length. */
-static void label_of(const struct item *it, char *out, size_t cap, bool many_flows)
-{
-    char summary[256];
-    if (it->type == ITEM_TCP) {
-        const struct item_field *f = item_field(it, "flags");
-        size_t len = 0;
-        const char *s = f && f->kind == FIELD_TEXT ? item_text(it, f, &len) : "";
-        long long n = (long long)item_int(it, "len", 0);
-        snprintf(summary, sizeof summary, "%.*s%s", (int)len, s, "");
-        if (n)
-            snprintf(summary + strlen(summary), sizeof summary - strlen(summary), " %lld B", n);
-    } else {
-        /* events and errors say what they are; the other summaries speak for themselves */
-        size_t at = 0;
-        if (it->type == ITEM_EVENT || it->type == ITEM_ERROR)
-            at = (size_t)snprintf(summary, sizeof summary, "%s ", item_type_name(it->type));
-        item_summary(it, summary + at, sizeof summary - at);
-        /* The trailing " @offset" says nothing in a diagram, and a response's
-         * technique goes to the note on the right. */
-        char *mark = strrchr(summary, '@');
-        if (mark && mark > summary && mark[-1] == ' ')
-            mark[-1] = '\0';
-        char *tech = it->type == ITEM_HTTP_RESPONSE ? strstr(summary, " technique=") : NULL;
-        if (tech)
-            *tech = '\0';
+    size_t cap = ui->ladder_client ? ui->model.revealed : sel->items.n;
+    size_t *v = malloc((cap ? cap : 1) * sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    const char *colon = strrchr(sel->client, ':');
+    size_t host_len = colon ? (size_t)(colon - sel->client) : strlen(sel->client);
+    for (size_t k = 0; k < cap; k++) {
+        size_t idx = ui->ladder_client ? k : sel->items.v[k];
+        const struct item *it = ui->model.items[idx];
+        if (ui->ladder_client && it->flow != sel->id) {
+            /* same client address, any port */
+            const struct ui_flow *f = it->flow ? ui_model_flow(&ui->model, it->flow) : NULL;
+            const char *c = f ? strrchr(f->client, ':') : NULL;
+            if (!c || (size_t)(c - f->client) != host_len || memcmp(f->client, sel->client, host_len) != 0)
+                continue;
+        }
+        v[(*n)++] = idx;
     }
-    if (many_flows)
-        snprintf(out, cap, "[%u] %s", it->flow, summary);
-    else
-        snprintf(out, cap, "%s", summary);
+    return v;
 }
 
-/* The right-hand note of a row, from the flow's running times. */
-static void note_of(struct ui *ui, struct ladder_flow *lf, const struct item *it, char *out, size_t cap,
-                    bool *strong)
-{
-    out[0] = '\0';
-    *strong = false;
-    const struct item_field *f;
-    switch (it->type) {
-    case ITEM_TCP: {
-        struct ui_flow *flow = ui_model_flow(&ui->model, it->flow);
-        const struct item_field *fl = item_field(it, "flags");
-        size_t fl_len = 0;
-        const char *flags = fl && fl->kind == FIELD_TEXT ? item_text(it, fl, &fl_len) : "";
-        if (flow && flow->handshake_ms >= 0 && !lf->handshake_shown && memmem(flags, fl_len, "SYN,ACK", 7)) {
-            /* on the SYN/ACK row, so it shows even with pure ACKs hidden */
-            snprintf(out, cap, "handshake RTT %.3f ms (SYN to ACK)", flow->handshake_ms);
-            lf->handshake_shown = true;
-        } else if ((f = item_field(it, "ack_rtt_ms")) && f->kind == FIELD_MS) {
-            snprintf(out, cap, "ack rtt %.3f ms", f->v.ms);
-        }
-        if ((f = item_field(it, "analysis")) && f->kind == FIELD_TEXT) {
-            size_t len;
-            const char *s = item_text(it, f, &len);
-            snprintf(out, cap, "%.*s", (int)len, s);
-            *strong = true;
-        }
-        break;
-    }
-    case ITEM_HTTP_REQUEST:
-        if (lf->last_response >= 0)
-            snprintf(out, cap, "next request %.3f ms later", (it->t - lf->last_response) * 1e3);
-        break;
-    case ITEM_HTTP_RESPONSE:
-        if ((f = item_field(it, "response_ms")) && f->kind == FIELD_MS) {
-            *strong = f->v.ms >= VIZ_LONGPOLL_HOLD_MS; /* the engine's own long-poll threshold */
-            snprintf(out, cap, "%s %.3f ms", *strong ? "HELD" : "answered after", f->v.ms);
-        }
-        if ((f = item_field(it, "technique")) && f->kind == FIELD_TEXT) {
-            size_t len, at = strlen(out);
-            const char *s = item_text(it, f, &len);
-            snprintf(out + at, cap - at, "%s%.*s", at ? ": " : "", (int)len, s);
-        }
-        if (item_int(it, "status", 0) >= 200)
-            lf->last_response = it->t;
-        break;
-    case ITEM_MESSAGE: /* a library's keep-alive, told from its messages */
-        if (item_field(it, "heartbeat"))
-            snprintf(out, cap, "heartbeat");
-        else if ((f = item_field(it, "frame")) && f->kind == FIELD_TEXT) {
-            size_t len;
-            const char *s = item_text(it, f, &len);
-            if ((len == 9 && memcmp(s, "heartbeat", 9) == 0) || (len == 7 && memcmp(s, "prelude", 7) == 0))
-                snprintf(out, cap, "heartbeat");
-        }
-        break;
-    case ITEM_WS_FRAME:
-        if ((f = item_field(it, "pong_ms")) && f->kind == FIELD_MS)
-            snprintf(out, cap, "pong after %.3f ms", f->v.ms);
-        break;
-    case ITEM_EVENT:
-        if ((f = item_field(it, "latency_ms")) && f->kind == FIELD_MS)
-            snprintf(out, cap, "latency %.3f ms", f->v.ms);
-        break;
-    default:
-        break;
-    }
-}
-
-/* One arrow of width w between the two bars, label inside. */
-static void arrow(struct ui_lines *l, const struct item *it, const char *label, int w)
-{
-    char body = it->type == ITEM_TCP ? '-' : '=';
-    char line[512];
-    if (w < 8)
-        w = 8;
-    if (w > (int)sizeof line - 1)
-        w = (int)sizeof line - 1;
-    memset(line, body, (size_t)w);
-    line[w] = '\0';
-    int room = w - 8;
-    int n = (int)strlen(label);
-    if (n > room)
-        n = room;
-    int at = it->dir == DIR_C2S ? 3 : w - 3 - n - 1;
-    line[at - 1] = ' ';
-    memcpy(line + at, label, (size_t)n);
-    line[at + n] = ' ';
-    if (it->dir == DIR_C2S)
-        line[w - 1] = '>';
-    else
-        line[0] = '<';
-    attr_t a = ui_dir_attr(it->dir) | (it->type == ITEM_TCP ? 0 : A_BOLD);
-    if (it->type == ITEM_ERROR)
-        a = ui_attr(ROLE_ERROR);
-    ui_lines_str(l, A_NORMAL, "|");
-    ui_lines_add(l, a, line, (size_t)w);
-    ui_lines_str(l, A_NORMAL, "|");
-}
-
-static bool in_ladder(struct ui *ui, const struct item *it, const struct ui_flow *sel)
-{
-    if (it->type == ITEM_FLOW || it->flow == 0)
-        return false;
-    if (it->type == ITEM_TCP && !ui->ladder_acks && pure_ack(it))
-        return false;
-    if (it->flow == sel->id)
-        return true;
-    if (!ui->ladder_client)
-        return false;
-    /* same client address, any port: compare "ip:port" up to the last ':' */
-    const struct ui_flow *f = ui_model_flow(&ui->model, it->flow);
-    const char *a = strrchr(f->client, ':'), *b = strrchr(sel->client, ':');
-    return a && b && a - f->client == b - sel->client && memcmp(f->client, sel->client, (size_t)(a - f->client)) == 0;
-}
-
-void ui_ladder_build(struct ui *ui, struct ui_lines *l)
+/* Rows of the selected flow's ladder into l, each row's `item` the model
+ * index of its item.  0, or -1 (no flow, out of memory). */
+static int rows_of(struct ui *ui, struct ladder *l)
 {
     struct ui_flow *sel = ui_selected_flow(ui);
-    if (!sel) {
-        ui_lines_new(l);
-        ui_lines_str(l, ui_attr(ROLE_DIM), "select a flow first");
-        return;
+    memset(l, 0, sizeof *l);
+    if (!sel)
+        return -1;
+    size_t n;
+    size_t *idx = pick_items(ui, sel, &n);
+    const struct item **items = malloc((n ? n : 1) * sizeof *items);
+    double *hs = calloc(ui->model.nflows + 1, sizeof *hs);
+    int rc = -1;
+    if (idx && items && hs) {
+        for (size_t k = 0; k < n; k++)
+            items[k] = ui->model.items[idx[k]];
+        for (size_t i = 0; i < ui->model.nflows; i++)
+            hs[i] = ui->model.flows[i].handshake_ms;
+        struct ladder_options o = {ui->ladder_acks, sel->client, sel->server, hs, ui->model.nflows};
+        rc = ladder_build(l, items, n, &o);
+        for (size_t r = 0; rc == 0 && r < l->n; r++)
+            l->rows[r].item = idx[l->rows[r].item]; /* from the items array to the model */
     }
-    struct ladder_flow *lfs = calloc(ui->model.nflows + 1, sizeof *lfs);
-    if (!lfs) {
-        ui_lines_new(l);
-        ui_lines_str(l, ui_attr(ROLE_ERROR), "out of memory");
-        return;
-    }
-    for (size_t i = 0; i <= ui->model.nflows; i++)
-        lfs[i].last_response = -1;
-    int note_w = COLS >= 110 ? 34 : 28;
-    int w = COLS - 12 - 2 - note_w - 1;
-    ui_lines_new(l);
-    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s ", "time");
-    ui_lines_addf(l, ui_attr(ROLE_C2S) | A_BOLD, "%-*.*s", w / 2 + 1, w / 2, sel->client);
-    ui_lines_addf(l, ui_attr(ROLE_S2C) | A_BOLD, "%*.*s", w - w / 2 + 1, w - w / 2, sel->server);
-    ui_lines_addf(l, ui_attr(ROLE_HEADING), "  %s", ui->ladder_client ? "(all flows of this client)" : "");
+    free(items);
+    free(hs);
+    free(idx);
+    return rc;
+}
 
-    /* Walk the revealed items in order: one flow's list, or all of them. */
-    size_t n = ui->ladder_client ? ui->model.revealed : sel->items.n;
-    double prev_t = -1;
-    char label[300], note[128];
-    for (size_t k = 0; k < n; k++) {
-        const struct item *it = ui->model.items[ui->ladder_client ? k : sel->items.v[k]];
-        if (!in_ladder(ui, it, sel))
-            continue;
-        if (prev_t >= 0 && (it->t - prev_t) * 1e3 >= UI_LADDER_GAP_MS) {
-            char gap[64];
-            snprintf(gap, sizeof gap, "%.3f s pass", it->t - prev_t);
-            ui_lines_new(l);
-            ui_lines_addf(l, ui_attr(ROLE_NOTE), "%-11s :%*s%-*s:", "", (w - (int)strlen(gap)) / 2, "",
-                          w - (w - (int)strlen(gap)) / 2, gap);
+/* Select the cursor row's item in the flows and messages panes, so the
+ * detail pane shows it (a pure ACK has no row there: the selection stays). */
+static void select_row_item(struct ui *ui, size_t model_index)
+{
+    struct ui_flow *f = ui_selected_flow(ui);
+    if (!f || ui->model.items[model_index]->flow != f->id)
+        return;
+    for (size_t m = 0; m < f->messages.n; m++)
+        if (f->messages.v[m] == model_index) {
+            ui->messages.sel = m;
+            ui->follow = false;
+            ui->detail_top = 0;
+            return;
         }
-        prev_t = it->t;
-        bool strong;
-        label_of(it, label, sizeof label, ui->ladder_client);
-        note_of(ui, &lfs[it->flow <= ui->model.nflows ? it->flow : 0], it, note, sizeof note, &strong);
-        ui_lines_new(l);
-        ui_lines_addf(l, ui_attr(ROLE_DIM), "%11.6f ", it->t);
-        arrow(l, it, label, w);
-        if (note[0])
-            ui_lines_addf(l, ui_attr(strong ? ROLE_ERROR : ROLE_NOTE), "  %s", note);
+}
+
+void ui_ladder_build(struct ui *ui, struct ui_lines *out, int h)
+{
+    struct ladder l;
+    if (rows_of(ui, &l) < 0) {
+        ui_lines_new(out);
+        ui_lines_str(out, ui_attr(ui_selected_flow(ui) ? ROLE_ERROR : ROLE_DIM),
+                     ui_selected_flow(ui) ? "out of memory" : "select a flow first");
+        ladder_free(&l);
+        ui->ladder_nrows = 0;
+        return;
     }
-    free(lfs);
+    ui->ladder_nrows = l.n;
+    /* the cursor: on the selected message when the ladder opens */
+    if (ui->ladder_jump) {
+        const struct item *it = ui_selected_item(ui);
+        struct ui_flow *f = ui_selected_flow(ui);
+        size_t want = it && f ? f->messages.v[ui->messages.sel] : 0;
+        ui->ladder_sel = 0;
+        for (size_t r = 0; it && r < l.n; r++)
+            if (l.rows[r].item <= want)
+                ui->ladder_sel = r;
+        ui->ladder_jump = false;
+    }
+    if (ui->ladder_sel >= l.n)
+        ui->ladder_sel = l.n ? l.n - 1 : 0;
+    if (l.n)
+        select_row_item(ui, l.rows[ui->ladder_sel].item);
+
+    /* widths: the notes get up to their longest, the arrows the rest */
+    int note_w = 0;
+    for (size_t r = 0; r < l.n; r++) {
+        int n = ladder_columns(l.rows[r].note, strlen(l.rows[r].note));
+        note_w = n > note_w ? n : note_w;
+    }
+    int w = COLS - 13 - 2 - 2 - note_w;
+    if (w < 40)
+        w = COLS - 13 - 2 < 40 ? COLS - 13 - 2 : 40;
+    if (w < 10)
+        w = 10;
+    ui_lines_new(out);
+    ui_lines_addf(out, ui_attr(ROLE_HEADING), "%-12s ", "time");
+    ui_lines_addf(out, ui_attr(ROLE_C2S) | A_BOLD, "%-*.*s", w / 2 + 1, w / 2, l.client);
+    ui_lines_addf(out, ui_attr(ROLE_S2C) | A_BOLD, "%*.*s", w - w / 2 + 1, w - w / 2, l.server);
+    ui_lines_addf(out, ui_attr(ROLE_HEADING), "  %s", l.many_flows ? "([flow] before each label)" : "");
+    size_t cursor_line = 0;
+    char arrow[1024];
+    for (size_t r = 0; r < l.n; r++) {
+        const struct ladder_row *row = &l.rows[r];
+        if (row->gap_s > 0) {
+            char gap[64];
+            int g = snprintf(gap, sizeof gap, "%.3f s pass", row->gap_s);
+            ui_lines_new(out);
+            ui_lines_addf(out, ui_attr(ROLE_NOTE), "%-12s :%*s%-*s:", "", (w - g) / 2, "", w - (w - g) / 2, gap);
+        }
+        ui_lines_new(out);
+        bool cur = r == ui->ladder_sel;
+        if (cur)
+            cursor_line = out->n - 1;
+        ui_lines_addf(out, cur ? ui_attr(ROLE_SELECTED) : ui_attr(ROLE_DIM), "%c%11.6f ", cur ? '>' : ' ', row->t);
+        ladder_arrow_text(row, w, arrow, sizeof arrow);
+        attr_t a = row->kind == LADDER_ERROR ? ui_attr(ROLE_ERROR)
+                                             : ui_dir_attr(row->dir) | (row->kind == LADDER_SEGMENT ? 0 : A_BOLD);
+        ui_lines_str(out, a, arrow);
+        if (row->note[0])
+            ui_lines_addf(out, ui_attr(row->strong ? ROLE_ERROR : ROLE_NOTE), "  %s", row->note);
+    }
+    if (l.cut) {
+        ui_lines_new(out);
+        ui_lines_addf(out, ui_attr(ROLE_ERROR), "(more than %d rows: the rest is left out)", LADDER_MAX_ROWS);
+    }
+    /* keep the cursor on screen */
+    if (h < 1)
+        h = 1;
+    if (cursor_line < ui->ladder_top + 1)
+        ui->ladder_top = cursor_line > 1 ? cursor_line - 1 : 0; /* the gap line above it too */
+    if (cursor_line >= ui->ladder_top + (size_t)h)
+        ui->ladder_top = cursor_line - (size_t)h + 1;
+    ladder_free(&l);
+}
+
+void ui_ladder_move(struct ui *ui, long delta)
+{
+    size_t n = ui->ladder_nrows;
+    if (!n)
+        return;
+    long sel = (long)ui->ladder_sel + delta;
+    if (delta == LONG_MIN || sel < 0)
+        sel = 0;
+    if (delta == LONG_MAX || sel >= (long)n)
+        sel = (long)n - 1;
+    ui->ladder_sel = (size_t)sel;
+}
+
+int ui_ladder_export(struct ui *ui, const char *path, char *full, size_t fullcap, char *err, size_t errcap)
+{
+    struct ladder l;
+    if (rows_of(ui, &l) < 0) {
+        ladder_free(&l);
+        snprintf(err, errcap, ui_selected_flow(ui) ? "out of memory" : "no flow selected");
+        return -1;
+    }
+    int fd = saver_open(&ui->cap->saver, path, full, fullcap, err, errcap);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !out)
+        close(fd);
+    int rc = -1;
+    if (out) {
+        rc = ladder_path_is_svg(path) ? ladder_write_svg(&l, out) : ladder_write_text(&l, out, 100);
+        if (fclose(out) != 0)
+            rc = -1;
+        if (rc < 0)
+            snprintf(err, errcap, "writing %s failed: %s", full, strerror(errno));
+    } else if (fd >= 0) {
+        snprintf(err, errcap, "cannot write %s: %s", path, strerror(errno));
+    }
+    if (rc == 0)
+        snprintf(err, errcap, "%zu rows", l.n);
+    ladder_free(&l);
+    return rc;
 }

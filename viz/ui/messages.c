@@ -7,7 +7,11 @@
  * messages, pushlab events, errors, and the TCP segments that change the
  * connection's state (SYN, FIN, RST) or that TCP analysis flags
  * (retransmissions, out of order); `t` lists every segment.  The text
- * after the size is the same one-line summary --dump prints.
+ * after the size is the same one-line summary --dump prints; the part of
+ * it that matches the search is highlighted, and a marked row (m) has a
+ * '*' before its time.  The time column counts in one of three ways (T):
+ * seconds since the first packet, since the row above, or the wall clock
+ * of the capture (local time).
  */
 #include "ui/messages.h"
 
@@ -15,6 +19,40 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+/* The time column of row `row` (12 columns) in the pane's time mode. */
+static void time_text(const struct ui *ui, const struct ui_flow *f, size_t row, char out[32])
+{
+    const struct item *it = ui->model.items[f->messages.v[row]];
+    if (ui->time_mode == TIME_DELTA) {
+        double prev = row ? ui->model.items[f->messages.v[row - 1]]->t : it->t;
+        snprintf(out, 32, "%+12.6f", it->t - prev);
+    } else if (ui->time_mode == TIME_WALL) {
+        time_t sec = (time_t)(it->ts_ns / 1000000000);
+        struct tm tm;
+        localtime_r(&sec, &tm);
+        snprintf(out, 32, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(it->ts_ns % 1000000000 / 1000000));
+    } else {
+        snprintf(out, 32, "%12.6f", it->t);
+    }
+}
+
+/* The summary, with the search's first hit in it highlighted. */
+static void put_summary(int y, int x, attr_t base, bool highlight, const char *summary, const char *search)
+{
+    size_t len = strlen(summary);
+    const char *hit = highlight && search[0] ? strcasestr(summary, search) : NULL;
+    if (!hit) {
+        ui_put(y, x, COLS - x, base, summary, len);
+        return;
+    }
+    size_t before = (size_t)(hit - summary), n = strlen(search);
+    x += ui_put(y, x, COLS - x, base, summary, before);
+    x += ui_put(y, x, COLS - x, ui_attr(ROLE_MARK), hit, n);
+    ui_put(y, x, COLS - x, base, hit + n, len - before - n);
+}
 
 /* The size column: the stream bytes an item covers, else its len field. */
 static long long size_of(const struct item *it)
@@ -52,7 +90,8 @@ void ui_messages_draw(struct ui *ui, int y, int h)
 
     attr_t head = ui_attr(focused ? ROLE_HEADING : ROLE_DIM) | A_BOLD;
     ui_fill(y, 0, ui_attr(ROLE_HEADING));
-    int x = ui_putf(y, 0, COLS, head, "%-11s %-3s %-13s %6s  ", "time", "dir", "type", "size");
+    static const char *const time_names[] = {"time", "+time", "wall clock"};
+    int x = ui_putf(y, 0, COLS, head, " %-12s %-3s %-13s %6s  ", time_names[ui->time_mode], "dir", "type", "size");
     if (f)
         ui_putf(y, x, COLS - x, head, "flow %u  %s  %s > %s%s", f->id,
                 f->technique[0] ? f->technique : "...", f->client, f->server,
@@ -70,7 +109,12 @@ void ui_messages_draw(struct ui *ui, int y, int h)
         bool hit = ui->search[0] && !sel;
         item_summary(it, summary, sizeof summary);
         hit = hit && strcasestr(summary, ui->search);
-        x = ui_putf(yy, 0, 12, base, "%11.6f ", it->t);
+        size_t item = f->messages.v[row];
+        bool marked = item < ui->nmarks && ui->marks[item];
+        char when[32];
+        time_text(ui, f, row, when);
+        x = ui_putf(yy, 0, 1, marked ? ui_attr(ROLE_MARK) | A_BOLD : base, "%c", marked ? '*' : ' ');
+        x += ui_putf(yy, x, 13, base, "%s ", when);
         x += ui_putf(yy, x, 4, sel ? base : ui_dir_attr(it->dir), "%s ", ui_dir_arrow(it->dir));
         x += ui_putf(yy, x, 14, sel ? base : hit ? ui_attr(ROLE_MARK) : base, "%-13s ",
                      item_type_name(it->type));
@@ -79,7 +123,7 @@ void ui_messages_draw(struct ui *ui, int y, int h)
             x += ui_putf(yy, x, 8, base, "%6lld  ", size);
         else
             x += ui_putf(yy, x, 8, base, "%6s  ", "");
-        ui_put(yy, x, COLS - x, base, summary, strlen(summary));
+        put_summary(yy, x, base, !sel, summary, ui->search);
     }
     if (!f)
         ui_putf(y + 1, 2, COLS - 2, ui_attr(ROLE_DIM), "select a flow above (arrows or j/k, Enter)");

@@ -4,9 +4,13 @@
 
 #include <stddef.h>
 
-#include "ui/model.h"
+#include "ui/common.h"
 
-/* Write every kept frame to path as a pcap file; 0, or -1 with err set. */
-int ui_save_pcap(const struct ui_model *m, const char *path, char *err, size_t errcap);
+/* Write the kept frames (with a filter on, those of the flows shown) to
+ * path as a pcap file, created through the capture's saver; 0 with the
+ * file's full path in full and the packets written in *saved, or -1 with
+ * err set. */
+int ui_save_pcap(struct ui *ui, const char *path, char *full, size_t fullcap, char *err, size_t errcap,
+                 size_t *saved);
 
 #endif

@@ -26,12 +26,15 @@
 #include "pushlab.h"
 #include "ui/common.h"
 #include "ui/detail.h"
+#include "ui/flow_filter.h"
 #include "ui/flow_list.h"
 #include "ui/hex.h"
 #include "ui/keys.h"
 #include "ui/ladder.h"
 #include "ui/messages.h"
+#include "ui/prompt.h"
 #include "ui/stats_screen.h"
+#include "ui/stream.h"
 
 /* ---- the terminal ---- */
 
@@ -174,19 +177,58 @@ static void refresh_techniques(struct ui *ui)
 
 /* ---- the frame: title bar, screen, status bar ---- */
 
+/* Has a --realtime replay shown everything there is? */
+static bool replay_over(const struct ui *ui)
+{
+    return ui->input_ended && ui->model.revealed == ui->model.nitems;
+}
+
+/* The title: what is shown on the left, the counts on the right.  On a
+ * narrow terminal the source's name gives way first (its end is kept:
+ * the file name), then the words; the counts and the replay's state stay. */
 static void draw_title(struct ui *ui)
 {
     attr_t bar = ui_attr(ROLE_BAR);
     ui_fill(0, 0, bar);
-    int x = ui_putf(0, 0, COLS, bar | A_BOLD, " pushviz ");
-    const char *mode = ui->cap->live ? "live" : ui->realtime ? "realtime" : "replay";
-    x += ui_putf(0, x, COLS - x, bar, "%s %s", mode, ui->opt->source ? ui->opt->source : "");
-    if (ui->realtime)
-        x += ui_putf(0, x, COLS - x, bar, "  %s x%g  %.3f s", ui->paused ? "paused" : "playing",
-                     ui->speed, ui->clock);
+    bool narrow = COLS < UI_MIN_COLS;
+    char right[64], mode[32], state[64] = "";
+    int rw = snprintf(right, sizeof right, " %zu flows %zu items ", ui->model.nflows, ui->model.revealed);
+    const char *playing = ui->paused ? "paused" : replay_over(ui) ? "ended" : "playing";
+    if (ui->realtime && narrow)
+        snprintf(state, sizeof state, "%s %.1fs", playing, ui->clock);
+    else if (ui->realtime)
+        snprintf(state, sizeof state, "  %s x%g  %.3f s", playing, ui->speed, ui->clock);
     else if (!ui->input_ended && !ui->cap->live)
-        x += ui_putf(0, x, COLS - x, bar, "  loading...");
-    ui_putf(0, x, COLS - x, bar, "  %zu flows  %zu items", ui->model.nflows, ui->model.revealed);
+        snprintf(state, sizeof state, narrow ? "loading" : "  loading...");
+    snprintf(mode, sizeof mode, "%s ", ui->cap->live ? "live" : ui->realtime ? (narrow ? "" : "realtime") : "replay");
+    const char *src = ui->opt->source ? ui->opt->source : "";
+    int room = COLS - rw;
+    int fixed = 9 + (int)strlen(mode) + (int)strlen(state); /* " pushviz " */
+    int src_w = (int)strlen(src), src_room = room - fixed - 1;
+    if (src_room < 8)
+        src = ""; /* too little room for a name to mean anything */
+    else if (src_w > src_room)
+        src += src_w - src_room;
+    int x = ui_putf(0, 0, room, bar | A_BOLD, " pushviz ");
+    x += ui_putf(0, x, room - x, bar, "%s%s", mode, src);
+    ui_putf(0, x, room - x, bar, "%s", state);
+    ui_putf(0, COLS - rw > 0 ? COLS - rw : 0, COLS, bar, "%s", right);
+}
+
+/* Frames a --realtime replay has reached: those captured up to its clock. */
+static size_t frames_replayed(const struct ui *ui)
+{
+    const struct ui_model *m = &ui->model;
+    int64_t until = m->t0_ns + (int64_t)(ui->clock * 1e9);
+    size_t lo = 0, hi = m->nframes; /* frames are in capture order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->frames[mid].ts_ns <= until)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 static void draw_status(struct ui *ui)
@@ -195,12 +237,19 @@ static void draw_status(struct ui *ui)
     attr_t bar = ui_attr(ROLE_BAR);
     ui_fill(y, 0, bar);
     if (ui->prompt != PROMPT_NONE) {
-        const char *what = ui->prompt == PROMPT_SEARCH ? "search: "
-                           : ui->prompt == PROMPT_FILTER ? "filter (technique or flow number, empty = all): "
-                                                         : "save capture to: ";
-        int x = ui_put(y, 0, COLS, bar | A_BOLD, what, strlen(what));
-        x += ui_put(y, x, COLS - x - 1, bar, ui->input, ui->input_len);
-        ui_put(y, x, 1, ui_attr(ROLE_SELECTED), " ", 1);
+        char hint[UI_SEARCH_MAX + 64];
+        if (ui->prompt == PROMPT_SEARCH) {
+            snprintf(hint, sizeof hint, ui->search[0] ? " Enter: next \"%s\", Up: history" : " Up: history",
+                     ui->search);
+            ui_prompt_draw(ui, y, "search: ", hint);
+        } else if (ui->prompt == PROMPT_FILTER) {
+            snprintf(hint, sizeof hint, " e.g. technique == ws and opcode == text; Enter: %s",
+                     ui->filter[0] ? "no filter, Up: the last one" : "no filter");
+            ui_prompt_draw(ui, y, "filter: ", hint);
+        } else {
+            snprintf(hint, sizeof hint, " Enter: %s", ui->save_default);
+            ui_prompt_draw(ui, y, ui->prompt == PROMPT_SAVE ? "save capture to: " : "export ladder to: ", hint);
+        }
         return;
     }
     int x = 0;
@@ -211,11 +260,16 @@ static void draw_status(struct ui *ui)
     }
     const struct engine_counts *ec = engine_counts(ui->eng);
     if (ui->cap->live) {
-        struct pcap_stat ps;
-        if (pcap_stats(ui->cap->pcap, &ps) == 0)
-            x += ui_putf(y, x, COLS - x, bar, " recv %u drop %u ", ps.ps_recv, ps.ps_drop);
+        struct capture_stats st;
+        capture_stats(ui->cap, &st);
+        x += ui_putf(y, x, COLS - x, (st.dropped || st.if_dropped) ? bar | A_BOLD : bar,
+                     " recv %llu drop %llu ifdrop %llu ", (unsigned long long)st.received,
+                     (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
     } else {
-        x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
+        if (ui->realtime)
+            x += ui_putf(y, x, COLS - x, bar, " %zu/%llu pkts ", frames_replayed(ui), (unsigned long long)ec->frames);
+        else
+            x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
     }
     if (ui->model.items_lost || ui->model.frames_lost)
         x += ui_putf(y, x, COLS - x, bar | A_BOLD, " memory cap: %llu items not kept ",
@@ -262,10 +316,9 @@ static void draw_main(struct ui *ui)
     ui_detail_draw(ui, y, h[PANE_DETAIL]);
 }
 
-/* Draw a full-screen view of ui->lines under a title, scrolled to *top. */
-static void view_draw(struct ui *ui, const char *title, size_t *top)
+/* Draw ui->lines under a title, h rows of them from *top. */
+static void view_draw(struct ui *ui, const char *title, size_t *top, int h)
 {
-    int h = LINES - 3;
     *top = ui_scroll_clamp(*top, ui->lines.n, h);
     ui_fill(1, 0, ui_attr(ROLE_HEADING));
     ui_putf(1, 0, COLS, ui_attr(ROLE_HEADING), "%s", title);
@@ -289,7 +342,7 @@ static void draw(struct ui *ui)
     }
     ui_flows_rebuild(ui);
     draw_title(ui);
-    char title[160];
+    char title[256];
     const struct item *it = ui_selected_item(ui);
     struct ui_flow *f = ui_selected_flow(ui);
     switch (ui->screen) {
@@ -301,26 +354,38 @@ static void draw(struct ui *ui)
         ui_hex_build(ui, it, &ui->lines);
         snprintf(title, sizeof title, " Hex of %s in flow %u   (x or Esc: back)",
                  it ? item_type_name(it->type) : "nothing", f ? f->id : 0);
-        view_draw(ui, title, &ui->hex_top);
+        view_draw(ui, title, &ui->hex_top, LINES - 3);
         break;
-    case SCREEN_LADDER:
+    case SCREEN_LADDER: {
+        /* the ladder above, the detail of the cursor's message below */
+        int detail_h = LINES >= 20 ? (LINES - 3) / 3 : 0;
         ui_lines_clear(&ui->lines);
-        ui_ladder_build(ui, &ui->lines);
-        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, l or Esc: back)",
+        ui_ladder_build(ui, &ui->lines, LINES - 3 - detail_h);
+        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, E: export, l or Esc: back)",
                  ui->ladder_client ? "the client of flow" : "flow", f ? f->id : 0,
                  ui->ladder_client ? "one flow" : "all flows of this client",
                  ui->ladder_acks ? "off" : "on");
-        view_draw(ui, title, &ui->ladder_top);
+        view_draw(ui, title, &ui->ladder_top, LINES - 3 - detail_h);
+        if (detail_h)
+            ui_detail_draw(ui, LINES - 1 - detail_h, detail_h);
+        break;
+    }
+    case SCREEN_STREAM:
+        ui_lines_clear(&ui->lines);
+        ui_stream_build(ui, &ui->lines);
+        snprintf(title, sizeof title, " Stream of flow %u: %s > %s   (F or Esc: back)", f ? f->id : 0,
+                 f ? f->client : "", f ? f->server : "");
+        view_draw(ui, title, &ui->stream_top, LINES - 3);
         break;
     case SCREEN_STATS:
         ui_lines_clear(&ui->lines);
         ui_stats_build(ui, &ui->lines);
-        view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top);
+        view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top, LINES - 3);
         break;
     case SCREEN_HELP:
         ui_lines_clear(&ui->lines);
         ui_help_build(&ui->lines);
-        view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top);
+        view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top, LINES - 3);
         break;
     }
     draw_status(ui);
@@ -367,13 +432,11 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     }
     ui.model.dlt = cap->dlt;
     ui.model.nano = cap->nano;
-    if (cap->live) {
-        char err[PCAP_ERRBUF_SIZE];
-        if (pcap_setnonblock(cap->pcap, 1, err) < 0) {
-            fprintf(stderr, "pushviz: %s\n", err);
-            ui_model_free(&ui.model);
-            return 1;
-        }
+    char ferr[300];
+    if (opt->filter && ui_filter_set(&ui, opt->filter, ferr, sizeof ferr) < 0) {
+        fprintf(stderr, "pushviz: -Y: %s\n", ferr);
+        ui_model_free(&ui.model);
+        return 2;
     }
     engine_set_sink(eng, on_item, &ui);
     share_quit_handler();
@@ -430,6 +493,8 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
     if (ui.input_error[0])
         fprintf(stderr, "pushviz: %s\n", ui.input_error);
     ui_lines_free(&ui.lines);
+    ui_filter_free(&ui);
+    free(ui.marks);
     free(ui.shown.v);
     ui_model_free(&ui.model);
     return status;

@@ -33,6 +33,7 @@ struct ui_options {
     bool stats;            /* --stats was given */
     bool realtime;         /* --realtime: replay a file at capture speed */
     bool reads_stdin;      /* -r -: the capture comes on stdin, keys from the terminal */
+    const char *filter;    /* -Y EXPR (already checked), or NULL */
 };
 
 /* volatile flag the program's signal handler sets to ask the UI to quit. */
