@@ -5,6 +5,9 @@ import hashlib
 from capture import NotInCapture
 from measure import header, header_bytes_per_event, nth
 from questions import EXACT, HEX, INT, NUMBER, TEXT, Question
+from measure import ratio, tick_interval_ms
+from shared_questions import tshark_payload
+
 
 CAPTURES = {"ws": "captures/ws.pcap"}
 
@@ -52,6 +55,18 @@ def chat_echo_ms(c):
     raise NotInCapture("no server text frame followed the client's")
 
 
+def frame_overhead_share(c):
+    """Frame header bytes over all the bytes the server sent in frames."""
+    sent = frames(c, "s2c")
+    return ratio(sum(f["header_len"] for f in sent),
+                 sum(f["header_len"] + f["len"] for f in sent), "the frame bytes")
+
+
+def chat_frame_bytes(c):
+    """The first client text frame on the wire: header, mask key, payload."""
+    f = nth(frames(c, "c2s", 1), 1, "client text frames")
+    return f["header_len"] + f["len"]
+
 QUESTIONS = [
     Question("handshake_status", INT,
              lambda c: nth(main(c).responses(), 1, "responses")["status"],
@@ -82,4 +97,13 @@ QUESTIONS = [
              lambda c: header_bytes_per_event([main(c)]),
              "head= of the handshake request and response, divided by the flow's event count",
              tol=0.1, rel=0.005),
+    Question("tick_interval_ms", NUMBER, lambda c: tick_interval_ms(main(c)),
+             "the ts of a tick event minus the ts of the tick before it (--json), "
+             "averaged over the long-running flow", tol=0.5, rel=0.001),
+    Question("chat_frame_bytes", INT, chat_frame_bytes,
+             "the header (with its masking key) plus the payload of the client's text frame"),
+    Question("frame_overhead_share", NUMBER, frame_overhead_share,
+             "header bytes of the s2c frames divided by their header + payload bytes",
+             tol=0.002, rel=0.005),
+    tshark_payload("tshark_payload_bytes", "ws"),
 ]

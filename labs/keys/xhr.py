@@ -3,6 +3,9 @@
 from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
                      mean_latency_ms, nth, nth_tick, stride)
 from questions import INT, NUMBER, TEXT, Question
+from measure import ratio
+from shared_questions import tick_interval, tshark_payload
+
 
 CAPTURES = {"xhr": "captures/xhr.pcap", "multipart": "captures/multipart.pcap"}
 
@@ -36,6 +39,19 @@ def first_response(c, name):
 def first_tick_len(c, name):
     return len(event_json(first_tick(main(c, name))))
 
+
+def framing_ratio(c):
+    """Multipart's framing per event over chunked NDJSON's (second tick of
+    each, so both carry a full delimiter)."""
+    return ratio(tick_framing(c, "multipart", "part", 2) + 0.0,
+                 tick_framing(c, "xhr", "chunk", 2) + tick_size(c, "xhr", "chunk")
+                 - first_tick_len(c, "xhr"), "NDJSON's framing")
+
+
+def down_bytes_per_event(c, name):
+    flow = main(c, name)
+    return ratio(flow.summary["bytes_s2c"] if flow.summary else 0, len(flow.events()),
+                 "the event count")
 
 QUESTIONS = [
     Question("ndjson_content_type", TEXT,
@@ -71,4 +87,13 @@ QUESTIONS = [
              lambda c: mean_latency_ms([main(c, "multipart")]),
              "average latency= over the event lines of the long-running flow in multipart.pcap",
              tol=0.01, rel=0.001),
+    tick_interval("tick_interval_ms", lambda c: main(c, "xhr")),
+    Question("multipart_down_bytes_per_event", NUMBER,
+             lambda c: down_bytes_per_event(c, "multipart"),
+             "down= of the long-running flow of multipart.pcap divided by its event count",
+             tol=0.1, rel=0.002),
+    Question("framing_ratio", NUMBER, framing_ratio,
+             "part_overhead_bytes divided by (ndjson_chunk_framing_bytes + ndjson_line_overhead),"
+             " both on the second tick", tol=0.005, rel=0.005),
+    tshark_payload("tshark_payload_bytes", "xhr"),
 ]
