@@ -5,7 +5,7 @@ from capture import NotInCapture
 from measure import containing, first_tick, mean_latency_ms, nth, stride
 from questions import INT, NUMBER, TEXT, Question
 from measure import ratio
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import chat_seq, first_wait, tick_interval, tshark_payload
 
 
 CAPTURES = {"flash": "captures/flash.pcap"}
@@ -90,5 +90,7 @@ QUESTIONS = [
              "the bytes of the client's message on the wire: its text in UTF-8 and its end"),
     Question("down_bytes_per_event", NUMBER, down_bytes_per_event,
              "down= of the long-running flow divided by its event count", tol=0.1, rel=0.002),
+    chat_seq("chat_seq", lambda c: c["flash"].main_flow("flash")),
+    first_wait("first_wait_ms", lambda c: c["flash"].main_flow("flash")),
     tshark_payload("tshark_payload_bytes", "flash"),
 ]

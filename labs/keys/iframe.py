@@ -3,7 +3,8 @@ from measure import (containing, event_json, first_tick, header, header_bytes_pe
                      mean_latency_ms, nth, stride)
 from questions import INT, NUMBER, TEXT, Question
 from measure import ratio
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import (chat_event, chat_seq, first_wait, post_to_push,
+                             tick_interval, tshark_payload)
 
 
 CAPTURES = {"iframe": "captures/iframe.pcap"}
@@ -46,6 +47,10 @@ def prelude_share(c):
     first = nth(flow.of_type("chunk", "s2c"), 1, "chunks")["size"]
     return ratio(first, flow.summary["bytes_s2c"] if flow.summary else 0, "down=")
 
+def chat_chunk_size(c):
+    flow = main(c)
+    return containing(flow.of_type("chunk", "s2c"), chat_event(flow)["offset"])["size"]
+
 QUESTIONS = [
     Question("iframe_content_type", TEXT, lambda c: header(response(c), "Content-Type"),
              "the whole Content-Type value of the /stream response (--json shows headers)"),
@@ -74,5 +79,10 @@ QUESTIONS = [
              "down= of the long-running flow divided by its event count", tol=0.1, rel=0.002),
     Question("prelude_share", NUMBER, prelude_share,
              "the first chunk's size divided by down= of the flow", tol=0.002, rel=0.005),
+    Question("chat_chunk_size", INT, chat_chunk_size,
+             "size= of the chunk that carries the chat event"),
+    chat_seq("chat_seq", main),
+    post_to_push("post_to_push_ms", "iframe", main),
+    first_wait("first_wait_ms", main),
     tshark_payload("tshark_payload_bytes", "iframe"),
 ]

@@ -11,7 +11,7 @@ from measure import (containing, first_tick, header, header_bytes_per_event, mea
                      nth, stride)
 from questions import INT, NUMBER, TEXT, Question
 from rawstream import stream
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import chat_event, first_wait, post_to_push, tick_interval, tshark_payload
 
 CAPTURES = {"sse": "captures/sse.pcap"}
 
@@ -107,6 +107,14 @@ def heartbeats(c):
     return len(re.findall(rb"(?m)^:", body(c)))
 
 
+def chat_event_bytes(c):
+    """The chat's sse_event on the wire: from its offset to the next one's."""
+    flow = main(c)
+    events = id_events(c)
+    ev = containing(events, chat_event(flow)["offset"])
+    return stride(events, events.index(ev))
+
+
 QUESTIONS = [
     Question("sse_content_type", TEXT,
              lambda c: header(nth(main(c).responses(), 1, "responses"), "Content-Type"),
@@ -146,5 +154,9 @@ QUESTIONS = [
              "event lines of the reconnected flow with the same t as its response (within 5 ms)"),
     Question("heartbeats", INT, heartbeats,
              "comment lines (starting with ':') the long-running connection carried"),
+    first_wait("first_wait_ms", main),
+    post_to_push("post_to_push_ms", "sse", main),
+    Question("chat_event_bytes", INT, chat_event_bytes,
+             "offset of the sse_event after the chat's minus the chat's offset (long-running flow)"),
     tshark_payload("tshark_payload_bytes", "sse"),
 ]

@@ -3,10 +3,10 @@ import base64
 import hashlib
 
 from capture import NotInCapture
-from measure import header, header_bytes_per_event, nth
+from measure import containing, header, header_bytes_per_event, mean_latency_ms, nth
 from questions import EXACT, HEX, INT, NUMBER, TEXT, Question
 from measure import ratio, tick_interval_ms
-from shared_questions import tshark_payload
+from shared_questions import chat_event, chat_seq, first_wait, tshark_payload
 
 
 CAPTURES = {"ws": "captures/ws.pcap"}
@@ -67,6 +67,15 @@ def chat_frame_bytes(c):
     f = nth(frames(c, "c2s", 1), 1, "client text frames")
     return f["header_len"] + f["len"]
 
+def chat_frame_len(c):
+    """len= of the server's text frame that carries the chat event."""
+    flow = main(c)
+    return containing(frames_of(flow), chat_event(flow)["offset"])["len"]
+
+
+def frames_of(flow):
+    return [f for f in flow.of_type("ws_frame", "s2c") if f["opcode"] == 1]
+
 QUESTIONS = [
     Question("handshake_status", INT,
              lambda c: nth(main(c).responses(), 1, "responses")["status"],
@@ -105,5 +114,12 @@ QUESTIONS = [
     Question("frame_overhead_share", NUMBER, frame_overhead_share,
              "header bytes of the s2c frames divided by their header + payload bytes",
              tol=0.002, rel=0.005),
+    Question("ws_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
+             "average latency= over the event lines of the long-running flow",
+             tol=0.01, rel=0.001),
+    chat_seq("chat_seq", main),
+    Question("chat_event_frame_len", INT, chat_frame_len,
+             "len= of the server text frame that carries the chat event (long-running flow)"),
+    first_wait("first_wait_ms", main),
     tshark_payload("tshark_payload_bytes", "ws"),
 ]

@@ -11,10 +11,19 @@ outlives the recording.  The SSE recipe also stops the server and starts
 it again on the same port, so that the capture shows the client
 reconnecting with Last-Event-ID after the retry: delay.
 
+Lab 09 records three captures through an emulated link (pushlab-wan:
+servers in the namespace at 10.77.0.2, capture on plwan0), one per round
+trip time, with the same events sent at random moments of the student's
+own to every technique at once.  WanLink drives pushlab-wan; LoopbackLink
+is the same recipe on lo with no delay (a practice run, and the test of
+the recipe on machines without the emulated link).
+
 Live capture needs root (CAP_NET_RAW): RecordError says so otherwise.
 """
+import hashlib
 import http.client
 import os
+import random
 import signal
 import subprocess
 import tempfile
@@ -66,11 +75,13 @@ class Recorder:
         self.procs.append(proc)
         return proc
 
-    def server(self, name, args, port=0):
-        """Starts bin/pushlab-NAME; returns (process, port) once it listens."""
+    def server(self, name, args, port=0, prefix=()):
+        """Starts bin/pushlab-NAME (after prefix: a command that runs it
+        elsewhere); returns (process, port) once it listens."""
         out = open(os.path.join(self.tmp, "%s-%d.out" % (name, len(self.procs))), "w+")
-        proc = self._spawn([os.path.join(self.bindir, "pushlab-" + name), "-p", str(port)]
-                           + args, stdout=out, stderr=subprocess.STDOUT)
+        proc = self._spawn(list(prefix) + [os.path.join(self.bindir, "pushlab-" + name), "-p",
+                                           str(port)] + args,
+                           stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             out.seek(0)
@@ -110,17 +121,7 @@ class Recorder:
                                          "--duration", "3"]).wait(10)
             return
         host, port = url.split("//")[1].rsplit(":", 1)
-        conn = http.client.HTTPConnection(host, int(port), timeout=5)
-        try:
-            conn.request("POST", "/send", body=text.encode(),
-                         headers={"Content-Type": "text/plain; charset=utf-8"})
-            status = conn.getresponse().status
-        except OSError as e:
-            raise RecordError("POST /send failed: %s" % e)
-        finally:
-            conn.close()
-        if status != 204:
-            raise RecordError("POST /send was answered %d, not 204" % status)
+        post_send(host, int(port), text)
 
     def close(self):
         """Stops every process still running, newest first (capture before server)."""
@@ -142,6 +143,21 @@ class Recorder:
         for name in os.listdir(self.tmp):
             os.unlink(os.path.join(self.tmp, name))
         os.rmdir(self.tmp)
+
+
+def post_send(host, port, text):
+    """POST /send: the server broadcasts text as a chat event."""
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request("POST", "/send", body=text.encode(),
+                     headers={"Content-Type": "text/plain; charset=utf-8"})
+        status = conn.getresponse().status
+    except OSError as e:
+        raise RecordError("POST /send to %s:%d failed: %s" % (host, port, e))
+    finally:
+        conn.close()
+    if status != 204:
+        raise RecordError("POST /send was answered %d, not 204" % status)
 
 
 def stop(proc):
@@ -208,6 +224,105 @@ def record_compare(rec, p, path):
     stop(viz)
 
 
+# ---------------------------------------------------------------- lab 09
+
+RTT_TECHNIQUES = ("poll", "longpoll", "sse", "ws")
+RTT_EVENTS = 10  # events per capture, at random moments
+
+
+class LoopbackLink:
+    """No emulated link: servers on 127.0.0.1, capture on lo, no delay."""
+    host, iface, name = "127.0.0.1", "lo", "loopback"
+
+    def __init__(self, bindir):
+        self.bindir = bindir
+
+    def up(self, delay_ms):
+        pass
+
+    def prefix(self):
+        return ()
+
+    def server_args(self):
+        return []
+
+    def down(self):
+        pass
+
+
+class WanLink:
+    """pushlab-wan (DESIGN.md): servers in its namespace, capture on plwan0."""
+    host, iface, name = "10.77.0.2", "plwan0", "pushlab-wan"
+
+    def __init__(self, bindir):
+        self.wan = os.path.join(bindir, "pushlab-wan")
+        if not os.access(self.wan, os.X_OK):
+            raise RecordError("lab 09 needs %s (the emulated link); practise with "
+                              "labs/start 09 --loopback" % self.wan)
+
+    def _run(self, *args):
+        done = subprocess.run([self.wan] + list(args), capture_output=True, text=True,
+                              timeout=60)
+        if done.returncode != 0:
+            raise RecordError("pushlab-wan %s failed: %s" % (" ".join(args),
+                                                             done.stderr.strip()))
+
+    def up(self, delay_ms):
+        self._run("down")
+        self._run("up", "--delay", "%g" % delay_ms)
+        route = subprocess.run(["ip", "route", "get", self.host], capture_output=True,
+                               text=True).stdout
+        if self.iface not in route:  # never send lab traffic anywhere else
+            raise RecordError("10.77.0.2 is not routed through plwan0: %s" % route.strip())
+
+    def prefix(self):
+        return (self.wan, "exec", "--")
+
+    def server_args(self):
+        return ["-b", "0.0.0.0"]
+
+    def down(self):
+        self._run("down")
+
+
+def event_times(student_seed, rtt_ms, duration_s):
+    """RTT_EVENTS moments in [1, duration - 2] s, random but fixed per
+    student and round trip time."""
+    rng = random.Random(hashlib.sha256(("%s:%d" % (student_seed, rtt_ms)).encode()).digest())
+    return sorted(rng.uniform(1.0, duration_s - 2.0) for _ in range(RTT_EVENTS))
+
+
+def record_rtt(rec, link, rtt_ms, p, path):
+    """Lab 09: poll, longpoll, sse and ws clients at once over a link of
+    rtt_ms, the same events posted to the four servers at random moments."""
+    link.up(rtt_ms / 2.0)
+    try:
+        ports = {}
+        for t in RTT_TECHNIQUES:
+            _, ports[t] = rec.server(t, ["--interval", "0"] + link.server_args(),
+                                     prefix=link.prefix())
+        viz = rec.capture(path, sorted(ports.values()), iface=link.iface)
+        clients = []
+        for t in RTT_TECHNIQUES:
+            args = ["--duration", str(p["duration_s"])]
+            if t == "poll":
+                args += ["--poll-interval", str(p["poll_interval_ms"])]
+            clients.append(rec.client(t, url_of(t, link.host, ports[t]), args))
+        started = time.monotonic()
+        for n, at in enumerate(event_times(p["token"], rtt_ms, p["duration_s"]), 1):
+            time.sleep(max(0.0, started + at - time.monotonic()))
+            text = p["chat"] if n == 1 else "event %d" % n
+            for t in RTT_TECHNIQUES:
+                post_send(link.host, ports[t], text)
+        for c in clients:
+            c.wait(p["duration_s"] + 30)
+        time.sleep(0.3)
+        stop(viz)
+        rec.close()
+    finally:
+        link.down()
+
+
 def record(bindir, name, p, path):
     """Records the capture `name` of a lab into path with parameters p."""
     if os.geteuid() != 0:
@@ -217,16 +332,20 @@ def record(bindir, name, p, path):
     with Recorder(bindir) as rec:
         if name == "compare":
             record_compare(rec, p, path)
+        elif name.startswith("rtt"):
+            link_class = LoopbackLink if p.get("loopback") else WanLink
+            record_rtt(rec, link_class(bindir), int(name[3:]), p, path)
         elif name in RECIPES:
             record_one(rec, name, p, path)
         else:
             raise RecordError("no recipe for a capture named %r" % name)
 
 
-def record_lab(bindir, kit, student, lab):
+def record_lab(bindir, kit, student, lab, loopback=False):
     """Records every capture of a lab for a student into the kit folder
-    (kit.kit_paths); returns {capture name: path}."""
-    p = params(student, lab)
+    (kit.kit_paths); returns {capture name: path}.  loopback: lab 09
+    without the emulated link."""
+    p = dict(params(student, lab), loopback=loopback)
     paths = kit_paths(kit, student, lab, load_key(lab))
     for name, path in paths.items():
         record(bindir, name, p, path)
