@@ -13,7 +13,8 @@
 # reconnection with Last-Event-ID.  demo.pcap is all techniques at once
 # (lab 08), for `make demo` without capture rights.  Last, the expected
 # `pushviz --dump` of every capture is written to tests/viz/golden/, which
-# tests/viz/test_golden.py compares.  Needs root (live capture).
+# tests/viz/test_golden.py compares, and the table of captures/README.md
+# is counted again (captures/count.py).  Needs root (live capture).
 set -eu
 cd "$(dirname "$0")/.."
 TECHNIQUES=${*:-"poll jsonp longpoll iframe xhr multipart flash sse ws demo"}
@@ -31,3 +32,5 @@ for pcap in captures/*.pcap; do
     bin/pushviz -r "$pcap" --dump >"tests/viz/golden/$name.dump"
 done
 echo "record.sh: tests/viz/golden/*.dump written"
+python3 captures/count.py --write
+echo "record.sh: the table of captures/README.md counted again"

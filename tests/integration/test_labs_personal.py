@@ -257,7 +257,7 @@ def test_no_answer_in_the_docs():
             text = text.replace(phrase, "")
         texts[os.path.relpath(p, ROOT)] = text
     found = []
-    for lab in LABS:
+    for lab in [lab for lab in LABS if getattr(load_key(lab), "REFERENCE", True)]:
         kinds = {q.qid: q.kind for q in load_key(lab).QUESTIONS}
         for qid, value in solution(lab).items():
             for pattern in answer_patterns(kinds[qid], value):
