@@ -34,11 +34,26 @@ def readme_rows():
     return rows
 
 
-def tshark_count(pcap, display_filter):
-    done = subprocess.run(["tshark", "-r", pcap, "-Y", display_filter, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=60)
+def tshark_counts(pcap):
+    """(connections, HTTP requests, chat messages sent over HTTP or
+    WebSocket, requests with Last-Event-ID), from one tshark pass."""
+    fields = ("tcp.flags.syn", "tcp.flags.ack", "http.request.method", "http.request.uri",
+              "websocket.opcode", "websocket.mask", "http.request.line")
+    argv = ["tshark", "-r", pcap, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]
+    for f in fields:
+        argv += ["-e", f]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    return len(done.stdout.split())
+    conns = requests = chat = resumed = 0
+    for line in done.stdout.splitlines():
+        syn, ack, method, uri, opcode, mask, head = (line.split("\t") + [""] * 7)[:7]
+        conns += syn in ("1", "True") and ack in ("0", "False")
+        requests += len([m for m in method.split(",") if m])
+        chat += method == "POST" and uri == "/send"
+        chat += sum(1 for o, m in zip(opcode.split(","), mask.split(","))
+                    if o == "1" and m in ("1", "True"))
+        resumed += "last-event-id" in head.lower()
+    return conns, requests, chat, resumed
 
 
 def pushviz_items(pcap):
@@ -74,16 +89,15 @@ def test_readme_counts_every_capture():
         pcap = os.path.join(CAPDIR, name)
         conns, requests, chat, events, empty, resumed, seconds = rows[name]
         items = pushviz_items(pcap)
+        conns_t, requests_t, chat_t, resumed_t = tshark_counts(pcap)
         found = [
-            tshark_count(pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0"),
-            tshark_count(pcap, "http.request"),
-            tshark_count(pcap, 'http.request.method == "POST" && http.request.uri == "/send"')
-            + tshark_count(pcap, "websocket.opcode == 1 && websocket.mask == 1")
-            + sum(1 for it in items if it["type"] == "flash" and it["dir"] == "c2s"
-                  and it["kind"] == "message"),
+            conns_t,
+            requests_t,
+            chat_t + sum(1 for it in items if it["type"] == "flash" and it["dir"] == "c2s"
+                         and it["kind"] == "message"),
             sum(1 for it in items if it["type"] == "event" and it["dir"] == "s2c"),
             empty_answers(items),
-            tshark_count(pcap, 'http.request.line contains "Last-Event-ID"'),
+            resumed_t,
         ]
         assert found == [conns, requests, chat, events, empty, resumed], \
             "%s: README says %s, the file holds %s (python3 captures/count.py --write)" % (
