@@ -160,8 +160,26 @@ const char *session_target(const struct session *s);
 
 /* ------------------------------------------------------------ the run */
 
+/* What a session tells its run.  run.c fills these in and session.c calls
+ * them through s->run->hooks: the run's code is handed down to the
+ * sessions, never called up, so calls between the two files run one way
+ * (run.c -> session.c). */
+struct session_hooks {
+    /* The session's first request is out, or it ended before sending one
+     * (more calls change nothing): the ramp may start another client. */
+    void (*sent_first)(struct run *r, struct session *s);
+    /* The session became done. */
+    void (*done)(struct run *r, struct session *s);
+    /* Every event, after the order checks. */
+    void (*event)(struct run *r, struct session *s, const struct event_view *ev, const char *text,
+                  uint64_t latency_us);
+    /* The channel is open: single mode sends --send now, --echo starts. */
+    void (*open)(struct run *r, struct session *s);
+};
+
 struct run {
     const struct client_options *opt; /* parsed options (borrowed) */
+    const struct session_hooks *hooks; /* run.c's answers to its sessions */
     struct loop *loop;            /* the one event loop */
     struct session *sessions;     /* opt->clients of them (1 in single mode) */
     size_t n;                     /* number of sessions */
@@ -191,18 +209,6 @@ int run_client(const struct client_options *opt);
 /* Begin the end: stop every session (politely) and leave the loop when
  * they are done.  exit_code is kept if it is already non-zero. */
 void run_finish(struct run *r, int exit_code);
-/* Called by session.c when a session's first request is out, or when it
- * ended before sending one (more calls change nothing): the ramp may
- * start another client. */
-void run_session_sent_first(struct run *r, struct session *s);
-/* Called by session.c when a session becomes done. */
-void run_session_done(struct run *r, struct session *s);
-/* Called by session.c for every event, after the order checks. */
-void run_event(struct run *r, struct session *s, const struct event_view *ev, const char *text,
-               uint64_t latency_us);
-/* The session's channel is open: single mode sends --send now, --echo starts. */
-void run_session_open(struct run *r, struct session *s);
-
 /* Monotonic microseconds (latency of round trips). */
 uint64_t client_now_us(void);
 

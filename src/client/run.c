@@ -45,7 +45,7 @@ static void start_session(struct run *r, struct session *s)
     s->tech->start(s);
 }
 
-void run_session_sent_first(struct run *r, struct session *s)
+static void run_session_sent_first(struct run *r, struct session *s)
 {
     if (!s->in_flight)
         return;
@@ -122,7 +122,7 @@ void run_finish(struct run *r, int exit_code)
     stop_when_idle(r);
 }
 
-void run_session_done(struct run *r, struct session *s)
+static void run_session_done(struct run *r, struct session *s)
 {
     if (s->auxiliary) {
         if (s->failed)
@@ -198,7 +198,7 @@ static void echo_next(struct run *r, struct session *s)
         session_fail(s, "cannot send echo message %llu", (unsigned long long)s->echo_seq);
 }
 
-void run_session_open(struct run *r, struct session *s)
+static void run_session_open(struct run *r, struct session *s)
 {
     const struct client_options *opt = r->opt;
     if (opt->echo) {
@@ -227,8 +227,8 @@ void run_session_open(struct run *r, struct session *s)
 
 /* ------------------------------------------------------------ events */
 
-void run_event(struct run *r, struct session *s, const struct event_view *ev, const char *text,
-               uint64_t latency_us)
+static void run_event(struct run *r, struct session *s, const struct event_view *ev,
+                      const char *text, uint64_t latency_us)
 {
     const struct client_options *opt = r->opt;
     bool counted = true;
@@ -346,9 +346,16 @@ static void free_session(struct session *s)
     free(s->state);
 }
 
+static const struct session_hooks run_hooks = {
+    .sent_first = run_session_sent_first,
+    .done = run_session_done,
+    .event = run_event,
+    .open = run_session_open,
+};
+
 int run_client(const struct client_options *opt)
 {
-    struct run r = {.opt = opt, .load = opt->clients > 0};
+    struct run r = {.opt = opt, .hooks = &run_hooks, .load = opt->clients > 0};
     r.n = r.load ? (size_t)opt->clients : 1;
     if (r.load && !enough_descriptors(r.n))
         return 1;

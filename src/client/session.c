@@ -61,8 +61,8 @@ static void finish(struct session *s, bool failed, const char *why)
     if (!s->gone_ms)
         s->gone_ms = loop_wall_ms();
     release(s, why);
-    run_session_sent_first(s->run, s); /* it will send nothing now */
-    run_session_done(s->run, s);
+    s->run->hooks->sent_first(s->run, s); /* it will send nothing now */
+    s->run->hooks->done(s->run, s);
 }
 
 void session_fail(struct session *s, const char *fmt, ...)
@@ -216,7 +216,7 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
      * WebSocket handshake, the policy request) at once: from here on the
      * server hears from this client. */
     s->tech->connected(s);
-    run_session_sent_first(s->run, s);
+    s->run->hooks->sent_first(s->run, s);
 }
 
 void session_connect(struct session *s)
@@ -254,7 +254,7 @@ void session_open(struct session *s)
     if (s->open)
         return;
     s->open = true;
-    run_session_open(s->run, s);
+    s->run->hooks->open(s->run, s);
 }
 
 void session_event(struct session *s, const struct event_view *ev, const char *text)
@@ -278,7 +278,7 @@ void session_event(struct session *s, const struct event_view *ev, const char *t
     s->last_seq = ev->seq;
     s->events++;
     int64_t late = loop_wall_ms() - ev->ts_ms;
-    run_event(s->run, s, ev, text, late > 0 ? (uint64_t)late * 1000 : 0);
+    s->run->hooks->event(s->run, s, ev, text, late > 0 ? (uint64_t)late * 1000 : 0);
 }
 
 /* event_scan's callback: deliver, and go on while the session lives. */

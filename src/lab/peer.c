@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lab/assets.h"
+#include "lab/log.h"
 #include "pushlab.h"
 
 static void process_requests(struct peer *p);

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lab/server.h"
+#include "lab/technique.h"
 #include "net/conn.h"
 #include "proto/http.h"
 

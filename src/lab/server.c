@@ -5,11 +5,10 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lab/peer.h"
@@ -19,21 +18,6 @@
 #define MAX_FLAGS 8 /* technique flags a server may add */
 
 /* ------------------------------------------------------------ logging */
-
-void server_log(const struct server *s, const char *fmt, ...)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    localtime_r(&ts.tv_sec, &tm);
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%02d:%02d:%02d.%03ld pushlab-%s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000, s->tech->name, line);
-}
 
 /* ------------------------------------------------------------ flags */
 

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/log.h"
 #include "pushlab.h"
 
 /* A server reads client frames: masked, no extensions, strict rules. */

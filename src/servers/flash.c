@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "proto/flash.h"
 #include "proto/utf8.h"
 #include "pushlab.h"

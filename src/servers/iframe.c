@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
 

@@ -20,6 +20,7 @@
  */
 #include "lab/events.h"
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
 

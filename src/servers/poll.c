@@ -19,6 +19,7 @@
 
 #include "lab/events.h"
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "pushlab.h"
 
 /* The callback must be a JavaScript identifier path: [A-Za-z_$][A-Za-z0-9_$.]* */

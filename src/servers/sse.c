@@ -29,6 +29,7 @@
 
 #include "lab/events.h"
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "lab/stream.h"
 #include "proto/sse.h"
 #include "pushlab.h"

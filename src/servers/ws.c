@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/server.h"
 #include "lab/wsconn.h"
 #include "pushlab.h"
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "lab/peer.h"
+#include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
 

@@ -9,7 +9,7 @@
  * offset; an offset map of the last pieces fed translates one into the
  * other, so every item still points at its bytes on the wire.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/content.h"
 
 #include <stdlib.h>
 #include <string.h>

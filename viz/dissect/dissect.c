@@ -9,12 +9,15 @@
  * looks for the next HTTP head, or the next NUL for Flash, and until then
  * (and for unknown protocols) it still finds pushlab events in the bytes.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/dissect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/flash.h"
+#include "dissect/http.h"
+#include "dissect/ws.h"
 #include "proto/flash.h"
 
 struct dissect *dissect_new(void)
@@ -52,32 +55,6 @@ const struct flow_traits *dissect_traits(struct dissect *d)
 {
     d->traits.events = (unsigned)(d->half[0].scan.found + d->half[1].scan.found);
     return &d->traits;
-}
-
-/* ---- helpers for the dissect_*.c files ---- */
-
-struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
-                       enum item_type type, uint64_t off, uint64_t len)
-{
-    struct item *it = item_start(b, type, env->flow, h->dir, env->now_ns);
-    item_set_range(it, off, len);
-    return it;
-}
-
-void half_error(const struct dissect_env *env, const struct half *h, const char *what,
-                uint64_t off, uint64_t len)
-{
-    struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_ERROR, off, len);
-    item_add_str(it, "what", what);
-    emit_item(env->emitter, it);
-}
-
-void add_headers(struct item *it, const struct http_header *hs, size_t n)
-{
-    item_add_pairs(it, "headers");
-    for (size_t i = 0; i < n; i++)
-        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
 }
 
 /* ---- recognising the protocol ---- */
@@ -259,27 +236,12 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
         run(d, env, o);
 }
 
-static const char *gap_text(enum reasm_gap_reason why)
-{
-    switch (why) {
-    case GAP_NOT_CAPTURED:
-        return "bytes not captured (the peer acknowledged them)";
-    case GAP_SNAPLEN:
-        return "bytes cut by the snaplen";
-    case GAP_MEMORY:
-        return "reassembly memory cap reached: a hole was given up on";
-    case GAP_END:
-        return "capture ended before these bytes arrived";
-    }
-    return "bytes missing";
-}
-
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
-                 uint64_t off, enum reasm_gap_reason why)
+                 uint64_t off, const char *why)
 {
     struct half *h = &d->half[dir];
     char what[96];
-    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, gap_text(why));
+    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
     half_error(env, h, what, off, len);
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */

@@ -7,20 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "classify/classify.h"
-#include "items/emitter.h"
-#include "flows/reasm.h"
-
-struct dissect;
-
-/* Who and when, for the items a call emits. */
-struct dissect_env {
-    const struct emitter *emitter;
-    struct classifier *classifier; /* repetition across flows */
-    unsigned flow;                 /* flow number */
-    const char *server;            /* "ip:port" of the server side */
-    int64_t now_ns;                /* capture time of the packet being processed */
-};
+#include "dissect/core.h"
 
 /* NULL when out of memory. */
 struct dissect *dissect_new(void);
@@ -29,9 +16,10 @@ void dissect_free(struct dissect *d);
 /* In-order stream bytes of direction dir at stream offset off. */
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                   const uint8_t *data, size_t len, uint64_t off);
-/* len bytes at off will never be seen; why says for what reason. */
+/* len bytes at off will never be seen; why says for what reason ("bytes
+ * cut by the snaplen": the text of the `error` item after the count). */
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
-                 uint64_t off, enum reasm_gap_reason why);
+                 uint64_t off, const char *why);
 /* Direction dir ended: closed (FIN or RST), or the capture is over
  * (closed false: nothing is reported as cut short). */
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed);

@@ -3,7 +3,7 @@
  * NUL-terminated messages both ways (flash.h has the history).  There is
  * no HTTP here at all, which is the point the Flash lab makes.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/flash.h"
 
 #include <string.h>
 

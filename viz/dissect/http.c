@@ -9,11 +9,14 @@
  * answered in order on a connection, so a FIFO of pending requests is all
  * the pairing needs.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/http.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "dissect/content.h"
+#include "dissect/ws.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
 

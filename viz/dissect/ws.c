@@ -13,7 +13,7 @@
  * for pushlab events, and a pong is timed against the last ping sent the
  * other way.
  */
-#include "dissect/dissect_int.h"
+#include "dissect/ws.h"
 
 #include <stdio.h>
 #include <string.h>

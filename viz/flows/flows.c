@@ -214,7 +214,7 @@ static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reas
 {
     struct delivery *d = ctx;
     struct dissect_env env = env_for(d);
-    dissect_gap(d->f->dissect, &env, d->dir, len, offset, why);
+    dissect_gap(d->f->dissect, &env, d->dir, len, offset, reasm_gap_text(why));
 }
 
 /* ---- the flow item, now or held ---- */

@@ -194,3 +194,18 @@ void reasm_flush(struct reasm *r, const struct reasm_out *out)
     while (r->held)
         skip_hole(r, r->held->seq, GAP_END, out);
 }
+
+const char *reasm_gap_text(enum reasm_gap_reason why)
+{
+    switch (why) {
+    case GAP_NOT_CAPTURED:
+        return "bytes not captured (the peer acknowledged them)";
+    case GAP_SNAPLEN:
+        return "bytes cut by the snaplen";
+    case GAP_MEMORY:
+        return "reassembly memory cap reached: a hole was given up on";
+    case GAP_END:
+        return "capture ended before these bytes arrived";
+    }
+    return "bytes missing";
+}

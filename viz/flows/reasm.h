@@ -27,6 +27,9 @@ enum reasm_gap_reason {
     GAP_END           /* the capture ended with a hole still open */
 };
 
+/* What a gap's reason means, in words for an `error` item (static). */
+const char *reasm_gap_text(enum reasm_gap_reason why);
+
 /* Where reassembled bytes go.  data is borrowed for the call. */
 struct reasm_out {
     void (*data)(void *ctx, const uint8_t *data, size_t len, uint64_t offset);

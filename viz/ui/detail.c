@@ -7,7 +7,7 @@
  * accept value is base64(SHA-1(key + GUID)) of the request's key in the
  * same flow.  Everything else is read from the items' fields.
  */
-#include "ui/int.h"
+#include "ui/detail.h"
 
 #include <stdarg.h>
 #include <stdio.h>

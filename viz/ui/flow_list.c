@@ -9,7 +9,7 @@
  * narrow terminal are dropped from the right, the endpoints shortened
  * first.
  */
-#include "ui/int.h"
+#include "ui/flow_list.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,10 +10,10 @@
  * before a byte marks where an item starts; the items starting in a
  * segment are listed under it.
  *
- * The bytes come from the UI's copies of the frames (ui_model.c); the
+ * The bytes come from the UI's copies of the frames (model.c); the
  * payload's place in the frame is found with the engine's decoder.
  */
-#include "ui/int.h"
+#include "ui/hex.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * Keys go first to a prompt being typed, then to the full-screen view on
  * show, then to the main screen's focused pane.
  */
-#include "ui/int.h"
+#include "ui/keys.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "output/output.h"
+#include "ui/save.h"
 
 static const struct {
     const char *keys; /* as the user types them */

@@ -15,7 +15,7 @@
  * request is seen as a gap in the diagram.  The request -> response time
  * is the engine's response_ms.
  */
-#include "ui/int.h"
+#include "ui/ladder.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * (retransmissions, out of order); `t` lists every segment.  The text
  * after the size is the same one-line summary --dump prints.
  */
-#include "ui/int.h"
+#include "ui/messages.h"
 
 #include "output/output.h"
 

@@ -6,7 +6,7 @@
  * cannot be written; the file then says less than the capture did, and
  * the error says how many were left out.
  */
-#include "ui/int.h"
+#include "ui/save.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>

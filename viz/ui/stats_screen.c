@@ -7,7 +7,7 @@
  * delivery latency and handshake RTT.  Both follow the capture as it
  * grows, and a --realtime replay as it plays.
  */
-#include "ui/int.h"
+#include "ui/stats_screen.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * selectable descriptor, so input is never blocked by packets nor packets
  * by input.  A file is read UI_LOAD_BATCH packets at a time between looks
  * at the keyboard, so even a large one can be browsed while it loads.
- * Packets go to the engine, items come back to the model (ui_model.c),
+ * Packets go to the engine, items come back to the model (model.c),
  * and the screen is redrawn at most every UI_FRAME_MS while they flow:
  * every draw erases and repaints, and curses sends only what changed.
  *
@@ -12,7 +12,7 @@
  * capture, an error, SIGINT / SIGTERM / SIGHUP (main's handler sets the
  * quit flag the loop watches), and exit() through an atexit hook.
  */
-#include "ui/int.h"
+#include "ui/ui.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -26,22 +26,14 @@
 #include <unistd.h>
 
 #include "pushlab.h"
-
-int64_t ui_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void ui_notice(struct ui *ui, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ui->notice, sizeof ui->notice, fmt, ap);
-    va_end(ap);
-    ui->notice_until_ns = ui_now_ns() + 4000000000LL;
-}
+#include "ui/common.h"
+#include "ui/detail.h"
+#include "ui/flow_list.h"
+#include "ui/hex.h"
+#include "ui/keys.h"
+#include "ui/ladder.h"
+#include "ui/messages.h"
+#include "ui/stats_screen.h"
 
 /* ---- the terminal ---- */
 
@@ -182,59 +174,6 @@ static void refresh_techniques(struct ui *ui)
     }
 }
 
-/* ---- cursors shared by the screens ---- */
-
-void ui_cursor_move(struct ui_cursor *c, long delta, size_t n, int h)
-{
-    if (!n) {
-        c->sel = c->top = 0;
-        return;
-    }
-    long sel = (long)c->sel + delta;
-    if (sel < 0)
-        sel = 0;
-    if ((size_t)sel >= n)
-        sel = (long)n - 1;
-    c->sel = (size_t)sel;
-    if (h < 1)
-        h = 1;
-    if (c->sel < c->top)
-        c->top = c->sel;
-    if (c->sel >= c->top + (size_t)h)
-        c->top = c->sel - (size_t)h + 1;
-}
-
-size_t ui_scroll_clamp(size_t top, size_t n, int h)
-{
-    size_t max = n > (size_t)(h > 0 ? h : 1) ? n - (size_t)h : 0;
-    return top > max ? max : top;
-}
-
-struct ui_flow *ui_selected_flow(struct ui *ui)
-{
-    if (ui->flows.sel >= ui->shown.n)
-        return NULL;
-    return ui_model_flow(&ui->model, (unsigned)ui->shown.v[ui->flows.sel]);
-}
-
-const struct item *ui_selected_item(struct ui *ui)
-{
-    struct ui_flow *f = ui_selected_flow(ui);
-    if (!f || ui->messages.sel >= f->messages.n)
-        return NULL;
-    return ui->model.items[f->messages.v[ui->messages.sel]];
-}
-
-const char *ui_dir_arrow(enum item_dir dir)
-{
-    return dir == DIR_C2S ? "-->" : dir == DIR_S2C ? "<--" : "   ";
-}
-
-attr_t ui_dir_attr(enum item_dir dir)
-{
-    return ui_attr(dir == DIR_C2S ? ROLE_C2S : dir == DIR_S2C ? ROLE_S2C : ROLE_PLAIN);
-}
-
 /* ---- the frame: title bar, screen, status bar ---- */
 
 static void draw_title(struct ui *ui)
@@ -325,7 +264,8 @@ static void draw_main(struct ui *ui)
     ui_detail_draw(ui, y, h[PANE_DETAIL]);
 }
 
-void ui_view_draw(struct ui *ui, const char *title, size_t *top)
+/* Draw a full-screen view of ui->lines under a title, scrolled to *top. */
+static void view_draw(struct ui *ui, const char *title, size_t *top)
 {
     int h = LINES - 3;
     *top = ui_scroll_clamp(*top, ui->lines.n, h);
@@ -363,7 +303,7 @@ static void draw(struct ui *ui)
         ui_hex_build(ui, it, &ui->lines);
         snprintf(title, sizeof title, " Hex of %s in flow %u   (x or Esc: back)",
                  it ? item_type_name(it->type) : "nothing", f ? f->id : 0);
-        ui_view_draw(ui, title, &ui->hex_top);
+        view_draw(ui, title, &ui->hex_top);
         break;
     case SCREEN_LADDER:
         ui_lines_clear(&ui->lines);
@@ -372,17 +312,17 @@ static void draw(struct ui *ui)
                  ui->ladder_client ? "the client of flow" : "flow", f ? f->id : 0,
                  ui->ladder_client ? "one flow" : "all flows of this client",
                  ui->ladder_acks ? "off" : "on");
-        ui_view_draw(ui, title, &ui->ladder_top);
+        view_draw(ui, title, &ui->ladder_top);
         break;
     case SCREEN_STATS:
         ui_lines_clear(&ui->lines);
         ui_stats_build(ui, &ui->lines);
-        ui_view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top);
+        view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top);
         break;
     case SCREEN_HELP:
         ui_lines_clear(&ui->lines);
         ui_help_build(&ui->lines);
-        ui_view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top);
+        view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top);
         break;
     }
     draw_status(ui);

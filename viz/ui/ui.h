@@ -10,7 +10,7 @@
  * of each item, and parses nothing itself.  At the end of input it calls
  * engine_finish().  It returns the program's exit status: 0, or 1 when
  * the input turned out truncated or corrupt.  The screens are described
- * in ui_int.h.
+ * in ui/common.h.
  */
 #ifndef VIZ_UI_H
 #define VIZ_UI_H

@@ -1,18 +1,36 @@
-/* dissect_int.h -- the state the dissect_*.c files share (private to them).
+/* core.h -- what every dissector shares: the environment each call gets,
+ * the state of a connection and of each of its directions, and the
+ * helpers that start and report items.  The dispatcher (dissect.c) and
+ * the protocol files (http.c, content.c, ws.c, flash.c) all include it;
+ * it includes none of them, so calls run one way: dispatcher -> protocol
+ * -> core.
  *
  * Each direction of a connection (a "half") is in one mode at a time; the
  * mode says which parser the next bytes go to.  Bytes a parser cannot use
  * yet wait in the half's buffer, which remembers their stream offset.
  */
-#ifndef VIZ_DISSECT_INT_H
-#define VIZ_DISSECT_INT_H
+#ifndef VIZ_DISSECT_CORE_H
+#define VIZ_DISSECT_CORE_H
 
-#include "flows/bytebuf.h"
-#include "dissect/dissect.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classify/classify.h"
 #include "dissect/eventscan.h"
+#include "flows/bytebuf.h"
+#include "items/emitter.h"
 #include "proto/http.h"
 #include "proto/sse.h"
 #include "proto/ws.h"
+
+/* Who and when, for the items a call emits. */
+struct dissect_env {
+    const struct emitter *emitter;
+    struct classifier *classifier; /* repetition across flows */
+    unsigned flow;                 /* flow number */
+    const char *server;            /* "ip:port" of the server side */
+    int64_t now_ns;                /* capture time of the packet being processed */
+};
 
 enum half_mode {
     MODE_DETECT,       /* first bytes: which protocol is this? */
@@ -97,7 +115,7 @@ struct dissect {
     struct flow_traits traits;
 };
 
-/* ---- helpers shared by the dissect_*.c files ---- */
+/* ---- helpers (core.c) ---- */
 
 /* Start an item of this half at stream range [off, off+len). */
 struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
@@ -107,26 +125,5 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
                 uint64_t off, uint64_t len);
 /* Headers into a "headers" pairs field. */
 void add_headers(struct item *it, const struct http_header *hs, size_t n);
-
-/* dissect_http.c: one step of MODE_HTTP_HEAD / MODE_HTTP_BODY.  Each
- * returns true when it made progress (consumed bytes or changed mode). */
-bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h);
-bool http_body_step(const struct dissect_env *env, struct half *h);
-/* A gap inside a body: true when the body framing survives it. */
-bool http_body_skip(struct half *h, uint64_t len);
-void body_clear(struct body_state *b);
-
-/* dissect_content.c: body content, after transfer framing. */
-void content_begin(struct half *h, enum content_kind kind, struct slice boundary);
-void content_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
-                  uint64_t stream_off);
-
-/* dissect_ws.c */
-bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h);
-void ws_start(struct half *h);
-bool ws_skip(struct half *h, uint64_t len);
-
-/* dissect_flash.c */
-bool flash_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 
 #endif

@@ -1,18 +1,22 @@
-/* int.h -- the UI's state, shared by its screens (ui_*.c).
+/* common.h -- the base every screen uses: the UI's state and the helpers
+ * that read it (selection, cursors, direction arrows, the status notice).
  *
  * One state variable picks the screen (as in ncdu and htop); each screen
  * module draws from the model and handles the keys that are its own,
- * and ui_keys.c dispatches.  The model (ui_model.h) owns the data and
- * this struct owns the selections.
+ * and keys.c dispatches.  The model (model.h) owns the data and this
+ * struct owns the selections.  The conductor (ui.c), the key dispatcher
+ * and every screen include this file; it includes none of them, so calls
+ * run one way: ui.c -> keys.c -> screens -> common.c.
  */
-#ifndef VIZ_UI_INT_H
-#define VIZ_UI_INT_H
+#ifndef VIZ_UI_COMMON_H
+#define VIZ_UI_COMMON_H
 
 #include "capture/capture.h"
-#include "engine.h"
-#include "ui/ui.h"
 #include "ui/draw.h"
 #include "ui/model.h"
+
+struct engine;     /* engine.h: only ui.c drives it */
+struct ui_options; /* ui.h: only ui.c reads them */
 
 enum ui_screen {
     SCREEN_MAIN,   /* flows, messages and detail panes */
@@ -75,7 +79,7 @@ struct ui {
     struct ui_lines lines;     /* scratch for the screen being drawn */
 };
 
-/* ---- ui.c ---- */
+/* ---- helpers (common.c) ---- */
 int64_t ui_now_ns(void);
 void ui_notice(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The selected flow, or NULL. */
@@ -86,26 +90,6 @@ const struct item *ui_selected_item(struct ui *ui);
 void ui_cursor_move(struct ui_cursor *c, long delta, size_t n, int h);
 /* Keep a scroll position within n lines shown h at a time. */
 size_t ui_scroll_clamp(size_t top, size_t n, int h);
-
-/* ---- the panes and screens ---- */
-void ui_flows_rebuild(struct ui *ui);  /* ui->shown from the filter */
-void ui_flows_draw(struct ui *ui, int y, int h);
-void ui_messages_draw(struct ui *ui, int y, int h);
-void ui_detail_build(struct ui *ui, const struct item *it, struct ui_lines *out);
-void ui_detail_draw(struct ui *ui, int y, int h);
-void ui_hex_build(struct ui *ui, const struct item *it, struct ui_lines *out);
-void ui_ladder_build(struct ui *ui, struct ui_lines *out);
-void ui_stats_build(struct ui *ui, struct ui_lines *out);
-void ui_help_build(struct ui_lines *out);
-/* Draw a full-screen view of ui->lines under a title, scrolled to *top. */
-void ui_view_draw(struct ui *ui, const char *title, size_t *top);
-
-/* ---- ui_keys.c ---- */
-void ui_key(struct ui *ui, int key);
-/* ---- ui_save.c ---- */
-/* Write every kept frame to path as a pcap file; 0, or -1 with err set. */
-int ui_save_pcap(const struct ui_model *m, const char *path, char *err, size_t errcap);
-
 /* A row's direction arrow and its role. */
 const char *ui_dir_arrow(enum item_dir dir);
 attr_t ui_dir_attr(enum item_dir dir);

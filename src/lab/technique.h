@@ -1,0 +1,83 @@
+/* technique.h -- what a technique file fills in (struct technique), and
+ * the server it then runs in (struct server), as the skeleton (server.c)
+ * and every connection (peer.c) see them.  Types only: the skeleton's
+ * entry point is in server.h, so a connection can know its server without
+ * calling back into the skeleton.
+ */
+#ifndef LAB_TECHNIQUE_H
+#define LAB_TECHNIQUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lab/hub.h"
+#include "net/loop.h"
+#include "proto/http.h"
+
+struct server;
+struct peer;
+
+/* A numeric flag a technique adds (--hold SECONDS, --ping SECONDS...). */
+struct server_flag {
+    const char *name;    /* long option name, without "--" */
+    const char *metavar; /* "SECONDS" */
+    const char *help;    /* one line for --help */
+    long *value;         /* holds the default; set by the parser */
+    long min, max;       /* accepted range */
+};
+
+/* What a technique answers for a request the skeleton does not route. */
+enum route_result {
+    ROUTE_DONE,     /* answered, streaming, or held: the technique owns it */
+    ROUTE_NOT_FOUND /* not one of the technique's paths: 404 */
+};
+
+struct technique {
+    const char *name;     /* "poll": the binary is pushlab-poll */
+    const char *summary;  /* one line: what the technique is */
+    int default_port;     /* PORT_* of pushlab.h */
+    const char *page;     /* demo page served at GET /: "/poll.html" */
+    const struct server_flag *flags; /* extra flags, ended by {0}; or NULL */
+    const char *endpoints; /* lines for --help describing the endpoints */
+
+    /* Called once after the hub exists and before the first connection
+     * (subscribe, set up timers).  0, or -1 to exit with an error. */
+    int (*start)(struct server *s);
+    /* A parsed request on one of the technique's paths (not "/" and not
+     * "/send").  The request and its slices are valid during the call only. */
+    enum route_result (*request)(struct peer *p, const struct http_request *req);
+    /* Optional: look at a connection's first bytes (conn_input) before any
+     * HTTP parsing.  Return 1 after taking the connection with
+     * peer_take_raw(), 0 to treat it as HTTP, PROTO_PARTIAL to wait for
+     * more bytes.  (The Flash server sniffs its policy request this way.) */
+    int (*sniff)(struct peer *p);
+    /* How long to wait for a first byte before calling sniff() with no
+     * input (it must then decide: 1 or 0).  A Flash data client sends
+     * nothing first, an HTTP client always does. */
+    unsigned sniff_ms;
+    /* Optional: the server is stopping; say goodbye on open channels
+     * (a WebSocket close frame...).  Connections are closed after it. */
+    void (*stopping)(struct server *s);
+};
+
+/* The common options (DESIGN.md "Common flags"). */
+struct server_options {
+    int port;            /* -p/--port; 0 = pick a free one */
+    const char *bind;    /* -b/--bind */
+    long interval_ms;    /* --interval; 0 = no ticks */
+    long max_clients;    /* --max-clients */
+    bool verbose;        /* -v: log each request */
+};
+
+struct server {
+    const struct technique *tech; /* what this server is */
+    struct server_options opt;    /* parsed flags */
+    struct loop *loop;            /* the event loop */
+    struct hub *hub;              /* the event hub */
+    int listen_fd;                /* listening socket */
+    int port;                     /* the port actually bound */
+    size_t clients;               /* open connections */
+    struct peer *peers;           /* every open connection (list) */
+};
+
+#endif

@@ -1,0 +1,29 @@
+/* core.c -- the helpers every dissector uses to start and report items:
+ * an item placed at its stream range in one direction, an `error` item,
+ * and a head's header fields as a "headers" pairs field.
+ */
+#include "dissect/core.h"
+
+struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
+                       enum item_type type, uint64_t off, uint64_t len)
+{
+    struct item *it = item_start(b, type, env->flow, h->dir, env->now_ns);
+    item_set_range(it, off, len);
+    return it;
+}
+
+void half_error(const struct dissect_env *env, const struct half *h, const char *what,
+                uint64_t off, uint64_t len)
+{
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_ERROR, off, len);
+    item_add_str(it, "what", what);
+    emit_item(env->emitter, it);
+}
+
+void add_headers(struct item *it, const struct http_header *hs, size_t n)
+{
+    item_add_pairs(it, "headers");
+    for (size_t i = 0; i < n; i++)
+        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
+}
