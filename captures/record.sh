@@ -21,7 +21,7 @@ TECHNIQUES=${*:-"poll jsonp longpoll iframe xhr multipart flash sse ws demo"}
 for t in $TECHNIQUES; do
     recipe=$t
     [ "$t" = demo ] && recipe=compare
-    python3 labs/lib/record.py "$recipe" "captures/$t.pcap"
+    PYTHONDONTWRITEBYTECODE=1 python3 labs/lib/record.py "$recipe" "captures/$t.pcap"
     echo "record.sh: captures/$t.pcap ($(wc -c <"captures/$t.pcap") bytes)"
 done
 

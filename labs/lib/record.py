@@ -127,12 +127,7 @@ class Recorder:
         """Stops every process still running, newest first (capture before server)."""
         for proc in reversed(self.procs):
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop(proc)
         self.procs = []
 
     def __enter__(self):
@@ -161,6 +156,8 @@ def post_send(host, port, text):
 
 
 def stop(proc):
+    """SIGINT (a server closes cleanly, pushviz flushes its file), then
+    SIGKILL if it is still there after 10 s."""
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(10)
