@@ -5,9 +5,10 @@ ID` (as root, on loopback, both students at once; lab 09 with --loopback,
 and once more through the emulated link when bin/pushlab-wan exists) and graded with
 `labs/check LAB answers.txt --student ID`, which must exit 0.  The answers
 are the key's (`--solution`), except those this test computes by itself
-from tshark -- the cross-check question of every lab, and in lab 06 the
-retry: value and the Last-Event-ID of the reconnection -- which must equal
-the key's.  Then: the two students' answers differ for at least half of
+from tshark's fields and the raw TCP payload it prints -- the cross-check
+question of every lab, the tick interval and the chat's seq from the
+event JSON on the wire, lab 06's retry: value and Last-Event-ID, lab 07's
+third masking key, lab 05's chat text -- which the checker must accept.  Then: the two students' answers differ for at least half of
 each lab's questions; one student's answers fail on the other's capture
 (exit 1), and --student with the wrong ID refuses the capture (exit 2);
 `labs/check --batch` grades both as CSV without printing an answer; and
@@ -61,6 +62,15 @@ def solution(lab, *args):
     return key
 
 
+def parse(q, text):
+    """The key's printed answer as the value judge() compares with."""
+    if q.kind == questions.INT:
+        return int(text)
+    if q.kind == questions.NUMBER:
+        return float(text)
+    return text
+
+
 def write(path, answers):
     with open(path, "w") as f:
         f.write("".join("%s = %s\n" % kv for kv in answers.items()))
@@ -94,13 +104,59 @@ def tshark_last_event_id(pcap):
     return int(m.group(1))
 
 
+def tshark_streams(pcap):
+    """{tcp.stream: {"c2s": bytes, "s2c": bytes}}: each connection's payload
+    in capture order (loopback delivers in order), the server being the
+    side that received the SYN."""
+    out = tshark(pcap, "-T", "fields", "-e", "tcp.stream", "-e", "tcp.srcport", "-e",
+                 "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.payload")
+    server, streams = {}, {}
+    for line in out.splitlines():
+        stream, src, dst, syn, ack, payload = (line.split("\t") + [""] * 6)[:6]
+        if syn in ("1", "True") and ack in ("0", "False"):
+            server[stream] = dst
+        if payload:
+            d = streams.setdefault(stream, {"c2s": b"", "s2c": b""})
+            d["s2c" if src == server.get(stream) else "c2s"] += bytes.fromhex(payload.replace(":", ""))
+    return streams
+
+
+EVENT_RE = re.compile(rb'\{"seq":(\d+),"ts":(\d+),"kind":"(tick|chat)"')
+
+
+def busiest_events(pcap):
+    """(seq, ts, kind) of every event JSON the busiest connection carried to
+    its client (DESIGN.md: the event object is written byte for byte)."""
+    found = [[(int(a), int(b), k.decode()) for a, b, k in EVENT_RE.findall(d["s2c"])]
+             for d in tshark_streams(pcap).values()]
+    return max(found, key=len)
+
+
+def tick_interval(events):
+    ts = [t for _, t, kind in events if kind == "tick"]
+    return sum(b - a for a, b in zip(ts, ts[1:])) / (len(ts) - 1)
+
+
 def independent(lab, paths):
     """{question id: answer} this test finds with tshark alone."""
     first = paths["rtt80"] if lab == "09-rtt" else next(iter(paths.values()))
     found = {"tshark_payload_bytes": str(tshark_payload_bytes(first))}
+    if lab not in ("08-compare", "09-rtt"):
+        events = busiest_events(first)
+        found["tick_interval_ms"] = "%.3f" % tick_interval(events)
+        if lab in ("03-iframe", "04-xhr", "05-flash", "07-ws"):
+            found["chat_seq"] = str(next(seq for seq, _, kind in events if kind == "chat"))
     if lab == "06-sse":
         found["retry_ms"] = str(tshark_retry_ms(first))
         found["resume_last_event_id"] = str(tshark_last_event_id(first))
+    if lab == "07-ws":
+        keys = tshark(first, "-Y", "websocket.mask == 1", "-T", "fields",
+                      "-e", "websocket.masking_key").split()
+        found["third_client_mask_key"] = keys[2]
+    if lab == "05-flash":
+        data = [d["c2s"] for d in tshark_streams(first).values()
+                if d["c2s"] and not d["c2s"].startswith(b"<policy-file-request/>")]
+        found["chat_text"] = data[0].split(b"\0")[0].decode()
     return found
 
 
@@ -142,9 +198,11 @@ def test_every_lab_start_to_check():
             key = recorded[s, lab]
             answers = dict(key)
             paths = kit_paths(KIT, s, lab, load_key(lab))
+            asked = {q.qid: q for q in load_key(lab).QUESTIONS}
             for qid, value in independent(lab, paths).items():
-                assert value == key[qid], "%s %s: tshark says %s, the key %s" % (
-                    s, lab, value, key[qid])
+                right, _ = asked[qid].judge(value, parse(asked[qid], key[qid]))
+                assert right, "%s %s %s: tshark says %s, the key %s" % (
+                    s, lab, qid, value, key[qid])
                 answers[qid] = value
             code, out, err = check(lab, write(os.path.join(TMP, "a.txt"), answers),
                                    "--student", s, "--kit", KIT)
