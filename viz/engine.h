@@ -9,6 +9,10 @@
  *   ...
  *   engine_finish(e);   // end of input: open flows get their `flow` items
  *   engine_free(e);
+ *
+ * engine.c is one of viz/'s three top files: it calls capture/, flows/ and
+ * items/, and ui/ and pushviz.c call it (docs/design.md, "Which folder may
+ * include which").
  */
 #ifndef VIZ_ENGINE_H
 #define VIZ_ENGINE_H

@@ -16,15 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/buf.h"
 #include "client/httpc.h"
+#include "proto/bytebuf.h"
 #include "pushlab.h"
 
 /* One polling client's state. */
 struct poll_state {
     bool asking;             /* a request is out and its answer not complete */
     struct httpc_body body;  /* where that answer stands */
-    struct buf data;         /* the body so far (a response is parsed whole) */
+    struct bytebuf data;     /* the body so far (a response is parsed whole) */
 };
 
 static bool is_long(const struct session *s) { return s->tech == &tech_longpoll; }
@@ -62,14 +62,19 @@ static void next_poll(struct session *s)
         session_connect(s);
 }
 
-static void poll_start(struct session *s) { session_connect(s); }
-static void poll_cleanup(struct session *s) { buf_free(&((struct poll_state *)s->state)->data); }
+static void poll_start(struct session *s)
+{
+    bytebuf_init(&((struct poll_state *)s->state)->data, CLIENT_MAX_INPUT);
+    session_connect(s);
+}
+
+static void poll_cleanup(struct session *s) { bytebuf_free(&((struct poll_state *)s->state)->data); }
 static void poll_connected(struct session *s) { ask(s); }
 
 static void keep_body(struct session *s, const char *data, size_t len)
 {
     struct poll_state *st = s->state;
-    if (!buf_append(&st->data, data, len, CLIENT_MAX_INPUT))
+    if (!bytebuf_append(&st->data, data, len))
         session_fail(s, "the answer to a poll is over %d bytes", CLIENT_MAX_INPUT);
 }
 
@@ -97,7 +102,7 @@ static void answered(struct session *s)
         return;
     }
     session_scan_events(s, st->data.data, st->data.len);
-    buf_free(&st->data);
+    bytebuf_free(&st->data);
     if (s->done)
         return;
     /* Plan the next poll before closing: poll_closed() asks at once only

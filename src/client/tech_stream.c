@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/buf.h"
 #include "client/httpc.h"
+#include "proto/bytebuf.h"
 #include "pushlab.h"
 
 #define BOUNDARY_MAX 72 /* RFC 2046 §5.1.1: a boundary is 1 to 70 characters */
@@ -26,14 +26,27 @@
 /* One streaming client's state. */
 struct stream_state {
     struct httpc_body body;     /* where the response stands */
-    struct buf pending;         /* decoded body bytes not used yet */
+    struct bytebuf pending;     /* decoded body bytes not used yet */
     char boundary[BOUNDARY_MAX];/* multipart: the boundary (no "--") */
     size_t boundary_len;
 };
 
 static bool is_multipart(const struct session *s) { return s->tech == &tech_multipart; }
 
-static void stream_start(struct session *s) { session_connect(s); }
+static void stream_start(struct session *s)
+{
+    bytebuf_init(&((struct stream_state *)s->state)->pending, CLIENT_MAX_INPUT);
+    session_connect(s);
+}
+
+/* Drop n used bytes; an empty buffer gives its memory back (most of ten
+ * thousand streams are idle between events). */
+static void drop_pending(struct stream_state *st, size_t n)
+{
+    bytebuf_consume(&st->pending, n);
+    if (st->pending.len == 0)
+        bytebuf_free(&st->pending);
+}
 
 static void stream_connected(struct session *s)
 {
@@ -80,7 +93,7 @@ static void read_parts(struct session *s)
         session_scan_events(s, part.body.ptr, part.body.len);
         if (used == 0) /* cannot happen for a part with a body; never loop on it */
             return;
-        buf_drop(&st->pending, (size_t)used);
+        drop_pending(st, (size_t)used);
     }
 }
 
@@ -88,14 +101,14 @@ static void read_parts(struct session *s)
 static void body_piece(struct session *s, const char *data, size_t len)
 {
     struct stream_state *st = s->state;
-    if (!buf_append(&st->pending, data, len, CLIENT_MAX_INPUT)) {
+    if (!bytebuf_append(&st->pending, data, len)) {
         session_fail(s, "no complete event in %d bytes of the stream", CLIENT_MAX_INPUT);
         return;
     }
     if (is_multipart(s))
         read_parts(s);
     else
-        buf_drop(&st->pending, session_scan_events(s, st->pending.data, st->pending.len));
+        drop_pending(st, session_scan_events(s, st->pending.data, st->pending.len));
 }
 
 static void stream_read(struct session *s)
@@ -123,7 +136,7 @@ static void stream_closed(struct session *s, const char *why)
         session_end(s, "the server ended the stream");
 }
 
-static void stream_cleanup(struct session *s) { buf_free(&((struct stream_state *)s->state)->pending); }
+static void stream_cleanup(struct session *s) { bytebuf_free(&((struct stream_state *)s->state)->pending); }
 
 /* The three share every callback: only the name, the line in --help, the
  * server's port and the default path differ. */

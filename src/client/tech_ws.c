@@ -25,9 +25,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "client/buf.h"
 #include "client/httpc.h"
 #include "proto/base64.h"
+#include "proto/bytebuf.h"
 #include "proto/ws.h"
 #include "pushlab.h"
 
@@ -39,7 +39,7 @@ struct ws_state {
     char key[WS_KEY_LEN + 1];  /* Sec-WebSocket-Key we sent */
     bool open;                 /* the handshake succeeded */
     struct ws_message message; /* the rules that span frames */
-    struct buf fragments;      /* a fragmented message so far */
+    struct bytebuf fragments;  /* a fragmented message so far */
     bool close_sent;           /* we sent a close frame */
     bool close_received;       /* the server sent one */
     unsigned close_code;       /* the code of the server's close frame */
@@ -107,7 +107,11 @@ static void protocol_error(struct session *s, const struct proto_err *err)
     session_fail(s, "WebSocket protocol error from the server: %s (closing with %u)", err->why, code);
 }
 
-static void ws_start(struct session *s) { session_connect(s); }
+static void ws_start(struct session *s)
+{
+    bytebuf_init(&((struct ws_state *)s->state)->fragments, CLIENT_MAX_INPUT);
+    session_connect(s);
+}
 
 static void ws_connected(struct session *s)
 {
@@ -193,14 +197,14 @@ static void got_frame(struct session *s, const struct ws_frame_header *h, const 
         got_message(s, (const char *)payload, len);
         return;
     }
-    if (!buf_append(&st->fragments, (const char *)payload, len, CLIENT_MAX_INPUT)) {
+    if (!bytebuf_append(&st->fragments, payload, len)) {
         err = (struct proto_err){"message too big", WS_CLOSE_TOO_BIG};
         protocol_error(s, &err);
         return;
     }
     if (fin == 1) {
         got_message(s, st->fragments.data, st->fragments.len);
-        buf_free(&st->fragments);
+        bytebuf_free(&st->fragments);
     }
 }
 
@@ -301,7 +305,7 @@ static void ws_stop(struct session *s)
     /* ws_closed() finishes once the server answers and closes. */
 }
 
-static void ws_cleanup(struct session *s) { buf_free(&((struct ws_state *)s->state)->fragments); }
+static void ws_cleanup(struct session *s) { bytebuf_free(&((struct ws_state *)s->state)->fragments); }
 
 const struct technique_ops tech_ws = {
     .name = "ws",

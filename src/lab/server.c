@@ -1,5 +1,6 @@
 /* server.c -- the common life of every pushlab server: flags, listening,
- * accepting, the hub and its ticks, logging, clean shutdown (server.h).
+ * accepting, the hub and its ticks, clean shutdown (server.h; its log lines:
+ * log.c).
  */
 #include "lab/server.h"
 

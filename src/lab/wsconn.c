@@ -33,7 +33,6 @@
  */
 #include "lab/wsconn.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "lab/log.h"
@@ -101,9 +100,7 @@ int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len
 
 static void drop_fragments(struct wsconn *ws)
 {
-    free(ws->fragments);
-    ws->fragments = NULL;
-    ws->fragments_len = ws->fragments_cap = 0;
+    bytebuf_free(&ws->fragments);
 }
 
 void wsconn_close(struct wsconn *ws, unsigned code, const char *reason)
@@ -205,26 +202,6 @@ static void control_frame(struct wsconn *ws, unsigned opcode, const uint8_t *pay
     }
 }
 
-/* Keep a fragment of a fragmented message.  0, or -1 when out of memory. */
-static int keep_fragment(struct wsconn *ws, const uint8_t *data, size_t len)
-{
-    if (len == 0)
-        return 0;
-    if (ws->fragments_len + len > ws->fragments_cap) {
-        size_t cap = ws->fragments_cap ? ws->fragments_cap : 4096;
-        while (cap < ws->fragments_len + len)
-            cap *= 2;
-        uint8_t *grown = realloc(ws->fragments, cap);
-        if (!grown)
-            return -1;
-        ws->fragments = grown;
-        ws->fragments_cap = cap;
-    }
-    memcpy(ws->fragments + ws->fragments_len, data, len);
-    ws->fragments_len += len;
-    return 0;
-}
-
 /* A data frame is complete (unmasked, its text checked so far); its
  * payload lies in the input buffer, which is ours to change. */
 static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
@@ -237,7 +214,7 @@ static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
     }
     /* While nothing was kept, every earlier fragment was empty, so this
      * frame's payload is the whole message so far: deliver it in place. */
-    if (end == 1 && !ws->fragments) {
+    if (end == 1 && !ws->fragments.mem) {
         struct conn *c = ws->peer->conn;
         ws->delivering = payload;
         ws->ops->on_message(ws, ws->message_opcode, payload, len);
@@ -245,7 +222,9 @@ static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
             ws->delivering = NULL;
         return;
     }
-    if (keep_fragment(ws, payload, len) < 0) {
+    /* ws_message holds the message within max_message, the buffer's cap:
+     * a failed append can only mean that memory ran out. */
+    if (!bytebuf_append(&ws->fragments, payload, len)) {
         err.code = WS_CLOSE_INTERNAL;
         err.why = "out of memory";
         fail(ws, &err);
@@ -253,7 +232,8 @@ static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
     }
     if (end == 1) {
         struct conn *c = ws->peer->conn;
-        ws->ops->on_message(ws, ws->message_opcode, ws->fragments, ws->fragments_len);
+        ws->ops->on_message(ws, ws->message_opcode, (const uint8_t *)ws->fragments.data,
+                            ws->fragments.len);
         if (!c->closed)
             drop_fragments(ws);
     }
@@ -389,13 +369,14 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
     ws->limits = limits;
     ws->last_heard_ms = loop_now_ms(p->server->loop);
     ws_message_init(&ws->message, limits->max_message);
+    bytebuf_init(&ws->fragments, (size_t)limits->max_message);
     p->user = ws;
     p->on_close = on_peer_close;
     peer_take_raw(p, &wsconn_raw_ops);
     /* Any frame the limits allow must fit in the input buffer, and an
      * echo of the largest message in the output queue. */
-    p->conn->in_max = (size_t)limits->max_message + WS_MAX_HEADER;
-    p->conn->out_max = MAX_OUTPUT_QUEUE + (size_t)limits->max_message + WS_MAX_HEADER;
+    p->conn->in.cap = (size_t)limits->max_message + WS_MAX_HEADER;
+    p->conn->out.cap = MAX_OUTPUT_QUEUE + (size_t)limits->max_message + WS_MAX_HEADER;
     arm_timer(ws);
     size_t pending;
     conn_input(p->conn, &pending);

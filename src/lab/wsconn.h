@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lab/peer.h"
+#include "proto/bytebuf.h"
 #include "proto/ws.h"
 
 struct wsconn;
@@ -53,8 +54,7 @@ struct wsconn {
     struct ws_message message;           /* rules that span the frames of a message */
     unsigned message_opcode;             /* text or binary: the first frame's opcode */
     uint8_t *delivering;                 /* the payload on_message holds now, if in place (see wsconn_send) */
-    uint8_t *fragments;                  /* a fragmented message so far (NULL when none) */
-    size_t fragments_len, fragments_cap;
+    struct bytebuf fragments;            /* a fragmented message so far (no memory when none) */
     uint64_t last_heard_ms;              /* loop time of the last byte from the peer */
 };
 

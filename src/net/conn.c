@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,17 +29,17 @@ static void on_fd(struct loop *loop, int fd, unsigned events, void *arg);
  * reads: a busy server reads message after message into the same warm
  * buffer, and idle connections still hold none.  One slot is enough
  * because callbacks run one at a time. */
-static char *spare_in;
+static struct bytebuf spare_in; /* memory only: it holds no bytes */
 
 /* Give the input buffer back (it must be empty or unwanted). */
 static void release_input(struct conn *c)
 {
-    if (c->in_cap == READ_CHUNK && !spare_in)
-        spare_in = c->in;
-    else
-        free(c->in);
-    c->in = NULL;
-    c->in_len = c->in_cap = 0;
+    if (c->in.size == READ_CHUNK && !spare_in.mem) {
+        bytebuf_reset(&c->in, 0);
+        bytebuf_swap(&c->in, &spare_in);
+    } else {
+        bytebuf_free(&c->in);
+    }
 }
 
 struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
@@ -55,8 +54,8 @@ struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, voi
     c->fd = fd;
     c->ops = ops;
     c->user = user;
-    c->in_max = in_max;
-    c->out_max = out_max;
+    bytebuf_init(&c->in, in_max);
+    bytebuf_init(&c->out, out_max);
     if (loop_add_fd(loop, fd, LOOP_READ, on_fd, c) < 0) {
         close(fd);
         free(c);
@@ -73,19 +72,18 @@ void conn_set_ops(struct conn *c, const struct conn_ops *ops, void *user)
 
 const char *conn_input(const struct conn *c, size_t *len)
 {
-    *len = c->in_len;
-    return c->in;
+    *len = c->in.len;
+    return c->in.data;
 }
 
 void conn_consume(struct conn *c, size_t n)
 {
-    if (n >= c->in_len) {
+    if (n >= c->in.len) {
         /* Nothing left: give the memory back (most conns are idle). */
         release_input(c);
         return;
     }
-    memmove(c->in, c->in + n, c->in_len - n);
-    c->in_len -= n;
+    bytebuf_consume(&c->in, n);
 }
 
 /* ------------------------------------------------------------ closing */
@@ -95,7 +93,7 @@ static void free_later(struct loop *loop, void *arg)
     (void)loop;
     struct conn *c = arg;
     release_input(c);
-    free(c->out);
+    bytebuf_free(&c->out);
     free(c);
 }
 
@@ -136,7 +134,7 @@ void conn_close_after_flush(struct conn *c, const char *reason)
 static int flush(struct conn *c)
 {
     while (conn_pending(c) > 0) {
-        ssize_t n = send(c->fd, c->out + c->out_start, conn_pending(c), MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -145,13 +143,11 @@ static int flush(struct conn *c)
             conn_close(c, errno == EPIPE || errno == ECONNRESET ? "peer reset" : "write error");
             return -1;
         }
-        c->out_start += (size_t)n;
+        bytebuf_consume(&c->out, (size_t)n);
         c->bytes_out += (uint64_t)n;
     }
     if (conn_pending(c) == 0) {
-        free(c->out);
-        c->out = NULL;
-        c->out_start = c->out_len = c->out_cap = 0;
+        bytebuf_free(&c->out);
         loop_mod_fd(c->loop, c->fd, LOOP_READ);
         if (c->close_after_flush) {
             conn_close(c, c->close_reason);
@@ -165,34 +161,19 @@ static int flush(struct conn *c)
     return 0;
 }
 
-/* Append bytes to the queue, within out_max. */
+/* Append bytes to the queue, within its cap. */
 static int queue(struct conn *c, const char *data, size_t len)
 {
     if (len == 0)
         return 0;
-    if (conn_pending(c) + len > c->out_max) {
+    if (conn_pending(c) + len > c->out.cap) {
         conn_close(c, "output queue full: slow reader cut off");
         return -1;
     }
-    if (c->out_start > 0 && c->out_len + len > c->out_cap) {
-        memmove(c->out, c->out + c->out_start, conn_pending(c));
-        c->out_len -= c->out_start;
-        c->out_start = 0;
+    if (!bytebuf_append(&c->out, data, len)) {
+        conn_close(c, "out of memory");
+        return -1;
     }
-    if (c->out_len + len > c->out_cap) {
-        size_t cap = c->out_cap ? c->out_cap : 1024;
-        while (cap < c->out_len + len)
-            cap *= 2;
-        char *grown = realloc(c->out, cap);
-        if (!grown) {
-            conn_close(c, "out of memory");
-            return -1;
-        }
-        c->out = grown;
-        c->out_cap = cap;
-    }
-    memcpy(c->out + c->out_len, data, len);
-    c->out_len += len;
     loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
     return 0;
 }
@@ -250,35 +231,25 @@ static int fill(struct conn *c)
 {
     int got = 0;
     for (;;) {
-        if (c->in_len == c->in_cap) {
-            if (c->in_cap >= c->in_max) {
+        if (bytebuf_room(&c->in) == 0) {
+            if (c->in.len >= c->in.cap) {
                 /* The owner saw a full buffer and consumed nothing. */
                 if (got)
                     return 1;
                 conn_close(c, "input over limit");
                 return -1;
             }
-            size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK;
-            if (cap > c->in_max)
-                cap = c->in_max;
-            if (cap == READ_CHUNK && !c->in && spare_in) {
-                c->in = spare_in; /* see release_input */
-                spare_in = NULL;
-                c->in_cap = cap;
-                continue;
-            }
-            char *grown = realloc(c->in, cap);
-            if (!grown) {
+            if (!c->in.mem && spare_in.mem && c->in.cap >= READ_CHUNK) {
+                bytebuf_swap(&c->in, &spare_in); /* see release_input */
+            } else if (!bytebuf_reserve(&c->in, READ_CHUNK)) {
                 conn_close(c, "out of memory");
                 return -1;
             }
-            c->in = grown;
-            c->in_cap = cap;
         }
-        size_t room = c->in_cap - c->in_len;
-        ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
+        size_t room = bytebuf_room(&c->in);
+        ssize_t n = recv(c->fd, bytebuf_tail(&c->in), room, 0);
         if (n > 0) {
-            c->in_len += (size_t)n;
+            bytebuf_commit(&c->in, (size_t)n);
             c->bytes_in += (uint64_t)n;
             got = 1;
             /* A short read means the socket is drained for now.  The loop
@@ -291,7 +262,7 @@ static int fill(struct conn *c)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (c->in_len == 0) /* spurious wake-up: keep no buffer */
+            if (c->in.len == 0) /* spurious wake-up: keep no buffer */
                 release_input(c);
             return got;
         }

@@ -20,6 +20,7 @@
 
 #include "net/loop.h"
 #include "net/sock.h"
+#include "proto/bytebuf.h"
 
 struct conn;
 
@@ -44,12 +45,10 @@ struct conn {
     const struct conn_ops *ops; /* the owner's callbacks (borrowed, static) */
     void *user;                 /* the owner's state */
     char peer[SOCK_ADDR_MAX];   /* "HOST:PORT" of the other end */
-    char *in;                   /* input bytes, NULL when empty */
-    size_t in_len, in_cap;
-    size_t in_max;              /* input limit; a full buffer nobody consumes closes the conn */
-    char *out;                  /* queued output, NULL when empty */
-    size_t out_start, out_len, out_cap; /* pending bytes are out[out_start..out_len) */
-    size_t out_max;             /* queue limit: over it the peer is too slow and is cut off */
+    struct bytebuf in;          /* input not consumed yet; its cap is the input limit (a
+                                   full buffer nobody consumes closes the conn) */
+    struct bytebuf out;         /* queued output; its cap is the queue limit (over it the
+                                   peer is too slow and is cut off) */
     struct loop_timer *timer;   /* timeout, or NULL */
     uint64_t timeout_ms;        /* 0: no timeout */
     bool close_after_flush;     /* close once the queue is empty */
@@ -71,13 +70,13 @@ void conn_consume(struct conn *c, size_t n);
 
 /* Send bytes: written now as far as the socket allows, the rest queued.
  * 0, or -1 when the conn is closed, or was just closed because the queue
- * went over out_max (close_reason "output queue full: slow reader"). */
+ * went over its cap (close_reason "output queue full: slow reader"). */
 int conn_write(struct conn *c, const void *data, size_t len);
 /* The same for several pieces written with one writev (a frame header and
  * its payload leave together). */
 int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt);
 /* Bytes waiting in the output queue. */
-static inline size_t conn_pending(const struct conn *c) { return c->out_len - c->out_start; }
+static inline size_t conn_pending(const struct conn *c) { return c->out.len; }
 
 /* Close now (queued output is dropped).  Runs on_close once; later calls
  * do nothing.  reason is a static string. */

@@ -171,7 +171,7 @@ static void start_data_channel(struct peer *p)
     p->on_close = data_closed;
     peer_take_raw(p, &data_ops);
     /* Room for one whole message and the start of the next. */
-    p->conn->in_max = 2 * FLASH_MAX_MESSAGE;
+    p->conn->in.cap = 2 * FLASH_MAX_MESSAGE;
     hub_subscribe(p->server->hub, &fc->sub, push_event, p);
     if (p->server->opt.verbose)
         server_log(p->server, "%s opened a data channel", p->conn->peer);

@@ -392,9 +392,9 @@ START_TEST(idle_connection_holds_no_buffers)
     env_run(&e, 2000);
     ck_assert_int_eq(e.messages, 1);
     ck_assert(e.len[0] == 9 && memcmp(e.data[0], "fragments", 9) == 0);
-    ck_assert_ptr_null(e.ws.fragments);
-    ck_assert_ptr_null(e.peer->conn->in);
-    ck_assert_ptr_null(e.peer->conn->out);
+    ck_assert_ptr_null(e.ws.fragments.mem);
+    ck_assert_ptr_null(e.peer->conn->in.mem);
+    ck_assert_ptr_null(e.peer->conn->out.mem);
     env_end(&e);
 }
 END_TEST

@@ -1,5 +1,11 @@
 /* capture.h -- where packets come from (a live interface, a pcap or pcapng
  * file, or stdin) and, with -w, where a copy of them goes.
+ *
+ * The capture/ folder owns libpcap (opening, the BPF filter, -w, dropping
+ * privileges: privdrop.h) and the link/IP/TCP decode of one frame
+ * (decode.h, through the bounds-checked cursor.h).  It is pushviz's lowest
+ * layer: it calls nothing else of viz, and the layers above read the
+ * packets it decodes (docs/design.md, "Which folder may include which").
  */
 #ifndef VIZ_CAPTURE_H
 #define VIZ_CAPTURE_H

@@ -1,4 +1,9 @@
-/* classify.h -- which push technique a flow shows, from what is on the wire. */
+/* classify.h -- which push technique a flow shows, from what is on the wire.
+ *
+ * The classify/ folder owns the rules that name a technique.  It calls
+ * nothing else of viz: dissect/ and flows/ tell it what they noticed
+ * (docs/design.md, "Which folder may include which").
+ */
 #ifndef VIZ_CLASSIFY_H
 #define VIZ_CLASSIFY_H
 

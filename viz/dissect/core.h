@@ -17,8 +17,8 @@
 
 #include "classify/classify.h"
 #include "dissect/eventscan.h"
-#include "flows/bytebuf.h"
 #include "items/emitter.h"
+#include "proto/bytebuf.h"
 #include "proto/http.h"
 #include "proto/sse.h"
 #include "proto/ws.h"

@@ -2,8 +2,8 @@
 #ifndef VIZ_EVENTSCAN_H
 #define VIZ_EVENTSCAN_H
 
-#include "flows/bytebuf.h"
 #include "items/emitter.h"
+#include "proto/bytebuf.h"
 
 struct eventscan {
     struct bytebuf tail; /* bytes where an event may have begun */

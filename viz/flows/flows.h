@@ -1,5 +1,10 @@
 /* flows.h -- the TCP connection table: segments in, `tcp` and `flow` items
  * out, and each connection's reassembled bytes handed to its dissector.
+ *
+ * The flows/ folder owns connections: this table with its RTTs (flows.c)
+ * and TCP reassembly (reasm.c).  It may call dissect/, classify/, items/
+ * and capture/ (for the decoded packet); only the engine calls it
+ * (docs/design.md, "Which folder may include which").
  */
 #ifndef VIZ_FLOWS_H
 #define VIZ_FLOWS_H

@@ -11,6 +11,11 @@
  * name/value pairs) and kept in the order the contract (DESIGN.md, "JSON
  * lines") lists them.  Text lives in the item's own arena, so an item is
  * one self-contained value: item_dup() copies it in one allocation.
+ *
+ * The items/ folder owns this model, the emitter items leave a stage
+ * through (emitter.h), and the per-technique stats (stats.h).  It calls
+ * nothing else of viz; every layer above it emits or reads items
+ * (docs/design.md, "Which folder may include which").
  */
 #ifndef VIZ_ITEM_H
 #define VIZ_ITEM_H

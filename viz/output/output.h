@@ -3,6 +3,10 @@
  * Both write one line per item to a stdio stream and never need a terminal.
  * The human line's text (without time, flow and direction columns) comes
  * from item_summary(), which the ncurses UI uses for its list as well.
+ *
+ * The output/ folder owns items as text.  It reads items/ and calls
+ * nothing else of viz; pushviz.c and ui/ call it (docs/design.md, "Which
+ * folder may include which").
  */
 #ifndef VIZ_OUTPUT_H
 #define VIZ_OUTPUT_H

@@ -11,6 +11,15 @@
  * engine_finish().  It returns the program's exit status: 0, or 1 when
  * the input turned out truncated or corrupt.  The screens are described
  * in ui/common.h.
+ *
+ * The ui/ folder owns the terminal: this conductor (ui.c), the key
+ * dispatcher (keys.c), one file per screen (flow_list.c, messages.c,
+ * detail.c, hex.c, ladder.c, stats_screen.c), `w` (save.c), the model
+ * (model.c), curses drawing (draw.c) and the base every screen uses
+ * (common.c).  Calls run one way: ui.c -> keys.c -> screens -> common.c,
+ * model.c, draw.c, never back up.  It may call the engine, output/,
+ * items/ and capture/; only pushviz.c calls it (docs/design.md, "Which
+ * folder may include which").
  */
 #ifndef VIZ_UI_H
 #define VIZ_UI_H
