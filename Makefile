@@ -247,7 +247,7 @@ demo-wan: deps all
 	sh src/wan/demo.sh
 
 captures-wan: deps all
-	WAN=1 sh captures/record.sh
+	sh captures/wan/record.sh
 
 # Not part of make check, which tests the committed captures: recording
 # needs root, chromium and a few seconds per scenario.

@@ -5,6 +5,7 @@ by each flow's technique as the table groups them."""
 from capture import NotInCapture
 from measure import by_technique, header_bytes_per_event, mean_latency_ms
 from questions import INT, NUMBER, TEXT, Question
+from shared_questions import tick_interval, tshark_payload
 
 CAPTURES = {"compare": "captures/demo.pcap"}
 
@@ -70,8 +71,13 @@ QUESTIONS = [
     latency("ws"),
     Question("fewest_header_bytes", TEXT, lambda c: lowest(c, header_bytes_per_event),
              "the technique with the smallest hdr B/ev of all rows"),
-    Question("lowest_mean_latency", TEXT, lambda c: lowest(c, mean_latency_ms),
-             "the technique with the smallest lat mean of all rows"),
+    # Not "the lowest latency": on loopback the streaming techniques differ
+    # by tenths of a millisecond, which is noise.  The timer-bound ones stand out.
+    Question("slow_rows", INT,
+             lambda c: sum(1 for v in per_technique(c, mean_latency_ms).values() if v > 50.0),
+             "count the rows whose lat mean is above 50 ms"),
     Question("poll_to_ws_header_ratio", NUMBER, ratio,
              "poll's hdr B/ev divided by ws's", tol=0.01, rel=0.01),
+    tick_interval("tick_interval_ms", lambda c: max(group(c, "ws"), key=lambda f: len(f.events()))),
+    tshark_payload("tshark_payload_bytes", "compare"),
 ]

@@ -4,6 +4,9 @@ import re
 from capture import NotInCapture
 from measure import containing, first_tick, mean_latency_ms, nth, stride
 from questions import INT, NUMBER, TEXT, Question
+from measure import ratio
+from shared_questions import chat_seq, first_wait, tick_interval, tshark_payload
+
 
 CAPTURES = {"flash": "captures/flash.pcap"}
 
@@ -50,6 +53,17 @@ def terminator_bytes(c):
     return stride(msgs, i) - len(msgs[i]["text"].encode())
 
 
+def chat_wire_bytes(c):
+    """The client's chat message on the wire: its text and the NUL."""
+    msgs = flash_items(c, "message", "c2s")
+    return len(nth(msgs, 1, "client messages")["text"].encode()) + 1
+
+
+def down_bytes_per_event(c):
+    flow = c["flash"].main_flow("flash")
+    return ratio(flow.summary["bytes_s2c"] if flow.summary else 0, len(flow.events()),
+                 "the event count")
+
 QUESTIONS = [
     Question("policy_connections", INT, lambda c: len(policy_flows(c)),
              "count the flows that carry a policy_request"),
@@ -71,4 +85,12 @@ QUESTIONS = [
     Question("flash_mean_latency_ms", NUMBER,
              lambda c: mean_latency_ms([c["flash"].main_flow("flash")]),
              "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    tick_interval("tick_interval_ms", lambda c: c["flash"].main_flow("flash")),
+    Question("chat_wire_bytes", INT, chat_wire_bytes,
+             "the bytes of the client's message on the wire: its text in UTF-8 and its end"),
+    Question("down_bytes_per_event", NUMBER, down_bytes_per_event,
+             "down= of the long-running flow divided by its event count", tol=0.1, rel=0.002),
+    chat_seq("chat_seq", lambda c: c["flash"].main_flow("flash")),
+    first_wait("first_wait_ms", lambda c: c["flash"].main_flow("flash")),
+    tshark_payload("tshark_payload_bytes", "flash"),
 ]

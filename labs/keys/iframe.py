@@ -2,6 +2,10 @@
 from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
                      mean_latency_ms, nth, stride)
 from questions import INT, NUMBER, TEXT, Question
+from measure import ratio
+from shared_questions import (chat_event, chat_seq, first_wait, post_to_push,
+                             tick_interval, tshark_payload)
+
 
 CAPTURES = {"iframe": "captures/iframe.pcap"}
 
@@ -31,6 +35,22 @@ def chunk_framing(c):
     return stride(chunks, i) - chunks[i]["size"]
 
 
+def down_bytes_per_event(c):
+    flow = main(c)
+    return ratio(flow.summary["bytes_s2c"] if flow.summary else 0, len(flow.events()),
+                 "the event count")
+
+
+def prelude_share(c):
+    """The padding prelude's part of everything the server sent."""
+    flow = main(c)
+    first = nth(flow.of_type("chunk", "s2c"), 1, "chunks")["size"]
+    return ratio(first, flow.summary["bytes_s2c"] if flow.summary else 0, "down=")
+
+def chat_chunk_size(c):
+    flow = main(c)
+    return containing(flow.of_type("chunk", "s2c"), chat_event(flow)["offset"])["size"]
+
 QUESTIONS = [
     Question("iframe_content_type", TEXT, lambda c: header(response(c), "Content-Type"),
              "the whole Content-Type value of the /stream response (--json shows headers)"),
@@ -54,4 +74,15 @@ QUESTIONS = [
              tol=0.1, rel=0.005),
     Question("iframe_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
              "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    tick_interval("tick_interval_ms", main),
+    Question("down_bytes_per_event", NUMBER, down_bytes_per_event,
+             "down= of the long-running flow divided by its event count", tol=0.1, rel=0.002),
+    Question("prelude_share", NUMBER, prelude_share,
+             "the first chunk's size divided by down= of the flow", tol=0.002, rel=0.005),
+    Question("chat_chunk_size", INT, chat_chunk_size,
+             "size= of the chunk that carries the chat event"),
+    chat_seq("chat_seq", main),
+    post_to_push("post_to_push_ms", "iframe", main),
+    first_wait("first_wait_ms", main),
+    tshark_payload("tshark_payload_bytes", "iframe"),
 ]

@@ -3,6 +3,9 @@ from capture import busiest
 from measure import (events_per_response, flows_asking, header_bytes_per_event, held_ms,
                      late_client_backlog, mean, mean_latency_ms)
 from questions import INT, NUMBER, Question
+from measure import ratio, tick_interval_ms
+from shared_questions import tick_interval, tshark_payload
+
 
 CAPTURES = {"longpoll": "captures/longpoll.pcap"}
 
@@ -17,6 +20,18 @@ def reask_gap_ms(c):
             for i, (_, resp) in enumerate(pairs[:-1]) if resp]
     return mean(gaps, "responses followed by a new request")
 
+
+def held_share(c):
+    """Mean time a request was held over the tick interval: a held request
+    waits for the next tick, so about half an interval on average."""
+    flow = main(c)
+    held = [held_ms(flow, n) for n in range(1, len(flow.exchanges()) + 1)
+            if flow.exchanges()[n - 1][1] is not None]
+    return ratio(mean(held, "answered requests"), tick_interval_ms(flow), "the tick interval")
+
+
+def requests_per_event(c):
+    return ratio(len(main(c).requests()), len(main(c).events()), "the event count")
 
 QUESTIONS = [
     Question("longpoll_requests", INT, lambda c: len(main(c).requests()),
@@ -43,4 +58,11 @@ QUESTIONS = [
              "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
     Question("late_client_events", INT, lambda c: late_client_backlog(c["longpoll"], "/poll"),
              "find the second flow that asks GET /poll; count the events after its first response"),
+    tick_interval("tick_interval_ms", main),
+    Question("held_share_of_interval", NUMBER, held_share,
+             "the mean of (response t - request t) over answered requests, divided by "
+             "tick_interval_ms", tol=0.01, rel=0.01),
+    Question("requests_per_event", NUMBER, requests_per_event,
+             "longpoll_requests divided by the flow's event count", tol=0.005, rel=0.005),
+    tshark_payload("tshark_payload_bytes", "longpoll"),
 ]

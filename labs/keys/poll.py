@@ -3,6 +3,9 @@ from capture import NotInCapture, busiest
 from measure import (events_per_response, flows_asking, header, header_bytes_per_event,
                      late_client_backlog, mean, mean_latency_ms, nth)
 from questions import INT, NUMBER, TEXT, Question
+from measure import ratio
+from shared_questions import tick_interval, tshark_payload
+
 
 CAPTURES = {"poll": "captures/poll.pcap", "jsonp": "captures/jsonp.pcap"}
 
@@ -41,6 +44,18 @@ def first_head(flow):
     return nth(flow.requests(), 1, "requests")["head_bytes"]
 
 
+def latency_share(c):
+    """Mean latency over the poll interval: 0.5 if events came at random
+    moments of the interval; a fixed phase gives any value in [0, 1)."""
+    return ratio(mean_latency_ms([poll_flow(c)]), interval_ms(c), "the poll interval")
+
+
+def response_head_share(c):
+    """The responses' part of all head bytes of the long-running flow."""
+    flow = poll_flow(c)
+    return ratio(sum(r["head_bytes"] for r in flow.responses()), flow.head_bytes(),
+                 "the head bytes")
+
 QUESTIONS = [
     Question("poll_requests", INT, lambda c: len(poll_flow(c).requests()),
              "count the http_request lines of the flow that delivered the most events"),
@@ -73,4 +88,11 @@ QUESTIONS = [
     Question("jsonp_header_bytes_per_event", NUMBER,
              lambda c: header_bytes_per_event([jsonp_flow(c)]),
              "as for poll_header_bytes_per_event, on jsonp.pcap", tol=0.1, rel=0.005),
+    tick_interval("tick_interval_ms", poll_flow),
+    Question("latency_share_of_interval", NUMBER, latency_share,
+             "poll_mean_latency_ms divided by poll_interval_ms", tol=0.005, rel=0.01),
+    Question("response_head_share", NUMBER, response_head_share,
+             "head= of the flow's responses added up, divided by all its head bytes",
+             tol=0.002, rel=0.002),
+    tshark_payload("tshark_payload_bytes", "poll"),
 ]

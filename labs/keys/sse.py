@@ -1,8 +1,17 @@
-"""Lab 06 key -- Server-Sent Events (captures/sse.pcap)."""
+"""Lab 06 key -- Server-Sent Events (captures/sse.pcap).
+
+The capture also holds a reconnection: the server is stopped and started
+again, and the client comes back after the retry: delay with
+Last-Event-ID.  retry: and the comment heartbeats are read from the
+stream's bytes (rawstream.py): pushviz reports neither as an item yet."""
+import re
+
 from capture import NotInCapture
 from measure import (containing, first_tick, header, header_bytes_per_event, mean_latency_ms,
                      nth, stride)
 from questions import INT, NUMBER, TEXT, Question
+from rawstream import stream
+from shared_questions import chat_event, first_wait, post_to_push, tick_interval, tshark_payload
 
 CAPTURES = {"sse": "captures/sse.pcap"}
 
@@ -52,6 +61,60 @@ def last_id(c):
     return int(events[-1]["id"])
 
 
+def reconnection(c):
+    """The first /events request that carries Last-Event-ID, and its flow."""
+    for f in c["sse"].flow_list():
+        for req in f.requests():
+            if any(k.lower() == "last-event-id" for k, _ in req["headers"]):
+                return f, req
+    raise NotInCapture("no request carries Last-Event-ID (no reconnection)")
+
+
+def reconnect_delay_ms(c):
+    """From the end of the long-running connection (its flow line) to the
+    first packet of the reconnection."""
+    old = main(c)
+    new, _ = reconnection(c)
+    if not old.summary:
+        raise NotInCapture("flow %d has no summary line" % old.id)
+    return (new.items[0]["t"] - old.summary["t"]) * 1000.0
+
+
+def replayed_events(c):
+    """Events of the reconnection that came with its response head (within
+    5 ms): the server's backlog after the Last-Event-ID."""
+    flow, _ = reconnection(c)
+    resp = nth(flow.responses(), 1, "responses of the reconnection")
+    return sum(1 for e in flow.events() if e["t"] - resp["t"] < 0.005)
+
+
+def body(c):
+    """The bytes the server sent on the long-running connection."""
+    flow = main(c)
+    if not flow.summary:
+        raise NotInCapture("flow %d has no summary line" % flow.id)
+    return stream(c["sse"].path, flow.summary["server"], flow.summary["client"])
+
+
+def retry_ms(c):
+    m = re.search(rb"(?m)^retry: ?(\d+)\r?$", body(c))
+    if not m:
+        raise NotInCapture("the stream has no retry: field")
+    return int(m.group(1))
+
+
+def heartbeats(c):
+    return len(re.findall(rb"(?m)^:", body(c)))
+
+
+def chat_event_bytes(c):
+    """The chat's sse_event on the wire: from its offset to the next one's."""
+    flow = main(c)
+    events = id_events(c)
+    ev = containing(events, chat_event(flow)["offset"])
+    return stride(events, events.index(ev))
+
+
 QUESTIONS = [
     Question("sse_content_type", TEXT,
              lambda c: header(nth(main(c).responses(), 1, "responses"), "Content-Type"),
@@ -77,4 +140,23 @@ QUESTIONS = [
              tol=0.1, rel=0.005),
     Question("sse_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
              "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    tick_interval("tick_interval_ms", main),
+    Question("retry_ms", INT, retry_ms,
+             "the retry: line of the stream (curl shows it; tshark -Y http -T fields -e "
+             "http.file_data, or Follow TCP Stream in Wireshark)"),
+    Question("reconnect_delay_ms", NUMBER, reconnect_delay_ms,
+             "t of the first packet of the connection that sends Last-Event-ID minus t of the "
+             "long-running flow's flow line", tol=2.0, rel=0.01),
+    Question("resume_last_event_id", INT,
+             lambda c: int(header(reconnection(c)[1], "Last-Event-ID")),
+             "the Last-Event-ID header of the reconnecting request (--json)"),
+    Question("replayed_events", INT, replayed_events,
+             "event lines of the reconnected flow with the same t as its response (within 5 ms)"),
+    Question("heartbeats", INT, heartbeats,
+             "comment lines (starting with ':') the long-running connection carried"),
+    first_wait("first_wait_ms", main),
+    post_to_push("post_to_push_ms", "sse", main),
+    Question("chat_event_bytes", INT, chat_event_bytes,
+             "offset of the sse_event after the chat's minus the chat's offset (long-running flow)"),
+    tshark_payload("tshark_payload_bytes", "sse"),
 ]

@@ -3,8 +3,11 @@ import base64
 import hashlib
 
 from capture import NotInCapture
-from measure import header, header_bytes_per_event, nth
+from measure import containing, header, header_bytes_per_event, mean_latency_ms, nth
 from questions import EXACT, HEX, INT, NUMBER, TEXT, Question
+from measure import ratio, tick_interval_ms
+from shared_questions import chat_event, chat_seq, first_wait, tshark_payload
+
 
 CAPTURES = {"ws": "captures/ws.pcap"}
 
@@ -52,6 +55,27 @@ def chat_echo_ms(c):
     raise NotInCapture("no server text frame followed the client's")
 
 
+def frame_overhead_share(c):
+    """Frame header bytes over all the bytes the server sent in frames."""
+    sent = frames(c, "s2c")
+    return ratio(sum(f["header_len"] for f in sent),
+                 sum(f["header_len"] + f["len"] for f in sent), "the frame bytes")
+
+
+def chat_frame_bytes(c):
+    """The first client text frame on the wire: header, mask key, payload."""
+    f = nth(frames(c, "c2s", 1), 1, "client text frames")
+    return f["header_len"] + f["len"]
+
+def chat_frame_len(c):
+    """len= of the server's text frame that carries the chat event."""
+    flow = main(c)
+    return containing(frames_of(flow), chat_event(flow)["offset"])["len"]
+
+
+def frames_of(flow):
+    return [f for f in flow.of_type("ws_frame", "s2c") if f["opcode"] == 1]
+
 QUESTIONS = [
     Question("handshake_status", INT,
              lambda c: nth(main(c).responses(), 1, "responses")["status"],
@@ -82,4 +106,20 @@ QUESTIONS = [
              lambda c: header_bytes_per_event([main(c)]),
              "head= of the handshake request and response, divided by the flow's event count",
              tol=0.1, rel=0.005),
+    Question("tick_interval_ms", NUMBER, lambda c: tick_interval_ms(main(c)),
+             "the ts of a tick event minus the ts of the tick before it (--json), "
+             "averaged over the long-running flow", tol=0.5, rel=0.001),
+    Question("chat_frame_bytes", INT, chat_frame_bytes,
+             "the header (with its masking key) plus the payload of the client's text frame"),
+    Question("frame_overhead_share", NUMBER, frame_overhead_share,
+             "header bytes of the s2c frames divided by their header + payload bytes",
+             tol=0.002, rel=0.005),
+    Question("ws_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
+             "average latency= over the event lines of the long-running flow",
+             tol=0.01, rel=0.001),
+    chat_seq("chat_seq", main),
+    Question("chat_event_frame_len", INT, chat_frame_len,
+             "len= of the server text frame that carries the chat event (long-running flow)"),
+    first_wait("first_wait_ms", main),
+    tshark_payload("tshark_payload_bytes", "ws"),
 ]

@@ -3,6 +3,10 @@
 from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
                      mean_latency_ms, nth, nth_tick, stride)
 from questions import INT, NUMBER, TEXT, Question
+from measure import ratio
+from shared_questions import (chat_event, chat_seq, first_wait, post_to_push,
+                             tick_interval, tshark_payload)
+
 
 CAPTURES = {"xhr": "captures/xhr.pcap", "multipart": "captures/multipart.pcap"}
 
@@ -36,6 +40,16 @@ def first_response(c, name):
 def first_tick_len(c, name):
     return len(event_json(first_tick(main(c, name))))
 
+
+def down_bytes_per_event(c, name):
+    flow = main(c, name)
+    return ratio(flow.summary["bytes_s2c"] if flow.summary else 0, len(flow.events()),
+                 "the event count")
+
+def chat_item_size(c, name, kind):
+    """size= of the chunk or part that carries the chat event."""
+    flow = main(c, name)
+    return containing(flow.of_type(kind, "s2c"), chat_event(flow)["offset"])["size"]
 
 QUESTIONS = [
     Question("ndjson_content_type", TEXT,
@@ -71,4 +85,26 @@ QUESTIONS = [
              lambda c: mean_latency_ms([main(c, "multipart")]),
              "average latency= over the event lines of the long-running flow in multipart.pcap",
              tol=0.01, rel=0.001),
+    tick_interval("tick_interval_ms", lambda c: main(c, "xhr")),
+    Question("multipart_down_bytes_per_event", NUMBER,
+             lambda c: down_bytes_per_event(c, "multipart"),
+             "down= of the long-running flow of multipart.pcap divided by its event count",
+             tol=0.1, rel=0.002),
+    chat_seq("chat_seq", lambda c: main(c, "xhr")),
+    Question("chat_chunk_size", INT, lambda c: chat_item_size(c, "xhr", "chunk"),
+             "size= of the chunk that carries the chat event in xhr.pcap"),
+    Question("chat_part_size", INT, lambda c: chat_item_size(c, "multipart", "part"),
+             "size= of the part that carries the chat event in multipart.pcap"),
+    Question("xhr_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c, "xhr")]),
+             "average latency= over the event lines of the long-running flow in xhr.pcap",
+             tol=0.01, rel=0.001),
+    post_to_push("xhr_post_to_push_ms", "xhr", lambda c: main(c, "xhr")),
+    Question("multipart_events", INT, lambda c: len(main(c, "multipart").events()),
+             "count the event lines of the long-running flow in multipart.pcap"),
+    post_to_push("multipart_post_to_push_ms", "multipart", lambda c: main(c, "multipart")),
+    first_wait("xhr_first_wait_ms", lambda c: main(c, "xhr"), "the long-running flow of xhr.pcap"),
+    first_wait("multipart_first_wait_ms", lambda c: main(c, "multipart"),
+               "the long-running flow of multipart.pcap"),
+    tick_interval("multipart_tick_interval_ms", lambda c: main(c, "multipart")),
+    tshark_payload("tshark_payload_bytes", "xhr"),
 ]

@@ -125,3 +125,30 @@ def late_client_backlog(capture, path):
     if not counts:
         raise NotInCapture("flow %d got no response" % late.id)
     return counts[0]
+
+
+def tick_interval_ms(flow):
+    """The server's tick period as its own clock shows it: the mean gap
+    between the ts of consecutive tick events of a flow (ms)."""
+    ts = [e["ts"] for e in flow.events() if e["kind"] == "tick"]
+    return mean([b - a for a, b in zip(ts, ts[1:])], "pairs of consecutive ticks")
+
+
+def payload_bytes(capture):
+    """TCP payload bytes of the whole capture, both directions: the sum of
+    the up= and down= of every flow (what tshark's tcp.len adds up to)."""
+    flows = [f.summary for f in capture.flow_list() if f.summary]
+    if not flows:
+        raise NotInCapture("no flow summary")
+    return sum(s["bytes_c2s"] + s["bytes_s2c"] for s in flows)
+
+
+def ratio(a, b, what):
+    if b == 0:
+        raise NotInCapture("%s is zero" % what)
+    return a / b
+
+
+# The tshark cross-check every lab ends with: the same total from the
+# capture file, read by Wireshark's dissector instead of pushviz.
+TSHARK_PAYLOAD = "tshark -r FILE -T fields -e tcp.len | awk '{s += $1} END {print s}'"

@@ -30,6 +30,16 @@ import questions  # noqa: E402
 LABS = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, "labs"))
               if re.fullmatch(r"\d\d-[a-z]+\.md", f))
 TMP = tempfile.mkdtemp(prefix="pushlab-labs-")
+
+
+def key_module(lab):
+    import importlib
+    return importlib.import_module("keys." + lab.partition("-")[2])
+
+
+# The labs with reference captures in captures/ (lab 09 has none: each
+# student records it through the emulated link; test_labs_personal.py).
+REFERENCE_LABS = [lab for lab in LABS if getattr(key_module(lab), "REFERENCE", True)]
 atexit.register(shutil.rmtree, TMP, True)
 
 
@@ -44,11 +54,6 @@ def write(name, text):
     with open(path, "w" if isinstance(text, str) else "wb") as f:
         f.write(text)
     return path
-
-
-def key_module(lab):
-    import importlib
-    return importlib.import_module("keys." + lab.partition("-")[2])
 
 
 def solution(lab, *capture):
@@ -98,7 +103,7 @@ def wrong_value(q, value):
 # ------------------------------------------------------------ worksheets
 
 def test_worksheets_match_keys():
-    assert len(LABS) == 8, LABS
+    assert len(LABS) == 9, LABS
     for lab in LABS:
         with open(os.path.join(ROOT, "labs", lab + ".md")) as f:
             sheet = f.read()
@@ -124,7 +129,7 @@ def test_every_lab_is_listed():
 # ------------------------------------------------------------ grading
 
 def test_solutions_pass():
-    for lab in LABS:
+    for lab in REFERENCE_LABS:
         answers = solution(lab)
         assert len(answers) == len(key_module(lab).QUESTIONS), lab
         code, out, err = check(lab, write(lab + ".key", answers_text(answers)))
@@ -133,7 +138,7 @@ def test_solutions_pass():
 
 
 def test_each_wrong_answer_is_named():
-    for lab in LABS:
+    for lab in REFERENCE_LABS:
         answers = solution(lab)
         for q in key_module(lab).QUESTIONS:
             bad = dict(answers)
@@ -211,9 +216,11 @@ def test_capture_without_the_answers():
     sse = os.path.join(ROOT, "captures", "sse.pcap")
     code, out, _ = check("07-ws", "--solution", "--capture", sse)
     lines = [line for line in out.splitlines() if not line.startswith("# lab")]
-    assert code == 0 and all("no answer in this capture" in line for line in lines), out
+    # every question but the tshark cross-check, which any capture answers
+    assert code == 0 and all("no answer in this capture" in line for line in lines
+                             if not line.startswith("tshark_payload_bytes =")), out
     code, out, _ = check("07-ws", write("ws.txt", "handshake_status = 101\n"), "--capture", sse)
-    assert code == 1 and "0 of 0 right" in out and "n/a" in out, out
+    assert code == 1 and "0 of 1 right" in out and "n/a" in out, out
 
 
 def test_doc_excerpts_are_real():

@@ -1,0 +1,71 @@
+"""shared_questions.py -- questions that every lab asks, written once.
+
+  tick_interval(name, flow)   the server's tick period, from the events' ts
+                              (it differs per student: labs/lib/student.py)
+  post_to_push(name, flow)    from the chat's POST /send to the chat event on
+                              the long-running flow: a push's own delay
+  first_wait(flow)            from the flow's first byte to its first event: the
+                              phase of the student's client against the ticks
+  tshark_payload(name)        the lab's tshark cross-check: TCP payload bytes
+                              of the capture, which `tshark -r FILE -T fields
+                              -e tcp.len` adds up to and pushviz's flow lines
+                              (up= + down=) must match
+"""
+from capture import NotInCapture
+from measure import TSHARK_PAYLOAD, payload_bytes, tick_interval_ms
+from questions import INT, NUMBER, Question
+
+
+def tick_interval(qid, flow):
+    """flow: function(captures) -> the Flow whose ticks are measured."""
+    return Question(qid, NUMBER, lambda c: tick_interval_ms(flow(c)),
+                    "the ts of a tick event minus the ts of the tick before it (--json), "
+                    "averaged over the long-running flow", tol=0.5, rel=0.001)
+
+
+def tshark_payload(qid, name):
+    return Question(qid, INT, lambda c: payload_bytes(c[name]),
+                    "run %s on the capture; it must equal the sum of up= and down= of the "
+                    "flow lines" % TSHARK_PAYLOAD)
+
+
+def chat_event(flow):
+    """The first chat event a flow delivered."""
+    for e in flow.events():
+        if e["kind"] == "chat":
+            return e
+    raise NotInCapture("flow %d delivered no chat event" % flow.id)
+
+
+def post_to_push_ms(capture, flow):
+    """t of the chat event on the flow minus t of the POST /send that made it."""
+    posts = [r for r in capture.of_type("http_request")
+             if r["method"] == "POST" and r["target"] == "/send"]
+    if not posts:
+        raise NotInCapture("no POST /send")
+    return (chat_event(flow)["t"] - posts[0]["t"]) * 1000.0
+
+
+def post_to_push(qid, name, flow):
+    return Question(qid, NUMBER, lambda c: post_to_push_ms(c[name], flow(c)),
+                    "t of the chat event line of the long-running flow minus t of the "
+                    "POST /send request, in ms", tol=0.005, rel=0.01)
+
+
+def chat_seq(qid, flow):
+    return Question(qid, INT, lambda c: chat_event(flow(c))["seq"],
+                    "the seq= of the event line that carries the chat message")
+
+
+def first_wait_ms(flow):
+    """t of the flow's first event minus t of its first item (the SYN)."""
+    events = flow.events()
+    if not events:
+        raise NotInCapture("flow %d delivered no event" % flow.id)
+    return (events[0]["t"] - flow.items[0]["t"]) * 1000.0
+
+
+def first_wait(qid, flow, where="the long-running flow"):
+    return Question(qid, NUMBER, lambda c: first_wait_ms(flow(c)),
+                    "t of the first event line of %s minus t of its first packet, in ms" % where,
+                    tol=0.005, rel=0.01)

@@ -1,0 +1,94 @@
+"""student.py -- the parameters of one student's labs, derived from the ID.
+
+A class that reads one reference capture shares one set of answers.  So
+every student records (or is handed) a capture made with parameters of
+their own, derived from their ID by a hash: the tick interval and the
+moment the client starts against it (the event phase), the poll interval,
+the SSE heartbeat period and `retry:` value, how long the server stays
+down when it is restarted, how long the client runs, and the chat text.
+Two IDs give different counts, times and sizes; the same ID always gives
+the same parameters, so an instructor can record a student's kit again.
+
+The chat message also carries a token, a hash of the ID and the lab.
+`labs/check --student ID` looks for it in the capture, so that a capture
+made for one student (or for one lab) is not graded as another's.  It is
+not a secret -- anyone may run `labs/start --student` with any ID -- it
+only makes a copied answers file fail on the copier's own capture.
+"""
+import hashlib
+import re
+
+# Ranges of the parameters.  Each is wide enough that two IDs rarely share
+# a value, and narrow enough that every lab's question still has an answer
+# in a capture of a few seconds.
+INTERVAL_MS = (600, 1200)      # server tick period
+POLL_INTERVAL_MS = (500, 1500)  # short-polling client period
+HEARTBEAT_S = (3, 5)           # SSE comment period (>= 3 s: after the 2nd tick)
+RETRY_MS = (400, 1500)         # SSE retry: field
+DOWN_MS = (300, 1500)          # SSE lab: how long the restarted server is down
+DURATION_S = (9, 13)           # how long the long-running client runs
+WORDS = ("amber", "basalt", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
+         "juniper", "kestrel", "lagoon", "meadow", "nimbus", "orchid", "pebble", "quartz",
+         "raven", "saffron", "tundra", "umber", "violet", "willow", "yarrow", "zephyr")
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class StudentError(ValueError):
+    """An ID that cannot name a student (it also names a folder of the kit)."""
+
+
+def check_id(student):
+    if not ID_RE.fullmatch(student or ""):
+        raise StudentError("%r is not a student ID (letters, digits, . _ -; at most 64; "
+                           "it names a folder)" % student)
+    return student
+
+
+def _pick(digest, i, bounds, step=1):
+    """A value in [lo, hi] (a multiple of step from lo) from two digest bytes."""
+    lo, hi = bounds
+    n = (hi - lo) // step + 1
+    return lo + step * (((digest[i] << 8) | digest[i + 1]) % n)
+
+
+def token(student, lab):
+    """The 10 hex digits that mark a capture as made for this student and lab."""
+    return hashlib.sha256(("pushlab-lab:%s:%s" % (lab, check_id(student))).encode()).hexdigest()[:10]
+
+
+def params(student, lab):
+    """{name: value}: everything a recording for this student and lab varies."""
+    d = hashlib.sha256(("pushlab-student:" + check_id(student)).encode()).digest()
+    interval = _pick(d, 0, INTERVAL_MS, 10)
+    tok = token(student, lab)
+    return {
+        "interval_ms": interval,
+        "phase_ms": _pick(d, 2, (0, interval - 1)),
+        "poll_interval_ms": _pick(d, 4, POLL_INTERVAL_MS, 10),
+        "heartbeat_s": _pick(d, 6, HEARTBEAT_S),
+        "retry_ms": _pick(d, 8, RETRY_MS, 10),
+        "down_ms": _pick(d, 10, DOWN_MS, 10),
+        "duration_s": _pick(d, 12, DURATION_S),
+        "token": tok,
+        # The chat text: the token, then one to three words, so its length
+        # (and every size that contains it) differs between students too.
+        "chat": "lab %s token %s: %s" % (lab, tok, " ".join(
+            WORDS[d[14 + k] % len(WORDS)] for k in range(1 + d[17] % 3))),
+    }
+
+
+def has_token(capture, student, lab):
+    """True when a chat message in the capture carries this student's token."""
+    return token(student, lab) in tokens_in(capture)
+
+
+def tokens_in(capture):
+    """The lab tokens a capture carries (to name whose it is in an error)."""
+    found = set()
+    for it in capture.items:
+        for field in ("text", "payload"):
+            m = re.search(r"lab (\S+) token ([0-9a-f]{10}):", it.get(field) or "")
+            if m:
+                found.add(m.group(2))
+    return sorted(found)
