@@ -200,7 +200,7 @@ def flow_rows(screen):
     start = next(i for i, l in enumerate(lines) if re.search(r"#\s+\S*technique", l)) + 1
     rows = []
     for l in lines[start:]:
-        m = re.match(r"\s*(\d+)\s+(\w+)\s", l)
+        m = re.match(r"\s*(\d+)\s+(\w+)\+?\s", l)  # "poll+": some exchanges named otherwise
         if not m:
             break
         rows.append((int(m.group(1)), m.group(2)))

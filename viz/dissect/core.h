@@ -163,6 +163,10 @@ struct dissect {
     unsigned pending_count;
     unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */
     struct flow_traits traits;
+    uint64_t answered_key;        /* path key of this connection's last exchange if it asked for
+                                   * news (0: it was a send, or none yet) */
+    int64_t answered_ns;          /* capture time of its answer: a keep-alive poller's own previous
+                                   * answer, never another client's to the same path */
 };
 
 /* ---- helpers (core.c) ---- */

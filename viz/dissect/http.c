@@ -222,7 +222,7 @@ static bool chunked_streams(const char *at, size_t n)
 }
 
 /* What the exchange showed by its response head, for classify_exchange. */
-static void exchange_facts_of(const struct dissect_env *env, const struct half *h,
+static void exchange_facts_of(const struct dissect *d, const struct dissect_env *env, const struct half *h,
                               const struct pending_request *req, const struct http_response *res,
                               const struct http_body *body, long head_len, double response_ms,
                               bool upgraded, struct exchange_facts *f)
@@ -250,7 +250,14 @@ static void exchange_facts_of(const struct dissect_env *env, const struct half *
     f->rtt_ms = env->rtt_ms;
     f->repeats = req ? classify_requests(env->classifier, req->path_key) : 0;
     f->held_before = req ? classify_holds(env->classifier, req->path_key) : 0;
-    int64_t answered = req ? classify_answered_ns(env->classifier, req->path_key) : 0;
+    /* The answer before this request: this connection's own when its last
+     * exchange asked for the same resource (a keep-alive poller; another
+     * client may poll the same path meanwhile), else the latest any
+     * connection got (a poller that opens a connection per request, or
+     * alternates between two). */
+    int64_t answered = !req ? 0
+                       : d->answered_key == req->path_key ? d->answered_ns
+                                                          : classify_answered_ns(env->classifier, req->path_key);
     f->reask_ms = answered && answered <= req->sent_ns ? (double)(req->sent_ns - answered) / 1e6 : -1;
 }
 
@@ -291,15 +298,18 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (!interim) { /* the final answer: the exchange's technique */
         struct exchange_facts f = {0};
         char why[160];
-        exchange_facts_of(env, h, req, &res, &body, r, response_ms, upgraded, &f);
+        exchange_facts_of(d, env, h, req, &res, &body, r, response_ms, upgraded, &f);
         enum technique tech = classify_exchange(&f, why, sizeof why);
         item_add_str(it, "technique", technique_name(tech));
         item_add_str(it, "why", why);
         d->traits.exchanges[tech]++;
         if (req && classify_held(&f))
             classify_note_held(env->classifier, req->path_key);
-        if (req && req->sent_bytes == 0) /* an answer to a request for news, not to a send */
+        if (req && req->sent_bytes == 0) { /* an answer to a request for news, not to a send */
             classify_note_answer(env->classifier, req->path_key, env->now_ns);
+            d->answered_ns = env->now_ns;
+        }
+        d->answered_key = req && req->sent_bytes == 0 ? req->path_key : 0;
         if (req && req->path_key == d->traits.path_key)
             d->traits.path_javascript = f.javascript;
     }
