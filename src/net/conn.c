@@ -3,9 +3,12 @@
  * The rules of non-blocking I/O, each applied here once:
  *  - read until EAGAIN or a short read, retry EINTR; 0 bytes means the
  *    peer closed;
- *  - write eagerly; only the part the kernel refused is queued, and
- *    EPOLLOUT is armed only while the queue is not empty (otherwise the
- *    loop would wake up for every writable socket, all the time);
+ *  - gather, then write once: what one callback writes is appended to
+ *    the output queue and sent with one send() when the callback returns
+ *    (loop_defer; loop.c says why).  Only a big write goes out at once;
+ *  - only the part the kernel refused stays queued, and EPOLLOUT is armed
+ *    only while it does (otherwise the loop would wake up for every
+ *    writable socket, all the time);
  *  - MSG_NOSIGNAL, so a reset peer gives EPIPE, not a fatal SIGPIPE;
  *  - a queue that grows past its cap means the reader cannot keep up:
  *    cut that one peer off instead of letting it eat the server's memory;
@@ -25,29 +28,50 @@
 #include "pushlab.h"
 
 #define READ_CHUNK 4096 /* first input allocation; grows by doubling */
+/* Held output over this is sent at once instead of at the callback's end:
+ * a big body is not worth copying just to save a system call. */
+#define GATHER_MAX (64 * 1024)
 
 static void on_fd(struct loop *loop, int fd, unsigned events, void *arg);
 
-/* An input buffer exists only while it holds bytes, so a connection that
- * reads one small message gets a buffer, parses it, and gives it back.
- * Given back to malloc, that is a malloc() and a free() per message (a
- * 4 KiB block is too big for glibc's fast per-size cache).  So the last
- * READ_CHUNK buffer given back waits here for the next connection that
- * reads: a busy server reads message after message into the same warm
- * buffer, and idle connections still hold none.  One slot is enough
- * because callbacks run one at a time. */
-static struct bytebuf spare_in; /* memory only: it holds no bytes */
+/* A buffer exists only while it holds bytes, so a connection that reads
+ * one small message gets a buffer, parses it, and gives it back; the same
+ * for the output it gathers.  Given back to malloc, that is a malloc()
+ * and a free() per message (a 4 KiB block is too big for glibc's fast
+ * per-size cache).  So the last few READ_CHUNK buffers given back wait
+ * here for the next connection that reads or writes: a busy server works
+ * in the same warm buffers message after message, and idle connections
+ * still hold none.  A few slots are enough because callbacks run one at
+ * a time (an echo holds one for input and one for output). */
+#define SPARES 2
+static struct bytebuf spares[SPARES]; /* memory only: they hold no bytes */
 
-/* Give the input buffer back (it must be empty or unwanted). */
-static void release_input(struct conn *c)
+/* Give b's memory back (its bytes must be unwanted). */
+static void release(struct bytebuf *b)
 {
-    if (c->in.size == READ_CHUNK && !spare_in.mem) {
-        bytebuf_reset(&c->in, 0);
-        bytebuf_swap(&c->in, &spare_in);
-    } else {
-        bytebuf_free(&c->in);
+    bytebuf_reset(b, b->offset + b->len);
+    for (int i = 0; b->size == READ_CHUNK && i < SPARES; i++) {
+        if (!spares[i].mem) {
+            bytebuf_swap(b, &spares[i]);
+            return;
+        }
     }
+    bytebuf_free(b);
 }
+
+/* Give an empty b a spare buffer when there is one; false if not. */
+static bool take_spare(struct bytebuf *b)
+{
+    for (int i = 0; !b->mem && b->cap >= READ_CHUNK && i < SPARES; i++) {
+        if (spares[i].mem) {
+            bytebuf_swap(b, &spares[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void flush_later(struct loop *loop, void *arg);
 
 struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
                       size_t in_max, size_t out_max)
@@ -63,6 +87,8 @@ struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, voi
     c->user = user;
     bytebuf_init(&c->in, in_max);
     bytebuf_init(&c->out, out_max);
+    c->gathered.fn = flush_later;
+    c->gathered.arg = c;
     if (loop_add_fd(loop, fd, LOOP_READ, on_fd, c) < 0) {
         close(fd);
         free(c);
@@ -87,7 +113,7 @@ void conn_consume(struct conn *c, size_t n)
 {
     if (n >= c->in.len) {
         /* Nothing left: give the memory back (most conns are idle). */
-        release_input(c);
+        release(&c->in);
         return;
     }
     bytebuf_consume(&c->in, n);
@@ -99,8 +125,8 @@ static void free_later(struct loop *loop, void *arg)
 {
     (void)loop;
     struct conn *c = arg;
-    release_input(c);
-    bytebuf_free(&c->out);
+    release(&c->in);
+    release(&c->out);
     free(c);
 }
 
@@ -110,6 +136,15 @@ void conn_close(struct conn *c, const char *reason)
         return;
     c->closed = true;
     c->close_reason = reason;
+    if (c->gathered.queued) {
+        /* Output this callback wrote was never tried (a goodbye written
+         * just before closing): try it once, as an immediate write would
+         * have been; what the socket refuses is dropped. */
+        loop_undefer(c->loop, &c->gathered);
+        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+        if (n > 0)
+            c->bytes_out += (uint64_t)n;
+    }
     loop_del_fd(c->loop, c->fd);
     close(c->fd);
     c->fd = -1;
@@ -144,7 +179,7 @@ void conn_close_after_flush(struct conn *c, const char *reason)
         return;
     c->close_reason = reason;
     c->close_after_flush = true;
-    release_input(c); /* nobody will parse it now */
+    release(&c->in); /* nobody will parse it now */
     if (conn_pending(c) == 0) {
         start_linger(c);
         return;
@@ -155,8 +190,10 @@ void conn_close_after_flush(struct conn *c, const char *reason)
 
 /* ------------------------------------------------------------ writing */
 
-/* Write queued output; 0, or -1 after closing the conn on an error. */
-static int flush(struct conn *c)
+/* Write queued output; 0, or -1 after closing the conn on an error.
+ * tell_drain: the queue was waiting for EPOLLOUT, so its owner hears
+ * (on_drain) when it empties. */
+static int flush(struct conn *c, bool tell_drain)
 {
     while (conn_pending(c) > 0) {
         ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
@@ -172,19 +209,28 @@ static int flush(struct conn *c)
         c->bytes_out += (uint64_t)n;
     }
     if (conn_pending(c) == 0) {
-        bytebuf_free(&c->out);
+        release(&c->out);
         loop_mod_fd(c->loop, c->fd, LOOP_READ);
         if (c->close_after_flush) {
             if (!c->lingering)
                 start_linger(c);
             return -1;
         }
-        if (c->ops->on_drain)
+        if (tell_drain && c->ops->on_drain)
             c->ops->on_drain(c);
     } else {
         loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
     }
     return 0;
+}
+
+/* The callback that wrote has returned: send what it gathered. */
+static void flush_later(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct conn *c = arg;
+    if (!c->closed)
+        flush(c, false);
 }
 
 /* Append bytes to the queue, within its cap. */
@@ -196,24 +242,24 @@ static int queue(struct conn *c, const char *data, size_t len)
         conn_close(c, "output queue full: slow reader cut off");
         return -1;
     }
+    take_spare(&c->out);
     if (!bytebuf_append(&c->out, data, len)) {
         conn_close(c, "out of memory");
         return -1;
     }
-    loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
     return 0;
 }
 
-int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
+/* A big write: send what is held, then these pieces straight from the
+ * caller's memory (no copy), and queue only what the kernel refused. */
+static int write_now(struct conn *c, const struct iovec *iov, int iovcnt)
 {
-    if (c->closed || c->lingering)
+    if (conn_pending(c) > 0 && flush(c, false) < 0)
         return -1;
     size_t done = 0;
     if (conn_pending(c) == 0) {
-        /* Nothing queued: try the socket straight away (the common case,
-         * and the one with no copy at all).  A single piece goes with
-         * send(): sendmsg() first copies the msghdr and the iovec array in
-         * from user space, a cost that shows for small messages. */
+        /* A single piece goes with send(): sendmsg() first copies the
+         * msghdr and the iovec array in from user space. */
         struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
         ssize_t n;
         do
@@ -240,6 +286,26 @@ int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
             return -1;
         done = 0;
     }
+    if (conn_pending(c) > 0)
+        loop_mod_fd(c->loop, c->fd, LOOP_READ | LOOP_WRITE);
+    return 0;
+}
+
+int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
+{
+    if (c->closed || c->lingering)
+        return -1;
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].iov_len;
+    if (conn_pending(c) + total > GATHER_MAX)
+        return write_now(c, iov, iovcnt);
+    /* Gather: append now, send once when the callback has returned. */
+    for (int i = 0; i < iovcnt; i++) {
+        if (queue(c, iov[i].iov_base, iov[i].iov_len) < 0)
+            return -1;
+    }
+    loop_defer(c->loop, &c->gathered);
     return 0;
 }
 
@@ -265,9 +331,7 @@ static int fill(struct conn *c)
                 conn_close(c, "input over limit");
                 return -1;
             }
-            if (!c->in.mem && spare_in.mem && c->in.cap >= READ_CHUNK) {
-                bytebuf_swap(&c->in, &spare_in); /* see release_input */
-            } else if (!bytebuf_reserve(&c->in, READ_CHUNK)) {
+            if (!take_spare(&c->in) && !bytebuf_reserve(&c->in, READ_CHUNK)) {
                 conn_close(c, "out of memory");
                 return -1;
             }
@@ -289,7 +353,7 @@ static int fill(struct conn *c)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (c->in.len == 0) /* spurious wake-up: keep no buffer */
-                release_input(c);
+                release(&c->in);
             return got;
         }
         /* n == 0: the peer closed (or half-closed) its side.  Hand over
@@ -336,7 +400,7 @@ static void on_fd(struct loop *loop, int fd, unsigned events, void *arg)
     (void)fd;
     struct conn *c = arg;
     if (events & LOOP_WRITE) {
-        if (flush(c) < 0)
+        if (flush(c, true) < 0)
             return;
     }
     if (c->close_after_flush) {

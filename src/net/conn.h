@@ -1,9 +1,11 @@
 /* conn.h -- a buffered, non-blocking TCP connection on the event loop.
  *
  * A conn reads whatever arrives into its input buffer and tells its owner;
- * the owner consumes what it could parse.  Writes go out at once when the
- * socket has room, and the rest waits in an output queue that is watched
- * for writability only while it is not empty.  Both buffers exist only
+ * the owner consumes what it could parse.  Writes are gathered in the
+ * output queue and go out together, in one send, as soon as the callback
+ * that wrote them returns (a big write goes at once); what the socket
+ * has no room for waits in the queue, which is watched for writability
+ * only while it is not empty.  Both buffers exist only
  * while they hold bytes, so ten thousand quiet connections cost little.
  *
  * Lifetime: conn_close() runs the owner's on_close and frees the conn a
@@ -49,6 +51,7 @@ struct conn {
                                    full buffer nobody consumes closes the conn) */
     struct bytebuf out;         /* queued output; its cap is the queue limit (over it the
                                    peer is too slow and is cut off) */
+    struct loop_deferred gathered; /* queued while written output waits to be sent */
     struct loop_timer *timer;   /* timeout, or NULL */
     uint64_t timeout_ms;        /* 0: no timeout */
     bool close_after_flush;     /* close once the queue is empty (input is discarded) */
@@ -70,12 +73,12 @@ const char *conn_input(const struct conn *c, size_t *len);
 /* The first n input bytes were used. */
 void conn_consume(struct conn *c, size_t n);
 
-/* Send bytes: written now as far as the socket allows, the rest queued.
+/* Send bytes: queued, and sent with everything else written in the same
+ * callback once it returns (as far as the socket allows; the rest waits).
  * 0, or -1 when the conn is closed, or was just closed because the queue
  * went over its cap (close_reason "output queue full: slow reader"). */
 int conn_write(struct conn *c, const void *data, size_t len);
-/* The same for several pieces written with one writev (a frame header and
- * its payload leave together). */
+/* The same for several pieces (a frame header and its payload). */
 int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt);
 /* Bytes waiting in the output queue. */
 static inline size_t conn_pending(const struct conn *c) { return c->out.len; }

@@ -11,6 +11,18 @@
  * dispatch re-checks that the fd is still watched by the same registration
  * (a generation counter per slot) before calling its handler.
  *
+ * Deferred work: a callback's writes are gathered, not sent one by one.
+ * Handling one readiness event often produces several outputs for the
+ * same socket -- one read brings sixteen WebSocket frames and each is
+ * echoed, one broadcast tick has several events for every client.  A
+ * send() per output costs a system call, a pass through the TCP stack and
+ * usually a packet each; the bytes are the same either way.  So a conn
+ * only appends to its output queue and asks the loop (loop_defer) to call
+ * it back once the callback has returned; then everything it gathered
+ * leaves in one send().  The loop runs that queue after every fd callback
+ * and every timer, so nothing waits longer than the callback that wrote
+ * it, and one client's full socket never delays another's send.
+ *
  * Left out on purpose: threads, edge-triggered mode (level-triggered is
  * easier to reason about), and timer wheels (a heap is O(log n) and simple).
  */
@@ -51,8 +63,11 @@ struct loop {
     struct loop_timer **heap;   /* min-heap on due_ms */
     size_t heap_len, heap_cap;
     uint64_t now_ms;            /* cached monotonic clock */
+    struct loop_deferred *deferred; /* work to run after this callback */
     bool stop;
 };
+
+static void run_deferred(struct loop *loop);
 
 static uint64_t monotonic_ms(void)
 {
@@ -292,6 +307,44 @@ static void run_timers(struct loop *loop)
             free(t);
         }
         fn(loop, arg);
+        run_deferred(loop);
+    }
+}
+
+/* ----------------------------------------------------------- deferred */
+
+void loop_defer(struct loop *loop, struct loop_deferred *d)
+{
+    if (d->queued)
+        return;
+    d->queued = true;
+    d->prev = NULL;
+    d->next = loop->deferred;
+    if (d->next)
+        d->next->prev = d;
+    loop->deferred = d;
+}
+
+void loop_undefer(struct loop *loop, struct loop_deferred *d)
+{
+    if (!d->queued)
+        return;
+    d->queued = false;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        loop->deferred = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+}
+
+/* Run the deferred work until none is left (work may queue more). */
+static void run_deferred(struct loop *loop)
+{
+    while (loop->deferred) {
+        struct loop_deferred *d = loop->deferred;
+        loop_undefer(loop, d);
+        d->fn(loop, d->arg);
     }
 }
 
@@ -347,6 +400,7 @@ void loop_run_due(struct loop *loop)
     bool stop = loop->stop;
     loop->stop = false;
     loop->now_ms = monotonic_ms();
+    run_deferred(loop);
     /* Only timers due by now: periodic ones re-arm in the future, so
      * this ends. */
     run_timers(loop);
@@ -357,6 +411,7 @@ int loop_run(struct loop *loop)
 {
     struct epoll_event ready[LOOP_BATCH];
     while (!loop->stop) {
+        run_deferred(loop); /* what was written before the loop ran */
         int n = epoll_wait(loop->epfd, ready, LOOP_BATCH, next_timeout(loop));
         loop->now_ms = monotonic_ms();
         if (n < 0) {
@@ -380,6 +435,7 @@ int loop_run(struct loop *loop)
             if (ready[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                 events |= LOOP_HUP;
             loop->fds[fd].fn(loop, fd, events, loop->fds[fd].arg);
+            run_deferred(loop);
         }
         run_timers(loop);
     }

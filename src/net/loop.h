@@ -51,6 +51,22 @@ void loop_cancel_timer(struct loop *loop, struct loop_timer *timer);
 /* Move a timer so it next fires delay_ms from now (idle timeouts). */
 void loop_reset_timer(struct loop *loop, struct loop_timer *timer, uint64_t delay_ms);
 
+/* Work put off until the callback now running has returned (see loop.c:
+ * a connection gathers what one callback writes and sends it once).  The
+ * owner embeds one in its state, sets fn and arg, and queues it with
+ * loop_defer as often as it likes: it is queued once and fn(loop, arg)
+ * runs once, after the current fd or timer callback.  Queued outside any
+ * callback, it runs before the loop next sleeps. */
+struct loop_deferred {
+    loop_timer_fn *fn;                 /* what to run (a timer's shape) */
+    void *arg;                         /* passed back to fn */
+    struct loop_deferred *prev, *next; /* the loop's queue (private) */
+    bool queued;                       /* on that queue now (private) */
+};
+void loop_defer(struct loop *loop, struct loop_deferred *d);
+/* Take d off the queue (its owner is going away).  Not queued: no-op. */
+void loop_undefer(struct loop *loop, struct loop_deferred *d);
+
 /* Stop the loop on SIGINT and SIGTERM (blocked, read from a signalfd, so
  * they arrive as ordinary events).  0 or -1. */
 int loop_stop_on_signals(struct loop *loop);

@@ -297,6 +297,90 @@ def random_frames_never_hurt_the_server():
         ws.close()
 
 
+# ------------------------------------------------------------ gathered writes
+
+def recv_until_quiet(sock, quiet=0.5, limit=10.0):
+    """Every byte that arrives until none has for `quiet` seconds."""
+    data, deadline = b"", time.time() + limit
+    while time.time() < deadline:
+        sock.settimeout(quiet)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def burst_bytes_are_one_frame_per_event():
+    """The server gathers what one callback writes and sends it at once
+    (src/net/loop.c).  That must not change a byte: five chat frames in
+    one read become five events, and each listener's stream is exactly five
+    unmasked text frames, one per event, in order, shortest-length headers,
+    nothing merged, nothing between them -- the same bytes one write per
+    frame sent.  Every listener gets the same bytes."""
+    with Server("ws", "--interval", "0") as srv:
+        talker, a, b = (WsClient(srv.port, "/ws") for _ in range(3))
+        texts = ["burst %d " % i + "x" * (40 * i) for i in range(5)]  # 7 to 167 bytes
+        talker.send(b"".join(frame(OP_TEXT, t) for t in texts))  # one write, one read
+        streams = []
+        for client in (talker, a, b):
+            raw = bytes(client.buf) + recv_until_quiet(client.sock)
+            payloads, at = [], 0
+            while at + 2 <= len(raw) and len(payloads) < 10:
+                n = raw[at + 1] & 0x7F
+                head = 4 if n == 126 else 2
+                if n == 126:
+                    n = int.from_bytes(raw[at + 2:at + 4], "big")
+                payloads.append(raw[at + head:at + head + n])
+                at += head + n
+            events = [parse_event(p) for p in payloads]
+            assert [e["text"] for e in events] == texts, events
+            assert [e["seq"] for e in events] == list(range(1, 6)), events
+            # The whole stream is those five frames as one write each made them.
+            assert raw == b"".join(frame(OP_TEXT, p, masked=False) for p in payloads), raw
+            streams.append(raw)
+        assert streams[0] == streams[1] == streams[2]
+        for client in (talker, a, b):
+            client.close()
+
+
+def slow_listener_does_not_hold_back_the_others():
+    """A listener that stops reading fills its socket and then its output
+    queue; the others must get every event meanwhile, each soon after it
+    was sent, and the slow one is cut off at its cap."""
+    with Server("ws", "--interval", "0") as srv:
+        slow = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n" % KEY).encode())
+        fast = WsClient(srv.port, "/ws")
+        talker = WsClient(srv.port, "/ws")
+        text = "<" * MAX_CHAT_BYTES  # escaped as \u003c: about 24 KB of JSON
+        cut, worst = False, 0.0
+        for i in range(800):  # at most ~20 MB, far beyond every buffer
+            sent = time.time()
+            talker.send(frame(OP_TEXT, text))
+            ev = parse_event(fast.read_frame(10)[2])
+            worst = max(worst, time.time() - sent)
+            assert ev["seq"] == i + 1, ev
+            talker.read_frame(10)  # the talker hears itself; keep its socket drained
+            if read_stderr_until(srv, b"cut off: output queue full", 0):
+                cut = True
+                break
+        assert cut, "the slow listener was never cut off"
+        # 10 s would be a stall; on a loaded 2-core machine a few hundred ms is normal.
+        assert worst < 5, "an event took %.1f s to reach the fast listener" % worst
+        talker.send(frame(OP_TEXT, "after"))
+        assert parse_event(fast.read_frame(10)[2])["text"] == "after"
+        for client in (fast, talker):
+            client.close()
+        slow.close()
+
+
 # ------------------------------------------------------------ python3-websockets
 
 def python_websockets_interop():
@@ -334,7 +418,8 @@ tests = common_tests("ws", "/ws") + [
     handshake_accepted, handshake_errors, frames_right_behind_handshake, origin_logged,
     feed_pushes_events, chat_broadcast, feed_rejects_binary_and_long_text,
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
-    random_frames_never_hurt_the_server, python_websockets_interop,
+    random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,
+    slow_listener_does_not_hold_back_the_others, python_websockets_interop,
 ]
 
 if __name__ == "__main__":

@@ -270,6 +270,7 @@ START_TEST(conn_reads_partial_input_and_keeps_the_rest)
     ck_assert_int_eq((int)s.len, 12);
     ck_assert(memcmp(s.data, "hello\nworld\n", 12) == 0);
     ck_assert_int_eq(conn_write(c, "pong", 4), 0);
+    loop_run_due(loop); /* written outside a callback: sent when the loop next turns */
     char back[8];
     ck_assert_int_eq(read(sv[1], back, sizeof back), 4);
     close(sv[1]);
@@ -277,6 +278,48 @@ START_TEST(conn_reads_partial_input_and_keeps_the_rest)
     ck_assert_int_eq(s.closes, 1);
     ck_assert_str_eq(s.reason, "test over");
     loop_run_due(loop); /* frees c */
+    loop_free(loop);
+}
+END_TEST
+
+/* Writes made in one callback are gathered and leave together once it
+ * has returned: inside the callback the peer has nothing to read yet. */
+struct gather_case {
+    struct conn *c;
+    int peer;
+    ssize_t during; /* what the peer could read while the callback ran */
+};
+static void gather_cb(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct gather_case *g = arg;
+    ck_assert_int_eq(conn_write(g->c, "one,", 4), 0);
+    struct iovec iov[2] = {{.iov_base = "two,", .iov_len = 4}, {.iov_base = "three", .iov_len = 5}};
+    ck_assert_int_eq(conn_writev(g->c, iov, 2), 0);
+    char probe[16];
+    g->during = recv(g->peer, probe, sizeof probe, MSG_DONTWAIT);
+    ck_assert_uint_eq(conn_pending(g->c), 13);
+}
+START_TEST(conn_gathers_one_callbacks_writes)
+{
+    struct loop *loop = loop_new();
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct conn_seen s = {0};
+    struct gather_case g = {.c = conn_new(loop, sv[0], &seen_ops, &s, 1024, 4096), .peer = sv[1]};
+    ck_assert_ptr_nonnull(g.c);
+    loop_add_timer(loop, 0, 0, gather_cb, &g);
+    loop_add_timer(loop, 20, 0, stop_cb, NULL);
+    loop_run(loop);
+    ck_assert_int_eq((int)g.during, -1);
+    char back[32];
+    ssize_t n = recv(sv[1], back, sizeof back, MSG_DONTWAIT);
+    ck_assert_int_eq((int)n, 13);
+    ck_assert(memcmp(back, "one,two,three", 13) == 0);
+    ck_assert_uint_eq(conn_pending(g.c), 0);
+    close(sv[1]);
+    conn_close(g.c, "test over");
+    loop_run_due(loop);
     loop_free(loop);
 }
 END_TEST
@@ -381,6 +424,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("conn");
     tcase_add_test(tc, conn_reads_partial_input_and_keeps_the_rest);
+    tcase_add_test(tc, conn_gathers_one_callbacks_writes);
     tcase_add_test(tc, conn_peer_close_is_reported);
     tcase_add_test(tc, conn_slow_reader_is_cut_off_at_the_output_cap);
     tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
