@@ -286,7 +286,8 @@ def test_batch_csv():
 
 # Phrases that contain a number equal to some answer but state a protocol
 # fact, not a reading of a capture.
-NOT_ANSWERS = ("at most 125 bytes", "frame over 125 bytes", "every 10 ms")
+NOT_ANSWERS = ("at most 125 bytes", "frame over 125 bytes", "every 10 ms",
+               "< 100 ms after its previous answer")  # pushviz's re-ask threshold (CLASSIFY_REASK_MS)
 
 
 def answer_patterns(kind, value):
