@@ -61,6 +61,17 @@ static size_t drain_in_order(struct heap *h)
     return n;
 }
 
+/* Push items[0..n) in id order, keys drawn from [0, spread) (seeded). */
+static void push_random(struct heap *h, struct item *items, int n, uint32_t seed, uint32_t spread)
+{
+    for (int i = 0; i < n; i++) {
+        items[i].id = i;
+        items[i].node.key = rng_next(&seed) % spread;
+        ck_assert_int_eq(heap_push(h, &items[i].node), 0);
+    }
+    ck_assert_uint_eq(h->len, (size_t)n);
+}
+
 START_TEST(empty_heap_has_no_top)
 {
     struct heap h = {0};
@@ -76,13 +87,7 @@ START_TEST(smallest_key_first_ties_first_in_first_out)
     enum { N = 5000 };
     static struct item items[N];
     struct heap h = {0};
-    uint32_t rng = 7;
-    for (int i = 0; i < N; i++) {
-        items[i].id = i;
-        items[i].node.key = rng_next(&rng) % 97; /* many equal keys */
-        ck_assert_int_eq(heap_push(&h, &items[i].node), 0);
-    }
-    ck_assert_uint_eq(h.len, N);
+    push_random(&h, items, N, 7, 97); /* many equal keys */
     assert_shape(&h);
     ck_assert_uint_eq(drain_in_order(&h), N);
     heap_free(&h);
@@ -94,12 +99,7 @@ START_TEST(remove_from_anywhere_keeps_the_order)
     enum { N = 1000 };
     static struct item items[N];
     struct heap h = {0};
-    uint32_t rng = 99;
-    for (int i = 0; i < N; i++) {
-        items[i].id = i;
-        items[i].node.key = rng_next(&rng) % 50;
-        ck_assert_int_eq(heap_push(&h, &items[i].node), 0);
-    }
+    push_random(&h, items, N, 99, 50);
     /* Every third item, wherever it sits: the top, a leaf, the last slot. */
     size_t removed = 0;
     for (int i = 0; i < N; i += 3, removed++) {
