@@ -27,7 +27,7 @@ struct heap {
     uint64_t next_order;      /* order stamp of the next push or re-key */
 };
 
-/* The owner of a node: HEAP_ENTRY(node, struct loop_timer, node). */
+/* The owner of a (non-NULL) node: HEAP_ENTRY(node, struct loop_timer, node). */
 #define HEAP_ENTRY(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* Add node (its key set).  The node is borrowed until popped or removed:
