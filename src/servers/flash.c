@@ -41,6 +41,7 @@
 #include "proto/flash.h"
 #include "proto/utf8.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* A data channel's state. */
 struct flash_client {
@@ -234,4 +235,7 @@ static const struct technique flash_technique = {
     .sniff_ms = FLASH_SNIFF_MS,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &flash_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &flash_technique, &stdio_sinks);
+}

@@ -27,6 +27,7 @@
 #include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 #define PRELUDE_HEAD                                                                   \
     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"                            \
@@ -94,4 +95,7 @@ static const struct technique iframe_technique = {
     .request = iframe_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &iframe_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &iframe_technique, &stdio_sinks);
+}

@@ -33,6 +33,7 @@
 #include "lab/stream.h"
 #include "proto/sse.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 static long heartbeat_s = SSE_HEARTBEAT_S; /* --heartbeat */
 static long retry_ms = SSE_RETRY_MS;       /* --retry */
@@ -135,4 +136,7 @@ static const struct technique sse_technique = {
     .request = sse_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &sse_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &sse_technique, &stdio_sinks);
+}

@@ -35,6 +35,7 @@
 #include "lab/server.h"
 #include "lab/wsconn.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* One upgraded client. */
 struct ws_client {
@@ -204,4 +205,7 @@ static const struct technique ws_technique = {
     .stopping = ws_stopping,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &ws_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &ws_technique, &stdio_sinks);
+}

@@ -24,6 +24,7 @@
 #include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 #define BOUNDARY "pushlab-event"
 
@@ -90,4 +91,7 @@ static const struct technique xhr_technique = {
     .request = xhr_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &xhr_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &xhr_technique, &stdio_sinks);
+}

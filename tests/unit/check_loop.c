@@ -51,6 +51,26 @@ START_TEST(timers_fire_in_due_order)
 }
 END_TEST
 
+/* Timers due in the same millisecond fire in the order they were armed;
+ * a reset one is armed anew, so it goes behind the others. */
+START_TEST(timers_due_together_fire_in_the_order_armed)
+{
+    struct loop *loop = loop_new();
+    struct record r = {0};
+    struct loop_timer *first = loop_add_timer(loop, 10, 0, t1, &r);
+    loop_add_timer(loop, 10, 0, t3, &r);
+    loop_add_timer(loop, 10, 0, t2, &r);
+    loop_reset_timer(loop, first, 10);
+    loop_add_timer(loop, 30, 0, stop_cb, NULL);
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert_int_eq(r.n, 3);
+    ck_assert_int_eq(r.order[0], 3);
+    ck_assert_int_eq(r.order[1], 2);
+    ck_assert_int_eq(r.order[2], 1);
+    loop_free(loop);
+}
+END_TEST
+
 /* A periodic timer that stops the loop at its fifth firing, noting when
  * each came: counted, not timed, so a loaded machine cannot make it fail. */
 struct ticks {
@@ -433,6 +453,7 @@ int main(void)
     Suite *s = suite_create("loop");
     TCase *tc = tcase_create("timers");
     tcase_add_test(tc, timers_fire_in_due_order);
+    tcase_add_test(tc, timers_due_together_fire_in_the_order_armed);
     tcase_add_test(tc, periodic_timer_repeats_and_cancel_stops_it);
     tcase_add_test(tc, reset_timer_moves_it_later);
     tcase_add_test(tc, many_timers_keep_heap_order);
