@@ -324,6 +324,89 @@ START_TEST(conn_gathers_one_callbacks_writes)
 }
 END_TEST
 
+/* Shared bytes: two conns queue one buffer between bytes of their own;
+ * each peer gets them in order, a peer that does not read holds up only
+ * its own conn, and the references are given back once sent. */
+#define SHARED_BIG (1 << 20) /* more than a socketpair buffers */
+struct share_case {
+    int peer[2];                  /* the test's ends of the two pairs */
+    struct conn *conn[2];
+    char *got[2];                 /* what each peer read so far */
+    size_t len[2];
+    size_t want;                  /* the whole stream */
+    size_t behind_when_a_done;    /* conn[1]'s queue when peer 0 had everything */
+};
+static void share_read(struct loop *loop, void *arg)
+{
+    struct share_case *t = arg;
+    /* Peer 1 reads nothing until peer 0 has everything. */
+    for (int i = 0; i < 2 && (i == 0 || t->len[0] == t->want); i++) {
+        ssize_t n;
+        while ((n = recv(t->peer[i], t->got[i] + t->len[i], t->want + 1 - t->len[i], MSG_DONTWAIT)) > 0)
+            t->len[i] += (size_t)n;
+        if (i == 0 && t->len[0] == t->want && t->behind_when_a_done == (size_t)-1)
+            t->behind_when_a_done = conn_pending(t->conn[1]);
+    }
+    if (t->len[0] == t->want && t->len[1] == t->want)
+        loop_stop(loop);
+}
+START_TEST(conn_shares_bytes_in_order_and_lets_go)
+{
+    struct loop *loop = loop_new();
+    struct share_case t = {.behind_when_a_done = (size_t)-1};
+    struct conn_seen s = {0};
+    struct shbuf *big = shbuf_new(SHARED_BIG), *word = shbuf_new(5);
+    for (size_t i = 0; i < SHARED_BIG; i++)
+        big->data[i] = (char)('a' + i % 23);
+    memcpy(word->data, "share", 5);
+    for (int i = 0; i < 2; i++) {
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+        t.peer[i] = sv[1];
+        t.conn[i] = conn_new(loop, sv[0], &seen_ops, &s, 1024, 2 * SHARED_BIG);
+        /* own, shared, own, then more shared than a conn keeps references
+         * to (the rest are copied), then own again */
+        ck_assert_int_eq(conn_write(t.conn[i], "<", 1), 0);
+        ck_assert_int_eq(conn_write_shared(t.conn[i], big), 0);
+        ck_assert_int_eq(conn_write(t.conn[i], ">", 1), 0);
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(conn_write_shared(t.conn[i], word), 0);
+        ck_assert_int_eq(conn_write(t.conn[i], "!", 1), 0);
+    }
+    ck_assert_uint_eq(big->refs, 3);
+    t.want = 1 + SHARED_BIG + 1 + 15 + 1;
+    for (int i = 0; i < 2; i++)
+        t.got[i] = malloc(t.want + 1);
+    loop_add_timer(loop, 1, 1, share_read, &t);
+    loop_add_timer(loop, 10000, 0, stop_cb, NULL);
+    loop_run(loop);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(t.len[i], t.want);
+        ck_assert(t.got[i][0] == '<' && t.got[i][1 + SHARED_BIG] == '>');
+        ck_assert(memcmp(t.got[i] + 1, big->data, SHARED_BIG) == 0);
+        ck_assert(memcmp(t.got[i] + 2 + SHARED_BIG, "shareshareshare!", 16) == 0);
+        ck_assert_uint_eq(conn_pending(t.conn[i]), 0);
+    }
+    /* The one that read held up nobody: the other still had bytes queued. */
+    ck_assert_uint_gt(t.behind_when_a_done, 0);
+    ck_assert_uint_eq(big->refs, 1);
+    ck_assert_uint_eq(word->refs, 1);
+    /* A conn closed with shared bytes queued gives its reference back too. */
+    ck_assert_int_eq(conn_write_shared(t.conn[0], big), 0);
+    ck_assert_uint_eq(big->refs, 2);
+    for (int i = 0; i < 2; i++) {
+        conn_close(t.conn[i], "test over");
+        close(t.peer[i]);
+        free(t.got[i]);
+    }
+    ck_assert_uint_eq(big->refs, 1);
+    shbuf_drop(big);
+    shbuf_drop(word);
+    loop_run_due(loop);
+    loop_free(loop);
+}
+END_TEST
+
 START_TEST(conn_peer_close_is_reported)
 {
     struct loop *loop = loop_new();
@@ -425,6 +508,7 @@ int main(void)
     tc = tcase_create("conn");
     tcase_add_test(tc, conn_reads_partial_input_and_keeps_the_rest);
     tcase_add_test(tc, conn_gathers_one_callbacks_writes);
+    tcase_add_test(tc, conn_shares_bytes_in_order_and_lets_go);
     tcase_add_test(tc, conn_peer_close_is_reported);
     tcase_add_test(tc, conn_slow_reader_is_cut_off_at_the_output_cap);
     tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
