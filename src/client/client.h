@@ -87,6 +87,8 @@ struct session {
     struct conn *conn;            /* the open connection, or NULL */
     int connect_fd;               /* a connect in progress, or -1 */
     int connect_nth;              /* which of the host's addresses it goes to (sock_connect) */
+    unsigned source;              /* load mode: connects from 127.0.0.N to a loopback server
+                                     (sock_connect); 0: from the usual address */
     struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
     void (*step)(struct session *s); /* what that timer calls */
     struct loop_timer *deadline;  /* session_expect's deadline, or NULL */

@@ -317,26 +317,41 @@ static void summarise(struct run *r)
 
 /* ------------------------------------------------------------ set-up */
 
-/* Every client needs a descriptor: raise the soft limit as far as needed. */
+/* Every client needs a descriptor: raise the soft limit as far as needed,
+ * and the hard limit too when it is lower (root may, up to fs.nr_open). */
 static bool enough_descriptors(size_t clients)
 {
     rlim_t need = (rlim_t)clients + FD_MARGIN;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
         return true;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-        fprintf(stderr,
-                "pushlab-client: %zu clients need %llu open files, but the hard limit is %llu "
-                "(raise it: ulimit -Hn, or /etc/security/limits.conf)\n",
-                clients, (unsigned long long)need, (unsigned long long)rl.rlim_max);
-        return false;
-    }
+    rlim_t hard = rl.rlim_max;
     rl.rlim_cur = need;
+    if (hard != RLIM_INFINITY && hard < need)
+        rl.rlim_max = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        fprintf(stderr, "pushlab-client: cannot raise the open file limit: %s\n", strerror(errno));
+        fprintf(stderr,
+                "pushlab-client: %zu clients need %llu open files, but the limit is %llu and "
+                "cannot be raised (%s); raise it: ulimit -Hn, /etc/security/limits.conf, or "
+                "run as root (up to fs.nr_open)\n",
+                clients, (unsigned long long)need, (unsigned long long)hard, strerror(errno));
         return false;
     }
     return true;
+}
+
+/* Each connection to one server port needs a source port of its own, and
+ * one source address has about 28,000 (net.ipv4.ip_local_port_range).
+ * Past LOAD_CLIENTS_PER_SOURCE clients, they take turns over 127.0.0.2,
+ * .3, ... (every 127.x address is loopback); a server that is not on
+ * loopback is reached from the usual address (sock_connect). */
+static void spread_sources(struct run *r)
+{
+    size_t sources = (r->n + LOAD_CLIENTS_PER_SOURCE - 1) / LOAD_CLIENTS_PER_SOURCE;
+    if (sources < 2)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        r->sessions[i].source = 2 + (unsigned)(i % sources);
 }
 
 static void free_session(struct session *s)
@@ -378,6 +393,8 @@ int run_client(const struct client_options *opt)
             goto out;
         }
     }
+    if (r.load)
+        spread_sources(&r);
     r.start_us = client_now_us();
     if (opt->duration_ms > 0 &&
         !loop_add_timer(r.loop, (uint64_t)opt->duration_ms, 0, on_duration, &r)) {

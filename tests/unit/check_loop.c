@@ -2,6 +2,7 @@
  * fd callbacks, removal during a batch, and signal-driven stop; and the
  * buffered connection over a real socketpair. */
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +492,42 @@ START_TEST(listen_on_port_zero_reports_the_bound_port)
 }
 END_TEST
 
+/* A load client past LOAD_CLIENTS_PER_SOURCE connects from 127.0.0.N:
+ * the server sees that address; a source is ignored for other servers. */
+static void connect_and_see(int listen_fd, int port, const char *host, unsigned source,
+                            char peer[SOCK_ADDR_MAX])
+{
+    const char *why = NULL;
+    int fd = sock_connect(host, port, 0, source, &why);
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    int conn = sock_accept(listen_fd, peer);
+    ck_assert_int_ge(conn, 0);
+    close(conn);
+    close(fd);
+}
+START_TEST(connect_from_a_loopback_source_address)
+{
+    char bound[SOCK_ADDR_MAX], peer[SOCK_ADDR_MAX];
+    int port = -1;
+    const char *why = NULL;
+    int fd = sock_listen("127.0.0.1", 0, 16, bound, &port, &why);
+    ck_assert_int_ge(fd, 0);
+    connect_and_see(fd, port, "127.0.0.1", 3, peer);
+    ck_assert(strncmp(peer, "127.0.0.3:", 10) == 0);
+    connect_and_see(fd, port, "127.0.0.1", 0, peer);
+    ck_assert(strncmp(peer, "127.0.0.1:", 10) == 0);
+    close(fd);
+    int fd6 = sock_listen("::1", 0, 16, bound, &port, &why);
+    if (fd6 >= 0) { /* IPv6 loopback may be disabled in a container */
+        connect_and_see(fd6, port, "::1", 3, peer);
+        ck_assert(strncmp(peer, "[::1]:", 6) == 0);
+        close(fd6);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loop");
@@ -513,6 +550,7 @@ int main(void)
     tcase_add_test(tc, conn_slow_reader_is_cut_off_at_the_output_cap);
     tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
     tcase_add_test(tc, listen_on_port_zero_reports_the_bound_port);
+    tcase_add_test(tc, connect_from_a_loopback_source_address);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
