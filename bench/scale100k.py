@@ -50,7 +50,7 @@ HOLD_SECONDS = float(os.environ.get("BENCH_SCALE100K_SECONDS", 8))
 TICK_MS = 1000                # one event a second
 GOAL_BYTES_PER_CONN = 1024    # issue 16: at most 1 KB of server RSS per held connection
 FD_MARGIN = 100               # descriptors a process needs besides its clients' (both sides)
-CONNECTS_PER_S = 5000         # about how fast the load mode ramps up here (for the durations)
+CONNECTS_PER_S = 2500         # about how fast the load mode ramps up on a busy 2-core machine
 STREAMING = [("sse", "sse"), ("ws", "ws"), ("iframe", "iframe"), ("xhr", "xhr"),
              ("flash", "flash")]
 POLLING = [("poll", "poll"), ("longpoll", "longpoll")]
@@ -155,17 +155,26 @@ def polling_row(technique, name, ceiling):
                   s["latency_ms"]["p99"], s["events_delivered"], s["events_expected"], us))
         sys.stdout.flush()
         step = (clients, s, server_share, us)
-        if (server_share + client_share >= 2 * BUSY or max(server_share, client_share) >= ONE_CORE
-                or s["latency_ms"]["p99"] > 2 * TICK_MS
-                or s["events_delivered"] < s["events_expected"] or s["errors"]):
-            saturated = step
+        why = []
+        if server_share + client_share >= 2 * BUSY:
+            why.append("both cores busy")
+        if max(server_share, client_share) >= ONE_CORE:
+            why.append("the %s uses a whole core" % (
+                "server" if server_share >= client_share else "client"))
+        if s["latency_ms"]["p99"] > 2 * TICK_MS:
+            why.append("p99 %.0f ms" % s["latency_ms"]["p99"])
+        if s["events_delivered"] < s["events_expected"] or s["errors"]:
+            why.append("%d events lost, %d errors" % (
+                s["events_expected"] - s["events_delivered"], s["errors"]))
+        if why:
+            saturated = step + ("; ".join(why),)
         else:
             kept_up = step
             clients *= 2
     shown = kept_up or saturated  # CPU per event where it still kept up
-    n, s, server_share, us = shown
+    n, s, server_share, us = shown[:4]
     if saturated:
-        verdict = "saturates at %d clients" % saturated[0]
+        verdict = "gives out at %d clients (%s)" % (saturated[0], saturated[4])
     else:
         verdict = "not saturated at %d (the descriptor ceiling)" % n
     return [technique, "saturates" if saturated else "max tried",

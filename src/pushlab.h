@@ -91,6 +91,7 @@
  * step (the server's listen backlog), and still start 10,000 clients in
  * about 1 s (2-3 s on a busy CPU). */
 #define LOAD_MAX_IN_FLIGHT    100
+#define ECHO_MAX_IN_FLIGHT    64      /* --in-flight upper bound */
 #define LOAD_DRAIN_MS         1500    /* after the end, events already made may still arrive */
 #define LOAD_MAX_SAMPLES      20000000 /* latency samples kept for percentiles (80 MB) */
 #define LOAD_MAX_SEQ_SPAN     10000000 /* seqs a load run can follow (a bogus seq is an error) */

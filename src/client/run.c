@@ -193,7 +193,7 @@ static void echo_next(struct run *r, struct session *s)
     char msg[128];
     size_t len = event_write(msg, sizeof msg, s->echo_seq + 1, loop_wall_ms(), EVENT_CHAT, "echo", 4);
     s->echo_seq++;
-    s->echo_sent_us = client_now_us();
+    s->echo_sent_us[s->echo_seq % (uint64_t)r->opt->in_flight] = client_now_us();
     if (len > sizeof msg || s->tech->send_text(s, msg, len) < 0)
         session_fail(s, "cannot send echo message %llu", (unsigned long long)s->echo_seq);
 }
@@ -202,7 +202,9 @@ static void run_session_open(struct run *r, struct session *s)
 {
     const struct client_options *opt = r->opt;
     if (opt->echo) {
-        echo_next(r, s);
+        /* --in-flight messages go out at once; each echo sends the next. */
+        for (long i = 0; i < opt->in_flight && !s->done; i++)
+            echo_next(r, s);
         return;
     }
     if (r->load || !opt->send || r->sent)
@@ -233,12 +235,13 @@ static void run_event(struct run *r, struct session *s, const struct event_view 
     const struct client_options *opt = r->opt;
     bool counted = true;
     if (opt->echo) {
-        if (ev->seq != s->echo_seq) {
+        if (ev->seq != s->echo_back + 1 || ev->seq > s->echo_seq) {
             session_fail(s, "echo of message %llu came back as %llu",
-                         (unsigned long long)s->echo_seq, (unsigned long long)ev->seq);
+                         (unsigned long long)s->echo_back + 1, (unsigned long long)ev->seq);
             return;
         }
-        latency_us = client_now_us() - s->echo_sent_us;
+        s->echo_back = ev->seq;
+        latency_us = client_now_us() - s->echo_sent_us[ev->seq % (uint64_t)opt->in_flight];
     } else {
         /* Inside this client's window (see the top of this file)? */
         counted = s->ready && ev->ts_ms > s->ready_ms && (!r->cut_ms || ev->ts_ms <= r->cut_ms);
@@ -359,6 +362,7 @@ static void free_session(struct session *s)
     if (s->state && s->tech->cleanup)
         s->tech->cleanup(s);
     free(s->state);
+    free(s->echo_sent_us);
 }
 
 static const struct session_hooks run_hooks = {
@@ -387,7 +391,9 @@ int run_client(const struct client_options *opt)
         struct session *s = &r.sessions[i];
         *s = (struct session){.run = &r, .tech = opt->tech, .connect_fd = -1};
         s->state = calloc(1, opt->tech->state_size);
-        if (!s->state) {
+        if (opt->echo)
+            s->echo_sent_us = calloc((size_t)opt->in_flight, sizeof *s->echo_sent_us);
+        if (!s->state || (opt->echo && !s->echo_sent_us)) {
             fprintf(stderr, "pushlab-client: out of memory for %zu clients\n", r.n);
             r.exit_code = 1;
             goto out;

@@ -243,10 +243,11 @@ static void raise_fd_limit(struct server *s)
         rl.rlim_cur = rl.rlim_max = need;
         if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
             return;
-        server_log(s, "open file limit %llu is below --max-clients %ld and cannot be raised "
-                      "(%s): at most about %llu clients (ulimit -Hn, or run as root)",
-                   (unsigned long long)hard, s->opt.max_clients, strerror(errno),
-                   (unsigned long long)(hard > SERVER_FD_MARGIN ? hard - SERVER_FD_MARGIN : 0));
+        if (hard < (rlim_t)s->opt.max_clients) /* the margin alone is not worth a word */
+                    server_log(s, "open file limit %llu is below --max-clients %ld and cannot be "
+                              "raised (%s): at most about %llu clients (ulimit -Hn, or run as root)",
+                           (unsigned long long)hard, s->opt.max_clients, strerror(errno),
+                           (unsigned long long)(hard > SERVER_FD_MARGIN ? hard - SERVER_FD_MARGIN : 0));
         rl.rlim_max = hard;
     }
     if (rl.rlim_cur < hard) {
