@@ -115,7 +115,11 @@ def streaming_row(technique, name, clients):
     s = run.summary
     per_conn = (peak_kb - idle_kb) * 1024 / s["connected"] if s["connected"] else None
     why = []
-    if held[0] < clients:
+    if s["connected"] < clients and not s["errors"]:
+        # Nobody failed: the run ended before the load client had started
+        # them all (it ramps up 100 at a time; a busy machine is slower).
+        why.append("ramp not over: %d of %d started" % (s["connected"], clients))
+    elif held[0] < clients:
         why.append("%d of %d held" % (held[0], clients))
     if s["events_delivered"] < s["events_expected"] or not s["events_delivered"]:
         why.append("%d events missing" % (s["events_expected"] - s["events_delivered"]))
