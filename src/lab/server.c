@@ -226,13 +226,31 @@ static void on_accept(struct loop *loop, int fd, unsigned events, void *arg)
     }
 }
 
-/* Allow as many open files as the hard limit permits: 10,000 clients
- * need 10,000 descriptors, and the usual soft limit is 1024. */
-static void raise_fd_limit(void)
+/* Every client is a descriptor, and the usual soft limit is 1024: allow
+ * --max-clients of them (and a few for the server itself), or at least
+ * all the hard limit permits.  A hard limit below that is raised when we
+ * may (root, up to fs.nr_open); when not, the server says so and runs
+ * with what it has (accepting pauses when descriptors run out). */
+static void raise_fd_limit(struct server *s)
 {
+    rlim_t need = (rlim_t)s->opt.max_clients + SERVER_FD_MARGIN;
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t hard = rl.rlim_max;
+    if (hard != RLIM_INFINITY && hard < need) {
+        rl.rlim_cur = rl.rlim_max = need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            return;
+        if (hard < (rlim_t)s->opt.max_clients) /* the margin alone is not worth a word */
+                    server_log(s, "open file limit %llu is below --max-clients %ld and cannot be "
+                              "raised (%s): at most about %llu clients (ulimit -Hn, or run as root)",
+                           (unsigned long long)hard, s->opt.max_clients, strerror(errno),
+                           (unsigned long long)(hard > SERVER_FD_MARGIN ? hard - SERVER_FD_MARGIN : 0));
+        rl.rlim_max = hard;
+    }
+    if (rl.rlim_cur < hard) {
+        rl.rlim_cur = hard;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
@@ -246,7 +264,7 @@ int server_main(int argc, char **argv, const struct technique *tech,
     int rc = parse_flags(&s, argc, argv);
     if (rc >= 0)
         return rc;
-    raise_fd_limit();
+    raise_fd_limit(&s);
     s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s.loop = loop_new();
     s.hub = hub_new(HUB_BACKLOG);

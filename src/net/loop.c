@@ -24,6 +24,13 @@
  * and every timer, so nothing waits longer than the callback that wrote
  * it, and one client's full socket never delays another's send.
  *
+ * Shared bytes: a broadcast writes the same framed event to every client.
+ * It is framed once, into a reference-counted buffer (shbuf.h), and each
+ * conn's queue holds a reference, not a copy; the deferred sends then take
+ * their bytes from that one buffer.  A client whose socket is full keeps
+ * its reference (and the buffer) until it has caught up, while the others
+ * have sent theirs and let go.
+ *
  * Left out on purpose: threads, edge-triggered mode (level-triggered is
  * easier to reason about), and timer wheels (a heap is O(log n) and simple).
  */

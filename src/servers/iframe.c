@@ -66,11 +66,15 @@ static size_t format_event(char *out, size_t cap, const struct hub_event *ev)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Each event framed once, shared by every stream (lab/framed.h). */
+static struct framed iframe_framed;
+
 static const struct stream_format iframe_format = {
     .content_type = "text/html; charset=utf-8",
     .headers = "Cache-Control: no-store\r\n",
     .chunked = true,
     .event = format_event,
+    .shared = &iframe_framed,
 };
 
 static enum route_result iframe_request(struct peer *p, const struct http_request *req)

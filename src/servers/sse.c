@@ -58,12 +58,16 @@ static size_t format_heartbeat(char *out, size_t cap, const struct hub_event *ev
     return sse_encode_comment(out, cap, "heartbeat");
 }
 
+/* Each event framed once, shared by every stream (lab/framed.h). */
+static struct framed sse_framed;
+
 static const struct stream_format sse_format = {
     .content_type = "text/event-stream",
     .headers = "Cache-Control: no-cache\r\n",
     .chunked = false,
     .event = format_event,
     .heartbeat = format_heartbeat,
+    .shared = &sse_framed,
 };
 
 /* The seq the client last saw: the Last-Event-ID header (what EventSource

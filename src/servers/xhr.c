@@ -50,11 +50,15 @@ static size_t format_part(char *out, size_t cap, const struct hub_event *ev)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Each event framed once per format, shared by its streams (lab/framed.h). */
+static struct framed ndjson_framed, multipart_framed;
+
 static const struct stream_format ndjson_format = {
     .content_type = "application/x-ndjson",
     .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
     .chunked = true,
     .event = format_line,
+    .shared = &ndjson_framed,
 };
 
 static const struct stream_format multipart_format = {
@@ -62,6 +66,7 @@ static const struct stream_format multipart_format = {
     .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
     .chunked = false,
     .event = format_part,
+    .shared = &multipart_framed,
 };
 
 static enum route_result xhr_request(struct peer *p, const struct http_request *req)
