@@ -283,7 +283,7 @@ def test_library_sessions_are_grouped():
         sid = [f for f in of_type(items(p), "flow") if f["session"]][0]["session"]
         for cols, lines in ((200, 60), (80, 24)):
             with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
-                s = t.wait(r"%d flows" % len(order))
+                s = t.wait(r"(?s)\A(?!.*loading)(?=.* %d flows )" % len(order))  # all read
                 assert [n for n, _ in flow_rows(s)] == order, s
                 marks = [re.search(r"(?m)^\s*%d\s+\S+\s+(s1 (`- )?)?" % n, s).group(1) for n in order]
                 assert marks[0] == "s1 " and marks[1:3] == ["s1 `- ", "s1 `- "], (marks, s)

@@ -8,6 +8,10 @@
  * response byte is what tells a long poll from a short one.  Requests are
  * answered in order on a connection, so a FIFO of pending requests is all
  * the pairing needs.
+ *
+ * A body of known length (Content-Length) is one message, whoever sent it:
+ * a poll's or JSONP answer, a POST's data, an Engine.IO polling payload.
+ * When it ends it becomes a `body` item with its first bytes as text.
  */
 #include "dissect/http.h"
 
