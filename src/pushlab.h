@@ -114,6 +114,7 @@
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
 #define VIZ_ITEM_FIELDS       24      /* fields one item may carry */
 #define VIZ_PAYLOAD_SHOWN     256     /* payload bytes shown of a frame or message */
+#define VIZ_SESSION_MAX       64      /* bytes kept of a push library's session id (longer ones are cut) */
 #define VIZ_LONGPOLL_HOLD_MS  250     /* a response held this long is a long poll */
 #define VIZ_HOLD_FLOW_S       30      /* a lone GET's flow item waits this long for a poller's next request */
 #define VIZ_HOLD_FLOWS        64      /* flow items held so at once */

@@ -4,6 +4,7 @@
  * split on 0x1e, and Socket.IO's namespace, ack id, attachment count and
  * event name, with malformed packets refused with a reason. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_codec.h"
@@ -47,6 +48,60 @@ START_TEST(engineio_packet_types)
     ck_assert_ptr_nonnull(err.why);
     ck_assert_int_eq(eio_packet_parse("", 0, &p, &err), PROTO_ERROR);
     ck_assert_int_eq(eio_packet_parse("x", 1, &p, &err), PROTO_ERROR);
+}
+END_TEST
+
+/* eio_open_sid on a heap copy of exactly strlen(json) bytes (ASan sees any over-read). */
+static long open_sid(const char *json, struct slice *sid, char **copy)
+{
+    size_t n = strlen(json);
+    *copy = malloc(n ? n : 1);
+    ck_assert_ptr_nonnull(*copy);
+    memcpy(*copy, json, n);
+    return eio_open_sid((struct slice){*copy, n}, sid);
+}
+
+START_TEST(open_packet_names_the_session)
+{
+    static const struct {
+        const char *json, *sid; /* sid NULL: none found */
+    } cases[] = {
+        {"{\"sid\":\"pjaujtwp3PWruCCQAAAA\",\"upgrades\":[\"websocket\"],\"pingInterval\":1500}",
+         "pjaujtwp3PWruCCQAAAA"},
+        {"{\"upgrades\":[\"a\",\"sid\"],\"x\":{\"sid\":\"inner\"},\"pingTimeout\":20000,\"sid\":\"last\"}",
+         "last"},
+        {" { \"sid\" : \"a\\\"b\" } ", "a\\\"b"}, /* white space; an escape kept as sent */
+        {"{\"maxPayload\":1000000}", NULL},
+        {"{\"sid\":42}", NULL},
+        {"[\"sid\",\"x\"]", NULL},
+        {"", NULL},
+        {"{\"sid\"", NULL},
+        {"{\"upgrades\":[\"websocket\"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct slice sid = {NULL, 0};
+        char *copy;
+        long r = open_sid(cases[i].json, &sid, &copy);
+        if (cases[i].sid) {
+            ck_assert_int_eq(r, 0);
+            assert_slice(sid, cases[i].sid);
+        } else {
+            ck_assert_int_eq(r, PROTO_ERROR);
+        }
+        free(copy);
+    }
+    /* Every cut of a good open packet either finds the whole sid or none. */
+    const char *whole = cases[0].json;
+    for (size_t cut = 0; cut < strlen(whole); cut++) {
+        char part[256];
+        memcpy(part, whole, cut);
+        part[cut] = '\0';
+        struct slice sid = {NULL, 0};
+        char *copy;
+        if (open_sid(part, &sid, &copy) == 0)
+            assert_slice(sid, "pjaujtwp3PWruCCQAAAA");
+        free(copy);
+    }
 }
 END_TEST
 
@@ -118,6 +173,7 @@ int main(void)
     Suite *s = suite_create("engineio");
     TCase *tc = tcase_create("engineio");
     tcase_add_test(tc, engineio_packet_types);
+    tcase_add_test(tc, open_packet_names_the_session);
     tcase_add_test(tc, payload_split_on_record_separators);
     tcase_add_test(tc, socketio_packets);
     tcase_add_test(tc, socketio_malformed);

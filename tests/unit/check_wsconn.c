@@ -91,7 +91,7 @@ static void env_start(struct env *e)
     e->peer = peer_new(&e->server, sv[0], "test");
     ck_assert_ptr_nonnull(e->peer);
     e->client = sv[1];
-    wsconn_start(&e->ws, e->peer, &test_ops, &test_limits);
+    wsconn_start(&e->ws, e->peer, &test_ops, &test_limits, NULL);
 }
 
 static void env_end(struct env *e)

@@ -11,6 +11,7 @@ import re
 import tempfile
 
 from uilib import TMP, Tmux, capture, colours_used, quit_cleanly, ws_capture
+import pcapgen as g
 from vizlib import items, main, of_type, run
 
 SIZES = [(80, 24), (40, 10), (200, 60)]
@@ -258,6 +259,66 @@ def test_utf8_text_is_shown_and_found():
         if cols >= 200:  # the payload comes late in the row
             row = [l for l in s.splitlines() if text in l]
             assert row and row[0].rstrip().endswith(text + " @142"), s
+
+
+def test_library_sessions_are_grouped():
+    """The flows of one Engine.IO session (its polls, its sends, its
+    WebSocket upgrade) carry its mark "s1"; in the default order the later
+    ones follow the first, marked "`-", and a flow outside it (socket.io's
+    icon, flow 2) comes after them; the flow detail lists them."""
+    thirdparty = os.path.join("thirdparty", "%s.pcap")
+    for name, order in (("engineio-upgrade", [1, 2, 3]), ("socketio-upgrade", [1, 3, 4, 2])):
+        p = capture(thirdparty % name)
+        sid = [f for f in of_type(items(p), "flow") if f["session"]][0]["session"]
+        for cols, lines in ((200, 60), (80, 24)):
+            with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+                s = t.wait(r"(?s)\A(?!.*loading)(?=.* %d flows )" % len(order))  # all read
+                assert [n for n, _ in flow_rows(s)] == order, s
+                marks = [re.search(r"(?m)^\s*%d\s+\S+\s+(s1 (`- )?)?" % n, s).group(1) for n in order]
+                assert marks[0] == "s1 " and marks[1:3] == ["s1 `- ", "s1 `- "], (marks, s)
+                if name == "socketio-upgrade":
+                    assert marks[3] is None, marks  # the icon's flow serves no session
+                if lines >= 60:
+                    t.keys("Down")
+                    t.wait(r"session\s+s1, %s %s: flows 1 \d" % (name.split("-")[0].replace("io", ".io"), sid))
+                quit_cleanly(t)
+
+
+def test_bodies_read_as_text():
+    """A POST's Content-Length body and its JSON answer are `body` rows in
+    the messages pane, their UTF-8 text as characters, and the detail pane
+    shows the whole text."""
+    text = "h\u00e9llo w\u00f6rld \u2713 from a form"
+    conv = g.Conversation()
+    conv.handshake()
+    data = text.encode()
+    conv.send("c2s", b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+    answer = b'{"ok":true,"echo":"' + data + b'"}'
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+              % len(answer) + answer)
+    conv.close()
+    pc = g.Pcap()
+    for ts, pkt in conv.packets:
+        pc.add_ip(1700000000 + ts, pkt)
+    p = os.path.join(TMP, "bodies.pcap")
+    pc.write(p)
+    bodies = of_type(items(p), "body")
+    assert [(b["dir"], b["size"], b["text"]) for b in bodies] == [
+        ("c2s", len(data), text), ("s2c", len(answer), answer.decode())], bodies
+    for cols, lines in ((200, 60), (80, 24)):
+        with Tmux(["-r", p], cols=cols, lines=lines, env=ENV) as t:
+            t.wait(r"1 flows?")
+            t.keys("Tab")
+            s = t.wait(r"body .*size=%d text=h\u00e9llo" % len(data))
+            t.keys("/")
+            t.literal("w\u00f6rld \u2713")
+            t.keys("Enter")
+            s = t.screen()
+            assert "not found" not in s, s
+            if lines >= 60:
+                s = t.wait(r"(?ms)^body client -> server.*%d bytes:.*%s" % (len(data), re.escape(text)))
+                assert "Content-Length said how many bytes" in s, s
+            quit_cleanly(t)
 
 
 if __name__ == "__main__":
