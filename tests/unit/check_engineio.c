@@ -84,7 +84,7 @@ START_TEST(open_packet_names_the_session)
         long r = open_sid(cases[i].json, &sid, &copy);
         if (cases[i].sid) {
             ck_assert_int_eq(r, 0);
-            assert_slice(sid, cases[i].sid);
+            check_slice_is(sid, cases[i].sid);
         } else {
             ck_assert_int_eq(r, PROTO_ERROR);
         }
@@ -99,7 +99,7 @@ START_TEST(open_packet_names_the_session)
         struct slice sid = {NULL, 0};
         char *copy;
         if (open_sid(part, &sid, &copy) == 0)
-            assert_slice(sid, "pjaujtwp3PWruCCQAAAA");
+            check_slice_is(sid, "pjaujtwp3PWruCCQAAAA");
         free(copy);
     }
 }
