@@ -76,6 +76,12 @@ static struct {
 static void feed_event(struct hub_sub *sub, const struct hub_event *ev)
 {
     struct ws_client *cl = sub->arg;
+    if (cl->ws.deflater) {
+        /* Compressed with this connection's own window (context takeover,
+         * RFC 7692 §7.1.1): its bytes are its own, never shared. */
+        wsconn_send(&cl->ws, WS_OP_TEXT, ev->json, ev->json_len);
+        return;
+    }
     struct shbuf *frame = framed_find(&app.framed, ev->seq);
     if (!frame) {
         frame = wsconn_frame_shared(WS_OP_TEXT, ev->json, ev->json_len);
