@@ -114,9 +114,8 @@ class Recorder:
     def chat(self, technique, url, text):
         """A second client that sends one chat message and stops: a WebSocket
         or Flash client sends it on its own connection; for the HTTP
-        techniques it is a POST /send.  (Not pushlab-client --count 1
-        --send: a poll client that starts late stops on the first event of
-        the backlog, before it has sent anything.)"""
+        techniques it is a POST /send alone, so that the capture holds no
+        third GET beside the late client's."""
         if technique in ("ws", "flash"):
             self.client(technique, url, ["--count", "1", "--send", text,
                                          "--duration", "3"]).wait(10)
