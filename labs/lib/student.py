@@ -27,6 +27,10 @@ HEARTBEAT_S = (3, 5)           # SSE comment period (>= 3 s: after the 2nd tick)
 RETRY_MS = (400, 1500)         # SSE retry: field
 DOWN_MS = (300, 1500)          # SSE lab: how long the restarted server is down
 DURATION_S = (9, 13)           # how long the long-running client runs
+LOSS_TENTHS = (50, 90)         # lab 09: the lossy link's loss, in tenths of a percent
+LOSS_INTERVAL_MS = (40, 70)    # lab 09: tick period over the lossy link
+RATE_KBIT = (16, 32)           # lab 09: the slow link's rate
+FLOOD_INTERVAL_MS = (8, 12)    # lab 09: tick period over the slow link (more than it carries)
 WORDS = ("amber", "basalt", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
          "juniper", "kestrel", "lagoon", "meadow", "nimbus", "orchid", "pebble", "quartz",
          "raven", "saffron", "tundra", "umber", "violet", "willow", "yarrow", "zephyr")
@@ -70,6 +74,10 @@ def params(student, lab):
         "retry_ms": _pick(d, 8, RETRY_MS, 10),
         "down_ms": _pick(d, 10, DOWN_MS, 10),
         "duration_s": _pick(d, 12, DURATION_S),
+        "loss_pct": _pick(d, 18, LOSS_TENTHS) / 10.0,
+        "loss_interval_ms": _pick(d, 20, LOSS_INTERVAL_MS),
+        "rate_kbit": _pick(d, 22, RATE_KBIT),
+        "flood_interval_ms": _pick(d, 24, FLOOD_INTERVAL_MS),
         "token": tok,
         # The chat text: the token, then one to three words, so its length
         # (and every size that contains it) differs between students too.
