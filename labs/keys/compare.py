@@ -69,6 +69,8 @@ QUESTIONS = [
     hdr("ws"),
     latency("poll"),
     latency("ws"),
+    latency("sse"),
+    latency("longpoll"),
     Question("fewest_header_bytes", TEXT, lambda c: lowest(c, header_bytes_per_event),
              "the technique with the smallest hdr B/ev of all rows"),
     # Not "the lowest latency": on loopback the streaming techniques differ

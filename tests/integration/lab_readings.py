@@ -84,6 +84,11 @@ def common(found, stream, wire, prefix=""):
     return events
 
 
+def down_rate(stream):
+    """Bytes the server sent a second, over the connection's life."""
+    return sum(n for _, d, n in stream.packets if d == "s2c") / (stream.packets[-1][0] - stream.first_t)
+
+
 def containing(items, offset):
     """The last (offset, ...) item starting at or before offset."""
     return max((it for it in items if it[0] <= offset), key=lambda it: it[0])
@@ -161,7 +166,8 @@ def lab_iframe(paths, found):
                  iframe_mean_latency_ms=mean([e["latency_ms"] for e in events]),
                  down_bytes_per_event=down / len(events), prelude_share=chunks[0][1] / down,
                  chat_chunk_size=containing(chunks, chat(s)["offset"])[1], chat_seq=chat(s)["seq"],
-                 post_to_push_ms=(chat(s)["t"] - post_time(w)) * 1000.0)
+                 post_to_push_ms=(chat(s)["t"] - post_time(w)) * 1000.0,
+                 chat_latency_ms=chat(s)["latency_ms"], down_bytes_per_s=down_rate(s))
     response = fields(paths["iframe"], "http.response", "http.content_type",
                       "http.transfer_encoding")[0]
     found.update(iframe_content_type=response[0], iframe_transfer_encoding=response[1])
@@ -284,6 +290,9 @@ def lab_sse(paths, found):
     found["reconnect_delay_ms"] = (back.first_t - s.packets[-1][0]) * 1000.0
     answer = back.heads("s2c")[0]["t"]
     found["replayed_events"] = sum(1 for e in back.events() if e["t"] - answer < 0.005)
+    beat = re.search(rb"(?m)^: ?heartbeat", body).start()
+    found["first_heartbeat_ms"] = (s.dirs["s2c"].ready_t(beat) - s.heads("s2c")[0]["t"]) * 1000.0
+    found["down_bytes_per_s"] = down_rate(s)
     chat_block = containing(blocks, chat(s)["offset"])
     j = blocks.index(chat_block)
     found["chat_event_bytes"] = blocks[j + 1][0] - chat_block[0]
@@ -299,10 +308,10 @@ def lab_ws(paths, found):
     events = common(found, s, w)
     keys = [k for (k,) in fields(paths["ws"], "websocket.mask == 1", "websocket.masking_key")]
     down = [f for f in s.ws_frames("s2c") if f["opcode"] == 1]
-    client = [f for r in w.stream_list() for f in r.ws_frames("c2s")]
+    client = sorted((f for r in w.stream_list() for f in r.ws_frames("c2s")), key=lambda f: f["t"])
     texts = [f for f in client if f["opcode"] == 1]
     closes = [f for f in client if f["opcode"] == 8]
-    all_down = [f for r in w.stream_list() for f in r.ws_frames("s2c")]
+    all_down = sorted((f for r in w.stream_list() for f in r.ws_frames("s2c")), key=lambda f: f["t"])
     sender = next(r for r in w.stream_list() if texts[0] in r.ws_frames("c2s"))
     echo = next(f for f in sender.ws_frames("s2c") if f["opcode"] == 1 and f["t"] >= texts[0]["t"])
     status = fields(paths["ws"], "http.response", "http.response.code", "http.sec_websocket_accept")
@@ -378,7 +387,8 @@ def lab_compare(paths, found):
                  ws_events=sum(len(s.events()) for s in g["ws"]),
                  poll_header_bytes_per_event=hdr["poll"], sse_header_bytes_per_event=hdr["sse"],
                  ws_header_bytes_per_event=hdr["ws"], poll_mean_latency_ms=lat["poll"],
-                 ws_mean_latency_ms=lat["ws"],
+                 ws_mean_latency_ms=lat["ws"], sse_mean_latency_ms=lat["sse"],
+                 longpoll_mean_latency_ms=lat["longpoll"],
                  fewest_header_bytes=" ".join(t for t, v in hdr.items() if v == best),
                  slow_rows=sum(1 for v in lat.values() if v > 50.0),
                  poll_to_ws_header_ratio=hdr["poll"] / hdr["ws"],

@@ -7,8 +7,10 @@ and once more through the emulated link when bin/pushlab-wan exists) and graded 
 handed in are this test's own readings of the capture (lab_readings.py:
 tshark's dissection where it has the answer, else the connections' bytes
 and times as tshark prints them), never pushviz's or the key code's; each
-must also be what the key (`--solution`) says.  Then: the two students'
-answers differ for at least half of each lab's questions; one student's
+must also be what the key (`--solution`) says.  Three more students
+record lab 06 alone.  Then: the two students' answers differ for at least
+half of each lab's questions, and so do those of every pair of the five
+for lab 06 (the lab with the most look-ups and counts); one student's
 answers fail on the other's capture (exit 1), and --student with the wrong
 ID refuses the capture (exit 2); `labs/check --batch` grades both as CSV
 without printing an answer; and no answer of the reference captures' keys
@@ -37,6 +39,10 @@ from student import params  # noqa: E402
 
 LABS = list(worksheets())
 STUDENTS = ("ada.lovelace", "s1234567")
+# More IDs for the lab with the most look-ups and counts (SSE): every pair
+# of the five must still differ in at least half of its answers.
+MORE_STUDENTS = ("grace.hopper", "alan.turing", "s7654321")
+PAIRS_LAB = "06-sse"
 TMP = tempfile.mkdtemp(prefix="pushlab-personal-")
 KIT = os.path.join(TMP, "kit")
 recorded = {}
@@ -93,11 +99,12 @@ def independent_answers(lab, paths, key, student):
 # ------------------------------------------------------------ the tests
 
 def record_all():
-    """labs/start every lab for both students, the two students at once."""
+    """labs/start every lab for both students, the two students at once,
+    and PAIRS_LAB for the MORE_STUDENTS."""
     errors = []
 
     def one(student):
-        for lab in LABS:
+        for lab in (LABS if student in STUDENTS else [PAIRS_LAB]):
             # lab 09 on loopback here; through the emulated link in test_lab09_over_the_wan
             extra = ["--loopback"] if lab == "09-rtt" else []
             code, out, err = run(os.path.join(ROOT, "labs", "start"), lab, "--student", student,
@@ -106,7 +113,7 @@ def record_all():
                 errors.append("%s %s: exit %d %s" % (student, lab, code, err))
                 return
             assert "labs/check %s answers.txt --student %s" % (lab, student) in out, out
-    threads = [threading.Thread(target=one, args=(s,)) for s in STUDENTS]
+    threads = [threading.Thread(target=one, args=(s,)) for s in STUDENTS + MORE_STUDENTS]
     for t in threads:
         t.start()
     for t in threads:
@@ -115,6 +122,8 @@ def record_all():
     for s in STUDENTS:
         for lab in LABS:
             recorded[s, lab] = solution(lab, "--student", s, "--kit", KIT)
+    for s in MORE_STUDENTS:
+        recorded[s, PAIRS_LAB] = solution(PAIRS_LAB, "--student", s, "--kit", KIT)
 
 
 def test_every_lab_start_to_check():
@@ -123,13 +132,12 @@ def test_every_lab_start_to_check():
     if not shutil.which("tshark"):
         raise harness.Skip("tshark is not installed (make deps)")
     record_all()
-    for s in STUDENTS:
-        for lab in LABS:
-            answers = independent_answers(lab, kit_paths(KIT, s, lab, load_key(lab)),
-                                          recorded[s, lab], s)
-            code, out, err = check(lab, write(os.path.join(TMP, "a.txt"), answers),
-                                   "--student", s, "--kit", KIT)
-            assert code == 0, "%s %s: %s%s" % (s, lab, out, err)
+    for s, lab in sorted(recorded):
+        answers = independent_answers(lab, kit_paths(KIT, s, lab, load_key(lab)),
+                                      recorded[s, lab], s)
+        code, out, err = check(lab, write(os.path.join(TMP, "a.txt"), answers),
+                               "--student", s, "--kit", KIT)
+        assert code == 0, "%s %s: %s%s" % (s, lab, out, err)
 
 
 def test_lab09_over_the_wan():
@@ -165,14 +173,24 @@ def test_lab09_over_the_wan():
     assert code == 0, out + err
 
 
+def assert_differ(lab, a, b):
+    ka, kb = recorded[a, lab], recorded[b, lab]
+    same = [q for q in ka if ka[q] == kb[q]]
+    assert 2 * len(same) <= len(ka), "%s, %s and %s: %d of %d answers alike: %s" % (
+        lab, a, b, len(same), len(ka), same)
+
+
 def test_two_students_differ():
     if not recorded:
         raise harness.Skip("no recordings (the test before needs root)")
     a, b = STUDENTS
+    everyone = STUDENTS + MORE_STUDENTS
+    for i, x in enumerate(everyone):
+        for y in everyone[i + 1:]:
+            assert_differ(PAIRS_LAB, x, y)
     for lab in LABS:
-        ka, kb = recorded[a, lab], recorded[b, lab]
-        differ = [q for q in ka if ka[q] != kb[q]]
-        assert 2 * len(differ) >= len(ka), "%s: only %s differ of %d" % (lab, differ, len(ka))
+        ka = recorded[a, lab]
+        assert_differ(lab, a, b)
         # a's answers on b's capture: not all right
         code, out, _ = check(lab, write(os.path.join(TMP, "a.txt"), ka), "--student", b,
                              "--kit", KIT)
