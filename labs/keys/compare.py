@@ -69,8 +69,6 @@ QUESTIONS = [
     hdr("ws"),
     latency("poll"),
     latency("ws"),
-    latency("sse"),
-    latency("longpoll"),
     Question("fewest_header_bytes", TEXT, lambda c: lowest(c, header_bytes_per_event),
              "the technique with the smallest hdr B/ev of all rows"),
     # Not "the lowest latency": on loopback the streaming techniques differ
@@ -82,4 +80,5 @@ QUESTIONS = [
              "poll's hdr B/ev divided by ws's", tol=0.01, rel=0.01),
     tick_interval("tick_interval_ms", lambda c: max(group(c, "ws"), key=lambda f: len(f.events()))),
     tshark_payload("tshark_payload_bytes", "compare"),
+    latency("sse"),
 ]

@@ -32,6 +32,7 @@ Live capture needs root (CAP_NET_RAW): RecordError says so otherwise.
 import contextlib
 import hashlib
 import http.client
+import json
 import os
 import random
 import signal
@@ -407,11 +408,39 @@ LAB09 = {"loss": record_loss, "slow": record_slow}
 
 # ---------------------------------------------------------------- entry points
 
+TRIES = 3  # recordings of one capture before giving up
+
+
+def missed_openings(path):
+    """Connections of the capture whose first packet is not the client's
+    SYN: pushviz started capturing after they began (a loaded machine), so
+    it cannot tell client from server, and the capture is no good."""
+    done = subprocess.run([pushviz_path(), "-r", path, "--json"], capture_output=True,
+                          text=True, timeout=120)
+    first = {}
+    for line in done.stdout.splitlines():
+        if '"type":"tcp"' in line:
+            item = json.loads(line)
+            first.setdefault(item["flow"], item["flags"])
+    return sorted(f for f, flags in first.items() if flags != "SYN")
+
+
 def record(bindir, name, p, path, wan_delay_ms=None):
     """Records the capture `name` of a lab into path with parameters p:
     lab 09's through the emulated link (on lo when p["loopback"]), the
     others on lo, or through the emulated link with a one-way delay of
-    wan_delay_ms."""
+    wan_delay_ms.  A capture that missed a connection's opening is
+    recorded again."""
+    for attempt in range(TRIES):
+        record_once(bindir, name, p, path, wan_delay_ms)
+        missed = missed_openings(path)
+        if not missed:
+            return
+    raise RecordError("%s: the capture kept missing the start of connections (flows %s): "
+                      "the machine is too busy" % (path, missed))
+
+
+def record_once(bindir, name, p, path, wan_delay_ms):
     if os.geteuid() != 0:
         raise RecordError("recording needs root (live capture needs CAP_NET_RAW); ask your "
                           "instructor for your kit (labs/make-kit), or run as root")

@@ -388,7 +388,6 @@ def lab_compare(paths, found):
                  poll_header_bytes_per_event=hdr["poll"], sse_header_bytes_per_event=hdr["sse"],
                  ws_header_bytes_per_event=hdr["ws"], poll_mean_latency_ms=lat["poll"],
                  ws_mean_latency_ms=lat["ws"], sse_mean_latency_ms=lat["sse"],
-                 longpoll_mean_latency_ms=lat["longpoll"],
                  fewest_header_bytes=" ".join(t for t, v in hdr.items() if v == best),
                  slow_rows=sum(1 for v in lat.values() if v > 50.0),
                  poll_to_ws_header_ratio=hdr["poll"] / hdr["ws"],
