@@ -14,11 +14,13 @@ What makes two students' answers differ: every time and rate a question
 asks is measured on their own timers (to the millisecond: they differ);
 every size that holds the chat differs with its length (8 to 160
 characters after the token); the event counts follow the tick interval
-(300 to 1200 ms), so two students share a count now and then -- no
-derivation from IDs can prevent that, there are more IDs than counts --
-but a lab's look-ups that are the same for everyone (a Content-Type, a
-framing byte count) and its counts together stay under half of its
-questions (tests/integration/test_labs_personal.py checks pairs of IDs).
+(300 to 1200 ms) and the poll interval, so two students share a count
+now and then -- no derivation from IDs can prevent that, there are more
+IDs than counts.  With the look-ups that are the same for everyone (a
+Content-Type, a framing byte count) that leaves each lab more than half
+of its answers apart for nearly every pair; a lab rich in counts needs
+two of these spreads to collide at once to come down to half
+(tests/labs/test_labs_personal.py checks several pairs of IDs).
 
 The chat message also carries a token, a hash of the ID and the lab.
 `labs/check --student ID` looks for it in the capture, so that a capture
