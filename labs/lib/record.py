@@ -190,7 +190,14 @@ def record_one(rec, name, p, path):
     viz = rec.capture(path, [port])
     time.sleep(p["phase_ms"] / 1000.0)
     url = rec.url(technique, port)
-    args = ["--duration", str(p["duration_s"])]
+    # SSE: the server is stopped after a heartbeat at least, kept down,
+    # and started again on the same port; the client reconnects after
+    # retry: with Last-Event-ID, so it runs until well after that.
+    restart = max(p["duration_s"] * 0.7, p["heartbeat_s"] + 1.5)
+    seconds = p["duration_s"]
+    if name == "sse":
+        seconds = max(seconds, restart + (p["down_ms"] + p["retry_ms"]) / 1000.0 + 3.0)
+    args = ["--duration", "%g" % seconds]
     if technique in ("poll", "jsonp"):
         args += ["--poll-interval", str(p["poll_interval_ms"])]
     main = rec.client(technique, url, args)
@@ -201,15 +208,11 @@ def record_one(rec, name, p, path):
         rec.client(technique, url, ["--count", "1", "--duration", "3"]).wait(10)
     rec.chat(technique, url, p["chat"])
     if name == "sse":
-        # Stop the server after a heartbeat at least, keep it down, start it
-        # again on the same port: the client reconnects after retry: with
-        # Last-Event-ID.
-        restart = max(p["duration_s"] * 0.7, p["heartbeat_s"] + 1.5)
         time.sleep(max(0.0, started + restart - time.monotonic()))
         stop(srv)
         time.sleep(p["down_ms"] / 1000.0)
         srv, _ = rec.server(server, interval + extra(p), port=port)
-    main.wait(p["duration_s"] + 30)
+    main.wait(seconds + 30)
     time.sleep(0.3)
     stop(viz)
     stop(srv)
@@ -417,12 +420,14 @@ def missed_openings(path):
     it cannot tell client from server, and the capture is no good."""
     done = subprocess.run([pushviz_path(), "-r", path, "--json"], capture_output=True,
                           text=True, timeout=120)
-    first = {}
+    first, data = {}, set()
     for line in done.stdout.splitlines():
         if '"type":"tcp"' in line:
             item = json.loads(line)
             first.setdefault(item["flow"], item["flags"])
-    return sorted(f for f, flags in first.items() if flags != "SYN")
+            if item["len"]:
+                data.add(item["flow"])
+    return sorted(f for f, flags in first.items() if flags != "SYN" and f in data)
 
 
 def record(bindir, name, p, path, wan_delay_ms=None):
