@@ -13,7 +13,9 @@
  * small frames costs no memmove per frame.
  *
  * Sending: a header built on the stack and the payload leave in one
- * writev, never copied unless the socket is full.  An echo does better:
+ * writev, never copied unless the socket is full.  A broadcast message is
+ * framed once into shared bytes (wsconn_frame_shared) that every
+ * connection's queue references.  An echo does better:
  * its header is written into the input buffer right in front of the
  * payload, over the client's spent masking key, and the frame leaves as
  * one contiguous piece (see wsconn_send).
@@ -96,6 +98,27 @@ int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len
         }
     }
     return send_frame(c, opcode, data, len);
+}
+
+struct shbuf *wsconn_frame_shared(unsigned opcode, const void *data, size_t len)
+{
+    uint8_t header[WS_MAX_HEADER];
+    size_t header_len = ws_build_frame_header(header, true, opcode, len, NULL);
+    struct shbuf *b = shbuf_new(header_len + len);
+    if (!b)
+        return NULL;
+    memcpy(b->data, header, header_len);
+    if (len)
+        memcpy(b->data + header_len, data, len);
+    return b;
+}
+
+int wsconn_send_shared(struct wsconn *ws, struct shbuf *frame)
+{
+    struct conn *c = ws->peer->conn;
+    if (ws->closing || c->closed)
+        return -1;
+    return conn_write_shared(c, frame);
 }
 
 static void drop_fragments(struct wsconn *ws)

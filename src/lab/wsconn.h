@@ -71,6 +71,14 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
  * (it may just have been cut off as a slow reader). */
 int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len);
 
+/* A whole unmasked frame (header and payload) in a buffer to share: one
+ * broadcast message framed once for every connection.  NULL when out of
+ * memory. */
+struct shbuf *wsconn_frame_shared(unsigned opcode, const void *data, size_t len);
+/* Send such a frame: the connection's queue holds a reference, not a
+ * copy.  0 or -1 as wsconn_send. */
+int wsconn_send_shared(struct wsconn *ws, struct shbuf *frame);
+
 /* Start the closing handshake: send a close frame with code and reason,
  * then wait (at most CLOSE_LINGER_MS) for the peer's close before closing
  * the TCP connection.  Data arriving meanwhile is dropped. */

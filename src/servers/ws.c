@@ -32,9 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/framed.h"
 #include "lab/server.h"
 #include "lab/wsconn.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* One upgraded client. */
 struct ws_client {
@@ -52,6 +54,7 @@ static struct {
     struct wsconn_limits feed;  /* GET /ws: a message is a chat line */
     struct wsconn_limits echo;  /* GET /echo: up to --max-message */
     struct server *server;
+    struct framed framed;       /* the newest event as a frame, shared by every /ws client */
 } app = {
     .ping_s = WS_PING_S,
     .pong_timeout_s = WS_PONG_TIMEOUT_S,
@@ -60,10 +63,21 @@ static struct {
 
 /* ------------------------------------------------------------ /ws */
 
+/* Every /ws client gets the same text frame: framed by the first one to
+ * see the event, then shared (lab/framed.h). */
 static void feed_event(struct hub_sub *sub, const struct hub_event *ev)
 {
     struct ws_client *cl = sub->arg;
-    wsconn_send(&cl->ws, WS_OP_TEXT, ev->json, ev->json_len);
+    struct shbuf *frame = framed_find(&app.framed, ev->seq);
+    if (!frame) {
+        frame = wsconn_frame_shared(WS_OP_TEXT, ev->json, ev->json_len);
+        if (!frame) {
+            wsconn_close(&cl->ws, WS_CLOSE_INTERNAL, "out of memory");
+            return;
+        }
+        framed_keep(&app.framed, ev->seq, frame);
+    }
+    wsconn_send_shared(&cl->ws, frame);
 }
 
 static void feed_message(struct wsconn *ws, unsigned opcode, const uint8_t *data, size_t len)
@@ -204,4 +218,7 @@ static const struct technique ws_technique = {
     .stopping = ws_stopping,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &ws_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &ws_technique, &stdio_sinks);
+}
