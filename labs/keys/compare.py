@@ -80,4 +80,5 @@ QUESTIONS = [
              "poll's hdr B/ev divided by ws's", tol=0.01, rel=0.01),
     tick_interval("tick_interval_ms", lambda c: max(group(c, "ws"), key=lambda f: len(f.events()))),
     tshark_payload("tshark_payload_bytes", "compare"),
+    latency("sse"),
 ]

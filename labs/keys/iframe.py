@@ -3,8 +3,8 @@ from measure import (containing, event_json, first_tick, header, header_bytes_pe
                      mean_latency_ms, nth, stride)
 from questions import INT, NUMBER, TEXT, Question
 from measure import ratio
-from shared_questions import (chat_event, chat_seq, first_wait, post_to_push,
-                             tick_interval, tshark_payload)
+from shared_questions import (chat_event, chat_latency, chat_seq, down_rate, first_wait,
+                              post_to_push, tick_interval, tshark_payload)
 
 
 CAPTURES = {"iframe": "captures/iframe.pcap"}
@@ -85,4 +85,6 @@ QUESTIONS = [
     post_to_push("post_to_push_ms", "iframe", main),
     first_wait("first_wait_ms", main),
     tshark_payload("tshark_payload_bytes", "iframe"),
+    chat_latency("chat_latency_ms", main),
+    down_rate("down_bytes_per_s", main),
 ]

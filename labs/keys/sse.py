@@ -11,7 +11,8 @@ from measure import (containing, first_tick, header, header_bytes_per_event, mea
                      nth, stride)
 from questions import INT, NUMBER, TEXT, Question
 from rawstream import stream
-from shared_questions import chat_event, first_wait, post_to_push, tick_interval, tshark_payload
+from shared_questions import (chat_event, down_rate, first_wait, post_to_push, tick_interval,
+                              tshark_payload)
 
 CAPTURES = {"sse": "captures/sse.pcap"}
 
@@ -107,6 +108,18 @@ def heartbeats(c):
     return len(re.findall(rb"(?m)^:", body(c)))
 
 
+def first_heartbeat_ms(c):
+    """From the response head of the long-running flow to the packet that
+    carried its first comment heartbeat (a ': ' line after the events
+    began)."""
+    flow = main(c)
+    m = re.search(rb"(?m)^: ?heartbeat", body(c))
+    if not m:
+        raise NotInCapture("the long-running connection carried no heartbeat")
+    packet = containing([p for p in flow.of_type("tcp", "s2c") if p["len"]], m.start())
+    return (packet["t"] - nth(flow.responses(), 1, "responses")["t"]) * 1000.0
+
+
 def chat_event_bytes(c):
     """The chat's sse_event on the wire: from its offset to the next one's."""
     flow = main(c)
@@ -159,4 +172,8 @@ QUESTIONS = [
     Question("chat_event_bytes", INT, chat_event_bytes,
              "offset of the sse_event after the chat's minus the chat's offset (long-running flow)"),
     tshark_payload("tshark_payload_bytes", "sse"),
+    Question("first_heartbeat_ms", NUMBER, first_heartbeat_ms,
+             "t of the packet that carried the first ': heartbeat' line of the long-running "
+             "flow minus t of its response, in ms", tol=0.005, rel=0.001),
+    down_rate("down_bytes_per_s", main),
 ]

@@ -6,6 +6,8 @@
                               the long-running flow: a push's own delay
   first_wait(flow)            from the flow's first byte to its first event: the
                               phase of the student's client against the ticks
+  down_rate(flow)             bytes the server sent a second over the flow's life
+  chat_latency(flow)          latency of the chat event: a push's own delay
   tshark_payload(name)        the lab's tshark cross-check: TCP payload bytes
                               of the capture, which `tshark -r FILE -T fields
                               -e tcp.len` adds up to and pushviz's flow lines
@@ -55,6 +57,25 @@ def post_to_push(qid, name, flow):
 def chat_seq(qid, flow):
     return Question(qid, INT, lambda c: chat_event(flow(c))["seq"],
                     "the seq= of the event line that carries the chat message")
+
+
+def down_rate(qid, flow):
+    """down= of the flow over its life: its flow line's t minus its first
+    packet's t (a stream's cost per second, ticks and all)."""
+    def rate(c):
+        f = flow(c)
+        if not f.summary:
+            raise NotInCapture("flow %d has no summary line" % f.id)
+        return f.summary["bytes_s2c"] / (f.summary["t"] - f.items[0]["t"])
+    return Question(qid, NUMBER, rate,
+                    "down= of the long-running flow divided by (t of its flow line - t of its "
+                    "first packet), in bytes per second", tol=0.05, rel=0.005)
+
+
+def chat_latency(qid, flow):
+    return Question(qid, NUMBER, lambda c: chat_event(flow(c))["latency_ms"],
+                    "the latency= of the chat event line of the long-running flow",
+                    tol=0.005, rel=0.001)
 
 
 def first_wait_ms(flow):

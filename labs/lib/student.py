@@ -5,9 +5,22 @@ every student records (or is handed) a capture made with parameters of
 their own, derived from their ID by a hash: the tick interval and the
 moment the client starts against it (the event phase), the poll interval,
 the SSE heartbeat period and `retry:` value, how long the server stays
-down when it is restarted, how long the client runs, and the chat text.
-Two IDs give different counts, times and sizes; the same ID always gives
-the same parameters, so an instructor can record a student's kit again.
+down when it is restarted, how long the client runs, the chat text and
+its length, and lab 09's loss rate, link rate and tick periods.  The same
+ID always gives the same parameters, so an instructor can record a
+student's kit again.
+
+What makes two students' answers differ: every time and rate a question
+asks is measured on their own timers (to the millisecond: they differ);
+every size that holds the chat differs with its length (8 to 160
+characters after the token); the event counts follow the tick interval
+(300 to 1200 ms) and the poll interval, so two students share a count
+now and then -- no derivation from IDs can prevent that, there are more
+IDs than counts.  With the look-ups that are the same for everyone (a
+Content-Type, a framing byte count) that leaves each lab more than half
+of its answers apart for nearly every pair; a lab rich in counts needs
+two of these spreads to collide at once to come down to half
+(tests/labs/test_labs_personal.py checks several pairs of IDs).
 
 The chat message also carries a token, a hash of the ID and the lab.
 `labs/check --student ID` looks for it in the capture, so that a capture
@@ -21,12 +34,17 @@ import re
 # Ranges of the parameters.  Each is wide enough that two IDs rarely share
 # a value, and narrow enough that every lab's question still has an answer
 # in a capture of a few seconds.
-INTERVAL_MS = (600, 1200)      # server tick period
-POLL_INTERVAL_MS = (500, 1500)  # short-polling client period
+INTERVAL_MS = (300, 1200)      # server tick period (to the ms: a wide spread of event counts)
+POLL_INTERVAL_MS = (500, 1500)  # short-polling client period (to the ms)
 HEARTBEAT_S = (3, 5)           # SSE comment period (>= 3 s: after the 2nd tick)
 RETRY_MS = (400, 1500)         # SSE retry: field
 DOWN_MS = (300, 1500)          # SSE lab: how long the restarted server is down
 DURATION_S = (9, 13)           # how long the long-running client runs
+LOSS_TENTHS = (50, 90)         # lab 09: the lossy link's loss, in tenths of a percent
+LOSS_INTERVAL_MS = (40, 70)    # lab 09: tick period over the lossy link
+RATE_KBIT = (16, 32)           # lab 09: the slow link's rate
+FLOOD_INTERVAL_MS = (8, 12)    # lab 09: tick period over the slow link (more than it carries)
+CHAT_WORDS = (8, 160)          # characters of words after the chat's token
 WORDS = ("amber", "basalt", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
          "juniper", "kestrel", "lagoon", "meadow", "nimbus", "orchid", "pebble", "quartz",
          "raven", "saffron", "tundra", "umber", "violet", "willow", "yarrow", "zephyr")
@@ -60,22 +78,32 @@ def token(student, lab):
 def params(student, lab):
     """{name: value}: everything a recording for this student and lab varies."""
     d = hashlib.sha256(("pushlab-student:" + check_id(student)).encode()).digest()
-    interval = _pick(d, 0, INTERVAL_MS, 10)
+    interval = _pick(d, 0, INTERVAL_MS)
     tok = token(student, lab)
     return {
         "interval_ms": interval,
         "phase_ms": _pick(d, 2, (0, interval - 1)),
-        "poll_interval_ms": _pick(d, 4, POLL_INTERVAL_MS, 10),
+        "poll_interval_ms": _pick(d, 4, POLL_INTERVAL_MS),
         "heartbeat_s": _pick(d, 6, HEARTBEAT_S),
         "retry_ms": _pick(d, 8, RETRY_MS, 10),
         "down_ms": _pick(d, 10, DOWN_MS, 10),
         "duration_s": _pick(d, 12, DURATION_S),
+        "loss_pct": _pick(d, 18, LOSS_TENTHS) / 10.0,
+        "loss_interval_ms": _pick(d, 20, LOSS_INTERVAL_MS),
+        "rate_kbit": _pick(d, 22, RATE_KBIT),
+        "flood_interval_ms": _pick(d, 24, FLOOD_INTERVAL_MS),
         "token": tok,
-        # The chat text: the token, then one to three words, so its length
-        # (and every size that contains it) differs between students too.
-        "chat": "lab %s token %s: %s" % (lab, tok, " ".join(
-            WORDS[d[14 + k] % len(WORDS)] for k in range(1 + d[17] % 3))),
+        # The chat text: the token, then words cut to a length of the
+        # student's own, so every size that contains it differs too.
+        "chat": "lab %s token %s: %s" % (lab, tok, chat_words(student, _pick(d, 14, CHAT_WORDS))),
     }
+
+
+def chat_words(student, length):
+    """Words picked by the ID, cut to exactly `length` characters."""
+    d = hashlib.sha256(("pushlab-chat:" + student).encode()).digest()
+    text = " ".join(WORDS[b % len(WORDS)] for b in d)[:length]
+    return text[:-1] + "s" if text.endswith(" ") else text
 
 
 def has_token(capture, student, lab):

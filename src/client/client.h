@@ -206,6 +206,7 @@ struct run {
     bool sent;                    /* the chat message went out */
     uint64_t sent_us;             /* when (monotonic µs) */
     bool echoed;                  /* it came back as an event */
+    bool counted_out;             /* --count was reached while the POST was still out */
     int exit_code;                /* what main returns */
 };
 

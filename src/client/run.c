@@ -125,8 +125,10 @@ void run_finish(struct run *r, int exit_code)
 static void run_session_done(struct run *r, struct session *s)
 {
     if (s->auxiliary) {
-        if (s->failed)
-            run_finish(r, 1);
+        /* The POST is answered (or failed): a --count reached meanwhile
+         * ends the run now. */
+        if (s->failed || r->counted_out)
+            run_finish(r, s->failed);
         return;
     }
     r->active--;
@@ -261,7 +263,7 @@ static void run_event(struct run *r, struct session *s, const struct event_view 
         return;
     }
 
-    if (r->finishing)
+    if (r->finishing || r->counted_out)
         return; /* what arrives while closing is not what was asked for */
     output_event(opt->json, ev, text, (int64_t)(latency_us / 1000));
     if (opt->send && r->sent && !r->echoed && ev->kind == EVENT_CHAT &&
@@ -273,9 +275,16 @@ static void run_event(struct run *r, struct session *s, const struct event_view 
             return;
         }
     }
-    if (opt->count && s->events >= (uint64_t)opt->count)
-        run_finish(r, 0);
-    else if (opt->echo)
+    if (opt->count && s->events >= (uint64_t)opt->count) {
+        /* An HTTP client's --send goes up on a connection of its own, which
+         * may still be connecting when the first response already brought
+         * N events (a poll since=0 brings the whole backlog): the run ends
+         * when that POST is answered, so the message is never dropped. */
+        if (r->post.started && !r->post.done)
+            r->counted_out = true;
+        else
+            run_finish(r, 0);
+    } else if (opt->echo)
         echo_next(r, s);
 }
 

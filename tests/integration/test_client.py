@@ -138,6 +138,35 @@ def send_test(tech):
     return test
 
 
+def backlog_send_test(tech):
+    """--count 1 --send against a server that already has a backlog: the
+    first poll brings N events at once, before the POST /send (a connection
+    of its own) is out.  The client must still send, print one event only,
+    and exit 0."""
+    def test():
+        need_server(SERVER_OF[tech])
+        with Server(SERVER_OF[tech], "--interval", TICK_MS) as srv:
+            time.sleep(0.4)  # several ticks wait in the backlog
+            text = "sent from a backlog %s" % tech
+            rc, out, err = run_client([tech, url_of(tech, srv.port), "--count", 1, "--send", text,
+                                       "--json", "--poll-interval", 100])
+            assert rc == 0, "exit %d: %s" % (rc, err)
+            assert len(events_of(out)) == 1, out
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as c:
+                c.sendall(b"GET /poll?since=0 HTTP/1.0\r\n\r\n")
+                got = b""
+                while True:
+                    data = c.recv(65536)
+                    if not data:
+                        break
+                    got += data
+            chats = [e for e in json.loads(got.split(b"\r\n\r\n", 1)[1])
+                     if e["kind"] == "chat"]
+            assert [e["text"] for e in chats] == [text], got[-500:]
+    test.__name__ = "test_%s_count_1_send_with_a_backlog" % tech
+    return test
+
+
 # ------------------------------------------------------------ SSE reconnection
 
 
@@ -586,6 +615,7 @@ if __name__ == "__main__":
         [technique_test(t) for t in TECHS]
         + [test_text_output]
         + [send_test(t) for t in ("poll", "sse", "ws", "flash")]
+        + [backlog_send_test(t) for t in ("poll", "jsonp", "longpoll")]
         + [test_sse_reconnects_with_last_event_id_no_gap, test_sse_reconnects_across_server_restart,
            test_ws_client_closes_with_1000, test_ws_server_close_is_answered,
            test_ws_echo_round_trips, test_ws_ping_fragments_and_masks,

@@ -4,16 +4,17 @@ For two student IDs, every lab is recorded with `labs/start LAB --student
 ID` (as root, on loopback, both students at once; lab 09 with --loopback,
 and once more through the emulated link when bin/pushlab-wan exists) and graded with
 `labs/check LAB answers.txt --student ID`, which must exit 0.  The answers
-are the key's (`--solution`), except those this test computes by itself
-from tshark's fields and the raw TCP payload it prints -- the cross-check
-question of every lab, the tick interval and the chat's seq from the
-event JSON on the wire, lab 06's retry: value and Last-Event-ID, lab 07's
-third masking key, lab 05's chat text -- which the checker must accept.  Then: the two students' answers differ for at least half of
-each lab's questions; one student's answers fail on the other's capture
-(exit 1), and --student with the wrong ID refuses the capture (exit 2);
-`labs/check --batch` grades both as CSV without printing an answer; and
-no answer of the reference captures' keys is printed in docs/ or
-labs/*.md.
+handed in are this test's own readings of the capture (lab_readings.py:
+tshark's dissection where it has the answer, else the connections' bytes
+and times as tshark prints them), never pushviz's or the key code's; each
+must also be what the key (`--solution`) says.  Three more students
+record lab 06 alone.  Then: the two students' answers differ for at least
+half of each lab's questions, and so do those of every pair of the five
+for lab 06 (the lab with the most look-ups and counts); one student's
+answers fail on the other's capture (exit 1), and --student with the wrong
+ID refuses the capture (exit 2); `labs/check --batch` grades both as CSV
+without printing an answer; and no answer of the reference captures' keys
+is printed in docs/ or labs/*.md.
 """
 import csv
 import io
@@ -28,14 +29,20 @@ import threading
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import harness  # noqa: E402
+from lab_readings import readings  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path[:0] = [os.path.join(ROOT, "labs", "lib"), os.path.join(ROOT, "labs")]
 import questions  # noqa: E402
 from kit import kit_paths, load_key, worksheets  # noqa: E402
+from student import params  # noqa: E402
 
 LABS = list(worksheets())
 STUDENTS = ("ada.lovelace", "s1234567")
+# More IDs for the lab with the most look-ups and counts (SSE): every pair
+# of the five must still differ in at least half of its answers.
+MORE_STUDENTS = ("grace.hopper", "alan.turing", "s7654321")
+PAIRS_LAB = "06-sse"
 TMP = tempfile.mkdtemp(prefix="pushlab-personal-")
 KIT = os.path.join(TMP, "kit")
 recorded = {}
@@ -77,102 +84,27 @@ def write(path, answers):
     return path
 
 
-# ------------------------------------------------------------ tshark, not the key
-
-def tshark(pcap, *args):
-    code, out, err = run("tshark", "-r", pcap, *args, timeout=60)
-    assert code == 0, err
-    return out
-
-
-def tshark_payload_bytes(pcap):
-    return sum(int(x) for x in tshark(pcap, "-T", "fields", "-e", "tcp.len").split())
-
-
-def tshark_retry_ms(pcap):
-    """retry: from the first TCP stream's bytes as tshark follows them."""
-    out = tshark(pcap, "-q", "-z", "follow,tcp,ascii,0")
-    m = re.search(r"^retry: ?(\d+)$", out, re.M)
-    assert m, out[:2000]
-    return int(m.group(1))
-
-
-def tshark_last_event_id(pcap):
-    out = tshark(pcap, "-Y", "http.request", "-T", "fields", "-e", "http.request.line")
-    m = re.search(r"Last-Event-ID: (\d+)", out, re.I)
-    assert m, out
-    return int(m.group(1))
-
-
-def tshark_streams(pcap):
-    """{tcp.stream: {"c2s": bytes, "s2c": bytes}}: each connection's payload
-    in capture order (loopback delivers in order), the server being the
-    side that received the SYN."""
-    out = tshark(pcap, "-Y", "not tcp.analysis.retransmission", "-T", "fields",
-                 "-e", "tcp.stream", "-e", "tcp.srcport", "-e",
-                 "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.payload")
-    server, streams = {}, {}
-    for line in out.splitlines():
-        stream, src, dst, syn, ack, payload = (line.split("\t") + [""] * 6)[:6]
-        if syn in ("1", "True") and ack in ("0", "False"):
-            server[stream] = dst
-        if payload:
-            d = streams.setdefault(stream, {"c2s": b"", "s2c": b""})
-            d["s2c" if src == server.get(stream) else "c2s"] += bytes.fromhex(payload.replace(":", ""))
-    return streams
-
-
-EVENT_RE = re.compile(rb'\{"seq":(\d+),"ts":(\d+),"kind":"(tick|chat)"')
-
-
-def busiest_events(pcap):
-    """(seq, ts, kind) of every event JSON the busiest connection carried to
-    its client (DESIGN.md: the event object is written byte for byte)."""
-    found = []
-    for d in tshark_streams(pcap).values():
-        seen = {}  # a retransmitted segment carries an event twice: keep it once
-        for a, b, k in EVENT_RE.findall(d["s2c"]):
-            seen.setdefault(int(a), (int(a), int(b), k.decode()))
-        found.append(list(seen.values()))
-    return max(found, key=len)
-
-
-def tick_interval(events):
-    ts = [t for _, t, kind in events if kind == "tick"]
-    return sum(b - a for a, b in zip(ts, ts[1:])) / (len(ts) - 1)
-
-
-def independent(lab, paths):
-    """{question id: answer} this test finds with tshark alone."""
-    first = paths["rtt80"] if lab == "09-rtt" else next(iter(paths.values()))
-    found = {"tshark_payload_bytes": str(tshark_payload_bytes(first))}
-    if lab not in ("08-compare", "09-rtt"):
-        events = busiest_events(first)
-        found["tick_interval_ms"] = "%.3f" % tick_interval(events)
-        if lab in ("03-iframe", "04-xhr", "05-flash", "07-ws"):
-            found["chat_seq"] = str(next(seq for seq, _, kind in events if kind == "chat"))
-    if lab == "06-sse":
-        found["retry_ms"] = str(tshark_retry_ms(first))
-        found["resume_last_event_id"] = str(tshark_last_event_id(first))
-    if lab == "07-ws":
-        keys = tshark(first, "-Y", "websocket.mask == 1", "-T", "fields",
-                      "-e", "websocket.masking_key").split()
-        found["third_client_mask_key"] = keys[2]
-    if lab == "05-flash":
-        data = [d["c2s"] for d in tshark_streams(first).values()
-                if d["c2s"] and not d["c2s"].startswith(b"<policy-file-request/>")]
-        found["chat_text"] = data[0].split(b"\0")[0].decode()
-    return found
+def independent_answers(lab, paths, key, student):
+    """The answers a student hands in: the key's, replaced by this test's
+    own reading wherever it has one, which must agree with the key."""
+    answers = dict(key)
+    asked = {q.qid: q for q in load_key(lab).QUESTIONS}
+    for qid, value in readings(lab, paths).items():
+        right, _ = asked[qid].judge(value, parse(asked[qid], key[qid]))
+        assert right, "%s %s %s: tshark says %s, the key %s" % (student, lab, qid, value, key[qid])
+        answers[qid] = value
+    return answers
 
 
 # ------------------------------------------------------------ the tests
 
 def record_all():
-    """labs/start every lab for both students, the two students at once."""
+    """labs/start every lab for both students, the two students at once,
+    and PAIRS_LAB for the MORE_STUDENTS."""
     errors = []
 
     def one(student):
-        for lab in LABS:
+        for lab in (LABS if student in STUDENTS else [PAIRS_LAB]):
             # lab 09 on loopback here; through the emulated link in test_lab09_over_the_wan
             extra = ["--loopback"] if lab == "09-rtt" else []
             code, out, err = run(os.path.join(ROOT, "labs", "start"), lab, "--student", student,
@@ -181,7 +113,7 @@ def record_all():
                 errors.append("%s %s: exit %d %s" % (student, lab, code, err))
                 return
             assert "labs/check %s answers.txt --student %s" % (lab, student) in out, out
-    threads = [threading.Thread(target=one, args=(s,)) for s in STUDENTS]
+    threads = [threading.Thread(target=one, args=(s,)) for s in STUDENTS + MORE_STUDENTS]
     for t in threads:
         t.start()
     for t in threads:
@@ -190,6 +122,8 @@ def record_all():
     for s in STUDENTS:
         for lab in LABS:
             recorded[s, lab] = solution(lab, "--student", s, "--kit", KIT)
+    for s in MORE_STUDENTS:
+        recorded[s, PAIRS_LAB] = solution(PAIRS_LAB, "--student", s, "--kit", KIT)
 
 
 def test_every_lab_start_to_check():
@@ -198,20 +132,12 @@ def test_every_lab_start_to_check():
     if not shutil.which("tshark"):
         raise harness.Skip("tshark is not installed (make deps)")
     record_all()
-    for s in STUDENTS:
-        for lab in LABS:
-            key = recorded[s, lab]
-            answers = dict(key)
-            paths = kit_paths(KIT, s, lab, load_key(lab))
-            asked = {q.qid: q for q in load_key(lab).QUESTIONS}
-            for qid, value in independent(lab, paths).items():
-                right, _ = asked[qid].judge(value, parse(asked[qid], key[qid]))
-                assert right, "%s %s %s: tshark says %s, the key %s" % (
-                    s, lab, qid, value, key[qid])
-                answers[qid] = value
-            code, out, err = check(lab, write(os.path.join(TMP, "a.txt"), answers),
-                                   "--student", s, "--kit", KIT)
-            assert code == 0, "%s %s: %s%s" % (s, lab, out, err)
+    for s, lab in sorted(recorded):
+        answers = independent_answers(lab, kit_paths(KIT, s, lab, load_key(lab)),
+                                      recorded[s, lab], s)
+        code, out, err = check(lab, write(os.path.join(TMP, "a.txt"), answers),
+                               "--student", s, "--kit", KIT)
+        assert code == 0, "%s %s: %s%s" % (s, lab, out, err)
 
 
 def test_lab09_over_the_wan():
@@ -233,21 +159,38 @@ def test_lab09_over_the_wan():
         assert 38 <= float(key[t + "_mean_rtt80_ms"]) < 200, (t, key)
     assert float(key["ws_p90_rtt300_ms"]) >= 148, key
     assert float(key["poll_mean_rtt300_ms"]) > float(key["ws_p90_rtt300_ms"]) - 150, key
-    paths = kit_paths(KIT, student, "09-rtt", load_key("09-rtt"))
-    assert str(tshark_payload_bytes(paths["rtt80"])) == key["tshark_payload_bytes"], key
-    code, out, err = check("09", write(os.path.join(TMP, "w.txt"), key), "--student", student,
+    # one way is 20 ms on the lossy link; the slow link carries less than
+    # the ticks, so the lag grows, and the payload stays under its rate
+    p = params(student, "09-rtt")
+    assert float(key["loss_max_latency_ms"]) >= 19, key
+    assert float(key["slow_lag_growth"]) > 0.2, key
+    assert float(key["slow_down_kbit"]) < p["rate_kbit"], (key, p)
+    # every answer again from tshark's segments, and graded
+    answers = independent_answers("09-rtt", kit_paths(KIT, student, "09-rtt", load_key("09-rtt")),
+                                  key, student)
+    code, out, err = check("09", write(os.path.join(TMP, "w.txt"), answers), "--student", student,
                            "--kit", KIT)
     assert code == 0, out + err
+
+
+def assert_differ(lab, a, b):
+    ka, kb = recorded[a, lab], recorded[b, lab]
+    same = [q for q in ka if ka[q] == kb[q]]
+    assert 2 * len(same) <= len(ka), "%s, %s and %s: %d of %d answers alike: %s" % (
+        lab, a, b, len(same), len(ka), same)
 
 
 def test_two_students_differ():
     if not recorded:
         raise harness.Skip("no recordings (the test before needs root)")
     a, b = STUDENTS
+    everyone = STUDENTS + MORE_STUDENTS
+    for i, x in enumerate(everyone):
+        for y in everyone[i + 1:]:
+            assert_differ(PAIRS_LAB, x, y)
     for lab in LABS:
-        ka, kb = recorded[a, lab], recorded[b, lab]
-        differ = [q for q in ka if ka[q] != kb[q]]
-        assert 2 * len(differ) >= len(ka), "%s: only %s differ of %d" % (lab, differ, len(ka))
+        ka = recorded[a, lab]
+        assert_differ(lab, a, b)
         # a's answers on b's capture: not all right
         code, out, _ = check(lab, write(os.path.join(TMP, "a.txt"), ka), "--student", b,
                              "--kit", KIT)
@@ -287,7 +230,8 @@ def test_batch_csv():
 # Phrases that contain a number equal to some answer but state a protocol
 # fact, not a reading of a capture.
 NOT_ANSWERS = ("at most 125 bytes", "frame over 125 bytes", "every 10 ms",
-               "< 100 ms after its previous answer")  # pushviz's re-ask threshold (CLASSIFY_REASK_MS)
+               "< 100 ms after its previous answer",  # pushviz's re-ask threshold (CLASSIFY_REASK_MS)
+               "20 ms each way", "8 to 12 ms", "8–12 ms")  # lab 09's lossy and slow links
 
 
 def answer_patterns(kind, value):
