@@ -53,43 +53,47 @@ struct unacked {
     int64_t ts_ns;     /* when it was captured */
 };
 
+/* One direction of a connection.  Fields are ordered so that they pack
+ * tight (no padding between them): a table of 200,000 open flows is read
+ * at the speed of the memory it touches. */
 struct flow_half {
-    bool base_set;           /* base is known */
     uint32_t base;           /* relative sequence numbers count from here (ISN) */
-    struct reasm reasm;      /* this direction's bytes */
-    struct unacked *unacked; /* oldest first */
-    size_t n_unacked, cap_unacked;
-    uint64_t bytes;          /* payload bytes on the wire */
-    bool seq_high_set;       /* seq_high is known */
     uint32_t seq_high;       /* highest sequence number after any segment
                                 (seq + len, SYN and FIN count one), empty ones too */
-    int64_t seq_high_ns;     /* when the segment that raised it was captured */
-    bool ack_seen;           /* last_ack and last_win are known */
     uint32_t last_ack;       /* this side's latest acknowledgment number */
+    uint32_t fin_seq;        /* its FIN's sequence number */
     uint16_t last_win;       /* and window */
-    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
-    int64_t dup_ack_ns;      /* when the latest of those was captured */
+    bool base_set;           /* base is known */
+    bool seq_high_set;       /* seq_high is known */
+    bool ack_seen;           /* last_ack and last_win are known */
     bool fin;                /* a FIN was sent */
-    uint32_t fin_seq;        /* its sequence number */
     bool fin_acked;          /* the peer acknowledged the FIN */
     bool ended;              /* the dissector was told this direction ended */
+    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
+    uint32_t n_unacked, cap_unacked;
+    struct unacked *unacked; /* oldest first */
+    int64_t seq_high_ns;     /* when the segment that raised seq_high was captured */
+    int64_t dup_ack_ns;      /* when the latest duplicate ACK was captured */
+    uint64_t bytes;          /* payload bytes on the wire */
+    struct reasm reasm;      /* this direction's bytes */
 };
 
+/* A connection.  The first cache line holds what a lookup compares. */
 struct flow {
-    unsigned id;                 /* 1-based, in order of first packet */
+    struct flow *hash_next;      /* bucket chain */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
-    char client_text[64], server_text[64]; /* "ip:port" */
+    unsigned id;                 /* 1-based, in order of first packet */
     bool syn_seen, synack_seen, rst;
+    bool reported;               /* its `flow` item is out */
     int64_t syn_ns;              /* when the SYN was captured */
     double handshake_rtt_ms;     /* < 0 until known */
     uint64_t packets;
-    struct flow_half half[2];    /* by enum item_dir */
-    struct dissect *dissect;     /* NULL once the flow has ended */
-    bool reported;               /* its `flow` item is out */
-    struct flow *hash_next;      /* bucket chain */
-    struct flow *older, *newer;  /* creation order */
     struct flow *prev, *next;    /* its place in flows.active or flows.ended */
+    struct dissect *dissect;     /* NULL once the flow has ended */
+    struct flow_half half[2];    /* by enum item_dir */
+    char server_text[64];        /* "ip:port", which the dissector keys repetition by (the
+                                    client's is made when needed) */
 };
 
 /* Flows in the order they leave when room is needed (front first). */
@@ -111,12 +115,18 @@ struct flow_summary {
     const char *end;            /* "rst", "fin" or "open" */
 };
 
+/* Records kept for reuse: a stack (see "spare records" below). */
+struct spares {
+    void **v;       /* the records (owned) */
+    size_t n, cap;
+};
+
 struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
     size_t n_held;
     struct flow *buckets[BUCKETS];
-    struct flow *oldest, *newest; /* creation order */
+    struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
     size_t count;
@@ -124,6 +134,9 @@ struct flows {
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
     struct classifier classifier;
     int64_t last_ns;              /* capture time of the latest packet */
+    struct spares spare_flows;    /* struct flow records of forgotten flows */
+    struct spares spare_dissects; /* struct dissect records of ended flows */
+    char endpoint_text[2][64];    /* flows_endpoints' answer */
 };
 
 struct flows *flows_new(const struct emitter *e)
@@ -135,6 +148,44 @@ struct flows *flows_new(const struct emitter *e)
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
     return ft;
+}
+
+/* ---- spare records ----
+ * A replay starts and ends flows by the hundred thousand, each with a
+ * struct flow and a struct dissect of a few hundred bytes to two KiB.
+ * Given back to malloc, they left its free lists so cut up that every
+ * later calloc searched them (a fifth of the run time).  Instead a record
+ * that is no longer needed waits on a stack here, and the next new flow
+ * takes it, still warm in the cache.  The memory they hold is bounded by
+ * the most flows open (and remembered) at once, and freed with the table. */
+
+/* A record of size bytes, uninitialised: a spare one, or a new one (NULL
+ * when out of memory). */
+static void *spare_take(struct spares *s, size_t size)
+{
+    return s->n ? s->v[--s->n] : malloc(size);
+}
+
+static void spare_give(struct spares *s, void *p)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        void **v = realloc(s->v, cap * sizeof *v);
+        if (!v) {
+            free(p); /* no room to keep it: malloc has it back */
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = p;
+}
+
+static void spares_free(struct spares *s)
+{
+    while (s->n)
+        free(s->v[--s->n]);
+    free(s->v);
 }
 
 /* ---- the table ---- */
@@ -214,19 +265,18 @@ static void unlink_flow(struct flows *ft, struct flow *f)
     while (*pp != f)
         pp = &(*pp)->hash_next;
     *pp = f->hash_next;
-    if (f->older)
-        f->older->newer = f->newer;
-    else
-        ft->oldest = f->newer;
-    if (f->newer)
-        f->newer->older = f->older;
-    else
-        ft->newest = f->older;
     ft->count--;
 }
 
+/* Forget an ended flow (unlinked): its record waits for the next new one. */
+static void forget(struct flows *ft, struct flow *f)
+{
+    unlink_flow(ft, f);
+    spare_give(&ft->spare_flows, f);
+}
+
 /* Free what only an open flow needs. */
-static void release(struct flow *f)
+static void release(struct flows *ft, struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         reasm_free(&f->half[i].reasm);
@@ -234,8 +284,11 @@ static void release(struct flow *f)
         f->half[i].unacked = NULL;
         f->half[i].n_unacked = f->half[i].cap_unacked = 0;
     }
-    dissect_free(f->dissect);
-    f->dissect = NULL;
+    if (f->dissect) {
+        dissect_release(f->dissect);
+        spare_give(&ft->spare_dissects, f->dissect);
+        f->dissect = NULL;
+    }
 }
 
 /* ---- reassembled bytes to the dissector ---- */
@@ -344,7 +397,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open"};
-    memcpy(s.client_text, f->client_text, sizeof s.client_text);
+    format_endpoint(&f->client, f->client_port, s.client_text);
     memcpy(s.server_text, f->server_text, sizeof s.server_text);
     if (f->dissect)
         s.traits = *dissect_traits(f->dissect);
@@ -355,7 +408,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     list_remove(&ft->active, f);
     list_push_back(&ft->ended, f);
     f->reported = true;
-    release(f);
+    release(ft, f);
 }
 
 /* Make room for one more flow: forget an ended one, or end the oldest. */
@@ -365,20 +418,21 @@ static void make_room(struct flows *ft, int64_t now_ns)
         return;
     struct flow *victim = ft->ended.front ? ft->ended.front : ft->active.front;
     report(ft, victim, now_ns, false);
-    unlink_flow(ft, victim);
-    free(victim);
+    forget(ft, victim);
 }
 
 static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
     make_room(ft, p->ts_ns);
-    struct flow *f = calloc(1, sizeof *f);
-    if (f)
-        f->dissect = dissect_new();
-    if (!f || !f->dissect) {
-        free(f);
+    struct flow *f = spare_take(&ft->spare_flows, sizeof *f);
+    if (!f)
+        return NULL;
+    memset(f, 0, sizeof *f);
+    if (!(f->dissect = spare_take(&ft->spare_dissects, sizeof *f->dissect))) {
+        spare_give(&ft->spare_flows, f);
         return NULL;
     }
+    dissect_init(f->dissect);
     /* Who is the client?  The SYN's sender; else the higher port's owner. */
     bool sender_is_client;
     if (p->flags & TCP_SYN)
@@ -390,7 +444,6 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     f->client_port = sender_is_client ? p->sport : p->dport;
     f->server_port = sender_is_client ? p->dport : p->sport;
     *dir = sender_is_client ? DIR_C2S : DIR_S2C;
-    format_endpoint(&f->client, f->client_port, f->client_text);
     format_endpoint(&f->server, f->server_port, f->server_text);
     f->id = ft->next_id++;
     f->handshake_rtt_ms = -1;
@@ -400,12 +453,6 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     uint32_t h = tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
     f->hash_next = ft->buckets[h];
     ft->buckets[h] = f;
-    f->older = ft->newest;
-    if (ft->newest)
-        ft->newest->newer = f;
-    else
-        ft->oldest = f;
-    ft->newest = f;
     list_push_back(&ft->active, f);
     ft->count++;
     return f;
@@ -421,7 +468,7 @@ static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq
             memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
             h->n_unacked--;
         } else {
-            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 8;
+            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 4; /* most have one or two */
             struct unacked *u = realloc(h->unacked, cap * sizeof *u);
             if (!u)
                 return;
@@ -573,12 +620,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         /* A new connection on the tuple of an ending or ended one (not a
          * retransmitted SYN): the old one is over. */
         report(ft, f, p->ts_ns, true);
-        unlink_flow(ft, f);
-        free(f);
+        forget(ft, f);
         f = NULL;
     }
     if (!f && !(f = new_flow(ft, p, &dir)))
         return;
+    ft->current = f;
     if (!f->reported && f != ft->active.back) { /* the most recently active now */
         list_remove(&ft->active, f);
         list_push_back(&ft->active, f);
@@ -670,51 +717,90 @@ void flows_packet(struct flows *ft, const struct packet *p)
 {
     ft->last_ns = p->ts_ns;
     follow_segment(ft, p);
+    ft->current = NULL;
     if (ft->n_held)
         release_held(ft, p->ts_ns, 0);
 }
 
+static int by_id(const void *a, const void *b)
+{
+    unsigned x = (*(struct flow *const *)a)->id, y = (*(struct flow *const *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 void flows_finish(struct flows *ft)
 {
-    /* Held items go out among the open flows' ones, in flow order. */
-    for (struct flow *f = ft->oldest; f; f = f->newer) {
-        release_held(ft, ft->last_ns, f->id);
-        report(ft, f, ft->last_ns, false);
+    /* The open flows in flow order (the list has them by activity); held
+     * items go out among their items, in flow order too. */
+    size_t n = 0;
+    for (struct flow *f = ft->active.front; f; f = f->next)
+        n++;
+    struct flow **open = malloc((n ? n : 1) * sizeof *open);
+    if (open) {
+        n = 0;
+        for (struct flow *f = ft->active.front; f; f = f->next)
+            open[n++] = f;
+        qsort(open, n, sizeof *open, by_id);
+        for (size_t i = 0; i < n; i++) {
+            release_held(ft, ft->last_ns, open[i]->id);
+            report(ft, open[i], ft->last_ns, false);
+        }
+        free(open);
+    } else { /* out of memory: in order of activity */
+        while (ft->active.front)
+            report(ft, ft->active.front, ft->last_ns, false);
     }
     release_held(ft, ft->last_ns, UINT_MAX);
 }
 
-const char *flows_technique(const struct flows *ft, unsigned id)
+/* Flow `id`, or NULL once it has been forgotten.  The items a front end
+ * asks about are nearly always of the flow being followed; otherwise the
+ * open flows are searched, most recently active first, then the ended. */
+static const struct flow *find_flow(const struct flows *ft, unsigned id)
 {
-    /* Newest first: the flows a live view asks about are the recent ones. */
-    for (const struct flow *f = ft->newest; f; f = f->older)
+    if (ft->current && ft->current->id == id)
+        return ft->current;
+    for (const struct flow *f = ft->active.back; f; f = f->prev)
         if (f->id == id)
-            return f->dissect ? technique_name(classify_flow(&ft->classifier,
-                                                             dissect_traits(f->dissect)))
-                              : NULL;
+            return f;
+    for (const struct flow *f = ft->ended.back; f; f = f->prev)
+        if (f->id == id)
+            return f;
     return NULL;
 }
 
-bool flows_endpoints(const struct flows *ft, unsigned id, const char **client, const char **server)
+const char *flows_technique(const struct flows *ft, unsigned id)
 {
-    for (const struct flow *f = ft->newest; f; f = f->older)
-        if (f->id == id) {
-            *client = f->client_text;
-            *server = f->server_text;
-            return true;
-        }
-    return false;
+    const struct flow *f = find_flow(ft, id);
+    return f && f->dissect ? technique_name(classify_flow(&ft->classifier, dissect_traits(f->dissect)))
+                           : NULL;
+}
+
+bool flows_endpoints(struct flows *ft, unsigned id, const char **client, const char **server)
+{
+    const struct flow *f = find_flow(ft, id);
+    if (!f)
+        return false;
+    format_endpoint(&f->client, f->client_port, ft->endpoint_text[0]);
+    format_endpoint(&f->server, f->server_port, ft->endpoint_text[1]);
+    *client = ft->endpoint_text[0];
+    *server = ft->endpoint_text[1];
+    return true;
 }
 
 void flows_free(struct flows *ft)
 {
     if (!ft)
         return;
-    while (ft->oldest) {
-        struct flow *f = ft->oldest;
-        ft->oldest = f->newer;
-        release(f);
-        free(f);
-    }
+    struct flow_list *lists[2] = {&ft->active, &ft->ended};
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->front) {
+            struct flow *f = lists[i]->front;
+            lists[i]->front = f->next;
+            release(ft, f);
+            free(f);
+        }
+    spares_free(&ft->spare_flows);
+    spares_free(&ft->spare_dissects);
     free(ft);
 }
