@@ -30,7 +30,6 @@ void dissect_init(struct dissect *d)
         h->mode = MODE_DETECT;
         bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
         bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
-        bytebuf_init(&h->ws.text, VIZ_BODY_KEEP);
         bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
         eventscan_init(&h->scan);
     }
@@ -47,6 +46,7 @@ void dissect_release(struct dissect *d)
         bytebuf_free(&d->half[i].lib.pending);
         eventscan_free(&d->half[i].scan);
     }
+    free(d->pending);
 }
 
 const struct flow_traits *dissect_traits(struct dissect *d)
@@ -310,9 +310,9 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
     else if (h->buf.len && h->mode == MODE_HTTP_HEAD)
         half_error(env, h, "connection closed inside an HTTP head", h->buf.offset, h->buf.len);
-    else if (h->mode == MODE_WEBSOCKET && (h->ws.in_frame || h->buf.len))
+    else if (h->mode == MODE_WEBSOCKET && (h->ws->in_frame || h->buf.len))
         half_error(env, h, "connection closed inside a WebSocket frame",
-                   h->ws.in_frame ? h->ws.frame_off : h->buf.offset, 0);
+                   h->ws->in_frame ? h->ws->frame_off : h->buf.offset, 0);
     else if (h->mode == MODE_FLASH && h->buf.len)
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
@@ -322,5 +322,6 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         h->mode = MODE_HTTP_HEAD;
     }
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
-    h->ws.in_frame = false;
+    if (h->ws)
+        h->ws->in_frame = false;
 }

@@ -44,6 +44,7 @@
 
 #include "classify/classify.h"
 #include "dissect/dissect.h"
+#include "flows/pool.h"
 #include "flows/reasm.h"
 
 /* A segment sent and not yet acknowledged, for ack RTT. */
@@ -115,12 +116,6 @@ struct flow_summary {
     const char *end;            /* "rst", "fin" or "open" */
 };
 
-/* Records kept for reuse: a stack (see "spare records" below). */
-struct spares {
-    void **v;       /* the records (owned) */
-    size_t n, cap;
-};
-
 struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
@@ -134,58 +129,23 @@ struct flows {
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
     struct classifier classifier;
     int64_t last_ns;              /* capture time of the latest packet */
-    struct spares spare_flows;    /* struct flow records of forgotten flows */
-    struct spares spare_dissects; /* struct dissect records of ended flows */
+    struct pool flow_records;     /* every struct flow (pool.h: reused, in huge pages) */
+    struct pool dissect_records;  /* every open flow's struct dissect */
     char endpoint_text[2][64];    /* flows_endpoints' answer */
 };
 
 struct flows *flows_new(const struct emitter *e)
 {
-    struct flows *ft = calloc(1, sizeof *ft);
+    /* Its hash table is 2 MiB looked up at random: in huge pages too. */
+    struct flows *ft = pool_map(sizeof *ft);
     if (!ft)
         return NULL;
+    pool_init(&ft->flow_records, sizeof(struct flow));
+    pool_init(&ft->dissect_records, sizeof(struct dissect));
     ft->emitter = e;
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
     return ft;
-}
-
-/* ---- spare records ----
- * A replay starts and ends flows by the hundred thousand, each with a
- * struct flow and a struct dissect of a few hundred bytes to two KiB.
- * Given back to malloc, they left its free lists so cut up that every
- * later calloc searched them (a fifth of the run time).  Instead a record
- * that is no longer needed waits on a stack here, and the next new flow
- * takes it, still warm in the cache.  The memory they hold is bounded by
- * the most flows open (and remembered) at once, and freed with the table. */
-
-/* A record of size bytes, uninitialised: a spare one, or a new one (NULL
- * when out of memory). */
-static void *spare_take(struct spares *s, size_t size)
-{
-    return s->n ? s->v[--s->n] : malloc(size);
-}
-
-static void spare_give(struct spares *s, void *p)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        void **v = realloc(s->v, cap * sizeof *v);
-        if (!v) {
-            free(p); /* no room to keep it: malloc has it back */
-            return;
-        }
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = p;
-}
-
-static void spares_free(struct spares *s)
-{
-    while (s->n)
-        free(s->v[--s->n]);
-    free(s->v);
 }
 
 /* ---- the table ---- */
@@ -272,7 +232,7 @@ static void unlink_flow(struct flows *ft, struct flow *f)
 static void forget(struct flows *ft, struct flow *f)
 {
     unlink_flow(ft, f);
-    spare_give(&ft->spare_flows, f);
+    pool_give(&ft->flow_records, f);
 }
 
 /* Free what only an open flow needs. */
@@ -286,7 +246,7 @@ static void release(struct flows *ft, struct flow *f)
     }
     if (f->dissect) {
         dissect_release(f->dissect);
-        spare_give(&ft->spare_dissects, f->dissect);
+        pool_give(&ft->dissect_records, f->dissect);
         f->dissect = NULL;
     }
 }
@@ -424,12 +384,12 @@ static void make_room(struct flows *ft, int64_t now_ns)
 static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
     make_room(ft, p->ts_ns);
-    struct flow *f = spare_take(&ft->spare_flows, sizeof *f);
+    struct flow *f = pool_take(&ft->flow_records);
     if (!f)
         return NULL;
     memset(f, 0, sizeof *f);
-    if (!(f->dissect = spare_take(&ft->spare_dissects, sizeof *f->dissect))) {
-        spare_give(&ft->spare_flows, f);
+    if (!(f->dissect = pool_take(&ft->dissect_records))) {
+        pool_give(&ft->flow_records, f);
         return NULL;
     }
     dissect_init(f->dissect);
@@ -798,9 +758,8 @@ void flows_free(struct flows *ft)
             struct flow *f = lists[i]->front;
             lists[i]->front = f->next;
             release(ft, f);
-            free(f);
         }
-    spares_free(&ft->spare_flows);
-    spares_free(&ft->spare_dissects);
-    free(ft);
+    pool_free(&ft->flow_records);
+    pool_free(&ft->dissect_records);
+    pool_unmap(ft, sizeof *ft);
 }
