@@ -247,6 +247,30 @@ static char *store_fixed6(char *p, double x)
     return p + 7;
 }
 
+/* The items of one packet share their time (a segment, the frame in it,
+ * the event in that): the text of the last time written is kept and
+ * copied when the next item has the same. */
+static struct {
+    bool set;
+    double t;
+    size_t len;
+    char text[SCALAR_MAX];
+} last_time;
+
+static char *store_time(char *p, double t)
+{
+    if (last_time.set && t == last_time.t) {
+        memcpy(p, last_time.text, sizeof last_time.text); /* the whole array: a fixed size copies fastest */
+        return p + last_time.len;
+    }
+    char *end = store_fixed6(p, t);
+    last_time.set = true;
+    last_time.t = t;
+    last_time.len = (size_t)(end - p);
+    memcpy(last_time.text, p, last_time.len);
+    return end;
+}
+
 /* How many bytes the UTF-8 sequence led by byte c claims (0 if c cannot lead). */
 static size_t utf8_seq_len(unsigned char c)
 {
@@ -393,7 +417,7 @@ void output_json(FILE *out, const struct item *it)
     /* The head is short: one room() covers it. */
     char *p = room(j, j->buf + j->len, 256);
     STORE_LIT(p, "{\"t\":");
-    p = store_fixed6(p, it->t);
+    p = store_time(p, it->t);
     STORE_LIT(p, ",\"flow\":");
     p = store_uint(p, it->flow);
     STORE_LIT(p, ",\"type\":\"");
