@@ -15,18 +15,23 @@
  * The payload goes through reassembly (reasm.c) to the dissector; a peer's
  * ACK beyond what was captured tells reassembly that bytes were lost.
  *
- * Memory is bounded: at most VIZ_MAX_FLOWS flows are remembered; held
- * out-of-order bytes are capped per direction and in all.  When the table
- * is full an ended flow is forgotten first (the one that ended longest
- * ago), else the open flow that has been quiet longest is finished early
- * (its `flow` item says "open").  Both come off the front of a list --
- * ended flows in the order they ended, open ones in the order of their
- * last packet (a packet moves its flow to the back) -- so making room
- * costs the same with 2,000 flows as with 200,000: no walk over the table.
- * Each flow costs about 2.5 KiB while open (struct flow, its dissector's
- * state and first buffers; a body's offset map and a WebSocket's shown
- * payload are made only when needed), so a full table is about 650 MB; the
- * hash table has one bucket per flow it may hold.
+ * Memory is bounded by the open flows, not the length of the capture: at
+ * most VIZ_MAX_FLOWS flows are remembered, and of the ended ones only the
+ * VIZ_ENDED_FLOWS that ended last (for stragglers: a FIN sent again, a
+ * late RST); held out-of-order bytes are capped per direction and in all.
+ * When the table is full an ended flow is forgotten first (the one that
+ * ended longest ago), else the open flow that has been quiet longest is
+ * finished early (its `flow` item says "open").  Both come off the front
+ * of a list -- ended flows in the order they ended, open ones in the order
+ * of their last packet (a packet moves its flow to the back) -- so making
+ * room costs the same with 2,000 flows as with 200,000: no walk over the
+ * table.  An open HTTP flow costs about 1.7 KiB: struct flow (392 bytes,
+ * packed, the endpoints compared by a lookup in its first cache line), its
+ * struct dissect (about 1 KiB; a WebSocket's state, a body's offset map and
+ * the pending-request ring beyond two are made only when needed), and the
+ * first entries of its ack-RTT lists.  Both records come from pools
+ * (pool.h): reused, and in huge pages, as is the hash table, which has one
+ * bucket per flow the table may hold.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -124,6 +129,7 @@ struct flows {
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
+    size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
     size_t count;
     unsigned next_id;
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
@@ -221,6 +227,8 @@ static void list_push_back(struct flow_list *l, struct flow *f)
 static void unlink_flow(struct flows *ft, struct flow *f)
 {
     list_remove(f->reported ? &ft->ended : &ft->active, f);
+    if (f->reported)
+        ft->n_ended--;
     struct flow **pp = &ft->buckets[tuple_hash(&f->client, f->client_port, &f->server, f->server_port)];
     while (*pp != f)
         pp = &(*pp)->hash_next;
@@ -369,6 +377,11 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     list_push_back(&ft->ended, f);
     f->reported = true;
     release(ft, f);
+    /* An ended flow is remembered only for its stragglers (a FIN sent
+     * again, a late RST): the one that ended longest ago goes, so that
+     * memory follows the open flows, not the length of the capture. */
+    if (++ft->n_ended > VIZ_ENDED_FLOWS)
+        forget(ft, ft->ended.front);
 }
 
 /* Make room for one more flow: forget an ended one, or end the oldest. */
