@@ -30,8 +30,9 @@
  * struct dissect (about 1 KiB; a WebSocket's state, a body's offset map and
  * the pending-request ring beyond two are made only when needed), and the
  * first entries of its ack-RTT lists.  Both records come from pools
- * (pool.h): reused, and in huge pages, as is the hash table, which has one
- * bucket per flow the table may hold.
+ * (pool.h): reused, and in huge pages once there are thousands.  The hash
+ * table doubles as flows come (a bucket per flow), so a small capture
+ * keeps a small one.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -107,7 +108,9 @@ struct flow_list {
     struct flow *front, *back;
 };
 
-#define BUCKETS VIZ_MAX_FLOWS /* a power of two: one bucket per flow the table may hold */
+/* The hash table starts small and doubles as flows come, up to one
+ * bucket per flow the table may hold (VIZ_MAX_FLOWS, a power of two). */
+#define FIRST_BUCKETS 4096
 
 /* What a `flow` item says, apart from the flow, so that it can wait. */
 struct flow_summary {
@@ -125,7 +128,8 @@ struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
     size_t n_held;
-    struct flow *buckets[BUCKETS];
+    struct flow **buckets;        /* n_buckets chains (owned, pool_map) */
+    size_t n_buckets;             /* a power of two, at least `count` until VIZ_MAX_FLOWS */
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
@@ -142,10 +146,14 @@ struct flows {
 
 struct flows *flows_new(const struct emitter *e)
 {
-    /* Its hash table is 2 MiB looked up at random: in huge pages too. */
-    struct flows *ft = pool_map(sizeof *ft);
+    struct flows *ft = calloc(1, sizeof *ft);
     if (!ft)
         return NULL;
+    ft->n_buckets = FIRST_BUCKETS;
+    if (!(ft->buckets = pool_map(FIRST_BUCKETS * sizeof *ft->buckets))) {
+        free(ft);
+        return NULL;
+    }
     pool_init(&ft->flow_records, sizeof(struct flow));
     pool_init(&ft->dissect_records, sizeof(struct dissect));
     ft->emitter = e;
@@ -168,13 +176,41 @@ static uint64_t endpoint_hash(const struct ip_addr *a, uint16_t port)
            w[3] * 0xD6E8FEB86659FD93u ^ port * 0xFF51AFD7ED558CCDu;
 }
 
-static uint32_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
+/* The bucket of a connection in a table of n_buckets (a power of two). */
+static size_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb,
+                         size_t n_buckets)
 {
     /* Symmetric (a sum): both directions of a connection land in one
      * bucket.  The top bits of a product by an odd constant are its best
      * mixed, so the bucket comes from them. */
     uint64_t h = (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
-    return (uint32_t)(h >> 48) & (BUCKETS - 1);
+    return (size_t)(h >> 32) & (n_buckets - 1);
+}
+
+static size_t bucket_of(const struct flows *ft, const struct flow *f)
+{
+    return tuple_hash(&f->client, f->client_port, &f->server, f->server_port, ft->n_buckets);
+}
+
+/* Twice the buckets, every flow moved to its new chain: O(flows), once
+ * per doubling.  Out of memory the table stays as it is (chains grow). */
+static void grow_buckets(struct flows *ft)
+{
+    size_t n = ft->n_buckets * 2;
+    struct flow **old = ft->buckets, **fresh = pool_map(n * sizeof *fresh);
+    if (!fresh)
+        return;
+    for (size_t i = 0; i < ft->n_buckets; i++)
+        while (old[i]) {
+            struct flow *f = old[i];
+            old[i] = f->hash_next;
+            size_t b = tuple_hash(&f->client, f->client_port, &f->server, f->server_port, n);
+            f->hash_next = fresh[b];
+            fresh[b] = f;
+        }
+    pool_unmap(old, ft->n_buckets * sizeof *old);
+    ft->buckets = fresh;
+    ft->n_buckets = n;
 }
 
 static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
@@ -184,7 +220,7 @@ static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_
 
 static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
-    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport)];
+    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport, ft->n_buckets)];
     for (; f; f = f->hash_next) {
         if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
             same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
@@ -229,7 +265,7 @@ static void unlink_flow(struct flows *ft, struct flow *f)
     list_remove(f->reported ? &ft->ended : &ft->active, f);
     if (f->reported)
         ft->n_ended--;
-    struct flow **pp = &ft->buckets[tuple_hash(&f->client, f->client_port, &f->server, f->server_port)];
+    struct flow **pp = &ft->buckets[bucket_of(ft, f)];
     while (*pp != f)
         pp = &(*pp)->hash_next;
     *pp = f->hash_next;
@@ -423,7 +459,9 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     for (int i = 0; i < 2; i++)
         reasm_init(&f->half[i].reasm, VIZ_REASM_FLOW_CAP, &ft->budget);
 
-    uint32_t h = tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
+    if (ft->count >= ft->n_buckets && ft->n_buckets < VIZ_MAX_FLOWS)
+        grow_buckets(ft);
+    size_t h = bucket_of(ft, f);
     f->hash_next = ft->buckets[h];
     ft->buckets[h] = f;
     list_push_back(&ft->active, f);
@@ -774,5 +812,6 @@ void flows_free(struct flows *ft)
         }
     pool_free(&ft->flow_records);
     pool_free(&ft->dissect_records);
-    pool_unmap(ft, sizeof *ft);
+    pool_unmap(ft->buckets, ft->n_buckets * sizeof *ft->buckets);
+    free(ft);
 }

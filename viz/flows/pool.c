@@ -9,6 +9,7 @@
  */
 #include "flows/pool.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -25,9 +26,10 @@ static size_t round_up(size_t n)
     return (n + a - 1) / a * a;
 }
 
-void *pool_map(size_t bytes)
+/* bytes (a multiple of SLAB_BYTES) at a SLAB_BYTES boundary; huge: ask
+ * for huge pages. */
+static void *map_aligned(size_t size, bool huge)
 {
-    size_t size = (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES;
     char *raw = mmap(NULL, size + SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return NULL;
@@ -36,8 +38,15 @@ void *pool_map(size_t bytes)
     if (mem > raw)
         munmap(raw, (size_t)(mem - raw));
     munmap(mem + size, (size_t)(raw + size + SLAB_BYTES - (mem + size)));
-    madvise(mem, size, MADV_HUGEPAGE); /* a hint: without it the pages are small */
-    return mem;                         /* anonymous memory starts zeroed */
+    if (huge)
+        madvise(mem, size, MADV_HUGEPAGE); /* a hint: without it the pages are small */
+    return mem;                            /* anonymous memory starts zeroed */
+}
+
+void *pool_map(size_t bytes)
+{
+    size_t size = (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES;
+    return map_aligned(size, bytes >= SLAB_BYTES);
 }
 
 void pool_unmap(void *mem, size_t bytes)
@@ -62,7 +71,9 @@ void *pool_take(struct pool *p)
         return r;
     }
     if ((size_t)(p->carve_end - p->carve) < p->size) {
-        struct pool_slab *s = pool_map(SLAB_BYTES);
+        /* The first slab in small pages: a small capture touches a few of
+         * them only, where a huge page is zeroed whole (2 MiB). */
+        struct pool_slab *s = map_aligned(SLAB_BYTES, p->slabs != NULL);
         if (!s)
             return NULL;
         s->next = p->slabs;
