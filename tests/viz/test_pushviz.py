@@ -13,6 +13,7 @@ import re
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 
 import pcapgen as g
@@ -170,6 +171,19 @@ def test_file_reader_agrees_with_libpcap():
             assert_poll_items([json.loads(line) for line in out.splitlines()])
     cut = [json.loads(line) for line in run(["-r", path("cut.pcap"), "--json"])[1].splitlines()]
     assert any(i["type"] == "error" and "truncated" in i["what"] for i in cut), cut[-3:]
+    # A named pipe (as `-r <(zcat x.pcap.gz)` gives) is read by libpcap
+    # alone: opened twice, the two readers would split its bytes.
+    fifo = path("fifo.pcap")
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(variants["le-us"])
+    writer = threading.Thread(target=feed)
+    writer.start()
+    rc, out, err = run(["-r", fifo, "--json"])
+    writer.join()
+    assert rc == 0 and out == run(["-r", path("le-us.pcap"), "--json"])[1], err
 
 
 # ---- TCP ----

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pushlab.h"
@@ -49,9 +50,15 @@ static bool have(struct pcap_file *f, size_t n)
 int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen)
 {
     memset(f, 0, sizeof *f);
-    f->fd = open(path, O_RDONLY | O_CLOEXEC);
     f->snaplen = snaplen < VIZ_SNAPLEN ? snaplen : VIZ_SNAPLEN;
-    if (f->fd < 0 || !(f->buf = malloc(VIZ_FILE_BUFFER)) || !have(f, FILE_HEADER))
+    /* A regular file only: a pipe (-r <(zcat ...)) opened a second time
+     * would hand this reader bytes libpcap's FILE then misses, or wait
+     * for a writer that is gone.  (O_NONBLOCK: so the open cannot wait.) */
+    f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode))
+        goto not_fast;
+    if (!(f->buf = malloc(VIZ_FILE_BUFFER)) || !have(f, FILE_HEADER))
         goto not_fast;
     uint32_t magic;
     memcpy(&magic, f->buf, 4);

@@ -9,7 +9,8 @@
  * 2.4, either byte order, micro- or nanosecond times); at anything else
  * (a cut record, a length past the snap length) it stops and says where,
  * and libpcap reads the file from that record on, with its own checks and
- * error messages.  pcapng files and stdin are libpcap's alone.
+ * error messages.  pcapng files, stdin and anything but a regular file
+ * (a pipe) are libpcap's alone.
  */
 #ifndef VIZ_PCAPFILE_H
 #define VIZ_PCAPFILE_H
