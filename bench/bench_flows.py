@@ -20,9 +20,10 @@ about 350 MB of state (1.7 KiB each) that the process touches for the
 first time -- page faults and the kernel zeroing pages, system time --
 and their records miss the processor's caches (user time), while 2,000
 open flows reuse the same few megabytes.  Measured: 0.38 before the flow
-records were pooled in huge pages, made smaller and ended flows capped
-(2,000 open: 1.5 s CPU, 147 MB; 200,000: 4.1 s, 668 MB), 0.4 after
-(0.7 s, 21 MB; 1.9 s, 348 MB): both faster, the 2,000 case most.  Before
+records were pooled in huge pages, made smaller, the hash table grown with
+the flows and ended flows capped (2,000 open: 1.5 s CPU, 147 MB; 200,000:
+4.1 s, 668 MB), 0.52 after (0.58 s, 17 MB; 1.12 s, 338 MB): both faster,
+the 2,000 case most.  Before
 the flow table kept its lists, a table walk per new flow past 65,536
 made 200,000 open flows 100x slower.
 
