@@ -16,6 +16,7 @@
 #include <sanitizer/asan_interface.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #define SLAB_BYTES ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
@@ -50,13 +51,16 @@ static void *map_aligned(size_t size, bool huge)
 
 void *pool_map(size_t bytes)
 {
-    size_t size = (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES;
-    return map_aligned(size, bytes >= SLAB_BYTES);
+    if (bytes < SLAB_BYTES) /* less than a huge page: malloc's, no system call */
+        return calloc(1, bytes);
+    return map_aligned((bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES, true);
 }
 
 void pool_unmap(void *mem, size_t bytes)
 {
-    if (mem)
+    if (bytes < SLAB_BYTES)
+        free(mem);
+    else if (mem)
         munmap(mem, (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES);
 }
 

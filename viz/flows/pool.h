@@ -43,8 +43,8 @@ void pool_give(struct pool *p, void *record);
 void pool_free(struct pool *p);
 
 /* `bytes` of zeroed memory, in huge pages where the kernel allows when
- * it is at least one (for a large table), or NULL; give it back with
- * pool_unmap. */
+ * it is at least one (for a large table; a smaller one is malloc's), or
+ * NULL; give it back with pool_unmap and the same size. */
 void *pool_map(size_t bytes);
 void pool_unmap(void *mem, size_t bytes);
 
