@@ -337,9 +337,14 @@ int main(int argc, char **argv)
                                   copt.file && strcmp(copt.file, "-") == 0, display_filter};
         status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
     } else {
-        /* Live lines should appear as they happen; a file is read fast. */
+        /* Live lines should appear as they happen; a file is read fast.
+         * --json builds its lines in 64 KiB blocks of its own (output.h),
+         * which then go out in one write each instead of passing through
+         * stdout's buffer (two writes and a copy). */
         if (!copt.file)
             setvbuf(stdout, NULL, _IOLBF, 0);
+        else if (app.json)
+            setvbuf(stdout, NULL, _IONBF, 0);
         status = run_batch();
     }
     fflush(stdout);

@@ -83,6 +83,30 @@ void bytebuf_reset(struct bytebuf *b, uint64_t off)
     b->offset = off;
 }
 
+void bytebuf_lend(struct bytebuf *b, const void *p, size_t n, uint64_t off)
+{
+    b->data = (char *)p; /* only read until bytebuf_keep */
+    b->len = n;
+    b->offset = off;
+}
+
+bool bytebuf_keep(struct bytebuf *b)
+{
+    if (b->len == 0) {
+        b->data = b->mem;
+        return true;
+    }
+    const char *lent = b->data;
+    size_t n = b->len;
+    b->data = b->mem;
+    b->len = 0;
+    if (bytebuf_append(b, lent, n))
+        return true;
+    b->data = (char *)lent; /* still lent: the caller decides */
+    b->len = n;
+    return false;
+}
+
 void bytebuf_swap(struct bytebuf *a, struct bytebuf *b)
 {
     struct bytebuf t = *a;

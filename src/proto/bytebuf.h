@@ -74,6 +74,18 @@ bool bytebuf_reserve(struct bytebuf *b, size_t n);
 static inline char *bytebuf_tail(const struct bytebuf *b) { return b->data + b->len; }
 static inline void bytebuf_commit(struct bytebuf *b, size_t n) { b->len += n; }
 
+/* Parsing in place.  A parser whose buffer is empty can read new bytes
+ * where they already lie: bytebuf_lend makes b hold p[0..n) at stream
+ * offset off, borrowed (no copy, nothing allocated; b must be empty).
+ * Until bytebuf_keep only reading data, len and offset and
+ * bytebuf_consume are allowed.  bytebuf_keep, before the lender's bytes
+ * go away, copies what was not consumed into b's own memory; false when
+ * the cap or memory does not allow it, and then the bytes are still lent:
+ * the caller must consume or reset them before returning.  (pushviz
+ * reads most segments so: a head or a frame rarely spans two.) */
+void bytebuf_lend(struct bytebuf *b, const void *p, size_t n, uint64_t off);
+bool bytebuf_keep(struct bytebuf *b);
+
 /* Exchange what a and b hold (memory and bytes); each keeps its cap and
  * offset.  (A connection hands a warm, empty buffer to the next one.) */
 void bytebuf_swap(struct bytebuf *a, struct bytebuf *b);

@@ -22,7 +22,8 @@ int http_content_length(const struct http_header *headers, size_t n, bool *prese
 {
     const struct slice *value = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!slice_eq_ci(headers[i].name, "Content-Length"))
+        if (headers[i].name.len != sizeof "Content-Length" - 1 ||
+            !slice_eq_ci(headers[i].name, "Content-Length"))
             continue;
         if (value)
             return (int)proto_fail(err, 400, "more than one Content-Length");
@@ -60,7 +61,8 @@ static struct codings transfer_codings(const struct http_header *headers, size_t
 {
     struct codings c = {0};
     for (size_t i = 0; i < n; i++) {
-        if (!slice_eq_ci(headers[i].name, "Transfer-Encoding"))
+        if (headers[i].name.len != sizeof "Transfer-Encoding" - 1 ||
+            !slice_eq_ci(headers[i].name, "Transfer-Encoding"))
             continue;
         size_t pos = 0;
         struct slice element;

@@ -14,6 +14,8 @@
  */
 #include "http_internal.h"
 
+#include <string.h>
+
 long http_line_end(const char *buf, size_t len, size_t pos, struct proto_err *err)
 {
     if (buf[pos] == '\n')
@@ -91,8 +93,11 @@ long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_field
 const struct slice *http_header_find(const struct http_header *headers, size_t n,
                                      const char *name)
 {
+    /* Lengths first: most names differ in length, and many begin alike
+     * ("Content-"), which a byte-by-byte comparison would walk through. */
+    size_t len = strlen(name);
     for (size_t i = 0; i < n; i++)
-        if (slice_eq_ci(headers[i].name, name))
+        if (headers[i].name.len == len && slice_eq_ci(headers[i].name, name))
             return &headers[i].value;
     return NULL;
 }

@@ -5,6 +5,7 @@
  * exchanges, repetition across flows, which flows may yet be seen to
  * repeat, and the path keys that repetition is counted by. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,48 @@ START_TEST(why_has_numbers)
 }
 END_TEST
 
+/* The numbers in an explanation read exactly as printf's %.0f and %.1f
+ * would write them (classify_exchange writes them itself, for speed):
+ * halves that are exact in binary go to the even neighbour, others by
+ * their exact binary value; negative zero keeps its sign. */
+START_TEST(why_numbers_as_printf)
+{
+    static const double values[] = {0, 1.25, 1.35, 0.05, 0.15, 2.5, 3.5, 0.45, 12.75, 99.95, 1e-9,
+                                    1234567.85, 0.999999, 9.96, 1.0 / 3, 2.0 / 3, 1e12 + 0.25};
+    double more[2000];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        more[n++] = values[i];
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    while (n < sizeof more / sizeof more[0]) { /* nanosecond counts, as captures give them */
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        more[n++] = (double)(x >> 24 & 0xFFFFFFFu) / 1e6; /* up to 268 ms */
+    }
+    for (size_t i = 0; i < n; i++) {
+        char why[160], want[160];
+        double v = more[i];
+        struct exchange_facts f = {HELD(v + VIZ_LONGPOLL_HOLD_MS)};
+        f.rtt_ms = 3;
+        classify_exchange(&f, why, sizeof why);
+        snprintf(want, sizeof want, "held %.0f ms = %.0f RTTs before the first byte",
+                 v + VIZ_LONGPOLL_HOLD_MS, (v + VIZ_LONGPOLL_HOLD_MS) / 3);
+        ck_assert_str_eq(why, want);
+        if (v >= CLASSIFY_REASK_MS)
+            continue; /* below: not held, and re-asked within the limit as well */
+        f = (struct exchange_facts){.response_ms = v, .rtt_ms = 0.1, .repeats = 3, .reask_ms = v + 150};
+        classify_exchange(&f, why, sizeof why);
+        snprintf(want, sizeof want, "request 3 for this resource, %.0f ms after the previous answer, "
+                 "answered in %.1f ms", v + 150, v);
+        ck_assert_str_eq(why, want);
+        f.reask_ms = v;
+        classify_exchange(&f, why, sizeof why);
+        snprintf(want, sizeof want, "asked again %.1f ms after the previous answer, answered in %.1f ms: "
+                 "a long poll that found news waiting", v, v);
+        ck_assert_str_eq(why, want);
+    }
+}
+END_TEST
+
 /* A flow is named by its push exchanges: the most frequent, ties to the
  * stronger sign; "http" without any; "unknown" without HTTP. */
 START_TEST(flow_by_push_exchanges)
@@ -226,6 +269,7 @@ int main(void)
     tcase_add_test(tc, lone_get_may_repeat);
     tcase_add_test(tc, holds_and_answers_per_key);
     tcase_add_test(tc, full_table_stops_counting);
+    tcase_add_test(tc, why_numbers_as_printf);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

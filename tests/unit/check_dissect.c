@@ -61,10 +61,11 @@ static struct run *run_new(size_t step)
 {
     struct run *r = calloc(1, sizeof *r);
     ck_assert_ptr_nonnull(r);
-    r->d = dissect_new();
+    r->d = malloc(sizeof *r->d);
     r->classifier = calloc(1, sizeof *r->classifier);
     ck_assert_ptr_nonnull(r->d);
     ck_assert_ptr_nonnull(r->classifier);
+    dissect_init(r->d);
     r->emitter = (struct emitter){collect, r, 0};
     r->now_ns = (EVENT_TS_MS + 5) * 1000000LL; /* events arrive 5 ms after their ts */
     r->step = step;
@@ -75,7 +76,8 @@ static void run_free(struct run *r)
 {
     for (size_t i = 0; i < r->n; i++)
         free(r->items[i]);
-    dissect_free(r->d);
+    dissect_release(r->d);
+    free(r->d);
     free(r->classifier);
     free(r);
 }

@@ -13,6 +13,7 @@ import re
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 
 import pcapgen as g
@@ -121,6 +122,68 @@ def test_pcapng_and_stdin():
         rc, out, err = run(["-r", "-", "--json"], stdin=f.read())
     assert rc == 0, err
     assert_poll_items([json.loads(line) for line in out.splitlines()])
+
+
+def pcap_variant(records, big_endian=False, nano=False, snaplen=262144, version=(2, 4)):
+    """Classic pcap bytes of (ts, frame, wire length) records in a given
+    byte order and time unit (pcapgen writes little-endian microseconds)."""
+    e = ">" if big_endian else "<"
+    out = [struct.pack(e + "IHHiIII", 0xA1B23C4D if nano else 0xA1B2C3D4, version[0], version[1], 0, 0,
+                       snaplen, g.LINKTYPE_EN10MB)]
+    for ts, data, wire in records:
+        sec = int(ts)
+        frac = int(round((ts - sec) * (1e9 if nano else 1e6)))
+        out.append(struct.pack(e + "IIII", sec, frac, len(data), wire) + data)
+    return b"".join(out)
+
+
+def test_file_reader_agrees_with_libpcap():
+    """pushviz reads classic pcap files itself (capture/pcapfile.c) and
+    hands libpcap any record it does not know; stdin is read by libpcap
+    alone.  Both must give the same items, and the same error, in either
+    byte order and time unit, for a last record cut short, and for a
+    record longer than the file's snap length."""
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    pc = g.Pcap()
+    for ts, pkt in conv.packets:
+        pc.add_ip(TS + ts + 0.000000123, pkt)
+    longest = max(len(data) for _, data, _ in pc.records)
+    variants = {
+        "le-us": pcap_variant(pc.records),
+        "be-us": pcap_variant(pc.records, big_endian=True),
+        "le-ns": pcap_variant(pc.records, nano=True),
+        "be-ns": pcap_variant(pc.records, big_endian=True, nano=True),
+        "cut": pcap_variant(pc.records)[:-7],
+        "over-snaplen": pcap_variant(pc.records, snaplen=longest - 1),
+        "version-2.3": pcap_variant(pc.records, version=(2, 3)),
+    }
+    for name, data in variants.items():
+        with open(path(name + ".pcap"), "wb") as f:
+            f.write(data)
+        rc, out, err = run(["-r", path(name + ".pcap"), "--json"])
+        rc_in, out_in, err_in = run(["-r", "-", "--json"], stdin=data)
+        assert (rc, out, err.replace(path(name + ".pcap"), "-")) == (rc_in, out_in, err_in), (name, err, err_in)
+        if name in ("le-us", "be-us", "le-ns", "be-ns"):
+            assert rc == 0, (name, err)
+            assert_poll_items([json.loads(line) for line in out.splitlines()])
+    cut = [json.loads(line) for line in run(["-r", path("cut.pcap"), "--json"])[1].splitlines()]
+    assert any(i["type"] == "error" and "truncated" in i["what"] for i in cut), cut[-3:]
+    # A named pipe (as `-r <(zcat x.pcap.gz)` gives) is read by libpcap
+    # alone: opened twice, the two readers would split its bytes.
+    fifo = path("fifo.pcap")
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(variants["le-us"])
+    writer = threading.Thread(target=feed)
+    writer.start()
+    rc, out, err = run(["-r", fifo, "--json"])
+    writer.join()
+    assert rc == 0 and out == run(["-r", path("le-us.pcap"), "--json"])[1], err
 
 
 # ---- TCP ----

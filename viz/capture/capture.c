@@ -121,6 +121,9 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
         c->file_buffer = NULL;
         return fail(err, cap, name, errbuf);
     }
+    /* libpcap checked the header; records go the fast way while they can. */
+    if (!is_stdin)
+        pcap_file_open(&c->fast, file, (uint32_t)pcap_snapshot(c->pcap));
     return 0; /* pcap_close() closes fp (but never stdin), then capture_close() frees the buffer */
 }
 
@@ -137,9 +140,12 @@ static int drop_and_filter(struct capture *c, const struct capture_options *o, c
         return -1;
     }
     int rc = pcap_setfilter(c->pcap, &prog);
-    pcap_freecode(&prog);
-    if (rc < 0)
+    if (rc < 0) {
+        pcap_freecode(&prog);
         return fail(err, cap, "cannot set the filter", pcap_geterr(c->pcap));
+    }
+    c->filter = prog; /* kept for the records pcapfile.c reads */
+    c->filtered = true;
     return 0;
 }
 
@@ -170,6 +176,7 @@ int capture_open(struct capture *c, const struct capture_options *o, char *err, 
 {
     memset(c, 0, sizeof *c);
     c->saver.sock = -1;
+    c->fast.fd = -1;
     if (open_all(c, o, err, cap) < 0) {
         char ignored[64];
         capture_close(c, ignored, sizeof ignored);
@@ -194,13 +201,54 @@ static void on_file_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
     t->fn(t->ctx, t->c, h, bytes);
 }
 
+static int write_failed(struct capture *c, char *err, size_t errcap)
+{
+    snprintf(err, errcap, "writing %s: %s", c->out.path, strerror(c->out.error));
+    return CAPTURE_FAILED;
+}
+
+/* Up to max packets (0: all) the fast way.  At the end, or at a record
+ * it does not know, libpcap is told to read on from there (fast.fd
+ * becomes -1): it then finds the end, or says what is wrong. */
+static int dispatch_fast(struct capture *c, int max, struct trampoline *t, char *err, size_t errcap)
+{
+    int n = 0;
+    while (max <= 0 || n < max) {
+        if (c->stop)
+            return n ? n : CAPTURE_EOF;
+        struct pcap_pkthdr h;
+        const uint8_t *bytes;
+        uint64_t at;
+        int r = pcap_file_next(&c->fast, &h, &bytes, &at);
+        if (r <= 0) { /* the end, or a record for libpcap: it reads on from there */
+            pcap_file_close(&c->fast);
+            if (fseeko(pcap_file(c->pcap), (off_t)at, SEEK_SET) != 0) {
+                snprintf(err, errcap, "cannot read on in the file: %s", strerror(errno));
+                return CAPTURE_FAILED;
+            }
+            return n;
+        }
+        if (c->filtered && !pcap_offline_filter(&c->filter, &h, bytes))
+            continue;
+        on_file_packet((u_char *)t, &h, bytes);
+        n++;
+        if (c->out.error)
+            return write_failed(c, err, errcap);
+    }
+    return n;
+}
+
 static int dispatch_file(struct capture *c, int max, struct trampoline *t, char *err, size_t errcap)
 {
-    int n = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_file_packet, (u_char *)t);
-    if (c->out.error) {
-        snprintf(err, errcap, "writing %s: %s", c->out.path, strerror(c->out.error));
-        return CAPTURE_FAILED;
+    if (c->fast.fd >= 0) {
+        int n = dispatch_fast(c, max, t, err, errcap);
+        if (n != 0)
+            return n;
+        /* 0: libpcap takes over at this record */
     }
+    int n = pcap_dispatch(c->pcap, max > 0 ? max : -1, on_file_packet, (u_char *)t);
+    if (c->out.error)
+        return write_failed(c, err, errcap);
     if (n == PCAP_ERROR_BREAK || n == 0)
         return CAPTURE_EOF;
     if (n < 0) {
@@ -248,6 +296,7 @@ void capture_stats(const struct capture *c, struct capture_stats *st)
 
 void capture_stop(struct capture *c)
 {
+    c->stop = 1;
     if (c->reader)
         reader_stop(c->reader);
     else if (c->pcap)
@@ -265,6 +314,10 @@ int capture_close(struct capture *c, char *err, size_t errcap)
     }
     free(c->file_buffer); /* after pcap_close: the FILE used it to the end */
     c->file_buffer = NULL;
+    pcap_file_close(&c->fast);
+    if (c->filtered)
+        pcap_freecode(&c->filter);
+    c->filtered = false;
     saver_stop(&c->saver);
     return rc;
 }

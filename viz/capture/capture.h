@@ -11,9 +11,11 @@
 #define VIZ_CAPTURE_H
 
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capture/pcapfile.h"
 #include "capture/pcapout.h"
 #include "capture/reader.h"
 #include "capture/saver.h"
@@ -35,6 +37,11 @@ struct capture {
     bool live;
     bool nano;             /* timestamps carry nanoseconds */
     char *file_buffer;     /* stdio buffer of a file being read (owned) */
+    struct pcap_file fast; /* a classic pcap file's records, read beside libpcap (pcapfile.h);
+                            * fast.fd is -1 once libpcap reads (or always did) */
+    struct bpf_program filter; /* -f, for records read by `fast` */
+    bool filtered;         /* filter holds a program */
+    volatile sig_atomic_t stop; /* capture_stop was called (from a signal handler) */
 };
 
 /* Called for every packet; bytes are valid only during the call. */

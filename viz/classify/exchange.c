@@ -39,6 +39,7 @@
  */
 #include "classify/classify.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "pushlab.h"
@@ -62,73 +63,159 @@ bool classify_held(const struct exchange_facts *f)
     return f->rtt_ms <= 0 || f->response_ms >= CLASSIFY_HOLD_RTTS * f->rtt_ms;
 }
 
-/* "held 702 ms" and, when the RTT is known, " = 9000 RTTs". */
-static void say_held(char *why, size_t n, const char *what, const struct exchange_facts *f)
+/* ---- the reason, written without printf ----
+ * A reason is written for every response, and printf's formatting of a
+ * double cost more than all the rest of the classification; so the text
+ * is put together here, numbers as printf's %.0f and %.1f write them.
+ * Like snprintf it is cut to fit and always terminated. */
+struct reason {
+    char *p;    /* where the next byte goes */
+    char *last; /* the byte kept for the NUL; NULL when there is no room at all */
+};
+
+static struct reason reason_start(char *why, size_t n)
 {
-    if (f->rtt_ms > 0)
-        snprintf(why, n, "%s %.0f ms = %.0f RTTs before the first byte", what, f->response_ms,
-                 f->response_ms / f->rtt_ms);
-    else
-        snprintf(why, n, "%s %.0f ms before the first byte", what, f->response_ms);
+    if (!n)
+        return (struct reason){NULL, NULL};
+    why[0] = '\0';
+    return (struct reason){why, why + n - 1};
+}
+
+static void put(struct reason *r, const char *s)
+{
+    if (!r->last)
+        return;
+    while (*s && r->p < r->last)
+        *r->p++ = *s++;
+    *r->p = '\0';
+}
+
+static void put_uint(struct reason *r, unsigned long long v)
+{
+    char digits[24], *d = digits + sizeof digits;
+    *--d = '\0';
+    do
+        *--d = (char)('0' + v % 10);
+    while (v /= 10);
+    put(r, d);
+}
+
+/* x with 0 or 1 decimals, exactly as printf writes it: the double's exact
+ * value rounded to the nearest, ties to even.  y = |x| * 10^decimals is
+ * rounded, but fma gives the rounding error e exactly (|x| * 10 = y + e,
+ * |e| at most half a unit in y's last place).  The fraction of y is a
+ * multiple of that unit, so unless it is exactly one half, the exact
+ * value is on the same side of the half as y; when it is one half, e
+ * decides, and a true tie (e = 0) goes to the even neighbour. */
+static void put_ms(struct reason *r, double x, int decimals)
+{
+    double scale = decimals ? 10 : 1, ax = fabs(x);
+    if (!(ax < 1e15)) { /* never from a capture (and NaN): printf can have it */
+        char text[400];
+        snprintf(text, sizeof text, decimals ? "%.1f" : "%.0f", x);
+        put(r, text);
+        return;
+    }
+    double y = ax * scale, e = fma(ax, scale, -y), whole = floor(y), frac = y - whole;
+    unsigned long long v = (unsigned long long)whole;
+    if (frac > 0.5 || (frac == 0.5 && (e > 0 || (e == 0 && (v & 1)))))
+        v++;
+    if (signbit(x))
+        put(r, "-");
+    put_uint(r, decimals ? v / 10 : v);
+    if (decimals) {
+        char tenth[3] = {'.', (char)('0' + v % 10), '\0'};
+        put(r, tenth);
+    }
+}
+
+/* "held 702 ms" and, when the RTT is known, " = 9000 RTTs". */
+static void say_held(struct reason *r, const char *what, const struct exchange_facts *f)
+{
+    put(r, what);
+    put(r, " ");
+    put_ms(r, f->response_ms, 0);
+    if (f->rtt_ms > 0) {
+        put(r, " ms = ");
+        put_ms(r, f->response_ms / f->rtt_ms, 0);
+        put(r, " RTTs before the first byte");
+    } else {
+        put(r, " ms before the first byte");
+    }
 }
 
 enum technique classify_exchange(const struct exchange_facts *f, char *why, size_t n)
 {
+    struct reason r = reason_start(why, n);
     if (f->upgrade) {
-        snprintf(why, n, "101 Switching Protocols to websocket");
+        put(&r, "101 Switching Protocols to websocket");
         return TECH_WS;
     }
     if (f->event_stream) {
-        snprintf(why, n, "a text/event-stream answer");
+        put(&r, "a text/event-stream answer");
         return TECH_SSE;
     }
     if (f->multipart) {
-        snprintf(why, n, "a multipart/x-mixed-replace answer: a part per message");
+        put(&r, "a multipart/x-mixed-replace answer: a part per message");
         return TECH_MULTIPART;
     }
     if (f->sent_bytes > 0) {
-        snprintf(why, n, "the request sends %llu byte%s of the client's data",
-                 (unsigned long long)f->sent_bytes, f->sent_bytes == 1 ? "" : "s");
+        put(&r, "the request sends ");
+        put_uint(&r, (unsigned long long)f->sent_bytes);
+        put(&r, f->sent_bytes == 1 ? " byte of the client's data" : " bytes of the client's data");
         return TECH_HTTP;
     }
     if (f->streamed) {
-        snprintf(why, n, "a %s body of unknown end, still open after its head",
-                 f->html ? "text/html" : "progressively read");
+        put(&r, f->html ? "a text/html body of unknown end, still open after its head"
+                        : "a progressively read body of unknown end, still open after its head");
         return f->html ? TECH_IFRAME : TECH_XHR;
     }
     if (f->javascript && f->callback) {
-        snprintf(why, n, "a JavaScript answer to a request that names a callback");
+        put(&r, "a JavaScript answer to a request that names a callback");
         return TECH_JSONP;
     }
     if (classify_held(f)) {
-        say_held(why, n, "held", f);
+        say_held(&r, "held", f);
         return TECH_LONGPOLL;
     }
     if (f->repeats >= 2 && f->reask_ms >= 0) {
         if (f->reask_ms < CLASSIFY_REASK_MS) {
-            snprintf(why, n, "asked again %.1f ms after the previous answer, answered in %.1f ms: "
-                     "a long poll that found news waiting", f->reask_ms, f->response_ms);
+            put(&r, "asked again ");
+            put_ms(&r, f->reask_ms, 1);
+            put(&r, " ms after the previous answer, answered in ");
+            put_ms(&r, f->response_ms, 1);
+            put(&r, " ms: a long poll that found news waiting");
             return TECH_LONGPOLL;
         }
         if (f->page_part) {
-            snprintf(why, n, "a document or script asked for again (request %u): a reload, "
-                     "not a poll", f->repeats);
+            put(&r, "a document or script asked for again (request ");
+            put_uint(&r, f->repeats);
+            put(&r, "): a reload, not a poll");
             return TECH_HTTP;
         }
-        snprintf(why, n, "request %u for this resource, %.0f ms after the previous answer, "
-                 "answered in %.1f ms", f->repeats, f->reask_ms, f->response_ms);
+        put(&r, "request ");
+        put_uint(&r, f->repeats);
+        put(&r, " for this resource, ");
+        put_ms(&r, f->reask_ms, 0);
+        put(&r, " ms after the previous answer, answered in ");
+        put_ms(&r, f->response_ms, 1);
+        put(&r, " ms");
         return TECH_POLL;
     }
     if (f->held_before) {
-        snprintf(why, n, "answered at once, but %u earlier answers to this resource were held",
-                 f->held_before);
+        put(&r, "answered at once, but ");
+        put_uint(&r, f->held_before);
+        put(&r, " earlier answers to this resource were held");
         return TECH_LONGPOLL;
     }
     if (f->repeats >= 2 && !f->page_part) {
-        snprintf(why, n, "request %u for this resource, answered in %.1f ms", f->repeats,
-                 f->response_ms);
+        put(&r, "request ");
+        put_uint(&r, f->repeats);
+        put(&r, " for this resource, answered in ");
+        put_ms(&r, f->response_ms, 1);
+        put(&r, " ms");
         return TECH_POLL;
     }
-    snprintf(why, n, "a resource asked for once, answered at once");
+    put(&r, "a resource asked for once, answered at once");
     return TECH_HTTP;
 }

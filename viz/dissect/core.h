@@ -100,8 +100,7 @@ struct ws_state {
     struct ws_frame_header h;     /* the current frame's header */
     uint64_t got;                 /* payload bytes read so far */
     uint64_t frame_off;           /* stream offset of the frame's first byte */
-    uint8_t *shown;               /* first VIZ_PAYLOAD_SHOWN payload bytes, unmasked (owned; made by
-                                   * ws_start, so only WebSocket connections pay for it) */
+    uint8_t *shown;               /* first VIZ_PAYLOAD_SHOWN payload bytes, unmasked (owned) */
     struct bytebuf text;          /* unmasked text of the frame, scanned for events once the frame is shown */
     size_t shown_len;
     struct ws_message msg;        /* fragment and UTF-8 rules across frames */
@@ -153,7 +152,8 @@ struct half {
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
     uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     struct body_state body;
-    struct ws_state ws;
+    struct ws_state *ws;          /* WebSocket frames (owned; made by ws_start, so only a direction
+                                   * that speaks WebSocket pays for it); NULL until then */
     struct eventscan scan;        /* events in this direction's payloads */
 };
 
@@ -172,7 +172,9 @@ struct pending_request {
 
 struct dissect {
     struct half half[2];          /* indexed by enum item_dir */
-    struct pending_request pending[VIZ_PENDING_REQUESTS];
+    struct pending_request *pending; /* a ring of pending_cap (owned): it starts at 2 and doubles up
+                                   * to VIZ_PENDING_REQUESTS, as most connections wait for one answer */
+    unsigned pending_cap;
     unsigned pending_first;       /* ring start */
     unsigned pending_count;
     unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */

@@ -21,28 +21,22 @@
 #include "dissect/ws.h"
 #include "proto/flash.h"
 
-struct dissect *dissect_new(void)
+void dissect_init(struct dissect *d)
 {
-    struct dissect *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    memset(d, 0, sizeof *d);
     for (int i = 0; i < 2; i++) {
         struct half *h = &d->half[i];
         h->dir = (enum item_dir)i;
         h->mode = MODE_DETECT;
         bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
         bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
-        bytebuf_init(&h->ws.text, VIZ_BODY_KEEP);
         bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
         eventscan_init(&h->scan);
     }
-    return d;
 }
 
-void dissect_free(struct dissect *d)
+void dissect_release(struct dissect *d)
 {
-    if (!d)
-        return;
     for (int i = 0; i < 2; i++) {
         bytebuf_free(&d->half[i].buf);
         body_clear(&d->half[i].body);
@@ -54,7 +48,7 @@ void dissect_free(struct dissect *d)
         free(d->half[i].lib.session);
         eventscan_free(&d->half[i].scan);
     }
-    free(d);
+    free(d->pending);
 }
 
 const struct flow_traits *dissect_traits(struct dissect *d)
@@ -234,31 +228,44 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
     }
 }
 
+/* More unparsed bytes than any head or frame header can need (or no
+ * memory to keep them): the parser waiting on them cannot succeed.
+ * Report them, look for events in them, and move on. */
+static void give_up_held(const struct dissect_env *env, struct half *h)
+{
+    half_error(env, h, "too many bytes without a complete message; skipped", h->buf.offset,
+               h->buf.len);
+    eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
+                   h->dir, env->now_ns);
+    bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
+    h->mode = h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH ? MODE_OPAQUE : MODE_RESYNC;
+}
+
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                   const uint8_t *data, size_t len, uint64_t off)
 {
     struct half *h = &d->half[dir];
     if (h->buf.len == 0) {
-        bytebuf_reset(&h->buf, off);
+        /* Nothing waits: the parser reads the bytes where they lie, and
+         * only what it leaves (a head or frame the segment cut) is copied
+         * to be kept.  Most segments are parsed with no copy at all. */
         if (h->mode == MODE_HTTP_HEAD)
             h->msg_start_ns = env->now_ns; /* a head's first byte: response time ends here */
-    }
-    if (!bytebuf_append(&h->buf, data, len)) {
-        /* More unparsed bytes than any head or frame header can need: the
-         * parser waiting on them cannot succeed.  Report and move on. */
-        half_error(env, h, "too many bytes without a complete message; skipped", h->buf.offset,
-                   h->buf.len);
-        eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
-                       dir, env->now_ns);
-        bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
-        h->mode = h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH ? MODE_OPAQUE : MODE_RESYNC;
+        bytebuf_lend(&h->buf, data, len, off);
+        run(d, env, h);
+        if (!bytebuf_keep(&h->buf))
+            give_up_held(env, h);
+    } else {
         if (!bytebuf_append(&h->buf, data, len)) {
-            eventscan_feed(&h->scan, data, len, off, env->emitter, env->flow, dir, env->now_ns);
-            bytebuf_reset(&h->buf, off + len);
-            return;
+            give_up_held(env, h);
+            if (!bytebuf_append(&h->buf, data, len)) {
+                eventscan_feed(&h->scan, data, len, off, env->emitter, env->flow, dir, env->now_ns);
+                bytebuf_reset(&h->buf, off + len);
+                return;
+            }
         }
+        run(d, env, h);
     }
-    run(d, env, h);
     /* Bytes held back from the other direction may be usable now (a 101
      * turned waiting client bytes into WebSocket frames). */
     struct half *o = &d->half[!dir];
@@ -315,9 +322,9 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
     else if (h->buf.len && h->mode == MODE_HTTP_HEAD)
         half_error(env, h, "connection closed inside an HTTP head", h->buf.offset, h->buf.len);
-    else if (h->mode == MODE_WEBSOCKET && (h->ws.in_frame || h->buf.len))
+    else if (h->mode == MODE_WEBSOCKET && (h->ws->in_frame || h->buf.len))
         half_error(env, h, "connection closed inside a WebSocket frame",
-                   h->ws.in_frame ? h->ws.frame_off : h->buf.offset, 0);
+                   h->ws->in_frame ? h->ws->frame_off : h->buf.offset, 0);
     else if (h->mode == MODE_FLASH && h->buf.len)
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
@@ -327,5 +334,6 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         h->mode = MODE_HTTP_HEAD;
     }
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
-    h->ws.in_frame = false;
+    if (h->ws)
+        h->ws->in_frame = false;
 }

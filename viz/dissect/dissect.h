@@ -17,9 +17,11 @@
 
 #include "dissect/core.h"
 
-/* NULL when out of memory. */
-struct dissect *dissect_new(void);
-void dissect_free(struct dissect *d);
+/* Set up d, memory the caller owns (flows.c keeps spare ones), for a new
+ * connection. */
+void dissect_init(struct dissect *d);
+/* Free what d holds, not d itself: it may be initialised again. */
+void dissect_release(struct dissect *d);
 
 /* In-order stream bytes of direction dir at stream offset off. */
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,

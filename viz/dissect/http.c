@@ -89,6 +89,31 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->mode = MODE_HTTP_BODY;
 }
 
+/* A slot for one more pending request at the ring's end.  The ring grows
+ * (doubling) to VIZ_PENDING_REQUESTS; when it is that full, the oldest
+ * request is dropped.  NULL only when out of memory for the first one. */
+static struct pending_request *pending_push(struct dissect *d)
+{
+    if (d->pending_count == d->pending_cap) {
+        unsigned cap = d->pending_cap ? d->pending_cap * 2 : 2;
+        struct pending_request *v = cap <= VIZ_PENDING_REQUESTS ? malloc(cap * sizeof *v) : NULL;
+        if (v) { /* unwrapped into the new ring */
+            for (unsigned i = 0; i < d->pending_count; i++)
+                v[i] = d->pending[(d->pending_first + i) % d->pending_cap];
+            free(d->pending);
+            d->pending = v;
+            d->pending_cap = cap;
+            d->pending_first = 0;
+        } else if (d->pending_cap) {
+            d->pending_first = (d->pending_first + 1) % d->pending_cap;
+            d->pending_count--;
+        } else {
+            return NULL;
+        }
+    }
+    return &d->pending[(d->pending_first + d->pending_count++) % d->pending_cap];
+}
+
 /* True when the query names a JavaScript callback, as JSONP requests do
  * (callback=, cb=, jsonp=, and SockJS's c=). */
 static bool names_callback(struct slice query)
@@ -131,11 +156,10 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     emit_item(env->emitter, it);
 
     /* Remember it for its response (the oldest is dropped when full). */
-    if (d->pending_count == VIZ_PENDING_REQUESTS) {
-        d->pending_first = (d->pending_first + 1) % VIZ_PENDING_REQUESTS;
-        d->pending_count--;
-    }
-    struct pending_request *p = &d->pending[(d->pending_first + d->pending_count++) % VIZ_PENDING_REQUESTS];
+    struct pending_request unremembered; /* out of memory: counted, not answered */
+    struct pending_request *p = pending_push(d);
+    if (!p)
+        p = &unremembered;
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
     p->sent_ns = env->now_ns;
     p->head = slice_eq(req.method, "HEAD");
@@ -348,7 +372,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         return true; /* interim: the final response is still to come */
     }
     if (req) { /* answered: off the queue */
-        d->pending_first = (d->pending_first + 1) % VIZ_PENDING_REQUESTS;
+        d->pending_first = (d->pending_first + 1) % d->pending_cap;
         d->pending_count--;
     }
     if (client->mode == MODE_WAIT_UPGRADE)

@@ -33,35 +33,47 @@
 
 void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate)
 {
-    struct bytebuf text = h->ws.text; /* keep the buffers, forget the rest */
-    uint8_t *shown = h->ws.shown ? h->ws.shown : malloc(VIZ_PAYLOAD_SHOWN);
-    ws_inflater_free(h->ws.inflater);
-    memset(&h->ws, 0, sizeof h->ws);
-    h->ws.text = text;
-    h->ws.shown = shown; /* NULL when out of memory: payloads are then not shown */
-    bytebuf_reset(&h->ws.text, 0);
-    ws_message_init(&h->ws.msg, 0);
-    h->ws.handshake_seen = handshake_seen;
-    h->ws.deflate = deflate != NULL;
-    if (deflate)
-        h->ws.no_context_takeover = h->dir == DIR_S2C ? deflate->server_no_context_takeover
-                                                       : deflate->client_no_context_takeover;
     eventscan_reset(&h->scan);
+    if (!h->ws) { /* the direction's first WebSocket: its state is made now */
+        if (!(h->ws = malloc(sizeof *h->ws))) {
+            h->mode = MODE_OPAQUE; /* out of memory: only events are looked for */
+            return;
+        }
+        bytebuf_init(&h->ws->text, VIZ_BODY_KEEP);
+        h->ws->shown = NULL;
+        h->ws->inflater = NULL;
+    }
+    struct ws_state *w = h->ws;
+    struct bytebuf text = w->text; /* keep the buffers, forget the rest */
+    uint8_t *shown = w->shown ? w->shown : malloc(VIZ_PAYLOAD_SHOWN);
+    ws_inflater_free(w->inflater);
+    memset(w, 0, sizeof *w);
+    w->text = text;
+    w->shown = shown; /* NULL when out of memory: payloads are then not shown */
+    bytebuf_reset(&w->text, 0);
+    ws_message_init(&w->msg, 0);
+    w->handshake_seen = handshake_seen;
+    w->deflate = deflate != NULL;
+    if (deflate)
+        w->no_context_takeover = h->dir == DIR_S2C ? deflate->server_no_context_takeover
+                                                    : deflate->client_no_context_takeover;
     h->mode = MODE_WEBSOCKET;
 }
 
 void ws_free(struct half *h)
 {
-    bytebuf_free(&h->ws.text);
-    ws_inflater_free(h->ws.inflater);
-    h->ws.inflater = NULL;
-    free(h->ws.shown);
-    h->ws.shown = NULL;
+    if (!h->ws)
+        return;
+    bytebuf_free(&h->ws->text);
+    ws_inflater_free(h->ws->inflater);
+    free(h->ws->shown);
+    free(h->ws);
+    h->ws = NULL;
 }
 
 bool ws_skip(struct half *h, uint64_t len)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     if (!w->in_frame || len > w->h.payload_len - w->got)
         return false;
     w->got += len;
@@ -91,7 +103,7 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
 
 static void frame_done(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     const struct ws_frame_header *fh = &w->h;
     bool data = !ws_is_control(fh->opcode);
     if (data && w->inflating && fh->fin)
@@ -128,7 +140,7 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         add_hex(it, "payload", shown, w->shown_len);
     item_add_int(it, "header_len", fh->header_len);
 
-    struct ws_state *other = &d->half[!h->dir].ws;
+    struct ws_state *other = d->half[!h->dir].ws; /* NULL unless it speaks WebSocket too */
     if (fh->opcode == WS_OP_CLOSE) {
         unsigned code;
         struct slice reason;
@@ -143,7 +155,7 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     } else if (fh->opcode == WS_OP_PING) {
         w->ping_pending = true;
         w->ping_ns = env->now_ns;
-    } else if (fh->opcode == WS_OP_PONG && other->ping_pending) {
+    } else if (fh->opcode == WS_OP_PONG && other && other->ping_pending) {
         item_add_ms(it, "pong_ms", (double)(env->now_ns - other->ping_ns) / 1e6);
         other->ping_pending = false;
     }
@@ -179,7 +191,7 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
 /* A data message starts: is it compressed, and can it be inflated? */
 static void message_compression(const struct dissect_env *env, struct half *h)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     w->compressed = (w->h.rsv & 4) != 0; /* RSV1 (§6 of RFC 7692) */
     w->inflating = false;
     if (!w->compressed)
@@ -248,7 +260,7 @@ void ws_join(struct dissect *d, struct half *h)
 
 void ws_lost(struct half *h, uint64_t at)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     w->in_frame = false;
     w->skipped = 0;
     w->skipped_from = at;
@@ -262,7 +274,7 @@ void ws_lost(struct half *h, uint64_t at)
 
 bool ws_resync_step(const struct dissect_env *env, struct half *h)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     const uint8_t *p = (const uint8_t *)h->buf.data;
     size_t n = h->buf.len, i = 0;
     int found = 0;
@@ -300,7 +312,7 @@ bool ws_resync_step(const struct dissect_env *env, struct half *h)
 /* Read a frame header from the buffer. */
 static bool header_step(const struct dissect_env *env, struct half *h)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     static const struct ws_frame_rules observer = {WS_MASK_ANY, 7, false};
     struct proto_err err = {0};
     long r = ws_parse_frame_header((const uint8_t *)h->buf.data, h->buf.len, &observer, &w->h, &err);
@@ -336,7 +348,7 @@ static bool header_step(const struct dissect_env *env, struct half *h)
 static void scan_later(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
                        uint64_t off)
 {
-    struct bytebuf *t = &h->ws.text;
+    struct bytebuf *t = &h->ws->text;
     if (t->len == 0)
         bytebuf_reset(t, off);
     if (bytebuf_append(t, p, n))
@@ -361,7 +373,7 @@ static void keep_shown(struct ws_state *w, const uint8_t *p, size_t n)
 static void message_bytes(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
                           uint64_t off)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     keep_shown(w, p, n);
     if (ws_is_control(w->h.opcode))
         return;
@@ -378,7 +390,7 @@ static void message_bytes(const struct dissect_env *env, struct half *h, const u
 static void inflate_piece(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
                           bool last)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     uint64_t payload_off = w->frame_off + w->h.header_len;
     for (;;) {
         uint8_t out[4096];
@@ -403,7 +415,7 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
 
 bool ws_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    struct ws_state *w = &h->ws;
+    struct ws_state *w = h->ws;
     if (!w->in_frame) {
         if (!header_step(env, h))
             return false;

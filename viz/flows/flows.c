@@ -15,18 +15,24 @@
  * The payload goes through reassembly (reasm.c) to the dissector; a peer's
  * ACK beyond what was captured tells reassembly that bytes were lost.
  *
- * Memory is bounded: at most VIZ_MAX_FLOWS flows are remembered; held
- * out-of-order bytes are capped per direction and in all.  When the table
- * is full an ended flow is forgotten first (the one that ended longest
- * ago), else the open flow that has been quiet longest is finished early
- * (its `flow` item says "open").  Both come off the front of a list --
- * ended flows in the order they ended, open ones in the order of their
- * last packet (a packet moves its flow to the back) -- so making room
- * costs the same with 2,000 flows as with 200,000: no walk over the table.
- * Each flow costs about 2.5 KiB while open (struct flow, its dissector's
- * state and first buffers; a body's offset map and a WebSocket's shown
- * payload are made only when needed), so a full table is about 650 MB; the
- * hash table has one bucket per flow it may hold.
+ * Memory is bounded by the open flows, not the length of the capture: at
+ * most VIZ_MAX_FLOWS flows are remembered, and of the ended ones only the
+ * VIZ_ENDED_FLOWS that ended last (for stragglers: a FIN sent again, a
+ * late RST); held out-of-order bytes are capped per direction and in all.
+ * When the table is full an ended flow is forgotten first (the one that
+ * ended longest ago), else the open flow that has been quiet longest is
+ * finished early (its `flow` item says "open").  Both come off the front
+ * of a list -- ended flows in the order they ended, open ones in the order
+ * of their last packet (a packet moves its flow to the back) -- so making
+ * room costs the same with 2,000 flows as with 200,000: no walk over the
+ * table.  An open HTTP flow costs about 1.7 KiB: struct flow (392 bytes,
+ * packed, the endpoints compared by a lookup in its first cache line), its
+ * struct dissect (about 1 KiB; a WebSocket's state, a body's offset map and
+ * the pending-request ring beyond two are made only when needed), and the
+ * first entries of its ack-RTT lists.  Both records come from pools
+ * (pool.h): reused, and in huge pages once there are thousands.  The hash
+ * table doubles as flows come (a bucket per flow), so a small capture
+ * keeps a small one.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -44,6 +50,7 @@
 
 #include "classify/classify.h"
 #include "dissect/dissect.h"
+#include "flows/pool.h"
 #include "flows/reasm.h"
 
 /* A segment sent and not yet acknowledged, for ack RTT. */
@@ -53,43 +60,47 @@ struct unacked {
     int64_t ts_ns;     /* when it was captured */
 };
 
+/* One direction of a connection.  Fields are ordered so that they pack
+ * tight (no padding between them): a table of 200,000 open flows is read
+ * at the speed of the memory it touches. */
 struct flow_half {
-    bool base_set;           /* base is known */
     uint32_t base;           /* relative sequence numbers count from here (ISN) */
-    struct reasm reasm;      /* this direction's bytes */
-    struct unacked *unacked; /* oldest first */
-    size_t n_unacked, cap_unacked;
-    uint64_t bytes;          /* payload bytes on the wire */
-    bool seq_high_set;       /* seq_high is known */
     uint32_t seq_high;       /* highest sequence number after any segment
                                 (seq + len, SYN and FIN count one), empty ones too */
-    int64_t seq_high_ns;     /* when the segment that raised it was captured */
-    bool ack_seen;           /* last_ack and last_win are known */
     uint32_t last_ack;       /* this side's latest acknowledgment number */
+    uint32_t fin_seq;        /* its FIN's sequence number */
     uint16_t last_win;       /* and window */
-    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
-    int64_t dup_ack_ns;      /* when the latest of those was captured */
+    bool base_set;           /* base is known */
+    bool seq_high_set;       /* seq_high is known */
+    bool ack_seen;           /* last_ack and last_win are known */
     bool fin;                /* a FIN was sent */
-    uint32_t fin_seq;        /* its sequence number */
     bool fin_acked;          /* the peer acknowledged the FIN */
     bool ended;              /* the dissector was told this direction ended */
+    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
+    uint32_t n_unacked, cap_unacked;
+    struct unacked *unacked; /* oldest first */
+    int64_t seq_high_ns;     /* when the segment that raised seq_high was captured */
+    int64_t dup_ack_ns;      /* when the latest duplicate ACK was captured */
+    uint64_t bytes;          /* payload bytes on the wire */
+    struct reasm reasm;      /* this direction's bytes */
 };
 
+/* A connection.  The first cache line holds what a lookup compares. */
 struct flow {
-    unsigned id;                 /* 1-based, in order of first packet */
+    struct flow *hash_next;      /* bucket chain */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
-    char client_text[64], server_text[64]; /* "ip:port" */
+    unsigned id;                 /* 1-based, in order of first packet */
     bool syn_seen, synack_seen, rst;
+    bool reported;               /* its `flow` item is out */
     int64_t syn_ns;              /* when the SYN was captured */
     double handshake_rtt_ms;     /* < 0 until known */
     uint64_t packets;
-    struct flow_half half[2];    /* by enum item_dir */
-    struct dissect *dissect;     /* NULL once the flow has ended */
-    bool reported;               /* its `flow` item is out */
-    struct flow *hash_next;      /* bucket chain */
-    struct flow *older, *newer;  /* creation order */
     struct flow *prev, *next;    /* its place in flows.active or flows.ended */
+    struct dissect *dissect;     /* NULL once the flow has ended */
+    struct flow_half half[2];    /* by enum item_dir */
+    char server_text[64];        /* "ip:port", which the dissector keys repetition by (the
+                                    client's is made when needed) */
 };
 
 /* Flows in the order they leave when room is needed (front first). */
@@ -97,7 +108,9 @@ struct flow_list {
     struct flow *front, *back;
 };
 
-#define BUCKETS VIZ_MAX_FLOWS /* a power of two: one bucket per flow the table may hold */
+/* The hash table starts small and doubles as flows come, up to one
+ * bucket per flow the table may hold (VIZ_MAX_FLOWS, a power of two). */
+#define FIRST_BUCKETS 4096
 
 /* What a `flow` item says, apart from the flow, so that it can wait. */
 struct flow_summary {
@@ -117,15 +130,20 @@ struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
     size_t n_held;
-    struct flow *buckets[BUCKETS];
-    struct flow *oldest, *newest; /* creation order */
+    struct flow **buckets;        /* n_buckets chains (owned, pool_map) */
+    size_t n_buckets;             /* a power of two, at least `count` until VIZ_MAX_FLOWS */
+    struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
+    size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
     size_t count;
     unsigned next_id;
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
     struct classifier classifier;
     int64_t last_ns;              /* capture time of the latest packet */
+    struct pool flow_records;     /* every struct flow (pool.h: reused, in huge pages) */
+    struct pool dissect_records;  /* every open flow's struct dissect */
+    char endpoint_text[2][64];    /* flows_endpoints' answer */
 };
 
 struct flows *flows_new(const struct emitter *e)
@@ -133,6 +151,13 @@ struct flows *flows_new(const struct emitter *e)
     struct flows *ft = calloc(1, sizeof *ft);
     if (!ft)
         return NULL;
+    ft->n_buckets = FIRST_BUCKETS;
+    if (!(ft->buckets = pool_map(FIRST_BUCKETS * sizeof *ft->buckets))) {
+        free(ft);
+        return NULL;
+    }
+    pool_init(&ft->flow_records, sizeof(struct flow));
+    pool_init(&ft->dissect_records, sizeof(struct dissect));
     ft->emitter = e;
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
@@ -153,13 +178,41 @@ static uint64_t endpoint_hash(const struct ip_addr *a, uint16_t port)
            w[3] * 0xD6E8FEB86659FD93u ^ port * 0xFF51AFD7ED558CCDu;
 }
 
-static uint32_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
+/* The bucket of a connection in a table of n_buckets (a power of two). */
+static size_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb,
+                         size_t n_buckets)
 {
     /* Symmetric (a sum): both directions of a connection land in one
      * bucket.  The top bits of a product by an odd constant are its best
      * mixed, so the bucket comes from them. */
     uint64_t h = (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
-    return (uint32_t)(h >> 48) & (BUCKETS - 1);
+    return (size_t)(h >> 32) & (n_buckets - 1);
+}
+
+static size_t bucket_of(const struct flows *ft, const struct flow *f)
+{
+    return tuple_hash(&f->client, f->client_port, &f->server, f->server_port, ft->n_buckets);
+}
+
+/* Twice the buckets, every flow moved to its new chain: O(flows), once
+ * per doubling.  Out of memory the table stays as it is (chains grow). */
+static void grow_buckets(struct flows *ft)
+{
+    size_t n = ft->n_buckets * 2;
+    struct flow **old = ft->buckets, **fresh = pool_map(n * sizeof *fresh);
+    if (!fresh)
+        return;
+    for (size_t i = 0; i < ft->n_buckets; i++)
+        while (old[i]) {
+            struct flow *f = old[i];
+            old[i] = f->hash_next;
+            size_t b = tuple_hash(&f->client, f->client_port, &f->server, f->server_port, n);
+            f->hash_next = fresh[b];
+            fresh[b] = f;
+        }
+    pool_unmap(old, ft->n_buckets * sizeof *old);
+    ft->buckets = fresh;
+    ft->n_buckets = n;
 }
 
 static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
@@ -169,7 +222,7 @@ static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_
 
 static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
-    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport)];
+    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport, ft->n_buckets)];
     for (; f; f = f->hash_next) {
         if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
             same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
@@ -212,23 +265,24 @@ static void list_push_back(struct flow_list *l, struct flow *f)
 static void unlink_flow(struct flows *ft, struct flow *f)
 {
     list_remove(f->reported ? &ft->ended : &ft->active, f);
-    struct flow **pp = &ft->buckets[tuple_hash(&f->client, f->client_port, &f->server, f->server_port)];
+    if (f->reported)
+        ft->n_ended--;
+    struct flow **pp = &ft->buckets[bucket_of(ft, f)];
     while (*pp != f)
         pp = &(*pp)->hash_next;
     *pp = f->hash_next;
-    if (f->older)
-        f->older->newer = f->newer;
-    else
-        ft->oldest = f->newer;
-    if (f->newer)
-        f->newer->older = f->older;
-    else
-        ft->newest = f->older;
     ft->count--;
 }
 
+/* Forget an ended flow (unlinked): its record waits for the next new one. */
+static void forget(struct flows *ft, struct flow *f)
+{
+    unlink_flow(ft, f);
+    pool_give(&ft->flow_records, f);
+}
+
 /* Free what only an open flow needs. */
-static void release(struct flow *f)
+static void release(struct flows *ft, struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         reasm_free(&f->half[i].reasm);
@@ -236,8 +290,11 @@ static void release(struct flow *f)
         f->half[i].unacked = NULL;
         f->half[i].n_unacked = f->half[i].cap_unacked = 0;
     }
-    dissect_free(f->dissect);
-    f->dissect = NULL;
+    if (f->dissect) {
+        dissect_release(f->dissect);
+        pool_give(&ft->dissect_records, f->dissect);
+        f->dissect = NULL;
+    }
 }
 
 /* ---- reassembled bytes to the dissector ---- */
@@ -352,7 +409,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
-    memcpy(s.client_text, f->client_text, sizeof s.client_text);
+    format_endpoint(&f->client, f->client_port, s.client_text);
     memcpy(s.server_text, f->server_text, sizeof s.server_text);
     if (f->dissect) {
         s.traits = *dissect_traits(f->dissect);
@@ -367,7 +424,12 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     list_remove(&ft->active, f);
     list_push_back(&ft->ended, f);
     f->reported = true;
-    release(f);
+    release(ft, f);
+    /* An ended flow is remembered only for its stragglers (a FIN sent
+     * again, a late RST): the one that ended longest ago goes, so that
+     * memory follows the open flows, not the length of the capture. */
+    if (++ft->n_ended > VIZ_ENDED_FLOWS)
+        forget(ft, ft->ended.front);
 }
 
 /* Make room for one more flow: forget an ended one, or end the oldest. */
@@ -377,20 +439,21 @@ static void make_room(struct flows *ft, int64_t now_ns)
         return;
     struct flow *victim = ft->ended.front ? ft->ended.front : ft->active.front;
     report(ft, victim, now_ns, false);
-    unlink_flow(ft, victim);
-    free(victim);
+    forget(ft, victim);
 }
 
 static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
     make_room(ft, p->ts_ns);
-    struct flow *f = calloc(1, sizeof *f);
-    if (f)
-        f->dissect = dissect_new();
-    if (!f || !f->dissect) {
-        free(f);
+    struct flow *f = pool_take(&ft->flow_records);
+    if (!f)
+        return NULL;
+    memset(f, 0, sizeof *f);
+    if (!(f->dissect = pool_take(&ft->dissect_records))) {
+        pool_give(&ft->flow_records, f);
         return NULL;
     }
+    dissect_init(f->dissect);
     /* Who is the client?  The SYN's sender; else the higher port's owner. */
     bool sender_is_client;
     if (p->flags & TCP_SYN)
@@ -402,22 +465,17 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     f->client_port = sender_is_client ? p->sport : p->dport;
     f->server_port = sender_is_client ? p->dport : p->sport;
     *dir = sender_is_client ? DIR_C2S : DIR_S2C;
-    format_endpoint(&f->client, f->client_port, f->client_text);
     format_endpoint(&f->server, f->server_port, f->server_text);
     f->id = ft->next_id++;
     f->handshake_rtt_ms = -1;
     for (int i = 0; i < 2; i++)
         reasm_init(&f->half[i].reasm, VIZ_REASM_FLOW_CAP, &ft->budget);
 
-    uint32_t h = tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
+    if (ft->count >= ft->n_buckets && ft->n_buckets < VIZ_MAX_FLOWS)
+        grow_buckets(ft);
+    size_t h = bucket_of(ft, f);
     f->hash_next = ft->buckets[h];
     ft->buckets[h] = f;
-    f->older = ft->newest;
-    if (ft->newest)
-        ft->newest->newer = f;
-    else
-        ft->oldest = f;
-    ft->newest = f;
     list_push_back(&ft->active, f);
     ft->count++;
     return f;
@@ -433,7 +491,7 @@ static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq
             memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
             h->n_unacked--;
         } else {
-            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 8;
+            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 4; /* most have one or two */
             struct unacked *u = realloc(h->unacked, cap * sizeof *u);
             if (!u)
                 return;
@@ -585,12 +643,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         /* A new connection on the tuple of an ending or ended one (not a
          * retransmitted SYN): the old one is over. */
         report(ft, f, p->ts_ns, true);
-        unlink_flow(ft, f);
-        free(f);
+        forget(ft, f);
         f = NULL;
     }
     if (!f && !(f = new_flow(ft, p, &dir)))
         return;
+    ft->current = f;
     if (!f->reported && f != ft->active.back) { /* the most recently active now */
         list_remove(&ft->active, f);
         list_push_back(&ft->active, f);
@@ -682,51 +740,90 @@ void flows_packet(struct flows *ft, const struct packet *p)
 {
     ft->last_ns = p->ts_ns;
     follow_segment(ft, p);
+    ft->current = NULL;
     if (ft->n_held)
         release_held(ft, p->ts_ns, 0);
 }
 
+static int by_id(const void *a, const void *b)
+{
+    unsigned x = (*(struct flow *const *)a)->id, y = (*(struct flow *const *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 void flows_finish(struct flows *ft)
 {
-    /* Held items go out among the open flows' ones, in flow order. */
-    for (struct flow *f = ft->oldest; f; f = f->newer) {
-        release_held(ft, ft->last_ns, f->id);
-        report(ft, f, ft->last_ns, false);
+    /* The open flows in flow order (the list has them by activity); held
+     * items go out among their items, in flow order too. */
+    size_t n = 0;
+    for (struct flow *f = ft->active.front; f; f = f->next)
+        n++;
+    struct flow **open = malloc((n ? n : 1) * sizeof *open);
+    if (open) {
+        n = 0;
+        for (struct flow *f = ft->active.front; f; f = f->next)
+            open[n++] = f;
+        qsort(open, n, sizeof *open, by_id);
+        for (size_t i = 0; i < n; i++) {
+            release_held(ft, ft->last_ns, open[i]->id);
+            report(ft, open[i], ft->last_ns, false);
+        }
+        free(open);
+    } else { /* out of memory: in order of activity */
+        while (ft->active.front)
+            report(ft, ft->active.front, ft->last_ns, false);
     }
     release_held(ft, ft->last_ns, UINT_MAX);
 }
 
-const char *flows_technique(const struct flows *ft, unsigned id)
+/* Flow `id`, or NULL once it has been forgotten.  The items a front end
+ * asks about are nearly always of the flow being followed; otherwise the
+ * open flows are searched, most recently active first, then the ended. */
+static const struct flow *find_flow(const struct flows *ft, unsigned id)
 {
-    /* Newest first: the flows a live view asks about are the recent ones. */
-    for (const struct flow *f = ft->newest; f; f = f->older)
+    if (ft->current && ft->current->id == id)
+        return ft->current;
+    for (const struct flow *f = ft->active.back; f; f = f->prev)
         if (f->id == id)
-            return f->dissect ? technique_name(classify_flow(&ft->classifier,
-                                                             dissect_traits(f->dissect)))
-                              : NULL;
+            return f;
+    for (const struct flow *f = ft->ended.back; f; f = f->prev)
+        if (f->id == id)
+            return f;
     return NULL;
 }
 
-bool flows_endpoints(const struct flows *ft, unsigned id, const char **client, const char **server)
+const char *flows_technique(const struct flows *ft, unsigned id)
 {
-    for (const struct flow *f = ft->newest; f; f = f->older)
-        if (f->id == id) {
-            *client = f->client_text;
-            *server = f->server_text;
-            return true;
-        }
-    return false;
+    const struct flow *f = find_flow(ft, id);
+    return f && f->dissect ? technique_name(classify_flow(&ft->classifier, dissect_traits(f->dissect)))
+                           : NULL;
+}
+
+bool flows_endpoints(struct flows *ft, unsigned id, const char **client, const char **server)
+{
+    const struct flow *f = find_flow(ft, id);
+    if (!f)
+        return false;
+    format_endpoint(&f->client, f->client_port, ft->endpoint_text[0]);
+    format_endpoint(&f->server, f->server_port, ft->endpoint_text[1]);
+    *client = ft->endpoint_text[0];
+    *server = ft->endpoint_text[1];
+    return true;
 }
 
 void flows_free(struct flows *ft)
 {
     if (!ft)
         return;
-    while (ft->oldest) {
-        struct flow *f = ft->oldest;
-        ft->oldest = f->newer;
-        release(f);
-        free(f);
-    }
+    struct flow_list *lists[2] = {&ft->active, &ft->ended};
+    for (int i = 0; i < 2; i++)
+        while (lists[i]->front) {
+            struct flow *f = lists[i]->front;
+            lists[i]->front = f->next;
+            release(ft, f);
+        }
+    pool_free(&ft->flow_records);
+    pool_free(&ft->dissect_records);
+    pool_unmap(ft->buckets, ft->n_buckets * sizeof *ft->buckets);
     free(ft);
 }

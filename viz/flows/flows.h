@@ -26,8 +26,8 @@ void flows_packet(struct flows *ft, const struct packet *pkt);
 void flows_finish(struct flows *ft);
 
 /* The "ip:port" texts of flow `id`'s client and server (borrowed until
- * the next packet), or false once it has ended or been forgotten. */
-bool flows_endpoints(const struct flows *ft, unsigned id, const char **client, const char **server);
+ * the next call or packet), or false once it has been forgotten. */
+bool flows_endpoints(struct flows *ft, unsigned id, const char **client, const char **server);
 
 /* What flow `id` looks like so far (a technique name, as its `flow` item
  * will say), or NULL once it has ended or been forgotten.  The live UI

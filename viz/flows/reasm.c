@@ -25,7 +25,7 @@ struct reasm_seg {
     uint8_t data[];
 };
 
-void reasm_init(struct reasm *r, size_t flow_cap, struct reasm_budget *budget)
+void reasm_init(struct reasm *r, uint32_t flow_cap, struct reasm_budget *budget)
 {
     memset(r, 0, sizeof *r);
     r->flow_cap = flow_cap;
@@ -130,14 +130,14 @@ static void hold(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t ca
                  bool fin, const struct reasm_out *out)
 {
     /* Over a cap: the oldest hole will not be filled in time; give it up. */
-    while (r->held && (r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap))
+    while (r->held && ((uint64_t)r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap))
         skip_hole(r, r->held->seq, GAP_MEMORY, out);
     if (!seq_lt(r->next, seq)) { /* giving up reached this segment: it is in order now */
         deliver(r, seq, data, caplen, len, fin, out);
         drain(r, out);
         return;
     }
-    if (r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap) {
+    if ((uint64_t)r->held_bytes + caplen > r->flow_cap || r->budget->held + caplen > r->budget->cap) {
         skip_hole(r, seq, GAP_MEMORY, out);
         deliver(r, seq, data, caplen, len, fin, out);
         return;

@@ -45,18 +45,20 @@ struct reasm_budget {
 
 struct reasm_seg; /* a held segment (private) */
 
+/* Ordered so that it packs tight: every open flow has two. */
 struct reasm {
     bool started;             /* next is known */
+    bool fin;                 /* the FIN was reached */
     uint32_t next;            /* sequence number of the next byte to deliver */
     uint64_t next_offset;     /* its stream offset (0 = first payload byte) */
-    bool fin;                 /* the FIN was reached */
     struct reasm_seg *held;   /* segments beyond a hole, sorted by sequence */
-    size_t held_bytes;        /* their captured bytes */
-    size_t flow_cap;          /* cap on held_bytes */
+    uint32_t held_bytes;      /* their captured bytes */
+    uint32_t flow_cap;        /* cap on held_bytes */
     struct reasm_budget *budget; /* shared cap (borrowed) */
 };
 
-void reasm_init(struct reasm *r, size_t flow_cap, struct reasm_budget *budget);
+/* flow_cap is at most UINT32_MAX. */
+void reasm_init(struct reasm *r, uint32_t flow_cap, struct reasm_budget *budget);
 /* The stream's first payload byte has sequence number seq (SYN's seq + 1). */
 void reasm_start(struct reasm *r, uint32_t seq);
 /* Free held segments (delivering nothing). */

@@ -247,6 +247,30 @@ static char *store_fixed6(char *p, double x)
     return p + 7;
 }
 
+/* The items of one packet share their time (a segment, the frame in it,
+ * the event in that): the text of the last time written is kept and
+ * copied when the next item has the same. */
+static struct {
+    bool set;
+    double t;
+    size_t len;
+    char text[SCALAR_MAX];
+} last_time;
+
+static char *store_time(char *p, double t)
+{
+    if (last_time.set && t == last_time.t) {
+        memcpy(p, last_time.text, sizeof last_time.text); /* the whole array: a fixed size copies fastest */
+        return p + last_time.len;
+    }
+    char *end = store_fixed6(p, t);
+    last_time.set = true;
+    last_time.t = t;
+    last_time.len = (size_t)(end - p);
+    memcpy(last_time.text, p, last_time.len);
+    return end;
+}
+
 /* How many bytes the UTF-8 sequence led by byte c claims (0 if c cannot lead). */
 static size_t utf8_seq_len(unsigned char c)
 {
@@ -282,8 +306,26 @@ static const unsigned char json_plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xF0 */
 };
 
+/* Eight bytes at a time.  json_special(w) has the top bit set in each
+ * byte of w that json_plain calls not plain (below 0x20, the quote, the
+ * backslash, DEL and above), found without a branch per byte: for each
+ * value v tested, (x - 0x01..01) & ~x has the top bit set where x = w ^ v
+ * is zero, and (w - 0x20..20) & ~w where w is below 0x20.  A borrow may
+ * also flag a byte above a flagged one, never below it, so the lowest
+ * flagged byte is exact, which is all the caller uses. */
+#define BYTES8(b) (0x0101010101010101u * (uint64_t)(b))
+static inline uint64_t json_special(uint64_t w)
+{
+    uint64_t q = w ^ BYTES8('"'), b = w ^ BYTES8('\\'), d = w ^ BYTES8(0x7F);
+    uint64_t low = (w - BYTES8(0x20)) & ~w;
+    uint64_t eq = ((q - BYTES8(1)) & ~q) | ((b - BYTES8(1)) & ~b) | ((d - BYTES8(1)) & ~d);
+    return (low | eq | w) & BYTES8(0x80);
+}
+
 /* s[0..len) as a JSON string.  Escaping and copying happen in one pass,
- * ESCAPE_CHUNK input bytes per room() check. */
+ * ESCAPE_CHUNK input bytes per room() check; runs of plain bytes are
+ * copied eight at a time (on a little-endian machine, where the lowest
+ * flagged byte of json_special is the first in memory). */
 static char *json_string(struct jline *j, char *p, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -296,6 +338,19 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
          * UTF-8 sequence may run 3 bytes past stop, copied as they are. */
         p = room(j, p, 6 * (stop - i) + 3);
         while (i < stop) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (stop - i >= 8) {
+                uint64_t w, special;
+                memcpy(&w, s + i, 8);
+                memcpy(p, &w, 8); /* room was made for 6 bytes per input byte */
+                special = json_special(w);
+                size_t plain = special ? (size_t)__builtin_ctzll(special) / 8 : 8;
+                p += plain;
+                i += plain;
+                if (plain == 8)
+                    continue;
+            }
+#endif
             unsigned char c = (unsigned char)s[i];
             if (json_plain[c]) {
                 *p++ = (char)c; /* the common case: printable ASCII */
@@ -393,7 +448,7 @@ void output_json(FILE *out, const struct item *it)
     /* The head is short: one room() covers it. */
     char *p = room(j, j->buf + j->len, 256);
     STORE_LIT(p, "{\"t\":");
-    p = store_fixed6(p, it->t);
+    p = store_time(p, it->t);
     STORE_LIT(p, ",\"flow\":");
     p = store_uint(p, it->flow);
     STORE_LIT(p, ",\"type\":\"");

@@ -1,0 +1,81 @@
+/* check_pool.c -- the flow table's record pools: records are distinct,
+ * aligned and writable across many slabs, a record given back is the next
+ * one taken, and pool_map gives zeroed memory of any size. */
+#include <check.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flows/pool.h"
+
+enum { RECORD = 1000, MANY = 10000 }; /* 10,000 records of 1,000 bytes: five slabs */
+
+START_TEST(records_are_distinct_aligned_and_writable)
+{
+    struct pool p;
+    pool_init(&p, RECORD - 7); /* an odd size is rounded up to keep alignment */
+    unsigned char **r = malloc(MANY * sizeof *r);
+    ck_assert_ptr_nonnull(r);
+    for (size_t i = 0; i < MANY; i++) {
+        r[i] = pool_take(&p);
+        ck_assert_ptr_nonnull(r[i]);
+        ck_assert_uint_eq((uintptr_t)r[i] % alignof(max_align_t), 0);
+        memset(r[i], (int)(i & 0xFF), RECORD - 7);
+    }
+    for (size_t i = 0; i < MANY; i++) /* no record overlapped another */
+        for (size_t k = 0; k < RECORD - 7; k += 97)
+            ck_assert_uint_eq(r[i][k], i & 0xFF);
+    free(r);
+    pool_free(&p);
+}
+END_TEST
+
+START_TEST(a_record_given_back_is_taken_next)
+{
+    struct pool p;
+    pool_init(&p, 64);
+    void *a = pool_take(&p), *b = pool_take(&p), *c = pool_take(&p);
+    ck_assert_ptr_ne(a, b);
+    ck_assert_ptr_ne(b, c);
+    pool_give(&p, a);
+    pool_give(&p, c);
+    ck_assert_ptr_eq(pool_take(&p), c); /* last in, first out: still in the cache */
+    ck_assert_ptr_eq(pool_take(&p), a);
+    void *d = pool_take(&p); /* the free list is empty again: a new one */
+    ck_assert_ptr_ne(d, a);
+    ck_assert_ptr_ne(d, b);
+    ck_assert_ptr_ne(d, c);
+    pool_free(&p);
+    ck_assert_ptr_null(p.slabs);
+}
+END_TEST
+
+START_TEST(pool_map_is_zeroed_at_any_size)
+{
+    static const size_t sizes[] = {1, 4096, (size_t)2 << 20, ((size_t)2 << 20) + 1, (size_t)5 << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        unsigned char *m = pool_map(sizes[i]);
+        ck_assert_ptr_nonnull(m);
+        ck_assert_uint_eq(m[0], 0);
+        ck_assert_uint_eq(m[sizes[i] - 1], 0);
+        m[sizes[i] - 1] = 1; /* writable to its last byte */
+        pool_unmap(m, sizes[i]);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("pool");
+    TCase *tc = tcase_create("pool");
+    tcase_add_test(tc, records_are_distinct_aligned_and_writable);
+    tcase_add_test(tc, a_record_given_back_is_taken_next);
+    tcase_add_test(tc, pool_map_is_zeroed_at_any_size);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

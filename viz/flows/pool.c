@@ -1,0 +1,117 @@
+/* pool.c -- fixed-size records carved from 2 MiB slabs in huge pages,
+ * with a free list (see pool.h for why).
+ *
+ * A slab is mapped at a 2 MiB boundary (a huge page must start at one):
+ * twice its size is mapped and what lies outside the aligned middle is
+ * unmapped again.  Its first bytes hold the link to the previous slab;
+ * records follow.  Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the
+ * kernel's transparent huge pages (Documentation/admin-guide/mm/transhuge).
+ *
+ * Under AddressSanitizer (make sanitize) a record not taken is poisoned,
+ * so a use after pool_give is caught as a use after free() would be; the
+ * ASAN_ macros do nothing in other builds.
+ */
+#include "flows/pool.h"
+
+#include <sanitizer/asan_interface.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define SLAB_BYTES ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
+
+struct pool_slab {
+    struct pool_slab *next; /* the slab made before it */
+};
+
+/* Records are aligned as malloc's would be. */
+static size_t round_up(size_t n)
+{
+    size_t a = _Alignof(max_align_t);
+    return (n + a - 1) / a * a;
+}
+
+/* bytes (a multiple of SLAB_BYTES) at a SLAB_BYTES boundary; huge: ask
+ * for huge pages. */
+static void *map_aligned(size_t size, bool huge)
+{
+    char *raw = mmap(NULL, size + SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uintptr_t at = ((uintptr_t)raw + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
+    char *mem = (char *)at;
+    if (mem > raw)
+        munmap(raw, (size_t)(mem - raw));
+    munmap(mem + size, (size_t)(raw + size + SLAB_BYTES - (mem + size)));
+    if (huge)
+        madvise(mem, size, MADV_HUGEPAGE); /* a hint: without it the pages are small */
+    return mem;                            /* anonymous memory starts zeroed */
+}
+
+void *pool_map(size_t bytes)
+{
+    if (bytes < SLAB_BYTES) /* less than a huge page: malloc's, no system call */
+        return calloc(1, bytes);
+    return map_aligned((bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES, true);
+}
+
+void pool_unmap(void *mem, size_t bytes)
+{
+    if (bytes < SLAB_BYTES)
+        free(mem);
+    else if (mem)
+        munmap(mem, (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES);
+}
+
+void pool_init(struct pool *p, size_t size)
+{
+    p->size = round_up(size < sizeof(void *) ? sizeof(void *) : size);
+    p->free = NULL;
+    p->carve = p->carve_end = NULL;
+    p->slabs = NULL;
+}
+
+void *pool_take(struct pool *p)
+{
+    if (p->free) {
+        void *r = p->free;
+        p->free = *(void **)r;
+        ASAN_UNPOISON_MEMORY_REGION(r, p->size);
+        return r;
+    }
+    if ((size_t)(p->carve_end - p->carve) < p->size) {
+        /* The first slab in small pages: a small capture touches a few of
+         * them only, where a huge page is zeroed whole (2 MiB). */
+        struct pool_slab *s = map_aligned(SLAB_BYTES, p->slabs != NULL);
+        if (!s)
+            return NULL;
+        s->next = p->slabs;
+        p->slabs = s;
+        p->carve = (char *)s + round_up(sizeof *s);
+        p->carve_end = (char *)s + SLAB_BYTES;
+        ASAN_POISON_MEMORY_REGION(p->carve, (size_t)(p->carve_end - p->carve));
+    }
+    void *r = p->carve;
+    p->carve += p->size;
+    ASAN_UNPOISON_MEMORY_REGION(r, p->size);
+    return r;
+}
+
+void pool_give(struct pool *p, void *record)
+{
+    *(void **)record = p->free;
+    p->free = record;
+    ASAN_POISON_MEMORY_REGION((char *)record + sizeof(void *), p->size - sizeof(void *));
+}
+
+void pool_free(struct pool *p)
+{
+    while (p->slabs) {
+        struct pool_slab *s = p->slabs;
+        p->slabs = s->next;
+        ASAN_UNPOISON_MEMORY_REGION(s, SLAB_BYTES); /* the mapping goes: no stale poison */
+        pool_unmap(s, SLAB_BYTES);
+    }
+    pool_init(p, p->size);
+}
