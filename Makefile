@@ -77,7 +77,7 @@ WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
 PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check check-units check-integration check-torture check-browser sanitize fuzz demo \
+.PHONY: all check check-units check-integration check-torture check-viz check-labs check-browser sanitize fuzz demo \
         captures captures-thirdparty bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
@@ -89,7 +89,7 @@ all: $(PROGRAMS)
 # Every object waits for this step (order-only); .ci/deps is quick when all
 # is installed.  A build needs the libraries; the targets that run tests,
 # the demo or benchmarks need the whole set (tshark, chromium, npm ...).
-DEPS_SET = $(if $(filter deps check check-integration check-browser sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
+DEPS_SET = $(if $(filter deps check check-integration check-viz check-labs check-browser sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
 
 deps:
 	@sh .ci/deps $(DEPS_SET)
@@ -155,15 +155,23 @@ check-integration: deps $(PROGRAMS)
 check-torture: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) torture
 
+check-viz: deps $(PROGRAMS)
+	sh tests/run --build $(BUILD) --bin $(BIN) viz
+
+check-labs: deps $(PROGRAMS)
+	sh tests/run --build $(BUILD) --bin $(BIN) labs
+
 check-browser: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) browser
 
-# The same suites against programs built with the sanitizers; any report
-# aborts the program, so it fails the test that ran it.
+# The suites that drive our C code, against programs built with the
+# sanitizers; any report aborts the program, so it fails the test that ran
+# it.  (The labs' and browser suites test Python and page code on top of
+# the same programs; they run in make check.)
 sanitize:
 	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration check-torture
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration check-torture check-viz
 
 # ---- fuzzing: clang's libFuzzer over every codec ----
 FUZZ_BUILD   = build/fuzz

@@ -7,5 +7,5 @@ labs/NN-NAME.md is graded by keys/NAME.py, which holds:
              student records their own); CAPTURES' paths are then None
   QUESTIONS  the questions.Question list, in the worksheet's order; each
              computes its true answer from the captures' pushviz items
-tests/integration/test_labs.py checks that worksheet and key agree.
+tests/labs/test_labs.py checks that worksheet and key agree.
 """

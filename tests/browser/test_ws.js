@@ -36,10 +36,18 @@ async function echo(page, kind, size) {
     await page.fill('#echo-size', String(size));
     await page.$eval('#echo-result', (out) => { out.dataset.result = 'pending'; });
     await page.click('#echo-' + kind);
-    const result = await waitFor(kind + ' echo of ' + size + ' bytes', async () => {
-        const r = await page.$eval('#echo-result', (out) => out.dataset.result);
-        return r !== 'pending' && r !== '' && r;
-    }, 20000);
+    let result;
+    try {
+        result = await waitFor(kind + ' echo of ' + size + ' bytes', async () => {
+            const r = await page.$eval('#echo-result', (out) => out.dataset.result);
+            return r !== 'pending' && r !== '' && r;
+        }, 20000);
+    } catch (err) {
+        /* Say what the page saw: the echo line and the end of its log. */
+        err.message += '\n    page says: ' + await page.textContent('#echo-result') +
+            '\n    page log ends: ' + (await page.textContent('#log')).slice(-400);
+        throw err;
+    }
     const text = await page.textContent('#echo-result');
     assert(result === 'ok', 'the ' + kind + ' echo of ' + size + ' bytes came back the same: ' + text);
 }

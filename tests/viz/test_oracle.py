@@ -303,6 +303,11 @@ def test_live_capture_with_pushviz_w():
         base = "http://127.0.0.1:%d" % srv.port
         subprocess.run(["curl", "-s", "-o", "/dev/null", "-o", "/dev/null", base + "/poll?since=0",
                         base + "/poll?since=0&callback=f"], timeout=10, check=True)
+        # The kernel's count can only equal the packets written if no packet
+        # is still on its way when the capture stops: wait until the
+        # server's lingering close is over (a slow sanitizer build takes a
+        # while), then a little more for the reader to take the last ones.
+        wait_until_quiet(srv.port)
         time.sleep(0.3)
         viz.send_signal(signal.SIGINT)
         live_out, err = viz.communicate(timeout=10)
@@ -319,6 +324,19 @@ def test_live_capture_with_pushviz_w():
     assert (stats[0]["received"], stats[0]["dropped"], stats[0]["if_dropped"]) == (len(frames), 0, 0), stats
     assert ("wrote %d packets to %s" % (len(frames), out)) in err.decode(), err
     compare_tcp(out)
+
+
+def wait_until_quiet(port, timeout=10.0):
+    """Until no TCP connection on port is open or closing (TIME-WAIT sends
+    nothing more; LISTEN is the server itself)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = subprocess.run(["ss", "-Htan", "( sport = :%d or dport = :%d )" % (port, port)],
+                              capture_output=True, text=True, check=True).stdout.split("\n")
+        if all(not r.strip() or r.split()[0] in ("LISTEN", "TIME-WAIT") for r in rows):
+            return
+        time.sleep(0.05)
+    raise AssertionError("connections on port %d still open after %.0f s" % (port, timeout))
 
 
 class crafted_server:

@@ -74,10 +74,40 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
         cmd += ["-Y", display]
     for f in fields:
         cmd += ["-e", f]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    if p.returncode != 0:
-        raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
-    return [line.split("\t") for line in p.stdout.decode(errors="replace").splitlines()]
+    cached = _tshark_cache_file(cmd, path)
+    try:
+        with open(cached, "rb") as f:
+            out = f.read()
+    except OSError:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if p.returncode != 0:
+            raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
+        out = p.stdout
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        with open(cached + ".tmp", "wb") as f:
+            f.write(out)
+        os.replace(cached + ".tmp", cached)
+    return [line.split("\t") for line in out.decode(errors="replace").splitlines()]
+
+
+# tshark answers the same question about the same bytes the same way, and
+# it takes a second or more to start: make check and make sanitize ask it
+# hundreds of identical questions (every capture, every deleted segment).
+# So its answers are kept in build/tshark-cache, keyed by the command, the
+# file's bytes and the tshark binary itself, like ccache keeps objects.
+TSHARK_CACHE = os.path.join(ROOT, "build", "tshark-cache")
+
+
+def _tshark_cache_file(cmd, path):
+    import hashlib
+    h = hashlib.sha256()
+    exe = shutil.which("tshark")
+    st = os.stat(exe)
+    h.update(("%s %d %d\0" % (exe, st.st_size, st.st_mtime_ns)).encode())
+    h.update("\0".join(a for a in cmd if a != path).encode())
+    with open(path, "rb") as f:
+        h.update(f.read())
+    return os.path.join(TSHARK_CACHE, h.hexdigest())
 
 
 def server_ports(its):

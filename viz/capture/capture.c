@@ -161,7 +161,7 @@ static int open_all(struct capture *c, const struct capture_options *o, char *er
         return -1;
     if (drop_and_filter(c, o, err, cap) < 0)
         return -1;
-    if (c->live && !(c->reader = reader_start(c->pcap, o->write ? &c->out : NULL, err, cap)))
+    if (c->live && !(c->reader = reader_start(c->pcap, o->filter != NULL, o->write ? &c->out : NULL, err, cap)))
         return -1;
     return 0;
 }

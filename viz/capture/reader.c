@@ -24,7 +24,11 @@
  *
  * The counts come from libpcap's pcap_stats() (the kernel's
  * PACKET_STATISTICS), read by the thread a few times a second because
- * libpcap's handle is not shared between threads.
+ * libpcap's handle is not shared between threads.  With a filter (-f),
+ * they are counted from the moment it was set: the socket sees every
+ * packet of the interface between its creation and the filter, and
+ * counting those (hundreds on a busy machine) would report packets the
+ * filter was meant to leave out.
  */
 #include "capture/reader.h"
 
@@ -66,6 +70,7 @@ struct reader {
     atomic_bool ended;        /* the thread wrote its last record */
     bool added;               /* the thread queued packets since the last wake-up */
     _Atomic uint64_t received, dropped, if_dropped; /* latest counts */
+    struct pcap_stat before;  /* the counts when the filter was set (or 0) */
     int64_t stats_ns;         /* when the thread last read them */
     char error[PCAP_ERRBUF_SIZE + PATH_MAX + 64]; /* set by the thread before `ended` */
 };
@@ -96,9 +101,9 @@ static void read_stats(struct reader *r)
     struct pcap_stat ps;
     if (pcap_stats(r->pcap, &ps) != 0)
         return;
-    atomic_store(&r->received, ps.ps_recv);
-    atomic_store(&r->dropped, ps.ps_drop);
-    atomic_store(&r->if_dropped, ps.ps_ifdrop);
+    atomic_store(&r->received, ps.ps_recv - r->before.ps_recv);
+    atomic_store(&r->dropped, ps.ps_drop - r->before.ps_drop);
+    atomic_store(&r->if_dropped, ps.ps_ifdrop - r->before.ps_ifdrop);
     r->stats_ns = mono_ns();
 }
 
@@ -209,7 +214,8 @@ static void *run(void *arg)
 
 /* ---- the main thread's side ---- */
 
-struct reader *reader_start(pcap_t *p, struct pcap_out *out, char *err, size_t errcap)
+struct reader *reader_start(pcap_t *p, bool filtered, struct pcap_out *out, char *err,
+                            size_t errcap)
 {
     struct reader *r = calloc(1, sizeof *r);
     /* A WRAP record may start in the last 8 bytes; the slack lets the
@@ -221,6 +227,8 @@ struct reader *reader_start(pcap_t *p, struct pcap_out *out, char *err, size_t e
     }
     r->pcap = p;
     r->out = out;
+    if (filtered && pcap_stats(p, &r->before) != 0)
+        memset(&r->before, 0, sizeof r->before); /* no counts at all: report them as they come */
     r->cap = VIZ_CAPTURE_QUEUE;
     r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (r->efd < 0) {

@@ -2,6 +2,7 @@
 #ifndef VIZ_READER_H
 #define VIZ_READER_H
 
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +21,11 @@ struct reader;
 
 /* Start reading p (activated, filter set) in a thread of its own.  Every
  * packet is copied to a queue and, when out is not NULL, written to it
- * (borrowed until reader_finish).  NULL, with a message, on failure. */
-struct reader *reader_start(pcap_t *p, struct pcap_out *out, char *err, size_t errcap);
+ * (borrowed until reader_finish).  filtered: a filter was just set, so
+ * the kernel's counts start from now (see reader.c).  NULL, with a
+ * message, on failure. */
+struct reader *reader_start(pcap_t *p, bool filtered, struct pcap_out *out, char *err,
+                            size_t errcap);
 
 /* Readable while packets wait in the queue, or once the reader ended. */
 int reader_fd(const struct reader *r);
