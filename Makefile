@@ -21,7 +21,7 @@
 #   src/proto, src/net, src/lab  -> one static library each (libproto needs zlib)
 #   src/servers/NAME.c           -> bin/pushlab-NAME
 #   src/client/*.c               -> bin/pushlab-client
-#   src/wan/*.c                  -> bin/pushlab-wan
+#   src/wan/*.c                  -> bin/pushlab-wan (with libnet's timer heap)
 #   viz/*.c, viz/STAGE/*.c       -> bin/pushviz (viz/pushviz.c holds main)
 #   src/web/*                    -> built into the servers (build/gen/web_assets.c)
 #   tests/unit/check_NAME.c      -> a Check test program
@@ -125,7 +125,7 @@ $(BIN)/pushlab-client: $(call obj,$(CLIENT_SRC)) $(LIBNET) $(LIBPROTO)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBZ) -lm
 
-$(BIN)/pushlab-wan: $(call obj,$(WAN_SRC))
+$(BIN)/pushlab-wan: $(call obj,$(WAN_SRC)) $(LIBNET)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -139,8 +139,9 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBV
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCHECK) $(LIBPCAP) $(LIBCURSES) $(LIBZ) -lm
 
-# pushlab-wan's pure parts are not a library of their own: its test links them.
-$(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c)
+# pushlab-wan's pure parts are not a library of their own: its test links
+# them (and the heap under the queue: objects after the libraries on the line).
+$(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c src/net/heap.c)
 
 # tests/run prints one line per suite and a closing "N passed, N failed".
 check: deps $(PROGRAMS) $(UNITS)

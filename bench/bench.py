@@ -11,7 +11,10 @@
                 server CPU per message;
      echo       100 clients of one pushlab-client each sending a message as
                 soon as the last one came back: round trips/s, p99 round
-                trip, and the server's CPU time per echoed message;
+                trip, and the server's CPU time per echoed message; then
+                again with 16 messages in flight per client (--in-flight 16,
+                the load issue 16 measured: a read brings several frames,
+                and what they make leaves in one write);
      idle       10,000 connected clients and no traffic: server memory
                 (RSS) per connection;
    and the ratio pushlab-ws / node ws for each.
@@ -33,6 +36,8 @@ Knobs for a quick look (environment):
   BENCH_ECHO_SECONDS  each echo run (default 5)
   BENCH_ECHO_ROUNDS   echo runs per server (default 3)
   BENCH_ECHO_CLIENTS  echo clients (default 100)
+  BENCH_ECHO_IN_FLIGHT  messages in flight per echo client, one series each
+                      (default 1,16)
   BENCH_IDLE_CLIENTS  idle connections (default 10000)
 e.g. BENCH_PARTS=echo BENCH_ECHO_ROUNDS=1 sh bench/run takes about 15 s.
 """
@@ -54,11 +59,12 @@ IDLE_CLIENTS = int(os.environ.get("BENCH_IDLE_CLIENTS", 10000))
 ECHO_SECONDS = float(os.environ.get("BENCH_ECHO_SECONDS", 5))
 ECHO_ROUNDS = max(1, int(os.environ.get("BENCH_ECHO_ROUNDS", 3)))
 ECHO_CLIENTS = int(os.environ.get("BENCH_ECHO_CLIENTS", 100))
+ECHO_IN_FLIGHT = [int(n) for n in os.environ.get("BENCH_ECHO_IN_FLIGHT", "1,16").split(",")]
 PARTS = set(os.environ.get("BENCH_PARTS", "techniques,broadcast,echo,idle").split(","))
 LOAD_CLIENTS = 1000
 TICK_MS = 100          # 10 events per second
 BROADCAST_TICK_MS = 10 # 100 events per second to every client
-ECHO_GOAL = 1 / 3      # issue 4: at most a third of node ws's CPU per echo
+ECHO_GOAL = 1 / 3      # issues 4 and 16: at most a third of node ws's CPU per echo
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # technique -> its server
@@ -249,7 +255,7 @@ def us_per_echo(run):
     return run.server_cpu * 1e6 / run.summary["events_delivered"]
 
 
-def echo_rounds():
+def echo_rounds(in_flight):
     """ECHO_ROUNDS echo runs per server, alternating servers and flipping
     the order every round; returns {who: [Run, ...]}."""
     runs = {who: [] for who, _ in PEERS}
@@ -257,16 +263,17 @@ def echo_rounds():
         for who, start in (PEERS if i % 2 == 0 else PEERS[::-1]):
             server = start(0)
             try:
-                run = load(server, "ws", ECHO_CLIENTS, ECHO_SECONDS, "--echo")
+                run = load(server, "ws", ECHO_CLIENTS, ECHO_SECONDS, "--echo",
+                           "--in-flight", str(in_flight))
             finally:
                 server.stop()
             s = run.summary
             if s["events_delivered"] == 0:
                 raise RuntimeError("%s echoed nothing: %s" % (who, s.get("first_error")))
             runs[who].append(run)
-            print("echo run %d %-10s %7.0f echoes/s  server %5.2f us/echo (user %.2f + system %.2f)"
+            print("echo %2d out, run %d %-10s %7.0f echoes/s  server %5.2f us/echo (user %.2f + system %.2f)"
                   "  client CPU %3.0f%%" % (
-                      i + 1, who, s["events_delivered"] / s["duration_s"], us_per_echo(run),
+                      in_flight, i + 1, who, s["events_delivered"] / s["duration_s"], us_per_echo(run),
                       run.server_user * 1e6 / s["events_delivered"],
                       run.server_sys * 1e6 / s["events_delivered"],
                       run.client_cpu * 100 / s["duration_s"]))
@@ -279,27 +286,33 @@ def median_run(runs):
     return sorted(runs, key=us_per_echo)[(len(runs) - 1) // 2]
 
 
-def echo_results(runs, r):
+def echo_name(in_flight):
+    return "echo" if in_flight == 1 else "echo %d out" % in_flight
+
+
+def echo_results(runs, r, in_flight):
     m = median_run(runs)
     s = m.summary
-    r["echo round trips/s"] = s["events_delivered"] / s["duration_s"]
-    r["echo p99 ms"] = s["latency_ms"]["p99"]
-    r["echo srv us/msg"] = us_per_echo(m)
-    r["echo srv CPU %"] = m.server_cpu * 100 / s["duration_s"]
-    r["echo client CPU %"] = m.client_cpu * 100 / s["duration_s"]
+    name = echo_name(in_flight)
+    r[name + " round trips/s"] = s["events_delivered"] / s["duration_s"]
+    r[name + " p99 ms"] = s["latency_ms"]["p99"]
+    r[name + " srv us/msg"] = us_per_echo(m)
+    r[name + " srv CPU %"] = m.server_cpu * 100 / s["duration_s"]
+    r[name + " client CPU %"] = m.client_cpu * 100 / s["duration_s"]
 
 
-def echo_verdict(runs):
-    """The goal of issue 4 in one paragraph: CPU per echoed message."""
+def echo_verdict(runs, in_flight):
+    """The goal of issues 4 and 16 in one paragraph: CPU per echoed message."""
     a, b = median_run(runs["pushlab-ws"]), median_run(runs["node ws"])
     n = a.summary["events_delivered"]
     down = a.summary["bytes_down"] / n  # per echo: the 2-byte header and the payload
     up = a.summary["bytes_up"] / n      # the client's frames also carry a 4-byte mask
     ratio = us_per_echo(a) / us_per_echo(b)
     print("\nserver CPU time per echoed message (utime + stime / echoes answered), median of"
-          " %d runs\nof %g s, %d clients of one pushlab-client, about %.0f-byte text messages"
-          " (%.0f B frames up, %.0f B down):" % (ECHO_ROUNDS, ECHO_SECONDS, ECHO_CLIENTS,
-                                                 down - 2, up, down))
+          " %d runs\nof %g s, %d clients of one pushlab-client, %d message%s in flight each,"
+          " about %.0f-byte\ntext messages (%.0f B frames up, %.0f B down):" % (
+              ECHO_ROUNDS, ECHO_SECONDS, ECHO_CLIENTS, in_flight, "s" if in_flight > 1 else "",
+              down - 2, up, down))
     for who, run in (("pushlab-ws", a), ("node ws", b)):
         e = run.summary["events_delivered"]
         print("  %-10s %6.2f us  (user %.2f, system %.2f)" % (
@@ -320,10 +333,12 @@ def peers():
             broadcast(start, results[who])
             print("done broadcast %s" % who)
             sys.stdout.flush()
-    runs = echo_rounds() if "echo" in PARTS else None
-    if runs:
-        for who, _ in PEERS:
-            echo_results(runs[who], results[who])
+    echo_runs = {}
+    if "echo" in PARTS:
+        for in_flight in ECHO_IN_FLIGHT:
+            echo_runs[in_flight] = echo_rounds(in_flight)
+            for who, _ in PEERS:
+                echo_results(echo_runs[in_flight][who], results[who], in_flight)
     if "idle" in PARTS:
         for who, start in PEERS:
             idle(start, results[who])
@@ -341,16 +356,15 @@ def peers():
         print("(both servers make a tick every %d ms, so broadcast msgs/s shows how well each"
               "\n keeps that pace for %d clients, and srv us/msg what it costs)" % (
                   BROADCAST_TICK_MS, LOAD_CLIENTS))
-    if runs:
-        echo_verdict(runs)
+    for in_flight, runs in echo_runs.items():
+        echo_verdict(runs, in_flight)
         # The echo load comes from one pushlab-client process.  It is not
         # the limit when it drove more round trips against pushlab-ws than
         # node's server answered.
-        verdict = "so the client is not" if a["echo round trips/s"] > b["echo round trips/s"] \
-            else "so the client may be"
+        key = echo_name(in_flight) + " round trips/s"
+        verdict = "so the client is not" if a[key] > b[key] else "so the client may be"
         print("one pushlab-client drove %.0f round trips/s against pushlab-ws and node ws "
-              "answered %.0f:\n%s the bottleneck of the echo runs" % (
-                  a["echo round trips/s"], b["echo round trips/s"], verdict))
+              "answered %.0f:\n%s the bottleneck of these echo runs" % (a[key], b[key], verdict))
 
 
 def fmt(v):

@@ -24,6 +24,7 @@
 #define DEFAULT_INTERVAL_MS   1000    /* one tick event a second */
 #define DEFAULT_MAX_CLIENTS   20000   /* enough for the 10,000-client labs */
 #define LISTEN_BACKLOG        4096
+#define SERVER_FD_MARGIN      64      /* descriptors a server needs besides its clients' */
 #define ACCEPT_PAUSE_MS       100     /* out of descriptors (EMFILE): stop accepting this long */
 #define FD_LOG_INTERVAL_MS    1000    /* ... and say so in the log at most this often */
 
@@ -75,6 +76,8 @@
 #define CLIENT_SSE_RETRY_MS   3000    /* reconnection delay until the server sends retry: */
 #define CLIENT_JSONP_CALLBACK "pushlab_cb" /* the function name a JSONP poll asks for */
 #define LOAD_MAX_CLIENTS      100000  /* --clients upper bound */
+#define LOAD_CLIENTS_PER_SOURCE 20000 /* more clients than this connect from several loopback
+                                         source addresses, 127.0.0.2, .3, ... (ephemeral ports) */
 #define LOAD_DEFAULT_DURATION_S 10    /* a load run without --duration */
 #define LOAD_CONNECT_STEP_MS  10      /* time between ramp steps */
 /* The ramp: each step starts clients until this many are "in flight",
@@ -88,6 +91,7 @@
  * step (the server's listen backlog), and still start 10,000 clients in
  * about 1 s (2-3 s on a busy CPU). */
 #define LOAD_MAX_IN_FLIGHT    100
+#define ECHO_MAX_IN_FLIGHT    64      /* --in-flight upper bound */
 #define LOAD_DRAIN_MS         1500    /* after the end, events already made may still arrive */
 #define LOAD_MAX_SAMPLES      20000000 /* latency samples kept for percentiles (80 MB) */
 #define LOAD_MAX_SEQ_SPAN     10000000 /* seqs a load run can follow (a bogus seq is an error) */
@@ -110,6 +114,7 @@
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */
 #define VIZ_ITEM_FIELDS       24      /* fields one item may carry */
 #define VIZ_PAYLOAD_SHOWN     256     /* payload bytes shown of a frame or message */
+#define VIZ_SESSION_MAX       64      /* bytes kept of a push library's session id (longer ones are cut) */
 #define VIZ_LONGPOLL_HOLD_MS  250     /* a response held this long is a long poll */
 #define VIZ_HOLD_FLOW_S       30      /* a lone GET's flow item waits this long for a poller's next request */
 #define VIZ_HOLD_FLOWS        64      /* flow items held so at once */

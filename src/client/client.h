@@ -77,6 +77,7 @@ struct client_options {
     long clients;           /* --clients; 0 = one client printing its events */
     long poll_interval_ms;  /* --poll-interval */
     bool echo;              /* --echo: WebSocket round trips against /echo */
+    long in_flight;         /* --in-flight: echo messages out at once per client (1) */
 };
 
 /* ------------------------------------------------------------ sessions */
@@ -87,6 +88,8 @@ struct session {
     struct conn *conn;            /* the open connection, or NULL */
     int connect_fd;               /* a connect in progress, or -1 */
     int connect_nth;              /* which of the host's addresses it goes to (sock_connect) */
+    unsigned source;              /* load mode: connects from 127.0.0.N to a loopback server
+                                     (sock_connect); 0: from the usual address */
     struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
     void (*step)(struct session *s); /* what that timer calls */
     struct loop_timer *deadline;  /* session_expect's deadline, or NULL */
@@ -113,8 +116,10 @@ struct session {
     uint64_t header_bytes;        /* HTTP heads both ways and WebSocket frame headers */
     uint64_t bytes_up, bytes_down;/* bytes of its closed connections */
 
-    uint64_t echo_seq;            /* --echo: seq of the message out, 0 when none */
-    uint64_t echo_sent_us;        /* --echo: monotonic µs it was sent */
+    uint64_t echo_seq;            /* --echo: seq of the newest message out, 0 when none */
+    uint64_t echo_back;           /* --echo: seq of the newest one echoed (they come in order) */
+    uint64_t *echo_sent_us;       /* --echo: monotonic µs each message out was sent, a ring of
+                                     --in-flight slots by seq (owned; NULL without --echo) */
 };
 
 /* Start connecting to the URL's host and port; connected() or

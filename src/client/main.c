@@ -45,6 +45,7 @@ static void usage(FILE *out)
             "  -c, --clients N        load mode: N clients on one event loop (up to %d)\n"
             "      --poll-interval MS poll and jsonp: time between polls (default %d)\n"
             "      --echo             ws: send a message, wait for its echo, repeat (use /echo)\n"
+            "      --in-flight N      --echo: keep N messages out at once per client (default 1)\n"
             "  -h, --help             this help\n"
             "      --version          print the version\n\n"
             "Exit status: 0 on success; 1 when the server cannot be reached or answers\n"
@@ -108,7 +109,7 @@ static int settle_url(struct client_options *opt, const char *text)
 int main(int argc, char **argv)
 {
     struct client_options opt = {.poll_interval_ms = CLIENT_POLL_INTERVAL_MS};
-    enum { OPT_POLL_INTERVAL = 1000, OPT_ECHO, OPT_VERSION };
+    enum { OPT_POLL_INTERVAL = 1000, OPT_ECHO, OPT_IN_FLIGHT, OPT_VERSION };
     static const struct option longopts[] = {
         {"count", required_argument, NULL, 'n'},
         {"duration", required_argument, NULL, 'd'},
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
         {"clients", required_argument, NULL, 'c'},
         {"poll-interval", required_argument, NULL, OPT_POLL_INTERVAL},
         {"echo", no_argument, NULL, OPT_ECHO},
+        {"in-flight", required_argument, NULL, OPT_IN_FLIGHT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {0},
@@ -160,6 +162,11 @@ int main(int argc, char **argv)
         case OPT_ECHO:
             opt.echo = true;
             break;
+        case OPT_IN_FLIGHT:
+            if ((opt.in_flight = whole_number(optarg, 1, ECHO_MAX_IN_FLIGHT)) < 0)
+                return bad_usage("--in-flight takes a whole number from 1 to %d, not \"%s\"",
+                                 ECHO_MAX_IN_FLIGHT, optarg);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -183,6 +190,10 @@ int main(int argc, char **argv)
         return bad_usage("unexpected argument \"%s\"", argv[optind + 2]);
     if (opt.echo && opt.tech != &tech_ws)
         return bad_usage("--echo is for the ws technique");
+    if (opt.in_flight && !opt.echo)
+        return bad_usage("--in-flight is for --echo");
+    if (!opt.in_flight)
+        opt.in_flight = 1;
     if (opt.echo && opt.send)
         return bad_usage("--echo and --send do not go together");
     if (opt.clients && opt.send)

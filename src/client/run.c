@@ -193,7 +193,7 @@ static void echo_next(struct run *r, struct session *s)
     char msg[128];
     size_t len = event_write(msg, sizeof msg, s->echo_seq + 1, loop_wall_ms(), EVENT_CHAT, "echo", 4);
     s->echo_seq++;
-    s->echo_sent_us = client_now_us();
+    s->echo_sent_us[s->echo_seq % (uint64_t)r->opt->in_flight] = client_now_us();
     if (len > sizeof msg || s->tech->send_text(s, msg, len) < 0)
         session_fail(s, "cannot send echo message %llu", (unsigned long long)s->echo_seq);
 }
@@ -202,7 +202,9 @@ static void run_session_open(struct run *r, struct session *s)
 {
     const struct client_options *opt = r->opt;
     if (opt->echo) {
-        echo_next(r, s);
+        /* --in-flight messages go out at once; each echo sends the next. */
+        for (long i = 0; i < opt->in_flight && !s->done; i++)
+            echo_next(r, s);
         return;
     }
     if (r->load || !opt->send || r->sent)
@@ -233,12 +235,13 @@ static void run_event(struct run *r, struct session *s, const struct event_view 
     const struct client_options *opt = r->opt;
     bool counted = true;
     if (opt->echo) {
-        if (ev->seq != s->echo_seq) {
+        if (ev->seq != s->echo_back + 1 || ev->seq > s->echo_seq) {
             session_fail(s, "echo of message %llu came back as %llu",
-                         (unsigned long long)s->echo_seq, (unsigned long long)ev->seq);
+                         (unsigned long long)s->echo_back + 1, (unsigned long long)ev->seq);
             return;
         }
-        latency_us = client_now_us() - s->echo_sent_us;
+        s->echo_back = ev->seq;
+        latency_us = client_now_us() - s->echo_sent_us[ev->seq % (uint64_t)opt->in_flight];
     } else {
         /* Inside this client's window (see the top of this file)? */
         counted = s->ready && ev->ts_ms > s->ready_ms && (!r->cut_ms || ev->ts_ms <= r->cut_ms);
@@ -317,26 +320,41 @@ static void summarise(struct run *r)
 
 /* ------------------------------------------------------------ set-up */
 
-/* Every client needs a descriptor: raise the soft limit as far as needed. */
+/* Every client needs a descriptor: raise the soft limit as far as needed,
+ * and the hard limit too when it is lower (root may, up to fs.nr_open). */
 static bool enough_descriptors(size_t clients)
 {
     rlim_t need = (rlim_t)clients + FD_MARGIN;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
         return true;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-        fprintf(stderr,
-                "pushlab-client: %zu clients need %llu open files, but the hard limit is %llu "
-                "(raise it: ulimit -Hn, or /etc/security/limits.conf)\n",
-                clients, (unsigned long long)need, (unsigned long long)rl.rlim_max);
-        return false;
-    }
+    rlim_t hard = rl.rlim_max;
     rl.rlim_cur = need;
+    if (hard != RLIM_INFINITY && hard < need)
+        rl.rlim_max = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        fprintf(stderr, "pushlab-client: cannot raise the open file limit: %s\n", strerror(errno));
+        fprintf(stderr,
+                "pushlab-client: %zu clients need %llu open files, but the limit is %llu and "
+                "cannot be raised (%s); raise it: ulimit -Hn, /etc/security/limits.conf, or "
+                "run as root (up to fs.nr_open)\n",
+                clients, (unsigned long long)need, (unsigned long long)hard, strerror(errno));
         return false;
     }
     return true;
+}
+
+/* Each connection to one server port needs a source port of its own, and
+ * one source address has about 28,000 (net.ipv4.ip_local_port_range).
+ * Past LOAD_CLIENTS_PER_SOURCE clients, they take turns over 127.0.0.2,
+ * .3, ... (every 127.x address is loopback); a server that is not on
+ * loopback is reached from the usual address (sock_connect). */
+static void spread_sources(struct run *r)
+{
+    size_t sources = (r->n + LOAD_CLIENTS_PER_SOURCE - 1) / LOAD_CLIENTS_PER_SOURCE;
+    if (sources < 2)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        r->sessions[i].source = 2 + (unsigned)(i % sources);
 }
 
 static void free_session(struct session *s)
@@ -344,6 +362,7 @@ static void free_session(struct session *s)
     if (s->state && s->tech->cleanup)
         s->tech->cleanup(s);
     free(s->state);
+    free(s->echo_sent_us);
 }
 
 static const struct session_hooks run_hooks = {
@@ -372,12 +391,16 @@ int run_client(const struct client_options *opt)
         struct session *s = &r.sessions[i];
         *s = (struct session){.run = &r, .tech = opt->tech, .connect_fd = -1};
         s->state = calloc(1, opt->tech->state_size);
-        if (!s->state) {
+        if (opt->echo)
+            s->echo_sent_us = calloc((size_t)opt->in_flight, sizeof *s->echo_sent_us);
+        if (!s->state || (opt->echo && !s->echo_sent_us)) {
             fprintf(stderr, "pushlab-client: out of memory for %zu clients\n", r.n);
             r.exit_code = 1;
             goto out;
         }
     }
+    if (r.load)
+        spread_sources(&r);
     r.start_us = client_now_us();
     if (opt->duration_ms > 0 &&
         !loop_add_timer(r.loop, (uint64_t)opt->duration_ms, 0, on_duration, &r)) {

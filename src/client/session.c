@@ -194,7 +194,7 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg);
 static int connect_to(struct session *s, int nth, const char **why)
 {
     const struct url *u = &s->run->opt->url;
-    int fd = sock_connect(u->host, u->port, nth, why);
+    int fd = sock_connect(u->host, u->port, nth, s->source, why);
     if (fd < 0)
         return -1;
     if (loop_add_fd(s->run->loop, fd, LOOP_WRITE, on_connect, s) < 0) {

@@ -1,6 +1,14 @@
-/* log.c -- one time-stamped line on stderr for each thing a server says
- * ("12:00:01.123 pushlab-poll: 127.0.0.1:5000 GET /poll"): requests with
- * -v, errors, refused and dropped connections.
+/* log.c -- the words of a server, formatted here and written by the
+ * program: one time-stamped line for each thing a server logs
+ * ("12:00:01.123 pushlab-poll: 127.0.0.1:5000 GET /poll") -- requests with
+ * -v, errors, refused and dropped connections -- and the plain text of
+ * --help, errors and the "listening on" line.
+ *
+ * Library code never prints (docs/design.md): a server's program hands
+ * server_main its sinks (struct server_sinks: where text for stdout and
+ * for stderr goes), and everything src/lab says goes through them.  The
+ * programs in src/servers/ write to stdout and stderr; a unit test may
+ * collect the lines instead, or leave the sinks NULL to drop them.
  */
 #include "lab/log.h"
 
@@ -8,17 +16,30 @@
 #include <stdio.h>
 #include <time.h>
 
+void server_say(const struct server_sinks *sinks, bool to_err, const char *fmt, ...)
+{
+    void (*sink)(const char *text) = !sinks ? NULL : to_err ? sinks->err : sinks->out;
+    if (!sink)
+        return;
+    char text[SERVER_SAY_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    sink(text);
+}
+
 void server_log(const struct server *s, const char *fmt, ...)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
-    char line[1024];
+    char what[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%02d:%02d:%02d.%03ld pushlab-%s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000, s->tech->name, line);
+    server_say(s->sinks, true, "%02d:%02d:%02d.%03ld pushlab-%s: %s\n", tm.tm_hour, tm.tm_min,
+               tm.tm_sec, ts.tv_nsec / 1000000, s->tech->name, what);
 }

@@ -474,6 +474,15 @@ int http_stream_write(struct peer *p, const void *data, size_t len)
     return conn_writev(p->conn, iov, 3);
 }
 
+int http_stream_write_shared(struct peer *p, struct shbuf *framed)
+{
+    if (p->conn->closed || !p->streaming)
+        return -1;
+    if (p->head_only)
+        return 0;
+    return conn_write_shared(p->conn, framed);
+}
+
 void http_stream_end(struct peer *p)
 {
     if (p->conn->closed || !p->streaming)

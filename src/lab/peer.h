@@ -75,6 +75,10 @@ int http_stream_begin(struct peer *p, int status, const char *content_type,
 /* Write body bytes (one chunk when chunked).  0, or -1 when the connection
  * closed (it may have fallen too far behind and been cut off). */
 int http_stream_write(struct peer *p, const void *data, size_t len);
+/* Write bytes framed once for many streams (lab/framed.h), shared, not
+ * copied: when the stream is chunked they must be a whole chunk already,
+ * size line and CRLF included.  0 or -1 as http_stream_write. */
+int http_stream_write_shared(struct peer *p, struct shbuf *framed);
 /* End a stream (the last chunk) and close after flushing. */
 void http_stream_end(struct peer *p);
 

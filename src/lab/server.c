@@ -1,6 +1,8 @@
 /* server.c -- the common life of every pushlab server: flags, listening,
- * accepting, the hub and its ticks, clean shutdown (server.h; its log lines:
- * log.c).
+ * accepting, the hub and its ticks, clean shutdown (server.h).  It prints
+ * nothing itself: its words go to the program's sinks (log.c), except
+ * getopt_long's own complaint about an unknown option, which the C library
+ * writes to stderr.
  */
 #include "lab/server.h"
 
@@ -19,49 +21,48 @@
 
 #define MAX_FLAGS 8 /* technique flags a server may add */
 
-/* ------------------------------------------------------------ logging */
-
 /* ------------------------------------------------------------ flags */
 
-static void usage(const struct technique *t, FILE *out)
+static void usage(const struct server *s)
 {
-    fprintf(out,
-            "usage: pushlab-%s [options]\n"
-            "%s\n\n"
-            "endpoints:\n%s"
-            "  GET  /           the demo page (open it in a browser)\n"
-            "  POST /send       body = chat text, broadcast as an event (204)\n\n"
-            "options:\n"
-            "  -p, --port PORT        port to listen on (default %d; 0 = any free port)\n"
-            "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND "; ::1 for\n"
-            "                         IPv6, :: for IPv6 and IPv4)\n"
-            "      --interval MS      a tick event every MS milliseconds (default %d; 0 = none)\n"
-            "      --max-clients N    connections at once (default %d)\n",
-            t->name, t->summary, t->endpoints ? t->endpoints : "", t->default_port,
-            DEFAULT_INTERVAL_MS, DEFAULT_MAX_CLIENTS);
+    const struct technique *t = s->tech;
+    server_say(s->sinks, false,
+               "usage: pushlab-%s [options]\n"
+               "%s\n\n"
+               "endpoints:\n%s"
+               "  GET  /           the demo page (open it in a browser)\n"
+               "  POST /send       body = chat text, broadcast as an event (204)\n\n"
+               "options:\n"
+               "  -p, --port PORT        port to listen on (default %d; 0 = any free port)\n"
+               "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND "; ::1 for\n"
+               "                         IPv6, :: for IPv6 and IPv4)\n"
+               "      --interval MS      a tick event every MS milliseconds (default %d; 0 = none)\n"
+               "      --max-clients N    connections at once (default %d)\n",
+               t->name, t->summary, t->endpoints ? t->endpoints : "", t->default_port,
+               DEFAULT_INTERVAL_MS, DEFAULT_MAX_CLIENTS);
     for (const struct server_flag *f = t->flags; f && f->name; f++) {
         char left[40];
         snprintf(left, sizeof left, "--%s %s", f->name, f->metavar);
-        fprintf(out, "      %-18s %s (default %ld)\n", left, f->help, *f->value);
+        server_say(s->sinks, false, "      %-18s %s (default %ld)\n", left, f->help, *f->value);
     }
-    fprintf(out,
-            "  -v, --verbose          log every request\n"
-            "  -h, --help             this help\n"
-            "      --version          print the version\n\n"
-            "The first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
-            t->name);
+    server_say(s->sinks, false,
+               "  -v, --verbose          log every request\n"
+               "  -h, --help             this help\n"
+               "      --version          print the version\n\n"
+               "The first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
+               t->name);
 }
 
 /* Parse a whole number in [min, max]; false with a message otherwise. */
-static bool parse_number(const char *prog, const char *flag, const char *text, long min, long max,
-                         long *out)
+static bool parse_number(const struct server *s, const char *flag, const char *text, long min,
+                         long max, long *out)
 {
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);
     if (errno || end == text || *end || v < min || v > max) {
-        fprintf(stderr, "%s: %s takes a whole number from %ld to %ld, not \"%s\"\n", prog, flag, min,
-                max, text);
+        server_say(s->sinks, true, "pushlab-%s: %s takes a whole number from %ld to %ld, not \"%s\"\n",
+                   s->tech->name, flag, min, max, text);
         return false;
     }
     *out = v;
@@ -72,8 +73,6 @@ static bool parse_number(const char *prog, const char *flag, const char *text, l
 static int parse_flags(struct server *s, int argc, char **argv)
 {
     const struct technique *t = s->tech;
-    char prog[64];
-    snprintf(prog, sizeof prog, "pushlab-%s", t->name);
     enum { OPT_INTERVAL = 1000, OPT_MAX_CLIENTS, OPT_VERSION, OPT_TECH };
     struct option opts[8 + MAX_FLAGS + 1] = {
         {"port", required_argument, NULL, 'p'},
@@ -98,7 +97,7 @@ static int parse_flags(struct server *s, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "p:b:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            if (!parse_number(prog, "--port", optarg, 0, 65535, &v))
+            if (!parse_number(s, "--port", optarg, 0, 65535, &v))
                 return 2;
             s->opt.port = (int)v;
             break;
@@ -106,38 +105,38 @@ static int parse_flags(struct server *s, int argc, char **argv)
             s->opt.bind = optarg;
             break;
         case OPT_INTERVAL:
-            if (!parse_number(prog, "--interval", optarg, 0, 3600000, &s->opt.interval_ms))
+            if (!parse_number(s, "--interval", optarg, 0, 3600000, &s->opt.interval_ms))
                 return 2;
             break;
         case OPT_MAX_CLIENTS:
-            if (!parse_number(prog, "--max-clients", optarg, 1, 1000000, &s->opt.max_clients))
+            if (!parse_number(s, "--max-clients", optarg, 1, 1000000, &s->opt.max_clients))
                 return 2;
             break;
         case 'v':
             s->opt.verbose = true;
             break;
         case 'h':
-            usage(t, stdout);
+            usage(s);
             return 0;
         case OPT_VERSION:
-            printf("pushlab-%s %s\n", t->name, PUSHLAB_VERSION);
+            server_say(s->sinks, false, "pushlab-%s %s\n", t->name, PUSHLAB_VERSION);
             return 0;
         default:
             if (c >= OPT_TECH && c < OPT_TECH + MAX_FLAGS) {
                 const struct server_flag *f = &t->flags[c - OPT_TECH];
                 char flag[40];
                 snprintf(flag, sizeof flag, "--%s", f->name);
-                if (!parse_number(prog, flag, optarg, f->min, f->max, f->value))
+                if (!parse_number(s, flag, optarg, f->min, f->max, f->value))
                     return 2;
                 break;
             }
-            fprintf(stderr, "Try '%s --help'.\n", prog);
+            server_say(s->sinks, true, "Try 'pushlab-%s --help'.\n", t->name);
             return 2;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument \"%s\"\nTry '%s --help'.\n", prog, argv[optind],
-                prog);
+        server_say(s->sinks, true, "pushlab-%s: unexpected argument \"%s\"\nTry 'pushlab-%s --help'.\n",
+                   t->name, argv[optind], t->name);
         return 2;
     }
     return -1;
@@ -227,53 +226,71 @@ static void on_accept(struct loop *loop, int fd, unsigned events, void *arg)
     }
 }
 
-/* Allow as many open files as the hard limit permits: 10,000 clients
- * need 10,000 descriptors, and the usual soft limit is 1024. */
-static void raise_fd_limit(void)
+/* Every client is a descriptor, and the usual soft limit is 1024: allow
+ * --max-clients of them (and a few for the server itself), or at least
+ * all the hard limit permits.  A hard limit below that is raised when we
+ * may (root, up to fs.nr_open); when not, the server says so and runs
+ * with what it has (accepting pauses when descriptors run out). */
+static void raise_fd_limit(struct server *s)
 {
+    rlim_t need = (rlim_t)s->opt.max_clients + SERVER_FD_MARGIN;
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t hard = rl.rlim_max;
+    if (hard != RLIM_INFINITY && hard < need) {
+        rl.rlim_cur = rl.rlim_max = need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            return;
+        if (hard < (rlim_t)s->opt.max_clients) /* the margin alone is not worth a word */
+                    server_log(s, "open file limit %llu is below --max-clients %ld and cannot be "
+                              "raised (%s): at most about %llu clients (ulimit -Hn, or run as root)",
+                           (unsigned long long)hard, s->opt.max_clients, strerror(errno),
+                           (unsigned long long)(hard > SERVER_FD_MARGIN ? hard - SERVER_FD_MARGIN : 0));
+        rl.rlim_max = hard;
+    }
+    if (rl.rlim_cur < hard) {
+        rl.rlim_cur = hard;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
 
 /* ------------------------------------------------------------ main */
 
-int server_main(int argc, char **argv, const struct technique *tech)
+int server_main(int argc, char **argv, const struct technique *tech,
+                const struct server_sinks *sinks)
 {
-    struct server s = {.tech = tech, .listen_fd = -1, .reserve_fd = -1};
+    struct server s = {.tech = tech, .sinks = sinks, .listen_fd = -1, .reserve_fd = -1};
     int rc = parse_flags(&s, argc, argv);
     if (rc >= 0)
         return rc;
-    raise_fd_limit();
+    raise_fd_limit(&s);
     s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s.loop = loop_new();
     s.hub = hub_new(HUB_BACKLOG);
     if (!s.loop || !s.hub || loop_stop_on_signals(s.loop) < 0) {
-        fprintf(stderr, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
+        server_say(sinks, true, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
         return 1;
     }
     char bound[SOCK_ADDR_MAX];
     const char *why = "";
     s.listen_fd = sock_listen(s.opt.bind, s.opt.port, LISTEN_BACKLOG, bound, &s.port, &why);
     if (s.listen_fd < 0) {
-        fprintf(stderr, "pushlab-%s: cannot listen on %s port %d: %s (%s)\n", tech->name,
-                s.opt.bind, s.opt.port, why, strerror(errno));
+        server_say(sinks, true, "pushlab-%s: cannot listen on %s port %d: %s (%s)\n", tech->name,
+                   s.opt.bind, s.opt.port, why, strerror(errno));
         return 1;
     }
     if (loop_add_fd(s.loop, s.listen_fd, LOOP_READ, on_accept, &s) < 0 ||
         hub_start_ticks(s.hub, s.loop, (uint64_t)s.opt.interval_ms) < 0 ||
         (tech->start && tech->start(&s) < 0)) {
-        fprintf(stderr, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
+        server_say(sinks, true, "pushlab-%s: cannot start: %s\n", tech->name, strerror(errno));
         return 1;
     }
     /* The contract's first line: scripts read the port from it. */
-    printf("listening on %s\n", bound);
-    fflush(stdout);
+    server_say(sinks, false, "listening on %s\n", bound);
 
     if (loop_run(s.loop) < 0) {
-        fprintf(stderr, "pushlab-%s: event loop failed: %s\n", tech->name, strerror(errno));
+        server_say(sinks, true, "pushlab-%s: event loop failed: %s\n", tech->name, strerror(errno));
         return 1;
     }
 

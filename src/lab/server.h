@@ -15,7 +15,10 @@
 #include "lab/log.h"
 #include "lab/technique.h"
 
-/* Parse flags, listen, run until SIGINT/SIGTERM.  Returns the exit code. */
-int server_main(int argc, char **argv, const struct technique *tech);
+/* Parse flags, listen, run until SIGINT/SIGTERM.  Returns the exit code.
+ * Everything the server says (the listening line, --help, errors, log
+ * lines) goes to sinks, borrowed until it returns. */
+int server_main(int argc, char **argv, const struct technique *tech,
+                const struct server_sinks *sinks);
 
 #endif

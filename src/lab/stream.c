@@ -11,6 +11,7 @@
 #include "lab/stream.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "lab/events.h"
 
@@ -101,7 +102,46 @@ static int send_event(struct stream *st, const struct hub_event *ev)
     return 0;
 }
 
-static void on_live_event(struct stream *st, const struct hub_event *ev) { send_event(st, ev); }
+/* A live event, framed as format frames it (a whole chunk when chunked),
+ * into a buffer to share.  NULL when out of memory. */
+static struct shbuf *frame_shared(const struct stream_format *format, const struct hub_event *ev)
+{
+    size_t need = format->event(NULL, 0, ev);
+    char size_line[18];
+    size_t line = format->chunked ? http_chunk_size_line(size_line, need) : 0;
+    size_t trailer = format->chunked ? strlen(HTTP_CHUNK_TRAILER) : 0;
+    struct shbuf *b = shbuf_new(line + need + 1 + trailer); /* 1: snprintf's NUL */
+    if (!b)
+        return NULL;
+    memcpy(b->data, size_line, line);
+    format->event(b->data + line, need + 1, ev);
+    memcpy(b->data + line + need, HTTP_CHUNK_TRAILER, trailer);
+    b->len = line + need + trailer;
+    return b;
+}
+
+/* A new event for a live stream: the bytes the first stream framed are
+ * shared by all the others (the same on the wire as a copy of their own). */
+static void on_live_event(struct stream *st, const struct hub_event *ev)
+{
+    const struct stream_format *format = st->format;
+    struct peer *p = st->peer;
+    if (!format->shared || format->chunked != p->chunked) {
+        send_event(st, ev);
+        return;
+    }
+    struct shbuf *framed = framed_find(format->shared, ev->seq);
+    if (!framed) {
+        framed = frame_shared(format, ev);
+        if (!framed) {
+            conn_close(p->conn, "out of memory");
+            return;
+        }
+        framed_keep(format->shared, ev->seq, framed);
+    }
+    if (http_stream_write_shared(p, framed) == 0)
+        st->last_seq = ev->seq;
+}
 
 static void on_heartbeat(struct stream *st) { write_framed(st, st->format->heartbeat, NULL); }
 

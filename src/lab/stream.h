@@ -6,7 +6,8 @@
  * it.  Only the framing of one event differs (a <script> chunk, a JSON
  * line, a multipart part, an SSE block), so a technique gives a formatter
  * and this module does the rest, once for all of them:
- *  - the response head, a prelude, the backlog replay, then live events;
+ *  - the response head, a prelude, the backlog replay, then live events,
+ *    each framed once for every client and shared (lab/framed.h);
  *  - a timer per stream (SSE heartbeats, the long-poll hold);
  *  - slow readers: every write goes through the conn's output queue, capped
  *    at MAX_OUTPUT_QUEUE.  A reader that falls that far behind is cut off,
@@ -26,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lab/framed.h"
 #include "lab/hub.h"
 #include "lab/peer.h"
 
@@ -50,6 +52,12 @@ struct stream_format {
     /* Optional: the bytes that keep a quiet stream alive through proxies
      * (an SSE comment); written every heartbeat period.  Called with ev NULL. */
     stream_format_fn *heartbeat;
+    /* Optional: where each live event, framed once (a whole chunk when
+     * chunked), is kept for every stream of this format to share
+     * (lab/framed.h); the technique owns it.  NULL: each stream frames its
+     * own copy.  (An HTTP/1.0 client of a chunked format gets its own
+     * unchunked copy too.) */
+    struct framed *shared;
 };
 
 /* Per-stream state; the peer owns it (peer->user) until it closes. */

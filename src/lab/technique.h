@@ -69,8 +69,17 @@ struct server_options {
     bool verbose;        /* -v: log each request */
 };
 
+/* Where a server's words go: the programs' (src/servers/), since library
+ * code never prints (log.c).  Each gets whole pieces of text, newlines
+ * included; NULL drops them. */
+struct server_sinks {
+    void (*out)(const char *text); /* stdout: "listening on", --help, --version */
+    void (*err)(const char *text); /* stderr: errors and log lines */
+};
+
 struct server {
     const struct technique *tech; /* what this server is */
+    const struct server_sinks *sinks; /* the program's, borrowed for the run; or NULL */
     struct server_options opt;    /* parsed flags */
     struct loop *loop;            /* the event loop */
     struct hub *hub;              /* the event hub */

@@ -13,7 +13,9 @@
  * small frames costs no memmove per frame.
  *
  * Sending: a header built on the stack and the payload leave in one
- * writev, never copied unless the socket is full.  An echo does better:
+ * writev, never copied unless the socket is full.  A broadcast message is
+ * framed once into shared bytes (wsconn_frame_shared) that every
+ * connection's queue references.  An echo does better:
  * its header is written into the input buffer right in front of the
  * payload, over the client's spent masking key, and the frame leaves as
  * one contiguous piece (see wsconn_send).
@@ -26,6 +28,12 @@
  * A peer that never answers is cut off after CLOSE_LINGER_MS.  When the
  * peer closes first, its code is echoed and TCP is closed at once.
  *
+ * Compression (RFC 7692), when the handshake agreed to permessage-deflate:
+ * every data message sent is compressed (RSV1 set); a received message
+ * with RSV1 on its first frame is gathered whole, inflated within
+ * max_message (a few KiB can inflate to gigabytes) and only then checked
+ * for UTF-8, since compressed bytes are not text.
+ *
  * Liveness (§5.5.2): a ping every limits->ping_ms; any byte from the peer
  * (its pong included) proves it is alive, and one silent for
  * limits->silent_ms is dropped.  The connection's single timer does both
@@ -33,14 +41,19 @@
  */
 #include "lab/wsconn.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/log.h"
+#include "proto/utf8.h"
 #include "pushlab.h"
 
 /* A server reads client frames: masked, no extensions, strict rules. */
 static const struct ws_frame_rules client_frames = {
     .mask = WS_MASK_REQUIRED, .allowed_rsv = 0, .strict = true};
+/* ...and under permessage-deflate, which gives RSV1 a meaning (§6). */
+static const struct ws_frame_rules client_frames_deflate = {
+    .mask = WS_MASK_REQUIRED, .allowed_rsv = 4, .strict = true};
 /* While closing, frames are only measured and skipped, so anything that
  * parses as a frame at all will do. */
 static const struct ws_frame_rules any_frame = {.mask = WS_MASK_ANY, .allowed_rsv = 7, .strict = false};
@@ -74,11 +87,40 @@ static int send_frame(struct conn *c, unsigned opcode, const void *data, size_t 
     return conn_writev(c, iov, len ? 2 : 1);
 }
 
+/* A data message compressed (RFC 7692 §7.2.1), RSV1 on its frame. */
+static int send_compressed(struct wsconn *ws, unsigned opcode, const void *data, size_t len)
+{
+    struct conn *c = ws->peer->conn;
+    size_t cap = ws_deflate_bound(len);
+    uint8_t *z = malloc(cap);
+    if (!z) /* a message may go uncompressed (§6); the compressor never saw it */
+        return send_frame(c, opcode, data, len);
+    struct proto_err err = {0};
+    long n = ws_deflate_message(ws->deflater, data, len, z, cap, &err);
+    int r = -1;
+    if (n >= 0) {
+        uint8_t header[WS_MAX_HEADER];
+        size_t header_len = ws_build_frame_header(header, true, opcode, (uint64_t)n, NULL);
+        header[0] |= 0x40; /* RSV1: "this message is compressed" */
+        struct iovec iov[2] = {
+            {.iov_base = header, .iov_len = header_len},
+            {.iov_base = z, .iov_len = (size_t)n},
+        };
+        r = conn_writev(c, iov, 2); /* copies what the socket does not take */
+    }
+    free(z);
+    if (n < 0) /* the compressor's state is lost: so is the stream */
+        wsconn_close(ws, WS_CLOSE_INTERNAL, err.why);
+    return r;
+}
+
 int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len)
 {
     struct conn *c = ws->peer->conn;
     if (ws->closing || c->closed)
         return -1;
+    if (ws->deflater && !ws_is_control(opcode))
+        return send_compressed(ws, opcode, data, len);
     if (ws->delivering && data == ws->delivering) {
         /* Sending back the message on_message was just handed (an echo):
          * its payload lies in the input buffer right behind the client's
@@ -96,6 +138,27 @@ int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len
         }
     }
     return send_frame(c, opcode, data, len);
+}
+
+struct shbuf *wsconn_frame_shared(unsigned opcode, const void *data, size_t len)
+{
+    uint8_t header[WS_MAX_HEADER];
+    size_t header_len = ws_build_frame_header(header, true, opcode, len, NULL);
+    struct shbuf *b = shbuf_new(header_len + len);
+    if (!b)
+        return NULL;
+    memcpy(b->data, header, header_len);
+    if (len)
+        memcpy(b->data + header_len, data, len);
+    return b;
+}
+
+int wsconn_send_shared(struct wsconn *ws, struct shbuf *frame)
+{
+    struct conn *c = ws->peer->conn;
+    if (ws->closing || c->closed)
+        return -1;
+    return conn_write_shared(c, frame);
 }
 
 static void drop_fragments(struct wsconn *ws)
@@ -202,6 +265,51 @@ static void control_frame(struct wsconn *ws, unsigned opcode, const uint8_t *pay
     }
 }
 
+/* A compressed message is whole in ws->fragments: inflate it, at most
+ * max_message bytes of it, check its text, and hand it over. */
+static void deliver_inflated(struct wsconn *ws)
+{
+    const uint8_t *in = (const uint8_t *)ws->fragments.data;
+    size_t in_len = ws->fragments.len, pos = 0, n = 0, cap = 0;
+    size_t max = (size_t)ws->limits->max_message;
+    uint8_t *out = NULL;
+    bool done = false;
+    struct proto_err err = {0};
+    while (!done && !err.why) {
+        if (n == cap) {
+            if (cap > max) { /* one byte past the limit: too big */
+                err = (struct proto_err){.code = WS_CLOSE_TOO_BIG, .why = "message too big once inflated"};
+                break;
+            }
+            size_t want = cap ? cap * 2 : 4096;
+            want = want > max + 1 ? max + 1 : want;
+            uint8_t *grown = realloc(out, want);
+            if (!grown) {
+                err = (struct proto_err){.code = WS_CLOSE_INTERNAL, .why = "out of memory"};
+                break;
+            }
+            out = grown;
+            cap = want;
+        }
+        size_t used;
+        long w = ws_inflate(ws->inflater, in + pos, in_len - pos, &used, true, out + n, cap - n, &done, &err);
+        if (w < 0)
+            break;
+        pos += used;
+        n += (size_t)w;
+    }
+    if (!err.why && ws->message_opcode == WS_OP_TEXT && !utf8_valid(out, n))
+        err = (struct proto_err){.code = WS_CLOSE_INVALID_DATA, .why = "inflated text is not UTF-8"};
+    struct conn *c = ws->peer->conn;
+    if (err.why)
+        fail(ws, &err);
+    else
+        ws->ops->on_message(ws, ws->message_opcode, out ? out : (const uint8_t *)"", n);
+    free(out);
+    if (!c->closed) /* else ws may be gone */
+        drop_fragments(ws);
+}
+
 /* A data frame is complete (unmasked, its text checked so far); its
  * payload lies in the input buffer, which is ours to change. */
 static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
@@ -214,7 +322,7 @@ static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
     }
     /* While nothing was kept, every earlier fragment was empty, so this
      * frame's payload is the whole message so far: deliver it in place. */
-    if (end == 1 && !ws->fragments.mem) {
+    if (end == 1 && !ws->fragments.mem && !ws->compressed) {
         struct conn *c = ws->peer->conn;
         ws->delivering = payload;
         ws->ops->on_message(ws, ws->message_opcode, payload, len);
@@ -230,7 +338,9 @@ static void data_frame(struct wsconn *ws, uint8_t *payload, size_t len)
         fail(ws, &err);
         return;
     }
-    if (end == 1) {
+    if (end == 1 && ws->compressed) {
+        deliver_inflated(ws);
+    } else if (end == 1) {
         struct conn *c = ws->peer->conn;
         ws->ops->on_message(ws, ws->message_opcode, (const uint8_t *)ws->fragments.data,
                             ws->fragments.len);
@@ -245,15 +355,19 @@ static int next_header(struct wsconn *ws, const uint8_t *buf, size_t len)
 {
     struct ws_frame_header *h = &ws->frame;
     struct proto_err err = {0};
-    long n = ws_parse_frame_header(buf, len, &client_frames, h, &err);
+    long n = ws_parse_frame_header(buf, len, ws->inflater ? &client_frames_deflate : &client_frames, h, &err);
     if (n == PROTO_PARTIAL)
         return 0;
+    if (n > 0 && h->rsv && (ws_is_control(h->opcode) || h->opcode == WS_OP_CONTINUATION))
+        n = proto_fail(&err, WS_CLOSE_PROTOCOL_ERROR, "RSV1 set on a frame that does not start a data message");
     if (n < 0 || (!ws_is_control(h->opcode) && ws_message_frame(&ws->message, h, &err) < 0)) {
         fail(ws, &err);
         return -1;
     }
-    if (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY)
+    if (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY) {
         ws->message_opcode = h->opcode;
+        ws->compressed = h->rsv != 0; /* RSV1 on the first frame (RFC 7692 §6) */
+    }
     ws->have_frame = true;
     ws->frame_done = 0;
     return 1;
@@ -280,7 +394,7 @@ static void receive_frames(struct wsconn *ws)
             size_t fresh_len = (size_t)(arrived - ws->frame_done);
             ws_mask(fresh, fresh_len, h->mask, ws->frame_done);
             struct proto_err err = {0};
-            if (!ws_is_control(h->opcode) &&
+            if (!ws_is_control(h->opcode) && !ws->compressed && /* compressed: checked once inflated */
                 ws_message_payload(&ws->message, h, fresh, fresh_len, &err) < 0) {
                 fail(ws, &err);
                 break;
@@ -358,11 +472,13 @@ static void on_peer_close(struct peer *p)
 {
     struct wsconn *ws = p->user;
     drop_fragments(ws);
+    ws_deflater_free(ws->deflater);
+    ws_inflater_free(ws->inflater);
     ws->ops->on_close(ws);
 }
 
 void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *ops,
-                  const struct wsconn_limits *limits)
+                  const struct wsconn_limits *limits, const struct ws_deflate_params *deflate)
 {
     ws->peer = p;
     ws->ops = ops;
@@ -376,7 +492,19 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
     /* Any frame the limits allow must fit in the input buffer, and an
      * echo of the largest message in the output queue. */
     p->conn->in.cap = (size_t)limits->max_message + WS_MAX_HEADER;
-    p->conn->out.cap = MAX_OUTPUT_QUEUE + (size_t)limits->max_message + WS_MAX_HEADER;
+    p->conn->out.cap = MAX_OUTPUT_QUEUE + ws_deflate_bound((size_t)limits->max_message) + WS_MAX_HEADER;
+    ws->deflater = NULL;
+    ws->inflater = NULL;
+    ws->compressed = false;
+    if (deflate) {
+        ws->deflater = ws_deflater_new(limits->deflate_level, deflate->server_max_window_bits,
+                                       deflate->server_no_context_takeover);
+        ws->inflater = ws_inflater_new(deflate->client_no_context_takeover);
+        if (!ws->deflater || !ws->inflater) {
+            wsconn_close(ws, WS_CLOSE_INTERNAL, "out of memory for permessage-deflate");
+            return;
+        }
+    }
     arm_timer(ws);
     size_t pending;
     conn_input(p->conn, &pending);

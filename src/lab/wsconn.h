@@ -18,6 +18,7 @@
 #include "lab/peer.h"
 #include "proto/bytebuf.h"
 #include "proto/ws.h"
+#include "proto/ws_deflate.h"
 
 struct wsconn;
 
@@ -36,6 +37,7 @@ struct wsconn_limits {
     uint64_t max_message; /* longest data message; over it: close 1009 */
     uint64_t ping_ms;     /* a ping every ping_ms (0: no pings, no silence check) */
     uint64_t silent_ms;   /* a peer that sends nothing this long is dropped */
+    int deflate_level;    /* zlib level 1..9 of messages sent under permessage-deflate */
 };
 
 /* A WebSocket connection, embedded in its owner's state (as the first
@@ -56,20 +58,35 @@ struct wsconn {
     uint8_t *delivering;                 /* the payload on_message holds now, if in place (see wsconn_send) */
     struct bytebuf fragments;            /* a fragmented message so far (no memory when none) */
     uint64_t last_heard_ms;              /* loop time of the last byte from the peer */
+    /* permessage-deflate (RFC 7692), when the handshake agreed to it */
+    struct ws_deflater *deflater;        /* our data messages' compressor (owned; NULL: none) */
+    struct ws_inflater *inflater;        /* the peer's messages' decompressor (owned) */
+    bool compressed;                     /* the message being received had RSV1 on its first frame */
 };
 
 /* Take over an upgraded connection (after the 101 response was written):
- * peer->user and peer->on_close now belong to the wsconn.  Input already
- * buffered (frames sent right behind the handshake) is processed now. */
+ * peer->user and peer->on_close now belong to the wsconn.  deflate: the
+ * permessage-deflate parameters the 101 agreed to (ws_deflate_answer), or
+ * NULL.  Input already buffered (frames sent right behind the handshake)
+ * is processed now. */
 void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *ops,
-                  const struct wsconn_limits *limits);
+                  const struct wsconn_limits *limits, const struct ws_deflate_params *deflate);
 
-/* Send one unfragmented message or control frame: header and payload leave
+/* Send one unfragmented message or control frame (a data message
+ * compressed, RSV1 set, under permessage-deflate): header and payload leave
  * together in one writev (an echo of the very data on_message was handed
  * leaves as one piece: its header is written in front of it, over the
  * spent masking key).  0, or -1 when the connection is closing or gone
  * (it may just have been cut off as a slow reader). */
 int wsconn_send(struct wsconn *ws, unsigned opcode, const void *data, size_t len);
+
+/* A whole unmasked frame (header and payload) in a buffer to share: one
+ * broadcast message framed once for every connection.  NULL when out of
+ * memory. */
+struct shbuf *wsconn_frame_shared(unsigned opcode, const void *data, size_t len);
+/* Send such a frame: the connection's queue holds a reference, not a
+ * copy.  0 or -1 as wsconn_send. */
+int wsconn_send_shared(struct wsconn *ws, struct shbuf *frame);
 
 /* Start the closing handshake: send a close frame with code and reason,
  * then wait (at most CLOSE_LINGER_MS) for the peer's close before closing

@@ -6,6 +6,9 @@
  *  - gather, then write once: what one callback writes is appended to
  *    the output queue and sent with one send() when the callback returns
  *    (loop_defer; loop.c says why).  Only a big write goes out at once;
+ *  - share, do not copy, what every client gets: a broadcast frame built
+ *    once (net/shbuf.h) is queued as a reference, and one sendmsg() takes
+ *    the queue's stretches -- own bytes and shared ones -- in order;
  *  - only the part the kernel refused stays queued, and EPOLLOUT is armed
  *    only while it does (otherwise the loop would wake up for every
  *    writable socket, all the time);
@@ -22,6 +25,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,6 +76,8 @@ static bool take_spare(struct bytebuf *b)
 }
 
 static void flush_later(struct loop *loop, void *arg);
+static ssize_t send_queue(struct conn *c);
+static void drop_queue(struct conn *c);
 
 struct conn *conn_new(struct loop *loop, int fd, const struct conn_ops *ops, void *user,
                       size_t in_max, size_t out_max)
@@ -121,6 +127,69 @@ void conn_consume(struct conn *c, size_t n)
 
 /* ------------------------------------------------------------ closing */
 
+/* ------------------------------------------------------------ the queue */
+
+/* One sendmsg() of the queue's stretches, in order (send() when there is
+ * one: sendmsg() first copies the msghdr and the iovec array in from user
+ * space).  What send returns, errno as it left it. */
+static ssize_t send_queue(struct conn *c)
+{
+    struct iovec iov[CONN_PIECES];
+    const char *own = c->out.data; /* own stretches follow each other in out */
+    for (unsigned i = 0; i < c->num_pieces; i++) {
+        const struct conn_piece *piece = &c->pieces[i];
+        if (piece->shared) {
+            iov[i].iov_base = piece->shared->data + piece->off;
+            iov[i].iov_len = piece->len - piece->off;
+        } else {
+            iov[i].iov_base = (void *)own;
+            iov[i].iov_len = piece->len;
+            own += piece->len;
+        }
+    }
+    if (c->num_pieces == 1)
+        return send(c->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = c->num_pieces};
+    return sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+}
+
+static void remove_first_piece(struct conn *c)
+{
+    shbuf_drop(c->pieces[0].shared);
+    c->num_pieces--;
+    memmove(&c->pieces[0], &c->pieces[1], c->num_pieces * sizeof c->pieces[0]);
+}
+
+/* n bytes from the front of the queue were sent. */
+static void sent(struct conn *c, size_t n)
+{
+    c->pending -= n;
+    c->bytes_out += (uint64_t)n;
+    while (n > 0) {
+        struct conn_piece *piece = &c->pieces[0];
+        size_t left = piece->len - piece->off;
+        size_t take = n < left ? n : left;
+        if (piece->shared) {
+            piece->off += take;
+        } else {
+            bytebuf_consume(&c->out, take);
+            piece->len -= take;
+        }
+        n -= take;
+        if (piece->off == piece->len)
+            remove_first_piece(c);
+    }
+}
+
+/* Forget everything queued (closing). */
+static void drop_queue(struct conn *c)
+{
+    while (c->num_pieces > 0)
+        remove_first_piece(c);
+    c->pending = 0;
+    release(&c->out);
+}
+
 static void free_later(struct loop *loop, void *arg)
 {
     (void)loop;
@@ -141,10 +210,11 @@ void conn_close(struct conn *c, const char *reason)
          * just before closing): try it once, as an immediate write would
          * have been; what the socket refuses is dropped. */
         loop_undefer(c->loop, &c->gathered);
-        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+        ssize_t n = send_queue(c);
         if (n > 0)
             c->bytes_out += (uint64_t)n;
     }
+    drop_queue(c);
     loop_del_fd(c->loop, c->fd);
     close(c->fd);
     c->fd = -1;
@@ -196,7 +266,7 @@ void conn_close_after_flush(struct conn *c, const char *reason)
 static int flush(struct conn *c, bool tell_drain)
 {
     while (conn_pending(c) > 0) {
-        ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
+        ssize_t n = send_queue(c);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -205,8 +275,7 @@ static int flush(struct conn *c, bool tell_drain)
             conn_close(c, errno == EPIPE || errno == ECONNRESET ? "peer reset" : "write error");
             return -1;
         }
-        bytebuf_consume(&c->out, (size_t)n);
-        c->bytes_out += (uint64_t)n;
+        sent(c, (size_t)n);
     }
     if (conn_pending(c) == 0) {
         release(&c->out);
@@ -233,20 +302,36 @@ static void flush_later(struct loop *loop, void *arg)
         flush(c, false);
 }
 
-/* Append bytes to the queue, within its cap. */
+/* Room for len more bytes in the queue; else the reader is too slow and
+ * is cut off (-1). */
+static int fits(struct conn *c, size_t len)
+{
+    if (len <= c->out.cap && conn_pending(c) <= c->out.cap - len)
+        return 0;
+    conn_close(c, "output queue full: slow reader cut off");
+    return -1;
+}
+
+/* Append a copy of bytes to the queue, within its cap.  The last stretch
+ * grows when it is our own; else a new one starts (there is always room
+ * for it: see conn_write_shared). */
 static int queue(struct conn *c, const char *data, size_t len)
 {
     if (len == 0)
         return 0;
-    if (conn_pending(c) + len > c->out.cap) {
-        conn_close(c, "output queue full: slow reader cut off");
+    if (fits(c, len) < 0)
         return -1;
-    }
     take_spare(&c->out);
     if (!bytebuf_append(&c->out, data, len)) {
         conn_close(c, "out of memory");
         return -1;
     }
+    struct conn_piece *last = c->num_pieces ? &c->pieces[c->num_pieces - 1] : NULL;
+    if (last && !last->shared)
+        last->len += len;
+    else
+        c->pieces[c->num_pieces++] = (struct conn_piece){.shared = NULL, .off = 0, .len = len};
+    c->pending += len;
     return 0;
 }
 
@@ -305,6 +390,25 @@ int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt)
         if (queue(c, iov[i].iov_base, iov[i].iov_len) < 0)
             return -1;
     }
+    loop_defer(c->loop, &c->gathered);
+    return 0;
+}
+
+int conn_write_shared(struct conn *c, struct shbuf *b)
+{
+    if (c->closed || c->lingering)
+        return -1;
+    if (b->len == 0)
+        return 0;
+    /* A shared stretch leaves one slot free, for own bytes written after
+     * it; with fewer free, the bytes are copied like any others (a client
+     * already behind by several events, or a burst of them). */
+    if (c->num_pieces + 2 > CONN_PIECES)
+        return conn_write(c, b->data, b->len);
+    if (fits(c, b->len) < 0)
+        return -1;
+    c->pieces[c->num_pieces++] = (struct conn_piece){.shared = shbuf_hold(b), .off = 0, .len = b->len};
+    c->pending += b->len;
     loop_defer(c->loop, &c->gathered);
     return 0;
 }

@@ -5,8 +5,11 @@
  * output queue and go out together, in one send, as soon as the callback
  * that wrote them returns (a big write goes at once); what the socket
  * has no room for waits in the queue, which is watched for writability
- * only while it is not empty.  Both buffers exist only
- * while they hold bytes, so ten thousand quiet connections cost little.
+ * only while it is not empty.  The queue holds bytes of its own (copied
+ * in) and references to shared bytes (net/shbuf.h: a broadcast frame
+ * built once for every client), in the order they were written.  Both
+ * buffers exist only while they hold bytes, so ten thousand quiet
+ * connections cost little.
  *
  * Lifetime: conn_close() runs the owner's on_close and frees the conn a
  * moment later (after the current callback returns), so code that just
@@ -21,6 +24,7 @@
 #include <sys/uio.h>
 
 #include "net/loop.h"
+#include "net/shbuf.h"
 #include "net/sock.h"
 #include "proto/bytebuf.h"
 
@@ -41,6 +45,17 @@ struct conn_ops {
     void (*on_timeout)(struct conn *c);
 };
 
+/* Stretches of the output queue a conn keeps in its own struct: enough
+ * for the shared events of a burst; past that, shared bytes are copied. */
+#define CONN_PIECES 4
+
+/* One stretch of the output queue. */
+struct conn_piece {
+    struct shbuf *shared; /* a reference held, or NULL: the next len bytes of conn.out */
+    size_t off;           /* shared: bytes of it already sent */
+    size_t len;           /* bytes in the stretch (shared: the buffer's length) */
+};
+
 struct conn {
     struct loop *loop;          /* the loop it lives on (borrowed) */
     int fd;                     /* the socket; -1 once closed */
@@ -49,8 +64,11 @@ struct conn {
     char peer[SOCK_ADDR_MAX];   /* "HOST:PORT" of the other end */
     struct bytebuf in;          /* input not consumed yet; its cap is the input limit (a
                                    full buffer nobody consumes closes the conn) */
-    struct bytebuf out;         /* queued output; its cap is the queue limit (over it the
-                                   peer is too slow and is cut off) */
+    struct bytebuf out;         /* queued output of our own; its cap is the queue limit
+                                   for all output (over it the peer is too slow and is cut off) */
+    struct conn_piece pieces[CONN_PIECES]; /* the output queue in order: own and shared stretches */
+    unsigned num_pieces;        /* stretches in use, pieces[0] first */
+    size_t pending;             /* bytes queued and not sent yet, own and shared */
     struct loop_deferred gathered; /* queued while written output waits to be sent */
     struct loop_timer *timer;   /* timeout, or NULL */
     uint64_t timeout_ms;        /* 0: no timeout */
@@ -80,8 +98,12 @@ void conn_consume(struct conn *c, size_t n);
 int conn_write(struct conn *c, const void *data, size_t len);
 /* The same for several pieces (a frame header and its payload). */
 int conn_writev(struct conn *c, const struct iovec *iov, int iovcnt);
+/* The same for shared bytes: the queue takes a reference to b instead of
+ * a copy (the caller keeps its own), and drops it once b is sent or the
+ * conn closes.  b must not change from now on.  0 or -1 as conn_write. */
+int conn_write_shared(struct conn *c, struct shbuf *b);
 /* Bytes waiting in the output queue. */
-static inline size_t conn_pending(const struct conn *c) { return c->out.len; }
+static inline size_t conn_pending(const struct conn *c) { return c->pending; }
 
 /* Close now (queued output is dropped).  Runs on_close once; later calls
  * do nothing.  reason is a static string. */

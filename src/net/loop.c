@@ -1,8 +1,9 @@
 /* loop.c -- the epoll event loop and its timer heap.
  *
  * What it holds: a table of watched fds indexed by fd number, a binary
- * min-heap of timers ordered by due time, and a signalfd for SIGINT and
- * SIGTERM.  Each turn of the loop computes how long until the next timer,
+ * min-heap of timers ordered by due time (heap.c: timers due in the same
+ * millisecond fire in the order they were armed), and a signalfd for
+ * SIGINT and SIGTERM.  Each turn of the loop computes how long until the next timer,
  * sleeps that long in epoll_wait (never busy-waits), dispatches ready fds,
  * then fires due timers.
  *
@@ -23,6 +24,13 @@
  * and every timer, so nothing waits longer than the callback that wrote
  * it, and one client's full socket never delays another's send.
  *
+ * Shared bytes: a broadcast writes the same framed event to every client.
+ * It is framed once, into a reference-counted buffer (shbuf.h), and each
+ * conn's queue holds a reference, not a copy; the deferred sends then take
+ * their bytes from that one buffer.  A client whose socket is full keeps
+ * its reference (and the buffer) until it has caught up, while the others
+ * have sent theirs and let go.
+ *
  * Left out on purpose: threads, edge-triggered mode (level-triggered is
  * easier to reason about), and timer wheels (a heap is O(log n) and simple).
  */
@@ -37,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/heap.h"
+
 #define LOOP_BATCH 256 /* ready events taken per epoll_wait */
 
 /* A watched fd. */
@@ -48,11 +58,10 @@ struct loop_fd {
 };
 
 struct loop_timer {
-    uint64_t due_ms;     /* monotonic time it fires next */
-    uint64_t period_ms;  /* 0: one-shot */
-    loop_timer_fn *fn;
-    void *arg;
-    size_t heap_index;   /* where it sits in loop->heap */
+    struct heap_node node; /* in loop->timers; node.key: monotonic ms it fires next */
+    uint64_t period_ms;    /* 0: one-shot */
+    loop_timer_fn *fn;     /* what to call */
+    void *arg;             /* passed back to fn */
 };
 
 struct loop {
@@ -60,8 +69,7 @@ struct loop {
     int sigfd;                  /* signalfd, or -1 */
     struct loop_fd *fds;        /* indexed by fd number */
     size_t fds_cap;
-    struct loop_timer **heap;   /* min-heap on due_ms */
-    size_t heap_len, heap_cap;
+    struct heap timers;         /* struct loop_timer by due time (heap.c) */
     uint64_t now_ms;            /* cached monotonic clock */
     struct loop_deferred *deferred; /* work to run after this callback */
     bool stop;
@@ -102,9 +110,9 @@ void loop_free(struct loop *loop)
 {
     if (!loop)
         return;
-    for (size_t i = 0; i < loop->heap_len; i++)
-        free(loop->heap[i]);
-    free(loop->heap);
+    for (size_t i = 0; i < loop->timers.len; i++)
+        free(HEAP_ENTRY(loop->timers.slots[i], struct loop_timer, node));
+    heap_free(&loop->timers);
     free(loop->fds);
     if (loop->sigfd >= 0)
         close(loop->sigfd);
@@ -191,68 +199,11 @@ void loop_del_fd(struct loop *loop, int fd)
 
 /* ------------------------------------------------------------- timers */
 
-static void heap_swap(struct loop *loop, size_t a, size_t b)
+/* The timer due first, or NULL. */
+static struct loop_timer *first_timer(const struct loop *loop)
 {
-    struct loop_timer *t = loop->heap[a];
-    loop->heap[a] = loop->heap[b];
-    loop->heap[b] = t;
-    loop->heap[a]->heap_index = a;
-    loop->heap[b]->heap_index = b;
-}
-
-static void heap_up(struct loop *loop, size_t i)
-{
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (loop->heap[parent]->due_ms <= loop->heap[i]->due_ms)
-            break;
-        heap_swap(loop, i, parent);
-        i = parent;
-    }
-}
-
-static void heap_down(struct loop *loop, size_t i)
-{
-    for (;;) {
-        size_t left = 2 * i + 1, right = left + 1, least = i;
-        if (left < loop->heap_len && loop->heap[left]->due_ms < loop->heap[least]->due_ms)
-            least = left;
-        if (right < loop->heap_len && loop->heap[right]->due_ms < loop->heap[least]->due_ms)
-            least = right;
-        if (least == i)
-            return;
-        heap_swap(loop, i, least);
-        i = least;
-    }
-}
-
-/* Take the timer out of the heap (it stays allocated). */
-static void heap_remove(struct loop *loop, struct loop_timer *t)
-{
-    size_t i = t->heap_index;
-    loop->heap_len--;
-    if (i != loop->heap_len) {
-        loop->heap[i] = loop->heap[loop->heap_len];
-        loop->heap[i]->heap_index = i;
-        heap_down(loop, i);
-        heap_up(loop, i);
-    }
-}
-
-static int heap_insert(struct loop *loop, struct loop_timer *t)
-{
-    if (loop->heap_len == loop->heap_cap) {
-        size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-        struct loop_timer **grown = realloc(loop->heap, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        loop->heap = grown;
-        loop->heap_cap = cap;
-    }
-    t->heap_index = loop->heap_len;
-    loop->heap[loop->heap_len++] = t;
-    heap_up(loop, t->heap_index);
-    return 0;
+    struct heap_node *n = heap_top(&loop->timers);
+    return n ? HEAP_ENTRY(n, struct loop_timer, node) : NULL;
 }
 
 struct loop_timer *loop_add_timer(struct loop *loop, uint64_t delay_ms, uint64_t period_ms,
@@ -261,11 +212,11 @@ struct loop_timer *loop_add_timer(struct loop *loop, uint64_t delay_ms, uint64_t
     struct loop_timer *t = malloc(sizeof *t);
     if (!t)
         return NULL;
-    t->due_ms = loop->now_ms + delay_ms;
+    t->node.key = loop->now_ms + delay_ms;
     t->period_ms = period_ms;
     t->fn = fn;
     t->arg = arg;
-    if (heap_insert(loop, t) < 0) {
+    if (heap_push(&loop->timers, &t->node) < 0) {
         free(t);
         return NULL;
     }
@@ -276,15 +227,13 @@ void loop_cancel_timer(struct loop *loop, struct loop_timer *t)
 {
     if (!t)
         return;
-    heap_remove(loop, t);
+    heap_remove(&loop->timers, &t->node);
     free(t);
 }
 
 void loop_reset_timer(struct loop *loop, struct loop_timer *t, uint64_t delay_ms)
 {
-    t->due_ms = loop->now_ms + delay_ms;
-    heap_down(loop, t->heap_index);
-    heap_up(loop, t->heap_index);
+    heap_rekey(&loop->timers, &t->node, loop->now_ms + delay_ms);
 }
 
 /* Fire every timer that is due.  A periodic timer is re-armed before its
@@ -292,18 +241,18 @@ void loop_reset_timer(struct loop *loop, struct loop_timer *t, uint64_t delay_ms
  * first, so the callback never sees a dangling handle. */
 static void run_timers(struct loop *loop)
 {
-    while (loop->heap_len > 0 && loop->heap[0]->due_ms <= loop->now_ms && !loop->stop) {
-        struct loop_timer *t = loop->heap[0];
+    struct loop_timer *t;
+    while ((t = first_timer(loop)) && t->node.key <= loop->now_ms && !loop->stop) {
         loop_timer_fn *fn = t->fn;
         void *arg = t->arg;
         if (t->period_ms) {
             /* Catch up without a burst if the loop was held up. */
-            t->due_ms += t->period_ms;
-            if (t->due_ms <= loop->now_ms)
-                t->due_ms = loop->now_ms + t->period_ms;
-            heap_down(loop, 0);
+            uint64_t due = t->node.key + t->period_ms;
+            if (due <= loop->now_ms)
+                due = loop->now_ms + t->period_ms;
+            heap_rekey(&loop->timers, &t->node, due);
         } else {
-            heap_remove(loop, t);
+            heap_remove(&loop->timers, &t->node);
             free(t);
         }
         fn(loop, arg);
@@ -386,9 +335,10 @@ int loop_stop_on_signals(struct loop *loop)
 
 static int next_timeout(const struct loop *loop)
 {
-    if (loop->heap_len == 0)
+    const struct loop_timer *t = first_timer(loop);
+    if (!t)
         return -1;
-    uint64_t due = loop->heap[0]->due_ms;
+    uint64_t due = t->node.key;
     if (due <= loop->now_ms)
         return 0;
     uint64_t wait = due - loop->now_ms;

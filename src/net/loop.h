@@ -40,10 +40,11 @@ int loop_mod_fd(struct loop *loop, int fd, unsigned events);
  * including fd's own: a removed fd's pending events are not delivered. */
 void loop_del_fd(struct loop *loop, int fd);
 
-/* Call fn after delay_ms, then every period_ms (0: once).  Returns a
- * handle owned by the loop: valid until the timer has fired for the last
- * time (a one-shot timer is freed before its callback runs) or is
- * cancelled.  NULL when out of memory. */
+/* Call fn after delay_ms, then every period_ms (0: once).  Timers due in
+ * the same millisecond fire in the order they were added, reset or
+ * re-armed.  Returns a handle owned by the loop: valid until the timer
+ * has fired for the last time (a one-shot timer is freed before its
+ * callback runs) or is cancelled.  NULL when out of memory. */
 struct loop_timer *loop_add_timer(struct loop *loop, uint64_t delay_ms, uint64_t period_ms,
                                   loop_timer_fn *fn, void *arg);
 /* Cancel a timer; the handle becomes invalid.  NULL is ignored. */

@@ -121,7 +121,22 @@ int sock_accept(int listen_fd, char *peer)
     return fd;
 }
 
-int sock_connect(const char *host, int port, int nth, const char **why)
+/* Bind fd to 127.0.0.N before it connects to a loopback address.  The
+ * port is left to connect() (IP_BIND_ADDRESS_NO_PORT): a bind with port 0
+ * would reserve a port for every destination at once and run out sooner. */
+static int bind_loopback_source(int fd, const struct addrinfo *ai, unsigned n)
+{
+    const struct sockaddr_in *to = (const struct sockaddr_in *)ai->ai_addr;
+    if (n == 0 || ai->ai_family != AF_INET || (ntohl(to->sin_addr.s_addr) >> 24) != 127)
+        return 0;
+    int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    struct sockaddr_in from = {.sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(0x7f000000u | (n & 0xffffffu))};
+    return bind(fd, (const struct sockaddr *)&from, sizeof from);
+}
+
+int sock_connect(const char *host, int port, int nth, unsigned loopback_source, const char **why)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
@@ -148,6 +163,14 @@ int sock_connect(const char *host, int port, int nth, const char **why)
         return -1;
     }
     set_nodelay(fd);
+    if (bind_loopback_source(fd, ai, loopback_source) < 0) {
+        *why = "bind to the source address";
+        int saved = errno;
+        freeaddrinfo(res);
+        close(fd);
+        errno = saved;
+        return -1;
+    }
     int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(res);
     if (rc < 0 && errno != EINPROGRESS) {

@@ -26,10 +26,16 @@ int sock_accept(int listen_fd, char *peer);
  * resolves to (numeric, or a name resolved with getaddrinfo, which may
  * block briefly: clients only).  A name may have several ("localhost" is
  * often ::1 and 127.0.0.1), in getaddrinfo's order of preference (RFC 6724
- * §6); a client whose connect to one fails tries the next.  Returns the fd
- * (connection in progress: wait for LOOP_WRITE, then sock_connect_result),
- * or -1 with a reason in *why ("no more addresses" when there is no nth). */
-int sock_connect(const char *host, int port, int nth, const char **why);
+ * §6); a client whose connect to one fails tries the next.
+ * loopback_source: 0, or the last byte of a source address 127.0.0.N to
+ * connect from when the address is IPv4 loopback (ignored otherwise).  A
+ * TCP connection is told apart by its source and destination address and
+ * port, so to one server port a source address has at most the ephemeral
+ * port range (about 28,000) of connections; more sources, more clients.
+ * Returns the fd (connection in progress: wait for LOOP_WRITE, then
+ * sock_connect_result), or -1 with a reason in *why ("no more addresses"
+ * when there is no nth). */
+int sock_connect(const char *host, int port, int nth, unsigned loopback_source, const char **why);
 
 /* After LOOP_WRITE on a connecting fd: 0 when connected, else the errno of
  * the failure (ECONNREFUSED...). */

@@ -29,6 +29,13 @@ const char *eio_type_name(enum eio_type type);
 /* Parse one whole packet p[0..n).  Returns 0, or PROTO_ERROR with a reason. */
 long eio_packet_parse(const char *p, size_t n, struct eio_packet *out, struct proto_err *err);
 
+/* The session id an open packet's data names: the string value of its
+ * "sid" member (`{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[...],...}`),
+ * without its quotes, borrowed from data; every request of the session
+ * carries it as `sid=` (engine.io-protocol v4, "Handshake").  Returns 0,
+ * or PROTO_ERROR when data has no "sid" string member at its top. */
+long eio_open_sid(struct slice data, struct slice *sid);
+
 /* Split the next packet off a polling payload p[0..n): *packet is the bytes
  * up to the next separator or the end.  Returns the bytes consumed (the
  * separator included), 0 when n is 0. */

@@ -2,8 +2,9 @@
  * parameters (§7.1) and inflating messages (§7.2.2) with zlib.
  *
  * Negotiation: the client offers, the server's Sec-WebSocket-Extensions
- * says what was agreed; only the server's answer is read here, because it
- * is the one both ends then follow.
+ * says what was agreed.  An observer reads the server's answer, the one
+ * both ends then follow; a server (pushlab-ws --deflate) reads the offer
+ * with the same parser and writes its answer.
  *
  * Inflating: each sender has one raw DEFLATE stream (zlib's negative
  * window bits: no zlib header).  A message's payload has lost its trailing
@@ -16,10 +17,11 @@
  * so the window is carried over by hand.  The inflater always uses the largest window (15 bits): a
  * stream written with a smaller one reads the same.
  *
- * Left out: compressing (pushviz only reads), and offers (client side).
+ * Compressing is ws_deflater.c.  Left out: writing offers (client side).
  */
 #include "ws_deflate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -128,6 +130,25 @@ int ws_deflate_parse(struct slice value, struct ws_deflate_params *p, struct pro
         if (slice_eq_ci(http_list_element_name(element), "permessage-deflate"))
             return parse_params(element, p, err);
     return 0;
+}
+
+int ws_deflate_answer(struct slice offer, struct ws_deflate_params *p, char *out, size_t cap)
+{
+    struct proto_err err = {0};
+    /* An offer's parameters read as an answer's do; what they mean for
+     * the server: server_* bind its compressor, client_* the client's. */
+    if (ws_deflate_parse(offer, p, &err) != 1 || p->server_max_window_bits < 9)
+        return 0; /* none, a bad one, or a window zlib cannot write: decline */
+    /* The server echoes what binds either side (§7.1.1, §7.1.2); a
+     * client_max_window_bits hint may go unanswered: the inflater takes
+     * any window. */
+    int n = snprintf(out, cap, "permessage-deflate%s%s",
+                     p->server_no_context_takeover ? "; server_no_context_takeover" : "",
+                     p->client_no_context_takeover ? "; client_no_context_takeover" : "");
+    if (n >= 0 && (size_t)n < cap && p->server_max_window_bits < WINDOW_BITS_DEFAULT)
+        n += snprintf(out + n, cap - (size_t)n, "; server_max_window_bits=%u", p->server_max_window_bits);
+    p->client_max_window_bits = WINDOW_BITS_DEFAULT;
+    return n >= 0 && (size_t)n < cap;
 }
 
 /* ---- inflating (§7.2.2) ---- */

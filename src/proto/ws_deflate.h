@@ -1,6 +1,7 @@
 /* ws_deflate.h -- permessage-deflate (RFC 7692): the extension's
- * negotiation (§5, §7.1) and the inflater that turns a compressed
- * message back into its bytes (§7.2.2).
+ * negotiation (§5, §7.1), the inflater that turns a compressed message
+ * back into its bytes (§7.2.2), and a server's side: its answer to an
+ * offer and the compressor of its messages (§7.2.1).
  *
  * A message is compressed when RSV1 is set on its first frame (§6); its
  * frames' payloads, joined, are a raw DEFLATE stream (RFC 1951) from which
@@ -11,7 +12,7 @@
  * message stand alone.  The window bits only bound what a sender may
  * refer back to; an inflater with the full 32 KiB window reads any of them.
  *
- * No I/O; the inflater owns zlib's state (allocated by zlib).
+ * No I/O; the inflater and the deflater own zlib's state (allocated by zlib).
  */
 #ifndef PROTO_WS_DEFLATE_H
 #define PROTO_WS_DEFLATE_H
@@ -54,5 +55,36 @@ long ws_inflate(struct ws_inflater *z, const uint8_t *in, size_t len, size_t *us
 
 /* Start afresh, with an empty window (after an error, or lost bytes). */
 void ws_inflater_reset(struct ws_inflater *z);
+
+/* ---- a server's side (ws_deflate.c, ws_deflater.c) ---- */
+
+/* Answer a client's offer (one Sec-WebSocket-Extensions value, §5.1,
+ * §7.1): 1 when it offers permessage-deflate with parameters the server
+ * can honour, *p then holds what both ends will do and out[0..cap) the
+ * value of the Sec-WebSocket-Extensions line to answer with
+ * (NUL-terminated; cap 128 is plenty); 0 when there is no such offer: the
+ * connection goes on uncompressed, which declining allows (§5.1). */
+int ws_deflate_answer(struct slice offer, struct ws_deflate_params *p, char *out, size_t cap);
+
+/* One sender's compressor. */
+struct ws_deflater;
+
+/* NULL when out of memory or for a level outside 1..9 or window bits
+ * outside 9..15.  no_context_takeover: forget the window after each
+ * message, as negotiated. */
+struct ws_deflater *ws_deflater_new(int level, unsigned window_bits, bool no_context_takeover);
+void ws_deflater_free(struct ws_deflater *z);
+
+/* The most bytes ws_deflate_message writes for a message of len bytes. */
+size_t ws_deflate_bound(size_t len);
+
+/* Compress one whole message in[0..len) into out[0..cap), cap at least
+ * ws_deflate_bound(len): the payload of a frame with RSV1 set, its sync
+ * flush's 00 00 ff ff removed (§7.2.1).  Returns the bytes written, or
+ * PROTO_ERROR (err->why; 1009 when cap is short, 1011 when zlib fails).
+ * Once called, the message must be sent: under context takeover the
+ * receiver's window has to see every message the compressor saw. */
+long ws_deflate_message(struct ws_deflater *z, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+                        struct proto_err *err);
 
 #endif

@@ -36,11 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/framed.h"
 #include "lab/peer.h"
 #include "lab/server.h"
 #include "proto/flash.h"
 #include "proto/utf8.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* A data channel's state. */
 struct flash_client {
@@ -78,14 +80,25 @@ static void send_policy(struct peer *p)
 
 /* ------------------------------------------------------------ data channel */
 
+/* The newest event as a message (its JSON and the NUL that ends every
+ * message), made by the first channel to see it and shared by all. */
+static struct framed flash_framed;
+
 static void push_event(struct hub_sub *sub, const struct hub_event *ev)
 {
     struct peer *p = sub->arg;
-    struct iovec iov[2] = {
-        {.iov_base = ev->json, .iov_len = ev->json_len},
-        {.iov_base = "", .iov_len = 1}, /* the NUL that ends every message */
-    };
-    conn_writev(p->conn, iov, 2);
+    struct shbuf *msg = framed_find(&flash_framed, ev->seq);
+    if (!msg) {
+        msg = shbuf_new(ev->json_len + 1);
+        if (!msg) {
+            conn_close(p->conn, "out of memory");
+            return;
+        }
+        memcpy(msg->data, ev->json, ev->json_len);
+        msg->data[ev->json_len] = '\0';
+        framed_keep(&flash_framed, ev->seq, msg);
+    }
+    conn_write_shared(p->conn, msg);
 }
 
 /* Bad input ends this one connection, with a line in the log. */
@@ -234,4 +247,7 @@ static const struct technique flash_technique = {
     .sniff_ms = FLASH_SNIFF_MS,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &flash_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &flash_technique, &stdio_sinks);
+}

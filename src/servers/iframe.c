@@ -27,6 +27,7 @@
 #include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 #define PRELUDE_HEAD                                                                   \
     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"                            \
@@ -65,11 +66,15 @@ static size_t format_event(char *out, size_t cap, const struct hub_event *ev)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Each event framed once, shared by every stream (lab/framed.h). */
+static struct framed iframe_framed;
+
 static const struct stream_format iframe_format = {
     .content_type = "text/html; charset=utf-8",
     .headers = "Cache-Control: no-store\r\n",
     .chunked = true,
     .event = format_event,
+    .shared = &iframe_framed,
 };
 
 static enum route_result iframe_request(struct peer *p, const struct http_request *req)
@@ -94,4 +99,7 @@ static const struct technique iframe_technique = {
     .request = iframe_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &iframe_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &iframe_technique, &stdio_sinks);
+}

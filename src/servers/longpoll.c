@@ -23,6 +23,7 @@
 #include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 static long hold_s = LONGPOLL_HOLD_S; /* --hold */
 
@@ -76,4 +77,7 @@ static const struct technique longpoll_technique = {
     .request = longpoll_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &longpoll_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &longpoll_technique, &stdio_sinks);
+}

@@ -21,6 +21,7 @@
 #include "lab/peer.h"
 #include "lab/server.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* The callback must be a JavaScript identifier path: [A-Za-z_$][A-Za-z0-9_$.]* */
 static bool callback_name_ok(const char *name, size_t len)
@@ -71,4 +72,7 @@ static const struct technique poll_technique = {
     .request = poll_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &poll_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &poll_technique, &stdio_sinks);
+}

@@ -33,6 +33,7 @@
 #include "lab/stream.h"
 #include "proto/sse.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 static long heartbeat_s = SSE_HEARTBEAT_S; /* --heartbeat */
 static long retry_ms = SSE_RETRY_MS;       /* --retry */
@@ -57,12 +58,16 @@ static size_t format_heartbeat(char *out, size_t cap, const struct hub_event *ev
     return sse_encode_comment(out, cap, "heartbeat");
 }
 
+/* Each event framed once, shared by every stream (lab/framed.h). */
+static struct framed sse_framed;
+
 static const struct stream_format sse_format = {
     .content_type = "text/event-stream",
     .headers = "Cache-Control: no-cache\r\n",
     .chunked = false,
     .event = format_event,
     .heartbeat = format_heartbeat,
+    .shared = &sse_framed,
 };
 
 /* The seq the client last saw: the Last-Event-ID header (what EventSource
@@ -135,4 +140,7 @@ static const struct technique sse_technique = {
     .request = sse_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &sse_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &sse_technique, &stdio_sinks);
+}

@@ -24,17 +24,26 @@
  *   GET /echo  every data message sent back as it came (same opcode), for
  *              the conformance suite (tests/integration/test_ws_conformance.py)
  *
- * Left out on purpose: extensions (permessage-deflate is not offered, so
- * every RSV bit is an error) and subprotocols (one offered is logged, none
- * is chosen, which §4.2.2 allows; the client decides whether to go on).
+ * With --deflate LEVEL, a client that offers permessage-deflate (RFC
+ * 7692; every browser does) gets it: the 101 answers its offer
+ * (ws_deflate_answer), and from then on every data message is compressed
+ * at that zlib level and RSV1 marks compressed messages both ways.  Off by
+ * default: it costs about 300 KiB of zlib state per connection, and the
+ * lab first shows frames as they are.
+ *
+ * Left out on purpose: other extensions (every other RSV bit is an error)
+ * and subprotocols (one offered is logged, none is chosen, which §4.2.2
+ * allows; the client decides whether to go on).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/framed.h"
 #include "lab/server.h"
 #include "lab/wsconn.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 /* One upgraded client. */
 struct ws_client {
@@ -49,9 +58,11 @@ static struct {
     long ping_s;                /* --ping */
     long pong_timeout_s;        /* --pong-timeout */
     long max_message;           /* --max-message */
+    long deflate_level;         /* --deflate: zlib level, 0 = permessage-deflate declined */
     struct wsconn_limits feed;  /* GET /ws: a message is a chat line */
     struct wsconn_limits echo;  /* GET /echo: up to --max-message */
     struct server *server;
+    struct framed framed;       /* the newest event as a frame, shared by every /ws client */
 } app = {
     .ping_s = WS_PING_S,
     .pong_timeout_s = WS_PONG_TIMEOUT_S,
@@ -60,10 +71,21 @@ static struct {
 
 /* ------------------------------------------------------------ /ws */
 
+/* Every /ws client gets the same text frame: framed by the first one to
+ * see the event, then shared (lab/framed.h). */
 static void feed_event(struct hub_sub *sub, const struct hub_event *ev)
 {
     struct ws_client *cl = sub->arg;
-    wsconn_send(&cl->ws, WS_OP_TEXT, ev->json, ev->json_len);
+    struct shbuf *frame = framed_find(&app.framed, ev->seq);
+    if (!frame) {
+        frame = wsconn_frame_shared(WS_OP_TEXT, ev->json, ev->json_len);
+        if (!frame) {
+            wsconn_close(&cl->ws, WS_CLOSE_INTERNAL, "out of memory");
+            return;
+        }
+        framed_keep(&app.framed, ev->seq, frame);
+    }
+    wsconn_send_shared(&cl->ws, frame);
 }
 
 static void feed_message(struct wsconn *ws, unsigned opcode, const uint8_t *data, size_t len)
@@ -144,16 +166,23 @@ static enum route_result ws_request(struct peer *p, const struct http_request *r
 
     char accept[29];
     ws_accept_for_key(hs.key.ptr, hs.key.len, accept);
-    char headers[128];
+    /* permessage-deflate, when asked for and offered (RFC 7692 §5.1). */
+    const struct slice *offer = http_header_find(req->headers, req->num_headers, "Sec-WebSocket-Extensions");
+    struct ws_deflate_params agreed;
+    char extension[128];
+    bool deflate = app.deflate_level > 0 && offer && ws_deflate_answer(*offer, &agreed, extension, sizeof extension);
+    char headers[256];
     snprintf(headers, sizeof headers,
-             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n", accept);
+             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s", accept,
+             deflate ? "Sec-WebSocket-Extensions: " : "", deflate ? extension : "", deflate ? "\r\n" : "");
     p->keep_alive = true; /* the connection goes on, as WebSocket */
     http_respond(p, 101, NULL, headers, NULL, 0);
     if (p->conn->closed) {
         free(cl);
         return ROUTE_DONE;
     }
-    wsconn_start(&cl->ws, p, feed ? &feed_ops : &echo_ops, feed ? &app.feed : &app.echo);
+    wsconn_start(&cl->ws, p, feed ? &feed_ops : &echo_ops, feed ? &app.feed : &app.echo,
+                 deflate ? &agreed : NULL);
     if (feed && !p->conn->closed)
         hub_subscribe(s->hub, &cl->sub, feed_event, cl);
     return ROUTE_DONE;
@@ -167,9 +196,11 @@ static int ws_start(struct server *s)
     uint64_t ping_ms = (uint64_t)app.ping_s * 1000;
     uint64_t silent_ms = (uint64_t)app.pong_timeout_s * 1000;
     uint64_t chat_max = app.max_message < MAX_CHAT_BYTES ? (uint64_t)app.max_message : MAX_CHAT_BYTES;
-    app.feed = (struct wsconn_limits){.max_message = chat_max, .ping_ms = ping_ms, .silent_ms = silent_ms};
-    app.echo = (struct wsconn_limits){
-        .max_message = (uint64_t)app.max_message, .ping_ms = ping_ms, .silent_ms = silent_ms};
+    int level = (int)app.deflate_level;
+    app.feed = (struct wsconn_limits){
+        .max_message = chat_max, .ping_ms = ping_ms, .silent_ms = silent_ms, .deflate_level = level};
+    app.echo = (struct wsconn_limits){.max_message = (uint64_t)app.max_message, .ping_ms = ping_ms,
+                                      .silent_ms = silent_ms, .deflate_level = level};
     return 0;
 }
 
@@ -188,6 +219,7 @@ static const struct server_flag ws_flags[] = {
      WS_FLAG_SECONDS_MAX},
     {"max-message", "BYTES", "longest message /echo takes (over it: close 1009)",
      &app.max_message, WS_MAX_CONTROL, WS_MAX_MESSAGE_CAP},
+    {"deflate", "LEVEL", "permessage-deflate at zlib level 1-9 if offered (0 = off)", &app.deflate_level, 0, 9},
     {0},
 };
 
@@ -204,4 +236,7 @@ static const struct technique ws_technique = {
     .stopping = ws_stopping,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &ws_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &ws_technique, &stdio_sinks);
+}

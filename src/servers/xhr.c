@@ -24,6 +24,7 @@
 #include "lab/server.h"
 #include "lab/stream.h"
 #include "pushlab.h"
+#include "servers/stdio_sinks.h"
 
 #define BOUNDARY "pushlab-event"
 
@@ -49,11 +50,15 @@ static size_t format_part(char *out, size_t cap, const struct hub_event *ev)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Each event framed once per format, shared by its streams (lab/framed.h). */
+static struct framed ndjson_framed, multipart_framed;
+
 static const struct stream_format ndjson_format = {
     .content_type = "application/x-ndjson",
     .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
     .chunked = true,
     .event = format_line,
+    .shared = &ndjson_framed,
 };
 
 static const struct stream_format multipart_format = {
@@ -61,6 +66,7 @@ static const struct stream_format multipart_format = {
     .headers = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
     .chunked = false,
     .event = format_part,
+    .shared = &multipart_framed,
 };
 
 static enum route_result xhr_request(struct peer *p, const struct http_request *req)
@@ -90,4 +96,7 @@ static const struct technique xhr_technique = {
     .request = xhr_request,
 };
 
-int main(int argc, char **argv) { return server_main(argc, argv, &xhr_technique); }
+int main(int argc, char **argv)
+{
+    return server_main(argc, argv, &xhr_technique, &stdio_sinks);
+}

@@ -5,25 +5,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/heap.h"
+
 /* One packet in the link.  Owned by the queue while held. */
 struct held_packet {
-    int64_t due_ns;  /* CLOCK_MONOTONIC time it leaves the link */
-    uint64_t order;  /* arrival number: equal due times keep arrival order */
-    int dir;         /* which way it travels (relay.c's enum link_dir) */
-    size_t len;      /* bytes in data */
-    uint8_t data[];  /* the IP packet */
+    struct heap_node node; /* in the queue's heap; node.key is due_ns (never negative) */
+    int64_t due_ns;        /* CLOCK_MONOTONIC time it leaves the link */
+    int dir;               /* which way it travels (relay.c's enum link_dir) */
+    size_t len;            /* bytes in data */
+    uint8_t data[];        /* the IP packet */
 };
 
-/* A binary min-heap on (due_ns, order). */
+/* The packets by departure time; equal times keep arrival order. */
 struct wan_queue {
-    struct held_packet **heap; /* owned; heap[0] is the earliest */
-    size_t count;              /* packets held */
-    size_t cap;                /* slots allocated */
-    uint64_t next_order;       /* order of the next packet pushed */
+    struct heap heap; /* of held_packet.node (src/net/heap.c) */
 };
 
-/* Hold a copy of data[0..len) until due_ns.  Returns 0, or -1 when memory
- * runs out (the packet is then dropped, as a full link would). */
+/* Hold a copy of data[0..len) until due_ns (>= 0).  Returns 0, or -1 when
+ * memory runs out (the packet is then dropped, as a full link would). */
 int wan_queue_push(struct wan_queue *q, int64_t due_ns, int dir, const uint8_t *data, size_t len);
 
 /* The earliest packet, or NULL when empty.  Borrowed until the next push or pop. */

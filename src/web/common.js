@@ -320,11 +320,18 @@ const lab = (() => {
         const opts = options || {};
         bytesKnown = !opts.bytesNote;
         layOut(document.querySelector('main[data-columns]'), opts);
-        /* Commands on the page name the port it came from. */
+        /* Commands on the page name the host and port it came from: the
+         * server may be behind pushlab-wan (10.77.0.2) or on IPv6, where a
+         * URL writes the address in brackets ([::1]) and nc takes it bare. */
         const port = location.port || '80';
+        const fill = (cls, text) => {
+            for (const node of document.querySelectorAll('.' + cls))
+                node.textContent = text;
+        };
         addPushvizHeading(document.querySelector('.pushviz'), port);
-        for (const node of document.querySelectorAll('.server-port'))
-            node.textContent = port;
+        fill('server-port', port);
+        fill('server-host', location.hostname);
+        fill('server-addr', location.hostname.replace(/^\[(.*)\]$/, '$1'));
         setUpChat($('chat'), opts.send || postChat, opts.chatHint || 'say something to every open page');
         if ($('stats')) /* the Flash page, which cannot receive, has no counters */
             showStats();

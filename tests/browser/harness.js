@@ -5,6 +5,8 @@
  * Debian's chromium through playwright-core with the flags of DESIGN.md,
  * and runs test cases with the summary line tests/run adds up:
  *   RESULT passed=N failed=N skipped=N
+ * A suite that shares one browser among its cases is one call:
+ *   h.runWithBrowser((browser) => [{name, fn: () => someTest(browser)}, ...]);
  *
  * Where things are:  --bin DIR (or $PUSHLAB_BIN, else ./bin) holds the
  * servers; --build DIR (or $PUSHLAB_BUILD, else ./build) gets screenshots.
@@ -78,9 +80,11 @@ function hasServer(name) {
     }
 }
 
-/* Start bin/pushlab-NAME on 127.0.0.1.  port 0 picks a free port; an old
- * server's port restarts "the same" server.  Throws Skip when the binary
- * is not built. */
+/* Start bin/pushlab-NAME (on 127.0.0.1 unless args say -b ADDR).  port 0
+ * picks a free port; an old server's port restarts "the same" server.
+ * server.origin is the http:// origin of the address it says it listens
+ * on ("http://[::1]:PORT" for -b ::1).  Throws Skip when the binary is
+ * not built. */
 async function startServer(name, args = [], port = 0) {
     if (!hasServer(name))
         throw new Skip('no ' + serverPath(name) + ' (not built)');
@@ -124,7 +128,8 @@ async function startServer(name, args = [], port = 0) {
     }
     lines.on('line', () => {}); /* keep draining stdout */
     server.port = Number(m[2]);
-    server.origin = 'http://127.0.0.1:' + server.port;
+    server.host = m[1]; /* "127.0.0.1", "[::1]": as a URL writes it */
+    server.origin = 'http://' + server.host + ':' + server.port;
     return server;
 }
 
@@ -228,7 +233,25 @@ async function run(tests) {
     process.exitCode = failed ? 1 : 0;
 }
 
+/* A suite's whole main: launch one browser, run the cases that
+ * cases(browser) lists, close the browser.  When the suite itself fails
+ * (the browser does not start...), that is one failed test. */
+function runWithBrowser(cases) {
+    (async () => {
+        const browser = await launchBrowser();
+        try {
+            await run(cases(browser));
+        } finally {
+            await browser.close();
+        }
+    })().catch((err) => {
+        console.log('FAIL the browser suite itself: ' + (err.stack || err));
+        console.log('RESULT passed=0 failed=1 skipped=0');
+        process.exit(1);
+    });
+}
+
 module.exports = {
     BIN, BUILD, Skip, sleep, waitFor, assert,
-    hasServer, startServer, launchBrowser, openPage, screenshot, run,
+    hasServer, startServer, launchBrowser, openPage, screenshot, run, runWithBrowser,
 };

@@ -88,18 +88,6 @@ async function arrowsRender(browser) {
     }
 }
 
-async function main() {
-    const browser = await h.launchBrowser();
-    try {
-        await h.run([{name: 'ladder: pushviz --ladder FILE.svg renders its arrows in Chromium',
-                      fn: () => arrowsRender(browser)}]);
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch((err) => {
-    console.log('FAIL the browser suite itself: ' + (err.stack || err));
-    console.log('RESULT passed=0 failed=1 skipped=0');
-    process.exit(1);
-});
+h.runWithBrowser((browser) => [
+    {name: 'ladder: pushviz --ladder FILE.svg renders its arrows in Chromium', fn: () => arrowsRender(browser)},
+]);

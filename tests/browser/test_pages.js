@@ -9,16 +9,15 @@
  * the long-poll page's requests were held, the iframe's chunked HTML
  * stream, both ways of reading the XHR stream, the SSE page resuming
  * after a dropped connection and after a server restart (Last-Event-ID),
- * the WebSocket page's echo test.  The Flash page cannot receive (no
- * browser opens raw sockets), so its test checks that its chat box reaches
- * a raw TCP client.  Pages whose server is not built are skipped, with the
- * reason.  A screenshot of every page goes to build/screenshots/.
+ * the WebSocket page's echo test.  (The Flash page cannot receive: no
+ * browser opens raw sockets.  test_flash.js checks that its chat box
+ * reaches a raw TCP client.)  Pages whose server is not built are
+ * skipped, with the reason.  A screenshot of every page goes to build/screenshots/.
  *
  *   node tests/browser/test_pages.js [--bin DIR] [--build DIR]
  */
 'use strict';
 
-const net = require('net');
 const h = require('./harness');
 const {assert, waitFor, sleep} = h;
 
@@ -362,47 +361,6 @@ async function wsEcho(browser) {
     });
 }
 
-/* Flash: a browser cannot open a raw socket, so the page explains, and
- * its chat box posts to /send on the same port.  A raw TCP client (what
- * the Flash Player was) must receive that chat message as a NUL-terminated
- * event. */
-async function flashPage(browser) {
-    await withPage(browser, 'flash', ['--interval', 0], async ({server, rec, page}) => {
-        const messages = [];
-        const socket = net.connect(server.port, '127.0.0.1');
-        let pending = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (text) => {
-            const parts = (pending + text).split('\0');
-            pending = parts.pop();
-            messages.push(...parts);
-        });
-        socket.on('error', () => {});
-        try {
-            /* The server takes a silent connection for a data channel. */
-            await sleep(800);
-            assert(await page.$('.pushviz') !== null, 'the page has a "look for in pushviz" box');
-            assert(await page.$('.explain') !== null, 'the page has an explanation');
-            const text = 'to the socket <b>clients</b> \u00e9 ' + Date.now();
-            await page.fill('#chat-text', text);
-            await page.click('button[type=submit]');
-            await waitFor('the chat message on the raw socket', () => messages.some((m) => {
-                try {
-                    const ev = JSON.parse(m);
-                    return ev.kind === 'chat' && ev.text === text;
-                } catch {
-                    return false;
-                }
-            }));
-            await checkChatSent(page);
-            checkClean(rec);
-            await h.screenshot(page, 'flash');
-        } finally {
-            socket.destroy();
-        }
-    });
-}
-
 /* ------------------------------------------------------------ the list */
 
 const PAGES = [
@@ -416,8 +374,7 @@ const PAGES = [
     {name: 'ws', maxLatencyMs: 1500, more: [['echo test', wsEcho]]},
 ];
 
-async function main() {
-    const browser = await h.launchBrowser();
+h.runWithBrowser((browser) => {
     const tests = [];
     for (const p of PAGES) {
         tests.push({name: p.name + ': page, events in order, latency, chat',
@@ -425,16 +382,5 @@ async function main() {
         for (const [what, fn] of p.more)
             tests.push({name: p.name + ': ' + what, fn: () => fn(browser)});
     }
-    tests.push({name: 'flash: page, chat reaches a raw socket client', fn: () => flashPage(browser)});
-    try {
-        await h.run(tests);
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch((err) => {
-    console.log('FAIL the browser suite itself: ' + (err.stack || err));
-    console.log('RESULT passed=0 failed=1 skipped=0');
-    process.exit(1);
+    return tests;
 });

@@ -119,20 +119,7 @@ async function chatAndClose(browser) {
     });
 }
 
-async function main() {
-    const browser = await h.launchBrowser();
-    try {
-        await h.run([
-            {name: 'ws: Chromium echoes text and binary up to 1 MiB', fn: () => echoes(browser)},
-            {name: 'ws: chat on the socket, closing handshake 4000', fn: () => chatAndClose(browser)},
-        ]);
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch((err) => {
-    console.log('FAIL the browser suite itself: ' + (err.stack || err));
-    console.log('RESULT passed=0 failed=1 skipped=0');
-    process.exit(1);
-});
+h.runWithBrowser((browser) => [
+    {name: 'ws: Chromium echoes text and binary up to 1 MiB', fn: () => echoes(browser)},
+    {name: 'ws: chat on the socket, closing handshake 4000', fn: () => chatAndClose(browser)},
+]);

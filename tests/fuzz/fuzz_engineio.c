@@ -6,7 +6,8 @@
  *   - splitting it on 0x1e consumes exactly the input, every packet lies
  *     inside it and holds no separator;
  *   - every packet that parses has a type 0-6 and its data right after the
- *     type byte;
+ *     type byte; an open packet's sid, when found, lies inside it, between
+ *     quotes;
  *   - every Socket.IO packet that parses has its namespace, data and event
  *     name inside the packet, an event name that is a quoted string, and a
  *     namespace of "/" or one that starts with '/'.
@@ -39,6 +40,10 @@ static void check_packet(const char *p, size_t n)
     if (eio_packet_parse(copy, n, &pk, &err) == 0) {
         CHECK(n >= 1 && pk.type <= EIO_NOOP);
         CHECK(pk.data.ptr == copy + 1 && pk.data.len == n - 1);
+        struct slice sid;
+        if (pk.type == EIO_OPEN && eio_open_sid(pk.data, &sid) == 0)
+            CHECK(inside(sid, copy, n) && sid.ptr > copy + 1 && sid.ptr[-1] == '"' &&
+                  sid.ptr + sid.len < copy + n && sid.ptr[sid.len] == '"');
     } else {
         CHECK(err.why != NULL);
     }

@@ -8,7 +8,11 @@
  *     whole or in pieces of any size;
  *   - the bytes compressed by zlib (raw, sync flush, tail removed, as a
  *     sender does) inflate back to themselves, twice in a row (context
- *     takeover) and with the window dropped in between.
+ *     takeover) and with the window dropped in between;
+ *   - ws_deflate_answer, on the bytes as an offer, answers 0 or 1, and on
+ *     1 an answer that names the extension and a server window of 9-15;
+ *   - pushlab-ws's deflater (ws_deflate_message) compresses the bytes
+ *     within ws_deflate_bound, and the inflater gives them back, twice.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,6 +86,30 @@ static void round_trip(const uint8_t *data, size_t size, bool no_context)
     deflateEnd(&zs);
 }
 
+/* The server's deflater, read back by the inflater, twice in a row. */
+static void deflater_round_trip(const uint8_t *data, size_t size, bool no_context)
+{
+    struct ws_deflater *d = ws_deflater_new(1 + (int)(size % 9), 9 + (unsigned)(size % 7), no_context);
+    struct ws_inflater *z = ws_inflater_new(no_context);
+    size_t cap = ws_deflate_bound(size);
+    uint8_t *wire = malloc(cap), *back = malloc(size + 1);
+    for (int k = 0; d && z && wire && back && k < 2; k++) {
+        struct proto_err err = {0};
+        long n = ws_deflate_message(d, data, size, wire, cap, &err);
+        if (n < 0 || (size_t)n > cap)
+            abort();
+        size_t used;
+        bool done;
+        long m = ws_inflate(z, wire, (size_t)n, &used, true, back, size + 1, &done, &err);
+        if (!done || m != (long)size || used != (size_t)n || memcmp(back, data, size) != 0)
+            abort();
+    }
+    free(wire);
+    free(back);
+    ws_deflater_free(d);
+    ws_inflater_free(z);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ws_deflate_params p;
@@ -91,6 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (r == 1 && (p.server_max_window_bits < 8 || p.server_max_window_bits > 15 ||
                    p.client_max_window_bits < 8 || p.client_max_window_bits > 15))
+        abort();
+    char answer[128];
+    r = ws_deflate_answer((struct slice){(const char *)data, size}, &p, answer, sizeof answer);
+    if (r != 0 && r != 1)
+        abort();
+    if (r == 1 && (strncmp(answer, "permessage-deflate", 18) != 0 || !memchr(answer, '\0', sizeof answer) ||
+                   p.server_max_window_bits < 9 || p.server_max_window_bits > 15))
         abort();
     if (size == 0)
         return 0;
@@ -111,5 +146,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ws_inflater_free(b);
 
     round_trip(data, size, no_context);
+    deflater_round_trip(data, size, no_context);
     return 0;
 }

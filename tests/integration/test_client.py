@@ -296,6 +296,15 @@ def test_ws_echo_round_trips():
         assert s["connected"] == 20 and s["errors"] == 0, s
         assert s["events_delivered"] > 100 and s["events_delivered"] == s["events_expected"], s
         assert s["round_trips_per_s"] > 100, s
+        # 8 messages out at once per client: all come back, in order (the
+        # client fails a session on an echo out of order), and none is lost.
+        rc, out, err = run_client(["ws", "ws://127.0.0.1:%d" % srv.port, "--echo", "--in-flight", 8,
+                                   "--clients", 5, "--duration", 1, "--json"])
+        assert rc == 0, err
+        s = json.loads(out)
+        assert s["errors"] == 0 and s["events_delivered"] == s["events_expected"] > 40, s
+        # Every message went up masked (4 bytes more) and came back.
+        assert s["bytes_up"] > s["bytes_down"] > 0, s
 
 
 class RawWsServer:
@@ -561,6 +570,7 @@ def test_load_refused_counts_errors():
 
 def test_usage_errors():
     for args in (["carrier-pigeon"], [], ["ws", "tcp://127.0.0.1:1"], ["poll", "--echo"],
+                 ["ws", "--in-flight", 2], ["ws", "--echo", "--in-flight", 0],
                  ["flash", "tcp://127.0.0.1:1/path"], ["sse", "--count", "x"],
                  ["sse", "--clients", 5, "--send", "x"]):
         rc, out, err = run_client(args)

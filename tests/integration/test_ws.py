@@ -12,9 +12,13 @@ import socket
 import sys
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, main, post_send, recv_all, request, split_head  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+from harness import BIN, Server, Skip, main, post_send, recv_all, request, split_head  # noqa: E402
 from wire import common_tests, parse_event, read_stderr_until  # noqa: E402
 from wsclient import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Closed,  # noqa: E402
                       WsClient, accept_for, close_payload, frame)
@@ -412,6 +416,126 @@ def python_websockets_interop():
 
     with Server("ws", "--interval", "0") as srv:
         asyncio.run(asyncio.wait_for(run(srv.port), 60))
+    # The library offers permessage-deflate: with --deflate it is taken,
+    # and every message above goes compressed both ways.
+    with Server("ws", "--interval", "0", "--deflate", "6") as srv:
+        asyncio.run(asyncio.wait_for(run(srv.port), 60))
+
+
+# ------------------------------------------------------------ permessage-deflate
+
+OFFER = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+
+
+def compress(z, data):
+    """One message from a raw DEFLATE stream z, its sync flush's tail cut (RFC 7692 §7.2.1)."""
+    out = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\0\0\xff\xff")
+    return out[:-4]
+
+
+def deflate_both_ways():
+    """--deflate: an offer is answered, every message the server sends is
+    compressed (RSV1), with the window kept from message to message, and a
+    client's compressed messages, whole or fragmented, are inflated."""
+    with Server("ws", "--interval", "0", "--deflate", "6") as srv:
+        c = WsClient(srv.port, "/echo", extra_headers=OFFER)
+        assert c.headers["sec-websocket-extensions"] == "permessage-deflate", c.headers
+        up, down = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.decompressobj(-15)
+        sizes = []
+
+        def echo_of(frames, want):
+            c.send(frames)
+            fin, op, payload = c.read_frame()
+            assert fin and op == OP_TEXT and c.rsv1, (fin, op, c.rsv1)
+            assert down.decompress(payload + b"\0\0\xff\xff") == want
+            sizes.append(len(payload))
+
+        text = '{"seq":1,"ts":1700000000000,"kind":"chat","text":"caf\u00e9 au lait, s\'il vous pla\u00eet"}'.encode()
+        echo_of(frame(OP_TEXT, compress(up, text), rsv=4), text)
+        echo_of(frame(OP_TEXT, compress(up, text), rsv=4), text)
+        assert sizes[1] * 4 < sizes[0], sizes  # context takeover: the repeat is a back-reference
+        echo_of(frame(OP_TEXT, compress(up, b""), rsv=4), b"")
+        echo_of(frame(OP_TEXT, b"sent plain"), b"sent plain")  # a message may go uncompressed
+        data = compress(up, b"fragmented " * 20)
+        echo_of(frame(OP_TEXT, data[:7], fin=False, rsv=4) + frame(0, data[7:]), b"fragmented " * 20)
+        c.send(frame(OP_CLOSE, close_payload(1000)))
+        _, payload = c.read_until_close()
+        assert payload == close_payload(1000)
+        c.close()
+        # no offer, no compression
+        c = WsClient(srv.port, "/echo")
+        assert "sec-websocket-extensions" not in c.headers
+        c.send(frame(OP_TEXT, b"plain"))
+        assert c.read_frame() == (True, OP_TEXT, b"plain") and not c.rsv1
+        c.close()
+    with Server("ws", "--interval", "0") as srv:  # without --deflate an offer is declined
+        c = WsClient(srv.port, "/echo", extra_headers=OFFER)
+        assert "sec-websocket-extensions" not in c.headers, c.headers
+        c.send(frame(OP_TEXT, compress(zlib.compressobj(6, zlib.DEFLATED, -15), b"x"), rsv=4))
+        _, payload = c.read_until_close()
+        assert payload[:2] == close_payload(1002), payload
+        c.close()
+
+
+def deflate_bad_input():
+    """RSV1 where it means nothing (a control frame, a continuation) is
+    1002; data that is not DEFLATE, and text that inflates to bad UTF-8,
+    1007; a small message that inflates past --max-message, 1009."""
+    def fresh(data):
+        return compress(zlib.compressobj(9, zlib.DEFLATED, -15), data)
+
+    cases = [
+        (frame(OP_PING, b"x", rsv=4), 1002),
+        (frame(OP_TEXT, fresh(b"ab")[:1], fin=False, rsv=4) + frame(0, fresh(b"ab")[1:], rsv=4), 1002),
+        (frame(OP_TEXT, b"\xff\xfe\xfd\xfc", rsv=4), 1007),
+        (frame(OP_TEXT, fresh(b"caf\xc3("), rsv=4), 1007),
+        (frame(OP_BINARY, fresh(b"\0" * 200000), rsv=4), 1009),
+    ]
+    with Server("ws", "--interval", "0", "--deflate", "1", "--max-message", "65536") as srv:
+        for data, code in cases:
+            c = WsClient(srv.port, "/echo", extra_headers=OFFER)
+            assert len(data) < 1000, len(data)  # the bomb is small on the wire
+            c.send(data)
+            _, payload = c.read_until_close()
+            assert payload[:2] == close_payload(code), (code, payload)
+            c.close()
+        c = WsClient(srv.port, "/echo", extra_headers=OFFER)  # the server is still well
+        c.send(frame(OP_TEXT, fresh(b"still here"), rsv=4))
+        fin, op, payload = c.read_frame()
+        assert zlib.decompressobj(-15).decompress(payload + b"\0\0\xff\xff") == b"still here"
+        c.close()
+
+
+def deflate_seen_by_pushviz():
+    """The lab's own compressed traffic, captured live: pushviz inflates
+    every event (compressed, wire length below the inflated one once the
+    window holds the first) and its --stats counts the share saved."""
+    if os.geteuid() != 0:
+        raise Skip("live capture needs root (CAP_NET_RAW)")
+    with Server("ws", "--interval", "50", "--deflate", "6") as srv:
+        viz = subprocess.Popen([os.path.join(BIN, "pushviz"), "-i", "lo", "-f", "tcp port %d" % srv.port,
+                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.7)  # the capture is open
+            c = WsClient(srv.port, "/ws", extra_headers=OFFER)
+            down = zlib.decompressobj(-15)
+            for _ in range(8):
+                fin, op, payload = c.read_frame()
+                assert c.rsv1 and parse_event(down.decompress(payload + b"\0\0\xff\xff"))
+            c.send(frame(OP_CLOSE, close_payload(1000)))
+            c.read_until_close()
+            c.close()
+            time.sleep(0.3)
+        finally:
+            viz.send_signal(signal.SIGINT)
+            out, err = viz.communicate(timeout=20)
+    its = [json.loads(line) for line in out.splitlines()]
+    frames = [i for i in its if i["type"] == "ws_frame" and i["dir"] == "s2c" and i["opcode"] == 1]
+    assert len(frames) >= 8 and all(f["compressed"] for f in frames), (frames[:2], err)
+    assert all(f["inflated_len"] > f["len"] for f in frames[1:]), frames
+    events = [i for i in its if i["type"] == "event"]
+    assert len(events) >= 8 and not [i for i in its if i["type"] == "error"], its[-5:]
 
 
 tests = common_tests("ws", "/ws") + [
@@ -420,6 +544,7 @@ tests = common_tests("ws", "/ws") + [
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
     random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,
     slow_listener_does_not_hold_back_the_others, python_websockets_interop,
+    deflate_both_ways, deflate_bad_input, deflate_seen_by_pushviz,
 ]
 
 if __name__ == "__main__":

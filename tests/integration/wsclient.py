@@ -93,6 +93,9 @@ class WsClient:
         assert "upgrade" in headers.get("connection", "").lower(), head
         assert headers.get("sec-websocket-accept") == accept_for(key), head
         self.headers = headers
+        # permessage-deflate agreed: server frames may carry RSV1 (RFC 7692 §6)
+        self.rsv_allowed = 0x40 if "permessage-deflate" in headers.get("sec-websocket-extensions", "") else 0
+        self.rsv1 = False  # the last frame read had RSV1 set
 
     def _fill(self, deadline):
         left = deadline - time.time()
@@ -119,13 +122,15 @@ class WsClient:
 
     def read_frame(self, timeout=5.0):
         """(fin, opcode, payload) of the server's next frame, checked:
-        server frames are never masked and carry no RSV bits here."""
+        server frames are never masked and carry no RSV bits here (but RSV1
+        under permessage-deflate: self.rsv1 says whether it was set)."""
         deadline = time.time() + timeout
         while len(self.buf) < 2:
             self._fill(deadline)
         b0, b1 = self.buf[0], self.buf[1]
         assert b1 & 0x80 == 0, "server frame is masked"
-        assert b0 & 0x70 == 0, "server frame has RSV bits"
+        assert b0 & 0x70 & ~self.rsv_allowed == 0, "server frame has RSV bits"
+        self.rsv1 = bool(b0 & 0x40)
         n = b1 & 0x7F
         head = 2
         if n == 126:

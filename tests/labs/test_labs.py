@@ -255,7 +255,7 @@ def stats_rows(pcap):
     out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r", pcap, "--stats"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     rows = {}
-    for line in out.splitlines():
+    for line in out.split("\n\n")[0].splitlines():  # the first table: costs per technique
         f = line.split()
         if len(f) == 9 and re.fullmatch(r"\d+", f[1]):
             rows[f[0]] = {"flows": int(f[1]), "requests": int(f[2]), "events": int(f[3]),

@@ -51,6 +51,7 @@ SRC_ALLOWED = {
     "src/lab": {"src/lab", "src/net", "src/proto", "src/pushlab"},
     "src/servers": {"src/servers", "src/lab", "src/net", "src/proto", "src/pushlab"},
     "src/client": {"src/client", "src/lab", "src/net", "src/proto", "src/pushlab"},
+    "src/wan": {"src/wan", "src/net", "src/pushlab"},
     "viz": {"viz", "src/proto", "src/pushlab"},
 }
 

@@ -17,6 +17,8 @@ waits out the 10 s head deadline); every wait is bounded.  The same
 payloads go through every demo page in Chromium in
 tests/browser/test_injection.js.
 """
+import base64
+import hashlib
 import os
 import re
 import resource
@@ -278,29 +280,30 @@ def descriptor_exhaustion(srv):
             status == 200 and lines <= 6)
 
 
-def oversize_head(srv):
-    """A 256 KiB request head (more than the server buffers for a whole
-    request): the client must read the 431, not a reset."""
-    s = srv.connect()
-    try:
-        s.sendall(b"GET /poll HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 262144 + b"\r\n\r\n")
-    except OSError as e:
-        return ("send failed: %s" % e, False)
-    data, how = read_to_close(s, 5)
-    s.close()
-    return ("answered %s, then %s" % (status_of(data), how), status_of(data) == 431 and how == "closed")
+def oversize(name, request, want, doc):
+    """An attack that sends a request over one of the server's limits, all
+    of it: the client must then read the status `want`, and the close --
+    not a reset that loses the answer."""
+    def attack(srv):
+        s = srv.connect()
+        try:
+            s.sendall(request)
+        except OSError as e:
+            return ("send failed: %s" % e, False)
+        data, how = read_to_close(s, 5)
+        s.close()
+        return ("answered %s, then %s" % (status_of(data), how), status_of(data) == want and how == "closed")
+    attack.__name__ = name
+    attack.__doc__ = doc
+    return attack
 
 
-def oversize_body(srv):
-    """A 2 MB body: the client sends it all, then reads the 413."""
-    s = srv.connect()
-    try:
-        s.sendall(b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + b"x" * 2000000)
-    except OSError as e:
-        return ("send failed: %s" % e, False)
-    data, how = read_to_close(s, 5)
-    s.close()
-    return ("answered %s, then %s" % (status_of(data), how), status_of(data) == 413 and how == "closed")
+oversize_head = oversize(
+    "oversize_head", b"GET /poll HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 262144 + b"\r\n\r\n", 431,
+    "A 256 KiB request head (more than the server buffers for a whole request): 431.")
+oversize_body = oversize(
+    "oversize_body", b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" + b"x" * 2000000, 413,
+    "A 2 MB body: the client sends it all, then reads the 413.")
 
 
 def pipelined_garbage(srv):
@@ -436,9 +439,12 @@ def injection(name, path):
 
 # ------------------------------------------------------------ hostile servers for the client
 
-def hostile_server(reply_head, endless):
-    """A server that answers any request with reply_head, then sends
-    `endless` (bytes) again and again until the client goes away."""
+def hostile_server(reply, endless):
+    """A server that reads the client's request head and answers it with
+    reply (bytes, or a function of the head returning them; None: the
+    client speaks first in no way, so read nothing and answer nothing),
+    then sends `endless` (bytes) again and again until the client goes
+    away, for 30 s at most."""
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(4)
@@ -448,19 +454,29 @@ def hostile_server(reply_head, endless):
             c, _ = ls.accept()
         except OSError:
             return
-        c.settimeout(30)
         try:
-            if reply_head is not None:
-                c.recv(65536)
-                c.sendall(reply_head)
+            if reply is not None:
+                head = harness.recv_until(c, b"\r\n\r\n")
+                c.sendall(reply(head) if callable(reply) else reply)
+            c.settimeout(30)
             t0 = time.time()
             while time.time() - t0 < 30:
                 c.sendall(endless)
-        except OSError:
+        except (OSError, AssertionError):
             pass
         c.close()
     threading.Thread(target=serve, daemon=True).start()
     return ls
+
+
+def ws_upgrade_then_endless_frame(head):
+    """The 101 answer to a WebSocket request head, then a frame header
+    announcing 2^63 - 1 bytes of payload."""
+    key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n")
+           if ln.lower().startswith(b"sec-websocket-key:")][0]
+    acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n" + b"\x01\x7f" + struct.pack(">Q", (1 << 63) - 1))
 
 
 CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: %s\r\n\r\n"
@@ -472,7 +488,7 @@ HOSTILE = {
                   b"--b\r\nContent-Type: application/json\r\n\r\n", b"a" * 65536),
     "sse": (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: ", b"a" * 65536),
     "flash": (None, b"a" * 65536),
-    "ws": (None, None),
+    "ws": (ws_upgrade_then_endless_frame, b"a" * 65536),
 }
 
 
@@ -486,48 +502,14 @@ def endless_message(tech):
     """A server that never ends a message: the client must stop at its
     per-message limit with an error that says so."""
     def attack(_unused):
-        head, endless = HOSTILE[tech]
-        if tech == "ws":
-            # A frame header announcing 2^63 - 1 bytes, then bytes.
-            return ws_endless()
-        ls = hostile_server(head, endless)
+        ls = hostile_server(*HOSTILE[tech])
         port = ls.getsockname()[1]
-        url = ("127.0.0.1:%d" if tech == "flash" else "http://127.0.0.1:%d") % port
+        url = {"flash": "127.0.0.1:%d", "ws": "ws://127.0.0.1:%d"}.get(tech, "http://127.0.0.1:%d") % port
         return run_client_measured([tech, url, "--count", "1"], ls, LIMIT_ERROR[tech])
     attack.__name__ = "endless_message_" + tech
     attack.__doc__ = "pushlab-client %s: a message that never ends" % tech
     attack.client = True
     return attack
-
-
-def ws_endless():
-    def reply(head):
-        import base64
-        import hashlib
-        key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n")
-               if ln.lower().startswith(b"sec-websocket-key:")][0]
-        acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-        return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n")
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(4)
-
-    def serve():
-        try:
-            c, _ = ls.accept()
-            c.settimeout(30)
-            head = harness.recv_until(c, b"\r\n\r\n")
-            c.sendall(reply(head))
-            c.sendall(b"\x01\x7f" + struct.pack(">Q", (1 << 63) - 1))
-            t0 = time.time()
-            while time.time() - t0 < 30:
-                c.sendall(b"a" * 65536)
-        except (OSError, AssertionError):
-            pass
-    threading.Thread(target=serve, daemon=True).start()
-    return run_client_measured(["ws", "ws://127.0.0.1:%d" % ls.getsockname()[1], "--count", "1"], ls,
-                               LIMIT_ERROR["ws"])
 
 
 def run_client_measured(args, ls, expect):

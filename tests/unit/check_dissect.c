@@ -292,6 +292,18 @@ START_TEST(poll_exchanges_on_one_connection)
     assert_event(r, 0, 1, "one", res1 + head1 + 1, l1, 7.0);
     assert_event(r, 1, 2, "two", res1 + head1 + 1 + l1 + 1, l2, 7.0);
 
+    /* Each answer is one `body` item, its text as sent, after its events. */
+    ck_assert_uint_eq(count(r, ITEM_BODY), 2);
+    const struct item *b1 = nth(r, ITEM_BODY, 0), *b2 = nth(r, ITEM_BODY, 1);
+    assert_range(b1, DIR_S2C, res1 + head1, (uint64_t)blen);
+    ck_assert_int_eq(item_int(b1, "size", -1), blen);
+    assert_text(b1, "text", body);
+    ck_assert_int_eq(item_int(b1, "exchange", -1), 1);
+    ck_assert(item_field(b1, "lost") == NULL);
+    assert_range(b2, DIR_S2C, res2 + head2, 2);
+    assert_text(b2, "text", "[]");
+    ck_assert_int_eq(item_int(b2, "exchange", -1), 2);
+
     const struct flow_traits *t = dissect_traits(r->d);
     ck_assert_uint_eq(t->requests, 2);
     ck_assert_int_eq(item_int(nth(r, ITEM_HTTP_REQUEST, 1), "exchange", -1), 2);
@@ -777,6 +789,77 @@ START_TEST(socketio_polling_payloads)
     assert_message(r, 2, "socket.io", "EVENT", "[\"chat\",\"hi\"]");
     ck_assert_int_eq(item_int(nth(r, ITEM_MESSAGE, 2), "ack_id", -1), 12);
     ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    /* The payloads whole, each way, as `body` items. */
+    ck_assert_uint_eq(count(r, ITEM_BODY), 2);
+    assert_text(nth(r, ITEM_BODY, 0), "text", body);
+    assert_range(nth(r, ITEM_BODY, 0), DIR_S2C, res + head, sizeof body - 1);
+    assert_text(nth(r, ITEM_BODY, 1), "text", "4212[\"chat\",\"hi\"]");
+    ck_assert_int_eq(nth(r, ITEM_BODY, 1)->dir, DIR_C2S);
+    ck_assert_int_eq(item_int(nth(r, ITEM_BODY, 1), "exchange", -1), 2);
+    const char *library;
+    ck_assert_str_eq(dissect_session(r->d, &library), "abc");
+    ck_assert_str_eq(library, "socket.io");
+    run_free(r);
+}
+END_TEST
+
+/* The Engine.IO handshake asks without a sid; the open packet names it,
+ * and the connection serves that session. */
+START_TEST(engineio_open_names_the_session)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/engine.io/?EIO=4&transport=polling&t=x1");
+    send_new(r, DIR_C2S);
+    const char *library;
+    ck_assert_ptr_null(dissect_session(r->d, &library));
+    const char open[] = "0{\"sid\":\"Zq3-AAAB\",\"upgrades\":[\"websocket\"],\"pingInterval\":25000}";
+    size_t head;
+    put_response(r, "text/plain; charset=UTF-8", open, sizeof open - 1, &head);
+    send_new(r, DIR_S2C);
+    put_get(r, "/engine.io/?EIO=4&transport=polling&t=x2&sid=Zq3-AAAB");
+    send_new(r, DIR_C2S);
+    close_both(r);
+    assert_message(r, 0, "engine.io", "open", open + 1);
+    ck_assert_str_eq(dissect_session(r->d, &library), "Zq3-AAAB");
+    ck_assert_str_eq(library, "engine.io");
+    run_free(r);
+}
+END_TEST
+
+/* A Content-Length body with a hole: its `body` item still comes, with the
+ * bytes before the hole as its text and the lost count; and a body framed
+ * as multipart or SSE is not a `body` (its parts or events are). */
+START_TEST(body_with_a_gap_says_what_was_lost)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/poll");
+    send_new(r, DIR_C2S);
+    size_t head;
+    size_t res = put_response(r, "application/json", "[\"before\",\"lost!\",\"after\"]", 27, &head);
+    r->wire[DIR_S2C].len = res + head + 10; /* up to "[\"before\",": then 8 bytes lost */
+    send_new(r, DIR_S2C);
+    struct dissect_env env = env_of(r);
+    dissect_gap(r->d, &env, DIR_S2C, 8, res + head + 10, "bytes not captured");
+    r->wire[DIR_S2C].len = r->wire[DIR_S2C].sent = res + head + 18;
+    put(r, DIR_S2C, "\"after\"]", 9);
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_BODY), 1);
+    const struct item *b = nth(r, ITEM_BODY, 0);
+    assert_range(b, DIR_S2C, res + head, 27);
+    assert_text(b, "text", "[\"before\",");
+    ck_assert_int_eq(item_int(b, "lost", -1), 8);
+    run_free(r);
+
+    r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/parts");
+    send_new(r, DIR_C2S);
+    const char parts[] = "--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b--\r\n";
+    put_response(r, "multipart/x-mixed-replace; boundary=b", parts, sizeof parts - 1, &head);
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_PART), 1);
+    ck_assert_uint_eq(count(r, ITEM_BODY), 0);
     run_free(r);
 }
 END_TEST
@@ -803,6 +886,9 @@ START_TEST(sockjs_frames_over_chunks)
     assert_message(r, 2, "sockjs", "array", "\"one\"");
     assert_message(r, 3, "sockjs", "array", "\"two\"");
     assert_message(r, 4, "sockjs", "heartbeat", "");
+    assert_bool(nth(r, ITEM_MESSAGE, 0), "heartbeat", true); /* keep-alives, not data */
+    assert_bool(nth(r, ITEM_MESSAGE, 4), "heartbeat", true);
+    ck_assert_ptr_null(item_field(nth(r, ITEM_MESSAGE, 2), "heartbeat"));
     run_free(r);
 }
 END_TEST
@@ -835,6 +921,8 @@ int main(void)
     TCase *tc = tcase_create("dissect");
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, engineio_open_names_the_session, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, body_with_a_gap_says_what_was_lost, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, jsonp_callback_around_the_events, 0, N_FEED_STEPS);

@@ -2,6 +2,7 @@
  * fd callbacks, removal during a batch, and signal-driven stop; and the
  * buffered connection over a real socketpair. */
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,26 @@ START_TEST(timers_fire_in_due_order)
     ck_assert_int_eq(r.order[0], 1);
     ck_assert_int_eq(r.order[1], 2);
     ck_assert_int_eq(r.order[2], 3);
+    loop_free(loop);
+}
+END_TEST
+
+/* Timers due in the same millisecond fire in the order they were armed;
+ * a reset one is armed anew, so it goes behind the others. */
+START_TEST(timers_due_together_fire_in_the_order_armed)
+{
+    struct loop *loop = loop_new();
+    struct record r = {0};
+    struct loop_timer *first = loop_add_timer(loop, 10, 0, t1, &r);
+    loop_add_timer(loop, 10, 0, t3, &r);
+    loop_add_timer(loop, 10, 0, t2, &r);
+    loop_reset_timer(loop, first, 10);
+    loop_add_timer(loop, 30, 0, stop_cb, NULL);
+    ck_assert_int_eq(loop_run(loop), 0);
+    ck_assert_int_eq(r.n, 3);
+    ck_assert_int_eq(r.order[0], 3);
+    ck_assert_int_eq(r.order[1], 2);
+    ck_assert_int_eq(r.order[2], 1);
     loop_free(loop);
 }
 END_TEST
@@ -344,6 +365,89 @@ START_TEST(conn_gathers_one_callbacks_writes)
 }
 END_TEST
 
+/* Shared bytes: two conns queue one buffer between bytes of their own;
+ * each peer gets them in order, a peer that does not read holds up only
+ * its own conn, and the references are given back once sent. */
+#define SHARED_BIG (1 << 20) /* more than a socketpair buffers */
+struct share_case {
+    int peer[2];                  /* the test's ends of the two pairs */
+    struct conn *conn[2];
+    char *got[2];                 /* what each peer read so far */
+    size_t len[2];
+    size_t want;                  /* the whole stream */
+    size_t behind_when_a_done;    /* conn[1]'s queue when peer 0 had everything */
+};
+static void share_read(struct loop *loop, void *arg)
+{
+    struct share_case *t = arg;
+    /* Peer 1 reads nothing until peer 0 has everything. */
+    for (int i = 0; i < 2 && (i == 0 || t->len[0] == t->want); i++) {
+        ssize_t n;
+        while ((n = recv(t->peer[i], t->got[i] + t->len[i], t->want + 1 - t->len[i], MSG_DONTWAIT)) > 0)
+            t->len[i] += (size_t)n;
+        if (i == 0 && t->len[0] == t->want && t->behind_when_a_done == (size_t)-1)
+            t->behind_when_a_done = conn_pending(t->conn[1]);
+    }
+    if (t->len[0] == t->want && t->len[1] == t->want)
+        loop_stop(loop);
+}
+START_TEST(conn_shares_bytes_in_order_and_lets_go)
+{
+    struct loop *loop = loop_new();
+    struct share_case t = {.behind_when_a_done = (size_t)-1};
+    struct conn_seen s = {0};
+    struct shbuf *big = shbuf_new(SHARED_BIG), *word = shbuf_new(5);
+    for (size_t i = 0; i < SHARED_BIG; i++)
+        big->data[i] = (char)('a' + i % 23);
+    memcpy(word->data, "share", 5);
+    for (int i = 0; i < 2; i++) {
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+        t.peer[i] = sv[1];
+        t.conn[i] = conn_new(loop, sv[0], &seen_ops, &s, 1024, 2 * SHARED_BIG);
+        /* own, shared, own, then more shared than a conn keeps references
+         * to (the rest are copied), then own again */
+        ck_assert_int_eq(conn_write(t.conn[i], "<", 1), 0);
+        ck_assert_int_eq(conn_write_shared(t.conn[i], big), 0);
+        ck_assert_int_eq(conn_write(t.conn[i], ">", 1), 0);
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(conn_write_shared(t.conn[i], word), 0);
+        ck_assert_int_eq(conn_write(t.conn[i], "!", 1), 0);
+    }
+    ck_assert_uint_eq(big->refs, 3);
+    t.want = 1 + SHARED_BIG + 1 + 15 + 1;
+    for (int i = 0; i < 2; i++)
+        t.got[i] = malloc(t.want + 1);
+    loop_add_timer(loop, 1, 1, share_read, &t);
+    loop_add_timer(loop, 10000, 0, stop_cb, NULL);
+    loop_run(loop);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(t.len[i], t.want);
+        ck_assert(t.got[i][0] == '<' && t.got[i][1 + SHARED_BIG] == '>');
+        ck_assert(memcmp(t.got[i] + 1, big->data, SHARED_BIG) == 0);
+        ck_assert(memcmp(t.got[i] + 2 + SHARED_BIG, "shareshareshare!", 16) == 0);
+        ck_assert_uint_eq(conn_pending(t.conn[i]), 0);
+    }
+    /* The one that read held up nobody: the other still had bytes queued. */
+    ck_assert_uint_gt(t.behind_when_a_done, 0);
+    ck_assert_uint_eq(big->refs, 1);
+    ck_assert_uint_eq(word->refs, 1);
+    /* A conn closed with shared bytes queued gives its reference back too. */
+    ck_assert_int_eq(conn_write_shared(t.conn[0], big), 0);
+    ck_assert_uint_eq(big->refs, 2);
+    for (int i = 0; i < 2; i++) {
+        conn_close(t.conn[i], "test over");
+        close(t.peer[i]);
+        free(t.got[i]);
+    }
+    ck_assert_uint_eq(big->refs, 1);
+    shbuf_drop(big);
+    shbuf_drop(word);
+    loop_run_due(loop);
+    loop_free(loop);
+}
+END_TEST
+
 START_TEST(conn_peer_close_is_reported)
 {
     struct loop *loop = loop_new();
@@ -428,11 +532,48 @@ START_TEST(listen_on_port_zero_reports_the_bound_port)
 }
 END_TEST
 
+/* A load client past LOAD_CLIENTS_PER_SOURCE connects from 127.0.0.N:
+ * the server sees that address; a source is ignored for other servers. */
+static void connect_and_see(int listen_fd, int port, const char *host, unsigned source,
+                            char peer[SOCK_ADDR_MAX])
+{
+    const char *why = NULL;
+    int fd = sock_connect(host, port, 0, source, &why);
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    int conn = sock_accept(listen_fd, peer);
+    ck_assert_int_ge(conn, 0);
+    close(conn);
+    close(fd);
+}
+START_TEST(connect_from_a_loopback_source_address)
+{
+    char bound[SOCK_ADDR_MAX], peer[SOCK_ADDR_MAX];
+    int port = -1;
+    const char *why = NULL;
+    int fd = sock_listen("127.0.0.1", 0, 16, bound, &port, &why);
+    ck_assert_int_ge(fd, 0);
+    connect_and_see(fd, port, "127.0.0.1", 3, peer);
+    ck_assert(strncmp(peer, "127.0.0.3:", 10) == 0);
+    connect_and_see(fd, port, "127.0.0.1", 0, peer);
+    ck_assert(strncmp(peer, "127.0.0.1:", 10) == 0);
+    close(fd);
+    int fd6 = sock_listen("::1", 0, 16, bound, &port, &why);
+    if (fd6 >= 0) { /* IPv6 loopback may be disabled in a container */
+        connect_and_see(fd6, port, "::1", 3, peer);
+        ck_assert(strncmp(peer, "[::1]:", 6) == 0);
+        close(fd6);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loop");
     TCase *tc = tcase_create("timers");
     tcase_add_test(tc, timers_fire_in_due_order);
+    tcase_add_test(tc, timers_due_together_fire_in_the_order_armed);
     tcase_add_test(tc, periodic_timer_repeats_and_cancel_stops_it);
     tcase_add_test(tc, reset_timer_moves_it_later);
     tcase_add_test(tc, many_timers_keep_heap_order);
@@ -445,10 +586,12 @@ int main(void)
     tc = tcase_create("conn");
     tcase_add_test(tc, conn_reads_partial_input_and_keeps_the_rest);
     tcase_add_test(tc, conn_gathers_one_callbacks_writes);
+    tcase_add_test(tc, conn_shares_bytes_in_order_and_lets_go);
     tcase_add_test(tc, conn_peer_close_is_reported);
     tcase_add_test(tc, conn_slow_reader_is_cut_off_at_the_output_cap);
     tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
     tcase_add_test(tc, listen_on_port_zero_reports_the_bound_port);
+    tcase_add_test(tc, connect_from_a_loopback_source_address);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -5,14 +5,14 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_codec.h"
 #include "proto/json.h"
 #include "proto/sockjs.h"
 
 static struct sockjs_frame parse_ok(const char *s)
 {
     struct sockjs_frame f;
-    struct proto_err err = {0};
-    ck_assert_msg(sockjs_frame_parse(s, strlen(s), &f, &err) == 0, "%s: %s", s, err.why);
+    CHECK_PARSES(sockjs_frame_parse, s, &f);
     return f;
 }
 
@@ -82,13 +82,7 @@ START_TEST(malformed_frames_are_refused)
         "", "x", "oo", "hx", "a", "a[", "a[\"x\"", "a[\"x\",]", "a[,\"x\"]", "a[\"x\"]z",
         "a[\"x\" \"y\"]", "a[{}]", "a[\"\x01\"]", "c", "[", "a[\"open", "a[true]",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct sockjs_frame f;
-        struct proto_err err = {0};
-        ck_assert_msg(sockjs_frame_parse(bad[i], strlen(bad[i]), &f, &err) == PROTO_ERROR,
-                      "accepted %s", bad[i]);
-        ck_assert_ptr_nonnull(err.why);
-    }
+    CHECK_ALL_REFUSED(sockjs_frame_parse, struct sockjs_frame, bad);
 }
 END_TEST
 

@@ -33,7 +33,7 @@ START_TEST(queue_pops_earliest_first_ties_in_arrival_order)
         memcpy(bytes, &i, sizeof bytes);
         ck_assert_int_eq(wan_queue_push(&q, due, i & 1, bytes, sizeof bytes), 0);
     }
-    ck_assert_uint_eq(q.count, N);
+    ck_assert_uint_eq(q.heap.len, N);
     int64_t last_due = -1;
     int last_index = -1;
     for (int n = 0; n < N; n++) {
@@ -65,7 +65,7 @@ START_TEST(queue_free_releases_what_is_held)
     ck_assert_int_eq(wan_queue_peek(&q)->due_ns, 1);
     ck_assert_uint_eq(wan_queue_peek(&q)->data[0], 0x45);
     wan_queue_free(&q); /* LeakSanitizer (make sanitize) checks the rest */
-    ck_assert_uint_eq(q.count, 0);
+    ck_assert_uint_eq(q.heap.len, 0);
 }
 END_TEST
 

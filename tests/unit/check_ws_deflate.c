@@ -2,7 +2,8 @@
  * server's Sec-WebSocket-Extensions accepts (§7.1), and the inflater on
  * the RFC's own examples (§7.2.3.1-5), context takeover and its absence,
  * messages produced by zlib's deflate (fed whole, split at every point,
- * one byte at a time, into an output of any size), and corrupt data. */
+ * one byte at a time, into an output of any size), and corrupt data; a
+ * server's answer to offers, and its deflater read back by the inflater. */
 #include <check.h>
 #include <string.h>
 #include <zlib.h>
@@ -229,6 +230,92 @@ START_TEST(bomb_streams_out_in_bounded_pieces)
 }
 END_TEST
 
+START_TEST(server_answers_offers)
+{
+    static const struct {
+        const char *offer, *answer; /* answer NULL: declined */
+    } cases[] = {
+        {"permessage-deflate; client_max_window_bits", "permessage-deflate"}, /* Chromium's */
+        {"permessage-deflate", "permessage-deflate"},
+        {"permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+         "permessage-deflate; server_no_context_takeover; client_no_context_takeover"},
+        {"permessage-deflate; server_max_window_bits=10",
+         "permessage-deflate; server_max_window_bits=10"},
+        {"x-webkit-deflate-frame, permessage-deflate; client_max_window_bits=12", "permessage-deflate"},
+        {"permessage-deflate; server_max_window_bits=8", NULL}, /* zlib writes 9 at least */
+        {"permessage-deflate; foo=1", NULL},
+        {"x-webkit-deflate-frame", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ws_deflate_params p;
+        char out[128];
+        int r = ws_deflate_answer(S(cases[i].offer), &p, out, sizeof out);
+        ck_assert_msg(r == (cases[i].answer != NULL), "offer %s", cases[i].offer);
+        if (r)
+            ck_assert_str_eq(out, cases[i].answer);
+    }
+    struct ws_deflate_params p;
+    char out[128];
+    ck_assert_int_eq(ws_deflate_answer(S("permessage-deflate; server_no_context_takeover; "
+                                         "server_max_window_bits=12"), &p, out, sizeof out), 1);
+    ck_assert(p.server_no_context_takeover && !p.client_no_context_takeover);
+    ck_assert_uint_eq(p.server_max_window_bits, 12);
+}
+END_TEST
+
+/* Messages from ws_deflate_message read back by ws_inflate, in order:
+ * with context takeover a repeat costs a few bytes; without, as much as
+ * the first time. */
+static void round_trip(int level, unsigned bits, bool no_takeover)
+{
+    static char big[100000];
+    for (size_t i = 0; i < sizeof big; i++) /* text that compresses, but not to nothing */
+        big[i] = (char)('a' + (i * 7 + i / 13) % 26);
+    const char *texts[] = {"{\"seq\":1,\"kind\":\"tick\",\"text\":\"tick 1\"}",
+                           "{\"seq\":1,\"kind\":\"tick\",\"text\":\"tick 1\"}", "", "h\u00e9llo", big};
+    size_t lens[] = {strlen(texts[0]), strlen(texts[1]), 0, strlen(texts[3]), sizeof big};
+    struct ws_deflater *d = ws_deflater_new(level, bits, no_takeover);
+    struct ws_inflater *z = ws_inflater_new(no_takeover);
+    ck_assert_ptr_nonnull(d);
+    static uint8_t wire[sizeof big + 1024], back[sizeof big + 1]; /* room past the end: see ws_inflate */
+    long sizes[5];
+    for (int k = 0; k < 5; k++) {
+        struct proto_err err = {0};
+        ck_assert_uint_le(ws_deflate_bound(lens[k]), sizeof wire);
+        long n = ws_deflate_message(d, (const uint8_t *)texts[k], lens[k], wire, sizeof wire, &err);
+        ck_assert_msg(n > 0, "message %d: %s", k, err.why ? err.why : "");
+        sizes[k] = n;
+        size_t used;
+        bool done;
+        long m = ws_inflate(z, wire, (size_t)n, &used, true, back, sizeof back, &done, &err);
+        ck_assert(done && used == (size_t)n);
+        ck_assert_int_eq(m, (long)lens[k]);
+        ck_assert_mem_eq(back, texts[k], lens[k]);
+    }
+    if (no_takeover)
+        ck_assert_int_eq(sizes[1], sizes[0]);
+    else
+        ck_assert_int_lt(sizes[1], sizes[0] / 2);
+    ck_assert_int_lt(sizes[4], (long)sizeof big / 4);
+    struct proto_err err = {0};
+    ck_assert_int_eq(ws_deflate_message(d, (const uint8_t *)big, sizeof big, wire, 100, &err), PROTO_ERROR);
+    ck_assert_int_eq(err.code, 1009);
+    ws_deflater_free(d);
+    ws_inflater_free(z);
+}
+
+START_TEST(deflater_read_back)
+{
+    round_trip(6, 15, false);
+    round_trip(6, 15, true);
+    round_trip(1, 9, false);
+    round_trip(9, 12, true);
+    ck_assert_ptr_null(ws_deflater_new(6, 8, false));
+    ck_assert_ptr_null(ws_deflater_new(0, 15, false));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ws_deflate");
@@ -240,6 +327,8 @@ int main(void)
     tcase_add_test(tc, zlib_messages_every_split);
     tcase_add_test(tc, corrupt_data_is_an_error);
     tcase_add_test(tc, bomb_streams_out_in_bounded_pieces);
+    tcase_add_test(tc, server_answers_offers);
+    tcase_add_test(tc, deflater_read_back);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -3,8 +3,9 @@
  * point and fed one byte at a time, unmasked in place into the right
  * messages; control frames between fragments; many frames in one read;
  * UTF-8 failing fast before a frame is complete; the closing handshake;
- * echoes sent from the input buffer in place; and no buffer left behind
- * on an idle connection.
+ * echoes sent from the input buffer in place; no buffer left behind on
+ * an idle connection; and a failure logged with -v through the program's
+ * sinks (lab/log.c), not printed by the library.
  *
  * The test writes client frames into its end of the socketpair, one piece
  * per loop timer tick, so the server side really sees each piece in a
@@ -90,7 +91,7 @@ static void env_start(struct env *e)
     e->peer = peer_new(&e->server, sv[0], "test");
     ck_assert_ptr_nonnull(e->peer);
     e->client = sv[1];
-    wsconn_start(&e->ws, e->peer, &test_ops, &test_limits);
+    wsconn_start(&e->ws, e->peer, &test_ops, &test_limits, NULL);
 }
 
 static void env_end(struct env *e)
@@ -316,10 +317,25 @@ START_TEST(bad_utf8_fails_fast_then_waits_for_the_peers_close)
 }
 END_TEST
 
+/* What the library said through the sinks a program would pass. */
+static char said_out[4096], said_err[4096];
+
+static void append(char *to, size_t cap, const char *text)
+{
+    size_t used = strlen(to);
+    snprintf(to + used, cap - used, "%s", text);
+}
+static void collect_out(const char *text) { append(said_out, sizeof said_out, text); }
+static void collect_err(const char *text) { append(said_err, sizeof said_err, text); }
+static const struct server_sinks collecting = {.out = collect_out, .err = collect_err};
+
 START_TEST(closing_handshake_skips_the_rest_and_closes_tcp)
 {
     struct env e;
     env_start(&e);
+    e.server.opt.verbose = true; /* -v: the failure is logged */
+    e.server.sinks = &collecting;
+    said_out[0] = said_err[0] = '\0';
     uint8_t payload[100];
     memset(payload, 'x', sizeof payload);
     payload[3] = 0xff;
@@ -338,6 +354,15 @@ START_TEST(closing_handshake_skips_the_rest_and_closes_tcp)
     ck_assert_uint_eq(close_code(&r, 0), WS_CLOSE_INVALID_DATA);
     ck_assert(r.eof && e.closed);
     env_end(&e);
+    /* One time-stamped line per thing said, all for stderr. */
+    const char *line = strstr(said_err, "pushlab-test: test failed with close 1007: ");
+    ck_assert_msg(line && line - said_err >= 13, "logged: %s", said_err);
+    int h, m, s, ms;
+    char space;
+    ck_assert_int_eq(sscanf(line - 13, "%2d:%2d:%2d.%3d%c", &h, &m, &s, &ms, &space), 5);
+    ck_assert_int_eq(space, ' ');
+    ck_assert_ptr_nonnull(strchr(line, '\n'));
+    ck_assert_str_eq(said_out, "");
 }
 END_TEST
 

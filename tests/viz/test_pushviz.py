@@ -16,7 +16,7 @@ import tempfile
 import time
 
 import pcapgen as g
-from vizlib import Skip, items, main, of_type, run, PUSHVIZ
+from vizlib import Skip, items, main, of_type, run, stats_tables, PUSHVIZ
 
 TMP = tempfile.mkdtemp(prefix="pushviz-test-")
 TS = 1700000000  # a capture time, seconds
@@ -261,8 +261,8 @@ def test_sse_retry_and_heartbeat_blocks():
     assert [(e["id"], e["retry"]) for e in of_type(its, "sse_event")] == [("1", 500), ("2", None)]
     assert comments[1]["offset"] == comments[0]["offset"] + 13
     rc, out, _ = run(["-r", path("sse-comments.pcap"), "--stats"])
-    row = [line.split() for line in out.splitlines() if line.startswith("sse") and len(line.split()) == 7]
-    assert row and row[0][1:4] == ["2", str(len(g.event(1, TS * 1000)) + 3), "21"], out
+    row = stats_tables(out)[1]["sse"]  # messages and bytes each way, then heartbeat bytes
+    assert row[:5] == ["2", str(len(g.event(1, TS * 1000)) + 3), "0", "0", "21"], out
 
 
 def test_full_flow_table_ends_the_quietest_open_flow():

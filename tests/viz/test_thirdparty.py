@@ -26,7 +26,9 @@ CORPUS = os.path.join(CAPTURES, "thirdparty")
 AGREEMENT = 0.95  # the share of labels that must agree
 
 
-def read_expect(path):
+def read_expect(path, sessions=None):
+    """The exchange rules and flow labels; `session` lines (the flows of
+    the page's library session) go to the list `sessions` when given."""
     rules, flows = [], {}
     with open(path) as f:
         for line in f:
@@ -37,6 +39,9 @@ def read_expect(path):
                 rules.append((words[1], re.compile(words[2]), words[3]))
             elif words[0] == "flow" and len(words) == 3:
                 flows[int(words[1])] = words[2]
+            elif words[0] == "session" and len(words) >= 2:
+                if sessions is not None:
+                    sessions.append({int(w) for w in words[1:]})
             else:
                 raise AssertionError("%s: bad line %r" % (path, line))
     return rules, flows
@@ -211,6 +216,64 @@ def test_socketio_events_and_acks():
         assert messages(name, library="engine.io", frame="ping", heartbeat=True), name
 
 
+def test_one_session_across_flows():
+    """The flows of one library session (an Engine.IO / Socket.IO polling
+    session and its upgrade, SockJS's polls or stream and its sends) carry
+    the same `session` on their flow items, the page's other flows none:
+    as the .expect files say.  For Engine.IO it is the open packet's sid."""
+    names = [os.path.basename(p)[:-7] for p in glob.glob(os.path.join(CORPUS, "*.expect"))]
+    checked = 0
+    for name in sorted(names):
+        want = []
+        read_expect(os.path.join(CORPUS, name + ".expect"), want)
+        its = items(os.path.join(CORPUS, name + ".pcap"))
+        flows = {i["flow"]: i for i in its if i["type"] == "flow"}
+        got = {}
+        for n, f in flows.items():
+            assert "session" in f, (name, f)
+            if f["session"] is not None:
+                got.setdefault((f["library"], f["session"]), set()).add(n)
+        assert sorted(map(sorted, got.values())) == sorted(map(sorted, want)), (name, got, want)
+        opened = [m for m in its if m["type"] == "message" and m["frame"] == "open" and
+                  m["library"] == "engine.io"]
+        if opened:
+            sid = opened[0]["text"].split('"sid":"')[1].split('"')[0]
+            assert list(got) == [("socket.io" if name.startswith("socketio") else "engine.io", sid)], got
+        checked += bool(want)
+    assert checked == 13, checked  # 9 SockJS transports, 2 engine.io, 2 socket.io
+
+
+def test_bodies_and_library_stats():
+    """Engine.IO polling payloads (Content-Length bodies) read as text each
+    way, and the library table of --stats counts their messages by frame,
+    pings and pongs apart as heartbeats."""
+    from vizlib import run, stats_tables
+    path = os.path.join(CORPUS, "engineio-polling.pcap")
+    its = items(path)
+    bodies = [b for b in its if b["type"] == "body"]
+    assert bodies and all(b["size"] == len(b["text"].encode()) for b in bodies if b["size"] <= 256)
+    sends = [b["text"] for b in bodies if b["dir"] == "c2s"]
+    assert "4hello" in sends, sends
+    polls = [b["text"] for b in bodies if b["dir"] == "s2c"]
+    assert any(t.startswith('0{"sid":"') for t in polls) and "4tick 1" in polls, polls[:4]
+    rc, out, _ = run(["-r", path, "--stats"])
+    assert rc == 0
+    costs, carried, library = stats_tables(out)
+    s2c = [b for b in bodies if b["dir"] == "s2c"]
+    c2s = [b for b in bodies if b["dir"] == "c2s"]
+    # every message here is a Content-Length body, or a chunk of the page's
+    assert int(carried["longpoll"][2]) == len(c2s)
+    assert int(carried["longpoll"][3]) == sum(b["size"] for b in c2s)
+    chunks = [c for c in its if c["type"] == "chunk" and c["size"] > 0]
+    assert int(carried["longpoll"][0]) == len(s2c) + len(chunks), (carried, len(s2c), len(chunks))
+    for (lib, frame), row in library.items():
+        msgs = [m for m in its if m["type"] == "message" and m["library"] == lib and m["frame"] == frame]
+        want = [len([m for m in msgs if m["dir"] == d]) for d in ("s2c", "c2s")]
+        assert [int(row[1]), int(row[3])] == want, (lib, frame, row, want)
+        assert row[0] == ("heartbeat" if frame in ("ping", "pong") else "data"), (frame, row)
+    assert library[("engine.io", "message")][1] != "0" and ("engine.io", "ping") in library
+
+
 def test_no_library_messages_elsewhere():
     """Plain pages and pushlab's own captures have no library frames."""
     for name in ("poll-keepalive", "ndjson", "ws-plain", "sse-restart"):
@@ -225,4 +288,5 @@ if __name__ == "__main__":
         sys.exit(0)
     main([test_corpus_is_complete, test_labels_agree, test_tshark_agrees,
           test_sockjs_frames_on_every_transport, test_engineio_upgrade_dance,
-          test_socketio_events_and_acks, test_no_library_messages_elsewhere])
+          test_socketio_events_and_acks, test_one_session_across_flows, test_bodies_and_library_stats,
+          test_no_library_messages_elsewhere])

@@ -2,7 +2,8 @@
 send-keys, the screen read back with capture-pane.
 
 Every case starts pushviz in its own tmux session on a private server
-socket, waits for what it expects to appear (bounded), and kills the
+socket (uilib.py: in this run's own directory, swept if the run is
+killed), waits for what it expects to appear (bounded), and kills the
 server at the end.  The captures are the reference ones in captures/,
 plus two written here with pcapgen.py (a hostile WebSocket payload, and
 a plain ws conversation for the accept check).
@@ -13,152 +14,21 @@ a plain ws conversation for the accept check).
 import os
 import re
 import shutil
-import struct
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-import pcapgen as g
-from vizlib import CAPTURES, PUSHVIZ, ROOT, Skip, check_sanitizers, items, main, of_type
+from uilib import TMP, Tmux, capture, colours_used, quit_cleanly, sweep_stale_runs, ws_capture
+from vizlib import ROOT, Skip, items, main, of_type
 
-TMP = tempfile.mkdtemp(prefix="pushviz-ui-")
 # every key the issue asks for, and every other key the UI knows
 KEYS_IN_HELP = ["Up", "Down", "j", "k", "PgUp", "PgDn", "g", "G", "Tab", "Shift-Tab", "Enter", "Right",
                 "Esc", "Left", "Backspace", "h", "mouse", "/", "f", "t", "x", "l", "c", "a", "s", "w",
                 "space", "n", "+", "-", "Home", "End", "?", "F1", "q",
                 # issue 14: follow stream, ladder export, search hits, marks, time modes, sort, step
                 "F", "E", "N", "m", "'", "T", "o", "O", "."]
-
-
-def capture(name):
-    p = os.path.join(CAPTURES, name)
-    if not os.path.exists(p):
-        raise Skip("%s is missing (make captures records it)" % p)
-    return p
-
-
-class Tmux:
-    """One pushviz in one detached tmux session of a private tmux server."""
-
-    def __init__(self, args, cols=120, lines=40, env=None, cwd=None, stdin=None):
-        if not shutil.which("tmux"):
-            raise Skip("tmux is not installed (make deps installs it)")
-        # a tmux server of its own: sessions never meet a server still exiting
-        self.base = ["tmux", "-u", "-L", "pushviz-ui-%d-%d" % (os.getpid(), time.monotonic_ns())]
-        self.rcfile = os.path.join(TMP, "rc-%d" % time.monotonic_ns())
-        self.errfile = self.rcfile + ".err"
-        self.stty_before = self.rcfile + ".stty0"
-        self.stty_after = self.rcfile + ".stty1"
-        envs = " ".join("%s=%s" % (k, shq(v)) for k, v in (env or {}).items())
-        redirect = "< " + shq(stdin) if stdin else ""
-        cmd = ("stty -a > %s; env LANG=C.UTF-8 %s %s %s %s 2>%s; echo $? > %s; stty -a > %s; "
-               "echo PUSHVIZ-EXITED; sleep 120") % (
-                   shq(self.stty_before), envs, shq(PUSHVIZ), " ".join(shq(a) for a in args), redirect,
-                   shq(self.errfile), shq(self.rcfile), shq(self.stty_after))
-        subprocess.run(self.base + ["new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(lines),
-                                    "-c", cwd or ROOT, "sh", "-c", cmd], check=True, timeout=10)
-
-    def keys(self, *keys, pause=0.15):
-        for k in keys:
-            subprocess.run(self.base + ["send-keys", "-t", "ui", k], check=True, timeout=10)
-            time.sleep(pause)
-
-    def literal(self, text):
-        subprocess.run(self.base + ["send-keys", "-t", "ui", "-l", text], check=True, timeout=10)
-        time.sleep(0.15)
-
-    def screen(self, escapes=False):
-        cmd = self.base + ["capture-pane", "-p", "-t", "ui"] + (["-e"] if escapes else [])
-        return subprocess.run(cmd, stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode(
-            "utf-8", errors="replace")
-
-    def wait(self, pattern, timeout=10.0, escapes=False):
-        """The screen once `pattern` (a regex) is on it; fails after timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            s = self.screen(escapes)
-            if re.search(pattern, s):
-                return s
-            if time.monotonic() > deadline:
-                raise AssertionError("never saw %r on screen:\n%s" % (pattern, s))
-            time.sleep(0.1)
-
-    def resize(self, cols, lines):
-        subprocess.run(self.base + ["resize-window", "-t", "ui", "-x", str(cols), "-y", str(lines)],
-                       check=True, timeout=10)
-
-    def pid(self):
-        """pushviz's process id (the child of the session's shell)."""
-        out = subprocess.run(self.base + ["list-panes", "-t", "ui", "-F", "#{pane_pid}"],
-                             stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode().split()
-        shell = out[0]
-        kids = subprocess.run(["pgrep", "-P", shell], stdout=subprocess.PIPE, timeout=10).stdout.decode().split()
-        for k in kids:
-            try:
-                with open("/proc/%s/cmdline" % k, "rb") as f:
-                    if b"pushviz" in f.read():
-                        return int(k)
-            except OSError:
-                pass
-        return None
-
-    def exit_status(self, timeout=10.0):
-        """pushviz's exit status once it ended, and stderr; asserts the tty was restored."""
-        self.wait("PUSHVIZ-EXITED", timeout)
-        with open(self.rcfile) as f:
-            rc = int(f.read().strip())
-        with open(self.errfile) as f:
-            err = f.read()
-        check_sanitizers(err)
-        # the modes, without the first line (speed, and a size a test may have changed)
-        with open(self.stty_before) as f:
-            before = f.read().split("\n", 1)[1]
-        with open(self.stty_after) as f:
-            after = f.read().split("\n", 1)[1]
-        assert before == after, "terminal modes changed:\n%s\n---\n%s" % (before, after)
-        return rc, err
-
-    def close(self):
-        subprocess.run(self.base + ["kill-server"], stderr=subprocess.DEVNULL, timeout=10)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-def shq(s):
-    return "'" + str(s).replace("'", "'\\''") + "'"
-
-
-def quit_cleanly(t):
-    t.keys("q")
-    rc, err = t.exit_status()
-    assert rc == 0, (rc, err)
-
-
-# ---- captures written here ----
-
-def ws_capture(name, payload):
-    """A WebSocket upgrade, then one masked client text frame carrying payload."""
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
-    mask = b"\x37\xfa\x21\x3d"
-    body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
-    conv.send("c2s", struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body)
-    conv.close()
-    pc = g.Pcap()
-    for ts, pkt in conv.packets:
-        pc.add_ip(1700000000 + ts, pkt)
-    p = os.path.join(TMP, name)
-    pc.write(p)
-    return p
 
 
 # ---- the tests ----
@@ -334,6 +204,71 @@ def test_signal_restores_the_terminal():
         assert rc == 0, (rc, err)
 
 
+# A test run of its own that starts one pushviz in tmux, prints its run
+# directory, tmux socket and pushviz's pid, then waits to be killed.
+RUN_AND_WAIT = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import uilib
+t = uilib.Tmux(["-r", sys.argv[2]])
+t.wait("flows")
+print(uilib.TMP, t.socket, t.pid(), flush=True)
+time.sleep(60)
+"""
+
+
+def tmux_server_runs(sock):
+    return subprocess.run(["tmux", "-S", sock, "has-session", "-t", "ui"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+
+
+def gone(pid, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not os.path.exists("/proc/%d" % pid)
+
+
+def killed_run(signum):
+    """Run RUN_AND_WAIT, kill it with signum once pushviz is up, reap it:
+    (its run directory, its tmux socket, pushviz's pid)."""
+    child = subprocess.Popen([sys.executable, "-c", RUN_AND_WAIT, os.path.dirname(os.path.abspath(__file__)),
+                              capture("sse.pcap")], stdout=subprocess.PIPE)
+    try:
+        line = child.stdout.readline().decode().split()
+        assert len(line) == 3, "the run did not start pushviz: %r" % line
+        os.kill(child.pid, signum)
+        child.wait(20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return line[0], line[1], int(line[2])
+
+
+def test_sigterm_run_kills_its_tmux_server():
+    """A run ended by SIGTERM (what `timeout` sends) kills its tmux
+    servers and removes its directory on the way out."""
+    run_dir, sock, pushviz = killed_run(signal.SIGTERM)
+    assert not tmux_server_runs(sock), "tmux server outlived its run"
+    assert gone(pushviz), "pushviz %d outlived its run" % pushviz
+    assert not os.path.exists(run_dir), run_dir
+
+
+def test_sigkilled_run_is_swept_by_the_next():
+    """A SIGKILLed run can clean nothing up: its tmux server and pushviz
+    go on.  The next run's sweep kills them and removes the directory."""
+    run_dir, sock, pushviz = killed_run(signal.SIGKILL)
+    try:
+        assert tmux_server_runs(sock) and os.path.exists(run_dir), "nothing left to sweep?"
+        assert run_dir in sweep_stale_runs()
+        assert not tmux_server_runs(sock), "the sweep left the tmux server running"
+        assert gone(pushviz), "pushviz %d still runs after the sweep" % pushviz
+        assert not os.path.exists(run_dir), run_dir
+    finally:
+        subprocess.run(["tmux", "-S", sock, "kill-server"], stderr=subprocess.DEVNULL, timeout=10)
+
+
 def test_capture_on_stdin_keys_from_the_terminal():
     p = capture("ws.pcap")
     with Tmux(["-r", "-"], stdin=p) as t:
@@ -356,16 +291,6 @@ def test_mouse_click_selects_a_row():
         s = t.wait(r"flow 3 ")
         assert re.search(r"^ time .* flow 3 ", s, re.M), s
         quit_cleanly(t)
-
-
-def colours_used(screen):
-    """The SGR colour parameters (not 39/49, "default colour") in a capture-pane -e text."""
-    found = set()
-    for params in re.findall(r"\x1b\[([0-9;]*)m", screen):
-        for p in params.split(";"):
-            if p.isdigit() and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107):
-                found.add(int(p))
-    return found
 
 
 def test_no_color_is_monochrome():
@@ -516,10 +441,8 @@ def screens(outdir):
 
 
 if __name__ == "__main__":
-    try:
-        if len(sys.argv) == 3 and sys.argv[1] == "--screens":
-            screens(sys.argv[2])
-        else:
-            main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    # uilib removes TMP and kills any tmux server left when the run exits
+    if len(sys.argv) == 3 and sys.argv[1] == "--screens":
+        screens(sys.argv[2])
+    else:
+        main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])

@@ -54,6 +54,23 @@ def of_type(its, kind, **match):
     return [i for i in its if i["type"] == kind and all(i.get(k) == v for k, v in match.items())]
 
 
+def stats_tables(out):
+    """The tables of `pushviz --stats` output, headings left out: the costs
+    and the messages by technique ({technique: [the other columns]}), then,
+    when there is one, the libraries' ({(library, frame): [kind, ...]})."""
+    tables = []
+    for block in out.strip().split("\n\n"):
+        rows = {}
+        for line in block.splitlines()[2:]:
+            f = line.split()
+            if len(tables) < 2:
+                rows[f[0]] = f[1:]
+            else:
+                rows[(f[0], f[1])] = f[2:]
+        tables.append(rows)
+    return tables
+
+
 def tshark_available():
     return shutil.which("tshark") is not None
 

@@ -61,9 +61,20 @@ struct offmap {
     unsigned used;                 /* slots filled */
 };
 
+/* The first bytes of a Content-Length body, for its `body` item. */
+struct body_text {
+    char bytes[VIZ_PAYLOAD_SHOWN];
+    size_t len;
+};
+
 struct body_state {
     enum http_body_kind kind;
     uint64_t remaining;           /* HTTP_BODY_LENGTH: bytes still to come */
+    uint64_t length;              /* HTTP_BODY_LENGTH: its Content-Length */
+    unsigned exchange;            /* the exchange the body belongs to (0: not known) */
+    struct body_text *text;       /* HTTP_BODY_LENGTH with plain content: what the `body` item shows
+                                   * (owned; made at the half's first such body, NULL otherwise) */
+    uint64_t lost;                /* ...bytes of it lost in gaps */
     uint64_t start;               /* stream offset of the body's first byte */
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;
@@ -128,6 +139,9 @@ struct lib_state {
     enum lib_wrap wrap;
     struct bytebuf pending;       /* the message begun and not yet ended */
     bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
+    char *session;                /* the first session id this direction named (a request's sid= or
+                                   * SockJS path, an open packet's sid), NUL-ended (owned; NULL: none) */
+    enum push_library session_lib; /* ...and its library */
 };
 
 struct half {

@@ -48,8 +48,10 @@ void dissect_free(struct dissect *d)
         body_clear(&d->half[i].body);
         bytebuf_free(&d->half[i].body.parts);
         free(d->half[i].body.map);
+        free(d->half[i].body.text);
         ws_free(&d->half[i]);
         bytebuf_free(&d->half[i].lib.pending);
+        free(d->half[i].lib.session);
         eventscan_free(&d->half[i].scan);
     }
     free(d);
@@ -58,6 +60,16 @@ void dissect_free(struct dissect *d)
 const struct flow_traits *dissect_traits(struct dissect *d)
 {
     return &d->traits;
+}
+
+const char *dissect_session(const struct dissect *d, const char **library)
+{
+    /* The client's requests name it; an Engine.IO handshake's answer
+     * names it before any request does. */
+    const struct lib_state *c = &d->half[DIR_C2S].lib, *s = &d->half[DIR_S2C].lib;
+    const struct lib_state *l = c->session ? c : s->session ? s : NULL;
+    *library = l ? library_name(l->session_lib) : NULL;
+    return l ? l->session : NULL;
 }
 
 /* ---- recognising the protocol ---- */

@@ -34,5 +34,10 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
 
 /* What the dissector noticed, for naming the flow. */
 const struct flow_traits *dissect_traits(struct dissect *d);
+/* The push library session the connection served (the first it named),
+ * borrowed until dissect_free, and its library's name in *library; NULL
+ * when none.  The connections of one session share it: a polling session
+ * and its WebSocket upgrade, SockJS's xhr and xhr_send. */
+const char *dissect_session(const struct dissect *d, const char **library);
 
 #endif

@@ -8,6 +8,10 @@
  * response byte is what tells a long poll from a short one.  Requests are
  * answered in order on a connection, so a FIFO of pending requests is all
  * the pairing needs.
+ *
+ * A body of known length (Content-Length) is one message, whoever sent it:
+ * a poll's or JSONP answer, a POST's data, an Engine.IO polling payload.
+ * When it ends it becomes a `body` item with its first bytes as text.
  */
 #include "dissect/http.h"
 
@@ -51,13 +55,16 @@ static bool head_error(const struct dissect_env *env, struct half *h, const stru
     return true;
 }
 
-/* Enter the body described by `body` (or stay between messages). */
+/* Enter the body described by `body`, of exchange number `exchange` (or
+ * stay between messages). */
 static void begin_body(struct half *h, const struct http_body *body, enum content_kind content,
-                       struct slice boundary)
+                       struct slice boundary, unsigned exchange)
 {
     body_clear(&h->body);
     h->body.kind = body->kind;
-    h->body.remaining = body->length;
+    h->body.remaining = h->body.length = body->length;
+    h->body.exchange = exchange;
+    h->body.lost = 0;
     h->body.start = h->buf.offset;
     h->body.decoded = 0;
     http_chunked_init(&h->body.chunked);
@@ -73,6 +80,12 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     if (h->body.map)
         memset(h->body.map, 0, sizeof *h->body.map);
     content_begin(h, content, boundary);
+    /* A body of known length is one message (a poll's answer, a POST's
+     * data): its first bytes are kept for its `body` item. */
+    if (body->kind == HTTP_BODY_LENGTH && h->body.content == CONTENT_PLAIN && !h->body.text)
+        h->body.text = malloc(sizeof *h->body.text);
+    if (h->body.text)
+        h->body.text->len = 0;
     h->mode = MODE_HTTP_BODY;
 }
 
@@ -113,6 +126,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         item_add_str(it, "library", library_name(h->lib.lib));
         if (session.len)
             item_add_text(it, "session", session.ptr, session.len);
+        library_note_session(h, h->lib.lib, session);
     }
     emit_item(env->emitter, it);
 
@@ -144,7 +158,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     if (slice_eq(req.method, "GET") && p->sent_bytes == 0)
         d->traits.path_key = p->path_key; /* what a poller asks for */
     bytebuf_consume(&h->buf, (size_t)r); /* req's slices are invalid from here */
-    begin_body(h, &body, CONTENT_PLAIN, (struct slice){NULL, 0});
+    begin_body(h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, d->exchanges);
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
         h->mode = MODE_WAIT_UPGRADE;
     return true;
@@ -272,6 +286,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         return head_error(env, h, &err);
 
     struct pending_request *req = d->pending_count ? &d->pending[d->pending_first] : NULL;
+    unsigned exchange = req ? req->exchange : 0;
     double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
     const struct slice *up = http_header_find(res.headers, res.num_headers, "Upgrade");
     bool upgraded = res.status == 101 && up && http_list_has_token(*up, "websocket");
@@ -292,7 +307,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     else
         item_add_null(it, "response_ms");
     if (req)
-        item_add_int(it, "exchange", req->exchange);
+        item_add_int(it, "exchange", exchange);
     else
         item_add_null(it, "exchange");
     if (!interim) { /* the final answer: the exchange's technique */
@@ -351,7 +366,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
     bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
-    begin_body(h, &body, content, boundary);
+    begin_body(h, &body, content, boundary, exchange);
     h->msg_start_ns = env->now_ns;
     return true;
 }
@@ -361,9 +376,41 @@ bool http_head_step(struct dissect *d, const struct dissect_env *env, struct hal
     return h->dir == DIR_C2S ? request_step(d, env, h) : response_step(d, env, h);
 }
 
+/* The `body` item of a whole Content-Length body of plain content: its
+ * size and first bytes, so that what a poll's answer or a POST said reads
+ * as text whatever server made it (RFC 9112 §6.2: the length says where
+ * the message ends, so the whole body is one message). */
+static void body_item(const struct dissect_env *env, const struct half *h)
+{
+    const struct body_state *bs = &h->body;
+    if (bs->kind != HTTP_BODY_LENGTH || bs->content != CONTENT_PLAIN || !bs->text)
+        return;
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_BODY, bs->start, bs->length);
+    item_add_int(it, "size", (int64_t)bs->length);
+    item_add_text(it, "text", bs->text->bytes, bs->text->len);
+    if (bs->exchange)
+        item_add_int(it, "exchange", bs->exchange);
+    if (bs->lost)
+        item_add_int(it, "lost", (int64_t)bs->lost);
+    emit_item(env->emitter, it);
+}
+
+/* Keep the first bytes of a Content-Length body, up to its first gap. */
+static void body_keep(struct body_state *bs, const char *p, size_t n)
+{
+    struct body_text *t = bs->text;
+    if (!t || bs->content != CONTENT_PLAIN || bs->lost || t->len == sizeof t->bytes)
+        return;
+    size_t take = sizeof t->bytes - t->len < n ? sizeof t->bytes - t->len : n;
+    memcpy(t->bytes + t->len, p, take);
+    t->len += take;
+}
+
 static void end_body(struct half *h, const struct dissect_env *env)
 {
     library_body_end(env, h); /* the body's end ends its last library message */
+    body_item(env, h);
     body_clear(&h->body);
     eventscan_reset(&h->scan);
     h->mode = MODE_HTTP_HEAD;
@@ -520,6 +567,7 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
         return chunked_step(env, h);
     case HTTP_BODY_LENGTH: {
         size_t n = bs->remaining < h->buf.len ? (size_t)bs->remaining : h->buf.len;
+        body_keep(bs, h->buf.data, n);
         if (n)
             content_feed(env, h, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
@@ -554,6 +602,7 @@ bool http_body_skip(struct half *h, uint64_t len)
         if (len > bs->remaining)
             return false; /* the body ended inside the gap: where the next head starts is lost */
         bs->remaining -= len;
+        bs->lost += len;
         if (bs->remaining == 0) {
             body_clear(bs);
             h->mode = MODE_HTTP_HEAD;

@@ -20,6 +20,7 @@
  */
 #include "dissect/library.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/engineio.h"
@@ -127,6 +128,19 @@ void library_of_request(struct slice method, struct slice path, struct slice que
         }
 }
 
+void library_note_session(struct half *h, enum push_library lib, struct slice id)
+{
+    if (h->lib.session || id.len == 0)
+        return;
+    size_t n = id.len < VIZ_SESSION_MAX ? id.len : VIZ_SESSION_MAX;
+    h->lib.session = malloc(n + 1);
+    if (!h->lib.session)
+        return; /* the flow is then shown without its session */
+    memcpy(h->lib.session, id.ptr, n);
+    h->lib.session[n] = '\0';
+    h->lib.session_lib = lib;
+}
+
 /* ---- items ---- */
 
 static struct item *message_item(struct item_builder *b, const struct dissect_env *env,
@@ -156,6 +170,8 @@ static void sockjs_items(const struct dissect_env *env, struct half *h, const ch
     if (f.kind != SOCKJS_ARRAY && f.kind != SOCKJS_SEND) {
         struct item *it = message_item(&b, env, h, LIB_SOCKJS, name, off, n);
         item_add_text(it, "text", f.body.ptr, f.body.len);
+        if (f.kind == SOCKJS_HEARTBEAT)
+            item_add_bool(it, "heartbeat", true);
         emit_item(env->emitter, it);
         return;
     }
@@ -196,6 +212,8 @@ static void script_items(const struct dissect_env *env, struct half *h, const ch
     struct item *it = message_item(&b, env, h, LIB_SOCKJS, names[kind - letters],
                                    off + (uint64_t)(call - p), (size_t)len);
     item_add_text(it, "text", call + 2, (size_t)len - 3);
+    if (*kind == 'h')
+        item_add_bool(it, "heartbeat", true);
     emit_item(env->emitter, it);
 }
 
@@ -226,6 +244,9 @@ static void eio_items(const struct dissect_env *env, struct half *h, const char 
         emit_item(env->emitter, it);
         return;
     }
+    struct slice sid;
+    if (pk.type == EIO_OPEN && eio_open_sid(pk.data, &sid) == 0) /* the handshake's answer names it */
+        library_note_session(h, h->lib.lib, sid);
     struct item *it = message_item(&b, env, h, LIB_ENGINEIO, eio_type_name(pk.type), off, n);
     item_add_text(it, "text", pk.data.ptr, pk.data.len);
     if (pk.binary)

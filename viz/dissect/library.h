@@ -15,6 +15,9 @@
 void library_of_request(struct slice method, struct slice path, struct slice query,
                         struct lib_state *request, struct lib_state *response,
                         struct slice *session);
+/* Remember id as the session this direction speaks for, unless it named
+ * one before (a connection serves one session; the first is kept). */
+void library_note_session(struct half *h, enum push_library lib, struct slice id);
 /* "sockjs", "engine.io", "socket.io", or "" for none. */
 const char *library_name(enum push_library lib);
 

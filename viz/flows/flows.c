@@ -109,6 +109,8 @@ struct flow_summary {
     uint64_t packets, bytes_c2s, bytes_s2c;
     double handshake_rtt_ms;    /* < 0: not known */
     const char *end;            /* "rst", "fin" or "open" */
+    const char *library;        /* the push library of its session (static), or NULL */
+    char session[VIZ_SESSION_MAX + 1]; /* that session's id, shared by its other flows */
 };
 
 struct flows {
@@ -287,6 +289,12 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     else
         item_add_null(it, "handshake_rtt_ms");
     item_add_str(it, "end", s->end);
+    if (s->library) {
+        item_add_str(it, "library", s->library);
+        item_add_str(it, "session", s->session);
+    } else {
+        item_add_null(it, "session");
+    }
     if (s->dissected && s->traits.ws_joined_late)
         item_add_str(it, "note", "WebSocket recognised from its frames: the handshake was not captured");
     emit_item(ft->emitter, it);
@@ -343,11 +351,15 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     }
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
-                             f->rst ? "rst" : closed ? "fin" : "open"};
+                             f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
     memcpy(s.client_text, f->client_text, sizeof s.client_text);
     memcpy(s.server_text, f->server_text, sizeof s.server_text);
-    if (f->dissect)
+    if (f->dissect) {
         s.traits = *dissect_traits(f->dissect);
+        const char *session = dissect_session(f->dissect, &s.library);
+        if (session) /* at most VIZ_SESSION_MAX bytes (library_note_session) */
+            memcpy(s.session, session, strlen(session) + 1);
+    }
     if (s.dissected && classify_may_repeat(&ft->classifier, &s.traits))
         hold(ft, &s);
     else

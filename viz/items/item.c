@@ -16,6 +16,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_HTTP_RESPONSE] = "http_response",
     [ITEM_CHUNK] = "chunk",
     [ITEM_PART] = "part",
+    [ITEM_BODY] = "body",
     [ITEM_SSE_EVENT] = "sse_event",
     [ITEM_SSE_COMMENT] = "sse_comment",
     [ITEM_WS_FRAME] = "ws_frame",

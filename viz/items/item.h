@@ -1,6 +1,6 @@
 /* item.h -- the one thing pushviz produces: an annotated item.
  *
- * Everything pushviz finds (a TCP segment, an HTTP head, a chunk, an SSE
+ * Everything pushviz finds (a TCP segment, an HTTP head, a chunk, a body, an SSE
  * event, a WebSocket frame, a pushlab event, an error...) becomes a
  * `struct item`: its type, flow, direction, time, its byte range in that
  * direction's reassembled stream, and a list of named fields.  --json,
@@ -33,6 +33,7 @@ enum item_type {
     ITEM_HTTP_RESPONSE, /* an HTTP response head */
     ITEM_CHUNK,         /* a chunk of a chunked body */
     ITEM_PART,          /* a part of a multipart body */
+    ITEM_BODY,          /* a whole Content-Length body (a poll's answer, a POST's data) */
     ITEM_SSE_EVENT,     /* a dispatched Server-Sent Event */
     ITEM_SSE_COMMENT,   /* an SSE block that dispatched nothing: comments (heartbeats), retry: */
     ITEM_WS_FRAME,      /* a WebSocket frame */

@@ -8,11 +8,18 @@
  * `flow` item names its technique, the flow's sums join that technique's
  * row.  p99 is the nearest-rank percentile.
  *
- * A second table counts what was pushed whatever the server: the message
- * items server to client (chunks, parts, SSE events, WebSocket data
- * messages, Flash messages) and their decoded bytes, the bytes of SSE
- * heartbeat blocks, and what permessage-deflate saved (wire against
- * inflated bytes of compressed WebSocket frames, both ways).
+ * A second table counts what was carried whatever the server: the message
+ * items each way (whole Content-Length bodies, chunks, parts, SSE events,
+ * WebSocket data messages, Flash messages) and their decoded bytes, the
+ * bytes of SSE heartbeat blocks, and what permessage-deflate saved (wire
+ * against inflated bytes of compressed WebSocket frames, both ways).
+ *
+ * A third counts the messages of the push libraries (SockJS, Engine.IO,
+ * Socket.IO) by library and frame type, each way, with their keep-alive
+ * frames on rows of their own: a heartbeat is not news.  A library
+ * message rides inside one of the transport's messages above (a body, a
+ * chunk, a WebSocket message), so the two tables count the same bytes at
+ * two layers and are not to be added up.
  */
 #include "items/stats.h"
 
@@ -41,7 +48,8 @@ static void samples_add(struct samples *s, double x)
 /* Sums of one flow, or of one technique. */
 struct tally {
     uint64_t requests, events, header_bytes, framing_bytes;
-    uint64_t messages, message_bytes, heartbeat_bytes, deflate_wire, deflate_inflated;
+    uint64_t messages[2], message_bytes[2]; /* by direction */
+    uint64_t heartbeat_bytes, deflate_wire, deflate_inflated;
     struct samples latency;
 };
 
@@ -53,11 +61,21 @@ struct row {
     unsigned handshakes;
 };
 
+/* One (library, frame) row of the third table. */
+struct lib_row {
+    char library[12];
+    char frame[16];
+    bool heartbeat;
+    uint64_t messages[2], bytes[2]; /* by direction */
+};
+
 struct stats {
     struct tally *flows;   /* by flow id */
     size_t nflows;
     struct row rows[16];   /* one per technique name seen */
     unsigned nrows;
+    struct lib_row libs[48]; /* one per (library, frame) seen; the libraries have fewer types */
+    unsigned nlibs;
 };
 
 struct stats *stats_new(void)
@@ -114,6 +132,7 @@ static uint64_t payload_bytes(const struct item *it)
     switch (it->type) {
     case ITEM_CHUNK:
     case ITEM_PART:
+    case ITEM_BODY:
         return (uint64_t)item_int(it, "size", 0);
     case ITEM_WS_FRAME:
         return (uint64_t)item_int(it, "len", 0);
@@ -167,8 +186,10 @@ static void close_flow(struct stats *s, struct tally *t, const struct item *it)
         r->sum.events += t->events;
         r->sum.header_bytes += t->header_bytes;
         r->sum.framing_bytes += t->framing_bytes;
-        r->sum.messages += t->messages;
-        r->sum.message_bytes += t->message_bytes;
+        for (int d = 0; d < 2; d++) {
+            r->sum.messages[d] += t->messages[d];
+            r->sum.message_bytes[d] += t->message_bytes[d];
+        }
         r->sum.heartbeat_bytes += t->heartbeat_bytes;
         r->sum.deflate_wire += t->deflate_wire;
         r->sum.deflate_inflated += t->deflate_inflated;
@@ -198,12 +219,68 @@ static void count_ws_frame(struct tally *t, const struct item *it)
         t->deflate_wire += wire;
         t->deflate_inflated += bytes;
     }
-    if (it->dir != DIR_S2C)
+    if (it->dir != DIR_C2S && it->dir != DIR_S2C)
         return;
-    t->message_bytes += bytes;
+    t->message_bytes[it->dir] += bytes;
     f = item_field(it, "fin");
     if (f && f->kind == FIELD_BOOL && f->v.b)
-        t->messages++;
+        t->messages[it->dir]++;
+}
+
+/* A message item of `bytes` decoded bytes, going it->dir. */
+static void count_message(struct tally *t, const struct item *it, uint64_t bytes)
+{
+    if (it->dir != DIR_C2S && it->dir != DIR_S2C)
+        return;
+    t->messages[it->dir]++;
+    t->message_bytes[it->dir] += bytes;
+}
+
+/* Text field `name` of it, or "" (length in *len). */
+static const char *text_of(const struct item *it, const char *name, size_t *len)
+{
+    const struct item_field *f = item_field(it, name);
+    *len = 0;
+    return f && f->kind == FIELD_TEXT ? item_text(it, f, len) : "";
+}
+
+/* Copy text field `name` into out[0..cap), cut and NUL-terminated. */
+static void text_copy(const struct item *it, const char *name, char *out, size_t cap)
+{
+    size_t len;
+    const char *v = text_of(it, name, &len);
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+}
+
+/* A library's message: its (library, frame) row. */
+static void count_library(struct stats *s, const struct item *it)
+{
+    if (it->dir != DIR_C2S && it->dir != DIR_S2C)
+        return;
+    char library[sizeof s->libs[0].library], frame[sizeof s->libs[0].frame];
+    text_copy(it, "library", library, sizeof library);
+    text_copy(it, "frame", frame, sizeof frame);
+    unsigned i = 0;
+    while (i < s->nlibs && (strcmp(s->libs[i].library, library) || strcmp(s->libs[i].frame, frame)))
+        i++;
+    if (i == s->nlibs) {
+        if (s->nlibs == sizeof s->libs / sizeof s->libs[0])
+            return;
+        memset(&s->libs[i], 0, sizeof s->libs[i]);
+        memcpy(s->libs[i].library, library, sizeof library);
+        memcpy(s->libs[i].frame, frame, sizeof frame);
+        s->nlibs++;
+    }
+    struct lib_row *r = &s->libs[i];
+    const struct item_field *hb = item_field(it, "heartbeat");
+    r->heartbeat |= hb && hb->kind == FIELD_BOOL && hb->v.b;
+    size_t len;
+    text_of(it, "text", &len);
+    r->messages[it->dir]++;
+    r->bytes[it->dir] += len;
 }
 
 void stats_item(struct stats *s, const struct item *it)
@@ -230,24 +307,23 @@ void stats_item(struct stats *s, const struct item *it)
     case ITEM_WS_FRAME:
         count_ws_frame(t, it);
         break;
-    case ITEM_CHUNK:
+    case ITEM_CHUNK: /* the last chunk (size 0) only ends its body */
     case ITEM_PART:
+    case ITEM_BODY:
     case ITEM_SSE_EVENT:
-        if (it->dir == DIR_S2C && (it->type != ITEM_CHUNK || item_int(it, "size", 0) > 0)) {
-            t->messages++;
-            t->message_bytes += payload_bytes(it);
-        }
+        if (it->type != ITEM_CHUNK || item_int(it, "size", 0) > 0)
+            count_message(t, it, payload_bytes(it));
         break;
     case ITEM_FLASH: {
-        const struct item_field *k = item_field(it, "kind");
-        size_t klen = 0;
-        const char *kind = k && k->kind == FIELD_TEXT ? item_text(it, k, &klen) : "";
-        if (it->dir == DIR_S2C && klen == 7 && memcmp(kind, "message", 7) == 0) {
-            t->messages++;
-            t->message_bytes += payload_bytes(it);
-        }
+        size_t len;
+        const char *kind = text_of(it, "kind", &len);
+        if (len == 7 && memcmp(kind, "message", 7) == 0)
+            count_message(t, it, payload_bytes(it));
         break;
     }
+    case ITEM_MESSAGE:
+        count_library(s, it);
+        break;
     case ITEM_EVENT:
         if (it->dir == DIR_S2C) {
             const struct item_field *f = item_field(it, "latency_ms");
@@ -292,11 +368,28 @@ bool stats_row(struct stats *s, unsigned i, struct stats_row *out)
         out->latency_p99_ms = l->v[rank - 1];
     }
     out->handshake_mean_ms = r->handshakes ? r->handshake_sum / r->handshakes : -1;
-    out->messages = r->sum.messages;
-    out->message_bytes = r->sum.message_bytes;
+    for (int d = 0; d < 2; d++) {
+        out->messages[d] = r->sum.messages[d];
+        out->message_bytes[d] = r->sum.message_bytes[d];
+    }
     out->heartbeat_bytes = r->sum.heartbeat_bytes;
     out->deflate_wire = r->sum.deflate_wire;
     out->deflate_inflated = r->sum.deflate_inflated;
+    return true;
+}
+
+bool stats_library_row(struct stats *s, unsigned i, struct stats_library_row *out)
+{
+    if (i >= s->nlibs)
+        return false;
+    const struct lib_row *r = &s->libs[i];
+    out->library = r->library;
+    out->frame = r->frame;
+    out->heartbeat = r->heartbeat;
+    for (int d = 0; d < 2; d++) {
+        out->messages[d] = r->messages[d];
+        out->bytes[d] = r->bytes[d];
+    }
     return true;
 }
 
@@ -334,17 +427,32 @@ void stats_print(struct stats *s, FILE *out)
         cell(out, r.handshake_mean_ms >= 0, r.handshake_mean_ms, 3);
         putc('\n', out);
     }
-    /* Messages pushed, heartbeats, deflate savings (their own columns, so
-     * the table above keeps its shape for the scripts that read it). */
-    fprintf(out, "\n%-10s %8s %10s %10s %10s %10s %7s\n", "technique", "messages", "msg bytes",
-            "heartbeat", "deflate", "inflated", "saved");
-    fprintf(out, "%-10s %8s %10s %10s %10s %10s %7s\n", "", "s2c", "s2c", "bytes", "wire B", "B", "%");
+    /* Messages each way, heartbeats, deflate savings (a table of their
+     * own, so the one above keeps its shape for the scripts that read it). */
+    fprintf(out, "\n%-10s %8s %10s %8s %10s %10s %10s %10s %7s\n", "technique", "messages",
+            "msg bytes", "messages", "msg bytes", "heartbeat", "deflate", "inflated", "saved");
+    fprintf(out, "%-10s %8s %10s %8s %10s %10s %10s %10s %7s\n", "", "s2c", "s2c", "c2s", "c2s", "bytes",
+            "wire B", "B", "%");
     for (unsigned i = 0; stats_row(s, i, &r); i++) {
-        fprintf(out, "%-10s %8llu %10llu %10llu %10llu %10llu", r.technique, (unsigned long long)r.messages,
-                (unsigned long long)r.message_bytes, (unsigned long long)r.heartbeat_bytes,
-                (unsigned long long)r.deflate_wire, (unsigned long long)r.deflate_inflated);
+        fprintf(out, "%-10s %8llu %10llu %8llu %10llu %10llu %10llu %10llu", r.technique,
+                (unsigned long long)r.messages[DIR_S2C], (unsigned long long)r.message_bytes[DIR_S2C],
+                (unsigned long long)r.messages[DIR_C2S], (unsigned long long)r.message_bytes[DIR_C2S],
+                (unsigned long long)r.heartbeat_bytes, (unsigned long long)r.deflate_wire,
+                (unsigned long long)r.deflate_inflated);
         cell7(out, r.deflate_inflated > 0,
               r.deflate_inflated ? 100.0 * (1.0 - (double)r.deflate_wire / (double)r.deflate_inflated) : 0);
         putc('\n', out);
     }
+    /* The libraries' messages, when there were any. */
+    struct stats_library_row lr;
+    if (!stats_library_row(s, 0, &lr))
+        return;
+    fprintf(out, "\n%-10s %-12s %-9s %8s %10s %8s %10s\n", "library", "frame", "kind", "messages", "bytes",
+            "messages", "bytes");
+    fprintf(out, "%-10s %-12s %-9s %8s %10s %8s %10s\n", "", "", "", "s2c", "s2c", "c2s", "c2s");
+    for (unsigned i = 0; stats_library_row(s, i, &lr); i++)
+        fprintf(out, "%-10s %-12s %-9s %8llu %10llu %8llu %10llu\n", lr.library, lr.frame,
+                lr.heartbeat ? "heartbeat" : "data", (unsigned long long)lr.messages[DIR_S2C],
+                (unsigned long long)lr.bytes[DIR_S2C], (unsigned long long)lr.messages[DIR_C2S],
+                (unsigned long long)lr.bytes[DIR_C2S]);
 }

@@ -31,9 +31,9 @@ struct stats_row {
     double latency_mean_ms;    /* delivery latency (below 0 only when clocks disagree); -1 without events */
     double latency_p99_ms;
     double handshake_mean_ms;  /* TCP handshake RTT, or -1 */
-    uint64_t messages;         /* message items server to client: chunks, parts, SSE events,
-                                * WebSocket data messages, Flash messages */
-    uint64_t message_bytes;    /* their decoded bytes (inflated for compressed WebSocket) */
+    uint64_t messages[2];      /* message items by direction (enum item_dir): whole bodies,
+                                * chunks, parts, SSE events, WebSocket data messages, Flash messages */
+    uint64_t message_bytes[2]; /* their decoded bytes (inflated for compressed WebSocket) */
     uint64_t heartbeat_bytes;  /* SSE comment and retry: blocks */
     uint64_t deflate_wire;     /* compressed WebSocket payload bytes on the wire (both ways) */
     uint64_t deflate_inflated; /* ...and what they inflated to */
@@ -42,7 +42,21 @@ struct stats_row {
 /* Row i (0-based) of the techniques seen so far; false past the last. */
 bool stats_row(struct stats *s, unsigned i, struct stats_row *row);
 
-/* The tables as text: costs per technique, then messages and savings. */
+/* The messages of the push libraries (`message` items), by library and
+ * frame or packet type, in order of first appearance. */
+struct stats_library_row {
+    const char *library;       /* "sockjs", "engine.io", "socket.io" */
+    const char *frame;         /* "array", "ping", "event"... */
+    bool heartbeat;            /* a keep-alive frame (SockJS h, Engine.IO ping/pong), not data */
+    uint64_t messages[2];      /* by direction (enum item_dir) */
+    uint64_t bytes[2];         /* their text's bytes, as the frame carries it */
+};
+
+/* Row i (0-based) of the library messages seen so far; false past the last. */
+bool stats_library_row(struct stats *s, unsigned i, struct stats_library_row *row);
+
+/* The tables as text: costs per technique, then messages and savings,
+ * then the libraries' messages (when there were any). */
 void stats_print(struct stats *s, FILE *out);
 
 #endif

@@ -152,6 +152,11 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "boundary", "boundary");
         put_field(&l, it, "text", "text");
         break;
+    case ITEM_BODY:
+        put_field(&l, it, "size", "size");
+        put_field(&l, it, "lost", "lost");
+        put_field(&l, it, "text", "text");
+        break;
     case ITEM_SSE_EVENT:
         put_field(&l, it, "id", "id");
         put_field(&l, it, "event", "event");

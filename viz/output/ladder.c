@@ -131,12 +131,6 @@ static void note_of(struct ladder_flow *lf, const struct item *it, struct ladder
     case ITEM_MESSAGE: /* a library's keep-alive, told from its messages */
         if (item_field(it, "heartbeat"))
             snprintf(r->note, sizeof r->note, "heartbeat");
-        else if ((f = item_field(it, "frame")) && f->kind == FIELD_TEXT) {
-            size_t len;
-            const char *s = item_text(it, f, &len);
-            if ((len == 9 && memcmp(s, "heartbeat", 9) == 0) || (len == 7 && memcmp(s, "prelude", 7) == 0))
-                snprintf(r->note, sizeof r->note, "heartbeat");
-        }
         break;
     case ITEM_WS_FRAME:
         if ((f = item_field(it, "pong_ms")) && f->kind == FIELD_MS)

@@ -431,6 +431,10 @@ static void type_notes(struct ui_lines *l, const struct item *it)
     case ITEM_PART:
         note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
         break;
+    case ITEM_BODY:
+        note(l, "a whole body: Content-Length said how many bytes, so it is one message");
+        note(l, "(RFC 9112 §6.2); a poll's or long poll's answer, or the data a client sent");
+        break;
     case ITEM_SSE_COMMENT:
         note(l, "a block with no data: \":\" comment lines (heartbeats that keep proxies from");
         note(l, "closing an idle stream) or \"retry:\" (the reconnection delay); nothing is dispatched");
@@ -489,7 +493,7 @@ void ui_detail_build(struct ui *ui, const struct item *it, struct ui_lines *l)
 }
 
 /* While the flows pane has the focus, the detail pane describes the flow. */
-static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
+static void flow_detail(const struct ui_model *m, const struct ui_flow *f, struct ui_lines *l)
 {
     ui_lines_new(l);
     ui_lines_addf(l, A_BOLD, "flow %u ", f->id);
@@ -499,6 +503,17 @@ static void flow_detail(const struct ui_flow *f, struct ui_lines *l)
     ui_lines_str(l, ui_attr(ROLE_C2S), f->client);
     label(l, "server");
     ui_lines_str(l, ui_attr(ROLE_S2C), f->server);
+    if (f->session_no) { /* one conversation over several connections */
+        label(l, "session");
+        ui_lines_addf(l, A_NORMAL, "s%u, %s ", f->session_no, f->library);
+        ui_lines_str(l, A_BOLD, f->session);
+        ui_lines_str(l, A_NORMAL, ": flows");
+        for (size_t i = 0; i < m->nflows; i++)
+            if (m->flows[i].session_no == f->session_no)
+                ui_lines_addf(l, m->flows[i].id == f->id ? A_BOLD : A_NORMAL, " %u", m->flows[i].id);
+        note(l, "the library's session id, the same on each of its connections (its polls and");
+        note(l, "sends, and the WebSocket an Engine.IO session upgrades to)");
+    }
     label(l, "time");
     ui_lines_addf(l, A_NORMAL, "%.6f .. %.6f s (%.3f s)", f->first_t, f->last_t, f->last_t - f->first_t);
     label(l, "packets");
@@ -533,7 +548,7 @@ void ui_detail_draw(struct ui *ui, int y, int h)
     ui_lines_clear(&ui->lines);
     struct ui_flow *f = ui_selected_flow(ui);
     if (ui->focus == PANE_FLOWS && f)
-        flow_detail(f, &ui->lines);
+        flow_detail(&ui->model, f, &ui->lines);
     else
         ui_detail_build(ui, ui_selected_item(ui), &ui->lines);
     ui->detail_top = ui_scroll_clamp(ui->detail_top, ui->lines.n, h - 1);

@@ -9,6 +9,16 @@
  * narrow terminal are dropped from the right, the endpoints shortened
  * first.  `o` sorts by the next column (its heading gets a ^ or v), `O`
  * turns the order round; ties keep the order of the flows' first packets.
+ *
+ * The connections of one push library session (an Engine.IO polling
+ * session and its WebSocket upgrade, SockJS's xhr polls and xhr_send
+ * posts: the same sid or session path) are one conversation.  Their
+ * endpoints start with the session's number, "s1", and in the default
+ * order the later ones follow the first, marked "`-":
+ *
+ *    1  longpoll+  s1 127.0.0.1 :40404 > :3000 ...
+ *    3  ws         s1 `- 127.0.0.1 :40408 > :3000 ...
+ *    2  http+      127.0.0.1 :40406 > :3000 ...
  */
 #include "ui/flow_list.h"
 
@@ -32,13 +42,28 @@ static double sort_value(const struct ui_flow *f, enum ui_sort key)
     }
 }
 
+/* The flow a row hangs under in the default order: the first flow of its
+ * session, or itself. */
+static unsigned group_of(const struct ui_flow *f)
+{
+    return f->session_no ? f->session_first : f->id;
+}
+
+/* The default order (by number) with each session's flows together. */
+static bool grouped(const struct ui *ui)
+{
+    return ui->sort == SORT_ID && !ui->sort_reverse;
+}
+
 static int compare_flows(const void *a, const void *b, void *ctx)
 {
     const struct ui *ui = ctx;
     const struct ui_flow *fa = ui_model_flow(&ui->model, (unsigned)*(const size_t *)a);
     const struct ui_flow *fb = ui_model_flow(&ui->model, (unsigned)*(const size_t *)b);
     int c = 0;
-    if (ui->sort == SORT_TECHNIQUE)
+    if (grouped(ui))
+        c = (group_of(fa) > group_of(fb)) - (group_of(fa) < group_of(fb));
+    else if (ui->sort == SORT_TECHNIQUE)
         c = strcmp(fa->technique, fb->technique);
     else if (ui->sort == SORT_ENDPOINTS)
         c = strcmp(fa->client, fb->client);
@@ -70,7 +95,7 @@ void ui_flows_rebuild(struct ui *ui)
         }
         ui->shown.v[ui->shown.n++] = f->id;
     }
-    if (ui->sort != SORT_ID || ui->sort_reverse)
+    if (!grouped(ui) || ui->model.nsessions)
         qsort_r(ui->shown.v, ui->shown.n, sizeof *ui->shown.v, compare_flows, ui);
     if (ui->flows.sel >= ui->shown.n)
         ui->flows.sel = ui->shown.n ? ui->shown.n - 1 : 0;
@@ -87,19 +112,24 @@ static const char *state_of(const struct ui_flow *f)
     return f->syn ? "open" : "open?"; /* open? : its handshake was not captured */
 }
 
-/* "client > server"; when that is wider than the column and both share
- * an address (loopback, the lab's case), "address :port > :port", or
- * only ":port > :port". */
-static void endpoints_text(const struct ui_flow *f, int width, char *out, size_t cap)
+/* "client > server" after the session mark ("s1 ", "s1 `- " for a later
+ * flow of the session shown under its first); when that is wider than the
+ * column and both share an address (loopback, the lab's case), "address
+ * :port > :port", or only ":port > :port". */
+static void endpoints_text(const struct ui_flow *f, bool child, int width, char *out, size_t cap)
 {
+    char mark[24] = "";
+    if (f->session_no)
+        snprintf(mark, sizeof mark, "s%u %s", f->session_no, child ? "`- " : "");
+    width -= (int)strlen(mark);
     const char *c = f->client[0] ? f->client : "?", *s = f->server[0] ? f->server : "?";
-    int n = snprintf(out, cap, "%s > %s", c, s);
+    int n = snprintf(out, cap, "%s%s > %s", mark, c, s) - (int)strlen(mark);
     const char *cp = strrchr(c, ':'), *sp = strrchr(s, ':');
     if (n <= width || !cp || !sp || cp - c != sp - s || memcmp(c, s, (size_t)(cp - c)) != 0)
         return;
-    n = snprintf(out, cap, "%.*s %s > %s", (int)(cp - c), c, cp, sp);
+    n = snprintf(out, cap, "%s%.*s %s > %s", mark, (int)(cp - c), c, cp, sp) - (int)strlen(mark);
     if (n > width)
-        snprintf(out, cap, "%s > %s", cp, sp); /* the messages pane's heading has the address */
+        snprintf(out, cap, "%s%s > %s", mark, cp, sp); /* the messages pane's heading has the address */
 }
 
 /* "1.2k", "34M": byte counts in 5 columns. */
@@ -158,7 +188,8 @@ void ui_flows_draw(struct ui *ui, int y, int h)
         x += ui_put(yy, x, 11, ui_badge_attr(f->technique), badge, strlen(badge));
         x = 16;
         char endpoints[160];
-        endpoints_text(f, ends, endpoints, sizeof endpoints);
+        endpoints_text(f, grouped(ui) && f->session_no && f->session_first != f->id, ends, endpoints,
+                       sizeof endpoints);
         ui_put(yy, x, ends, base, endpoints, strlen(endpoints));
         x += ends + 1;
         char up[16], down[16], ovh[8], dur[16], hs[16];

@@ -232,6 +232,35 @@ static void count_exchange(struct ui_flow *f, const struct item *it)
     f->kinds[f->nkinds++].n = 1;
 }
 
+/* The push library session an item names (an http_request's, a flow
+ * item's `session`): the flow joins it.  One session over several
+ * connections (Engine.IO polling then its WebSocket, SockJS's xhr and
+ * xhr_send) gets one number, and its flows the id of the first of them. */
+static void note_session(struct ui_model *m, struct ui_flow *f, const struct item *it)
+{
+    const struct item_field *s = item_field(it, "session");
+    if (f->session_no || !s || s->kind != FIELD_TEXT)
+        return;
+    copy_text(it, "session", f->session, sizeof f->session);
+    copy_text(it, "library", f->library, sizeof f->library);
+    f->session_first = f->id;
+    for (size_t i = 0; i < m->nflows; i++) {
+        struct ui_flow *o = &m->flows[i];
+        if (o == f || !o->session_no || strcmp(o->session, f->session) || strcmp(o->library, f->library))
+            continue;
+        f->session_no = o->session_no;
+        if (o->session_first < f->session_first)
+            f->session_first = o->session_first;
+    }
+    if (!f->session_no) {
+        f->session_no = ++m->nsessions;
+        return;
+    }
+    for (size_t i = 0; i < m->nflows; i++) /* a lower-numbered flow joined late: it leads now */
+        if (m->flows[i].session_no == f->session_no)
+            m->flows[i].session_first = f->session_first;
+}
+
 static void total_flow_item(struct ui_flow *f, const struct item *it)
 {
     copy_text(it, "client", f->client, sizeof f->client);
@@ -296,6 +325,10 @@ bool ui_model_reveal_next(struct ui_model *m)
         break;
     case ITEM_FLOW:
         total_flow_item(f, it);
+        note_session(m, f, it);
+        break;
+    case ITEM_HTTP_REQUEST:
+        note_session(m, f, it);
         break;
     case ITEM_HTTP_RESPONSE:
         count_exchange(f, it);
@@ -312,6 +345,7 @@ bool ui_model_reveal_next(struct ui_model *m)
 void ui_model_rewind(struct ui_model *m)
 {
     free_flows(m);
+    m->nsessions = 0;
     stats_free(m->stats);
     m->stats = stats_new();
     m->revealed = 0;

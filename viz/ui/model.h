@@ -49,6 +49,10 @@ struct ui_flow {
         unsigned n;           /* exchanges named so */
     } kinds[UI_FLOW_KINDS];   /* its exchanges by technique, in order of first appearance */
     unsigned nkinds;
+    char library[12];         /* the push library of its session ("engine.io"...), "" when none */
+    char session[VIZ_SESSION_MAX + 1]; /* that session's id, from its requests or its flow item */
+    unsigned session_no;      /* the session's 1-based number in the capture (0: none) */
+    unsigned session_first;   /* id of the session's first flow (its own id when it is that one) */
     struct ui_index items;    /* its revealed items, in order */
     struct ui_index messages; /* of which the rows of the messages pane (see ui_model_is_message) */
 };
@@ -67,6 +71,7 @@ struct ui_model {
     size_t revealed;          /* items[0..revealed) are shown */
     struct ui_flow *flows;    /* by flow id - 1, for every flow revealed so far */
     size_t nflows, cap_flows;
+    unsigned nsessions;       /* push library sessions seen in the revealed items */
     char (*verdicts)[16];     /* by flow id - 1: technique of every `flow` item kept, revealed or not */
     size_t nverdicts;
     struct ui_index capture_errors; /* revealed items of flow 0 */

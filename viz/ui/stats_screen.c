@@ -1,11 +1,12 @@
 /* stats_screen.c -- the stats view: what each technique costs, side by side.
  *
- * Two tables.  The first sums the flows on screen now, open ones
- * included, by technique: connections, bytes each way and the overhead
- * share.  The second is the --stats table (stats.c) of the flows that
- * have ended: requests, events, header and framing bytes per event,
- * delivery latency and handshake RTT.  Both follow the capture as it
- * grows, and a --realtime replay as it plays.
+ * The first table sums the flows on screen now, open ones included, by
+ * technique: connections, bytes each way and the overhead share.  The
+ * next two are the --stats tables (stats.c) of the flows that have ended:
+ * requests, events, header and framing bytes per event, delivery latency
+ * and handshake RTT; then the messages each way, heartbeats and deflate
+ * savings.  The last counts the push libraries' messages by frame type.
+ * All follow the capture as it grows, and a --realtime replay as it plays.
  */
 #include "ui/stats_screen.h"
 
@@ -77,21 +78,23 @@ static void cell(struct ui_lines *l, double v, const char *fmt)
         ui_lines_addf(l, A_NORMAL, fmt, v);
 }
 
-/* What was pushed, whatever the server: messages, heartbeats, deflate. */
+/* What was carried, whatever the server: messages each way, heartbeats, deflate. */
 static void messages_table(struct ui *ui, struct ui_lines *l)
 {
     ui_lines_new(l);
     ui_lines_new(l);
-    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %8s %10s %10s %10s %10s %7s", "technique", "messages",
-                  "msg bytes", "heartbeat", "deflate", "inflated", "saved");
+    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %8s %10s %8s %10s %10s %10s %10s %7s", "technique",
+                  "msgs s2c", "bytes s2c", "msgs c2s", "bytes c2s", "heartbeat", "deflate", "inflated", "saved");
     struct stats_row r;
     unsigned i = 0;
     while (ui->model.stats && stats_row(ui->model.stats, i++, &r)) {
         ui_lines_new(l);
         ui_lines_addf(l, ui_badge_attr(r.technique), " %-9s ", r.technique);
-        ui_lines_addf(l, A_NORMAL, " %8llu %10llu %10llu %10llu %10llu", (unsigned long long)r.messages,
-                      (unsigned long long)r.message_bytes, (unsigned long long)r.heartbeat_bytes,
-                      (unsigned long long)r.deflate_wire, (unsigned long long)r.deflate_inflated);
+        ui_lines_addf(l, A_NORMAL, " %8llu %10llu %8llu %10llu %10llu %10llu %10llu",
+                      (unsigned long long)r.messages[DIR_S2C], (unsigned long long)r.message_bytes[DIR_S2C],
+                      (unsigned long long)r.messages[DIR_C2S], (unsigned long long)r.message_bytes[DIR_C2S],
+                      (unsigned long long)r.heartbeat_bytes, (unsigned long long)r.deflate_wire,
+                      (unsigned long long)r.deflate_inflated);
         if (r.deflate_inflated)
             ui_lines_addf(l, A_NORMAL, " %6.1f%%",
                           100.0 * (1.0 - (double)r.deflate_wire / (double)r.deflate_inflated));
@@ -100,8 +103,32 @@ static void messages_table(struct ui *ui, struct ui_lines *l)
     }
     ui_lines_new(l);
     ui_lines_str(l, ui_attr(ROLE_DIM),
-                 "  messages and bytes server to client, decoded; heartbeat: SSE comment blocks; "
-                 "deflate: compressed WebSocket bytes on the wire and inflated");
+                 "  messages: whole bodies, chunks, parts, SSE events, WebSocket and Flash messages, decoded; "
+                 "heartbeat: SSE comment blocks; deflate: compressed WebSocket bytes on the wire and inflated");
+}
+
+/* The push libraries' messages by frame type, keep-alives apart. */
+static void library_table(struct ui *ui, struct ui_lines *l)
+{
+    struct stats_library_row r;
+    if (!ui->model.stats || !stats_library_row(ui->model.stats, 0, &r))
+        return;
+    ui_lines_new(l);
+    ui_lines_new(l);
+    ui_lines_str(l, A_BOLD, "Push libraries' messages (all flows), by frame");
+    ui_lines_new(l);
+    ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-10s %-12s %-9s %8s %10s %8s %10s", "library", "frame", "kind",
+                  "msgs s2c", "bytes s2c", "msgs c2s", "bytes c2s");
+    for (unsigned i = 0; stats_library_row(ui->model.stats, i, &r); i++) {
+        ui_lines_new(l);
+        ui_lines_addf(l, r.heartbeat ? ui_attr(ROLE_DIM) : A_NORMAL, "%-10s %-12s %-9s %8llu %10llu %8llu %10llu",
+                      r.library, r.frame, r.heartbeat ? "heartbeat" : "data",
+                      (unsigned long long)r.messages[DIR_S2C], (unsigned long long)r.bytes[DIR_S2C],
+                      (unsigned long long)r.messages[DIR_C2S], (unsigned long long)r.bytes[DIR_C2S]);
+    }
+    ui_lines_new(l);
+    ui_lines_str(l, ui_attr(ROLE_DIM),
+                 "  each rides inside a message of the table above: the two count the same bytes twice");
 }
 
 static void ended_table(struct ui *ui, struct ui_lines *l)
@@ -133,6 +160,7 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
     ui_lines_add(l, ui_attr(ROLE_DIM),
                  "  head/ev, frame/ev: HTTP head and framing bytes per event delivered; lat: event latency", 88);
     messages_table(ui, l);
+    library_table(ui, l);
 }
 
 void ui_stats_build(struct ui *ui, struct ui_lines *l)
