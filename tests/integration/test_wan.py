@@ -15,6 +15,7 @@ What the issue's "done when" asks, each checked on the wire:
 Tests that need root skip with a printed reason without it (CI is root).
 The suite takes about a minute; the rate test alone is ~33 s.
 """
+import atexit
 import os
 import shutil
 import signal
@@ -28,6 +29,7 @@ from wanlib import (CLIENT, HOST_IF, SERVER_ADDR, SERVERS, Link, Viz, client_url
                     leftovers, route_device, wait_port, wan, WAN)
 
 TMP = tempfile.mkdtemp(prefix="pushlab-wan-test-")
+atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 
 
 def need_root():
@@ -57,7 +59,11 @@ def test_help_and_bad_usage():
 
 def test_without_root_a_plain_message():
     need_root()  # to become nobody, and to check nothing was made
-    p = subprocess.run([WAN, "up", "--delay", "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    # nobody runs a copy in a directory open to it: the checkout may be
+    # under /root (mode 0700 on Debian), where nobody may not even look.
+    os.chmod(TMP, 0o755)
+    wan_copy = shutil.copy(WAN, os.path.join(TMP, "pushlab-wan"))
+    p = subprocess.run([wan_copy, "up", "--delay", "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, preexec_fn=as_nobody, timeout=10)
     assert p.returncode == 1, p
     assert "needs root" in p.stderr and "CAP_NET_ADMIN" in p.stderr, p.stderr

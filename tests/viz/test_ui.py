@@ -362,8 +362,10 @@ def test_live_capture_updates_and_counts():
             for _ in range(3):
                 status, _, _ = get(srv.port, "/poll?since=0")
                 assert status == 200
-            s = t.wait(r"poll\s+127\.0\.0\.1", timeout=15)
-            assert re.search(r"recv [1-9]\d* drop 0", s), s
+            t.wait(r"poll\s+127\.0\.0\.1", timeout=15)
+            # The counters come from the kernel and are redrawn every 500 ms,
+            # so they may show a frame later than the flows (seen under load).
+            t.wait(r"recv [1-9]\d* drop 0", timeout=15)
             t.keys("Tab")
             t.wait(r"GET /poll\?since=0")
             quit_cleanly(t)
