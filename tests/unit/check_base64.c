@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/base64.h"
 
 static const char *const rfc4648_plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
@@ -111,9 +112,5 @@ int main(void)
     tcase_add_test(tc, capacity_is_respected);
     tcase_add_test(tc, round_trip_every_length_and_byte);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/bytebuf.h"
 
 static void assert_holds(const struct bytebuf *b, const char *text, uint64_t offset)
@@ -216,9 +217,5 @@ int main(void)
     tcase_add_test(tc, swap_hands_memory_over);
     tcase_add_test(tc, a_queue_written_and_drained_piece_by_piece);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "classify/classify.h"
 #include "pushlab.h"
 
@@ -271,9 +272,5 @@ int main(void)
     tcase_add_test(tc, full_table_stops_counting);
     tcase_add_test(tc, why_numbers_as_printf);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "capture/decode.h"
 
 /* IPv4 (with a 4-byte option) + TCP (with 4 bytes of options) + "hello". */
@@ -157,9 +158,5 @@ int main(void)
     tcase_add_test(tc, loopback_headers_in_either_byte_order);
     tcase_add_test(tc, ipv6_extension_headers_are_skipped);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "dissect/dissect.h"
 #include "proto/event.h"
 #include "proto/flash.h"
@@ -937,9 +938,5 @@ int main(void)
     tcase_add_loop_test(tc, websocket_frames_both_ways, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, flash_policy_and_messages, 0, N_FEED_STEPS);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "check_codec.h"
 #include "proto/engineio.h"
 #include "proto/socketio.h"
@@ -178,9 +179,5 @@ int main(void)
     tcase_add_test(tc, socketio_packets);
     tcase_add_test(tc, socketio_malformed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "proto/event.h"
 
 /* The JSON event_write makes, as a C string (texts here hold no NUL). */
@@ -331,9 +332,5 @@ static Suite *event_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(event_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return check_run(event_suite());
 }

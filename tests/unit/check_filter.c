@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "filter/filter.h"
 
 /* A few items of a WebSocket flow and a polling flow. */
@@ -248,9 +249,5 @@ int main(void)
     tcase_add_test(tc, bad_expressions_point_at_the_token);
     tcase_add_test(tc, limits_hold);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/flash.h"
 
 static const char request[] = "<policy-file-request/>"; /* + its NUL = 23 bytes */
@@ -145,9 +146,5 @@ static Suite *flash_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(flash_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return check_run(flash_suite());
 }

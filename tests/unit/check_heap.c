@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "check_run.h"
 #include "net/heap.h"
 
 /* An owner with its node inside, as the loop's timers and wan's packets are. */
@@ -215,9 +216,5 @@ int main(void)
     tcase_add_test(tc, rekey_moves_a_node_behind_its_equals);
     tcase_add_test(tc, random_operations_match_a_linear_search);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

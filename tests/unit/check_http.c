@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/http.h"
 
 static const struct http_limits limits = {.max_head = 8192, .max_headers = 64, .max_target = 2048};
@@ -942,9 +943,5 @@ int main(void)
     tcase_add_test(query, query_parameters);
     suite_add_tcase(s, query);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "lab/hub.h"
 #include "net/loop.h"
 
@@ -204,9 +205,5 @@ int main(void)
     tcase_add_test(tc, event_published_during_fan_out_reaches_everybody_in_order);
     tcase_add_test(tc, ticks_are_published_periodically);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

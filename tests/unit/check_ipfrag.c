@@ -6,6 +6,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "capture/decode.h"
 #include "capture/ipfrag.h"
 #include "pushlab.h"
@@ -213,9 +214,5 @@ int main(void)
     tcase_add_test(tc, bad_pieces_are_reported);
     tcase_add_test(tc, time_and_count_are_bounded);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -3,6 +3,7 @@
  * the seqs every client saw (including seqs nobody saw in between). */
 #include <check.h>
 
+#include "check_run.h"
 #include "client/load_stats.h"
 #include "pushlab.h"
 
@@ -108,9 +109,5 @@ int main(void)
     tcase_add_test(tc, lower_seq_later_and_growth);
     tcase_add_test(tc, absurd_seq_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

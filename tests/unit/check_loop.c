@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "net/conn.h"
 #include "net/loop.h"
 #include "net/sock.h"
@@ -593,9 +594,5 @@ int main(void)
     tcase_add_test(tc, listen_on_port_zero_reports_the_bound_port);
     tcase_add_test(tc, connect_from_a_loopback_source_address);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "flows/pool.h"
 
 enum { RECORD = 1000, MANY = 10000 }; /* 10,000 records of 1,000 bytes: five slabs */
@@ -73,9 +74,5 @@ int main(void)
     tcase_add_test(tc, a_record_given_back_is_taken_next);
     tcase_add_test(tc, pool_map_is_zeroed_at_any_size);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "flows/reasm.h"
 
 /* What a test's reassembly delivered: the bytes, with '#' for every lost one. */
@@ -199,9 +200,5 @@ int main(void)
     tcase_add_test(tc, snaplen_cut_and_end_of_capture);
     tcase_add_test(tc, byte_at_a_time_in_reverse_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

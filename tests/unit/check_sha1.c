@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/sha1.h"
 
 /* The digest as 40 lower-case hex digits. */
@@ -112,9 +113,5 @@ int main(void)
     tcase_add_test(tc, padding_boundaries);
     tcase_add_test(tc, every_split_gives_the_same_digest);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

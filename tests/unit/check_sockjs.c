@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "check_codec.h"
 #include "proto/json.h"
 #include "proto/sockjs.h"
@@ -121,9 +122,5 @@ int main(void)
     tcase_add_test(tc, every_prefix_of_an_array_is_refused);
     tcase_add_test(tc, json_string_extent);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

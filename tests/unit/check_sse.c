@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/sse.h"
 
 /* ---- helpers ---- */
@@ -566,9 +567,5 @@ static Suite *sse_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sse_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return check_run(sse_suite());
 }

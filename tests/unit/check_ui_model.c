@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "ui/model.h"
 
 static void add_tcp(struct ui_model *m, unsigned flow, enum item_dir dir, const char *flags, int64_t len,
@@ -191,9 +192,5 @@ int main(void)
     tcase_add_test(tc, frames_are_copied_and_numbered_from_one);
     tcase_add_test(tc, capture_errors_are_kept_apart);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "client/url.h"
 
 START_TEST(full_url)
@@ -105,9 +106,5 @@ int main(void)
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, too_long_parts);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/utf8.h"
 
 enum { VALID = -1, CUT = -2 }; /* `bad` values that are not byte positions */
@@ -215,9 +216,5 @@ int main(void)
     tcase_add_test(tc, every_code_point);
     tcase_add_test(tc, overlong_forms_of_every_short_code_point);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "wan/queue.h"
 #include "wan/settings.h"
 
@@ -140,9 +141,5 @@ int main(void)
     tcase_add_test(tc, settings_take_each_knob_within_its_limits);
     tcase_add_test(tc, settings_line_is_all_or_nothing_and_reads_back);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "proto/ws.h"
 
 static const struct ws_frame_rules server_rules = {WS_MASK_REQUIRED, 0, true};
@@ -618,9 +619,5 @@ int main(void)
     tcase_add_test(cl, close_payload_parse);
     tcase_add_test(cl, close_payload_build);
     suite_add_tcase(s, cl);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

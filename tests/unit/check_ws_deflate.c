@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "check_run.h"
 #include "proto/ws_deflate.h"
 
 static struct slice S(const char *s) { return (struct slice){s, strlen(s)}; }
@@ -330,9 +331,5 @@ int main(void)
     tcase_add_test(tc, server_answers_offers);
     tcase_add_test(tc, deflater_read_back);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "lab/wsconn.h"
 
 #define MAX_PIECES 512
@@ -452,9 +453,5 @@ int main(void)
     tcase_add_test(tc, echo_in_place_then_close);
     tcase_add_test(tc, idle_connection_holds_no_buffers);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run(s);
 }
