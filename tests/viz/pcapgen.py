@@ -194,6 +194,23 @@ class Conversation:
         self.segment("s2c", FIN | ACK)
         self.segment("c2s", ACK)
 
+    def ws_upgrade(self, offer=b"", answer=b""):
+        """GET /ws and its 101 (RFC 6455 §1.3's sample key and accept);
+        offer and answer: extra header lines, each ending in CRLF."""
+        self.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                  + offer + b"\r\n")
+        self.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" + answer + b"\r\n")
+
+    def write(self, path, epoch=1700000000):
+        """The packets so far as a pcap file at path (times from epoch)."""
+        pc = Pcap()
+        for ts, pkt in self.packets:
+            pc.add_ip(epoch + ts, pkt)
+        pc.write(path)
+        return path
+
 
 def event(seq, ts, text="tick %d", kind="tick"):
     """A pushlab event object, exactly as the servers write it."""

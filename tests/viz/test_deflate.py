@@ -206,22 +206,13 @@ def deflate_conversation(handshake=True):
     conv = g.Conversation()
     conv.handshake()
     if handshake:
-        conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                         b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
-        conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-                         b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n")
+        conv.ws_upgrade(b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+                        b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n")
     return conv
 
 
 def write(conv, name):
-    pc = g.Pcap()
-    for ts, pkt in conv.packets:
-        pc.add_ip(1700000000 + ts, pkt)
-    p = os.path.join(TMP, name)
-    pc.write(p)
-    return p
+    return conv.write(os.path.join(TMP, name))
 
 
 def test_corrupt_deflate_is_an_error_and_the_rest_is_parsed():

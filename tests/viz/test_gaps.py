@@ -246,10 +246,7 @@ def test_sse_gap_inside_an_event_resumes_at_the_next_blank_line():
 def test_websocket_gap_over_a_header_finds_the_next_frame():
     conv = g.Conversation()
     conv.handshake()
-    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    conv.ws_upgrade()
     frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 9)))
     lost = None
     for n, i in enumerate(range(0, len(frames), 45)):  # segments cut frames anywhere

@@ -465,10 +465,7 @@ def ws_frame(opcode, payload, mask=None, fin=True):
 def test_websocket_frames():
     conv = g.Conversation()
     conv.handshake()
-    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    conv.ws_upgrade()
     ev = g.event(5, TS * 1000).encode()
     conv.send("s2c", ws_frame(1, ev[:20], fin=False) + ws_frame(0, ev[20:]))
     conv.send("c2s", ws_frame(1, b"hi there", mask=b"\x01\x02\x03\x04"))

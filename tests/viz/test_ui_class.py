@@ -297,11 +297,7 @@ def test_bodies_read_as_text():
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
               % len(answer) + answer)
     conv.close()
-    pc = g.Pcap()
-    for ts, pkt in conv.packets:
-        pc.add_ip(1700000000 + ts, pkt)
-    p = os.path.join(TMP, "bodies.pcap")
-    pc.write(p)
+    p = conv.write(os.path.join(TMP, "bodies.pcap"))
     bodies = of_type(items(p), "body")
     assert [(b["dir"], b["size"], b["text"]) for b in bodies] == [
         ("c2s", len(data), text), ("s2c", len(answer), answer.decode())], bodies

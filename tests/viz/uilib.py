@@ -283,17 +283,9 @@ def ws_capture(name, payload):
     """A WebSocket upgrade, then one masked client text frame carrying payload."""
     conv = g.Conversation()
     conv.handshake()
-    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    conv.ws_upgrade()
     mask = b"\x37\xfa\x21\x3d"
     body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
     conv.send("c2s", struct.pack("!BB", 0x81, 0x80 | len(payload)) + mask + body)
     conv.close()
-    pc = g.Pcap()
-    for ts, pkt in conv.packets:
-        pc.add_ip(1700000000 + ts, pkt)
-    p = os.path.join(TMP, name)
-    pc.write(p)
-    return p
+    return conv.write(os.path.join(TMP, name))
