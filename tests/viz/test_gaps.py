@@ -15,7 +15,6 @@ import glob
 import json
 import os
 import struct
-import subprocess
 import tempfile
 
 import pcapgen as g

@@ -19,7 +19,6 @@ import subprocess
 import tempfile
 import time
 
-import pcapgen as g
 import test_pushviz as crafted
 from vizlib import CAPTURES, Skip, items, main, of_type, server_ports, tshark
 
