@@ -424,8 +424,8 @@ static void body_item(const struct dissect_env *env, const struct half *h)
 static void body_keep(struct body_state *bs, const char *p, size_t n)
 {
     struct body_text *t = bs->text;
-    if (!t || bs->content != CONTENT_PLAIN || bs->lost || t->len == sizeof t->bytes)
-        return;
+    if (n == 0 || !t || bs->content != CONTENT_PLAIN || bs->lost || t->len == sizeof t->bytes)
+        return; /* (an empty buffer may hold no memory at all: p is NULL then) */
     size_t take = sizeof t->bytes - t->len < n ? sizeof t->bytes - t->len : n;
     memcpy(t->bytes + t->len, p, take);
     t->len += take;
