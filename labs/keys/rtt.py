@@ -72,10 +72,20 @@ def ws_events(c, name):
 
 
 def held_events(c):
-    """Events whose latency is more than twice the smallest one: held back
-    behind a lost segment (the smallest is one way through the link)."""
+    """Events whose latency is more than twice the smallest one, and at
+    least HELD_MARGIN_MS over it: held back behind a lost segment (the
+    smallest is one way through the link).  The margin keeps the count
+    clear of timer noise where the link adds no delay (loopback: twice
+    0.1 ms is no threshold at all)."""
     lat = [e["latency_ms"] for e in ws_events(c, "loss")]
-    return sum(1 for x in lat if x > 2 * min(lat))
+    return sum(1 for x in lat if x > held_threshold_ms(min(lat)))
+
+
+HELD_MARGIN_MS = 10.0
+
+
+def held_threshold_ms(smallest):
+    return max(2 * smallest, smallest + HELD_MARGIN_MS)
 
 
 def most_released(c):

@@ -447,7 +447,7 @@ def lab_rtt(paths, found):
     for e in loss:
         per_packet[e["t"]] = per_packet.get(e["t"], 0) + 1
     found.update(loss_mean_latency_ms=mean(lat), loss_max_latency_ms=max(lat),
-                 loss_held_events=sum(1 for x in lat if x > 2 * min(lat)),
+                 loss_held_events=sum(1 for x in lat if x > max(2 * min(lat), min(lat) + 10.0)),
                  loss_most_released=max(per_packet.values()))
     server = w["slow"].busiest()
     slow = server.events()
