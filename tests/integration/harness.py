@@ -113,6 +113,22 @@ def recv_all(sock, timeout=5.0):
         data += chunk
 
 
+def recv_until_quiet(sock, quiet=0.5, limit=15.0):
+    """Every byte that arrives until none has for `quiet` seconds (or the
+    peer closes, or `limit` seconds pass): what a burst put on the wire."""
+    data, deadline = b"", time.time() + limit
+    while time.time() < deadline:
+        sock.settimeout(quiet)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
 def request(port, raw, timeout=5.0):
     """Send raw request bytes on a new connection; return the whole reply
     (read until the server closes or `timeout`)."""

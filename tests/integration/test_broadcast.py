@@ -26,27 +26,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, main, post_send  # noqa: E402
+from harness import Server, main, post_send, recv_until_quiet  # noqa: E402
 from wire import (MAX_CHAT_BYTES, Sender, assert_consecutive, open_stream,  # noqa: E402
                   parse_event, read_stderr_until)
 
 FLASH_SNIFF_MS = 300
 EVENT_JSON = re.compile(rb'\{"seq":[0-9]+,"ts":[0-9]+,"kind":"chat","text":"(?:[^"\\]|\\.)*"\}')
 
-
-def recv_until_quiet(sock, quiet=0.5, limit=15.0):
-    """Every byte that arrives until none has for `quiet` seconds."""
-    data, deadline = b"", time.time() + limit
-    while time.time() < deadline:
-        sock.settimeout(quiet)
-        try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-    return data
 
 
 # Texts of the events published: short, long, and one that escapes to about

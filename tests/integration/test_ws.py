@@ -18,7 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import json  # noqa: E402
 import subprocess  # noqa: E402
 
-from harness import BIN, Server, Skip, main, post_send, recv_all, request, split_head  # noqa: E402
+from harness import (BIN, Server, Skip, main, post_send, recv_all, recv_until_quiet,  # noqa: E402
+                     request, split_head)
 from wire import common_tests, parse_event, read_stderr_until  # noqa: E402
 from wsclient import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Closed,  # noqa: E402
                       WsClient, accept_for, close_payload, frame)
@@ -302,20 +303,6 @@ def random_frames_never_hurt_the_server():
 
 
 # ------------------------------------------------------------ gathered writes
-
-def recv_until_quiet(sock, quiet=0.5, limit=10.0):
-    """Every byte that arrives until none has for `quiet` seconds."""
-    data, deadline = b"", time.time() + limit
-    while time.time() < deadline:
-        sock.settimeout(quiet)
-        try:
-            chunk = sock.recv(65536)
-        except socket.timeout:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-    return data
 
 
 def burst_bytes_are_one_frame_per_event():
