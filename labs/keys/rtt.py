@@ -71,21 +71,23 @@ def ws_events(c, name):
     return events
 
 
-def held_events(c):
-    """Events whose latency is more than twice the smallest one, and at
-    least HELD_MARGIN_MS over it: held back behind a lost segment (the
-    smallest is one way through the link).  The margin keeps the count
-    clear of timer noise where the link adds no delay (loopback: twice
-    0.1 ms is no threshold at all)."""
-    lat = [e["latency_ms"] for e in ws_events(c, "loss")]
-    return sum(1 for x in lat if x > held_threshold_ms(min(lat)))
-
-
+# Where the link adds no delay (loopback) twice the smallest latency is no
+# threshold at all (twice 0.1 ms is timer noise): a held event is also at
+# least this much later than the smallest.
 HELD_MARGIN_MS = 10.0
 
 
 def held_threshold_ms(smallest):
+    """The latency beyond which an event was held back behind a loss."""
     return max(2 * smallest, smallest + HELD_MARGIN_MS)
+
+
+def held_events(c):
+    """Events whose latency is more than twice the smallest one, and at
+    least HELD_MARGIN_MS over it: held back behind a lost segment (the
+    smallest is one way through the link)."""
+    lat = [e["latency_ms"] for e in ws_events(c, "loss")]
+    return sum(1 for x in lat if x > held_threshold_ms(min(lat)))
 
 
 def most_released(c):

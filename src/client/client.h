@@ -196,7 +196,6 @@ struct run {
     size_t in_flight;             /* sessions started whose first request is not out yet */
     bool load;                    /* load mode: summarise instead of printing */
     struct loop_timer *ramp;      /* starts the next batch of sessions */
-    bool holding;                 /* --hold: every client is out, the end is timed */
     bool finishing;               /* the end was reached: sessions are stopping */
     int64_t cut_ms;               /* load: the end of the measured window (0: open) */
     uint64_t start_us;            /* monotonic µs at the start (rates) */

@@ -57,9 +57,9 @@ static void run_session_sent_first(struct run *r, struct session *s)
     /* --hold: a busy machine ramps up slowly, and a fixed --duration could
      * end before the last client connected; so the held part of the run is
      * timed from the moment every client has sent its first request (or
-     * failed trying). */
-    if (r->opt->hold_ms && !r->holding && !r->finishing && r->started == r->n && !r->in_flight) {
-        r->holding = true;
+     * failed trying).  Once all are started the count only falls, so it
+     * reaches 0 here exactly once. */
+    if (r->opt->hold_ms && !r->finishing && r->started == r->n && !r->in_flight) {
         if (!loop_add_timer(r->loop, (uint64_t)r->opt->hold_ms, 0, on_duration, r))
             run_finish(r, 1);
     }
