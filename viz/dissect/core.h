@@ -20,6 +20,7 @@
 #include "items/emitter.h"
 #include "proto/bytebuf.h"
 #include "proto/http.h"
+#include "proto/http_coding.h"
 #include "proto/sse.h"
 #include "proto/ws.h"
 #include "proto/ws_deflate.h"
@@ -59,12 +60,25 @@ struct offmap {
     uint64_t stream[OFFMAP_SIZE];  /* its stream offset */
     unsigned next;                 /* slot written next (ring) */
     unsigned used;                 /* slots filled */
+    bool coded;                    /* the pieces came out of a content decoder: every byte of one
+                                    * maps to the start of the coded bytes that made it */
 };
 
-/* The first bytes of a Content-Length body, for its `body` item. */
+/* The first bytes of a whole body (Content-Length or close-delimited,
+ * decoded when it has a content coding), for its `body` item. */
 struct body_text {
     char bytes[VIZ_PAYLOAD_SHOWN];
     size_t len;
+};
+
+/* A body's content coding (content_coding.c): made only for a body that
+ * has one, freed at the body's end. */
+struct body_coding {
+    char name[16];                /* the Content-Encoding value as sent (cut), for items */
+    struct http_decoder *decoder; /* gzip or deflate (owned); NULL: no decoder, shown as sent */
+    uint64_t decoded;             /* bytes the coded bytes decoded to */
+    bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
+    bool gap_told;                /* ...the "cannot decode after a gap" error is out */
 };
 
 struct body_state {
@@ -72,9 +86,11 @@ struct body_state {
     uint64_t remaining;           /* HTTP_BODY_LENGTH: bytes still to come */
     uint64_t length;              /* HTTP_BODY_LENGTH: its Content-Length */
     unsigned exchange;            /* the exchange the body belongs to (0: not known) */
-    struct body_text *text;       /* HTTP_BODY_LENGTH with plain content: what the `body` item shows
-                                   * (owned; made at the half's first such body, NULL otherwise) */
+    struct body_text *text;       /* a whole body (Content-Length or until close) of plain content:
+                                   * what the `body` item shows (owned; made at the half's first such
+                                   * body, NULL otherwise) */
     uint64_t lost;                /* ...bytes of it lost in gaps */
+    struct body_coding *coding;   /* its content coding (owned); NULL: none */
     uint64_t start;               /* stream offset of the body's first byte */
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;

@@ -1,0 +1,28 @@
+/* content_coding.h -- a body's content coding removed between its
+ * transfer framing and its content reader (content_coding.c).
+ */
+#ifndef VIZ_DISSECT_CONTENT_CODING_H
+#define VIZ_DISSECT_CONTENT_CODING_H
+
+#include "dissect/core.h"
+
+/* The body just begun says Content-Encoding: value (NULL: no such
+ * header).  Makes h->body.coding for a coding other than identity; for
+ * one with no decoder, an `error` item says the body is shown as sent.
+ * Returns false when the content must be read as sent, as plain bytes
+ * (an event stream or multipart body that cannot be decoded). */
+bool coding_begin(const struct dissect_env *env, struct half *h, const struct slice *value);
+/* Body bytes p[0..n) at stream_off, transfer framing removed: decoded
+ * (when coded) and handed to the content reader. */
+void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                 uint64_t stream_off);
+/* len body bytes were lost.  True when the content reader can go on (no
+ * coding); a coded body cannot be decoded past a gap. */
+bool coding_gap(struct half *h);
+/* The body is complete (its length, last chunk or the close): coded data
+ * that did not end with it is reported, at stream offset off. */
+void coding_end(const struct dissect_env *env, struct half *h, uint64_t off);
+/* Free the coding state (at the body's end). */
+void coding_free(struct body_state *bs);
+
+#endif
