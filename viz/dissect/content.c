@@ -196,7 +196,10 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
     if (ev.quiet) {
         /* Heartbeats and retry: lines: bytes on the wire, no event. */
         struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
-        item_add_int(it, "bytes", (int64_t)(end - off));
+        /* (of a content-coded stream, the block's decoded bytes: its
+         * range on the wire is only roughly known) */
+        bool coded = bs->map && bs->map->coded;
+        item_add_int(it, "bytes", (int64_t)(coded ? bs->sse->offset - ev.offset : end - off));
         const char *text = ev.comment;
         size_t len = ev.comment_len;
         if (len && text[0] == ' ') { /* ": ping" reads as "ping" */
