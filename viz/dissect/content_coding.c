@@ -64,16 +64,16 @@ static void deliver(const struct dissect_env *env, struct half *h, const uint8_t
     struct body_coding *bc = h->body.coding;
     uint64_t before = bc->decoded;
     bc->decoded += n;
-    if (before >= VIZ_DECODED_MAX)
-        return;
-    if (bc->decoded > VIZ_DECODED_MAX) {
+    if (before + n > VIZ_DECODED_MAX && !bc->capped) {
         char what[128];
         snprintf(what, sizeof what, "%s: the body decodes to more than %d bytes; the rest is counted, not read",
                  bc->name, VIZ_DECODED_MAX);
         half_error(env, h, what, stream_off, 0);
-        n = (size_t)(VIZ_DECODED_MAX - before);
+        bc->capped = true;
     }
-    content_feed(env, h, (const char *)p, n, stream_off);
+    if (before < VIZ_DECODED_MAX)
+        content_feed(env, h, (const char *)p, before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n,
+                     stream_off);
 }
 
 void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,

@@ -79,6 +79,7 @@ struct body_coding {
     uint64_t decoded;             /* bytes the coded bytes decoded to */
     bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
     bool gap_told;                /* ...the "cannot decode after a gap" error is out */
+    bool capped;                  /* it decoded past VIZ_DECODED_MAX: the rest is counted, not read */
 };
 
 struct body_state {
@@ -177,6 +178,7 @@ struct half {
 struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     bool head;                    /* HEAD: the response has no body */
+    bool http10;                  /* an HTTP/1.0 request: its answer cannot be chunked */
     bool upgrade;                 /* asked to upgrade to WebSocket */
     unsigned exchange;            /* 1-based number of the exchange within the flow */
     uint64_t path_key;            /* server and path, for repetition (classify.h) */

@@ -193,6 +193,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
     p->sent_ns = env->now_ns;
     p->head = slice_eq(req.method, "HEAD");
+    p->http10 = req.minor_version == 0;
     p->upgrade = up && http_list_has_token(*up, "websocket");
     p->exchange = d->exchanges;
     p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
@@ -311,8 +312,11 @@ static void exchange_facts_of(const struct dissect *d, const struct dissect_env 
     bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
                   http_header_find(res->headers, res->num_headers, "Last-Modified") ||
                   http_header_find(res->headers, res->num_headers, "Content-Encoding");
+    /* To an HTTP/1.0 request the close is the only end a body of unknown
+     * length can have (chunks are HTTP/1.1, RFC 9112 §7.1), so it says
+     * nothing of streaming there. */
     if (body->kind == HTTP_BODY_UNTIL_CLOSE)
-        f->streamed = !stored;
+        f->streamed = !stored && !(req && req->http10);
     else if (body->kind == HTTP_BODY_CHUNKED)
         f->streamed = !stored &&
                       chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
