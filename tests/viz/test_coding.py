@@ -148,6 +148,10 @@ def test_gzip_event_stream_matches_tshark():
     assert not of_type(its, "error"), of_type(its, "error")
     heartbeat = of_type(its, "sse_comment")[0]
     assert heartbeat["bytes"] == len(": heartbeat\n\n"), heartbeat
+    # Each chunk's text is what its data decodes to: joined, the stream.
+    chunks = of_type(its, "chunk")
+    assert all(len(c["text"]) < SHOWN for c in chunks)
+    assert "".join(c["text"] for c in chunks) == text, [c["text"] for c in chunks]
 
 
 def test_stats_count_decoded_bytes():
@@ -297,9 +301,53 @@ def test_deflate_split_at_every_byte():
         assert b["decoded_size"] == len(text) and b["text"].encode() == text[:SHOWN], b
 
 
+def flushed_gzip(pieces):
+    """pieces through one gzip stream, a sync flush after each (as
+    compression middleware flushes per message): the coded pieces."""
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    coded = [z.compress(p) + z.flush(zlib.Z_SYNC_FLUSH) for p in pieces]
+    coded[-1] += z.flush()
+    return coded
+
+
+def chunk(data):
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def test_gzip_ndjson_and_multipart_streams():
+    """A chunked gzip NDJSON stream of pushlab events (a chunk per flushed
+    line) and a gzip multipart/x-mixed-replace body: events, chunk texts
+    and parts are of the decoded bytes."""
+    lines = [(g.event(i, 1700000000000 + i) + "\n").encode() for i in range(1, 6)]
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Encoding: gzip\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+    for piece in flushed_gzip(lines):
+        conv.send("s2c", chunk(piece), mss=17)  # every chunk cut across segments
+    conv.send("s2c", b"0\r\n\r\n")
+    # (a delimiter is CRLF "--b": each part's data ends before that CRLF)
+    parts = [b"--b\r\nContent-Type: application/json\r\n\r\n" + ln.strip() + b"\r\n" for ln in lines[:3]]
+    parts.append(b"--b--\r\n")
+    coded = b"".join(flushed_gzip(parts))
+    conv.send("c2s", b"GET /parts HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n"
+                     b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(coded) + coded, mss=50)
+    conv.close()
+    its = items(write(conv, "streams.pcap"))
+    assert not of_type(its, "error"), of_type(its, "error")
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3, 4, 5, 1, 2, 3], of_type(its, "event")
+    texts = [c["text"] for c in of_type(its, "chunk") if c["size"]]
+    assert "".join(texts).encode() == b"".join(lines), texts
+    assert [p["text"].encode() for p in of_type(its, "part")] == [ln.strip() for ln in lines[:3]], \
+        of_type(its, "part")
+
+
 if __name__ == "__main__":
     main([test_poll_bodies_match_tshark, test_close_delimited_bodies_match_tshark,
           test_gzip_event_stream_matches_tshark, test_stats_count_decoded_bytes,
           test_corrupt_gzip_is_an_error_and_the_flow_goes_on, test_bomb_is_counted_in_bounded_memory,
           test_gzip_cut_by_a_gap_says_so_and_the_next_answer_is_read,
-          test_length_body_ending_in_a_gap_gets_its_item, test_deflate_split_at_every_byte])
+          test_length_body_ending_in_a_gap_gets_its_item, test_deflate_split_at_every_byte,
+          test_gzip_ndjson_and_multipart_streams])

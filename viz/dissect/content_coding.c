@@ -57,6 +57,44 @@ bool coding_begin(const struct dissect_env *env, struct half *h, const struct sl
     return false;
 }
 
+/* The held chunk's item goes out, with the text its data decoded to. */
+static void release_chunk(const struct dissect_env *env, struct half *h)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc->chunk_held)
+        return;
+    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len);
+    bc->chunk_held = false;
+}
+
+/* Decoded bytes of the held chunk's data: the first go to its text. */
+static void keep_chunk_text(struct body_coding *bc, const uint8_t *p, size_t n)
+{
+    size_t room = sizeof bc->chunk_text - bc->chunk_text_len;
+    if (!bc->chunk_held || room == 0)
+        return;
+    memcpy(bc->chunk_text + bc->chunk_text_len, p, n < room ? n : room);
+    bc->chunk_text_len += n < room ? n : room;
+}
+
+bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
+                       uint64_t size)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc || !bc->decoder)
+        return false;
+    release_chunk(env, h); /* (one whose data decoded to nothing: a gzip header, say) */
+    if (size == 0 || bc->failed)
+        return false; /* the last chunk, or data that will not be decoded: as sent */
+    bc->chunk_held = true;
+    bc->chunk_off = off;
+    bc->chunk_len = len;
+    bc->chunk_size = size;
+    bc->chunk_fed = 0;
+    bc->chunk_text_len = 0;
+    return true;
+}
+
 /* Hand decoded bytes on, up to VIZ_DECODED_MAX; count them all. */
 static void deliver(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
                     uint64_t stream_off)
@@ -94,6 +132,8 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
         }
         return;
     }
+    if (bc->chunk_held)
+        bc->chunk_fed += n; /* (all the data fed before the next size line is this chunk's) */
     uint8_t out[DECODE_PIECE];
     size_t pos = 0;
     for (;;) {
@@ -101,6 +141,7 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
         struct proto_err err = {0};
         long w = http_decode(bc->decoder, (const uint8_t *)p + pos, n - pos, &used, out, sizeof out, &err);
         if (w < 0) {
+            release_chunk(env, h);
             char what[128];
             snprintf(what, sizeof what, "%s: %s; the rest of the body is passed over", bc->name, err.why);
             half_error(env, h, what, stream_off + pos + used, 0);
@@ -109,9 +150,15 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
         }
         uint64_t at = stream_off + pos; /* the coded piece these bytes came out of */
         pos += used;
+        bool finished = ((size_t)w < sizeof out && pos == n) || (w == 0 && used == 0);
+        /* A chunk's item goes out before the items its bytes make, once its
+         * text is known: all its data decoded, or enough of it. */
+        keep_chunk_text(bc, out, (size_t)w);
+        if (bc->chunk_text_len == sizeof bc->chunk_text || (finished && bc->chunk_fed >= bc->chunk_size))
+            release_chunk(env, h);
         if (w > 0)
             deliver(env, h, out, (size_t)w, at);
-        if (((size_t)w < sizeof out && pos == n) || (w == 0 && used == 0))
+        if (finished)
             return;
     }
 }
@@ -128,6 +175,8 @@ bool coding_gap(struct half *h)
 void coding_end(const struct dissect_env *env, struct half *h, uint64_t off)
 {
     struct body_coding *bc = h->body.coding;
+    if (bc && bc->decoder)
+        release_chunk(env, h);
     if (!bc || !bc->decoder || bc->failed || h->body.lost || http_decoder_done(bc->decoder))
         return;
     char what[96];

@@ -16,6 +16,12 @@ bool coding_begin(const struct dissect_env *env, struct half *h, const struct sl
  * (when coded) and handed to the content reader. */
 void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
                  uint64_t stream_off);
+/* A chunk's size line at off (len bytes with its data and its CRLF) of a
+ * chunked body.  True when the body is being decoded: the chunk's item then
+ * waits for the text its data decodes to, and goes out with the first
+ * decoded bytes (before the items they make), or before the next chunk's. */
+bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
+                       uint64_t size);
 /* len body bytes were lost.  True when the content reader can go on (no
  * coding); a coded body cannot be decoded past a gap. */
 bool coding_gap(struct half *h);

@@ -80,6 +80,12 @@ struct body_coding {
     bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
     bool gap_told;                /* ...the "cannot decode after a gap" error is out */
     bool capped;                  /* it decoded past VIZ_DECODED_MAX: the rest is counted, not read */
+    bool chunk_held;              /* a chunk's item waits for the text its data decodes to: */
+    uint64_t chunk_off, chunk_len, chunk_size; /* ...its range and size (it is dated when it goes out,
+                                   * so items stay in time order) */
+    uint64_t chunk_fed;           /* ...its data bytes decoded so far */
+    char chunk_text[VIZ_PAYLOAD_SHOWN]; /* ...the first bytes they decoded to */
+    size_t chunk_text_len;
 };
 
 struct body_state {
@@ -211,6 +217,10 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
+/* A `chunk` item: its size line at off, len bytes with its data and CRLF,
+ * and text, the first bytes of its data. */
+void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
+                uint64_t size, const char *text, size_t text_len);
 /* Headers into a "headers" pairs field. */
 void add_headers(struct item *it, const struct http_header *hs, size_t n);
 

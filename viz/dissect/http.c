@@ -599,17 +599,14 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
         pos += (size_t)r;
         switch (ci.kind) {
         case HTTP_CHUNK_HEADER: {
-            uint64_t line = bs->chunked.offset - ci.size_offset;
-            struct item_builder b;
-            struct item *it = half_item(&b, env, h, ITEM_CHUNK, bs->start + ci.size_offset,
-                                        line + ci.size + 2);
-            item_add_int(it, "size", (int64_t)ci.size);
+            uint64_t off = bs->start + ci.size_offset;
+            uint64_t len = bs->chunked.offset - ci.size_offset + ci.size + 2;
+            if (coding_hold_chunk(env, h, off, len, ci.size))
+                break; /* its item waits for the text its data decodes to */
             /* Its text: the first bytes of its data that came with the
              * size line (usually all of them: a server writes a chunk at once). */
             size_t have = h->buf.len - pos;
-            size_t shown = ci.size < VIZ_PAYLOAD_SHOWN ? (size_t)ci.size : VIZ_PAYLOAD_SHOWN;
-            item_add_text(it, "text", h->buf.data + pos, have < shown ? have : shown);
-            emit_item(env->emitter, it);
+            chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size);
             break;
         }
         case HTTP_CHUNK_DATA:
