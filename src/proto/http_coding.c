@@ -123,7 +123,7 @@ long http_decode(struct http_decoder *z, const uint8_t *in, size_t len, size_t *
     size_t written = 0;
     for (;;) {
         bool from_head = z->head_pos < z->head_len; /* the two bytes held come first */
-        const uint8_t *src = from_head ? z->head + z->head_pos : in + *used;
+        const uint8_t *src = from_head ? z->head + z->head_pos : len ? in + *used : in; /* (in may be NULL) */
         size_t avail = from_head ? z->head_len - z->head_pos : len - *used;
         if (z->ended) {
             if (avail == 0)

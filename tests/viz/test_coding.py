@@ -301,6 +301,23 @@ def test_deflate_split_at_every_byte():
         assert b["decoded_size"] == len(text) and b["text"].encode() == text[:SHOWN], b
 
 
+def test_close_delimited_body_at_the_end_of_the_capture():
+    """A close-delimited gzip body still open when the capture ends: its
+    item says so and shows what came."""
+    text = b"partial answer, the server has not closed yet\n" * 3
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    coded = z.compress(text) + z.flush(zlib.Z_SYNC_FLUSH)
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /slow HTTP/1.0\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n\r\n" + coded)
+    its = items(write(conv, "open.pcap"))
+    (b,) = of_type(its, "body")
+    assert b["end"] == "capture" and b["size"] == len(coded), b
+    assert b["text"].encode() == text and b["decoded_size"] == len(text), b
+    assert not of_type(its, "error"), of_type(its, "error")  # not cut short: the capture ended
+
+
 def flushed_gzip(pieces):
     """pieces through one gzip stream, a sync flush after each (as
     compression middleware flushes per message): the coded pieces."""
@@ -350,4 +367,4 @@ if __name__ == "__main__":
           test_corrupt_gzip_is_an_error_and_the_flow_goes_on, test_bomb_is_counted_in_bounded_memory,
           test_gzip_cut_by_a_gap_says_so_and_the_next_answer_is_read,
           test_length_body_ending_in_a_gap_gets_its_item, test_deflate_split_at_every_byte,
-          test_gzip_ndjson_and_multipart_streams])
+          test_gzip_ndjson_and_multipart_streams, test_close_delimited_body_at_the_end_of_the_capture])

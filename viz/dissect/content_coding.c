@@ -122,6 +122,8 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
         content_feed(env, h, p, n, stream_off);
         return;
     }
+    if (n == 0)
+        return;
     if (bc->failed) {
         if (!bc->gap_told) {
             char what[128];

@@ -1,9 +1,9 @@
 /* core.h -- what every dissector shares: the environment each call gets,
  * the state of a connection and of each of its directions, and the
  * helpers that start and report items.  The dispatcher (dissect.c) and
- * the protocol files (http.c, content.c, ws.c, flash.c) all include it;
- * it includes none of them, so calls run one way: dispatcher -> protocol
- * -> core.
+ * the protocol files (http.c, content_coding.c, content.c, ws.c, flash.c)
+ * all include it; it includes none of them, so calls run one way:
+ * dispatcher -> protocol -> core.
  *
  * Each direction of a connection (a "half") is in one mode at a time; the
  * mode says which parser the next bytes go to.  Bytes a parser cannot use

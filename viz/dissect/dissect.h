@@ -2,9 +2,9 @@
  * reassembled bytes of both directions in, annotated items out.
  *
  * The dissect/ folder owns the application layer: this dispatcher
- * (dissect.c), one file per protocol (http.c, content.c, ws.c, flash.c),
- * the pushlab event scanner (eventscan.c), and core.{c,h}, the state and
- * item helpers every one of them uses.  Calls run one way: dissect.c ->
+ * (dissect.c), one file per protocol or layer (http.c, content_coding.c,
+ * content.c, ws.c, flash.c), the pushlab event scanner (eventscan.c), and
+ * core.{c,h}, the state and item helpers every one of them uses.  Calls run one way: dissect.c ->
  * protocol files -> core.c, never back up.  It may call classify/ and
  * items/ (and src/proto's codecs and byte buffer); only flows/ calls it
  * (docs/design.md, "Which folder may include which").
