@@ -354,6 +354,8 @@ def test_gzip_ndjson_and_multipart_streams():
     conv.close()
     its = items(write(conv, "streams.pcap"))
     assert not of_type(its, "error"), of_type(its, "error")
+    # a content coding does not make a stream a stored resource
+    assert [r["technique"] for r in of_type(its, "http_response")] == ["xhr", "multipart"]
     assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3, 4, 5, 1, 2, 3], of_type(its, "event")
     texts = [c["text"] for c in of_type(its, "chunk") if c["size"]]
     assert "".join(texts).encode() == b"".join(lines), texts

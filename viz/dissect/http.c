@@ -307,11 +307,12 @@ static void exchange_facts_of(const struct dissect *d, const struct dissect_env 
     f->html = type_has(res, "text/html");
     f->javascript = type_has(res, "javascript");
     f->page_part = f->html || f->javascript || type_has(res, "text/css");
-    /* A stored representation (validators, a content coding) is a resource
-     * sent in pieces, not a stream of messages (RFC 9110 §8.4, §8.8). */
+    /* A stored representation (validators) is a resource sent in pieces,
+     * not a stream of messages (RFC 9110 §8.8).  A content coding alone
+     * says nothing: compression middleware codes streams too, flushing
+     * after each message (RFC 9110 §8.4). */
     bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
-                  http_header_find(res->headers, res->num_headers, "Last-Modified") ||
-                  http_header_find(res->headers, res->num_headers, "Content-Encoding");
+                  http_header_find(res->headers, res->num_headers, "Last-Modified");
     /* To an HTTP/1.0 request the close is the only end a body of unknown
      * length can have (chunks are HTTP/1.1, RFC 9112 §7.1), so it says
      * nothing of streaming there. */
