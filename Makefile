@@ -8,7 +8,7 @@
 #   make captures   re-record captures/*.pcap
 #   make demo-wan   the seven servers behind an 80 ms RTT, 1 % loss link (root)
 #   make captures-wan  re-record captures/wan/*.pcap through that link (root)
-#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium)
+#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium, node http + zlib)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
 #   make install    programs, man pages, labs, captures into DESTDIR/PREFIX
@@ -262,6 +262,7 @@ captures-wan: deps all
 # needs root, chromium and a few seconds per scenario.
 captures-thirdparty: deps
 	sh tests/thirdparty/record.sh
+	sh tests/thirdparty/record_coding.sh
 
 bench: deps all
 	sh bench/run

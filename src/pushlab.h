@@ -120,6 +120,7 @@
 #define VIZ_HOLD_FLOW_S       30      /* a lone GET's flow item waits this long for a poller's next request */
 #define VIZ_HOLD_FLOWS        64      /* flow items held so at once */
 #define VIZ_MULTIPART_MAX     65536   /* bytes searched for the end of one part */
+#define VIZ_DECODED_MAX       (16 * 1024 * 1024) /* decoded bytes of one content-coded body read as content; the rest is counted (a decompression bomb) */
 #define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
 #define VIZ_RESYNC_CHECK_MAX  65536   /* after a gap, a chunk or WebSocket frame this long is waited for, to check what follows it */

@@ -148,8 +148,8 @@ static void send_new(struct run *r, enum item_dir dir)
 static void close_both(struct run *r)
 {
     struct dissect_env env = env_of(r);
-    dissect_end(r->d, &env, DIR_C2S, true);
-    dissect_end(r->d, &env, DIR_S2C, true);
+    dissect_end(r->d, &env, DIR_C2S, END_FIN);
+    dissect_end(r->d, &env, DIR_S2C, END_FIN);
 }
 
 /* ---- reading the items ---- */

@@ -318,5 +318,27 @@ def test_bodies_read_as_text():
             quit_cleanly(t)
 
 
+def test_coded_body_shows_both_sizes():
+    """A gzip answer (captures/thirdparty/coding-poll.pcap, node http +
+    zlib): its row and detail show the decoded text, the detail pane both
+    sizes and the ratio."""
+    p = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "captures", "thirdparty",
+                     "coding-poll.pcap")
+    first = of_type(items(p), "body")[0]
+    assert first["coding"] == "gzip", first
+    with Tmux(["-r", p], cols=200, lines=60, env=ENV) as t:
+        t.wait(r"1 flows?")
+        t.keys("Tab")
+        t.wait(r"body .*size=%d .*text=\{\"poll\":1" % first["size"])
+        t.keys("/")
+        t.literal('"poll":1,')
+        t.keys("Enter")
+        s = t.wait(r"Content-Encoding gzip: %d bytes on the wire -> %d decoded \(%.1f%% of it; %d saved\)" % (
+            first["size"], first["decoded_size"], 100.0 * first["size"] / first["decoded_size"],
+            first["decoded_size"] - first["size"]))
+        assert "not found" not in s, s
+        quit_cleanly(t)
+
+
 if __name__ == "__main__":
     main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])

@@ -91,20 +91,35 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
         cmd += ["-Y", display]
     for f in fields:
         cmd += ["-e", f]
+    out = _tshark_output(cmd, path)
+    return [line.split("\t") for line in out.decode(errors="replace").splitlines()]
+
+
+def tshark_json(path, args):
+    """tshark -T json with more arguments (-o, -Y, -e ...): the packets,
+    each a dict of its layers (or of the fields asked for)."""
+    if not tshark_available():
+        raise Skip("tshark is not installed (make deps installs it)")
+    cmd = ["tshark", "-n", "-r", path, "-T", "json"] + list(args)
+    return [p["_source"]["layers"] for p in json.loads(_tshark_output(cmd, path) or b"[]")]
+
+
+def _tshark_output(cmd, path):
+    """What tshark writes for cmd (remembered in the cache below)."""
     cached = _tshark_cache_file(cmd, path)
     try:
         with open(cached, "rb") as f:
-            out = f.read()
+            return f.read()
     except OSError:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-        if p.returncode != 0:
-            raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
-        out = p.stdout
-        os.makedirs(os.path.dirname(cached), exist_ok=True)
-        with open(cached + ".tmp", "wb") as f:
-            f.write(out)
-        os.replace(cached + ".tmp", cached)
-    return [line.split("\t") for line in out.decode(errors="replace").splitlines()]
+        pass
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    with open(cached + ".tmp", "wb") as f:
+        f.write(p.stdout)
+    os.replace(cached + ".tmp", cached)
+    return p.stdout
 
 
 # tshark answers the same question about the same bytes the same way, and

@@ -26,7 +26,8 @@ static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
      * Content-Length body, or one chunk's data in several segments) needs
      * no slot of its own, so the slots last for many pieces. */
     unsigned last = (m->next + OFFMAP_SIZE - 1) % OFFMAP_SIZE;
-    if (m->used && stream - m->stream[last] == decoded - m->decoded[last])
+    if (m->used && (m->coded ? stream == m->stream[last]
+                             : stream - m->stream[last] == decoded - m->decoded[last]))
         return;
     m->decoded[m->next] = decoded;
     m->stream[m->next] = stream;
@@ -36,7 +37,9 @@ static void offmap_add(struct offmap *m, uint64_t decoded, uint64_t stream)
 }
 
 /* The stream offset of decoded byte x (the oldest piece's start when x is
- * older than every remembered piece; x itself without a map). */
+ * older than every remembered piece; x itself without a map).  Bytes a
+ * content decoder made map to the start of the coded piece they came
+ * out of: which coded byte made which is not known. */
 static uint64_t offmap_find(const struct offmap *m, uint64_t x)
 {
     if (!m)
@@ -46,7 +49,7 @@ static uint64_t offmap_find(const struct offmap *m, uint64_t x)
         unsigned slot = (m->next + OFFMAP_SIZE - 1 - i) % OFFMAP_SIZE;
         best = m->stream[slot];
         if (m->decoded[slot] <= x)
-            return m->stream[slot] + (x - m->decoded[slot]);
+            return m->stream[slot] + (m->coded ? 0 : x - m->decoded[slot]);
     }
     return best;
 }
@@ -193,7 +196,10 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
     if (ev.quiet) {
         /* Heartbeats and retry: lines: bytes on the wire, no event. */
         struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
-        item_add_int(it, "bytes", (int64_t)(end - off));
+        /* (of a content-coded stream, the block's decoded bytes: its
+         * range on the wire is only roughly known) */
+        bool coded = bs->map && bs->map->coded;
+        item_add_int(it, "bytes", (int64_t)(coded ? bs->sse->offset - ev.offset : end - off));
         const char *text = ev.comment;
         size_t len = ev.comment_len;
         if (len && text[0] == ' ') { /* ": ping" reads as "ping" */
@@ -240,6 +246,20 @@ static void sse_feed(const struct dissect_env *env, struct half *h, const char *
         n -= used;
         stream_off += used;
     }
+}
+
+/* ---- a whole body's first bytes ---- */
+
+/* Keep the first bytes of a whole body for its `body` item, up to its
+ * first gap. */
+static void body_keep(struct body_state *bs, const char *p, size_t n)
+{
+    struct body_text *t = bs->text;
+    if (n == 0 || !t || bs->lost || t->len == sizeof t->bytes)
+        return; /* (an empty buffer may hold no memory at all: p is NULL then) */
+    size_t take = sizeof t->bytes - t->len < n ? sizeof t->bytes - t->len : n;
+    memcpy(t->bytes + t->len, p, take);
+    t->len += take;
 }
 
 /* ---- multipart/x-mixed-replace ---- */
@@ -305,6 +325,7 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
         multipart_feed(env, h, p, n);
         break;
     case CONTENT_PLAIN:
+        body_keep(bs, p, n);
         if (h->lib.wrap == WRAP_LINES || h->lib.wrap == WRAP_SCRIPT || h->lib.wrap == WRAP_PAYLOAD)
             library_body_feed(env, h, p, n, stream_off);
         eventscan_feed(&h->scan, p, n, stream_off, env->emitter, env->flow, h->dir, env->now_ns);

@@ -1,6 +1,6 @@
 /* core.c -- the helpers every dissector uses to start and report items:
  * an item placed at its stream range in one direction, an `error` item,
- * and a head's header fields as a "headers" pairs field.
+ * a `chunk` item, and a head's header fields as a "headers" pairs field.
  */
 #include "dissect/core.h"
 
@@ -18,6 +18,16 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_ERROR, off, len);
     item_add_str(it, "what", what);
+    emit_item(env->emitter, it);
+}
+
+void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
+                uint64_t size, const char *text, size_t text_len)
+{
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
+    item_add_int(it, "size", (int64_t)size);
+    item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
     emit_item(env->emitter, it);
 }
 

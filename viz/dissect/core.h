@@ -1,9 +1,9 @@
 /* core.h -- what every dissector shares: the environment each call gets,
  * the state of a connection and of each of its directions, and the
  * helpers that start and report items.  The dispatcher (dissect.c) and
- * the protocol files (http.c, content.c, ws.c, flash.c) all include it;
- * it includes none of them, so calls run one way: dispatcher -> protocol
- * -> core.
+ * the protocol files (http.c, content_coding.c, content.c, ws.c, flash.c)
+ * all include it; it includes none of them, so calls run one way:
+ * dispatcher -> protocol -> core.
  *
  * Each direction of a connection (a "half") is in one mode at a time; the
  * mode says which parser the next bytes go to.  Bytes a parser cannot use
@@ -20,6 +20,7 @@
 #include "items/emitter.h"
 #include "proto/bytebuf.h"
 #include "proto/http.h"
+#include "proto/http_coding.h"
 #include "proto/sse.h"
 #include "proto/ws.h"
 #include "proto/ws_deflate.h"
@@ -59,12 +60,32 @@ struct offmap {
     uint64_t stream[OFFMAP_SIZE];  /* its stream offset */
     unsigned next;                 /* slot written next (ring) */
     unsigned used;                 /* slots filled */
+    bool coded;                    /* the pieces came out of a content decoder: every byte of one
+                                    * maps to the start of the coded bytes that made it */
 };
 
-/* The first bytes of a Content-Length body, for its `body` item. */
+/* The first bytes of a whole body (Content-Length or close-delimited,
+ * decoded when it has a content coding), for its `body` item. */
 struct body_text {
     char bytes[VIZ_PAYLOAD_SHOWN];
     size_t len;
+};
+
+/* A body's content coding (content_coding.c): made only for a body that
+ * has one, freed at the body's end. */
+struct body_coding {
+    char name[16];                /* the Content-Encoding value as sent (cut), for items */
+    struct http_decoder *decoder; /* gzip or deflate (owned); NULL: no decoder, shown as sent */
+    uint64_t decoded;             /* bytes the coded bytes decoded to */
+    bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
+    bool gap_told;                /* ...the "cannot decode after a gap" error is out */
+    bool capped;                  /* it decoded past VIZ_DECODED_MAX: the rest is counted, not read */
+    bool chunk_held;              /* a chunk's item waits for the text its data decodes to: */
+    uint64_t chunk_off, chunk_len, chunk_size; /* ...its range and size (it is dated when it goes out,
+                                   * so items stay in time order) */
+    uint64_t chunk_fed;           /* ...its data bytes decoded so far */
+    char chunk_text[VIZ_PAYLOAD_SHOWN]; /* ...the first bytes they decoded to */
+    size_t chunk_text_len;
 };
 
 struct body_state {
@@ -72,9 +93,11 @@ struct body_state {
     uint64_t remaining;           /* HTTP_BODY_LENGTH: bytes still to come */
     uint64_t length;              /* HTTP_BODY_LENGTH: its Content-Length */
     unsigned exchange;            /* the exchange the body belongs to (0: not known) */
-    struct body_text *text;       /* HTTP_BODY_LENGTH with plain content: what the `body` item shows
-                                   * (owned; made at the half's first such body, NULL otherwise) */
+    struct body_text *text;       /* a whole body (Content-Length or until close) of plain content:
+                                   * what the `body` item shows (owned; made at the half's first such
+                                   * body, NULL otherwise) */
     uint64_t lost;                /* ...bytes of it lost in gaps */
+    struct body_coding *coding;   /* its content coding (owned); NULL: none */
     uint64_t start;               /* stream offset of the body's first byte */
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;
@@ -161,6 +184,7 @@ struct half {
 struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     bool head;                    /* HEAD: the response has no body */
+    bool http10;                  /* an HTTP/1.0 request: its answer cannot be chunked */
     bool upgrade;                 /* asked to upgrade to WebSocket */
     unsigned exchange;            /* 1-based number of the exchange within the flow */
     uint64_t path_key;            /* server and path, for repetition (classify.h) */
@@ -193,6 +217,10 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
+/* A `chunk` item: its size line at off, len bytes with its data and CRLF,
+ * and text, the first bytes of its data. */
+void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
+                uint64_t size, const char *text, size_t text_len);
 /* Headers into a "headers" pairs field. */
 void add_headers(struct item *it, const struct http_header *hs, size_t n);
 

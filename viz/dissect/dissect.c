@@ -284,7 +284,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
     if (h->buf.len == 0) {
         if (h->mode == MODE_HTTP_BODY)
-            kept = http_body_skip(h, len);
+            kept = http_body_skip(env, h, len);
         else if (h->mode == MODE_WEBSOCKET)
             kept = ws_skip(h, len);
     }
@@ -312,12 +312,19 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     h->resync_at = off + len;
 }
 
-void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed)
+void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
+                 enum dissect_end_how how)
 {
+    static const char *const how_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
     struct half *h = &d->half[dir];
     run(d, env, h);
-    if (!closed)
-        return; /* the capture ended, the connection did not: nothing is incomplete */
+    if (how == END_CAPTURE) {
+        /* The connection did not end: nothing is incomplete, but a body
+         * the close would have ended is shown as far as it came. */
+        if (h->mode == MODE_HTTP_BODY && h->body.kind == HTTP_BODY_UNTIL_CLOSE)
+            http_body_close(env, h, how_name[how]);
+        return;
+    }
     if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_UNTIL_CLOSE)
         half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
     else if (h->buf.len && h->mode == MODE_HTTP_HEAD)
@@ -328,11 +335,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     else if (h->mode == MODE_FLASH && h->buf.len)
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
-    if (h->mode == MODE_HTTP_BODY) {
-        library_body_end(env, h); /* a body delimited by the close ends here */
-        body_clear(&h->body);
-        h->mode = MODE_HTTP_HEAD;
-    }
+    if (h->mode == MODE_HTTP_BODY)
+        http_body_close(env, h, how_name[how]);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
     if (h->ws)
         h->ws->in_frame = false;

@@ -2,9 +2,9 @@
  * reassembled bytes of both directions in, annotated items out.
  *
  * The dissect/ folder owns the application layer: this dispatcher
- * (dissect.c), one file per protocol (http.c, content.c, ws.c, flash.c),
- * the pushlab event scanner (eventscan.c), and core.{c,h}, the state and
- * item helpers every one of them uses.  Calls run one way: dissect.c ->
+ * (dissect.c), one file per protocol or layer (http.c, content_coding.c,
+ * content.c, ws.c, flash.c), the pushlab event scanner (eventscan.c), and
+ * core.{c,h}, the state and item helpers every one of them uses.  Calls run one way: dissect.c ->
  * protocol files -> core.c, never back up.  It may call classify/ and
  * items/ (and src/proto's codecs and byte buffer); only flows/ calls it
  * (docs/design.md, "Which folder may include which").
@@ -30,9 +30,12 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
  * cut by the snaplen": the text of the `error` item after the count). */
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why);
-/* Direction dir ended: closed (FIN or RST), or the capture is over
- * (closed false: nothing is reported as cut short). */
-void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir, bool closed);
+/* How a direction ended: the capture is over (nothing is reported as cut
+ * short), its FIN, or a RST. */
+enum dissect_end_how { END_CAPTURE, END_FIN, END_RST };
+/* Direction dir ended. */
+void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
+                 enum dissect_end_how how);
 
 /* What the dissector noticed, for naming the flow. */
 const struct flow_traits *dissect_traits(struct dissect *d);

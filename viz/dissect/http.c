@@ -10,8 +10,13 @@
  * the pairing needs.
  *
  * A body of known length (Content-Length) is one message, whoever sent it:
- * a poll's or JSONP answer, a POST's data, an Engine.IO polling payload.
- * When it ends it becomes a `body` item with its first bytes as text.
+ * a poll's or JSONP answer, a POST's data, an Engine.IO polling payload;
+ * so is a body the close delimits (HTTP/1.0, or a response with neither
+ * length nor chunks: RFC 9112 §6.3 rule 8).  When it ends (its length, the
+ * FIN or RST, a gap it ends in, the end of the capture) it becomes a
+ * `body` item with its first bytes as text.  A body with a content coding
+ * (gzip, deflate) is decoded before its content is read
+ * (content_coding.c).
  */
 #include "dissect/http.h"
 
@@ -21,6 +26,7 @@
 #include <strings.h>
 
 #include "dissect/content.h"
+#include "dissect/content_coding.h"
 #include "dissect/library.h"
 #include "dissect/ws.h"
 
@@ -30,6 +36,7 @@ void body_clear(struct body_state *b)
 {
     free(b->sse);
     b->sse = NULL;
+    coding_free(b);
     bytebuf_reset(&b->parts, 0);
     b->kind = HTTP_BODY_NONE;
     b->parts_done = false;
@@ -56,9 +63,11 @@ static bool head_error(const struct dissect_env *env, struct half *h, const stru
 }
 
 /* Enter the body described by `body`, of exchange number `exchange` (or
- * stay between messages). */
-static void begin_body(struct half *h, const struct http_body *body, enum content_kind content,
-                       struct slice boundary, unsigned exchange)
+ * stay between messages); `coding` is its Content-Encoding value (NULL:
+ * none). */
+static void begin_body(const struct dissect_env *env, struct half *h, const struct http_body *body,
+                       enum content_kind content, struct slice boundary, unsigned exchange,
+                       const struct slice *coding)
 {
     body_clear(&h->body);
     h->body.kind = body->kind;
@@ -79,14 +88,35 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
         h->body.map = malloc(sizeof *h->body.map); /* without it, offsets count from the body start */
     if (h->body.map)
         memset(h->body.map, 0, sizeof *h->body.map);
+    if (!coding_begin(env, h, coding))
+        content = CONTENT_PLAIN; /* coded and not decodable: only bytes as sent */
     content_begin(h, content, boundary);
-    /* A body of known length is one message (a poll's answer, a POST's
-     * data): its first bytes are kept for its `body` item. */
-    if (body->kind == HTTP_BODY_LENGTH && h->body.content == CONTENT_PLAIN && !h->body.text)
+    /* A body of known length, or one the close ends, is one message (a
+     * poll's answer, a POST's data): its first bytes are kept for its
+     * `body` item. */
+    if ((body->kind == HTTP_BODY_LENGTH || body->kind == HTTP_BODY_UNTIL_CLOSE) &&
+        h->body.content == CONTENT_PLAIN && !h->body.text)
         h->body.text = malloc(sizeof *h->body.text);
     if (h->body.text)
         h->body.text->len = 0;
     h->mode = MODE_HTTP_BODY;
+}
+
+#define CODING_VALUE_MAX 64 /* bytes kept of a Content-Encoding value (a longer one is cut) */
+
+/* A head's Content-Encoding value, copied to buf (it must outlive the
+ * head's bytes, consumed before the body begins) and viewed by *value.
+ * False when the head has none. */
+static bool coding_copy(const struct http_header *hs, size_t n, char buf[CODING_VALUE_MAX],
+                        struct slice *value)
+{
+    const struct slice *ce = http_header_find(hs, n, "Content-Encoding");
+    if (!ce)
+        return false;
+    value->len = ce->len < CODING_VALUE_MAX ? ce->len : CODING_VALUE_MAX;
+    memcpy(buf, ce->ptr, value->len);
+    value->ptr = buf;
+    return true;
 }
 
 /* A slot for one more pending request at the ring's end.  The ring grows
@@ -163,6 +193,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
     p->sent_ns = env->now_ns;
     p->head = slice_eq(req.method, "HEAD");
+    p->http10 = req.minor_version == 0;
     p->upgrade = up && http_list_has_token(*up, "websocket");
     p->exchange = d->exchanges;
     p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
@@ -181,8 +212,12 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->sent_bytes = body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED;
     if (slice_eq(req.method, "GET") && p->sent_bytes == 0)
         d->traits.path_key = p->path_key; /* what a poller asks for */
+    char coding_buf[CODING_VALUE_MAX];
+    struct slice coding;
+    bool coded = coding_copy(req.headers, req.num_headers, coding_buf, &coding);
     bytebuf_consume(&h->buf, (size_t)r); /* req's slices are invalid from here */
-    begin_body(h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, d->exchanges);
+    begin_body(env, h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, d->exchanges,
+               coded ? &coding : NULL);
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
         h->mode = MODE_WAIT_UPGRADE;
     return true;
@@ -272,13 +307,17 @@ static void exchange_facts_of(const struct dissect *d, const struct dissect_env 
     f->html = type_has(res, "text/html");
     f->javascript = type_has(res, "javascript");
     f->page_part = f->html || f->javascript || type_has(res, "text/css");
-    /* A stored representation (validators, a content coding) is a resource
-     * sent in pieces, not a stream of messages (RFC 9110 §8.4, §8.8). */
+    /* A stored representation (validators) is a resource sent in pieces,
+     * not a stream of messages (RFC 9110 §8.8).  A content coding alone
+     * says nothing: compression middleware codes streams too, flushing
+     * after each message (RFC 9110 §8.4). */
     bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
-                  http_header_find(res->headers, res->num_headers, "Last-Modified") ||
-                  http_header_find(res->headers, res->num_headers, "Content-Encoding");
+                  http_header_find(res->headers, res->num_headers, "Last-Modified");
+    /* To an HTTP/1.0 request the close is the only end a body of unknown
+     * length can have (chunks are HTTP/1.1, RFC 9112 §7.1), so it says
+     * nothing of streaming there. */
     if (body->kind == HTTP_BODY_UNTIL_CLOSE)
-        f->streamed = !stored;
+        f->streamed = !stored && !(req && req->http10);
     else if (body->kind == HTTP_BODY_CHUNKED)
         f->streamed = !stored &&
                       chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
@@ -389,8 +428,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     char saved[BOUNDARY_MAX]; /* the boundary outlives the head's bytes, consumed next */
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
+    char coding_buf[CODING_VALUE_MAX];
+    struct slice coding;
+    bool coded = coding_copy(res.headers, res.num_headers, coding_buf, &coding);
     bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
-    begin_body(h, &body, content, boundary, exchange);
+    begin_body(env, h, &body, content, boundary, exchange, coded ? &coding : NULL);
     h->msg_start_ns = env->now_ns;
     return true;
 }
@@ -400,41 +442,45 @@ bool http_head_step(struct dissect *d, const struct dissect_env *env, struct hal
     return h->dir == DIR_C2S ? request_step(d, env, h) : response_step(d, env, h);
 }
 
-/* The `body` item of a whole Content-Length body of plain content: its
- * size and first bytes, so that what a poll's answer or a POST said reads
- * as text whatever server made it (RFC 9112 §6.2: the length says where
- * the message ends, so the whole body is one message). */
-static void body_item(const struct dissect_env *env, const struct half *h)
+/* The `body` item of a whole body of plain content, Content-Length or
+ * close-delimited: its size and first bytes (decoded, when it has a
+ * content coding), so that what a poll's answer or a POST said reads as
+ * text whatever server made it (RFC 9112 §6.2, §6.3: the length, or the
+ * close, says where the message ends, so the whole body is one message).
+ * size: its bytes on the wire (lost ones included); end: what ended a
+ * close-delimited body ("fin", "rst", "capture"), NULL for a length. */
+static void body_item(const struct dissect_env *env, const struct half *h, uint64_t size,
+                      const char *end)
 {
     const struct body_state *bs = &h->body;
-    if (bs->kind != HTTP_BODY_LENGTH || bs->content != CONTENT_PLAIN || !bs->text)
+    if (bs->content != CONTENT_PLAIN || !bs->text)
         return;
     struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_BODY, bs->start, bs->length);
-    item_add_int(it, "size", (int64_t)bs->length);
+    struct item *it = half_item(&b, env, h, ITEM_BODY, bs->start, size);
+    item_add_int(it, "size", (int64_t)size);
     item_add_text(it, "text", bs->text->bytes, bs->text->len);
     if (bs->exchange)
         item_add_int(it, "exchange", bs->exchange);
     if (bs->lost)
         item_add_int(it, "lost", (int64_t)bs->lost);
+    if (end)
+        item_add_str(it, "end", end);
+    if (bs->coding) { /* RFC 9110 §8.4: the coding as sent, and what it decoded to */
+        item_add_str(it, "coding", bs->coding->name);
+        if (bs->coding->decoder)
+            item_add_int(it, "decoded_size", (int64_t)bs->coding->decoded);
+        else
+            item_add_null(it, "decoded_size");
+    }
     emit_item(env->emitter, it);
-}
-
-/* Keep the first bytes of a Content-Length body, up to its first gap. */
-static void body_keep(struct body_state *bs, const char *p, size_t n)
-{
-    struct body_text *t = bs->text;
-    if (n == 0 || !t || bs->content != CONTENT_PLAIN || bs->lost || t->len == sizeof t->bytes)
-        return; /* (an empty buffer may hold no memory at all: p is NULL then) */
-    size_t take = sizeof t->bytes - t->len < n ? sizeof t->bytes - t->len : n;
-    memcpy(t->bytes + t->len, p, take);
-    t->len += take;
 }
 
 static void end_body(struct half *h, const struct dissect_env *env)
 {
     library_body_end(env, h); /* the body's end ends its last library message */
-    body_item(env, h);
+    coding_end(env, h, h->buf.offset);
+    if (h->body.kind == HTTP_BODY_LENGTH)
+        body_item(env, h, h->body.length, NULL);
     body_clear(&h->body);
     eventscan_reset(&h->scan);
     h->mode = MODE_HTTP_HEAD;
@@ -554,21 +600,18 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
         pos += (size_t)r;
         switch (ci.kind) {
         case HTTP_CHUNK_HEADER: {
-            uint64_t line = bs->chunked.offset - ci.size_offset;
-            struct item_builder b;
-            struct item *it = half_item(&b, env, h, ITEM_CHUNK, bs->start + ci.size_offset,
-                                        line + ci.size + 2);
-            item_add_int(it, "size", (int64_t)ci.size);
+            uint64_t off = bs->start + ci.size_offset;
+            uint64_t len = bs->chunked.offset - ci.size_offset + ci.size + 2;
+            if (coding_hold_chunk(env, h, off, len, ci.size))
+                break; /* its item waits for the text its data decodes to */
             /* Its text: the first bytes of its data that came with the
              * size line (usually all of them: a server writes a chunk at once). */
             size_t have = h->buf.len - pos;
-            size_t shown = ci.size < VIZ_PAYLOAD_SHOWN ? (size_t)ci.size : VIZ_PAYLOAD_SHOWN;
-            item_add_text(it, "text", h->buf.data + pos, have < shown ? have : shown);
-            emit_item(env->emitter, it);
+            chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size);
             break;
         }
         case HTTP_CHUNK_DATA:
-            content_feed(env, h, ci.data, ci.data_len, bs->start + ci.data_offset);
+            coding_feed(env, h, ci.data, ci.data_len, bs->start + ci.data_offset);
             break;
         case HTTP_CHUNK_END:
             ended = true;
@@ -591,9 +634,8 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
         return chunked_step(env, h);
     case HTTP_BODY_LENGTH: {
         size_t n = bs->remaining < h->buf.len ? (size_t)bs->remaining : h->buf.len;
-        body_keep(bs, h->buf.data, n);
         if (n)
-            content_feed(env, h, h->buf.data, n, h->buf.offset);
+            coding_feed(env, h, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         bs->remaining -= n;
         if (bs->remaining == 0) {
@@ -605,7 +647,7 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
     case HTTP_BODY_UNTIL_CLOSE: {
         size_t n = h->buf.len;
         if (n)
-            content_feed(env, h, h->buf.data, n, h->buf.offset);
+            coding_feed(env, h, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         return false;
     }
@@ -616,22 +658,29 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
     return true;
 }
 
-bool http_body_skip(struct half *h, uint64_t len)
+bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
 {
     struct body_state *bs = &h->body;
     switch (bs->kind) {
     case HTTP_BODY_UNTIL_CLOSE:
+        bs->lost += len;
         break;
     case HTTP_BODY_LENGTH:
-        if (len > bs->remaining)
-            return false; /* the body ended inside the gap: where the next head starts is lost */
-        bs->remaining -= len;
-        bs->lost += len;
-        if (bs->remaining == 0) {
+        if (len >= bs->remaining) {
+            /* It ended in the gap (or with it): its item says how much of
+             * it was lost.  Where the next head starts is known only when
+             * the gap ended with the body. */
+            bool framing_kept = len == bs->remaining;
+            bs->lost += bs->remaining;
+            bs->remaining = 0;
+            library_body_end(env, h);
+            body_item(env, h, bs->length, NULL);
             body_clear(bs);
             h->mode = MODE_HTTP_HEAD;
-            return true;
+            return framing_kept;
         }
+        bs->remaining -= len;
+        bs->lost += len;
         break;
     case HTTP_BODY_CHUNKED:
         /* Inside one chunk's data the decoder just moves on; else the
@@ -644,6 +693,20 @@ bool http_body_skip(struct half *h, uint64_t len)
     case HTTP_BODY_NONE:
         return false;
     }
-    content_gap(h, len);
+    if (coding_gap(h))
+        content_gap(h, len);
     return true;
+}
+
+void http_body_close(const struct dissect_env *env, struct half *h, const char *how)
+{
+    struct body_state *bs = &h->body;
+    library_body_end(env, h); /* a body delimited by the close ends here */
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE) {
+        if (strcmp(how, "capture") != 0)
+            coding_end(env, h, h->buf.offset);
+        body_item(env, h, h->buf.offset - bs->start, how);
+    }
+    body_clear(bs);
+    h->mode = MODE_HTTP_HEAD;
 }

@@ -10,8 +10,13 @@
  * made progress (consumed bytes or changed mode). */
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 bool http_body_step(const struct dissect_env *env, struct half *h);
-/* A gap inside a body: true when the body framing survives it. */
-bool http_body_skip(struct half *h, uint64_t len);
+/* A gap of len bytes inside a body: true when the body framing survives
+ * it.  A Content-Length body that ends inside it gets its `body` item. */
+bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len);
+/* The connection closed (how: "fin", "rst"), or the capture ended
+ * ("capture"), inside a body: a close-delimited one ends here and gets
+ * its `body` item. */
+void http_body_close(const struct dissect_env *env, struct half *h, const char *how);
 void body_clear(struct body_state *b);
 
 #endif

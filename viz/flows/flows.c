@@ -402,7 +402,8 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
         struct dissect_env env = env_for(&d);
         if (f->dissect && !f->half[dir].ended) {
             reasm_flush(&f->half[dir].reasm, &out);
-            dissect_end(f->dissect, &env, (enum item_dir)dir, closed);
+            dissect_end(f->dissect, &env, (enum item_dir)dir,
+                        !closed ? END_CAPTURE : f->rst ? END_RST : END_FIN);
             f->half[dir].ended = true;
         }
     }
@@ -724,7 +725,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
                   (p->flags & TCP_FIN) != 0, &out);
     if (h->reasm.fin && !h->ended) {
         struct dissect_env env = env_for(&d);
-        dissect_end(f->dissect, &env, dir, true);
+        dissect_end(f->dissect, &env, dir, END_FIN);
         h->ended = true;
     }
 

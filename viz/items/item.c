@@ -161,6 +161,13 @@ const char *item_text(const struct item *it, const struct item_field *f, size_t 
     return it->arena + f->v.text.off;
 }
 
+const char *item_text_of(const struct item *it, const char *name, size_t *len)
+{
+    const struct item_field *f = item_field(it, name);
+    *len = 0;
+    return f && f->kind == FIELD_TEXT ? item_text(it, f, len) : "";
+}
+
 bool item_pair(const struct item *it, const struct item_field *f, uint32_t i, const char **name,
                size_t *name_len, const char **value, size_t *value_len)
 {

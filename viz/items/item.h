@@ -151,6 +151,8 @@ const char *item_dir_name(enum item_dir dir);
 const struct item_field *item_field(const struct item *it, const char *name);
 /* Text of a FIELD_TEXT field (not NUL-terminated), borrowed from the item. */
 const char *item_text(const struct item *it, const struct item_field *f, size_t *len);
+/* Text field `name` of it, or "" when absent or not text (length in *len). */
+const char *item_text_of(const struct item *it, const char *name, size_t *len);
 /* The i-th pair of a FIELD_PAIRS field; false past the end. */
 bool item_pair(const struct item *it, const struct item_field *f, uint32_t i, const char **name,
                size_t *name_len, const char **value, size_t *value_len);

@@ -11,8 +11,9 @@
  * A second table counts what was carried whatever the server: the message
  * items each way (whole Content-Length bodies, chunks, parts, SSE events,
  * WebSocket data messages, Flash messages) and their decoded bytes, the
- * bytes of SSE heartbeat blocks, and what permessage-deflate saved (wire
- * against inflated bytes of compressed WebSocket frames, both ways).
+ * bytes of SSE heartbeat blocks, and what DEFLATE saved (wire against
+ * inflated bytes of compressed WebSocket frames, both ways, and of
+ * gzip and deflate bodies).
  *
  * A third counts the messages of the push libraries (SockJS, Engine.IO,
  * Socket.IO) by library and frame type, each way, with their keep-alive
@@ -132,7 +133,10 @@ static uint64_t payload_bytes(const struct item *it)
     switch (it->type) {
     case ITEM_CHUNK:
     case ITEM_PART:
-    case ITEM_BODY:
+        return (uint64_t)item_int(it, "size", 0);
+    case ITEM_BODY: /* what a content coding decoded it to, when it had one */
+        if ((f = item_field(it, "decoded_size")) && f->kind == FIELD_INT)
+            return (uint64_t)f->v.i;
         return (uint64_t)item_int(it, "size", 0);
     case ITEM_WS_FRAME:
         return (uint64_t)item_int(it, "len", 0);
@@ -227,6 +231,17 @@ static void count_ws_frame(struct tally *t, const struct item *it)
         t->messages[it->dir]++;
 }
 
+/* A body decoded from gzip or deflate adds to the deflate sums: gzip is
+ * DEFLATE in a wrapper (RFC 1952), like permessage-deflate. */
+static void count_coded_body(struct tally *t, const struct item *it)
+{
+    const struct item_field *f = item_field(it, "decoded_size");
+    if (!f || f->kind != FIELD_INT)
+        return;
+    t->deflate_wire += (uint64_t)item_int(it, "size", 0);
+    t->deflate_inflated += (uint64_t)f->v.i;
+}
+
 /* A message item of `bytes` decoded bytes, going it->dir. */
 static void count_message(struct tally *t, const struct item *it, uint64_t bytes)
 {
@@ -236,19 +251,11 @@ static void count_message(struct tally *t, const struct item *it, uint64_t bytes
     t->message_bytes[it->dir] += bytes;
 }
 
-/* Text field `name` of it, or "" (length in *len). */
-static const char *text_of(const struct item *it, const char *name, size_t *len)
-{
-    const struct item_field *f = item_field(it, name);
-    *len = 0;
-    return f && f->kind == FIELD_TEXT ? item_text(it, f, len) : "";
-}
-
 /* Copy text field `name` into out[0..cap), cut and NUL-terminated. */
 static void text_copy(const struct item *it, const char *name, char *out, size_t cap)
 {
     size_t len;
-    const char *v = text_of(it, name, &len);
+    const char *v = item_text_of(it, name, &len);
     if (len >= cap)
         len = cap - 1;
     memcpy(out, v, len);
@@ -278,7 +285,7 @@ static void count_library(struct stats *s, const struct item *it)
     const struct item_field *hb = item_field(it, "heartbeat");
     r->heartbeat |= hb && hb->kind == FIELD_BOOL && hb->v.b;
     size_t len;
-    text_of(it, "text", &len);
+    item_text_of(it, "text", &len);
     r->messages[it->dir]++;
     r->bytes[it->dir] += len;
 }
@@ -302,21 +309,24 @@ void stats_item(struct stats *s, const struct item *it)
         t->requests++;
         break;
     case ITEM_SSE_COMMENT:
-        t->heartbeat_bytes += it->length;
+        t->heartbeat_bytes += (uint64_t)item_int(it, "bytes", (int64_t)it->length);
         break;
     case ITEM_WS_FRAME:
         count_ws_frame(t, it);
         break;
+    case ITEM_BODY:
+        count_coded_body(t, it);
+        count_message(t, it, payload_bytes(it));
+        break;
     case ITEM_CHUNK: /* the last chunk (size 0) only ends its body */
     case ITEM_PART:
-    case ITEM_BODY:
     case ITEM_SSE_EVENT:
         if (it->type != ITEM_CHUNK || item_int(it, "size", 0) > 0)
             count_message(t, it, payload_bytes(it));
         break;
     case ITEM_FLASH: {
         size_t len;
-        const char *kind = text_of(it, "kind", &len);
+        const char *kind = item_text_of(it, "kind", &len);
         if (len == 7 && memcmp(kind, "message", 7) == 0)
             count_message(t, it, payload_bytes(it));
         break;

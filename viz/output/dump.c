@@ -155,6 +155,9 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
     case ITEM_BODY:
         put_field(&l, it, "size", "size");
         put_field(&l, it, "lost", "lost");
+        put_field(&l, it, "end", "end");
+        put_field(&l, it, "coding", "coding");
+        put_field(&l, it, "decoded_size", "decoded");
         put_field(&l, it, "text", "text");
         break;
     case ITEM_SSE_EVENT:

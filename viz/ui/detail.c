@@ -420,6 +420,33 @@ static void generic_detail(struct ui_lines *l, const struct item *it)
     }
 }
 
+/* What ended a body, and what its content coding did to it. */
+static void body_notes(struct ui_lines *l, const struct item *it)
+{
+    size_t len;
+    const char *end = item_text_of(it, "end", &len);
+    if (len)
+        note(l, "a whole body: the close (%.*s) ended it, as it had neither length nor chunks"
+                " (RFC 9112 §6.3)", (int)len, end);
+    else
+        note(l, "a whole body: Content-Length said how many bytes, so it is one message (RFC 9112 §6.2)");
+    note(l, "a poll's or long poll's answer, or the data a client sent");
+    const char *coding = item_text_of(it, "coding", &len);
+    if (!len)
+        return;
+    const struct item_field *f = item_field(it, "decoded_size");
+    long long wire = (long long)item_int(it, "size", 0);
+    if (f && f->kind == FIELD_INT && f->v.i > 0)
+        note(l, "Content-Encoding %.*s: %lld bytes on the wire -> %lld decoded (%.1f%% of it; %lld saved)",
+             (int)len, coding, wire, (long long)f->v.i, 100.0 * (double)wire / (double)f->v.i,
+             (long long)f->v.i - wire);
+    else if (f && f->kind == FIELD_INT)
+        note(l, "Content-Encoding %.*s: %lld bytes on the wire -> nothing decoded", (int)len, coding, wire);
+    else
+        note(l, "Content-Encoding %.*s: not decoded (no decoder for it); the text is the bytes as sent",
+             (int)len, coding);
+}
+
 static void type_notes(struct ui_lines *l, const struct item *it)
 {
     switch (it->type) {
@@ -432,8 +459,7 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
         break;
     case ITEM_BODY:
-        note(l, "a whole body: Content-Length said how many bytes, so it is one message");
-        note(l, "(RFC 9112 §6.2); a poll's or long poll's answer, or the data a client sent");
+        body_notes(l, it);
         break;
     case ITEM_SSE_COMMENT:
         note(l, "a block with no data: \":\" comment lines (heartbeats that keep proxies from");

@@ -104,7 +104,8 @@ static void messages_table(struct ui *ui, struct ui_lines *l)
     ui_lines_new(l);
     ui_lines_str(l, ui_attr(ROLE_DIM),
                  "  messages: whole bodies, chunks, parts, SSE events, WebSocket and Flash messages, decoded; "
-                 "heartbeat: SSE comment blocks; deflate: compressed WebSocket bytes on the wire and inflated");
+                 "heartbeat: SSE comment blocks; deflate: compressed WebSocket messages and gzip/deflate bodies, "
+                 "bytes on the wire and inflated");
 }
 
 /* The push libraries' messages by frame type, keep-alives apart. */

@@ -1,0 +1,196 @@
+/* content_coding.c -- the second step of reading a body: transfer
+ * decoding (chunks) -> content decoding (this file) -> content (JSON, an
+ * event stream, multipart parts; content.c).
+ *
+ * RFC 9110 §8.4: Content-Encoding names codings applied to the
+ * representation, so a reader undoes them before it looks at the
+ * content.  Servers compress push traffic too: node's `compression`
+ * middleware and nginx's gzip compress text/event-stream and flush
+ * after each event, so an event stream arrives as one gzip stream whose
+ * pieces each decode to whole events.  gzip and deflate are decoded with
+ * the shared decoder (src/proto/http_coding.c); other codings ("br") have
+ * no decoder in our libraries, and the body is shown as sent, which an
+ * `error` item says once.
+ *
+ * Memory stays bounded however far a body decodes: decoded bytes go to
+ * the content reader a buffer at a time, and past VIZ_DECODED_MAX (a
+ * decompression bomb, or a very long stream) they are only counted.  A
+ * corrupt stream, or a gap in it (the decoder's window is lost with the
+ * bytes), gives one `error` item; the rest of the body is passed over,
+ * and its transfer framing still finds the next message.
+ *
+ * Items of a coded body point at the coded bytes their first and last
+ * decoded bytes came out of (struct offmap's `coded`).
+ */
+#include "dissect/content_coding.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect/content.h"
+
+#define DECODE_PIECE 16384 /* decoded bytes handed on at a time */
+
+bool coding_begin(const struct dissect_env *env, struct half *h, const struct slice *value)
+{
+    struct body_state *bs = &h->body;
+    enum http_coding c = value ? http_coding_parse(*value) : HTTP_CODING_IDENTITY;
+    if (c == HTTP_CODING_IDENTITY)
+        return true;
+    struct body_coding *bc = calloc(1, sizeof *bc);
+    if (!bc)
+        return false; /* no memory: read as sent */
+    size_t n = value->len < sizeof bc->name - 1 ? value->len : sizeof bc->name - 1;
+    memcpy(bc->name, value->ptr, n);
+    bs->coding = bc;
+    bc->decoder = http_decoder_new(c);
+    if (bc->decoder) {
+        if (bs->map)
+            bs->map->coded = true;
+        return true;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s: not decoded (no decoder for this content coding); shown as sent",
+             bc->name);
+    half_error(env, h, what, bs->start, 0);
+    return false;
+}
+
+/* The held chunk's item goes out, with the text its data decoded to. */
+static void release_chunk(const struct dissect_env *env, struct half *h)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc->chunk_held)
+        return;
+    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len);
+    bc->chunk_held = false;
+}
+
+/* Decoded bytes of the held chunk's data: the first go to its text. */
+static void keep_chunk_text(struct body_coding *bc, const uint8_t *p, size_t n)
+{
+    size_t room = sizeof bc->chunk_text - bc->chunk_text_len;
+    if (!bc->chunk_held || room == 0)
+        return;
+    memcpy(bc->chunk_text + bc->chunk_text_len, p, n < room ? n : room);
+    bc->chunk_text_len += n < room ? n : room;
+}
+
+bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
+                       uint64_t size)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc || !bc->decoder)
+        return false;
+    release_chunk(env, h); /* (one whose data decoded to nothing: a gzip header, say) */
+    if (size == 0 || bc->failed)
+        return false; /* the last chunk, or data that will not be decoded: as sent */
+    bc->chunk_held = true;
+    bc->chunk_off = off;
+    bc->chunk_len = len;
+    bc->chunk_size = size;
+    bc->chunk_fed = 0;
+    bc->chunk_text_len = 0;
+    return true;
+}
+
+/* Hand decoded bytes on, up to VIZ_DECODED_MAX; count them all. */
+static void deliver(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
+                    uint64_t stream_off)
+{
+    struct body_coding *bc = h->body.coding;
+    uint64_t before = bc->decoded;
+    bc->decoded += n;
+    if (before + n > VIZ_DECODED_MAX && !bc->capped) {
+        char what[128];
+        snprintf(what, sizeof what, "%s: the body decodes to more than %d bytes; the rest is counted, not read",
+                 bc->name, VIZ_DECODED_MAX);
+        half_error(env, h, what, stream_off, 0);
+        bc->capped = true;
+    }
+    if (before < VIZ_DECODED_MAX)
+        content_feed(env, h, (const char *)p, before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n,
+                     stream_off);
+}
+
+void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
+                 uint64_t stream_off)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc || !bc->decoder) {
+        content_feed(env, h, p, n, stream_off);
+        return;
+    }
+    if (n == 0)
+        return;
+    if (bc->failed) {
+        if (!bc->gap_told) {
+            char what[128];
+            snprintf(what, sizeof what, "%s: bytes were lost, so the rest of the body cannot be decoded",
+                     bc->name);
+            half_error(env, h, what, stream_off, 0);
+            bc->gap_told = true;
+        }
+        return;
+    }
+    if (bc->chunk_held)
+        bc->chunk_fed += n; /* (all the data fed before the next size line is this chunk's) */
+    uint8_t out[DECODE_PIECE];
+    size_t pos = 0;
+    for (;;) {
+        size_t used;
+        struct proto_err err = {0};
+        long w = http_decode(bc->decoder, (const uint8_t *)p + pos, n - pos, &used, out, sizeof out, &err);
+        if (w < 0) {
+            release_chunk(env, h);
+            char what[128];
+            snprintf(what, sizeof what, "%s: %s; the rest of the body is passed over", bc->name, err.why);
+            half_error(env, h, what, stream_off + pos + used, 0);
+            bc->failed = bc->gap_told = true;
+            return;
+        }
+        uint64_t at = stream_off + pos; /* the coded piece these bytes came out of */
+        pos += used;
+        bool finished = ((size_t)w < sizeof out && pos == n) || (w == 0 && used == 0);
+        /* A chunk's item goes out before the items its bytes make, once its
+         * text is known: all its data decoded, or enough of it. */
+        keep_chunk_text(bc, out, (size_t)w);
+        if (bc->chunk_text_len == sizeof bc->chunk_text || (finished && bc->chunk_fed >= bc->chunk_size))
+            release_chunk(env, h);
+        if (w > 0)
+            deliver(env, h, out, (size_t)w, at);
+        if (finished)
+            return;
+    }
+}
+
+bool coding_gap(struct half *h)
+{
+    struct body_coding *bc = h->body.coding;
+    if (!bc || !bc->decoder)
+        return true;
+    bc->failed = true;
+    return false;
+}
+
+void coding_end(const struct dissect_env *env, struct half *h, uint64_t off)
+{
+    struct body_coding *bc = h->body.coding;
+    if (bc && bc->decoder)
+        release_chunk(env, h);
+    if (!bc || !bc->decoder || bc->failed || h->body.lost || http_decoder_done(bc->decoder))
+        return;
+    char what[96];
+    snprintf(what, sizeof what, "%s: the body ends before its compressed data does", bc->name);
+    half_error(env, h, what, off, 0);
+}
+
+void coding_free(struct body_state *bs)
+{
+    if (!bs->coding)
+        return;
+    http_decoder_free(bs->coding->decoder);
+    free(bs->coding);
+    bs->coding = NULL;
+}
