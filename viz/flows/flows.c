@@ -60,6 +60,13 @@ struct unacked {
     int64_t ts_ns;     /* when it was captured */
 };
 
+/* Unacknowledged segments kept in the flow record itself, per direction:
+ * a request and its ACK, or a handshake, never wait for more, so most
+ * flows need no array of their own (a malloc'd one is a page fault and a
+ * cache miss more per flow when 200,000 are open). */
+#define UNACKED_INLINE 2
+_Static_assert(VIZ_UNACKED_MAX <= UINT16_MAX, "n_unacked and cap_unacked are 16 bits");
+
 /* One direction of a connection.  Fields are ordered so that they pack
  * tight (no padding between them): a table of 200,000 open flows is read
  * at the speed of the memory it touches. */
@@ -76,9 +83,11 @@ struct flow_half {
     bool fin;                /* a FIN was sent */
     bool fin_acked;          /* the peer acknowledged the FIN */
     bool ended;              /* the dissector was told this direction ended */
+    uint16_t n_unacked;      /* segments in unacked, oldest first */
+    uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
-    uint32_t n_unacked, cap_unacked;
-    struct unacked *unacked; /* oldest first */
+    struct unacked *unacked; /* `first`, or a malloc'd array once more are waiting (owned) */
+    struct unacked first[UNACKED_INLINE]; /* most connections wait for one or two at a time */
     int64_t seq_high_ns;     /* when the segment that raised seq_high was captured */
     int64_t dup_ack_ns;      /* when the latest duplicate ACK was captured */
     uint64_t bytes;          /* payload bytes on the wire */
@@ -99,8 +108,6 @@ struct flow {
     struct flow *prev, *next;    /* its place in flows.active or flows.ended */
     struct dissect *dissect;     /* NULL once the flow has ended */
     struct flow_half half[2];    /* by enum item_dir */
-    char server_text[64];        /* "ip:port", which the dissector keys repetition by (the
-                                    client's is made when needed) */
 };
 
 /* Flows in the order they leave when room is needed (front first). */
@@ -144,6 +151,13 @@ struct flows {
     struct pool flow_records;     /* every struct flow (pool.h: reused, in huge pages) */
     struct pool dissect_records;  /* every open flow's struct dissect */
     char endpoint_text[2][64];    /* flows_endpoints' answer */
+    /* The "ip:port" text of the server a dissector is told about (it keys
+     * repetition by it), made when the server differs from the last one's:
+     * flows share a few servers, and 64 bytes in every record would be
+     * 12 MB more to touch with 200,000 open. */
+    char server_text[64];
+    struct ip_addr server_text_addr; /* whose it is */
+    uint16_t server_text_port;       /* (0 with family 0: none yet) */
 };
 
 struct flows *flows_new(const struct emitter *e)
@@ -281,14 +295,22 @@ static void forget(struct flows *ft, struct flow *f)
     pool_give(&ft->flow_records, f);
 }
 
+/* No segment waits for its ACK; the inline slots hold the next ones. */
+static void unacked_clear(struct flow_half *h)
+{
+    if (h->unacked != h->first)
+        free(h->unacked);
+    h->unacked = h->first;
+    h->n_unacked = 0;
+    h->cap_unacked = UNACKED_INLINE;
+}
+
 /* Free what only an open flow needs. */
 static void release(struct flows *ft, struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         reasm_free(&f->half[i].reasm);
-        free(f->half[i].unacked);
-        f->half[i].unacked = NULL;
-        f->half[i].n_unacked = f->half[i].cap_unacked = 0;
+        unacked_clear(&f->half[i]);
     }
     if (f->dissect) {
         dissect_release(f->dissect);
@@ -306,9 +328,20 @@ struct delivery {
     int64_t now_ns;
 };
 
+/* The text of f's server, in ft (valid until another server's is asked for). */
+static const char *server_text(struct flows *ft, const struct flow *f)
+{
+    if (!same_endpoint(&ft->server_text_addr, ft->server_text_port, &f->server, f->server_port)) {
+        format_endpoint(&f->server, f->server_port, ft->server_text);
+        ft->server_text_addr = f->server;
+        ft->server_text_port = f->server_port;
+    }
+    return ft->server_text;
+}
+
 static struct dissect_env env_for(const struct delivery *d)
 {
-    struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, d->f->server_text,
+    struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, server_text(d->ft, d->f),
                               d->f->handshake_rtt_ms, d->now_ns};
     return env;
 }
@@ -410,7 +443,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
     format_endpoint(&f->client, f->client_port, s.client_text);
-    memcpy(s.server_text, f->server_text, sizeof s.server_text);
+    format_endpoint(&f->server, f->server_port, s.server_text);
     if (f->dissect) {
         s.traits = *dissect_traits(f->dissect);
         const char *session = dissect_session(f->dissect, &s.library);
@@ -465,11 +498,12 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     f->client_port = sender_is_client ? p->sport : p->dport;
     f->server_port = sender_is_client ? p->dport : p->sport;
     *dir = sender_is_client ? DIR_C2S : DIR_S2C;
-    format_endpoint(&f->server, f->server_port, f->server_text);
     f->id = ft->next_id++;
     f->handshake_rtt_ms = -1;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         reasm_init(&f->half[i].reasm, VIZ_REASM_FLOW_CAP, &ft->budget);
+        unacked_clear(&f->half[i]);
+    }
 
     if (ft->count >= ft->n_buckets && ft->n_buckets < VIZ_MAX_FLOWS)
         grow_buckets(ft);
@@ -490,13 +524,16 @@ static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq
             /* Full: forget the oldest; it will not be timed. */
             memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
             h->n_unacked--;
-        } else {
-            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 4; /* most have one or two */
-            struct unacked *u = realloc(h->unacked, cap * sizeof *u);
+        } else { /* twice the room, off the record once the inline slots are full */
+            size_t cap = (size_t)h->cap_unacked * 2;
+            bool inline_slots = h->unacked == h->first;
+            struct unacked *u = realloc(inline_slots ? NULL : h->unacked, cap * sizeof *u);
             if (!u)
                 return;
+            if (inline_slots)
+                memcpy(u, h->first, sizeof h->first);
             h->unacked = u;
-            h->cap_unacked = cap;
+            h->cap_unacked = (uint16_t)cap;
         }
     }
     h->unacked[h->n_unacked++] = (struct unacked){seq, nextseq, ts};
