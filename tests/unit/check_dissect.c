@@ -66,7 +66,7 @@ static struct run *run_new(size_t step)
     r->classifier = calloc(1, sizeof *r->classifier);
     ck_assert_ptr_nonnull(r->d);
     ck_assert_ptr_nonnull(r->classifier);
-    dissect_init(r->d);
+    dissect_init(r->d, NULL);
     r->emitter = (struct emitter){collect, r, 0};
     r->now_ns = (EVENT_TS_MS + 5) * 1000000LL; /* events arrive 5 ms after their ts */
     r->step = step;

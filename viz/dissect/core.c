@@ -6,12 +6,16 @@
 #include "dissect/core.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct half *half_get(struct dissect *d, enum item_dir dir)
 {
     struct half *h = d->half[dir];
-    if (h || !(h = calloc(1, sizeof *h)))
+    if (h)
         return h;
+    if (!(h = d->store ? d->store->take(d->store->ctx) : malloc(sizeof *h)))
+        return NULL;
+    memset(h, 0, sizeof *h);
     h->dir = dir;
     h->mode = MODE_DETECT;
     bytebuf_init(&h->buf, VIZ_STREAM_KEEP);

@@ -181,12 +181,22 @@ struct pending_request {
  * (pipelining) is malloc'd.  Most connections wait for one answer. */
 #define PENDING_INLINE 2
 
+/* Where a connection's direction records come from and go back to, so
+ * that the caller can keep spare ones (flows.c pools them: a record given
+ * back is the next one taken, and malloc's free lists stay whole). */
+struct half_store {
+    void *(*take)(void *ctx);            /* sizeof(struct half) bytes, undefined; NULL: out of memory */
+    void (*give)(void *ctx, void *half); /* a record take returned */
+    void *ctx;
+};
+
 /* A connection's application layer.  Its directions' state is made when
  * each first carries a byte (or a gap): with 200,000 connections open a
  * record is memory touched for the first time, and a server that only
  * acknowledges (a client's requests not answered yet) needs none. */
 struct dissect {
     struct half *half[2];         /* indexed by enum item_dir (owned; NULL until made by half_get) */
+    const struct half_store *store; /* where they come from (borrowed; NULL: malloc) */
     struct pending_request *pending; /* a ring of pending_cap: first_pending, or once more wait (up
                                    * to VIZ_PENDING_REQUESTS, doubling) a malloc'd one (owned) */
     unsigned pending_cap;

@@ -21,9 +21,10 @@
 #include "dissect/ws.h"
 #include "proto/flash.h"
 
-void dissect_init(struct dissect *d)
+void dissect_init(struct dissect *d, const struct half_store *store)
 {
     memset(d, 0, sizeof *d);
+    d->store = store;
     d->pending = d->first_pending;
     d->pending_cap = PENDING_INLINE;
 }
@@ -45,7 +46,10 @@ void dissect_release(struct dissect *d)
         bytebuf_free(&h->lib.pending);
         free(h->lib.session);
         eventscan_free(&h->scan);
-        free(h);
+        if (d->store)
+            d->store->give(d->store->ctx, h);
+        else
+            free(h);
         d->half[i] = NULL;
     }
     if (d->pending != d->first_pending)

@@ -150,6 +150,8 @@ struct flows {
     int64_t last_ns;              /* capture time of the latest packet */
     struct pool flow_records;     /* every struct flow (pool.h: reused, in huge pages) */
     struct pool dissect_records;  /* every open flow's struct dissect */
+    struct pool half_records;     /* every struct half of those (a direction's, made at its first byte) */
+    struct half_store half_store; /* half_records, as the dissectors take them */
     char endpoint_text[2][64];    /* flows_endpoints' answer */
     /* The "ip:port" text of the server a dissector is told about (it keys
      * repetition by it), made when the server differs from the last one's:
@@ -159,6 +161,16 @@ struct flows {
     struct ip_addr server_text_addr; /* whose it is */
     uint16_t server_text_port;       /* (0 with family 0: none yet) */
 };
+
+static void *take_half(void *pool)
+{
+    return pool_take(pool);
+}
+
+static void give_half(void *pool, void *half)
+{
+    pool_give(pool, half);
+}
 
 struct flows *flows_new(const struct emitter *e)
 {
@@ -172,6 +184,8 @@ struct flows *flows_new(const struct emitter *e)
     }
     pool_init(&ft->flow_records, sizeof(struct flow));
     pool_init(&ft->dissect_records, sizeof(struct dissect));
+    pool_init(&ft->half_records, sizeof(struct half));
+    ft->half_store = (struct half_store){take_half, give_half, &ft->half_records};
     ft->emitter = e;
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
@@ -486,7 +500,7 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
         pool_give(&ft->flow_records, f);
         return NULL;
     }
-    dissect_init(f->dissect);
+    dissect_init(f->dissect, &ft->half_store);
     /* Who is the client?  The SYN's sender; else the higher port's owner. */
     bool sender_is_client;
     if (p->flags & TCP_SYN)
@@ -861,6 +875,7 @@ void flows_free(struct flows *ft)
         }
     pool_free(&ft->flow_records);
     pool_free(&ft->dissect_records);
+    pool_free(&ft->half_records);
     pool_unmap(ft->buckets, ft->n_buckets * sizeof *ft->buckets);
     free(ft);
 }
