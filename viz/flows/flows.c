@@ -140,6 +140,8 @@ struct flows {
     struct flow **buckets;        /* n_buckets chains (owned, pool_map) */
     size_t n_buckets;             /* a power of two, at least `count` until VIZ_MAX_FLOWS */
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
+    struct flow **ahead;          /* a bucket fetched by flows_prefetch, for the packet after the
+                                     next one (NULL: none, or the table grew since) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
     size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
@@ -239,6 +241,7 @@ static void grow_buckets(struct flows *ft)
             fresh[b] = f;
         }
     pool_unmap(old, ft->n_buckets * sizeof *old);
+    ft->ahead = NULL; /* it pointed into the old table */
     ft->buckets = fresh;
     ft->n_buckets = n;
 }
@@ -264,6 +267,24 @@ static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_d
         }
     }
     return NULL;
+}
+
+/* ---- fetching ahead ---- */
+
+/* Two steps, a packet apart, because the second needs what the first
+ * fetched: the bucket of packet n+2 now, and (its bucket fetched in the
+ * last call, a packet's work ago) the first flow of packet n+1's chain,
+ * every cache line of it: the lookup reads the first, the direction's
+ * fields lie further on. */
+void flows_prefetch(struct flows *ft, const struct packet *after_next)
+{
+    const char *f = ft->ahead ? (const char *)*ft->ahead : NULL;
+    if (f)
+        for (size_t at = 0; at < sizeof(struct flow); at += 64)
+            __builtin_prefetch(f + at);
+    ft->ahead = &ft->buckets[tuple_hash(&after_next->src, after_next->sport, &after_next->dst,
+                                        after_next->dport, ft->n_buckets)];
+    __builtin_prefetch(ft->ahead);
 }
 
 static void list_remove(struct flow_list *l, struct flow *f)
