@@ -19,7 +19,6 @@ struct half *half_get(struct dissect *d, enum item_dir dir)
     h->dir = dir;
     h->mode = MODE_DETECT;
     bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
-    bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
     eventscan_init(&h->scan);
     return d->half[dir] = h;
 }

@@ -142,7 +142,8 @@ enum lib_wrap {
 struct lib_state {
     enum push_library lib;
     enum lib_wrap wrap;
-    struct bytebuf pending;       /* the message begun and not yet ended */
+    struct bytebuf *pending;      /* the message begun and not yet ended (owned; made at the first
+                                   * message cut out of a body: NULL in most directions) */
     bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
     char *session;                /* the first session id this direction named (a request's sid= or
                                    * SockJS path, an open packet's sid), NUL-ended (owned; NULL: none) */

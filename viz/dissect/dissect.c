@@ -43,7 +43,9 @@ void dissect_release(struct dissect *d)
         free(h->body.map);
         free(h->body.text);
         ws_free(h);
-        bytebuf_free(&h->lib.pending);
+        if (h->lib.pending)
+            bytebuf_free(h->lib.pending);
+        free(h->lib.pending);
         free(h->lib.session);
         eventscan_free(&h->scan);
         if (d->store)

@@ -71,7 +71,8 @@ static void begin_body(struct half *h, const struct http_body *body, enum conten
     h->body.decoded = 0;
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
-    bytebuf_reset(&h->lib.pending, 0);
+    if (h->lib.pending)
+        bytebuf_reset(h->lib.pending, 0);
     h->lib.skipping = false;
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
