@@ -5,8 +5,9 @@
  * twice its size is mapped and what lies outside the aligned middle is
  * unmapped again.  Its first bytes hold the link to the previous slab;
  * records follow from the next cache line, so a record whose size is a
- * multiple of a line (struct flow) takes no more lines than it must.  Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the
- * kernel's transparent huge pages (Documentation/admin-guide/mm/transhuge).
+ * multiple of a line (struct flow) takes no more lines than it must.
+ * Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the kernel's transparent
+ * huge pages (Documentation/admin-guide/mm/transhuge).
  *
  * Under AddressSanitizer (make sanitize) a record not taken is poisoned,
  * so a use after pool_give is caught as a use after free() would be; the
