@@ -140,18 +140,20 @@ class Run:
         return self.server_user + self.server_sys
 
 
-def load(server, technique, clients, seconds, *extra, during=None):
+def load(server, technique, clients, seconds, *extra, during=None, hold=False, ramp_limit=0):
     """Run pushlab-client's load mode against server, measuring the
-    server's CPU time over exactly the client's run."""
+    server's CPU time over exactly the client's run.  With hold, the run
+    lasts `seconds` after the last client is out (--hold), however long
+    the ramp took, and is given up on ramp_limit seconds later than that."""
     url = ("127.0.0.1:%d" if technique == "flash" else "http://127.0.0.1:%d") % server.port
     argv = [CLIENT, technique, url] + list(extra) + [
-        "--clients", str(clients), "--duration", str(seconds), "--json"]
+        "--clients", str(clients), "--hold" if hold else "--duration", str(seconds), "--json"]
     user0, sys0 = server.cpu_seconds()
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=open_files_to_the_limit)
     seen = during(proc) if during else None
-    out, err = proc.communicate(timeout=seconds + 60)
+    out, err = proc.communicate(timeout=seconds + ramp_limit + 60)
     kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     user1, sys1 = server.cpu_seconds()
     client_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)

@@ -72,6 +72,8 @@ struct client_options {
     struct url url;         /* where to connect; port and target filled in */
     long count;             /* --count: stop after this many events (0: no limit) */
     long duration_ms;       /* --duration in ms (0: no limit) */
+    long hold_ms;           /* --hold: load mode ends this long after the last client sent its
+                               first request (0: --duration counts from the start instead) */
     const char *send;       /* --send TEXT, or NULL */
     bool json;              /* --json */
     long clients;           /* --clients; 0 = one client printing its events */
@@ -194,6 +196,7 @@ struct run {
     size_t in_flight;             /* sessions started whose first request is not out yet */
     bool load;                    /* load mode: summarise instead of printing */
     struct loop_timer *ramp;      /* starts the next batch of sessions */
+    bool holding;                 /* --hold: every client is out, the end is timed */
     bool finishing;               /* the end was reached: sessions are stopping */
     int64_t cut_ms;               /* load: the end of the measured window (0: open) */
     uint64_t start_us;            /* monotonic µs at the start (rates) */

@@ -39,6 +39,8 @@ static void usage(FILE *out)
             "options:\n"
             "  -n, --count N          stop after N events\n"
             "  -d, --duration S       stop after S seconds (load mode default %d)\n"
+            "      --hold S           load mode: stop S seconds after the last client has\n"
+            "                         sent its first request (instead of --duration)\n"
             "  -s, --send TEXT        send TEXT as chat (POST /send, or a WebSocket or Flash\n"
             "                         message) and report how long until it comes back\n"
             "  -j, --json             JSON output: one object per event, or the summary\n"
@@ -78,6 +80,18 @@ static long whole_number(const char *text, long min, long max)
     return v;
 }
 
+/* Seconds as given on the command line ("2", "0.5", at most a week) in
+ * milliseconds, at least 1; -1 if text is not such a number. */
+static long milliseconds(const char *text)
+{
+    char *end;
+    double sec = strtod(text, &end);
+    if (end == text || *end || !isfinite(sec) || sec <= 0 || sec > 86400 * 7)
+        return -1;
+    long ms = (long)(sec * 1000 + 0.5);
+    return ms ? ms : 1;
+}
+
 /* Check the URL against the technique and fill in its defaults. */
 static int settle_url(struct client_options *opt, const char *text)
 {
@@ -109,10 +123,11 @@ static int settle_url(struct client_options *opt, const char *text)
 int main(int argc, char **argv)
 {
     struct client_options opt = {.poll_interval_ms = CLIENT_POLL_INTERVAL_MS};
-    enum { OPT_POLL_INTERVAL = 1000, OPT_ECHO, OPT_IN_FLIGHT, OPT_VERSION };
+    enum { OPT_POLL_INTERVAL = 1000, OPT_ECHO, OPT_IN_FLIGHT, OPT_HOLD, OPT_VERSION };
     static const struct option longopts[] = {
         {"count", required_argument, NULL, 'n'},
         {"duration", required_argument, NULL, 'd'},
+        {"hold", required_argument, NULL, OPT_HOLD},
         {"send", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {"clients", required_argument, NULL, 'c'},
@@ -131,16 +146,14 @@ int main(int argc, char **argv)
             if ((opt.count = whole_number(optarg, 1, 1000000000)) < 0)
                 return bad_usage("--count takes a whole number from 1, not \"%s\"", optarg);
             break;
-        case 'd': {
-            char *end;
-            double sec = strtod(optarg, &end);
-            if (end == optarg || *end || !isfinite(sec) || sec <= 0 || sec > 86400 * 7)
+        case 'd':
+            if ((opt.duration_ms = milliseconds(optarg)) < 0)
                 return bad_usage("--duration takes seconds (like 2 or 0.5), not \"%s\"", optarg);
-            opt.duration_ms = (long)(sec * 1000 + 0.5);
-            if (opt.duration_ms == 0)
-                opt.duration_ms = 1;
             break;
-        }
+        case OPT_HOLD:
+            if ((opt.hold_ms = milliseconds(optarg)) < 0)
+                return bad_usage("--hold takes seconds (like 2 or 0.5), not \"%s\"", optarg);
+            break;
         case 's':
             if (strlen(optarg) == 0 || strlen(optarg) > MAX_CHAT_BYTES)
                 return bad_usage("--send takes 1 to %d bytes of text", MAX_CHAT_BYTES);
@@ -200,7 +213,11 @@ int main(int argc, char **argv)
         return bad_usage("--send is for one client, not with --clients");
     if (opt.clients && opt.count)
         return bad_usage("--count is for one client; a load run ends after --duration");
-    if (opt.clients && !opt.duration_ms)
+    if (opt.hold_ms && !opt.clients)
+        return bad_usage("--hold is for load mode (--clients)");
+    if (opt.hold_ms && opt.duration_ms)
+        return bad_usage("--hold and --duration do not go together: one says when the run ends");
+    if (opt.clients && !opt.duration_ms && !opt.hold_ms)
         opt.duration_ms = LOAD_DEFAULT_DURATION_S * 1000L;
     int rc = settle_url(&opt, url);
     if (rc)

@@ -12,7 +12,8 @@
  *    a data channel); the bound also spares the server's listen backlog;
  *  - a client's *window* opens when it is subscribed (the response head,
  *    the 101, the first Flash message) and closes at the cut (the end of
- *    --duration) or when it failed.  An event counts as expected for a
+ *    --duration, or --hold after the last client is out) or when it
+ *    failed.  An event counts as expected for a
  *    client when it was made inside its window, and as delivered when it
  *    arrived; after the cut the run drains for a moment, so events already
  *    made are not reported missing just because they were in flight;
@@ -45,12 +46,23 @@ static void start_session(struct run *r, struct session *s)
     s->tech->start(s);
 }
 
+static void on_duration(struct loop *loop, void *arg);
+
 static void run_session_sent_first(struct run *r, struct session *s)
 {
     if (!s->in_flight)
         return;
     s->in_flight = false;
     r->in_flight--;
+    /* --hold: a busy machine ramps up slowly, and a fixed --duration could
+     * end before the last client connected; so the held part of the run is
+     * timed from the moment every client has sent its first request (or
+     * failed trying). */
+    if (r->opt->hold_ms && !r->holding && !r->finishing && r->started == r->n && !r->in_flight) {
+        r->holding = true;
+        if (!loop_add_timer(r->loop, (uint64_t)r->opt->hold_ms, 0, on_duration, r))
+            run_finish(r, 1);
+    }
 }
 
 /* Ramp-up step: start clients until LOAD_MAX_IN_FLIGHT of them wait to

@@ -477,6 +477,24 @@ def load_test(tech):
     return test
 
 
+def test_load_hold_counts_from_the_last_client():
+    """--hold S: the run ends S seconds after the last of the clients has
+    sent its first request, however long the ramp took; so every client is
+    held for S seconds (a fixed --duration shortens the last ones' window
+    when the ramp is slow)."""
+    need_server("sse")
+    with Server("sse", "--interval", 100) as srv:
+        rc, out, err = run_client(["sse", url_of("sse", srv.port), "--clients", 1000, "--hold", 1,
+                                   "--json"], timeout=60)
+        s = json.loads(out)
+        assert rc == 0 and s["connected"] == 1000 and s["errors"] == 0, (s, err)
+        assert s["duration_s"] >= 1.0, s
+        # 1 s of 100 ms ticks is 10 per client, each from its subscription
+        # to the end: at least 7 each even for a client subscribed late.
+        assert s["events_expected"] >= 1000 * 7, s
+        assert s["events_delivered"] == s["events_expected"], s
+
+
 # ------------------------------------------------------------ bad servers
 
 
@@ -601,7 +619,8 @@ def test_usage_errors():
     for args in (["carrier-pigeon"], [], ["ws", "tcp://127.0.0.1:1"], ["poll", "--echo"],
                  ["ws", "--in-flight", 2], ["ws", "--echo", "--in-flight", 0],
                  ["flash", "tcp://127.0.0.1:1/path"], ["sse", "--count", "x"],
-                 ["sse", "--clients", 5, "--send", "x"]):
+                 ["sse", "--clients", 5, "--send", "x"], ["sse", "--hold", 1],
+                 ["sse", "--clients", 5, "--hold", 1, "--duration", 1], ["sse", "--clients", 5, "--hold", 0]):
         rc, out, err = run_client(args)
         assert rc == 2 and "pushlab-client:" in err, (args, rc, err)
     rc, out, err = run_client(["--help"])
@@ -623,4 +642,5 @@ if __name__ == "__main__":
         + [load_test(t) for t in TECHS]
         + [test_longpoll_across_http10_connections, test_bad_404, test_bad_wrong_content_type, test_bad_truncated_chunk,
            test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
-           test_load_refused_counts_errors, test_usage_errors])
+           test_load_refused_counts_errors, test_load_hold_counts_from_the_last_client,
+           test_usage_errors])
