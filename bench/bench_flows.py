@@ -14,18 +14,28 @@ so the only difference is how many flows the table holds at once.  Each is
 read with `pushviz --json` (output to /dev/null); the rate is packets per
 CPU second, the best of BENCH_FLOWS_RUNS rounds (default 3) that take turns
 between the two files.  The goal (issue 13): the 200,000 rate equal to
-the 2,000 one; the script says "not met" below 0.8 of it.  Where the gap
-comes from on a shared 2-core virtual machine: 200,000 open flows hold
-about 350 MB of state (1.7 KiB each) that the process touches for the
-first time -- page faults and the kernel zeroing pages, system time --
-and their records miss the processor's caches (user time), while 2,000
-open flows reuse the same few megabytes.  Measured: 0.38 before the flow
-records were pooled in huge pages, made smaller, the hash table grown with
-the flows and ended flows capped (2,000 open: 1.5 s CPU, 147 MB; 200,000:
-4.1 s, 668 MB), 0.52 after (0.58 s, 17 MB; 1.12 s, 338 MB): both faster,
-the 2,000 case most.  Before
-the flow table kept its lists, a table walk per new flow past 65,536
-made 200,000 open flows 100x slower.
+the 2,000 one; the script says "not met" below 0.8 of it.
+
+Where the gap comes from, on a shared 2-core virtual machine: 200,000 open
+flows hold about 180 MB of state (0.9 KiB each: a flow record of 384
+bytes, a dissector's of 216, its client direction's of 304) that the
+process touches for the first time -- page faults and the kernel zeroing
+pages, system time, which varies most from run to run -- and their records
+are out of the processor's caches (user time), while 2,000 open flows reuse
+the same few megabytes.  Reading a file, the flow table fetches the next
+packets' buckets and records ahead of time (flows.c, "Prefetching"),
+which hides most of the cache misses; what memory is new cannot be hidden.
+Measured, three runs of this script in one period:
+  0.38  before the records were pooled in huge pages, made smaller, the
+        hash table grown with the flows and ended flows capped (2,000
+        open: 1.5 s CPU, 147 MB; 200,000: 4.1 s, 668 MB)
+  0.55-0.61  after that (0.60-0.74 s, 19 MiB; 1.09-1.22 s, 356 MiB:
+        1.7 KiB a flow, and malloc'd ack-RTT and request arrays)
+  0.70-0.85  with 0.9 KiB a flow (state a direction, a body or a library
+        needs made when first needed) and prefetching (0.56-0.75 s, 16 MiB;
+        0.66-1.08 s, 184 MiB)
+Before the flow table kept its lists, a table walk per new flow past
+65,536 made 200,000 open flows 100x slower.
 
 Packets are written by pcapgen.FastWriter (checksums left 0, as on
 loopback captures), so generating a million takes seconds.

@@ -109,7 +109,7 @@
 #define VIZ_READ_TIMEOUT_MS   50      /* the kernel hands over captured packets at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
-#define VIZ_MAX_FLOWS         262144  /* flows open at once (a power of two; under 1.5 KiB each while open, see flows.c); more: the quietest is finished early */
+#define VIZ_MAX_FLOWS         262144  /* flows open at once (a power of two; about 1 KiB each while open, see flows.c); more: the quietest is finished early */
 #define VIZ_ENDED_FLOWS       16384   /* ended flows remembered for their stragglers (a FIN sent again, a late RST) */
 #define VIZ_UNACKED_MAX       1024    /* unacknowledged segments remembered per direction for ack RTT */
 #define VIZ_ITEM_ARENA        16384   /* bytes of text one item may carry */

@@ -142,9 +142,23 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
     handle(e, st, &p, ts_ns, why);
 }
 
+/* A frame two ahead of the one being handled is at hand (a file being
+ * read): the flow table starts fetching the memory its packet will need
+ * (flows_prefetch).  Its headers are decoded twice, which costs less than
+ * the cache misses it saves when many flows are open. */
+static void prefetch_for(struct engine *e, int dlt, const uint8_t *bytes, uint32_t caplen)
+{
+    struct packet p;
+    const char *why;
+    if (decode_packet(dlt, bytes, caplen, caplen, &p, &why) == DECODE_TCP)
+        flows_prefetch(e->flows, &p);
+}
+
 void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
                             const uint8_t *bytes)
 {
+    if (c->ahead)
+        prefetch_for(ctx, c->dlt, c->ahead, c->ahead_caplen);
     /* With nanosecond precision libpcap puts nanoseconds in tv_usec. */
     int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * (c->nano ? 1 : 1000);
     engine_frame(ctx, c->dlt, ts, bytes, h->caplen, h->len);

@@ -66,7 +66,7 @@ static struct run *run_new(size_t step)
     r->classifier = calloc(1, sizeof *r->classifier);
     ck_assert_ptr_nonnull(r->d);
     ck_assert_ptr_nonnull(r->classifier);
-    dissect_init(r->d);
+    dissect_init(r->d, NULL);
     r->emitter = (struct emitter){collect, r, 0};
     r->now_ns = (EVENT_TS_MS + 5) * 1000000LL; /* events arrive 5 ms after their ts */
     r->step = step;
@@ -242,6 +242,24 @@ static size_t put_response(struct run *r, const char *type, const char *body, si
     put(r, DIR_S2C, body, body_len);
     return at;
 }
+
+/* A direction's state is made with its first byte: while a request waits
+ * for its answer the server's side costs nothing, and ending a direction
+ * that said nothing makes none (flows.c: 200,000 open connections). */
+START_TEST(a_silent_direction_has_no_state)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    put_get(r, "/poll?since=0");
+    send_new(r, DIR_C2S);
+    ck_assert_ptr_nonnull(r->d->half[DIR_C2S]);
+    ck_assert_ptr_null(r->d->half[DIR_S2C]);
+    close_both(r);
+    ck_assert_ptr_null(r->d->half[DIR_S2C]);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST), 1);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    run_free(r);
+}
+END_TEST
 
 START_TEST(poll_exchanges_on_one_connection)
 {
@@ -704,6 +722,27 @@ END_TEST
 
 /* ---- Flash XMLSocket ---- */
 
+/* A capture that starts with the server's 101: the answer makes the
+ * client's direction, whose bytes are then read as WebSocket frames. */
+START_TEST(upgrade_answered_before_any_client_byte)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    putf(r, DIR_S2C, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    send_new(r, DIR_S2C);
+    ck_assert_ptr_nonnull(r->d->half[DIR_C2S]);
+    size_t hello = put_frame(r, DIR_C2S, true, WS_OP_TEXT, "hello", 5);
+    send_new(r, DIR_C2S);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    ck_assert_uint_eq(count(r, ITEM_WS_FRAME), 1);
+    const struct item *it = nth(r, ITEM_WS_FRAME, 0);
+    assert_frame(it, DIR_C2S, hello, true, WS_OP_TEXT, "text", 5);
+    assert_text(it, "payload", "hello");
+    run_free(r);
+}
+END_TEST
+
 START_TEST(flash_policy_and_messages)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
@@ -923,6 +962,8 @@ int main(void)
     Suite *s = suite_create("dissect");
     TCase *tc = tcase_create("dissect");
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_silent_direction_has_no_state, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, upgrade_answered_before_any_client_byte, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, engineio_open_names_the_session, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, body_with_a_gap_says_what_was_lost, 0, N_FEED_STEPS);

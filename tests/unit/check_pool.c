@@ -66,6 +66,21 @@ START_TEST(pool_map_is_zeroed_at_any_size)
 }
 END_TEST
 
+/* A record whose size is a whole number of cache lines starts at a line,
+ * in every slab: it spans no more lines than it must (struct flow). */
+START_TEST(line_sized_records_start_at_a_line)
+{
+    struct pool p;
+    pool_init(&p, 6 * 64);
+    for (int i = 0; i < 12000; i++) { /* past two slabs of 2 MiB */
+        void *r = pool_take(&p);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_uint_eq((uintptr_t)r % 64, 0);
+    }
+    pool_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pool");
@@ -73,6 +88,7 @@ int main(void)
     tcase_add_test(tc, records_are_distinct_aligned_and_writable);
     tcase_add_test(tc, a_record_given_back_is_taken_next);
     tcase_add_test(tc, pool_map_is_zeroed_at_any_size);
+    tcase_add_test(tc, line_sized_records_start_at_a_line);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -230,7 +230,9 @@ static int dispatch_fast(struct capture *c, int max, struct trampoline *t, char 
         }
         if (c->filtered && !pcap_offline_filter(&c->filter, &h, bytes))
             continue;
+        c->ahead = pcap_file_peek(&c->fast, 1, &c->ahead_caplen);
         on_file_packet((u_char *)t, &h, bytes);
+        c->ahead = NULL;
         n++;
         if (c->out.error)
             return write_failed(c, err, errcap);

@@ -42,6 +42,9 @@ struct capture {
     struct bpf_program filter; /* -f, for records read by `fast` */
     bool filtered;         /* filter holds a program */
     volatile sig_atomic_t stop; /* capture_stop was called (from a signal handler) */
+    const uint8_t *ahead;  /* during a handler's call: the frame after the next one, when a file
+                            * is read and its block holds it (a hint for prefetching), else NULL */
+    uint32_t ahead_caplen; /* its captured bytes */
 };
 
 /* Called for every packet; bytes are valid only during the call. */

@@ -105,6 +105,24 @@ int pcap_file_next(struct pcap_file *f, struct pcap_pkthdr *h, const uint8_t **b
     return 1;
 }
 
+const uint8_t *pcap_file_peek(const struct pcap_file *f, unsigned skip, uint32_t *caplen)
+{
+    size_t pos = f->pos;
+    for (;;) {
+        if (f->len - pos < RECORD_HEADER)
+            return NULL;
+        const char *r = f->buf + pos;
+        uint32_t n = u32(f, r + 8);
+        if (n > f->snaplen || f->len - pos - RECORD_HEADER < n)
+            return NULL;
+        if (skip-- == 0) {
+            *caplen = n;
+            return (const uint8_t *)r + RECORD_HEADER;
+        }
+        pos += RECORD_HEADER + (size_t)n;
+    }
+}
+
 void pcap_file_close(struct pcap_file *f)
 {
     if (f->fd >= 0)

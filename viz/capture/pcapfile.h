@@ -41,6 +41,13 @@ int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen);
  * ordinary one, or reading failed: *at is its file offset, for libpcap. */
 int pcap_file_next(struct pcap_file *f, struct pcap_pkthdr *h, const uint8_t **bytes, uint64_t *at);
 
+/* The bytes of a record further on -- skip 0: the next one pcap_file_next
+ * will give, 1: the one after it -- when the block already holds all of
+ * them (NULL otherwise: nothing is read), and their count in *caplen;
+ * valid until the next pcap_file_next.  A look ahead, so that a reader
+ * can prefetch what that packet will need. */
+const uint8_t *pcap_file_peek(const struct pcap_file *f, unsigned skip, uint32_t *caplen);
+
 void pcap_file_close(struct pcap_file *f);
 
 #endif

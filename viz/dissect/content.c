@@ -77,9 +77,17 @@ void content_begin(struct half *h, enum content_kind kind, struct slice boundary
         sse_start(bs);
         bs->sse_skip_line = bs->sse_skip_block = false;
     } else if (kind == CONTENT_MULTIPART) {
-        memcpy(bs->boundary, boundary.ptr, boundary.len);
-        bs->boundary_len = boundary.len;
-        bytebuf_reset(&bs->parts, 0);
+        if (!bs->multipart && (bs->multipart = malloc(sizeof *bs->multipart)))
+            bytebuf_init(&bs->multipart->parts, 2 * VIZ_MULTIPART_MAX);
+        if (!bs->multipart) {
+            bs->content = CONTENT_PLAIN;
+            return;
+        }
+        struct multipart_state *m = bs->multipart;
+        memcpy(m->boundary, boundary.ptr, boundary.len);
+        m->boundary_len = boundary.len;
+        m->done = false;
+        bytebuf_reset(&m->parts, 0);
     }
 }
 
@@ -267,48 +275,49 @@ static void body_keep(struct body_state *bs, const char *p, size_t n)
 static void multipart_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n)
 {
     struct body_state *bs = &h->body;
-    if (bs->parts_done)
+    struct multipart_state *m = bs->multipart;
+    if (m->done)
         return;
-    if (bs->parts.len == 0)
-        bytebuf_reset(&bs->parts, bs->decoded);
-    if (!bytebuf_append(&bs->parts, p, n)) {
+    if (m->parts.len == 0)
+        bytebuf_reset(&m->parts, bs->decoded);
+    if (!bytebuf_append(&m->parts, p, n)) {
         half_error(env, h, "multipart part larger than the limit",
-                   offmap_find(bs->map, bs->parts.offset), 0);
-        bytebuf_reset(&bs->parts, bs->decoded + n);
+                   offmap_find(bs->map, m->parts.offset), 0);
+        bytebuf_reset(&m->parts, bs->decoded + n);
         return;
     }
-    struct slice boundary = {bs->boundary, bs->boundary_len};
+    struct slice boundary = {m->boundary, m->boundary_len};
     for (;;) {
         struct http_part part;
         struct proto_err err = {0};
-        long r = http_parse_part(bs->parts.data, bs->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
+        long r = http_parse_part(m->parts.data, m->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
         if (r == PROTO_PARTIAL)
             return;
-        uint64_t off = offmap_find(bs->map, bs->parts.offset);
+        uint64_t off = offmap_find(bs->map, m->parts.offset);
         if (r < 0) {
-            half_error(env, h, err.why, off, bs->parts.len);
-            bytebuf_consume(&bs->parts, bs->parts.len);
+            half_error(env, h, err.why, off, m->parts.len);
+            bytebuf_consume(&m->parts, m->parts.len);
             return;
         }
         if (part.body.ptr == NULL) { /* the close delimiter */
-            bs->parts_done = true;
-            bytebuf_consume(&bs->parts, bs->parts.len);
+            m->done = true;
+            bytebuf_consume(&m->parts, m->parts.len);
             return;
         }
         struct item_builder b;
         struct item *it = half_item(&b, env, h, ITEM_PART, off, (uint64_t)r);
-        item_add_text(it, "boundary", bs->boundary, bs->boundary_len);
+        item_add_text(it, "boundary", m->boundary, m->boundary_len);
         add_headers(it, part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
         item_add_text(it, "text", part.body.ptr,
                       part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);
         emit_item(env->emitter, it);
-        uint64_t body_off = offmap_find(bs->map, bs->parts.offset + part.body_offset);
+        uint64_t body_off = offmap_find(bs->map, m->parts.offset + part.body_offset);
         eventscan_reset(&h->scan);
         eventscan_feed(&h->scan, part.body.ptr, part.body.len, body_off, env->emitter, env->flow,
                        h->dir, env->now_ns);
         eventscan_reset(&h->scan);
-        bytebuf_consume(&bs->parts, (size_t)r);
+        bytebuf_consume(&m->parts, (size_t)r);
     }
 }
 
@@ -354,7 +363,7 @@ void content_gap(struct half *h, uint64_t len)
     case CONTENT_MULTIPART:
         /* What was held of the broken part is dropped; the part parser
          * passes over anything before the next delimiter (as a preamble). */
-        bytebuf_reset(&bs->parts, 0);
+        bytebuf_reset(&bs->multipart->parts, 0);
         break;
     case CONTENT_PLAIN:
         break;

@@ -1,8 +1,27 @@
-/* core.c -- the helpers every dissector uses to start and report items:
- * an item placed at its stream range in one direction, an `error` item,
- * a `chunk` item, and a head's header fields as a "headers" pairs field.
+/* core.c -- the helpers every dissector uses: a direction's state, made
+ * when it is first needed; an item placed at its stream range in one
+ * direction, an `error` item, a `chunk` item, and a head's header fields
+ * as a "headers" pairs field.
  */
 #include "dissect/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct half *half_get(struct dissect *d, enum item_dir dir)
+{
+    struct half *h = d->half[dir];
+    if (h)
+        return h;
+    if (!(h = d->store ? d->store->take(d->store->ctx) : malloc(sizeof *h)))
+        return NULL;
+    memset(h, 0, sizeof *h);
+    h->dir = dir;
+    h->mode = MODE_DETECT;
+    bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
+    eventscan_init(&h->scan);
+    return d->half[dir] = h;
+}
 
 struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,
                        enum item_type type, uint64_t off, uint64_t len)

@@ -88,6 +88,16 @@ struct body_coding {
     size_t chunk_text_len;
 };
 
+/* CONTENT_MULTIPART: the boundary and the bytes of the part being read.
+ * Made at a direction's first multipart body (few connections have one)
+ * and kept for its next. */
+struct multipart_state {
+    struct bytebuf parts;         /* decoded bytes from a delimiter on */
+    char boundary[BOUNDARY_MAX + 1]; /* the boundary parameter */
+    size_t boundary_len;
+    bool done;                    /* the close delimiter was seen */
+};
+
 struct body_state {
     enum http_body_kind kind;
     uint64_t remaining;           /* HTTP_BODY_LENGTH: bytes still to come */
@@ -109,13 +119,9 @@ struct body_state {
     bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
     bool sse_line_empty;          /* ...the line being dropped has no bytes yet */
     bool sse_last_cr;             /* ...the last byte dropped was a CR */
-    bool parts_lost;              /* CONTENT_MULTIPART after a gap: looking for the next delimiter */
     bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
     uint64_t lost_from;           /* stream offset where the search began */
-    struct bytebuf parts;         /* CONTENT_MULTIPART: decoded bytes from a delimiter on */
-    char boundary[BOUNDARY_MAX + 1]; /* CONTENT_MULTIPART: the boundary parameter */
-    size_t boundary_len;
-    bool parts_done;              /* the close delimiter was seen */
+    struct multipart_state *multipart; /* CONTENT_MULTIPART (owned; NULL until the half's first) */
 };
 
 struct ws_state {
@@ -159,7 +165,8 @@ enum lib_wrap {
 struct lib_state {
     enum push_library lib;
     enum lib_wrap wrap;
-    struct bytebuf pending;       /* the message begun and not yet ended */
+    struct bytebuf *pending;      /* the message begun and not yet ended (owned; made at the first
+                                   * message cut out of a body: NULL in most directions) */
     bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
     char *session;                /* the first session id this direction named (a request's sid= or
                                    * SockJS path, an open packet's sid), NUL-ended (owned; NULL: none) */
@@ -180,24 +187,43 @@ struct half {
     struct eventscan scan;        /* events in this direction's payloads */
 };
 
-/* A request waiting for its response (FIFO: HTTP/1.1 answers in order). */
+/* A request waiting for its response (FIFO: HTTP/1.1 answers in order).
+ * Fields ordered so that it packs tight (40 bytes). */
 struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
+    uint64_t path_key;            /* server and path, for repetition (classify.h) */
+    uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
+    unsigned exchange;            /* 1-based number of the exchange within the flow */
+    enum push_library lib;        /* the library its response speaks */
+    enum lib_wrap wrap;           /* how the response wraps the library's frames */
     bool head;                    /* HEAD: the response has no body */
     bool http10;                  /* an HTTP/1.0 request: its answer cannot be chunked */
     bool upgrade;                 /* asked to upgrade to WebSocket */
-    unsigned exchange;            /* 1-based number of the exchange within the flow */
-    uint64_t path_key;            /* server and path, for repetition (classify.h) */
-    uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
     bool callback;                /* the query names a JavaScript callback */
-    enum push_library lib;        /* the library its response speaks */
-    enum lib_wrap wrap;           /* how the response wraps the library's frames */
 };
 
+/* Pending requests kept in the connection's record; a ring that needs more
+ * (pipelining) is malloc'd.  Most connections wait for one answer. */
+#define PENDING_INLINE 2
+
+/* Where a connection's direction records come from and go back to, so
+ * that the caller can keep spare ones (flows.c pools them: a record given
+ * back is the next one taken, and malloc's free lists stay whole). */
+struct half_store {
+    void *(*take)(void *ctx);            /* sizeof(struct half) bytes, undefined; NULL: out of memory */
+    void (*give)(void *ctx, void *half); /* a record take returned */
+    void *ctx;
+};
+
+/* A connection's application layer.  Its directions' state is made when
+ * each first carries a byte (or a gap): with 200,000 connections open a
+ * record is memory touched for the first time, and a server that only
+ * acknowledges (a client's requests not answered yet) needs none. */
 struct dissect {
-    struct half half[2];          /* indexed by enum item_dir */
-    struct pending_request *pending; /* a ring of pending_cap (owned): it starts at 2 and doubles up
-                                   * to VIZ_PENDING_REQUESTS, as most connections wait for one answer */
+    struct half *half[2];         /* indexed by enum item_dir (owned; NULL until made by half_get) */
+    const struct half_store *store; /* where they come from (borrowed; NULL: malloc) */
+    struct pending_request *pending; /* a ring of pending_cap: first_pending, or once more wait (up
+                                   * to VIZ_PENDING_REQUESTS, doubling) a malloc'd one (owned) */
     unsigned pending_cap;
     unsigned pending_first;       /* ring start */
     unsigned pending_count;
@@ -207,9 +233,14 @@ struct dissect {
                                    * news (0: it was a send, or none yet) */
     int64_t answered_ns;          /* capture time of its answer: a keep-alive poller's own previous
                                    * answer, never another client's to the same path */
+    struct pending_request first_pending[PENDING_INLINE];
 };
 
 /* ---- helpers (core.c) ---- */
+
+/* Direction dir's state, made (empty, MODE_DETECT) if it has none yet;
+ * NULL when out of memory. */
+struct half *half_get(struct dissect *d, enum item_dir dir);
 
 /* Start an item of this half at stream range [off, off+len). */
 struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,

@@ -21,34 +21,41 @@
 #include "dissect/ws.h"
 #include "proto/flash.h"
 
-void dissect_init(struct dissect *d)
+void dissect_init(struct dissect *d, const struct half_store *store)
 {
     memset(d, 0, sizeof *d);
-    for (int i = 0; i < 2; i++) {
-        struct half *h = &d->half[i];
-        h->dir = (enum item_dir)i;
-        h->mode = MODE_DETECT;
-        bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
-        bytebuf_init(&h->body.parts, 2 * VIZ_MULTIPART_MAX);
-        bytebuf_init(&h->lib.pending, VIZ_BODY_KEEP);
-        eventscan_init(&h->scan);
-    }
+    d->store = store;
+    d->pending = d->first_pending;
+    d->pending_cap = PENDING_INLINE;
 }
 
 void dissect_release(struct dissect *d)
 {
     for (int i = 0; i < 2; i++) {
-        bytebuf_free(&d->half[i].buf);
-        body_clear(&d->half[i].body);
-        bytebuf_free(&d->half[i].body.parts);
-        free(d->half[i].body.map);
-        free(d->half[i].body.text);
-        ws_free(&d->half[i]);
-        bytebuf_free(&d->half[i].lib.pending);
-        free(d->half[i].lib.session);
-        eventscan_free(&d->half[i].scan);
+        struct half *h = d->half[i];
+        if (!h)
+            continue;
+        bytebuf_free(&h->buf);
+        body_clear(&h->body);
+        if (h->body.multipart)
+            bytebuf_free(&h->body.multipart->parts);
+        free(h->body.multipart);
+        free(h->body.map);
+        free(h->body.text);
+        ws_free(h);
+        if (h->lib.pending)
+            bytebuf_free(h->lib.pending);
+        free(h->lib.pending);
+        free(h->lib.session);
+        eventscan_free(&h->scan);
+        if (d->store)
+            d->store->give(d->store->ctx, h);
+        else
+            free(h);
+        d->half[i] = NULL;
     }
-    free(d->pending);
+    if (d->pending != d->first_pending)
+        free(d->pending);
 }
 
 const struct flow_traits *dissect_traits(struct dissect *d)
@@ -60,8 +67,8 @@ const char *dissect_session(const struct dissect *d, const char **library)
 {
     /* The client's requests name it; an Engine.IO handshake's answer
      * names it before any request does. */
-    const struct lib_state *c = &d->half[DIR_C2S].lib, *s = &d->half[DIR_S2C].lib;
-    const struct lib_state *l = c->session ? c : s->session ? s : NULL;
+    const struct half *c = d->half[DIR_C2S], *s = d->half[DIR_S2C];
+    const struct lib_state *l = c && c->lib.session ? &c->lib : s && s->lib.session ? &s->lib : NULL;
     *library = l ? library_name(l->session_lib) : NULL;
     return l ? l->session : NULL;
 }
@@ -77,10 +84,11 @@ static bool starts_like(const char *buf, size_t len, const char *prefix)
 /* Decide what this direction speaks.  True when decided (or hopeless). */
 static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    struct half *other = &d->half[!h->dir];
+    /* The other direction, when it has said nothing yet, is still detecting. */
+    enum half_mode other = d->half[!h->dir] ? d->half[!h->dir]->mode : MODE_DETECT;
     const char *p = h->buf.data;
     size_t n = h->buf.len;
-    if (other->mode == MODE_FLASH) {
+    if (other == MODE_FLASH) {
         h->mode = MODE_FLASH;
         return true;
     }
@@ -112,7 +120,7 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
     }
     /* A capture that started after a WebSocket handshake: frames with the
      * mask bit right for the direction, one after another. */
-    bool other_ws = other->mode == MODE_WEBSOCKET || other->mode == MODE_WS_RESYNC;
+    bool other_ws = other == MODE_WEBSOCKET || other == MODE_WS_RESYNC;
     int ws = other_ws ? 1 : ws_frames_plausible(h);
     if (ws == 1) {
         ws_join(d, h);
@@ -124,7 +132,7 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         h->mode = MODE_FLASH;
         return true;
     }
-    if (n < 64 && other->mode == MODE_DETECT)
+    if (n < 64 && other == MODE_DETECT)
         return false; /* too little to tell yet */
     h->mode = MODE_OPAQUE;
     return true;
@@ -244,7 +252,9 @@ static void give_up_held(const struct dissect_env *env, struct half *h)
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                   const uint8_t *data, size_t len, uint64_t off)
 {
-    struct half *h = &d->half[dir];
+    struct half *h = half_get(d, dir);
+    if (!h)
+        return; /* out of memory: the bytes go unread */
     if (h->buf.len == 0) {
         /* Nothing waits: the parser reads the bytes where they lie, and
          * only what it leaves (a head or frame the segment cut) is copied
@@ -268,15 +278,17 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
     }
     /* Bytes held back from the other direction may be usable now (a 101
      * turned waiting client bytes into WebSocket frames). */
-    struct half *o = &d->half[!dir];
-    if (o->buf.len && o->mode != MODE_WAIT_UPGRADE)
+    struct half *o = d->half[!dir];
+    if (o && o->buf.len && o->mode != MODE_WAIT_UPGRADE)
         run(d, env, o);
 }
 
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why)
 {
-    struct half *h = &d->half[dir];
+    struct half *h = half_get(d, dir);
+    if (!h)
+        return;
     char what[96];
     snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
     half_error(env, h, what, off, len);
@@ -316,7 +328,9 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
                  enum dissect_end_how how)
 {
     static const char *const how_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
-    struct half *h = &d->half[dir];
+    struct half *h = d->half[dir];
+    if (!h)
+        return; /* it carried no byte: nothing to finish */
     run(d, env, h);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body

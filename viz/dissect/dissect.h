@@ -18,8 +18,9 @@
 #include "dissect/core.h"
 
 /* Set up d, memory the caller owns (flows.c keeps spare ones), for a new
- * connection. */
-void dissect_init(struct dissect *d);
+ * connection.  Its directions' records will come from store (borrowed
+ * for d's life), or from malloc when store is NULL. */
+void dissect_init(struct dissect *d, const struct half_store *store);
 /* Free what d holds, not d itself: it may be initialised again. */
 void dissect_release(struct dissect *d);
 

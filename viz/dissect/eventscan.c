@@ -15,22 +15,28 @@
  */
 #include "dissect/eventscan.h"
 
+#include <stdlib.h>
+
 #include "proto/event.h"
 
 void eventscan_init(struct eventscan *s)
 {
-    bytebuf_init(&s->tail, VIZ_BODY_KEEP);
+    s->tail = NULL;
     s->found = 0;
 }
 
 void eventscan_free(struct eventscan *s)
 {
-    bytebuf_free(&s->tail);
+    if (s->tail)
+        bytebuf_free(s->tail);
+    free(s->tail);
+    s->tail = NULL;
 }
 
 void eventscan_reset(struct eventscan *s)
 {
-    bytebuf_reset(&s->tail, 0);
+    if (s->tail)
+        bytebuf_reset(s->tail, 0);
 }
 
 /* Where the events of one scan go, and where the scanned bytes sit in the
@@ -86,27 +92,33 @@ void eventscan_feed(struct eventscan *s, const void *p, size_t n, uint64_t off,
                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns)
 {
     struct scan_target t = {s, e, flow, dir, now_ns, off, n, off + n};
-    if (s->tail.len == 0) {
+    if (!s->tail || s->tail->len == 0) {
         /* The common case: no partial event pending, scan in place. */
         size_t done = scan(&t, p, n);
-        bytebuf_reset(&s->tail, off + done);
-        if (done < n && !bytebuf_append(&s->tail, (const char *)p + done, n - done))
-            bytebuf_reset(&s->tail, off + n); /* longer than any event: not one */
+        if (done == n)
+            return;
+        if (!s->tail && (s->tail = malloc(sizeof *s->tail)))
+            bytebuf_init(s->tail, VIZ_BODY_KEEP);
+        if (!s->tail)
+            return; /* out of memory: the partial event is not kept */
+        bytebuf_reset(s->tail, off + done);
+        if (!bytebuf_append(s->tail, (const char *)p + done, n - done))
+            bytebuf_reset(s->tail, off + n); /* longer than any event: not one */
         return;
     }
-    size_t held = s->tail.len;
-    if (!bytebuf_append(&s->tail, p, n)) {
-        bytebuf_reset(&s->tail, off);
+    size_t held = s->tail->len;
+    if (!bytebuf_append(s->tail, p, n)) {
+        bytebuf_reset(s->tail, off);
         eventscan_feed(s, p, n, off, e, flow, dir, now_ns);
         return;
     }
-    t.off = s->tail.offset;
+    t.off = s->tail->offset;
     t.split = held;
     t.split_off = off;
-    size_t done = scan(&t, s->tail.data, s->tail.len);
-    bytebuf_consume(&s->tail, done);
+    size_t done = scan(&t, s->tail->data, s->tail->len);
+    bytebuf_consume(s->tail, done);
     /* The held bytes are one partial event (nothing else can start inside
      * one), so once the scan is past them the rest came from this piece. */
     if (done >= held)
-        s->tail.offset = off + (done - held);
+        s->tail->offset = off + (done - held);
 }

@@ -6,8 +6,9 @@
 #include "proto/bytebuf.h"
 
 struct eventscan {
-    struct bytebuf tail; /* bytes where an event may have begun */
-    uint64_t found;      /* events found so far */
+    struct bytebuf *tail; /* bytes where an event may have begun (owned; made when a payload first
+                           * ends inside one: most directions never need it) */
+    uint64_t found;       /* events found so far */
 };
 
 void eventscan_init(struct eventscan *s);

@@ -37,9 +37,11 @@ void body_clear(struct body_state *b)
     free(b->sse);
     b->sse = NULL;
     coding_free(b);
-    bytebuf_reset(&b->parts, 0);
+    if (b->multipart) {
+        bytebuf_reset(&b->multipart->parts, 0);
+        b->multipart->done = false;
+    }
     b->kind = HTTP_BODY_NONE;
-    b->parts_done = false;
     b->sse_skip_block = b->chunk_lost = false;
 }
 
@@ -78,7 +80,8 @@ static void begin_body(const struct dissect_env *env, struct half *h, const stru
     h->body.decoded = 0;
     http_chunked_init(&h->body.chunked);
     eventscan_reset(&h->scan);
-    bytebuf_reset(&h->lib.pending, 0);
+    if (h->lib.pending)
+        bytebuf_reset(h->lib.pending, 0);
     h->lib.skipping = false;
     if (body->kind == HTTP_BODY_NONE || (body->kind == HTTP_BODY_LENGTH && body->length == 0)) {
         h->mode = MODE_HTTP_HEAD;
@@ -125,12 +128,13 @@ static bool coding_copy(const struct http_header *hs, size_t n, char buf[CODING_
 static struct pending_request *pending_push(struct dissect *d)
 {
     if (d->pending_count == d->pending_cap) {
-        unsigned cap = d->pending_cap ? d->pending_cap * 2 : 2;
+        unsigned cap = d->pending_cap * 2;
         struct pending_request *v = cap <= VIZ_PENDING_REQUESTS ? malloc(cap * sizeof *v) : NULL;
         if (v) { /* unwrapped into the new ring */
             for (unsigned i = 0; i < d->pending_count; i++)
                 v[i] = d->pending[(d->pending_first + i) % d->pending_cap];
-            free(d->pending);
+            if (d->pending != d->first_pending)
+                free(d->pending);
             d->pending = v;
             d->pending_cap = cap;
             d->pending_first = 0;
@@ -393,7 +397,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     }
     emit_item(env->emitter, it);
 
-    struct half *client = &d->half[DIR_C2S];
+    struct half *client = half_get(d, DIR_C2S); /* NULL only when out of memory */
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
     if (upgraded) {
@@ -402,7 +406,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         bool deflated = accepted_deflate(env, h, &res, &deflate);
         bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
         ws_start(h, true, deflated ? &deflate : NULL);
-        ws_start(client, true, deflated ? &deflate : NULL);
+        if (client)
+            ws_start(client, true, deflated ? &deflate : NULL);
         return true;
     }
     if (interim) {
@@ -414,7 +419,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         d->pending_first = (d->pending_first + 1) % d->pending_cap;
         d->pending_count--;
     }
-    if (client->mode == MODE_WAIT_UPGRADE)
+    if (client && client->mode == MODE_WAIT_UPGRADE)
         client->mode = MODE_HTTP_HEAD; /* the upgrade was refused: more HTTP may follow */
 
     if (!body_ok) {

@@ -284,7 +284,11 @@ static void body_message(const struct dissect_env *env, struct half *h, const ch
 void library_body_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
                        uint64_t stream_off)
 {
-    struct bytebuf *q = &h->lib.pending;
+    if (!h->lib.pending && (h->lib.pending = malloc(sizeof *h->lib.pending)))
+        bytebuf_init(h->lib.pending, VIZ_BODY_KEEP);
+    struct bytebuf *q = h->lib.pending;
+    if (!q)
+        return; /* out of memory: no message is cut out */
     char end = h->lib.wrap == WRAP_PAYLOAD ? EIO_SEPARATOR : '\n';
     while (n > 0) {
         const char *e = memchr(p, end, n);
@@ -310,9 +314,10 @@ void library_body_feed(const struct dissect_env *env, struct half *h, const char
 
 void library_body_end(const struct dissect_env *env, struct half *h)
 {
-    struct bytebuf *q = &h->lib.pending;
-    if (q->len && !h->lib.skipping)
+    struct bytebuf *q = h->lib.pending;
+    if (q && q->len && !h->lib.skipping)
         body_message(env, h, q->data, q->len, q->offset);
     h->lib.skipping = false;
-    bytebuf_reset(q, 0);
+    if (q)
+        bytebuf_reset(q, 0);
 }

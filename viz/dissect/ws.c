@@ -140,7 +140,8 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
         add_hex(it, "payload", shown, w->shown_len);
     item_add_int(it, "header_len", fh->header_len);
 
-    struct ws_state *other = d->half[!h->dir].ws; /* NULL unless it speaks WebSocket too */
+    struct ws_state *other = d->half[!h->dir] ? d->half[!h->dir]->ws : NULL; /* NULL unless it speaks
+                                                                                 WebSocket too */
     if (fh->opcode == WS_OP_CLOSE) {
         unsigned code;
         struct slice reason;

@@ -25,14 +25,30 @@
  * of a list -- ended flows in the order they ended, open ones in the order
  * of their last packet (a packet moves its flow to the back) -- so making
  * room costs the same with 2,000 flows as with 200,000: no walk over the
- * table.  An open HTTP flow costs about 1.7 KiB: struct flow (392 bytes,
- * packed, the endpoints compared by a lookup in its first cache line), its
- * struct dissect (about 1 KiB; a WebSocket's state, a body's offset map and
- * the pending-request ring beyond two are made only when needed), and the
- * first entries of its ack-RTT lists.  Both records come from pools
- * (pool.h): reused, and in huge pages once there are thousands.  The hash
- * table doubles as flows come (a bucket per flow), so a small capture
- * keeps a small one.
+ * table.
+ *
+ * With 200,000 flows open, what a packet costs is mostly memory: records
+ * the process touches for the first time (the kernel zeroes each page) and
+ * records that are no longer in the processor's caches.  So a record holds
+ * what every flow needs and little else.  An open flow costs 384 bytes of
+ * struct flow (six cache lines: the endpoints a lookup compares in the
+ * first, the first two unacknowledged segments of each direction inline),
+ * 216 of struct dissect, and 304 more for each direction once it carries
+ * a byte: 0.9 KiB for a client whose requests wait, 1.2 KiB once the
+ * server answers.  A body's offset map, a WebSocket's state, a multipart
+ * parser, a longer ack-RTT list or request ring are made when first
+ * needed.  All three records come from pools (pool.h): reused, and in huge
+ * pages once there are thousands.  The hash table doubles as flows come
+ * (a bucket per flow), so a small capture keeps a small one.
+ *
+ * Prefetching.  A lookup reads a bucket, then the flow it points to: two
+ * cache misses one after the other, each some hundred nanoseconds, when
+ * 200,000 flows do not fit in the caches.  Reading a file, the engine can
+ * see the packets to come, so flows_prefetch asks the processor to start
+ * loading (__builtin_prefetch, which never faults and changes no result)
+ * the bucket of the packet two ahead and the flow record of the next one,
+ * whose bucket arrived meanwhile.  Their misses then overlap the work on
+ * the current packet instead of stalling the next.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -60,6 +76,13 @@ struct unacked {
     int64_t ts_ns;     /* when it was captured */
 };
 
+/* Unacknowledged segments kept in the flow record itself, per direction:
+ * a request and its ACK, or a handshake, never wait for more, so most
+ * flows need no array of their own (a malloc'd one is a page fault and a
+ * cache miss more per flow when 200,000 are open). */
+#define UNACKED_INLINE 2
+_Static_assert(VIZ_UNACKED_MAX <= UINT16_MAX, "n_unacked and cap_unacked are 16 bits");
+
 /* One direction of a connection.  Fields are ordered so that they pack
  * tight (no padding between them): a table of 200,000 open flows is read
  * at the speed of the memory it touches. */
@@ -76,9 +99,11 @@ struct flow_half {
     bool fin;                /* a FIN was sent */
     bool fin_acked;          /* the peer acknowledged the FIN */
     bool ended;              /* the dissector was told this direction ended */
+    uint16_t n_unacked;      /* segments in unacked, oldest first */
+    uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
-    uint32_t n_unacked, cap_unacked;
-    struct unacked *unacked; /* oldest first */
+    struct unacked *unacked; /* `first`, or a malloc'd array once more are waiting (owned) */
+    struct unacked first[UNACKED_INLINE]; /* most connections wait for one or two at a time */
     int64_t seq_high_ns;     /* when the segment that raised seq_high was captured */
     int64_t dup_ack_ns;      /* when the latest duplicate ACK was captured */
     uint64_t bytes;          /* payload bytes on the wire */
@@ -87,7 +112,8 @@ struct flow_half {
 
 /* A connection.  The first cache line holds what a lookup compares. */
 struct flow {
-    struct flow *hash_next;      /* bucket chain */
+    _Alignas(64) struct flow *hash_next; /* bucket chain (records start at a cache line, pool.h:
+                                            its 384 bytes are 6 lines, not 7) */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
     unsigned id;                 /* 1-based, in order of first packet */
@@ -99,8 +125,6 @@ struct flow {
     struct flow *prev, *next;    /* its place in flows.active or flows.ended */
     struct dissect *dissect;     /* NULL once the flow has ended */
     struct flow_half half[2];    /* by enum item_dir */
-    char server_text[64];        /* "ip:port", which the dissector keys repetition by (the
-                                    client's is made when needed) */
 };
 
 /* Flows in the order they leave when room is needed (front first). */
@@ -133,6 +157,8 @@ struct flows {
     struct flow **buckets;        /* n_buckets chains (owned, pool_map) */
     size_t n_buckets;             /* a power of two, at least `count` until VIZ_MAX_FLOWS */
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
+    struct flow **ahead;          /* a bucket fetched by flows_prefetch, for the packet after the
+                                     next one (NULL: none, or the table grew since) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
     size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
@@ -143,8 +169,27 @@ struct flows {
     int64_t last_ns;              /* capture time of the latest packet */
     struct pool flow_records;     /* every struct flow (pool.h: reused, in huge pages) */
     struct pool dissect_records;  /* every open flow's struct dissect */
+    struct pool half_records;     /* every struct half of those (a direction's, made at its first byte) */
+    struct half_store half_store; /* half_records, as the dissectors take them */
     char endpoint_text[2][64];    /* flows_endpoints' answer */
+    /* The "ip:port" text of the server a dissector is told about (it keys
+     * repetition by it), made when the server differs from the last one's:
+     * flows share a few servers, and 64 bytes in every record would be
+     * 12 MB more to touch with 200,000 open. */
+    char server_text[64];
+    struct ip_addr server_text_addr; /* whose it is */
+    uint16_t server_text_port;       /* (0 with family 0: none yet) */
 };
+
+static void *take_half(void *pool)
+{
+    return pool_take(pool);
+}
+
+static void give_half(void *pool, void *half)
+{
+    pool_give(pool, half);
+}
 
 struct flows *flows_new(const struct emitter *e)
 {
@@ -158,6 +203,8 @@ struct flows *flows_new(const struct emitter *e)
     }
     pool_init(&ft->flow_records, sizeof(struct flow));
     pool_init(&ft->dissect_records, sizeof(struct dissect));
+    pool_init(&ft->half_records, sizeof(struct half));
+    ft->half_store = (struct half_store){take_half, give_half, &ft->half_records};
     ft->emitter = e;
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
@@ -195,14 +242,20 @@ static size_t bucket_of(const struct flows *ft, const struct flow *f)
 }
 
 /* Twice the buckets, every flow moved to its new chain: O(flows), once
- * per doubling.  Out of memory the table stays as it is (chains grow). */
+ * per doubling.  Each flow's endpoints are read to hash them again; with
+ * 100,000 flows most are out of the caches, so the flow a few buckets on
+ * is fetched while this one is moved (see "Prefetching" above).  Out of
+ * memory the table stays as it is (chains grow). */
 static void grow_buckets(struct flows *ft)
 {
+    enum { AHEAD = 16 }; /* buckets: enough to cover a memory load's latency */
     size_t n = ft->n_buckets * 2;
     struct flow **old = ft->buckets, **fresh = pool_map(n * sizeof *fresh);
     if (!fresh)
         return;
-    for (size_t i = 0; i < ft->n_buckets; i++)
+    for (size_t i = 0; i < ft->n_buckets; i++) {
+        if (i + AHEAD < ft->n_buckets && old[i + AHEAD])
+            __builtin_prefetch(old[i + AHEAD]);
         while (old[i]) {
             struct flow *f = old[i];
             old[i] = f->hash_next;
@@ -210,7 +263,9 @@ static void grow_buckets(struct flows *ft)
             f->hash_next = fresh[b];
             fresh[b] = f;
         }
+    }
     pool_unmap(old, ft->n_buckets * sizeof *old);
+    ft->ahead = NULL; /* it pointed into the old table */
     ft->buckets = fresh;
     ft->n_buckets = n;
 }
@@ -236,6 +291,24 @@ static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_d
         }
     }
     return NULL;
+}
+
+/* ---- fetching ahead ---- */
+
+/* Two steps, a packet apart, because the second needs what the first
+ * fetched: the bucket of packet n+2 now, and (its bucket fetched in the
+ * last call, a packet's work ago) the first flow of packet n+1's chain,
+ * every cache line of it: the lookup reads the first, the direction's
+ * fields lie further on. */
+void flows_prefetch(struct flows *ft, const struct packet *after_next)
+{
+    const char *f = ft->ahead ? (const char *)*ft->ahead : NULL;
+    if (f)
+        for (size_t at = 0; at < sizeof(struct flow); at += 64)
+            __builtin_prefetch(f + at);
+    ft->ahead = &ft->buckets[tuple_hash(&after_next->src, after_next->sport, &after_next->dst,
+                                        after_next->dport, ft->n_buckets)];
+    __builtin_prefetch(ft->ahead);
 }
 
 static void list_remove(struct flow_list *l, struct flow *f)
@@ -281,14 +354,22 @@ static void forget(struct flows *ft, struct flow *f)
     pool_give(&ft->flow_records, f);
 }
 
+/* No segment waits for its ACK; the inline slots hold the next ones. */
+static void unacked_clear(struct flow_half *h)
+{
+    if (h->unacked != h->first)
+        free(h->unacked);
+    h->unacked = h->first;
+    h->n_unacked = 0;
+    h->cap_unacked = UNACKED_INLINE;
+}
+
 /* Free what only an open flow needs. */
 static void release(struct flows *ft, struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         reasm_free(&f->half[i].reasm);
-        free(f->half[i].unacked);
-        f->half[i].unacked = NULL;
-        f->half[i].n_unacked = f->half[i].cap_unacked = 0;
+        unacked_clear(&f->half[i]);
     }
     if (f->dissect) {
         dissect_release(f->dissect);
@@ -306,9 +387,20 @@ struct delivery {
     int64_t now_ns;
 };
 
+/* The text of f's server, in ft (valid until another server's is asked for). */
+static const char *server_text(struct flows *ft, const struct flow *f)
+{
+    if (!same_endpoint(&ft->server_text_addr, ft->server_text_port, &f->server, f->server_port)) {
+        format_endpoint(&f->server, f->server_port, ft->server_text);
+        ft->server_text_addr = f->server;
+        ft->server_text_port = f->server_port;
+    }
+    return ft->server_text;
+}
+
 static struct dissect_env env_for(const struct delivery *d)
 {
-    struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, d->f->server_text,
+    struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, server_text(d->ft, d->f),
                               d->f->handshake_rtt_ms, d->now_ns};
     return env;
 }
@@ -411,7 +503,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
     format_endpoint(&f->client, f->client_port, s.client_text);
-    memcpy(s.server_text, f->server_text, sizeof s.server_text);
+    format_endpoint(&f->server, f->server_port, s.server_text);
     if (f->dissect) {
         s.traits = *dissect_traits(f->dissect);
         const char *session = dissect_session(f->dissect, &s.library);
@@ -454,7 +546,7 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
         pool_give(&ft->flow_records, f);
         return NULL;
     }
-    dissect_init(f->dissect);
+    dissect_init(f->dissect, &ft->half_store);
     /* Who is the client?  The SYN's sender; else the higher port's owner. */
     bool sender_is_client;
     if (p->flags & TCP_SYN)
@@ -466,11 +558,12 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
     f->client_port = sender_is_client ? p->sport : p->dport;
     f->server_port = sender_is_client ? p->dport : p->sport;
     *dir = sender_is_client ? DIR_C2S : DIR_S2C;
-    format_endpoint(&f->server, f->server_port, f->server_text);
     f->id = ft->next_id++;
     f->handshake_rtt_ms = -1;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         reasm_init(&f->half[i].reasm, VIZ_REASM_FLOW_CAP, &ft->budget);
+        unacked_clear(&f->half[i]);
+    }
 
     if (ft->count >= ft->n_buckets && ft->n_buckets < VIZ_MAX_FLOWS)
         grow_buckets(ft);
@@ -491,13 +584,16 @@ static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq
             /* Full: forget the oldest; it will not be timed. */
             memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
             h->n_unacked--;
-        } else {
-            size_t cap = h->cap_unacked ? h->cap_unacked * 2 : 4; /* most have one or two */
-            struct unacked *u = realloc(h->unacked, cap * sizeof *u);
+        } else { /* twice the room, off the record once the inline slots are full */
+            size_t cap = (size_t)h->cap_unacked * 2;
+            bool inline_slots = h->unacked == h->first;
+            struct unacked *u = realloc(inline_slots ? NULL : h->unacked, cap * sizeof *u);
             if (!u)
                 return;
+            if (inline_slots)
+                memcpy(u, h->first, sizeof h->first);
             h->unacked = u;
-            h->cap_unacked = cap;
+            h->cap_unacked = (uint16_t)cap;
         }
     }
     h->unacked[h->n_unacked++] = (struct unacked){seq, nextseq, ts};
@@ -825,6 +921,7 @@ void flows_free(struct flows *ft)
         }
     pool_free(&ft->flow_records);
     pool_free(&ft->dissect_records);
+    pool_free(&ft->half_records);
     pool_unmap(ft->buckets, ft->n_buckets * sizeof *ft->buckets);
     free(ft);
 }

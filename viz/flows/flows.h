@@ -21,6 +21,12 @@ void flows_free(struct flows *ft);
 /* One TCP segment, in capture order. */
 void flows_packet(struct flows *ft, const struct packet *pkt);
 
+/* The segment after the one flows_packet gets next, when the caller can
+ * look ahead (a file), before each flows_packet: memory those packets will
+ * need is fetched into the cache while this one is followed.  Only a hint:
+ * it changes nothing, and a wrong or missing one costs only time. */
+void flows_prefetch(struct flows *ft, const struct packet *after_next);
+
 /* The input ended: finish every open flow (held bytes delivered with gaps,
  * a `flow` item each, in flow order). */
 void flows_finish(struct flows *ft);

@@ -4,8 +4,10 @@
  * A slab is mapped at a 2 MiB boundary (a huge page must start at one):
  * twice its size is mapped and what lies outside the aligned middle is
  * unmapped again.  Its first bytes hold the link to the previous slab;
- * records follow.  Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the
- * kernel's transparent huge pages (Documentation/admin-guide/mm/transhuge).
+ * records follow from the next cache line, so a record whose size is a
+ * multiple of a line (struct flow) takes no more lines than it must.
+ * Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the kernel's transparent
+ * huge pages (Documentation/admin-guide/mm/transhuge).
  *
  * Under AddressSanitizer (make sanitize) a record not taken is poisoned,
  * so a use after pool_give is caught as a use after free() would be; the
@@ -20,6 +22,7 @@
 #include <sys/mman.h>
 
 #define SLAB_BYTES ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
+#define CACHE_LINE 64                 /* bytes the processor loads at once (x86-64, most arm64) */
 
 struct pool_slab {
     struct pool_slab *next; /* the slab made before it */
@@ -88,7 +91,7 @@ void *pool_take(struct pool *p)
             return NULL;
         s->next = p->slabs;
         p->slabs = s;
-        p->carve = (char *)s + round_up(sizeof *s);
+        p->carve = (char *)s + CACHE_LINE; /* the slab's link, then records from a line's start */
         p->carve_end = (char *)s + SLAB_BYTES;
         ASAN_POISON_MEMORY_REGION(p->carve, (size_t)(p->carve_end - p->carve));
     }
