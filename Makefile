@@ -185,8 +185,8 @@ $(FUZZ_BUILD)/fuzz_pcap: FUZZ_EXTRA = -Iviz $(FUZZ_VIZ) $(LIBPCAP)
 $(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h viz/*/*.h)
 
 # fuzz_filter: the display filter over items.
-$(FUZZ_BUILD)/fuzz_filter: FUZZ_EXTRA = -Iviz viz/filter/filter.c viz/items/item.c
-$(FUZZ_BUILD)/fuzz_filter: viz/filter/filter.c viz/filter/filter.h viz/items/item.c
+$(FUZZ_BUILD)/fuzz_filter: FUZZ_EXTRA = -Iviz viz/filter/filter.c viz/filter/regex_cost.c viz/items/item.c
+$(FUZZ_BUILD)/fuzz_filter: viz/filter/filter.c viz/filter/filter.h viz/filter/regex_cost.c viz/items/item.c
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(PROTO_SRC) $(wildcard src/proto/*.h) | deps
 	@mkdir -p $(@D)

@@ -7,6 +7,7 @@
 
 #include "check_run.h"
 #include "filter/filter.h"
+#include "filter/regex_cost.h"
 
 /* A few items of a WebSocket flow and a polling flow. */
 static struct item_builder b_req, b_resp, b_ws, b_tcp, b_ev, b_flow;
@@ -237,6 +238,53 @@ START_TEST(limits_hold)
 }
 END_TEST
 
+/* The input fuzz_filter found: a run of `+` made glibc's regcomp ask for
+ * more than 2 GB (each doubles the tree). */
+static char fuzz_oom[512];
+
+static void make_fuzz_oom(void)
+{
+    strcpy(fuzz_oom, "not (method =eat0s0u/&& text\t~\xd2\xd2" "at0\x01\x07u) && text ~\xd2t0s0u/ && text\t~\xd2\xd2" "at05");
+    size_t at = strlen(fuzz_oom);
+    memset(fuzz_oom + at, '+', 118);
+    fuzz_oom[at + 118] = '\0';
+    strcat(fuzz_oom, "555555\xd2x}rt or host ='t");
+}
+
+START_TEST(regular_expressions_are_priced_before_they_compile)
+{
+    /* what regcomp would build: pieces, repeats multiplying them */
+    ck_assert_uint_eq(regex_cost("abc", 1000), 3);
+    ck_assert_uint_eq(regex_cost("a{1000}", 100000), 1001);
+    ck_assert_uint_eq(regex_cost("(a{100}){100}", 100000), 10301);
+    ck_assert_uint_eq(regex_cost("a++++++++++", 100000), 2047); /* each + doubles */
+    ck_assert_uint_eq(regex_cost("[]a{]{5}", 1000), 6);        /* a bracket is one piece, '{' in it too */
+    ck_assert_uint_eq(regex_cost("x\\\\{3}", 1000), 5);       /* an escaped backslash is a piece that repeats */
+    ck_assert_uint_eq(regex_cost("x\\{3}", 1000), 4);         /* an escaped '{' starts no interval */
+    ck_assert_uint_eq(regex_cost("a{,30000}", 100000), 30001); /* glibc reads {,n} as {0,n} */
+    ck_assert_uint_eq(regex_cost("a{x}", 1000), 4);            /* not an interval: '{' is itself */
+    /* saturates at limit + 1, whatever the input */
+    ck_assert_uint_eq(regex_cost("((a{32767}){32767}){32767}{32767}", 1000), 1001);
+    char deep[600];
+    memset(deep, '(', 300);
+    strcpy(deep + 300, "a");
+    ck_assert_uint_eq(regex_cost(deep, 1000), 1001); /* deeper than priced: as dear as can be */
+
+    struct filter_error err;
+    make_fuzz_oom();
+    ck_assert_ptr_null(filter_compile(fuzz_oom, &err));
+    ck_assert_msg(strstr(err.message, "regular expression too complex"), "%s", err.message);
+    refused("text ~ \"((a{100}){100}){100}\"", "\"((a{100}){100}){100}\"", 7, "too complex");
+    /* the budget is the filter's: two that fit alone may not fit together */
+    struct filter *f = filter_compile("text ~ \"x{30000}\"", &err);
+    ck_assert_ptr_nonnull(f);
+    filter_free(f);
+    refused("text ~ \"x{30000}\" or text ~ \"y{30000}\"", "\"y{30000}\"", 0, "too complex");
+    /* the everyday ones still work */
+    ck_assert(matches("text ~ \"[0-9]{1,3}(\\.[0-9]{1,3}){3}\" or text ~ \"^/poll[?]since=[0-9]{1,3}$\"", request(), NULL));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("filter");
@@ -248,6 +296,7 @@ int main(void)
     tcase_add_test(tc, precedence_negation_and_parentheses);
     tcase_add_test(tc, bad_expressions_point_at_the_token);
     tcase_add_test(tc, limits_hold);
+    tcase_add_test(tc, regular_expressions_are_priced_before_they_compile);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

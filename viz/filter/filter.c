@@ -15,9 +15,12 @@
  *
  * `~` is a POSIX extended regular expression (regcomp(3)), case-
  * insensitive; it is matched over the bytes with glibc's REG_STARTEND,
- * so a payload holding NUL bytes is searched whole.
+ * so a payload holding NUL bytes is searched whole.  An expression is
+ * priced before it is compiled (regex_cost.h): one whose repeats of
+ * repeats would take more memory than a display filter should is refused.
  */
 #include "filter/filter.h"
+#include "filter/regex_cost.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -92,10 +95,16 @@ struct parser {
     struct filter *f;
     struct filter_error *err;
     int depth;            /* of parentheses and nots, bounded */
+    size_t regex_cost;    /* of the regular expressions compiled so far (regex_cost.h) */
     bool failed;
 };
 
 enum { MAX_DEPTH = 64 };
+
+/* What all of a filter's regular expressions may cost together, in the
+ * tree nodes glibc's regcomp makes (each about 250 bytes): some 10 MB.
+ * Room for `x{30000}`; not for a run of `+`, each of which doubles it. */
+enum { REGEX_COST_MAX = 40000 };
 
 static int fail(struct parser *p, size_t pos, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -280,6 +289,11 @@ static int parse_comparison(struct parser *p)
             return fail(p, p->tok.pos, p->tok.len, "%s is a number: '%s' is not%s", fields[field].name,
                         nd->str, field == F_OPCODE ? " (nor text, binary, close, ping, pong, continuation)" : "");
     } else if (ot.op == OP_MATCH) {
+        p->regex_cost += regex_cost(nd->str, REGEX_COST_MAX);
+        if (p->regex_cost > REGEX_COST_MAX)
+            return fail(p, p->tok.pos, p->tok.len,
+                        "regular expression too complex: it would compile to more than %d pieces "
+                        "(a repeat of a repeat multiplies)", REGEX_COST_MAX);
         int rc = regcomp(&nd->re, nd->str, REG_EXTENDED | REG_ICASE | REG_NOSUB);
         if (rc != 0) {
             char why[100];
@@ -365,7 +379,7 @@ struct filter *filter_compile(const char *expr, struct filter_error *err)
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
     }
-    struct parser p = {expr, 0, {T_END, OP_EQ, 0, 0}, f, err, 0, false};
+    struct parser p = {.s = expr, .tok = {T_END, OP_EQ, 0, 0}, .f = f, .err = err};
     next(&p);
     if (p.tok.kind == T_END) {
         fail(&p, 0, 1, "empty filter");
