@@ -15,6 +15,10 @@ Then, in the same run and on the same files:
                         HTTP method/URI/status, WebSocket frame fields);
                         on the push capture only (half a minute a run)
   tcpdump -nn -r        plain one-line printing
+  tcpdump -w /dev/null  libpcap reading the file and writing it back out
+                        unprinted: the floor under a tool that reads with
+                        libpcap (no ratio: it tells how much of tcpdump's
+                        time is reading and how much printing)
 
 and prints packets/s for each, the ratios (goals: 60x tshark, 8x
 tcpdump), and each tool's peak resident memory.  pushviz's memory must
@@ -150,6 +154,7 @@ def measure(label, path, n, runs, with_tshark):
         ("tshark -T fields", ["tshark", "-n", "-r", path, "-T", "fields"] + ports +
          [a for f in fields for a in ("-e", f)]),
         ("tcpdump -nn -r", ["tcpdump", "-nn", "-r", path]),
+        ("tcpdump -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"]),
     ]
     if not with_tshark:
         tools = [t for t in tools if not t[0].startswith("tshark")]
