@@ -170,12 +170,12 @@ def measure(label, path, n, runs, with_tshark):
     rates, rss_of = {}, {}
     for name, _ in tools:
         if results[name][0] is None:
-            print("  %-18s not installed" % name)
+            print("  %-20s not installed" % name)
             continue
         wall, cpu, rss = min(results[name], key=lambda r: r[1])
         rates[name] = n / max(cpu, 0.001)  # a tiny run may measure 0 s
         rss_of[name] = rss
-        print("  %-18s %6.2f s CPU (%6.2f s wall)  %10.0f packets/s  peak RSS %s" % (
+        print("  %-20s %6.2f s CPU (%6.2f s wall)  %10.0f packets/s  peak RSS %s" % (
             name, cpu, wall, rates[name], "%.1f MiB" % (rss / 1024) if rss else "?"))
     mine = rates.get("pushviz --json")
     goals = {"tshark -T fields": 60, "tcpdump -nn -r": 8}  # issue 16, item 3
