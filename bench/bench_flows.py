@@ -18,7 +18,7 @@ the 2,000 one; the script says "not met" below 0.8 of it.
 
 Where the gap comes from, on a shared 2-core virtual machine: 200,000 open
 flows hold about 180 MB of state (0.9 KiB each: a flow record of 384
-bytes, a dissector's of 216, its client direction's of 304) that the
+bytes, a dissector's of 216, its client direction's of 312) that the
 process touches for the first time -- page faults and the kernel zeroing
 pages, system time, which varies most from run to run -- and their records
 are out of the processor's caches (user time), while 2,000 open flows reuse

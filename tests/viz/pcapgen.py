@@ -203,11 +203,13 @@ class Conversation:
         self.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" + answer + b"\r\n")
 
-    def write(self, path, epoch=1700000000):
-        """The packets so far as a pcap file at path (times from epoch)."""
+    def write(self, path, epoch=1700000000, lose=None):
+        """The packets so far as a pcap file at path (times from epoch),
+        but for packet number `lose` (as if the capture had missed it)."""
         pc = Pcap()
-        for ts, pkt in self.packets:
-            pc.add_ip(epoch + ts, pkt)
+        for i, (ts, pkt) in enumerate(self.packets):
+            if i != lose:
+                pc.add_ip(epoch + ts, pkt)
         pc.write(path)
         return path
 

@@ -180,13 +180,7 @@ def test_late_join_websocket():
 
 def lose(conv, lost, name):
     """Write conv without packet `lost`; pushviz's items of the rest."""
-    pc = g.Pcap()
-    for i, (ts, pkt) in enumerate(conv.packets):
-        if i != lost:
-            pc.add_ip(1700000000 + ts, pkt)
-    path = os.path.join(TMP, name)
-    pc.write(path)
-    return items(path)
+    return items(conv.write(os.path.join(TMP, name), lose=lost))
 
 
 def streaming(head, pieces, lost_piece):

@@ -3,7 +3,7 @@
  *
  * glibc's regcomp builds a tree and copies a repeated piece once per
  * repetition: `a{100}` becomes 100 nodes, `a+` becomes `aa*` (two), so
- * repeats of repeats multiply.  `(a{100}){100}){100}` asks for a million
+ * repeats of repeats multiply.  `((a{100}){100}){100}` asks for a million
  * nodes (about 200 MB), and a run of `+` doubles the size at each one:
  * sixty of them would need more memory than any machine has.  The filter
  * prices an expression with regex_cost and refuses one that is too

@@ -33,7 +33,7 @@
  * what every flow needs and little else.  An open flow costs 384 bytes of
  * struct flow (six cache lines: the endpoints a lookup compares in the
  * first, the first two unacknowledged segments of each direction inline),
- * 216 of struct dissect, and 304 more for each direction once it carries
+ * 216 of struct dissect, and 312 more for each direction once it carries
  * a byte: 0.9 KiB for a client whose requests wait, 1.2 KiB once the
  * server answers.  A body's offset map, a WebSocket's state, a multipart
  * parser, a longer ack-RTT list or request ring are made when first
