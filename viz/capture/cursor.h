@@ -5,6 +5,11 @@
  * compares what is left before touching a byte; a short read sets a sticky
  * `bad` flag and returns 0, so a decoder can read a whole header and check
  * once at the end, like tcpdump's GET_ macros without the longjmp.
+ *
+ * A header of fixed size is best taken whole (cursor_take) and its fields
+ * read out of the taken bytes with be16_at/be32_at: one bounds check for
+ * the header instead of one per field, the cost that counts when every
+ * frame of a million-packet replay passes here.
  */
 #ifndef VIZ_CURSOR_H
 #define VIZ_CURSOR_H
@@ -40,6 +45,14 @@ static inline const uint8_t *cursor_take(struct cursor *c, size_t n)
     return p;
 }
 
+/* The big-endian number at p, in bytes a cursor_take has checked. */
+static inline uint16_t be16_at(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline uint8_t cursor_u8(struct cursor *c)
 {
     const uint8_t *p = cursor_take(c, 1);
@@ -49,13 +62,13 @@ static inline uint8_t cursor_u8(struct cursor *c)
 static inline uint16_t cursor_be16(struct cursor *c)
 {
     const uint8_t *p = cursor_take(c, 2);
-    return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+    return p ? be16_at(p) : 0;
 }
 
 static inline uint32_t cursor_be32(struct cursor *c)
 {
     const uint8_t *p = cursor_take(c, 4);
-    return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+    return p ? be32_at(p) : 0;
 }
 
 static inline uint32_t cursor_le32(struct cursor *c)

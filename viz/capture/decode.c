@@ -58,8 +58,8 @@ static int decode_link(int dlt, struct cursor *c)
 {
     switch (dlt) {
     case DLT_EN10MB: {
-        cursor_take(c, 12); /* destination and source MAC */
-        int type = cursor_be16(c);
+        const uint8_t *h = cursor_take(c, 14); /* destination and source MAC, type */
+        int type = h ? be16_at(h + 12) : 0;
         while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
             cursor_take(c, 2); /* tag control information */
             type = cursor_be16(c);
@@ -142,18 +142,23 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
     size_t ip_payload; /* bytes after the IP header(s), as the IP header says */
     if (type == ETHERTYPE_IPV4) {
         size_t start = c.pos;
-        uint8_t vihl = cursor_u8(&c);
-        cursor_u8(&c); /* DSCP/ECN */
-        uint16_t total = cursor_be16(&c);
-        uint16_t ident = cursor_be16(&c);
-        uint16_t frag = cursor_be16(&c);
-        cursor_u8(&c); /* TTL */
-        proto = cursor_u8(&c);
-        cursor_be16(&c); /* checksum */
-        const uint8_t *src = cursor_take(&c, 4), *dst = cursor_take(&c, 4);
+        /* The fixed 20 bytes (RFC 791 §3.1): version and header length,
+         * DSCP/ECN, total length, identification, flags and fragment
+         * offset, TTL, protocol, checksum, source, destination. */
+        const uint8_t *ip = cursor_take(&c, 20);
+        if (!ip) {
+            *why = cut ? "frame cut by the snaplen inside the IPv4 header" : "bad IPv4 header";
+            return DECODE_ERROR;
+        }
+        uint8_t vihl = ip[0];
+        uint16_t total = be16_at(ip + 2);
+        uint16_t ident = be16_at(ip + 4);
+        uint16_t frag = be16_at(ip + 6);
+        proto = ip[9];
+        const uint8_t *src = ip + 12, *dst = ip + 16;
         size_t ihl = (size_t)(vihl & 15) * 4;
-        if (c.bad || (vihl >> 4) != 4 || ihl < 20) {
-            *why = c.bad && cut ? "frame cut by the snaplen inside the IPv4 header" : "bad IPv4 header";
+        if ((vihl >> 4) != 4 || ihl < 20) {
+            *why = "bad IPv4 header";
             return DECODE_ERROR;
         }
         cursor_take(&c, ihl - 20); /* options */
@@ -182,13 +187,19 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
             return fragment(&c, ip_payload, pkt, why);
         }
     } else if (type == ETHERTYPE_IPV6) {
-        uint32_t vtc = cursor_be32(&c);
-        uint16_t plen = cursor_be16(&c);
-        proto = cursor_u8(&c);
-        cursor_u8(&c); /* hop limit */
-        const uint8_t *src = cursor_take(&c, 16), *dst = cursor_take(&c, 16);
-        if (c.bad || (vtc >> 28) != 6) {
-            *why = c.bad && cut ? "frame cut by the snaplen inside the IPv6 header" : "bad IPv6 header";
+        /* The fixed 40 bytes (RFC 8200 §3): version, traffic class and
+         * flow label, payload length, next header, hop limit, source,
+         * destination. */
+        const uint8_t *ip = cursor_take(&c, 40);
+        if (!ip) {
+            *why = cut ? "frame cut by the snaplen inside the IPv6 header" : "bad IPv6 header";
+            return DECODE_ERROR;
+        }
+        uint16_t plen = be16_at(ip + 4);
+        proto = ip[6];
+        const uint8_t *src = ip + 8, *dst = ip + 24;
+        if ((ip[0] >> 4) != 6) {
+            *why = "bad IPv6 header";
             return DECODE_ERROR;
         }
         if (plen > WIRE_LEFT()) {
@@ -244,19 +255,21 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
         return DECODE_OTHER;
 
     size_t tcp_start = c.pos;
-    pkt->sport = cursor_be16(&c);
-    pkt->dport = cursor_be16(&c);
-    pkt->seq = cursor_be32(&c);
-    pkt->ack = cursor_be32(&c);
-    uint8_t off = cursor_u8(&c);
-    pkt->flags = cursor_u8(&c);
-    pkt->window = cursor_be16(&c);
-    cursor_take(&c, 4); /* checksum, urgent pointer */
-    size_t hlen = (size_t)(off >> 4) * 4;
-    if (c.bad) {
+    /* The fixed 20 bytes (RFC 9293 §3.1): ports, sequence and
+     * acknowledgment numbers, data offset, flags, window, checksum,
+     * urgent pointer. */
+    const uint8_t *th = cursor_take(&c, 20);
+    if (!th) {
         *why = cut ? "frame cut by the snaplen inside the TCP header" : "frame shorter than its TCP header";
         return DECODE_ERROR;
     }
+    pkt->sport = be16_at(th);
+    pkt->dport = be16_at(th + 2);
+    pkt->seq = be32_at(th + 4);
+    pkt->ack = be32_at(th + 8);
+    pkt->flags = th[13];
+    pkt->window = be16_at(th + 14);
+    size_t hlen = (size_t)(th[12] >> 4) * 4;
     if (hlen < 20 || hlen > ip_payload) {
         *why = "bad TCP data offset";
         return DECODE_ERROR;
