@@ -227,10 +227,17 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     return true;
 }
 
-/* The content kind a response's Content-Type asks for. */
-static enum content_kind content_of(const struct http_response *res, struct slice *boundary)
+/* A response's Content-Type value, or NULL.  Looked up once per response
+ * and handed to content_of and type_has, which would each search the
+ * headers again (five times per response, a replay's many polls). */
+static const struct slice *content_type(const struct http_response *res)
 {
-    const struct slice *ct = http_header_find(res->headers, res->num_headers, "Content-Type");
+    return http_header_find(res->headers, res->num_headers, "Content-Type");
+}
+
+/* The content kind a Content-Type value (ct, or NULL) asks for. */
+static enum content_kind content_of(const struct slice *ct, struct slice *boundary)
+{
     if (!ct)
         return CONTENT_PLAIN;
     if (ct->len >= 17 && strncasecmp(ct->ptr, "text/event-stream", 17) == 0)
@@ -241,10 +248,9 @@ static enum content_kind content_of(const struct http_response *res, struct slic
     return CONTENT_PLAIN;
 }
 
-/* True when the Content-Type value contains word (case-insensitive). */
-static bool type_has(const struct http_response *res, const char *word)
+/* True when the Content-Type value (ct, or NULL) contains word (case-insensitive). */
+static bool type_has(const struct slice *ct, const char *word)
 {
-    const struct slice *ct = http_header_find(res->headers, res->num_headers, "Content-Type");
     size_t n = strlen(word);
     /* word is lower case: compare its first letter inline, and call
      * strncasecmp only where that letter is found. */
@@ -306,11 +312,12 @@ static void exchange_facts_of(const struct dissect *d, const struct dissect_env 
 {
     struct slice boundary;
     f->upgrade = upgraded;
-    f->event_stream = content_of(res, &boundary) == CONTENT_SSE;
-    f->multipart = type_has(res, "multipart/x-mixed-replace");
-    f->html = type_has(res, "text/html");
-    f->javascript = type_has(res, "javascript");
-    f->page_part = f->html || f->javascript || type_has(res, "text/css");
+    const struct slice *ct = content_type(res);
+    f->event_stream = content_of(ct, &boundary) == CONTENT_SSE;
+    f->multipart = type_has(ct, "multipart/x-mixed-replace");
+    f->html = type_has(ct, "text/html");
+    f->javascript = type_has(ct, "javascript");
+    f->page_part = f->html || f->javascript || type_has(ct, "text/css");
     /* A stored representation (validators) is a resource sent in pieces,
      * not a stream of messages (RFC 9110 §8.8).  A content coding alone
      * says nothing: compression middleware codes streams too, flushing
@@ -429,7 +436,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         return true;
     }
     struct slice boundary = {NULL, 0};
-    enum content_kind content = content_of(&res, &boundary);
+    enum content_kind content = content_of(content_type(&res), &boundary);
     char saved[BOUNDARY_MAX]; /* the boundary outlives the head's bytes, consumed next */
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
