@@ -16,6 +16,17 @@
 #include "items/emitter.h"
 #include "flows/flows.h"
 
+/* A frame decoded when it was two ahead of the one handled (for
+ * prefetching), kept to be used when its turn comes: a replay then
+ * decodes each frame once, not twice. */
+struct predecoded {
+    const uint8_t *bytes;     /* the frame's bytes; NULL: the slot is empty */
+    uint32_t caplen;
+    enum decode_status st;    /* decode_packet's answer, */
+    struct packet p;          /* its packet */
+    const char *why;          /* and its reason */
+};
+
 struct engine {
     struct emitter emitter;  /* the sink, and t0 */
     item_sink user_sink;     /* where items go */
@@ -25,6 +36,8 @@ struct engine {
     struct flows *flows;
     struct ipfrag *ipfrag;   /* IP datagrams being reassembled */
     struct engine_counts counts;
+    struct predecoded ahead[3]; /* the frames handled next, next but one, and now */
+    uint64_t handled;           /* engine_capture_handler calls: the slot of each frame */
 };
 
 /* Every item passes here, so it is counted. */
@@ -124,8 +137,8 @@ static void handle(struct engine *e, enum decode_status st, struct packet *p, in
     }
 }
 
-void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes, uint32_t caplen,
-                  uint32_t wirelen)
+/* What every frame counts for, decoded or not. */
+static void count_frame(struct engine *e, int64_t ts_ns, uint32_t caplen, uint32_t wirelen)
 {
     if (!e->t0_set) {
         e->emitter.t0_ns = ts_ns;
@@ -136,6 +149,12 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
     if (caplen < wirelen)
         e->counts.truncated++;
     ipfrag_expire(e->ipfrag, ts_ns);
+}
+
+void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes, uint32_t caplen,
+                  uint32_t wirelen)
+{
+    count_frame(e, ts_ns, caplen, wirelen);
     struct packet p;
     const char *why;
     enum decode_status st = decode_packet(dlt, bytes, caplen, wirelen, &p, &why);
@@ -143,25 +162,55 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
 }
 
 /* A frame two ahead of the one being handled is at hand (a file being
- * read): the flow table starts fetching the memory its packet will need
- * (flows_prefetch).  Its headers are decoded twice, which costs less than
- * the cache misses it saves when many flows are open. */
-static void prefetch_for(struct engine *e, int dlt, const uint8_t *bytes, uint32_t caplen)
+ * read): it is decoded now, so that the flow table can start fetching the
+ * memory its packet will need (flows_prefetch), and the decoded frame is
+ * kept for its turn, two calls later.
+ *
+ * Why the kept decode is still that frame's: the capture hands c->ahead
+ * only when the frame is whole in its read buffer, and then the buffer is
+ * not refilled (nor its bytes moved) before that frame's turn, so the
+ * frame handled two calls later at the same address with the same length
+ * is this one.  That holds when every frame read is handled: with a
+ * capture filter (-f) frames are skipped unseen, so nothing is kept; and
+ * a call without c->ahead (near a refill, or libpcap reading) empties
+ * every slot.  The kept decode was made with the captured length as the
+ * wire length, so it is used only for a frame that was not cut. */
+static void decode_ahead(struct engine *e, const struct capture *c)
 {
-    struct packet p;
-    const char *why;
-    if (decode_packet(dlt, bytes, caplen, caplen, &p, &why) == DECODE_TCP)
-        flows_prefetch(e->flows, &p);
+    if (!c->ahead || c->filtered) {
+        for (int i = 0; i < 3; i++)
+            e->ahead[i].bytes = NULL;
+        if (c->ahead) { /* filtered: prefetch only */
+            struct packet p;
+            const char *why;
+            if (decode_packet(c->dlt, c->ahead, c->ahead_caplen, c->ahead_caplen, &p, &why) == DECODE_TCP)
+                flows_prefetch(e->flows, &p);
+        }
+        return;
+    }
+    struct predecoded *a = &e->ahead[(e->handled + 2) % 3];
+    a->bytes = c->ahead;
+    a->caplen = c->ahead_caplen;
+    a->st = decode_packet(c->dlt, c->ahead, c->ahead_caplen, c->ahead_caplen, &a->p, &a->why);
+    if (a->st == DECODE_TCP)
+        flows_prefetch(e->flows, &a->p);
 }
 
 void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
                             const uint8_t *bytes)
 {
-    if (c->ahead)
-        prefetch_for(ctx, c->dlt, c->ahead, c->ahead_caplen);
+    struct engine *e = ctx;
+    decode_ahead(e, c);
+    struct predecoded *mine = &e->ahead[e->handled++ % 3];
     /* With nanosecond precision libpcap puts nanoseconds in tv_usec. */
     int64_t ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * (c->nano ? 1 : 1000);
-    engine_frame(ctx, c->dlt, ts, bytes, h->caplen, h->len);
+    if (mine->bytes == bytes && mine->caplen == h->caplen && h->caplen == h->len) {
+        count_frame(e, ts, h->caplen, h->len);
+        handle(e, mine->st, &mine->p, ts, mine->why);
+    } else {
+        engine_frame(e, c->dlt, ts, bytes, h->caplen, h->len);
+    }
+    mine->bytes = NULL;
 }
 
 void engine_input_error(struct engine *e, const char *what)
