@@ -19,7 +19,7 @@
  *     char pointer may change any memory, so a position kept in memory
  *     would be reloaded after every byte, while a local one stays in a
  *     register;
- *   - numbers are formatted by hand, eight digits at once (store_uint);
+ *   - numbers are formatted by hand, two digits per step from a table;
  *   - strings are escaped and copied in the same pass over their bytes.
  * Times and milliseconds are printed with six decimals (microseconds of t,
  * nanoseconds of a duration in ms), rounded to nearest (llround).
@@ -147,65 +147,60 @@ static char *put_key(struct jline *j, char *p, const char *name)
     return STORE_LIT(p, "\":");
 }
 
-/* The byte b in each of the eight bytes of a word. */
-#define BYTES8(b) (0x0101010101010101u * (uint64_t)(b))
+/* "00" "01" ... "99": numbers are written two digits per division. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
-/* The eight decimal digits of v (below 10^8, leading zeros included), one
- * digit value 0..9 per byte, the first digit in the lowest byte.  No
- * division and no loop: the quotients by 10000, then by 100 in both
- * halves at once, then by 10 in all four pairs at once, each lane a few
- * bits wide inside one 64-bit word ("SIMD within a register").  A
- * quotient by 100 of x < 10^4 is x * 10486 >> 20, one by 10 of x < 100
- * is x * 103 >> 10 (both checked against every v below 10^8). */
-static inline uint64_t eight_digits(uint32_t v)
+/* 10^0 ... 10^19: the smallest number of each digit count. */
+static const uint64_t powers_of_10[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+    10000000000000000000u};
+
+/* How many decimal digits v has, without a loop: a number of b bits has
+ * about b * log10(2) digits (1233 / 4096 is log10(2) to four places), and
+ * one comparison with a power of ten settles which of the two candidates
+ * it is.  (v | 1 has the digits of v and at least one bit.) */
+static unsigned decimal_digits(uint64_t v)
 {
-    uint64_t halves = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32;
-    uint64_t hundreds = (halves * 10486 >> 20) & 0x0000007F0000007Fu;
-    uint64_t pairs = hundreds | (halves - 100 * hundreds) << 16; /* 4 lanes of 16 bits, 0..99 */
-    uint64_t tens = (pairs * 103 >> 10) & 0x000F000F000F000Fu;
-    return tens | (pairs - 10 * tens) << 8;
+    uint64_t w = v | 1;
+    unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
+    return t + (w >= powers_of_10[t]);
 }
 
-/* Store eight bytes, the lowest first in memory, whatever the byte order. */
-static inline void store_le64(char *p, uint64_t x)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    x = __builtin_bswap64(x);
-#endif
-    memcpy(p, &x, 8);
-}
-
-/* v in decimal (room() for SCALAR_MAX was made).  Most numbers of a line
- * have one or two digits (flags, lengths, flow and exchange numbers):
- * those are stored directly.  Others below 10^8 get their eight digits
- * made at once (eight_digits), turned into ASCII and stored as one word
- * shifted past the leading zeros, whose count is that of the low zero
- * bytes: no digit loop, whose exit the branch predictor misses as the
- * widths of a line's numbers change, and no table of powers of ten.
- * Eight bytes are stored whatever the length: room() left space, and the
- * next value overwrites the spare ones.  A larger number writes its head
- * (v / 10^8, below 10^12, so split at most once more) and then exactly
- * eight digits. */
+/* v in decimal (room() for SCALAR_MAX was made), written from the last
+ * digit backwards, two at a time.  Most numbers fit 32 bits, whose
+ * divisions by 100 (done as multiplications) are quicker; a larger number
+ * first gives its last eight digits, computed in 32 bits as well. */
 static char *store_uint(char *p, uint64_t v)
 {
-    if (v < 10) {
+    if (v < 10) { /* many values are one digit: lengths 0, flags, opcodes */
         *p = (char)('0' + v);
         return p + 1;
     }
-    if (v < 100) {
-        p[0] = (char)('0' + v / 10);
-        p[1] = (char)('0' + v % 10);
-        return p + 2;
+    char *end = p + decimal_digits(v), *q = end;
+    while (v > UINT32_MAX) {
+        uint32_t low = (uint32_t)(v % 100000000);
+        v /= 100000000;
+        for (int i = 0; i < 4; i++, low /= 100) {
+            q -= 2;
+            memcpy(q, digit_pairs + 2 * (low % 100), 2);
+        }
     }
-    if (v >= 100000000) {
-        p = store_uint(p, v / 100000000);
-        store_le64(p, eight_digits((uint32_t)(v % 100000000)) + BYTES8('0'));
-        return p + 8;
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (w % 100), 2);
+        w /= 100;
     }
-    uint64_t digits = eight_digits((uint32_t)v);
-    unsigned zeros = (unsigned)__builtin_ctzll(digits) / 8; /* v >= 100: some digit is not 0 */
-    store_le64(p, (digits + BYTES8('0')) >> 8 * zeros);
-    return p + 8 - zeros;
+    if (w >= 10)
+        memcpy(q - 2, digit_pairs + 2 * w, 2);
+    else
+        q[-1] = (char)('0' + w);
+    return end;
 }
 
 static char *store_int(char *p, int64_t v)
@@ -244,11 +239,11 @@ static char *store_fixed6(char *p, double x)
         micro = -micro;
     }
     p = store_uint(p, (uint64_t)micro / 1000000);
-    /* The fraction's eight digits start with two zeros (it is below
-     * 10^6): shifted out, the six left are stored after the point. */
     uint32_t f = (uint32_t)((uint64_t)micro % 1000000);
     p[0] = '.';
-    store_le64(p + 1, (eight_digits(f) + BYTES8('0')) >> 16);
+    memcpy(p + 1, digit_pairs + 2 * (f / 10000), 2);
+    memcpy(p + 3, digit_pairs + 2 * (f / 100 % 100), 2);
+    memcpy(p + 5, digit_pairs + 2 * (f % 100), 2);
     return p + 7;
 }
 
@@ -318,6 +313,7 @@ static const unsigned char json_plain[256] = {
  * is zero, and (w - 0x20..20) & ~w where w is below 0x20.  A borrow may
  * also flag a byte above a flagged one, never below it, so the lowest
  * flagged byte is exact, which is all the caller uses. */
+#define BYTES8(b) (0x0101010101010101u * (uint64_t)(b))
 static inline uint64_t json_special(uint64_t w)
 {
     uint64_t q = w ^ BYTES8('"'), b = w ^ BYTES8('\\'), d = w ^ BYTES8(0x7F);
