@@ -177,23 +177,17 @@ void engine_frame(struct engine *e, int dlt, int64_t ts_ns, const uint8_t *bytes
  * wire length, so it is used only for a frame that was not cut. */
 static void decode_ahead(struct engine *e, const struct capture *c)
 {
-    if (!c->ahead || c->filtered) {
+    if (!c->ahead || c->filtered)
         for (int i = 0; i < 3; i++)
             e->ahead[i].bytes = NULL;
-        if (c->ahead) { /* filtered: prefetch only */
-            struct packet p;
-            const char *why;
-            if (decode_packet(c->dlt, c->ahead, c->ahead_caplen, c->ahead_caplen, &p, &why) == DECODE_TCP)
-                flows_prefetch(e->flows, &p);
-        }
+    if (!c->ahead)
         return;
-    }
     struct predecoded *a = &e->ahead[(e->handled + 2) % 3];
-    a->bytes = c->ahead;
-    a->caplen = c->ahead_caplen;
     a->st = decode_packet(c->dlt, c->ahead, c->ahead_caplen, c->ahead_caplen, &a->p, &a->why);
     if (a->st == DECODE_TCP)
         flows_prefetch(e->flows, &a->p);
+    a->bytes = c->filtered ? NULL : c->ahead; /* filtered: used for the prefetch only */
+    a->caplen = c->ahead_caplen;
 }
 
 void engine_capture_handler(void *ctx, const struct capture *c, const struct pcap_pkthdr *h,
