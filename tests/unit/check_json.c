@@ -1,7 +1,7 @@
 /* check_json.c -- --json's numbers (viz/output/json.c), which are formatted
  * by hand for speed, against what printf writes for the same values:
  * every width from one digit to twenty, both ends of int64_t, the
- * boundaries where json.c changes method (10, 100, 10^8, 2^32), a spread
+ * boundaries where json.c changes method (10, 2^32), a spread
  * of pseudo-random values, and times and milliseconds with six decimals. */
 #include <check.h>
 #include <inttypes.h>
@@ -56,16 +56,17 @@ static void check_value(int64_t v)
     snprintf(want, sizeof want, "%" PRId64, v);
     ck_assert_str_eq(got, want);
 
-    long long micro = llround(ms * 1e6);
     value_of(line, "ms", got, sizeof got);
-    snprintf(want, sizeof want, "%s%lld.%06lld", micro < 0 ? "-" : "", llabs(micro) / 1000000,
-             llabs(micro) % 1000000);
-    if (fabs(ms) <= 9e12)
+    if (fabs(ms) <= 9e12) {
+        long long micro = llround(ms * 1e6);
+        snprintf(want, sizeof want, "%s%lld.%06lld", micro < 0 ? "-" : "", llabs(micro) / 1000000,
+                 llabs(micro) % 1000000);
         ck_assert_str_eq(got, want);
-    else
+    } else { /* beyond what a capture holds: json.c keeps the line valid */
         ck_assert_str_eq(got, "null");
+    }
 
-    micro = llround(it->t * 1e6);
+    long long micro = llround(it->t * 1e6);
     value_of(line, "t", got, sizeof got);
     snprintf(want, sizeof want, "%lld.%06lld", micro / 1000000, micro % 1000000);
     ck_assert_str_eq(got, want);
@@ -81,11 +82,14 @@ START_TEST(numbers_are_written_as_printf_writes_them)
         check_value(edges[i]);
     /* Every width: 10^k - 1, 10^k, 10^k + 1, and their negatives. */
     int64_t p = 1;
-    for (int k = 0; k < 19; k++, p *= 10)
+    for (int k = 0; k <= 18; k++) {
         for (int64_t d = -1; d <= 1; d++) {
             check_value(p + d);
             check_value(-(p + d));
         }
+        if (k < 18)
+            p *= 10; /* 10^18 is the last power int64_t holds */
+    }
     /* A spread of values of every size (a fixed seed: the same each run). */
     uint64_t x = 0x9E3779B97F4A7C15u;
     for (int i = 0; i < 20000; i++) {
