@@ -300,6 +300,8 @@ START_TEST(regular_expressions_are_priced_before_they_compile)
     refused_form("x$?", "can match nothing");
     refused_form("\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b", "more than 16 anchors");
     refused_form("(a)\\1", "back-references");
+    /* fuzz_filter's third find: stars on stars, 2.9 GB before this rule */
+    refused_form("ke(q******************************++++++++++**********|)", "can match nothing");
     /* repeats of what always reads a byte are fine, whatever is inside */
     ck_assert_uint_lt(cost("(ab*)+([0-9]+\\.){3}(a|b)*(x?y){2,}", 1000), 100);
 
