@@ -102,9 +102,10 @@ struct parser {
 enum { MAX_DEPTH = 64 };
 
 /* What all of a filter's regular expressions may cost together, in the
- * tree nodes glibc's regcomp makes (each about 250 bytes): some 10 MB.
- * Room for `x{30000}`; not for a run of `+`, each of which doubles it. */
-enum { REGEX_COST_MAX = 40000 };
+ * tree nodes glibc's regcomp makes: at worst some 25 MB and a third of a
+ * second to compile (regex_cost.h).  Room for `x{2000}` or `(a*){500}`;
+ * not for a run of `+`, each of which doubles it. */
+enum { REGEX_COST_MAX = 3000 };
 
 static int fail(struct parser *p, size_t pos, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -289,7 +290,10 @@ static int parse_comparison(struct parser *p)
             return fail(p, p->tok.pos, p->tok.len, "%s is a number: '%s' is not%s", fields[field].name,
                         nd->str, field == F_OPCODE ? " (nor text, binary, close, ping, pong, continuation)" : "");
     } else if (ot.op == OP_MATCH) {
-        p->regex_cost += regex_cost(nd->str, REGEX_COST_MAX);
+        const char *refused;
+        p->regex_cost += regex_cost(nd->str, REGEX_COST_MAX, &refused);
+        if (refused)
+            return fail(p, p->tok.pos, p->tok.len, "bad regular expression: %s", refused);
         if (p->regex_cost > REGEX_COST_MAX)
             return fail(p, p->tok.pos, p->tok.len,
                         "regular expression too complex: it would compile to more than %d pieces "

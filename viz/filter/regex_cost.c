@@ -1,5 +1,6 @@
 /* regex_cost.c -- prices an extended regular expression as regcomp
- * would build it (see regex_cost.h for why).
+ * would build it, and refuses the forms glibc compiles in exponential
+ * time (see regex_cost.h for why).
  *
  * One pass over the text with a stack of open groups.  Within a group,
  * `done` is the cost of the pieces already closed and `last` the cost of
@@ -7,19 +8,36 @@
  * `last` into last * copies + 1; a closing parenthesis makes the whole
  * group the `last` piece of the group around it.  Sums saturate at
  * limit + 1, so no input can overflow them.
+ *
+ * Beside its cost, each piece knows whether it can match nothing (an
+ * anchor, `a*`, `a?`, `a{0,3}`, `()`, a group with such a branch): a
+ * quantifier over such a piece is refused.  It never means more than the
+ * piece without it (`(a*)+` is `a*`), and it is what makes glibc slow:
+ * `^a*+++++` takes 8 seconds to compile, one more `+` minutes.
  */
 #include "filter/regex_cost.h"
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <string.h>
 
 #define GROUPS_MAX 256  /* open parentheses priced; deeper is refused as too dear */
 #define COUNT_MAX 32768 /* one above RE_DUP_MAX: a larger count is an error for regcomp */
+#define ANCHORS_MAX 16  /* \b sixteen times compiles in 13 ms, twenty-four times in 90: each more multiplies */
 
 struct group {
-    size_t done; /* closed pieces and alternatives */
-    size_t last; /* the piece a quantifier applies to; 0: none */
+    size_t done;          /* closed pieces and alternatives */
+    size_t last;          /* the piece a quantifier applies to; 0: none */
+    bool last_empty;      /* ...it can match nothing */
+    bool branch_empty;    /* every closed piece of the branch being read can match nothing */
+    bool some_branch_empty; /* a closed branch of the group can match nothing */
 };
+
+/* An anchor matches a place, not a byte: ^ $ and GNU's \b \B \< \> \` \'. */
+static bool is_anchor(char c, bool escaped)
+{
+    return escaped ? strchr("bB<>`'", c) != NULL : (c == '^' || c == '$');
+}
 
 static size_t add(size_t a, size_t b, size_t cap)
 {
@@ -45,9 +63,10 @@ static long read_count(const char **s)
 }
 
 /* An interval at s (just after its '{'): the copies of the piece it
- * makes (`{m}`: m, `{m,}`: m and a star, `{m,n}`: n), and *end just past
- * its '}'.  0 when s is not an interval (glibc then reads '{' as itself). */
-static size_t interval_copies(const char *s, const char **end)
+ * makes (`{m}`: m, `{m,}`: m and a star, `{m,n}`: n), *end just past its
+ * '}', and *none whether it allows none (m = 0).  0 when s is not an
+ * interval (glibc then reads '{' as itself). */
+static size_t interval_copies(const char *s, const char **end, bool *none)
 {
     long m = read_count(&s), n = m;
     if (m < 0 && *s != ',')
@@ -63,6 +82,7 @@ static size_t interval_copies(const char *s, const char **end)
     if (*s != '}')
         return 0;
     *end = s + 1;
+    *none = m == 0;
     return n > 0 ? (size_t)n : 1; /* {0}: the piece goes, its node stays */
 }
 
@@ -88,52 +108,102 @@ static const char *skip_bracket(const char *s)
     return *s ? s + 1 : s;
 }
 
-size_t regex_cost(const char *re, size_t limit)
+static void close_piece(struct group *g, size_t cap)
+{
+    if (g->last) {
+        g->done = add(g->done, g->last, cap);
+        g->branch_empty = g->branch_empty && g->last_empty;
+    }
+    g->last = 0;
+    g->last_empty = false;
+}
+
+/* The branch being read ends (at '|' or ')'). */
+static void close_branch(struct group *g, size_t cap)
+{
+    close_piece(g, cap);
+    g->some_branch_empty = g->some_branch_empty || g->branch_empty;
+    g->branch_empty = true;
+}
+
+static const struct group empty_group = {0, 0, false, true, false};
+
+size_t regex_cost(const char *re, size_t limit, const char **refused)
 {
     const size_t cap = limit + 1;
     struct group stack[GROUPS_MAX];
-    size_t depth = 0;
-    struct group g = {0, 0};
+    size_t depth = 0, anchors = 0;
+    struct group g = empty_group;
     const char *s = re;
+    *refused = NULL;
     while (*s) {
         char c = *s++;
         size_t copies = 0;
+        bool none = c == '*' || c == '?'; /* the quantifier allows no copy at all */
         const char *after = s;
         if (c == '*' || c == '?')
             copies = 1; /* one copy under a star or an alternative: a node more */
         else if (c == '+')
             copies = 2; /* a+ is built as aa* */
         else if (c == '{')
-            copies = interval_copies(s, &after);
+            copies = interval_copies(s, &after, &none);
         if (copies && g.last) {
+            if (g.last_empty) {
+                *refused = "a repeat of what can match nothing, like (a*)+ or ^*: "
+                           "glibc can take exponential time to compile it";
+                return cap;
+            }
             g.last = add(times(g.last, copies, cap), 1, cap);
+            g.last_empty = none;
             s = after;
             continue;
         }
-        /* Anything else is a new piece (a quantifier with nothing before
-         * it is taken as itself, one node). */
-        g.done = add(g.done, g.last, cap);
-        g.last = 1;
-        if (c == '\\' && *s) {
-            s++;
-        } else if (c == '[') {
-            s = skip_bracket(s);
-        } else if (c == '|') {
-            g.last = 0;
-            g.done = add(g.done, 1, cap);
-        } else if (c == '(') {
+        if (c == '|') {
+            close_branch(&g, cap);
+            g.done = add(g.done, 1, cap); /* the alternation's node */
+            continue;
+        }
+        if (c == '(') {
             if (depth == GROUPS_MAX)
                 return cap;
-            g.last = 0;
+            close_piece(&g, cap);
             stack[depth++] = g;
-            g = (struct group){0, 0};
-        } else if (c == ')' && depth) {
-            size_t inner = add(add(g.done, g.last, cap), 1, cap);
+            g = empty_group;
+            continue;
+        }
+        if (c == ')' && depth) {
+            close_branch(&g, cap);
+            size_t inner = add(g.done, 1, cap);
+            bool empty = g.some_branch_empty;
             g = stack[--depth];
             g.last = inner;
+            g.last_empty = empty;
+            continue;
+        }
+        /* Anything else is a new piece of one node (a quantifier with
+         * nothing before it is taken as itself). */
+        close_piece(&g, cap);
+        g.last = 1;
+        bool escaped = c == '\\' && *s;
+        if (escaped)
+            c = *s++;
+        if (escaped && c >= '1' && c <= '9') {
+            *refused = "back-references (\\1 to \\9) are not supported: they can take exponential time";
+            return cap;
+        }
+        if (is_anchor(c, escaped)) {
+            g.last_empty = true;
+            if (++anchors > ANCHORS_MAX) {
+                *refused = "more than 16 anchors (^ $ \\b \\< \\>): "
+                           "glibc takes exponential time to compile that";
+                return cap;
+            }
+        } else if (!escaped && c == '[') {
+            s = skip_bracket(s);
         }
     }
-    size_t total = add(g.done, g.last, cap);
+    close_piece(&g, cap);
+    size_t total = g.done;
     while (depth) /* unclosed groups: regcomp refuses them, but price them all the same */
         total = add(total, stack[--depth].done, cap);
     return total;
