@@ -25,6 +25,9 @@ are out of the processor's caches (user time), while 2,000 open flows reuse
 the same few megabytes.  Reading a file, the flow table fetches the next
 packets' buckets and records ahead of time (flows.c, "Prefetching"),
 which hides most of the cache misses; what memory is new cannot be hidden.
+So the script prints user and system time apart, and the ratio a second
+time counting user time only: how far pushviz's own code is from the goal,
+apart from the kernel's cost of the memory 200,000 flows need.
 Measured, three runs of this script in one period:
   0.38  before the records were pooled in huge pages, made smaller, the
         hash table grown with the flows and ended flows capped (2,000
@@ -49,7 +52,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "viz"))
-from bench_pushviz import BIN, timed  # noqa: E402
+from bench_pushviz import BIN, timed_parts  # noqa: E402
 from pcapgen import FastWriter as Writer  # noqa: E402
 
 FLOWS = int(os.environ.get("BENCH_FLOWS", 200000))
@@ -112,16 +115,21 @@ def main():
         results = {name: [] for name, _, _ in files}
         for _ in range(RUNS):
             for name, path, _ in files:
-                results[name].append(timed([os.path.join(BIN, "pushviz"), "-r", path, "--json"]))
-        rates = {}
+                results[name].append(timed_parts([os.path.join(BIN, "pushviz"), "-r", path, "--json"]))
+        rates, user_rates = {}, {}
         for name, _, n in files:
-            wall, cpu, rss = min(results[name], key=lambda r: r[1])
-            rates[name] = n / max(cpu, 0.001)
-            print("%-14s %6.2f s CPU (%6.2f s wall)  %10.0f packets/s  peak RSS %s" % (
-                name, cpu, wall, rates[name], "%.0f MiB" % (rss / 1024) if rss else "?"))
-        ratio = rates[files[1][0]] / rates[files[0][0]]
+            wall, user, system, rss = min(results[name], key=lambda r: r[1] + r[2])
+            rates[name] = n / max(user + system, 0.001)
+            user_rates[name] = n / max(user, 0.001)
+            print("%-14s %6.2f s CPU (user %.2f, system %.2f; %6.2f s wall)  %10.0f packets/s  "
+                  "peak RSS %s" % (name, user + system, user, system, wall, rates[name],
+                                   "%.0f MiB" % (rss / 1024) if rss else "?"))
+        big, small = files[1][0], files[0][0]
+        ratio = rates[big] / rates[small]
         print("%s / %s: %.2f of the rate  (goal: 1, at least 0.8%s)" % (
-            files[1][0], files[0][0], ratio, "" if ratio >= 0.8 else "; not met"))
+            big, small, ratio, "" if ratio >= 0.8 else "; not met"))
+        print("  counting user time only (without the kernel's first touch of the records' "
+              "memory): %.2f" % (user_rates[big] / user_rates[small]))
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -119,11 +119,24 @@ def generate_polls(path, packets):
 
 def timed(cmd):
     """(wall seconds, CPU seconds, peak RSS in KiB or None) of cmd, its
-    output thrown away; None when it cannot run.  CPU time is user + system
-    of the finished children (getrusage RUSAGE_CHILDREN counts only
-    children, and GNU time is one that waits for its own).  The RSS comes
-    from GNU time's %M: the rusage of a child forked from Python would
-    count Python's own pages."""
+    output thrown away; None when it cannot run (timed_parts has the CPU
+    time split in two)."""
+    parts = timed_parts(cmd)
+    if parts is None:
+        return None
+    wall, user, system, rss = parts
+    return wall, user + system, rss
+
+
+def timed_parts(cmd):
+    """(wall, user CPU, system CPU seconds, peak RSS in KiB or None) of
+    cmd, its output thrown away; None when it cannot run.  CPU time is
+    that of the finished children (getrusage RUSAGE_CHILDREN counts only
+    children, and GNU time is one that waits for its own): user time is the
+    program's own work, system time the kernel's for it (reading the file,
+    and the page faults and zeroing of memory it touches for the first
+    time).  The RSS comes from GNU time's %M: the rusage of a child forked
+    from Python would count Python's own pages."""
     if not shutil.which(cmd[0]) and not os.access(cmd[0], os.X_OK):
         return None
     gnu_time = os.path.exists("/usr/bin/time")
@@ -134,12 +147,11 @@ def timed(cmd):
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rss = None
     if gnu_time:
         last = p.stderr.decode(errors="replace").strip().splitlines()[-1:]
         rss = int(last[0]) if last and last[0].isdigit() else None
-    return wall, cpu, rss
+    return wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime, rss
 
 
 def measure(label, path, n, runs, with_tshark):
