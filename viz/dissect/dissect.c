@@ -249,6 +249,14 @@ static void give_up_held(const struct dissect_env *env, struct half *h)
     h->mode = h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH ? MODE_OPAQUE : MODE_RESYNC;
 }
 
+void dissect_prefetch(const struct dissect *d, enum item_dir dir)
+{
+    const char *h = (const char *)d->half[dir];
+    if (h)
+        for (size_t at = 0; at < sizeof(struct half); at += 64)
+            __builtin_prefetch(h + at);
+}
+
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                   const uint8_t *data, size_t len, uint64_t off)
 {

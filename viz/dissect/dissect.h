@@ -38,6 +38,11 @@ enum dissect_end_how { END_CAPTURE, END_FIN, END_RST };
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how);
 
+/* Only a hint, before bytes of direction dir arrive: the processor starts
+ * loading that direction's record, so that the miss overlaps the caller's
+ * own work.  It changes nothing, and never faults. */
+void dissect_prefetch(const struct dissect *d, enum item_dir dir);
+
 /* What the dissector noticed, for naming the flow. */
 const struct flow_traits *dissect_traits(struct dissect *d);
 /* The push library session the connection served (the first it named),

@@ -729,6 +729,25 @@ static enum reasm_class late_or_reordered(const struct flow *f, const struct flo
     return SEG_RETRANSMISSION;
 }
 
+/* Start loading the other records a segment of flow f will touch, as
+ * soon as f is known, so that their cache misses overlap the segment's
+ * TCP work and its `tcp` item instead of stalling one after the other:
+ * with 200,000 flows open, none of them is in the caches.  They are
+ * f's neighbours on the activity list (moving f to its back writes into
+ * both; so the move is made after the `tcp` item) and its dissector's
+ * record; the dissector then fetches the direction's own record
+ * (dissect_prefetch), whose address is in the dissector's. */
+static void prefetch_neighbours(const struct flow *f)
+{
+    if (f->prev)
+        __builtin_prefetch(&f->prev->next, 1);
+    if (f->next)
+        __builtin_prefetch(&f->next->prev, 1);
+    if (f->dissect)
+        for (size_t at = 0; at < sizeof(struct dissect); at += 64)
+            __builtin_prefetch((const char *)f->dissect + at);
+}
+
 static void follow_segment(struct flows *ft, const struct packet *p)
 {
     enum item_dir dir = DIR_C2S;
@@ -745,10 +764,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!f && !(f = new_flow(ft, p, &dir)))
         return;
     ft->current = f;
-    if (!f->reported && f != ft->active.back) { /* the most recently active now */
-        list_remove(&ft->active, f);
-        list_push_back(&ft->active, f);
-    }
+    prefetch_neighbours(f);
     f->packets++;
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
 
@@ -801,6 +817,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         remember_unacked(h, p->seq, nextseq, p->ts_ns);
     h->bytes += p->payload_len;
     emit_tcp(ft, f, dir, p, cls, ack_rtt);
+    if (p->payload_len && f->dissect)
+        dissect_prefetch(f->dissect, dir); /* its record arrived during emit_tcp */
+    if (!f->reported && f != ft->active.back) { /* the most recently active now */
+        list_remove(&ft->active, f);
+        list_push_back(&ft->active, f);
+    }
 
     if (f->reported)
         return; /* a straggler after the end: counted and shown, not dissected */
