@@ -48,7 +48,10 @@
  * loading (__builtin_prefetch, which never faults and changes no result)
  * the bucket of the packet two ahead and the flow record of the next one,
  * whose bucket arrived meanwhile.  Their misses then overlap the work on
- * the current packet instead of stalling the next.
+ * the current packet instead of stalling the next.  Once a packet's flow
+ * is found, the other records it will touch -- its neighbours on the
+ * activity list, its dissector's, then its direction's -- are asked for
+ * the same way (prefetch_neighbours), before the work that can hide them.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
