@@ -740,13 +740,16 @@ static enum reasm_class late_or_reordered(const struct flow *f, const struct flo
  * both; so the move is made after the `tcp` item) and its dissector's
  * record; the dissector then fetches the direction's own record
  * (dissect_prefetch), whose address is in the dissector's. */
-static void prefetch_neighbours(const struct flow *f)
+static void prefetch_neighbours(const struct flow *f, const struct packet *p)
 {
     if (f->prev)
         __builtin_prefetch(&f->prev->next, 1);
     if (f->next)
         __builtin_prefetch(&f->next->prev, 1);
-    if (f->dissect)
+    /* The dissector is needed for bytes and for the end, not for a bare
+     * ACK; the processor can fetch only so many lines at once, so none
+     * are asked for in vain. */
+    if (f->dissect && (p->payload_len || (p->flags & (TCP_FIN | TCP_RST))))
         for (size_t at = 0; at < sizeof(struct dissect); at += 64)
             __builtin_prefetch((const char *)f->dissect + at);
 }
@@ -767,7 +770,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!f && !(f = new_flow(ft, p, &dir)))
         return;
     ft->current = f;
-    prefetch_neighbours(f);
+    prefetch_neighbours(f, p);
     f->packets++;
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
 
