@@ -51,7 +51,7 @@
  * the current packet instead of stalling the next.  Once a packet's flow
  * is found, the other records it will touch -- its neighbours on the
  * activity list, its dissector's, then its direction's -- are asked for
- * the same way (prefetch_neighbours), before the work that can hide them.
+ * the same way (prefetch_related), before the work that can hide them.
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -738,9 +738,10 @@ static enum reasm_class late_or_reordered(const struct flow *f, const struct flo
  * with 200,000 flows open, none of them is in the caches.  They are
  * f's neighbours on the activity list (moving f to its back writes into
  * both; so the move is made after the `tcp` item) and its dissector's
- * record; the dissector then fetches the direction's own record
- * (dissect_prefetch), whose address is in the dissector's. */
-static void prefetch_neighbours(const struct flow *f, const struct packet *p)
+ * record.  The direction's own record is asked for after the `tcp` item
+ * (dissect_prefetch): its address is in the dissector's record, which
+ * has arrived by then. */
+static void prefetch_related(const struct flow *f, const struct packet *p)
 {
     if (f->prev)
         __builtin_prefetch(&f->prev->next, 1);
@@ -770,7 +771,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!f && !(f = new_flow(ft, p, &dir)))
         return;
     ft->current = f;
-    prefetch_neighbours(f, p);
+    prefetch_related(f, p);
     f->packets++;
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
 

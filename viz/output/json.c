@@ -454,6 +454,8 @@ static void set_up(void)
                         ? snprintf(type_dir[t][0].text, TYPE_DIR_TEXT, ",\"type\":\"%s\"", type)
                         : snprintf(type_dir[t][d + 1].text, TYPE_DIR_TEXT, ",\"type\":\"%s\",\"dir\":\"%s\"", type,
                                    item_dir_name((enum item_dir)d));
+            if (n < 0 || n >= TYPE_DIR_TEXT)
+                abort(); /* a type name too long for the table: item.c and TYPE_DIR_TEXT disagree */
             type_dir[t][d + 1].len = (size_t)n;
         }
     }
