@@ -72,11 +72,11 @@ enum technique classify_exchange(const struct exchange_facts *f, char *why, size
 
 /* What a flow showed, for naming it: its exchanges by technique. */
 struct flow_traits {
+    uint64_t path_key;             /* server and path of the latest GET without a body (0: none):
+                                    * what a poller's first connection ends with */
     unsigned requests;             /* HTTP requests */
     unsigned exchanges[TECH_COUNT]; /* answered exchanges by technique */
     bool flash;                    /* a Flash policy exchange or NUL-delimited messages */
-    uint64_t path_key;             /* server and path of the latest GET without a body (0: none):
-                                    * what a poller's first connection ends with */
     bool path_javascript;          /* its answer had a JavaScript Content-Type */
     bool ws_joined_late;           /* WebSocket frames but no handshake captured: named ws */
 };

@@ -13,7 +13,9 @@ struct half *half_get(struct dissect *d, enum item_dir dir)
     struct half *h = d->half[dir];
     if (h)
         return h;
-    if (!(h = d->store ? d->store->take(d->store->ctx) : malloc(sizeof *h)))
+    /* aligned_alloc: the record starts at a cache line (core.h) */
+    h = d->store ? d->store->take(d->store->ctx) : aligned_alloc(_Alignof(struct half), sizeof *h);
+    if (!h)
         return NULL;
     memset(h, 0, sizeof *h);
     h->dir = dir;

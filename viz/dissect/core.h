@@ -13,6 +13,7 @@
 #define VIZ_DISSECT_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "classify/classify.h"
@@ -98,30 +99,35 @@ struct multipart_state {
     bool done;                    /* the close delimiter was seen */
 };
 
+/* A body being read.  Ordered like struct half (below): first what every
+ * message sets or reads, even one without a body (a GET), and what the
+ * end of a connection frees; after chunk_lost and sse_skip_block, what
+ * only some bodies use after a gap or an error.  No holes between the
+ * fields. */
 struct body_state {
     enum http_body_kind kind;
+    unsigned exchange;            /* the exchange the body belongs to (0: not known) */
     uint64_t remaining;           /* HTTP_BODY_LENGTH: bytes still to come */
     uint64_t length;              /* HTTP_BODY_LENGTH: its Content-Length */
-    unsigned exchange;            /* the exchange the body belongs to (0: not known) */
+    uint64_t start;               /* stream offset of the body's first byte */
+    uint64_t decoded;             /* decoded body bytes so far */
+    struct body_coding *coding;   /* its content coding (owned); NULL: none */
+    struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
+    struct multipart_state *multipart; /* CONTENT_MULTIPART (owned; NULL until the half's first) */
+    struct offmap *map;           /* decoded -> stream offsets (owned; made at the half's first body,
+                                   * so a connection without bodies does not pay for it) */
     struct body_text *text;       /* a whole body (Content-Length or until close) of plain content:
                                    * what the `body` item shows (owned; made at the half's first such
                                    * body, NULL otherwise) */
     uint64_t lost;                /* ...bytes of it lost in gaps */
-    struct body_coding *coding;   /* its content coding (owned); NULL: none */
-    uint64_t start;               /* stream offset of the body's first byte */
     struct http_chunked chunked;  /* HTTP_BODY_CHUNKED decoder */
     enum content_kind content;
-    uint64_t decoded;             /* decoded body bytes so far */
-    struct offmap *map;           /* decoded -> stream offsets (owned; made at the half's first body,
-                                   * so a connection without bodies does not pay for it) */
-    struct sse_parser *sse;       /* CONTENT_SSE (owned, with its data buffer after it) */
-    bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
+    bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
     bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
+    bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
     bool sse_line_empty;          /* ...the line being dropped has no bytes yet */
     bool sse_last_cr;             /* ...the last byte dropped was a CR */
-    bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
-    uint64_t lost_from;           /* stream offset where the search began */
-    struct multipart_state *multipart; /* CONTENT_MULTIPART (owned; NULL until the half's first) */
+    uint64_t lost_from;           /* chunk_lost: stream offset where the search began */
 };
 
 struct ws_state {
@@ -165,27 +171,41 @@ enum lib_wrap {
 struct lib_state {
     enum push_library lib;
     enum lib_wrap wrap;
+    enum push_library session_lib; /* the library of `session` */
+    bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
     struct bytebuf *pending;      /* the message begun and not yet ended (owned; made at the first
                                    * message cut out of a body: NULL in most directions) */
-    bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
     char *session;                /* the first session id this direction named (a request's sid= or
                                    * SockJS path, an open packet's sid), NUL-ended (owned; NULL: none) */
-    enum push_library session_lib; /* ...and its library */
 };
 
+/* One direction of a connection.  With 200,000 connections open, none of
+ * these records is in the processor's caches when a segment comes, and
+ * each cache line a segment touches is a wait for memory (the flow table
+ * prefetches them, but the processor fetches only so many at once).  So
+ * the fields that every HTTP message reads or writes -- a GET without a
+ * body too: mode, buffer, library, event scan, the body's framing -- and
+ * that the connection's end frees come first, in the record's first four
+ * lines (HALF_HOT_BYTES; it starts at a line: 320 bytes, five lines), and
+ * what is used only after a gap or an error, in the fifth, which such
+ * segments do not touch. */
 struct half {
-    enum item_dir dir;
-    struct lib_state lib;         /* the library the current body or WebSocket speaks */
+    _Alignas(64) enum item_dir dir;
     enum half_mode mode;
+    struct lib_state lib;         /* the library the current body or WebSocket speaks */
     struct bytebuf buf;           /* stream bytes not parsed yet */
     int64_t msg_start_ns;         /* when the first byte of the current head arrived */
-    bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
-    uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
-    struct body_state body;
+    struct eventscan scan;        /* events in this direction's payloads */
     struct ws_state *ws;          /* WebSocket frames (owned; made by ws_start, so only a direction
                                    * that speaks WebSocket pays for it); NULL until then */
-    struct eventscan scan;        /* events in this direction's payloads */
+    struct body_state body;       /* its rarely used fields last */
+    uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
+    bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
 };
+
+/* The bytes of struct half that an HTTP segment touches (see above). */
+#define HALF_HOT_BYTES offsetof(struct half, body.sse_skip_line)
+_Static_assert(offsetof(struct half, body.sse_skip_line) <= 256, "a half's hot fields fit in four lines");
 
 /* A request waiting for its response (FIFO: HTTP/1.1 answers in order).
  * Fields ordered so that it packs tight (40 bytes). */
@@ -218,7 +238,10 @@ struct half_store {
 /* A connection's application layer.  Its directions' state is made when
  * each first carries a byte (or a gap): with 200,000 connections open a
  * record is memory touched for the first time, and a server that only
- * acknowledges (a client's requests not answered yet) needs none. */
+ * acknowledges (a client's requests not answered yet) needs none.  What
+ * a request reads and writes comes first (up to traits.requests: three
+ * cache lines of the four the record spans), what only answers and the
+ * connection's end use after. */
 struct dissect {
     struct half *half[2];         /* indexed by enum item_dir (owned; NULL until made by half_get) */
     const struct half_store *store; /* where they come from (borrowed; NULL: malloc) */
@@ -228,12 +251,12 @@ struct dissect {
     unsigned pending_first;       /* ring start */
     unsigned pending_count;
     unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */
-    struct flow_traits traits;
+    struct pending_request first_pending[PENDING_INLINE];
+    struct flow_traits traits;    /* (a request writes its first fields) */
     uint64_t answered_key;        /* path key of this connection's last exchange if it asked for
                                    * news (0: it was a send, or none yet) */
     int64_t answered_ns;          /* capture time of its answer: a keep-alive poller's own previous
                                    * answer, never another client's to the same path */
-    struct pending_request first_pending[PENDING_INLINE];
 };
 
 /* ---- helpers (core.c) ---- */

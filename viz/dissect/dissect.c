@@ -252,8 +252,8 @@ static void give_up_held(const struct dissect_env *env, struct half *h)
 void dissect_prefetch(const struct dissect *d, enum item_dir dir)
 {
     const char *h = (const char *)d->half[dir];
-    if (h)
-        for (size_t at = 0; at < sizeof(struct half); at += 64)
+    if (h) /* its lines that a segment touches (core.h), not the rarely used last one */
+        for (size_t at = 0; at < HALF_HOT_BYTES; at += 64)
             __builtin_prefetch(h + at);
 }
 

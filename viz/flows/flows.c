@@ -30,16 +30,19 @@
  * With 200,000 flows open, what a packet costs is mostly memory: records
  * the process touches for the first time (the kernel zeroes each page) and
  * records that are no longer in the processor's caches.  So a record holds
- * what every flow needs and little else.  An open flow costs 384 bytes of
- * struct flow (six cache lines: the endpoints a lookup compares in the
- * first, the first two unacknowledged segments of each direction inline),
- * 216 of struct dissect, and 312 more for each direction once it carries
- * a byte: 0.9 KiB for a client whose requests wait, 1.2 KiB once the
- * server answers.  A body's offset map, a WebSocket's state, a multipart
- * parser, a longer ack-RTT list or request ring are made when first
- * needed.  All three records come from pools (pool.h): reused, and in huge
- * pages once there are thousands.  The hash table doubles as flows come
- * (a bucket per flow), so a small capture keeps a small one.
+ * what every flow needs and little else, and what a segment touches sits
+ * together: each cache line of it is a wait for memory.  An open flow
+ * costs 384 bytes of struct flow (six cache lines: the endpoints a lookup
+ * compares in the first, the first two unacknowledged segments of each
+ * direction inline), 208 of struct dissect (a request touches three of
+ * its four lines), and 320 more for each direction once it carries a
+ * byte (five lines, of which an HTTP segment touches the first four,
+ * dissect/core.h): 0.9 KiB for a client whose requests wait, 1.2 KiB
+ * once the server answers.  A body's offset map, a WebSocket's state, a
+ * multipart parser, a longer ack-RTT list or request ring are made when
+ * first needed.  All three records come from pools (pool.h): reused, and
+ * in huge pages once there are thousands.  The hash table doubles as
+ * flows come (a bucket per flow), so a small capture keeps a small one.
  *
  * Prefetching.  A lookup reads a bucket, then the flow it points to: two
  * cache misses one after the other, each some hundred nanoseconds, when
