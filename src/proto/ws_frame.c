@@ -135,8 +135,8 @@ void ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset)
         word ^= key_word;
         memcpy(data + i, &word, 8);
     }
-    for (size_t j = 0; i < len; i++, j++)
-        data[i] ^= pattern[j];
+    for (; i < len; i++) /* fewer than 8 left, and i a multiple of 8 where this starts */
+        data[i] ^= pattern[i % 8];
 }
 
 /* ---- building ---- */

@@ -1,8 +1,12 @@
-/* check_json.c -- --json's numbers (viz/output/json.c), which are formatted
- * by hand for speed, against what printf writes for the same values:
- * every width from one digit to twenty, both ends of int64_t, the
- * boundaries where json.c changes method (10, 2^32), a spread
- * of pseudo-random values, and times and milliseconds with six decimals. */
+/* check_json.c -- --json's numbers and strings (viz/output/json.c), which
+ * are written by hand for speed.  Numbers against what printf writes for
+ * the same values: every width from one digit to twenty, both ends of
+ * int64_t, the boundaries where json.c changes method (10, 2^32), a
+ * spread of pseudo-random values, and times and milliseconds with six
+ * decimals.  Strings: a byte that needs escaping (or a UTF-8 sequence,
+ * whole or broken) at every position of strings of every length from 1 to
+ * 40, since json.c checks a short string in one word and a longer one
+ * eight bytes at a time, and each way has its own edges. */
 #include <check.h>
 #include <inttypes.h>
 #include <math.h>
@@ -101,11 +105,70 @@ START_TEST(numbers_are_written_as_printf_writes_them)
 }
 END_TEST
 
+/* The text of a one-field item's string value, quotes included. */
+static void string_value(const char *text, size_t len, char *out, size_t cap)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_TCP, 1, DIR_C2S, 0);
+    item_add_text(it, "s", text, len);
+    char line[1024];
+    json_line(it, line, sizeof line);
+    const char *v = strstr(line, "\"s\":");
+    ck_assert_ptr_nonnull(v);
+    v += 4;
+    size_t n = strlen(v) - 2; /* up to the closing "}\n" */
+    ck_assert_uint_lt(n, cap);
+    memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+START_TEST(strings_are_escaped_at_every_length_and_position)
+{
+    /* What each input becomes (RFC 8259 §7; json.c's top comment). */
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"\"", "\\\""},          {"\\", "\\\\"},          {"\n", "\\n"},
+        {"\t", "\\t"},            {"\r", "\\r"},            {"\x01", "\\u0001"},
+        {"\x1f", "\\u001f"},      {"\x7f", "\\u007f"},      {"\x80", "\\ufffd"},
+        {"\xff", "\\ufffd"},      {"\xc3\xa9", "\xc3\xa9"}, /* valid UTF-8: copied */
+        {"\xe2\x82", "\\ufffd\\ufffd"},                  /* a sequence cut short */
+        {" ", " "},                {"~", "~"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t in_len = strlen(cases[c].in);
+        for (size_t len = in_len; len <= 40; len++) {
+            for (size_t at = 0; at + in_len <= len; at++) {
+                char text[64], want[256], got[256];
+                for (size_t i = 0; i < len; i++)
+                    text[i] = (char)('a' + i % 26);
+                memcpy(text + at, cases[c].in, in_len);
+                snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at, text, cases[c].out,
+                         (int)(len - at - in_len), text + at + in_len);
+                string_value(text, len, got, sizeof got);
+                ck_assert_msg(strcmp(got, want) == 0, "case %zu, length %zu, at %zu: %s, not %s", c, len,
+                              at, got, want);
+            }
+        }
+    }
+    /* Plain strings of every length, and the empty one. */
+    for (size_t len = 0; len <= 40; len++) {
+        char text[64], want[128], got[128];
+        for (size_t i = 0; i < len; i++)
+            text[i] = (char)('A' + i % 26);
+        snprintf(want, sizeof want, "\"%.*s\"", (int)len, text);
+        string_value(text, len, got, sizeof got);
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, numbers_are_written_as_printf_writes_them);
+    tcase_add_test(tc, strings_are_escaped_at_every_length_and_position);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -322,6 +322,24 @@ static inline uint64_t json_special(uint64_t w)
     return (low | eq | w) & BYTES8(0x80);
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The len bytes of s (1 to 7) as one word, s[0] lowest, the bytes above
+ * len zero, read without touching a byte past s[len-1]: two 4-byte loads
+ * that overlap in the middle, or for 1 to 3 bytes the first, middle and
+ * last byte (some of them the same byte, stored where it belongs). */
+static inline uint64_t short_word(const char *s, size_t len)
+{
+    if (len >= 4) {
+        uint32_t first, last;
+        memcpy(&first, s, 4);
+        memcpy(&last, s + len - 4, 4);
+        return first | (uint64_t)last << 8 * (len - 4);
+    }
+    return (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 * (len / 2) |
+           (uint64_t)(unsigned char)s[len - 1] << 8 * (len - 1);
+}
+#endif
+
 /* s[0..len) as a JSON string.  Escaping and copying happen in one pass,
  * ESCAPE_CHUNK input bytes per room() check; runs of plain bytes are
  * copied eight at a time (on a little-endian machine, where the lowest
@@ -331,6 +349,22 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
     static const char hex[] = "0123456789abcdef";
     p = room(j, p, 1);
     *p++ = '"';
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Most strings of a line are short -- TCP flags, a method, an opcode's
+     * or an event's name -- and would go byte by byte below: one word
+     * checks and copies such a string at once when no byte needs escaping
+     * (the zero bytes above len, which json_special flags, are masked). */
+    if (len > 0 && len < 8) {
+        uint64_t w = short_word(s, len);
+        if (!(json_special(w) & ((1ull << 8 * len) - 1))) {
+            p = room(j, p, 8 + 1);
+            memcpy(p, &w, 8); /* the bytes past len are overwritten by what follows */
+            p += len;
+            *p++ = '"';
+            return p;
+        }
+    }
+#endif
     size_t i = 0;
     while (i < len) {
         size_t stop = len - i > ESCAPE_CHUNK ? i + ESCAPE_CHUNK : len;
