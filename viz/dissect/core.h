@@ -100,10 +100,10 @@ struct multipart_state {
 };
 
 /* A body being read.  Ordered like struct half (below): first what every
- * message sets or reads, even one without a body (a GET), and what the
- * end of a connection frees; after chunk_lost and sse_skip_block, what
- * only some bodies use after a gap or an error.  No holes between the
- * fields. */
+ * message sets or reads, even one without a body (a GET), what every SSE
+ * step reads, and what the end of a connection frees; after
+ * sse_skip_line, what only a body after a gap uses.  No holes between
+ * the fields. */
 struct body_state {
     enum http_body_kind kind;
     unsigned exchange;            /* the exchange the body belongs to (0: not known) */
@@ -125,7 +125,7 @@ struct body_state {
     bool chunk_lost;              /* HTTP_BODY_CHUNKED after a gap: looking for the next size line */
     bool sse_skip_block;          /* CONTENT_SSE after a gap: dropping lines up to a blank one */
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
-    bool sse_line_empty;          /* ...the line being dropped has no bytes yet */
+    bool sse_line_empty;          /* sse_skip_block: the line being dropped has no bytes yet */
     bool sse_last_cr;             /* ...the last byte dropped was a CR */
     uint64_t lost_from;           /* chunk_lost: stream offset where the search began */
 };
@@ -187,8 +187,8 @@ struct lib_state {
  * body too: mode, buffer, library, event scan, the body's framing -- and
  * that the connection's end frees come first, in the record's first four
  * lines (HALF_HOT_BYTES; it starts at a line: 320 bytes, five lines), and
- * what is used only after a gap or an error, in the fifth, which such
- * segments do not touch. */
+ * what is used only after a gap or an error (and by Flash), in the
+ * fifth, which an HTTP segment does not touch. */
 struct half {
     _Alignas(64) enum item_dir dir;
     enum half_mode mode;
@@ -204,8 +204,8 @@ struct half {
 };
 
 /* The bytes of struct half that an HTTP segment touches (see above). */
-#define HALF_HOT_BYTES offsetof(struct half, body.sse_skip_line)
-_Static_assert(offsetof(struct half, body.sse_skip_line) <= 256, "a half's hot fields fit in four lines");
+#define HALF_HOT_BYTES offsetof(struct half, body.sse_line_empty)
+_Static_assert(HALF_HOT_BYTES <= 256, "a half's hot fields fit in four lines");
 
 /* A request waiting for its response (FIFO: HTTP/1.1 answers in order).
  * Fields ordered so that it packs tight (40 bytes). */
