@@ -85,7 +85,7 @@ WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
 PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check check-units check-integration check-torture check-viz check-labs check-browser sanitize fuzz demo \
+.PHONY: FORCE all check check-units check-integration check-torture check-viz check-labs check-browser sanitize fuzz demo \
         captures captures-thirdparty bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
@@ -103,7 +103,17 @@ deps:
 	@sh .ci/deps $(DEPS_SET)
 
 # ---- compiling ----
-$(BUILD)/obj/%.o: %.c | deps
+# Every object depends on the compiler and flags it was made with, kept in
+# $(BUILD)/flags and rewritten only when they change: a build with other
+# flags (CC=clang, LTO=, a pulled change of OPT) then remakes every object,
+# instead of linking old objects with new ones.
+$(BUILD)/flags: FORCE | deps
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -111,7 +121,7 @@ $(BUILD)/gen/web_assets.c: $(WEB_FILES) src/web/embed.sh
 	@mkdir -p $(@D)
 	sh src/web/embed.sh $(WEB_FILES) > $@.tmp && mv $@.tmp $@
 
-$(WEB_OBJ): $(BUILD)/gen/web_assets.c | deps
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c $(BUILD)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
