@@ -129,6 +129,7 @@
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
 #define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */
+#define VIZ_CACHE_LINE        64      /* bytes the processor loads from memory at once (x86-64, most arm64): records are laid out and prefetched by it */
 
 /* ---- pushviz's interactive UI (viz/ui*.c) ---- */
 #define UI_KEEP_BYTES         (256 * 1024 * 1024) /* items and frame copies the UI keeps for browsing */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "classify/classify.h"
+#include "pushlab.h"
 #include "dissect/eventscan.h"
 #include "items/emitter.h"
 #include "proto/bytebuf.h"
@@ -190,7 +191,7 @@ struct lib_state {
  * what is used only after a gap or an error (and by Flash), in the
  * fifth, which an HTTP segment does not touch. */
 struct half {
-    _Alignas(64) enum item_dir dir;
+    _Alignas(VIZ_CACHE_LINE) enum item_dir dir;
     enum half_mode mode;
     struct lib_state lib;         /* the library the current body or WebSocket speaks */
     struct bytebuf buf;           /* stream bytes not parsed yet */
@@ -205,7 +206,7 @@ struct half {
 
 /* The bytes of struct half that an HTTP segment touches (see above). */
 #define HALF_HOT_BYTES offsetof(struct half, body.sse_line_empty)
-_Static_assert(HALF_HOT_BYTES <= 256, "a half's hot fields fit in four lines");
+_Static_assert(HALF_HOT_BYTES <= 4 * VIZ_CACHE_LINE, "a half's hot fields fit in four lines");
 
 /* A request waiting for its response (FIFO: HTTP/1.1 answers in order).
  * Fields ordered so that it packs tight (40 bytes). */

@@ -253,7 +253,7 @@ void dissect_prefetch(const struct dissect *d, enum item_dir dir)
 {
     const char *h = (const char *)d->half[dir];
     if (h) /* its lines that a segment touches (core.h), not the rarely used last one */
-        for (size_t at = 0; at < HALF_HOT_BYTES; at += 64)
+        for (size_t at = 0; at < HALF_HOT_BYTES; at += VIZ_CACHE_LINE)
             __builtin_prefetch(h + at);
 }
 

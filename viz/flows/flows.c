@@ -118,7 +118,7 @@ struct flow_half {
 
 /* A connection.  The first cache line holds what a lookup compares. */
 struct flow {
-    _Alignas(64) struct flow *hash_next; /* bucket chain (records start at a cache line, pool.h:
+    _Alignas(VIZ_CACHE_LINE) struct flow *hash_next; /* bucket chain (records start at a cache line, pool.h:
                                             its 384 bytes are 6 lines, not 7) */
     struct ip_addr client, server;
     uint16_t client_port, server_port;
@@ -301,6 +301,13 @@ static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_d
 
 /* ---- fetching ahead ---- */
 
+/* Ask the processor to start loading every cache line of a record. */
+static void prefetch_record(const void *record, size_t bytes)
+{
+    for (size_t at = 0; at < bytes; at += VIZ_CACHE_LINE)
+        __builtin_prefetch((const char *)record + at);
+}
+
 /* Two steps, a packet apart, because the second needs what the first
  * fetched: the bucket of packet n+2 now, and (its bucket fetched in the
  * last call, a packet's work ago) the first flow of packet n+1's chain,
@@ -308,10 +315,8 @@ static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_d
  * fields lie further on. */
 void flows_prefetch(struct flows *ft, const struct packet *after_next)
 {
-    const char *f = ft->ahead ? (const char *)*ft->ahead : NULL;
-    if (f)
-        for (size_t at = 0; at < sizeof(struct flow); at += 64)
-            __builtin_prefetch(f + at);
+    if (ft->ahead && *ft->ahead)
+        prefetch_record(*ft->ahead, sizeof(struct flow));
     ft->ahead = &ft->buckets[tuple_hash(&after_next->src, after_next->sport, &after_next->dst,
                                         after_next->dport, ft->n_buckets)];
     __builtin_prefetch(ft->ahead);
@@ -754,8 +759,7 @@ static void prefetch_related(const struct flow *f, const struct packet *p)
      * ACK; the processor can fetch only so many lines at once, so none
      * are asked for in vain. */
     if (f->dissect && (p->payload_len || (p->flags & (TCP_FIN | TCP_RST))))
-        for (size_t at = 0; at < sizeof(struct dissect); at += 64)
-            __builtin_prefetch((const char *)f->dissect + at);
+        prefetch_record(f->dissect, sizeof(struct dissect));
 }
 
 static void follow_segment(struct flows *ft, const struct packet *p)

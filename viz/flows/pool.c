@@ -21,8 +21,9 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "pushlab.h"
+
 #define SLAB_BYTES ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
-#define CACHE_LINE 64                 /* bytes the processor loads at once (x86-64, most arm64) */
 
 struct pool_slab {
     struct pool_slab *next; /* the slab made before it */
@@ -91,7 +92,7 @@ void *pool_take(struct pool *p)
             return NULL;
         s->next = p->slabs;
         p->slabs = s;
-        p->carve = (char *)s + CACHE_LINE; /* the slab's link, then records from a line's start */
+        p->carve = (char *)s + VIZ_CACHE_LINE; /* the slab's link, then records from a line's start */
         p->carve_end = (char *)s + SLAB_BYTES;
         ASAN_POISON_MEMORY_REGION(p->carve, (size_t)(p->carve_end - p->carve));
     }
