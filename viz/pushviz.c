@@ -228,7 +228,7 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    struct capture_options copt = {VIZ_DEFAULT_IFACE, NULL, NULL, NULL, VIZ_DEFAULT_USER};
+    struct capture_options copt = {.iface = VIZ_DEFAULT_IFACE, .user = VIZ_DEFAULT_USER};
     bool iface_given = false, want_stats = false, realtime = false;
     const char *note = NULL;
     int c;
@@ -319,6 +319,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     char err[PCAP_ERRBUF_SIZE + 256];
+    copt.saves_later = interactive; /* `w` and the ladder's export save files */
     if (capture_open(&app.capture, &copt, err, sizeof err) < 0) {
         fprintf(stderr, "pushviz: %s\n", err);
         return 1;

@@ -779,7 +779,10 @@ def test_w_on_a_full_disk_is_a_clear_error():
 
 def test_files_are_parsed_without_root():
     """A root pushviz reading a file drops to -Z's user before parsing it,
-    as it does for a live capture (seen in /proc while it waits on stdin)."""
+    as it does for a live capture (seen in /proc while it waits on stdin).
+    Replaying to --json it saves no file later, so it starts no saver
+    helper (saver.c; the UI's does, test_ui's test_save_writes_the_capture):
+    by the drop, which comes after the helper's fork, it has no child."""
     if os.geteuid() != 0:
         raise Skip("privileges are dropped only by a root pushviz")
     head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
@@ -796,6 +799,8 @@ def test_files_are_parsed_without_root():
                 break
             time.sleep(0.1)
         assert uid == ["65534"] * 4, uid  # nobody: real, effective, saved, fs
+        with open("/proc/%d/task/%d/children" % (viz.pid, viz.pid)) as f:
+            assert f.read().split() == [], "a helper process was started"
     finally:
         viz.communicate(timeout=10)  # closes stdin: the end of the file
     assert viz.returncode == 0

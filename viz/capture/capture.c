@@ -2,7 +2,7 @@
  * files or stdin, the BPF filter, and the -w copy.
  *
  * Order of an open, and why:
- *   1. start the saver helper (saver.c)        while still root
+ *   1. start the saver helper (saver.c)        while still root (the UI only)
  *   2. pcap_create + options + pcap_activate   needs CAP_NET_RAW (or open the file)
  *   3. open the -w file                        where the user asked, as the user who asked
  *   4. drop privileges (privdrop.c)            before any packet is parsed, live or file
@@ -151,7 +151,7 @@ static int drop_and_filter(struct capture *c, const struct capture_options *o, c
 
 static int open_all(struct capture *c, const struct capture_options *o, char *err, size_t cap)
 {
-    if (saver_start(&c->saver, err, cap) < 0)
+    if (o->saves_later && saver_start(&c->saver, err, cap) < 0)
         return -1;
     if (o->file ? open_file(c, o->file, err, cap) < 0 : open_live(c, o, err, cap) < 0)
         return -1;

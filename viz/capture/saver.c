@@ -6,8 +6,9 @@
  * nobody may not write into the directory pushviz was started in: the
  * user saw the capture and could not keep it.
  *
- * The answer, privilege separation as in OpenSSH: before the drop,
- * pushviz forks this helper, which parses nothing and only answers "open
+ * The answer, privilege separation as in OpenSSH: before the drop, a
+ * pushviz that opens the screen (the only one that saves later) forks
+ * this helper, which parses nothing and only answers "open
  * this file for writing" with a descriptor, passed back over a socket
  * pair (SCM_RIGHTS, unix(7)).  pushviz then writes the pcap into that
  * descriptor.  What the helper may open is limited, because the process
