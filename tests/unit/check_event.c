@@ -126,6 +126,36 @@ START_TEST(write_then_find_round_trips)
 }
 END_TEST
 
+/* seq and ts at the edges of 64 bits: the largest values are found, one
+ * more is not an event (event.c, integer: a digit that would pass max). */
+START_TEST(numbers_at_the_edges_of_64_bits)
+{
+    static const uint64_t seqs[] = {9, 10, 999999999999999999u, 1000000000000000000u, 9999999999999999999u,
+                                    10000000000000000000u, 18446744073709551614u, UINT64_MAX};
+    for (size_t i = 0; i < sizeof seqs / sizeof *seqs; i++) {
+        char json[128], text[8];
+        size_t n = event_write(json, sizeof json, seqs[i], INT64_MAX - (int64_t)i, EVENT_TICK, "", 0);
+        struct event_view ev;
+        ck_assert_int_eq(event_find(json, n, &ev, text, sizeof text), (long)n);
+        ck_assert_uint_eq(ev.seq, seqs[i]);
+        ck_assert_int_eq(ev.ts_ms, INT64_MAX - (int64_t)i);
+    }
+    static const char *too_big[] = {
+        "{\"seq\":18446744073709551616,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",  /* 2^64 */
+        "{\"seq\":20000000000000000000,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",  /* 20 digits */
+        "{\"seq\":99999999999999999999,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}",
+        "{\"seq\":100000000000000000000,\"ts\":2,\"kind\":\"tick\",\"text\":\"\"}", /* 21 digits */
+        "{\"seq\":1,\"ts\":10000000000000000000,\"kind\":\"tick\",\"text\":\"\"}",
+        "{\"seq\":1,\"ts\":-18446744073709551615,\"kind\":\"tick\",\"text\":\"\"}",
+    };
+    for (size_t i = 0; i < sizeof too_big / sizeof *too_big; i++) {
+        struct event_view ev;
+        char text[8];
+        ck_assert_msg(event_find(too_big[i], strlen(too_big[i]), &ev, text, sizeof text) == 0, "case %zu", i);
+    }
+}
+END_TEST
+
 /* Find every event in a payload; render them as "seq:text;". */
 static const char *find_all(const char *buf, size_t len)
 {
@@ -318,6 +348,7 @@ static Suite *event_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("find");
     tcase_add_test(tc, write_then_find_round_trips);
+    tcase_add_test(tc, numbers_at_the_edges_of_64_bits);
     tcase_add_test(tc, finds_events_in_every_payload);
     tcase_add_test(tc, every_truncation_is_partial_at_the_brace);
     tcase_add_test(tc, anything_not_in_the_exact_form_is_not_an_event);
