@@ -25,8 +25,11 @@ tcpdump), and each tool's peak resident memory.  pushviz's memory must
 not grow with the capture: it is also measured on the first half of the
 push capture.  The machine may be shared, so a rate is packets per CPU
 second (user + system) of the tool, the best of BENCH_VIZ_RUNS rounds
-(default 3; tshark runs in the first only) that take turns between the
-tools: other load then slows no tool more than another.  A missing tshark
+(default 3) that take turns between the tools: other load then slows no
+tool more than another.  tshark takes half a minute a run, so it runs in
+the first BENCH_VIZ_TSHARK_RUNS rounds only (default 2): the best of two
+against pushviz's best of three, not one run that may have met a quiet
+spell or a busy one (its CPU time varied 22.0-23.7 s between two runs).  A missing tshark
 or tcpdump is reported, not counted.
 Run: /usr/bin/python3 bench/bench_pushviz.py
 """
@@ -45,6 +48,7 @@ import pcapgen as g  # noqa: E402
 BIN = os.environ.get("PUSHLAB_BIN") or os.path.join(HERE, "..", "bin")
 PACKETS = int(os.environ.get("BENCH_VIZ_PACKETS", 1000000))
 RUNS = int(os.environ.get("BENCH_VIZ_RUNS", 3))
+TSHARK_RUNS = int(os.environ.get("BENCH_VIZ_TSHARK_RUNS", 2))
 FLOWS = 100
 
 
@@ -172,11 +176,12 @@ def measure(label, path, n, runs, with_tshark):
         tools = [t for t in tools if not t[0].startswith("tshark")]
     # Rounds of one run of each tool, so that every tool is measured
     # across the same spells of other load; tshark takes half a minute
-    # a run, so it runs in the first round only.
+    # a run, so it runs in the first TSHARK_RUNS rounds only (and at
+    # least in the first).
     results = {name: [] for name, _ in tools}
     for round_no in range(runs):
         for name, cmd in tools:
-            if round_no == 0 or not name.startswith("tshark"):
+            if round_no < max(TSHARK_RUNS, 1) or not name.startswith("tshark"):
                 results[name].append(timed(cmd))
     print("%s: %d packets, %.1f MB" % (label, n, os.path.getsize(path) / 1e6))
     rates, rss_of = {}, {}
