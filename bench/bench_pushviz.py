@@ -29,8 +29,8 @@ second (user + system) of the tool, the best of BENCH_VIZ_RUNS rounds
 tool more than another.  tshark takes half a minute a run, so it runs in
 the first BENCH_VIZ_TSHARK_RUNS rounds only (default 2): the best of two
 against pushviz's best of three, not one run that may have met a quiet
-spell or a busy one (its CPU time varied 22.0-23.7 s between two runs).  A missing tshark
-or tcpdump is reported, not counted.
+spell or a busy one (its CPU time varied 22.0-23.7 s between two runs).
+A missing tshark or tcpdump is reported, not counted.
 Run: /usr/bin/python3 bench/bench_pushviz.py
 """
 import os

@@ -26,8 +26,9 @@ struct capture_options {
     const char *filter; /* -f: a BPF filter, or NULL */
     const char *write;  /* -w: save every packet here, or NULL */
     const char *user;   /* -Z: user to become after the capture is open */
-    bool saves_later;   /* files may be saved after the drop (the UI's `w`): start the saver;
-                         * a replay to --json or --dump saves nothing, so forks no helper */
+    bool saves_later;   /* files may be saved after the drop (the UI's `w` and `E`): start the
+                         * saver helper; --json, --dump, --stats and --ladder save nothing
+                         * later, so they fork none */
 };
 
 struct capture {

@@ -118,8 +118,9 @@ struct flow_half {
 
 /* A connection.  The first cache line holds what a lookup compares. */
 struct flow {
-    _Alignas(VIZ_CACHE_LINE) struct flow *hash_next; /* bucket chain (records start at a cache line, pool.h:
-                                            its 384 bytes are 6 lines, not 7) */
+    /* The bucket chain.  Records start at a cache line (pool.h), so the
+     * 384 bytes of one are 6 lines, not 7. */
+    _Alignas(VIZ_CACHE_LINE) struct flow *hash_next;
     struct ip_addr client, server;
     uint16_t client_port, server_port;
     unsigned id;                 /* 1-based, in order of first packet */
