@@ -35,6 +35,7 @@ static struct {
     struct engine *engine;
     struct stats *stats;    /* --stats, or NULL */
     struct filter *filter;  /* -Y, or NULL */
+    bool filter_endpoints;  /* ... which tests a flow's host or port */
     FILE *ladder_out;       /* --ladder: opened before privileges go, or NULL */
     bool ladder_svg;        /* ... and written as SVG (else text) */
     struct item **kept;     /* --ladder: copies of the items that passed (owned) */
@@ -81,7 +82,8 @@ static bool passes(const struct item *it)
     if (!app.filter || it->flow == 0)
         return true;
     struct filter_flow ff = {engine_flow_technique(app.engine, it->flow), NULL, NULL};
-    engine_flow_endpoints(app.engine, it->flow, &ff.client, &ff.server);
+    if (app.filter_endpoints)
+        engine_flow_endpoints(app.engine, it->flow, &ff.client, &ff.server);
     return filter_match(app.filter, it, &ff);
 }
 
@@ -298,6 +300,7 @@ int main(int argc, char **argv)
     }
     if (display_filter && !(app.filter = compile_filter(display_filter)))
         return 2;
+    app.filter_endpoints = app.filter && filter_needs_endpoints(app.filter);
     bool interactive = !app.dump && !app.json && !want_stats && !ladder_path && isatty(STDOUT_FILENO);
     if (!app.dump && !app.json && !want_stats && !ladder_path && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */

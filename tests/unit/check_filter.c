@@ -152,6 +152,18 @@ START_TEST(flow_facts_come_from_the_flow_or_the_flow_item)
     ck_assert(matches("host == ::1 and port == 8001", request(), &poll_flow));
     ck_assert(matches("flow == 1", tcp_ack(), &ws_flow));
     ck_assert(matches("flow > 1", request(), &poll_flow));
+    /* only a filter that names host or port needs the flow's endpoints */
+    struct filter_error err;
+    const char *needs[] = {"port == 8007", "type == tcp or not host == ::1", "port"};
+    const char *needs_not[] = {"technique == ws", "text ~ port", "flow == 2 and type == tcp"};
+    for (size_t i = 0; i < sizeof needs / sizeof *needs; i++) {
+        struct filter *f = filter_compile(needs[i], &err);
+        ck_assert_msg(f && filter_needs_endpoints(f), "%s", needs[i]);
+        filter_free(f);
+        f = filter_compile(needs_not[i], &err);
+        ck_assert_msg(f && !filter_needs_endpoints(f), "%s", needs_not[i]);
+        filter_free(f);
+    }
     /* a flow item carries its own */
     ck_assert(matches("technique == sse and port == 8006 and host == 10.0.0.9", flow_item(), &ws_flow));
     ck_assert(matches("bytes == 1000", flow_item(), NULL));

@@ -709,8 +709,16 @@ def reference(name):
 def test_display_filter_selects_the_items_it_says():
     p = reference("demo.pcap")
     every = items(p)
+    # host and port are the flow's, known from its flow item (pushviz looks
+    # them up only for a filter that names them)
+    ends = {f["flow"]: (f["client"], f["server"]) for f in of_type(every, "flow")}
+    ws_port = [f["server"] for f in of_type(every, "flow") if f["technique"] == "ws"][0].rsplit(":", 1)[1]
     cases = {
         "method == GET": lambda i: i.get("method") == "GET",
+        "port == %s and type == tcp" % ws_port:
+            lambda i: i["type"] == "tcp" and any(e.endswith(":" + ws_port) for e in ends.get(i["flow"], ())),
+        "host == 127.0.0.1 and type == event": lambda i: i["type"] == "event" and
+                                                         ends[i["flow"]][1].startswith("127.0.0.1:"),
         "type == ws_frame and opcode == text": lambda i: i["type"] == "ws_frame" and i["opcode"] == 1,
         "status != 200": lambda i: "status" in i and i["status"] != 200,
         "dir == s2c and (type == sse_event or type == chunk)":

@@ -415,6 +415,16 @@ void filter_free(struct filter *f)
     free(f);
 }
 
+bool filter_needs_endpoints(const struct filter *f)
+{
+    for (int i = 0; i < f->nnodes; i++) {
+        const struct node *n = &f->nodes[i];
+        if ((n->kind == N_CMP || n->kind == N_HAS) && (n->field == F_HOST || n->field == F_PORT))
+            return true;
+    }
+    return false;
+}
+
 const char *filter_text(const struct filter *f)
 {
     return f->text;

@@ -55,6 +55,11 @@ enum { FILTER_MAX = 1024 };
 /* Does it pass?  flow may be NULL. */
 bool filter_match(const struct filter *f, const struct item *it, const struct filter_flow *flow);
 
+/* Does f look at the flow's client or server (host, port)?  Making their
+ * "ip:port" text for every item costs more than the rest of a test, so a
+ * caller that would make it for the call asks first. */
+bool filter_needs_endpoints(const struct filter *f);
+
 /* The expression as given (borrowed from f). */
 const char *filter_text(const struct filter *f);
 
