@@ -163,12 +163,62 @@ START_TEST(strings_are_escaped_at_every_length_and_position)
 }
 END_TEST
 
+/* What json.c must write for ASCII text, one byte at a time. */
+static size_t escape_ascii(const char *in, size_t len, char *out)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '"' || c == '\\')
+            n += (size_t)sprintf(out + n, "\\%c", c);
+        else if (c == '\n')
+            n += (size_t)sprintf(out + n, "\\n");
+        else if (c == '\r')
+            n += (size_t)sprintf(out + n, "\\r");
+        else if (c == '\t')
+            n += (size_t)sprintf(out + n, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            n += (size_t)sprintf(out + n, "\\u%04x", c);
+        else
+            out[n++] = (char)c;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+    return n;
+}
+
+START_TEST(strings_dense_with_quotes_are_escaped)
+{
+    /* JSON in a message has a quote every few bytes, often several in one
+     * eight-byte word, beside bytes that a sloppy word test mistakes for
+     * them ('#' is '"' + 1, ']' is '\\' + 1) and beside control
+     * characters: random mixes of them at every length. */
+    static const char alphabet[] = "\"\"\\\\#]a{:}\n\x01";
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (int round = 0; round < 20000; round++) {
+        char text[48], want[512], got[512];
+        size_t len = (size_t)round % 41;
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text[i] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        escape_ascii(text, len, want);
+        string_value(text, len, got, sizeof got);
+        ck_assert_msg(strcmp(got, want) == 0, "round %d, length %zu: %s, not %s", round, len, got, want);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, numbers_are_written_as_printf_writes_them);
     tcase_add_test(tc, strings_are_escaped_at_every_length_and_position);
+    tcase_add_test(tc, strings_dense_with_quotes_are_escaped);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -19,8 +19,10 @@
  *     char pointer may change any memory, so a position kept in memory
  *     would be reloaded after every byte, while a local one stays in a
  *     register;
- *   - numbers are formatted by hand, two digits per step from a table;
- *   - strings are escaped and copied in the same pass over their bytes.
+ *   - numbers are formatted by hand: up to eight digits are made with a
+ *     multiplication per pair of digits, no division, and stored at once;
+ *   - strings are escaped and copied in the same pass over their bytes,
+ *     eight bytes at a time.
  * Times and milliseconds are printed with six decimals (microseconds of t,
  * nanoseconds of a duration in ms), rounded to nearest (llround).
  */
@@ -147,60 +149,98 @@ static char *put_key(struct jline *j, char *p, const char *name)
     return STORE_LIT(p, "\":");
 }
 
-/* "00" "01" ... "99": numbers are written two digits per division. */
+/* "00" "01" ... "99": numbers are written two digits at a time. */
 static const char digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* 10^0 ... 10^19: the smallest number of each digit count. */
-static const uint64_t powers_of_10[20] = {
-    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
-    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
-    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
-    10000000000000000000u};
-
-/* How many decimal digits v has, without a loop: a number of b bits has
- * about b * log10(2) digits (1233 / 4096 is log10(2) to four places), and
- * one comparison with a power of ten settles which of the two candidates
- * it is.  (v | 1 has the digits of v and at least one bit.) */
-static unsigned decimal_digits(uint64_t v)
+/* The bytes of w, lowest first, stored at p: the order a little-endian
+ * machine stores a word in (a big-endian one swaps it first). */
+static inline void store_word_le(char *p, uint64_t w)
 {
-    uint64_t w = v | 1;
-    unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
-    return t + (w >= powers_of_10[t]);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    memcpy(p, &w, 8);
 }
 
-/* v in decimal (room() for SCALAR_MAX was made), written from the last
- * digit backwards, two at a time.  Most numbers fit 32 bits, whose
- * divisions by 100 (done as multiplications) are quicker; a larger number
- * first gives its last eight digits, computed in 32 bits as well. */
+/* The two characters of digit_pairs[2 * i ...] as a number, the first
+ * in the low byte. */
+static inline uint64_t pair_le(uint32_t i)
+{
+    uint16_t pair;
+    memcpy(&pair, digit_pairs + 2 * i, 2);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    pair = __builtin_bswap16(pair);
+#endif
+    return pair;
+}
+
+/* The digits of n < 10^(2 * pairs), zeros in front, as one word: the
+ * first digit in the lowest byte.  No division: y holds n / 10^(2*pairs-2)
+ * as a fixed-point number with 32 bits of fraction, so y >> 32 is the
+ * first pair of digits; multiplying the fraction by 100 brings the next
+ * pair above the point, and so on.  y may be a little too large, never
+ * too small: the multipliers are 2^32 / 100, 2^32 / 10^4 and 2^48 / 10^6
+ * rounded up (for four pairs the product would not fit 64 bits unshifted;
+ * the + 1 undoes the shift's rounding down), and the excess stays below
+ * 1 / 10^(2*pairs-2), what one in the last pair is worth, so every pair
+ * comes out exact.  (Checked for every n in range when it was written.) */
+static inline uint64_t digit_word(uint32_t n, unsigned pairs)
+{
+    uint64_t y = pairs == 2 ? n * 42949673ull : pairs == 3 ? n * 429497ull : (n * 281474977ull >> 16) + 1;
+    uint64_t word = pair_le((uint32_t)(y >> 32));
+    y = (uint64_t)(uint32_t)y * 100; /* pairs is at least 2 */
+    word |= pair_le((uint32_t)(y >> 32)) << 16;
+    if (pairs > 2) {
+        y = (uint64_t)(uint32_t)y * 100;
+        word |= pair_le((uint32_t)(y >> 32)) << 32;
+    }
+    if (pairs > 3) {
+        y = (uint64_t)(uint32_t)y * 100;
+        word |= pair_le((uint32_t)(y >> 32)) << 48;
+    }
+    return word;
+}
+
+/* n < 10^8 in decimal with no leading zeros: its pairs of digits with a
+ * leading zero shifted out, stored as one word (the bytes past the last
+ * digit are overwritten by what follows: room() was made for SCALAR_MAX). */
+static inline char *store_below_1e8(char *p, uint32_t n)
+{
+    if (n < 100) {
+        memcpy(p, digit_pairs + 2 * n + (n < 10), 2);
+        return p + 2 - (n < 10);
+    }
+    unsigned pairs = n < 10000 ? 2 : n < 1000000 ? 3 : 4;
+    uint64_t word = digit_word(n, pairs);
+    unsigned lead_zero = (word & 0xFF) == '0';
+    store_word_le(p, word >> 8 * lead_zero);
+    return p + 2 * pairs - lead_zero;
+}
+
+/* v in decimal (room() for SCALAR_MAX was made): eight digits per word,
+ * the leading part (up to eight digits, or four above 10^16) without
+ * leading zeros, each later part with them. */
 static char *store_uint(char *p, uint64_t v)
 {
     if (v < 10) { /* many values are one digit: lengths 0, flags, opcodes */
         *p = (char)('0' + v);
         return p + 1;
     }
-    char *end = p + decimal_digits(v), *q = end;
-    while (v > UINT32_MAX) {
-        uint32_t low = (uint32_t)(v % 100000000);
-        v /= 100000000;
-        for (int i = 0; i < 4; i++, low /= 100) {
-            q -= 2;
-            memcpy(q, digit_pairs + 2 * (low % 100), 2);
-        }
+    if (v < 100000000)
+        return store_below_1e8(p, (uint32_t)v);
+    uint64_t high = v / 100000000;
+    if (high < 100000000) {
+        p = store_below_1e8(p, (uint32_t)high);
+    } else {
+        p = store_below_1e8(p, (uint32_t)(high / 100000000)); /* at most 1844 */
+        store_word_le(p, digit_word((uint32_t)(high % 100000000), 4));
+        p += 8;
     }
-    uint32_t w = (uint32_t)v;
-    while (w >= 100) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * (w % 100), 2);
-        w /= 100;
-    }
-    if (w >= 10)
-        memcpy(q - 2, digit_pairs + 2 * w, 2);
-    else
-        q[-1] = (char)('0' + w);
-    return end;
+    store_word_le(p, digit_word((uint32_t)(v % 100000000), 4));
+    return p + 8;
 }
 
 static char *store_int(char *p, int64_t v)
@@ -306,20 +346,41 @@ static const unsigned char json_plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0xF0 */
 };
 
-/* Eight bytes at a time.  json_special(w) has the top bit set in each
- * byte of w that json_plain calls not plain (below 0x20, the quote, the
- * backslash, DEL and above), found without a branch per byte: for each
+/* Eight bytes at a time, found without a branch per byte.  For each
  * value v tested, (x - 0x01..01) & ~x has the top bit set where x = w ^ v
  * is zero, and (w - 0x20..20) & ~w where w is below 0x20.  A borrow may
- * also flag a byte above a flagged one, never below it, so the lowest
- * flagged byte is exact, which is all the caller uses. */
+ * also flag a byte above a flagged one, never below it, and none at all
+ * when no byte is flagged: so the lowest flagged byte is exact, and so is
+ * "none", which is all the callers use.
+ *
+ * json_hard(w): the bytes below 0x20, DEL and above, which need a look of
+ * their own (an escape, or UTF-8 to check).  json_quoted(w): the quote and
+ * the backslash, which only need a backslash put before them.
+ * json_special(w): both, every byte that json_plain calls not plain. */
 #define BYTES8(b) (0x0101010101010101u * (uint64_t)(b))
+static inline uint64_t json_hard(uint64_t w)
+{
+    uint64_t d = w ^ BYTES8(0x7F);
+    return (((w - BYTES8(0x20)) & ~w) | ((d - BYTES8(1)) & ~d) | w) & BYTES8(0x80);
+}
+
+static inline uint64_t json_quoted(uint64_t w)
+{
+    uint64_t q = w ^ BYTES8('"'), b = w ^ BYTES8('\\');
+    return (((q - BYTES8(1)) & ~q) | ((b - BYTES8(1)) & ~b)) & BYTES8(0x80);
+}
+
 static inline uint64_t json_special(uint64_t w)
 {
-    uint64_t q = w ^ BYTES8('"'), b = w ^ BYTES8('\\'), d = w ^ BYTES8(0x7F);
-    uint64_t low = (w - BYTES8(0x20)) & ~w;
-    uint64_t eq = ((q - BYTES8(1)) & ~q) | ((b - BYTES8(1)) & ~b) | ((d - BYTES8(1)) & ~d);
-    return (low | eq | w) & BYTES8(0x80);
+    return json_hard(w) | json_quoted(w);
+}
+
+/* The top bit of each byte of x that is zero, and of no other: adding
+ * 0x7F to the low seven bits carries into the top bit unless they are
+ * all zero, and no carry crosses into the next byte. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & BYTES8(0x7F)) + BYTES8(0x7F)) | x) & BYTES8(0x80);
 }
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -374,15 +435,36 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
         while (i < stop) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             if (stop - i >= 8) {
-                uint64_t w, special;
+                uint64_t w;
                 memcpy(&w, s + i, 8);
                 memcpy(p, &w, 8); /* room was made for 6 bytes per input byte */
-                special = json_special(w);
-                size_t plain = special ? (size_t)__builtin_ctzll(special) / 8 : 8;
+                uint64_t hard = json_hard(w), special = hard | json_quoted(w);
+                if (!special) {
+                    p += 8;
+                    i += 8;
+                    continue;
+                }
+                if (!hard) {
+                    /* Quotes and backslashes only (JSON text in a message is
+                     * full of quotes): the word was stored whole; before each
+                     * of them, in turn, a backslash goes and the rest of the
+                     * word is stored again one byte further on. */
+                    uint64_t quoted = zero_bytes(w ^ BYTES8('"')) | zero_bytes(w ^ BYTES8('\\'));
+                    do {
+                        unsigned at = (unsigned)__builtin_ctzll(quoted) / 8;
+                        uint64_t rest = w >> 8 * at;
+                        p[at] = '\\';
+                        p++;
+                        memcpy(p + at, &rest, 8);
+                        quoted &= quoted - 1;
+                    } while (quoted);
+                    p += 8;
+                    i += 8;
+                    continue;
+                }
+                size_t plain = (size_t)__builtin_ctzll(special) / 8;
                 p += plain;
                 i += plain;
-                if (plain == 8)
-                    continue;
             }
 #endif
             unsigned char c = (unsigned char)s[i];
