@@ -105,7 +105,7 @@
 #define VIZ_CAPTURE_QUEUE     (128 * 1024 * 1024) /* packets read from the ring, waiting for dissection */
 #define VIZ_WRITE_BUFFER      (1024 * 1024) /* -w and `w` write the file in blocks this large */
 #define VIZ_WRITE_FLUSH_MS    1000    /* ... and flush at least this often */
-#define VIZ_FILE_BUFFER       (1024 * 1024)      /* stdio buffer reading a capture file */
+#define VIZ_FILE_BUFFER       (2 * 1024 * 1024)  /* a capture file is read in blocks this large */
 #define VIZ_READ_TIMEOUT_MS   50      /* the kernel hands over captured packets at least this often */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */

@@ -96,21 +96,29 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
     return 0;
 }
 
-/* A pcap or pcapng file, or stdin for "-".  libpcap reads it with fread;
- * the FILE is opened here to give it a large buffer first: one read(2)
- * per VIZ_FILE_BUFFER bytes instead of one per 4 KiB (28,000 system calls
- * for a 100 MB capture). */
+/* A pcap or pcapng file, or stdin for "-".  A classic pcap file's
+ * records are read by pcapfile.c, libpcap checking its header only;
+ * anything else libpcap reads with fread, and the FILE is then opened
+ * here to give it a large buffer first: one read(2) per VIZ_FILE_BUFFER
+ * bytes instead of one per 4 KiB (28,000 system calls for a 100 MB
+ * capture).  Only then: stdio fills a buffer whole at the first read,
+ * and the header alone would cost a block's read and its memory's page
+ * faults.  (If pcapfile.c meets a record it leaves to libpcap, libpcap
+ * reads on from there with stdio's own buffer.) */
 static int open_file(struct capture *c, const char *file, char *err, size_t cap)
 {
     bool is_stdin = strcmp(file, "-") == 0;
     const char *name = is_stdin ? "stdin" : file;
+    bool fast = !is_stdin && pcap_file_open(&c->fast, file, VIZ_SNAPLEN) == 0;
     FILE *fp = is_stdin ? stdin : fopen(file, "rb");
-    if (!fp)
+    if (!fp) {
+        pcap_file_close(&c->fast);
         return fail(err, cap, name, strerror(errno));
+    }
     /* glibc ignores the size unless given the buffer, which must then
      * outlive the FILE.  stdin, which outlives the capture, keeps its own;
      * without memory the default buffer works too. */
-    if (!is_stdin && (c->file_buffer = malloc(VIZ_FILE_BUFFER)))
+    if (!is_stdin && !fast && (c->file_buffer = malloc(VIZ_FILE_BUFFER)))
         setvbuf(fp, c->file_buffer, _IOFBF, VIZ_FILE_BUFFER);
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
@@ -119,11 +127,13 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
             fclose(fp); /* on failure libpcap leaves the FILE to its opener */
         free(c->file_buffer);
         c->file_buffer = NULL;
+        pcap_file_close(&c->fast);
         return fail(err, cap, name, errbuf);
     }
-    /* libpcap checked the header; records go the fast way while they can. */
-    if (!is_stdin)
-        pcap_file_open(&c->fast, file, (uint32_t)pcap_snapshot(c->pcap));
+    /* libpcap checked the header; records go the fast way while they can,
+     * none longer than libpcap's snap length for the file. */
+    if (fast)
+        pcap_file_limit(&c->fast, (uint32_t)pcap_snapshot(c->pcap));
     return 0; /* pcap_close() closes fp (but never stdin), then capture_close() frees the buffer */
 }
 

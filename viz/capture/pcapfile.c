@@ -11,11 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memory/pages.h"
 #include "pushlab.h"
 
 enum { FILE_HEADER = 24, RECORD_HEADER = 16 };
@@ -58,7 +58,7 @@ int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen)
     struct stat st;
     if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode))
         goto not_fast;
-    if (!(f->buf = malloc(VIZ_FILE_BUFFER)) || !have(f, FILE_HEADER))
+    if (!(f->buf = pages_map(VIZ_FILE_BUFFER, true)) || !have(f, FILE_HEADER))
         goto not_fast;
     uint32_t magic;
     memcpy(&magic, f->buf, 4);
@@ -83,6 +83,12 @@ int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen)
 not_fast:
     pcap_file_close(f);
     return -1;
+}
+
+void pcap_file_limit(struct pcap_file *f, uint32_t snaplen)
+{
+    if (snaplen < f->snaplen)
+        f->snaplen = snaplen;
 }
 
 int pcap_file_next(struct pcap_file *f, struct pcap_pkthdr *h, const uint8_t **bytes, uint64_t *at)
@@ -127,7 +133,7 @@ void pcap_file_close(struct pcap_file *f)
 {
     if (f->fd >= 0)
         close(f->fd);
-    free(f->buf);
+    pages_unmap(f->buf, VIZ_FILE_BUFFER);
     memset(f, 0, sizeof *f);
     f->fd = -1;
 }

@@ -3,9 +3,9 @@
  *
  * libpcap reads a file with two fread calls per packet (its header, then
  * its bytes, copied into libpcap's buffer): for a replay of a million
- * packets that was a tenth of pushviz's time.  This reader takes 1 MiB
- * at a time with read(2) and gives each packet as a pointer into that
- * block.  It knows only ordinary records of the classic format (version
+ * packets that was a tenth of pushviz's time.  This reader takes 2 MiB
+ * at a time with read(2), into one huge page (memory/pages.h), and gives
+ * each packet as a pointer into that block.  It knows only ordinary records of the classic format (version
  * 2.4, either byte order, micro- or nanosecond times); at anything else
  * (a cut record, a length past the snap length) it stops and says where,
  * and libpcap reads the file from that record on, with its own checks and
@@ -25,15 +25,19 @@ struct pcap_file {
     bool swapped;       /* written in the other byte order */
     bool nano;          /* times in nanoseconds (else microseconds) */
     uint32_t snaplen;   /* records longer than this are left to libpcap */
-    char *buf;          /* VIZ_FILE_BUFFER bytes (owned) */
+    char *buf;          /* VIZ_FILE_BUFFER bytes in a huge page (owned, pages_map) */
     size_t len, pos;    /* buf[pos..len) is read and not yet used */
     uint64_t buf_off;   /* file offset of buf[0] */
 };
 
 /* Open path for the fast path if it is a classic pcap file of version
- * 2.4; snaplen: libpcap's snap length for it.  -1 when not (f->fd is then
+ * 2.4; snaplen: the longest record it takes.  -1 when not (f->fd is then
  * -1 and libpcap reads it all). */
 int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen);
+
+/* Take no record longer than snaplen from now on (libpcap's snap length
+ * for the file, known once libpcap has opened it). */
+void pcap_file_limit(struct pcap_file *f, uint32_t snaplen);
 
 /* The next record.  1: *h and *bytes are set (timestamps in nanoseconds,
  * as libpcap gives them at PCAP_TSTAMP_PRECISION_NANO), bytes valid until

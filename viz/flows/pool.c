@@ -1,13 +1,10 @@
 /* pool.c -- fixed-size records carved from 2 MiB slabs in huge pages,
  * with a free list (see pool.h for why).
  *
- * A slab is mapped at a 2 MiB boundary (a huge page must start at one):
- * twice its size is mapped and what lies outside the aligned middle is
- * unmapped again.  Its first bytes hold the link to the previous slab;
- * records follow from the next cache line, so a record whose size is a
- * multiple of a line (struct flow) takes no more lines than it must.
- * Linux: mmap(2), madvise(2) MADV_HUGEPAGE, and the kernel's transparent
- * huge pages (Documentation/admin-guide/mm/transhuge).
+ * A slab is one huge page's worth of memory (memory/pages.h).  Its first
+ * bytes hold the link to the previous slab; records follow from the next
+ * cache line, so a record whose size is a multiple of a line (struct
+ * flow) takes no more lines than it must.
  *
  * Under AddressSanitizer (make sanitize) a record not taken is poisoned,
  * so a use after pool_give is caught as a use after free() would be; the
@@ -16,14 +13,12 @@
 #include "flows/pool.h"
 
 #include <sanitizer/asan_interface.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
+#include "memory/pages.h"
 #include "pushlab.h"
 
-#define SLAB_BYTES ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
+#define SLAB_BYTES PAGES_HUGE
 
 struct pool_slab {
     struct pool_slab *next; /* the slab made before it */
@@ -36,36 +31,19 @@ static size_t round_up(size_t n)
     return (n + a - 1) / a * a;
 }
 
-/* bytes (a multiple of SLAB_BYTES) at a SLAB_BYTES boundary; huge: ask
- * for huge pages. */
-static void *map_aligned(size_t size, bool huge)
-{
-    char *raw = mmap(NULL, size + SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t at = ((uintptr_t)raw + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
-    char *mem = (char *)at;
-    if (mem > raw)
-        munmap(raw, (size_t)(mem - raw));
-    munmap(mem + size, (size_t)(raw + size + SLAB_BYTES - (mem + size)));
-    if (huge)
-        madvise(mem, size, MADV_HUGEPAGE); /* a hint: without it the pages are small */
-    return mem;                            /* anonymous memory starts zeroed */
-}
-
 void *pool_map(size_t bytes)
 {
     if (bytes < SLAB_BYTES) /* less than a huge page: malloc's, no system call */
         return calloc(1, bytes);
-    return map_aligned((bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES, true);
+    return pages_map(bytes, true);
 }
 
 void pool_unmap(void *mem, size_t bytes)
 {
     if (bytes < SLAB_BYTES)
         free(mem);
-    else if (mem)
-        munmap(mem, (bytes + SLAB_BYTES - 1) / SLAB_BYTES * SLAB_BYTES);
+    else
+        pages_unmap(mem, bytes);
 }
 
 void pool_init(struct pool *p, size_t size)
@@ -87,7 +65,7 @@ void *pool_take(struct pool *p)
     if ((size_t)(p->carve_end - p->carve) < p->size) {
         /* The first slab in small pages: a small capture touches a few of
          * them only, where a huge page is zeroed whole (2 MiB). */
-        struct pool_slab *s = map_aligned(SLAB_BYTES, p->slabs != NULL);
+        struct pool_slab *s = pages_map(SLAB_BYTES, p->slabs != NULL);
         if (!s)
             return NULL;
         s->next = p->slabs;
