@@ -108,10 +108,10 @@ END_TEST
 /* The text of a one-field item's string value, quotes included. */
 static void string_value(const char *text, size_t len, char *out, size_t cap)
 {
-    struct item_builder b;
+    static struct item_builder b;
     struct item *it = item_start(&b, ITEM_TCP, 1, DIR_C2S, 0);
     item_add_text(it, "s", text, len);
-    char line[1024];
+    static char line[16384];
     json_line(it, line, sizeof line);
     const char *v = strstr(line, "\"s\":");
     ck_assert_ptr_nonnull(v);
@@ -195,10 +195,12 @@ START_TEST(strings_dense_with_quotes_are_escaped)
      * them ('#' is '"' + 1, ']' is '\\' + 1) and beside control
      * characters: random mixes of them at every length. */
     static const char alphabet[] = "\"\"\\\\#]a{:}\n\x01";
+    static char text[1200], want[8192], got[8192];
     uint64_t x = 0x2545F4914F6CDD1Du;
     for (int round = 0; round < 20000; round++) {
-        char text[48], want[512], got[512];
-        size_t len = (size_t)round % 41;
+        /* every length to 40, and every 50th round a long one: json.c
+         * makes room for 512 input bytes at a time */
+        size_t len = round % 50 ? (size_t)round % 41 : 500 + (size_t)round % 700;
         for (size_t i = 0; i < len; i++) {
             x ^= x << 13;
             x ^= x >> 7;
