@@ -96,15 +96,15 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
     return 0;
 }
 
-/* A pcap or pcapng file, or stdin for "-".  A classic pcap file's
- * records are read by pcapfile.c, libpcap checking its header only;
- * anything else libpcap reads with fread, and the FILE is then opened
- * here to give it a large buffer first: one read(2) per VIZ_FILE_BUFFER
- * bytes instead of one per 4 KiB (28,000 system calls for a 100 MB
- * capture).  Only then: stdio fills a buffer whole at the first read,
- * and the header alone would cost a block's read and its memory's page
- * faults.  (If pcapfile.c meets a record it leaves to libpcap, libpcap
- * reads on from there with stdio's own buffer.) */
+/* A pcap or pcapng file, or stdin for "-".  The records of a classic
+ * pcap file are read by pcapfile.c; libpcap only checks its header.
+ * Anything else libpcap reads with fread, and for that the FILE gets a
+ * large buffer first: one read(2) per VIZ_FILE_BUFFER bytes instead of
+ * one per 4 KiB (28,000 system calls for a 100 MB capture).  Not when
+ * pcapfile.c reads the records: stdio fills its buffer whole at the first
+ * read, so the 24 bytes of the header would cost a block's read and the
+ * page faults of its memory.  (Should pcapfile.c meet a record it leaves
+ * to libpcap, libpcap reads on from there with stdio's own buffer.) */
 static int open_file(struct capture *c, const char *file, char *err, size_t cap)
 {
     bool is_stdin = strcmp(file, "-") == 0;

@@ -5,8 +5,9 @@
  * its bytes, copied into libpcap's buffer): for a replay of a million
  * packets that was a tenth of pushviz's time.  This reader takes 2 MiB
  * at a time with read(2), into one huge page (memory/pages.h), and gives
- * each packet as a pointer into that block.  It knows only ordinary records of the classic format (version
- * 2.4, either byte order, micro- or nanosecond times); at anything else
+ * each packet as a pointer into that block.  It knows only ordinary
+ * records of the classic format (version 2.4, either byte order, micro-
+ * or nanosecond times); at anything else
  * (a cut record, a length past the snap length) it stops and says where,
  * and libpcap reads the file from that record on, with its own checks and
  * error messages.  pcapng files, stdin and anything but a regular file
