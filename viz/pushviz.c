@@ -166,7 +166,7 @@ static int run_batch(void)
             continue;
         }
         if (app.capture.live)
-            output_json_flush(); /* a live batch is shown now, not when 2 MiB have piled up */
+            output_json_flush(); /* a live batch is shown now, not when a block has filled */
         if (n == CAPTURE_EOF)
             break;
         if (n == CAPTURE_FAILED) {
@@ -342,7 +342,7 @@ int main(int argc, char **argv)
         status = ui_run(&app.capture, app.engine, &uopt, &app.quit);
     } else {
         /* Live lines should appear as they happen; a file is read fast.
-         * --json builds its lines in 2 MiB blocks of its own (output.h),
+         * --json builds its lines in large blocks of its own (json.c),
          * which then go out in one write each instead of passing through
          * stdout's buffer (two writes and a copy). */
         if (!copt.file)

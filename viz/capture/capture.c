@@ -31,14 +31,15 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/decode.h"
 #include "capture/privdrop.h"
+#include "memory/pages.h"
 #include "pushlab.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -116,16 +117,19 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
         return fail(err, cap, name, strerror(errno));
     }
     /* glibc ignores the size unless given the buffer, which must then
-     * outlive the FILE.  stdin, which outlives the capture, keeps its own;
-     * without memory the default buffer works too. */
-    if (!is_stdin && !fast && (c->file_buffer = malloc(VIZ_FILE_BUFFER)))
+     * outlive the FILE.  It is mapped as pcapfile.c maps its block: in a
+     * huge page when the file fills it.  stdin, which outlives the capture,
+     * keeps its own; without memory the default buffer works too. */
+    struct stat st;
+    if (!is_stdin && !fast && fstat(fileno(fp), &st) == 0 &&
+        (c->file_buffer = pages_map(VIZ_FILE_BUFFER, st.st_size >= VIZ_FILE_BUFFER)))
         setvbuf(fp, c->file_buffer, _IOFBF, VIZ_FILE_BUFFER);
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!c->pcap) {
         if (!is_stdin)
             fclose(fp); /* on failure libpcap leaves the FILE to its opener */
-        free(c->file_buffer);
+        pages_unmap(c->file_buffer, VIZ_FILE_BUFFER);
         c->file_buffer = NULL;
         pcap_file_close(&c->fast);
         return fail(err, cap, name, errbuf);
@@ -324,7 +328,7 @@ int capture_close(struct capture *c, char *err, size_t errcap)
         pcap_close(c->pcap);
         c->pcap = NULL;
     }
-    free(c->file_buffer); /* after pcap_close: the FILE used it to the end */
+    pages_unmap(c->file_buffer, VIZ_FILE_BUFFER); /* after pcap_close: the FILE used it to the end */
     c->file_buffer = NULL;
     pcap_file_close(&c->fast);
     if (c->filtered)

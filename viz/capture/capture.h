@@ -39,7 +39,7 @@ struct capture {
     int dlt;               /* link type (DLT_*) */
     bool live;
     bool nano;             /* timestamps carry nanoseconds */
-    char *file_buffer;     /* stdio buffer of a file being read (owned) */
+    char *file_buffer;     /* stdio buffer of a file libpcap reads (owned, pages_map) */
     struct pcap_file fast; /* a classic pcap file's records, read beside libpcap (pcapfile.h);
                             * fast.fd is -1 once libpcap reads (or always did) */
     struct bpf_program filter; /* -f, for records read by `fast` */

@@ -58,7 +58,9 @@ int pcap_file_open(struct pcap_file *f, const char *path, uint32_t snaplen)
     struct stat st;
     if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode))
         goto not_fast;
-    if (!(f->buf = pages_map(VIZ_FILE_BUFFER, true)) || !have(f, FILE_HEADER))
+    /* In a huge page when the file fills the block (pages.h: a smaller
+     * file would touch a few small pages of it only). */
+    if (!(f->buf = pages_map(VIZ_FILE_BUFFER, st.st_size >= VIZ_FILE_BUFFER)) || !have(f, FILE_HEADER))
         goto not_fast;
     uint32_t magic;
     memcpy(&magic, f->buf, 4);

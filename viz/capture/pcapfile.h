@@ -4,7 +4,7 @@
  * libpcap reads a file with two fread calls per packet (its header, then
  * its bytes, copied into libpcap's buffer): for a replay of a million
  * packets that was a tenth of pushviz's time.  This reader takes 2 MiB
- * at a time with read(2), into one huge page (memory/pages.h), and gives
+ * at a time with read(2), into a huge page (memory/pages.h), and gives
  * each packet as a pointer into that block.  It knows only ordinary
  * records of the classic format (version 2.4, either byte order, micro-
  * or nanosecond times); at anything else
@@ -26,7 +26,7 @@ struct pcap_file {
     bool swapped;       /* written in the other byte order */
     bool nano;          /* times in nanoseconds (else microseconds) */
     uint32_t snaplen;   /* records longer than this are left to libpcap */
-    char *buf;          /* VIZ_FILE_BUFFER bytes in a huge page (owned, pages_map) */
+    char *buf;          /* VIZ_FILE_BUFFER bytes (owned, pages_map) */
     size_t len, pos;    /* buf[pos..len) is read and not yet used */
     uint64_t buf_off;   /* file offset of buf[0] */
 };

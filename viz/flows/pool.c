@@ -18,7 +18,7 @@
 #include "memory/pages.h"
 #include "pushlab.h"
 
-#define SLAB_BYTES PAGES_HUGE
+#define SLAB_BYTES PAGES_HUGE /* a slab is one huge page */
 
 struct pool_slab {
     struct pool_slab *next; /* the slab made before it */
