@@ -80,6 +80,7 @@ class Stream:
         self.first_t = None
         self.syn_t = None
         self.synack_t = None
+        self.handshake_ack_t = None  # the client's ACK of the SYN-ACK, the handshake's third packet
         self.dirs = {"c2s": Direction(), "s2c": Direction()}
         self.packets = []  # (time, dir, tcp.len)
 
@@ -214,6 +215,8 @@ class Wire:
             if s.server_port is None:
                 continue  # the connection began before the capture
             d = "s2c" if int(sport) == s.server_port else "c2s"
+            if d == "c2s" and flag(ack) and not flag(syn) and s.synack_t is not None and s.handshake_ack_t is None:
+                s.handshake_ack_t = t
             s.packets.append((t, d, int(tlen or 0)))
             if payload:
                 s.dirs[d].segments.append((t, int(seq) - 1, bytes.fromhex(payload.replace(":", ""))))
