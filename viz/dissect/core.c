@@ -19,10 +19,18 @@ struct half *half_get(struct dissect *d, enum item_dir dir)
         return NULL;
     memset(h, 0, sizeof *h);
     h->dir = dir;
-    h->mode = MODE_DETECT;
+    h->mode = d->resting[dir] ? MODE_HTTP_HEAD : MODE_DETECT;
+    d->resting[dir] = false;
     bytebuf_init(&h->buf, VIZ_STREAM_KEEP);
     eventscan_init(&h->scan);
     return d->half[dir] = h;
+}
+
+enum half_mode half_mode(const struct dissect *d, enum item_dir dir)
+{
+    if (d->half[dir])
+        return d->half[dir]->mode;
+    return d->resting[dir] ? MODE_HTTP_HEAD : MODE_DETECT;
 }
 
 struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,

@@ -237,9 +237,12 @@ struct half_store {
 };
 
 /* A connection's application layer.  Its directions' state is made when
- * each first carries a byte (or a gap): with 200,000 connections open a
- * record is memory touched for the first time, and a server that only
- * acknowledges (a client's requests not answered yet) needs none.  What
+ * each first carries a byte (or a gap), and given back when a direction
+ * rests between HTTP messages holding nothing a later one needs (a
+ * keep-alive poller between its requests): with 200,000 connections open
+ * a record is memory touched for the first time and out of the caches,
+ * while one given back is the next taken, still in them; a server that
+ * only acknowledges (a client's requests not answered yet) needs none.  What
  * a request reads and writes comes first (up to traits.requests: three
  * cache lines of the four the record spans), what only answers and the
  * connection's end use after. */
@@ -248,10 +251,12 @@ struct dissect {
     const struct half_store *store; /* where they come from (borrowed; NULL: malloc) */
     struct pending_request *pending; /* a ring of pending_cap: first_pending, or once more wait (up
                                    * to VIZ_PENDING_REQUESTS, doubling) a malloc'd one (owned) */
-    unsigned pending_cap;
-    unsigned pending_first;       /* ring start */
-    unsigned pending_count;
     unsigned exchanges;           /* requests seen: the next one is exchanges + 1 */
+    /* The ring's room, start and length: 16 bits, as it holds at most
+     * VIZ_PENDING_REQUESTS, so that `resting` fits beside them. */
+    uint16_t pending_cap, pending_first, pending_count;
+    bool resting[2];              /* by enum item_dir: its record was given back between HTTP
+                                   * messages, so the next one is made in MODE_HTTP_HEAD */
     struct pending_request first_pending[PENDING_INLINE];
     struct flow_traits traits;    /* (a request writes its first fields) */
     uint64_t answered_key;        /* path key of this connection's last exchange if it asked for
@@ -262,9 +267,11 @@ struct dissect {
 
 /* ---- helpers (core.c) ---- */
 
-/* Direction dir's state, made (empty, MODE_DETECT) if it has none yet;
- * NULL when out of memory. */
+/* Direction dir's state, made (empty, MODE_DETECT, or MODE_HTTP_HEAD when
+ * it is resting) if it has none; NULL when out of memory. */
 struct half *half_get(struct dissect *d, enum item_dir dir);
+/* Direction dir's mode, also when its record is given back or not made. */
+enum half_mode half_mode(const struct dissect *d, enum item_dir dir);
 
 /* Start an item of this half at stream range [off, off+len). */
 struct item *half_item(struct item_builder *b, const struct dissect_env *env, const struct half *h,

@@ -29,33 +29,55 @@ void dissect_init(struct dissect *d, const struct half_store *store)
     d->pending_cap = PENDING_INLINE;
 }
 
+/* Free direction dir's record and everything it owns. */
+static void half_free(struct dissect *d, enum item_dir dir)
+{
+    struct half *h = d->half[dir];
+    bytebuf_free(&h->buf);
+    body_clear(&h->body);
+    if (h->body.multipart)
+        bytebuf_free(&h->body.multipart->parts);
+    free(h->body.multipart);
+    free(h->body.map);
+    free(h->body.text);
+    ws_free(h);
+    if (h->lib.pending)
+        bytebuf_free(h->lib.pending);
+    free(h->lib.pending);
+    free(h->lib.session);
+    eventscan_free(&h->scan);
+    if (d->store)
+        d->store->give(d->store->ctx, h);
+    else
+        free(h);
+    d->half[dir] = NULL;
+}
+
 void dissect_release(struct dissect *d)
 {
-    for (int i = 0; i < 2; i++) {
-        struct half *h = d->half[i];
-        if (!h)
-            continue;
-        bytebuf_free(&h->buf);
-        body_clear(&h->body);
-        if (h->body.multipart)
-            bytebuf_free(&h->body.multipart->parts);
-        free(h->body.multipart);
-        free(h->body.map);
-        free(h->body.text);
-        ws_free(h);
-        if (h->lib.pending)
-            bytebuf_free(h->lib.pending);
-        free(h->lib.pending);
-        free(h->lib.session);
-        eventscan_free(&h->scan);
-        if (d->store)
-            d->store->give(d->store->ctx, h);
-        else
-            free(h);
-        d->half[i] = NULL;
-    }
+    for (int i = 0; i < 2; i++)
+        if (d->half[i])
+            half_free(d, (enum item_dir)i);
     if (d->pending != d->first_pending)
         free(d->pending);
+}
+
+/* Between two HTTP messages a direction needs nothing but its mode, which
+ * `resting` keeps: the next head starts its parser afresh (begin_body
+ * resets the body, the event scan and the library's message; an offset
+ * map or body text is made again).  So a resting direction gives its
+ * record back -- a keep-alive poller between polls holds none -- and its
+ * next message takes a record given back moments ago, one still in the
+ * caches.  Only a library session id (named in the flow's item) and
+ * WebSocket state outlive a message; a direction with either keeps its
+ * record. */
+static void rest_if_idle(struct dissect *d, enum item_dir dir)
+{
+    const struct half *h = d->half[dir];
+    if (!h || h->mode != MODE_HTTP_HEAD || h->buf.len || h->ws || h->lib.session)
+        return;
+    half_free(d, dir);
+    d->resting[dir] = true;
 }
 
 const struct flow_traits *dissect_traits(struct dissect *d)
@@ -85,7 +107,7 @@ static bool starts_like(const char *buf, size_t len, const char *prefix)
 static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     /* The other direction, when it has said nothing yet, is still detecting. */
-    enum half_mode other = d->half[!h->dir] ? d->half[!h->dir]->mode : MODE_DETECT;
+    enum half_mode other = half_mode(d, !h->dir);
     const char *p = h->buf.data;
     size_t n = h->buf.len;
     if (other == MODE_FLASH) {
@@ -165,13 +187,29 @@ static long find_head_start(const struct half *h)
     return -1;
 }
 
+/* How much of a line begun may wait for its end while resynchronising:
+ * a request line ends in its version, so the whole line is kept until
+ * then.  Servers refuse longer ones (nginx answers 414 past 8 KiB). */
+#define RESYNC_LINE_MAX 8192
+
+/* What resync_step may drop when no head starts in the buffer: everything
+ * before the last line begun, whose "HTTP/1.x" may come with the next
+ * segment; its newline stays, as find_head_start needs to see it. */
+static size_t droppable(const struct half *h)
+{
+    const char *nl = memrchr(h->buf.data, '\n', h->buf.len);
+    size_t line = nl ? (size_t)(nl - h->buf.data) : 0;
+    if (h->buf.len - line <= RESYNC_LINE_MAX)
+        return line;
+    return h->buf.len - 16; /* too long for a request line: keep what may be a split "HTTP/1." */
+}
+
 static bool resync_step(const struct dissect_env *env, struct half *h)
 {
     if (h->buf.len == 0)
         return false;
     long at = find_head_start(h);
-    /* Keep a few bytes that may be the beginning of a split "HTTP/1.". */
-    size_t drop = at >= 0 ? (size_t)at : h->buf.len > 16 ? h->buf.len - 16 : 0;
+    size_t drop = at >= 0 ? (size_t)at : droppable(h);
     if (drop == 0 && at < 0)
         return false;
     eventscan_feed(&h->scan, h->buf.data, drop, h->buf.offset, env->emitter, env->flow, h->dir,
@@ -287,8 +325,11 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
     /* Bytes held back from the other direction may be usable now (a 101
      * turned waiting client bytes into WebSocket frames). */
     struct half *o = d->half[!dir];
-    if (o && o->buf.len && o->mode != MODE_WAIT_UPGRADE)
+    if (o && o->buf.len && o->mode != MODE_WAIT_UPGRADE) {
         run(d, env, o);
+        rest_if_idle(d, !dir);
+    }
+    rest_if_idle(d, dir);
 }
 
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
@@ -338,7 +379,7 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     static const char *const how_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
     struct half *h = d->half[dir];
     if (!h)
-        return; /* it carried no byte: nothing to finish */
+        return; /* it carried no byte, or rests between messages: nothing to finish */
     run(d, env, h);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body

@@ -22,7 +22,6 @@
 void eventscan_init(struct eventscan *s)
 {
     s->tail = NULL;
-    s->found = 0;
 }
 
 void eventscan_free(struct eventscan *s)
@@ -45,7 +44,6 @@ void eventscan_reset(struct eventscan *s)
  * it need not be adjacent in the stream: a chunk size line or a frame
  * header may lie between them. */
 struct scan_target {
-    struct eventscan *s;
     const struct emitter *e;
     unsigned flow;
     enum item_dir dir;
@@ -60,12 +58,11 @@ static uint64_t stream_offset(const struct scan_target *t, size_t pos)
     return pos < t->split ? t->off + pos : t->split_off + (pos - t->split);
 }
 
-/* event_scan's callback: count the event and emit its `event` item, which
+/* event_scan's callback: emit the event's `event` item, which
  * covers the stream from its '{' to its '}'. */
 static bool emit_event(void *arg, const struct event_view *ev, const char *text)
 {
     const struct scan_target *t = arg;
-    t->s->found++;
     uint64_t start = stream_offset(t, ev->start);
     struct item_builder b;
     struct item *it = item_start(&b, ITEM_EVENT, t->flow, t->dir, t->now_ns);
@@ -91,7 +88,7 @@ static size_t scan(struct scan_target *t, const char *buf, size_t len)
 void eventscan_feed(struct eventscan *s, const void *p, size_t n, uint64_t off,
                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns)
 {
-    struct scan_target t = {s, e, flow, dir, now_ns, off, n, off + n};
+    struct scan_target t = {e, flow, dir, now_ns, off, n, off + n};
     if (!s->tail || s->tail->len == 0) {
         /* The common case: no partial event pending, scan in place. */
         size_t done = scan(&t, p, n);

@@ -8,7 +8,6 @@
 struct eventscan {
     struct bytebuf *tail; /* bytes where an event may have begun (owned; made when a payload first
                            * ends inside one: most directions never need it) */
-    uint64_t found;       /* events found so far */
 };
 
 void eventscan_init(struct eventscan *s);

@@ -404,7 +404,9 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     }
     emit_item(env->emitter, it);
 
-    struct half *client = half_get(d, DIR_C2S); /* NULL only when out of memory */
+    /* The client's side: made again for an upgrade (its frames follow),
+     * else only looked at (a resting one is in MODE_HTTP_HEAD already). */
+    struct half *client = upgraded ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
     if (upgraded) {

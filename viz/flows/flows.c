@@ -35,10 +35,11 @@
  * costs 384 bytes of struct flow (six cache lines: the endpoints a lookup
  * compares in the first, the first two unacknowledged segments of each
  * direction inline), 208 of struct dissect (a request touches three of
- * its four lines), and 320 more for each direction once it carries a
- * byte (five lines, of which an HTTP segment touches the first four,
- * dissect/core.h): 0.9 KiB for a client whose requests wait, 1.2 KiB
- * once the server answers.  A body's offset map, a WebSocket's state, a
+ * its four lines), and 320 more for each direction while it is inside a
+ * message or keeps state between messages (five lines, of which an HTTP
+ * segment touches the first four, dissect/core.h): a direction between
+ * HTTP messages gives its record back, so a keep-alive poller between
+ * its polls costs 0.6 KiB.  A body's offset map, a WebSocket's state, a
  * multipart parser, a longer ack-RTT list or request ring are made when
  * first needed.  All three records come from pools (pool.h): reused, and
  * in huge pages once there are thousands.  The hash table doubles as
