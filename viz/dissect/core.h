@@ -92,7 +92,7 @@ struct body_coding {
 
 /* CONTENT_MULTIPART: the boundary and the bytes of the part being read.
  * Made at a direction's first multipart body (few connections have one)
- * and kept for its next. */
+ * and kept for its next, unless the direction rests between them. */
 struct multipart_state {
     struct bytebuf parts;         /* decoded bytes from a delimiter on */
     char boundary[BOUNDARY_MAX + 1]; /* the boundary parameter */
@@ -238,16 +238,16 @@ struct half_store {
 
 /* A connection's application layer.  Its directions' state is made when
  * each first carries a byte (or a gap), and given back when a direction
- * rests between HTTP messages holding nothing a later one needs (a
- * keep-alive poller between its requests): with 200,000 connections open
- * a record is memory touched for the first time and out of the caches,
- * while one given back is the next taken, still in them; a server that
- * only acknowledges (a client's requests not answered yet) needs none.  What
- * a request reads and writes comes first (up to traits.requests: three
- * cache lines of the four the record spans), what only answers and the
- * connection's end use after. */
+ * rests between HTTP messages (a keep-alive poller between its requests):
+ * with 200,000 connections open a record is memory touched for the first
+ * time and out of the caches, while one given back is the next taken,
+ * still in them; a server that only acknowledges (a client's requests not
+ * answered yet) needs none.  What a request reads and writes comes first
+ * (up to traits.requests: three cache lines of the four the record
+ * spans), what only answers and the connection's end use after. */
 struct dissect {
-    struct half *half[2];         /* indexed by enum item_dir (owned; NULL until made by half_get) */
+    struct half *half[2];         /* indexed by enum item_dir (owned; NULL until made by half_get,
+                                   * and while resting) */
     const struct half_store *store; /* where they come from (borrowed; NULL: malloc) */
     struct pending_request *pending; /* a ring of pending_cap: first_pending, or once more wait (up
                                    * to VIZ_PENDING_REQUESTS, doubling) a malloc'd one (owned) */

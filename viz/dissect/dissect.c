@@ -192,16 +192,20 @@ static long find_head_start(const struct half *h)
  * then.  Servers refuse longer ones (nginx answers 414 past 8 KiB). */
 #define RESYNC_LINE_MAX 8192
 
-/* What resync_step may drop when no head starts in the buffer: everything
- * before the last line begun, whose "HTTP/1.x" may come with the next
- * segment; its newline stays, as find_head_start needs to see it. */
+/* What resync_step may drop when no head starts in the buffer.  A status
+ * line begins with its version, so 16 bytes can hold a split "HTTP/1."
+ * and the rest goes on to the event scan at once.  A request line ends
+ * with it: everything before the last line begun is dropped, and that
+ * line waits for its "HTTP/1.x" (its newline stays, as find_head_start
+ * needs to see it). */
 static size_t droppable(const struct half *h)
 {
+    size_t all_but_16 = h->buf.len > 16 ? h->buf.len - 16 : 0;
+    if (h->dir == DIR_S2C)
+        return all_but_16;
     const char *nl = memrchr(h->buf.data, '\n', h->buf.len);
     size_t line = nl ? (size_t)(nl - h->buf.data) : 0;
-    if (h->buf.len - line <= RESYNC_LINE_MAX)
-        return line;
-    return h->buf.len - 16; /* too long for a request line: keep what may be a split "HTTP/1." */
+    return h->buf.len - line <= RESYNC_LINE_MAX ? line : all_but_16;
 }
 
 static bool resync_step(const struct dissect_env *env, struct half *h)
