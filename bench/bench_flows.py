@@ -14,7 +14,9 @@ so the only difference is how many flows the table holds at once.  Each is
 read with `pushviz --json` (output to /dev/null); the rate is packets per
 CPU second, the best of BENCH_FLOWS_RUNS rounds (default 4) that take turns
 between the two files.  The goal (issue 13): the 200,000 rate equal to
-the 2,000 one; the script says "not met" below 0.8 of it.
+the 2,000 one.  Two runs of this script on a quiet machine differ by up
+to 5 %, so the script says "met" from 0.95 of the rate and "not met"
+below it.
 
 Each round reads each file twice in a row, and the best read counts.  On
 a virtual machine whose balloon driver reports free memory to the host
@@ -87,6 +89,7 @@ FLOWS = int(os.environ.get("BENCH_FLOWS", 200000))
 GROUP = 2000
 REQUESTS = 2  # per connection, each acknowledged
 RUNS = int(os.environ.get("BENCH_FLOWS_RUNS", 4))
+SAME_RATE = 0.95  # two rates this close are the same, as far as this machine can tell
 SERVER = bytes([10, 1, 0, 1])
 REQUEST = b"GET /poll?since=1 HTTP/1.1\r\nHost: x\r\n\r\n"
 from pcapgen import ACK, PSH, RST, SYN  # noqa: E402
@@ -157,8 +160,8 @@ def main():
                                    "%.0f MiB" % (rss / 1024) if rss else "?"))
         big, small = files[1][0], files[0][0]
         ratio = rates[big] / rates[small]
-        print("%s / %s: %.2f of the rate  (goal: 1, at least 0.8%s)" % (
-            big, small, ratio, "" if ratio >= 0.8 else "; not met"))
+        print("%s / %s: %.2f of the rate  (goal: 1, within the %.2f a run varies: %s)" % (
+            big, small, ratio, 1 - SAME_RATE, "met" if ratio >= SAME_RATE else "not met"))
         print("  counting user time only (without the kernel's first touch of the records' "
               "memory): %.2f" % (user_rates[big] / user_rates[small]))
         print("the first read of each pair only (after a pause, a virtual machine's host may "
