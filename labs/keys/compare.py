@@ -5,7 +5,7 @@ by each flow's technique as the table groups them."""
 from capture import NotInCapture
 from measure import by_technique, header_bytes_per_event, mean_latency_ms
 from questions import INT, NUMBER, TEXT, Question
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import header_bytes, mean_latency, tick_interval, tshark_payload
 
 CAPTURES = {"compare": "captures/demo.pcap"}
 
@@ -45,15 +45,13 @@ def ratio(c):
 
 
 def hdr(technique):
-    return Question(technique + "_header_bytes_per_event", NUMBER,
-                    lambda c: header_bytes_per_event(group(c, technique)),
-                    "the hdr B/ev column of --stats, %s row" % technique, tol=0.1, rel=0.005)
+    return header_bytes(technique + "_header_bytes_per_event", lambda c: group(c, technique),
+                        "the hdr B/ev column of --stats, %s row" % technique)
 
 
 def latency(technique):
-    return Question(technique + "_mean_latency_ms", NUMBER,
-                    lambda c: mean_latency_ms(group(c, technique)),
-                    "the lat mean column of --stats, %s row" % technique, tol=0.01, rel=0.001)
+    return mean_latency(technique + "_mean_latency_ms", lambda c: group(c, technique),
+                        "the lat mean column of --stats, %s row" % technique)
 
 
 QUESTIONS = [

@@ -2,10 +2,9 @@
 import re
 
 from capture import NotInCapture
-from measure import containing, first_tick, mean_latency_ms, nth, stride
+from measure import containing, first_tick, nth, ratio, stride
 from questions import INT, NUMBER, TEXT, Question
-from measure import ratio
-from shared_questions import chat_seq, first_wait, tick_interval, tshark_payload
+from shared_questions import chat_seq, first_wait, mean_latency, tick_interval, tshark_payload
 
 
 CAPTURES = {"flash": "captures/flash.pcap"}
@@ -82,9 +81,7 @@ QUESTIONS = [
              "the text of the message a client sent (c2s)"),
     Question("flash_events", INT, lambda c: len(c["flash"].main_flow("flash").events()),
              "count the event lines of the flow that delivered the most events"),
-    Question("flash_mean_latency_ms", NUMBER,
-             lambda c: mean_latency_ms([c["flash"].main_flow("flash")]),
-             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    mean_latency("flash_mean_latency_ms", lambda c: [c["flash"].main_flow("flash")]),
     tick_interval("tick_interval_ms", lambda c: c["flash"].main_flow("flash")),
     Question("chat_wire_bytes", INT, chat_wire_bytes,
              "the bytes of the client's message on the wire: its text in UTF-8 and its end"),

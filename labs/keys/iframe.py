@@ -1,10 +1,9 @@
 """Lab 03 key -- iframe streaming (captures/iframe.pcap)."""
-from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
-                     mean_latency_ms, nth, stride)
+from measure import containing, event_json, first_tick, header, nth, ratio, stride
 from questions import INT, NUMBER, TEXT, Question
-from measure import ratio
 from shared_questions import (chat_event, chat_latency, chat_seq, down_rate, first_wait,
-                              post_to_push, tick_interval, tshark_payload)
+                              header_bytes, mean_latency, post_to_push, tick_interval,
+                              tshark_payload)
 
 
 CAPTURES = {"iframe": "captures/iframe.pcap"}
@@ -68,12 +67,8 @@ QUESTIONS = [
              "offset (@) of the next chunk minus this chunk's offset, minus its size"),
     Question("iframe_events", INT, lambda c: len(main(c).events()),
              "count the event lines of the long-running flow"),
-    Question("iframe_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([main(c)]),
-             "head= of the request and the response, divided by the flow's event count",
-             tol=0.1, rel=0.005),
-    Question("iframe_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
-             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    header_bytes("iframe_header_bytes_per_event", lambda c: [main(c)]),
+    mean_latency("iframe_mean_latency_ms", lambda c: [main(c)]),
     tick_interval("tick_interval_ms", main),
     Question("down_bytes_per_event", NUMBER, down_bytes_per_event,
              "down= of the long-running flow divided by its event count", tol=0.1, rel=0.002),

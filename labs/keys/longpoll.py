@@ -1,10 +1,9 @@
 """Lab 02 key -- long polling (captures/longpoll.pcap)."""
 from capture import busiest
-from measure import (events_per_response, flows_asking, header_bytes_per_event, held_ms,
-                     late_client_backlog, mean, mean_latency_ms)
+from measure import (events_per_response, flows_asking, held_ms, late_client_backlog, mean, ratio,
+                     tick_interval_ms)
 from questions import INT, NUMBER, Question
-from measure import ratio, tick_interval_ms
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import header_bytes, mean_latency, tick_interval, tshark_payload
 
 
 CAPTURES = {"longpoll": "captures/longpoll.pcap"}
@@ -50,12 +49,9 @@ QUESTIONS = [
     Question("unanswered_requests", INT,
              lambda c: sum(1 for _, resp in main(c).exchanges() if resp is None),
              "requests of that flow with no response before the capture ends"),
-    Question("longpoll_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([main(c)]),
-             "add head= of every request and response of the flow, divide by its event count",
-             tol=0.1, rel=0.005),
-    Question("longpoll_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
-             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    header_bytes("longpoll_header_bytes_per_event", lambda c: [main(c)],
+                 "add head= of every request and response of the flow, divide by its event count"),
+    mean_latency("longpoll_mean_latency_ms", lambda c: [main(c)]),
     Question("late_client_events", INT, lambda c: late_client_backlog(c["longpoll"], "/poll"),
              "find the second flow that asks GET /poll; count the events after its first response"),
     tick_interval("tick_interval_ms", main),

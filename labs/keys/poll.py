@@ -1,10 +1,9 @@
 """Lab 01 key -- short polling and JSONP (captures/poll.pcap, captures/jsonp.pcap)."""
 from capture import NotInCapture, busiest
-from measure import (events_per_response, flows_asking, header, header_bytes_per_event,
-                     late_client_backlog, mean, mean_latency_ms, nth)
+from measure import (events_per_response, flows_asking, header, late_client_backlog, mean,
+                     mean_latency_ms, nth, ratio)
 from questions import INT, NUMBER, TEXT, Question
-from measure import ratio
-from shared_questions import tick_interval, tshark_payload
+from shared_questions import header_bytes, mean_latency, tick_interval, tshark_payload
 
 
 CAPTURES = {"poll": "captures/poll.pcap", "jsonp": "captures/jsonp.pcap"}
@@ -67,12 +66,9 @@ QUESTIONS = [
              "a response is empty when no event line follows it before the next response"),
     Question("poll_request_head_bytes", INT, lambda c: first_head(poll_flow(c)),
              "read head= on the first http_request line"),
-    Question("poll_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([poll_flow(c)]),
-             "add head= of every request and response of the flow, divide by its event count",
-             tol=0.1, rel=0.005),
-    Question("poll_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([poll_flow(c)]),
-             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    header_bytes("poll_header_bytes_per_event", lambda c: [poll_flow(c)],
+                 "add head= of every request and response of the flow, divide by its event count"),
+    mean_latency("poll_mean_latency_ms", lambda c: [poll_flow(c)]),
     Question("late_client_events", INT, lambda c: late_client_backlog(c["poll"], "/poll"),
              "find the second flow that asks GET /poll; count the events after its first response"),
     Question("send_status", INT, send_status,
@@ -85,9 +81,8 @@ QUESTIONS = [
              "the whole Content-Type value of a JSONP response (--json shows headers)"),
     Question("callback_param_bytes", INT, lambda c: len("&callback=" + jsonp_callback(c)),
              "the & or ?, callback= and the name; compare head= of a poll and a JSONP request"),
-    Question("jsonp_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([jsonp_flow(c)]),
-             "as for poll_header_bytes_per_event, on jsonp.pcap", tol=0.1, rel=0.005),
+    header_bytes("jsonp_header_bytes_per_event", lambda c: [jsonp_flow(c)],
+                 "as for poll_header_bytes_per_event, on jsonp.pcap"),
     tick_interval("tick_interval_ms", poll_flow),
     Question("latency_share_of_interval", NUMBER, latency_share,
              "poll_mean_latency_ms divided by poll_interval_ms", tol=0.005, rel=0.01),

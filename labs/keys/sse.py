@@ -7,12 +7,11 @@ stream's bytes (rawstream.py): pushviz reports neither as an item yet."""
 import re
 
 from capture import NotInCapture
-from measure import (containing, first_tick, header, header_bytes_per_event, mean_latency_ms,
-                     nth, stride)
+from measure import containing, first_tick, header, nth, stride
 from questions import INT, NUMBER, TEXT, Question
 from rawstream import stream
-from shared_questions import (chat_event, down_rate, first_wait, post_to_push, tick_interval,
-                              tshark_payload)
+from shared_questions import (chat_event, down_rate, first_wait, header_bytes, mean_latency,
+                              post_to_push, tick_interval, tshark_payload)
 
 CAPTURES = {"sse": "captures/sse.pcap"}
 
@@ -147,12 +146,8 @@ QUESTIONS = [
              "the id= of the last sse_event of the long-running flow"),
     Question("sse_events", INT, lambda c: len(main(c).events()),
              "count the event lines of the flow that delivered the most events"),
-    Question("sse_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([main(c)]),
-             "head= of the request and the response, divided by the flow's event count",
-             tol=0.1, rel=0.005),
-    Question("sse_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
-             "average latency= over the event lines of that flow", tol=0.01, rel=0.001),
+    header_bytes("sse_header_bytes_per_event", lambda c: [main(c)]),
+    mean_latency("sse_mean_latency_ms", lambda c: [main(c)]),
     tick_interval("tick_interval_ms", main),
     Question("retry_ms", INT, retry_ms,
              "the retry: line of the stream (curl shows it; tshark -Y http -T fields -e "

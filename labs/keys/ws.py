@@ -3,10 +3,10 @@ import base64
 import hashlib
 
 from capture import NotInCapture
-from measure import containing, header, header_bytes_per_event, mean_latency_ms, nth
+from measure import containing, header, nth, ratio
 from questions import EXACT, HEX, INT, NUMBER, TEXT, Question
-from measure import ratio, tick_interval_ms
-from shared_questions import chat_event, chat_seq, first_wait, tshark_payload
+from shared_questions import (chat_event, chat_seq, first_wait, header_bytes, mean_latency,
+                              tick_interval, tshark_payload)
 
 
 CAPTURES = {"ws": "captures/ws.pcap"}
@@ -102,21 +102,16 @@ QUESTIONS = [
     Question("chat_echo_ms", NUMBER, chat_echo_ms,
              "t of the server text frame after the client's text frame, minus the client's, in ms",
              tol=0.005, rel=0.02),
-    Question("ws_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([main(c)]),
-             "head= of the handshake request and response, divided by the flow's event count",
-             tol=0.1, rel=0.005),
-    Question("tick_interval_ms", NUMBER, lambda c: tick_interval_ms(main(c)),
-             "the ts of a tick event minus the ts of the tick before it (--json), "
-             "averaged over the long-running flow", tol=0.5, rel=0.001),
+    header_bytes("ws_header_bytes_per_event", lambda c: [main(c)],
+                 "head= of the handshake request and response, divided by the flow's event count"),
+    tick_interval("tick_interval_ms", main),
     Question("chat_frame_bytes", INT, chat_frame_bytes,
              "the header (with its masking key) plus the payload of the client's text frame"),
     Question("frame_overhead_share", NUMBER, frame_overhead_share,
              "header bytes of the s2c frames divided by their header + payload bytes",
              tol=0.002, rel=0.005),
-    Question("ws_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c)]),
-             "average latency= over the event lines of the long-running flow",
-             tol=0.01, rel=0.001),
+    mean_latency("ws_mean_latency_ms", lambda c: [main(c)],
+                 "average latency= over the event lines of the long-running flow"),
     chat_seq("chat_seq", main),
     Question("chat_event_frame_len", INT, chat_frame_len,
              "len= of the server text frame that carries the chat event (long-running flow)"),

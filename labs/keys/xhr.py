@@ -1,11 +1,9 @@
 """Lab 04 key -- XHR streaming: chunked NDJSON and multipart/x-mixed-replace
 (captures/xhr.pcap, captures/multipart.pcap)."""
-from measure import (containing, event_json, first_tick, header, header_bytes_per_event,
-                     mean_latency_ms, nth, nth_tick, stride)
+from measure import containing, event_json, first_tick, header, nth, nth_tick, ratio, stride
 from questions import INT, NUMBER, TEXT, Question
-from measure import ratio
-from shared_questions import (chat_event, chat_seq, first_wait, post_to_push,
-                             tick_interval, tshark_payload)
+from shared_questions import (chat_event, chat_seq, first_wait, header_bytes, mean_latency,
+                              post_to_push, tick_interval, tshark_payload)
 
 
 CAPTURES = {"xhr": "captures/xhr.pcap", "multipart": "captures/multipart.pcap"}
@@ -64,10 +62,7 @@ QUESTIONS = [
              "offset (@) of the next chunk minus this chunk's offset, minus its size"),
     Question("xhr_events", INT, lambda c: len(main(c, "xhr").events()),
              "count the event lines of the long-running flow in xhr.pcap"),
-    Question("xhr_header_bytes_per_event", NUMBER,
-             lambda c: header_bytes_per_event([main(c, "xhr")]),
-             "head= of the request and the response, divided by the flow's event count",
-             tol=0.1, rel=0.005),
+    header_bytes("xhr_header_bytes_per_event", lambda c: [main(c, "xhr")]),
     Question("multipart_boundary", TEXT,
              lambda c: nth(main(c, "multipart").of_type("part", "s2c"), 1, "parts")["boundary"],
              "the boundary= of the response's Content-Type, or of any part line"),
@@ -81,10 +76,8 @@ QUESTIONS = [
     # that starts every later delimiter (RFC 2046 §5.1.1).
     Question("part_overhead_bytes", INT, lambda c: tick_framing(c, "multipart", "part", 2),
              "offset (@) of the part after the second tick's minus that part's, minus its size"),
-    Question("multipart_mean_latency_ms", NUMBER,
-             lambda c: mean_latency_ms([main(c, "multipart")]),
-             "average latency= over the event lines of the long-running flow in multipart.pcap",
-             tol=0.01, rel=0.001),
+    mean_latency("multipart_mean_latency_ms", lambda c: [main(c, "multipart")],
+                 "average latency= over the event lines of the long-running flow in multipart.pcap"),
     tick_interval("tick_interval_ms", lambda c: main(c, "xhr")),
     Question("multipart_down_bytes_per_event", NUMBER,
              lambda c: down_bytes_per_event(c, "multipart"),
@@ -95,9 +88,8 @@ QUESTIONS = [
              "size= of the chunk that carries the chat event in xhr.pcap"),
     Question("chat_part_size", INT, lambda c: chat_item_size(c, "multipart", "part"),
              "size= of the part that carries the chat event in multipart.pcap"),
-    Question("xhr_mean_latency_ms", NUMBER, lambda c: mean_latency_ms([main(c, "xhr")]),
-             "average latency= over the event lines of the long-running flow in xhr.pcap",
-             tol=0.01, rel=0.001),
+    mean_latency("xhr_mean_latency_ms", lambda c: [main(c, "xhr")],
+                 "average latency= over the event lines of the long-running flow in xhr.pcap"),
     post_to_push("xhr_post_to_push_ms", "xhr", lambda c: main(c, "xhr")),
     Question("multipart_events", INT, lambda c: len(main(c, "multipart").events()),
              "count the event lines of the long-running flow in multipart.pcap"),

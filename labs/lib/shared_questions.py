@@ -2,6 +2,9 @@
 
   tick_interval(name, flow)   the server's tick period, from the events' ts
                               (it differs per student: labs/lib/student.py)
+  header_bytes(name, flows)   HTTP head bytes per event delivered: what the
+                              headers cost each message
+  mean_latency(name, flows)   the mean latency= of the events delivered
   post_to_push(name, flow)    from the chat's POST /send to the chat event on
                               the long-running flow: a push's own delay
   first_wait(flow)            from the flow's first byte to its first event: the
@@ -14,7 +17,8 @@
                               (up= + down=) must match
 """
 from capture import NotInCapture
-from measure import TSHARK_PAYLOAD, payload_bytes, tick_interval_ms
+from measure import (TSHARK_PAYLOAD, header_bytes_per_event, mean_latency_ms, payload_bytes,
+                     tick_interval_ms)
 from questions import INT, NUMBER, Question
 
 
@@ -23,6 +27,18 @@ def tick_interval(qid, flow):
     return Question(qid, NUMBER, lambda c: tick_interval_ms(flow(c)),
                     "the ts of a tick event minus the ts of the tick before it (--json), "
                     "averaged over the long-running flow", tol=0.5, rel=0.001)
+
+
+def header_bytes(qid, flows, how="head= of the request and the response, divided by the flow's "
+                                   "event count"):
+    """flows: function(captures) -> the Flows whose heads and events are counted."""
+    return Question(qid, NUMBER, lambda c: header_bytes_per_event(flows(c)), how,
+                    tol=0.1, rel=0.005)
+
+
+def mean_latency(qid, flows, how="average latency= over the event lines of that flow"):
+    """flows: function(captures) -> the Flows whose events are averaged."""
+    return Question(qid, NUMBER, lambda c: mean_latency_ms(flows(c)), how, tol=0.01, rel=0.001)
 
 
 def tshark_payload(qid, name):
