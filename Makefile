@@ -155,20 +155,20 @@ $(BIN)/pushlab-wan: $(call obj,$(WAN_SRC)) $(LIBNET)
 # out for the way taken, and inline where a call is hot, if it is told
 # what a run does (profile-guided optimisation): the push capture of
 # `make bench` then takes 0.33 s instead of 0.37 (docs/performance.md).
-# In $(BUILD)/pgo, three steps:
-#   train/    pushviz's sources built with -fprofile-generate and linked as
-#             pushviz-train, which counts every branch taken while it reads
-#             the bundled captures (real traffic of every technique, ours
-#             and third-party stacks') in each output mode: one file of
-#             counts per source in counts/;
-#   counts/   named after the source (-dumpbase), not the object, so that
-#   use/      the same sources, built again with -fprofile-use, find them:
-#             gcc tells one file's static functions from another's by that
-#             name too.  Code the training never ran (the screen, live
-#             capture's own calls) is compiled for size, as gcc does with
-#             code it sees is cold: it runs a few times a second, not a
-#             million times;
-#   bin/pushviz is linked from use/.
+# In $(BUILD)/pgo:
+#   train/   pushviz's sources built with -fprofile-generate and linked as
+#            pushviz-train, which counts every branch taken while it reads
+#            the bundled captures (real traffic of every technique, ours
+#            and third-party stacks') in each output mode;
+#   counts/  what it counted, a file per source named after the source
+#            (-dumpbase), not after the object: the two builds' objects
+#            have different names, and gcc finds a file's counts, and tells
+#            its static functions from another file's, by that name;
+#   use/     the same sources built again with -fprofile-use and the
+#            counts.  Code the training never ran (the screen, live
+#            capture's own calls) is compiled for size, as gcc does with
+#            code it sees is cold: it runs a few times a second, not a
+#            million times.  bin/pushviz is linked from these objects.
 # Only pushviz: the servers share src/proto, and a profile of pushviz
 # would call their half of it cold.  Off (one build of pushviz, from
 # $(BUILD)/obj as the other programs) with PGO= -- quicker while editing
@@ -181,6 +181,7 @@ PGO_CAPTURES = $(sort $(wildcard captures/*.pcap captures/*/*.pcap))
 PGO_TRAIN    = $(patsubst %.c,$(PGO_DIR)/train/%.o,$(PUSHVIZ_SRC))
 PGO_USE      = $(patsubst %.c,$(PGO_DIR)/use/%.o,$(PUSHVIZ_SRC))
 pgo_counts   = -dumpdir $(PGO_DIR)/counts/ -dumpbase $(subst /,-,$(1))
+# (-Wno-missing-profile: a source that holds only data has no counts.)
 PGO_USE_FLAGS= -fprofile-use -Wno-missing-profile
 VIZ_LIBS     = $(LIBPCAP) $(LIBCURSES) $(LIBZ) -lm
 

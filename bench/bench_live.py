@@ -9,7 +9,8 @@ each sending its next message as soon as the echo of the last is back):
   2. start, side by side on lo with the same BPF filter (the server's
      port), both writing what they capture to a file:
          tcpdump -i lo -w FILE          (its defaults: the reference)
-         pushviz -i lo -w FILE --json   (its JSON lines to /dev/null)
+         pushviz -i lo -w FILE --json   (its JSON lines read as they come
+                                         and dropped, but for the last)
   3. run the load for BENCH_LIVE_SECONDS (default 10);
   4. stop both with SIGINT and print what each says it received and the
      kernel dropped: tcpdump's "received by filter" / "dropped by kernel"
@@ -35,6 +36,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from bench import BIN, TECHNIQUES, Server, load, table
@@ -73,6 +75,21 @@ def tcpdump_counts(err):
     return got
 
 
+def drain(pipe, keep, tail):
+    """Read pipe to its end as it is written, keeping its last `keep` bytes
+    in tail[0].  pushviz's JSON lines must be read as they come, as a
+    user's pipeline or terminal reads them: a pipe left unread fills
+    (64 KiB), pushviz waits to write, and its queue of captured packets
+    fills behind it -- the drops would be the bench's."""
+    data = b""
+    while True:
+        chunk = pipe.read1(1 << 20)
+        if not chunk:
+            break
+        data = (data + chunk)[-keep:]
+    tail[0] = data
+
+
 def one_run(technique, server_name, clients, tmp):
     extra = []
     if technique in ("poll", "jsonp"):
@@ -85,8 +102,12 @@ def one_run(technique, server_name, clients, tmp):
     td_file, pv_file = os.path.join(tmp, "tcpdump.pcap"), os.path.join(tmp, "pushviz.pcap")
     td = subprocess.Popen(["tcpdump", "-i", "lo", "-Z", "root", "-w", td_file, bpf],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pv_err_file = open(os.path.join(tmp, "pushviz.err"), "w+b")
     pv = subprocess.Popen([os.path.join(BIN, "pushviz"), "-i", "lo", "-w", pv_file, "--json", "-f", bpf],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          stdout=subprocess.PIPE, stderr=pv_err_file)
+    pv_tail = [b""]
+    reader = threading.Thread(target=drain, args=(pv.stdout, 1 << 20, pv_tail))
+    reader.start()
     try:
         time.sleep(START_S)
         run = load(server, "ws" if technique == "echo" else technique, clients, SECONDS, *extra)
@@ -95,10 +116,14 @@ def one_run(technique, server_name, clients, tmp):
         for p in (td, pv):
             p.send_signal(signal.SIGINT)
         td_err = td.communicate(timeout=60)[1].decode(errors="replace")
-        pv_out, pv_err = pv.communicate(timeout=120)
+        pv.wait(timeout=120)
+        reader.join()
+        pv_err_file.seek(0)
+        pv_err = pv_err_file.read()
+        pv_err_file.close()
         server.stop()
     stats = None
-    for line in pv_out.decode(errors="replace").splitlines()[::-1]:
+    for line in pv_tail[0].decode(errors="replace").splitlines()[::-1]:
         if '"capture_stats"' in line:
             stats = json.loads(line)
             break
