@@ -147,7 +147,7 @@ $(BIN)/pushlab-client: $(call obj,$(CLIENT_SRC)) $(LIBNET) $(LIBPROTO)
 
 $(BIN)/pushlab-wan: $(call obj,$(WAN_SRC)) $(LIBNET)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 # ---- pushviz, optimised with a profile of its own runs ----
 # A replay is one loop run a million times, and which way each branch in
