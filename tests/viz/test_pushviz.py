@@ -206,6 +206,26 @@ def test_tcp_numbers_and_ack_rtt():
     assert acks and abs(acks[0]["ack_rtt_ms"] - 1.0) < 1e-6, acks
 
 
+def test_every_tcp_flag_combination_is_named():
+    """All 256 values of the flags byte, each the one segment of a
+    connection of its own: "flags" names every bit set, in the bits'
+    order, comma-separated ("" for none; all eight make the longest text,
+    31 bytes).  test_oracle holds the same file against tshark."""
+    names = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
+    pc = g.Pcap(g.LINKTYPE_EN10MB)
+    for flags in range(256):
+        conv = g.Conversation(client=("10.0.0.1", 20000 + flags), t=1.0 + flags * 0.001)
+        ts, pkt = conv.segment("c2s", flags)
+        pc.add_ip(TS + ts, pkt)
+    pc.write(path("flags.pcap"))
+    tcp = of_type(items(path("flags.pcap")), "tcp")
+    assert len(tcp) == 256, len(tcp)
+    for flags, t in enumerate(tcp):
+        want = ",".join(n for bit, n in enumerate(names) if flags & 1 << bit)
+        assert t["flags"] == want, (flags, t)
+    assert len(tcp[255]["flags"]) == 31, tcp[255]
+
+
 def test_out_of_order_segments():
     conv = g.Conversation()
     conv.handshake()
