@@ -153,8 +153,20 @@ class Viz:
         harness_check_sanitizers(err.decode(errors="replace"))
         assert self.proc.returncode == 0, err.decode(errors="replace")
         self.out.seek(0)
-        items = [json.loads(line) for line in self.out.read().decode().splitlines()]
+        data = self.out.read()
         self.out.close()
+        items = []
+        for n, line in enumerate(data.split(b"\n")):
+            if not line:
+                continue
+            try:
+                items.append(json.loads(line))
+            except ValueError as e:
+                # Say where and show the bytes around it: a broken line is
+                # a pushviz bug, to be read from this message alone.
+                at = getattr(e, "pos", 0) or 0
+                raise AssertionError("pushviz line %d of %d is not JSON (%s): ...%r..." % (
+                    n + 1, data.count(b"\n"), e, line[max(0, at - 120):at + 120]))
         return items
 
 
