@@ -5,17 +5,23 @@
  * goes through the engine (link, IP, TCP decoding, flows, reassembly, the
  * dissectors, classification) and every item is rendered as a JSON line
  * and as a --dump line (to /dev/null).  Any out-of-bounds read, leak or
- * undefined behaviour is a finding.  Seeds: tests/fuzz/seeds/fuzz_pcap,
+ * undefined behaviour is a finding, and so is a JSON line that a reader
+ * could split in two: each line must be one object, in valid UTF-8, with
+ * no raw control character, C1 control, U+2028 or U+2029 inside (json.c
+ * escapes them all, whatever bytes the wire held).  Seeds: tests/fuzz/seeds/fuzz_pcap,
  * small captures of every technique and of reordered, lost and cut
  * segments.
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "output/output.h"
 #include "items/stats.h"
+#include "proto/utf8.h"
 
 static FILE *sink_file(void)
 {
@@ -25,9 +31,11 @@ static FILE *sink_file(void)
     return null;
 }
 
+static FILE *json_out; /* this input's JSON lines, in memory (open_memstream) */
+
 static void render(void *ctx, const struct item *it)
 {
-    output_json(sink_file(), it);
+    output_json(json_out, it);
     output_dump(sink_file(), it);
     stats_item(ctx, it);
 }
@@ -44,6 +52,31 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     engine_frame(r->engine, r->dlt, ts, bytes, h->caplen, h->len);
 }
 
+/* The lines in text[0..len) hold the promise above; abort() if not. */
+static void check_json_lines(const char *text, size_t len)
+{
+    if (!utf8_valid((const uint8_t *)text, len))
+        abort(); /* json.c writes U+FFFD for bytes that are not UTF-8 */
+    const unsigned char *s = (const unsigned char *)text;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n') {
+            /* a line is one object: {"t":...} */
+            if (i - start < 7 || memcmp(s + start, "{\"t\":", 5) != 0 || s[i - 1] != '}')
+                abort();
+            start = i + 1;
+        } else if (s[i] < 0x20 || s[i] == 0x7F) {
+            abort(); /* a raw control character */
+        } else if (s[i] == 0xC2 && s[i + 1] < 0xA0) {
+            abort(); /* U+0080..U+009F (valid UTF-8, so s[i + 1] exists) */
+        } else if (s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+            abort(); /* U+2028, U+2029 */
+        }
+    }
+    if (start != len)
+        abort(); /* the last line has no end */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0 || !sink_file())
@@ -57,6 +90,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fclose(f);
         return 0;
     }
+    char *json_text = NULL;
+    size_t json_len = 0;
+    if (!(json_out = open_memstream(&json_text, &json_len))) {
+        pcap_close(p);
+        return 0;
+    }
     struct stats *st = stats_new();
     struct run r = {engine_new(render, st), pcap_datalink(p)};
     if (r.engine && st)
@@ -68,5 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     engine_free(r.engine);
     stats_free(st);
     pcap_close(p); /* closes f */
+    output_json_flush();
+    fclose(json_out);
+    check_json_lines(json_text, json_len);
+    free(json_text);
     return 0;
 }

@@ -6,7 +6,9 @@
  * decimals.  Strings: a byte that needs escaping (or a UTF-8 sequence,
  * whole or broken) at every position of strings of every length from 1 to
  * 40, since json.c checks a short string in one word and a longer one
- * eight bytes at a time, and each way has its own edges. */
+ * eight bytes at a time, and each way has its own edges; among them the
+ * C1 controls and U+2028/U+2029, escaped so that no reader's line
+ * splitter can break a line inside a string. */
 #include <check.h>
 #include <inttypes.h>
 #include <math.h>
@@ -133,6 +135,14 @@ START_TEST(strings_are_escaped_at_every_length_and_position)
         {"\x1f", "\\u001f"},      {"\x7f", "\\u007f"},      {"\x80", "\\ufffd"},
         {"\xff", "\\ufffd"},      {"\xc3\xa9", "\xc3\xa9"}, /* valid UTF-8: copied */
         {"\xe2\x82", "\\ufffd\\ufffd"},                  /* a sequence cut short */
+        /* C1 controls and the Unicode line and paragraph separators are
+         * escaped, so a reader that ends lines at them too still sees one
+         * item per line; their neighbours are copied */
+        {"\xc2\x80", "\\u0080"},   {"\xc2\x85", "\\u0085"},   {"\xc2\x9b", "\\u009b"},
+        {"\xc2\x9f", "\\u009f"},   {"\xc2\xa0", "\xc2\xa0"},
+        {"\xe2\x80\xa8", "\\u2028"}, {"\xe2\x80\xa9", "\\u2029"},
+        {"\xe2\x80\xa7", "\xe2\x80\xa7"}, {"\xe2\x80\xaa", "\xe2\x80\xaa"},
+        {"\xe2\x80", "\\ufffd\\ufffd"}, /* a separator cut short */
         {" ", " "},                {"~", "~"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {

@@ -480,6 +480,30 @@ def test_sse_events():
     assert of_type(its, "flow")[0]["technique"] == "sse"
 
 
+def test_line_separators_and_c1_controls_stay_inside_their_line():
+    """A message's text may hold U+2028, U+2029 and the C1 controls
+    (U+0085 is NEL, U+009B a terminal's CSI).  pushviz writes them as
+    \\uXXXX, so a reader that ends lines there too (Python's
+    str.splitlines, JavaScript before ES2019) still gets one item a line,
+    and a terminal shows text, not commands; the decoded text is exact,
+    and a character beside them (U+00A0, U+2027) is copied as it is."""
+    text = "a\u2028b\u2029c\u0085d\u009be\u0080\u009ff\u00a0g\u2027h"
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+    conv.send("s2c", ("data: %s\n\n" % text).encode())
+    rc, out, err = run(["-r", write(conv, "separators.pcap"), "--json"])
+    assert rc == 0, err
+    for raw in ("\u2028", "\u2029", "\u0085", "\u009b", "\u0080", "\u009f"):
+        assert raw not in out, "%r written as it is" % raw
+    for escaped in ("\\u2028", "\\u2029", "\\u0085", "\\u009b"):
+        assert escaped in out, escaped
+    assert "\u00a0" in out and "\u2027" in out
+    its = [json.loads(line) for line in out.splitlines()]  # every line splitter agrees
+    assert [e["data"] for e in of_type(its, "sse_event")] == [text]
+
+
 def ws_frame(opcode, payload, mask=None, fin=True):
     b0 = (0x80 if fin else 0) | opcode
     n = len(payload)

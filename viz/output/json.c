@@ -6,6 +6,14 @@
  * not start a valid UTF-8 sequence becomes U+FFFD, so every line is valid
  * JSON whatever was captured.
  *
+ * "Control characters" means more than JSON requires (U+0000-U+001F):
+ * DEL, the C1 controls U+0080-U+009F and the separators U+2028 and U+2029
+ * are escaped too.  Those last ones are line ends to many readers --
+ * Python's str.splitlines() breaks at U+0085, U+2028 and U+2029, and
+ * JavaScript before ES2019 ended a string literal there -- and a C1 byte
+ * can be a terminal's command (U+009B is CSI).  Escaped, a captured body
+ * cannot split a line in two, whatever splits the lines.
+ *
  * This is the hot path of a large replay (one line per packet and more:
  * `make bench` writes two million lines), so it is written for speed:
  *   - lines are built in a buffer of this file and handed to stdio 2 MiB
@@ -484,6 +492,21 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
             if (c >= 0x80) {
                 size_t n = utf8_seq_len(c);
                 if (n && n <= len - i && utf8_valid((const uint8_t *)s + i, n)) {
+                    unsigned char c1 = (unsigned char)s[i + 1];
+                    if (n == 2 && c == 0xC2 && c1 < 0xA0) { /* C2 80..9F: U+0080..U+009F */
+                        STORE_LIT(p, "\\u00");
+                        p[0] = hex[c1 >> 4];
+                        p[1] = hex[c1 & 15];
+                        p += 2;
+                        i += 2;
+                        continue;
+                    }
+                    if (n == 3 && c == 0xE2 && c1 == 0x80 && ((unsigned char)s[i + 2] | 1) == 0xA9) {
+                        STORE_LIT(p, "\\u202"); /* E2 80 A8 or A9: U+2028 or U+2029 */
+                        *p++ = (unsigned char)s[i + 2] == 0xA8 ? '8' : '9';
+                        i += 3;
+                        continue;
+                    }
                     memcpy(p, s + i, n);
                     p += n;
                     i += n;
