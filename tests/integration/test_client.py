@@ -118,6 +118,29 @@ def test_text_output():
             assert 'text="tick ' in line, line
 
 
+def test_event_text_cannot_control_the_terminal_or_split_a_line():
+    """Event text comes from the network.  ESC and the C1 controls (U+009B
+    is CSI, a terminal's command start, as ESC [ is; U+0085 is NEL) and
+    the separators U+2028 and U+2029 (line ends to Python's splitlines and
+    older JavaScript) are printed escaped, in text and in JSON lines; the
+    JSON still decodes to the exact text, and other characters (U+00A0,
+    U+00E9) are printed as they are."""
+    need_server("sse")
+    text = "a\u2028b\u009b2Jc\x1b[2Jd\u0085e\u2029f\u0080\u009fg\u00a0h\u00e9"
+    with Server("sse", "--interval", 0) as srv:
+        for mode in ([], ["--json"]):
+            rc, out, err = run_client(["sse", url_of("sse", srv.port), "--send", text] + mode)
+            assert rc == 0, err
+            for raw in ("\x1b", "\u009b", "\u0085", "\u2028", "\u2029", "\u0080", "\u009f"):
+                assert raw not in out, (mode, raw, out)
+            assert "\u00a0h\u00e9" in out, out
+            assert len(out.splitlines()) == 2, out  # the event and the "sent" line
+            if mode:
+                objs = [json.loads(line) for line in out.split("\n") if line]
+                assert [o["text"] for o in objs if o.get("kind") == "chat"] == [text], objs
+                assert [o["sent"] for o in objs if "sent" in o] == [text], objs
+
+
 # ------------------------------------------------------------ --send
 
 
