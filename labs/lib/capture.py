@@ -118,7 +118,10 @@ class Capture:
         if done.returncode != 0:
             raise CaptureError("pushviz -r %s failed: %s" % (
                 path, done.stderr.decode(errors="replace").strip()))
-        return cls(path, done.stdout.decode(errors="replace").splitlines())
+        # One item a line, and lines end at "\n" only: str.splitlines()
+        # would also end one at U+2028 or U+0085, which a message's text
+        # may hold (pushviz escapes them; this reader does not rely on it).
+        return cls(path, done.stdout.split(b"\n"))
 
     def of_type(self, kind, direction=None):
         return [it for it in self.items

@@ -423,7 +423,7 @@ def missed_openings(path):
     done = subprocess.run([pushviz_path(), "-r", path, "--json"], capture_output=True,
                           text=True, timeout=120)
     first, data = {}, set()
-    for line in done.stdout.splitlines():
+    for line in done.stdout.split("\n"):  # "\n" only: a message's text may hold U+2028
         if '"type":"tcp"' in line:
             item = json.loads(line)
             first.setdefault(item["flow"], item["flags"])

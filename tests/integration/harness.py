@@ -9,6 +9,7 @@ Python 3 standard library only (Debian's python3), so nothing comes from
 PyPI.  Every wait has a timeout, so a hung server fails a test instead of
 hanging the suite.
 """
+import json
 import os
 import signal
 import socket
@@ -85,6 +86,29 @@ class Server:
             raise AssertionError("sanitizer report from %s:\n%s" % (self.name, err[-4000:]))
         if exc[0] is None and code != 0:
             raise AssertionError("%s exited %s on SIGTERM:\n%s" % (self.name, code, err[-2000:]))
+
+
+def json_lines(data):
+    """The objects of JSON lines (pushviz --json, pushlab-client --json),
+    from bytes or text.  Lines end at "\n" only, the format's line end:
+    str.splitlines() would also end one at U+0085, U+2028 and U+2029 (and
+    pushviz escapes those, so such a split would be a pushviz bug that
+    this reader must not hide).  A line that is not JSON fails with its
+    number and the bytes around the error."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="surrogateescape")
+    objects = []
+    lines = data.split(b"\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            objects.append(json.loads(line))
+        except ValueError as e:
+            at = getattr(e, "pos", 0) or 0
+            raise AssertionError("line %d of %d is not JSON (%s): ...%r..." % (
+                n, len(lines), e, line[max(0, at - 120):at + 120]))
+    return objects
 
 
 def recv_until(sock, marker, limit=1 << 20, timeout=5.0):

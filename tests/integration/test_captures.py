@@ -9,7 +9,6 @@ has no notion of a pushlab event).  And each reference capture carries
 what its lab asks about: a chat message in every single-technique capture.
 """
 import glob
-import json
 import os
 import re
 import shutil
@@ -59,7 +58,7 @@ def tshark_counts(pcap):
 def pushviz_items(pcap):
     out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r", pcap, "--json"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    return harness.json_lines(out)
 
 
 def empty_answers(items):

@@ -22,7 +22,7 @@ import threading
 import time
 
 import harness
-from harness import Server, Skip
+from harness import Server, Skip, json_lines
 
 CLIENT = os.path.join(harness.BIN, "pushlab-client")
 
@@ -58,10 +58,6 @@ def no_sanitizer_report(err):
     """Under SAN=1 a report on the client's stderr fails the test."""
     if "ERROR: AddressSanitizer" in err or "runtime error:" in err or "LeakSanitizer" in err:
         raise AssertionError("sanitizer report from pushlab-client:\n" + err[-4000:])
-
-
-def json_lines(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def events_of(out):
@@ -136,7 +132,7 @@ def test_event_text_cannot_control_the_terminal_or_split_a_line():
             assert "\u00a0h\u00e9" in out, out
             assert len(out.splitlines()) == 2, out  # the event and the "sent" line
             if mode:
-                objs = [json.loads(line) for line in out.split("\n") if line]
+                objs = json_lines(out)
                 assert [o["text"] for o in objs if o.get("kind") == "chat"] == [text], objs
                 assert [o["sent"] for o in objs if "sent" in o] == [text], objs
 

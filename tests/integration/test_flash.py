@@ -3,7 +3,6 @@ exchange, events pushed as NUL-terminated JSON, chat lines broadcast,
 protocol sniffing (policy / HTTP / data on one port), and bad input
 (over-long messages, bytes that are not text) closing one connection
 while the others are served on."""
-import json
 import os
 import signal
 import socket
@@ -12,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, Server, Skip, get, main, post_send, recv_all  # noqa: E402
+from harness import BIN, Server, Skip, get, json_lines, main, post_send, recv_all  # noqa: E402
 from wire import assert_consecutive, parse_event, read_stderr_until, run_binary  # noqa: E402
 
 POLICY_REQUEST = b"<policy-file-request/>\0"
@@ -224,7 +223,7 @@ def client_interop():
         out = subprocess.run([client, "flash", "127.0.0.1:%d" % srv.port, "--count", "3",
                               "--json"], capture_output=True, timeout=20)
         assert out.returncode == 0, out
-        lines = [json.loads(line) for line in out.stdout.decode().splitlines() if line.strip()]
+        lines = json_lines(out.stdout)
         events = [e for e in lines if "seq" in e]
         assert len(events) == 3 and all(e["kind"] == "tick" for e in events), lines
 

@@ -7,7 +7,6 @@ pushviz work from the installed tree; that the labs find their captures
 beside them and the installed pushviz on PATH; and that `make uninstall`
 removes every file again.  PREFIX defaults to /usr/local.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -78,14 +77,14 @@ def test_installed_server_and_pushviz_run():
                 r = subprocess.run([inst.path("bin", "pushlab-client"), "sse", "127.0.0.1:%d" % srv.port,
                                     "--count", "2", "--json"], capture_output=True, timeout=20)
                 assert r.returncode == 0, r
-                events = [json.loads(line) for line in r.stdout.decode().splitlines()]
+                events = harness.json_lines(r.stdout)
                 assert [e["kind"] for e in events] == ["tick", "tick"], events
         finally:
             harness.BIN = saved
         cap = inst.path("share", "pushlab", "captures", "sse.pcap")
         r = subprocess.run([inst.path("bin", "pushviz"), "-r", cap, "--json"], capture_output=True, timeout=60)
         assert r.returncode == 0, r.stderr
-        items = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        items = harness.json_lines(r.stdout)
         assert any(i["type"] == "sse_event" for i in items), items[:5]
         assert any(i["type"] == "flow" and i["technique"] == "sse" for i in items)
 

@@ -10,7 +10,6 @@ live on lo, must show IPv6 flows as it shows IPv4 ones: addresses in
 brackets, each flow's technique, its events; and tshark must read as many
 IPv6 TCP packets from its -w file as pushviz does.
 """
-import json
 import os
 import re
 import signal
@@ -36,7 +35,7 @@ def client(technique, url, *args, timeout=20):
                        capture_output=True, timeout=timeout)
     assert r.returncode == 0, "client %s %s exited %d: %s" % (
         technique, url, r.returncode, r.stderr.decode(errors="replace"))
-    return [json.loads(line) for line in r.stdout.decode().splitlines()]
+    return harness.json_lines(r.stdout)
 
 
 def assert_in_order(events, count):
@@ -131,7 +130,7 @@ def test_name_with_both_addresses_finds_the_server():
                      hosts.name, CLIENT, "sse", "pushlab-both:%d" % srv.port, "--count", "2", "--json"],
                     capture_output=True, timeout=20)
                 assert r.returncode == 0, (bind, r.stderr.decode(errors="replace"))
-                assert_in_order([json.loads(line) for line in r.stdout.decode().splitlines()], 2)
+                assert_in_order(harness.json_lines(r.stdout), 2)
 
 
 def test_bad_bind_address_is_refused_clearly():
@@ -171,7 +170,7 @@ def test_pushviz_shows_ipv6_flows():
             for s in servers:
                 s.__exit__(None, None, None)
         assert viz.returncode == 0, err
-        live = [json.loads(line) for line in live_out.decode().splitlines()]
+        live = harness.json_lines(live_out)
         flows = [i for i in live if i["type"] == "flow"]
         by_port = {int(f["server"].rpartition(":")[2]): f for f in flows}
         for technique, port in zip(("sse", "ws", "poll"), ports):
@@ -187,7 +186,7 @@ def test_pushviz_shows_ipv6_flows():
         # view of a poller may still hold its last exchange at Ctrl-C.
         replay = subprocess.run([PUSHVIZ, "-r", out, "--json"], capture_output=True, timeout=60)
         assert replay.returncode == 0, replay.stderr
-        tcp_items = [i for i in map(json.loads, replay.stdout.decode().splitlines()) if i["type"] == "tcp"]
+        tcp_items = [i for i in harness.json_lines(replay.stdout) if i["type"] == "tcp"]
         r = subprocess.run(["tshark", "-r", out, "-Y", "ipv6 and tcp", "-T", "fields", "-e", "frame.number"],
                            capture_output=True, timeout=60)
         assert r.returncode == 0, r.stderr

@@ -338,7 +338,6 @@ def test_reference_captures_show_80ms():
     every SYN-ACK's (record.sh's --send client may quit, and reset its
     POST connection, before the handshake ends: no handshake RTT then)."""
     import glob
-    import json
     caps = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "..", "captures", "wan", "*.pcap")))
     assert len(caps) == 10, "captures/wan/ should hold the nine techniques and demo: %s" % caps
     pushviz = os.path.join(harness.BIN, "pushviz")
@@ -346,7 +345,7 @@ def test_reference_captures_show_80ms():
         p = subprocess.run([pushviz, "-r", cap, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
         assert p.returncode == 0, (cap, p.stderr)
-        items = [json.loads(line) for line in p.stdout.decode().splitlines()]
+        items = harness.json_lines(p.stdout)
         rtts = [i["handshake_rtt_ms"] for i in items if i["type"] == "flow" and i["handshake_rtt_ms"] is not None]
         rtts += [i["ack_rtt_ms"] for i in items if i["type"] == "tcp" and i["flags"] == "SYN,ACK"]
         assert len(rtts) >= 4, (cap, rtts)

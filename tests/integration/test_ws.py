@@ -15,10 +15,9 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import json  # noqa: E402
 import subprocess  # noqa: E402
 
-from harness import (BIN, Server, Skip, main, post_send, recv_all, recv_until_quiet,  # noqa: E402
+from harness import (BIN, Server, Skip, json_lines, main, post_send, recv_all, recv_until_quiet,  # noqa: E402
                      request, split_head)
 from wire import common_tests, parse_event, read_stderr_until  # noqa: E402
 from wsclient import (OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Closed,  # noqa: E402
@@ -517,7 +516,7 @@ def deflate_seen_by_pushviz():
         finally:
             viz.send_signal(signal.SIGINT)
             out, err = viz.communicate(timeout=20)
-    its = [json.loads(line) for line in out.splitlines()]
+    its = json_lines(out)
     frames = [i for i in its if i["type"] == "ws_frame" and i["dir"] == "s2c" and i["opcode"] == 1]
     assert len(frames) >= 8 and all(f["compressed"] for f in frames), (frames[:2], err)
     assert all(f["inflated_len"] > f["len"] for f in frames[1:]), frames

@@ -6,7 +6,6 @@ Every function that brings the link up is paired with one that takes it
 down, and Link is a context manager whose exit always runs `pushlab-wan
 down`, so a failing test leaves no namespace, device, route or process.
 """
-import json
 import os
 import signal
 import socket
@@ -155,19 +154,7 @@ class Viz:
         self.out.seek(0)
         data = self.out.read()
         self.out.close()
-        items = []
-        for n, line in enumerate(data.split(b"\n")):
-            if not line:
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError as e:
-                # Say where and show the bytes around it: a broken line is
-                # a pushviz bug, to be read from this message alone.
-                at = getattr(e, "pos", 0) or 0
-                raise AssertionError("pushviz line %d of %d is not JSON (%s): ...%r..." % (
-                    n + 1, data.count(b"\n"), e, line[max(0, at - 120):at + 120]))
-        return items
+        return harness.json_lines(data)
 
 
 def connect_ms(port, addr=SERVER_ADDR, timeout=10):

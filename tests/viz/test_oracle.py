@@ -20,7 +20,7 @@ import tempfile
 import time
 
 import test_pushviz as crafted
-from vizlib import CAPTURES, Skip, items, main, of_type, server_ports, tshark
+from vizlib import CAPTURES, Skip, items, json_lines, main, of_type, server_ports, tshark
 
 TMP = tempfile.mkdtemp(prefix="pushviz-oracle-")
 
@@ -291,7 +291,6 @@ def test_live_capture_with_pushviz_w():
     tshark reads frame for frame; SIGINT ends it cleanly with the file whole."""
     if os.geteuid() != 0:
         raise Skip("live capture needs root or CAP_NET_RAW; CI runs as root")
-    import json
     import signal
     from vizlib import PUSHVIZ
     out = os.path.join(TMP, "live.pcap")
@@ -311,7 +310,7 @@ def test_live_capture_with_pushviz_w():
         viz.send_signal(signal.SIGINT)
         live_out, err = viz.communicate(timeout=10)
     assert viz.returncode == 0, err
-    live = [json.loads(line) for line in live_out.decode().splitlines()]
+    live = json_lines(live_out)
     assert of_type(live, "http_request") and of_type(live, "flow"), live
     # the live run ends with the kernel's counts, which a file has not
     stats = of_type(live, "capture_stats")

@@ -17,7 +17,7 @@ import threading
 import time
 
 import pcapgen as g
-from vizlib import Skip, items, main, of_type, run, stats_tables, PUSHVIZ
+from vizlib import Skip, items, json_lines, main, of_type, run, stats_tables, PUSHVIZ
 
 TMP = tempfile.mkdtemp(prefix="pushviz-test-")
 TS = 1700000000  # a capture time, seconds
@@ -121,7 +121,7 @@ def test_pcapng_and_stdin():
     with open(p, "rb") as f:
         rc, out, err = run(["-r", "-", "--json"], stdin=f.read())
     assert rc == 0, err
-    assert_poll_items([json.loads(line) for line in out.splitlines()])
+    assert_poll_items(json_lines(out))
 
 
 def pcap_variant(records, big_endian=False, nano=False, snaplen=262144, version=(2, 4)):
@@ -168,8 +168,8 @@ def test_file_reader_agrees_with_libpcap():
         assert (rc, out, err.replace(path(name + ".pcap"), "-")) == (rc_in, out_in, err_in), (name, err, err_in)
         if name in ("le-us", "be-us", "le-ns", "be-ns"):
             assert rc == 0, (name, err)
-            assert_poll_items([json.loads(line) for line in out.splitlines()])
-    cut = [json.loads(line) for line in run(["-r", path("cut.pcap"), "--json"])[1].splitlines()]
+            assert_poll_items(json_lines(out))
+    cut = json_lines(run(["-r", path("cut.pcap"), "--json"])[1])
     assert any(i["type"] == "error" and "truncated" in i["what"] for i in cut), cut[-3:]
     # A named pipe (as `-r <(zcat x.pcap.gz)` gives) is read by libpcap
     # alone: opened twice, the two readers would split its bytes, and a
@@ -381,7 +381,7 @@ def test_full_flow_table_ends_the_quietest_open_flow():
     w.close()
     rc, out, err = run(["-r", path("full-table.pcap"), "--json"], timeout=120)
     assert rc == 0, err
-    flows = [json.loads(line) for line in out.splitlines() if '"type":"flow"' in line]
+    flows = [i for i in json_lines(out) if i["type"] == "flow"]
     assert len(flows) == full + 3
     assert [(f["flow"], f["end"]) for f in flows[:3]] == [(2, "open"), (3, "open"), (4, "open")], flows[:3]
     assert flows[3]["flow"] == 1 and flows[-1]["flow"] == full + 3
@@ -501,6 +501,7 @@ def test_line_separators_and_c1_controls_stay_inside_their_line():
         assert escaped in out, escaped
     assert "\u00a0" in out and "\u2027" in out
     its = [json.loads(line) for line in out.splitlines()]  # every line splitter agrees
+    assert its == json_lines(out)
     assert [e["data"] for e in of_type(its, "sse_event")] == [text]
 
 
@@ -837,7 +838,7 @@ def test_w_on_a_full_disk_is_a_clear_error():
     p = reference("demo.pcap")
     rc, out, err = run(["-r", p, "-w", "/dev/full", "--json"])
     assert rc == 1 and "/dev/full" in err and "No space left on device" in err, (rc, err)
-    assert [json.loads(line) for line in out.splitlines()] == items(p)
+    assert json_lines(out) == items(p)
 
 
 def test_files_are_parsed_without_root():

@@ -12,7 +12,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
-from harness import Skip, main  # noqa: E402,F401
+from harness import Skip, json_lines, main  # noqa: E402,F401
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = harness.BIN
@@ -41,12 +41,10 @@ def items(path, extra=(), expect_rc=0):
     rc, out, err = run(["-r", path, "--json"] + list(extra))
     if expect_rc is not None and rc != expect_rc:
         raise AssertionError("pushviz exited %d (wanted %d): %s" % (rc, expect_rc, err))
-    result = []
-    for line in out.splitlines():
-        obj = json.loads(line)
+    result = json_lines(out)
+    for obj in result:
         for key in ("t", "flow", "type"):
-            assert key in obj, "item without %r: %s" % (key, line)
-        result.append(obj)
+            assert key in obj, "item without %r: %s" % (key, obj)
     return result
 
 
