@@ -20,6 +20,7 @@
 
 #include "client/client.h"
 #include "net/sock.h"
+#include "proto/printable.h"
 #include "pushlab.h"
 
 uint64_t client_now_us(void)
@@ -70,11 +71,12 @@ void session_fail(struct session *s, const char *fmt, ...)
     if (s->done)
         return;
     struct run *r = s->run;
-    char msg[sizeof r->first_error];
+    char raw[sizeof r->first_error], msg[sizeof r->first_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    printable_text(msg, sizeof msg, raw, strlen(raw)); /* it may quote the server */
     r->errors++;
     if (!r->first_error[0])
         snprintf(r->first_error, sizeof r->first_error, "%s", msg);
@@ -103,11 +105,12 @@ void session_note(struct session *s, const char *fmt, ...)
 {
     if (s->run->load)
         return;
-    char msg[512];
+    char raw[512], msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    printable_text(msg, sizeof msg, raw, strlen(raw)); /* a close reason, an SSE id: the server's */
     fprintf(stderr, "pushlab-client: %s\n", msg);
 }
 

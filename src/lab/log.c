@@ -14,7 +14,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "proto/printable.h"
 
 void server_say(const struct server_sinks *sinks, bool to_err, const char *fmt, ...)
 {
@@ -35,11 +38,14 @@ void server_log(const struct server *s, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
-    char what[1024];
+    char raw[1024], what[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* A log line quotes the peer (a request's target and Origin, a
+     * WebSocket's subprotocols): its controls are shown, not obeyed. */
+    printable_text(what, sizeof what, raw, strlen(raw));
     server_say(s->sinks, true, "%02d:%02d:%02d.%03ld pushlab-%s: %s\n", tm.tm_hour, tm.tm_min,
                tm.tm_sec, ts.tv_nsec / 1000000, s->tech->name, what);
 }

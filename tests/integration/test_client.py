@@ -14,9 +14,13 @@ which must end the client with a clear message and exit status 1.
 A technique whose server binary is not built yet is reported as skipped,
 with the reason, never as passed.
 """
+import base64
+import hashlib
 import json
 import os
+import re
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -601,6 +605,24 @@ def test_bad_truncated_chunk():
                     ["truncated chunk"])
 
 
+def test_server_text_in_errors_is_shown_not_obeyed():
+    """The client's errors quote the server (a Content-Type, a close
+    reason): its control bytes are printed as \\xHH, so a server cannot
+    clear or rewrite the terminal of whoever runs the client."""
+    bad_server_case("sse", b"HTTP/1.1 200 OK\r\nContent-Type: text/\x9b2Jplain\r\n"
+                           b"Content-Length: 5\r\n\r\nhello",
+                    ['wrong Content-Type "text/\\x9b2Jplain"'])
+
+    def close_with_escapes(head):
+        key = re.search(rb"Sec-WebSocket-Key: *(\S+)", head).group(1)
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        reason = b"\x1b[2Jgone\xc2\x9b"  # valid UTF-8, as a close reason must be
+        return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" +
+                bytes([0x88, 2 + len(reason)]) + struct.pack("!H", 1011) + reason)
+    bad_server_case("ws", close_with_escapes, ["with 1011 (\\x1b[2Jgone\\xc2\\x9b)"])
+
+
 def test_bad_sec_websocket_accept():
     bad_server_case("ws", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                           b"Connection: Upgrade\r\n"
@@ -651,7 +673,8 @@ TECHS = ["poll", "jsonp", "longpoll", "iframe", "xhr", "multipart", "flash", "ss
 if __name__ == "__main__":
     harness.main(
         [technique_test(t) for t in TECHS]
-        + [test_text_output]
+        + [test_text_output, test_event_text_cannot_control_the_terminal_or_split_a_line,
+           test_server_text_in_errors_is_shown_not_obeyed]
         + [send_test(t) for t in ("poll", "sse", "ws", "flash")]
         + [backlog_send_test(t) for t in ("poll", "jsonp", "longpoll")]
         + [test_sse_reconnects_with_last_event_id_no_gap, test_sse_reconnects_across_server_restart,

@@ -130,6 +130,17 @@ def origin_logged():
         ws.close()
 
 
+def origin_controls_are_shown_not_obeyed():
+    """A log line quotes the peer.  A C1 control in the Origin (U+009B is
+    CSI, a terminal's command start, as ESC [ is) is logged as its bytes,
+    \\xc2\\x9b, for the terminal to show, not obey; printable UTF-8 (é)
+    is logged as it is."""
+    with Server("ws", "--interval", "0", "-v") as srv:
+        ws = WsClient(srv.port, "/ws", extra_headers="Origin: http://a\u009b2J\u00e9\r\n")
+        assert read_stderr_until(srv, "origin http://a\\xc2\\x9b2J\u00e9,".encode(), 3), srv.stderr_seen[-300:]
+        ws.close()
+
+
 # ------------------------------------------------------------ the /ws feed
 
 def feed_pushes_events():
@@ -526,6 +537,7 @@ def deflate_seen_by_pushviz():
 
 tests = common_tests("ws", "/ws") + [
     handshake_accepted, handshake_errors, frames_right_behind_handshake, origin_logged,
+    origin_controls_are_shown_not_obeyed,
     feed_pushes_events, chat_broadcast, feed_rejects_binary_and_long_text,
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
     random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,

@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "proto/utf8.h"
+#include "proto/printable.h"
 
 /* A bounded, always NUL-terminated line being written. */
 struct line {
@@ -32,20 +32,6 @@ static void put(struct line *l, const char *fmt, ...)
         l->len += (size_t)n < l->cap - l->len ? (size_t)n : l->cap - l->len - 1;
 }
 
-/* Bytes of the printable UTF-8 character at s[0..len), or 0: a control
- * (C0, DEL, C1) or bytes that are not valid UTF-8 (RFC 3629). */
-static size_t printable_char(const unsigned char *s, size_t len)
-{
-    if (s[0] >= 0x20 && s[0] < 0x7F)
-        return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (!n || n > len || !utf8_valid(s, n))
-        return 0;
-    if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
-        return 0; /* U+0080..U+009F, the C1 controls */
-    return n;
-}
-
 /* Text of a field, at most max bytes: UTF-8 characters as they are (a
  * terminal in a UTF-8 locale shows them), controls and bytes that are not
  * UTF-8 as '.', so a line stays one line. */
@@ -58,7 +44,7 @@ static void put_text(struct line *l, const struct item *it, const char *name, si
     const unsigned char *s = (const unsigned char *)item_text(it, f, &len);
     size_t i = 0;
     while (i < len && i < max) {
-        size_t n = printable_char(s + i, len - i);
+        size_t n = printable_char_len(s + i, len - i);
         if (l->len + (n ? n : 1) + 1 > l->cap || i + (n ? n : 1) > max)
             break;
         if (n)

@@ -1,0 +1,46 @@
+/* printable.c -- printable characters kept, every other byte as \xHH
+ * (printable.h says why). */
+#include "proto/printable.h"
+
+#include <string.h>
+
+#include "proto/utf8.h"
+
+size_t printable_char_len(const uint8_t *s, size_t len)
+{
+    if (s[0] >= 0x20 && s[0] < 0x7F)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (!n || n > len || !utf8_valid(s, n))
+        return 0;
+    if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
+        return 0; /* U+0080..U+009F, the C1 controls */
+    return n;
+}
+
+size_t printable_text(char *out, size_t cap, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *u = (const uint8_t *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = printable_char_len(u + i, len - i);
+        if (n) {
+            if (o + n >= cap)
+                break;
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        } else {
+            if (o + 4 >= cap)
+                break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[u[i] >> 4];
+            out[o++] = hex[u[i] & 15];
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -1,0 +1,27 @@
+/* printable.h -- text from the network made safe to print on a terminal.
+ *
+ * A terminal obeys the control characters in what it is given: ESC [ 2 J
+ * clears the screen, and the C1 control U+009B (CSI) does the same in one
+ * character.  A server's log line holds a request's Origin, a client's
+ * error holds a close reason or an SSE id; they come from the peer, and
+ * printed as they are, a peer could move the cursor, rewrite earlier
+ * lines or forge new ones on the screen of whoever watches.  So such text
+ * keeps its printable characters (UTF-8 included) and shows every other
+ * byte as \xHH, as web servers' access logs do.
+ */
+#ifndef PROTO_PRINTABLE_H
+#define PROTO_PRINTABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes of the printable character at s[0..len), len >= 1, or 0 for a
+ * control (C0, DEL, C1) or bytes that are not valid UTF-8 (RFC 3629). */
+size_t printable_char_len(const uint8_t *s, size_t len);
+
+/* s[0..len) into out (cap >= 1 bytes, NUL-terminated): printable
+ * characters as they are, every other byte as \xHH.  What does not fit
+ * is left out, never half a character or escape.  Returns the length. */
+size_t printable_text(char *out, size_t cap, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,72 @@
+/* check_printable.c -- text from the network made safe for a terminal
+ * (src/proto/printable.c): which characters count as printable, what the
+ * others become, and that a full buffer never ends in half a character or
+ * half an escape. */
+#include <check.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "proto/printable.h"
+
+START_TEST(printable_characters_and_controls)
+{
+    static const struct {
+        const char *in;
+        size_t len; /* bytes of the first character, 0: not printable */
+    } cases[] = {
+        {" ", 1},           {"~", 1},             {"a", 1},
+        {"\x1f", 0},        {"\x7f", 0},          {"\x1b", 0},          /* C0 and DEL */
+        {"\xc2\x80", 0},    {"\xc2\x9b", 0},      {"\xc2\x9f", 0},      /* C1 */
+        {"\xc2\xa0", 2},    {"\xc3\xa9", 2},      {"\xe2\x82\xac", 3},  /* U+00A0, é, € */
+        {"\xf0\x9f\x98\x80", 4},                                        /* U+1F600 */
+        {"\x80", 0},        {"\xc0\xaf", 0},      {"\xed\xa0\x80", 0},  /* stray, overlong, surrogate */
+        {"\xe2\x82", 0},    {"\xff", 0},                                /* cut short, never UTF-8 */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const char *s = cases[c].in;
+        ck_assert_msg(printable_char_len((const uint8_t *)s, strlen(s)) == cases[c].len, "case %zu", c);
+    }
+}
+END_TEST
+
+START_TEST(controls_are_shown_as_hex)
+{
+    char out[128];
+    const char in[] = "GET /\x1b[2J \xc2\x9b" "2J \xc3\xa9\x80\x7f!";
+    size_t n = printable_text(out, sizeof out, in, sizeof in - 1);
+    ck_assert_str_eq(out, "GET /\\x1b[2J \\xc2\\x9b2J \xc3\xa9\\x80\\x7f!");
+    ck_assert_uint_eq(n, strlen(out));
+    /* a NUL inside the text is a control like the others */
+    n = printable_text(out, sizeof out, "a\0b", 3);
+    ck_assert_str_eq(out, "a\\x00b");
+}
+END_TEST
+
+START_TEST(a_full_buffer_ends_on_a_whole_character)
+{
+    /* "ab", an escape (4 bytes) and a 3-byte character, into every size
+     * of buffer: what fits, whole, and always a NUL after it. */
+    const char in[] = "ab\x1b\xe2\x82\xac";
+    static const char *const want[] = {"", "", "a", "ab", "ab", "ab", "ab", "ab\\x1b", "ab\\x1b",
+                                       "ab\\x1b", "ab\\x1b\xe2\x82\xac"};
+    for (size_t cap = 1; cap < sizeof want / sizeof want[0]; cap++) {
+        char out[16];
+        memset(out, 'Z', sizeof out);
+        size_t n = printable_text(out, cap, in, sizeof in - 1);
+        ck_assert_msg(strcmp(out, want[cap]) == 0, "cap %zu: %s", cap, out);
+        ck_assert_uint_eq(n, strlen(want[cap]));
+        ck_assert_int_eq(out[cap], 'Z'); /* nothing written past cap */
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("printable");
+    TCase *tc = tcase_create("printable");
+    tcase_add_test(tc, printable_characters_and_controls);
+    tcase_add_test(tc, controls_are_shown_as_hex);
+    tcase_add_test(tc, a_full_buffer_ends_on_a_whole_character);
+    suite_add_tcase(s, tc);
+    return check_run(s);
+}
