@@ -18,14 +18,14 @@ import gzip
 import json
 import os
 import subprocess
-import tempfile
 import zlib
 
 import pcapgen as g
-from vizlib import CAPTURES, PUSHVIZ, check_sanitizers, items, main, of_type, run, stats_tables, tshark_json
+from vizlib import (CAPTURES, PUSHVIZ, check_sanitizers, items, main, of_type, run, scratch_dir, stats_tables,
+                    tshark_json)
 
 CORPUS = os.path.join(CAPTURES, "thirdparty")
-TMP = tempfile.mkdtemp(prefix="pushviz-coding-")
+TMP = scratch_dir("pushviz-coding-")
 SHOWN = 256  # bytes of a body shown as its text
 
 

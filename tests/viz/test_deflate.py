@@ -17,12 +17,11 @@ import json
 import os
 import struct
 import subprocess
-import tempfile
 import zlib
 
 import pcapgen as g
-from vizlib import CAPTURES, Skip, items, main, of_type, server_ports, tshark_available
-TMP = tempfile.mkdtemp(prefix="pushviz-deflate-")
+from vizlib import CAPTURES, Skip, items, main, of_type, scratch_dir, server_ports, tshark_available
+TMP = scratch_dir("pushviz-deflate-")
 TAIL = b"\x00\x00\xff\xff"
 
 

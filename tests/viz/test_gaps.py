@@ -15,12 +15,11 @@ import glob
 import json
 import os
 import struct
-import tempfile
 
 import pcapgen as g
-from vizlib import CAPTURES, items, main, of_type, server_ports, tshark
+from vizlib import CAPTURES, items, main, of_type, scratch_dir, server_ports, tshark
 
-TMP = tempfile.mkdtemp(prefix="pushviz-gaps-")
+TMP = scratch_dir("pushviz-gaps-")
 
 
 def records(path):

@@ -16,13 +16,12 @@ import glob
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 
 import test_pushviz as crafted
-from vizlib import CAPTURES, Skip, items, json_lines, main, of_type, server_ports, tshark
+from vizlib import CAPTURES, Skip, items, json_lines, main, of_type, scratch_dir, server_ports, tshark
 
-TMP = tempfile.mkdtemp(prefix="pushviz-oracle-")
+TMP = scratch_dir("pushviz-oracle-")
 
 
 def decode_as(its):

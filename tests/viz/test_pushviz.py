@@ -12,14 +12,13 @@ import os
 import re
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 
 import pcapgen as g
-from vizlib import Skip, items, json_lines, main, of_type, run, stats_tables, PUSHVIZ
+from vizlib import Skip, items, json_lines, main, of_type, run, scratch_dir, stats_tables, PUSHVIZ
 
-TMP = tempfile.mkdtemp(prefix="pushviz-test-")
+TMP = scratch_dir("pushviz-test-")
 TS = 1700000000  # a capture time, seconds
 
 
@@ -811,7 +810,7 @@ def test_display_filter_errors_point_at_the_token():
 
 def test_ladder_text_and_svg_files():
     p = reference("ws.pcap")
-    out = os.path.join(tempfile.mkdtemp(), "ladder.txt")
+    out = path("ladder.txt")
     rc, stdout, err = run(["-r", p, "-Y", "technique == ws", "--ladder", out])
     assert rc == 0 and stdout == "" and "wrote a ladder of" in err, err
     with open(out, encoding="utf-8") as f:

@@ -3,11 +3,13 @@ and reading its JSON lines back, and asking tshark the same questions.
 
 The case runner, Skip and Server come from tests/integration/harness.py.
 """
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -18,6 +20,14 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = harness.BIN
 PUSHVIZ = os.path.join(BIN, "pushviz")
 CAPTURES = os.path.join(ROOT, "captures")
+
+
+def scratch_dir(prefix):
+    """A folder for a suite's files, removed when the suite ends, whether
+    its tests passed or not (harness.main exits through sys.exit)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def check_sanitizers(err):
