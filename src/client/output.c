@@ -10,28 +10,25 @@
 
 #include <stdio.h>
 
+#include "proto/printable.h"
+
 /* Write s[0..len) as a JSON string, quotes included (RFC 8259 §7).
  * Bytes >= 0x80 are UTF-8 (event_find made them so) and pass through,
  * except three kinds of character that are controls to a reader: the C1
  * controls U+0080..U+009F (U+009B is a terminal's CSI, as ESC [ is) and
  * the separators U+2028 and U+2029 (line ends to Python's splitlines and
- * to older JavaScript).  They are escaped like the C0 controls, as
- * pushviz's JSON lines escape them. */
+ * to older JavaScript).  They are escaped like the C0 controls, by the
+ * rule pushviz's JSON lines follow (proto/printable.h). */
 static void print_json_string(const char *s, size_t len)
 {
     putchar('"');
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
-        unsigned char next = i + 1 < len ? (unsigned char)s[i + 1] : 0;
-        if (ch == 0xC2 && next >= 0x80 && next < 0xA0) { /* C2 80..9F: U+0080..U+009F */
-            printf("\\u%04x", next);
-            i++;
-            continue;
-        }
-        if (ch == 0xE2 && next == 0x80 && i + 2 < len &&
-            ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-            printf("\\u%04x", 0x2000 + (unsigned char)s[i + 2] - 0x80); /* E2 80 A8/A9: U+2028/9 */
-            i += 2;
+        unsigned cp;
+        size_t n = json_extra_escape((const uint8_t *)s + i, len - i, &cp);
+        if (n) { /* C1, U+2028, U+2029 */
+            printf("\\u%04x", cp);
+            i += n - 1;
             continue;
         }
         switch (ch) {

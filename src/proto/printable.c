@@ -1,4 +1,5 @@
-/* printable.c -- printable characters kept, every other byte as \xHH
+/* printable.c -- printable characters kept, every other byte as \xHH,
+ * and the characters pushlab's JSON text escapes beyond JSON's rule
  * (printable.h says why). */
 #include "proto/printable.h"
 
@@ -16,6 +17,19 @@ size_t printable_char_len(const uint8_t *s, size_t len)
     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)
         return 0; /* U+0080..U+009F, the C1 controls */
     return n;
+}
+
+size_t json_extra_escape(const uint8_t *s, size_t len, unsigned *code_point)
+{
+    if (len >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] < 0xA0) {
+        *code_point = s[1]; /* C2 80..9F encode U+0080..U+009F */
+        return 2;
+    }
+    if (len >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9)) {
+        *code_point = 0x2000 + s[2] - 0x80; /* E2 80 A8/A9 encode U+2028/U+2029 */
+        return 3;
+    }
+    return 0;
 }
 
 size_t printable_text(char *out, size_t cap, const char *s, size_t len)

@@ -24,4 +24,11 @@ size_t printable_char_len(const uint8_t *s, size_t len);
  * is left out, never half a character or escape.  Returns the length. */
 size_t printable_text(char *out, size_t cap, const char *s, size_t len);
 
+/* JSON text that pushlab writes (pushviz's lines, the client's events)
+ * escapes more than JSON requires: also the C1 controls U+0080..U+009F
+ * and the separators U+2028 and U+2029, which Python's str.splitlines and
+ * JavaScript before ES2019 take for line ends.  When s[0..len) starts
+ * with one of them, its bytes (2 or 3), with *code_point set; else 0. */
+size_t json_extra_escape(const uint8_t *s, size_t len, unsigned *code_point);
+
 #endif

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "output/output.h"
 #include "items/stats.h"
+#include "proto/printable.h"
 #include "proto/utf8.h"
 
 static FILE *sink_file(void)
@@ -59,6 +60,7 @@ static void check_json_lines(const char *text, size_t len)
         abort(); /* json.c writes U+FFFD for bytes that are not UTF-8 */
     const unsigned char *s = (const unsigned char *)text;
     size_t start = 0;
+    unsigned cp;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n') {
             /* a line is one object: {"t":...} */
@@ -67,10 +69,8 @@ static void check_json_lines(const char *text, size_t len)
             start = i + 1;
         } else if (s[i] < 0x20 || s[i] == 0x7F) {
             abort(); /* a raw control character */
-        } else if (s[i] == 0xC2 && s[i + 1] < 0xA0) {
-            abort(); /* U+0080..U+009F (valid UTF-8, so s[i + 1] exists) */
-        } else if (s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
-            abort(); /* U+2028, U+2029 */
+        } else if (json_extra_escape(s + i, len - i, &cp)) {
+            abort(); /* a C1 control, U+2028 or U+2029 */
         }
     }
     if (start != len)

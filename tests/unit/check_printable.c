@@ -1,7 +1,8 @@
 /* check_printable.c -- text from the network made safe for a terminal
  * (src/proto/printable.c): which characters count as printable, what the
- * others become, and that a full buffer never ends in half a character or
- * half an escape. */
+ * others become, that a full buffer never ends in half a character or
+ * half an escape; and which characters pushlab's JSON escapes beyond
+ * JSON's own rule. */
 #include <check.h>
 #include <string.h>
 
@@ -60,6 +61,26 @@ START_TEST(a_full_buffer_ends_on_a_whole_character)
 }
 END_TEST
 
+START_TEST(json_extra_escapes_are_c1_and_the_separators)
+{
+    static const struct {
+        const char *in;
+        size_t len;   /* bytes taken, 0: none */
+        unsigned cp;  /* their code point */
+    } cases[] = {
+        {"\xc2\x80", 2, 0x80},      {"\xc2\x85", 2, 0x85},      {"\xc2\x9f", 2, 0x9f},
+        {"\xe2\x80\xa8", 3, 0x2028}, {"\xe2\x80\xa9", 3, 0x2029},
+        {"\xc2\xa0", 0, 0},         {"\xe2\x80\xa7", 0, 0},     {"\xe2\x80\xaa", 0, 0},
+        {"\xe2\x80", 0, 0},         {"\xc2", 0, 0},              {"\x1b", 0, 0}, /* cut short; C0 is JSON's own */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        unsigned cp = 0;
+        size_t n = json_extra_escape((const uint8_t *)cases[c].in, strlen(cases[c].in), &cp);
+        ck_assert_msg(n == cases[c].len && (!n || cp == cases[c].cp), "case %zu: %zu U+%04X", c, n, cp);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("printable");
@@ -67,6 +88,7 @@ int main(void)
     tcase_add_test(tc, printable_characters_and_controls);
     tcase_add_test(tc, controls_are_shown_as_hex);
     tcase_add_test(tc, a_full_buffer_ends_on_a_whole_character);
+    tcase_add_test(tc, json_extra_escapes_are_c1_and_the_separators);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

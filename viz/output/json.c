@@ -12,7 +12,8 @@
  * Python's str.splitlines() breaks at U+0085, U+2028 and U+2029, and
  * JavaScript before ES2019 ended a string literal there -- and a C1 byte
  * can be a terminal's command (U+009B is CSI).  Escaped, a captured body
- * cannot split a line in two, whatever splits the lines.
+ * cannot split a line in two, whatever splits the lines.  The client's
+ * JSON follows the same rule (proto/printable.h, json_extra_escape).
  *
  * This is the hot path of a large replay (one line per packet and more:
  * `make bench` writes two million lines), so it is written for speed:
@@ -41,6 +42,7 @@
 #include <string.h>
 
 #include "memory/pages.h"
+#include "proto/printable.h"
 #include "proto/utf8.h"
 
 /* Lines not yet handed to stdio.  They are kept from one call to the next
@@ -492,19 +494,15 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
             if (c >= 0x80) {
                 size_t n = utf8_seq_len(c);
                 if (n && n <= len - i && utf8_valid((const uint8_t *)s + i, n)) {
-                    unsigned char c1 = (unsigned char)s[i + 1];
-                    if (n == 2 && c == 0xC2 && c1 < 0xA0) { /* C2 80..9F: U+0080..U+009F */
-                        STORE_LIT(p, "\\u00");
-                        p[0] = hex[c1 >> 4];
-                        p[1] = hex[c1 & 15];
-                        p += 2;
-                        i += 2;
-                        continue;
-                    }
-                    if (n == 3 && c == 0xE2 && c1 == 0x80 && ((unsigned char)s[i + 2] | 1) == 0xA9) {
-                        STORE_LIT(p, "\\u202"); /* E2 80 A8 or A9: U+2028 or U+2029 */
-                        *p++ = (unsigned char)s[i + 2] == 0xA8 ? '8' : '9';
-                        i += 3;
+                    unsigned cp;
+                    if (json_extra_escape((const uint8_t *)s + i, n, &cp)) { /* C1, U+2028, U+2029 */
+                        STORE_LIT(p, "\\u");
+                        p[0] = hex[cp >> 12];
+                        p[1] = hex[cp >> 8 & 15];
+                        p[2] = hex[cp >> 4 & 15];
+                        p[3] = hex[cp & 15];
+                        p += 4;
+                        i += n;
                         continue;
                     }
                     memcpy(p, s + i, n);
