@@ -11,6 +11,7 @@
  * the -w file gets every packet captured, and its full path is printed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -106,11 +108,49 @@ static void keep(const struct item *it)
 }
 
 /* --ladder: the ladder of every item kept.  0, or 1 when it failed. */
+/* The --ladder file, opened now, as the user who asked (privileges go
+ * with the capture's open), but not emptied until the ladder is written:
+ * a capture that cannot be opened leaves the file as it was, and one
+ * created for nothing is removed (*created says which).  -1: it cannot
+ * be written; -2: it is the file being read or saved, refused, as writing
+ * the ladder over it would destroy the capture. */
+static int open_ladder_file(const char *path, const struct capture_options *copt, bool *created)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    *created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "pushviz: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    struct stat ladder, other;
+    const char *capture_files[] = {copt->file, copt->write};
+    for (size_t i = 0; i < 2 && !*created; i++) {
+        const char *f = capture_files[i];
+        if (f && strcmp(f, "-") != 0 && fstat(fd, &ladder) == 0 && stat(f, &other) == 0 &&
+            ladder.st_dev == other.st_dev && ladder.st_ino == other.st_ino) {
+            fprintf(stderr, "pushviz: --ladder %s is the capture file %s; choose another name\n", path,
+                    i == 0 ? "being read" : "being saved");
+            close(fd);
+            return -2;
+        }
+    }
+    if (!(app.ladder_out = fdopen(fd, "w"))) { /* "w" on a descriptor: it does not truncate */
+        fprintf(stderr, "pushviz: cannot write %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return 0;
+}
+
 static int write_ladder(const char *path)
 {
     struct ladder l;
     struct ladder_options lo = {false, NULL, NULL, NULL, 0};
     int rc = ladder_build(&l, (const struct item *const *)app.kept, app.nkept, &lo);
+    if (rc == 0 && ftruncate(fileno(app.ladder_out), 0) != 0)
+        rc = -1; /* the old contents go only now, when the new ones are ready */
     if (rc == 0)
         rc = app.ladder_svg ? ladder_write_svg(&l, app.ladder_out) : ladder_write_text(&l, app.ladder_out, 100);
     if (fclose(app.ladder_out) != 0)
@@ -304,12 +344,11 @@ int main(int argc, char **argv)
     bool interactive = !app.dump && !app.json && !want_stats && !ladder_path && isatty(STDOUT_FILENO);
     if (!app.dump && !app.json && !want_stats && !ladder_path && !interactive)
         app.dump = true; /* a pipe or a file gets the human lines */
+    bool ladder_created = false;
     if (ladder_path) {
-        /* opened now, as the user who asked: privileges go with the capture's open */
-        if (!(app.ladder_out = fopen(ladder_path, "w"))) {
-            fprintf(stderr, "pushviz: cannot write %s: %s\n", ladder_path, strerror(errno));
-            return 1;
-        }
+        int rc = open_ladder_file(ladder_path, &copt, &ladder_created);
+        if (rc < 0)
+            return rc == -2 ? 2 : 1;
         app.ladder_svg = ladder_path_is_svg(ladder_path);
     }
 
@@ -325,6 +364,8 @@ int main(int argc, char **argv)
     copt.saves_later = interactive; /* `w` and the ladder's export save files */
     if (capture_open(&app.capture, &copt, err, sizeof err) < 0) {
         fprintf(stderr, "pushviz: %s\n", err);
+        if (ladder_created)
+            unlink(ladder_path); /* nothing to write: leave no empty file behind */
         return 1;
     }
     app.engine = engine_new(on_item, NULL);

@@ -9,6 +9,7 @@ stated exactly.
 """
 import json
 import os
+import shutil
 import re
 import struct
 import subprocess
@@ -828,6 +829,32 @@ def test_ladder_text_and_svg_files():
     assert doc.startswith("<?xml") and doc.count('class="arrow"') >= len(frames), doc[:300]
     rc, _, err = run(["-r", p, "--ladder", "/nonexistent/dir/x.svg"])
     assert rc == 1 and "/nonexistent/dir/x.svg" in err, err
+
+
+def test_ladder_file_is_replaced_only_by_a_ladder():
+    """--ladder empties its file only when the new ladder is written: an
+    input that cannot be read leaves an old file as it was and makes no
+    new one, and the capture being read or saved is refused (exit 2), not
+    overwritten."""
+    p = reference("sse.pcap")
+    old = path("kept.svg")
+    rc, _, err = run(["-r", p, "--ladder", old])
+    assert rc == 0, err
+    with open(old, "rb") as f:
+        before = f.read()
+    rc, _, err = run(["-r", path("no-such.pcap"), "--ladder", old])
+    assert rc == 1 and "no-such.pcap" in err, err
+    with open(old, "rb") as f:
+        assert f.read() == before, "the old ladder was emptied"
+    rc, _, err = run(["-r", path("no-such.pcap"), "--ladder", path("new.txt")])
+    assert rc == 1 and not os.path.exists(path("new.txt")), err
+    copy = path("same.pcap")
+    shutil.copyfile(p, copy)
+    for args, says in (([copy], "being read"), ([p, "-w", copy], "being saved")):
+        rc, out, err = run(["-r"] + args + ["--ladder", copy])
+        assert rc == 2 and "is the capture file %s" % says in err, (args, rc, err)
+        with open(copy, "rb") as f, open(p, "rb") as g:
+            assert f.read() == g.read(), "the capture was overwritten"
 
 
 def test_w_on_a_full_disk_is_a_clear_error():
