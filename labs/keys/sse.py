@@ -3,7 +3,9 @@
 The capture also holds a reconnection: the server is stopped and started
 again, and the client comes back after the retry: delay with
 Last-Event-ID.  retry: and the comment heartbeats are read from the
-stream's bytes (rawstream.py): pushviz reports neither as an item yet."""
+stream's bytes (rawstream.py), which hold them however the server framed
+them: pushviz reports a comment as an item of its own only when it is a
+block of its own (DESIGN.md, sse_comment)."""
 import re
 
 from capture import NotInCapture

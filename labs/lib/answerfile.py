@@ -32,6 +32,9 @@ def read_answers(path, known_ids):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise AnswerFileError("%s: not UTF-8 text (byte %d)" % (path, e.start))
+    # Some editors (Windows Notepad among them) start a UTF-8 file with a
+    # byte order mark, U+FEFF: it marks the encoding, it is not text.
+    text = text[1:] if text.startswith("\ufeff") else text
     answers = {}
     for n, line in enumerate(text.splitlines(), 1):
         where = "%s:%d" % (path, n)

@@ -172,6 +172,19 @@ def test_text_answers_ignore_case_and_quotes():
     assert code == 0, out
 
 
+def test_windows_notepad_file_is_read():
+    """A byte order mark before the first line and CRLF line ends, as
+    Notepad saves UTF-8: the file is graded like any other."""
+    answers = solution("07-ws")
+    text = "\ufeff# lab 07\r\n" + answers_text(answers).replace("\n", "\r\n")
+    code, out, err = check("07", write("notepad.txt", text.encode("utf-8")))
+    assert code == 0 and all(w == "right" for w in verdicts(out).values()), (out, err)
+    lines = answers_text(answers).split("\n")
+    lines[1] = "\ufeff" + lines[1]  # a mark inside the text is text
+    code, out, err = check("07", write("notepad.txt", "\n".join(lines).encode("utf-8")))
+    assert code == 2 and "is not an answer id" in err, err
+
+
 def test_not_a_number_is_wrong_with_reason():
     answers = solution("06-sse")
     answers["sse_mean_latency_ms"] = answers["sse_mean_latency_ms"] + "ms"
@@ -321,6 +334,7 @@ if __name__ == "__main__":
         test_text_answers_ignore_case_and_quotes,
         test_not_a_number_is_wrong_with_reason,
         test_bad_answer_files,
+        test_windows_notepad_file_is_read,
         test_bad_command_lines,
         test_capture_without_the_answers,
         test_doc_excerpts_are_real,

@@ -251,13 +251,27 @@ def test_batch_csv():
     write(os.path.join(subs, a, "06-sse.txt"), recorded[a, "06-sse"])
     write(os.path.join(subs, b, "06-sse.txt"), recorded[a, "06-sse"])  # copied from a
     write(os.path.join(subs, b, "07-ws.txt"), recorded[b, "07-ws"])
+    # named as labs/check's LAB argument may be: graded; named otherwise:
+    # a row that says so, never left out
+    write(os.path.join(subs, a, "ws.txt"), recorded[a, "07-ws"])
+    write(os.path.join(subs, a, "lab6.txt"), recorded[a, "06-sse"])
+    write(os.path.join(subs, a, "answers.docx"), {"x": "y"})
+    write(os.path.join(subs, a, ".answers.txt.swp"), {"x": "y"})  # an editor's: not a submission
+    write(os.path.join(subs, b, "7.txt"), recorded[b, "07-ws"])
     code, out, err = check("--batch", subs, "--kit", KIT)
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
-    got = {(r["student"], r["lab"]): r["result"] for r in rows}
-    assert got == {(a, "06-sse"): "pass", (b, "06-sse"): "fail", (b, "07-ws"): "pass"}, rows
+    got = sorted((r["student"], r["lab"], r["result"]) for r in rows)
+    assert got == sorted([(a, "06-sse", "pass"), (a, "07-ws", "pass"), (a, "lab6.txt", "error"),
+                          (a, "answers.docx", "error"), (b, "06-sse", "fail"),
+                          (b, "07-ws", "pass"), (b, "07-ws", "error")]), rows
+    problems = {(r["student"], r["lab"]): r["problem"] for r in rows if r["result"] == "error"}
+    assert "no lab 'lab6'" in problems[a, "lab6.txt"], problems
+    assert "not an answers file" in problems[a, "answers.docx"], problems
+    assert "a second answers file for lab 07-ws" in problems[b, "07-ws"], problems
     for r in rows:
-        assert r["asked"] == str(len(load_key(r["lab"]).QUESTIONS)), r
+        if r["result"] != "error":
+            assert r["asked"] == str(len(load_key(r["lab"]).QUESTIONS)), r
     for value in recorded[b, "06-sse"].values():
         if len(value) > 4:  # no expected value is printed
             assert value not in out, value
