@@ -29,8 +29,8 @@ struct sse_fields {
  * (as snprintf, but with no NUL). */
 size_t sse_encode(char *out, size_t cap, const struct sse_fields *ev);
 
-/* Write a comment line ": text\n" (text must hold no CR or LF). Same
- * return contract as sse_encode. */
+/* Write a comment block ": text\n\n" (text is cut at its first CR or LF).
+ * Same return contract as sse_encode. */
 size_t sse_encode_comment(char *out, size_t cap, const char *text);
 
 /* ---- parsing ---- */

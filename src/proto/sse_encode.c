@@ -87,8 +87,14 @@ size_t sse_encode(char *out, size_t cap, const struct sse_fields *ev)
 size_t sse_encode_comment(char *out, size_t cap, const char *text)
 {
     /* A line starting with ':' is ignored by the browser; proxies still
-     * see bytes flow, which is why servers send them as heartbeats. */
+     * see bytes flow, which is why servers send them as heartbeats.  The
+     * blank line after it makes it a block of its own: without one, the
+     * comment would open the next event's block, and a reader of the wire
+     * (pushviz, a student) would count its bytes as that event's.  The
+     * blank line dispatches nothing, as the block has no data (HTML
+     * Standard, "dispatch the event": an empty data buffer returns). */
     struct outbuf o = outbuf_start(out, cap);
     put_field(&o, "", text);
+    outbuf_byte(&o, '\n');
     return o.len;
 }

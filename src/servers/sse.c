@@ -16,7 +16,7 @@
  *     "retry:" once (the reconnection delay the browser should use);
  *     when SEQ is given, the events after it from the backlog, preceded,
  *     if some are no longer held, by an "event: lost" whose data is
- *     {"lost":N}; then each new event; a ": heartbeat" comment every
+ *     {"lost":N}; then each new event; a ": heartbeat" comment block every
  *     --heartbeat seconds, so proxies do not close a quiet stream.
  *
  * The stream frames itself (the blank lines), so it needs no chunked

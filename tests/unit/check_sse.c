@@ -479,8 +479,8 @@ START_TEST(encode_cuts_one_line_values_at_a_line_break)
                            .retry_ms = -1};
     ck_assert_uint_eq(sse_encode(out, sizeof out, &f), 24);
     ck_assert(memcmp(out, "id: 1\nevent: a\ndata: x\n\n", 24) == 0);
-    ck_assert_uint_eq(sse_encode_comment(out, sizeof out, "hb\nretry: 1"), 5);
-    ck_assert(memcmp(out, ": hb\n", 5) == 0);
+    ck_assert_uint_eq(sse_encode_comment(out, sizeof out, "hb\nretry: 1"), 6);
+    ck_assert(memcmp(out, ": hb\n\n", 6) == 0);
 }
 END_TEST
 
@@ -497,7 +497,7 @@ START_TEST(encode_follows_the_snprintf_contract)
     ck_assert_uint_eq(sse_encode(out, need, &f), need);
     ck_assert(memcmp(out, "id: 12\ndata: hello\n\n", need) == 0);
     ck_assert_int_eq(out[need], '#');
-    ck_assert_uint_eq(sse_encode_comment(NULL, 0, "ping"), 7);
+    ck_assert_uint_eq(sse_encode_comment(NULL, 0, "ping"), 8);
 }
 END_TEST
 
