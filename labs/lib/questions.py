@@ -7,8 +7,8 @@ Kinds of answer:
           max(tol, rel * |true|).  Times read off `pushviz --dump` carry
           microseconds, so tolerances are set to forgive rounding to what
           the dump shows, not a different reading.
-  TEXT    words (a header value, a name): compared with case and runs of
-          white space ignored
+  TEXT    words (a header value, a name): compared with case, runs of
+          white space and white space around ; and , ignored
   HEX     hex digits (a masking key): case and a leading 0x ignored
   EXACT   a token where case matters (base64): compared exactly
 """
@@ -71,5 +71,8 @@ class Question:
 
 
 def normal_text(s):
-    """Case and runs of white space do not matter in a TEXT answer."""
-    return " ".join(s.split()).casefold()
+    """Case and runs of white space do not matter in a TEXT answer, nor
+    white space beside ; and , -- in a header value it is optional
+    (RFC 9110 §5.6.3, §5.6.6): `text/plain;charset=utf-8` and
+    `text/plain; charset=utf-8` say the same."""
+    return re.sub(r" ?([;,]) ?", r"\1", " ".join(s.split())).casefold()

@@ -185,6 +185,20 @@ def test_windows_notepad_file_is_read():
     assert code == 2 and "is not an answer id" in err, err
 
 
+def test_header_value_without_optional_space_is_right():
+    """RFC 9110's optional white space around ; in a media type: the
+    Content-Type answered without the space the server sent is right."""
+    answers = solution("01-poll")
+    truth = answers["jsonp_content_type"]
+    assert "; " in truth, truth
+    answers["jsonp_content_type"] = truth.replace("; ", ";").upper()
+    code, out, _ = check("01", write("ows.txt", answers_text(answers)))
+    assert code == 0, out
+    answers["jsonp_content_type"] = truth.replace(";", "")
+    code, out, _ = check("01", write("ows.txt", answers_text(answers)))
+    assert code == 1 and verdicts(out)["jsonp_content_type"] == "wrong", out
+
+
 def test_not_a_number_is_wrong_with_reason():
     answers = solution("06-sse")
     answers["sse_mean_latency_ms"] = answers["sse_mean_latency_ms"] + "ms"
@@ -332,6 +346,7 @@ if __name__ == "__main__":
         test_each_wrong_answer_is_named,
         test_missing_answer_and_tolerance,
         test_text_answers_ignore_case_and_quotes,
+        test_header_value_without_optional_space_is_right,
         test_not_a_number_is_wrong_with_reason,
         test_bad_answer_files,
         test_windows_notepad_file_is_read,
