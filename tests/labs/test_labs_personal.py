@@ -13,7 +13,8 @@ half of each lab's questions, and so do those of every pair of the five
 for lab 06 (the lab with the most look-ups and counts); one student's
 answers fail on the other's capture (exit 1), and --student with the wrong
 ID refuses the capture (exit 2); `labs/check --batch` grades both as CSV
-without printing an answer; and no answer of the reference captures' keys
+without printing an answer; `labs/make-kit` makes a kit with a README
+for a roster; and no answer of the reference captures' keys
 is printed in docs/ or labs/*.md.
 """
 import concurrent.futures
@@ -277,6 +278,36 @@ def test_batch_csv():
             assert value not in out, value
 
 
+def test_make_kit():
+    """labs/make-kit for a roster: a bad roster line is refused (exit 2)
+    before anything is recorded; a good one gets each student's captures,
+    which labs/check accepts as that student's, and a README.txt naming
+    them and the commands to use."""
+    make_kit = os.path.join(ROOT, "labs", "make-kit")
+    roster = os.path.join(TMP, "roster.txt")
+    kit = os.path.join(TMP, "made-kit")
+    with open(roster, "w") as f:
+        f.write("# class\nkit.student\nnot an id\n")
+    code, _, err = run(make_kit, "--students", roster, "--out", kit)
+    assert code == 2 and "roster.txt:3" in err and not os.path.exists(kit), (code, err)
+    if os.geteuid() != 0:
+        raise harness.Skip("make-kit records live captures: needs root (CAP_NET_RAW)")
+    with open(roster, "w") as f:
+        f.write("# class\nkit.student\n")
+    code, out, err = run(make_kit, "--students", roster, "--out", kit, "--labs", "07", timeout=300)
+    assert code == 0, err
+    pcap = os.path.join(kit, "kit.student", "07-ws.pcap")
+    assert "labs/make-kit: " + pcap in out, out
+    assert sorted(os.listdir(os.path.join(kit, "kit.student"))) == ["07-ws.pcap", "README.txt"]
+    code, _, err = check("07", "--solution", "--student", "kit.student", "--kit", kit)
+    assert code == 0, err
+    with open(os.path.join(kit, "kit.student", "README.txt")) as f:
+        readme = f.read()
+    for line in ("07-ws        07-ws.pcap", "bin/pushviz -r 07-ws.pcap",
+                 "labs/check 07-ws answers.txt --student kit.student --kit DIR", "07-ws.txt"):
+        assert line in readme, (line, readme)
+
+
 # ------------------------------------------------------------ no answer in the docs
 
 # Phrases that contain a number equal to some answer but state a protocol
@@ -336,6 +367,7 @@ if __name__ == "__main__":
             test_lab09_over_the_wan,
             test_two_students_differ,
             test_batch_csv,
+            test_make_kit,
             test_no_answer_in_the_docs,
         ])
     finally:
