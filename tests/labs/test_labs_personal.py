@@ -149,6 +149,9 @@ def record_all():
                 errors.append("%s %s: exit %d %s" % (student, lab, code, err))
             elif "labs/check %s answers.txt --student %s" % (lab, student) not in out:
                 errors.append("%s %s: no labs/check line in %s" % (student, lab, out))
+            elif "your capture" not in out or ": " + KIT not in out:
+                # a kit outside the current folder is named as it is, not ../../tmp/...
+                errors.append("%s %s: the capture's path is not %s/...: %s" % (student, lab, KIT, out))
     threads = [threading.Thread(target=worker) for _ in range(RECORDERS)]
     for t in threads:
         t.start()
