@@ -54,6 +54,17 @@ struct http_response {
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req, struct proto_err *err);
 
+/* The request's syntax alone: http_parse_request without the Host check
+ * (http_check_request).  For an observer, who must read every request a
+ * client sends, including those a server refuses. */
+long http_read_request(const char *buf, size_t len, const struct http_limits *lim,
+                       struct http_request *req, struct proto_err *err);
+
+/* A server's checks of a request http_read_request accepted: exactly one
+ * Host in HTTP/1.1, at most one in HTTP/1.0 (RFC 9112 §3.2).  Returns 0,
+ * or PROTO_ERROR with err->code 400. */
+int http_check_request(const struct http_request *req, struct proto_err *err);
+
 /* Parse a response head; same contract (errors carry code 0). */
 long http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
                          struct http_response *res, struct proto_err *err);

@@ -205,6 +205,31 @@ START_TEST(request_malformed)
 }
 END_TEST
 
+START_TEST(request_read_without_the_host_check)
+{
+    /* The syntax is sound; only a server's check (RFC 9112 §3.2) fails,
+     * so http_read_request reads them and http_check_request objects. */
+    static const char *const refused[] = {
+        "GET / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        struct http_request req;
+        struct proto_err err = {0};
+        long n = http_read_request(refused[i], strlen(refused[i]), &limits, &req, &err);
+        ck_assert_int_eq(n, (long)strlen(refused[i]));
+        assert_slice(req.target, "/");
+        ck_assert_int_eq(http_check_request(&req, &err), PROTO_ERROR);
+        ck_assert_int_eq(err.code, 400);
+    }
+    struct http_request req;
+    struct proto_err err = {0};
+    const char *ok = "GET / HTTP/1.0\r\n\r\n"; /* HTTP/1.0 may omit Host */
+    ck_assert_int_gt(http_read_request(ok, strlen(ok), &limits, &req, &err), 0);
+    ck_assert_int_eq(http_check_request(&req, &err), 0);
+}
+END_TEST
+
 START_TEST(request_nul_and_obs_text_in_values)
 {
     static const char nul[] = "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n";
@@ -909,6 +934,7 @@ int main(void)
     tcase_add_test(heads, request_bare_lf_and_leading_empty_lines);
     tcase_add_test(heads, request_versions);
     tcase_add_loop_test(heads, request_malformed, 0, sizeof bad_requests / sizeof bad_requests[0]);
+    tcase_add_test(heads, request_read_without_the_host_check);
     tcase_add_test(heads, request_nul_and_obs_text_in_values);
     tcase_add_test(heads, request_limits);
     tcase_add_test(heads, response_heads);

@@ -178,11 +178,12 @@ def crafted_pcaps():
               crafted.test_chunked_stream_and_classification, crafted.test_websocket_frames,
               crafted.test_head_204_304_and_keep_alive, crafted.test_mid_stream_start,
               crafted.test_tcp_numbers_and_ack_rtt, crafted.test_ipv6_extension_headers,
-              crafted.test_linux_sll2, crafted.test_every_tcp_flag_combination_is_named):
+              crafted.test_linux_sll2, crafted.test_every_tcp_flag_combination_is_named,
+              crafted.test_request_a_server_refuses_is_still_read):
         t()
     return [os.path.join(TMP, n) for n in ("ooo.pcap", "retrans.pcap", "xhr.pcap", "ws.pcap",
                                            "keepalive.pcap", "mid.pcap", "tcp.pcap", "ipv6.pcap",
-                                           "sll2.pcap", "flags.pcap")]
+                                           "sll2.pcap", "flags.pcap", "refused.pcap")]
 
 
 def test_crafted_pcaps():

@@ -603,6 +603,29 @@ def test_head_204_304_and_keep_alive():
     assert not of_type(its, "error"), of_type(its, "error")
 
 
+def test_request_a_server_refuses_is_still_read():
+    """An HTTP/1.1 request without Host, or with two, is well formed but a
+    server must answer it 400 (RFC 9112 §3.2): it is shown, paired with
+    that 400, with an error saying why, and the requests after it too."""
+    conv = g.Conversation()
+    conv.handshake()
+    for head, answer in [(b"GET /a HTTP/1.1\r\n\r\n", b"400 Bad Request"),
+                         (b"GET /b HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", b"400 Bad Request"),
+                         (b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n", b"200 OK")]:
+        conv.send("c2s", head)
+        conv.send("s2c", b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
+    conv.close()
+    its = items(write(conv, "refused.pcap"))
+    req = of_type(its, "http_request")
+    assert [(r["target"], r["exchange"]) for r in req] == [("/a", 1), ("/b", 2), ("/c", 3)], req
+    res = of_type(its, "http_response")
+    assert [(r["status"], r["exchange"]) for r in res] == [(400, 1), (400, 2), (200, 3)], res
+    errs = of_type(its, "error")
+    assert [(e["dir"], e["offset"]) for e in errs] == [("c2s", 0), ("c2s", req[1]["offset"])], errs
+    assert "without a Host" in errs[0]["what"] and "more than one Host" in errs[1]["what"], errs
+    assert of_type(its, "flow")[0]["technique"] == "http"
+
+
 def test_long_poll_told_from_short_poll():
     def capture(name, hold):
         conv = g.Conversation()

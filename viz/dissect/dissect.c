@@ -125,7 +125,9 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         struct http_limits lim = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
         struct http_request req;
         struct proto_err err;
-        r = http_parse_request(p, n, &lim, &req, &err);
+        /* The syntax decides, not a server's checks: a request refused
+         * for its Host lines is HTTP all the same (request_step notes it). */
+        r = http_read_request(p, n, &lim, &req, &err);
         if (r > 0 || (r == PROTO_PARTIAL && !memchr(p, '\0', n))) {
             h->mode = MODE_HTTP_HEAD;
             h->msg_start_ns = env->now_ns;

@@ -164,7 +164,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
 {
     struct http_request req;
     struct proto_err err = {0};
-    long r = http_parse_request(h->buf.data, h->buf.len, &observer_limits, &req, &err);
+    long r = http_read_request(h->buf.data, h->buf.len, &observer_limits, &req, &err);
     if (r == PROTO_PARTIAL)
         return false;
     if (r < 0)
@@ -188,6 +188,15 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         library_note_session(h, h->lib.lib, session);
     }
     emit_item(env->emitter, it);
+    /* A head that is well formed but that a server must refuse (no Host
+     * in HTTP/1.1, two Hosts: RFC 9112 §3.2) is still a request on the
+     * wire, answered (with a 400) in its turn: it is shown, paired with
+     * that answer, and the fault noted. */
+    if (http_check_request(&req, &err) < 0) {
+        char what[128];
+        snprintf(what, sizeof what, "%s: a server must answer 400 (RFC 9112 §3.2)", err.why);
+        half_error(env, h, what, h->buf.offset, (uint64_t)r);
+    }
 
     /* Remember it for its response (the oldest is dropped when full). */
     struct pending_request unremembered; /* out of memory: counted, not answered */
