@@ -90,6 +90,12 @@ static const struct named NAMED[] = {
     {"re-asked at the limit", {AT_ONCE, .repeats = 2, .reask_ms = CLASSIFY_REASK_MS}, "poll"},
     {"answered at once after held answers", {AT_ONCE, .repeats = 4, .held_before = 2}, "longpoll"},
     {"repeated, no earlier answer timed", {AT_ONCE, .repeats = 3}, "poll"},
+    /* an answer without a body (HEAD, 204, 304) brings no news */
+    {"a bodiless answer re-asked at once", {AT_ONCE, .bodiless = true, .repeats = 2, .reask_ms = 1},
+     "http"},
+    {"a bodiless answer repeated later", {AT_ONCE, .bodiless = true, .repeats = 5, .reask_ms = 900},
+     "http"},
+    {"a bodiless answer held long", {HELD(900), .bodiless = true}, "http"},
 };
 
 START_TEST(exchange_named)

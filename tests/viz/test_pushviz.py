@@ -626,6 +626,30 @@ def test_request_a_server_refuses_is_still_read():
     assert of_type(its, "flow")[0]["technique"] == "http"
 
 
+def test_answers_without_a_body_are_no_polls():
+    """A HEAD's answer, a 204 and a 304 have no body (RFC 9112 §6.3), so no
+    news: asked again at once, after an interval or held, they are http,
+    and they are no answer a poller re-asks after."""
+    conv = g.Conversation()
+    conv.handshake()
+    def exchange(req, res, hold=0.001):
+        conv.segment("c2s", g.PSH | g.ACK, req, dt=0.001)
+        conv.segment("s2c", g.PSH | g.ACK, res, dt=hold)
+    get = b"GET /news HTTP/1.1\r\nHost: x\r\n\r\n"
+    exchange(get, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+    exchange(b"HEAD /news HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    exchange(get, b"HTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\n\r\n")
+    exchange(get, b"HTTP/1.1 204 No Content\r\n\r\n", hold=0.9)
+    exchange(b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")
+    exchange(b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")
+    conv.close()
+    its = items(write(conv, "bodiless.pcap"))
+    res = of_type(its, "http_response")
+    assert [r["status"] for r in res] == [200, 200, 304, 204, 204, 204], res
+    assert [r["technique"] for r in res] == ["http"] * 6, [(r["technique"], r["why"]) for r in res]
+    assert of_type(its, "flow")[0]["technique"] == "http"
+
+
 def test_long_poll_told_from_short_poll():
     def capture(name, hold):
         conv = g.Conversation()

@@ -44,6 +44,7 @@ struct exchange_facts {
     bool javascript;      /* a JavaScript Content-Type */
     bool page_part;       /* HTML, JavaScript or CSS: a document or the code a page loads */
     bool callback;        /* the request's query names a callback (callback=, cb=, c=, jsonp=) */
+    bool bodiless;        /* an answer that has no body by definition: to HEAD, 204, 304 */
     uint64_t sent_bytes;  /* request body bytes: > 0 means the client sends data */
     double response_ms;   /* request to first response byte; < 0 when not known */
     double rtt_ms;        /* the connection's handshake RTT; < 0 when not known */
@@ -64,7 +65,8 @@ struct exchange_facts {
  * big pieces (a script, a file), not a stream of messages. */
 #define CLASSIFY_BULK_CHUNK 16384
 
-/* True when the answer was held (see above). */
+/* True when the answer was held for news (see above); one without a body
+ * (bodiless) brought none, whatever its wait. */
 bool classify_held(const struct exchange_facts *f);
 /* The exchange's technique; why gets a short explanation for people
  * ("held 702 ms = 9000 RTTs before the first byte"), cut to why_len. */

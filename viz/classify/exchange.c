@@ -10,6 +10,10 @@
  *   Content-Type text/event-stream (WHATWG HTML §9.2)          -> sse
  *   Content-Type multipart/x-mixed-replace                     -> multipart
  *   the request carries a body: the client sends, no news      -> http
+ *   an answer that has no body by definition (to HEAD, 204, 304:
+ *   RFC 9112 §6.3) brings no news, however long it was held or
+ *   soon it was asked again, and is no answer a poller re-asks
+ *   after                                                      -> http
  *   a body of unknown end (chunked, RFC 9112 §7.1, or delimited
  *   by the close, §6.3) that did not end with its head, is not a
  *   stored representation (no ETag, Last-Modified or Content-Encoding,
@@ -35,7 +39,10 @@
  * resource whose end did not come with its head, written in chunks smaller
  * than CLASSIFY_BULK_CHUNK and without validators or a content coding,
  * is taken for a stream (the decision is made at the head, before the
- * body's pace is known, so that the response item can carry it).
+ * body's pace is known, so that the response item can carry it); a long
+ * poll whose hold ends in a 204 (a timeout without news) is "http", and a
+ * GET answered 204 or 304 still counts as asking for its resource again,
+ * as a conditional poller's requests do (a HEAD does not).
  */
 #include "classify/classify.h"
 
@@ -59,7 +66,7 @@ const char *technique_name(enum technique t)
 
 bool classify_held(const struct exchange_facts *f)
 {
-    if (f->response_ms < VIZ_LONGPOLL_HOLD_MS)
+    if (f->bodiless || f->response_ms < VIZ_LONGPOLL_HOLD_MS)
         return false;
     return f->rtt_ms <= 0 || f->response_ms >= CLASSIFY_HOLD_RTTS * f->rtt_ms;
 }
@@ -168,6 +175,10 @@ enum technique classify_exchange(const struct exchange_facts *f, char *why, size
         put(&r, "the request sends ");
         put_uint(&r, (unsigned long long)f->sent_bytes);
         put(&r, f->sent_bytes == 1 ? " byte of the client's data" : " bytes of the client's data");
+        return TECH_HTTP;
+    }
+    if (f->bodiless) {
+        put(&r, "an answer without a body (to HEAD, or 204, 304): no news in it");
         return TECH_HTTP;
     }
     if (f->streamed) {

@@ -215,7 +215,8 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->wrap = answer.wrap;
 
     d->traits.requests++;
-    classify_note_request(env->classifier, p->path_key);
+    if (!p->head) /* a HEAD asks for the headers alone (RFC 9110 §9.3.2): no poll for news */
+        classify_note_request(env->classifier, p->path_key);
 
     struct http_body body;
     if (http_request_body(&req, &body, &err) < 0) {
@@ -342,6 +343,8 @@ static void exchange_facts_of(const struct dissect *d, const struct dissect_env 
         f->streamed = !stored &&
                       chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
     f->callback = req && req->callback;
+    /* No body by definition (RFC 9112 §6.3), so no news in it. */
+    f->bodiless = (req && req->head) || res->status == 204 || res->status == 304;
     f->sent_bytes = req ? req->sent_bytes : 0;
     f->response_ms = response_ms;
     f->rtt_ms = env->rtt_ms;
@@ -403,13 +406,18 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         d->traits.exchanges[tech]++;
         if (req && classify_held(&f))
             classify_note_held(env->classifier, req->path_key);
-        if (req && req->sent_bytes == 0) { /* an answer to a request for news, not to a send */
+        /* An answer to a request for news: not to a send, and one that
+         * could carry news (a poller re-asks after those). */
+        bool news_answer = req && req->sent_bytes == 0 && !f.bodiless;
+        if (news_answer) {
             classify_note_answer(env->classifier, req->path_key, env->now_ns);
             d->answered_ns = env->now_ns;
         }
-        d->answered_key = req && req->sent_bytes == 0 ? req->path_key : 0;
+        d->answered_key = news_answer ? req->path_key : 0;
         if (req && req->path_key == d->traits.path_key)
             d->traits.path_javascript = f.javascript;
+        if (req && f.bodiless && req->path_key == d->traits.path_key)
+            d->traits.path_key = 0; /* its GET got no news: the flow is no poller's for it */
     }
     emit_item(env->emitter, it);
 
