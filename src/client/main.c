@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "proto/printable.h"
+#include "proto/utf8.h"
 #include "pushlab.h"
 
 const struct technique_ops *const techniques[] = {
@@ -157,6 +159,14 @@ int main(int argc, char **argv)
         case 's':
             if (strlen(optarg) == 0 || strlen(optarg) > MAX_CHAT_BYTES)
                 return bad_usage("--send takes 1 to %d bytes of text", MAX_CHAT_BYTES);
+            /* Chat is text on every wire (a WebSocket text frame, JSON in
+             * the events): the servers replace or refuse other bytes, so
+             * such a message would never come back as sent. */
+            if (!utf8_valid((const uint8_t *)optarg, strlen(optarg))) {
+                char shown[4 * MAX_CHAT_BYTES + 1]; /* every byte may become \xHH */
+                printable_text(shown, sizeof shown, optarg, strlen(optarg));
+                return bad_usage("--send takes UTF-8 text, not \"%s\"", shown);
+            }
             opt.send = optarg;
             break;
         case 'j':

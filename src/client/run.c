@@ -153,6 +153,13 @@ static void run_session_done(struct run *r, struct session *s)
                     (unsigned long long)s->events, opt->count);
             code = 1;
         }
+        /* The server may close before the chat came back (the Flash server
+         * drops a socket that sends what it will not take): the round trip
+         * asked for was never seen. */
+        if (!s->failed && opt->send && !r->echoed) {
+            fprintf(stderr, "pushlab-client: it ended before the sent text came back\n");
+            code = 1;
+        }
         run_finish(r, code);
         return;
     }

@@ -190,6 +190,33 @@ def backlog_send_test(tech):
     return test
 
 
+def test_send_refuses_text_that_is_not_utf8():
+    """Chat is text: a server puts U+FFFD in place of a bad byte (HTTP) or
+    closes (Flash), so the message would never come back as sent.  The
+    client refuses it before connecting (no server runs here)."""
+    port = free_port()
+    latin1 = os.fsdecode(b"caf\xe9")  # the bytes a Latin-1 terminal would pass
+    for tech in ("sse", "xhr", "flash", "ws"):
+        rc, out, err = run_client([tech, url_of(tech, port), "--send", latin1])
+        assert rc == 2, (tech, rc, err)
+        assert 'pushlab-client: --send takes UTF-8 text, not "caf\\xe9"' in err, (tech, err)
+        assert "Try 'pushlab-client --help'." in err, (tech, err)
+
+
+def test_flash_send_fails_when_the_server_closes_first():
+    """A Flash server that closes the data connection before the chat came
+    back: the round trip asked for never happened, so the exit is 1."""
+    policy = b'<cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>\0'
+    answers = iter([policy, b""])  # the policy connection, then the data one
+    srv = BadServer(lambda head: next(answers), read_head=False)
+    try:
+        rc, out, err = run_client(["flash", "127.0.0.1:%d" % srv.port, "--send", "hello"])
+    finally:
+        srv.close()
+    assert rc == 1, (rc, err)
+    assert "ended before the sent text came back" in err, err
+
+
 # ------------------------------------------------------------ SSE reconnection
 
 
@@ -676,6 +703,7 @@ if __name__ == "__main__":
         + [test_text_output, test_event_text_cannot_control_the_terminal_or_split_a_line,
            test_server_text_in_errors_is_shown_not_obeyed]
         + [send_test(t) for t in ("poll", "sse", "ws", "flash")]
+        + [test_send_refuses_text_that_is_not_utf8, test_flash_send_fails_when_the_server_closes_first]
         + [backlog_send_test(t) for t in ("poll", "jsonp", "longpoll")]
         + [test_sse_reconnects_with_last_event_id_no_gap, test_sse_reconnects_across_server_restart,
            test_ws_client_closes_with_1000, test_ws_server_close_is_answered,
