@@ -64,16 +64,23 @@ static void usage(FILE *out)
             WAN_QUEUE_DEFAULT);
 }
 
+/* The last line of every command-line error; returns the exit code 2. */
+static int try_help(void)
+{
+    fprintf(stderr, "Try 'pushlab-wan --help'.\n");
+    return 2;
+}
+
 static int bad_usage(const char *what, const char *detail)
 {
-    fprintf(stderr, "pushlab-wan: %s%s%s\nTry 'pushlab-wan --help'.\n", what, detail ? ": " : "",
-            detail ? detail : "");
-    return 2;
+    fprintf(stderr, "pushlab-wan: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    return try_help();
 }
 
 /* What the command line asked for. */
 struct options {
     const char *command;          /* up, set, status, exec, down, run */
+    char prog[32];                /* "pushlab-wan up": getopt's name for us in its errors */
     struct wan_settings settings; /* the link options, over the defaults */
     char changes[256];            /* the link options given, as NAME=VALUE words (for set) */
     enum wan_backend_choice backend;
@@ -82,7 +89,8 @@ struct options {
 
 enum { OPT_DELAY = 256, OPT_JITTER, OPT_LOSS, OPT_RATE, OPT_QUEUE, OPT_REORDER, OPT_BACKEND, OPT_VERSION };
 
-/* Parse argv after the command word.  Returns 0, or an exit code. */
+/* Parse argv after the command word (argv[0] is the command word, and
+ * becomes o->prog).  Returns 0, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
@@ -94,6 +102,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         {NULL, 0, NULL, 0}};
     static const char *const names[] = {"delay", "jitter", "loss", "rate", "queue"};
     int c;
+    /* getopt starts its own messages with argv[0], here the bare command
+     * word ("up: unrecognized option"); name the program, as our errors do. */
+    snprintf(o->prog, sizeof o->prog, "pushlab-wan %s", o->command);
+    argv[0] = o->prog;
     optind = 1;
     /* "+": stop at the first word that is not an option (the command of exec/run). */
     while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
@@ -126,7 +138,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             printf("pushlab-wan %s\n", PUSHLAB_VERSION);
             exit(0);
         default:
-            return 2; /* getopt said what */
+            return try_help(); /* getopt said what */
         }
         if (wan_settings_set(&o->settings, name, value, &why) < 0)
             return bad_usage(why, NULL);

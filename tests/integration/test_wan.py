@@ -46,15 +46,21 @@ def as_nobody():
 
 
 def test_help_and_bad_usage():
+    """Every command-line error, getopt's own included, names the program
+    first and ends with the hint.  All fail before a namespace is made."""
     p = wan("--help")
     assert "pushlab-wan up" in p.stdout and "--delay MS" in p.stdout, p.stdout
     for args, what in [(["up", "--delay", "-5"], "delay"), (["up", "--loss", "101"], "loss"),
                        (["up", "--rate", "1.5"], "rate"), (["frobnicate"], "unknown command"),
                        (["exec"], "which command"), (["set"], "what?"),
-                       (["up", "--backend", "magic"], "auto, tun or netem")]:
+                       (["up", "--backend", "magic"], "auto, tun or netem"),
+                       (["up", "--bogus"], "pushlab-wan up: unrecognized option '--bogus'"),
+                       (["set", "--delay"], "pushlab-wan set: option '--delay' requires an argument")]:
         p = wan(*args, check=False)
         assert p.returncode == 2, (args, p.returncode, p.stderr)
         assert what in p.stderr, (args, p.stderr)
+        assert p.stderr.startswith("pushlab-wan"), (args, p.stderr)
+        assert p.stderr.endswith("\nTry 'pushlab-wan --help'.\n"), (args, p.stderr)
 
 
 def test_without_root_a_plain_message():
