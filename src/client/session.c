@@ -193,18 +193,16 @@ void session_close_conn(struct session *s, const char *why)
 static void on_connect(struct loop *loop, int fd, unsigned events, void *arg);
 
 /* Start connecting to the URL host's nth address.  0, or -1 with the
- * reason in *why and errno set. */
-static int connect_to(struct session *s, int nth, const char **why)
+ * reason in why (as sock_connect gives it). */
+static int connect_to(struct session *s, int nth, char why[SOCK_WHY_MAX])
 {
     const struct url *u = &s->run->opt->url;
     int fd = sock_connect(u->host, u->port, nth, s->source, why);
     if (fd < 0)
         return -1;
     if (loop_add_fd(s->run->loop, fd, LOOP_WRITE, on_connect, s) < 0) {
-        int saved = errno;
+        snprintf(why, SOCK_WHY_MAX, "cannot watch a socket (%s)", strerror(errno));
         close(fd);
-        *why = "cannot watch a socket";
-        errno = saved;
         return -1;
     }
     s->connect_fd = fd;
@@ -225,8 +223,8 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
         /* Nobody listens on this address of the host: its next one may
          * ("localhost" as ::1 while the server is on 127.0.0.1).  The
          * connect deadline keeps running. */
-        const char *why;
-        if (connect_to(s, s->connect_nth + 1, &why) == 0)
+        char why[SOCK_WHY_MAX];
+        if (connect_to(s, s->connect_nth + 1, why) == 0)
             return;
         session_answered(s);
         if (s->tech->connect_failed) {
@@ -253,10 +251,9 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
 void session_connect(struct session *s)
 {
     const struct url *u = &s->run->opt->url;
-    const char *why = "";
-    if (connect_to(s, 0, &why) < 0) {
-        int err = errno;
-        session_fail(s, "cannot connect to %s:%d: %s (%s)", u->host, u->port, why, strerror(err));
+    char why[SOCK_WHY_MAX];
+    if (connect_to(s, 0, why) < 0) {
+        session_fail(s, "cannot connect to %s:%d: %s", u->host, u->port, why);
         return;
     }
     session_expect(s, "the TCP connection", CLIENT_CONNECT_TIMEOUT_MS);

@@ -136,49 +136,55 @@ static int bind_loopback_source(int fd, const struct addrinfo *ai, unsigned n)
     return bind(fd, (const struct sockaddr *)&from, sizeof from);
 }
 
-int sock_connect(const char *host, int port, int nth, unsigned loopback_source, const char **why)
+/* Write "STEP (what errno err says)" into why; returns -1 for sock_connect. */
+static int connect_failed(char why[SOCK_WHY_MAX], const char *step, int err)
+{
+    snprintf(why, SOCK_WHY_MAX, "%s (%s)", step, strerror(err));
+    return -1;
+}
+
+int sock_connect(const char *host, int port, int nth, unsigned loopback_source, char why[SOCK_WHY_MAX])
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     char service[8];
     snprintf(service, sizeof service, "%d", port);
-    if (getaddrinfo(host, service, &hints, &res) != 0 || !res) {
-        *why = "cannot resolve host";
-        errno = EHOSTUNREACH;
+    /* getaddrinfo answers with codes of its own (EAI_NONAME...), which
+     * only gai_strerror can name; EAI_SYSTEM means "see errno". */
+    int gai = getaddrinfo(host, service, &hints, &res);
+    if (gai == EAI_SYSTEM)
+        return connect_failed(why, "cannot resolve host", errno);
+    if (gai != 0) {
+        snprintf(why, SOCK_WHY_MAX, "cannot resolve host (%s)", gai_strerror(gai));
         return -1;
     }
     const struct addrinfo *ai = res;
     for (int i = 0; ai && i < nth; i++)
         ai = ai->ai_next;
     if (!ai) {
-        *why = "no more addresses";
+        snprintf(why, SOCK_WHY_MAX, "no more addresses");
         freeaddrinfo(res);
-        errno = EADDRNOTAVAIL;
         return -1;
     }
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        *why = "socket";
+        int saved = errno;
         freeaddrinfo(res);
-        return -1;
+        return connect_failed(why, "socket", saved);
     }
     set_nodelay(fd);
     if (bind_loopback_source(fd, ai, loopback_source) < 0) {
-        *why = "bind to the source address";
         int saved = errno;
         freeaddrinfo(res);
         close(fd);
-        errno = saved;
-        return -1;
+        return connect_failed(why, "bind to the source address", saved);
     }
     int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
     freeaddrinfo(res);
     if (rc < 0 && errno != EINPROGRESS) {
-        *why = "connect";
         int saved = errno;
         close(fd);
-        errno = saved;
-        return -1;
+        return connect_failed(why, "connect", saved);
     }
     return fd;
 }

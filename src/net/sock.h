@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #define SOCK_ADDR_MAX 64 /* "[ipv6]:port" with room to spare */
+#define SOCK_WHY_MAX 128 /* sock_connect's reason: a step and its error */
 
 /* Listen on host:port ("127.0.0.1", "::1", "0.0.0.0", "::"; port 0 picks a
  * free port).  "::" is dual stack (IPv4 peers too), other IPv6 addresses
@@ -33,9 +34,12 @@ int sock_accept(int listen_fd, char *peer);
  * port, so to one server port a source address has at most the ephemeral
  * port range (about 28,000) of connections; more sources, more clients.
  * Returns the fd (connection in progress: wait for LOOP_WRITE, then
- * sock_connect_result), or -1 with a reason in *why ("no more addresses"
- * when there is no nth). */
-int sock_connect(const char *host, int port, int nth, unsigned loopback_source, const char **why);
+ * sock_connect_result), or -1 with the whole reason written into
+ * why[0..SOCK_WHY_MAX): the step that failed and its errno ("connect
+ * (Network is unreachable)"), the resolver's own answer ("cannot resolve
+ * host (Name or service not known)", which is no errno: getaddrinfo has
+ * codes of its own), or "no more addresses" when there is no nth. */
+int sock_connect(const char *host, int port, int nth, unsigned loopback_source, char why[SOCK_WHY_MAX]);
 
 /* After LOOP_WRITE on a connecting fd: 0 when connected, else the errno of
  * the failure (ECONNREFUSED...). */

@@ -44,8 +44,8 @@ def need_server(name):
         raise Skip("bin/pushlab-%s is not built yet" % name)
 
 
-def url_of(tech, port):
-    return ("127.0.0.1:%d" if tech == "flash" else "http://127.0.0.1:%d") % port
+def url_of(tech, port, host="127.0.0.1"):
+    return ("%s:%d" if tech == "flash" else "http://%s:%d") % (host, port)
 
 
 def run_client(args, timeout=20.0):
@@ -674,6 +674,24 @@ def test_bad_connection_refused():
         assert "cannot connect to 127.0.0.1:%d" % port in err and "refused" in err, (tech, err)
 
 
+def test_unresolvable_host_gives_the_resolvers_reason():
+    """.invalid never resolves (RFC 6761): the message carries the
+    resolver's own words (gai_strerror, which Python's gaierror holds too),
+    not an errno such as "No route to host"."""
+    host = "nosuchhost.invalid"
+    try:
+        socket.getaddrinfo(host, 80, type=socket.SOCK_STREAM)
+        raise AssertionError("%s resolved" % host)
+    except socket.gaierror as e:
+        resolver_says = e.strerror
+    port = free_port()  # never reached: the name fails first
+    for tech in ("xhr", "ws", "flash"):
+        rc, out, err = run_client([tech, url_of(tech, port, host), "--count", 1])
+        assert rc == 1, (tech, rc, err)
+        assert "cannot connect to %s:%d: cannot resolve host (%s)" % (host, port, resolver_says) in err, (
+            tech, err)
+
+
 def test_load_refused_counts_errors():
     port = free_port()
     rc, out, err = run_client(["xhr", url_of("xhr", port), "--clients", 50, "--duration", 0.5,
@@ -712,5 +730,6 @@ if __name__ == "__main__":
         + [load_test(t) for t in TECHS]
         + [test_longpoll_across_http10_connections, test_bad_404, test_bad_wrong_content_type, test_bad_truncated_chunk,
            test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
+           test_unresolvable_host_gives_the_resolvers_reason,
            test_load_refused_counts_errors, test_load_hold_counts_from_the_last_client,
            test_usage_errors])

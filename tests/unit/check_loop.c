@@ -1,7 +1,10 @@
 /* check_loop.c -- the event loop: timers (order, periodic, cancel, reset),
  * fd callbacks, removal during a batch, and signal-driven stop; and the
- * buffered connection over a real socketpair. */
+ * buffered connection over a real socketpair; and sock.c's listening and
+ * connecting, a name that does not resolve included. */
 #include <check.h>
+#include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -538,8 +541,8 @@ END_TEST
 static void connect_and_see(int listen_fd, int port, const char *host, unsigned source,
                             char peer[SOCK_ADDR_MAX])
 {
-    const char *why = NULL;
-    int fd = sock_connect(host, port, 0, source, &why);
+    char why[SOCK_WHY_MAX];
+    int fd = sock_connect(host, port, 0, source, why);
     ck_assert_int_ge(fd, 0);
     struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
     ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
@@ -569,6 +572,22 @@ START_TEST(connect_from_a_loopback_source_address)
 }
 END_TEST
 
+/* A name that does not resolve (.invalid never does, RFC 6761 §6.4):
+ * the reason is the resolver's own words, not an errno made up for it. */
+START_TEST(connect_to_a_name_that_does_not_resolve_gives_the_resolvers_reason)
+{
+    const char *host = "nosuchhost.invalid";
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int gai = getaddrinfo(host, "80", &hints, &res);
+    ck_assert_int_ne(gai, 0);
+    char want[SOCK_WHY_MAX], why[SOCK_WHY_MAX];
+    snprintf(want, sizeof want, "cannot resolve host (%s)",
+             gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+    ck_assert_int_eq(sock_connect(host, 80, 0, 0, why), -1);
+    ck_assert_str_eq(why, want);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loop");
@@ -593,6 +612,7 @@ int main(void)
     tcase_add_test(tc, conn_timeout_closes_a_silent_peer);
     tcase_add_test(tc, listen_on_port_zero_reports_the_bound_port);
     tcase_add_test(tc, connect_from_a_loopback_source_address);
+    tcase_add_test(tc, connect_to_a_name_that_does_not_resolve_gives_the_resolvers_reason);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
