@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,24 @@
 
 /* ------------------------------------------------------------ flags */
 
+/* One option of --help: the left column and what the option does; a
+ * '\n' in help starts a line of its own under the same column. */
+struct usage_row {
+    char option[48]; /* "-p, --port PORT", "    --hold SECONDS" */
+    char help[160];  /* "connections at once (default 20000)" */
+};
+
+static void usage_row(struct usage_row *r, const char *option, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void usage_row(struct usage_row *r, const char *option, const char *fmt, ...)
+{
+    snprintf(r->option, sizeof r->option, "%s", option);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->help, sizeof r->help, fmt, ap);
+    va_end(ap);
+}
+
 static void usage(const struct server *s)
 {
     const struct technique *t = s->tech;
@@ -32,24 +51,44 @@ static void usage(const struct server *s)
                "endpoints:\n%s"
                "  GET  /           the demo page (open it in a browser)\n"
                "  POST /send       body = chat text, broadcast as an event (204)\n\n"
-               "options:\n"
-               "  -p, --port PORT        port to listen on (default %d; 0 = any free port)\n"
-               "  -b, --bind ADDR        address to listen on (default " DEFAULT_BIND "; ::1 for\n"
-               "                         IPv6, :: for IPv6 and IPv4)\n"
-               "      --interval MS      a tick event every MS milliseconds (default %d; 0 = none)\n"
-               "      --max-clients N    connections at once (default %d)\n",
-               t->name, t->summary, t->endpoints ? t->endpoints : "", t->default_port,
-               DEFAULT_INTERVAL_MS, DEFAULT_MAX_CLIENTS);
-    for (const struct server_flag *f = t->flags; f && f->name; f++) {
-        char left[40];
-        snprintf(left, sizeof left, "--%s %s", f->name, f->metavar);
-        server_say(s->sinks, false, "      %-18s %s (default %ld)\n", left, f->help, *f->value);
+               "options:\n",
+               t->name, t->summary, t->endpoints ? t->endpoints : "");
+    /* A technique adds options with names of any length, so the rows are
+     * gathered first and the help column is placed after the longest.
+     * The shared options: 4 before the technique's, 3 after. */
+    struct usage_row rows[7 + MAX_FLAGS];
+    size_t n = 0;
+    usage_row(&rows[n++], "-p, --port PORT", "port to listen on (default %d; 0 = any free port)",
+              t->default_port);
+    usage_row(&rows[n++], "-b, --bind ADDR",
+              "address to listen on (default %s; ::1 for\nIPv6, :: for IPv6 and IPv4)", DEFAULT_BIND);
+    usage_row(&rows[n++], "    --interval MS", "a tick event every MS milliseconds (default %d; 0 = none)",
+              DEFAULT_INTERVAL_MS);
+    usage_row(&rows[n++], "    --max-clients N", "connections at once (default %d)", DEFAULT_MAX_CLIENTS);
+    for (const struct server_flag *f = t->flags; f && f->name && n < 4 + MAX_FLAGS; f++) {
+        char option[sizeof rows[n].option];
+        snprintf(option, sizeof option, "    --%s %s", f->name, f->metavar);
+        usage_row(&rows[n++], option, "%s (default %ld%s%s)", f->help, *f->value,
+                  f->zero ? "; 0 = " : "", f->zero ? f->zero : "");
+    }
+    usage_row(&rows[n++], "-v, --verbose", "log every request");
+    usage_row(&rows[n++], "-h, --help", "this help");
+    usage_row(&rows[n++], "    --version", "print the version");
+    int width = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(rows[i].option) > width)
+            width = (int)strlen(rows[i].option);
+    for (size_t i = 0; i < n; i++) {
+        const char *help = rows[i].help, *nl;
+        server_say(s->sinks, false, "  %-*s  ", width, rows[i].option);
+        while ((nl = strchr(help, '\n'))) {
+            server_say(s->sinks, false, "%.*s\n  %*s  ", (int)(nl - help), help, width, "");
+            help = nl + 1;
+        }
+        server_say(s->sinks, false, "%s\n", help);
     }
     server_say(s->sinks, false,
-               "  -v, --verbose          log every request\n"
-               "  -h, --help             this help\n"
-               "      --version          print the version\n\n"
-               "The first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
+               "\nThe first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
                t->name);
 }
 

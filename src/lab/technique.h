@@ -24,6 +24,7 @@ struct server_flag {
     const char *help;    /* one line for --help */
     long *value;         /* holds the default; set by the parser */
     long min, max;       /* accepted range */
+    const char *zero;    /* what 0 means ("never"), for --help; or NULL */
 };
 
 /* What a technique answers for a request the skeleton does not route. */

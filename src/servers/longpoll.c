@@ -63,7 +63,7 @@ static enum route_result longpoll_request(struct peer *p, const struct http_requ
 }
 
 static const struct server_flag longpoll_flags[] = {
-    {"hold", "SECONDS", "hold a poll this long at most, then answer []", &hold_s, 1, 3600},
+    {"hold", "SECONDS", "hold a poll this long at most, then answer []", &hold_s, 1, 3600, NULL},
     {0},
 };
 

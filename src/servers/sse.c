@@ -125,8 +125,8 @@ static enum route_result sse_request(struct peer *p, const struct http_request *
 }
 
 static const struct server_flag sse_flags[] = {
-    {"heartbeat", "SECONDS", "a comment line every SECONDS; 0 = none", &heartbeat_s, 0, 3600},
-    {"retry", "MS", "reconnection delay sent to the browser as retry:", &retry_ms, 0, 3600000},
+    {"heartbeat", "SECONDS", "a comment line every SECONDS", &heartbeat_s, 0, 3600, "none"},
+    {"retry", "MS", "reconnection delay sent to the browser as retry:", &retry_ms, 0, 3600000, NULL},
     {0},
 };
 

@@ -219,13 +219,14 @@ static void ws_stopping(struct server *s)
 }
 
 static const struct server_flag ws_flags[] = {
-    {"ping", "SECONDS", "ping every client this often (0 = never)", &app.ping_s, 0,
-     WS_FLAG_SECONDS_MAX},
+    {"ping", "SECONDS", "ping every client this often", &app.ping_s, 0, WS_FLAG_SECONDS_MAX,
+     "never"},
     {"pong-timeout", "SECONDS", "drop a client silent this long", &app.pong_timeout_s, 1,
-     WS_FLAG_SECONDS_MAX},
-    {"max-message", "BYTES", "longest message /echo takes (over it: close 1009)",
-     &app.max_message, WS_MAX_CONTROL, WS_MAX_MESSAGE_CAP},
-    {"deflate", "LEVEL", "permessage-deflate at zlib level 1-9 if offered (0 = off)", &app.deflate_level, 0, 9},
+     WS_FLAG_SECONDS_MAX, NULL},
+    {"max-message", "BYTES", "longest message /echo takes; a longer one gets close 1009",
+     &app.max_message, WS_MAX_CONTROL, WS_MAX_MESSAGE_CAP, NULL},
+    {"deflate", "LEVEL", "permessage-deflate at zlib level 1-9 if offered", &app.deflate_level, 0, 9,
+     "off"},
     {0},
 };
 

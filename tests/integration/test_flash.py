@@ -12,7 +12,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Server, Skip, get, json_lines, main, post_send, recv_all  # noqa: E402
-from wire import assert_consecutive, parse_event, read_stderr_until, run_binary  # noqa: E402
+from wire import (assert_consecutive, assert_help_columns, parse_event, read_stderr_until,  # noqa: E402
+                  run_binary)
 
 POLICY_REQUEST = b"<policy-file-request/>\0"
 FLASH_MAX_MESSAGE = 65536
@@ -62,6 +63,7 @@ class FlashClient:
 def help_and_version():
     out = run_binary("flash", "--help")
     assert out.returncode == 0 and b"policy-file-request" in out.stdout, out
+    assert_help_columns(out.stdout.decode())
     out = run_binary("flash", "--version")
     assert out.returncode == 0 and out.stdout.startswith(b"pushlab-flash "), out
 

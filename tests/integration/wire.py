@@ -204,6 +204,22 @@ def run_binary(name, *args):
 
 # ------------------------------------------------------------ shared tests
 
+def assert_help_columns(text):
+    """--help lists the options in two columns: each help text (and its
+    continuation lines) starts in one column, at least two spaces past the
+    longest option, and a default reads "(default N; 0 = ...)", never as a
+    second parenthesis beside another."""
+    lines = text.split("options:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    columns = set()
+    for line in lines:
+        # "  -p, --port PORT  help", "      --hold SECONDS  help", or a continuation
+        m = re.match(r"(  (?:-\w, |    )--[\w-]+(?: [A-Z]+)?  +| +)\S", line)
+        assert m, line
+        columns.add(len(m.group(1)))
+    assert len(columns) == 1, "help starts in columns %s:\n%s" % (sorted(columns), "\n".join(lines))
+    assert ") (default" not in text, text
+
+
 def common_tests(name, path, *server_args):
     """Tests every HTTP server passes.  path is its technique endpoint."""
 
@@ -213,6 +229,7 @@ def common_tests(name, path, *server_args):
         text = out.stdout.decode()
         assert text.startswith("usage: pushlab-%s" % name), text
         assert path.split("?")[0] in text and "--interval" in text, text
+        assert_help_columns(text)
         out = run_binary(name, "--version")
         assert out.returncode == 0 and re.match(r"^pushlab-%s \d+\.\d+\.\d+\n$" % name,
                                                 out.stdout.decode()), out
