@@ -713,6 +713,22 @@ def test_usage_errors():
     assert rc == 0 and "usage: pushlab-client TECHNIQUE" in out and "multipart" in out
 
 
+def test_man_synopsis_lists_every_option():
+    """Every option --help lists (but --help and --version) is in the man
+    page's SYNOPSIS, by its short name when it has one."""
+    rc, out, err = run_client(["--help"])
+    man = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "man",
+                       "pushlab-client.1")
+    with open(man) as f:
+        synopsis = f.read().split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0].replace("\\-", "-")
+    named = re.findall(r"^  (?:(-\w), |    )(--[\w-]+)", out.split("options:\n", 1)[1], re.M)
+    assert len(named) > 5, out
+    missing = [short or long for short, long in named
+               if long not in ("--help", "--version") and not re.search(
+                   r"\[ %s\b" % re.escape(short or long), synopsis)]
+    assert not missing, "not in the SYNOPSIS of %s: %s" % (man, missing)
+
+
 TECHS = ["poll", "jsonp", "longpoll", "iframe", "xhr", "multipart", "flash", "sse", "ws"]
 
 if __name__ == "__main__":
@@ -732,4 +748,4 @@ if __name__ == "__main__":
            test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
            test_unresolvable_host_gives_the_resolvers_reason,
            test_load_refused_counts_errors, test_load_hold_counts_from_the_last_client,
-           test_usage_errors])
+           test_usage_errors, test_man_synopsis_lists_every_option])
