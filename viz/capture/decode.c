@@ -5,7 +5,8 @@
  * tags, BSD loopback (NULL: address family in the writer's byte order, LOOP:
  * in network order), Linux cooked v1 (SLL, 16 bytes) and v2 (SLL2, 20
  * bytes), and raw IP.  IPv4 (RFC 791) with options; IPv6 (RFC 8200) with
- * its extension headers skipped; TCP (RFC 9293) with options skipped.
+ * its extension headers skipped; TCP (RFC 9293) with options skipped (a
+ * frame cut inside them is still a segment, with no payload captured).
  * A fragment of an IP datagram is returned as such (DECODE_FRAGMENT), with
  * what reassembly needs (ipfrag.c puts it together, then decodes the whole).
  * Left out on purpose: tunnels, checksums (loopback captures carry
@@ -254,7 +255,6 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
     if (proto != IPPROTO_TCP_NUM)
         return DECODE_OTHER;
 
-    size_t tcp_start = c.pos;
     /* The fixed 20 bytes (RFC 9293 §3.1): ports, sequence and
      * acknowledgment numbers, data offset, flags, window, checksum,
      * urgent pointer. */
@@ -274,12 +274,14 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
         *why = "bad TCP data offset";
         return DECODE_ERROR;
     }
-    cursor_take(&c, hlen - 20); /* options: not needed to follow the stream */
-    if (c.bad) {
-        *why = "frame cut by the snaplen inside the TCP options";
-        return DECODE_ERROR;
-    }
-    size_t payload = ip_payload - (c.pos - tcp_start);
+    /* Options are not needed to follow the stream, so a frame the snaplen
+     * cut inside them is still a segment, as tshark reads it: the fixed
+     * header says where it lies, the IP length how long it is, and none of
+     * its payload was captured.  (Only a cut frame can end here: the IP
+     * length fits the frame, and hlen fits the IP length.) */
+    size_t options = hlen - 20;
+    cursor_take(&c, options < cursor_left(&c) ? options : cursor_left(&c));
+    size_t payload = ip_payload - hlen;
     size_t captured = cursor_left(&c) < payload ? cursor_left(&c) : payload;
     pkt->payload = c.p + c.pos;
     pkt->payload_len = (uint32_t)payload;

@@ -55,9 +55,10 @@ enum decode_status {
 bool decode_link_supported(int dlt);
 
 /* Decode frame bytes[0..caplen) that was wirelen bytes long on the wire,
- * captured on link type dlt.  Never reads past caplen.  A frame cut inside
- * its headers is DECODE_ERROR; one cut inside the payload is DECODE_TCP with
- * truncated set and payload_caplen < payload_len. */
+ * captured on link type dlt.  Never reads past caplen.  A frame cut before
+ * the end of the fixed TCP header is DECODE_ERROR; one cut inside the TCP
+ * options or the payload is DECODE_TCP with payload_caplen < payload_len
+ * (and truncated set) when the segment had a payload. */
 enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen, uint32_t wirelen,
                                  struct packet *pkt, const char **why);
 
