@@ -320,6 +320,42 @@ def test_retransmissions_whose_first_copy_was_not_captured():
         assert sorted(int(r[0]) for r in rows) == marked, (rows, marked)
 
 
+def test_only_the_segment_past_the_highest_seq_is_flagged_as_after_a_loss():
+    """tcp.analysis.lost_segment ("previous segment not captured") marks the
+    segment that leaps past the highest sequence number seen, not each one
+    reassembly holds behind the hole: the one after it continues from it,
+    and one landing inside the hole is late (out of order).  tshark agrees
+    frame for frame."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    base = conv.seq["s2c"]
+    pieces = [b"HTTP/1.1 200 OK\r\n", b"Content-Length: 10\r\n", b"\r\n", b"01234", b"56789"]
+    lost = set()
+    for i, piece in enumerate(pieces):
+        if i < 2:
+            lost.add(len(conv.packets))
+        conv.segment("s2c", g.PSH | g.ACK, piece, dt=0.0002)
+    second = base + len(pieces[0])
+    conv.segment("s2c", g.PSH | g.ACK, pieces[1], seq=second, dt=0.0002)  # inside the hole
+    conv.segment("s2c", g.PSH | g.ACK, pieces[0], seq=base, dt=0.0002)    # fills it
+    conv.segment("c2s", g.ACK)
+    conv.close()
+    order = [i for i in range(len(conv.packets)) if i not in lost]
+    p = write(conv, "past_a_hole.pcap", order=order)
+    its = items(p)
+    names = {"previous_segment_not_captured": "tcp.analysis.lost_segment",
+             "out_of_order": "tcp.analysis.out_of_order", "retransmission": "tcp.analysis.retransmission"}
+    mine = sorted((t["frame"], names[t["analysis"]]) for t in of_type(its, "tcp") if "analysis" in t)
+    assert [n for _, n in mine] == ["tcp.analysis.lost_segment", "tcp.analysis.out_of_order",
+                                    "tcp.analysis.out_of_order"], mine
+    assert len(of_type(its, "http_response")) == 1 and not of_type(its, "error"), its
+    from vizlib import tshark, tshark_available
+    if tshark_available():
+        theirs = sorted((int(r[0]), n) for n in names.values() for r in tshark(p, ["frame.number"], display=n))
+        assert theirs == mine, (theirs, mine)
+
+
 def test_gap_is_reported_and_http_resynchronises():
     conv = g.Conversation()
     conv.handshake()

@@ -816,6 +816,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
 
     enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
+    /* Reassembly holds everything past a hole, but Wireshark flags only the
+     * segment that leaps past the highest sequence number seen: the next
+     * one continues from it, and one landing inside the hole is late data,
+     * judged below like any other. */
+    if (cls == SEG_AHEAD && h->seq_high_set && !seq_lt(h->seq_high, p->seq))
+        cls = SEG_IN_ORDER;
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
     if (control_again) {
         cls = SEG_RETRANSMISSION;
