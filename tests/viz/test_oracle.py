@@ -246,6 +246,26 @@ def test_frames_cut_inside_tcp_options():
     assert [r["target"] for r in of_type(its, "http_request")] == ["/a", "/a"]
 
 
+def test_data_in_a_syn_is_the_streams_first_bytes():
+    """TCP Fast Open (RFC 7413) sends the request in the SYN: those bytes
+    sit one after the initial sequence number, before anything else, and
+    the SYN-ACK acknowledges them.  tshark shows the GET at frame 1, with
+    the same numbers and the same request and response."""
+    conv = pcapgen.Conversation()
+    conv.segment("c2s", pcapgen.SYN, b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.segment("s2c", pcapgen.SYN | pcapgen.ACK)
+    conv.segment("c2s", pcapgen.ACK)
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+    conv.close()
+    path = conv.write(os.path.join(TMP, "fast-open.pcap"))
+    its = items(path)
+    assert not of_type(its, "error"), of_type(its, "error")
+    assert [(r["target"], r["offset"]) for r in of_type(its, "http_request")] == [("/poll", 0)], its
+    assert "analysis" not in of_type(its, "tcp")[0], its
+    assert compare_tcp(path) == len(conv.packets)
+    assert compare_http(path) == 2
+
+
 # ---- recorded here from real peers ----
 
 class Tcpdump:
@@ -400,6 +420,6 @@ class crafted_server:
 if __name__ == "__main__":
     main([test_reference_captures_tcp, test_reference_captures_handshake_rtt,
           test_reference_captures_http, test_reference_captures_websocket, test_crafted_pcaps,
-          test_frames_cut_inside_tcp_options,
+          test_frames_cut_inside_tcp_options, test_data_in_a_syn_is_the_streams_first_bytes,
           test_recorded_curl_against_pushlab_poll, test_recorded_python_websockets,
           test_live_capture_with_pushviz_w])

@@ -12,8 +12,9 @@
  * ACK that acknowledges exactly its end; segments that were retransmitted
  * or out of order are not timed, as in Wireshark).  The handshake RTT is
  * SYN to the client's ACK of the SYN/ACK (tcp.analysis.initial_rtt).
- * The payload goes through reassembly (reasm.c) to the dissector; a peer's
- * ACK beyond what was captured tells reassembly that bytes were lost.
+ * The payload goes through reassembly (reasm.c) to the dissector, a
+ * SYN's too (TCP Fast Open); a peer's ACK beyond what was captured tells
+ * reassembly that bytes were lost.
  *
  * Memory is bounded by the open flows, not the length of the capture: at
  * most VIZ_MAX_FLOWS flows are remembered, and of the ended ones only the
@@ -677,6 +678,15 @@ static const char *class_name(enum reasm_class c)
     }
 }
 
+/* The sequence number of a segment's first payload byte.  A SYN takes
+ * the initial sequence number itself (RFC 9293 §3.4), so data it carries
+ * -- TCP Fast Open's request, RFC 7413 §3 -- starts one after: it is the
+ * stream's first bytes. */
+static uint32_t payload_seq(const struct packet *p)
+{
+    return p->seq + ((p->flags & TCP_SYN) != 0);
+}
+
 static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const struct packet *p,
                      enum reasm_class cls, double ack_rtt)
 {
@@ -684,7 +694,7 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
     struct item_builder b;
     struct item *it = item_start(&b, ITEM_TCP, f->id, dir, p->ts_ns);
     if (p->payload_len)
-        item_set_range(it, reasm_offset(&h->reasm, p->seq), p->payload_len);
+        item_set_range(it, reasm_offset(&h->reasm, payload_seq(p)), p->payload_len);
     char flags[FLAGS_TEXT_MAX];
     item_add_text(it, "flags", flags, flags_text(p->flags, flags));
     item_add_int(it, "seq", (uint32_t)(p->seq - h->base));
@@ -798,8 +808,9 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         o->base_set = true;
     }
     /* The stream starts after the SYN; without one, at this segment. */
+    uint32_t data_seq = payload_seq(p);
     if (!h->reasm.started)
-        reasm_start(&h->reasm, p->flags & TCP_SYN ? p->seq + 1 : p->seq);
+        reasm_start(&h->reasm, data_seq);
 
     /* The handshake.  A SYN, SYN-ACK or (empty) FIN seen before is its
      * retransmission (the first one, or its answer, was lost). */
@@ -815,7 +826,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         f->handshake_rtt_ms = (double)(p->ts_ns - f->syn_ns) / 1e6;
     }
 
-    enum reasm_class cls = reasm_classify(&h->reasm, p->seq, p->payload_len);
+    enum reasm_class cls = reasm_classify(&h->reasm, data_seq, p->payload_len);
     /* Reassembly holds everything past a hole, but Wireshark flags only the
      * segment that leaps past the highest sequence number seen: the next
      * one continues from it, and one landing inside the hole is late data,
@@ -859,13 +870,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         reasm_acked(&o->reasm, p->ack, &out_back);
     if (p->flags & TCP_FIN) {
         h->fin = true;
-        h->fin_seq = p->seq + p->payload_len;
+        h->fin_seq = data_seq + p->payload_len;
     }
     if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
         o->fin_acked = true;
-    if (!(p->flags & TCP_SYN))
-        reasm_add(&h->reasm, p->seq, p->payload, p->payload_caplen, p->payload_len,
-                  (p->flags & TCP_FIN) != 0, &out);
+    reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
+              (p->flags & TCP_FIN) != 0, &out);
     if (h->reasm.fin && !h->ended) {
         struct dissect_env env = env_for(&d);
         dissect_end(f->dissect, &env, dir, END_FIN);
