@@ -266,6 +266,29 @@ def test_data_in_a_syn_is_the_streams_first_bytes():
     assert compare_http(path) == 2
 
 
+def test_stacked_vlan_tags():
+    """Tags before the ethertype, as tshark reads them: 802.1Q (0x8100),
+    802.1ad's outer tag (0x88a8) and the 0x9100 that switches used for it
+    before, alone and stacked (QinQ)."""
+    stacks = [(0x9100,), (0x9100, 0x8100), (0x88A8, 0x8100), (0x8100, 0x8100)]
+    pc = pcapgen.Pcap()
+    frames = 0
+    for i, tags in enumerate(stacks):
+        conv = pcapgen.Conversation(client=("10.0.0.1", 40000 + i), t=1.0 + i)
+        conv.handshake()
+        conv.send("c2s", b"GET /t%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+        conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
+        conv.close()
+        vlans = b"".join(struct.pack("!HH", tpid, 5 + n) for n, tpid in enumerate(tags))
+        for ts, pkt in conv.packets:
+            pc.add(1700000000 + ts, b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01" + vlans + b"\x08\x00" + pkt)
+            frames += 1
+    path = os.path.join(TMP, "vlan-tags.pcap")
+    pc.write(path)
+    assert compare_tcp(path) == frames
+    assert compare_http(path) == 2 * len(stacks)
+
+
 # ---- recorded here from real peers ----
 
 class Tcpdump:
@@ -421,5 +444,6 @@ if __name__ == "__main__":
     main([test_reference_captures_tcp, test_reference_captures_handshake_rtt,
           test_reference_captures_http, test_reference_captures_websocket, test_crafted_pcaps,
           test_frames_cut_inside_tcp_options, test_data_in_a_syn_is_the_streams_first_bytes,
+          test_stacked_vlan_tags,
           test_recorded_curl_against_pushlab_poll, test_recorded_python_websockets,
           test_live_capture_with_pushviz_w])

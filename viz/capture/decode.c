@@ -2,9 +2,9 @@
  * cursor.
  *
  * Link types (tcpdump.org "LINK-LAYER HEADER TYPES"): Ethernet with 802.1Q
- * tags, BSD loopback (NULL: address family in the writer's byte order, LOOP:
- * in network order), Linux cooked v1 (SLL, 16 bytes) and v2 (SLL2, 20
- * bytes), and raw IP.  IPv4 (RFC 791) with options; IPv6 (RFC 8200) with
+ * and QinQ tags, BSD loopback (NULL: address family in the writer's byte
+ * order, LOOP: in network order), Linux cooked v1 (SLL, 16 bytes) and v2
+ * (SLL2, 20 bytes), and raw IP.  IPv4 (RFC 791) with options; IPv6 (RFC 8200) with
  * its extension headers skipped; TCP (RFC 9293) with options skipped (a
  * frame cut inside them is still a segment, with no payload captured).
  * A fragment of an IP datagram is returned as such (DECODE_FRAGMENT), with
@@ -21,8 +21,11 @@
 
 #include "capture/cursor.h"
 
+/* Tags: 802.1Q's, 802.1ad's outer one (QinQ), and the 0x9100 that switches
+ * used for the outer tag before 802.1ad gave it a number (tshark reads it
+ * as a tag too). */
 enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_IPV6 = 0x86DD, ETHERTYPE_VLAN = 0x8100,
-       ETHERTYPE_QINQ = 0x88A8 };
+       ETHERTYPE_QINQ = 0x88A8, ETHERTYPE_QINQ_OLD = 0x9100 };
 enum { IPPROTO_TCP_NUM = 6 };
 
 bool decode_link_supported(int dlt)
@@ -61,7 +64,7 @@ static int decode_link(int dlt, struct cursor *c)
     case DLT_EN10MB: {
         const uint8_t *h = cursor_take(c, 14); /* destination and source MAC, type */
         int type = h ? be16_at(h + 12) : 0;
-        while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
+        while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
             cursor_take(c, 2); /* tag control information */
             type = cursor_be16(c);
         }
