@@ -289,6 +289,26 @@ def test_stacked_vlan_tags():
     assert compare_http(path) == 2 * len(stacks)
 
 
+def test_ack_after_a_reset_is_timed():
+    """A connection ended by a RST can still see a straggler: here the
+    server's FIN, sent after the client's RST, acknowledges the client's
+    FIN, and tshark times it (tcp.analysis.ack_rtt) like any other ACK."""
+    conv = pcapgen.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    conv.segment("c2s", pcapgen.FIN | pcapgen.ACK)
+    conv.seq["c2s"] -= 1  # data crossing the FIN: it does not acknowledge it
+    conv.segment("s2c", pcapgen.PSH | pcapgen.ACK, b"late", dt=0.02)
+    conv.segment("c2s", pcapgen.RST, dt=0.0001)  # the client has closed: data is answered by a RST
+    conv.seq["c2s"] += 1
+    conv.segment("s2c", pcapgen.FIN | pcapgen.ACK, dt=0.05)
+    path = conv.write(os.path.join(TMP, "ack-after-rst.pcap"))
+    last = of_type(items(path), "tcp")[-1]
+    assert "ack_rtt_ms" in last, last
+    assert compare_tcp(path) == len(conv.packets)
+
+
 # ---- recorded here from real peers ----
 
 class Tcpdump:
@@ -444,6 +464,6 @@ if __name__ == "__main__":
     main([test_reference_captures_tcp, test_reference_captures_handshake_rtt,
           test_reference_captures_http, test_reference_captures_websocket, test_crafted_pcaps,
           test_frames_cut_inside_tcp_options, test_data_in_a_syn_is_the_streams_first_bytes,
-          test_stacked_vlan_tags,
+          test_stacked_vlan_tags, test_ack_after_a_reset_is_timed,
           test_recorded_curl_against_pushlab_poll, test_recorded_python_websockets,
           test_live_capture_with_pushviz_w])

@@ -378,12 +378,28 @@ static void unacked_clear(struct flow_half *h)
     h->cap_unacked = UNACKED_INLINE;
 }
 
+/* Give back the array of segments waiting for their ACK, keeping the
+ * newest in the record's inline slots: a straggler after the end -- a FIN
+ * that acknowledges the peer's FIN after a RST -- is still timed, as in
+ * Wireshark, and an ended flow holds no memory beyond its record. */
+static void unacked_shrink(struct flow_half *h)
+{
+    if (h->unacked == h->first)
+        return;
+    size_t keep = h->n_unacked < UNACKED_INLINE ? h->n_unacked : UNACKED_INLINE;
+    memcpy(h->first, h->unacked + (h->n_unacked - keep), keep * sizeof *h->first);
+    free(h->unacked);
+    h->unacked = h->first;
+    h->n_unacked = (uint16_t)keep;
+    h->cap_unacked = UNACKED_INLINE;
+}
+
 /* Free what only an open flow needs. */
 static void release(struct flows *ft, struct flow *f)
 {
     for (int i = 0; i < 2; i++) {
         reasm_free(&f->half[i].reasm);
-        unacked_clear(&f->half[i]);
+        unacked_shrink(&f->half[i]);
     }
     if (f->dissect) {
         dissect_release(f->dissect);
