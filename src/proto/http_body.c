@@ -17,34 +17,60 @@
  */
 #include "http_internal.h"
 
-int http_content_length(const struct http_header *headers, size_t n, bool *present,
-                        uint64_t *length, struct proto_err *err)
+/* One Content-Length value, 1*DIGIT in 64 bits, from v[0..len). */
+static int parse_length(const char *v, size_t len, uint64_t *out, struct proto_err *err)
 {
-    const struct slice *value = NULL;
+    if (len == 0)
+        return (int)proto_fail(err, 400, "empty Content-Length");
+    uint64_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < '0' || c > '9')
+            return (int)proto_fail(err, 400, "Content-Length is not a decimal number");
+        if (n > (UINT64_MAX - (c - '0')) / 10)
+            return (int)proto_fail(err, 400, "Content-Length too large");
+        n = n * 10 + (c - '0');
+    }
+    *out = n;
+    return 0;
+}
+
+int http_content_length(const struct http_header *headers, size_t n, bool same_repeats,
+                        bool *present, uint64_t *length, struct proto_err *err)
+{
+    *present = false;
+    *length = 0;
     for (size_t i = 0; i < n; i++) {
         if (headers[i].name.len != sizeof "Content-Length" - 1 ||
             !slice_eq_ci(headers[i].name, "Content-Length"))
             continue;
-        if (value)
+        if (*present && !same_repeats)
             return (int)proto_fail(err, 400, "more than one Content-Length");
-        value = &headers[i].value;
+        /* With same_repeats the value is a list (RFC 9110 §5.6.1), every
+         * line's items together; without, one item, so the commas of
+         * "5, 5" fail as non-digits. */
+        const char *v = headers[i].value.ptr, *end = v + headers[i].value.len;
+        for (;;) {
+            const char *item_end = v;
+            while (item_end < end && (*item_end != ',' || !same_repeats))
+                item_end++;
+            const char *a = v, *b = item_end;
+            while (same_repeats && a < b && (*a == ' ' || *a == '\t'))
+                a++;
+            while (same_repeats && b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            uint64_t value;
+            if (parse_length(a, (size_t)(b - a), &value, err) < 0)
+                return PROTO_ERROR;
+            if (*present && value != *length)
+                return (int)proto_fail(err, 400, "Content-Lengths that differ");
+            *present = true;
+            *length = value;
+            if (item_end == end)
+                break;
+            v = item_end + 1;
+        }
     }
-    *present = value != NULL;
-    *length = 0;
-    if (!value)
-        return 0;
-    if (value->len == 0)
-        return (int)proto_fail(err, 400, "empty Content-Length");
-    uint64_t v = 0;
-    for (size_t i = 0; i < value->len; i++) {
-        unsigned char c = (unsigned char)value->ptr[i];
-        if (c < '0' || c > '9')
-            return (int)proto_fail(err, 400, "Content-Length is not a decimal number");
-        if (v > (UINT64_MAX - (c - '0')) / 10)
-            return (int)proto_fail(err, 400, "Content-Length too large");
-        v = v * 10 + (c - '0');
-    }
-    *length = v;
     return 0;
 }
 
@@ -84,7 +110,7 @@ int http_request_body(const struct http_request *req, struct http_body *body,
     bool has_length;
     uint64_t length;
     *body = (struct http_body){HTTP_BODY_NONE, 0};
-    if (http_content_length(req->headers, req->num_headers, &has_length, &length, err) < 0)
+    if (http_content_length(req->headers, req->num_headers, false, &has_length, &length, err) < 0)
         return PROTO_ERROR;
     struct codings te = transfer_codings(req->headers, req->num_headers);
     if (te.present) {
@@ -121,9 +147,13 @@ static int response_body(const struct http_response *res, bool request_was_head,
         body->kind = te.chunked_last ? HTTP_BODY_CHUNKED : HTTP_BODY_UNTIL_CLOSE;
         return 0;
     }
+    /* Repeats of one value are that value (RFC 9112 §6.3 item 5): a client
+     * reads them so, and an observer must read what the client did.  A
+     * request gets no such leniency (http_request_body): where the ends of
+     * bodies are in doubt, requests are smuggled. */
     bool has_length;
     uint64_t length;
-    if (http_content_length(res->headers, res->num_headers, &has_length, &length, err) < 0)
+    if (http_content_length(res->headers, res->num_headers, true, &has_length, &length, err) < 0)
         return PROTO_ERROR;
     *body = has_length ? (struct http_body){HTTP_BODY_LENGTH, length}
                        : (struct http_body){HTTP_BODY_UNTIL_CLOSE, 0};

@@ -65,9 +65,11 @@ long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_field
 
 /* The Content-Length of a header block (RFC 9110 §8.6): 0 with *present
  * false when there is none, 0 with *length when there is exactly one line
- * of 1*DIGIT that fits in 64 bits, PROTO_ERROR (400) otherwise: several
- * lines, a list, a sign or any non-digit. */
-int http_content_length(const struct http_header *headers, size_t n, bool *present,
-                        uint64_t *length, struct proto_err *err);
+ * of 1*DIGIT that fits in 64 bits, PROTO_ERROR (400) otherwise: a sign,
+ * any non-digit, and several lines or a list -- unless same_repeats, when
+ * lines and list items that all say the same number are that number
+ * (RFC 9112 §6.3 item 5: HTTP responses). */
+int http_content_length(const struct http_header *headers, size_t n, bool same_repeats,
+                        bool *present, uint64_t *length, struct proto_err *err);
 
 #endif

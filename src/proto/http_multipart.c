@@ -80,7 +80,7 @@ static long parse_part(const char *buf, size_t n, struct slice boundary, size_t 
 
     bool has_length;
     uint64_t length;
-    if (http_content_length(part->headers, part->num_headers, &has_length, &length, err) < 0)
+    if (http_content_length(part->headers, part->num_headers, false, &has_length, &length, err) < 0)
         return PROTO_ERROR;
     size_t end;
     if (has_length) {

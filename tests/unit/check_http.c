@@ -484,6 +484,33 @@ START_TEST(response_body_framing)
 }
 END_TEST
 
+/* RFC 9112 §6.3 item 5: in a response, repeats of one value are that
+ * value, on several lines or as a list; a request keeps refusing them
+ * (the request table above). */
+START_TEST(response_length_repeating_one_value)
+{
+    struct http_body b;
+    const char *same[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5,5 ,\t5\r\nContent-Length: 5\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        ck_assert_int_eq(response_kind(same[i], false, &b), HTTP_BODY_LENGTH);
+        ck_assert_uint_eq(b.length, 5);
+    }
+    const char *bad[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 05x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5,\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: ,5\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5 5\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_int_eq(response_kind(bad[i], false, &b), -1);
+}
+END_TEST
+
 /* ------------------------------------------------------------ chunked */
 
 /* What a decoder made of a whole body. */
@@ -947,6 +974,7 @@ int main(void)
     tcase_add_loop_test(bodies, request_body_framing, 0,
                         sizeof request_bodies / sizeof request_bodies[0]);
     tcase_add_test(bodies, response_body_framing);
+    tcase_add_test(bodies, response_length_repeating_one_value);
     suite_add_tcase(s, bodies);
 
     TCase *chunked = tcase_create("chunked");

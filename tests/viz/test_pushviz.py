@@ -662,6 +662,39 @@ def test_request_a_server_refuses_is_still_read():
     assert of_type(its, "flow")[0]["technique"] == "http"
 
 
+def test_response_length_repeating_one_value_is_that_value():
+    """A response with Content-Length twice, or as the list "5, 5", of one
+    value is read with that value, as a client reads it (RFC 9112 §6.3
+    item 5) and tshark does: the answers after it on the connection are
+    found where they are.  Two different values are still an error."""
+    for name, fields in (("lines", b"Content-Length: 5\r\nContent-Length: 5\r\n"),
+                         ("list", b"Content-Length: 5, 5\r\n"),
+                         ("differ", b"Content-Length: 5\r\nContent-Length: 6\r\n")):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\n" + fields + b"\r\nabcde")
+        for target in (b"/b", b"/c"):
+            conv.send("c2s", b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        conv.close()
+        p = write(conv, "length-%s.pcap" % name)
+        its = items(p)
+        res = of_type(its, "http_response")
+        if name == "differ":
+            assert [e["what"] for e in of_type(its, "error")] == ["Content-Lengths that differ"], its
+            continue
+        assert [r["exchange"] for r in res] == [1, 2, 3] and not of_type(its, "error"), its
+        assert [b["text"] for b in of_type(its, "body")] == ["abcde", "ok", "ok"], its
+        from vizlib import tshark, tshark_available
+        if tshark_available() and name == "lines":
+            # (tshark 4.0 takes the list "5, 5" for a bad length and stops
+            # there; RFC 9112 §6.3 item 5 names exactly this list as valid)
+            rows = tshark(p, ["http.response.code"], display="http.response",
+                          decode_as=["tcp.port==8080,http"])  # pcapgen's server port
+            assert [r[0] for r in rows] == ["200"] * 3, rows
+
+
 def test_answers_without_a_body_are_no_polls():
     """A HEAD's answer, a 204 and a 304 have no body (RFC 9112 §6.3), so no
     news: asked again at once, after an interval or held, they are http,
