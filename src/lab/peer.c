@@ -354,18 +354,22 @@ const char *http_reason(int status)
 }
 
 /* Write a response head; framing_header is the Content-Length or
- * Transfer-Encoding line (or ""). */
+ * Transfer-Encoding line (or "").  The status line always says HTTP/1.1,
+ * the highest version the server speaks (RFC 9110 §6.2): an HTTP/1.0
+ * client reads a higher minor version as its own, and an error may be
+ * answered before the request's version was read at all.  Only the
+ * framing (chunks, keep-alive) follows the request's version. */
 static int write_head(struct peer *p, int status, const char *content_type,
                       const char *extra_headers, const char *framing_header)
 {
     char head[1024];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.%d %d %s\r\n"
+                     "HTTP/1.1 %d %s\r\n"
                      "Server: pushlab-%s/" PUSHLAB_VERSION "\r\n"
                      "%s%s%s"
                      "%s%s"
                      "\r\n",
-                     p->minor_version >= 1 ? 1 : 0, status, http_reason(status),
+                     status, http_reason(status),
                      p->server->tech->name, content_type ? "Content-Type: " : "",
                      content_type ? content_type : "", content_type ? "\r\n" : "",
                      framing_header, p->keep_alive ? "" : "Connection: close\r\n");

@@ -1,0 +1,39 @@
+"""test_http.py -- HTTP/1.1 conformance of the request loop every pushlab
+HTTP server shares (src/lab/peer.c, src/lab/stream.c): status line
+versions, HEAD, Expect, absolute-form targets, HTTP/1.0 keep-alive."""
+from harness import Server, main, request, split_head
+
+
+def status_line(reply):
+    return reply.split(b"\r\n", 1)[0]
+
+
+def errors_say_http_1_1():
+    """RFC 9110 §6.2: the answer names the server's highest version, 1.1,
+    errors found before the request's version was read included."""
+    bad = [
+        b"GET / HTTP/1.1\r\n\r\n",                                          # no Host
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",                    # two Hosts
+        b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi",
+        b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n",          # obs-fold
+        b"POST /send HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",  # 411
+        b"POST /send HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n",  # 413
+        b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",             # 414
+        b"GET / HTTP/2.0\r\nHost: x\r\n\r\n",                                 # 505
+    ]
+    with Server("poll", "--interval", "0") as srv:
+        for raw in bad:
+            reply = request(srv.port, raw)
+            line = status_line(reply)
+            assert line.startswith(b"HTTP/1.1 4") or line.startswith(b"HTTP/1.1 5"), (raw[:60], line)
+            assert split_head(reply)[1].get("connection") == "close", (raw[:60], reply[:200])
+        # A good HTTP/1.0 request too gets a 1.1 status line, and a close.
+        reply = request(srv.port, b"GET /poll?since=0 HTTP/1.0\r\n\r\n")
+        assert status_line(reply) == b"HTTP/1.1 200 OK", reply[:200]
+        assert split_head(reply)[1].get("connection") == "close", reply[:200]
+
+
+if __name__ == "__main__":
+    main([errors_say_http_1_1])
