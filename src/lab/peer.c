@@ -18,7 +18,8 @@
  * answer is followed by a lingering close (net/conn.h), so the client
  * reads it even while it is still sending.
  * RFC 9112 §9.3 keep-alive: HTTP/1.1 keeps the connection unless
- * "Connection: close"; HTTP/1.0 closes unless "Connection: keep-alive".
+ * "Connection: close"; HTTP/1.0 closes unless "Connection: keep-alive",
+ * and then the answer says "Connection: keep-alive" too.
  */
 #include "lab/peer.h"
 
@@ -362,6 +363,12 @@ const char *http_reason(int status)
 static int write_head(struct peer *p, int status, const char *content_type,
                       const char *extra_headers, const char *framing_header)
 {
+    /* HTTP/1.1 persists by default, so only a close is said; an HTTP/1.0
+     * client closes unless told the connection stays (RFC 9112 §9.3 and
+     * appendix C.2.2). */
+    const char *connection = !p->keep_alive         ? "Connection: close\r\n"
+                             : p->minor_version < 1 ? "Connection: keep-alive\r\n"
+                                                    : "";
     char head[1024];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\n"
@@ -372,7 +379,7 @@ static int write_head(struct peer *p, int status, const char *content_type,
                      status, http_reason(status),
                      p->server->tech->name, content_type ? "Content-Type: " : "",
                      content_type ? content_type : "", content_type ? "\r\n" : "",
-                     framing_header, p->keep_alive ? "" : "Connection: close\r\n");
+                     framing_header, connection);
     if (n < 0 || (size_t)n >= sizeof head)
         return -1;
     /* extra headers are written between the fixed ones and the blank line */

@@ -1,7 +1,8 @@
 """test_http.py -- HTTP/1.1 conformance of the request loop every pushlab
 HTTP server shares (src/lab/peer.c, src/lab/stream.c): status line
 versions, HEAD, Expect, absolute-form targets, HTTP/1.0 keep-alive."""
-from harness import Server, main, request, split_head
+from harness import Server, main, recv_all, request, split_head
+from wire import Reader
 
 
 def status_line(reply):
@@ -35,5 +36,20 @@ def errors_say_http_1_1():
         assert split_head(reply)[1].get("connection") == "close", reply[:200]
 
 
+def http_1_0_keep_alive_is_said():
+    """RFC 9112 §9.3: a 1.0 client closes unless the answer says the
+    connection stays; the server keeps it only if the client asked."""
+    with Server("poll", "--interval", "0") as srv:
+        s = srv.connect()
+        s.sendall(b"GET /poll?since=0 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        r = Reader(s)
+        status, headers = r.head()
+        assert status == 200 and headers.get("connection") == "keep-alive", headers
+        r.exact(int(headers["content-length"]))
+        s.sendall(b"GET /poll?since=0 HTTP/1.0\r\n\r\n")  # this one closes
+        reply = recv_all(s)
+        assert split_head(reply)[1].get("connection") == "close", reply[:200]
+
+
 if __name__ == "__main__":
-    main([errors_say_http_1_1])
+    main([errors_say_http_1_1, http_1_0_keep_alive_is_said])
