@@ -331,6 +331,18 @@ static void request_done(struct peer *p)
 
 /* ------------------------------------------------------------ responses */
 
+/* The response just written ends the request. */
+static void response_complete(struct peer *p)
+{
+    if (!p->busy)
+        return;
+    request_done(p);
+    /* Answered from outside the request loop (a held long poll woken by an
+     * event): go on with any request that waited behind it. */
+    if (!p->conn->closed && !p->routing)
+        process_requests(p);
+}
+
 const char *http_reason(int status)
 {
     switch (status) {
@@ -404,13 +416,7 @@ void http_respond(struct peer *p, int status, const char *content_type, const ch
         return;
     if (body_len && !p->head_only && conn_write(p->conn, body, body_len) < 0)
         return;
-    if (p->busy) {
-        request_done(p);
-        /* Answered from outside the request loop (a held long poll woken
-         * by an event): go on with any request that waited behind it. */
-        if (!p->conn->closed && !p->routing)
-            process_requests(p);
-    }
+    response_complete(p);
 }
 
 void http_error(struct peer *p, int status, const char *why)
@@ -463,15 +469,21 @@ int http_stream_begin(struct peer *p, int status, const char *content_type,
     if (!p->chunked)
         p->keep_alive = false;
     p->streaming = true;
-    return write_head(p, status, content_type, extra_headers ? extra_headers : "",
-                      p->chunked ? "Transfer-Encoding: chunked\r\n" : "");
+    if (write_head(p, status, content_type, extra_headers ? extra_headers : "",
+                   p->chunked ? "Transfer-Encoding: chunked\r\n" : "") < 0)
+        return -1;
+    /* HEAD gets GET's head, framing included, and no body: the response
+     * ends with its head (RFC 9110 §9.3.2, RFC 9112 §6.3 rule 1). */
+    if (p->head_only)
+        response_complete(p);
+    return 0;
 }
 
 int http_stream_write(struct peer *p, const void *data, size_t len)
 {
     if (p->conn->closed || !p->streaming)
         return -1;
-    if (len == 0 || p->head_only)
+    if (len == 0)
         return 0; /* an empty chunk would end the stream */
     if (!p->chunked)
         return conn_write(p->conn, data, len);
@@ -489,8 +501,6 @@ int http_stream_write_shared(struct peer *p, struct shbuf *framed)
 {
     if (p->conn->closed || !p->streaming)
         return -1;
-    if (p->head_only)
-        return 0;
     return conn_write_shared(p->conn, framed);
 }
 

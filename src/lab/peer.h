@@ -69,7 +69,8 @@ bool http_require_method(struct peer *p, const struct http_request *req, const c
 
 /* Start a response that stays open.  With chunked (HTTP/1.1 only; ignored
  * for 1.0) each write becomes one chunk; without, the body runs until the
- * connection closes.  0, or -1 when the connection is gone. */
+ * connection closes.  To HEAD it writes the same head and ends the response
+ * there: write nothing after it.  0, or -1 when the connection is gone. */
 int http_stream_begin(struct peer *p, int status, const char *content_type,
                       const char *extra_headers, bool chunked);
 /* Write body bytes (one chunk when chunked).  0, or -1 when the connection

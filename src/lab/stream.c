@@ -148,11 +148,9 @@ static void on_heartbeat(struct stream *st) { write_framed(st, st->format->heart
 int stream_open(struct peer *p, const struct stream_format *format, const char *prelude,
                 size_t prelude_len, uint64_t since, uint64_t heartbeat_ms)
 {
-    /* HEAD gets the head alone: a stream of nothing would never end. */
-    if (p->head_only) {
-        http_respond(p, 200, format->content_type, format->headers, NULL, 0);
-        return 0;
-    }
+    /* HEAD: http_stream_begin writes the head alone and ends the request. */
+    if (p->head_only)
+        return http_stream_begin(p, 200, format->content_type, format->headers, format->chunked);
     struct stream *st = stream_hold(p, since, on_live_event,
                                     format->heartbeat ? heartbeat_ms : 0, on_heartbeat);
     if (!st)

@@ -2,7 +2,7 @@
 HTTP server shares (src/lab/peer.c, src/lab/stream.c): status line
 versions, HEAD, Expect, absolute-form targets, HTTP/1.0 keep-alive."""
 from harness import Server, main, recv_all, request, split_head
-from wire import Reader
+from wire import Reader, open_stream
 
 
 def status_line(reply):
@@ -51,5 +51,27 @@ def http_1_0_keep_alive_is_said():
         assert split_head(reply)[1].get("connection") == "close", reply[:200]
 
 
+def head_of_a_stream_is_that_of_get():
+    """RFC 9110 §9.3.2 and §8.6: HEAD gets the header fields GET would,
+    chunked or close-delimited alike, with no Content-Length and no body."""
+    for name, path in (("iframe", "/stream"), ("xhr", "/stream"), ("xhr", "/multipart"),
+                       ("sse", "/events")):
+        with Server(name, "--interval", "0") as srv:
+            for version in ("1.1", "1.0"):
+                r, status, get_headers = open_stream(srv, path, version=version)
+                r.sock.close()
+                s = srv.connect()
+                s.sendall(("HEAD %s HTTP/%s\r\nHost: x\r\n\r\n" % (path, version)).encode())
+                s.sendall(b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                head, _, rest = recv_all(s).partition(b"\r\n\r\n")
+                head_status, head_headers, _ = split_head(head + b"\r\n\r\n")
+                assert (head_status, head_headers) == (status, get_headers), (
+                    name, path, version, head_headers, get_headers)
+                # No body: the connection closes, as GET's would, or goes on.
+                closes = head_headers.get("connection") == "close"
+                assert rest == b"" if closes else rest.startswith(b"HTTP/1.1 404"), (
+                    name, path, version, rest[:200])
+
+
 if __name__ == "__main__":
-    main([errors_say_http_1_1, http_1_0_keep_alive_is_said])
+    main([errors_say_http_1_1, http_1_0_keep_alive_is_said, head_of_a_stream_is_that_of_get])
