@@ -145,10 +145,14 @@ static enum route_result ws_request(struct peer *p, const struct http_request *r
     struct proto_err err = {0};
     if (ws_check_client_handshake(req, &hs, &err) < 0) {
         if (err.code == 426) {
-            /* §4.4: name the version we speak, the client may retry with it. */
+            /* §4.4: name the version we speak, the client may retry with it.
+             * A 426 MUST name the protocol to upgrade to (RFC 9110 §15.5.22),
+             * and Upgrade comes with its Connection option (§7.8). */
             char body[160];
             int n = snprintf(body, sizeof body, "426 Upgrade Required: %s\n", err.why);
-            http_respond(p, 426, "text/plain; charset=utf-8", "Sec-WebSocket-Version: 13\r\n",
+            http_respond(p, 426, "text/plain; charset=utf-8",
+                         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Version: 13\r\n",
                          body, (size_t)n < sizeof body ? (size_t)n : sizeof body - 1);
         } else {
             http_error(p, 400, err.why);

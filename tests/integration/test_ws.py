@@ -100,6 +100,7 @@ def handshake_errors():
             status, headers, body = handshake(srv.port, replaced("Sec-WebSocket-Version", version))
             assert status == 426, (version, status, body)
             assert headers["sec-websocket-version"] == "13", headers
+            assert headers["upgrade"] == "websocket", headers  # RFC 9110 §15.5.22
         status, _, _ = handshake(srv.port, GOOD, path="/nowhere")
         assert status == 404, status
         # A POST is no handshake.
