@@ -10,6 +10,7 @@
  * Limits answer with the protocol's own words (RFC 9110 §15): 431 for a
  * head too large, 414 for a long target, 413 for a big body, 400 for
  * anything malformed, 405 with Allow for a wrong method, 404 otherwise.
+ * A client that sent "Expect: 100-continue" gets 100 before its body.
  * Time is a limit too: a request must be complete by a deadline counted
  * from its first byte -- HEAD_TIMEOUT_MS for the head, plus its body's
  * length at BODY_MIN_RATE -- else 408 (RFC 9110 §15.5.9).  Bytes that
@@ -33,6 +34,9 @@
 #include "pushlab.h"
 
 static void process_requests(struct peer *p);
+
+/* The interim answer to "Expect: 100-continue" (RFC 9110 §15.2.1). */
+#define HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
 
 /* ------------------------------------------------------------ life */
 
@@ -285,7 +289,22 @@ static void process_requests(struct peer *p)
             http_error(p, 413, "request body over the size limit");
             return;
         }
+        /* Expect came with HTTP/1.1; a 1.0 request's is ignored (RFC 9110
+         * §10.1.1), and 100-continue is the only expectation there is. */
+        const struct slice *expect =
+            req.minor_version >= 1 ? http_header_find(req.headers, req.num_headers, "Expect")
+                                   : NULL;
+        if (expect && !slice_eq_ci(*expect, "100-continue")) {
+            http_error(p, 417, "the only expectation met here is 100-continue");
+            return;
+        }
         if ((uint64_t)n + body_len > len) {
+            /* The client waits for a 100 before it sends the body (curl for
+             * a second): send it once the head is in and no body byte yet,
+             * the checks above having given any final status first. */
+            if (expect && len == (size_t)n &&
+                conn_write(c, HTTP_CONTINUE, strlen(HTTP_CONTINUE)) < 0)
+                return;
             arm_deadline(p, body_len);
             return; /* the body is still on its way */
         }
@@ -356,6 +375,7 @@ const char *http_reason(int status)
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 417: return "Expectation Failed";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";

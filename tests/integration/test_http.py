@@ -73,5 +73,30 @@ def head_of_a_stream_is_that_of_get():
                     name, path, version, rest[:200])
 
 
+def expect_100_continue():
+    """RFC 9110 §10.1.1: the server sends 100 (Continue) at once, before
+    the body, unless it has a final status already; other expectations
+    get 417; HTTP/1.0 ignores Expect."""
+    head = b"POST /send HTTP/1.%d\r\nHost: x\r\nContent-Length: %d\r\nExpect: %s\r\n\r\n"
+    with Server("poll", "--interval", "0") as srv:
+        r = Reader(srv.connect())
+        r.sock.sendall(head % (1, 5, b"100-Continue"))
+        assert r.until(b"\r\n\r\n", timeout=0.5) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        r.sock.sendall(b"hello")
+        assert r.head()[0] == 204
+        r.quiet(0.2)  # one 100 per request, none after the answer
+        reply = request(srv.port, head % (1, 10 ** 6, b"100-continue"))
+        assert status_line(reply).startswith(b"HTTP/1.1 413"), reply[:200]
+        reply = request(srv.port, head % (1, 5, b"something-else"))
+        assert status_line(reply).startswith(b"HTTP/1.1 417"), reply[:200]
+        s = srv.connect()
+        s.sendall(head % (0, 5, b"100-continue"))
+        r = Reader(s)
+        r.quiet(0.3)
+        s.sendall(b"hello")
+        assert r.head()[0] == 204
+
+
 if __name__ == "__main__":
-    main([errors_say_http_1_1, http_1_0_keep_alive_is_said, head_of_a_stream_is_that_of_get])
+    main([errors_say_http_1_1, http_1_0_keep_alive_is_said, head_of_a_stream_is_that_of_get,
+          expect_100_continue])
