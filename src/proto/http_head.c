@@ -18,11 +18,14 @@
  * Strictness, on purpose: single SP separators (RFC 9112 §3 lets a server
  * split on any white space, but a lenient parser behind a strict proxy is
  * how requests get smuggled), a target of visible ASCII only, an HTTP/1.1
- * request must have exactly one Host (RFC 9112 §3.2).  Tolerated: bare LF
- * line ends and empty lines before the request line (RFC 9112 §2.2), a
- * status line with no SP after the code, HTTP/1.x minor versions above 1
- * (read as 1.1 in a request, RFC 9110 §6.2).
+ * request must have exactly one Host (RFC 9112 §3.2).  Accepted, as it
+ * must be: an absolute-form target, read as its path and query (§3.2.2).
+ * Tolerated: bare LF line ends and empty lines before the request line
+ * (RFC 9112 §2.2), a status line with no SP after the code, HTTP/1.x
+ * minor versions above 1 (read as 1.1 in a request, RFC 9110 §6.2).
  */
+#include <string.h>
+
 #include "http_internal.h"
 
 /* "HTTP/" DIGIT "." DIGIT at buf[pos].  Returns the position after it. */
@@ -61,16 +64,44 @@ static size_t header_room(const struct http_limits *lim)
     return lim->max_headers < HTTP_HEADERS_CAP ? lim->max_headers : HTTP_HEADERS_CAP;
 }
 
-/* The target as path and query: "/poll?since=3" -> "/poll", "since=3". */
+/* A character of a URI scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+ * (RFC 3986 §3.1); `first` for the leading one. */
+static bool is_scheme_char(unsigned char c, bool first)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return !first && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+/* Where the path starts in an absolute-form target, "http://host:8001/poll"
+ * (scheme "://" authority, RFC 9112 §3.2.2): after the authority.  0 for
+ * any other form, whose path (if any) starts at once. */
+static size_t absolute_form_path(const char *t, size_t len)
+{
+    size_t i = 0;
+    while (i < len && is_scheme_char((unsigned char)t[i], i == 0))
+        i++;
+    if (i == 0 || len - i < 3 || memcmp(t + i, "://", 3) != 0)
+        return 0;
+    for (i += 3; i < len && t[i] != '/' && t[i] != '?'; i++)
+        ;
+    return i;
+}
+
+/* The target as path and query: "/poll?since=3" -> "/poll", "since=3".
+ * A server MUST accept the absolute form that clients send to proxies
+ * (RFC 9112 §3.2.2): its path and query count, its authority replaces
+ * Host, and an empty path is "/" (RFC 9110 §4.2.3). */
 static void split_target(struct http_request *req)
 {
-    const char *t = req->target.ptr;
-    size_t i = 0;
-    while (i < req->target.len && t[i] != '?')
+    size_t start = absolute_form_path(req->target.ptr, req->target.len);
+    const char *t = req->target.ptr + start;
+    size_t len = req->target.len - start, i = 0;
+    while (i < len && t[i] != '?')
         i++;
-    req->path = (struct slice){t, i};
-    if (i < req->target.len)
-        req->query = (struct slice){t + i + 1, req->target.len - i - 1};
+    req->path = start && i == 0 ? (struct slice){"/", 1} : (struct slice){t, i};
+    if (i < len)
+        req->query = (struct slice){t + i + 1, len - i - 1};
     else
         req->query = (struct slice){NULL, 0};
 }

@@ -97,6 +97,18 @@ def expect_100_continue():
         assert r.head()[0] == 204
 
 
+def absolute_form_target():
+    """RFC 9112 §3.2.2: the absolute form's path and query are used."""
+    with Server("poll", "--interval", "0") as srv:
+        reply = request(srv.port, b"GET http://127.0.0.1/poll?since=0 HTTP/1.1\r\n"
+                                  b"Host: elsewhere\r\nConnection: close\r\n\r\n")
+        status, _, body = split_head(reply)
+        assert (status, body) == (200, b"[]"), reply[:200]
+        status, headers, _ = split_head(request(
+            srv.port, b"GET http://127.0.0.1:1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        assert status == 200 and headers["content-type"].startswith("text/html"), headers
+
+
 if __name__ == "__main__":
     main([errors_say_http_1_1, http_1_0_keep_alive_is_said, head_of_a_stream_is_that_of_get,
-          expect_100_continue])
+          expect_100_continue, absolute_form_target])

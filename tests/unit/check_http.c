@@ -134,6 +134,37 @@ START_TEST(request_target_query_and_trimmed_values)
 }
 END_TEST
 
+/* RFC 9112 §3.2.2: the absolute form's path and query, its authority
+ * skipped; an empty path is "/". */
+START_TEST(request_target_absolute_form)
+{
+    static const struct {
+        const char *target, *path, *query;
+    } cases[] = {
+        {"http://127.0.0.1/poll?since=0", "/poll", "since=0"},
+        {"HTTP://example.com:8001/a/b", "/a/b", NULL},
+        {"https://user@host", "/", NULL},
+        {"http://host?x=1", "/", "x=1"},
+        {"/x://y", "/x://y", NULL},       /* origin form that looks like one */
+        {"host:8001", "host:8001", NULL}, /* authority form: no "//" */
+        {"*", "*", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char s[128];
+        snprintf(s, sizeof s, "GET %s HTTP/1.1\r\nHost: other\r\n\r\n", cases[i].target);
+        struct http_request req;
+        ck_assert_int_eq(parse_req(s, &req, NULL), (long)strlen(s));
+        assert_slice(req.target, cases[i].target);
+        assert_slice(req.path, cases[i].path);
+        if (cases[i].query)
+            assert_slice(req.query, cases[i].query);
+        else
+            ck_assert_ptr_null(req.query.ptr);
+        request_splits(s, &limits, (long)strlen(s), 0);
+    }
+}
+END_TEST
+
 START_TEST(request_bare_lf_and_leading_empty_lines)
 {
     const char *s = "\r\n\nGET / HTTP/1.1\nHost: a\n\n";
@@ -958,6 +989,7 @@ int main(void)
     TCase *heads = tcase_create("heads");
     tcase_add_test(heads, request_rfc9112_example);
     tcase_add_test(heads, request_target_query_and_trimmed_values);
+    tcase_add_test(heads, request_target_absolute_form);
     tcase_add_test(heads, request_bare_lf_and_leading_empty_lines);
     tcase_add_test(heads, request_versions);
     tcase_add_loop_test(heads, request_malformed, 0, sizeof bad_requests / sizeof bad_requests[0]);
