@@ -65,6 +65,22 @@ def test_filter_expressions_choose_flows_and_errors_say_where():
         assert not re.search(r"^\s*\d+\s+ws\b", s, re.M), s
 
 
+def test_an_accepted_filter_clears_the_refusal():
+    """A refused filter's notice goes once a filter is accepted: left on
+    the status line, it would read as the new filter's answer."""
+    p = capture("demo.pcap")
+    for cols, lines, t, _ in at_every_size(["-r", p]):
+        t.keys("f")
+        t.literal("status >= ")
+        t.keys("Enter")
+        t.wait("filter not applied")
+        t.keys("f")
+        t.literal("technique == sse")
+        t.keys("Enter")
+        s = t.wait(r"filter=t")  # the status line names the filter in use
+        assert "not applied" not in last_line(s), s
+
+
 def test_prompt_edits_like_a_shell():
     p = capture("demo.pcap")
     for cols, lines, t, _ in at_every_size(["-r", p]):

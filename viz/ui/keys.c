@@ -190,6 +190,10 @@ static void next_mark(struct ui *ui)
 
 static void prompt_done(struct ui *ui)
 {
+    /* An earlier answer (a refused filter, a search not found) still on
+     * the status line would read as this one's: each case below that has
+     * something to say sets a new notice. */
+    ui->notice[0] = '\0';
     switch (ui->prompt) {
     case PROMPT_SEARCH:
         if (ui->input_len)
