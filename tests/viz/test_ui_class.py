@@ -152,6 +152,22 @@ def test_title_keeps_its_counts_on_a_small_terminal():
         assert title.lstrip().startswith("pushviz"), title
 
 
+def test_view_titles_give_way_to_the_line_counter():
+    """A full-screen view's heading ends with the counter of the lines on
+    show (1-18/78); a title too long for the rest is cut with "...", a
+    space before the counter, instead of being written over by it."""
+    p = capture("demo.pcap")
+    for cols, lines, t, _ in at_every_size(["-r", p]):
+        for key, title in (("l", "Ladder of"), ("F", "Stream of"), ("s", "Stats")):
+            t.keys(key)
+            heading = t.wait(title).splitlines()[1].rstrip()
+            m = re.search(r" \d+-\d+/\d+$", heading)
+            text = heading[:m.start()].rstrip() if m else heading
+            assert text.startswith(" " + title) and text.endswith(("back)", "...")), (cols, heading)
+            t.keys(key)
+            t.wait(r"#\s+technique")
+
+
 def test_realtime_replay_says_when_it_has_ended():
     p = capture("poll.pcap")
     # ready: the packet counter itself, not the title drawn before it

@@ -112,8 +112,9 @@ attr_t ui_badge_attr(const char *t)
 
 /* ---- safe text ---- */
 
-/* Put an escape for one byte; returns columns used (0 when it did not fit). */
-static int put_escape(int y, int x, int room, unsigned char c)
+/* The escape for one byte, put when draw is set; returns the columns it
+ * takes (0 when it does not fit in room). */
+static int put_escape(int y, int x, int room, unsigned char c, bool draw)
 {
     char esc[8];
     switch (c) {
@@ -126,12 +127,17 @@ static int put_escape(int y, int x, int room, unsigned char c)
     int n = (int)strlen(esc);
     if (n > room)
         return 0;
-    attrset(roles[ROLE_DIM]);
-    mvaddnstr(y, x, esc, n);
+    if (draw) {
+        attrset(roles[ROLE_DIM]);
+        mvaddnstr(y, x, esc, n);
+    }
     return n;
 }
 
-int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
+/* ui_put's walk over s, drawing only when draw is set, so that measuring
+ * follows the very rules drawing does: returns the columns used, and in
+ * *fit the bytes of s that fit in maxcols. */
+static int put_text(int y, int x, int maxcols, attr_t attr, const char *s, size_t len, bool draw, size_t *fit)
 {
     int used = 0;
     mbstate_t st;
@@ -155,7 +161,7 @@ int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
             }
         }
         if (w < 0 || (w == 0 && c >= 0x80)) {
-            int k = put_escape(y, x + used, maxcols - used, c);
+            int k = put_escape(y, x + used, maxcols - used, c, draw);
             if (!k)
                 break;
             used += k;
@@ -164,13 +170,41 @@ int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
         }
         if (used + w > maxcols)
             break;
-        attrset(attr);
-        mvaddnwstr(y, x + used, &wc, 1);
+        if (draw) {
+            attrset(attr);
+            mvaddnwstr(y, x + used, &wc, 1);
+        }
         used += w;
         i += n;
     }
-    attrset(A_NORMAL);
+    if (draw)
+        attrset(A_NORMAL);
+    *fit = i;
     return used;
+}
+
+int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
+{
+    size_t fit;
+    return put_text(y, x, maxcols, attr, s, len, true, &fit);
+}
+
+/* How many bytes of s ui_put would show in maxcols columns (draws nothing). */
+static size_t fit_bytes(const char *s, size_t len, int maxcols)
+{
+    size_t fit;
+    put_text(0, 0, maxcols, A_NORMAL, s, len, false, &fit);
+    return fit;
+}
+
+int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
+{
+    static const char more[] = "...";
+    const int mw = (int)sizeof more - 1;
+    if (fit_bytes(s, len, maxcols) == len || maxcols <= mw)
+        return ui_put(y, x, maxcols, attr, s, len);
+    int used = ui_put(y, x, maxcols - mw, attr, s, len);
+    return used + ui_put(y, x + used, mw, attr, more, (size_t)mw);
 }
 
 int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)

@@ -48,6 +48,9 @@ attr_t ui_badge_attr(const char *technique);
 int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len);
 int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* As ui_put, but text that does not fit ends in "..." (in the last three
+ * of the maxcols columns), so the reader sees that it was cut. */
+int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t len);
 /* Fill the rest of row y from column x with spaces in attr. */
 void ui_fill(int y, int x, attr_t attr);
 

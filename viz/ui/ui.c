@@ -316,16 +316,23 @@ static void draw_main(struct ui *ui)
     ui_detail_draw(ui, y, h[PANE_DETAIL]);
 }
 
-/* Draw ui->lines under a title, h rows of them from *top. */
+/* Draw ui->lines under a title, h rows of them from *top.  The counter of
+ * the lines on show keeps the right end; the title gives way to it, cut
+ * with "...", so the two never run into each other. */
 static void view_draw(struct ui *ui, const char *title, size_t *top, int h)
 {
     *top = ui_scroll_clamp(*top, ui->lines.n, h);
-    ui_fill(1, 0, ui_attr(ROLE_HEADING));
-    ui_putf(1, 0, COLS, ui_attr(ROLE_HEADING), "%s", title);
+    attr_t head = ui_attr(ROLE_HEADING);
+    ui_fill(1, 0, head);
+    char count[80] = ""; /* its leading space keeps it apart from the title */
     if (ui->lines.n > (size_t)h)
-        ui_putf(1, COLS - 16 > 0 ? COLS - 16 : 0, 16, ui_attr(ROLE_HEADING), "%zu-%zu/%zu",
-                *top + 1, *top + (size_t)h < ui->lines.n ? *top + (size_t)h : ui->lines.n,
-                ui->lines.n);
+        snprintf(count, sizeof count, " %zu-%zu/%zu", *top + 1,
+                 *top + (size_t)h < ui->lines.n ? *top + (size_t)h : ui->lines.n, ui->lines.n);
+    int room = COLS - (int)strlen(count);
+    if (room < 0)
+        room = 0;
+    ui_put_clipped(1, 0, room, head, title, strlen(title));
+    ui_put(1, room, COLS - room, head, count, strlen(count));
     ui_lines_draw(&ui->lines, *top, 2, 0, h, COLS);
 }
 
