@@ -164,6 +164,33 @@ def test_help_lists_every_key():
         quit_cleanly(t)
 
 
+def test_long_notices_and_help_lines_are_shown_whole():
+    """A notice longer than the status line goes on from the row above,
+    so its end is seen (a refused save ends with what to do); a help line
+    longer than the screen goes on below, under its description."""
+    p = capture("demo.pcap")
+    path = "no-such-directory/" + "a-capture-under-a-long-name".ljust(42, "x") + ".pcap"
+    with Tmux(["-r", p], cols=100, lines=40, cwd=TMP) as t:
+        t.wait("flows")
+        t.keys("w")
+        t.wait("save capture to:")
+        t.keys("C-u")
+        t.literal(path)
+        t.keys("Enter")
+        s = t.wait("not saved")
+        # the notice's two rows, read as one line; which error depends on
+        # who runs the test: a root pushviz saves only plain file names
+        notice = " ".join(line.strip() for line in s.splitlines()[-2:])
+        assert re.search(r"not saved: cannot write %s: (No such file or directory|as root, .* with sudo) "
+                         % re.escape(path), notice), s
+        t.keys("?")
+        s = t.wait("Help: every key").splitlines()
+        f = [i for i, line in enumerate(s) if line.startswith("  f ")][0]
+        assert s[f].startswith("  f" + " " * 24 + "filter flows: ") and re.match(r" {27}\S", s[f + 1]), s
+        assert (s[f].strip() + " " + s[f + 1].strip()).endswith("a flow number; empty: all"), s
+        quit_cleanly(t)
+
+
 def test_resize_to_80x24_stays_readable():
     p = capture("demo.pcap")
     with Tmux(["-r", p], cols=140, lines=45) as t:

@@ -236,8 +236,8 @@ int saver_open(struct saver *s, const char *path, char *full, size_t fullcap, ch
         if (e == EEXIST)
             snprintf(err, errcap, "%s exists: choose another name (a root pushviz overwrites nothing)", path);
         else if (e == EPERM && s->sock >= 0)
-            snprintf(err, errcap, "cannot write %s: a root pushviz saves a plain file name in the directory it "
-                                  "started in (or run it with sudo to save anywhere you may write)", path);
+            snprintf(err, errcap, "cannot write %s: as root, give a plain file name (saved where pushviz "
+                                  "started) or run pushviz with sudo", path);
         else
             snprintf(err, errcap, "cannot write %s: %s", path, strerror(e));
         return -1;

@@ -207,6 +207,24 @@ int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t
     return used + ui_put(y, x + used, mw, attr, more, (size_t)mw);
 }
 
+size_t ui_wrap(const char *s, size_t len, int maxcols, size_t *next)
+{
+    size_t end = fit_bytes(s, len, maxcols);
+    if (end < len) {
+        /* s[end] is the first byte that did not fit: break at a space at or before it */
+        size_t sp = end;
+        while (sp > 0 && s[sp] != ' ')
+            sp--;
+        if (sp > 0)
+            end = sp;
+    }
+    size_t n = end;
+    while (n < len && s[n] == ' ')
+        n++;
+    *next = n;
+    return end;
+}
+
 int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)
 {
     char buf[1024];

@@ -51,6 +51,12 @@ int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)
 /* As ui_put, but text that does not fit ends in "..." (in the last three
  * of the maxcols columns), so the reader sees that it was cut. */
 int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t len);
+/* Break s into lines of maxcols columns: returns the bytes of its first
+ * line, which ends before the last space that fits (a word longer than a
+ * line is cut where the line ends), and sets *next to where the next line
+ * starts, past the spaces.  All of s (len) when it fits whole; 0 when not
+ * one character fits. */
+size_t ui_wrap(const char *s, size_t len, int maxcols, size_t *next);
 /* Fill the rest of row y from column x with spaces in attr. */
 void ui_fill(int y, int x, attr_t attr);
 

@@ -54,16 +54,37 @@ static const struct {
     {"q", "quit (Ctrl-C too); the terminal is restored"},
 };
 
-void ui_help_build(struct ui_lines *l)
+/* Add text to the current line in lines of width columns, broken at
+ * spaces; each line after the first starts indent columns in, so a long
+ * description reads on under itself instead of being cut at the edge. */
+static void add_wrapped(struct ui_lines *l, attr_t attr, const char *text, int indent, int width)
 {
+    size_t len = strlen(text), next;
+    for (;;) {
+        size_t n = ui_wrap(text, len, width, &next);
+        if (!n || next == len) {
+            ui_lines_add(l, attr, text, len); /* the last line (or no room: cut as drawn) */
+            return;
+        }
+        ui_lines_add(l, attr, text, n);
+        text += next;
+        len -= next;
+        ui_lines_new(l);
+        ui_lines_addf(l, attr, "%*s", indent, "");
+    }
+}
+
+void ui_help_build(struct ui_lines *l, int cols)
+{
+    enum { DESC_COL = 27 }; /* where descriptions start: two spaces, then the keys padded */
     ui_lines_new(l);
     ui_lines_str(l, A_BOLD, "pushviz shows push traffic packet by packet.");
     ui_lines_new(l);
     ui_lines_new(l);
     for (size_t i = 0; i < sizeof key_table / sizeof key_table[0]; i++) {
         ui_lines_new(l);
-        ui_lines_addf(l, ui_attr(ROLE_GOOD), "  %-25s", key_table[i].keys);
-        ui_lines_addf(l, A_NORMAL, "%s", key_table[i].what);
+        ui_lines_addf(l, ui_attr(ROLE_GOOD), "  %-*s", DESC_COL - 2, key_table[i].keys);
+        add_wrapped(l, A_NORMAL, key_table[i].what, DESC_COL, cols - DESC_COL);
     }
     ui_lines_new(l);
     ui_lines_new(l);

@@ -5,6 +5,7 @@
 #include "ui/common.h"
 
 void ui_key(struct ui *ui, int key);
-void ui_help_build(struct ui_lines *out);
+/* The help view, for a screen cols wide: long descriptions wrap under themselves. */
+void ui_help_build(struct ui_lines *out, int cols);
 
 #endif

@@ -231,6 +231,23 @@ static size_t frames_replayed(const struct ui *ui)
     return lo;
 }
 
+/* A notice on the status line at row y.  One longer than the line starts
+ * on the row above, over the screen's last row for the few seconds it
+ * shows, so its end (often what to do about it) is not lost.  Returns the
+ * columns it takes on row y. */
+static int draw_notice(int y, attr_t attr, const char *text)
+{
+    size_t len = strlen(text), next;
+    size_t first = ui_wrap(text, len, COLS - 1, &next);
+    if (first && next < len) {
+        ui_fill(y - 1, 0, attr);
+        ui_put(y - 1, 1, COLS - 1, attr, text, first);
+        text += next;
+        len -= next;
+    }
+    return ui_putf(y, 0, COLS, attr, " %.*s ", (int)len, text);
+}
+
 static void draw_status(struct ui *ui)
 {
     int y = LINES - 1;
@@ -254,7 +271,7 @@ static void draw_status(struct ui *ui)
     }
     int x = 0;
     if (ui->notice[0] && ui_now_ns() < ui->notice_until_ns) {
-        x += ui_putf(y, x, COLS, bar | A_BOLD, " %s ", ui->notice);
+        x += draw_notice(y, bar | A_BOLD, ui->notice);
     } else if (ui->opt->demo_note) {
         x += ui_putf(y, x, COLS, bar | A_BOLD, " %s ", ui->opt->demo_note);
     }
@@ -391,7 +408,7 @@ static void draw(struct ui *ui)
         break;
     case SCREEN_HELP:
         ui_lines_clear(&ui->lines);
-        ui_help_build(&ui->lines);
+        ui_help_build(&ui->lines, COLS);
         view_draw(ui, " Help: every key   (? or Esc: back, q: quit)", &ui->help_top, LINES - 3);
         break;
     }
