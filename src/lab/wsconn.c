@@ -91,7 +91,7 @@ static int send_frame(struct conn *c, unsigned opcode, const void *data, size_t 
 static int send_compressed(struct wsconn *ws, unsigned opcode, const void *data, size_t len)
 {
     struct conn *c = ws->peer->conn;
-    size_t cap = ws_deflate_bound(len);
+    size_t cap = ws_deflate_bound(ws->deflater, len);
     uint8_t *z = malloc(cap);
     if (!z) /* a message may go uncompressed (§6); the compressor never saw it */
         return send_frame(c, opcode, data, len);
@@ -489,10 +489,6 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
     p->user = ws;
     p->on_close = on_peer_close;
     peer_take_raw(p, &wsconn_raw_ops);
-    /* Any frame the limits allow must fit in the input buffer, and an
-     * echo of the largest message in the output queue. */
-    p->conn->in.cap = (size_t)limits->max_message + WS_MAX_HEADER;
-    p->conn->out.cap = MAX_OUTPUT_QUEUE + ws_deflate_bound((size_t)limits->max_message) + WS_MAX_HEADER;
     ws->deflater = NULL;
     ws->inflater = NULL;
     ws->compressed = false;
@@ -505,6 +501,13 @@ void wsconn_start(struct wsconn *ws, struct peer *p, const struct wsconn_ops *op
             return;
         }
     }
+    /* Any frame the limits allow must fit in the input buffer, and an
+     * echo of the largest message in the output queue -- compressed, a
+     * message that does not shrink grows a little. */
+    size_t largest = (size_t)limits->max_message;
+    p->conn->in.cap = largest + WS_MAX_HEADER;
+    p->conn->out.cap = MAX_OUTPUT_QUEUE + (ws->deflater ? ws_deflate_bound(ws->deflater, largest) : largest) +
+                       WS_MAX_HEADER;
     arm_timer(ws);
     size_t pending;
     conn_input(p->conn, &pending);

@@ -75,11 +75,13 @@ struct ws_deflater;
 struct ws_deflater *ws_deflater_new(int level, unsigned window_bits, bool no_context_takeover);
 void ws_deflater_free(struct ws_deflater *z);
 
-/* The most bytes ws_deflate_message writes for a message of len bytes. */
-size_t ws_deflate_bound(size_t len);
+/* The room ws_deflate_message needs for a message of len bytes from this
+ * compressor: more than len, since data that does not shrink grows a
+ * little, and by how much depends on the window (zlib's deflateBound). */
+size_t ws_deflate_bound(struct ws_deflater *z, size_t len);
 
 /* Compress one whole message in[0..len) into out[0..cap), cap at least
- * ws_deflate_bound(len): the payload of a frame with RSV1 set, its sync
+ * ws_deflate_bound(z, len): the payload of a frame with RSV1 set, its sync
  * flush's 00 00 ff ff removed (§7.2.1).  Returns the bytes written, or
  * PROTO_ERROR (err->why; 1009 when cap is short, 1011 when zlib fails).
  * Once called, the message must be sent: under context takeover the

@@ -52,17 +52,22 @@ void ws_deflater_free(struct ws_deflater *z)
     free(z);
 }
 
-size_t ws_deflate_bound(size_t len)
+size_t ws_deflate_bound(struct ws_deflater *z, size_t len)
 {
-    /* zlib's compressBound() (stored blocks at worst: 5 bytes per 16 KiB
-     * or so), plus the empty block of the sync flush. */
-    return len + (len >> 12) + (len >> 14) + (len >> 25) + 13 + 5;
+    /* zlib knows its worst case for this stream's window and memory
+     * level: below 15 bits a block may no longer be in the window when it
+     * ends, so it cannot fall back to a stored copy, and the bound for
+     * incompressible data rises by about an eighth.  That bound is for Z_FINISH; a sync
+     * flush (§7.2.1) adds an empty stored block instead -- 3 bits, at most
+     * 7 of padding, then LEN and NLEN: 5 bytes -- and one byte more keeps
+     * a full buffer meaning "zlib ran out of room". */
+    return deflateBound(&z->zs, (uLong)len) + 5 + 1;
 }
 
 long ws_deflate_message(struct ws_deflater *z, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                         struct proto_err *err)
 {
-    if (len > UINT32_MAX / 2 || cap > UINT32_MAX / 2 || cap < ws_deflate_bound(len))
+    if (len > UINT32_MAX / 2 || cap > UINT32_MAX / 2 || cap < ws_deflate_bound(z, len))
         return proto_fail(err, 1009, "permessage-deflate: message too large to compress at once");
     if (len == 0) { /* zlib has nothing to flush: an empty stored block's first byte (§7.2.3.6) */
         out[0] = 0x00;

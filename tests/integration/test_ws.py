@@ -476,6 +476,30 @@ def deflate_both_ways():
         c.close()
 
 
+def deflate_every_window():
+    """Whatever server window a client asks for, /echo sends every message
+    back: random bytes, which grow a little when compressed (the more so
+    the smaller the window, RFC 7692 §7.2.1), and text, up to 256 KiB.
+    8 bits, which zlib cannot write, is declined and the echo goes plain."""
+    text = b'data: {"kind":"tick","seq":1}\n\n' * 8192
+    with Server("ws", "--interval", "0", "--deflate", "6") as srv:
+        for bits in range(8, 16):
+            c = WsClient(srv.port, "/echo", extra_headers="Sec-WebSocket-Extensions: permessage-deflate; "
+                         "server_max_window_bits=%d; client_max_window_bits\r\n" % bits)
+            agreed = "sec-websocket-extensions" in c.headers
+            assert agreed == (bits > 8), (bits, c.headers)
+            down = zlib.decompressobj(-15)
+            for n in (1000, 2000, 16000, 65536, 256 * 1024):
+                for data in (os.urandom(n), text[:n]):
+                    c.send(frame(OP_BINARY, data))
+                    fin, op, payload = c.read_frame(timeout=10)
+                    assert fin and op == OP_BINARY and c.rsv1 == agreed, (bits, n, op, payload[:40])
+                    if agreed:
+                        payload = down.decompress(payload + b"\0\0\xff\xff")
+                    assert payload == data, (bits, n)
+            c.close()
+
+
 def deflate_bad_input():
     """RSV1 where it means nothing (a control frame, a continuation) is
     1002; data that is not DEFLATE, and text that inflates to bad UTF-8,
@@ -543,7 +567,7 @@ tests = common_tests("ws", "/ws") + [
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
     random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,
     slow_listener_does_not_hold_back_the_others, python_websockets_interop,
-    deflate_both_ways, deflate_bad_input, deflate_seen_by_pushviz,
+    deflate_both_ways, deflate_every_window, deflate_bad_input, deflate_seen_by_pushviz,
 ]
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  * one byte at a time, into an output of any size), and corrupt data; a
  * server's answer to offers, and its deflater read back by the inflater. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -279,12 +280,15 @@ static void round_trip(int level, unsigned bits, bool no_takeover)
     struct ws_deflater *d = ws_deflater_new(level, bits, no_takeover);
     struct ws_inflater *z = ws_inflater_new(no_takeover);
     ck_assert_ptr_nonnull(d);
-    static uint8_t wire[sizeof big + 1024], back[sizeof big + 1]; /* room past the end: see ws_inflate */
+    size_t cap = ws_deflate_bound(d, sizeof big); /* room for the largest */
+    uint8_t *wire = malloc(cap);
+    static uint8_t back[sizeof big + 1]; /* room past the end: see ws_inflate */
+    ck_assert_ptr_nonnull(wire);
     long sizes[5];
     for (int k = 0; k < 5; k++) {
         struct proto_err err = {0};
-        ck_assert_uint_le(ws_deflate_bound(lens[k]), sizeof wire);
-        long n = ws_deflate_message(d, (const uint8_t *)texts[k], lens[k], wire, sizeof wire, &err);
+        ck_assert_uint_le(ws_deflate_bound(d, lens[k]), cap);
+        long n = ws_deflate_message(d, (const uint8_t *)texts[k], lens[k], wire, cap, &err);
         ck_assert_msg(n > 0, "message %d: %s", k, err.why ? err.why : "");
         sizes[k] = n;
         size_t used;
@@ -302,6 +306,7 @@ static void round_trip(int level, unsigned bits, bool no_takeover)
     struct proto_err err = {0};
     ck_assert_int_eq(ws_deflate_message(d, (const uint8_t *)big, sizeof big, wire, 100, &err), PROTO_ERROR);
     ck_assert_int_eq(err.code, 1009);
+    free(wire);
     ws_deflater_free(d);
     ws_inflater_free(z);
 }
@@ -314,6 +319,49 @@ START_TEST(deflater_read_back)
     round_trip(9, 12, true);
     ck_assert_ptr_null(ws_deflater_new(6, 8, false));
     ck_assert_ptr_null(ws_deflater_new(0, 15, false));
+}
+END_TEST
+
+/* Data that does not shrink grows a little, the more so the smaller the
+ * window (a block that has left the window cannot be sent as a stored
+ * copy): in every window zlib writes, random and compressible messages of
+ * up to 256 KiB fit in exactly ws_deflate_bound and read back. */
+START_TEST(deflater_bound_every_window)
+{
+    enum { BIG = 256 * 1024 };
+    static uint8_t msg[BIG], back[BIG + 1];
+    const size_t lens[] = {1, 1000, 2000, 16000, 65536, BIG};
+    uint32_t seed = 1;
+    for (unsigned bits = 9; bits <= 15; bits++) {
+        for (int no_takeover = 0; no_takeover < 2; no_takeover++) {
+            struct ws_deflater *d = ws_deflater_new(6, bits, no_takeover);
+            struct ws_inflater *z = ws_inflater_new(no_takeover);
+            ck_assert(d && z);
+            for (size_t k = 0; k < 2 * sizeof lens / sizeof lens[0]; k++) {
+                size_t len = lens[k / 2];
+                bool random = k % 2 == 0;
+                for (size_t i = 0; i < len; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    msg[i] = random ? (uint8_t)(seed >> 24) : (uint8_t)"data: {\"tick\":1}\n\n"[i % 20];
+                }
+                size_t cap = ws_deflate_bound(d, len);
+                uint8_t *wire = malloc(cap); /* exactly: ASan sees a byte past it */
+                ck_assert_ptr_nonnull(wire);
+                struct proto_err err = {0};
+                long n = ws_deflate_message(d, msg, len, wire, cap, &err);
+                ck_assert_msg(n > 0, "%u bits, %zu %s bytes: %s", bits, len, random ? "random" : "text",
+                              err.why ? err.why : "");
+                size_t used;
+                bool done;
+                long m = ws_inflate(z, wire, (size_t)n, &used, true, back, sizeof back, &done, &err);
+                ck_assert(done && used == (size_t)n && m == (long)len);
+                ck_assert_mem_eq(back, msg, len);
+                free(wire);
+            }
+            ws_deflater_free(d);
+            ws_inflater_free(z);
+        }
+    }
 }
 END_TEST
 
@@ -330,6 +378,7 @@ int main(void)
     tcase_add_test(tc, bomb_streams_out_in_bounded_pieces);
     tcase_add_test(tc, server_answers_offers);
     tcase_add_test(tc, deflater_read_back);
+    tcase_add_test(tc, deflater_bound_every_window);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
