@@ -75,8 +75,10 @@ static unsigned window_bits(struct slice v)
     return n;
 }
 
-/* The parameters of one "permessage-deflate; ..." element. */
-static int parse_params(struct slice element, struct ws_deflate_params *p, struct proto_err *err)
+/* The parameters of one "permessage-deflate; ..." element; *server_bits_named
+ * says whether it named server_max_window_bits. */
+static int parse_params(struct slice element, struct ws_deflate_params *p, bool *server_bits_named,
+                        struct proto_err *err)
 {
     *p = (struct ws_deflate_params){false, false, WINDOW_BITS_DEFAULT, WINDOW_BITS_DEFAULT};
     bool seen[4] = {false, false, false, false};
@@ -119,33 +121,48 @@ static int parse_params(struct slice element, struct ws_deflate_params *p, struc
         }
         s = next;
     }
+    *server_bits_named = seen[2];
     return 1;
+}
+
+/* The next permessage-deflate element of a Sec-WebSocket-Extensions value
+ * (a comma list, RFC 6455 §9.1), from *pos on. */
+static bool next_deflate(struct slice value, size_t *pos, struct slice *element)
+{
+    while (http_list_next(value, pos, element))
+        if (slice_eq_ci(http_list_element_name(*element), "permessage-deflate"))
+            return true;
+    return false;
 }
 
 int ws_deflate_parse(struct slice value, struct ws_deflate_params *p, struct proto_err *err)
 {
     size_t pos = 0;
     struct slice element;
-    while (http_list_next(value, &pos, &element))
-        if (slice_eq_ci(http_list_element_name(element), "permessage-deflate"))
-            return parse_params(element, p, err);
-    return 0;
+    bool server_bits_named;
+    return next_deflate(value, &pos, &element) ? parse_params(element, p, &server_bits_named, err) : 0;
 }
 
 int ws_deflate_answer(struct slice offer, struct ws_deflate_params *p, char *out, size_t cap)
 {
+    size_t pos = 0;
+    struct slice element;
     struct proto_err err = {0};
+    bool server_bits_named;
     /* An offer's parameters read as an answer's do; what they mean for
      * the server: server_* bind its compressor, client_* the client's. */
-    if (ws_deflate_parse(offer, p, &err) != 1 || p->server_max_window_bits < 9)
+    if (!next_deflate(offer, &pos, &element) || parse_params(element, p, &server_bits_named, &err) != 1 ||
+        p->server_max_window_bits < 9)
         return 0; /* none, a bad one, or a window zlib cannot write: decline */
     /* The server echoes what binds either side (§7.1.1, §7.1.2); a
-     * client_max_window_bits hint may go unanswered: the inflater takes
-     * any window. */
+     * server_max_window_bits it was offered is echoed even at 15, since
+     * that is how a server says it accepts the parameter (§7.1.2.1) and a
+     * client may refuse an answer without it.  A client_max_window_bits
+     * hint may go unanswered: the inflater takes any window. */
     int n = snprintf(out, cap, "permessage-deflate%s%s",
                      p->server_no_context_takeover ? "; server_no_context_takeover" : "",
                      p->client_no_context_takeover ? "; client_no_context_takeover" : "");
-    if (n >= 0 && (size_t)n < cap && p->server_max_window_bits < WINDOW_BITS_DEFAULT)
+    if (n >= 0 && (size_t)n < cap && server_bits_named)
         n += snprintf(out + n, cap - (size_t)n, "; server_max_window_bits=%u", p->server_max_window_bits);
     p->client_max_window_bits = WINDOW_BITS_DEFAULT;
     return n >= 0 && (size_t)n < cap;

@@ -500,6 +500,29 @@ def deflate_every_window():
             c.close()
 
 
+def deflate_server_window_echoed():
+    """A server_max_window_bits the client offers is accepted by naming it
+    in the answer, 15 included (RFC 7692 §7.1.2.1); python3-websockets
+    refuses an answer that leaves it out."""
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+    import websockets
+
+    async def run(port, bits):
+        factory = ClientPerMessageDeflateFactory(server_max_window_bits=bits)
+        async with websockets.connect("ws://127.0.0.1:%d/echo" % port, compression=None,
+                                      extensions=[factory]) as ws:
+            await ws.send("hello")
+            assert await ws.recv() == "hello"
+
+    with Server("ws", "--interval", "0", "--deflate", "6") as srv:
+        c = WsClient(srv.port, "/echo",
+                     extra_headers="Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=15\r\n")
+        assert c.headers["sec-websocket-extensions"] == "permessage-deflate; server_max_window_bits=15", c.headers
+        c.close()
+        for bits in (15, 12, 9):
+            asyncio.run(asyncio.wait_for(run(srv.port, bits), 10))
+
+
 def deflate_bad_input():
     """RSV1 where it means nothing (a control frame, a continuation) is
     1002; data that is not DEFLATE, and text that inflates to bad UTF-8,
@@ -567,7 +590,8 @@ tests = common_tests("ws", "/ws") + [
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
     random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,
     slow_listener_does_not_hold_back_the_others, python_websockets_interop,
-    deflate_both_ways, deflate_every_window, deflate_bad_input, deflate_seen_by_pushviz,
+    deflate_both_ways, deflate_every_window, deflate_server_window_echoed, deflate_bad_input,
+    deflate_seen_by_pushviz,
 ]
 
 if __name__ == "__main__":

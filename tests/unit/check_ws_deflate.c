@@ -243,6 +243,9 @@ START_TEST(server_answers_offers)
          "permessage-deflate; server_no_context_takeover; client_no_context_takeover"},
         {"permessage-deflate; server_max_window_bits=10",
          "permessage-deflate; server_max_window_bits=10"},
+        /* accepted by echoing it, even at 15 (§7.1.2.1) */
+        {"permessage-deflate; server_max_window_bits=15",
+         "permessage-deflate; server_max_window_bits=15"},
         {"x-webkit-deflate-frame, permessage-deflate; client_max_window_bits=12", "permessage-deflate"},
         {"permessage-deflate; server_max_window_bits=8", NULL}, /* zlib writes 9 at least */
         {"permessage-deflate; foo=1", NULL},
