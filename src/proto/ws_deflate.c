@@ -147,13 +147,21 @@ int ws_deflate_answer(struct slice offer, struct ws_deflate_params *p, char *out
 {
     size_t pos = 0;
     struct slice element;
-    struct proto_err err = {0};
-    bool server_bits_named;
-    /* An offer's parameters read as an answer's do; what they mean for
-     * the server: server_* bind its compressor, client_* the client's. */
-    if (!next_deflate(offer, &pos, &element) || parse_params(element, p, &server_bits_named, &err) != 1 ||
-        p->server_max_window_bits < 9)
-        return 0; /* none, a bad one, or a window zlib cannot write: decline */
+    bool server_bits_named = false;
+    bool acceptable = false;
+    /* Each permessage-deflate element is a separate offer, the client's
+     * favourite first, and the server takes the first it can honour
+     * (§5, RFC 6455 §9.1): a client may offer a small window and, in
+     * case that is refused, the default.  An offer's parameters read as
+     * an answer's do; what they mean for the server: server_* bind its
+     * compressor, client_* the client's.  A bad offer, or a window zlib
+     * cannot write, is declined (§5.1) and the next one read. */
+    while (!acceptable && next_deflate(offer, &pos, &element)) {
+        struct proto_err err = {0};
+        acceptable = parse_params(element, p, &server_bits_named, &err) == 1 && p->server_max_window_bits >= 9;
+    }
+    if (!acceptable)
+        return 0;
     /* The server echoes what binds either side (§7.1.1, §7.1.2); a
      * server_max_window_bits it was offered is echoed even at 15, since
      * that is how a server says it accepts the parameter (§7.1.2.1) and a

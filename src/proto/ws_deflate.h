@@ -28,8 +28,8 @@ struct ws_deflate_params {
 };
 
 /* Find permessage-deflate in one Sec-WebSocket-Extensions value (a comma
- * list of extensions, each with ;-parameters, RFC 6455 §9.1) and read its
- * parameters.  1 when found (*p filled), 0 when the value does not name it,
+ * list of extensions, each with ;-parameters, RFC 6455 §9.1) and read the
+ * parameters of its first element (a server's answer names it once).  1 when found (*p filled), 0 when the value does not name it,
  * PROTO_ERROR (1002, err->why) for an unknown or repeated parameter or a
  * bad window size (§7: the client must then fail the connection). */
 int ws_deflate_parse(struct slice value, struct ws_deflate_params *p, struct proto_err *err);
@@ -60,7 +60,8 @@ void ws_inflater_reset(struct ws_inflater *z);
 
 /* Answer a client's offer (one Sec-WebSocket-Extensions value, §5.1,
  * §7.1): 1 when it offers permessage-deflate with parameters the server
- * can honour, *p then holds what both ends will do and out[0..cap) the
+ * can honour -- the first such element, when it names the extension more
+ * than once (§5: each is an offer of its own) -- *p then holds what both ends will do and out[0..cap) the
  * value of the Sec-WebSocket-Extensions line to answer with
  * (NUL-terminated; cap 128 is plenty); 0 when there is no such offer: the
  * connection goes on uncompressed, which declining allows (§5.1). */

@@ -10,7 +10,10 @@
  *     sender does) inflate back to themselves, twice in a row (context
  *     takeover) and with the window dropped in between;
  *   - ws_deflate_answer, on the bytes as an offer, answers 0 or 1, and on
- *     1 an answer that names the extension and a server window of 9-15;
+ *     1 an answer that names the extension and a server window of 9-15,
+ *     which ws_deflate_parse (as a client or pushviz reads it) takes for
+ *     what the server will do; behind an offer it must decline, the bytes
+ *     get the same answer (each offer stands alone, RFC 7692 §5);
  *   - pushlab-ws's deflater (ws_deflate_message) compresses the bytes
  *     within ws_deflate_bound, and the inflater gives them back, twice.
  */
@@ -127,6 +130,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == 1 && (strncmp(answer, "permessage-deflate", 18) != 0 || !memchr(answer, '\0', sizeof answer) ||
                    p.server_max_window_bits < 9 || p.server_max_window_bits > 15))
         abort();
+    struct ws_deflate_params read;
+    if (r == 1 && (ws_deflate_parse((struct slice){answer, strlen(answer)}, &read, &err) != 1 ||
+                   read.server_no_context_takeover != p.server_no_context_takeover ||
+                   read.client_no_context_takeover != p.client_no_context_takeover ||
+                   read.server_max_window_bits != p.server_max_window_bits))
+        abort();
+    static const char declined[] = "permessage-deflate; server_max_window_bits=8, ";
+    char *behind = malloc(sizeof declined - 1 + size);
+    if (behind) {
+        memcpy(behind, declined, sizeof declined - 1);
+        memcpy(behind + sizeof declined - 1, data, size);
+        struct ws_deflate_params q;
+        char again[128];
+        int r2 = ws_deflate_answer((struct slice){behind, sizeof declined - 1 + size}, &q, again, sizeof again);
+        if (r2 != r || (r == 1 && strcmp(again, answer) != 0))
+            abort();
+        free(behind);
+    }
     if (size == 0)
         return 0;
 

@@ -523,6 +523,23 @@ def deflate_server_window_echoed():
             asyncio.run(asyncio.wait_for(run(srv.port, bits), 10))
 
 
+def deflate_fallback_offer():
+    """Each permessage-deflate in an offer stands alone (RFC 7692 §5): when
+    the first cannot be taken (an unknown parameter, an 8-bit window), the
+    next is, and what the answer names is what the server does."""
+    offers = [("permessage-deflate; foo=1, permessage-deflate", "permessage-deflate"),
+              ("permessage-deflate; server_max_window_bits=8, permessage-deflate; server_max_window_bits=10",
+               "permessage-deflate; server_max_window_bits=10")]
+    with Server("ws", "--interval", "0", "--deflate", "6") as srv:
+        for offer, answer in offers:
+            c = WsClient(srv.port, "/echo", extra_headers="Sec-WebSocket-Extensions: %s\r\n" % offer)
+            assert c.headers.get("sec-websocket-extensions") == answer, (offer, c.headers)
+            c.send(frame(OP_TEXT, b"taken"))
+            fin, op, payload = c.read_frame()
+            assert c.rsv1 and zlib.decompressobj(-15).decompress(payload + b"\0\0\xff\xff") == b"taken"
+            c.close()
+
+
 def deflate_bad_input():
     """RSV1 where it means nothing (a control frame, a continuation) is
     1002; data that is not DEFLATE, and text that inflates to bad UTF-8,
@@ -590,8 +607,8 @@ tests = common_tests("ws", "/ws") + [
     pings_and_silent_peer, close_timeout, going_away_on_sigterm,
     random_frames_never_hurt_the_server, burst_bytes_are_one_frame_per_event,
     slow_listener_does_not_hold_back_the_others, python_websockets_interop,
-    deflate_both_ways, deflate_every_window, deflate_server_window_echoed, deflate_bad_input,
-    deflate_seen_by_pushviz,
+    deflate_both_ways, deflate_every_window, deflate_server_window_echoed, deflate_fallback_offer,
+    deflate_bad_input, deflate_seen_by_pushviz,
 ]
 
 if __name__ == "__main__":

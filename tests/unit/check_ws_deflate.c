@@ -249,6 +249,14 @@ START_TEST(server_answers_offers)
         {"x-webkit-deflate-frame, permessage-deflate; client_max_window_bits=12", "permessage-deflate"},
         {"permessage-deflate; server_max_window_bits=8", NULL}, /* zlib writes 9 at least */
         {"permessage-deflate; foo=1", NULL},
+        /* each element is an offer of its own: the first acceptable one wins (§5) */
+        {"permessage-deflate; foo=1, permessage-deflate", "permessage-deflate"},
+        {"permessage-deflate; server_max_window_bits=8, x-webkit-deflate-frame, "
+         "permessage-deflate; server_max_window_bits=10, permessage-deflate",
+         "permessage-deflate; server_max_window_bits=10"},
+        {"permessage-deflate; client_no_context_takeover, permessage-deflate; server_max_window_bits=9",
+         "permessage-deflate; client_no_context_takeover"},
+        {"permessage-deflate; foo, permessage-deflate; server_max_window_bits=8", NULL},
         {"x-webkit-deflate-frame", NULL},
         {"", NULL},
     };
@@ -266,6 +274,11 @@ START_TEST(server_answers_offers)
                                          "server_max_window_bits=12"), &p, out, sizeof out), 1);
     ck_assert(p.server_no_context_takeover && !p.client_no_context_takeover);
     ck_assert_uint_eq(p.server_max_window_bits, 12);
+    /* a declined offer's parameters do not carry over to the next */
+    ck_assert_int_eq(ws_deflate_answer(S("permessage-deflate; server_no_context_takeover; "
+                                         "server_max_window_bits=8, permessage-deflate"), &p, out, sizeof out), 1);
+    ck_assert(!p.server_no_context_takeover);
+    ck_assert_uint_eq(p.server_max_window_bits, 15);
 }
 END_TEST
 
