@@ -21,7 +21,8 @@
  *
  * Protocol sniffing: one port serves three kinds of connection, told apart
  * by their first bytes, before any HTTP parsing (technique.sniff):
- *  - "<policy-file-request/>\0"  -> the policy, then close;
+ *  - "<policy-file-request/>\0"  -> the policy, then close (its first
+ *    bytes decide: the rest may come later, see wait_for_policy_rest);
  *  - an HTTP method and a space  -> HTTP: the demo page and POST /send;
  *  - anything else, or silence for FLASH_SNIFF_MS -> a data channel
  *    (a Flash client waits for the server to speak first, an HTTP client
@@ -196,6 +197,33 @@ static void start_data_channel(struct peer *p)
 
 /* ------------------------------------------------------------ sniffing */
 
+/* The first bytes of a policy request are already the policy: no HTTP
+ * request starts with "<", and a player waits for the answer before it
+ * says anything else.  So a request cut into TCP segments whose second
+ * part comes after FLASH_SNIFF_MS (a loaded player, a lost segment) is
+ * still answered: its connection waits for the rest as an HTTP client
+ * waits for its head, HEAD_TIMEOUT_MS, and is closed after that.  Bytes
+ * that turn out not to be the request make it a data channel, as they
+ * would have done had they come at once. */
+static void policy_rest_read(struct peer *p)
+{
+    size_t len;
+    const char *buf = conn_input(p->conn, &len);
+    long policy = flash_parse_policy_request(buf, len);
+    if (policy > 0)
+        send_policy(p);
+    else if (policy != PROTO_PARTIAL)
+        start_data_channel(p);
+}
+
+static const struct peer_raw_ops policy_rest_ops = {.on_read = policy_rest_read};
+
+static void wait_for_policy_rest(struct peer *p)
+{
+    peer_take_raw(p, &policy_rest_ops);
+    conn_set_timeout(p->conn, HEAD_TIMEOUT_MS);
+}
+
 /* 1 when buf starts with an HTTP method and a space, PROTO_PARTIAL when it
  * could still become one, 0 when it cannot. */
 static int looks_like_http(const char *buf, size_t len)
@@ -224,8 +252,12 @@ static int flash_sniff(struct peer *p)
             send_policy(p);
             return 1;
         }
+        if (policy == PROTO_PARTIAL) {
+            wait_for_policy_rest(p);
+            return 1;
+        }
         int http = looks_like_http(buf, len);
-        if (policy == PROTO_PARTIAL || http == PROTO_PARTIAL)
+        if (http == PROTO_PARTIAL)
             return PROTO_PARTIAL;
         if (http)
             return 0;

@@ -105,6 +105,26 @@ def late_policy():
         watcher.close()
 
 
+def split_policy():
+    """A policy request whose second piece comes after the sniffing window
+    is still the policy (no HTTP request starts with "<"); first bytes
+    that then turn out to be something else make a data channel."""
+    with Server("flash", "--interval", "0") as srv:
+        s = srv.connect()
+        s.sendall(POLICY_REQUEST[:8])
+        time.sleep(FLASH_SNIFF_MS / 1000 + 0.2)
+        s.sendall(POLICY_REQUEST[8:])
+        check_policy(recv_all(s), srv.port)
+        watcher, odd = FlashClient(srv), FlashClient(srv, first=POLICY_REQUEST[:4])
+        time.sleep(FLASH_SNIFF_MS / 1000 + 0.2)
+        odd.send(b"x\0")
+        for c in (watcher, odd):
+            ev = c.event()
+            assert ev["kind"] == "chat" and ev["text"] == POLICY_REQUEST[:4].decode() + "x", ev
+        watcher.close()
+        odd.close()
+
+
 def push_events():
     with Server("flash", "--interval", "50") as srv:
         c = FlashClient(srv)
@@ -230,7 +250,7 @@ def client_interop():
         assert len(events) == 3 and all(e["kind"] == "tick" for e in events), lines
 
 
-tests = [help_and_version, policy, late_policy, push_events, chat, http_on_the_same_port,
+tests = [help_and_version, policy, late_policy, split_policy, push_events, chat, http_on_the_same_port,
          oversize_message, bad_input, shutdown_with_clients, client_interop]
 
 if __name__ == "__main__":
