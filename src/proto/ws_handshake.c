@@ -46,9 +46,30 @@ static struct slice header_or_empty(const struct http_header *headers, size_t n,
     return v ? *v : (struct slice){NULL, 0};
 }
 
+/* The value of a header RFC 6455 §11.3 allows only once in its message
+ * (Sec-WebSocket-Key and -Version in a request, -Accept in an answer):
+ * NULL when absent, and *repeated set when it appears more than once --
+ * two keys leave it open which one the accept value must prove. */
+static const struct slice *only_header(const struct http_header *headers, size_t n,
+                                       const char *name, bool *repeated)
+{
+    const struct slice *found = NULL;
+    *repeated = false;
+    for (size_t i = 0; i < n; i++) {
+        if (headers[i].name.len != strlen(name) || !slice_eq_ci(headers[i].name, name))
+            continue;
+        *repeated = found != NULL;
+        if (found)
+            return found;
+        found = &headers[i].value;
+    }
+    return found;
+}
+
 int ws_check_client_handshake(const struct http_request *req, struct ws_handshake *hs,
                               struct proto_err *err)
 {
+    bool repeated;
     const struct http_header *hd = req->headers;
     size_t n = req->num_headers;
     if (!slice_eq(req->method, "GET"))
@@ -61,17 +82,21 @@ int ws_check_client_handshake(const struct http_request *req, struct ws_handshak
         return (int)proto_fail(err, 400, "no \"Connection: upgrade\"");
 
     /* §4.4: a version we do not speak gets 426 and the versions we do. */
-    const struct slice *version = http_header_find(hd, n, "Sec-WebSocket-Version");
+    const struct slice *version = only_header(hd, n, "Sec-WebSocket-Version", &repeated);
     if (!version)
         return (int)proto_fail(err, 400, "no Sec-WebSocket-Version");
+    if (repeated)
+        return (int)proto_fail(err, 400, "Sec-WebSocket-Version more than once");
     if (!slice_eq(*version, "13"))
         return (int)proto_fail(err, 426, "unsupported Sec-WebSocket-Version");
 
     /* §4.2.1 item 5: the key must decode to exactly 16 bytes, which in
      * padded base64 is always 24 characters ending in "==". */
-    const struct slice *key = http_header_find(hd, n, "Sec-WebSocket-Key");
+    const struct slice *key = only_header(hd, n, "Sec-WebSocket-Key", &repeated);
     if (!key)
         return (int)proto_fail(err, 400, "no Sec-WebSocket-Key");
+    if (repeated)
+        return (int)proto_fail(err, 400, "Sec-WebSocket-Key more than once");
     uint8_t raw[16];
     if (key->len != BASE64_LEN(sizeof raw) ||
         base64_decode(key->ptr, key->len, raw, sizeof raw) != (long)sizeof raw)
@@ -94,7 +119,10 @@ int ws_check_server_handshake(const struct http_response *res, const char *key,
         return (int)proto_fail(err, 0, "no \"Upgrade: websocket\" in the answer");
     if (!has_token(hd, n, "Connection", "upgrade"))
         return (int)proto_fail(err, 0, "no \"Connection: upgrade\" in the answer");
-    const struct slice *accept = http_header_find(hd, n, "Sec-WebSocket-Accept");
+    bool repeated;
+    const struct slice *accept = only_header(hd, n, "Sec-WebSocket-Accept", &repeated);
+    if (repeated)
+        return (int)proto_fail(err, 0, "Sec-WebSocket-Accept more than once in the answer");
     char want[29];
     ws_accept_for_key(key, key_len, want);
     if (!accept || !slice_eq(*accept, want))

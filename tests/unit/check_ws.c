@@ -122,6 +122,16 @@ START_TEST(client_handshake_refused)
     const char *no_key[] = {"Upgrade", "websocket", "Connection", "Upgrade",
                             "Sec-WebSocket-Version", "13", NULL};
     ck_assert_int_eq(client_handshake_status("GET", 1, no_key), 400);
+    /* RFC 6455 §11.3.1 and §11.3.5: at most once in a request, even twice
+     * the same */
+    const char *two_keys[] = {"Upgrade", "websocket", "Connection", "Upgrade", "Sec-WebSocket-Key",
+                              GOOD_KEY, "Sec-WebSocket-Version", "13", "sec-websocket-key",
+                              GOOD_KEY, NULL};
+    ck_assert_int_eq(client_handshake_status("GET", 1, two_keys), 400);
+    const char *two_versions[] = {"Upgrade", "websocket", "Connection", "Upgrade",
+                                  "Sec-WebSocket-Key", GOOD_KEY, "Sec-WebSocket-Version", "13",
+                                  "Sec-WebSocket-Version", "13", NULL};
+    ck_assert_int_eq(client_handshake_status("GET", 1, two_versions), 400);
 }
 END_TEST
 
@@ -159,6 +169,10 @@ START_TEST(server_handshake_checked_by_the_client)
     const char *no_connection[] = {"Upgrade", "websocket", "Sec-WebSocket-Accept",
                                    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", NULL};
     ck_assert_int_eq(server_handshake(101, no_connection), PROTO_ERROR);
+    const char *two_accepts[] = {"Upgrade", "websocket", "Connection", "Upgrade",
+                                 "Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+                                 "Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", NULL};
+    ck_assert_int_eq(server_handshake(101, two_accepts), PROTO_ERROR); /* RFC 6455 §11.3.3 */
 }
 END_TEST
 
