@@ -266,6 +266,35 @@ def test_data_in_a_syn_is_the_streams_first_bytes():
     assert compare_http(path) == 2
 
 
+def test_keep_alive_probes():
+    """A keep-alive probe (RFC 9293 §3.8.4), empty or with one old byte,
+    one below the next sequence number: tshark marks it
+    tcp.analysis.keep_alive, not a retransmission, and times the ACK that
+    answers the one-byte probe; so does pushviz.  The two ACKs that answer
+    probes are no duplicate ACKs: the request after them, where they point,
+    is no fast retransmission."""
+    conv = pcapgen.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+    probe = conv.seq["c2s"] - 1
+    conv.segment("c2s", pcapgen.ACK, b"", seq=probe, dt=1)
+    conv.segment("s2c", pcapgen.ACK)
+    conv.segment("c2s", pcapgen.ACK, b"\0", seq=probe, dt=1)
+    conv.segment("s2c", pcapgen.ACK)
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.close()
+    path = conv.write(os.path.join(TMP, "keep-alive.pcap"))
+    its = items(path)
+    marked = {t["frame"]: t.get("analysis") for t in of_type(its, "tcp") if t.get("analysis")}
+    rows = tshark(path, ["frame.number"], display="tcp.analysis.flags")
+    assert sorted(marked) == sorted(int(r[0]) for r in rows), (marked, rows)
+    keep = tshark(path, ["frame.number"], display="tcp.analysis.keep_alive")
+    assert len(keep) == 2 and all(marked[int(r[0])] == "keep_alive" for r in keep), (marked, keep)
+    assert compare_tcp(path) == len(conv.packets)
+    assert [r["target"] for r in of_type(its, "http_request")] == ["/events"] * 2
+
+
 def test_stacked_vlan_tags():
     """Tags before the ethertype, as tshark reads them: 802.1Q (0x8100),
     802.1ad's outer tag (0x88a8) and the 0x9100 that switches used for it
@@ -464,6 +493,6 @@ if __name__ == "__main__":
     main([test_reference_captures_tcp, test_reference_captures_handshake_rtt,
           test_reference_captures_http, test_reference_captures_websocket, test_crafted_pcaps,
           test_frames_cut_inside_tcp_options, test_data_in_a_syn_is_the_streams_first_bytes,
-          test_stacked_vlan_tags, test_ack_after_a_reset_is_timed,
+          test_keep_alive_probes, test_stacked_vlan_tags, test_ack_after_a_reset_is_timed,
           test_recorded_curl_against_pushlab_poll, test_recorded_python_websockets,
           test_live_capture_with_pushviz_w])

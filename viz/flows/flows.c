@@ -101,12 +101,15 @@ struct flow_half {
     uint32_t last_ack;       /* this side's latest acknowledgment number */
     uint32_t fin_seq;        /* its FIN's sequence number */
     uint16_t last_win;       /* and window */
-    bool base_set;           /* base is known */
-    bool seq_high_set;       /* seq_high is known */
-    bool ack_seen;           /* last_ack and last_win are known */
-    bool fin;                /* a FIN was sent */
-    bool fin_acked;          /* the peer acknowledged the FIN */
-    bool ended;              /* the dissector was told this direction ended */
+    /* One bit each, so that a new one costs no byte of the record (with
+     * 200,000 flows open, every byte of it is memory a packet waits for). */
+    bool base_set : 1;       /* base is known */
+    bool seq_high_set : 1;   /* seq_high is known */
+    bool ack_seen : 1;       /* last_ack and last_win are known */
+    bool fin : 1;            /* a FIN was sent */
+    bool fin_acked : 1;      /* the peer acknowledged the FIN */
+    bool ended : 1;          /* the dissector was told this direction ended */
+    bool probed : 1;         /* its latest segment was a keep-alive probe */
     uint16_t n_unacked;      /* segments in unacked, oldest first */
     uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
@@ -703,8 +706,10 @@ static uint32_t payload_seq(const struct packet *p)
     return p->seq + ((p->flags & TCP_SYN) != 0);
 }
 
+/* keep_alive: "keep_alive" or "keep_alive_ack" (Wireshark's names) for a
+ * probe and its answer, which say more than their reassembly class. */
 static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const struct packet *p,
-                     enum reasm_class cls, double ack_rtt)
+                     enum reasm_class cls, const char *keep_alive, double ack_rtt)
 {
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
     struct item_builder b;
@@ -722,7 +727,7 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
     item_add_int(it, "frame", (int64_t)p->frame);
     if (ack_rtt >= 0)
         item_add_ms(it, "ack_rtt_ms", ack_rtt);
-    const char *analysis = class_name(cls);
+    const char *analysis = keep_alive ? keep_alive : class_name(cls);
     if (analysis)
         item_add_str(it, "analysis", analysis);
     if (p->truncated)
@@ -850,14 +855,28 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (cls == SEG_AHEAD && h->seq_high_set && !seq_lt(h->seq_high, p->seq))
         cls = SEG_IN_ORDER;
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+    /* A keep-alive probe (RFC 9293 §3.8.4): an empty or one-byte segment
+     * one below the next sequence number, which asks the idle peer for an
+     * ACK and nothing else -- common on a quiet push stream.  Its byte is
+     * old, so reassembly drops it, but it is no retransmission of data:
+     * Wireshark marks it keep_alive, times its ACK, and does not count
+     * that ACK (or the probe) as a duplicate ACK. */
+    bool keep_alive = p->payload_len <= 1 && !(p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
+                      h->seq_high_set && p->seq == h->seq_high - 1;
+    /* ... and the empty ACK that answers it, the peer's next segment. */
+    bool keep_alive_ack = o->probed && !p->payload_len &&
+                          !(p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) && (p->flags & TCP_ACK);
+    o->probed = false;
+    h->probed = keep_alive;
     if (control_again) {
         cls = SEG_RETRANSMISSION;
-    } else if (p->payload_len && (cls == SEG_IN_ORDER || cls == SEG_OUT_OF_ORDER)) {
+    } else if (p->payload_len && !keep_alive && (cls == SEG_IN_ORDER || cls == SEG_OUT_OF_ORDER)) {
         enum reasm_class seen = late_or_reordered(f, h, o, p);
         if (seen != SEG_IN_ORDER)
             cls = seen;
     }
-    count_dup_acks(h, p);
+    if (!keep_alive && !keep_alive_ack)
+        count_dup_acks(h, p);
     if (!h->seq_high_set || seq_lt(h->seq_high, nextseq)) {
         h->seq_high = nextseq;
         h->seq_high_ns = p->ts_ns;
@@ -865,11 +884,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
     double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
     bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || cls == SEG_OVERLAP ||
-                 (cls == SEG_EMPTY && nextseq != p->seq);
+                 ((cls == SEG_EMPTY || keep_alive) && nextseq != p->seq);
     if (timed && !f->reported)
         remember_unacked(h, p->seq, nextseq, p->ts_ns);
     h->bytes += p->payload_len;
-    emit_tcp(ft, f, dir, p, cls, ack_rtt);
+    emit_tcp(ft, f, dir, p, cls, keep_alive ? "keep_alive" : keep_alive_ack ? "keep_alive_ack" : NULL,
+             ack_rtt);
     if (p->payload_len && f->dissect)
         dissect_prefetch(f->dissect, dir); /* its record arrived during emit_tcp */
     if (!f->reported && f != ft->active.back) { /* the most recently active now */
