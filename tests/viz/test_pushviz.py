@@ -973,6 +973,21 @@ def test_ladder_file_is_replaced_only_by_a_ladder():
             assert f.read() == g.read(), "the capture was overwritten"
 
 
+def test_capture_filter_libpcap_refuses():
+    """-f is compiled by libpcap for the opened capture's link type: one it
+    refuses is named with libpcap's reason, exit status 1 (as tcpdump),
+    and nothing is shown; a good one keeps only what it matches."""
+    p = reference("demo.pcap")
+    rc, out, err = run(["-r", p, "-f", "tcp port", "--json"])
+    assert rc == 1 and "bad filter 'tcp port'" in err and "syntax error" in err, (rc, err)
+    assert out == "", out
+    port = next(int(f["server"].rpartition(":")[2]) for f in of_type(items(p), "flow")
+                if f["technique"] == "sse")
+    rc, out, err = run(["-r", p, "-f", "tcp port %d" % port, "--json"])
+    assert rc == 0, err
+    assert {f["technique"] for f in of_type(json_lines(out), "flow")} == {"sse"}, out[-500:]
+
+
 def test_w_on_a_full_disk_is_a_clear_error():
     """-w into a full disk (/dev/full fails every write with ENOSPC): the
     error names the file and the reason, exit status 1, and every item
