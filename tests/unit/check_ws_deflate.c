@@ -346,6 +346,7 @@ START_TEST(deflater_bound_every_window)
 {
     enum { BIG = 256 * 1024 };
     static uint8_t msg[BIG], back[BIG + 1];
+    static const char text[] = "data: {\"tick\":1}\n\n";
     const size_t lens[] = {1, 1000, 2000, 16000, 65536, BIG};
     uint32_t seed = 1;
     for (unsigned bits = 9; bits <= 15; bits++) {
@@ -358,7 +359,7 @@ START_TEST(deflater_bound_every_window)
                 bool random = k % 2 == 0;
                 for (size_t i = 0; i < len; i++) {
                     seed = seed * 1103515245u + 12345u;
-                    msg[i] = random ? (uint8_t)(seed >> 24) : (uint8_t)"data: {\"tick\":1}\n\n"[i % 20];
+                    msg[i] = random ? (uint8_t)(seed >> 24) : (uint8_t)text[i % (sizeof text - 1)];
                 }
                 size_t cap = ws_deflate_bound(d, len);
                 uint8_t *wire = malloc(cap); /* exactly: ASan sees a byte past it */
