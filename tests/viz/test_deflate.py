@@ -12,7 +12,6 @@ message too, Python's zlib inflates the unmasked payloads tshark reports,
 with one window per sender kept or dropped as the handshake says, and
 pushviz's frames of each message must join up to that text.
 """
-import glob
 import json
 import os
 import struct
@@ -20,23 +19,14 @@ import subprocess
 import zlib
 
 import pcapgen as g
-from vizlib import CAPTURES, Skip, items, main, of_type, scratch_dir, server_ports, tshark_available
+from vizlib import (CAPTURES, Skip, items, keep_repeated_keys, main, of_type, scratch_dir, server_ports,
+                    thirdparty_captures, tshark_available)
 TMP = scratch_dir("pushviz-deflate-")
 TAIL = b"\x00\x00\xff\xff"
 
 
 def deflate_captures():
-    found = sorted(glob.glob(os.path.join(CAPTURES, "thirdparty", "ws-deflate-*.pcap")))
-    assert len(found) >= 5, found
-    return found
-
-
-def pairs(kv):
-    """json object_pairs_hook: keep repeated keys (tshark repeats "websocket")."""
-    out = {}
-    for k, v in kv:
-        out.setdefault(k, []).append(v)
-    return out
+    return thirdparty_captures("ws-deflate-*.pcap", 5)
 
 
 def tshark_frames(path, its):
@@ -49,7 +39,7 @@ def tshark_frames(path, its):
         cmd += ["-d", "tcp.port==%d,http" % p]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, check=True)
     frames = []
-    for pkt in json.loads(out.stdout, object_pairs_hook=pairs):
+    for pkt in json.loads(out.stdout, object_pairs_hook=keep_repeated_keys):
         layers = pkt["_source"][0]["layers"][0]
         stream = int(layers["tcp"][0]["tcp.stream"][0])
         for ws in layers.get("websocket", []):

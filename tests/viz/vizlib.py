@@ -4,6 +4,7 @@ and reading its JSON lines back, and asking tshark the same questions.
 The case runner, Skip and Server come from tests/integration/harness.py.
 """
 import atexit
+import glob
 import json
 import os
 import shutil
@@ -79,6 +80,24 @@ def stats_tables(out):
     return tables
 
 
+def thirdparty_captures(pattern, at_least):
+    """captures/thirdparty files matching pattern, sorted; at least so many
+    (a missing capture must fail, not test nothing)."""
+    found = sorted(glob.glob(os.path.join(CAPTURES, "thirdparty", pattern)))
+    assert len(found) >= at_least, found
+    return found
+
+
+def keep_repeated_keys(kv):
+    """json object_pairs_hook for tshark -T json, which repeats keys (a
+    frame with two WebSocket frames has "websocket" twice): every value
+    kept, each key's in a list."""
+    out = {}
+    for k, v in kv:
+        out.setdefault(k, []).append(v)
+    return out
+
+
 def tshark_available():
     return shutil.which("tshark") is not None
 
@@ -103,13 +122,18 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
     return [line.split("\t") for line in out.decode(errors="replace").splitlines()]
 
 
-def tshark_json(path, args):
+def tshark_json(path, args, repeated_keys=False):
     """tshark -T json with more arguments (-o, -Y, -e ...): the packets,
-    each a dict of its layers (or of the fields asked for)."""
+    each a dict of its layers (or of the fields asked for).  With
+    repeated_keys, every value of a key tshark repeats is kept: each key's
+    values come in a list (keep_repeated_keys)."""
     if not tshark_available():
         raise Skip("tshark is not installed (make deps installs it)")
     cmd = ["tshark", "-n", "-r", path, "-T", "json"] + list(args)
-    return [p["_source"]["layers"] for p in json.loads(_tshark_output(cmd, path) or b"[]")]
+    text = _tshark_output(cmd, path) or b"[]"
+    if repeated_keys:
+        return [p["_source"][0]["layers"][0] for p in json.loads(text, object_pairs_hook=keep_repeated_keys)]
+    return [p["_source"]["layers"] for p in json.loads(text)]
 
 
 def _tshark_output(cmd, path):

@@ -1,8 +1,8 @@
 /* core.h -- what every dissector shares: the environment each call gets,
  * the state of a connection and of each of its directions, and the
  * helpers that start and report items.  The dispatcher (dissect.c) and
- * the protocol files (http.c, content_coding.c, content.c, ws.c, flash.c)
- * all include it; it includes none of them, so calls run one way:
+ * the protocol files (http.c, content_coding.c, content.c, ws.c, flash.c,
+ * tls.c) all include it; it includes none of them, so calls run one way:
  * dispatcher -> protocol -> core.
  *
  * Each direction of a connection (a "half") is in one mode at a time; the
@@ -44,6 +44,7 @@ enum half_mode {
     MODE_WAIT_UPGRADE, /* client bytes after an Upgrade request, until the answer says what they are */
     MODE_WEBSOCKET,    /* WebSocket frames */
     MODE_FLASH,        /* NUL-delimited Flash messages */
+    MODE_TLS,          /* TLS records: encrypted, only their framing and the hellos are read */
     MODE_RESYNC,       /* after a gap or an error: looking for the next HTTP head */
     MODE_WS_RESYNC,    /* after a gap in WebSocket frames: looking for the next frame header */
     MODE_OPAQUE        /* unknown protocol, or lost framing: only events are looked for */
@@ -202,6 +203,12 @@ struct half {
     struct body_state body;       /* its rarely used fields last */
     uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
+    /* MODE_TLS (tls.c) */
+    bool tls_encrypted;           /* this side sent ChangeCipherSpec: its handshake records are sealed */
+    bool tls_lost;                /* after a gap: looking for the next record header */
+    uint32_t tls_skip;            /* bytes of the current record not yet seen */
+    uint32_t tls_handshake_left;  /* bytes of a handshake message that continue in the next record */
+    uint64_t tls_skipped_from;    /* tls_lost: stream offset where the search began */
 };
 
 /* The bytes of struct half that an HTTP segment touches (see above). */

@@ -18,8 +18,10 @@
 #include "dissect/flash.h"
 #include "dissect/http.h"
 #include "dissect/library.h"
+#include "dissect/tls.h"
 #include "dissect/ws.h"
 #include "proto/flash.h"
+#include "proto/printable.h"
 
 void dissect_init(struct dissect *d, const struct half_store *store)
 {
@@ -103,6 +105,31 @@ static bool starts_like(const char *buf, size_t len, const char *prefix)
     return memcmp(buf, prefix, len < n ? len : n) == 0;
 }
 
+/* Flash messages are text ended by a NUL.  Binary protocols hold NUL
+ * bytes too (a database's, HTTP/2's frame headers): so every message
+ * this direction has ended so far must be text -- printable characters
+ * (UTF-8) and line breaks, at least one -- for it to be Flash. */
+static bool text_then_nul(const char *p, size_t n)
+{
+    const char *end = memrchr(p, '\0', n);
+    if (!end)
+        return false;
+    for (const char *c = p; c < end; c++) {
+        if (*c == '\0') {
+            if (c == p || c[-1] == '\0')
+                return false; /* an empty message */
+            continue;
+        }
+        size_t k = *c == '\t' || *c == '\r' || *c == '\n'
+                       ? 1
+                       : printable_char_len((const uint8_t *)c, (size_t)(end - c));
+        if (!k)
+            return false;
+        c += k - 1;
+    }
+    return end > p && end[-1] != '\0';
+}
+
 /* Decide what this direction speaks.  True when decided (or hopeless). */
 static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
@@ -112,6 +139,15 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
     size_t n = h->buf.len;
     if (other == MODE_FLASH) {
         h->mode = MODE_FLASH;
+        return true;
+    }
+    /* TLS before anything else: its records are binary, hold NUL bytes,
+     * and would otherwise pass for Flash messages. */
+    int tls = tls_starts(h, other == MODE_TLS);
+    if (tls == PROTO_PARTIAL)
+        return false;
+    if (tls == 1) {
+        h->mode = MODE_TLS;
         return true;
     }
     if (h->dir == DIR_C2S) {
@@ -152,7 +188,7 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
     }
     if (ws == PROTO_PARTIAL && n < 64)
         return false;
-    if (memchr(p, '\0', n)) {
+    if (text_then_nul(p, n)) {
         h->mode = MODE_FLASH;
         return true;
     }
@@ -265,6 +301,9 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         case MODE_FLASH:
             progress = flash_step(d, env, h);
             break;
+        case MODE_TLS:
+            progress = tls_step(env, h);
+            break;
         case MODE_RESYNC:
             progress = resync_step(env, h);
             break;
@@ -354,6 +393,8 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
             kept = http_body_skip(env, h, len);
         else if (h->mode == MODE_WEBSOCKET)
             kept = ws_skip(h, len);
+        else if (h->mode == MODE_TLS)
+            kept = tls_skip_lost(h, len);
     }
     if (!kept) {
         eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
@@ -365,6 +406,9 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
         case MODE_WEBSOCKET:
         case MODE_WS_RESYNC:
             ws_lost(h, off + len);
+            break;
+        case MODE_TLS:
+            tls_lost(h, off + len);
             break;
         case MODE_OPAQUE:
             break;
@@ -404,6 +448,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     else if (h->mode == MODE_FLASH && h->buf.len)
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
+    else if (h->mode == MODE_TLS && !h->tls_lost && (h->tls_skip || h->buf.len))
+        half_error(env, h, "connection closed inside a TLS record", h->buf.offset, h->buf.len);
     if (h->mode == MODE_HTTP_BODY)
         http_body_close(env, h, how_name[how]);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);

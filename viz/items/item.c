@@ -24,6 +24,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_EVENT] = "event",
     [ITEM_ERROR] = "error",
     [ITEM_MESSAGE] = "message",
+    [ITEM_TLS] = "tls",
     [ITEM_CAPTURE_STATS] = "capture_stats",
 };
 

@@ -472,6 +472,11 @@ static void type_notes(struct ui_lines *l, const struct item *it)
     case ITEM_FLASH:
         note(l, "Flash socket: not HTTP; every message ends with a NUL byte");
         break;
+    case ITEM_TLS:
+        note(l, "a TLS record: a 5-byte header (type, version, length), then sealed bytes");
+        note(l, "encrypted: what anyone on the path still sees is each record's size and time,");
+        note(l, "and in the hellos the server name (SNI) and the protocols offered (ALPN)");
+        break;
     case ITEM_TCP:
         if (item_field(it, "analysis"))
             note(l, "TCP analysis, as Wireshark's tcp.analysis flags name it");

@@ -57,6 +57,9 @@ static void payload_span(const struct item *it, uint64_t *lo, uint64_t *hi)
     case ITEM_FLASH:
         *hi = end - 1; /* the NUL */
         break;
+    case ITEM_TLS:
+        *lo = start + 5; /* the record header: type, version, length */
+        break;
     case ITEM_SSE_EVENT:
         *lo = *hi = start; /* field names and data interleave: events inside mark the data */
         break;
