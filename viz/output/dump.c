@@ -190,18 +190,20 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "ack_id", "ack");
         put_field(&l, it, "text", "text");
         break;
-    case ITEM_TLS:
+    case ITEM_TLS: /* "handshake server_hello len=80 ...", "application_data len=300" */
         put_text(&l, it, "record", 20);
-        put_field(&l, it, "version", "version");
+        if (item_field(it, "handshake")) {
+            put(&l, " ");
+            put_text(&l, it, "handshake", 60);
+        }
         put_field(&l, it, "len", "len");
-        put_field(&l, it, "handshake", "handshake");
         put_field(&l, it, "sni", "sni");
         put_field(&l, it, "alpn", "alpn");
         put_field(&l, it, "max_version", "offers");
         put_field(&l, it, "tls_version", "agreed");
         put_field(&l, it, "alert", "alert");
         put_field(&l, it, "hello_error", "error");
-        break;
+        break; /* the record's own version, the same on every record, is in the detail */
     case ITEM_CAPTURE_STATS:
         put_field(&l, it, "received", "received");
         put_field(&l, it, "dropped", "dropped");
