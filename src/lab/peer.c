@@ -460,6 +460,10 @@ void http_error(struct peer *p, int status, const char *why)
         conn_input(p->conn, &len);
         p->request_bytes = len;
         p->keep_alive = false;
+        /* Its method was not read (or not trusted), so the error has its
+         * body, whatever the connection's last request was: a HEAD before
+         * it must not leave a Content-Length with no bytes behind it. */
+        p->head_only = false;
     }
     http_respond(p, status, "text/plain; charset=utf-8", "", body, (size_t)n);
 }

@@ -51,6 +51,24 @@ def http_1_0_keep_alive_is_said():
         assert split_head(reply)[1].get("connection") == "close", reply[:200]
 
 
+def error_after_head_has_its_body():
+    """RFC 9110 §9.3.2: only the answer to HEAD goes without its body.  A
+    malformed request after a HEAD on the same connection gets the whole
+    400 its Content-Length announces."""
+    with Server("poll", "--interval", "0") as srv:
+        s = srv.connect()
+        r = Reader(s)
+        s.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers = r.head()
+        assert status == 200 and int(headers["content-length"]) > 0, headers
+        s.sendall(b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, headers = r.head()
+        assert status == 400 and headers.get("connection") == "close", headers
+        body = r.rest()
+        assert len(body) == int(headers["content-length"]), (headers, body)
+        assert body.startswith(b"400 Bad Request: bad method"), body
+
+
 def head_of_a_stream_is_that_of_get():
     """RFC 9110 §9.3.2 and §8.6: HEAD gets the header fields GET would,
     chunked or close-delimited alike, with no Content-Length and no body."""
@@ -110,5 +128,6 @@ def absolute_form_target():
 
 
 if __name__ == "__main__":
-    main([errors_say_http_1_1, http_1_0_keep_alive_is_said, head_of_a_stream_is_that_of_get,
+    main([errors_say_http_1_1, http_1_0_keep_alive_is_said, error_after_head_has_its_body,
+          head_of_a_stream_is_that_of_get,
           expect_100_continue, absolute_form_target])
