@@ -9,7 +9,8 @@
  *
  * Limits answer with the protocol's own words (RFC 9110 §15): 431 for a
  * head too large, 414 for a long target, 413 for a big body, 400 for
- * anything malformed, 405 with Allow for a wrong method, 404 otherwise.
+ * anything malformed, 501 for a method it does not know, 405 with Allow
+ * for one the path does not serve, 404 for a path it does not have.
  * A client that sent "Expect: 100-continue" gets 100 before its body.
  * Time is a limit too: a request must be complete by a deadline counted
  * from its first byte -- HEAD_TIMEOUT_MS for the head, plus its body's
@@ -199,30 +200,109 @@ static void route_send(struct peer *p, const char *body, size_t len)
     http_respond(p, 204, NULL, "", NULL, 0);
 }
 
-static void route(struct peer *p, const struct http_request *req, const char *body,
-                  size_t body_len)
+/* Where a request goes, decided from its head alone: the body need not
+ * be read (nor even sent) to know that a path does not exist. */
+enum target_kind {
+    TARGET_REFUSED,   /* answered with a status of its own */
+    TARGET_SEND,      /* POST /send */
+    TARGET_ASSET,     /* a file of src/web: GET / and the others */
+    TARGET_TECHNIQUE, /* one of the technique's paths */
+};
+
+struct target {
+    enum target_kind kind;         /* where it goes */
+    const struct web_asset *asset; /* TARGET_ASSET: the file */
+    int status;                    /* TARGET_REFUSED: 404, 405 or 501 */
+    const char *serves;            /* with 405: the one method the path serves */
+    const char *why;               /* with 404 or 501: the text of its body */
+};
+
+/* The methods this server knows: the eight of RFC 9110 §9 and PATCH
+ * (RFC 5789).  Each path serves one or two of them; a known method that
+ * a path does not serve gets 405 and Allow (§15.5.6), any other method
+ * 501 (§15.6.2: the server "does not recognize the request method").
+ * Method names are case-sensitive (§9.1): "get" is not GET.  A method
+ * that is no token at all ("G@T") never gets here: the parser gives 400. */
+static bool method_known(struct slice method)
 {
-    const struct technique *t = p->server->tech;
+    static const char *const known[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (slice_eq(method, known[i]))
+            return true;
+    return false;
+}
+
+static bool is_get(const char *method)
+{
+    return strcmp(method, "GET") == 0;
+}
+
+static struct target refused(int status, const char *serves, const char *why)
+{
+    return (struct target){.kind = TARGET_REFUSED, .status = status, .serves = serves, .why = why};
+}
+
+/* Route a request by its method and path. */
+static struct target find_target(const struct server *s, const struct http_request *req)
+{
+    if (!method_known(req->method))
+        return refused(501, NULL, "not a method this server knows");
+    const struct technique *t = s->tech;
     struct slice path = req->path;
+    struct target to = {0};
+    const char *serves = NULL; /* the method the path serves */
     if (slice_eq(path, "/send")) {
-        if (http_require_method(p, req, "POST"))
-            route_send(p, body, body_len);
-        return;
+        to.kind = TARGET_SEND;
+        serves = "POST";
+    } else if ((to.asset = slice_eq(path, "/") ? web_asset_find(t->page, strlen(t->page))
+                                                : web_asset_find(path.ptr, path.len))) {
+        to.kind = TARGET_ASSET; /* "/" is the technique's demo page */
+        serves = "GET";
+    } else {
+        for (const struct technique_path *tp = t->paths; tp && tp->path; tp++)
+            if (slice_eq(path, tp->path)) {
+                to.kind = TARGET_TECHNIQUE;
+                serves = tp->method;
+                break;
+            }
     }
-    const struct web_asset *asset = NULL;
-    if (slice_eq(path, "/"))
-        asset = web_asset_find(t->page, strlen(t->page));
-    else if (path.len > 1)
-        asset = web_asset_find(path.ptr, path.len);
-    if (asset) {
-        if (http_require_method(p, req, "GET"))
-            http_respond(p, 200, asset->content_type, "Cache-Control: no-cache\r\n", asset->bytes,
-                         asset->len);
-        return;
+    if (!serves)
+        return refused(404, NULL, "no such path on this server");
+    /* HEAD is GET without the body (RFC 9110 §9.3.2), so GET serves both. */
+    if (!slice_eq(req->method, serves) && !(is_get(serves) && slice_eq(req->method, "HEAD")))
+        return refused(405, serves, NULL);
+    return to;
+}
+
+static void send_error(struct peer *p, int status, const char *extra_headers, const char *why);
+
+/* Answer a request where find_target sent it. */
+static void route(struct peer *p, const struct http_request *req, const struct target *to,
+                  const char *body, size_t body_len)
+{
+    switch (to->kind) {
+    case TARGET_REFUSED: {
+        char allow[48] = "", why[48];
+        if (to->status == 405) { /* Allow is a MUST with 405 (RFC 9110 §15.5.6) */
+            bool get = is_get(to->serves);
+            snprintf(allow, sizeof allow, "Allow: %s\r\n", get ? "GET, HEAD" : to->serves);
+            snprintf(why, sizeof why, "use %s", get ? "GET (or HEAD)" : to->serves);
+        }
+        send_error(p, to->status, allow, to->status == 405 ? why : to->why);
+        break;
     }
-    if (t->request && t->request(p, req) == ROUTE_DONE)
-        return;
-    http_error(p, 404, "no such path on this server");
+    case TARGET_SEND:
+        route_send(p, body, body_len);
+        break;
+    case TARGET_ASSET:
+        http_respond(p, 200, to->asset->content_type, "Cache-Control: no-cache\r\n",
+                     to->asset->bytes, to->asset->len);
+        break;
+    case TARGET_TECHNIQUE:
+        p->server->tech->request(p, req);
+        break;
+    }
 }
 
 /* Log "GET /poll?since=3 -> 200" style lines with -v. */
@@ -320,8 +400,9 @@ static void process_requests(struct peer *p)
                             ? !(connection && http_list_has_token(*connection, "close"))
                             : (connection && http_list_has_token(*connection, "keep-alive"));
         log_request(p, &req);
+        struct target to = find_target(p->server, &req);
         p->routing = true;
-        route(p, &req, buf + n, (size_t)body_len);
+        route(p, &req, &to, buf + n, (size_t)body_len);
         p->routing = false;
         /* A response written during route() ended the request; the loop
          * goes on to the next one.  Otherwise the request is held or
@@ -439,7 +520,8 @@ void http_respond(struct peer *p, int status, const char *content_type, const ch
     response_complete(p);
 }
 
-void http_error(struct peer *p, int status, const char *why)
+/* An error with a short text/plain body ("404 Not Found: why"). */
+static void send_error(struct peer *p, int status, const char *extra_headers, const char *why)
 {
     char body[256];
     int n = snprintf(body, sizeof body, "%d %s: %s\n", status, http_reason(status),
@@ -451,8 +533,9 @@ void http_error(struct peer *p, int status, const char *why)
     if (p->server->opt.verbose)
         server_log(p->server, "%s error %d: %s", p->conn->peer, status, why ? why : "");
     /* After a malformed or oversized request the byte stream cannot be
-     * trusted to hold a next request: answer, then close. */
-    if (status != 404 && status != 405)
+     * trusted to hold a next request: answer, then close.  A request that
+     * was read whole but asks for what is not here leaves it in order. */
+    if (status != 404 && status != 405 && status != 501)
         p->keep_alive = false;
     if (!p->busy) { /* an error before routing: the whole input is bad */
         p->busy = true;
@@ -465,21 +548,12 @@ void http_error(struct peer *p, int status, const char *why)
          * it must not leave a Content-Length with no bytes behind it. */
         p->head_only = false;
     }
-    http_respond(p, status, "text/plain; charset=utf-8", "", body, (size_t)n);
+    http_respond(p, status, "text/plain; charset=utf-8", extra_headers, body, (size_t)n);
 }
 
-bool http_require_method(struct peer *p, const struct http_request *req, const char *method)
+void http_error(struct peer *p, int status, const char *why)
 {
-    if (slice_eq(req->method, method) ||
-        (strcmp(method, "GET") == 0 && slice_eq(req->method, "HEAD")))
-        return true;
-    char allow[48];
-    snprintf(allow, sizeof allow, "Allow: %s\r\n",
-             strcmp(method, "GET") == 0 ? "GET, HEAD" : method);
-    char body[96];
-    int n = snprintf(body, sizeof body, "405 Method Not Allowed: use %s\n", method);
-    http_respond(p, 405, "text/plain; charset=utf-8", allow, body, (size_t)n);
-    return false;
+    send_error(p, status, "", why);
 }
 
 int http_stream_begin(struct peer *p, int status, const char *content_type,

@@ -4,7 +4,7 @@
  * Every connection starts as HTTP.  Three shapes of HTTP answer make the
  * whole story of HTTP push:
  *  - a complete response at once (short polling): http_respond();
- *  - no answer yet (long polling): the technique returns ROUTE_DONE without
+ *  - no answer yet (long polling): the technique's request() returns without
  *    responding, and the request is "held" until it calls http_respond();
  *  - a response that never ends (streaming, SSE): http_stream_begin(),
  *    then http_stream_write() for every event.
@@ -59,13 +59,10 @@ void http_respond(struct peer *p, int status, const char *content_type,
                   const char *extra_headers, const void *body, size_t body_len);
 
 /* Send an error with a short text/plain body ("404 Not Found: why").
- * After a 400, 413, 414 or 431 the connection is closed, since the rest of
- * its input cannot be trusted to start a new request. */
+ * After any status but 404, 405 and 501 the connection is closed, since
+ * the rest of its input cannot be trusted to start a new request.  (The
+ * skeleton answers 404, 405 and 501 itself, from struct technique's paths.) */
 void http_error(struct peer *p, int status, const char *why);
-
-/* Unless the request's method is `method` (HEAD counts as GET), answer
- * 405 with an Allow header and return false. */
-bool http_require_method(struct peer *p, const struct http_request *req, const char *method);
 
 /* Start a response that stays open.  With chunked (HTTP/1.1 only; ignored
  * for 1.0) each write becomes one chunk; without, the body runs until the

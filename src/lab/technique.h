@@ -27,10 +27,10 @@ struct server_flag {
     const char *zero;    /* what 0 means ("never"), for --help; or NULL */
 };
 
-/* What a technique answers for a request the skeleton does not route. */
-enum route_result {
-    ROUTE_DONE,     /* answered, streaming, or held: the technique owns it */
-    ROUTE_NOT_FOUND /* not one of the technique's paths: 404 */
+/* One of a technique's own paths and the method it serves there. */
+struct technique_path {
+    const char *path;   /* "/poll": the whole path, without the query */
+    const char *method; /* "GET" (which serves HEAD too) */
 };
 
 struct technique {
@@ -44,9 +44,14 @@ struct technique {
     /* Called once after the hub exists and before the first connection
      * (subscribe, set up timers).  0, or -1 to exit with an error. */
     int (*start)(struct server *s);
-    /* A parsed request on one of the technique's paths (not "/" and not
-     * "/send").  The request and its slices are valid during the call only. */
-    enum route_result (*request)(struct peer *p, const struct http_request *req);
+    /* Its own paths, ended by {0} (the skeleton serves "/", the other
+     * files of src/web and "/send").  From them and a request's head
+     * alone the skeleton answers 404, 405 or 501, before any body. */
+    const struct technique_path *paths;
+    /* A request for one of `paths` with the method it serves: answer it,
+     * hold it, or start a stream.  The request and its slices are valid
+     * during the call only. */
+    void (*request)(struct peer *p, const struct http_request *req);
     /* Optional: look at a connection's first bytes (conn_input) before any
      * HTTP parsing.  Return 1 after taking the connection with
      * peer_take_raw(), 0 to treat it as HTTP, PROTO_PARTIAL to wait for

@@ -77,17 +77,15 @@ static const struct stream_format iframe_format = {
     .shared = &iframe_framed,
 };
 
-static enum route_result iframe_request(struct peer *p, const struct http_request *req)
+/* GET /stream: the skeleton has checked the path and the method. */
+static void iframe_request(struct peer *p, const struct http_request *req)
 {
-    if (!slice_eq(req->path, "/stream"))
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
     uint64_t since;
     if (stream_since_param(p, req, &since))
         stream_open(p, &iframe_format, iframe.prelude, iframe.prelude_len, since, 0);
-    return ROUTE_DONE;
 }
+
+static const struct technique_path iframe_paths[] = {{"/stream", "GET"}, {0}};
 
 static const struct technique iframe_technique = {
     .name = "iframe",
@@ -96,6 +94,7 @@ static const struct technique iframe_technique = {
     .page = "/iframe.html",
     .endpoints = "  GET  /stream[?since=SEQ]  chunked text/html, one <script> per event\n",
     .start = iframe_start,
+    .paths = iframe_paths,
     .request = iframe_request,
 };
 

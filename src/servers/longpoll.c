@@ -46,21 +46,19 @@ static void on_event(struct stream *st, const struct hub_event *ev)
     answer_held(st);
 }
 
-static enum route_result longpoll_request(struct peer *p, const struct http_request *req)
+/* GET /poll: the skeleton has checked the path and the method. */
+static void longpoll_request(struct peer *p, const struct http_request *req)
 {
-    if (!slice_eq(req->path, "/poll"))
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
     uint64_t since;
     if (!events_since_param(p, req, &since))
-        return ROUTE_DONE;
+        return;
     if (hub_last_seq(p->server->hub) > since)
         events_respond(p, since, "application/json", "", ""); /* news: no reason to wait */
     else
         stream_hold(p, since, on_event, (uint64_t)hold_s * 1000, answer_held);
-    return ROUTE_DONE;
 }
+
+static const struct technique_path longpoll_paths[] = {{"/poll", "GET"}, {0}};
 
 static const struct server_flag longpoll_flags[] = {
     {"hold", "SECONDS", "hold a poll this long at most, then answer []", &hold_s, 1, 3600, NULL},
@@ -74,6 +72,7 @@ static const struct technique longpoll_technique = {
     .page = "/longpoll.html",
     .flags = longpoll_flags,
     .endpoints = "  GET  /poll?since=SEQ  events after SEQ, held until one exists or --hold ends\n",
+    .paths = longpoll_paths,
     .request = longpoll_request,
 };
 

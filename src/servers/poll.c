@@ -38,21 +38,18 @@ static bool callback_name_ok(const char *name, size_t len)
     return true;
 }
 
-static enum route_result poll_request(struct peer *p, const struct http_request *req)
+/* GET /poll: the skeleton has checked the path and the method. */
+static void poll_request(struct peer *p, const struct http_request *req)
 {
-    if (!slice_eq(req->path, "/poll"))
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
     uint64_t since;
     if (!events_since_param(p, req, &since))
-        return ROUTE_DONE;
+        return;
 
     char callback[72];
     long cb = http_query_get(req->query, "callback", callback, sizeof callback);
     if (cb != HTTP_QUERY_ABSENT && (cb < 0 || !callback_name_ok(callback, (size_t)cb))) {
         http_error(p, 400, "callback must match [A-Za-z_$][A-Za-z0-9_$.]*");
-        return ROUTE_DONE;
+        return;
     }
     bool jsonp = cb != HTTP_QUERY_ABSENT;
     char prefix[80] = "";
@@ -60,8 +57,9 @@ static enum route_result poll_request(struct peer *p, const struct http_request 
         snprintf(prefix, sizeof prefix, "%s(", callback);
     events_respond(p, since, jsonp ? "application/javascript; charset=utf-8" : "application/json",
                    prefix, jsonp ? ");" : "");
-    return ROUTE_DONE;
 }
+
+static const struct technique_path poll_paths[] = {{"/poll", "GET"}, {0}};
 
 static const struct technique poll_technique = {
     .name = "poll",
@@ -69,6 +67,7 @@ static const struct technique poll_technique = {
     .default_port = PORT_POLL,
     .page = "/poll.html",
     .endpoints = "  GET  /poll?since=SEQ[&callback=NAME]  events after SEQ as JSON (or JSONP)\n",
+    .paths = poll_paths,
     .request = poll_request,
 };
 

@@ -97,15 +97,12 @@ static bool last_event_id(struct peer *p, const struct http_request *req, uint64
     return true;
 }
 
-static enum route_result sse_request(struct peer *p, const struct http_request *req)
+/* GET /events: the skeleton has checked the path and the method. */
+static void sse_request(struct peer *p, const struct http_request *req)
 {
-    if (!slice_eq(req->path, "/events"))
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
     uint64_t since;
     if (!last_event_id(p, req, &since))
-        return ROUTE_DONE;
+        return;
 
     /* The prelude: retry once, and what was lost, if anything. */
     char prelude[128];
@@ -121,8 +118,9 @@ static enum route_result sse_request(struct peer *p, const struct http_request *
         n += sse_encode(prelude + n, sizeof prelude - n, &fields);
     }
     stream_open(p, &sse_format, prelude, n, since, (uint64_t)heartbeat_s * 1000);
-    return ROUTE_DONE;
 }
+
+static const struct technique_path sse_paths[] = {{"/events", "GET"}, {0}};
 
 static const struct server_flag sse_flags[] = {
     {"heartbeat", "SECONDS", "a comment line every SECONDS", &heartbeat_s, 0, 3600, "none"},
@@ -137,6 +135,7 @@ static const struct technique sse_technique = {
     .page = "/sse.html",
     .flags = sse_flags,
     .endpoints = "  GET  /events  text/event-stream; Last-Event-ID or ?lastEventId=SEQ resumes\n",
+    .paths = sse_paths,
     .request = sse_request,
 };
 

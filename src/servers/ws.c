@@ -133,13 +133,10 @@ static struct slice or_none(struct slice value)
     return value.len ? value : (struct slice){.ptr = "(none)", .len = 6};
 }
 
-static enum route_result ws_request(struct peer *p, const struct http_request *req)
+/* GET /ws or /echo: the skeleton has checked the path and the method. */
+static void ws_request(struct peer *p, const struct http_request *req)
 {
     bool feed = slice_eq(req->path, "/ws");
-    if (!feed && !slice_eq(req->path, "/echo"))
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
 
     struct ws_handshake hs;
     struct proto_err err = {0};
@@ -157,12 +154,12 @@ static enum route_result ws_request(struct peer *p, const struct http_request *r
         } else {
             http_error(p, 400, err.why);
         }
-        return ROUTE_DONE;
+        return;
     }
     struct ws_client *cl = calloc(1, sizeof *cl);
     if (!cl) {
         http_error(p, 503, "out of memory");
-        return ROUTE_DONE;
+        return;
     }
     struct server *s = p->server;
     if (s->opt.verbose) {
@@ -189,14 +186,15 @@ static enum route_result ws_request(struct peer *p, const struct http_request *r
     http_respond(p, 101, NULL, headers, NULL, 0);
     if (p->conn->closed) {
         free(cl);
-        return ROUTE_DONE;
+        return;
     }
     wsconn_start(&cl->ws, p, feed ? &feed_ops : &echo_ops, feed ? &app.feed : &app.echo,
                  deflate ? &agreed : NULL);
     if (feed && !p->conn->closed)
         hub_subscribe(s->hub, &cl->sub, feed_event, cl);
-    return ROUTE_DONE;
 }
+
+static const struct technique_path ws_paths[] = {{"/ws", "GET"}, {"/echo", "GET"}, {0}};
 
 /* ------------------------------------------------------------ life */
 
@@ -243,6 +241,7 @@ static const struct technique ws_technique = {
     .endpoints = "  GET  /ws         WebSocket: events as text frames; text sent is chat\n"
                  "  GET  /echo       WebSocket: every message echoed (conformance tests)\n",
     .start = ws_start,
+    .paths = ws_paths,
     .request = ws_request,
     .stopping = ws_stopping,
 };

@@ -69,22 +69,18 @@ static const struct stream_format multipart_format = {
     .shared = &multipart_framed,
 };
 
-static enum route_result xhr_request(struct peer *p, const struct http_request *req)
+/* GET /stream or /multipart: the skeleton has checked the path and the
+ * method. */
+static void xhr_request(struct peer *p, const struct http_request *req)
 {
-    const struct stream_format *format;
-    if (slice_eq(req->path, "/stream"))
-        format = &ndjson_format;
-    else if (slice_eq(req->path, "/multipart"))
-        format = &multipart_format;
-    else
-        return ROUTE_NOT_FOUND;
-    if (!http_require_method(p, req, "GET"))
-        return ROUTE_DONE;
+    const struct stream_format *format =
+        slice_eq(req->path, "/multipart") ? &multipart_format : &ndjson_format;
     uint64_t since;
     if (stream_since_param(p, req, &since))
         stream_open(p, format, NULL, 0, since, 0);
-    return ROUTE_DONE;
 }
+
+static const struct technique_path xhr_paths[] = {{"/stream", "GET"}, {"/multipart", "GET"}, {0}};
 
 static const struct technique xhr_technique = {
     .name = "xhr",
@@ -93,6 +89,7 @@ static const struct technique xhr_technique = {
     .page = "/xhr.html",
     .endpoints = "  GET  /stream[?since=SEQ]     chunked application/x-ndjson, a line per event\n"
                  "  GET  /multipart[?since=SEQ]  multipart/x-mixed-replace, a part per event\n",
+    .paths = xhr_paths,
     .request = xhr_request,
 };
 

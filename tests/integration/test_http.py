@@ -1,7 +1,7 @@
 """test_http.py -- HTTP/1.1 conformance of the request loop every pushlab
 HTTP server shares (src/lab/peer.c, src/lab/stream.c): status line
 versions, HEAD, Expect, absolute-form targets, HTTP/1.0 keep-alive."""
-from harness import Server, main, recv_all, request, split_head
+from harness import Server, get, main, recv_all, request, split_head
 from wire import Reader, open_stream
 
 
@@ -115,6 +115,55 @@ def expect_100_continue():
         assert r.head()[0] == 204
 
 
+# Every server that speaks HTTP, and one of its technique's paths.
+HTTP_SERVERS = (("poll", "/poll"), ("longpoll", "/poll"), ("iframe", "/stream"),
+                ("xhr", "/stream"), ("xhr", "/multipart"), ("sse", "/events"), ("ws", "/ws"),
+                ("ws", "/echo"))
+
+
+def unknown_method_is_501():
+    """RFC 9110 §15.6.2 and §15.5.6: a method the server does not know
+    gets 501; one it knows (§9: GET HEAD POST PUT DELETE CONNECT OPTIONS
+    TRACE, and PATCH) that the path does not serve gets 405 with Allow;
+    a method that is not a token is malformed, 400.  Both 501 and 405
+    leave the connection usable; the 400 closes it."""
+    for name, path in HTTP_SERVERS:
+        with Server(name, "--interval", "0") as srv:
+            r = Reader(srv.connect())
+            for method, target in (("BREW", "/"), ("BREW", path), ("BREW", "/no/such/path"),
+                                   ("get", "/"), ("PROPFIND", "/send")):  # names are case-sensitive
+                r.sock.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n\r\n" % (method, target)).encode())
+                status, headers = r.head()
+                body = r.exact(int(headers["content-length"]))
+                assert status == 501 and body.startswith(b"501 Not Implemented: "), (
+                    name, method, target, status, body)
+                assert "connection" not in headers and "allow" not in headers, (name, headers)
+            for method, target, allow in (("DELETE", path, "GET, HEAD"), ("OPTIONS", "/", "GET, HEAD"),
+                                          ("PATCH", path, "GET, HEAD"), ("PUT", "/send", "POST"),
+                                          ("GET", "/send", "POST"), ("POST", path, "GET, HEAD")):
+                r.sock.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                                % (method, target)).encode())
+                status, headers = r.head()
+                body = r.exact(int(headers["content-length"]))
+                assert (status, headers.get("allow")) == (405, allow), (name, method, target, headers)
+                assert body.startswith(b"405 Method Not Allowed: use "), body
+            # A method that is no token: 400, and the connection closes.
+            r.sock.sendall(b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers = r.head()
+            assert status == 400 and headers.get("connection") == "close", (name, status, headers)
+            assert r.rest().startswith(b"400 Bad Request: bad method")
+    # pushlab-flash takes a connection for HTTP only when it starts with a
+    # method it knows: there a 405 is possible and a 501 is not; any other
+    # first word makes it a data channel, whose NUL-ended line is chat.
+    with Server("flash", "--interval", "0") as srv:
+        status, headers, _ = get(srv.port, "/", method="DELETE")
+        assert (status, headers.get("allow")) == (405, "GET, HEAD"), (status, headers)
+        r = Reader(srv.connect())
+        r.sock.sendall(b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n\0")
+        message = r.until(b"\0")
+        assert b'"kind":"chat","text":"BREW / HTTP/1.1' in message, message
+
+
 def absolute_form_target():
     """RFC 9112 §3.2.2: the absolute form's path and query are used."""
     with Server("poll", "--interval", "0") as srv:
@@ -130,4 +179,4 @@ def absolute_form_target():
 if __name__ == "__main__":
     main([errors_say_http_1_1, http_1_0_keep_alive_is_said, error_after_head_has_its_body,
           head_of_a_stream_is_that_of_get,
-          expect_100_continue, absolute_form_target])
+          expect_100_continue, unknown_method_is_501, absolute_form_target])
