@@ -11,7 +11,10 @@
  * head too large, 414 for a long target, 413 for a big body, 400 for
  * anything malformed, 501 for a method it does not know, 405 with Allow
  * for one the path does not serve, 404 for a path it does not have.
- * A client that sent "Expect: 100-continue" gets 100 before its body.
+ * A client that sent "Expect: 100-continue" gets 100 before its body only
+ * if its head will be served (a known method its path serves, a length in
+ * the limits); else the final status at once, without reading the body,
+ * and the connection closes (RFC 9110 §10.1.1).
  * Time is a limit too: a request must be complete by a deadline counted
  * from its first byte -- HEAD_TIMEOUT_MS for the head, plus its body's
  * length at BODY_MIN_RATE -- else 408 (RFC 9110 §15.5.9).  Bytes that
@@ -181,15 +184,12 @@ void peer_take_raw(struct peer *p, const struct peer_raw_ops *ops)
 
 /* ------------------------------------------------------------ routing */
 
-/* POST /send: the body is a chat message, broadcast as an event. */
+/* POST /send: the body is a chat message, broadcast as an event (its
+ * length was held to MAX_CHAT_BYTES with the head, by find_target). */
 static void route_send(struct peer *p, const char *body, size_t len)
 {
     if (len == 0) {
         http_error(p, 400, "empty message: the body is the chat text");
-        return;
-    }
-    if (len > MAX_CHAT_BYTES) {
-        http_error(p, 413, "chat message over the size limit");
         return;
     }
     const struct hub_event *ev = hub_publish(p->server->hub, EVENT_CHAT, body, len);
@@ -201,7 +201,8 @@ static void route_send(struct peer *p, const char *body, size_t len)
 }
 
 /* Where a request goes, decided from its head alone: the body need not
- * be read (nor even sent) to know that a path does not exist. */
+ * be read (nor even sent) to know that a path does not exist, so a client
+ * that waits for "100 Continue" before its body can be told no at once. */
 enum target_kind {
     TARGET_REFUSED,   /* answered with a status of its own */
     TARGET_SEND,      /* POST /send */
@@ -212,9 +213,9 @@ enum target_kind {
 struct target {
     enum target_kind kind;         /* where it goes */
     const struct web_asset *asset; /* TARGET_ASSET: the file */
-    int status;                    /* TARGET_REFUSED: 404, 405 or 501 */
+    int status;                    /* TARGET_REFUSED: 404, 405, 413 or 501 */
     const char *serves;            /* with 405: the one method the path serves */
-    const char *why;               /* with 404 or 501: the text of its body */
+    const char *why;               /* with the others: the text of its body */
 };
 
 /* The methods this server knows: the eight of RFC 9110 §9 and PATCH
@@ -243,8 +244,10 @@ static struct target refused(int status, const char *serves, const char *why)
     return (struct target){.kind = TARGET_REFUSED, .status = status, .serves = serves, .why = why};
 }
 
-/* Route a request by its method and path. */
-static struct target find_target(const struct server *s, const struct http_request *req)
+/* Route a request by its method and path, and the length of the body it
+ * announces. */
+static struct target find_target(const struct server *s, const struct http_request *req,
+                                 uint64_t body_len)
 {
     if (!method_known(req->method))
         return refused(501, NULL, "not a method this server knows");
@@ -272,6 +275,8 @@ static struct target find_target(const struct server *s, const struct http_reque
     /* HEAD is GET without the body (RFC 9110 §9.3.2), so GET serves both. */
     if (!slice_eq(req->method, serves) && !(is_get(serves) && slice_eq(req->method, "HEAD")))
         return refused(405, serves, NULL);
+    if (to.kind == TARGET_SEND && body_len > MAX_CHAT_BYTES)
+        return refused(413, NULL, "chat message over the size limit");
     return to;
 }
 
@@ -378,10 +383,12 @@ static void process_requests(struct peer *p)
             http_error(p, 417, "the only expectation met here is 100-continue");
             return;
         }
-        if ((uint64_t)n + body_len > len) {
+        struct target to = find_target(p->server, &req, body_len);
+        bool whole = (uint64_t)n + body_len <= len;
+        if (!whole && !(expect && to.kind == TARGET_REFUSED)) {
             /* The client waits for a 100 before it sends the body (curl for
              * a second): send it once the head is in and no body byte yet,
-             * the checks above having given any final status first. */
+             * the head having been found one that will be served. */
             if (expect && len == (size_t)n &&
                 conn_write(c, HTTP_CONTINUE, strlen(HTTP_CONTINUE)) < 0)
                 return;
@@ -391,7 +398,7 @@ static void process_requests(struct peer *p)
         p->request_start_ms = p->deadline_ms = 0;
         conn_set_timeout(c, 0);
         p->busy = true;
-        p->request_bytes = (size_t)n + (size_t)body_len;
+        p->request_bytes = whole ? (size_t)n + (size_t)body_len : len;
         p->minor_version = req.minor_version;
         p->head_only = slice_eq(req.method, "HEAD");
         const struct slice *connection =
@@ -399,10 +406,16 @@ static void process_requests(struct peer *p)
         p->keep_alive = req.minor_version >= 1
                             ? !(connection && http_list_has_token(*connection, "close"))
                             : (connection && http_list_has_token(*connection, "keep-alive"));
+        /* A refusal instead of the 100 the client waits for: its body is
+         * not read, and the client may send it still or never (RFC 9110
+         * §10.1.1), so what follows could be body or a next request.  The
+         * answer says so and closes (RFC 9112 §9.6); the lingering close
+         * reads and drops whatever body comes. */
+        if (!whole)
+            p->keep_alive = false;
         log_request(p, &req);
-        struct target to = find_target(p->server, &req);
         p->routing = true;
-        route(p, &req, &to, buf + n, (size_t)body_len);
+        route(p, &req, &to, buf + n, whole ? (size_t)body_len : 0);
         p->routing = false;
         /* A response written during route() ended the request; the loop
          * goes on to the next one.  Otherwise the request is held or

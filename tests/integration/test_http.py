@@ -2,7 +2,7 @@
 HTTP server shares (src/lab/peer.c, src/lab/stream.c): status line
 versions, HEAD, Expect, absolute-form targets, HTTP/1.0 keep-alive."""
 from harness import Server, get, main, recv_all, request, split_head
-from wire import Reader, open_stream
+from wire import MAX_CHAT_BYTES, Reader, open_stream
 
 
 def status_line(reply):
@@ -164,6 +164,60 @@ def unknown_method_is_501():
         assert b'"kind":"chat","text":"BREW / HTTP/1.1' in message, message
 
 
+def expect_100_continue_only_for_a_served_head():
+    """RFC 9110 §10.1.1: the client holds its body back until 100
+    (Continue); a head the server will refuse anyway gets its final status
+    instead, never a 100, and the body is not read.  The client may send it
+    or not, so what follows cannot be told from a next request: the answer
+    says Connection: close and the connection closes; a body sent all the
+    same is dropped, never parsed as a request."""
+    head = "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n"
+    smuggled = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"  # as a body: must not be answered
+    for name, path in HTTP_SERVERS + (("flash", "/"),):
+        with Server(name, "--interval", "0") as srv:
+            for method, target, length, status in (
+                    ("POST", "/no/such/path", len(smuggled), 404),
+                    ("PUT", path, len(smuggled), 405), ("POST", "/", len(smuggled), 405),
+                    ("BREW", "/send", len(smuggled), 501),
+                    ("POST", "/send", MAX_CHAT_BYTES + 1, 413)):
+                if name == "flash" and method == "BREW":
+                    continue  # a data channel there (unknown_method_is_501)
+                r = Reader(srv.connect())
+                r.sock.sendall((head % (method, target, length)).encode())
+                # The answer comes at once: no body is awaited, no 100 sent.
+                got, headers = r.head()
+                assert got == status, (name, method, target, got, headers)
+                assert headers.get("connection") == "close", (name, method, target, headers)
+                assert (headers.get("allow") is not None) == (status == 405), headers
+                body = r.exact(int(headers["content-length"]))
+                assert body.startswith(b"%d " % status), body
+                if length == len(smuggled):
+                    r.sock.sendall(smuggled)
+                assert r.rest() == b"", (name, method, target)
+            # A head that will be served gets 100, then its answer after the
+            # body, and the connection goes on.
+            r = Reader(srv.connect())
+            r.sock.sendall((head % ("POST", "/send", 5)).encode())
+            assert r.until(b"\r\n\r\n", timeout=1) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            r.sock.sendall(b"hello")
+            got, headers = r.head()
+            assert got == 204 and "connection" not in headers, (name, got, headers)
+            r.sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            got, headers = r.head()
+            assert got == 200, (name, got, headers)
+            r.exact(int(headers["content-length"]))
+            # Without Expect a refused request is answered once its body is
+            # in, and the connection goes on.
+            r.sock.sendall(b"PUT /send HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            r.quiet(0.1)
+            r.sock.sendall(b"hello")
+            got, headers = r.head()
+            assert got == 405 and "connection" not in headers, (name, got, headers)
+            r.exact(int(headers["content-length"]))
+            r.sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert r.head()[0] == 200
+
+
 def absolute_form_target():
     """RFC 9112 §3.2.2: the absolute form's path and query are used."""
     with Server("poll", "--interval", "0") as srv:
@@ -179,4 +233,5 @@ def absolute_form_target():
 if __name__ == "__main__":
     main([errors_say_http_1_1, http_1_0_keep_alive_is_said, error_after_head_has_its_body,
           head_of_a_stream_is_that_of_get,
-          expect_100_continue, unknown_method_is_501, absolute_form_target])
+          expect_100_continue, unknown_method_is_501, expect_100_continue_only_for_a_served_head,
+          absolute_form_target])
