@@ -8,7 +8,7 @@
 #   make captures   re-record captures/*.pcap
 #   make demo-wan   the seven servers behind an 80 ms RTT, 1 % loss link (root)
 #   make captures-wan  re-record captures/wan/*.pcap through that link (root)
-#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium, node http + zlib, TLS)
+#   make captures-thirdparty  re-record captures/thirdparty/ (third-party stacks, chromium, node http + zlib, TLS, HTTP/2)
 #   make bench      benchmarks against peers (tshark, node ws, ...)
 #   make deps       install what is missing (apt-get, npm)
 #   make install    programs, man pages, labs, captures into DESTDIR/PREFIX
@@ -349,6 +349,7 @@ captures-thirdparty: deps
 	sh tests/thirdparty/record.sh
 	sh tests/thirdparty/record_coding.sh
 	sh tests/thirdparty/record_tls.sh
+	sh tests/thirdparty/record_h2.sh
 
 bench: deps all
 	sh bench/run

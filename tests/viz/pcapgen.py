@@ -189,6 +189,18 @@ class Conversation:
             self.segment(direction, PSH | ACK, data[i:i + mss])
         self.segment("s2c" if direction == "c2s" else "c2s", ACK)
 
+    def stream(self, direction, data, mss, lose=None):
+        """data in segments of mss bytes, acknowledged once at the end;
+        the index in self.packets of segment number `lose` (to leave out
+        when writing, as a capture that missed it), or None."""
+        lost = None
+        for n, i in enumerate(range(0, len(data), mss)):
+            if n == lose:
+                lost = len(self.packets)
+            self.segment(direction, PSH | ACK, data[i:i + mss])
+        self.segment("s2c" if direction == "c2s" else "c2s", ACK)
+        return lost
+
     def close(self):
         self.segment("c2s", FIN | ACK)
         self.segment("s2c", FIN | ACK)

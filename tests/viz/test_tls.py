@@ -162,13 +162,7 @@ def conversation(pushes, mss=None, lose_piece=None, handshake=True):
         conv.send("c2s", client_hello(), mss=100)  # the hello split across segments
         conv.send("s2c", server_hello() + record(20, b"\x01"))
     stream = b"".join(pushes)
-    lost = None
-    mss = mss or len(stream)
-    for n, i in enumerate(range(0, len(stream), mss)):
-        if n == lose_piece:
-            lost = len(conv.packets)
-        conv.segment("s2c", g.PSH | g.ACK, stream[i:i + mss])
-    conv.segment("c2s", g.ACK)
+    lost = conv.stream("s2c", stream, mss or len(stream), lose=lose_piece)
     conv.close()
     return conv, lost
 

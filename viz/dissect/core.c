@@ -1,10 +1,12 @@
 /* core.c -- the helpers every dissector uses: a direction's state, made
  * when it is first needed; an item placed at its stream range in one
- * direction, an `error` item, a `chunk` item, and a head's header fields
- * as a "headers" pairs field.
+ * direction, an `error` item, a `chunk` item, a head's header fields as a
+ * "headers" pairs field; and the skipping and re-synchronising that TLS
+ * and HTTP/2 records share.
  */
 #include "dissect/core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +67,67 @@ void add_headers(struct item *it, const struct http_header *hs, size_t n)
     item_add_pairs(it, "headers");
     for (size_t i = 0; i < n; i++)
         item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
+}
+
+/* ---- length-prefixed records ---- */
+
+bool record_skip_step(struct half *h)
+{
+    size_t n = h->buf.len < h->rec_skip ? h->buf.len : h->rec_skip;
+    bytebuf_consume(&h->buf, n);
+    h->rec_skip -= (uint32_t)n;
+    return n > 0;
+}
+
+bool record_skip_lost(struct half *h, uint64_t len)
+{
+    if (h->rec_lost || h->buf.len || len > h->rec_skip)
+        return false;
+    h->rec_skip -= (uint32_t)len;
+    return true;
+}
+
+void record_lost(struct half *h, uint64_t at)
+{
+    h->rec_lost = true;
+    h->rec_skip = 0;
+    h->rec_lost_from = at;
+}
+
+int record_run_plausible(record_length length, enum item_dir dir, const uint8_t *p, size_t n, int depth)
+{
+    long whole = length(dir, p, n);
+    if (whole <= 0)
+        return (int)whole;
+    if ((size_t)whole > n)
+        return PROTO_PARTIAL;
+    if ((size_t)whole == n || depth == 0)
+        return 1;
+    return record_run_plausible(length, dir, p + whole, n - (size_t)whole, depth - 1) == 0 ? 0 : 1;
+}
+
+bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length,
+                        const char *header)
+{
+    const uint8_t *p = (const uint8_t *)h->buf.data;
+    size_t n = h->buf.len, i = 0;
+    int found = 0;
+    for (; i < n; i++) {
+        found = record_run_plausible(length, h->dir, p + i, n - i, 1);
+        if (found == PROTO_PARTIAL && n - i >= VIZ_RESYNC_CHECK_MAX)
+            found = 0; /* a record longer than can be waited for, to check what follows it */
+        if (found != 0)
+            break;
+    }
+    bytebuf_consume(&h->buf, i);
+    if (found != 1)
+        return i > 0;
+    if (h->buf.offset > h->rec_lost_from) {
+        char what[96];
+        snprintf(what, sizeof what, "%llu bytes passed over to the next %s",
+                 (unsigned long long)(h->buf.offset - h->rec_lost_from), header);
+        half_error(env, h, what, h->rec_lost_from, h->buf.offset - h->rec_lost_from);
+    }
+    h->rec_lost = false;
+    return true;
 }

@@ -2,7 +2,7 @@
  * the state of a connection and of each of its directions, and the
  * helpers that start and report items.  The dispatcher (dissect.c) and
  * the protocol files (http.c, content_coding.c, content.c, ws.c, flash.c,
- * tls.c) all include it; it includes none of them, so calls run one way:
+ * tls.c, h2.c) all include it; it includes none of them, so calls run one way:
  * dispatcher -> protocol -> core.
  *
  * Each direction of a connection (a "half") is in one mode at a time; the
@@ -45,6 +45,7 @@ enum half_mode {
     MODE_WEBSOCKET,    /* WebSocket frames */
     MODE_FLASH,        /* NUL-delimited Flash messages */
     MODE_TLS,          /* TLS records: encrypted, only their framing and the hellos are read */
+    MODE_H2,           /* HTTP/2 frames (h2c): their headers and DATA, not HPACK header blocks */
     MODE_RESYNC,       /* after a gap or an error: looking for the next HTTP head */
     MODE_WS_RESYNC,    /* after a gap in WebSocket frames: looking for the next frame header */
     MODE_OPAQUE        /* unknown protocol, or lost framing: only events are looked for */
@@ -203,12 +204,13 @@ struct half {
     struct body_state body;       /* its rarely used fields last */
     uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
-    /* MODE_TLS (tls.c) */
+    /* Length-prefixed records: MODE_TLS (tls.c) and MODE_H2 (h2.c) */
+    bool rec_lost;                /* after a gap: looking for the next record header */
+    uint32_t rec_skip;            /* bytes of the current record not yet seen (its item is out) */
+    uint64_t rec_lost_from;       /* rec_lost: stream offset where the search began */
     bool tls_encrypted;           /* this side sent ChangeCipherSpec: its handshake records are sealed */
-    bool tls_lost;                /* after a gap: looking for the next record header */
-    uint32_t tls_skip;            /* bytes of the current record not yet seen */
     uint32_t tls_handshake_left;  /* bytes of a handshake message that continue in the next record */
-    uint64_t tls_skipped_from;    /* tls_lost: stream offset where the search began */
+    bool h2_preface;              /* MODE_H2, client: the connection preface comes first */
 };
 
 /* The bytes of struct half that an HTTP segment touches (see above). */
@@ -292,5 +294,34 @@ void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t of
                 uint64_t size, const char *text, size_t text_len);
 /* Headers into a "headers" pairs field. */
 void add_headers(struct item *it, const struct http_header *hs, size_t n);
+
+/* ---- length-prefixed records (TLS, HTTP/2) ----
+ * Both protocols cut a stream into records, each a header that says its
+ * length and then that many bytes.  So a record's item goes out when its
+ * header (and whatever of its payload the item shows) is read, and the
+ * rest of it is passed over as it comes; a gap inside that rest loses no
+ * framing; after any other gap the next header is looked for. */
+
+/* The length (header included) of the record whose header starts at p,
+ * when one of the protocol's can start there; 0 when not; PROTO_PARTIAL
+ * when more bytes are needed to tell. */
+typedef long (*record_length)(enum item_dir dir, const uint8_t *p, size_t n);
+
+/* 1 when a record starts at p and ends at n or is followed by another
+ * (depth more are checked: a few header bytes alone could start anything);
+ * 0 when not; PROTO_PARTIAL when more bytes are needed to tell. */
+int record_run_plausible(record_length length, enum item_dir dir, const uint8_t *p, size_t n, int depth);
+
+/* Pass over what is left of the current record: true when it made progress. */
+bool record_skip_step(struct half *h);
+/* len bytes were lost: true when they fall inside the current record's
+ * rest (the framing survives), else false. */
+bool record_skip_lost(struct half *h, uint64_t len);
+/* Record boundaries are lost from stream offset `at`: look for the next. */
+void record_lost(struct half *h, uint64_t at);
+/* h->rec_lost: pass over bytes up to the next run of two records, and
+ * report them as an error item naming `header` ("TLS record header"). */
+bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length,
+                        const char *header);
 
 #endif

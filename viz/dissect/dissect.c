@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dissect/flash.h"
+#include "dissect/h2.h"
 #include "dissect/http.h"
 #include "dissect/library.h"
 #include "dissect/tls.h"
@@ -141,8 +142,12 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         h->mode = MODE_FLASH;
         return true;
     }
-    /* TLS before anything else: its records are binary, hold NUL bytes,
-     * and would otherwise pass for Flash messages. */
+    /* HTTP/2 and TLS before anything else: their frames and records are
+     * binary, hold NUL bytes, and would otherwise pass for Flash messages
+     * or WebSocket frames; HTTP/2's preface even starts like a request. */
+    int h2 = h2_starts(h, other == MODE_H2);
+    if (h2 != 0)
+        return h2 == 1;
     int tls = tls_starts(h, other == MODE_TLS);
     if (tls == PROTO_PARTIAL)
         return false;
@@ -304,6 +309,9 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         case MODE_TLS:
             progress = tls_step(env, h);
             break;
+        case MODE_H2:
+            progress = h2_step(env, h);
+            break;
         case MODE_RESYNC:
             progress = resync_step(env, h);
             break;
@@ -388,13 +396,15 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     half_error(env, h, what, off, len);
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
-    if (h->buf.len == 0) {
+    if (h->mode == MODE_H2)
+        kept = h2_gap(env, h, len); /* a frame may be waiting whole in the buffer */
+    else if (h->buf.len == 0) {
         if (h->mode == MODE_HTTP_BODY)
             kept = http_body_skip(env, h, len);
         else if (h->mode == MODE_WEBSOCKET)
             kept = ws_skip(h, len);
         else if (h->mode == MODE_TLS)
-            kept = tls_skip_lost(h, len);
+            kept = record_skip_lost(h, len);
     }
     if (!kept) {
         eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
@@ -408,7 +418,8 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
             ws_lost(h, off + len);
             break;
         case MODE_TLS:
-            tls_lost(h, off + len);
+        case MODE_H2:
+            record_lost(h, off + len);
             break;
         case MODE_OPAQUE:
             break;
@@ -448,8 +459,10 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     else if (h->mode == MODE_FLASH && h->buf.len)
         half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
                    h->buf.len);
-    else if (h->mode == MODE_TLS && !h->tls_lost && (h->tls_skip || h->buf.len))
+    else if (h->mode == MODE_TLS && !h->rec_lost && (h->rec_skip || h->buf.len))
         half_error(env, h, "connection closed inside a TLS record", h->buf.offset, h->buf.len);
+    else if (h->mode == MODE_H2 && !h->rec_lost && (h->rec_skip || h->buf.len))
+        half_error(env, h, "connection closed inside an HTTP/2 frame", h->buf.offset, h->buf.len);
     if (h->mode == MODE_HTTP_BODY)
         http_body_close(env, h, how_name[how]);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);

@@ -9,11 +9,11 @@
  * tell when the server pushed something and roughly how much.
  *
  * A record's header is read as soon as it arrives and its payload passed
- * over as it comes (tls_skip), so a 16 KiB record is not held.  Only a
- * handshake record sent before ChangeCipherSpec is waited for whole, to
- * read the hello in it.  After a gap inside a record's known length the
- * framing survives; after any other gap the next record header is looked
- * for, as WebSocket does (ws.c).
+ * over as it comes (core.h, "length-prefixed records"), so a 16 KiB
+ * record is not held.  Only a handshake record sent before ChangeCipherSpec
+ * is waited for whole, to read the hello in it.  After a gap inside a
+ * record's known length the framing survives; after any other gap the next
+ * record header is looked for, as WebSocket does (ws.c).
  */
 #include "dissect/tls.h"
 
@@ -22,23 +22,16 @@
 
 #include "proto/tls.h"
 
-/* 1 when a record header that could open a run of records starts at p:
- * its record ends at n, or is followed by another plausible header (one
- * more is checked); 0 when not; PROTO_PARTIAL when more bytes are needed. */
-static int plausible_at(const uint8_t *p, size_t n, int depth)
+/* The whole length of the record a plausible header at p announces (TLS
+ * records look the same both ways, so dir plays no part). */
+static long record_len(enum item_dir dir, const uint8_t *p, size_t n)
 {
+    (void)dir;
     struct tls_record rec;
     long r = tls_read_record_header(p, n, &rec, NULL);
     if (r == PROTO_PARTIAL)
         return PROTO_PARTIAL;
-    if (r < 0 || rec.length == 0)
-        return 0;
-    size_t end = TLS_RECORD_HEADER + (size_t)rec.length;
-    if (end > n)
-        return PROTO_PARTIAL;
-    if (end == n || depth == 0)
-        return 1;
-    return plausible_at(p + end, n - end, depth - 1) == 0 ? 0 : 1;
+    return r < 0 || rec.length == 0 ? 0 : TLS_RECORD_HEADER + (long)rec.length;
 }
 
 int tls_starts(const struct half *h, bool other_tls)
@@ -61,7 +54,7 @@ int tls_starts(const struct half *h, bool other_tls)
     /* Joined later (a capture started mid-connection): records one after
      * another, checked two deep -- three bytes of header alone could be
      * the start of anything. */
-    int run = plausible_at(p, n, 1);
+    int run = record_run_plausible(record_len, h->dir, p, n, 1);
     if (run == PROTO_PARTIAL && n >= VIZ_RESYNC_CHECK_MAX)
         return 0;
     return run;
@@ -116,43 +109,16 @@ static void read_handshake(struct half *h, struct item *it, const uint8_t *p, si
     item_add_text(it, "handshake", names, n);
 }
 
-/* After a gap: pass over bytes up to the next plausible record header. */
-static bool resync_step(const struct dissect_env *env, struct half *h)
-{
-    const uint8_t *p = (const uint8_t *)h->buf.data;
-    size_t n = h->buf.len, i = 0;
-    int found = 0;
-    for (; i < n; i++) {
-        found = plausible_at(p + i, n - i, 1);
-        if (found == PROTO_PARTIAL && n - i >= VIZ_RESYNC_CHECK_MAX)
-            found = 0; /* the record it announces would be longer than TLS allows to check */
-        if (found != 0)
-            break;
-    }
-    bytebuf_consume(&h->buf, i);
-    if (found != 1)
-        return i > 0;
-    if (h->buf.offset > h->tls_skipped_from) {
-        char what[96];
-        snprintf(what, sizeof what, "%llu bytes passed over to the next TLS record header",
-                 (unsigned long long)(h->buf.offset - h->tls_skipped_from));
-        half_error(env, h, what, h->tls_skipped_from, h->buf.offset - h->tls_skipped_from);
-    }
-    h->tls_lost = false;
-    h->tls_handshake_left = 0;
-    return true;
-}
-
 bool tls_step(const struct dissect_env *env, struct half *h)
 {
-    if (h->tls_lost)
-        return resync_step(env, h);
-    if (h->tls_skip) { /* the rest of a record whose item is out */
-        size_t n = h->buf.len < h->tls_skip ? h->buf.len : h->tls_skip;
-        bytebuf_consume(&h->buf, n);
-        h->tls_skip -= (uint32_t)n;
-        return n > 0;
+    if (h->rec_lost) {
+        bool progress = record_resync_step(env, h, record_len, "TLS record header");
+        if (!h->rec_lost)
+            h->tls_handshake_left = 0; /* a message that ran on was cut by the gap */
+        return progress;
     }
+    if (h->rec_skip) /* the rest of a record whose item is out */
+        return record_skip_step(h);
     const uint8_t *p = (const uint8_t *)h->buf.data;
     struct tls_record rec;
     struct proto_err err = {0};
@@ -161,7 +127,7 @@ bool tls_step(const struct dissect_env *env, struct half *h)
         return false;
     if (r < 0) {
         half_error(env, h, err.why, h->buf.offset, h->buf.len);
-        tls_lost(h, h->buf.offset);
+        record_lost(h, h->buf.offset);
         bytebuf_consume(&h->buf, 1);
         return true;
     }
@@ -189,22 +155,6 @@ bool tls_step(const struct dissect_env *env, struct half *h)
         h->tls_encrypted = true; /* what this side sends from now on is sealed */
     size_t n = h->buf.len < whole ? h->buf.len : whole;
     bytebuf_consume(&h->buf, n);
-    h->tls_skip = (uint32_t)(whole - n);
+    h->rec_skip = (uint32_t)(whole - n);
     return true;
-}
-
-bool tls_skip_lost(struct half *h, uint64_t len)
-{
-    if (h->tls_lost || h->buf.len || len > h->tls_skip)
-        return false;
-    h->tls_skip -= (uint32_t)len;
-    return true;
-}
-
-void tls_lost(struct half *h, uint64_t at)
-{
-    h->tls_lost = true;
-    h->tls_skip = 0;
-    h->tls_handshake_left = 0;
-    h->tls_skipped_from = at;
 }

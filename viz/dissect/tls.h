@@ -13,11 +13,4 @@ int tls_starts(const struct half *h, bool other_tls);
 /* One step of MODE_TLS: true when it made progress. */
 bool tls_step(const struct dissect_env *env, struct half *h);
 
-/* len bytes were lost: true when they fall inside the current record's
- * known length (the framing survives), else false. */
-bool tls_skip_lost(struct half *h, uint64_t len);
-
-/* Record boundaries are lost from stream offset `at`: look for the next. */
-void tls_lost(struct half *h, uint64_t at);
-
 #endif

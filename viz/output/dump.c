@@ -204,6 +204,21 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "alert", "alert");
         put_field(&l, it, "hello_error", "error");
         break; /* the record's own version, the same on every record, is in the detail */
+    case ITEM_HTTP2: /* "DATA stream=1 END_STREAM len=12 text=..." */
+        put_text(&l, it, "frame", 16);
+        put_field(&l, it, "stream", "stream");
+        size_t flags_len = 0;
+        if (item_text_of(it, "flags", &flags_len) && flags_len) {
+            put(&l, " ");
+            put_text(&l, it, "flags", 60);
+        }
+        put_field(&l, it, "len", "len");
+        put_field(&l, it, "settings", "settings");
+        put_field(&l, it, "increment", "increment");
+        put_field(&l, it, "error_code", "error");
+        put_field(&l, it, "last_stream", "last_stream");
+        put_field(&l, it, "text", "text");
+        break;
     case ITEM_CAPTURE_STATS:
         put_field(&l, it, "received", "received");
         put_field(&l, it, "dropped", "dropped");

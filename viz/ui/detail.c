@@ -472,6 +472,11 @@ static void type_notes(struct ui_lines *l, const struct item *it)
     case ITEM_FLASH:
         note(l, "Flash socket: not HTTP; every message ends with a NUL byte");
         break;
+    case ITEM_HTTP2:
+        note(l, "an HTTP/2 frame: 9 bytes of header (length, type, flags, stream), then its payload");
+        note(l, "each exchange is a stream of its own on one connection; a push is one stream's DATA");
+        note(l, "frames. Header blocks are HPACK-compressed (RFC 7541) and not decoded here");
+        break;
     case ITEM_TLS:
         note(l, "a TLS record: a 5-byte header (type, version, length), then sealed bytes");
         note(l, "encrypted: what anyone on the path still sees is each record's size and time,");

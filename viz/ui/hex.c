@@ -60,6 +60,10 @@ static void payload_span(const struct item *it, uint64_t *lo, uint64_t *hi)
     case ITEM_TLS:
         *lo = start + 5; /* the record header: type, version, length */
         break;
+    case ITEM_HTTP2:
+        if (it->length > 9 && item_field(it, "stream"))
+            *lo = start + 9; /* the frame header: length, type, flags, stream (not the preface) */
+        break;
     case ITEM_SSE_EVENT:
         *lo = *hi = start; /* field names and data interleave: events inside mark the data */
         break;

@@ -1,0 +1,65 @@
+/* fuzz_h2_frame.c -- libFuzzer target for the HTTP/2 frame codec.
+ *
+ * The input is read as a run of frames, the way pushviz reads an h2c
+ * stream (an optional preface, then headers and payloads).  Checks, on
+ * arbitrary bytes:
+ *   - the preface is accepted exactly when the input starts with it, and
+ *     every shorter prefix of it is partial;
+ *   - a frame header is read only from 9 bytes, with the fields the bytes
+ *     hold (the stream id without its reserved bit);
+ *   - a header the rules accept has a type RFC 9113 names, and the flags
+ *     text of any type and flags fits its buffer, cut at a name's end.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/h2_frame.h"
+
+#define CHECK(cond) \
+    do { \
+        if (!(cond)) \
+            abort(); \
+    } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
+{
+    /* an exact-size copy, so ASan sees any read past the length */
+    uint8_t *in = malloc(size ? size : 1);
+    CHECK(in);
+    memcpy(in, bytes, size);
+    size_t pos = 0;
+    long pre = h2_read_preface(in, size);
+    bool starts = size >= H2_PREFACE_LEN && memcmp(in, H2_PREFACE, H2_PREFACE_LEN) == 0;
+    CHECK((pre == H2_PREFACE_LEN) == starts);
+    if (pre == PROTO_PARTIAL)
+        CHECK(size < H2_PREFACE_LEN && memcmp(in, H2_PREFACE, size) == 0);
+    if (starts)
+        pos = H2_PREFACE_LEN;
+    for (;;) {
+        struct h2_frame_header fh;
+        long r = h2_read_frame_header(in + pos, size - pos, &fh);
+        if (r == PROTO_PARTIAL) {
+            CHECK(size - pos < H2_FRAME_HEADER);
+            break;
+        }
+        CHECK(r == H2_FRAME_HEADER);
+        const uint8_t *h = in + pos;
+        CHECK(fh.length == ((uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2]));
+        CHECK(fh.type == h[3] && fh.flags == h[4] && fh.stream == (h2_u32(h + 5) & 0x7fffffffu));
+        if (!h2_frame_fault(&fh))
+            CHECK(h2_type_name(fh.type) != NULL);
+        char flags[24];
+        size_t cap = (size_t)(h[4] % sizeof flags) + 1;
+        size_t n = h2_flags_text(fh.type, fh.flags, flags, cap);
+        CHECK(n < cap && strlen(flags) == n);
+        CHECK(n == 0 || flags[n - 1] != ',');
+        if (fh.length > size - pos - H2_FRAME_HEADER)
+            break;
+        pos += H2_FRAME_HEADER + fh.length;
+    }
+    free(in);
+    return 0;
+}

@@ -1,0 +1,87 @@
+/* h2_push.js -- push over HTTP/2 in the clear (h2c, prior knowledge) from
+ * real stacks on 127.0.0.1:PORT, for record_h2.sh: a node `http2` server
+ * with an event stream, and a client that is
+ *
+ *   node h2_push.js PORT curl   curl (nghttp2): GET /events, five events
+ *                               100 ms apart on one stream
+ *   node h2_push.js PORT node   node's http2 client: /events and /news on
+ *                               one connection at once (streams 1 and 3
+ *                               interleaved), a PING, a stream it cancels
+ *                               (RST_STREAM CANCEL), then GOAWAY
+ */
+'use strict';
+
+const http2 = require('http2');
+const {execFile} = require('child_process');
+
+const port = Number(process.argv[2]);
+const client = process.argv[3] || 'curl';
+if (!port || !['curl', 'node'].includes(client)) {
+    console.error('usage: node h2_push.js PORT curl|node');
+    process.exit(2);
+}
+const EVENTS = 5;
+
+function event(seq) {
+    return JSON.stringify({seq, ts: Date.now(), kind: 'tick', text: 'pushed over HTTP/2'});
+}
+
+const server = http2.createServer();
+server.on('stream', (stream, headers) => {
+    const path = headers[':path'];
+    if (path === '/events') {
+        stream.respond({':status': 200, 'content-type': 'text/event-stream', 'cache-control': 'no-store'});
+        let seq = 0;
+        const timer = setInterval(() => {
+            stream.write('id: ' + ++seq + '\ndata: ' + event(seq) + '\n\n');
+            if (seq === EVENTS) {
+                clearInterval(timer);
+                stream.end();
+            }
+        }, 100);
+        stream.on('close', () => clearInterval(timer));
+    } else if (path === '/news') {
+        setTimeout(() => {
+            stream.respond({':status': 200, 'content-type': 'application/json'});
+            stream.end(JSON.stringify([{seq: 1, kind: 'news', text: 'one answer, on stream 3'}]));
+        }, 150);
+    } else { /* /slow: never answered; the client gives up */
+        stream.on('error', () => {});
+    }
+});
+
+function done(what) {
+    console.log('h2_push ' + client + ': ' + what);
+    server.close();
+    setTimeout(() => process.exit(0), 200);
+}
+
+function viaCurl() {
+    execFile('curl', ['-sS', '--http2-prior-knowledge', 'http://127.0.0.1:' + port + '/events'],
+             (err, stdout) => {
+                 if (err)
+                     throw err;
+                 done((stdout.match(/^data:/mg) || []).length + ' events');
+             });
+}
+
+function viaNode() {
+    const session = http2.connect('http://127.0.0.1:' + port);
+    let events = 0, news = '';
+    const ev = session.request({':path': '/events'});
+    ev.setEncoding('utf8');
+    ev.on('data', (text) => { events += (text.match(/^data:/mg) || []).length; });
+    const nw = session.request({':path': '/news'});
+    nw.setEncoding('utf8');
+    nw.on('data', (text) => { news += text; });
+    const slow = session.request({':path': '/slow'});
+    slow.on('error', () => {});
+    setTimeout(() => slow.close(http2.constants.NGHTTP2_CANCEL), 50);
+    setTimeout(() => session.ping(Buffer.from('pushlab!'), () => {}), 250);
+    ev.on('end', () => {
+        session.close();
+        done(events + ' events, ' + news.length + ' bytes of news');
+    });
+}
+
+server.listen(port, '127.0.0.1', () => (client === 'curl' ? viaCurl : viaNode)());

@@ -1,0 +1,239 @@
+/* h2.c -- an HTTP/2 connection in the clear (h2c, RFC 9113): one `http2`
+ * item per frame, with its type, flags, stream and length, and what a
+ * frame says that needs no HPACK: a DATA frame's bytes as text (and the
+ * pushlab events in them), a SETTINGS frame's values, a WINDOW_UPDATE's
+ * increment, the error code of RST_STREAM and GOAWAY.
+ *
+ * What it teaches: every request and response is a stream of its own on
+ * the one connection, so a push (an EventSource over HTTP/2, a gRPC
+ * stream) is a stream whose DATA frames come one per event, interleaved
+ * with the other streams' frames.  The header blocks (HEADERS,
+ * CONTINUATION, PUSH_PROMISE) are compressed with HPACK against a table
+ * both ends build as they go (RFC 7541); they are shown by size only.
+ *
+ * A frame's item goes out once the frame is whole, so that a DATA frame
+ * shows its text; a frame longer than VIZ_RESYNC_CHECK_MAX goes out at
+ * its header and the rest is passed over (core.h, "length-prefixed
+ * records"), as TLS records are.
+ */
+#include "dissect/h2.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/h2_frame.h"
+
+/* The longest frame a peer may send before it has raised
+ * SETTINGS_MAX_FRAME_SIZE (RFC 9113 §4.2): what resynchronising trusts. */
+#define DEFAULT_MAX_FRAME 16384
+
+/* The whole length of the frame whose header at p obeys its type's
+ * rules, within the size every peer may send. */
+static long frame_len(enum item_dir dir, const uint8_t *p, size_t n)
+{
+    (void)dir;
+    struct h2_frame_header fh;
+    if (h2_read_frame_header(p, n, &fh) == PROTO_PARTIAL)
+        return PROTO_PARTIAL;
+    if (h2_frame_fault(&fh) || fh.length > DEFAULT_MAX_FRAME)
+        return 0;
+    return H2_FRAME_HEADER + (long)fh.length;
+}
+
+/* A server's first frame is its SETTINGS (RFC 9113 §3.4): type 4 on
+ * stream 0, not an ACK, six bytes a setting.  1, 0 or PROTO_PARTIAL. */
+static int server_preface(const uint8_t *p, size_t n)
+{
+    static const uint8_t header[] = {H2_SETTINGS, 0, 0, 0, 0, 0}; /* type, flags, stream 0 */
+    size_t k = n < H2_FRAME_HEADER ? n : H2_FRAME_HEADER;
+    if (k > 3 && memcmp(p + 3, header, k - 3) != 0)
+        return 0;
+    if (n < H2_FRAME_HEADER)
+        return PROTO_PARTIAL;
+    struct h2_frame_header fh;
+    h2_read_frame_header(p, n, &fh);
+    if (fh.length % 6 || fh.length > 6 * 16)
+        return 0;
+    return record_run_plausible(frame_len, DIR_S2C, p, n, 1);
+}
+
+int h2_starts(struct half *h, bool other_h2)
+{
+    const uint8_t *p = (const uint8_t *)h->buf.data;
+    size_t n = h->buf.len;
+    int yes = 0;
+    if (h->dir == DIR_C2S) {
+        long r = h2_read_preface(p, n);
+        if (r == PROTO_PARTIAL)
+            return PROTO_PARTIAL;
+        if (r > 0)
+            h->h2_preface = true;
+        yes = r > 0 || (other_h2 && record_run_plausible(frame_len, h->dir, p, n, 1) == 1);
+    } else {
+        yes = other_h2 ? record_run_plausible(frame_len, h->dir, p, n, 1) : server_preface(p, n);
+        if (yes == PROTO_PARTIAL)
+            return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
+    }
+    if (yes == 1)
+        h->mode = MODE_H2;
+    return yes == 1;
+}
+
+/* What the payload of a control frame says, as fields of its item. */
+static void control_fields(struct item *it, const struct h2_frame_header *fh, const uint8_t *pl)
+{
+    switch (fh->type) {
+    case H2_SETTINGS: {
+        char text[256];
+        size_t n = 0;
+        for (uint32_t at = 0; at + 6 <= fh->length && n + 48 < sizeof text; at += 6) {
+            uint16_t id = (uint16_t)(pl[at] << 8 | pl[at + 1]);
+            const char *name = h2_setting_name(id);
+            n += (size_t)(name ? snprintf(text + n, sizeof text - n, "%s%s=%u", n ? "," : "", name,
+                                          h2_u32(pl + at + 2))
+                               : snprintf(text + n, sizeof text - n, "%s0x%x=%u", n ? "," : "", id,
+                                          h2_u32(pl + at + 2)));
+        }
+        if (n)
+            item_add_text(it, "settings", text, n);
+        break;
+    }
+    case H2_WINDOW_UPDATE:
+        item_add_int(it, "increment", h2_u32(pl) & 0x7fffffffu);
+        break;
+    case H2_RST_STREAM:
+    case H2_GOAWAY: {
+        uint32_t code = h2_u32(pl + (fh->type == H2_GOAWAY ? 4 : 0));
+        const char *name = h2_error_name(code);
+        if (name)
+            item_add_str(it, "error_code", name);
+        else
+            item_add_int(it, "error_code", code);
+        if (fh->type == H2_GOAWAY)
+            item_add_int(it, "last_stream", h2_u32(pl) & 0x7fffffffu);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* A DATA frame's data: its payload without the padding (RFC 9113 §6.1),
+ * as far as it was captured in `have` bytes: [*start, *end) of the
+ * payload, also shown as the item's text.  False when the padding is
+ * longer than the frame. */
+static bool data_fields(struct item *it, const struct h2_frame_header *fh, const uint8_t *pl,
+                        size_t have, size_t *start, size_t *end)
+{
+    *start = 0;
+    *end = fh->length;
+    if (fh->flags & H2_FLAG_PADDED) {
+        if (fh->length < 1 || have < 1 || pl[0] >= fh->length) {
+            item_add_str(it, "frame_error", "padding longer than the frame");
+            return false;
+        }
+        *start = 1;
+        *end = fh->length - pl[0];
+    }
+    item_add_int(it, "data_len", (int64_t)(*end - *start));
+    if (*end > have)
+        *end = have;
+    size_t shown = *end > *start ? *end - *start : 0;
+    item_add_text(it, "text", (const char *)pl + *start,
+                  shown < VIZ_PAYLOAD_SHOWN ? shown : VIZ_PAYLOAD_SHOWN);
+    return true;
+}
+
+/* Frame fh's item, from the `have` payload bytes the buffer holds (all of
+ * it, but for a frame too long to wait for or cut by a gap), and then the
+ * pushlab events in its data; the buffer is left as it was. */
+static void frame_item(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
+                       size_t have)
+{
+    const uint8_t *pl = (const uint8_t *)h->buf.data + H2_FRAME_HEADER;
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_HTTP2, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
+    const char *name = h2_type_name(fh->type);
+    if (name)
+        item_add_str(it, "frame", name);
+    else
+        item_add_int(it, "frame", fh->type); /* an extension's frame, ignored as RFC 9113 §4.1 asks */
+    item_add_int(it, "stream", fh->stream);
+    char flags[64];
+    item_add_text(it, "flags", flags, h2_flags_text(fh->type, fh->flags, flags, sizeof flags));
+    item_add_int(it, "len", fh->length);
+    size_t data_start = 0, data_end = 0;
+    bool data = fh->type == H2_DATA && data_fields(it, fh, pl, have, &data_start, &data_end);
+    if (fh->type != H2_DATA && have == fh->length)
+        control_fields(it, fh, pl);
+    emit_item(env->emitter, it);
+    /* The pushlab events its data carries, after the frame's own item.
+     * Each DATA frame is read on its own, and an event split across two
+     * frames is put together by the scan, which keeps the tail. */
+    if (data && data_end > data_start)
+        eventscan_feed(&h->scan, (const char *)pl + data_start, data_end - data_start,
+                       h->buf.offset + H2_FRAME_HEADER + data_start, env->emitter, env->flow, h->dir,
+                       env->now_ns);
+}
+
+bool h2_step(const struct dissect_env *env, struct half *h)
+{
+    if (h->rec_lost)
+        return record_resync_step(env, h, frame_len, "HTTP/2 frame header");
+    if (h->rec_skip)
+        return record_skip_step(h);
+    const uint8_t *p = (const uint8_t *)h->buf.data;
+    if (h->h2_preface) {
+        long r = h2_read_preface(p, h->buf.len);
+        if (r == PROTO_PARTIAL)
+            return false;
+        h->h2_preface = false;
+        if (r > 0) {
+            struct item_builder b;
+            struct item *it = half_item(&b, env, h, ITEM_HTTP2, h->buf.offset, H2_PREFACE_LEN);
+            item_add_str(it, "frame", "preface");
+            emit_item(env->emitter, it);
+            bytebuf_consume(&h->buf, H2_PREFACE_LEN);
+        }
+        return true;
+    }
+    struct h2_frame_header fh;
+    if (h2_read_frame_header(p, h->buf.len, &fh) == PROTO_PARTIAL)
+        return false;
+    const char *fault = h2_frame_fault(&fh);
+    if (fault && h2_type_name(fh.type)) { /* a known type broken: the framing is not to be trusted */
+        half_error(env, h, fault, h->buf.offset, h->buf.len);
+        record_lost(h, h->buf.offset);
+        bytebuf_consume(&h->buf, 1);
+        return true;
+    }
+    size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
+    if (h->buf.len < whole && whole <= VIZ_RESYNC_CHECK_MAX)
+        return false; /* shown whole: a DATA frame's text, a control frame's values */
+    size_t n = h->buf.len < whole ? h->buf.len : whole;
+    frame_item(env, h, &fh, n - H2_FRAME_HEADER);
+    bytebuf_consume(&h->buf, n);
+    h->rec_skip = (uint32_t)(whole - n);
+    return true;
+}
+
+bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len)
+{
+    if (h->buf.len == 0)
+        return record_skip_lost(h, len);
+    /* A frame waited for whole, and the gap cuts it: it is shown with the
+     * bytes that came.  When the gap ends inside it, the rest of it is
+     * passed over and the framing survives; else the next header is lost
+     * too, and looked for. */
+    struct h2_frame_header fh;
+    if (h->rec_lost || h->h2_preface ||
+        h2_read_frame_header((const uint8_t *)h->buf.data, h->buf.len, &fh) == PROTO_PARTIAL ||
+        (h2_frame_fault(&fh) && h2_type_name(fh.type)))
+        return false;
+    size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
+    frame_item(env, h, &fh, h->buf.len - H2_FRAME_HEADER);
+    bool inside = h->buf.len + len <= whole;
+    h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
+    bytebuf_consume(&h->buf, h->buf.len);
+    return inside;
+}

@@ -1,0 +1,20 @@
+/* h2.h -- the HTTP/2 frame dissector (h2.c), stepped by the dispatcher. */
+#ifndef VIZ_DISSECT_H2_H
+#define VIZ_DISSECT_H2_H
+
+#include "dissect/core.h"
+
+/* Does this direction's buffer start HTTP/2?  1: yes (the client's
+ * connection preface, or the server's first SETTINGS; or frames, when the
+ * other direction speaks it); 0: no; PROTO_PARTIAL: more bytes are needed.
+ * On yes the half is set up for h2_step. */
+int h2_starts(struct half *h, bool other_h2);
+
+/* One step of MODE_H2: true when it made progress. */
+bool h2_step(const struct dissect_env *env, struct half *h);
+
+/* len bytes were lost: true when they fall inside the current frame (its
+ * item goes out with what came, the framing survives), else false. */
+bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len);
+
+#endif
