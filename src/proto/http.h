@@ -73,6 +73,11 @@ long http_parse_response(const char *buf, size_t len, const struct http_limits *
 const struct slice *http_header_find(const struct http_header *headers, size_t n,
                                      const char *name);
 
+/* How many header lines are called `name` (case-insensitive): for the
+ * fields a message may carry only once (Host, RFC 9112 §3.2;
+ * Sec-WebSocket-Key, RFC 6455 §11.3.1). */
+size_t http_header_count(const struct http_header *headers, size_t n, const char *name);
+
 /* True when the comma-separated list in `value` holds `token`
  * (case-insensitive, optional white space, parameters after ';' ignored),
  * as for "Connection: keep-alive, Upgrade". */

@@ -102,6 +102,15 @@ const struct slice *http_header_find(const struct http_header *headers, size_t n
     return NULL;
 }
 
+size_t http_header_count(const struct http_header *headers, size_t n, const char *name)
+{
+    size_t len = strlen(name), count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (headers[i].name.len == len && slice_eq_ci(headers[i].name, name))
+            count++;
+    return count;
+}
+
 bool http_list_next(struct slice value, size_t *pos, struct slice *element)
 {
     const char *v = value.ptr;

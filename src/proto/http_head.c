@@ -112,10 +112,7 @@ static void split_target(struct http_request *req)
  * reads such a request (and the 400 it gets) and only notes the fault. */
 int http_check_request(const struct http_request *req, struct proto_err *err)
 {
-    size_t hosts = 0;
-    for (size_t i = 0; i < req->num_headers; i++)
-        if (slice_eq_ci(req->headers[i].name, "Host"))
-            hosts++;
+    size_t hosts = http_header_count(req->headers, req->num_headers, "Host");
     if (hosts > 1)
         return (int)proto_fail(err, 400, "more than one Host header");
     if (hosts == 0 && req->minor_version >= 1)

@@ -53,17 +53,8 @@ static struct slice header_or_empty(const struct http_header *headers, size_t n,
 static const struct slice *only_header(const struct http_header *headers, size_t n,
                                        const char *name, bool *repeated)
 {
-    const struct slice *found = NULL;
-    *repeated = false;
-    for (size_t i = 0; i < n; i++) {
-        if (headers[i].name.len != strlen(name) || !slice_eq_ci(headers[i].name, name))
-            continue;
-        *repeated = found != NULL;
-        if (found)
-            return found;
-        found = &headers[i].value;
-    }
-    return found;
+    *repeated = http_header_count(headers, n, name) > 1;
+    return http_header_find(headers, n, name);
 }
 
 int ws_check_client_handshake(const struct http_request *req, struct ws_handshake *hs,

@@ -379,6 +379,19 @@ START_TEST(response_malformed_carry_code_zero)
 }
 END_TEST
 
+START_TEST(header_count)
+{
+    const char *s = "GET / HTTP/1.0\r\nHost: a\r\nX: 1\r\nhost: b\r\nHOST: c\r\n\r\n";
+    struct http_request req;
+    struct proto_err err = {0};
+    ck_assert_int_gt(http_read_request(s, strlen(s), &limits, &req, &err), 0);
+    ck_assert_uint_eq(http_header_count(req.headers, req.num_headers, "Host"), 3);
+    ck_assert_uint_eq(http_header_count(req.headers, req.num_headers, "x"), 1);
+    ck_assert_uint_eq(http_header_count(req.headers, req.num_headers, "Hos"), 0);
+    ck_assert_uint_eq(http_header_count(req.headers, 0, "Host"), 0);
+}
+END_TEST
+
 START_TEST(list_tokens)
 {
     struct slice v = {"keep-alive, Upgrade", 19};
@@ -998,6 +1011,7 @@ int main(void)
     tcase_add_test(heads, request_limits);
     tcase_add_test(heads, response_heads);
     tcase_add_test(heads, response_malformed_carry_code_zero);
+    tcase_add_test(heads, header_count);
     tcase_add_test(heads, list_tokens);
     tcase_add_test(heads, slices_compare);
     suite_add_tcase(s, heads);
