@@ -88,9 +88,10 @@ int httpc_read_head(struct session *s, const struct httpc_want *want, struct htt
         /* The media type is the value's name before any ";" parameter
          * (RFC 9110 §8.3.1), which is what the list codec compares. */
         if (!ct || !http_list_has_token(*ct, want->content_type)) {
-            session_fail(s, "wrong Content-Type \"%.*s\" for %s (expected %s)",
-                         ct ? (int)ct->len : 0, ct ? ct->ptr : "", session_target(s),
-                         want->content_type);
+            char buf[MAX_HEAD_BYTES]; /* a value is shorter than its head */
+            struct slice shown = ct ? http_value_unfold(*ct, buf) : (struct slice){"", 0};
+            session_fail(s, "wrong Content-Type \"%.*s\" for %s (expected %s)", (int)shown.len,
+                         shown.ptr, session_target(s), want->content_type);
             return -1;
         }
     }

@@ -15,10 +15,23 @@
 
 #define HTTP_HEADERS_CAP 100 /* room in a parsed head; the limit is smaller */
 
+/* A header line.  In a response the value may span obs-folds (RFC 9112
+ * §5.2): CR LF, or a bare LF, followed by SP or HTAB, which mean SP.  The
+ * parser returns slices of the caller's bytes, so it does not unfold:
+ * readers of a value take CR and LF as white space (http_value_ws; the
+ * list and parameter readers here do), and printers show
+ * http_value_unfold.  A request's or a part's value never has CR or LF. */
 struct http_header {
     struct slice name;  /* as sent (case kept) */
-    struct slice value; /* leading and trailing white space removed */
+    struct slice value; /* leading and trailing white space removed; see above for folds */
 };
+
+/* White space inside a parsed header value: SP and HTAB, and the CR and LF
+ * that only an obs-fold can put there (struct http_header). */
+static inline bool http_value_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Limits chosen by the caller; exceeding one is an error with its status. */
 struct http_limits {
@@ -50,7 +63,8 @@ struct http_response {
 /* Parse a request head from buf[0..len).  Returns head_bytes (>0),
  * PROTO_PARTIAL, or PROTO_ERROR with err->code 400, 414, 431 or 505 (not
  * HTTP/1.x).  Bare LF line ends are accepted (RFC 9112 §2.2), obsolete
- * line folding is not, and an HTTP/1.1 request needs one Host (§3.2). */
+ * line folding is not (400: §5.2 lets a server reject it), and an
+ * HTTP/1.1 request needs one Host (§3.2). */
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req, struct proto_err *err);
 
@@ -65,7 +79,9 @@ long http_read_request(const char *buf, size_t len, const struct http_limits *li
  * or PROTO_ERROR with err->code 400. */
 int http_check_request(const struct http_request *req, struct proto_err *err);
 
-/* Parse a response head; same contract (errors carry code 0). */
+/* Parse a response head; same contract (errors carry code 0).  Unlike a
+ * request's, its obs-folds are accepted (RFC 9112 §5.2: a user agent
+ * replaces each with SP): see struct http_header. */
 long http_parse_response(const char *buf, size_t len, const struct http_limits *lim,
                          struct http_response *res, struct proto_err *err);
 
@@ -77,6 +93,12 @@ const struct slice *http_header_find(const struct http_header *headers, size_t n
  * fields a message may carry only once (Host, RFC 9112 §3.2;
  * Sec-WebSocket-Key, RFC 6455 §11.3.1). */
 size_t http_header_count(const struct http_header *headers, size_t n, const char *name);
+
+/* A header value as its recipient reads it, each obs-fold (OWS CRLF RWS)
+ * replaced by one SP (RFC 9112 §5.2): `value` itself when it has no fold
+ * (borrowed as it was), else a slice of out, into which it is written.
+ * out needs room for value.len bytes (unfolding never lengthens). */
+struct slice http_value_unfold(struct slice value, char *out);
 
 /* True when the comma-separated list in `value` holds `token`
  * (case-insensitive, optional white space, parameters after ';' ignored),

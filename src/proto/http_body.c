@@ -55,9 +55,9 @@ int http_content_length(const struct http_header *headers, size_t n, bool same_r
             while (item_end < end && (*item_end != ',' || !same_repeats))
                 item_end++;
             const char *a = v, *b = item_end;
-            while (same_repeats && a < b && (*a == ' ' || *a == '\t'))
+            while (same_repeats && a < b && http_value_ws((unsigned char)*a))
                 a++;
-            while (same_repeats && b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            while (same_repeats && b > a && http_value_ws((unsigned char)b[-1]))
                 b--;
             uint64_t value;
             if (parse_length(a, (size_t)(b - a), &value, err) < 0)

@@ -22,7 +22,9 @@
  * must be: an absolute-form target, read as its path and query (§3.2.2).
  * Tolerated: bare LF line ends and empty lines before the request line
  * (RFC 9112 §2.2), a status line with no SP after the code, HTTP/1.x
- * minor versions above 1 (read as 1.1 in a request, RFC 9110 §6.2).
+ * minor versions above 1 (read as 1.1 in a request, RFC 9110 §6.2), and
+ * in a response only, obs-fold (§5.2: a user agent reads it as SP; a
+ * request's is refused, http_fields.c).
  */
 #include <string.h>
 
@@ -171,7 +173,7 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
     if (next < 0)
         return next;
 
-    next = http_parse_fields(buf, len, (size_t)next, header_room(lim), req->headers,
+    next = http_parse_fields(buf, len, (size_t)next, header_room(lim), false, req->headers,
                              &req->num_headers, err);
     if (next < 0)
         return next;
@@ -242,7 +244,8 @@ static long parse_response(const char *buf, size_t len, const struct http_limits
     if (next < 0)
         return next;
 
-    next = http_parse_fields(buf, len, (size_t)next, header_room(lim), res->headers,
+    /* A user agent MUST read an obs-fold as SP (RFC 9112 §5.2). */
+    next = http_parse_fields(buf, len, (size_t)next, header_room(lim), true, res->headers,
                              &res->num_headers, err);
     if (next < 0)
         return next;

@@ -57,10 +57,12 @@ long http_line_end(const char *buf, size_t len, size_t pos, struct proto_err *er
 
 /* Parse a field section (RFC 9112 §5) starting at buf[pos]: header lines
  * up to and including the empty line.  Fills headers[0..*num_headers).
- * Returns the position after the empty line, PROTO_PARTIAL, or
- * PROTO_ERROR with code 400 (bad line, obs-fold) or 431 (more than
- * max_fields lines). */
-long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_fields,
+ * With `unfold` (a response's head) an obs-fold continues the value before
+ * it, whose slice then spans it (struct http_header); without, it is an
+ * error.  Returns the position after the empty line, PROTO_PARTIAL, or
+ * PROTO_ERROR with code 400 (bad line, obs-fold without unfold) or 431
+ * (more than max_fields lines). */
+long http_parse_fields(const char *buf, size_t len, size_t pos, size_t max_fields, bool unfold,
                        struct http_header *headers, size_t *num_headers, struct proto_err *err);
 
 /* The Content-Length of a header block (RFC 9110 §8.6): 0 with *present

@@ -73,7 +73,7 @@ static long parse_part(const char *buf, size_t n, struct slice boundary, size_t 
         return next;
 
     size_t cap = sizeof part->headers / sizeof part->headers[0];
-    next = http_parse_fields(buf, n, (size_t)next, cap, part->headers, &part->num_headers, err);
+    next = http_parse_fields(buf, n, (size_t)next, cap, false, part->headers, &part->num_headers, err);
     if (next < 0)
         return next;
     size_t body = (size_t)next;
@@ -141,7 +141,7 @@ static bool boundary_valid(struct slice b)
 
 static size_t skip_ws(struct slice s, size_t pos)
 {
-    while (pos < s.len && http_is_ws((unsigned char)s.ptr[pos]))
+    while (pos < s.len && http_value_ws((unsigned char)s.ptr[pos]))
         pos++;
     return pos;
 }

@@ -37,20 +37,20 @@
 static void split_param(struct slice param, struct slice *name, struct slice *value)
 {
     const char *p = param.ptr, *end = param.ptr + param.len;
-    while (p < end && (*p == ' ' || *p == '\t'))
+    while (p < end && http_value_ws((unsigned char)*p))
         p++;
     const char *eq = memchr(p, '=', (size_t)(end - p));
     const char *name_end = eq ? eq : end;
-    while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+    while (name_end > p && http_value_ws((unsigned char)name_end[-1]))
         name_end--;
     *name = (struct slice){p, (size_t)(name_end - p)};
     *value = (struct slice){NULL, 0};
     if (!eq)
         return;
     const char *v = eq + 1, *v_end = end;
-    while (v < v_end && (*v == ' ' || *v == '\t'))
+    while (v < v_end && http_value_ws((unsigned char)*v))
         v++;
-    while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
+    while (v_end > v && http_value_ws((unsigned char)v_end[-1]))
         v_end--;
     if (v_end - v >= 2 && *v == '"' && v_end[-1] == '"') { /* quoted-string form (RFC 6455 §9.1) */
         v++;

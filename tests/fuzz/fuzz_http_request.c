@@ -4,7 +4,8 @@
  * Checks, on arbitrary bytes (the first byte picks small or large limits):
  *   - the result is PROTO_PARTIAL, PROTO_ERROR with a known status, or a
  *     head length <= the input, with every slice inside the head, and the
- *     path and query where the target's form puts them;
+ *     path and query where the target's form puts them, and no value
+ *     holding CR or LF (a request's obs-fold is refused, RFC 9112 §5.2);
  *   - prefixes agree with the whole: a cut before the end of the head
  *     gives PROTO_PARTIAL or the same error, a cut after it the same head
  *     (each prefix in a buffer of exactly its size, so ASan sees over-reads);
@@ -90,6 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < req.num_headers; i++) {
             slice_inside(req.headers[i].name, buf, (size_t)n);
             slice_inside(req.headers[i].value, buf, (size_t)n);
+            const struct slice *v = &req.headers[i].value;
+            if (v->len && (memchr(v->ptr, '\r', v->len) || memchr(v->ptr, '\n', v->len)))
+                abort();
             http_list_has_token(req.headers[i].value, "close");
         }
         struct http_body body;

@@ -5,6 +5,9 @@
  * the request was HEAD):
  *   - PROTO_PARTIAL, PROTO_ERROR with code 0, or a head length <= the
  *     input with a status 100..999 and every slice inside the head;
+ *   - a value neither starts nor ends with white space, and has CR or LF
+ *     only in obs-folds: unfolded (RFC 9112 §5.2) it has none, is no
+ *     longer, and keeps its first and last bytes;
  *   - prefixes give PROTO_PARTIAL or the whole input's answer;
  *   - body framing never says "body" for HEAD, 1xx, 204 or 304.
  */
@@ -21,6 +24,25 @@ static const struct http_limits limit_sets[2] = {
 static void slice_inside(struct slice s, const char *buf, size_t n)
 {
     if (s.len && (s.ptr < buf || s.ptr > buf + n || s.len > (size_t)(buf + n - s.ptr)))
+        abort();
+}
+
+static void value_unfolds(struct slice v)
+{
+    if (!v.len)
+        return;
+    if (http_value_ws((unsigned char)v.ptr[0]) || http_value_ws((unsigned char)v.ptr[v.len - 1]))
+        abort();
+    for (size_t i = 0; i < v.len; i++) /* each LF of a fold is followed by SP or HTAB */
+        if (v.ptr[i] == '\n' && (i + 1 >= v.len || (v.ptr[i + 1] != ' ' && v.ptr[i + 1] != '\t')))
+            abort();
+    static char out[4096];
+    if (v.len > sizeof out)
+        return;
+    struct slice u = http_value_unfold(v, out);
+    if (u.len > v.len || u.ptr[0] != v.ptr[0] || u.ptr[u.len - 1] != v.ptr[v.len - 1])
+        abort();
+    if (memchr(u.ptr, '\r', u.len) || memchr(u.ptr, '\n', u.len))
         abort();
 }
 
@@ -48,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < res.num_headers; i++) {
             slice_inside(res.headers[i].name, buf, (size_t)n);
             slice_inside(res.headers[i].value, buf, (size_t)n);
+            value_unfolds(res.headers[i].value);
         }
         struct http_body body;
         struct proto_err berr = {.code = 77};

@@ -359,7 +359,7 @@ START_TEST(response_malformed_carry_code_zero)
         "HTTP/1.1 099 Low\r\n\r\n",   "HTTP/1.1 2## OK\r\n\r\n", "HTTP/#.1 200 OK\r\n\r\n",   "HTTP/1.1 20 OK\r\n\r\n",  "HTTP/1.1 2000 OK\r\n\r\n",
         "HTTP/2 200 OK\r\n\r\n",      "HTTP/2.0 200 OK\r\n\r\n", "ICY 200 OK\r\n\r\n",
         "HTTP/1.1 200 O\x01K\r\n\r\n", "HTTP/1.1 200 OK\r\nA : b\r\n\r\n",
-        "HTTP/1.1 200 OK\r\n x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n x\r\n\r\n", /* white space before the first field: no fold */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct http_response res;
@@ -376,6 +376,80 @@ START_TEST(response_malformed_carry_code_zero)
     const char *big = "HTTP/1.1 200 OK\r\nServer: x\r\n\r\n";
     ck_assert_int_eq(http_parse_response(big, strlen(big), &small, &res, &err), PROTO_ERROR);
     ck_assert_int_eq(err.code, 0);
+}
+END_TEST
+
+/* The value of header `name` in res, unfolded into buf. */
+static struct slice unfolded(const struct http_response *res, const char *name, char *buf)
+{
+    const struct slice *v = http_header_find(res->headers, res->num_headers, name);
+    ck_assert_msg(v != NULL, "no %s", name);
+    return http_value_unfold(*v, buf);
+}
+
+START_TEST(response_obs_fold_is_unfolded)
+{
+    /* RFC 9112 §5.2: a user agent replaces each obs-fold (OWS CRLF RWS)
+     * of a response with SP before it reads the value.  The slice spans
+     * the folds; http_value_unfold joins the parts with one SP. */
+    const char *s = "HTTP/1.1 200 OK\r\n"
+                    "X-Folded: one  \r\n two\r\n\t three\r\n"
+                    "X-Start:\r\n first\r\n"
+                    "X-End: last\r\n \r\n"
+                    "X-Empty:\r\n \r\n"
+                    "Transfer-Encoding: gzip,\r\n chunked\r\n"
+                    "Content-Type: multipart/x-mixed-replace;\r\n\tboundary=frame\r\n"
+                    "Connection: keep-alive,\r\n Upgrade\r\n"
+                    "\r\n"
+                    "body";
+    struct http_response res;
+    struct proto_err err = {0};
+    long n = http_parse_response(s, strlen(s), &limits, &res, &err);
+    ck_assert_int_eq(n, (long)strlen(s) - 4);
+    ck_assert_uint_eq(res.num_headers, 7);
+    char buf[64];
+    const struct slice *raw = http_header_find(res.headers, res.num_headers, "X-Folded");
+    assert_slice(*raw, "one  \r\n two\r\n\t three"); /* the bytes as sent, trimmed */
+    assert_slice(unfolded(&res, "X-Folded", buf), "one two three");
+    assert_slice(unfolded(&res, "X-Start", buf), "first");  /* empty first line */
+    assert_slice(unfolded(&res, "X-End", buf), "last");     /* a fold of white space only */
+    assert_slice(unfolded(&res, "X-Empty", buf), "");
+    /* The value readers take a fold for the white space it stands for. */
+    struct http_body body;
+    ck_assert_int_eq(http_response_body(&res, false, &body, &err), 0);
+    ck_assert_int_eq(body.kind, HTTP_BODY_CHUNKED);
+    struct slice boundary;
+    ck_assert(http_multipart_boundary(*http_header_find(res.headers, res.num_headers, "content-type"),
+                                      &boundary));
+    assert_slice(boundary, "frame");
+    ck_assert(http_list_has_token(*http_header_find(res.headers, res.num_headers, "Connection"),
+                                  "upgrade"));
+    response_splits(s, n);
+
+    /* Bare LF line ends fold too; unfolding never lengthens a value. */
+    const char *lf = "HTTP/1.1 204 No Content\nX-A: a\n\tb\n\n";
+    ck_assert_int_eq(http_parse_response(lf, strlen(lf), &limits, &res, &err), (long)strlen(lf));
+    assert_slice(unfolded(&res, "X-A", buf), "a b");
+    response_splits(lf, (long)strlen(lf));
+    struct slice plain = {"no fold", 7};
+    ck_assert_ptr_eq(http_value_unfold(plain, buf).ptr, plain.ptr); /* borrowed as it was */
+
+    /* A fold in a number leaves no number: "1 2" is no Content-Length. */
+    const char *num = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n 2\r\n\r\n";
+    ck_assert_int_gt(http_parse_response(num, strlen(num), &limits, &res, &err), 0);
+    ck_assert_int_eq(http_response_body(&res, false, &body, &err), PROTO_ERROR);
+
+    /* White space before the first field line folds nothing: an error,
+     * as it is in a request; and a request's fold is still a 400. */
+    const char *first = "HTTP/1.1 200 OK\r\n X-A: a\r\n\r\n";
+    ck_assert_int_eq(http_parse_response(first, strlen(first), &limits, &res, &err), PROTO_ERROR);
+    response_splits(first, PROTO_ERROR);
+    const char *req = "GET / HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\n\r\n";
+    struct http_request rq;
+    ck_assert_int_eq(parse_req(req, &rq, &err), PROTO_ERROR);
+    ck_assert_int_eq(err.code, 400);
+    ck_assert_str_eq(err.why, "line folding (a header line starting with white space)");
+    request_splits(req, &limits, PROTO_ERROR, 400);
 }
 END_TEST
 
@@ -1011,6 +1085,7 @@ int main(void)
     tcase_add_test(heads, request_limits);
     tcase_add_test(heads, response_heads);
     tcase_add_test(heads, response_malformed_carry_code_zero);
+    tcase_add_test(heads, response_obs_fold_is_unfolded);
     tcase_add_test(heads, header_count);
     tcase_add_test(heads, list_tokens);
     tcase_add_test(heads, slices_compare);

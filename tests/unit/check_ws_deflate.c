@@ -38,6 +38,10 @@ START_TEST(parse_what_servers_answer)
     ck_assert_uint_eq(p.client_max_window_bits, 15);
     ck_assert_int_eq(ws_deflate_parse(S("x-webkit-deflate-frame"), &p, &err), 0);
     ck_assert_int_eq(ws_deflate_parse(S(""), &p, &err), 0);
+    /* A response's value may span an obs-fold, which reads as SP (RFC
+     * 9112 §5.2; struct http_header). */
+    ck_assert_int_eq(ws_deflate_parse(S("permessage-deflate;\r\n server_max_window_bits=\r\n\t10"), &p, &err), 1);
+    ck_assert_uint_eq(p.server_max_window_bits, 10);
 }
 END_TEST
 

@@ -185,11 +185,12 @@ def crafted_pcaps():
               crafted.test_head_204_304_and_keep_alive, crafted.test_mid_stream_start,
               crafted.test_tcp_numbers_and_ack_rtt, crafted.test_ipv6_extension_headers,
               crafted.test_linux_sll2, crafted.test_every_tcp_flag_combination_is_named,
-              crafted.test_request_a_server_refuses_is_still_read):
+              crafted.test_request_a_server_refuses_is_still_read,
+              crafted.test_folded_response_header_is_unfolded):
         t()
     return [os.path.join(TMP, n) for n in ("ooo.pcap", "retrans.pcap", "xhr.pcap", "ws.pcap",
                                            "keepalive.pcap", "mid.pcap", "tcp.pcap", "ipv6.pcap",
-                                           "sll2.pcap", "flags.pcap", "refused.pcap")]
+                                           "sll2.pcap", "flags.pcap", "refused.pcap", "folded.pcap")]
 
 
 def test_crafted_pcaps():
@@ -424,6 +425,56 @@ asyncio.run(main())
     assert pongs and pongs[0]["pong_ms"] >= 0, pongs
 
 
+def test_recorded_curl_against_a_folding_server():
+    """A server that folds a header of its first answer (obs-fold, RFC 9112
+    §5.2), as curl reads it: pushviz shows the value unfolded and every
+    response on the connection, tshark's http.response count."""
+    if not shutil.which("curl"):
+        raise Skip("curl is not installed")
+    code = r'''
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+buf, n = b"", 0
+while n < 3:
+    data = c.recv(4096)
+    if not data:
+        break
+    buf += data
+    while b"\r\n\r\n" in buf:
+        buf = buf.split(b"\r\n\r\n", 1)[1]
+        n += 1
+        folded = b"X-Folded: first part\r\n\tsecond part\r\n" if n == 1 else b""
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + folded +
+                  b"Content-Length: 5\r\n\r\nbody%d" % n)
+c.close()
+'''
+    srv = subprocess.Popen(["/usr/bin/python3", "-c", code], stdout=subprocess.PIPE)
+    try:
+        port = int(srv.stdout.readline())
+        cap = Tcpdump(os.path.join(TMP, "folded-curl.pcap"), "tcp port %d" % port)
+        base = "http://127.0.0.1:%d" % port
+        out = subprocess.run(["curl", "-s", base + "/a", base + "/b", base + "/c"], timeout=10,
+                             stdout=subprocess.PIPE, check=True).stdout
+        cap.stop()
+    finally:
+        srv.terminate()
+        srv.wait(5)
+    assert out == b"body1body2body3", out  # curl reads the folded head too
+    p = cap.path
+    compare_tcp(p)
+    assert compare_http(p) == 6
+    its = items(p)
+    res = of_type(its, "http_response")
+    assert ["X-Folded", "first part second part"] in res[0]["headers"], res[0]
+    assert not of_type(its, "error"), of_type(its, "error")
+    rows = tshark(p, ["http.response.code"], decode_as=decode_as(its), display="http.response")
+    assert len(rows) == len(res) == 3, (rows, res)
+
+
 def test_live_capture_with_pushviz_w():
     """pushviz's own capture: live --json equals --json of the -w file, which
     tshark reads frame for frame; SIGINT ends it cleanly with the file whole."""
@@ -495,4 +546,4 @@ if __name__ == "__main__":
           test_frames_cut_inside_tcp_options, test_data_in_a_syn_is_the_streams_first_bytes,
           test_keep_alive_probes, test_stacked_vlan_tags, test_ack_after_a_reset_is_timed,
           test_recorded_curl_against_pushlab_poll, test_recorded_python_websockets,
-          test_live_capture_with_pushviz_w])
+          test_recorded_curl_against_a_folding_server, test_live_capture_with_pushviz_w])

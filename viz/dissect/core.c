@@ -1,8 +1,8 @@
 /* core.c -- the helpers every dissector uses: a direction's state, made
  * when it is first needed; an item placed at its stream range in one
  * direction, an `error` item, a `chunk` item, a head's header fields as a
- * "headers" pairs field; and the skipping and re-synchronising that TLS
- * and HTTP/2 records share.
+ * "headers" pairs field (unfolded); and the skipping and re-synchronising
+ * that TLS and HTTP/2 records share.
  */
 #include "dissect/core.h"
 
@@ -64,9 +64,17 @@ void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t of
 
 void add_headers(struct item *it, const struct http_header *hs, size_t n)
 {
+    char unfolded[VIZ_ITEM_ARENA];
     item_add_pairs(it, "headers");
-    for (size_t i = 0; i < n; i++)
-        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, hs[i].value.ptr, hs[i].value.len);
+    for (size_t i = 0; i < n; i++) {
+        /* A response's value that spans obs-folds is shown as a client
+         * reads it, each fold one SP (RFC 9112 §5.2).  One longer than an
+         * item can hold is passed as it is: item_pairs_append drops it. */
+        struct slice v = hs[i].value;
+        if (v.len <= sizeof unfolded)
+            v = http_value_unfold(v, unfolded);
+        item_pairs_append(it, hs[i].name.ptr, hs[i].name.len, v.ptr, v.len);
+    }
 }
 
 /* ---- length-prefixed records ---- */
