@@ -163,14 +163,18 @@ class Conversation:
             return ipv6(src[0], dst[0], seg)
         return ipv4(src[0], dst[0], seg)
 
-    def segment(self, direction, flags, payload=b"", seq=None, dt=0.001, advance=True):
-        """A segment from direction ('c2s'/'s2c'); returns (ts, packet)."""
+    def segment(self, direction, flags, payload=b"", seq=None, dt=0.001, advance=True, window=65535,
+                options=b"", ack=None):
+        """A segment from direction ('c2s'/'s2c'); returns (ts, packet).
+        window: the raw window field; options: TCP option bytes (a multiple
+        of 4); ack: an acknowledgment number other than the peer's next."""
         self.t += dt
         other = "s2c" if direction == "c2s" else "c2s"
         src, dst = (self.c, self.s) if direction == "c2s" else (self.s, self.c)
         s = self.seq[direction] if seq is None else seq
-        ack = self.seq[other] if flags & ACK else 0
-        pkt = self._ip(src, dst, tcp_segment(src[1], dst[1], s, ack, flags, payload))
+        if ack is None:
+            ack = self.seq[other] if flags & ACK else 0
+        pkt = self._ip(src, dst, tcp_segment(src[1], dst[1], s, ack, flags, payload, window, options))
         if advance and seq is None:
             self.seq[direction] += len(payload) + (1 if flags & (SYN | FIN) else 0)
         item = (self.t, pkt)

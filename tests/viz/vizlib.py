@@ -122,6 +122,76 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
     return [line.split("\t") for line in out.decode(errors="replace").splitlines()]
 
 
+# pushviz's TCP analysis names (`analysis`, then `analysis_more`) and the
+# tshark fields that mark the same frames.  tshark has more (window_full,
+# ack_lost_segment, reused_ports...) that pushviz does not follow.
+TCP_ANALYSIS = {
+    "retransmission": "tcp.analysis.retransmission",
+    "fast_retransmission": "tcp.analysis.fast_retransmission",
+    "spurious_retransmission": "tcp.analysis.spurious_retransmission",
+    "out_of_order": "tcp.analysis.out_of_order",
+    "previous_segment_not_captured": "tcp.analysis.lost_segment",
+    "keep_alive": "tcp.analysis.keep_alive",
+    "keep_alive_ack": "tcp.analysis.keep_alive_ack",
+    "zero_window_probe": "tcp.analysis.zero_window_probe",
+    "zero_window_probe_ack": "tcp.analysis.zero_window_probe_ack",
+    "duplicate_ack": "tcp.analysis.duplicate_ack",
+    "zero_window": "tcp.analysis.zero_window",
+    "window_update": "tcp.analysis.window_update",
+}
+
+
+# Which name `analysis` gives when a frame has several: what happened to
+# the segment's bytes, then what its ACK says, then its window (the others
+# come in `analysis_more`; a fast or spurious retransmission is always a
+# retransmission too).
+TCP_ANALYSIS_FIRST = ["retransmission", "out_of_order", "previous_segment_not_captured", "keep_alive",
+                      "zero_window_probe", "keep_alive_ack", "zero_window_probe_ack", "duplicate_ack",
+                      "zero_window", "window_update"]
+
+
+def tcp_analysis(t):
+    """The analysis names of a `tcp` item, as a set ({} when it has none)."""
+    if "analysis" not in t:
+        return set()
+    return {t["analysis"]} | set(filter(None, t.get("analysis_more", "").split(",")))
+
+
+def compare_tcp_analysis(path, its=None):
+    """Every TCP frame of path: pushviz's analysis names equal the
+    TCP_ANALYSIS flags tshark sets on it, and a duplicate ACK has tshark's
+    number and original frame, and ack_rtt_ms tshark's tcp.analysis.ack_rtt.
+    Returns {name: frames} of what was found, for a test to say what its
+    capture must show."""
+    its = items(path) if its is None else its
+    mine = {t["frame"]: t for t in of_type(its, "tcp")}
+    names = list(TCP_ANALYSIS)
+    extra = ["tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.ack_rtt"]
+    rows = tshark(path, ["frame.number"] + [TCP_ANALYSIS[n] for n in names] + extra, display="tcp")
+    assert len(rows) == len(mine), "%s: tshark %d TCP frames, pushviz %d" % (path, len(rows), len(mine))
+    found = {}
+    for row in rows:
+        frame, flags, (num, dup_of, rtt) = int(row[0]), row[1:1 + len(names)], row[1 + len(names):]
+        t = mine[frame]
+        theirs = {n for n, v in zip(names, flags) if v}
+        where = "%s frame %d" % (os.path.basename(path), frame)
+        assert tcp_analysis(t) == theirs, (where, "tshark", sorted(theirs), "pushviz", t)
+        if theirs:
+            assert t["analysis"] == [n for n in TCP_ANALYSIS_FIRST if n in theirs][0], (where, t)
+        if num:
+            mine_dup = (t.get("dup_ack_num"), t.get("dup_ack_frame"))
+            assert mine_dup == (int(num), int(dup_of)), (where, "tshark", num, dup_of, "pushviz", t)
+        else:
+            assert "dup_ack_num" not in t and "dup_ack_frame" not in t, (where, t)
+        if rtt:
+            assert "ack_rtt_ms" in t and abs(t["ack_rtt_ms"] / 1000 - float(rtt)) < 1e-6, (where, rtt, t)
+        else:
+            assert "ack_rtt_ms" not in t, (where, "no tshark ack_rtt", t)
+        for n in theirs:
+            found.setdefault(n, []).append(frame)
+    return found
+
+
 def tshark_json(path, args, repeated_keys=False):
     """tshark -T json with more arguments (-o, -Y, -e ...): the packets,
     each a dict of its layers (or of the fields asked for).  With
