@@ -8,9 +8,11 @@
  *
  * Per segment this file produces the `tcp` item, with the numbers
  * Wireshark shows: sequence and acknowledgement numbers relative to the
- * initial ones, and tcp.analysis.ack_rtt (the time from a segment to the
- * ACK that acknowledges exactly its end; segments that were retransmitted
- * or out of order are not timed, as in Wireshark).  The handshake RTT is
+ * initial ones, tcp.analysis.ack_rtt (the time from a segment to the ACK
+ * that acknowledges exactly its end; of copies sent more than once, the
+ * oldest still waiting, as in Wireshark), and the tcp.analysis flags that
+ * say what a segment was (retransmission, duplicate ACK, zero window...:
+ * tcp_notes).  The handshake RTT is
  * SYN to the client's ACK of the SYN/ACK (tcp.analysis.initial_rtt).
  * The payload goes through reassembly (reasm.c) to the dissector, a
  * SYN's too (TCP Fast Open); a peer's ACK beyond what was captured tells
@@ -98,25 +100,27 @@ struct flow_half {
     uint32_t base;           /* relative sequence numbers count from here (ISN) */
     uint32_t seq_high;       /* highest sequence number after any segment
                                 (seq + len, SYN and FIN count one), empty ones too */
-    uint32_t last_ack;       /* this side's latest acknowledgment number */
+    uint32_t last_ack;       /* the acknowledgment number of this side's latest segment */
     uint32_t fin_seq;        /* its FIN's sequence number */
-    uint16_t last_win;       /* and window */
+    uint16_t last_win;       /* and its window, raw (unscaled), as Wireshark compares them */
     /* One bit each, so that a new one costs no byte of the record (with
      * 200,000 flows open, every byte of it is memory a packet waits for). */
     bool base_set : 1;       /* base is known */
     bool seq_high_set : 1;   /* seq_high is known */
-    bool ack_seen : 1;       /* last_ack and last_win are known */
+    bool ack_seen : 1;       /* last_ack, last_win and last_ns are known */
     bool fin : 1;            /* a FIN was sent */
     bool fin_acked : 1;      /* the peer acknowledged the FIN */
     bool ended : 1;          /* the dissector was told this direction ended */
     bool probed : 1;         /* its latest segment was a keep-alive probe */
+    bool window_probed : 1;  /* its latest segment was a zero-window probe */
     uint16_t n_unacked;      /* segments in unacked, oldest first */
     uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
-    unsigned dup_acks;       /* empty segments repeating them: the peer should resend */
+    unsigned dup_acks;       /* duplicate ACKs since last_ack last moved: the peer should resend */
+    uint32_t ack_frame;      /* the frame that moved it (the ACK the duplicates repeat) */
     struct unacked *unacked; /* `first`, or a malloc'd array once more are waiting (owned) */
     struct unacked first[UNACKED_INLINE]; /* most connections wait for one or two at a time */
     int64_t seq_high_ns;     /* when the segment that raised seq_high was captured */
-    int64_t dup_ack_ns;      /* when the latest duplicate ACK was captured */
+    int64_t last_ns;         /* when its latest segment was captured */
     uint64_t bytes;          /* payload bytes on the wire */
     struct reasm reasm;      /* this direction's bytes */
 };
@@ -681,20 +685,55 @@ static size_t flags_text(uint8_t flags, char out[FLAGS_TEXT_MAX])
     return flags ? (size_t)__builtin_popcount(flags) * 4 - 1 : 0;
 }
 
-static const char *class_name(enum reasm_class c)
+/* What TCP analysis says of a segment: the tcp.analysis flags of
+ * Wireshark that pushviz follows, one bit each.  A segment can have more
+ * than one (a fast retransmission is a retransmission too, and a data
+ * segment can also close its sender's window).  The `analysis` field
+ * names the lowest bit set -- what happened to the segment's own bytes
+ * before what its ACK and its window say -- and `analysis_more` the
+ * others, in this order. */
+enum tcp_note {
+    NOTE_RETRANSMISSION = 1u << 0,          /* tcp.analysis.retransmission */
+    NOTE_OUT_OF_ORDER = 1u << 1,            /* tcp.analysis.out_of_order */
+    NOTE_NOT_CAPTURED = 1u << 2,            /* tcp.analysis.lost_segment */
+    NOTE_KEEP_ALIVE = 1u << 3,              /* tcp.analysis.keep_alive */
+    NOTE_WINDOW_PROBE = 1u << 4,            /* tcp.analysis.zero_window_probe */
+    NOTE_KEEP_ALIVE_ACK = 1u << 5,          /* tcp.analysis.keep_alive_ack */
+    NOTE_WINDOW_PROBE_ACK = 1u << 6,        /* tcp.analysis.zero_window_probe_ack */
+    NOTE_DUPLICATE_ACK = 1u << 7,           /* tcp.analysis.duplicate_ack */
+    NOTE_ZERO_WINDOW = 1u << 8,             /* tcp.analysis.zero_window */
+    NOTE_WINDOW_UPDATE = 1u << 9,           /* tcp.analysis.window_update */
+    NOTE_FAST_RETRANSMISSION = 1u << 10,    /* tcp.analysis.fast_retransmission (and retransmission) */
+    NOTE_SPURIOUS_RETRANSMISSION = 1u << 11, /* tcp.analysis.spurious_retransmission (and retransmission) */
+    NOTE_KINDS = 12
+};
+
+/* By bit; the JSON names, which the contract keeps. */
+static const char *const note_names[NOTE_KINDS] = {
+    "retransmission",      "out_of_order",           "previous_segment_not_captured",
+    "keep_alive",          "zero_window_probe",      "keep_alive_ack",
+    "zero_window_probe_ack", "duplicate_ack",        "zero_window",
+    "window_update",       "fast_retransmission",    "spurious_retransmission",
+};
+
+/* `analysis_more`: the names of the notes in `more`, comma-separated as
+ * `flags` is ("fast_retransmission", "zero_window,window_update"). */
+static void add_more_notes(struct item *it, unsigned more)
 {
-    switch (c) {
-    case SEG_OUT_OF_ORDER:
-        return "out_of_order";
-    case SEG_AHEAD:
-        return "previous_segment_not_captured";
-    case SEG_RETRANSMISSION:
-        return "retransmission";
-    case SEG_OVERLAP:
-        return "overlap";
-    default:
-        return NULL;
+    char text[256]; /* all twelve names with their commas take 193 bytes */
+    size_t n = 0;
+    for (; more; more &= more - 1) {
+        const char *name = note_names[__builtin_ctz(more)];
+        size_t len = strlen(name);
+        if (n + 1 + len > sizeof text)
+            break;
+        if (n)
+            text[n++] = ',';
+        memcpy(text + n, name, len);
+        n += len;
     }
+    if (n)
+        item_add_text(it, "analysis_more", text, n);
 }
 
 /* The sequence number of a segment's first payload byte.  A SYN takes
@@ -706,10 +745,11 @@ static uint32_t payload_seq(const struct packet *p)
     return p->seq + ((p->flags & TCP_SYN) != 0);
 }
 
-/* keep_alive: "keep_alive" or "keep_alive_ack" (Wireshark's names) for a
- * probe and its answer, which say more than their reassembly class. */
+/* notes: the segment's tcp_note bits.  A duplicate ACK also says which
+ * one it is (1, 2, ...) and the frame of the ACK it repeats, as Wireshark
+ * does (tcp.analysis.duplicate_ack_num, duplicate_ack_frame). */
 static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const struct packet *p,
-                     enum reasm_class cls, const char *keep_alive, double ack_rtt)
+                     unsigned notes, double ack_rtt)
 {
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
     struct item_builder b;
@@ -727,9 +767,15 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
     item_add_int(it, "frame", (int64_t)p->frame);
     if (ack_rtt >= 0)
         item_add_ms(it, "ack_rtt_ms", ack_rtt);
-    const char *analysis = keep_alive ? keep_alive : class_name(cls);
-    if (analysis)
-        item_add_str(it, "analysis", analysis);
+    if (notes) {
+        unsigned first = (unsigned)__builtin_ctz(notes);
+        item_add_str(it, "analysis", note_names[first]);
+        add_more_notes(it, notes & ~(1u << first));
+    }
+    if (notes & NOTE_DUPLICATE_ACK) {
+        item_add_int(it, "dup_ack_num", h->dup_acks);
+        item_add_int(it, "dup_ack_frame", h->ack_frame);
+    }
     if (p->truncated)
         item_add_bool(it, "truncated", true);
     emit_item(ft->emitter, it);
@@ -737,44 +783,103 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
 
 /* ---- one segment ---- */
 
-/* Count duplicate ACKs (RFC 5681 §2: an empty segment that repeats the
- * acknowledgment number and window), which ask the peer for a fast
- * retransmission of the segment starting there. */
-static void count_dup_acks(struct flow_half *h, const struct packet *p)
+/* Data below the highest sequence number this side has shown (the
+ * capture saw it go past before, or a later segment already passed it),
+ * by Wireshark's rules, so that the two agree:
+ *  - a spurious retransmission when the peer had acknowledged all of it:
+ *    sent again for nothing (the first copy's ACK was slow, or lost);
+ *  - a fast retransmission when it starts where two or more duplicate
+ *    ACKs asked, within 20 ms of the peer's last segment (RFC 5681 §3.2);
+ *  - out of order (overtaken) when it comes within one handshake RTT
+ *    (3 ms when unknown) of the segment that showed the highest number
+ *    and does not end exactly there;
+ *  - else a retransmission, whose first copy may never have reached the
+ *    capture point (lost on the way to it).
+ * Data that starts below the highest number but goes past it is judged
+ * the same way: Wireshark calls it a retransmission, not an overlap.
+ * Two or more bytes starting one below it are new data after a
+ * keep-alive or zero-window probe's byte, not a retransmission. */
+static unsigned late_or_reordered(const struct flow *f, const struct flow_half *h,
+                                  const struct flow_half *peer, const struct packet *p)
 {
-    if (!(p->flags & TCP_ACK) || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)))
-        return;
-    if (p->payload_len == 0 && h->ack_seen && p->ack == h->last_ack && p->window == h->last_win) {
-        h->dup_acks++;
-        h->dup_ack_ns = p->ts_ns;
-    } else {
-        h->dup_acks = 0;
-    }
-    h->ack_seen = true;
-    h->last_ack = p->ack;
-    h->last_win = p->window;
+    if (peer->ack_seen && peer->last_ack != 0 && seq_le(p->seq + p->payload_len, peer->last_ack))
+        return NOTE_RETRANSMISSION | NOTE_SPURIOUS_RETRANSMISSION;
+    if (!h->seq_high_set || !seq_lt(p->seq, h->seq_high) ||
+        (p->payload_len > 1 && p->seq == h->seq_high - 1))
+        return 0;
+    /* Times as Wireshark takes them: unsigned, so that a clock that
+     * stepped back makes them long, not short. */
+    if (peer->dup_acks >= 2 && p->seq == peer->last_ack && (uint64_t)(p->ts_ns - peer->last_ns) < 20000000)
+        return NOTE_RETRANSMISSION | NOTE_FAST_RETRANSMISSION;
+    uint64_t window_ns = f->handshake_rtt_ms > 0 ? (uint64_t)(f->handshake_rtt_ms * 1e6) : 3000000;
+    if ((uint64_t)(p->ts_ns - h->seq_high_ns) < window_ns && p->seq + p->payload_len != h->seq_high)
+        return NOTE_OUT_OF_ORDER;
+    return NOTE_RETRANSMISSION;
 }
 
-/* A data segment that the capture saw go past before, or whose sequence
- * numbers a later segment already passed.  Wireshark's rules, so that the
- * two agree: a fast retransmission when it starts where two or more
- * duplicate ACKs asked, within 20 ms of the last; else, below the highest
- * sequence number this side has shown, it was overtaken (out of order)
- * when it comes within one handshake RTT (3 ms when unknown) of the
- * segment that showed that number and does not end exactly there; else it
- * is a retransmission whose first copy never reached the capture point
- * (lost on the way to it). */
-static enum reasm_class late_or_reordered(const struct flow *f, const struct flow_half *h,
-                                          const struct flow_half *peer, const struct packet *p)
+/* What Wireshark's TCP analysis says of segment p from side h (tcp_analyze_
+ * sequence_number in its packet-tcp.c), checked in its order against what
+ * h and its peer o showed before:
+ *  - zero-window probe: one byte at the next sequence number while the
+ *    peer's window is 0, sent to learn when it opens.  Nothing else is
+ *    said of it, and it does not move the next sequence number: the
+ *    receiver may not keep its byte, which then comes again;
+ *  - zero window: p advertises a window of 0 (and is no SYN, FIN or
+ *    RST): the receiver's buffer is full, the sender must wait;
+ *  - previous segment not captured: p starts past the highest sequence
+ *    number h has shown (no RST);
+ *  - keep-alive (RFC 9293 §3.8.4): empty or one old byte, one below that
+ *    number, asking an idle peer for an ACK; not a retransmission;
+ *  - then the ACKs.  An empty segment at that number that repeats h's
+ *    latest acknowledgment number, no SYN, FIN or RST: with a window
+ *    that is not 0 it is a window update when the window is new (the
+ *    reader made room); with the same window it answers the peer's
+ *    keep-alive when the peer's latest segment was one; else it is a
+ *    duplicate ACK (RFC 5681 §2): the receiver got a segment it cannot
+ *    use yet, one past a hole, and asks again for the bytes at that
+ *    number.  The count runs while the acknowledgment number stays the
+ *    same: data, a window update or a FIN in between do not restart it.
+ *    Repeating a window of 0 it answers a zero-window probe, or is
+ *    nothing more than a zero window;
+ *  - then the data (late_or_reordered); a repeated SYN, SYN-ACK or FIN
+ *    (control_again) is a retransmission.
+ * Updates h's duplicate-ACK count; the caller records the rest after. */
+static unsigned tcp_notes(const struct flow *f, struct flow_half *h, const struct flow_half *o,
+                          const struct packet *p, bool control_again)
 {
-    if (peer->dup_acks >= 2 && p->seq == peer->last_ack && p->ts_ns - peer->dup_ack_ns < 20000000)
-        return SEG_RETRANSMISSION;
-    if (!h->seq_high_set || !seq_lt(p->seq, h->seq_high))
-        return SEG_IN_ORDER;
-    double window_ns = f->handshake_rtt_ms >= 0 ? f->handshake_rtt_ms * 1e6 : 3e6;
-    if ((double)(p->ts_ns - h->seq_high_ns) < window_ns && p->seq + p->payload_len != h->seq_high)
-        return SEG_OUT_OF_ORDER;
-    return SEG_RETRANSMISSION;
+    unsigned notes = 0;
+    bool control = (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) != 0;
+    bool at_next = h->seq_high_set && p->seq == h->seq_high;
+    if (p->payload_len == 1 && at_next && o->ack_seen && o->last_win == 0) {
+        notes |= NOTE_WINDOW_PROBE;
+    } else {
+        if (p->window == 0 && !control)
+            notes |= NOTE_ZERO_WINDOW;
+        if (h->seq_high_set && seq_lt(h->seq_high, p->seq) && !(p->flags & TCP_RST))
+            notes |= NOTE_NOT_CAPTURED;
+        if (p->payload_len <= 1 && !control && h->seq_high_set && p->seq == h->seq_high - 1)
+            notes |= NOTE_KEEP_ALIVE;
+        bool again = !p->payload_len && !control && at_next && h->ack_seen && p->ack == h->last_ack;
+        if (again && p->window != 0 && p->window != h->last_win) {
+            notes |= NOTE_WINDOW_UPDATE;
+        } else if (again && p->window != 0 && o->probed) {
+            notes |= NOTE_KEEP_ALIVE_ACK;
+        } else if (again && p->window == 0 && h->last_win == 0 && o->window_probed) {
+            notes |= NOTE_WINDOW_PROBE_ACK;
+        } else if (again && p->window != 0) {
+            notes |= NOTE_DUPLICATE_ACK;
+            h->dup_acks++;
+        }
+    }
+    if (!h->ack_seen || p->ack != h->last_ack) { /* a new number: what later duplicates repeat */
+        h->ack_frame = (uint32_t)p->frame;
+        h->dup_acks = 0;
+    }
+    if (control_again)
+        notes |= NOTE_RETRANSMISSION;
+    else if (p->payload_len && !(notes & NOTE_KEEP_ALIVE))
+        notes |= late_or_reordered(f, h, o, p);
+    return notes;
 }
 
 /* Start loading the other records a segment of flow f will touch, as
@@ -847,49 +952,30 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         f->handshake_rtt_ms = (double)(p->ts_ns - f->syn_ns) / 1e6;
     }
 
-    enum reasm_class cls = reasm_classify(&h->reasm, data_seq, p->payload_len);
-    /* Reassembly holds everything past a hole, but Wireshark flags only the
-     * segment that leaps past the highest sequence number seen: the next
-     * one continues from it, and one landing inside the hole is late data,
-     * judged below like any other. */
-    if (cls == SEG_AHEAD && h->seq_high_set && !seq_lt(h->seq_high, p->seq))
-        cls = SEG_IN_ORDER;
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
-    /* A keep-alive probe (RFC 9293 §3.8.4): an empty or one-byte segment
-     * one below the next sequence number, which asks the idle peer for an
-     * ACK and nothing else -- common on a quiet push stream.  Its byte is
-     * old, so reassembly drops it, but it is no retransmission of data:
-     * Wireshark marks it keep_alive, times its ACK, and does not count
-     * that ACK (or the probe) as a duplicate ACK. */
-    bool keep_alive = p->payload_len <= 1 && !(p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) &&
-                      h->seq_high_set && p->seq == h->seq_high - 1;
-    /* ... and the empty ACK that answers it, the peer's next segment. */
-    bool keep_alive_ack = o->probed && !p->payload_len &&
-                          !(p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) && (p->flags & TCP_ACK);
-    o->probed = false;
-    h->probed = keep_alive;
-    if (control_again) {
-        cls = SEG_RETRANSMISSION;
-    } else if (p->payload_len && !keep_alive && (cls == SEG_IN_ORDER || cls == SEG_OUT_OF_ORDER)) {
-        enum reasm_class seen = late_or_reordered(f, h, o, p);
-        if (seen != SEG_IN_ORDER)
-            cls = seen;
-    }
-    if (!keep_alive && !keep_alive_ack)
-        count_dup_acks(h, p);
-    if (!h->seq_high_set || seq_lt(h->seq_high, nextseq)) {
+    unsigned notes = tcp_notes(f, h, o, p, control_again);
+    /* What the next segments are judged against (Wireshark keeps the same). */
+    h->last_ack = p->ack;
+    h->last_win = p->window;
+    h->last_ns = p->ts_ns;
+    h->ack_seen = true;
+    h->probed = (notes & NOTE_KEEP_ALIVE) != 0;
+    h->window_probed = (notes & NOTE_WINDOW_PROBE) != 0;
+    if (!(notes & NOTE_WINDOW_PROBE) && (!h->seq_high_set || seq_lt(h->seq_high, nextseq))) {
         h->seq_high = nextseq;
         h->seq_high_ns = p->ts_ns;
         h->seq_high_set = true;
     }
     double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
-    bool timed = cls == SEG_IN_ORDER || cls == SEG_AHEAD || cls == SEG_OVERLAP ||
-                 ((cls == SEG_EMPTY || keep_alive) && nextseq != p->seq);
-    if (timed && !f->reported)
+    /* Every segment that takes sequence space waits for its ACK, resent
+     * ones too, as in Wireshark: an ACK times the oldest copy of what it
+     * acknowledges that is still waiting (take_acked), the first copy of
+     * a retransmission unless that was acknowledged already (a spurious
+     * retransmission's ACK is timed from it) or was never captured. */
+    if (nextseq != p->seq && !f->reported)
         remember_unacked(h, p->seq, nextseq, p->ts_ns);
     h->bytes += p->payload_len;
-    emit_tcp(ft, f, dir, p, cls, keep_alive ? "keep_alive" : keep_alive_ack ? "keep_alive_ack" : NULL,
-             ack_rtt);
+    emit_tcp(ft, f, dir, p, notes, ack_rtt);
     if (p->payload_len && f->dissect)
         dissect_prefetch(f->dissect, dir); /* its record arrived during emit_tcp */
     if (!f->reported && f != ft->active.back) { /* the most recently active now */

@@ -111,6 +111,9 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "len", "len");
         put_field(&l, it, "ack_rtt_ms", "ack_rtt");
         put_field(&l, it, "analysis", "!");
+        put_field(&l, it, "analysis_more", "!+");
+        put_field(&l, it, "dup_ack_num", "dup#");
+        put_field(&l, it, "dup_ack_frame", "of_frame");
         put_field(&l, it, "truncated", "truncated");
         break;
     case ITEM_HTTP_REQUEST:

@@ -1,0 +1,234 @@
+"""test_tcp_analysis.py -- what pushviz says of each TCP segment, against
+what Wireshark's TCP analysis (tshark) says of the same frame.
+
+A lossy push stream shows the receiver's side of TCP's recovery: duplicate
+ACKs that ask for a missing segment, the fast retransmission they bring,
+and a slow reader's zero window and the window update that reopens it.
+Each case is a hand-made capture (pcapgen) with the frames that show it,
+checked twice: for the JSON fields a student reads (`analysis`, the other
+flags in `analysis_more`, `dup_ack_num`, `dup_ack_frame`), and frame by
+frame against tshark (vizlib.compare_tcp_analysis: the same flags, the
+same duplicate-ACK numbers, the same ack RTTs).  The last case records a
+paused reader on loopback, which a real kernel answers with a zero window.
+
+Without tshark the comparisons are skips, which CI counts as failures.
+"""
+import os
+import socket
+import time
+
+import pcapgen as g
+from vizlib import compare_tcp_analysis, items, main, of_type, scratch_dir, tcp_analysis
+
+TMP = scratch_dir("pushviz-tcp-analysis-")
+EPOCH = 1700000000
+
+
+def write(conv, name, lose=()):
+    """conv's packets as a pcap, but for the packets numbered in lose
+    (0-based, as if the capture point never saw them)."""
+    pc = g.Pcap()
+    for i, (ts, pkt) in enumerate(conv.packets):
+        if i not in lose:
+            pc.add_ip(EPOCH + ts, pkt)
+    path = os.path.join(TMP, name)
+    pc.write(path)
+    return path
+
+
+def tcp_by_frame(its):
+    return {t["frame"]: t for t in of_type(its, "tcp")}
+
+
+def test_duplicate_acks_ask_for_a_fast_retransmission():
+    """The server sends five segments and the second is lost before the
+    capture point.  Each later one makes the client say again what it
+    still wants: duplicate ACKs #1, #2, #3 of the ACK in frame 10.  The
+    client's own data and a window update between them do not restart the
+    count (Wireshark restarts it only when the acknowledgment number
+    moves).  The resent segment is a retransmission, and a fast one."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    base = conv.seq["s2c"]
+    lost = set()
+    for i in range(5):
+        if i == 1:
+            lost.add(len(conv.packets))
+        conv.segment("s2c", g.PSH | g.ACK, b"%d" % i * 100, dt=0.0002)
+    want = base + 100
+    conv.segment("c2s", g.ACK, ack=want, dt=0.0001)                     # frame 10: the ACK
+    conv.segment("c2s", g.ACK, ack=want, dt=0.0001)                     # 11: duplicate #1
+    conv.segment("c2s", g.PSH | g.ACK, b"chat", ack=want, dt=0.0001)    # 12: data, same ACK
+    conv.segment("c2s", g.ACK, ack=want, dt=0.0001)                     # 13: duplicate #2
+    conv.segment("c2s", g.ACK, ack=want, dt=0.0001, window=30000)       # 14: window update
+    conv.segment("c2s", g.ACK, ack=want, dt=0.0001, window=30000)       # 15: duplicate #3
+    conv.segment("s2c", g.PSH | g.ACK, b"1" * 100, seq=want, dt=0.0005)  # 16: fast retransmission
+    conv.segment("c2s", g.ACK, dt=0.001, window=30000)
+    conv.close()
+    path = write(conv, "dup-acks.pcap", lost)
+    its = items(path)
+    tcp = tcp_by_frame(its)
+    dups = [t for t in tcp.values() if t.get("analysis") == "duplicate_ack"]
+    assert [(t["frame"], t["dup_ack_num"], t["dup_ack_frame"]) for t in dups] == \
+        [(11, 1, 10), (13, 2, 10), (15, 3, 10)], dups
+    assert tcp[14]["analysis"] == "window_update" and "dup_ack_num" not in tcp[14], tcp[14]
+    assert (tcp[16]["analysis"], tcp[16]["analysis_more"]) == ("retransmission", "fast_retransmission"), tcp[16]
+    assert "analysis" not in tcp[12], tcp[12]
+    found = compare_tcp_analysis(path, its)
+    assert found == {"previous_segment_not_captured": [7], "duplicate_ack": [11, 13, 15], "window_update": [14],
+                     "retransmission": [16], "fast_retransmission": [16]}, found
+
+
+def test_what_is_not_a_duplicate_ack():
+    """An empty ACK that repeats the last one is a duplicate only if it
+    also repeats the window (a new window is a window update), is no SYN,
+    FIN or RST, and sits at the sender's next sequence number; a repeated
+    window of 0 is a zero window, not a request.  A FIN in between does
+    not restart the count: the ACK after it is duplicate #2."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.segment("s2c", g.PSH | g.ACK, b"x" * 50)
+    conv.segment("c2s", g.ACK)                               # 7
+    conv.segment("c2s", g.ACK, window=0)                     # 8: zero window
+    conv.segment("c2s", g.ACK, window=0)                     # 9: zero window again, no duplicate
+    conv.segment("c2s", g.ACK, window=1000)                  # 10: window update
+    conv.segment("c2s", g.ACK, window=1000)                  # 11: duplicate #1 of 7
+    conv.segment("c2s", g.ACK | g.RST, window=1000, advance=False)  # 12: RST: none
+    conv.segment("c2s", g.FIN | g.ACK, window=1000)          # 13: FIN: none
+    conv.segment("c2s", g.ACK, window=1000)                  # 14: duplicate #2 of 7
+    path = write(conv, "not-dup.pcap")
+    its = items(path)
+    tcp = tcp_by_frame(its)
+    assert [tcp[f].get("analysis") for f in range(8, 15)] == [
+        "zero_window", "zero_window", "window_update", "duplicate_ack", None, None, "duplicate_ack"], tcp
+    assert (tcp[14]["dup_ack_num"], tcp[14]["dup_ack_frame"]) == (2, 7), tcp[14]
+    found = compare_tcp_analysis(path, its)
+    assert found == {"zero_window": [8, 9], "window_update": [10], "duplicate_ack": [11, 14]}, found
+
+
+def test_zero_window_probes_and_keep_alives():
+    """A reader that stops reading closes its window (zero_window, its raw
+    window field is 0 whatever the scale the handshake agreed: here 2^7).
+    The sender probes it: one byte at the next sequence number
+    (zero_window_probe), answered by the same zero window
+    (zero_window_probe_ack and zero_window); the probe's byte is not taken
+    as sent, so the data after it starts there again.  A window update
+    reopens the window.  A frame can have more than one flag: a keep-alive
+    or a retransmission that also advertises a window of 0 is named by
+    the first (`analysis`), the other is in `analysis_more`.  Both
+    answers to one keep-alive are keep_alive_ack."""
+    wscale = b"\x01\x03\x03\x07"  # NOP, window scale 7
+    conv = g.Conversation()
+    conv.segment("c2s", g.SYN, options=wscale)
+    conv.segment("s2c", g.SYN | g.ACK, options=wscale)
+    conv.segment("c2s", g.ACK, window=512)
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.segment("s2c", g.PSH | g.ACK, b"x" * 100, window=512)
+    conv.segment("c2s", g.ACK, window=0)                                  # 7: zero window
+    conv.segment("s2c", g.ACK, b"y", dt=0.2, advance=False, window=512)   # 8: probe
+    conv.segment("c2s", g.ACK, window=0)                                  # 9: its answer
+    conv.segment("s2c", g.ACK, b"y", dt=0.4, advance=False, window=512)   # 10: probe again
+    conv.segment("c2s", g.ACK, window=0)                                  # 11
+    conv.segment("c2s", g.ACK, window=512, dt=0.1)                        # 12: window update
+    conv.segment("s2c", g.PSH | g.ACK, b"yzzzz", window=512)              # 13: from the probe's byte
+    conv.segment("c2s", g.ACK, window=512)
+    conv.segment("c2s", g.ACK, seq=conv.seq["c2s"] - 1, dt=1, window=0)   # 15: keep-alive, window 0
+    conv.segment("s2c", g.ACK, window=512)                                # 16: its answer
+    conv.segment("s2c", g.ACK, window=512)                                # 17: and again
+    base = conv.seq["c2s"]
+    conv.segment("c2s", g.PSH | g.ACK, b"abc", window=512)
+    conv.segment("c2s", g.PSH | g.ACK, b"abc", seq=base, dt=0.3, window=0)  # 19: resent, window 0
+    conv.segment("s2c", g.ACK, window=512)
+    path = write(conv, "zero-window.pcap")
+    its = items(path)
+    tcp = tcp_by_frame(its)
+    named = {f: (t["analysis"], t.get("analysis_more")) for f, t in tcp.items() if "analysis" in t}
+    assert named == {7: ("zero_window", None), 8: ("zero_window_probe", None),
+                     9: ("zero_window_probe_ack", "zero_window"), 10: ("zero_window_probe", None),
+                     11: ("zero_window_probe_ack", "zero_window"), 12: ("window_update", None),
+                     15: ("keep_alive", "zero_window"), 16: ("keep_alive_ack", None),
+                     17: ("keep_alive_ack", None), 19: ("retransmission", "zero_window")}, named
+    assert tcp[13]["seq"] == 101, tcp[13]
+    found = compare_tcp_analysis(path, its)
+    assert sorted(found) == ["keep_alive", "keep_alive_ack", "retransmission", "window_update", "zero_window",
+                             "zero_window_probe", "zero_window_probe_ack"], found
+
+
+def test_acks_of_resent_data_are_timed_as_tshark_times_them():
+    """Every segment that takes sequence space waits for its ACK, sent
+    again or not, and an ACK is timed from the oldest copy of what it
+    acknowledges that still waits (tcp.analysis.ack_rtt):
+     - a spurious retransmission (data the receiver had acknowledged
+       already): its ACK, a duplicate, is timed from it;
+     - a retransmission whose first copy never reached the capture point:
+       its ACK is timed from it (before, pushviz did not time either);
+     - an empty segment past the highest sequence number seen shows that
+       a segment was not captured (previous_segment_not_captured)."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"
+    lost = {len(conv.packets)}
+    conv.segment("s2c", g.PSH | g.ACK, head)                             # never captured
+    conv.segment("s2c", g.ACK, dt=0.01)                                  # 6: shows the higher seq
+    conv.segment("s2c", g.PSH | g.ACK, head, seq=conv.seq["s2c"] - len(head), dt=0.2)  # 7: resent
+    conv.segment("c2s", g.ACK, dt=0.002)                                 # 8: timed from 7
+    base = conv.seq["s2c"]
+    conv.segment("s2c", g.PSH | g.ACK, b"0123456789", dt=0.01)           # 9
+    conv.segment("c2s", g.ACK, dt=0.001)                                 # 10: timed from 9
+    conv.segment("s2c", g.PSH | g.ACK, b"0123456789", seq=base, dt=0.2)  # 11: spurious
+    conv.segment("c2s", g.ACK, dt=0.003)                                 # 12: timed from 11
+    path = write(conv, "resent-acks.pcap", lost)
+    its = items(path)
+    tcp = tcp_by_frame(its)
+    assert tcp[6]["analysis"] == "previous_segment_not_captured", tcp[6]
+    assert (tcp[11]["analysis"], tcp[11]["analysis_more"]) == ("retransmission", "spurious_retransmission")
+    assert abs(tcp[8]["ack_rtt_ms"] - 2.0) < 1e-6 and abs(tcp[12]["ack_rtt_ms"] - 3.0) < 1e-6, (tcp[8], tcp[12])
+    assert (tcp[12]["analysis"], tcp[12]["dup_ack_num"], tcp[12]["dup_ack_frame"]) == ("duplicate_ack", 1, 10)
+    found = compare_tcp_analysis(path, its)
+    assert found == {"previous_segment_not_captured": [6], "retransmission": [7, 11],
+                     "spurious_retransmission": [11], "duplicate_ack": [12]}, found
+
+
+def test_a_paused_reader_closes_its_window():
+    """Real traffic: pushlab-xhr pushes an event every millisecond to a
+    client whose receive buffer is small (SO_RCVBUF 2048) and who reads
+    nothing for 1.5 s.  Linux closes the window (zero window), probes it
+    (its probes are keep-alives: one below the next sequence number),
+    and when the client reads, reopens it (window update).  pushviz
+    flags every frame as tshark does."""
+    from harness import Server
+    from test_oracle import Tcpdump
+    path = os.path.join(TMP, "paused-reader.pcap")
+    with Server("xhr", "--interval", "1") as srv:
+        cap = Tcpdump(path, "tcp port %d" % srv.port)
+        s = socket.socket()
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+            s.connect(("127.0.0.1", srv.port))
+            s.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(1.5)  # the reader pauses
+            s.settimeout(0.05)
+            end = time.monotonic() + 1.0
+            while time.monotonic() < end:  # then reads again
+                try:
+                    s.recv(65536)
+                except socket.timeout:
+                    pass
+        finally:
+            s.close()
+        time.sleep(0.2)
+        cap.stop()
+    its = items(path)
+    found = compare_tcp_analysis(path, its)
+    assert "zero_window" in found and "window_update" in found, found
+    zero = [t for t in of_type(its, "tcp") if "zero_window" in tcp_analysis(t)]
+    assert all(t["win"] == 0 and t["dir"] == "c2s" for t in zero), zero
+
+
+if __name__ == "__main__":
+    main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
+          test_zero_window_probes_and_keep_alives, test_acks_of_resent_data_are_timed_as_tshark_times_them,
+          test_a_paused_reader_closes_its_window])
