@@ -22,6 +22,7 @@ import time
 
 from uilib import TMP, Tmux, capture, colours_used, quit_cleanly, sweep_stale_runs, ws_capture
 from vizlib import ROOT, Skip, items, main, of_type
+import pcapgen as g
 
 # every key the issue asks for, and every other key the UI knows
 KEYS_IN_HELP = ["Up", "Down", "j", "k", "PgUp", "PgDn", "g", "G", "Tab", "Shift-Tab", "Enter", "Right",
@@ -143,6 +144,69 @@ def test_ladder_shows_held_long_poll():
         assert re.search(r"HELD \d+\.\d+ ms", s), s
         assert re.search(r": +\d+\.\d+ s pass +:", s), s
         assert "next request" in s and "handshake RTT" in s, s
+        quit_cleanly(t)
+
+
+def lossy_capture(name):
+    """A request sent in two segments, the second resent with more bytes
+    (an overlap), and a stream whose second segment is lost before the
+    capture point: three duplicate ACKs, then a fast retransmission."""
+    conv = g.Conversation()
+    conv.handshake()
+    req = b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+    base = conv.seq["c2s"]
+    conv.segment("c2s", g.PSH | g.ACK, req[:12])
+    conv.segment("c2s", g.PSH | g.ACK, req[6:], seq=base + 6, dt=0.3)  # resent, and the rest
+    conv.seq["c2s"] = base + len(req)
+    conv.segment("s2c", g.ACK)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\r\n"
+    conv.segment("s2c", g.PSH | g.ACK, head)
+    want = conv.seq["s2c"]
+    lost = len(conv.packets)
+    for i in range(4):
+        conv.segment("s2c", g.PSH | g.ACK, b'{"n":%d}\n' % i, dt=0.0002)
+    for _ in range(4):
+        conv.segment("c2s", g.ACK, ack=want, dt=0.0001)
+    conv.segment("s2c", g.PSH | g.ACK, b'{"n":0}\n', seq=want, dt=0.0005)
+    conv.segment("c2s", g.ACK)
+    path = os.path.join(TMP, name)
+    pc = g.Pcap()
+    for i, (ts, pkt) in enumerate(conv.packets):
+        if i != lost:
+            pc.add_ip(1700000000 + ts, pkt)
+    pc.write(path)
+    return path
+
+
+def test_tcp_analysis_is_shown_and_explained():
+    """Duplicate ACKs are messages of their own, with their number; the
+    detail says what each flag means; the ladder shows them although it
+    hides pure ACKs; and the follow-stream view shows the bytes of a
+    retransmission that were new (the end of the request) but not the
+    ones sent twice."""
+    p = lossy_capture("lossy.pcap")
+    dups = [t for t in of_type(items(p), "tcp") if t.get("analysis") == "duplicate_ack"]
+    assert [t["dup_ack_num"] for t in dups] == [1, 2, 3], dups
+    with Tmux(["-r", p], cols=120, lines=64) as t:
+        t.wait("flows")
+        t.keys("Tab", "/")
+        t.literal("dup#=2")
+        t.keys("Enter")
+        s = t.wait(r"duplicate number 2 of the ACK in frame %d" % dups[0]["dup_ack_frame"])
+        assert "duplicate_ack: the same ACK again" in s, s
+        assert re.search(r"!=duplicate_ack dup#=1 of_frame=%d" % dups[0]["dup_ack_frame"], s), s
+        t.keys("/")
+        t.literal("fast_retransmission")
+        t.keys("Enter")
+        s = t.wait(r"fast_retransmission: resent where duplicate ACKs asked")
+        assert "retransmission: bytes sent before" in s, s
+        t.keys("l")
+        s = t.wait(r"Ladder of flow")
+        assert "duplicate_ack #3" in s and "retransmission, fast_retransmission" in s, s
+        t.keys("Escape", "F")
+        s = t.wait(r"Stream of flow 1")
+        assert s.count("GET /stream HTTP/1.1") == 1 and s.count("Host: x") == 1, s
+        assert s.count('{"n":0}') == 1, s
         quit_cleanly(t)
 
 

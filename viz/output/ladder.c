@@ -101,9 +101,16 @@ static void note_of(struct ladder_flow *lf, const struct item *it, struct ladder
             snprintf(r->note, sizeof r->note, "ack rtt %.3f ms", f->v.ms);
         }
         if ((f = item_field(it, "analysis")) && f->kind == FIELD_TEXT) {
-            size_t len;
+            /* "duplicate_ack #2", "retransmission, fast_retransmission" */
+            size_t len, more_len;
             const char *s = item_text(it, f, &len);
-            snprintf(r->note, sizeof r->note, "%.*s", (int)len, s);
+            const char *more = item_text_of(it, "analysis_more", &more_len);
+            long long dup = (long long)item_int(it, "dup_ack_num", 0);
+            char num[24] = "";
+            if (dup > 0)
+                snprintf(num, sizeof num, " #%lld", dup);
+            snprintf(r->note, sizeof r->note, "%.*s%s%s%.*s", (int)len, s, num, more_len ? ", " : "",
+                     (int)more_len, more);
             r->strong = true;
         }
         break;
@@ -175,7 +182,10 @@ static bool wanted(const struct item *it, const struct ladder_options *o)
 {
     if (it->type == ITEM_FLOW || it->flow == 0)
         return false;
-    return !(it->type == ITEM_TCP && !o->acks && pure_ack(it));
+    /* Pure ACKs are left out unless asked for, but not the ones TCP
+     * analysis flags: a duplicate ACK, a zero window or a window update
+     * is the receiver's side of the story. */
+    return !(it->type == ITEM_TCP && !o->acks && pure_ack(it) && !item_field(it, "analysis"));
 }
 
 int ladder_build(struct ladder *l, const struct item *const *items, size_t n, const struct ladder_options *o)

@@ -393,6 +393,54 @@ static void event_detail(struct ui_lines *l, const struct item *it)
     note(l, "capture time of the packet that completed the event minus its ts");
 }
 
+/* What each TCP analysis flag of a segment tells (the names are
+ * Wireshark's tcp.analysis flags), one short line each. */
+static const struct {
+    const char *name;
+    const char *what;
+} tcp_analysis_text[] = {
+    {"retransmission", "bytes sent before: the first copy was lost, or its ACK was slow"},
+    {"fast_retransmission", "resent where duplicate ACKs asked, without waiting for the timer"},
+    {"spurious_retransmission", "resent though the receiver had acknowledged them: for nothing"},
+    {"out_of_order", "came after bytes that follow it: overtaken on the way"},
+    {"previous_segment_not_captured", "starts past the bytes seen so far: one before it was lost"},
+    {"keep_alive", "one old byte or none: asks an idle peer for an ACK (RFC 9293 3.8.4)"},
+    {"keep_alive_ack", "the ACK that answers a keep-alive"},
+    {"zero_window_probe", "one byte sent into a closed window, to learn when it opens"},
+    {"zero_window_probe_ack", "the answer to a zero-window probe: the window is still closed"},
+    {"duplicate_ack", "the same ACK again: data past a hole arrived; after 3 the sender resends"},
+    {"zero_window", "window 0: the receiver's buffer is full (a slow reader); the sender waits"},
+    {"window_update", "the same ACK with a new window: the reader made room"},
+};
+
+/* The notes for the flags in `analysis` and the comma-separated
+ * `analysis_more`. */
+static void tcp_analysis_notes(struct ui_lines *l, const struct item *it)
+{
+    size_t len, more_len;
+    const char *first = item_text_of(it, "analysis", &len);
+    const char *more = item_text_of(it, "analysis_more", &more_len);
+    if (!len)
+        return;
+    note(l, "TCP analysis, as Wireshark's tcp.analysis flags name it:");
+    for (size_t i = 0; i < sizeof tcp_analysis_text / sizeof tcp_analysis_text[0]; i++) {
+        const char *name = tcp_analysis_text[i].name;
+        size_t n = strlen(name);
+        bool has = (len == n && memcmp(first, name, n) == 0);
+        for (size_t at = 0; !has && at < more_len;) { /* one name of more per turn */
+            const char *comma = memchr(more + at, ',', more_len - at);
+            size_t end = comma ? (size_t)(comma - more) : more_len;
+            has = end - at == n && memcmp(more + at, name, n) == 0;
+            at = end + 1;
+        }
+        if (has)
+            note(l, "%s: %s", name, tcp_analysis_text[i].what);
+    }
+    if (item_field(it, "dup_ack_num"))
+        note(l, "duplicate number %lld of the ACK in frame %lld", (long long)item_int(it, "dup_ack_num", 0),
+             (long long)item_int(it, "dup_ack_frame", 0));
+}
+
 static void generic_detail(struct ui_lines *l, const struct item *it)
 {
     for (unsigned i = 0; i < it->nfields; i++) {
@@ -483,8 +531,7 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "and in the hellos the server name (SNI) and the protocols offered (ALPN)");
         break;
     case ITEM_TCP:
-        if (item_field(it, "analysis"))
-            note(l, "TCP analysis, as Wireshark's tcp.analysis flags name it");
+        tcp_analysis_notes(l, it);
         break;
     default:
         break;
