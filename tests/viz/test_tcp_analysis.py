@@ -8,17 +8,21 @@ Each case is a hand-made capture (pcapgen) with the frames that show it,
 checked twice: for the JSON fields a student reads (`analysis`, the other
 flags in `analysis_more`, `dup_ack_num`, `dup_ack_frame`), and frame by
 frame against tshark (vizlib.compare_tcp_analysis: the same flags, the
-same duplicate-ACK numbers, the same ack RTTs).  The last case records a
-paused reader on loopback, which a real kernel answers with a zero window.
+same duplicate-ACK numbers, the same ack RTTs).  The last two record a
+real Linux: answering a lost segment with duplicate ACKs (tunpeer.py),
+and a paused reader on loopback with a zero window.
 
 Without tshark the comparisons are skips, which CI counts as failures.
 """
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import time
 
 import pcapgen as g
-from vizlib import compare_tcp_analysis, items, main, of_type, scratch_dir, tcp_analysis
+from vizlib import BIN, HERE, Skip, compare_tcp_analysis, items, main, of_type, scratch_dir, tcp_analysis
 
 TMP = scratch_dir("pushviz-tcp-analysis-")
 EPOCH = 1700000000
@@ -192,6 +196,37 @@ def test_acks_of_resent_data_are_timed_as_tshark_times_them():
                      "spurious_retransmission": [11], "duplicate_ack": [12]}, found
 
 
+def test_linux_answers_a_lost_segment_with_duplicate_acks():
+    """Real traffic: tunpeer.py, a scripted client behind a TUN device in a
+    namespace of its own, sends its request to pushlab-poll in five
+    segments and loses the second.  Linux acknowledges the first, then
+    answers each later one with a duplicate ACK (#1, #2, #3 of that ACK);
+    the client resends at the third (a fast retransmission), and the
+    request, reassembled across the hole, is answered.  pushviz flags
+    every frame as tshark does."""
+    if os.geteuid() != 0:
+        raise Skip("a network namespace and a TUN device need root; CI runs as root")
+    for tool in ("ip", "tcpdump"):
+        if not shutil.which(tool):
+            raise Skip(tool + " is not installed")
+    path = os.path.join(TMP, "lost-request-segment.pcap")
+    ns = "pushviz-tunpeer-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "tunpeer.py"), BIN, path],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=True)
+    assert r.returncode == 0 and r.stdout.startswith(b"HTTP/1.1 200"), (r.stdout, r.stderr[-2000:])
+    its = items(path)
+    found = compare_tcp_analysis(path, its)
+    dups = [t for t in of_type(its, "tcp") if t.get("analysis") == "duplicate_ack"]
+    assert [(t["dir"], t["dup_ack_num"]) for t in dups[:3]] == [("s2c", 1), ("s2c", 2), ("s2c", 3)], dups
+    assert len({t["dup_ack_frame"] for t in dups[:3]}) == 1, dups
+    assert "fast_retransmission" in found and found["previous_segment_not_captured"], found
+    assert [q["target"] for q in of_type(its, "http_request")] == ["/poll?since=0"], its
+
+
 def test_a_paused_reader_closes_its_window():
     """Real traffic: pushlab-xhr pushes an event every millisecond to a
     client whose receive buffer is small (SO_RCVBUF 2048) and who reads
@@ -231,4 +266,4 @@ def test_a_paused_reader_closes_its_window():
 if __name__ == "__main__":
     main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
           test_zero_window_probes_and_keep_alives, test_acks_of_resent_data_are_timed_as_tshark_times_them,
-          test_a_paused_reader_closes_its_window])
+          test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])
