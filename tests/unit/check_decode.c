@@ -120,6 +120,57 @@ START_TEST(loopback_headers_in_either_byte_order)
 }
 END_TEST
 
+/* A SYN on raw IP whose options are opt[0..n) (n a multiple of 4). */
+static size_t raw_syn(uint8_t *f, const uint8_t *opt, size_t n)
+{
+    static const uint8_t ip[] = {0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+    static const uint8_t tcp[] = {0x9c, 0x40, 0x1f, 0x41, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0x02, 0xff, 0xff,
+                                  0, 0, 0, 0};
+    memcpy(f, ip, sizeof ip);
+    f[3] = (uint8_t)(20 + 20 + n);
+    memcpy(f + 20, tcp, sizeof tcp);
+    f[32] = (uint8_t)((20 + n) / 4 << 4);
+    memcpy(f + 40, opt, n);
+    return 40 + n;
+}
+
+/* The window scale of a SYN (RFC 7323 §2.2) among its other options,
+ * as Linux sends them (MSS, SACK permitted, timestamps, NOP, window
+ * scale); not found when the snaplen cut it, nor past an option whose
+ * length lies (0, 1, or past the end), nor after EOL. */
+START_TEST(syn_window_scale_is_found_and_never_overread)
+{
+    static const uint8_t linux_syn[] = {2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+    uint8_t f[128];
+    size_t n = raw_syn(f, linux_syn, sizeof linux_syn);
+    struct packet p;
+    const char *why;
+    for (size_t cap = 40; cap <= n; cap++) {
+        ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)cap, (uint32_t)n, &p, &why), DECODE_TCP);
+        ck_assert(p.has_wscale == (cap == n));
+        if (p.has_wscale)
+            ck_assert_uint_eq(p.wscale, 7);
+    }
+    static const uint8_t lies[][8] = {
+        {2, 0, 3, 3, 7, 0, 0, 0},    /* a length of 0 */
+        {2, 1, 3, 3, 7, 0, 0, 0},    /* a length of 1 */
+        {2, 9, 1, 3, 3, 7, 0, 0},    /* past the end */
+        {0, 3, 3, 7, 0, 0, 0, 0},    /* after EOL */
+        {1, 1, 1, 1, 1, 1, 3, 3},    /* its shift past the end */
+    };
+    for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+        n = raw_syn(f, lies[i], sizeof lies[i]);
+        ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+        ck_assert(!p.has_wscale);
+    }
+    /* Not a SYN: not looked for. */
+    n = raw_syn(f, linux_syn, sizeof linux_syn);
+    f[33] = TCP_ACK;
+    ck_assert_int_eq(decode_packet(DLT_RAW, f, (uint32_t)n, (uint32_t)n, &p, &why), DECODE_TCP);
+    ck_assert(!p.has_wscale);
+}
+END_TEST
+
 START_TEST(ipv6_extension_headers_are_skipped)
 {
     uint8_t f[160] = {0};
@@ -164,6 +215,7 @@ int main(void)
     tcase_add_test(tc, length_fields_that_lie);
     tcase_add_test(tc, loopback_headers_in_either_byte_order);
     tcase_add_test(tc, ipv6_extension_headers_are_skipped);
+    tcase_add_test(tc, syn_window_scale_is_found_and_never_overread);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

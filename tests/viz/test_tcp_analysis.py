@@ -3,7 +3,8 @@ what Wireshark's TCP analysis (tshark) says of the same frame.
 
 A lossy push stream shows the receiver's side of TCP's recovery: duplicate
 ACKs that ask for a missing segment, the fast retransmission they bring,
-and a slow reader's zero window and the window update that reopens it.
+and a slow reader's full and then zero window, and the window update
+that reopens it.
 Each case is a hand-made capture (pcapgen) with the frames that show it,
 checked twice: for the JSON fields a student reads (`analysis`, the other
 flags in `analysis_more`, `dup_ack_num`, `dup_ack_frame`), and frame by
@@ -160,6 +161,45 @@ def test_zero_window_probes_and_keep_alives():
                              "zero_window_probe", "zero_window_probe_ack"], found
 
 
+def window_full_capture(name, syn_options, synack_options, handshake=True):
+    """Data that fills the window the server offers, each time exactly:
+    the SYN-ACK's 100 (a SYN-ACK's window is never scaled), then a raw 1
+    (128 bytes with a scale of 7), a raw 2 (2 bytes when nothing scales),
+    a raw 1 again (16384 bytes with the largest scale, 14)."""
+    conv = g.Conversation()
+    if handshake:
+        conv.segment("c2s", g.SYN, options=syn_options)
+        conv.segment("s2c", g.SYN | g.ACK, options=synack_options, window=100)
+        conv.segment("c2s", g.ACK)
+    for size, window in ((100, 1), (128, 2), (2, 1), (16384, 1)):
+        conv.segment("c2s", g.PSH | g.ACK, b"x" * size)
+        conv.segment("s2c", g.ACK, window=window)
+    return write(conv, name)
+
+
+def test_window_full_follows_the_window_scale():
+    """window_full: a segment that ends exactly at the right edge of the
+    window the peer offered (its last ACK plus its window), which stops
+    the sender until the peer acknowledges or opens the window.  The
+    window is the raw field shifted by the scale the handshake agreed
+    (RFC 7323 §2.2), except the SYN-ACK's own; with a SYN or a SYN-ACK
+    without the option nothing scales; a shift above 14 counts as 14;
+    without the handshake the scale is unknown and nothing is judged."""
+    scale = lambda n: b"\x01\x03\x03" + bytes([n])  # NOP, window scale n
+    cases = [("scaled.pcap", scale(7), scale(7), True, [4, 6]),
+             ("syn-unscaled.pcap", b"", scale(7), True, [4, 8]),
+             ("synack-unscaled.pcap", scale(7), b"", True, [4, 8]),
+             ("scale-20.pcap", scale(20), scale(20), True, [4, 10]),
+             ("no-handshake.pcap", b"", b"", False, [])]
+    for name, syn, synack, handshake, frames in cases:
+        path = window_full_capture(name, syn, synack, handshake)
+        its = items(path)
+        mine = [t["frame"] for t in of_type(its, "tcp") if t.get("analysis") == "window_full"]
+        assert mine == frames, (name, mine, frames)
+        found = compare_tcp_analysis(path, its)
+        assert found == ({"window_full": frames} if frames else {}), (name, found)
+
+
 def test_acks_of_resent_data_are_timed_as_tshark_times_them():
     """Every segment that takes sequence space waits for its ACK, sent
     again or not, and an ACK is timed from the oldest copy of what it
@@ -230,7 +270,8 @@ def test_linux_answers_a_lost_segment_with_duplicate_acks():
 def test_a_paused_reader_closes_its_window():
     """Real traffic: pushlab-xhr pushes an event every millisecond to a
     client whose receive buffer is small (SO_RCVBUF 2048) and who reads
-    nothing for 1.5 s.  Linux closes the window (zero window), probes it
+    nothing for 1.5 s.  The server fills what window there is (window
+    full), Linux closes it (zero window), probes it
     (its probes are keep-alives: one below the next sequence number),
     and when the client reads, reopens it (window update).  pushviz
     flags every frame as tshark does."""
@@ -258,12 +299,13 @@ def test_a_paused_reader_closes_its_window():
         cap.stop()
     its = items(path)
     found = compare_tcp_analysis(path, its)
-    assert "zero_window" in found and "window_update" in found, found
+    assert "zero_window" in found and "window_update" in found and "window_full" in found, found
     zero = [t for t in of_type(its, "tcp") if "zero_window" in tcp_analysis(t)]
     assert all(t["win"] == 0 and t["dir"] == "c2s" for t in zero), zero
 
 
 if __name__ == "__main__":
     main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
-          test_zero_window_probes_and_keep_alives, test_acks_of_resent_data_are_timed_as_tshark_times_them,
+          test_zero_window_probes_and_keep_alives, test_window_full_follows_the_window_scale,
+          test_acks_of_resent_data_are_timed_as_tshark_times_them,
           test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])

@@ -123,8 +123,8 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
 
 
 # pushviz's TCP analysis names (`analysis`, then `analysis_more`) and the
-# tshark fields that mark the same frames.  tshark has more (window_full,
-# ack_lost_segment, reused_ports...) that pushviz does not follow.
+# tshark fields that mark the same frames.  tshark has more
+# (ack_lost_segment, reused_ports...) that pushviz does not follow.
 TCP_ANALYSIS = {
     "retransmission": "tcp.analysis.retransmission",
     "fast_retransmission": "tcp.analysis.fast_retransmission",
@@ -137,6 +137,7 @@ TCP_ANALYSIS = {
     "zero_window_probe_ack": "tcp.analysis.zero_window_probe_ack",
     "duplicate_ack": "tcp.analysis.duplicate_ack",
     "zero_window": "tcp.analysis.zero_window",
+    "window_full": "tcp.analysis.window_full",
     "window_update": "tcp.analysis.window_update",
 }
 
@@ -147,7 +148,7 @@ TCP_ANALYSIS = {
 # retransmission too).
 TCP_ANALYSIS_FIRST = ["retransmission", "out_of_order", "previous_segment_not_captured", "keep_alive",
                       "zero_window_probe", "keep_alive_ack", "zero_window_probe_ack", "duplicate_ack",
-                      "zero_window", "window_update"]
+                      "zero_window", "window_full", "window_update"]
 
 
 def tcp_analysis(t):

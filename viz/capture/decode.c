@@ -5,8 +5,9 @@
  * and QinQ tags, BSD loopback (NULL: address family in the writer's byte
  * order, LOOP: in network order), Linux cooked v1 (SLL, 16 bytes) and v2
  * (SLL2, 20 bytes), and raw IP.  IPv4 (RFC 791) with options; IPv6 (RFC 8200) with
- * its extension headers skipped; TCP (RFC 9293) with options skipped (a
- * frame cut inside them is still a segment, with no payload captured).
+ * its extension headers skipped; TCP (RFC 9293) with options skipped but
+ * a SYN's window scale, which TCP analysis needs (a frame cut inside them
+ * is still a segment, with no payload captured).
  * A fragment of an IP datagram is returned as such (DECODE_FRAGMENT), with
  * what reassembly needs (ipfrag.c puts it together, then decodes the whole).
  * Left out on purpose: tunnels, checksums (loopback captures carry
@@ -114,6 +115,28 @@ static enum decode_status fragment(struct cursor *c, size_t len, struct packet *
     pkt->payload = c->p + c->pos;
     pkt->payload_len = pkt->payload_caplen = (uint32_t)len;
     return DECODE_FRAGMENT;
+}
+
+/* The window scale option of a SYN (kind 3, length 3: RFC 7323 §2.2),
+ * among the captured option bytes opt[0..n): every other option is
+ * skipped by its length, NOP (1) is one byte, EOL (0) ends the list.  An
+ * option the snaplen cut is not there, as for tshark. */
+static void find_wscale(const uint8_t *opt, size_t n, struct packet *pkt)
+{
+    for (size_t i = 0; i < n && opt[i] != 0;) {
+        if (opt[i] == 1) {
+            i++;
+            continue;
+        }
+        if (n - i < 2 || opt[i + 1] < 2 || opt[i + 1] > n - i)
+            return; /* cut, or a length that cannot be */
+        if (opt[i] == 3 && opt[i + 1] == 3) {
+            pkt->has_wscale = true;
+            pkt->wscale = opt[i + 2];
+            return;
+        }
+        i += opt[i + 1];
+    }
 }
 
 enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen, uint32_t wirelen,
@@ -283,7 +306,10 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
      * its payload was captured.  (Only a cut frame can end here: the IP
      * length fits the frame, and hlen fits the IP length.) */
     size_t options = hlen - 20;
-    cursor_take(&c, options < cursor_left(&c) ? options : cursor_left(&c));
+    size_t have = options < cursor_left(&c) ? options : cursor_left(&c);
+    const uint8_t *opt = cursor_take(&c, have);
+    if ((pkt->flags & TCP_SYN) && opt)
+        find_wscale(opt, have, pkt);
     size_t payload = ip_payload - hlen;
     size_t captured = cursor_left(&c) < payload ? cursor_left(&c) : payload;
     pkt->payload = c.p + c.pos;

@@ -29,7 +29,9 @@ struct packet {
     uint16_t sport, dport;
     uint32_t seq, ack;        /* as on the wire */
     uint8_t flags;            /* TCP_* bits */
-    uint16_t window;
+    uint16_t window;          /* the raw field (unscaled) */
+    bool has_wscale;          /* a SYN carried the window scale option (RFC 7323 §2.2)... */
+    uint8_t wscale;           /* ...with this shift count (as sent, not capped) */
     const uint8_t *payload;   /* captured payload bytes */
     uint32_t payload_len;     /* payload bytes the segment had on the wire */
     uint32_t payload_caplen;  /* of which captured (less when cut by the snaplen) */

@@ -113,6 +113,11 @@ struct flow_half {
     bool ended : 1;          /* the dissector was told this direction ended */
     bool probed : 1;         /* its latest segment was a keep-alive probe */
     bool window_probed : 1;  /* its latest segment was a zero-window probe */
+    /* The window scale it announced (RFC 7323 §2.2), for window_full:
+     * unknown until the handshake is seen, then none or a shift. */
+    unsigned char win_scale : 2; /* WIN_SCALE_UNKNOWN, _NONE or _SHIFT */
+    unsigned char win_shift : 4; /* with _SHIFT: its window is last_win << win_shift */
+    bool first_ack : 1;      /* a SYN was sent and no ACK without SYN since: its window is not scaled yet */
     uint16_t n_unacked;      /* segments in unacked, oldest first */
     uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* duplicate ACKs since last_ack last moved: the peer should resend */
@@ -685,6 +690,8 @@ static size_t flags_text(uint8_t flags, char out[FLAGS_TEXT_MAX])
     return flags ? (size_t)__builtin_popcount(flags) * 4 - 1 : 0;
 }
 
+enum { WIN_SCALE_UNKNOWN, WIN_SCALE_NONE, WIN_SCALE_SHIFT };
+
 /* What TCP analysis says of a segment: the tcp.analysis flags of
  * Wireshark that pushviz follows, one bit each.  A segment can have more
  * than one (a fast retransmission is a retransmission too, and a data
@@ -702,10 +709,11 @@ enum tcp_note {
     NOTE_WINDOW_PROBE_ACK = 1u << 6,        /* tcp.analysis.zero_window_probe_ack */
     NOTE_DUPLICATE_ACK = 1u << 7,           /* tcp.analysis.duplicate_ack */
     NOTE_ZERO_WINDOW = 1u << 8,             /* tcp.analysis.zero_window */
-    NOTE_WINDOW_UPDATE = 1u << 9,           /* tcp.analysis.window_update */
-    NOTE_FAST_RETRANSMISSION = 1u << 10,    /* tcp.analysis.fast_retransmission (and retransmission) */
-    NOTE_SPURIOUS_RETRANSMISSION = 1u << 11, /* tcp.analysis.spurious_retransmission (and retransmission) */
-    NOTE_KINDS = 12
+    NOTE_WINDOW_FULL = 1u << 9,             /* tcp.analysis.window_full */
+    NOTE_WINDOW_UPDATE = 1u << 10,          /* tcp.analysis.window_update */
+    NOTE_FAST_RETRANSMISSION = 1u << 11,    /* tcp.analysis.fast_retransmission (and retransmission) */
+    NOTE_SPURIOUS_RETRANSMISSION = 1u << 12, /* tcp.analysis.spurious_retransmission (and retransmission) */
+    NOTE_KINDS = 13
 };
 
 /* By bit; the JSON names, which the contract keeps. */
@@ -713,14 +721,15 @@ static const char *const note_names[NOTE_KINDS] = {
     "retransmission",      "out_of_order",           "previous_segment_not_captured",
     "keep_alive",          "zero_window_probe",      "keep_alive_ack",
     "zero_window_probe_ack", "duplicate_ack",        "zero_window",
-    "window_update",       "fast_retransmission",    "spurious_retransmission",
+    "window_full",         "window_update",          "fast_retransmission",
+    "spurious_retransmission",
 };
 
 /* `analysis_more`: the names of the notes in `more`, comma-separated as
  * `flags` is ("fast_retransmission", "zero_window,window_update"). */
 static void add_more_notes(struct item *it, unsigned more)
 {
-    char text[256]; /* all twelve names with their commas take 193 bytes */
+    char text[256]; /* all thirteen names with their commas take 205 bytes */
     size_t n = 0;
     for (; more; more &= more - 1) {
         const char *name = note_names[__builtin_ctz(more)];
@@ -830,6 +839,11 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
  *    number h has shown (no RST);
  *  - keep-alive (RFC 9293 §3.8.4): empty or one old byte, one below that
  *    number, asking an idle peer for an ACK; not a retransmission;
+ *  - window full: data that ends exactly at the right edge of the window
+ *    the peer last offered (its ACK plus its window, scaled as the
+ *    handshake agreed; not yet scaled before its first ACK after its SYN,
+ *    and not judged when the handshake was not captured): the sender may
+ *    send no more until the peer acknowledges or opens its window;
  *  - then the ACKs.  An empty segment at that number that repeats h's
  *    latest acknowledgment number, no SYN, FIN or RST: with a window
  *    that is not 0 it is a window update when the window is new (the
@@ -859,6 +873,10 @@ static unsigned tcp_notes(const struct flow *f, struct flow_half *h, const struc
             notes |= NOTE_NOT_CAPTURED;
         if (p->payload_len <= 1 && !control && h->seq_high_set && p->seq == h->seq_high - 1)
             notes |= NOTE_KEEP_ALIVE;
+        unsigned shift = o->first_ack || o->win_scale != WIN_SCALE_SHIFT ? 0 : o->win_shift;
+        if (p->payload_len && !control && o->win_scale != WIN_SCALE_UNKNOWN && o->ack_seen &&
+            p->seq + p->payload_len == o->last_ack + ((uint32_t)o->last_win << shift))
+            notes |= NOTE_WINDOW_FULL;
         bool again = !p->payload_len && !control && at_next && h->ack_seen && p->ack == h->last_ack;
         if (again && p->window != 0 && p->window != h->last_win) {
             notes |= NOTE_WINDOW_UPDATE;
@@ -880,6 +898,30 @@ static unsigned tcp_notes(const struct flow *f, struct flow_half *h, const struc
     else if (p->payload_len && !(notes & NOTE_KEEP_ALIVE))
         notes |= late_or_reordered(f, h, o, p);
     return notes;
+}
+
+/* The window scale a SYN announces (RFC 7323 §2.2), as Wireshark takes
+ * it: a SYN without the option means neither side scales; a SYN-ACK with
+ * it answering a SYN without it does not scale either.  Shifts above 14
+ * are taken as 14 (§2.3).  A side's window is not scaled until its first
+ * ACK that is not a SYN: the SYN-ACK's window never is. */
+static void note_window_scale(struct flow_half *h, struct flow_half *o, const struct packet *p)
+{
+    if (p->flags & TCP_SYN) {
+        h->first_ack = true;
+        if (p->has_wscale) {
+            h->win_scale = WIN_SCALE_SHIFT;
+            h->win_shift = p->wscale < 14 ? p->wscale : 14;
+        }
+        if (h->win_scale == WIN_SCALE_UNKNOWN) {
+            h->win_scale = WIN_SCALE_NONE;
+            o->win_scale = WIN_SCALE_NONE;
+        } else if ((p->flags & TCP_ACK) && o->win_scale == WIN_SCALE_NONE) {
+            h->win_scale = WIN_SCALE_NONE;
+        }
+    } else if (p->flags & TCP_ACK) {
+        h->first_ack = false;
+    }
 }
 
 /* Start loading the other records a segment of flow f will touch, as
@@ -961,6 +1003,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     h->ack_seen = true;
     h->probed = (notes & NOTE_KEEP_ALIVE) != 0;
     h->window_probed = (notes & NOTE_WINDOW_PROBE) != 0;
+    note_window_scale(h, o, p);
     if (!(notes & NOTE_WINDOW_PROBE) && (!h->seq_high_set || seq_lt(h->seq_high, nextseq))) {
         h->seq_high = nextseq;
         h->seq_high_ns = p->ts_ns;

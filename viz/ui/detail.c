@@ -410,6 +410,7 @@ static const struct {
     {"zero_window_probe_ack", "the answer to a zero-window probe: the window is still closed"},
     {"duplicate_ack", "the same ACK again: data past a hole arrived; after 3 the sender resends"},
     {"zero_window", "window 0: the receiver's buffer is full (a slow reader); the sender waits"},
+    {"window_full", "ends at the edge of the window offered: no more until the peer ACKs"},
     {"window_update", "the same ACK with a new window: the reader made room"},
 };
 
