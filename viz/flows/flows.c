@@ -729,7 +729,7 @@ static const char *const note_names[NOTE_KINDS] = {
  * `flags` is ("fast_retransmission", "zero_window,window_update"). */
 static void add_more_notes(struct item *it, unsigned more)
 {
-    char text[256]; /* all thirteen names with their commas take 205 bytes */
+    char text[256]; /* all thirteen names with their commas take 219 bytes */
     size_t n = 0;
     for (; more; more &= more - 1) {
         const char *name = note_names[__builtin_ctz(more)];
