@@ -256,6 +256,14 @@ def test_linux_answers_a_lost_segment_with_duplicate_acks():
         r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "tunpeer.py"), BIN, path],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
     finally:
+        # Whatever still runs in it (the server, tcpdump, after a timeout)
+        # would keep the namespace alive once its name is gone.
+        pids = subprocess.run(["ip", "netns", "pids", ns], stdout=subprocess.PIPE, text=True).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), 9)
+            except ProcessLookupError:
+                pass
         subprocess.run(["ip", "netns", "del", ns], check=True)
     assert r.returncode == 0 and r.stdout.startswith(b"HTTP/1.1 200"), (r.stdout, r.stderr[-2000:])
     its = items(path)
