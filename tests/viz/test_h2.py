@@ -92,6 +92,7 @@ def test_frames_agree_with_tshark():
         # Nothing of it passes for WebSocket or Flash, and nothing is an error.
         assert not of_type(its, "ws_frame") and not of_type(its, "flash"), path
         assert not of_type(its, "error"), of_type(its, "error")
+        assert [f["note"][:7] for f in of_type(its, "flow")] == ["HTTP/2:"], of_type(its, "flow")
         # The client's preface opens the connection.
         first = of_type(its, "http2", dir="c2s")[0]
         assert first["frame"] == "preface" and first["offset"] == 0, first

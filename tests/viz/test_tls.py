@@ -106,6 +106,7 @@ def test_records_and_hellos_agree_with_tshark():
         # Nothing of it passes for another protocol, and nothing is an error.
         assert not of_type(its, "flash") and not of_type(its, "error"), path
         assert {f["technique"] for f in of_type(its, "flow")} == {"unknown"}, path
+        assert all(f["note"].startswith("TLS: what it carries is encrypted") for f in of_type(its, "flow")), path
 
 
 def test_what_each_capture_shows():

@@ -146,6 +146,8 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
      * binary, hold NUL bytes, and would otherwise pass for Flash messages
      * or WebSocket frames; HTTP/2's preface even starts like a request. */
     int h2 = h2_starts(h, other == MODE_H2);
+    if (h2 == 1)
+        d->traits.http2 = true;
     if (h2 != 0)
         return h2 == 1;
     int tls = tls_starts(h, other == MODE_TLS);
@@ -153,6 +155,7 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         return false;
     if (tls == 1) {
         h->mode = MODE_TLS;
+        d->traits.tls = true;
         return true;
     }
     if (h->dir == DIR_C2S) {

@@ -488,6 +488,12 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     }
     if (s->dissected && s->traits.ws_joined_late)
         item_add_str(it, "note", "WebSocket recognised from its frames: the handshake was not captured");
+    else if (s->dissected && s->traits.tls)
+        item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
+                                 "(SNI, ALPN) are shown");
+    else if (s->dissected && s->traits.http2)
+        item_add_str(it, "note", "HTTP/2: its frames are shown; request and response heads are "
+                                 "HPACK-compressed and not decoded");
     emit_item(ft->emitter, it);
 }
 
