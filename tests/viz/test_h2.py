@@ -19,7 +19,7 @@ import os
 import struct
 
 import pcapgen as g
-from vizlib import CAPTURES, items, main, of_type, scratch_dir, thirdparty_captures, tshark_json
+from vizlib import CAPTURES, items, main, of_type, run, scratch_dir, stats_tables, thirdparty_captures, tshark_json
 
 TMP = scratch_dir("pushviz-h2-")
 TYPES = ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY",
@@ -104,6 +104,12 @@ def test_what_each_capture_shows():
     data = of_type(its, "http2", frame="DATA", stream=1)
     assert len(data) == 5 and data[-1]["flags"] == "END_STREAM", data  # one frame per event
     assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3, 4, 5]  # found inside the frames
+    # --stats: each DATA frame a message, its data the bytes; HEADERS frames are head bytes
+    rc, out, _ = run(["-r", os.path.join(CAPTURES, "thirdparty", "h2c-curl.pcap"), "--stats"])
+    costs, carried = stats_tables(out)[:2]
+    heads = sum(f["len"] + 9 for f in of_type(its, "http2", frame="HEADERS"))
+    assert rc == 0 and costs["unknown"][2] == "5" and float(costs["unknown"][3]) == round(heads / 5, 1), out
+    assert carried["unknown"][:2] == ["5", str(sum(d["data_len"] for d in data))], out
     its = items(os.path.join(CAPTURES, "thirdparty", "h2c-node.pcap"))
     streams = [f["stream"] for f in of_type(its, "http2", dir="s2c", frame="DATA")]
     assert 3 in streams and streams.index(3) not in (0, len(streams) - 1), streams  # interleaved with 1

@@ -148,9 +148,19 @@ static uint64_t payload_bytes(const struct item *it)
         if ((f = item_field(it, "text")))
             item_text(it, f, &len);
         return len;
+    case ITEM_HTTP2: /* a DATA frame's data, without header and padding */
+        return (uint64_t)item_int(it, "data_len", 0);
     default:
         return it->length;
     }
+}
+
+/* An HTTP/2 frame's name is `kind`. */
+static bool h2_frame_is(const struct item *it, const char *kind)
+{
+    size_t len;
+    const char *name = item_text_of(it, "frame", &len);
+    return len == strlen(kind) && memcmp(name, kind, len) == 0;
 }
 
 void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *framing_bytes)
@@ -172,6 +182,15 @@ void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *frami
     }
     case ITEM_SSE_COMMENT:
         *framing_bytes = it->length; /* a heartbeat carries no event */
+        break;
+    case ITEM_HTTP2:
+        /* HTTP/2's heads are its HEADERS frames (HPACK-compressed, which
+         * is the point of comparing them); a DATA frame's header and
+         * padding, and every other frame, are framing. */
+        if (h2_frame_is(it, "HEADERS") || h2_frame_is(it, "CONTINUATION"))
+            *head_bytes = it->length;
+        else
+            *framing_bytes = it->length - payload_bytes(it);
         break;
     default:
         break;
@@ -331,6 +350,10 @@ void stats_item(struct stats *s, const struct item *it)
             count_message(t, it, payload_bytes(it));
         break;
     }
+    case ITEM_HTTP2: /* a DATA frame with data is a message of its stream */
+        if (h2_frame_is(it, "DATA") && payload_bytes(it))
+            count_message(t, it, payload_bytes(it));
+        break;
     case ITEM_MESSAGE:
         count_library(s, it);
         break;
