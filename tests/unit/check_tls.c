@@ -6,36 +6,42 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "proto/bytebuf.h"
 #include "proto/tls.h"
 
-/* ---- building hellos ---- */
+/* ---- building hellos, in the project's byte buffer ---- */
 
-struct builder {
-    uint8_t b[1024];
-    size_t n;
-};
-
-static void put(struct builder *w, const void *p, size_t n)
+static void put(struct bytebuf *w, const void *p, size_t n)
 {
-    memcpy(w->b + w->n, p, n);
-    w->n += n;
+    ck_assert(bytebuf_append(w, p, n));
 }
 
-static void put8(struct builder *w, unsigned v)
+static void put8(struct bytebuf *w, unsigned v)
 {
-    w->b[w->n++] = (uint8_t)v;
+    uint8_t b = (uint8_t)v;
+    put(w, &b, 1);
 }
 
-static void put16(struct builder *w, unsigned v)
+static void put16(struct bytebuf *w, unsigned v)
 {
-    put8(w, v >> 8);
-    put8(w, v & 0xff);
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    put(w, b, 2);
+}
+
+/* w's bytes into out; w is freed. */
+static size_t take(struct bytebuf *w, uint8_t *out)
+{
+    size_t n = w->len;
+    memcpy(out, w->data, n);
+    bytebuf_free(w);
+    return n;
 }
 
 /* A ClientHello handshake message with the given extensions block. */
 static size_t client_hello(uint8_t *out, const uint8_t *exts, size_t exts_len)
 {
-    struct builder w = {.n = 0};
+    struct bytebuf w;
+    bytebuf_init(&w, 1024);
     put8(&w, TLS_CLIENT_HELLO);
     put8(&w, 0), put16(&w, 0); /* length, set below */
     put16(&w, 0x0303);
@@ -46,15 +52,15 @@ static size_t client_hello(uint8_t *out, const uint8_t *exts, size_t exts_len)
     put8(&w, 1), put8(&w, 0);                 /* compression */
     put16(&w, (unsigned)exts_len);
     put(&w, exts, exts_len);
-    size_t body = w.n - 4;
-    w.b[1] = (uint8_t)(body >> 16), w.b[2] = (uint8_t)(body >> 8), w.b[3] = (uint8_t)body;
-    memcpy(out, w.b, w.n);
-    return w.n;
+    size_t body = w.len - 4;
+    w.data[1] = (char)(body >> 16), w.data[2] = (char)(body >> 8), w.data[3] = (char)body;
+    return take(&w, out);
 }
 
 static size_t typical_extensions(uint8_t *out)
 {
-    struct builder w = {.n = 0};
+    struct bytebuf w;
+    bytebuf_init(&w, 1024);
     put16(&w, 0x0a0a), put16(&w, 0);               /* GREASE extension */
     put16(&w, 0), put16(&w, 17);                   /* server_name */
     put16(&w, 15), put8(&w, 0), put16(&w, 12), put(&w, "pushlab.test", 12);
@@ -62,8 +68,7 @@ static size_t typical_extensions(uint8_t *out)
     put16(&w, 12), put8(&w, 2), put(&w, "h2", 2), put8(&w, 8), put(&w, "http/1.1", 8);
     put16(&w, 43), put16(&w, 7);                   /* supported_versions */
     put8(&w, 6), put16(&w, 0x2a2a), put16(&w, 0x0304), put16(&w, 0x0303);
-    memcpy(out, w.b, w.n);
-    return w.n;
+    return take(&w, out);
 }
 
 /* ---- records ---- */
@@ -148,16 +153,19 @@ END_TEST
 
 START_TEST(server_hello_says_the_version_agreed)
 {
-    struct builder w = {.n = 0};
+    struct bytebuf w;
+    bytebuf_init(&w, 1024);
     put8(&w, TLS_SERVER_HELLO), put8(&w, 0), put16(&w, 0);
     put16(&w, 0x0303);
     uint8_t random[32] = {0};
     put(&w, random, 32);
     put8(&w, 0), put16(&w, 0x1301), put8(&w, 0);
     put16(&w, 6), put16(&w, 43), put16(&w, 2), put16(&w, 0x0304);
-    w.b[3] = (uint8_t)(w.n - 4);
+    uint8_t msg[128];
+    size_t n = take(&w, msg);
+    msg[3] = (uint8_t)(n - 4);
     struct tls_hello h;
-    ck_assert_int_eq(tls_parse_hello(w.b, w.n, &h, NULL), (long)w.n);
+    ck_assert_int_eq(tls_parse_hello(msg, n, &h, NULL), (long)n);
     ck_assert_int_eq(h.type, TLS_SERVER_HELLO);
     ck_assert_int_eq(h.version, 0x0304);
 }

@@ -102,16 +102,16 @@ void record_lost(struct half *h, uint64_t at)
     h->rec_lost_from = at;
 }
 
-int record_run_plausible(record_length length, enum item_dir dir, const uint8_t *p, size_t n, int depth)
+int record_run_plausible(record_length length, const uint8_t *p, size_t n, int depth)
 {
-    long whole = length(dir, p, n);
+    long whole = length(p, n);
     if (whole <= 0)
         return (int)whole;
     if ((size_t)whole > n)
         return PROTO_PARTIAL;
     if ((size_t)whole == n || depth == 0)
         return 1;
-    return record_run_plausible(length, dir, p + whole, n - (size_t)whole, depth - 1) == 0 ? 0 : 1;
+    return record_run_plausible(length, p + whole, n - (size_t)whole, depth - 1) == 0 ? 0 : 1;
 }
 
 bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length,
@@ -121,7 +121,7 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
     size_t n = h->buf.len, i = 0;
     int found = 0;
     for (; i < n; i++) {
-        found = record_run_plausible(length, h->dir, p + i, n - i, 1);
+        found = record_run_plausible(length, p + i, n - i, 1);
         if (found == PROTO_PARTIAL && n - i >= VIZ_RESYNC_CHECK_MAX)
             found = 0; /* a record longer than can be waited for, to check what follows it */
         if (found != 0)

@@ -305,12 +305,12 @@ void add_headers(struct item *it, const struct http_header *hs, size_t n);
 /* The length (header included) of the record whose header starts at p,
  * when one of the protocol's can start there; 0 when not; PROTO_PARTIAL
  * when more bytes are needed to tell. */
-typedef long (*record_length)(enum item_dir dir, const uint8_t *p, size_t n);
+typedef long (*record_length)(const uint8_t *p, size_t n);
 
 /* 1 when a record starts at p and ends at n or is followed by another
  * (depth more are checked: a few header bytes alone could start anything);
  * 0 when not; PROTO_PARTIAL when more bytes are needed to tell. */
-int record_run_plausible(record_length length, enum item_dir dir, const uint8_t *p, size_t n, int depth);
+int record_run_plausible(record_length length, const uint8_t *p, size_t n, int depth);
 
 /* Pass over what is left of the current record: true when it made progress. */
 bool record_skip_step(struct half *h);

@@ -146,10 +146,13 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
      * binary, hold NUL bytes, and would otherwise pass for Flash messages
      * or WebSocket frames; HTTP/2's preface even starts like a request. */
     int h2 = h2_starts(h, other == MODE_H2);
-    if (h2 == 1)
+    if (h2 == PROTO_PARTIAL)
+        return false;
+    if (h2 == 1) {
+        h->mode = MODE_H2;
         d->traits.http2 = true;
-    if (h2 != 0)
-        return h2 == 1;
+        return true;
+    }
     int tls = tls_starts(h, other == MODE_TLS);
     if (tls == PROTO_PARTIAL)
         return false;

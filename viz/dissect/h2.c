@@ -29,9 +29,8 @@
 
 /* The whole length of the frame whose header at p obeys its type's
  * rules, within the size every peer may send. */
-static long frame_len(enum item_dir dir, const uint8_t *p, size_t n)
+static long frame_len(const uint8_t *p, size_t n)
 {
-    (void)dir;
     struct h2_frame_header fh;
     if (h2_read_frame_header(p, n, &fh) == PROTO_PARTIAL)
         return PROTO_PARTIAL;
@@ -54,7 +53,7 @@ static int server_preface(const uint8_t *p, size_t n)
     h2_read_frame_header(p, n, &fh);
     if (fh.length % 6 || fh.length > 6 * 16)
         return 0;
-    return record_run_plausible(frame_len, DIR_S2C, p, n, 1);
+    return record_run_plausible(frame_len, p, n, 1);
 }
 
 int h2_starts(struct half *h, bool other_h2)
@@ -68,14 +67,12 @@ int h2_starts(struct half *h, bool other_h2)
             return PROTO_PARTIAL;
         if (r > 0)
             h->h2_preface = true;
-        yes = r > 0 || (other_h2 && record_run_plausible(frame_len, h->dir, p, n, 1) == 1);
+        yes = r > 0 || (other_h2 && record_run_plausible(frame_len, p, n, 1) == 1);
     } else {
-        yes = other_h2 ? record_run_plausible(frame_len, h->dir, p, n, 1) : server_preface(p, n);
+        yes = other_h2 ? record_run_plausible(frame_len, p, n, 1) : server_preface(p, n);
         if (yes == PROTO_PARTIAL)
             return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
     }
-    if (yes == 1)
-        h->mode = MODE_H2;
     return yes == 1;
 }
 
@@ -176,6 +173,18 @@ static void frame_item(const struct dissect_env *env, struct half *h, const stru
                        env->now_ns);
 }
 
+/* The frame header at the start of the buffer: 1 when it can be trusted
+ * (an extension's unknown type too: RFC 9113 §4.1 says to pass over it),
+ * 0 when a type RFC 9113 defines breaks its rules (*fault says how: the
+ * framing is lost), PROTO_PARTIAL when fewer than 9 bytes are here. */
+static int next_header(const struct half *h, struct h2_frame_header *fh, const char **fault)
+{
+    if (h2_read_frame_header((const uint8_t *)h->buf.data, h->buf.len, fh) == PROTO_PARTIAL)
+        return PROTO_PARTIAL;
+    *fault = h2_frame_fault(fh);
+    return *fault && h2_type_name(fh->type) ? 0 : 1;
+}
+
 bool h2_step(const struct dissect_env *env, struct half *h)
 {
     if (h->rec_lost)
@@ -198,10 +207,11 @@ bool h2_step(const struct dissect_env *env, struct half *h)
         return true;
     }
     struct h2_frame_header fh;
-    if (h2_read_frame_header(p, h->buf.len, &fh) == PROTO_PARTIAL)
+    const char *fault;
+    int header = next_header(h, &fh, &fault);
+    if (header == PROTO_PARTIAL)
         return false;
-    const char *fault = h2_frame_fault(&fh);
-    if (fault && h2_type_name(fh.type)) { /* a known type broken: the framing is not to be trusted */
+    if (header == 0) {
         half_error(env, h, fault, h->buf.offset, h->buf.len);
         record_lost(h, h->buf.offset);
         bytebuf_consume(&h->buf, 1);
@@ -226,9 +236,8 @@ bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len)
      * passed over and the framing survives; else the next header is lost
      * too, and looked for. */
     struct h2_frame_header fh;
-    if (h->rec_lost || h->h2_preface ||
-        h2_read_frame_header((const uint8_t *)h->buf.data, h->buf.len, &fh) == PROTO_PARTIAL ||
-        (h2_frame_fault(&fh) && h2_type_name(fh.type)))
+    const char *fault;
+    if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1)
         return false;
     size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
     frame_item(env, h, &fh, h->buf.len - H2_FRAME_HEADER);

@@ -7,7 +7,8 @@
 /* Does this direction's buffer start HTTP/2?  1: yes (the client's
  * connection preface, or the server's first SETTINGS; or frames, when the
  * other direction speaks it); 0: no; PROTO_PARTIAL: more bytes are needed.
- * On yes the half is set up for h2_step. */
+ * On yes the half is ready for h2_step in MODE_H2 (a client's preface is
+ * read first). */
 int h2_starts(struct half *h, bool other_h2);
 
 /* One step of MODE_H2: true when it made progress. */

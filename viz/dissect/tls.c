@@ -22,11 +22,9 @@
 
 #include "proto/tls.h"
 
-/* The whole length of the record a plausible header at p announces (TLS
- * records look the same both ways, so dir plays no part). */
-static long record_len(enum item_dir dir, const uint8_t *p, size_t n)
+/* The whole length of the record a plausible header at p announces. */
+static long record_len(const uint8_t *p, size_t n)
 {
-    (void)dir;
     struct tls_record rec;
     long r = tls_read_record_header(p, n, &rec, NULL);
     if (r == PROTO_PARTIAL)
@@ -54,7 +52,7 @@ int tls_starts(const struct half *h, bool other_tls)
     /* Joined later (a capture started mid-connection): records one after
      * another, checked two deep -- three bytes of header alone could be
      * the start of anything. */
-    int run = record_run_plausible(record_len, h->dir, p, n, 1);
+    int run = record_run_plausible(record_len, p, n, 1);
     if (run == PROTO_PARTIAL && n >= VIZ_RESYNC_CHECK_MAX)
         return 0;
     return run;
