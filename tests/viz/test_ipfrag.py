@@ -90,7 +90,8 @@ def test_real_ipv4_fragments_match_tshark():
         assert len(frags) >= 6, "the capture holds %d fragments, wanted at least 6 (%d frames)" % (
             len(frags), len(tshark(pcap, ["frame.number"])))
         theirs = [(m, u) for _, m, u in tshark(pcap, ["frame.number", "http.request.method",
-                                                      "http.request.uri"], display="http.request")]
+                                                      "http.request.uri"], display="http.request",
+                                               decode_as=["tcp.port==%d,http" % port])]
         its = items(pcap)
         mine = [(i["method"], i["target"]) for i in of_type(its, "http_request")]
         assert theirs == [("GET", "/poll?since=0"), ("POST", "/send")], theirs

@@ -488,7 +488,11 @@ def test_live_save_as_root_opens_in_tshark():
             t.keys("Enter")
             s = t.wait(r"saved \d+ packets to " + re.escape(os.path.join(cwd, "class.pcap")))
             quit_cleanly(t)
+    # -d: tshark picks a dissector by port, and some ephemeral client ports
+    # are registered to other protocols (44322 is pmproxy's): without it, a
+    # request from such a port is not read as HTTP at all.
     out = subprocess.run(["tshark", "-n", "-r", os.path.join(cwd, "class.pcap"), "-Y", "http.request",
+                          "-d", "tcp.port==%d,http" % srv.port,
                           "-T", "fields", "-e", "http.request.uri"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, timeout=60)
     assert out.returncode == 0, out.stderr
