@@ -45,17 +45,18 @@
  * its polls costs 0.6 KiB.  A body's offset map, a WebSocket's state, a
  * multipart parser, a longer ack-RTT list or request ring are made when
  * first needed.  All three records come from pools (pool.h): reused, and
- * in huge pages once there are thousands.  The hash table doubles as
- * flows come (a bucket per flow), so a small capture keeps a small one.
+ * in huge pages once there are thousands.  The index from a connection's
+ * hash to its record (flow_index.h, 16 bytes a slot, at most two slots a
+ * flow) doubles as flows come, so a small capture keeps a small one.
  *
- * Prefetching.  A lookup reads a bucket, then the flow it points to: two
- * cache misses one after the other, each some hundred nanoseconds, when
- * 200,000 flows do not fit in the caches.  Reading a file, the engine can
- * see the packets to come, so flows_prefetch asks the processor to start
- * loading (__builtin_prefetch, which never faults and changes no result)
- * the bucket of the packet two ahead and the flow record of the next one,
- * whose bucket arrived meanwhile.  Their misses then overlap the work on
- * the current packet instead of stalling the next.  Once a packet's flow
+ * Prefetching.  A lookup reads the index's slot, then the flow it names:
+ * two cache misses one after the other, each some hundred nanoseconds,
+ * when 200,000 flows do not fit in the caches.  Reading a file, the
+ * engine can see the packets to come, so flows_prefetch asks the
+ * processor to start loading (__builtin_prefetch, which never faults and
+ * changes no result) the slot of the packet two ahead and the flow record
+ * of the next one, whose slot arrived meanwhile.  Their misses then
+ * overlap the work on the current packet instead of stalling the next.  Once a packet's flow
  * is found, the other records it will touch -- its neighbours on the
  * activity list, its dissector's, then its direction's -- are asked for
  * the same way (prefetch_related), before the work that can hide them.
@@ -76,6 +77,7 @@
 
 #include "classify/classify.h"
 #include "dissect/dissect.h"
+#include "flows/flow_index.h"
 #include "flows/pool.h"
 #include "flows/reasm.h"
 
@@ -130,12 +132,12 @@ struct flow_half {
     struct reasm reasm;      /* this direction's bytes */
 };
 
-/* A connection.  The first cache line holds what a lookup compares. */
+/* A connection.  The first cache line holds what a lookup compares.
+ * Records start at a cache line (pool.h), so the 384 bytes of one are 6
+ * lines, not 7. */
 struct flow {
-    /* The bucket chain.  Records start at a cache line (pool.h), so the
-     * 384 bytes of one are 6 lines, not 7. */
-    _Alignas(VIZ_CACHE_LINE) struct flow *hash_next;
-    struct ip_addr client, server;
+    _Alignas(VIZ_CACHE_LINE) struct ip_addr client; /* (an _Alignas on "client, server" aligns both) */
+    struct ip_addr server;
     uint16_t client_port, server_port;
     unsigned id;                 /* 1-based, in order of first packet */
     bool syn_seen, synack_seen, rst;
@@ -148,14 +150,12 @@ struct flow {
     struct flow_half half[2];    /* by enum item_dir */
 };
 
+_Static_assert(sizeof(struct flow) == 6 * VIZ_CACHE_LINE, "struct flow: six cache lines (see the top)");
+
 /* Flows in the order they leave when room is needed (front first). */
 struct flow_list {
     struct flow *front, *back;
 };
-
-/* The hash table starts small and doubles as flows come, up to one
- * bucket per flow the table may hold (VIZ_MAX_FLOWS, a power of two). */
-#define FIRST_BUCKETS 4096
 
 /* What a `flow` item says, apart from the flow, so that it can wait. */
 struct flow_summary {
@@ -175,15 +175,13 @@ struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
     size_t n_held;
-    struct flow **buckets;        /* n_buckets chains (owned, pool_map) */
-    size_t n_buckets;             /* a power of two, at least `count` until VIZ_MAX_FLOWS */
+    struct flow_index index;      /* every flow, by the hash of its endpoints */
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
-    struct flow **ahead;          /* a bucket fetched by flows_prefetch, for the packet after the
-                                     next one (NULL: none, or the table grew since) */
+    uint64_t ahead_hash;          /* the hash whose slot flows_prefetch fetched last */
+    bool ahead_set;               /* (false before the first call) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
     size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
-    size_t count;
     unsigned next_id;
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
     struct classifier classifier;
@@ -217,8 +215,7 @@ struct flows *flows_new(const struct emitter *e)
     struct flows *ft = calloc(1, sizeof *ft);
     if (!ft)
         return NULL;
-    ft->n_buckets = FIRST_BUCKETS;
-    if (!(ft->buckets = pool_map(FIRST_BUCKETS * sizeof *ft->buckets))) {
+    if (!index_init(&ft->index)) {
         free(ft);
         return NULL;
     }
@@ -246,49 +243,18 @@ static uint64_t endpoint_hash(const struct ip_addr *a, uint16_t port)
            w[3] * 0xD6E8FEB86659FD93u ^ port * 0xFF51AFD7ED558CCDu;
 }
 
-/* The bucket of a connection in a table of n_buckets (a power of two). */
-static size_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb,
-                         size_t n_buckets)
+/* A connection's hash, the key of the index (flow_index.h). */
+static uint64_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
 {
-    /* Symmetric (a sum): both directions of a connection land in one
-     * bucket.  The top bits of a product by an odd constant are its best
-     * mixed, so the bucket comes from them. */
-    uint64_t h = (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
-    return (size_t)(h >> 32) & (n_buckets - 1);
+    /* Symmetric (a sum): both directions of a connection have one hash.
+     * The top bits of a product by an odd constant are its best mixed,
+     * and the index takes a slot from the top bits. */
+    return (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
 }
 
-static size_t bucket_of(const struct flows *ft, const struct flow *f)
+static uint64_t flow_hash(const struct flow *f)
 {
-    return tuple_hash(&f->client, f->client_port, &f->server, f->server_port, ft->n_buckets);
-}
-
-/* Twice the buckets, every flow moved to its new chain: O(flows), once
- * per doubling.  Each flow's endpoints are read to hash them again; with
- * 100,000 flows most are out of the caches, so the flow a few buckets on
- * is fetched while this one is moved (see "Prefetching" above).  Out of
- * memory the table stays as it is (chains grow). */
-static void grow_buckets(struct flows *ft)
-{
-    enum { AHEAD = 16 }; /* buckets: enough to cover a memory load's latency */
-    size_t n = ft->n_buckets * 2;
-    struct flow **old = ft->buckets, **fresh = pool_map(n * sizeof *fresh);
-    if (!fresh)
-        return;
-    for (size_t i = 0; i < ft->n_buckets; i++) {
-        if (i + AHEAD < ft->n_buckets && old[i + AHEAD])
-            __builtin_prefetch(old[i + AHEAD]);
-        while (old[i]) {
-            struct flow *f = old[i];
-            old[i] = f->hash_next;
-            size_t b = tuple_hash(&f->client, f->client_port, &f->server, f->server_port, n);
-            f->hash_next = fresh[b];
-            fresh[b] = f;
-        }
-    }
-    pool_unmap(old, ft->n_buckets * sizeof *old);
-    ft->ahead = NULL; /* it pointed into the old table */
-    ft->buckets = fresh;
-    ft->n_buckets = n;
+    return tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
 }
 
 static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
@@ -298,8 +264,10 @@ static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_
 
 static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
-    struct flow *f = ft->buckets[tuple_hash(&p->src, p->sport, &p->dst, p->dport, ft->n_buckets)];
-    for (; f; f = f->hash_next) {
+    uint64_t hash = tuple_hash(&p->src, p->sport, &p->dst, p->dport);
+    size_t at = index_home(&ft->index, hash);
+    struct flow *f;
+    while ((f = index_next(&ft->index, hash, &at))) {
         if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
             same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
             *dir = DIR_C2S;
@@ -324,17 +292,21 @@ static void prefetch_record(const void *record, size_t bytes)
 }
 
 /* Two steps, a packet apart, because the second needs what the first
- * fetched: the bucket of packet n+2 now, and (its bucket fetched in the
- * last call, a packet's work ago) the first flow of packet n+1's chain,
- * every cache line of it: the lookup reads the first, the direction's
- * fields lie further on. */
+ * fetched: the index's slot for packet n+2 now, and (its slot fetched in
+ * the last call, a packet's work ago) the flow of packet n+1 that slot
+ * names, every cache line of it: the lookup reads the first, the
+ * direction's fields lie further on. */
 void flows_prefetch(struct flows *ft, const struct packet *after_next)
 {
-    if (ft->ahead && *ft->ahead)
-        prefetch_record(*ft->ahead, sizeof(struct flow));
-    ft->ahead = &ft->buckets[tuple_hash(&after_next->src, after_next->sport, &after_next->dst,
-                                        after_next->dport, ft->n_buckets)];
-    __builtin_prefetch(ft->ahead);
+    if (ft->ahead_set) {
+        size_t at = index_home(&ft->index, ft->ahead_hash);
+        const struct flow *f = index_next(&ft->index, ft->ahead_hash, &at);
+        if (f)
+            prefetch_record(f, sizeof *f);
+    }
+    ft->ahead_hash = tuple_hash(&after_next->src, after_next->sport, &after_next->dst, after_next->dport);
+    ft->ahead_set = true;
+    index_prefetch(&ft->index, ft->ahead_hash);
 }
 
 static void list_remove(struct flow_list *l, struct flow *f)
@@ -366,11 +338,7 @@ static void unlink_flow(struct flows *ft, struct flow *f)
     list_remove(f->reported ? &ft->ended : &ft->active, f);
     if (f->reported)
         ft->n_ended--;
-    struct flow **pp = &ft->buckets[bucket_of(ft, f)];
-    while (*pp != f)
-        pp = &(*pp)->hash_next;
-    *pp = f->hash_next;
-    ft->count--;
+    index_remove(&ft->index, flow_hash(f), f);
 }
 
 /* Forget an ended flow (unlinked): its record waits for the next new one. */
@@ -576,7 +544,7 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
 /* Make room for one more flow: forget an ended one, or end the oldest. */
 static void make_room(struct flows *ft, int64_t now_ns)
 {
-    if (ft->count < VIZ_MAX_FLOWS)
+    if (ft->index.count < VIZ_MAX_FLOWS)
         return;
     struct flow *victim = ft->ended.front ? ft->ended.front : ft->active.front;
     report(ft, victim, now_ns, false);
@@ -613,13 +581,13 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
         unacked_clear(&f->half[i]);
     }
 
-    if (ft->count >= ft->n_buckets && ft->n_buckets < VIZ_MAX_FLOWS)
-        grow_buckets(ft);
-    size_t h = bucket_of(ft, f);
-    f->hash_next = ft->buckets[h];
-    ft->buckets[h] = f;
+    if (!index_insert(&ft->index, flow_hash(f), f)) {
+        dissect_release(f->dissect);
+        pool_give(&ft->dissect_records, f->dissect);
+        pool_give(&ft->flow_records, f);
+        return NULL;
+    }
     list_push_back(&ft->active, f);
-    ft->count++;
     return f;
 }
 
@@ -1150,6 +1118,6 @@ void flows_free(struct flows *ft)
     pool_free(&ft->flow_records);
     pool_free(&ft->dissect_records);
     pool_free(&ft->half_records);
-    pool_unmap(ft->buckets, ft->n_buckets * sizeof *ft->buckets);
+    index_free(&ft->index);
     free(ft);
 }

@@ -3,7 +3,7 @@
  * for with madvise MADV_HUGEPAGE).
  *
  * Why not malloc, for the large things a replay touches all over (the
- * flow table's records and buckets, the block a capture file is read
+ * flow table's records and index, the block a capture file is read
  * in, the block JSON lines are built in):
  *  - the first touch of each page is a page fault.  In a virtual machine
  *    a fault is dear: on the development VM 10 us each, so a 1 MiB buffer
