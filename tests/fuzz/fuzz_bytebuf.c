@@ -16,7 +16,8 @@
 
 #include "proto/bytebuf.h"
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#include "fuzz_check.h"
+
 #define MODEL_MAX 4096 /* the largest cap the program can set */
 
 struct model {

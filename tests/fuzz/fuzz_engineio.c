@@ -19,11 +19,8 @@
 #include "proto/engineio.h"
 #include "proto/socketio.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 static int inside(struct slice s, const char *p, size_t n)
 {
@@ -32,9 +29,7 @@ static int inside(struct slice s, const char *p, size_t n)
 
 static void check_packet(const char *p, size_t n)
 {
-    char *copy = malloc(n ? n : 1);
-    CHECK(copy);
-    memcpy(copy, p, n);
+    char *copy = exact_copy(p, n);
     struct eio_packet pk;
     struct proto_err err = {0};
     if (eio_packet_parse(copy, n, &pk, &err) == 0) {
@@ -66,9 +61,7 @@ static void check_packet(const char *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
-    char *in = malloc(size ? size : 1);
-    CHECK(in);
-    memcpy(in, bytes, size);
+    char *in = exact_copy(bytes, size);
     size_t pos = 0;
     while (pos < size) {
         struct slice pk;

@@ -18,19 +18,14 @@
 
 #include "proto/event.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 #define TEXT_CAP 64 /* small, so long texts get cut */
 
 static long find(const char *in, size_t len, struct event_view *ev, char text[TEXT_CAP])
 {
-    char *copy = malloc(len ? len : 1);
-    CHECK(copy);
-    memcpy(copy, in, len);
+    char *copy = exact_copy(in, len);
     long r = event_find(copy, len, ev, text, TEXT_CAP);
     if (r > 0) {
         CHECK((size_t)r <= len && ev->end == (size_t)r && ev->start < ev->end);

@@ -17,11 +17,8 @@
 
 #include "filter/filter.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 static unsigned answers(const struct filter *f, const struct item *const *its, size_t n,
                         const struct filter_flow *ff)

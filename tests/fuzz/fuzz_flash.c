@@ -18,11 +18,8 @@
 
 #include "proto/flash.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 static const char request[] = FLASH_POLICY_REQUEST; /* + its NUL */
 
@@ -67,10 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         return 0;
     size_t max = (size_t)bytes[0] * 4;
     size_t len = size - 1;
-    /* an exact-size copy, so ASan sees any read past the length */
-    char *in = malloc(len ? len : 1);
-    CHECK(in);
-    memcpy(in, bytes + 1, len);
+    char *in = exact_copy(bytes + 1, len);
 
     check_policy_request(in, len);
     char *with_request = malloc(sizeof request + len);

@@ -18,18 +18,12 @@
 
 #include "proto/h2_frame.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
-    /* an exact-size copy, so ASan sees any read past the length */
-    uint8_t *in = malloc(size ? size : 1);
-    CHECK(in);
-    memcpy(in, bytes, size);
+    uint8_t *in = exact_copy(bytes, size);
     size_t pos = 0;
     long pre = h2_read_preface(in, size);
     bool starts = size >= H2_PREFACE_LEN && memcmp(in, H2_PREFACE, H2_PREFACE_LEN) == 0;

@@ -13,6 +13,8 @@
 
 #include "proto/http.h"
 
+#include "fuzz_check.h"
+
 #define MAX_INPUT 4096
 
 struct run {
@@ -33,8 +35,7 @@ static void decode(const char *in, size_t len, size_t step, struct run *r)
     size_t fed = 0;
     while (fed < len && !r->ended) {
         size_t piece = len - fed < step ? len - fed : step;
-        char *p = malloc(piece);
-        memcpy(p, in + fed, piece);
+        char *p = exact_copy(in + fed, piece);
         size_t used = 0;
         while (used < piece && !r->ended) {
             struct http_chunk_item item;

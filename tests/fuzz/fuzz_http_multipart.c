@@ -15,13 +15,14 @@
 
 #include "proto/http.h"
 
+#include "fuzz_check.h"
+
 static const char *const boundaries[4] = {"frame", "x", "--", "pushlab boundary"};
 
 static long parse_copy(const char *in, size_t k, struct slice b, size_t max_part,
                        struct http_part *part)
 {
-    char *p = malloc(k ? k : 1);
-    memcpy(p, in, k);
+    char *p = exact_copy(in, k);
     long n = http_parse_part(p, k, b, max_part, part, NULL);
     if (n >= 0 && part->body.ptr) {
         if (part->body.ptr != p + part->body_offset || part->body_offset + part->body.len != (size_t)n)

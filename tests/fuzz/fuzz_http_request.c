@@ -17,6 +17,8 @@
 
 #include "proto/http.h"
 
+#include "fuzz_check.h"
+
 static const struct http_limits limit_sets[2] = {
     {.max_head = 4096, .max_headers = 64, .max_target = 2048},
     {.max_head = 64, .max_headers = 3, .max_target = 16},
@@ -113,8 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t cuts[3] = {len / 2, len ? len - 1 : 0, n > 0 ? (size_t)n - 1 : 0};
     for (int i = 0; i < 3; i++) {
         size_t k = cuts[i];
-        char *p = malloc(k ? k : 1);
-        memcpy(p, buf, k);
+        char *p = exact_copy(buf, k);
         static struct http_request preq;
         struct proto_err perr = {0};
         long m = http_parse_request(p, k, lim, &preq, &perr);

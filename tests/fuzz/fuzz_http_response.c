@@ -16,6 +16,8 @@
 
 #include "proto/http.h"
 
+#include "fuzz_check.h"
+
 static const struct http_limits limit_sets[2] = {
     {.max_head = 4096, .max_headers = 100, .max_target = 0},
     {.max_head = 48, .max_headers = 2, .max_target = 0},
@@ -86,8 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Prefixes: all of them for short inputs, evenly spread for long ones. */
     for (size_t k = 0; k < len; k += 1 + len / 256) {
-        char *p = malloc(k ? k : 1);
-        memcpy(p, buf, k);
+        char *p = exact_copy(buf, k);
         static struct http_response pres;
         long m = http_parse_response(p, k, lim, &pres, NULL);
         free(p);

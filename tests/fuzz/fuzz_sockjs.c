@@ -17,17 +17,12 @@
 #include "proto/json.h"
 #include "proto/sockjs.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
-    char *in = malloc(size ? size : 1);
-    CHECK(in);
-    memcpy(in, bytes, size);
+    char *in = exact_copy(bytes, size);
 
     long n = json_string_len(in, size);
     CHECK(n == PROTO_PARTIAL || n == PROTO_ERROR || (n >= 2 && (size_t)n <= size));

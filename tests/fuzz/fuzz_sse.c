@@ -19,11 +19,8 @@
 
 #include "proto/sse.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 /* What a run of the parser saw, as a hash of every event's fields. */
 struct outcome {
@@ -67,11 +64,8 @@ static struct outcome run(const char *in, size_t len, size_t step, char *data, s
     size_t pos = 0;
     while (pos < len && !o.failed) {
         size_t piece = step && step < len - pos ? step : len - pos;
-        /* each piece lives in its own exact-size copy, so ASan sees any
-         * read past the length */
-        char *copy = malloc(piece);
-        CHECK(copy);
-        memcpy(copy, in + pos, piece);
+        /* each piece in a block of its own */
+        char *copy = exact_copy(in + pos, piece);
         size_t done = 0;
         while (done < piece) {
             struct sse_event ev = {.quiet = false};

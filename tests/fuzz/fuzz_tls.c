@@ -18,11 +18,8 @@
 
 #include "proto/tls.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 static bool inside(struct slice s, const uint8_t *p, size_t len)
 {
@@ -74,10 +71,7 @@ static void check_hello(const uint8_t *in, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
-    /* an exact-size copy, so ASan sees any read past the length */
-    uint8_t *in = malloc(size ? size : 1);
-    CHECK(in);
-    memcpy(in, bytes, size);
+    uint8_t *in = exact_copy(bytes, size);
     check_record(in, size);
     check_hello(in, size);
     /* the same bytes after a record header, as the dissector hands them */
