@@ -218,22 +218,11 @@ struct target {
     const char *why;               /* with the others: the text of its body */
 };
 
-/* The methods this server knows: the eight of RFC 9110 §9 and PATCH
- * (RFC 5789).  Each path serves one or two of them; a known method that
- * a path does not serve gets 405 and Allow (§15.5.6), any other method
- * 501 (§15.6.2: the server "does not recognize the request method").
- * Method names are case-sensitive (§9.1): "get" is not GET.  A method
- * that is no token at all ("G@T") never gets here: the parser gives 400. */
-static bool method_known(struct slice method)
-{
-    static const char *const known[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (slice_eq(method, known[i]))
-            return true;
-    return false;
-}
-
+/* A path serves one or two methods; a known method (http_method_known)
+ * that it does not serve gets 405 and Allow (RFC 9110 §15.5.6), any
+ * other method 501 (§15.6.2: the server "does not recognize the request
+ * method").  A method that is no token at all ("G@T") never gets here:
+ * the parser gives 400. */
 static bool is_get(const char *method)
 {
     return strcmp(method, "GET") == 0;
@@ -249,7 +238,7 @@ static struct target refused(int status, const char *serves, const char *why)
 static struct target find_target(const struct server *s, const struct http_request *req,
                                  uint64_t body_len)
 {
-    if (!method_known(req->method))
+    if (!http_method_known(req->method))
         return refused(501, NULL, "not a method this server knows");
     const struct technique *t = s->tech;
     struct slice path = req->path;

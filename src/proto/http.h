@@ -33,6 +33,15 @@ static inline bool http_value_ws(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The request methods pushlab knows: the eight of RFC 9110 §9 and PATCH
+ * (RFC 5789), compared case-sensitively (http_method.c). */
+bool http_method_known(struct slice method);
+
+/* Whether buf starts with a known method and a space: 1 when it does,
+ * PROTO_PARTIAL when buf is too short to tell and could still, 0 when it
+ * cannot (for telling HTTP from another protocol by its first bytes). */
+int http_starts_with_method(const char *buf, size_t len);
+
 /* Limits chosen by the caller; exceeding one is an error with its status. */
 struct http_limits {
     size_t max_head;    /* bytes up to and including the blank line -> 431 */

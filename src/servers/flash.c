@@ -41,6 +41,7 @@
 #include "lab/peer.h"
 #include "lab/server.h"
 #include "proto/flash.h"
+#include "proto/http.h"
 #include "proto/utf8.h"
 #include "pushlab.h"
 #include "servers/stdio_sinks.h"
@@ -224,24 +225,6 @@ static void wait_for_policy_rest(struct peer *p)
     conn_set_timeout(p->conn, HEAD_TIMEOUT_MS);
 }
 
-/* 1 when buf starts with an HTTP method and a space, PROTO_PARTIAL when it
- * could still become one, 0 when it cannot. */
-static int looks_like_http(const char *buf, size_t len)
-{
-    static const char *const methods[] = {"GET ",    "HEAD ",    "POST ",  "PUT ",  "DELETE ",
-                                          "OPTIONS ", "CONNECT ", "TRACE ", "PATCH "};
-    int result = 0;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t m = strlen(methods[i]);
-        if (memcmp(buf, methods[i], len < m ? len : m) != 0)
-            continue;
-        if (len >= m)
-            return 1;
-        result = PROTO_PARTIAL;
-    }
-    return result;
-}
-
 static int flash_sniff(struct peer *p)
 {
     size_t len;
@@ -256,7 +239,7 @@ static int flash_sniff(struct peer *p)
             wait_for_policy_rest(p);
             return 1;
         }
-        int http = looks_like_http(buf, len);
+        int http = http_starts_with_method(buf, len);
         if (http == PROTO_PARTIAL)
             return PROTO_PARTIAL;
         if (http)

@@ -1033,6 +1033,33 @@ END_TEST
 
 /* ------------------------------------------------------------ query */
 
+/* The known methods, case-sensitive (RFC 9110 §9.1), and the first-bytes
+ * test the Flash server uses to tell HTTP from its own protocol. */
+START_TEST(methods_known_and_first_bytes)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE",
+                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        ck_assert(http_method_known(S(known[i])));
+        char line[32];
+        snprintf(line, sizeof line, "%s / HTTP/1.1\r\n", known[i]);
+        ck_assert_int_eq(http_starts_with_method(line, strlen(line)), 1);
+        for (size_t k = 0; k <= strlen(known[i]); k++) /* every prefix, and the name without its space */
+            ck_assert_int_eq(http_starts_with_method(line, k), PROTO_PARTIAL);
+    }
+    ck_assert(!http_method_known(S("get")));
+    ck_assert(!http_method_known(S("BREW")));
+    ck_assert(!http_method_known(S("GETS")));
+    ck_assert(!http_method_known(S("")));
+    ck_assert_int_eq(http_starts_with_method("GETS / HTTP/1.1", 15), 0);
+    ck_assert_int_eq(http_starts_with_method("get / HTTP/1.1", 14), 0);
+    ck_assert_int_eq(http_starts_with_method("<policy-file-request/>", 22), 0);
+    ck_assert_int_eq(http_starts_with_method("PO", 2), PROTO_PARTIAL); /* POST or ... */
+    ck_assert_int_eq(http_starts_with_method("PX", 2), 0);
+    ck_assert_int_eq(http_starts_with_method("PUT\t/", 5), 0); /* the separator is one SP */
+}
+END_TEST
+
 START_TEST(query_parameters)
 {
     char out[16];
@@ -1089,6 +1116,7 @@ int main(void)
     tcase_add_test(heads, header_count);
     tcase_add_test(heads, list_tokens);
     tcase_add_test(heads, slices_compare);
+    tcase_add_test(heads, methods_known_and_first_bytes);
     suite_add_tcase(s, heads);
 
     TCase *bodies = tcase_create("bodies");
