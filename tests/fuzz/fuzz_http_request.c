@@ -67,6 +67,24 @@ static void check_path_and_query(const struct http_request *req)
         abort();
 }
 
+/* http_starts_with_method on an exact copy: 1 only when a known method
+ * and a space begin the bytes, then on every longer input too; and a
+ * parsed request with a known method is recognised by its first bytes. */
+static void check_first_bytes(const char *buf, size_t len, const struct http_request *parsed)
+{
+    char *in = exact_copy(buf, len);
+    int r = http_starts_with_method(in, len);
+    CHECK(r == 0 || r == 1 || r == PROTO_PARTIAL);
+    const char *space = len ? memchr(in, ' ', len) : NULL;
+    if (r == 1)
+        CHECK(space && http_method_known((struct slice){in, (size_t)(space - in)}));
+    if (r == PROTO_PARTIAL)
+        CHECK(!space);
+    if (parsed && http_method_known(parsed->method) && parsed->method.ptr == buf)
+        CHECK(r == 1);
+    free(in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -110,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     check_query((struct slice){buf, len});
+    check_first_bytes(buf, len, n > 0 ? &req : NULL);
 
     /* A few prefixes: the middle, one short of the end, one short of the head. */
     size_t cuts[3] = {len / 2, len ? len - 1 : 0, n > 0 ? (size_t)n - 1 : 0};
