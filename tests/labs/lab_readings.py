@@ -8,6 +8,7 @@ read from the connections' bytes and times as tshark prints them
 readings(lab, paths) returns {question id: answer text}; a question it
 has no reading for is left to the key.
 """
+import functools
 import re
 
 from tshark_wire import Wire, header, tshark
@@ -23,11 +24,23 @@ def p90(values):
     return sorted(values)[-(-9 * len(values) // 10) - 1]
 
 
+@functools.lru_cache(maxsize=None)
+def server_ports(pcap):
+    """The ports that answered a SYN.  fields() has tshark decode them as
+    HTTP: tshark picks a dissector by port, and a client's ephemeral port
+    can be one registered to another protocol (44322 is pmproxy's), which
+    then takes the whole connection."""
+    out = tshark(pcap, "-Y", "tcp.flags.syn == 1 and tcp.flags.ack == 1", "-T", "fields",
+                 "-e", "tcp.srcport")
+    return tuple(sorted({int(p) for p in out.split()}))
+
+
 def fields(pcap, display_filter, *names):
     """tshark's values of these fields, one tuple per matching packet (HTTP
     heads dissected where they arrive: a streamed body never ends)."""
-    out = tshark(pcap, "-o", "http.desegment_body:FALSE", "-Y", display_filter, "-T", "fields",
-                 *[x for n in names for x in ("-e", n)])
+    decode_as = [x for p in server_ports(pcap) for x in ("-d", "tcp.port==%d,http" % p)]
+    out = tshark(pcap, "-o", "http.desegment_body:FALSE", *decode_as, "-Y", display_filter,
+                 "-T", "fields", *[x for n in names for x in ("-e", n)])
     return [tuple(line.split("\t")) for line in out.splitlines() if line.strip()]
 
 
