@@ -13,9 +13,17 @@ out=../../captures/thirdparty
 
 # tshark's view of capture $1: one line per HTTP head, then one per
 # handshake RTT (the client's ACK of the SYN/ACK; a refused connection,
-# SYN then RST, had no handshake and has none).
+# SYN then RST, had no handshake and has none).  The ports that answered a
+# SYN are decoded as HTTP: tshark picks a dissector by port, and a client's
+# ephemeral port may be registered to another protocol (44322: pmproxy).
 tshark_view() {
-    tshark -r "$1" -Y 'http.request or http.response' -T fields \
+    decode=
+    for port in $(tshark -r "$1" -Y 'tcp.flags.syn == 1 and tcp.flags.ack == 1' -T fields \
+                      -e tcp.srcport 2>/dev/null | sort -un); do
+        decode="$decode -d tcp.port==$port,http"
+    done
+    # $decode unquoted on purpose: it is a list of arguments
+    tshark -r "$1" $decode -Y 'http.request or http.response' -T fields \
         -e tcp.stream -e http.request.method -e http.request.uri -e http.response.code \
         2>/dev/null | sed 's/^/http\t/'
     tshark -r "$1" -T fields -e tcp.stream -e tcp.analysis.initial_rtt \
