@@ -255,6 +255,28 @@ def test_long_notices_and_help_lines_are_shown_whole():
         quit_cleanly(t)
 
 
+def test_long_notice_on_a_narrow_terminal():
+    """At 40 columns a refused save's notice takes as many rows as it
+    needs, above the status line, and its end is still there."""
+    p = capture("demo.pcap")
+    path = "no-such-directory/short-name.pcap"
+    with Tmux(["-r", p], cols=40, lines=24, cwd=TMP) as t:
+        t.wait("flows")
+        t.keys("w")
+        t.wait("save capture to:")
+        t.keys("C-u")
+        t.literal(path)
+        t.keys("Enter")
+        lines = t.wait("not saved").splitlines()
+        first = max(i for i, line in enumerate(lines) if "not saved" in line)
+        rows = lines[first:]
+        assert len(rows) >= 3, lines  # the notice does not fit in two rows of 40
+        notice = " ".join(line.strip() for line in rows)
+        assert re.search(r"not saved: cannot write %s: (No such file or directory|as root, .* with sudo) "
+                         % re.escape(path), notice), lines
+        quit_cleanly(t)
+
+
 def test_resize_to_80x24_stays_readable():
     p = capture("demo.pcap")
     with Tmux(["-r", p], cols=140, lines=45) as t:

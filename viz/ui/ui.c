@@ -232,18 +232,29 @@ static size_t frames_replayed(const struct ui *ui)
 }
 
 /* A notice on the status line at row y.  One longer than the line starts
- * on the row above, over the screen's last row for the few seconds it
- * shows, so its end (often what to do about it) is not lost.  Returns the
+ * on the rows above, over the screen's last rows for the few seconds it
+ * shows, so its end (often what to do about it) is not lost: as many rows
+ * as it needs on a narrow terminal, up to half the screen.  Returns the
  * columns it takes on row y. */
 static int draw_notice(int y, attr_t attr, const char *text)
 {
+    enum { MAX_ROWS = 16 };
+    const char *row[MAX_ROWS];
+    size_t row_len[MAX_ROWS];
+    int above = 0, room = LINES / 2 < MAX_ROWS ? LINES / 2 : MAX_ROWS;
     size_t len = strlen(text), next;
-    size_t first = ui_wrap(text, len, COLS - 1, &next);
-    if (first && next < len) {
-        ui_fill(y - 1, 0, attr);
-        ui_put(y - 1, 1, COLS - 1, attr, text, first);
+    for (; above < room; above++) {
+        size_t first = ui_wrap(text, len, COLS - 1, &next);
+        if (!first || next >= len)
+            break;
+        row[above] = text;
+        row_len[above] = first;
         text += next;
         len -= next;
+    }
+    for (int i = 0; i < above; i++) {
+        ui_fill(y - above + i, 0, attr);
+        ui_put(y - above + i, 1, COLS - 1, attr, row[i], row_len[i]);
     }
     return ui_putf(y, 0, COLS, attr, " %.*s ", (int)len, text);
 }
