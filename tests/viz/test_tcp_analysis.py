@@ -236,6 +236,110 @@ def test_acks_of_resent_data_are_timed_as_tshark_times_them():
                      "spurious_retransmission": [11], "duplicate_ack": [12]}, found
 
 
+def test_acks_of_bytes_the_capture_missed():
+    """ack_lost_segment: an ACK for more than the capture saw the other
+    side send in order -- bytes went past the capture point unseen (at the
+    start of a capture, or lost between their sender and it).  By
+    Wireshark's rule, each side has a limit: its highest sequence number
+    while its segments come in order (each starting exactly at the limit).
+    An ACK past the peer's limit is flagged once, and the limit jumps to
+    the peer's highest number, so the duplicates that follow are not
+    flagged again.  A RST can be flagged too; nothing is judged before
+    the other side has shown a segment.  A resent segment that starts
+    below the limit and ends past it does not move the limit either, so
+    its ACK is flagged (Wireshark's rule, followed as it is)."""
+    conv = g.Conversation()
+    s = conv.seq["s2c"]
+    conv.segment("c2s", g.ACK, ack=s + 100)                               # 1: nothing of s2c seen yet
+    conv.segment("s2c", g.PSH | g.ACK, b"a" * 100, seq=s + 100)           # 2: the limit is s+200
+    conv.segment("s2c", g.PSH | g.ACK, b"b" * 100, seq=s + 300)           # 3: s+200..s+300 unseen
+    conv.segment("c2s", g.ACK, ack=s + 400)                               # 4: acknowledges them
+    conv.segment("c2s", g.ACK, ack=s + 400)                               # 5: a duplicate, not again
+    conv.segment("s2c", g.PSH | g.ACK, b"c" * 100, seq=s + 400)           # 6: in order from s+400
+    conv.segment("c2s", g.ACK, ack=s + 500)                               # 7
+    conv.segment("c2s", g.RST | g.ACK, ack=s + 900)                       # 8: a RST past the limit
+    path = write(conv, "acked-unseen.pcap")
+    its = items(path)
+    named = {f: (t["analysis"], t.get("analysis_more")) for f, t in tcp_by_frame(its).items() if "analysis" in t}
+    assert named == {3: ("previous_segment_not_captured", None), 4: ("ack_lost_segment", None),
+                     5: ("duplicate_ack", None), 8: ("ack_lost_segment", None)}, named
+    found = compare_tcp_analysis(path, its)
+    assert found == {"previous_segment_not_captured": [3], "ack_lost_segment": [4, 8], "duplicate_ack": [5]}, found
+
+    conv = g.Conversation()
+    conv.handshake()
+    # The request in four segments, the second lost (5 shows the hole),
+    # all acknowledged by the server (7).
+    lost = conv.stream("c2s", b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n", 10, lose=1)
+    base = conv.seq["s2c"]
+    conv.segment("s2c", g.PSH | g.ACK, b"x" * 50)                         # 8
+    conv.segment("s2c", g.PSH | g.ACK, b"y" * 50, seq=base + 30, dt=0.5)  # 9: resent, past the end
+    conv.seq["s2c"] = base + 80
+    conv.segment("c2s", g.ACK)                                            # 10: acknowledges all 80
+    path = write(conv, "acked-unseen-request.pcap", {lost})
+    its = items(path)
+    tcp = tcp_by_frame(its)
+    assert [f for f, t in tcp.items() if "ack_lost_segment" in tcp_analysis(t)] == [7, 10], tcp
+    found = compare_tcp_analysis(path, its)
+    assert found == {"previous_segment_not_captured": [5], "ack_lost_segment": [7, 10], "retransmission": [9]}, found
+
+
+def reused_ports_capture(name, first_closes=True, second=g.Conversation, lose_syn=False):
+    """A connection (closed or not), then a new one on the same ports, with
+    new initial sequence numbers; second makes the new one's Conversation
+    from its start time."""
+    first = g.Conversation()
+    first.handshake()
+    first.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    if first_closes:
+        first.close()
+    new = second(first.t + 1)
+    new.segment("c2s", g.SYN)
+    if not lose_syn:
+        new.segment("c2s", g.SYN, seq=new.seq["c2s"] - 1, advance=False, dt=1)  # the SYN sent again
+    new.segment("s2c", g.SYN | g.ACK)
+    new.segment("c2s", g.ACK)
+    pc = g.Pcap()
+    for ts, pkt in first.packets + new.packets[1 if lose_syn else 0:]:
+        pc.add_ip(EPOCH + ts, pkt)
+    path = os.path.join(TMP, name)
+    pc.write(path)
+    return path
+
+
+def test_a_new_connection_on_reused_ports():
+    """reused_ports: a SYN on the tuple of an earlier connection, whose
+    sequence number is not the one that connection's side started from:
+    the ports were reused.  tshark starts a new tcp.stream there, and
+    pushviz a new flow, whether the old connection closed or not, and
+    whichever side sends the SYN; the same SYN sent again is a
+    retransmission, not another connection.  When only the SYN-ACK of
+    the new connection was captured, it is flagged and stays in the old
+    flow (as in tshark): it also shows bytes not captured, both ways."""
+    new = lambda t: g.Conversation(isn_client=7000, isn_server=9000, t=t)
+    from_server = lambda t: g.Conversation(client=("10.0.0.2", 8080), server=("10.0.0.1", 40000),
+                                           isn_client=7000, isn_server=9000, t=t)
+    cases = [("reused-closed.pcap", True, new, False, ["fin", "open"],
+              {"reused_ports": [9], "retransmission": [10]}),
+             ("reused-open.pcap", False, new, False, ["open", "open"],
+              {"reused_ports": [6], "retransmission": [7]}),
+             ("reused-by-server.pcap", True, from_server, False, ["fin", "open"],
+              {"reused_ports": [9], "retransmission": [10]}),
+             ("reused-synack.pcap", False, new, True, ["open"],
+              {"reused_ports": [6], "previous_segment_not_captured": [6, 7], "ack_lost_segment": [6, 7]})]
+    for name, closes, second, lose_syn, ends, want in cases:
+        path = reused_ports_capture(name, closes, second, lose_syn)
+        its = items(path)
+        assert [f["end"] for f in of_type(its, "flow")] == ends, (name, of_type(its, "flow"))
+        reused = [t for t in of_type(its, "tcp") if "reused_ports" in tcp_analysis(t)]
+        assert [t["flow"] for t in reused] == [len(ends)], (name, reused)
+        found = compare_tcp_analysis(path, its)
+        assert found == want, (name, found)
+    synack = reused[0]
+    assert (synack["analysis"], synack["analysis_more"]) == \
+        ("previous_segment_not_captured", "reused_ports,ack_lost_segment"), synack
+
+
 def test_linux_answers_a_lost_segment_with_duplicate_acks():
     """Real traffic: tunpeer.py, a scripted client behind a TUN device in a
     namespace of its own, sends its request to pushlab-poll in five
@@ -315,5 +419,6 @@ def test_a_paused_reader_closes_its_window():
 if __name__ == "__main__":
     main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
           test_zero_window_probes_and_keep_alives, test_window_full_follows_the_window_scale,
-          test_acks_of_resent_data_are_timed_as_tshark_times_them,
+          test_acks_of_resent_data_are_timed_as_tshark_times_them, test_acks_of_bytes_the_capture_missed,
+          test_a_new_connection_on_reused_ports,
           test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])

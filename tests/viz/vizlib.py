@@ -123,8 +123,8 @@ def tshark(path, fields, decode_as=(), display=None, two_pass=False, prefs=()):
 
 
 # pushviz's TCP analysis names (`analysis`, then `analysis_more`) and the
-# tshark fields that mark the same frames.  tshark has more
-# (ack_lost_segment, reused_ports...) that pushviz does not follow.
+# tshark fields that mark the same frames: all of tshark's but its TCP Fast
+# Open notes (tfo_syn, tfo_ack, tfo_ignored), which pushviz does not follow.
 TCP_ANALYSIS = {
     "retransmission": "tcp.analysis.retransmission",
     "fast_retransmission": "tcp.analysis.fast_retransmission",
@@ -134,6 +134,8 @@ TCP_ANALYSIS = {
     "keep_alive": "tcp.analysis.keep_alive",
     "keep_alive_ack": "tcp.analysis.keep_alive_ack",
     "zero_window_probe": "tcp.analysis.zero_window_probe",
+    "reused_ports": "tcp.analysis.reused_ports",
+    "ack_lost_segment": "tcp.analysis.ack_lost_segment",
     "zero_window_probe_ack": "tcp.analysis.zero_window_probe_ack",
     "duplicate_ack": "tcp.analysis.duplicate_ack",
     "zero_window": "tcp.analysis.zero_window",
@@ -143,12 +145,12 @@ TCP_ANALYSIS = {
 
 
 # Which name `analysis` gives when a frame has several: what happened to
-# the segment's bytes, then what its ACK says, then its window (the others
-# come in `analysis_more`; a fast or spurious retransmission is always a
-# retransmission too).
+# the segment's bytes, then a SYN on reused ports, then what its ACK says,
+# then its window (the others come in `analysis_more`; a fast or spurious
+# retransmission is always a retransmission too).
 TCP_ANALYSIS_FIRST = ["retransmission", "out_of_order", "previous_segment_not_captured", "keep_alive",
-                      "zero_window_probe", "keep_alive_ack", "zero_window_probe_ack", "duplicate_ack",
-                      "zero_window", "window_full", "window_update"]
+                      "zero_window_probe", "reused_ports", "ack_lost_segment", "keep_alive_ack",
+                      "zero_window_probe_ack", "duplicate_ack", "zero_window", "window_full", "window_update"]
 
 
 def tcp_analysis(t):
@@ -161,21 +163,25 @@ def tcp_analysis(t):
 def compare_tcp_analysis(path, its=None):
     """Every TCP frame of path: pushviz's analysis names equal the
     TCP_ANALYSIS flags tshark sets on it, and a duplicate ACK has tshark's
-    number and original frame, and ack_rtt_ms tshark's tcp.analysis.ack_rtt.
+    number and original frame, and ack_rtt_ms tshark's tcp.analysis.ack_rtt;
+    its flow is tshark's tcp.stream (numbered from 1): a new connection on
+    reused ports starts a new flow exactly where tshark starts a stream.
     Returns {name: frames} of what was found, for a test to say what its
     capture must show."""
     its = items(path) if its is None else its
     mine = {t["frame"]: t for t in of_type(its, "tcp")}
     names = list(TCP_ANALYSIS)
-    extra = ["tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.ack_rtt"]
+    extra = ["tcp.analysis.duplicate_ack_num", "tcp.analysis.duplicate_ack_frame", "tcp.analysis.ack_rtt",
+             "tcp.stream"]
     rows = tshark(path, ["frame.number"] + [TCP_ANALYSIS[n] for n in names] + extra, display="tcp")
     assert len(rows) == len(mine), "%s: tshark %d TCP frames, pushviz %d" % (path, len(rows), len(mine))
     found = {}
     for row in rows:
-        frame, flags, (num, dup_of, rtt) = int(row[0]), row[1:1 + len(names)], row[1 + len(names):]
+        frame, flags, (num, dup_of, rtt, stream) = int(row[0]), row[1:1 + len(names)], row[1 + len(names):]
         t = mine[frame]
         theirs = {n for n, v in zip(names, flags) if v}
         where = "%s frame %d" % (os.path.basename(path), frame)
+        assert t["flow"] == int(stream) + 1, (where, "tshark stream", stream, "pushviz", t)
         assert tcp_analysis(t) == theirs, (where, "tshark", sorted(theirs), "pushviz", t)
         if theirs:
             assert t["analysis"] == [n for n in TCP_ANALYSIS_FIRST if n in theirs][0], (where, t)

@@ -2,9 +2,11 @@
  *
  * A flow is keyed by its 4-tuple, and numbered in the order of its first
  * packet.  The client is the side that sent the SYN; when the handshake was
- * not captured, the side with the higher (ephemeral) port.  A new SYN on a
- * tuple whose connection has ended, or is closing (a FIN or RST was seen),
- * starts a new flow.
+ * not captured, the side with the higher (ephemeral) port.  A SYN on a
+ * known tuple whose sequence number is not the initial one its sender
+ * started from is a new connection (the ports were reused, as tshark
+ * says): the old flow is over, whether it closed or not, and a new one
+ * starts, as tshark starts a new tcp.stream.
  *
  * Per segment this file produces the `tcp` item, with the numbers
  * Wireshark shows: sequence and acknowledgement numbers relative to the
@@ -96,12 +98,16 @@ struct unacked {
 _Static_assert(VIZ_UNACKED_MAX <= UINT16_MAX, "n_unacked and cap_unacked are 16 bits");
 
 /* One direction of a connection.  Fields are ordered so that they pack
- * tight (no padding between them): a table of 200,000 open flows is read
- * at the speed of the memory it touches. */
+ * tight: a table of 200,000 open flows is read at the speed of the memory
+ * it touches.  The one gap is the 4 bytes before `unacked` (the record's
+ * size is a multiple of 8 whatever comes first); two halves fill struct
+ * flow's six cache lines exactly. */
 struct flow_half {
     uint32_t base;           /* relative sequence numbers count from here (ISN) */
     uint32_t seq_high;       /* highest sequence number after any segment
                                 (seq + len, SYN and FIN count one), empty ones too */
+    uint32_t ack_limit;      /* the most the peer can acknowledge of what the capture saw of this
+                                side in order (Wireshark's maxseqtobeacked; 0: not known yet) */
     uint32_t last_ack;       /* the acknowledgment number of this side's latest segment */
     uint32_t fin_seq;        /* its FIN's sequence number */
     uint16_t last_win;       /* and its window, raw (unscaled), as Wireshark compares them */
@@ -670,40 +676,45 @@ enum { WIN_SCALE_UNKNOWN, WIN_SCALE_NONE, WIN_SCALE_SHIFT };
  * Wireshark that pushviz follows, one bit each.  A segment can have more
  * than one (a fast retransmission is a retransmission too, and a data
  * segment can also close its sender's window).  The `analysis` field
- * names the lowest bit set -- what happened to the segment's own bytes
- * before what its ACK and its window say -- and `analysis_more` the
- * others, in this order. */
+ * names the lowest bit set and `analysis_more` the others, in this
+ * order: first what the segment itself is -- what happened to its own
+ * bytes, then a SYN that starts a new connection on old ports -- then
+ * what its ACK says (beginning with an ACK of bytes the capture missed:
+ * news of the other direction's bytes, not of this one's), then its
+ * window. */
 enum tcp_note {
     NOTE_RETRANSMISSION = 1u << 0,          /* tcp.analysis.retransmission */
     NOTE_OUT_OF_ORDER = 1u << 1,            /* tcp.analysis.out_of_order */
     NOTE_NOT_CAPTURED = 1u << 2,            /* tcp.analysis.lost_segment */
     NOTE_KEEP_ALIVE = 1u << 3,              /* tcp.analysis.keep_alive */
     NOTE_WINDOW_PROBE = 1u << 4,            /* tcp.analysis.zero_window_probe */
-    NOTE_KEEP_ALIVE_ACK = 1u << 5,          /* tcp.analysis.keep_alive_ack */
-    NOTE_WINDOW_PROBE_ACK = 1u << 6,        /* tcp.analysis.zero_window_probe_ack */
-    NOTE_DUPLICATE_ACK = 1u << 7,           /* tcp.analysis.duplicate_ack */
-    NOTE_ZERO_WINDOW = 1u << 8,             /* tcp.analysis.zero_window */
-    NOTE_WINDOW_FULL = 1u << 9,             /* tcp.analysis.window_full */
-    NOTE_WINDOW_UPDATE = 1u << 10,          /* tcp.analysis.window_update */
-    NOTE_FAST_RETRANSMISSION = 1u << 11,    /* tcp.analysis.fast_retransmission (and retransmission) */
-    NOTE_SPURIOUS_RETRANSMISSION = 1u << 12, /* tcp.analysis.spurious_retransmission (and retransmission) */
-    NOTE_KINDS = 13
+    NOTE_REUSED_PORTS = 1u << 5,            /* tcp.analysis.reused_ports */
+    NOTE_ACK_NOT_CAPTURED = 1u << 6,        /* tcp.analysis.ack_lost_segment */
+    NOTE_KEEP_ALIVE_ACK = 1u << 7,          /* tcp.analysis.keep_alive_ack */
+    NOTE_WINDOW_PROBE_ACK = 1u << 8,        /* tcp.analysis.zero_window_probe_ack */
+    NOTE_DUPLICATE_ACK = 1u << 9,           /* tcp.analysis.duplicate_ack */
+    NOTE_ZERO_WINDOW = 1u << 10,            /* tcp.analysis.zero_window */
+    NOTE_WINDOW_FULL = 1u << 11,            /* tcp.analysis.window_full */
+    NOTE_WINDOW_UPDATE = 1u << 12,          /* tcp.analysis.window_update */
+    NOTE_FAST_RETRANSMISSION = 1u << 13,    /* tcp.analysis.fast_retransmission (and retransmission) */
+    NOTE_SPURIOUS_RETRANSMISSION = 1u << 14, /* tcp.analysis.spurious_retransmission (and retransmission) */
+    NOTE_KINDS = 15
 };
 
 /* By bit; the JSON names, which the contract keeps. */
 static const char *const note_names[NOTE_KINDS] = {
     "retransmission",      "out_of_order",           "previous_segment_not_captured",
-    "keep_alive",          "zero_window_probe",      "keep_alive_ack",
-    "zero_window_probe_ack", "duplicate_ack",        "zero_window",
-    "window_full",         "window_update",          "fast_retransmission",
-    "spurious_retransmission",
+    "keep_alive",          "zero_window_probe",      "reused_ports",
+    "ack_lost_segment",    "keep_alive_ack",         "zero_window_probe_ack",
+    "duplicate_ack",       "zero_window",            "window_full",
+    "window_update",       "fast_retransmission",    "spurious_retransmission",
 };
 
 /* `analysis_more`: the names of the notes in `more`, comma-separated as
  * `flags` is ("fast_retransmission", "zero_window,window_update"). */
 static void add_more_notes(struct item *it, unsigned more)
 {
-    char text[256]; /* all thirteen names with their commas take 219 bytes */
+    char text[256]; /* all fifteen names with their commas take 249 bytes */
     size_t n = 0;
     for (; more; more &= more - 1) {
         const char *name = note_names[__builtin_ctz(more)];
@@ -800,6 +811,23 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
     return NOTE_RETRANSMISSION;
 }
 
+/* ACKed segment that was not captured: p, an ACK (a RST too), acknowledges
+ * more than the capture saw the peer o send in order, so bytes of o's
+ * passed the capture point unseen (at the start of a capture, or lost
+ * between the sender and it).  Wireshark's rule, in its numbers: o's
+ * ack_limit follows o's highest sequence number while o's segments come
+ * in order (follow_segment); an ACK past it is flagged once, then the
+ * limit jumps to that highest number, so that the next ACKs of the same
+ * bytes are not.  0 is "not known": nothing of o was seen yet (or its
+ * highest number is 0 after a wrap, which Wireshark takes the same way). */
+static unsigned acked_unseen(struct flow_half *o, const struct packet *p)
+{
+    if (!(p->flags & TCP_ACK) || o->ack_limit == 0 || !seq_lt(o->ack_limit, p->ack))
+        return 0;
+    o->ack_limit = o->seq_high;
+    return NOTE_ACK_NOT_CAPTURED;
+}
+
 /* What Wireshark's TCP analysis says of segment p from side h (tcp_analyze_
  * sequence_number in its packet-tcp.c), checked in its order against what
  * h and its peer o showed before:
@@ -829,10 +857,12 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
  *    same: data, a window update or a FIN in between do not restart it.
  *    Repeating a window of 0 it answers a zero-window probe, or is
  *    nothing more than a zero window;
+ *  - ACKed segment that was not captured (acked_unseen);
  *  - then the data (late_or_reordered); a repeated SYN, SYN-ACK or FIN
  *    (control_again) is a retransmission.
- * Updates h's duplicate-ACK count; the caller records the rest after. */
-static unsigned tcp_notes(const struct flow *f, struct flow_half *h, const struct flow_half *o,
+ * Updates h's duplicate-ACK count and o's ack_limit; the caller records
+ * the rest after. */
+static unsigned tcp_notes(const struct flow *f, struct flow_half *h, struct flow_half *o,
                           const struct packet *p, bool control_again)
 {
     unsigned notes = 0;
@@ -867,6 +897,7 @@ static unsigned tcp_notes(const struct flow *f, struct flow_half *h, const struc
         h->ack_frame = (uint32_t)p->frame;
         h->dup_acks = 0;
     }
+    notes |= acked_unseen(o, p);
     if (control_again)
         notes |= NOTE_RETRANSMISSION;
     else if (p->payload_len && !(notes & NOTE_KEEP_ALIVE))
@@ -925,11 +956,15 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     enum item_dir dir = DIR_C2S;
     struct flow *f = lookup(ft, p, &dir);
     bool fresh_syn = (p->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
-    if (f && fresh_syn && dir == DIR_C2S && (f->reported || f->rst || f->half[0].fin || f->half[1].fin) &&
-        !(f->syn_seen && p->seq == f->half[DIR_C2S].base)) {
-        /* A new connection on the tuple of an ending or ended one (not a
-         * retransmitted SYN): the old one is over. */
-        report(ft, f, p->ts_ns, true);
+    /* Ports reused, by tshark's rule: a SYN or SYN-ACK whose sequence
+     * number is not the initial one its side started from (a SYN sent
+     * again has the same) belongs to a new connection on the tuple.  A
+     * SYN ends the old flow, closed or not, and starts the new one; a
+     * SYN-ACK (its SYN was not captured) stays in the old flow, as it
+     * stays in tshark's tcp.stream. */
+    bool reused_ports = f && (p->flags & TCP_SYN) && f->half[dir].base_set && p->seq != f->half[dir].base;
+    if (reused_ports && fresh_syn) {
+        report(ft, f, p->ts_ns, f->rst || f->half[0].fin || f->half[1].fin);
         forget(ft, f);
         f = NULL;
     }
@@ -954,9 +989,10 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!h->reasm.started)
         reasm_start(&h->reasm, data_seq);
 
-    /* The handshake.  A SYN, SYN-ACK or (empty) FIN seen before is its
-     * retransmission (the first one, or its answer, was lost). */
-    bool control_again = ((p->flags & TCP_SYN) && (fresh_syn ? f->syn_seen : f->synack_seen)) ||
+    /* The handshake.  A SYN or SYN-ACK below the highest sequence number
+     * its side has shown, or an (empty) FIN seen before, is sent again
+     * (the first one, or its answer, was lost). */
+    bool control_again = ((p->flags & TCP_SYN) && h->seq_high_set && seq_lt(p->seq, h->seq_high)) ||
                      ((p->flags & TCP_FIN) && !p->payload_len && h->fin && p->seq == h->fin_seq);
     if (fresh_syn && !f->syn_seen) {
         f->syn_seen = true;
@@ -969,7 +1005,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
 
     uint32_t nextseq = p->seq + p->payload_len + ((p->flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
-    unsigned notes = tcp_notes(f, h, o, p, control_again);
+    unsigned notes = tcp_notes(f, h, o, p, control_again) | (reused_ports ? NOTE_REUSED_PORTS : 0);
     /* What the next segments are judged against (Wireshark keeps the same). */
     h->last_ack = p->ack;
     h->last_win = p->window;
@@ -983,6 +1019,11 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         h->seq_high_ns = p->ts_ns;
         h->seq_high_set = true;
     }
+    /* Bytes in order move the limit of what the peer may acknowledge to
+     * the highest number; a segment elsewhere (past a hole, or overlapping
+     * the limit) leaves it where the bytes stopped coming in order. */
+    if ((h->ack_limit == 0 || p->seq == h->ack_limit) && !(notes & NOTE_WINDOW_PROBE))
+        h->ack_limit = h->seq_high;
     double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
     /* Every segment that takes sequence space waits for its ACK, resent
      * ones too, as in Wireshark: an ACK times the oldest copy of what it

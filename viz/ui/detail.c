@@ -404,6 +404,8 @@ static const struct {
     {"spurious_retransmission", "resent though the receiver had acknowledged them: for nothing"},
     {"out_of_order", "came after bytes that follow it: overtaken on the way"},
     {"previous_segment_not_captured", "starts past the bytes seen so far: one before it was lost"},
+    {"ack_lost_segment", "acknowledges bytes of the peer the capture never saw (or not in order)"},
+    {"reused_ports", "a SYN on the ports of an earlier connection: a new connection starts"},
     {"keep_alive", "one old byte or none: asks an idle peer for an ACK (RFC 9293 3.8.4)"},
     {"keep_alive_ack", "the ACK that answers a keep-alive"},
     {"zero_window_probe", "one byte sent into a closed window, to learn when it opens"},
