@@ -242,12 +242,14 @@ def test_acks_of_bytes_the_capture_missed():
     start of a capture, or lost between their sender and it).  By
     Wireshark's rule, each side has a limit: its highest sequence number
     while its segments come in order (each starting exactly at the limit).
-    An ACK past the peer's limit is flagged once, and the limit jumps to
-    the peer's highest number, so the duplicates that follow are not
-    flagged again.  A RST can be flagged too; nothing is judged before
-    the other side has shown a segment.  A resent segment that starts
-    below the limit and ends past it does not move the limit either, so
-    its ACK is flagged (Wireshark's rule, followed as it is)."""
+    An ACK past the peer's limit is flagged; when the peer showed bytes
+    past the limit, the limit jumps to the peer's highest number, so the
+    duplicates that follow are not flagged again; an ACK past all the
+    peer showed is flagged once until the peer's own ACK moves.  A RST
+    can be flagged too; nothing is judged before the other side has shown
+    a segment.  A resent segment that starts below the limit and ends past
+    it does not move the limit either, so its ACK is flagged (Wireshark's
+    rule, followed as it is)."""
     conv = g.Conversation()
     s = conv.seq["s2c"]
     conv.segment("c2s", g.ACK, ack=s + 100)                               # 1: nothing of s2c seen yet
@@ -257,14 +259,20 @@ def test_acks_of_bytes_the_capture_missed():
     conv.segment("c2s", g.ACK, ack=s + 400)                               # 5: a duplicate, not again
     conv.segment("s2c", g.PSH | g.ACK, b"c" * 100, seq=s + 400)           # 6: in order from s+400
     conv.segment("c2s", g.ACK, ack=s + 500)                               # 7
-    conv.segment("c2s", g.RST | g.ACK, ack=s + 900)                       # 8: a RST past the limit
+    conv.segment("c2s", g.ACK, ack=s + 600)                               # 8: past all s2c showed
+    conv.segment("c2s", g.ACK, ack=s + 700)                               # 9: not again...
+    conv.segment("c2s", g.PSH | g.ACK, b"more", ack=s + 700)              # 10
+    conv.segment("s2c", g.ACK, seq=s + 700)                               # 11: ...until s2c's ACK moves
+    conv.segment("c2s", g.RST | g.ACK, ack=s + 900)                       # 12: a RST past the limit
     path = write(conv, "acked-unseen.pcap")
     its = items(path)
     named = {f: (t["analysis"], t.get("analysis_more")) for f, t in tcp_by_frame(its).items() if "analysis" in t}
     assert named == {3: ("previous_segment_not_captured", None), 4: ("ack_lost_segment", None),
-                     5: ("duplicate_ack", None), 8: ("ack_lost_segment", None)}, named
+                     5: ("duplicate_ack", None), 8: ("ack_lost_segment", None),
+                     11: ("previous_segment_not_captured", None), 12: ("ack_lost_segment", None)}, named
     found = compare_tcp_analysis(path, its)
-    assert found == {"previous_segment_not_captured": [3], "ack_lost_segment": [4, 8], "duplicate_ack": [5]}, found
+    assert found == {"previous_segment_not_captured": [3, 11], "ack_lost_segment": [4, 8, 12],
+                     "duplicate_ack": [5]}, found
 
     conv = g.Conversation()
     conv.handshake()

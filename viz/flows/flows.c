@@ -126,6 +126,8 @@ struct flow_half {
     unsigned char win_scale : 2; /* WIN_SCALE_UNKNOWN, _NONE or _SHIFT */
     unsigned char win_shift : 4; /* with _SHIFT: its window is last_win << win_shift */
     bool first_ack : 1;      /* a SYN was sent and no ACK without SYN since: its window is not scaled yet */
+    bool unseen_acked : 1;   /* the peer acknowledged unseen bytes past seq_high since this side's
+                                acknowledgment number last moved, and ack_lost_segment said so */
     uint16_t n_unacked;      /* segments in unacked, oldest first */
     uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* duplicate ACKs since last_ack last moved: the peer should resend */
@@ -816,16 +818,27 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
  * passed the capture point unseen (at the start of a capture, or lost
  * between the sender and it).  Wireshark's rule, in its numbers: o's
  * ack_limit follows o's highest sequence number while o's segments come
- * in order (follow_segment); an ACK past it is flagged once, then the
- * limit jumps to that highest number, so that the next ACKs of the same
- * bytes are not.  0 is "not known": nothing of o was seen yet (or its
- * highest number is 0 after a wrap, which Wireshark takes the same way). */
+ * in order (follow_segment); 0 is "not known": nothing of o was seen yet
+ * (or its highest number is 0 after a wrap, which Wireshark takes the
+ * same way).  An ACK past the limit is flagged
+ *  - when o showed bytes past the limit (a hole, or a segment that did
+ *    not start at it): the limit jumps to o's highest number, so the next
+ *    ACKs of those bytes are not flagged;
+ *  - else (the ACK is past all o has shown) once while o's own
+ *    acknowledgment number stays the same: Wireshark marks it in o's
+ *    duplicate-ACK count (as -1), so that count starts again too. */
 static unsigned acked_unseen(struct flow_half *o, const struct packet *p)
 {
     if (!(p->flags & TCP_ACK) || o->ack_limit == 0 || !seq_lt(o->ack_limit, p->ack))
         return 0;
-    o->ack_limit = o->seq_high;
-    return NOTE_ACK_NOT_CAPTURED;
+    if (seq_lt(o->ack_limit, o->seq_high)) {
+        o->ack_limit = o->seq_high;
+        return NOTE_ACK_NOT_CAPTURED;
+    }
+    bool said = o->unseen_acked || o->dup_acks;
+    o->unseen_acked = true;
+    o->dup_acks = 0;
+    return said ? 0 : NOTE_ACK_NOT_CAPTURED;
 }
 
 /* What Wireshark's TCP analysis says of segment p from side h (tcp_analyze_
@@ -858,10 +871,11 @@ static unsigned acked_unseen(struct flow_half *o, const struct packet *p)
  *    Repeating a window of 0 it answers a zero-window probe, or is
  *    nothing more than a zero window;
  *  - ACKed segment that was not captured (acked_unseen);
- *  - then the data (late_or_reordered); a repeated SYN, SYN-ACK or FIN
- *    (control_again) is a retransmission.
- * Updates h's duplicate-ACK count and o's ack_limit; the caller records
- * the rest after. */
+ *  - then the data (late_or_reordered); a SYN or SYN-ACK below its
+ *    side's highest sequence number, or a repeated FIN (control_again),
+ *    is a retransmission.
+ * Updates h's duplicate-ACK count, and o's ack_limit and unseen_acked;
+ * the caller records the rest after. */
 static unsigned tcp_notes(const struct flow *f, struct flow_half *h, struct flow_half *o,
                           const struct packet *p, bool control_again)
 {
@@ -891,11 +905,13 @@ static unsigned tcp_notes(const struct flow *f, struct flow_half *h, struct flow
         } else if (again && p->window != 0) {
             notes |= NOTE_DUPLICATE_ACK;
             h->dup_acks++;
+            h->unseen_acked = false;
         }
     }
     if (!h->ack_seen || p->ack != h->last_ack) { /* a new number: what later duplicates repeat */
         h->ack_frame = (uint32_t)p->frame;
         h->dup_acks = 0;
+        h->unseen_acked = false;
     }
     notes |= acked_unseen(o, p);
     if (control_again)
