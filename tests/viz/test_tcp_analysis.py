@@ -291,6 +291,20 @@ def test_acks_of_bytes_the_capture_missed():
     found = compare_tcp_analysis(path, its)
     assert found == {"previous_segment_not_captured": [5], "ack_lost_segment": [7, 10], "retransmission": [9]}, found
 
+    # Sequence numbers that wrap past 2^32 between the limit and the
+    # highest number are compared in sequence space, as Wireshark does.
+    conv = g.Conversation(isn_server=0xFFFFFF00)
+    s = conv.seq["s2c"]
+    conv.segment("s2c", g.PSH | g.ACK, b"a" * 100)                        # 1: the limit is s+100
+    conv.segment("s2c", g.PSH | g.ACK, b"b" * 100, seq=s + 300)           # 2: past 2^32, after a hole
+    conv.segment("c2s", g.ACK, ack=s + 400)                               # 3: the limit jumps
+    conv.segment("s2c", g.PSH | g.ACK, b"c" * 100, seq=s + 400)           # 4: in order
+    conv.segment("c2s", g.ACK, ack=s + 600)                               # 5: past all s2c showed
+    conv.segment("c2s", g.ACK, ack=s + 700)                               # 6: not again
+    path = write(conv, "acked-unseen-wrap.pcap")
+    found = compare_tcp_analysis(path)
+    assert found == {"previous_segment_not_captured": [2], "ack_lost_segment": [3, 5]}, found
+
 
 def reused_ports_capture(name, first_closes=True, second=g.Conversation, lose_syn=False):
     """A connection (closed or not), then a new one on the same ports, with
