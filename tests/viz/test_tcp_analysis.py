@@ -4,12 +4,15 @@ what Wireshark's TCP analysis (tshark) says of the same frame.
 A lossy push stream shows the receiver's side of TCP's recovery: duplicate
 ACKs that ask for a missing segment, the fast retransmission they bring,
 and a slow reader's full and then zero window, and the window update
-that reopens it.
+that reopens it.  A capture that missed bytes shows ACKs of them
+(ack_lost_segment), and a new connection on the ports of an earlier one
+is a new flow, as it is a new tcp.stream (reused_ports).
 Each case is a hand-made capture (pcapgen) with the frames that show it,
 checked twice: for the JSON fields a student reads (`analysis`, the other
 flags in `analysis_more`, `dup_ack_num`, `dup_ack_frame`), and frame by
 frame against tshark (vizlib.compare_tcp_analysis: the same flags, the
-same duplicate-ACK numbers, the same ack RTTs).  The last two record a
+same duplicate-ACK numbers, the same ack RTTs, the same flow as
+tshark's tcp.stream).  The last two record a
 real Linux: answering a lost segment with duplicate ACKs (tunpeer.py),
 and a paused reader on loopback with a zero window.
 
