@@ -8,8 +8,7 @@
  * it belongs to, so that many exchanges interleave.  A push over HTTP/2
  * (an EventSource, a gRPC stream) is one long stream whose DATA frames
  * carry the events.  The header blocks are HPACK-compressed (RFC 7541)
- * against a table both ends build as they go; this codec does not decode
- * them.
+ * against a table both ends build as they go: hpack.h decodes them.
  */
 #ifndef PROTO_H2_FRAME_H
 #define PROTO_H2_FRAME_H
