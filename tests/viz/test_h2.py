@@ -65,6 +65,9 @@ def tshark_frames(path, port):
                         frame["error_code"] = ERRORS[int(st[field][0])]
                 if "http2.window_update.window_size_increment" in st:
                     frame["increment"] = int(st["http2.window_update.window_size_increment"][0])
+                if "http2.header" in st:  # a decoded header block: each field in order
+                    frame["headers"] = [[h["http2.header.name"][0], h.get("http2.header.value", [""])[0]]
+                                        for h in st["http2.header"]]
                 out.setdefault(key, []).append(frame)
     return out
 
@@ -96,6 +99,29 @@ def test_frames_agree_with_tshark():
         # The client's preface opens the connection.
         first = of_type(its, "http2", dir="c2s")[0]
         assert first["frame"] == "preface" and first["offset"] == 0, first
+
+
+def test_headers_agree_with_tshark():
+    """Every header block's fields, decoded from HPACK, name and value in
+    order, as tshark decodes them; and the pseudo-headers as fields."""
+    compared = 0
+    for path in thirdparty_captures("h2c-*.pcap", 2):
+        its = items(path)
+        port = int(of_type(its, "flow")[0]["server"].rsplit(":", 1)[1])
+        theirs = tshark_frames(path, port)
+        for (stream, client_side), ref in sorted(theirs.items()):
+            d = "c2s" if client_side else "s2c"
+            where = "%s %s" % (os.path.basename(path), d)
+            mine = [f for f in of_type(its, "http2", flow=stream + 1, dir=d) if f["frame"] == "HEADERS"]
+            ref = [r for r in ref if r["frame"] == "HEADERS"]
+            assert ref and all("headers" in r for r in ref), (where, ref)
+            assert [m.get("headers") for m in mine] == [r["headers"] for r in ref], where
+            for m in mine:
+                fields = dict(m["headers"])
+                assert m.get("method") == fields.get(":method") and m.get("path") == fields.get(":path"), m
+                assert m.get("status") == (int(fields[":status"]) if ":status" in fields else None), m
+            compared += sum(len(r["headers"]) for r in ref)
+    assert compared == 29, compared  # in 7 blocks: 2 of curl's, 5 of node's
 
 
 def test_what_each_capture_shows():
@@ -158,6 +184,58 @@ def test_gap_over_a_header_finds_the_next_frame():
     what = [e["what"] for e in of_type(its, "error")]
     assert what == ["50 bytes not captured (the peer acknowledged them)",
                     "30 bytes passed over to the next HTTP/2 frame header"], what  # 150 to 180
+
+
+# RFC 7541 C.4's first two requests (Huffman coded): the second refers to
+# the :authority the first added to the dynamic table.
+REQUEST_1 = bytes.fromhex("828684418cf1e3c2e5f23a6ba0ab90f4ff")
+REQUEST_2 = bytes.fromhex("828684be5886a8eb10649cbf")
+FIELDS_1 = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [":authority", "www.example.com"]]
+FIELDS_2 = FIELDS_1 + [["cache-control", "no-cache"]]
+
+
+def h2_connection(client_frames, server_frames=b""):
+    """h2c: the preface, an empty SETTINGS each way, then these frames."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, b"") + client_frames)
+    conv.send("s2c", frame(4, 0, b"") + server_frames)
+    return conv
+
+
+def test_block_in_continuation_frames():
+    # The first block cut inside its Huffman string: HEADERS, then two
+    # CONTINUATIONs; the fields go on the frame that ends the block.
+    conv = h2_connection(frame(1, 1, REQUEST_1[:8], 1) + frame(9, 1, REQUEST_1[8:12]) +
+                         frame(9, 1, REQUEST_1[12:], 4) + frame(1, 3, REQUEST_2, 5))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "continuation.pcap")))
+    blocks = [f for f in of_type(its, "http2", dir="c2s") if f["frame"] in ("HEADERS", "CONTINUATION")]
+    assert [(f["frame"], f["stream"], f.get("headers")) for f in blocks] == \
+        [("HEADERS", 1, None), ("CONTINUATION", 1, None), ("CONTINUATION", 1, FIELDS_1),
+         ("HEADERS", 3, FIELDS_2)], blocks
+    assert blocks[2]["method"] == "GET" and blocks[2]["path"] == "/", blocks[2]
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def test_gap_before_a_header_block():
+    # The client's second request is lost, and with it the entry it added
+    # to the table: the third refers to that entry (index 62, now
+    # cache-control: no-cache), where a decoder that missed it would find
+    # :authority.  So from the gap on no header is shown, and one error
+    # says why.
+    conv = h2_connection(frame(1, 1, REQUEST_1, 5))
+    third = bytes.fromhex("828684be")
+    lost = conv.stream("c2s", frame(1, 3, REQUEST_2, 5) + frame(1, 5, third, 5) + frame(1, 7, third, 5),
+                       len(REQUEST_2) + 9, lose=0)
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "gap-headers.pcap"), lose=lost))
+    heads = of_type(its, "http2", dir="c2s", frame="HEADERS")
+    assert [(f["stream"], f.get("headers")) for f in heads] == [(1, FIELDS_1), (5, None), (7, None)], heads
+    what = [e["what"] for e in of_type(its, "error")]
+    assert what == ["21 bytes not captured (the peer acknowledged them)",
+                    "HTTP/2 headers not decoded from here on: bytes lost in a gap may have changed "
+                    "HPACK's table"], what
 
 
 if __name__ == "__main__":

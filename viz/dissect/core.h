@@ -45,7 +45,7 @@ enum half_mode {
     MODE_WEBSOCKET,    /* WebSocket frames */
     MODE_FLASH,        /* NUL-delimited Flash messages */
     MODE_TLS,          /* TLS records: encrypted, only their framing and the hellos are read */
-    MODE_H2,           /* HTTP/2 frames (h2c): their headers and DATA, not HPACK header blocks */
+    MODE_H2,           /* HTTP/2 frames (h2c): their headers, DATA, and header blocks (HPACK) */
     MODE_RESYNC,       /* after a gap or an error: looking for the next HTTP head */
     MODE_WS_RESYNC,    /* after a gap in WebSocket frames: looking for the next frame header */
     MODE_OPAQUE        /* unknown protocol, or lost framing: only events are looked for */
@@ -182,6 +182,15 @@ struct lib_state {
                                    * SockJS path, an open packet's sid), NUL-ended (owned; NULL: none) */
 };
 
+/* Can a direction's HTTP/2 header blocks be read?  Only while its HPACK
+ * table is known: every block since the connection's start was read. */
+enum h2_hpack {
+    H2_HPACK_IN_STEP,    /* so far every block was read */
+    H2_HPACK_JOINED_LATE, /* the capture began after the connection did */
+    H2_HPACK_GAP,        /* a capture gap may have taken a block */
+    H2_HPACK_STOPPED     /* no longer read, and an error item said why */
+};
+
 /* One direction of a connection.  With 200,000 connections open, none of
  * these records is in the processor's caches when a segment comes, and
  * each cache line a segment touches is a wait for memory (the flow table
@@ -211,6 +220,9 @@ struct half {
     bool tls_encrypted;           /* this side sent ChangeCipherSpec: its handshake records are sealed */
     uint32_t tls_handshake_left;  /* bytes of a handshake message that continue in the next record */
     bool h2_preface;              /* MODE_H2, client: the connection preface comes first */
+    uint8_t h2_hpack;             /* MODE_H2: enum h2_hpack, whether header blocks can be read */
+    struct h2_headers *h2;        /* MODE_H2: the HPACK table and the block being put together
+                                   * (owned; made at the first header block, h2.c); NULL until then */
 };
 
 /* The bytes of struct half that an HTTP segment touches (see above). */

@@ -17,6 +17,7 @@
 
 #include "dissect/flash.h"
 #include "dissect/h2.h"
+#include "dissect/h2_headers.h"
 #include "dissect/http.h"
 #include "dissect/library.h"
 #include "dissect/tls.h"
@@ -44,6 +45,7 @@ static void half_free(struct dissect *d, enum item_dir dir)
     free(h->body.map);
     free(h->body.text);
     ws_free(h);
+    h2_headers_free(h);
     if (h->lib.pending)
         bytebuf_free(h->lib.pending);
     free(h->lib.pending);

@@ -1,15 +1,14 @@
 /* h2.c -- an HTTP/2 connection in the clear (h2c, RFC 9113): one `http2`
- * item per frame, with its type, flags, stream and length, and what a
- * frame says that needs no HPACK: a DATA frame's bytes as text (and the
- * pushlab events in them), a SETTINGS frame's values, a WINDOW_UPDATE's
- * increment, the error code of RST_STREAM and GOAWAY.
+ * item per frame, with its type, flags, stream and length, and what the
+ * frame says: a DATA frame's bytes as text (and the pushlab events in
+ * them), a SETTINGS frame's values, a WINDOW_UPDATE's increment, the
+ * error code of RST_STREAM and GOAWAY, and the header fields of a header
+ * block (h2_headers.c) on the frame that ends it.
  *
  * What it teaches: every request and response is a stream of its own on
  * the one connection, so a push (an EventSource over HTTP/2, a gRPC
  * stream) is a stream whose DATA frames come one per event, interleaved
- * with the other streams' frames.  The header blocks (HEADERS,
- * CONTINUATION, PUSH_PROMISE) are compressed with HPACK against a table
- * both ends build as they go (RFC 7541); they are shown by size only.
+ * with the other streams' frames.
  *
  * A frame's item goes out once the frame is whole, so that a DATA frame
  * shows its text; a frame longer than VIZ_RESYNC_CHECK_MAX goes out at
@@ -17,6 +16,7 @@
  * records"), as TLS records are.
  */
 #include "dissect/h2.h"
+#include "dissect/h2_headers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,10 +68,14 @@ int h2_starts(struct half *h, bool other_h2)
         if (r > 0)
             h->h2_preface = true;
         yes = r > 0 || (other_h2 && record_run_plausible(frame_len, p, n, 1) == 1);
+        if (yes && r <= 0)
+            h->h2_hpack = H2_HPACK_JOINED_LATE;
     } else {
         yes = other_h2 ? record_run_plausible(frame_len, p, n, 1) : server_preface(p, n);
         if (yes == PROTO_PARTIAL)
             return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
+        if (yes == 1 && server_preface(p, n) != 1) /* frames, but not the first */
+            h->h2_hpack = H2_HPACK_JOINED_LATE;
     }
     return yes == 1;
 }
@@ -163,7 +167,12 @@ static void frame_item(const struct dissect_env *env, struct half *h, const stru
     bool data = fh->type == H2_DATA && data_fields(it, fh, pl, have, &data_start, &data_end);
     if (fh->type != H2_DATA && have == fh->length)
         control_fields(it, fh, pl);
+    char why[160];
+    const char *headers_error = h2_carries_block(fh->type) ? h2_headers_frame(h, fh, pl, have, it, why, sizeof why)
+                                                           : NULL;
     emit_item(env->emitter, it);
+    if (headers_error)
+        half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
     /* The pushlab events its data carries, after the frame's own item.
      * Each DATA frame is read on its own, and an event split across two
      * frames is put together by the scan, which keeps the tail. */
@@ -229,19 +238,29 @@ bool h2_step(const struct dissect_env *env, struct half *h)
 
 bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len)
 {
-    if (h->buf.len == 0)
-        return record_skip_lost(h, len);
+    /* Header blocks can be read on only when the lost bytes were inside a
+     * frame that carries none (the rest of a DATA frame, say). */
+    if (h->buf.len == 0) {
+        bool kept = record_skip_lost(h, len);
+        if (!kept)
+            h2_headers_lost(h);
+        return kept;
+    }
     /* A frame waited for whole, and the gap cuts it: it is shown with the
      * bytes that came.  When the gap ends inside it, the rest of it is
      * passed over and the framing survives; else the next header is lost
      * too, and looked for. */
     struct h2_frame_header fh;
     const char *fault;
-    if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1)
+    if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1) {
+        h2_headers_lost(h);
         return false;
+    }
     size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
-    frame_item(env, h, &fh, h->buf.len - H2_FRAME_HEADER);
     bool inside = h->buf.len + len <= whole;
+    if (!inside || h2_carries_block(fh.type))
+        h2_headers_lost(h);
+    frame_item(env, h, &fh, h->buf.len - H2_FRAME_HEADER);
     h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
     bytebuf_consume(&h->buf, h->buf.len);
     return inside;

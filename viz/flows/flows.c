@@ -468,8 +468,8 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
         item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
                                  "(SNI, ALPN) are shown");
     else if (s->dissected && s->traits.http2)
-        item_add_str(it, "note", "HTTP/2: its frames are shown; request and response heads are "
-                                 "HPACK-compressed and not decoded");
+        item_add_str(it, "note", "HTTP/2: its frames and their HPACK-decoded heads are shown; streams "
+                                 "are not paired into exchanges, so no technique is named");
     emit_item(ft->emitter, it);
 }
 

@@ -207,7 +207,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "alert", "alert");
         put_field(&l, it, "hello_error", "error");
         break; /* the record's own version, the same on every record, is in the detail */
-    case ITEM_HTTP2: /* "DATA stream=1 END_STREAM len=12 text=..." */
+    case ITEM_HTTP2: /* "DATA stream=1 END_STREAM len=12 text=...", "HEADERS ... method=GET path=/" */
         put_text(&l, it, "frame", 16);
         put_field(&l, it, "stream", "stream");
         size_t flags_len = 0;
@@ -216,6 +216,9 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
             put_text(&l, it, "flags", 60);
         }
         put_field(&l, it, "len", "len");
+        put_field(&l, it, "method", "method");
+        put_field(&l, it, "path", "path");
+        put_field(&l, it, "status", "status");
         put_field(&l, it, "settings", "settings");
         put_field(&l, it, "increment", "increment");
         put_field(&l, it, "error_code", "error");

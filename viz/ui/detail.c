@@ -526,7 +526,8 @@ static void type_notes(struct ui_lines *l, const struct item *it)
     case ITEM_HTTP2:
         note(l, "an HTTP/2 frame: 9 bytes of header (length, type, flags, stream), then its payload");
         note(l, "each exchange is a stream of its own on one connection; a push is one stream's DATA");
-        note(l, "frames. Header blocks are HPACK-compressed (RFC 7541) and not decoded here");
+        note(l, "frames. Header blocks are HPACK-compressed (RFC 7541) against a table each side");
+        note(l, "builds as it sends: decoded here, but only while no earlier block was missed");
         break;
     case ITEM_TLS:
         note(l, "a TLS record: a 5-byte header (type, version, length), then sealed bytes");
