@@ -91,7 +91,7 @@ void hpack_decoder_init(struct hpack_decoder *d, size_t allowed)
         allowed = HPACK_TABLE_MAX;
     d->entries = 0;
     d->size = 0;
-    d->max_size = allowed;
+    d->max_size = allowed < HPACK_TABLE_DEFAULT ? allowed : HPACK_TABLE_DEFAULT;
     d->allowed = allowed;
     bytebuf_init(&d->table, allowed); /* a record is never longer than the size it counts */
     bytebuf_init(&d->list, HPACK_LIST_MAX);
@@ -158,6 +158,15 @@ bool hpack_table_entry(const struct hpack_decoder *d, size_t i, struct hpack_fie
     return true;
 }
 
+/* Append field f to b as a record; false when b's cap or memory refuses. */
+static bool append_record(struct bytebuf *b, const struct hpack_field *f)
+{
+    uint32_t lens[2] = {(uint32_t)f->name.len, (uint32_t)f->value.len};
+    return bytebuf_reserve(b, sizeof lens + f->name.len + f->value.len) &&
+           bytebuf_append(b, lens, sizeof lens) && bytebuf_append(b, f->name.ptr, f->name.len) &&
+           bytebuf_append(b, f->value.ptr, f->value.len);
+}
+
 /* The field at index (1-based, static table first, §2.3.3). */
 static bool lookup(const struct hpack_decoder *d, uint32_t index, struct hpack_field *f)
 {
@@ -197,12 +206,8 @@ static const char *table_add(struct hpack_decoder *d, const struct hpack_field *
     evict_for(d, need);
     if (need > d->max_size)
         return NULL;
-    uint32_t lens[2] = {(uint32_t)f->name.len, (uint32_t)f->value.len};
-    if (!bytebuf_reserve(&d->table, sizeof lens + f->name.len + f->value.len))
+    if (!append_record(&d->table, f))
         return "out of memory for the dynamic table";
-    bytebuf_append(&d->table, lens, sizeof lens);
-    bytebuf_append(&d->table, f->name.ptr, f->name.len);
-    bytebuf_append(&d->table, f->value.ptr, f->value.len);
     d->size += need;
     d->entries++;
     return NULL;
@@ -279,11 +284,7 @@ static const char *read_indexed(struct hpack_decoder *d, const uint8_t *block, s
         return "index 0";
     if (!lookup(d, index, &f))
         return "index beyond the tables";
-    uint32_t lens[2] = {(uint32_t)f.name.len, (uint32_t)f.value.len};
-    if (!bytebuf_append(&d->list, lens, sizeof lens) || !bytebuf_append(&d->list, f.name.ptr, f.name.len) ||
-        !bytebuf_append(&d->list, f.value.ptr, f.value.len))
-        return "header list too long";
-    return NULL;
+    return append_record(&d->list, &f) ? NULL : "header list too long";
 }
 
 /* A size update (§6.3) at block[*at]: the encoder's new bound. */

@@ -50,12 +50,14 @@ struct hpack_decoder {
     size_t entries;       /* how many */
     size_t size;          /* their size as §4.1 counts it */
     size_t max_size;      /* the encoder's current bound (§4.2) */
-    size_t allowed;       /* the bound the decoder allowed (SETTINGS_HEADER_TABLE_SIZE) */
+    size_t allowed;       /* the most a size update may ask (SETTINGS_HEADER_TABLE_SIZE) */
     struct bytebuf list;  /* the fields hpack_decode found (see hpack.c) */
 };
 
-/* An empty table bounded by `allowed` bytes (at most HPACK_TABLE_MAX);
- * nothing is allocated until a field is decoded. */
+/* An empty table that the encoder may grow to `allowed` bytes (at most
+ * HPACK_TABLE_MAX) with size updates; it starts bounded at HTTP/2's
+ * initial 4096 (RFC 9113 §4.3), or at `allowed` when that is less.
+ * Nothing is allocated until a field is decoded. */
 void hpack_decoder_init(struct hpack_decoder *d, size_t allowed);
 void hpack_decoder_free(struct hpack_decoder *d);
 

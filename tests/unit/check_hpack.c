@@ -290,6 +290,26 @@ START_TEST(size_update_evicts)
 }
 END_TEST
 
+/* A decoder that allows more than 4096 bytes starts at 4096 all the same
+ * (HTTP/2's initial size), and the encoder may move up to what it allows. */
+START_TEST(size_starts_at_4096)
+{
+    struct hpack_decoder d;
+    hpack_decoder_init(&d, 8192);
+    ck_assert_uint_eq(d.max_size, HPACK_TABLE_DEFAULT);
+    uint8_t block[8];
+    size_t n = unhex("3fe13f82", block, sizeof block); /* 8192 */
+    ck_assert_ptr_null(hpack_decode(&d, block, n));
+    ck_assert_uint_eq(d.max_size, 8192);
+    n = unhex("3fe23f", block, sizeof block); /* 8193 */
+    ck_assert_str_eq(hpack_decode(&d, block, n), "table size update above the size allowed");
+    hpack_decoder_free(&d);
+    hpack_decoder_init(&d, 1 << 20);
+    ck_assert_uint_eq(d.allowed, HPACK_TABLE_MAX);
+    hpack_decoder_free(&d);
+}
+END_TEST
+
 /* The decoded list is bounded: a block that repeats a long field past
  * HPACK_LIST_MAX is refused. */
 START_TEST(list_bounded)
@@ -328,6 +348,7 @@ static Suite *hpack_suite(void)
     tcase_add_test(tc, integers);
     tcase_add_test(tc, block_faults);
     tcase_add_test(tc, size_update_evicts);
+    tcase_add_test(tc, size_starts_at_4096);
     tcase_add_test(tc, list_bounded);
     suite_add_tcase(s, tc);
     return s;

@@ -11,9 +11,9 @@
  * on this direction's headers are not shown (one error item says why)
  * rather than shown wrong.
  *
- * The decoder's state (a table of up to 4 KiB and the block's pieces) is
- * made at the direction's first header block, so a connection that is not
- * HTTP/2 pays nothing for it.
+ * The decoder's state (its table, 4 KiB unless the encoder asks for more,
+ * and the block's pieces) is made at the direction's first header block,
+ * so a connection that is not HTTP/2 pays nothing for it.
  */
 #include "dissect/h2_headers.h"
 
@@ -125,7 +125,10 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
     if (!h->h2) { /* the direction's first header block: its decoder is made now */
         if (!(h->h2 = malloc(sizeof *h->h2)))
             return stop(h, why, cap, "out of memory");
-        hpack_decoder_init(&h->h2->hpack, HPACK_TABLE_DEFAULT);
+        /* The peer's SETTINGS_HEADER_TABLE_SIZE is not followed: an
+         * onlooker accepts any size update up to HPACK_TABLE_MAX (the
+         * peer itself holds the encoder to its setting). */
+        hpack_decoder_init(&h->h2->hpack, HPACK_TABLE_MAX);
         bytebuf_init(&h->h2->block, BLOCK_MAX);
         h->h2->continuing = false;
     }
