@@ -116,7 +116,7 @@ long hpack_read_int(const uint8_t *p, size_t len, unsigned prefix, uint32_t *val
     for (size_t i = 1; i < len; i++) {
         unsigned shift = 7 * (unsigned)(i - 1);
         if (shift > 28)
-            return PROTO_ERROR; /* a fifth continuation byte: past 32 bits */
+            return PROTO_ERROR; /* a sixth continuation byte: past 32 bits */
         v += (uint64_t)(p[i] & 0x7f) << shift;
         if (v > UINT32_MAX)
             return PROTO_ERROR;

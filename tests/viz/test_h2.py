@@ -7,13 +7,16 @@ event stream to curl (nghttp2), and to node's http2 client, which also asks
 for /news on the same connection, cancels a third stream, pings and says
 GOAWAY.  tshark is the oracle: per connection and direction, every frame
 in order with its stream, type, flags and length; each DATA frame's bytes;
-RST_STREAM and GOAWAY error codes and WINDOW_UPDATE increments.  Before,
+RST_STREAM and GOAWAY error codes and WINDOW_UPDATE increments; every
+header block's fields, decoded from HPACK, in order.  Before,
 pushviz took these connections for WebSocket joined mid-way (the frames
 looked like masked and unmasked frame headers) and showed close codes and
 compressed messages that were not there.
 
 Crafted pcaps check what the captures cannot: a lost segment inside a
-frame and across a frame header.
+frame and across a frame header; a header block in CONTINUATION frames, in
+a PUSH_PROMISE, in a padded HEADERS with a priority; and header blocks that
+can no longer be read (after a lost HEADERS frame, after one HPACK refuses).
 """
 import os
 import struct
@@ -236,6 +239,35 @@ def test_gap_before_a_header_block():
     assert what == ["21 bytes not captured (the peer acknowledged them)",
                     "HTTP/2 headers not decoded from here on: bytes lost in a gap may have changed "
                     "HPACK's table"], what
+
+
+def test_push_promise_and_padded_priority_headers():
+    # A PUSH_PROMISE (padded) carries a block of the server's, and adds to
+    # its table: the HEADERS after it (padded, with a priority) refers to
+    # that entry.  tshark agrees.
+    promise = bytes([2]) + struct.pack(">I", 2) + REQUEST_1 + b"\0\0"
+    headers = bytes([1]) + struct.pack(">I", 0) + bytes([15]) + bytes.fromhex("88be") + b"\0"
+    conv = h2_connection(frame(1, 1, REQUEST_1, 5), frame(5, 1, promise, 0x0c) + frame(1, 2, headers, 0x2c))
+    conv.close()
+    path = conv.write(os.path.join(TMP, "push-promise.pcap"))
+    its = items(path)
+    mine = [f for f in of_type(its, "http2", dir="s2c") if f["frame"] in ("PUSH_PROMISE", "HEADERS")]
+    assert [(f["frame"], f.get("headers")) for f in mine] == \
+        [("PUSH_PROMISE", FIELDS_1), ("HEADERS", [[":status", "200"], [":authority", "www.example.com"]])], mine
+    assert mine[1]["status"] == 200 and not of_type(its, "error"), its
+    ref = [r for r in tshark_frames(path, 8080)[(0, False)] if "headers" in r]
+    assert [f["headers"] for f in mine] == [r["headers"] for r in ref], ref
+
+
+def test_a_block_hpack_refuses_stops_decoding():
+    # Index 0 is no field (RFC 7541 §6.1): the table may be wrong from
+    # there, so the next block, sound as it is, is not decoded either.
+    conv = h2_connection(frame(1, 1, b"\x82\x80", 5) + frame(1, 3, REQUEST_1, 5))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "hpack-refused.pcap")))
+    heads = of_type(its, "http2", dir="c2s", frame="HEADERS")
+    assert [f.get("headers") for f in heads] == [None, None], heads
+    assert [e["what"] for e in of_type(its, "error")] == ["HTTP/2 headers not decoded from here on: index 0"]
 
 
 if __name__ == "__main__":

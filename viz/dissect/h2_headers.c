@@ -54,7 +54,7 @@ void h2_headers_free(struct half *h)
 
 /* The block piece of a whole frame's payload: [*start, *end), without
  * padding, priority and promised stream (RFC 9113 §6.2, §6.6, §6.10).
- * False when the padding is longer than the frame. */
+ * False when those are longer than the frame. */
 static bool block_piece(const struct h2_frame_header *fh, const uint8_t *pl, size_t *start, size_t *end)
 {
     size_t pad = 0;
@@ -121,7 +121,7 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
         return stop(h, why, cap, "a header block frame longer than pushviz waits for");
     size_t start, end;
     if (!block_piece(fh, pl, &start, &end))
-        return stop(h, why, cap, "padding longer than the frame");
+        return stop(h, why, cap, "padding and fields longer than the frame");
     if (!h->h2) { /* the direction's first header block: its decoder is made now */
         if (!(h->h2 = malloc(sizeof *h->h2)))
             return stop(h, why, cap, "out of memory");
