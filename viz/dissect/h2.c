@@ -168,8 +168,9 @@ static void frame_item(const struct dissect_env *env, struct half *h, const stru
     if (fh->type != H2_DATA && have == fh->length)
         control_fields(it, fh, pl);
     char why[160];
-    const char *headers_error = h2_carries_block(fh->type) ? h2_headers_frame(h, fh, pl, have, it, why, sizeof why)
-                                                           : NULL;
+    const char *headers_error = NULL;
+    if (h2_carries_block(fh->type))
+        headers_error = h2_headers_frame(h, fh, pl, have, it, why, sizeof why);
     emit_item(env->emitter, it);
     if (headers_error)
         half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
