@@ -20,11 +20,8 @@
 
 #include "proto/hpack.h"
 
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) \
-            abort(); \
-    } while (0)
+#include "fuzz_check.h"
+
 
 static void check_state(const struct hpack_decoder *d)
 {
@@ -45,10 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
 {
     if (size == 0)
         return 0;
-    /* an exact-size copy, so ASan sees any read past the length */
-    uint8_t *in = malloc(size);
-    CHECK(in);
-    memcpy(in, bytes, size);
+    uint8_t *in = exact_copy(bytes, size);
     struct hpack_decoder d;
     hpack_decoder_init(&d, (size_t)in[0] * 64);
     size_t pos = 1;

@@ -228,6 +228,18 @@ def test_help_lists_every_key():
         quit_cleanly(t)
 
 
+def refuse_save(t, path):
+    """Save to a path in a directory that does not exist (`w`); the screen
+    with the notice that refuses it."""
+    t.wait("flows")
+    t.keys("w")
+    t.wait("save capture to:")
+    t.keys("C-u")
+    t.literal(path)
+    t.keys("Enter")
+    return t.wait("not saved")
+
+
 def test_long_notices_and_help_lines_are_shown_whole():
     """A notice longer than the status line goes on from the row above,
     so its end is seen (a refused save ends with what to do); a help line
@@ -235,13 +247,7 @@ def test_long_notices_and_help_lines_are_shown_whole():
     p = capture("demo.pcap")
     path = "no-such-directory/" + "a-capture-under-a-long-name".ljust(42, "x") + ".pcap"
     with Tmux(["-r", p], cols=100, lines=40, cwd=TMP) as t:
-        t.wait("flows")
-        t.keys("w")
-        t.wait("save capture to:")
-        t.keys("C-u")
-        t.literal(path)
-        t.keys("Enter")
-        s = t.wait("not saved")
+        s = refuse_save(t, path)
         # the notice's two rows, read as one line; which error depends on
         # who runs the test: a root pushviz saves only plain file names
         notice = " ".join(line.strip() for line in s.splitlines()[-2:])
@@ -261,13 +267,7 @@ def test_long_notice_on_a_narrow_terminal():
     p = capture("demo.pcap")
     path = "no-such-directory/short-name.pcap"
     with Tmux(["-r", p], cols=40, lines=24, cwd=TMP) as t:
-        t.wait("flows")
-        t.keys("w")
-        t.wait("save capture to:")
-        t.keys("C-u")
-        t.literal(path)
-        t.keys("Enter")
-        lines = t.wait("not saved").splitlines()
+        lines = refuse_save(t, path).splitlines()
         first = max(i for i, line in enumerate(lines) if "not saved" in line)
         rows = lines[first:]
         assert len(rows) >= 3, lines  # the notice does not fit in two rows of 40
