@@ -270,5 +270,18 @@ def test_a_block_hpack_refuses_stops_decoding():
     assert [e["what"] for e in of_type(its, "error")] == ["HTTP/2 headers not decoded from here on: index 0"]
 
 
+def test_a_status_that_is_no_number_is_only_a_pair():
+    # ":status: 2x0" (a literal with the indexed name :status, RFC 7541
+    # §6.2.2) is no status code: the pair shows it as it came, and no
+    # `status` number is made up from it.
+    bad = bytes([0x08, 3]) + b"2x0"
+    conv = h2_connection(frame(1, 1, REQUEST_1, 5), frame(1, 1, bad, 4) + frame(1, 3, b"\x88", 4))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "bad-status.pcap")))
+    heads = of_type(its, "http2", dir="s2c", frame="HEADERS")
+    assert [(f.get("headers"), f.get("status")) for f in heads] == \
+        [([[":status", "2x0"]], None), ([[":status", "200"]], 200)], heads
+
+
 if __name__ == "__main__":
     main([v for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)])

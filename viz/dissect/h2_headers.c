@@ -75,6 +75,22 @@ static bool block_piece(const struct h2_frame_header *fh, const uint8_t *pl, siz
     return true;
 }
 
+/* A :status value as a number, or -1: three digits, 100 to 999, as an
+ * HTTP/1.1 status line's (RFC 9113 §8.3.2).  Anything else is still
+ * shown, among the pairs, as it came. */
+static int status_code(struct slice v)
+{
+    if (v.len != 3 || v.ptr[0] < '1' || v.ptr[0] > '9')
+        return -1;
+    int code = v.ptr[0] - '0';
+    for (size_t i = 1; i < 3; i++) {
+        if (v.ptr[i] < '0' || v.ptr[i] > '9')
+            return -1;
+        code = code * 10 + (v.ptr[i] - '0');
+    }
+    return code;
+}
+
 /* The decoded list on the item: the pseudo-headers a reader looks for
  * first as fields of their own, then every field, in order, as pairs. */
 static void add_fields(struct item *it, const struct hpack_decoder *d)
@@ -86,9 +102,8 @@ static void add_fields(struct item *it, const struct hpack_decoder *d)
             item_add_text(it, "method", f.value.ptr, f.value.len);
         else if (slice_eq(f.name, ":path"))
             item_add_text(it, "path", f.value.ptr, f.value.len);
-        else if (slice_eq(f.name, ":status") && f.value.len == 3)
-            item_add_int(it, "status", (f.value.ptr[0] - '0') * 100 + (f.value.ptr[1] - '0') * 10 +
-                                           (f.value.ptr[2] - '0'));
+        else if (slice_eq(f.name, ":status") && status_code(f.value) >= 0)
+            item_add_int(it, "status", status_code(f.value));
     }
     item_add_pairs(it, "headers");
     for (pos = 0; hpack_list_next(d, &pos, &f);)
