@@ -58,10 +58,12 @@
  * processor to start loading (__builtin_prefetch, which never faults and
  * changes no result) the slot of the packet two ahead and the flow record
  * of the next one, whose slot arrived meanwhile.  Their misses then
- * overlap the work on the current packet instead of stalling the next.  Once a packet's flow
- * is found, the other records it will touch -- its neighbours on the
- * activity list, its dissector's, then its direction's -- are asked for
- * the same way (prefetch_related), before the work that can hide them.
+ * overlap the work on the current packet instead of stalling the next.
+ * Once a packet's flow is found, the other records it will touch -- its
+ * neighbours on the activity list, its dissector's, then its
+ * direction's -- are asked for the same way (prefetch_related), before
+ * the work that can hide them; and each flow that ends asks for what the
+ * next one to end will forget (prefetch_next_forgotten).
  *
  * A flow's `flow` item names its technique, and polling is told by
  * repetition.  A poller that opens a new connection per request shows no
@@ -317,6 +319,26 @@ void flows_prefetch(struct flows *ft, const struct packet *after_next)
     index_prefetch(&ft->index, ft->ahead_hash);
 }
 
+/* Once the ended list is full, every report forgets the flow that ended
+ * longest ago: a record thousands of flows old, out of the caches when
+ * 200,000 are open.  Forgetting it reads its endpoints (for its hash),
+ * then its index slot, then writes into the next flow of the list: three
+ * misses, each waiting for the one before.  So each report asks for what
+ * the next one will forget: the slot of the new front (whose lines this
+ * call's predecessor asked for, so its endpoints are at hand) and the
+ * links of the flow after it. */
+static void prefetch_next_forgotten(const struct flows *ft)
+{
+    const struct flow *next = ft->ended.front;
+    if (!next)
+        return;
+    index_prefetch(&ft->index, flow_hash(next));
+    if (next->next) {
+        __builtin_prefetch(next->next, 1);        /* its endpoints, for the next call */
+        __builtin_prefetch(&next->next->prev, 1); /* and its links */
+    }
+}
+
 static void list_remove(struct flow_list *l, struct flow *f)
 {
     if (f->prev)
@@ -545,8 +567,10 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     /* An ended flow is remembered only for its stragglers (a FIN sent
      * again, a late RST): the one that ended longest ago goes, so that
      * memory follows the open flows, not the length of the capture. */
-    if (++ft->n_ended > VIZ_ENDED_FLOWS)
+    if (++ft->n_ended > VIZ_ENDED_FLOWS) {
         forget(ft, ft->ended.front);
+        prefetch_next_forgotten(ft);
+    }
 }
 
 /* Make room for one more flow: forget an ended one, or end the oldest. */
