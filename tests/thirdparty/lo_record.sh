@@ -15,8 +15,11 @@ lo_record() {
     port=$(lo_free_port)
     log=$(mktemp)
     # --immediate-mode: each packet is handed over as it comes, so the
-    # last ones are in the file when tcpdump is stopped.
-    tcpdump -i lo -U --immediate-mode -s 0 -w "$file" "tcp port $port" 2>"$log" &
+    # last ones are in the file when tcpdump is stopped.  Its ring then
+    # has fixed-size slots as large as lo's biggest packet (64 KiB): -B
+    # (KiB) makes room for about 1,000 of them, where the default 2 MiB
+    # holds some 30 and drops the rest of a burst.
+    tcpdump -i lo -U --immediate-mode -B 65536 -s 0 -w "$file" "tcp port $port" 2>"$log" &
     dump=$!
     # tcpdump says "listening on" once the capture is open.
     n=0
@@ -29,7 +32,10 @@ lo_record() {
     timeout 60 node "$script" "$port" "$@" || status=$?
     sleep 0.3
     kill -INT $dump; wait $dump || true
+    # A capture that lost packets is not a reference: say so, keep none.
+    dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$log")
     rm -f "$log"
     [ $status -eq 0 ] || { echo "$0: $(basename "$script") $* failed ($status)" >&2; exit 1; }
+    [ "${dropped:-0}" -eq 0 ] || { rm -f "$file"; echo "$0: tcpdump dropped $dropped packets of $file; record again" >&2; exit 1; }
     echo "$0: $file"
 }

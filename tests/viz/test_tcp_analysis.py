@@ -404,17 +404,11 @@ def test_linux_answers_a_lost_segment_with_duplicate_acks():
     assert [q["target"] for q in of_type(its, "http_request")] == ["/poll?since=0"], its
 
 
-def test_a_paused_reader_closes_its_window():
-    """Real traffic: pushlab-xhr pushes an event every millisecond to a
-    client whose receive buffer is small (SO_RCVBUF 2048) and who reads
-    nothing for 1.5 s.  The server fills what window there is (window
-    full), Linux closes it (zero window), probes it
-    (its probes are keep-alives: one below the next sequence number),
-    and when the client reads, reopens it (window update).  pushviz
-    flags every frame as tshark does."""
+def record_paused_reader(path):
+    """Record the paused reader's connection; returns how many packets
+    tcpdump dropped."""
     from harness import Server
     from test_oracle import Tcpdump
-    path = os.path.join(TMP, "paused-reader.pcap")
     with Server("xhr", "--interval", "1") as srv:
         cap = Tcpdump(path, "tcp port %d" % srv.port)
         s = socket.socket()
@@ -434,6 +428,26 @@ def test_a_paused_reader_closes_its_window():
             s.close()
         time.sleep(0.2)
         cap.stop()
+    return cap.dropped
+
+
+def test_a_paused_reader_closes_its_window():
+    """Real traffic: pushlab-xhr pushes an event every millisecond to a
+    client whose receive buffer is small (SO_RCVBUF 2048) and who reads
+    nothing for 1.5 s.  The server fills what window there is (window
+    full), Linux closes it (zero window), probes it
+    (its probes are keep-alives: one below the next sequence number),
+    and when the client reads, reopens it (window update).  pushviz
+    flags every frame as tshark does."""
+    path = os.path.join(TMP, "paused-reader.pcap")
+    # A recording that lost packets (tcpdump says how many the kernel
+    # dropped, when the machine is busy) would not show the whole story:
+    # it is made again, at most three times.
+    for _ in range(3):
+        if record_paused_reader(path) == 0:
+            break
+    else:
+        raise AssertionError("tcpdump dropped packets in each of three recordings")
     its = items(path)
     found = compare_tcp_analysis(path, its)
     assert "zero_window" in found and "window_update" in found and "window_full" in found, found
