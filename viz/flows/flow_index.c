@@ -23,7 +23,7 @@ void index_free(struct flow_index *ix)
     ix->slots = NULL;
 }
 
-/* The top bits of a hash are its best mixed (flows.c multiplies last). */
+/* The top bits of a hash are its best mixed (tuple_hash.c multiplies last). */
 size_t index_home(const struct flow_index *ix, uint64_t hash)
 {
     return (size_t)(hash >> ix->shift);

@@ -84,6 +84,7 @@
 #include "flows/flow_index.h"
 #include "flows/pool.h"
 #include "flows/reasm.h"
+#include "flows/tuple_hash.h"
 
 /* A segment sent and not yet acknowledged, for ack RTT. */
 struct unacked {
@@ -186,6 +187,7 @@ struct flows {
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
     size_t n_held;
     struct flow_index index;      /* every flow, by the hash of its endpoints */
+    struct tuple_key key;         /* that hash's secret multipliers (tuple_hash.h) */
     struct flow *current;         /* the flow of the packet being followed (NULL between packets) */
     uint64_t ahead_hash;          /* the hash whose slot flows_prefetch fetched last */
     bool ahead_set;               /* (false before the first call) */
@@ -233,6 +235,7 @@ struct flows *flows_new(const struct emitter *e)
     pool_init(&ft->dissect_records, sizeof(struct dissect));
     pool_init(&ft->half_records, sizeof(struct half));
     ft->half_store = (struct half_store){take_half, give_half, &ft->half_records};
+    tuple_key_make(&ft->key, tuple_key_seed());
     ft->emitter = e;
     ft->next_id = 1;
     ft->budget.cap = VIZ_REASM_GLOBAL_CAP;
@@ -241,30 +244,9 @@ struct flows *flows_new(const struct emitter *e)
 
 /* ---- the table ---- */
 
-/* One endpoint, mixed: each 32-bit word of the address and the port is
- * multiplied by its own odd constant.  The products do not depend on one
- * another, so the processor computes them side by side; a byte-at-a-time
- * hash (FNV) is a chain of 17 multiplications per endpoint, every packet. */
-static uint64_t endpoint_hash(const struct ip_addr *a, uint16_t port)
+static uint64_t flow_hash(const struct flows *ft, const struct flow *f)
 {
-    uint32_t w[4];
-    memcpy(w, a->bytes, sizeof w);
-    return w[0] * 0x9E3779B97F4A7C15u ^ w[1] * 0xC2B2AE3D27D4EB4Fu ^ w[2] * 0x165667B19E3779F9u ^
-           w[3] * 0xD6E8FEB86659FD93u ^ port * 0xFF51AFD7ED558CCDu;
-}
-
-/* A connection's hash, the key of the index (flow_index.h). */
-static uint64_t tuple_hash(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
-{
-    /* Symmetric (a sum): both directions of a connection have one hash.
-     * The top bits of a product by an odd constant are its best mixed,
-     * and the index takes a slot from the top bits. */
-    return (endpoint_hash(a, pa) + endpoint_hash(b, pb)) * 0x9E3779B97F4A7C15u;
-}
-
-static uint64_t flow_hash(const struct flow *f)
-{
-    return tuple_hash(&f->client, f->client_port, &f->server, f->server_port);
+    return tuple_hash(&ft->key, &f->client, f->client_port, &f->server, f->server_port);
 }
 
 static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_addr *b, uint16_t pb)
@@ -274,7 +256,7 @@ static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_
 
 static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
-    uint64_t hash = tuple_hash(&p->src, p->sport, &p->dst, p->dport);
+    uint64_t hash = tuple_hash(&ft->key, &p->src, p->sport, &p->dst, p->dport);
     size_t at = index_home(&ft->index, hash);
     struct flow *f;
     while ((f = index_next(&ft->index, hash, &at))) {
@@ -314,7 +296,7 @@ void flows_prefetch(struct flows *ft, const struct packet *after_next)
         if (f)
             prefetch_record(f, sizeof *f);
     }
-    ft->ahead_hash = tuple_hash(&after_next->src, after_next->sport, &after_next->dst, after_next->dport);
+    ft->ahead_hash = tuple_hash(&ft->key, &after_next->src, after_next->sport, &after_next->dst, after_next->dport);
     ft->ahead_set = true;
     index_prefetch(&ft->index, ft->ahead_hash);
 }
@@ -332,7 +314,7 @@ static void prefetch_next_forgotten(const struct flows *ft)
     const struct flow *next = ft->ended.front;
     if (!next)
         return;
-    index_prefetch(&ft->index, flow_hash(next));
+    index_prefetch(&ft->index, flow_hash(ft, next));
     if (next->next) {
         __builtin_prefetch(next->next, 1);        /* its endpoints, for the next call */
         __builtin_prefetch(&next->next->prev, 1); /* and its links */
@@ -368,7 +350,7 @@ static void unlink_flow(struct flows *ft, struct flow *f)
     list_remove(f->reported ? &ft->ended : &ft->active, f);
     if (f->reported)
         ft->n_ended--;
-    index_remove(&ft->index, flow_hash(f), f);
+    index_remove(&ft->index, flow_hash(ft, f), f);
 }
 
 /* Forget an ended flow (unlinked): its record waits for the next new one. */
@@ -613,7 +595,7 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
         unacked_clear(&f->half[i]);
     }
 
-    if (!index_insert(&ft->index, flow_hash(f), f)) {
+    if (!index_insert(&ft->index, flow_hash(ft, f), f)) {
         dissect_release(f->dissect);
         pool_give(&ft->dissect_records, f->dissect);
         pool_give(&ft->flow_records, f);
