@@ -247,20 +247,30 @@ START_TEST(holds_and_answers_per_key)
 }
 END_TEST
 
-/* When every slot is taken, new (server, path) pairs are no longer counted,
- * and nothing breaks. */
-START_TEST(full_table_stops_counting)
+/* A new pair whose slots are all taken replaces the pair of those slots
+ * asked for longest ago, and is counted from then on; the others keep
+ * their counts. */
+START_TEST(full_slots_give_way_to_the_least_recent)
 {
     struct classifier *c = classifier_new();
-    for (uint64_t key = 1; key <= CLASSIFY_SLOTS; key++)
-        classify_note_request(c, key);
-    uint64_t late = CLASSIFY_SLOTS + 1;
-    classify_note_request(c, late);
-    classify_note_request(c, late);
-    ck_assert_uint_eq(classify_requests(c, late), 0);
-    ck_assert_uint_eq(classify_requests(c, 1), 1);
-    classify_note_request(c, 1);
-    ck_assert_uint_eq(classify_requests(c, 1), 2);
+    uint64_t home = 77, key[CLASSIFY_PROBES + 1];
+    for (unsigned i = 0; i <= CLASSIFY_PROBES; i++)
+        key[i] = home + (uint64_t)i * CLASSIFY_SLOTS; /* all with one home */
+    for (unsigned i = 0; i < CLASSIFY_PROBES; i++)
+        classify_note_request(c, key[i]);
+    classify_note_request(c, key[0]); /* asked again: key[1] is now the least recent */
+    classify_note_held(c, key[1]);
+    classify_note_request(c, key[CLASSIFY_PROBES]);
+    classify_note_request(c, key[CLASSIFY_PROBES]);
+    ck_assert_uint_eq(classify_requests(c, key[CLASSIFY_PROBES]), 2);
+    ck_assert_uint_eq(classify_holds(c, key[CLASSIFY_PROBES]), 0); /* key[1]'s hold went with it */
+    ck_assert_uint_eq(classify_requests(c, key[1]), 0);
+    ck_assert_uint_eq(classify_requests(c, key[0]), 2);
+    for (unsigned i = 2; i < CLASSIFY_PROBES; i++)
+        ck_assert_uint_eq(classify_requests(c, key[i]), 1);
+    /* Other homes are untouched: a key elsewhere still finds a free slot. */
+    classify_note_request(c, home + 1000);
+    ck_assert_uint_eq(classify_requests(c, home + 1000), 1);
     free(c);
 }
 END_TEST
@@ -275,7 +285,7 @@ int main(void)
     tcase_add_test(tc, flow_by_push_exchanges);
     tcase_add_test(tc, lone_get_may_repeat);
     tcase_add_test(tc, holds_and_answers_per_key);
-    tcase_add_test(tc, full_table_stops_counting);
+    tcase_add_test(tc, full_slots_give_way_to_the_least_recent);
     tcase_add_test(tc, why_numbers_as_printf);
     suite_add_tcase(s, tc);
     return check_run(s);

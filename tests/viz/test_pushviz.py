@@ -825,6 +825,35 @@ def test_poller_with_a_connection_per_request():
     assert order == [("http_request", 1), ("flow", 1), ("http_request", 2), ("flow", 2)], order
 
 
+def test_a_poller_is_seen_after_thousands_of_other_paths():
+    """An application that has asked for 6,000 paths (a REST client's
+    /api/item/N) before a poller starts: the table of (server, path)
+    pairs that repetition is counted in is bounded (CLASSIFY_SLOTS), so
+    the paths asked for longest ago give way, and the poller's new path
+    is counted: its connections are polls, not plain http."""
+    conv = g.Conversation(client=("10.0.0.2", 42000), t=0.5)
+    conv.handshake()
+    for n in range(6000):
+        conv.segment("c2s", g.PSH | g.ACK, b"GET /api/item/%d HTTP/1.1\r\nHost: x\r\n\r\n" % n, dt=0.00001)
+        conv.segment("s2c", g.PSH | g.ACK, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", dt=0.00001)
+    conns = [conv.packets]
+    for k, port in enumerate((41001, 41002, 41003)):
+        poll = g.Conversation(client=("10.0.0.1", port), t=2.0 + k)
+        poll.handshake()
+        poll.send("c2s", b"GET /poll?since=%d HTTP/1.1\r\nHost: x\r\n\r\n" % k)
+        poll.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]")
+        poll.close()
+        conns.append(poll.packets)
+    pc = g.Pcap()
+    for ts, pkt in sorted(p for c in conns for p in c):
+        pc.add_ip(TS + ts, pkt)
+    pc.write(path("many_paths.pcap"))
+    its = items(path("many_paths.pcap"))
+    assert len(of_type(its, "http_request")) == 6003
+    techniques = {f["flow"]: f["technique"] for f in of_type(its, "flow")}
+    assert techniques == {1: "http", 2: "poll", 3: "poll", 4: "poll"}, techniques
+
+
 # ---- hostile input ----
 
 def test_bad_magic_is_a_clear_error():

@@ -28,10 +28,12 @@ uint64_t classify_path_key(const char *server, const char *path, size_t path_len
     return h ? h : 1;
 }
 
-/* The slot holding key, or the empty slot where it would go, or -1 when full. */
+/* The slot holding key, or the empty slot where it would go, or -1 when
+ * its CLASSIFY_PROBES slots hold other keys.  (Slots are never emptied,
+ * so a key is never behind an empty slot.) */
 static long find_slot(const struct classifier *c, uint64_t key)
 {
-    for (unsigned i = 0; i < CLASSIFY_SLOTS; i++) {
+    for (unsigned i = 0; i < CLASSIFY_PROBES; i++) {
         unsigned s = (unsigned)((key + i) % CLASSIFY_SLOTS);
         if (c->keys[s] == key || c->keys[s] == 0)
             return s;
@@ -39,13 +41,29 @@ static long find_slot(const struct classifier *c, uint64_t key)
     return -1;
 }
 
+/* Of key's slots, all taken, the one whose key was asked for longest ago. */
+static unsigned least_recent_slot(const struct classifier *c, uint64_t key)
+{
+    unsigned oldest = (unsigned)(key % CLASSIFY_SLOTS);
+    for (unsigned i = 1; i < CLASSIFY_PROBES; i++) {
+        unsigned s = (unsigned)((key + i) % CLASSIFY_SLOTS);
+        if (c->asked[s] < c->asked[oldest])
+            oldest = s;
+    }
+    return oldest;
+}
+
 void classify_note_request(struct classifier *c, uint64_t key)
 {
     long s = find_slot(c, key);
-    if (s < 0)
-        return; /* table full: repetition across flows is no longer counted */
+    if (s < 0) { /* a new pair where every slot is taken: the least recent goes */
+        s = least_recent_slot(c, key);
+        c->counts[s] = c->held[s] = 0;
+        c->answered_ns[s] = 0;
+    }
     c->keys[s] = key;
     c->counts[s]++;
+    c->asked[s] = ++c->requests;
 }
 
 void classify_note_held(struct classifier *c, uint64_t key)

@@ -87,13 +87,23 @@ struct flow_traits {
 
 /* Requests per (server, path) seen across all flows, so a poller that opens
  * a new connection per request is still seen to repeat, and a long poll
- * answered at once (news was waiting) is known by its earlier holds. */
+ * answered at once (news was waiting) is known by its earlier holds.
+ *
+ * Bounded, and it never stops counting: a pair lives in one of the
+ * CLASSIFY_PROBES slots from its home, and a new pair whose slots are all
+ * taken replaces the one of them asked for longest ago.  A capture of an
+ * application that asks for thousands of paths (/api/item/N) keeps
+ * counting the pairs asked for lately -- a poller's among them -- and no
+ * lookup reads more than CLASSIFY_PROBES slots. */
 #define CLASSIFY_SLOTS 4096 /* (server, path) pairs remembered */
+#define CLASSIFY_PROBES 32  /* slots a pair may take, from its home on */
 struct classifier {
     uint64_t keys[CLASSIFY_SLOTS];    /* open addressing; 0 = empty */
     unsigned counts[CLASSIFY_SLOTS];  /* requests seen for each key */
     unsigned held[CLASSIFY_SLOTS];    /* answers held for each key */
     int64_t answered_ns[CLASSIFY_SLOTS]; /* capture time of the latest answer for each key (0: none) */
+    uint64_t asked[CLASSIFY_SLOTS];   /* `requests` when each key was last asked for */
+    uint64_t requests;                /* requests noted, all keys */
 };
 
 /* Hash of a server endpoint and a request path (never 0). */
