@@ -13,7 +13,11 @@
  * Both the dynamic table and the decoded list live in a bytebuf as
  * records: the name's length and the value's (4 bytes each), then the
  * name and the value.  The table keeps its oldest entry first, so
- * eviction consumes from the front and a new entry is appended.
+ * eviction consumes from the front and a new entry is appended.  A
+ * second bytebuf holds where each entry starts (its stream offset in the
+ * table, which moving the bytes does not change), so the entry an index
+ * names is found at once, not by walking every entry older than it: a
+ * 64 KiB table holds up to 2,048, and a block may name one per byte.
  */
 #include "proto/hpack.h"
 
@@ -94,12 +98,14 @@ void hpack_decoder_init(struct hpack_decoder *d, size_t allowed)
     d->max_size = allowed < HPACK_TABLE_DEFAULT ? allowed : HPACK_TABLE_DEFAULT;
     d->allowed = allowed;
     bytebuf_init(&d->table, allowed); /* a record is never longer than the size it counts */
+    bytebuf_init(&d->starts, (allowed / HPACK_ENTRY_OVERHEAD + 1) * sizeof(uint64_t));
     bytebuf_init(&d->list, HPACK_LIST_MAX);
 }
 
 void hpack_decoder_free(struct hpack_decoder *d)
 {
     bytebuf_free(&d->table);
+    bytebuf_free(&d->starts);
     bytebuf_free(&d->list);
 }
 
@@ -151,10 +157,9 @@ bool hpack_table_entry(const struct hpack_decoder *d, size_t i, struct hpack_fie
 {
     if (i >= d->entries)
         return false;
-    size_t at = 0;
-    for (size_t oldest_first = d->entries - 1 - i; oldest_first > 0; oldest_first--)
-        at += record_field(d->table.data + at, f);
-    record_field(d->table.data + at, f);
+    uint64_t start;
+    memcpy(&start, d->starts.data + (d->entries - 1 - i) * sizeof start, sizeof start);
+    record_field(d->table.data + (start - d->table.offset), f);
     return true;
 }
 
@@ -185,6 +190,7 @@ static void evict_oldest(struct hpack_decoder *d)
 {
     struct hpack_field f;
     bytebuf_consume(&d->table, record_field(d->table.data, &f));
+    bytebuf_consume(&d->starts, sizeof(uint64_t));
     d->size -= f.name.len + f.value.len + HPACK_ENTRY_OVERHEAD;
     d->entries--;
 }
@@ -206,7 +212,8 @@ static const char *table_add(struct hpack_decoder *d, const struct hpack_field *
     evict_for(d, need);
     if (need > d->max_size)
         return NULL;
-    if (!append_record(&d->table, f))
+    uint64_t start = d->table.offset + d->table.len; /* the stream offset of its first byte */
+    if (!append_record(&d->table, f) || !bytebuf_append(&d->starts, &start, sizeof start))
         return "out of memory for the dynamic table";
     d->size += need;
     d->entries++;

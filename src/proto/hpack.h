@@ -19,7 +19,8 @@
  * One block missed, and the rest of the connection is unreadable.
  *
  * Pure: no I/O.  Memory is bounded: the table by the size the decoder
- * allowed (at most HPACK_TABLE_MAX), a decoded list by HPACK_LIST_MAX.
+ * allowed (at most HPACK_TABLE_MAX) and 8 bytes an entry to find each,
+ * a decoded list by HPACK_LIST_MAX.
  */
 #ifndef PROTO_HPACK_H
 #define PROTO_HPACK_H
@@ -47,6 +48,7 @@ struct hpack_field {
 /* One direction's decoder: its dynamic table and the last block's list. */
 struct hpack_decoder {
     struct bytebuf table; /* the dynamic table's entries, oldest first (see hpack.c) */
+    struct bytebuf starts; /* where each entry starts in table (a uint64_t stream offset), oldest first */
     size_t entries;       /* how many */
     size_t size;          /* their size as §4.1 counts it */
     size_t max_size;      /* the encoder's current bound (§4.2) */

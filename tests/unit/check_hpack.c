@@ -4,6 +4,7 @@
  * refuse: a cut integer, index 0, an index past the tables, EOS or bad
  * padding in a Huffman string (§5.2), a size update above the bound. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,6 +335,56 @@ START_TEST(list_bounded)
 }
 END_TEST
 
+/* Thousands of entries added to a 64 KiB table, the oldest evicted as
+ * new ones come and the table's bytes moved to the front as it fills:
+ * every index still names the entry it should, newest first. */
+START_TEST(every_entry_of_a_full_table_is_found)
+{
+    struct hpack_decoder d;
+    hpack_decoder_init(&d, HPACK_TABLE_MAX);
+    uint8_t block[64];
+    size_t n = unhex("3fe1ff03", block, sizeof block); /* size update: 31 + 65505 = 65536 */
+    ck_assert_ptr_null(hpack_decode(&d, block, n));
+    ck_assert_uint_eq(d.max_size, HPACK_TABLE_MAX);
+    enum { ADDED = 4000 };
+    for (unsigned k = 0; k < ADDED; k++) {
+        char name[16], value[16];
+        int nl = snprintf(name, sizeof name, "x-%u", k), vl = snprintf(value, sizeof value, "v%u", k * 7);
+        n = 0;
+        block[n++] = 0x40; /* a literal added to the table, with a new name */
+        block[n++] = (uint8_t)nl;
+        memcpy(block + n, name, (size_t)nl);
+        n += (size_t)nl;
+        block[n++] = (uint8_t)vl;
+        memcpy(block + n, value, (size_t)vl);
+        n += (size_t)vl;
+        ck_assert_ptr_null(hpack_decode(&d, block, n));
+    }
+    ck_assert_uint_lt(d.entries, ADDED); /* the oldest were evicted */
+    ck_assert_uint_gt(d.entries, 1000);
+    ck_assert_uint_le(d.size, HPACK_TABLE_MAX);
+    struct hpack_field f;
+    for (size_t i = 0; i < d.entries; i++) {
+        unsigned k = ADDED - 1 - (unsigned)i;
+        char name[16], value[16];
+        snprintf(name, sizeof name, "x-%u", k);
+        snprintf(value, sizeof value, "v%u", k * 7);
+        ck_assert(hpack_table_entry(&d, i, &f));
+        ck_assert_msg(field_is(&f, name, value), "entry %zu", i);
+    }
+    ck_assert(!hpack_table_entry(&d, d.entries, &f));
+    /* And an indexed field names the newest entry (62, §2.3.3). */
+    n = unhex("be", block, sizeof block);
+    ck_assert_ptr_null(hpack_decode(&d, block, n));
+    size_t pos = 0;
+    ck_assert(hpack_list_next(&d, &pos, &f));
+    char newest[16];
+    snprintf(newest, sizeof newest, "v%u", (ADDED - 1) * 7);
+    ck_assert(field_is(&f, "x-3999", newest));
+    hpack_decoder_free(&d);
+}
+END_TEST
+
 static Suite *hpack_suite(void)
 {
     Suite *s = suite_create("hpack");
@@ -350,6 +401,7 @@ static Suite *hpack_suite(void)
     tcase_add_test(tc, size_update_evicts);
     tcase_add_test(tc, size_starts_at_4096);
     tcase_add_test(tc, list_bounded);
+    tcase_add_test(tc, every_entry_of_a_full_table_is_found);
     suite_add_tcase(s, tc);
     return s;
 }
