@@ -296,7 +296,8 @@ void flows_prefetch(struct flows *ft, const struct packet *after_next)
         if (f)
             prefetch_record(f, sizeof *f);
     }
-    ft->ahead_hash = tuple_hash(&ft->key, &after_next->src, after_next->sport, &after_next->dst, after_next->dport);
+    const struct packet *q = after_next;
+    ft->ahead_hash = tuple_hash(&ft->key, &q->src, q->sport, &q->dst, q->dport);
     ft->ahead_set = true;
     index_prefetch(&ft->index, ft->ahead_hash);
 }
