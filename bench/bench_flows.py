@@ -73,8 +73,8 @@ flows/flow_index.h; 130 MiB), the binaries taking turns, three runs
 each: 0.81-0.82 before, 0.90-0.94 after (user time 0.88-1.00).
 With what the next flow to end will forget fetched ahead (flows.c,
 prefetch_next_forgotten): 200,000-open user time, least of ten
-alternating reads, 0.478 -> 0.458 s; this script 0.92 and 0.93 (user
-time 0.94).  The rest is new memory (docs/performance.md).
+alternating reads, 0.478 -> 0.458 s; this script 0.90-0.93 in five runs
+(user time 0.89-0.94).  The rest is new memory (docs/performance.md).
 Before the flow table kept its lists, a table walk per new flow past
 65,536 made 200,000 open flows 100x slower.
 
