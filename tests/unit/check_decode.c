@@ -3,8 +3,10 @@
  * every length (by the snaplen or by a lie in a length field) which must be
  * reported, never misread (a cut inside the TCP options still leaves a
  * segment). */
+#include <arpa/inet.h>
 #include <check.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check_run.h"
@@ -206,6 +208,38 @@ START_TEST(ipv6_extension_headers_are_skipped)
 }
 END_TEST
 
+/* format_endpoint writes its own digits; what it writes must be what
+ * inet_ntop and printf write, for every digit count of a byte and a port. */
+START_TEST(endpoints_read_as_inet_ntop_and_printf_write_them)
+{
+    static const uint8_t bytes[] = {0, 1, 9, 10, 99, 100, 199, 200, 255};
+    static const uint16_t ports[] = {0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535};
+    enum { N = sizeof bytes, P = sizeof ports / sizeof ports[0] };
+    char text[64], ip[INET6_ADDRSTRLEN], want[80];
+    for (size_t i = 0; i < N * N * N * N * P; i++) {
+        struct ip_addr a = {.family = 4};
+        size_t k = i;
+        for (int b = 0; b < 4; b++, k /= N)
+            a.bytes[b] = bytes[k % N];
+        uint16_t port = ports[k % P];
+        format_endpoint(&a, port, text);
+        inet_ntop(AF_INET, a.bytes, ip, sizeof ip);
+        snprintf(want, sizeof want, "%s:%u", ip, port);
+        ck_assert_str_eq(text, want);
+    }
+    static const char *const v6[] = {"::", "::1", "fe80::1:2", "2001:db8::ff00:42:8329",
+                                     "::ffff:192.0.2.128",
+                                     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
+    for (size_t i = 0; i < sizeof v6 / sizeof v6[0]; i++) {
+        struct ip_addr a = {.family = 6};
+        ck_assert_int_eq(inet_pton(AF_INET6, v6[i], a.bytes), 1);
+        format_endpoint(&a, 65535, text);
+        snprintf(want, sizeof want, "[%s]:65535", v6[i]);
+        ck_assert_str_eq(text, want);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decode");
@@ -216,6 +250,7 @@ int main(void)
     tcase_add_test(tc, loopback_headers_in_either_byte_order);
     tcase_add_test(tc, ipv6_extension_headers_are_skipped);
     tcase_add_test(tc, syn_window_scale_is_found_and_never_overread);
+    tcase_add_test(tc, endpoints_read_as_inet_ntop_and_printf_write_them);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
