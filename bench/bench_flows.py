@@ -74,7 +74,16 @@ each: 0.81-0.82 before, 0.90-0.94 after (user time 0.88-1.00).
 With what the next flow to end will forget fetched ahead (flows.c,
 prefetch_next_forgotten): 200,000-open user time, least of ten
 alternating reads, 0.478 -> 0.458 s; this script 0.90-0.93 in five runs
-(user time 0.89-0.94).  The rest is new memory (docs/performance.md).
+(user time 0.89-0.94).  With endpoints written without printf (both
+files some 8 % faster, the gap the same 0.025-0.03 s): 0.92-0.94 in five
+runs.  Two tests of what the gap is made of, each read pair by pair
+against the build without it: 128 bytes more in every flow record,
+written when the flow is made (25 MiB more new memory), changed neither
+file's time measurably; leaving out the move on the activity list and
+its neighbours' prefetches left the gap where it was (0.026 against
+0.024 s, least of eight).  So it is neither the bytes of a new record
+nor the list, but revisiting 200,000 records that are out of the caches
+(docs/performance.md).
 Before the flow table kept its lists, a table walk per new flow past
 65,536 made 200,000 open flows 100x slower.
 
