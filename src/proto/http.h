@@ -88,6 +88,11 @@ long http_read_request(const char *buf, size_t len, const struct http_limits *li
  * or PROTO_ERROR with err->code 400. */
 int http_check_request(const struct http_request *req, struct proto_err *err);
 
+/* A request target as path and query: "/poll?since=3" -> "/poll",
+ * "since=3" (query len 0 when none).  Also for an HTTP/2 request's
+ * :path, which is the same target (RFC 9113 §8.3.1). */
+void http_split_target(struct slice target, struct slice *path, struct slice *query);
+
 /* Parse a response head; same contract (errors carry code 0).  Unlike a
  * request's, its obs-folds are accepted (RFC 9112 §5.2: a user agent
  * replaces each with SP): see struct http_header. */

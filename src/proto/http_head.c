@@ -90,22 +90,21 @@ static size_t absolute_form_path(const char *t, size_t len)
     return i;
 }
 
-/* The target as path and query: "/poll?since=3" -> "/poll", "since=3".
- * A server MUST accept the absolute form that clients send to proxies
+/* A server MUST accept the absolute form that clients send to proxies
  * (RFC 9112 §3.2.2): its path and query count, its authority replaces
  * Host, and an empty path is "/" (RFC 9110 §4.2.3). */
-static void split_target(struct http_request *req)
+void http_split_target(struct slice target, struct slice *path, struct slice *query)
 {
-    size_t start = absolute_form_path(req->target.ptr, req->target.len);
-    const char *t = req->target.ptr + start;
-    size_t len = req->target.len - start, i = 0;
+    size_t start = absolute_form_path(target.ptr, target.len);
+    const char *t = target.ptr + start;
+    size_t len = target.len - start, i = 0;
     while (i < len && t[i] != '?')
         i++;
-    req->path = start && i == 0 ? (struct slice){"/", 1} : (struct slice){t, i};
+    *path = start && i == 0 ? (struct slice){"/", 1} : (struct slice){t, i};
     if (i < len)
-        req->query = (struct slice){t + i + 1, len - i - 1};
+        *query = (struct slice){t + i + 1, len - i - 1};
     else
-        req->query = (struct slice){NULL, 0};
+        *query = (struct slice){NULL, 0};
 }
 
 /* RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without
@@ -159,7 +158,7 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
     if (pos == target)
         return proto_fail(err, 400, "empty request target");
     req->target = (struct slice){buf + target, pos - target};
-    split_target(req);
+    http_split_target(req->target, &req->path, &req->query);
     pos++;
 
     int major, minor;

@@ -98,7 +98,8 @@ def test_frames_agree_with_tshark():
         # Nothing of it passes for WebSocket or Flash, and nothing is an error.
         assert not of_type(its, "ws_frame") and not of_type(its, "flash"), path
         assert not of_type(its, "error"), of_type(its, "error")
-        assert [f["note"][:7] for f in of_type(its, "flow")] == ["HTTP/2:"], of_type(its, "flow")
+        # Its streams are exchanges, so the connection is named: an event stream.
+        assert [(f["technique"], f.get("note")) for f in of_type(its, "flow")] == [("sse", None)], path
         # The client's preface opens the connection.
         first = of_type(its, "http2", dir="c2s")[0]
         assert first["frame"] == "preface" and first["offset"] == 0, first
@@ -137,8 +138,8 @@ def test_what_each_capture_shows():
     rc, out, _ = run(["-r", os.path.join(CAPTURES, "thirdparty", "h2c-curl.pcap"), "--stats"])
     costs, carried = stats_tables(out)[:2]
     heads = sum(f["len"] + 9 for f in of_type(its, "http2", frame="HEADERS"))
-    assert rc == 0 and costs["unknown"][2] == "5" and float(costs["unknown"][3]) == round(heads / 5, 1), out
-    assert carried["unknown"][:2] == ["5", str(sum(d["data_len"] for d in data))], out
+    assert rc == 0 and costs["sse"][2] == "5" and float(costs["sse"][3]) == round(heads / 5, 1), out
+    assert carried["sse"][:2] == ["5", str(sum(d["data_len"] for d in data))], out
     its = items(os.path.join(CAPTURES, "thirdparty", "h2c-node.pcap"))
     streams = [f["stream"] for f in of_type(its, "http2", dir="s2c", frame="DATA")]
     assert 3 in streams and streams.index(3) not in (0, len(streams) - 1), streams  # interleaved with 1
@@ -146,6 +147,14 @@ def test_what_each_capture_shows():
     assert of_type(its, "http2", frame="PING", flags="ACK", dir="s2c")
     assert of_type(its, "http2", frame="GOAWAY")
     assert len({f["flow"] for f in of_type(its, "flow")}) == 1  # three exchanges, one connection
+    # Each stream an exchange: /events and /news answered on their streams,
+    # /news after frames of /events; /slow cancelled, so never answered.
+    asked = {f["stream"]: (f["path"], f["exchange"]) for f in of_type(its, "http2", dir="c2s", frame="HEADERS")}
+    assert asked == {1: ("/events", 1), 3: ("/news", 2), 5: ("/slow", 3)}, asked
+    answers = [(f["stream"], f["exchange"], f["technique"])
+               for f in of_type(its, "http2", dir="s2c", frame="HEADERS")]
+    assert answers == [(1, 1, "sse"), (3, 2, "http")], answers
+    assert [f["technique"] for f in of_type(its, "flow")] == ["sse"]
 
 
 # ---- crafted ----
@@ -281,6 +290,73 @@ def test_a_status_that_is_no_number_is_only_a_pair():
     heads = of_type(its, "http2", dir="s2c", frame="HEADERS")
     assert [(f.get("headers"), f.get("status")) for f in heads] == \
         [([[":status", "2x0"]], None), ([[":status", "200"]], 200)], heads
+
+
+# ---- streams paired into exchanges ----
+
+def literal(index, value):
+    """A header field by the name at static-table index `index` and a plain
+    value, not indexed (RFC 7541 §6.2.2); both fit their prefixes here."""
+    name = bytes([index]) if index < 15 else bytes([15, index - 15])
+    return name + bytes([len(value)]) + value
+
+
+def test_streams_are_paired_by_stream_not_by_order():
+    # Four requests at once; the answers come in another order, each on its
+    # request's stream: an event stream (3), an interim 103 then a script
+    # for a request that names a callback, whose DATA ends the stream in the
+    # same segment (1), an answer whose body is still open after its head
+    # (5), and the answer to a POST whose body came in a DATA frame (7).
+    get = lambda path: b"\x82\x86" + literal(4, path)  # :method GET, :scheme http, :path
+    conv = h2_connection(frame(1, 1, get(b"/a?callback=f"), 5) + frame(1, 3, get(b"/events"), 5) +
+                         frame(1, 5, get(b"/feed"), 5) +
+                         frame(1, 7, b"\x83\x86" + literal(4, b"/send"), 4) + frame(0, 7, b"hello", 1))
+    conv.send("s2c", frame(1, 3, b"\x88" + literal(31, b"text/event-stream"), 4) +
+              frame(0, 3, b"data: 1\n\n"))
+    conv.send("s2c", frame(1, 1, literal(8, b"103"), 4) +
+              frame(1, 1, b"\x88" + literal(31, b"application/javascript"), 4) + frame(0, 1, b'f({"a":1})', 1))
+    conv.send("s2c", frame(1, 5, b"\x88" + literal(31, b"application/json"), 4))
+    conv.send("s2c", frame(0, 5, b"x", 1) + frame(1, 7, b"\x88", 5))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "paired.pcap")))
+    asked = [(f["stream"], f["method"], f["path"], f["exchange"])
+             for f in of_type(its, "http2", dir="c2s", frame="HEADERS")]
+    assert asked == [(1, "GET", "/a?callback=f", 1), (3, "GET", "/events", 2), (5, "GET", "/feed", 3),
+                     (7, "POST", "/send", 4)], asked
+    answers = [(f["stream"], f["status"], f.get("exchange"), f.get("technique"))
+               for f in of_type(its, "http2", dir="s2c", frame="HEADERS")]
+    assert answers == [(3, 200, 2, "sse"), (1, 103, None, None), (1, 200, 1, "jsonp"), (5, 200, 3, "xhr"),
+                       (7, 200, 4, "http")], answers
+    whys = {f["stream"]: f["why"] for f in of_type(its, "http2", dir="s2c", frame="HEADERS") if "why" in f}
+    assert whys[7] == "the request sends 5 bytes of the client's data", whys
+    assert whys[5].startswith("a progressively read body"), whys
+    assert all(f["response_ms"] > 0 for f in of_type(its, "http2", dir="s2c") if "technique" in f), its
+    # An event stream, a JSONP answer and an XHR stream, one each: the
+    # strongest sign names the flow.
+    assert [f["technique"] for f in of_type(its, "flow")] == ["sse"], of_type(its, "flow")
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def test_a_cancelled_stream_gets_no_answer():
+    # RST_STREAM forgets the stream's request: a HEADERS frame the server
+    # sends on it anyway (it crossed the reset) pairs with nothing.
+    conv = h2_connection(frame(1, 1, REQUEST_1, 5) + frame(3, 1, b"\0\0\0\x08"), frame(1, 1, b"\x88", 5))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "cancelled.pcap")))
+    answer = of_type(its, "http2", dir="s2c", frame="HEADERS")[0]
+    assert answer["exchange"] is None and answer["response_ms"] is None, answer
+    assert of_type(its, "http2", frame="RST_STREAM", error_code="CANCEL"), its
+
+
+def test_undecodable_requests_name_no_technique():
+    # HPACK refuses the first block (index 0), so no request head is read:
+    # no exchange, the flow is `unknown`, and its note says why.
+    conv = h2_connection(frame(1, 1, b"\x82\x80", 5), frame(1, 1, b"\x88", 5))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "no-heads.pcap")))
+    assert not [f for f in of_type(its, "http2") if "exchange" in f and f["dir"] == "c2s"], its
+    flow = of_type(its, "flow")[0]
+    assert flow["technique"] == "unknown" and "HPACK" in flow["note"], flow
 
 
 if __name__ == "__main__":

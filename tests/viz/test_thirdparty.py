@@ -6,7 +6,8 @@ Each capture has NAME.expect, written by hand from what the scenario does:
 `exchange METHOD REGEX TECHNIQUE` rules (the first whose method matches and
 whose regular expression is found in the request target names the
 exchange) and `flow N TECHNIQUE` lines.  pushviz's per-exchange technique
-(on http_response) and per-flow technique (on flow) are held against them:
+(on http_response, or on the answer's `http2` HEADERS item of an HTTP/2
+stream) and per-flow technique (on flow) are held against them:
 at least 95 % of each must agree over the whole corpus, and the figures
 are printed (`make bench` prints them too).  Beside each capture,
 NAME.tshark holds tshark's view, recorded with it: pushviz must agree on
@@ -58,14 +59,15 @@ def labels(name):
     """(exchange results, flow results): lists of (where, expected, got)."""
     rules, flows = read_expect(os.path.join(CORPUS, name + ".expect"))
     its = items(os.path.join(CORPUS, name + ".pcap"))
-    requests = {(i["flow"], i["exchange"]): i for i in its if i["type"] == "http_request"}
+    # An HTTP/2 request is the HEADERS item of its stream, its target the :path.
+    requests = {(i["flow"], i["exchange"]): (i["method"], i.get("target", i.get("path")))
+                for i in its if i["type"] == "http_request" or (i["type"] == "http2" and "method" in i)}
     ex, fl = [], []
-    for r in (i for i in its if i["type"] == "http_response" and "technique" in i):
-        req = requests[(r["flow"], r["exchange"])]
-        want = expected_exchange(rules, req["method"], req["target"])
-        assert want, "%s: no rule for %s %s" % (name, req["method"], req["target"])
-        ex.append(("%s flow %d: %s %s" % (name, r["flow"], req["method"], req["target"][:60]),
-                   want, r["technique"]))
+    for r in (i for i in its if i["type"] in ("http_response", "http2") and "technique" in i):
+        method, target = requests[(r["flow"], r["exchange"])]
+        want = expected_exchange(rules, method, target)
+        assert want, "%s: no rule for %s %s" % (name, method, target)
+        ex.append(("%s flow %d: %s %s" % (name, r["flow"], method, target[:60]), want, r["technique"]))
     got_flows = {i["flow"]: i["technique"] for i in its if i["type"] == "flow"}
     assert sorted(got_flows) == sorted(flows), "%s: flows %s, expected %s" % (
         name, sorted(got_flows), sorted(flows))

@@ -82,7 +82,7 @@ struct flow_traits {
     bool path_javascript;          /* its answer had a JavaScript Content-Type */
     bool ws_joined_late;           /* WebSocket frames but no handshake captured: named ws */
     bool tls;                      /* TLS records: sealed, so unknown (the flow item says why) */
-    bool http2;                    /* HTTP/2 frames, streams not paired into exchanges: unknown (likewise) */
+    bool http2;                    /* HTTP/2 frames: each stream an exchange (dissect/h2_streams.c) */
 };
 
 /* Requests per (server, path) seen across all flows, so a poller that opens

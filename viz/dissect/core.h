@@ -229,20 +229,23 @@ struct half {
 #define HALF_HOT_BYTES offsetof(struct half, body.sse_line_empty)
 _Static_assert(HALF_HOT_BYTES <= 4 * VIZ_CACHE_LINE, "a half's hot fields fit in four lines");
 
-/* A request waiting for its response (FIFO: HTTP/1.1 answers in order).
- * Fields ordered so that it packs tight (40 bytes). */
+/* A request waiting for its response: in order in HTTP/1.1 (a FIFO), on
+ * its own stream in HTTP/2.  Fields ordered so that it packs tight (40
+ * bytes: lib and wrap take a byte each). */
 struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     uint64_t path_key;            /* server and path, for repetition (classify.h) */
     uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
     unsigned exchange;            /* 1-based number of the exchange within the flow */
-    enum push_library lib;        /* the library its response speaks */
-    enum lib_wrap wrap;           /* how the response wraps the library's frames */
+    uint32_t stream;              /* HTTP/2: the stream it went on, where its answer comes; 0 in HTTP/1 */
+    enum push_library lib : 8;    /* the library its response speaks */
+    enum lib_wrap wrap : 8;       /* how the response wraps the library's frames */
     bool head;                    /* HEAD: the response has no body */
     bool http10;                  /* an HTTP/1.0 request: its answer cannot be chunked */
     bool upgrade;                 /* asked to upgrade to WebSocket */
     bool callback;                /* the query names a JavaScript callback */
 };
+_Static_assert(sizeof(struct pending_request) == 40, "struct pending_request: five words");
 
 /* Pending requests kept in the connection's record; a ring that needs more
  * (pipelining) is malloc'd.  Most connections wait for one answer. */

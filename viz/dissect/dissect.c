@@ -318,7 +318,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
             progress = tls_step(env, h);
             break;
         case MODE_H2:
-            progress = h2_step(env, h);
+            progress = h2_step(d, env, h);
             break;
         case MODE_RESYNC:
             progress = resync_step(env, h);
@@ -405,7 +405,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
     if (h->mode == MODE_H2)
-        kept = h2_gap(env, h, len); /* a frame may be waiting whole in the buffer */
+        kept = h2_gap(d, env, h, len); /* a frame may be waiting whole in the buffer */
     else if (h->buf.len == 0) {
         if (h->mode == MODE_HTTP_BODY)
             kept = http_body_skip(env, h, len);

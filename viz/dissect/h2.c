@@ -17,6 +17,7 @@
  */
 #include "dissect/h2.h"
 #include "dissect/h2_headers.h"
+#include "dissect/h2_streams.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,10 +122,11 @@ static void control_fields(struct item *it, const struct h2_frame_header *fh, co
 
 /* A DATA frame's data: its payload without the padding (RFC 9113 §6.1),
  * as far as it was captured in `have` bytes: [*start, *end) of the
- * payload, also shown as the item's text.  False when the padding is
- * longer than the frame. */
+ * payload, also shown as the item's text; *sent is how many the frame
+ * carries (captured or not).  False when the padding is longer than the
+ * frame. */
 static bool data_fields(struct item *it, const struct h2_frame_header *fh, const uint8_t *pl,
-                        size_t have, size_t *start, size_t *end)
+                        size_t have, size_t *start, size_t *end, uint64_t *sent)
 {
     *start = 0;
     *end = fh->length;
@@ -136,7 +138,8 @@ static bool data_fields(struct item *it, const struct h2_frame_header *fh, const
         *start = 1;
         *end = fh->length - pl[0];
     }
-    item_add_int(it, "data_len", (int64_t)(*end - *start));
+    *sent = *end - *start;
+    item_add_int(it, "data_len", (int64_t)*sent);
     if (*end > have)
         *end = have;
     size_t shown = *end > *start ? *end - *start : 0;
@@ -148,8 +151,8 @@ static bool data_fields(struct item *it, const struct h2_frame_header *fh, const
 /* Frame fh's item, from the `have` payload bytes the buffer holds (all of
  * it, but for a frame too long to wait for or cut by a gap), and then the
  * pushlab events in its data; the buffer is left as it was. */
-static void frame_item(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
-                       size_t have)
+static void frame_item(struct dissect *d, const struct dissect_env *env, struct half *h,
+                       const struct h2_frame_header *fh, size_t have)
 {
     const uint8_t *pl = (const uint8_t *)h->buf.data + H2_FRAME_HEADER;
     struct item_builder b;
@@ -164,13 +167,16 @@ static void frame_item(const struct dissect_env *env, struct half *h, const stru
     item_add_text(it, "flags", flags, h2_flags_text(fh->type, fh->flags, flags, sizeof flags));
     item_add_int(it, "len", fh->length);
     size_t data_start = 0, data_end = 0;
-    bool data = fh->type == H2_DATA && data_fields(it, fh, pl, have, &data_start, &data_end);
+    uint64_t data_sent = 0;
+    bool data = fh->type == H2_DATA && data_fields(it, fh, pl, have, &data_start, &data_end, &data_sent);
     if (fh->type != H2_DATA && have == fh->length)
         control_fields(it, fh, pl);
     char why[160];
     const char *headers_error = NULL;
+    struct h2_head head = {.decoded = false};
     if (h2_carries_block(fh->type))
-        headers_error = h2_headers_frame(h, fh, pl, have, it, why, sizeof why);
+        headers_error = h2_headers_frame(h, fh, pl, have, it, &head, why, sizeof why);
+    h2_streams_frame(d, env, h, fh, &head, data_sent, it);
     emit_item(env->emitter, it);
     if (headers_error)
         half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
@@ -195,7 +201,7 @@ static int next_header(const struct half *h, struct h2_frame_header *fh, const c
     return *fault && h2_type_name(fh->type) ? 0 : 1;
 }
 
-bool h2_step(const struct dissect_env *env, struct half *h)
+bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     if (h->rec_lost)
         return record_resync_step(env, h, frame_len, "HTTP/2 frame header");
@@ -231,13 +237,13 @@ bool h2_step(const struct dissect_env *env, struct half *h)
     if (h->buf.len < whole && whole <= VIZ_RESYNC_CHECK_MAX)
         return false; /* shown whole: a DATA frame's text, a control frame's values */
     size_t n = h->buf.len < whole ? h->buf.len : whole;
-    frame_item(env, h, &fh, n - H2_FRAME_HEADER);
+    frame_item(d, env, h, &fh, n - H2_FRAME_HEADER);
     bytebuf_consume(&h->buf, n);
     h->rec_skip = (uint32_t)(whole - n);
     return true;
 }
 
-bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len)
+bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, uint64_t len)
 {
     /* Header blocks can be read on only when the lost bytes were inside a
      * frame that carries none (the rest of a DATA frame, say). */
@@ -261,7 +267,7 @@ bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len)
     bool inside = h->buf.len + len <= whole;
     if (!inside || h2_carries_block(fh.type))
         h2_headers_lost(h);
-    frame_item(env, h, &fh, h->buf.len - H2_FRAME_HEADER);
+    frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER);
     h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
     bytebuf_consume(&h->buf, h->buf.len);
     return inside;

@@ -12,10 +12,10 @@
 int h2_starts(struct half *h, bool other_h2);
 
 /* One step of MODE_H2: true when it made progress. */
-bool h2_step(const struct dissect_env *env, struct half *h);
+bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 
 /* len bytes were lost: true when they fall inside the current frame (its
  * item goes out with what came, the framing survives), else false. */
-bool h2_gap(const struct dissect_env *env, struct half *h, uint64_t len);
+bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, uint64_t len);
 
 #endif

@@ -29,6 +29,7 @@ struct h2_headers {
     struct hpack_decoder hpack; /* this direction's table */
     struct bytebuf block;       /* the block's pieces so far, while CONTINUATIONs are due */
     bool continuing;            /* a block without END_HEADERS yet: CONTINUATIONs are due */
+    bool ends_stream;           /* the block's HEADERS frame had END_STREAM (CONTINUATIONs have none) */
 };
 
 bool h2_carries_block(uint8_t type)
@@ -92,18 +93,31 @@ static int status_code(struct slice v)
 }
 
 /* The decoded list on the item: the pseudo-headers a reader looks for
- * first as fields of their own, then every field, in order, as pairs. */
-static void add_fields(struct item *it, const struct hpack_decoder *d)
+ * first as fields of their own, then every field, in order, as pairs;
+ * and what pairing needs, in *head.  HTTP/2 field names are lower case
+ * (RFC 9113 §8.2.1), so they are compared as they are. */
+static void add_fields(struct item *it, const struct hpack_decoder *d, struct h2_head *head)
 {
+    *head = (struct h2_head){.decoded = true, .status = -1};
     struct hpack_field f;
     size_t pos = 0;
     while (hpack_list_next(d, &pos, &f)) {
-        if (slice_eq(f.name, ":method"))
+        if (slice_eq(f.name, ":method")) {
+            head->method = f.value;
             item_add_text(it, "method", f.value.ptr, f.value.len);
-        else if (slice_eq(f.name, ":path"))
+        } else if (slice_eq(f.name, ":path")) {
+            head->path = f.value;
             item_add_text(it, "path", f.value.ptr, f.value.len);
-        else if (slice_eq(f.name, ":status") && status_code(f.value) >= 0)
-            item_add_int(it, "status", status_code(f.value));
+        } else if (slice_eq(f.name, ":status") && status_code(f.value) >= 0) {
+            head->status = status_code(f.value);
+            item_add_int(it, "status", head->status);
+        } else if (slice_eq(f.name, "content-type")) {
+            head->content_type = f.value;
+        } else if (slice_eq(f.name, "content-length")) {
+            head->content_length = true;
+        } else if (slice_eq(f.name, "etag") || slice_eq(f.name, "last-modified")) {
+            head->validators = true;
+        }
     }
     item_add_pairs(it, "headers");
     for (pos = 0; hpack_list_next(d, &pos, &f);)
@@ -120,8 +134,9 @@ static const char *stop(struct half *h, char *why, size_t cap, const char *reaso
 }
 
 const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, const uint8_t *pl,
-                             size_t have, struct item *it, char *why, size_t cap)
+                             size_t have, struct item *it, struct h2_head *head, char *why, size_t cap)
 {
+    head->decoded = false;
     switch (h->h2_hpack) {
     case H2_HPACK_STOPPED:
         return NULL;
@@ -145,13 +160,15 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
          * peer itself holds the encoder to its setting). */
         hpack_decoder_init(&h->h2->hpack, HPACK_TABLE_MAX);
         bytebuf_init(&h->h2->block, BLOCK_MAX);
-        h->h2->continuing = false;
+        h->h2->continuing = h->h2->ends_stream = false;
     }
     struct h2_headers *s = h->h2;
     if (fh->type == H2_CONTINUATION && !s->continuing)
         return stop(h, why, cap, "a CONTINUATION frame that continues no header block");
     if (fh->type != H2_CONTINUATION && s->continuing)
         return stop(h, why, cap, "a header block left unfinished (no END_HEADERS)");
+    if (fh->type != H2_CONTINUATION)
+        s->ends_stream = fh->type == H2_HEADERS && (fh->flags & H2_FLAG_END_STREAM);
     const uint8_t *block = pl + start;
     size_t len = end - start;
     bool ends = fh->flags & H2_FLAG_END_HEADERS;
@@ -170,6 +187,7 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
     bytebuf_reset(&s->block, 0);
     if (refused)
         return stop(h, why, cap, refused);
-    add_fields(it, &s->hpack);
+    add_fields(it, &s->hpack, head);
+    head->ends_stream = s->ends_stream;
     return NULL;
 }

@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dissect/content.h"
 #include "dissect/content_coding.h"
 #include "dissect/library.h"
+#include "dissect/pairing.h"
 #include "dissect/ws.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
@@ -122,44 +122,6 @@ static bool coding_copy(const struct http_header *hs, size_t n, char buf[CODING_
     return true;
 }
 
-/* A slot for one more pending request at the ring's end.  The ring grows
- * (doubling) to VIZ_PENDING_REQUESTS; when it is that full, the oldest
- * request is dropped.  NULL only when out of memory for the first one. */
-static struct pending_request *pending_push(struct dissect *d)
-{
-    if (d->pending_count == d->pending_cap) {
-        unsigned cap = d->pending_cap * 2;
-        struct pending_request *v = cap <= VIZ_PENDING_REQUESTS ? malloc(cap * sizeof *v) : NULL;
-        if (v) { /* unwrapped into the new ring */
-            for (unsigned i = 0; i < d->pending_count; i++)
-                v[i] = d->pending[(d->pending_first + i) % d->pending_cap];
-            if (d->pending != d->first_pending)
-                free(d->pending);
-            d->pending = v;
-            d->pending_cap = cap;
-            d->pending_first = 0;
-        } else if (d->pending_cap) {
-            d->pending_first = (d->pending_first + 1) % d->pending_cap;
-            d->pending_count--;
-        } else {
-            return NULL;
-        }
-    }
-    return &d->pending[(d->pending_first + d->pending_count++) % d->pending_cap];
-}
-
-/* True when the query names a JavaScript callback, as JSONP requests do
- * (callback=, cb=, jsonp=, and SockJS's c=). */
-static bool names_callback(struct slice query)
-{
-    static const char *const names[] = {"callback", "cb", "jsonp", "c"};
-    char value[2];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (http_query_get(query, names[i], value, sizeof value) != HTTP_QUERY_ABSENT)
-            return true;
-    return false;
-}
-
 static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct http_request req;
@@ -173,6 +135,25 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     struct lib_state answer = {0}; /* what the response will carry (its buffer unused) */
     struct slice session;
     library_of_request(req.method, req.path, req.query, &h->lib, &answer, &session);
+    struct http_body body;
+    struct proto_err body_err = {0};
+    bool body_bad = http_request_body(&req, &body, &body_err) < 0;
+    if (body_bad)
+        body.kind = HTTP_BODY_NONE;
+
+    /* Remember it for its response (the oldest is dropped when full). */
+    struct pending_request unremembered; /* out of memory: counted, not answered */
+    struct pending_request *p = pending_push(d);
+    if (!p)
+        p = &unremembered;
+    exchange_request(d, env, p, req.method, req.path, req.query,
+                     body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED);
+    const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
+    p->http10 = req.minor_version == 0;
+    p->upgrade = up && http_list_has_token(*up, "websocket");
+    p->lib = answer.lib;
+    p->wrap = answer.wrap;
+
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_HTTP_REQUEST, h->buf.offset, (uint64_t)r);
     item_add_text(it, "method", req.method.ptr, req.method.len);
@@ -180,7 +161,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     add_version(it, req.minor_version);
     add_headers(it, req.headers, req.num_headers);
     item_add_int(it, "head_bytes", r);
-    item_add_int(it, "exchange", ++d->exchanges);
+    item_add_int(it, "exchange", p->exchange);
     if (h->lib.lib != LIB_NONE) {
         item_add_str(it, "library", library_name(h->lib.lib));
         if (session.len)
@@ -197,40 +178,14 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         snprintf(what, sizeof what, "%s: a server must answer 400 (RFC 9112 §3.2)", err.why);
         half_error(env, h, what, h->buf.offset, (uint64_t)r);
     }
+    if (body_bad)
+        half_error(env, h, body_err.why, h->buf.offset, (uint64_t)r);
 
-    /* Remember it for its response (the oldest is dropped when full). */
-    struct pending_request unremembered; /* out of memory: counted, not answered */
-    struct pending_request *p = pending_push(d);
-    if (!p)
-        p = &unremembered;
-    const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
-    p->sent_ns = env->now_ns;
-    p->head = slice_eq(req.method, "HEAD");
-    p->http10 = req.minor_version == 0;
-    p->upgrade = up && http_list_has_token(*up, "websocket");
-    p->exchange = d->exchanges;
-    p->path_key = classify_path_key(env->server, req.path.ptr, req.path.len);
-    p->callback = names_callback(req.query);
-    p->lib = answer.lib;
-    p->wrap = answer.wrap;
-
-    d->traits.requests++;
-    if (!p->head) /* a HEAD asks for the headers alone (RFC 9110 §9.3.2): no poll for news */
-        classify_note_request(env->classifier, p->path_key);
-
-    struct http_body body;
-    if (http_request_body(&req, &body, &err) < 0) {
-        half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
-        body.kind = HTTP_BODY_NONE;
-    }
-    p->sent_bytes = body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED;
-    if (slice_eq(req.method, "GET") && p->sent_bytes == 0)
-        d->traits.path_key = p->path_key; /* what a poller asks for */
     char coding_buf[CODING_VALUE_MAX];
     struct slice coding;
     bool coded = coding_copy(req.headers, req.num_headers, coding_buf, &coding);
     bytebuf_consume(&h->buf, (size_t)r); /* req's slices are invalid from here */
-    begin_body(env, h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, d->exchanges,
+    begin_body(env, h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, p->exchange,
                coded ? &coding : NULL);
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
         h->mode = MODE_WAIT_UPGRADE;
@@ -238,36 +193,12 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
 }
 
 /* A response's Content-Type value, or NULL.  Looked up once per response
- * and handed to content_of and type_has, which would each search the
- * headers again (five times per response, a replay's many polls). */
+ * and handed to content_of and exchange_content, which would otherwise
+ * search the headers again (six times per response, a replay's many
+ * polls). */
 static const struct slice *content_type(const struct http_response *res)
 {
     return http_header_find(res->headers, res->num_headers, "Content-Type");
-}
-
-/* The content kind a Content-Type value (ct, or NULL) asks for. */
-static enum content_kind content_of(const struct slice *ct, struct slice *boundary)
-{
-    if (!ct)
-        return CONTENT_PLAIN;
-    if (ct->len >= 17 && strncasecmp(ct->ptr, "text/event-stream", 17) == 0)
-        return CONTENT_SSE;
-    if (ct->len >= 10 && strncasecmp(ct->ptr, "multipart/", 10) == 0 &&
-        http_multipart_boundary(*ct, boundary) && boundary->len <= BOUNDARY_MAX)
-        return CONTENT_MULTIPART;
-    return CONTENT_PLAIN;
-}
-
-/* True when the Content-Type value (ct, or NULL) contains word (case-insensitive). */
-static bool type_has(const struct slice *ct, const char *word)
-{
-    size_t n = strlen(word);
-    /* word is lower case: compare its first letter inline, and call
-     * strncasecmp only where that letter is found. */
-    for (size_t i = 0; ct && i + n <= ct->len; i++)
-        if ((ct->ptr[i] | 0x20) == word[0] && strncasecmp(ct->ptr + i, word, n) == 0)
-            return true;
-    return false;
 }
 
 /* Did the 101 accept permessage-deflate (RFC 7692 §5)?  Every
@@ -314,51 +245,19 @@ static bool chunked_streams(const char *at, size_t n)
     return true;
 }
 
-/* What the exchange showed by its response head, for classify_exchange. */
-static void exchange_facts_of(const struct dissect *d, const struct dissect_env *env, const struct half *h,
-                              const struct pending_request *req, const struct http_response *res,
-                              const struct http_body *body, long head_len, double response_ms,
-                              bool upgraded, struct exchange_facts *f)
+/* Did the body not end with the head (the bytes that came with it, after
+ * head_len), so that it may be a stream of messages?  To an HTTP/1.0
+ * request the close is the only end a body of unknown length can have
+ * (chunks are HTTP/1.1, RFC 9112 §7.1), so that says nothing of streaming
+ * there. */
+static bool body_open(const struct half *h, const struct pending_request *req,
+                      const struct http_body *body, long head_len)
 {
-    struct slice boundary;
-    f->upgrade = upgraded;
-    const struct slice *ct = content_type(res);
-    f->event_stream = content_of(ct, &boundary) == CONTENT_SSE;
-    f->multipart = type_has(ct, "multipart/x-mixed-replace");
-    f->html = type_has(ct, "text/html");
-    f->javascript = type_has(ct, "javascript");
-    f->page_part = f->html || f->javascript || type_has(ct, "text/css");
-    /* A stored representation (validators) is a resource sent in pieces,
-     * not a stream of messages (RFC 9110 §8.8).  A content coding alone
-     * says nothing: compression middleware codes streams too, flushing
-     * after each message (RFC 9110 §8.4). */
-    bool stored = http_header_find(res->headers, res->num_headers, "ETag") ||
-                  http_header_find(res->headers, res->num_headers, "Last-Modified");
-    /* To an HTTP/1.0 request the close is the only end a body of unknown
-     * length can have (chunks are HTTP/1.1, RFC 9112 §7.1), so it says
-     * nothing of streaming there. */
     if (body->kind == HTTP_BODY_UNTIL_CLOSE)
-        f->streamed = !stored && !(req && req->http10);
-    else if (body->kind == HTTP_BODY_CHUNKED)
-        f->streamed = !stored &&
-                      chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
-    f->callback = req && req->callback;
-    /* No body by definition (RFC 9112 §6.3), so no news in it. */
-    f->bodiless = (req && req->head) || res->status == 204 || res->status == 304;
-    f->sent_bytes = req ? req->sent_bytes : 0;
-    f->response_ms = response_ms;
-    f->rtt_ms = env->rtt_ms;
-    f->repeats = req ? classify_requests(env->classifier, req->path_key) : 0;
-    f->held_before = req ? classify_holds(env->classifier, req->path_key) : 0;
-    /* The answer before this request: this connection's own when its last
-     * exchange asked for the same resource (a keep-alive poller; another
-     * client may poll the same path meanwhile), else the latest any
-     * connection got (a poller that opens a connection per request, or
-     * alternates between two). */
-    int64_t answered = !req ? 0
-                       : d->answered_key == req->path_key ? d->answered_ns
-                                                          : classify_answered_ns(env->classifier, req->path_key);
-    f->reask_ms = answered && answered <= req->sent_ns ? (double)(req->sent_ns - answered) / 1e6 : -1;
+        return !(req && req->http10);
+    if (body->kind == HTTP_BODY_CHUNKED)
+        return chunked_streams(h->buf.data + head_len, h->buf.len - (size_t)head_len);
+    return false;
 }
 
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h)
@@ -399,25 +298,13 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (!interim) { /* the final answer: the exchange's technique */
         struct exchange_facts f = {0};
         char why[160];
-        exchange_facts_of(d, env, h, req, &res, &body, r, response_ms, upgraded, &f);
-        enum technique tech = classify_exchange(&f, why, sizeof why);
+        bool validators = http_header_find(res.headers, res.num_headers, "ETag") ||
+                          http_header_find(res.headers, res.num_headers, "Last-Modified");
+        exchange_content(content_type(&res), validators, body_open(h, req, &body, r), &f);
+        f.upgrade = upgraded;
+        enum technique tech = exchange_answered(d, env, req, res.status, response_ms, &f, why, sizeof why);
         item_add_str(it, "technique", technique_name(tech));
         item_add_str(it, "why", why);
-        d->traits.exchanges[tech]++;
-        if (req && classify_held(&f))
-            classify_note_held(env->classifier, req->path_key);
-        /* An answer to a request for news: not to a send, and one that
-         * could carry news (a poller re-asks after those). */
-        bool news_answer = req && req->sent_bytes == 0 && !f.bodiless;
-        if (news_answer) {
-            classify_note_answer(env->classifier, req->path_key, env->now_ns);
-            d->answered_ns = env->now_ns;
-        }
-        d->answered_key = news_answer ? req->path_key : 0;
-        if (req && req->path_key == d->traits.path_key)
-            d->traits.path_javascript = f.javascript;
-        if (req && f.bodiless && req->path_key == d->traits.path_key)
-            d->traits.path_key = 0; /* its GET got no news: the flow is no poller's for it */
     }
     emit_item(env->emitter, it);
 

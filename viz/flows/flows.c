@@ -472,9 +472,9 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     else if (s->dissected && s->traits.tls)
         item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
                                  "(SNI, ALPN) are shown");
-    else if (s->dissected && s->traits.http2)
-        item_add_str(it, "note", "HTTP/2: its frames and their HPACK-decoded heads are shown; streams "
-                                 "are not paired into exchanges, so no technique is named");
+    else if (s->dissected && s->traits.http2 && !s->traits.requests)
+        item_add_str(it, "note", "HTTP/2: its frames are shown, but no request's header block could be "
+                                 "read (HPACK), so no exchange and no technique is named");
     emit_item(ft->emitter, it);
 }
 

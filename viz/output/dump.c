@@ -219,6 +219,8 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "method", "method");
         put_field(&l, it, "path", "path");
         put_field(&l, it, "status", "status");
+        put_field(&l, it, "response_ms", "after");
+        put_field(&l, it, "technique", "technique");
         put_field(&l, it, "settings", "settings");
         put_field(&l, it, "increment", "increment");
         put_field(&l, it, "error_code", "error");

@@ -1,0 +1,49 @@
+/* pairing.h -- a request remembered until its answer comes, and what the
+ * two tell the classifier (pairing.c).  One pairing for both versions of
+ * HTTP: HTTP/1.x answers in order (http.c takes the oldest request),
+ * HTTP/2 on the request's own stream (h2_streams.c finds it by stream).
+ */
+#ifndef VIZ_DISSECT_PAIRING_H
+#define VIZ_DISSECT_PAIRING_H
+
+#include "dissect/core.h"
+
+/* A slot for one more pending request at the ring's end.  The ring grows
+ * (doubling) to VIZ_PENDING_REQUESTS; when it is that full, the oldest
+ * request is dropped.  NULL only when out of memory for the first one. */
+struct pending_request *pending_push(struct dissect *d);
+/* The pending request that went on HTTP/2 stream `stream`, or NULL. */
+struct pending_request *pending_on_stream(struct dissect *d, uint32_t stream);
+/* Take p, a request in d's ring, off it; the others keep their order. */
+void pending_remove(struct dissect *d, struct pending_request *p);
+
+/* A request's head was read: p (from pending_push, or the caller's own
+ * when that failed) gets the next exchange number, the time, the path's
+ * key and whether the query names a callback, all else zero; the request
+ * is counted for the flow and, unless it is a HEAD, for repetition across
+ * flows.  path is the target up to '?', query what follows it, sent_bytes
+ * the body bytes the request sends (so far: HTTP/2 adds its DATA later). */
+void exchange_request(struct dissect *d, const struct dissect_env *env, struct pending_request *p,
+                      struct slice method, struct slice path, struct slice query, uint64_t sent_bytes);
+
+/* The content kind a Content-Type value (ct, or NULL) asks for; a
+ * multipart one's boundary goes to *boundary. */
+enum content_kind content_of(const struct slice *ct, struct slice *boundary);
+
+/* What an answer's head says of its body, into f: its Content-Type (ct,
+ * or NULL), and `streamed` from body_open (a body that did not end with
+ * the head, and whose first piece is no bulk one) unless the answer has
+ * validators (ETag, Last-Modified). */
+void exchange_content(const struct slice *ct, bool validators, bool body_open, struct exchange_facts *f);
+
+/* The final answer to req (NULL: no request was waiting) has come with
+ * `status`, response_ms after it (< 0: not known).  f holds what the
+ * answer's head said (exchange_content, and `upgrade`); the rest comes
+ * from req, the connection and the classifier.  Returns the exchange's
+ * technique, with the reason in why (cut to why_len); the flow's traits
+ * and the repetition counts learn from it. */
+enum technique exchange_answered(struct dissect *d, const struct dissect_env *env,
+                                 const struct pending_request *req, int status, double response_ms,
+                                 struct exchange_facts *f, char *why, size_t why_len);
+
+#endif
