@@ -125,7 +125,10 @@
 #define VIZ_HEAD_MAX          65536   /* an observed HTTP head may be this long (servers allow less) */
 #define VIZ_RESYNC_CHECK_MAX  65536   /* after a gap, a chunk or WebSocket frame this long is waited for, to check what follows it */
 #define VIZ_STREAM_KEEP       (256 * 1024) /* stream bytes a dissector may hold unparsed per direction */
-#define VIZ_PENDING_REQUESTS  16      /* requests awaiting their response per flow (pipelining) */
+/* Requests awaiting their response per flow: HTTP/1.1 pipelining, and the
+ * HTTP/2 streams open at once (SETTINGS_MAX_CONCURRENT_STREAMS is commonly
+ * 100).  A ring of 2 that doubles, so a power of two. */
+#define VIZ_PENDING_REQUESTS  128
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
 #define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */

@@ -337,6 +337,20 @@ def test_streams_are_paired_by_stream_not_by_order():
     assert not of_type(its, "error"), of_type(its, "error")
 
 
+def test_a_hundred_streams_at_once_are_all_paired():
+    # A browser keeps up to SETTINGS_MAX_CONCURRENT_STREAMS (commonly 100)
+    # requests open on one connection; each answer, here in reverse order,
+    # still finds its request.
+    streams = range(1, 201, 2)
+    conv = h2_connection(b"".join(frame(1, s, b"\x82\x86" + literal(4, b"/item/%d" % s), 5) for s in streams))
+    conv.send("s2c", b"".join(frame(1, s, b"\x88", 5) for s in reversed(streams)))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "hundred.pcap")))
+    asked = {f["stream"]: f["exchange"] for f in of_type(its, "http2", dir="c2s", frame="HEADERS")}
+    answered = {f["stream"]: f["exchange"] for f in of_type(its, "http2", dir="s2c", frame="HEADERS")}
+    assert len(asked) == 100 and answered == asked, (asked, answered)
+
+
 def test_a_cancelled_stream_gets_no_answer():
     # RST_STREAM forgets the stream's request: a HEADERS frame the server
     # sends on it anyway (it crossed the reset) pairs with nothing.
