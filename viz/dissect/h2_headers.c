@@ -102,15 +102,16 @@ static void add_fields(struct item *it, const struct hpack_decoder *d, struct h2
     struct hpack_field f;
     size_t pos = 0;
     while (hpack_list_next(d, &pos, &f)) {
+        int status = slice_eq(f.name, ":status") ? status_code(f.value) : -1;
         if (slice_eq(f.name, ":method")) {
             head->method = f.value;
             item_add_text(it, "method", f.value.ptr, f.value.len);
         } else if (slice_eq(f.name, ":path")) {
             head->path = f.value;
             item_add_text(it, "path", f.value.ptr, f.value.len);
-        } else if (slice_eq(f.name, ":status") && status_code(f.value) >= 0) {
-            head->status = status_code(f.value);
-            item_add_int(it, "status", head->status);
+        } else if (status >= 0) {
+            head->status = status;
+            item_add_int(it, "status", status);
         } else if (slice_eq(f.name, "content-type")) {
             head->content_type = f.value;
         } else if (slice_eq(f.name, "content-length")) {

@@ -23,12 +23,8 @@ static void request(struct dissect *d, const struct dissect_env *env, const stru
 {
     struct slice path, query;
     http_split_target(head->path, &path, &query);
-    struct pending_request unremembered; /* out of memory: counted, not answered */
-    struct pending_request *p = pending_push(d);
-    if (!p)
-        p = &unremembered;
     /* Its body, if any, follows in DATA frames (h2_streams_frame). */
-    exchange_request(d, env, p, head->method, path, query, 0);
+    struct pending_request *p = exchange_request(d, env, head->method, path, query, 0);
     p->stream = fh->stream;
     item_add_int(it, "exchange", p->exchange);
 }

@@ -142,12 +142,9 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         body.kind = HTTP_BODY_NONE;
 
     /* Remember it for its response (the oldest is dropped when full). */
-    struct pending_request unremembered; /* out of memory: counted, not answered */
-    struct pending_request *p = pending_push(d);
-    if (!p)
-        p = &unremembered;
-    exchange_request(d, env, p, req.method, req.path, req.query,
-                     body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED);
+    struct pending_request *p =
+        exchange_request(d, env, req.method, req.path, req.query,
+                         body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED);
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
     p->http10 = req.minor_version == 0;
     p->upgrade = up && http_list_has_token(*up, "websocket");

@@ -27,11 +27,9 @@ struct pending_request *pending_push(struct dissect *d)
             d->pending = v;
             d->pending_cap = cap;
             d->pending_first = 0;
-        } else if (d->pending_cap) {
+        } else { /* at the bound, or out of memory: the oldest goes */
             d->pending_first = (d->pending_first + 1) % d->pending_cap;
             d->pending_count--;
-        } else {
-            return NULL;
         }
     }
     return &d->pending[(d->pending_first + d->pending_count++) % d->pending_cap];
@@ -69,9 +67,11 @@ static bool names_callback(struct slice query)
     return false;
 }
 
-void exchange_request(struct dissect *d, const struct dissect_env *env, struct pending_request *p,
-                      struct slice method, struct slice path, struct slice query, uint64_t sent_bytes)
+struct pending_request *exchange_request(struct dissect *d, const struct dissect_env *env,
+                                         struct slice method, struct slice path, struct slice query,
+                                         uint64_t sent_bytes)
 {
+    struct pending_request *p = pending_push(d);
     *p = (struct pending_request){0};
     p->exchange = ++d->exchanges;
     p->sent_ns = env->now_ns;
@@ -84,6 +84,7 @@ void exchange_request(struct dissect *d, const struct dissect_env *env, struct p
         classify_note_request(env->classifier, p->path_key);
     if (slice_eq(method, "GET") && sent_bytes == 0)
         d->traits.path_key = p->path_key; /* what a poller asks for */
+    return p;
 }
 
 enum content_kind content_of(const struct slice *ct, struct slice *boundary)

@@ -9,22 +9,25 @@
 #include "dissect/core.h"
 
 /* A slot for one more pending request at the ring's end.  The ring grows
- * (doubling) to VIZ_PENDING_REQUESTS; when it is that full, the oldest
- * request is dropped.  NULL only when out of memory for the first one. */
+ * (doubling) to VIZ_PENDING_REQUESTS; when it is that full, or no memory
+ * is left for a larger one, the oldest request is dropped.  Never NULL:
+ * the ring starts in the record itself (PENDING_INLINE slots). */
 struct pending_request *pending_push(struct dissect *d);
 /* The pending request that went on HTTP/2 stream `stream`, or NULL. */
 struct pending_request *pending_on_stream(struct dissect *d, uint32_t stream);
 /* Take p, a request in d's ring, off it; the others keep their order. */
 void pending_remove(struct dissect *d, struct pending_request *p);
 
-/* A request's head was read: p (from pending_push, or the caller's own
- * when that failed) gets the next exchange number, the time, the path's
- * key and whether the query names a callback, all else zero; the request
- * is counted for the flow and, unless it is a HEAD, for repetition across
- * flows.  path is the target up to '?', query what follows it, sent_bytes
- * the body bytes the request sends (so far: HTTP/2 adds its DATA later). */
-void exchange_request(struct dissect *d, const struct dissect_env *env, struct pending_request *p,
-                      struct slice method, struct slice path, struct slice query, uint64_t sent_bytes);
+/* A request's head was read: it is remembered for its answer (a slot from
+ * pending_push, filled with the next exchange number, the time, the path's
+ * key and whether the query names a callback, all else zero) and counted
+ * for the flow and, unless it is a HEAD, for repetition across flows.
+ * path is the target up to '?', query what follows it, sent_bytes the body
+ * bytes the request sends (so far: HTTP/2 adds its DATA later).  Returns
+ * the slot, for the caller's own fields. */
+struct pending_request *exchange_request(struct dissect *d, const struct dissect_env *env,
+                                         struct slice method, struct slice path, struct slice query,
+                                         uint64_t sent_bytes);
 
 /* The content kind a Content-Type value (ct, or NULL) asks for; a
  * multipart one's boundary goes to *boundary. */
