@@ -129,6 +129,9 @@
  * HTTP/2 streams open at once (SETTINGS_MAX_CONCURRENT_STREAMS is commonly
  * 100).  A ring of 2 that doubles, so a power of two. */
 #define VIZ_PENDING_REQUESTS  128
+/* HTTP/2 streams per direction whose body is read as it comes (an event
+ * stream, a multipart body): each holds an SSE parser or a part buffer. */
+#define VIZ_H2_BODIES         16
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
 #define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */

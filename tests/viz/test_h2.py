@@ -18,6 +18,7 @@ frame and across a frame header; a header block in CONTINUATION frames, in
 a PUSH_PROMISE, in a padded HEADERS with a priority; and header blocks that
 can no longer be read (after a lost HEADERS frame, after one HPACK refuses).
 """
+import json
 import os
 import struct
 
@@ -134,12 +135,19 @@ def test_what_each_capture_shows():
     data = of_type(its, "http2", frame="DATA", stream=1)
     assert len(data) == 5 and data[-1]["flags"] == "END_STREAM", data  # one frame per event
     assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3, 4, 5]  # found inside the frames
-    # --stats: each DATA frame a message, its data the bytes; HEADERS frames are head bytes
+    # The event stream is read as in HTTP/1.1: an sse_event per block, at
+    # its first byte on the wire (after its DATA frame's 9-byte header).
+    events = of_type(its, "sse_event")
+    assert [(e["id"], json.loads(e["data"])["seq"]) for e in events] == [(str(i), i) for i in range(1, 6)], events
+    assert [e["offset"] for e in events] == [d["offset"] + 9 for d in data], (events, data)
+    assert all(d["content"] == "sse" for d in data), data
+    # --stats: each event a message, its data the bytes (the DATA frames that
+    # carry them are not counted again); HEADERS frames are head bytes
     rc, out, _ = run(["-r", os.path.join(CAPTURES, "thirdparty", "h2c-curl.pcap"), "--stats"])
     costs, carried = stats_tables(out)[:2]
     heads = sum(f["len"] + 9 for f in of_type(its, "http2", frame="HEADERS"))
     assert rc == 0 and costs["sse"][2] == "5" and float(costs["sse"][3]) == round(heads / 5, 1), out
-    assert carried["sse"][:2] == ["5", str(sum(d["data_len"] for d in data))], out
+    assert carried["sse"][:2] == ["5", str(sum(len(e["data"].encode()) for e in events))], out
     its = items(os.path.join(CAPTURES, "thirdparty", "h2c-node.pcap"))
     streams = [f["stream"] for f in of_type(its, "http2", dir="s2c", frame="DATA")]
     assert 3 in streams and streams.index(3) not in (0, len(streams) - 1), streams  # interleaved with 1
@@ -301,13 +309,17 @@ def literal(index, value):
     return name + bytes([len(value)]) + value
 
 
+def get(path):
+    """A GET's header block: :method GET, :scheme http, :path."""
+    return b"\x82\x86" + literal(4, path)
+
+
 def test_streams_are_paired_by_stream_not_by_order():
     # Four requests at once; the answers come in another order, each on its
     # request's stream: an event stream (3), an interim 103 then a script
     # for a request that names a callback, whose DATA ends the stream in the
     # same segment (1), an answer whose body is still open after its head
     # (5), and the answer to a POST whose body came in a DATA frame (7).
-    get = lambda path: b"\x82\x86" + literal(4, path)  # :method GET, :scheme http, :path
     conv = h2_connection(frame(1, 1, get(b"/a?callback=f"), 5) + frame(1, 3, get(b"/events"), 5) +
                          frame(1, 5, get(b"/feed"), 5) +
                          frame(1, 7, b"\x83\x86" + literal(4, b"/send"), 4) + frame(0, 7, b"hello", 1))
@@ -342,7 +354,7 @@ def test_a_hundred_streams_at_once_are_all_paired():
     # requests open on one connection; each answer, here in reverse order,
     # still finds its request.
     streams = range(1, 201, 2)
-    conv = h2_connection(b"".join(frame(1, s, b"\x82\x86" + literal(4, b"/item/%d" % s), 5) for s in streams))
+    conv = h2_connection(b"".join(frame(1, s, get(b"/item/%d" % s), 5) for s in streams))
     conv.send("s2c", b"".join(frame(1, s, b"\x88", 5) for s in reversed(streams)))
     conv.close()
     its = items(conv.write(os.path.join(TMP, "hundred.pcap")))
@@ -371,6 +383,130 @@ def test_undecodable_requests_name_no_technique():
     assert not [f for f in of_type(its, "http2") if "exchange" in f and f["dir"] == "c2s"], its
     flow = of_type(its, "flow")[0]
     assert flow["technique"] == "unknown" and "HPACK" in flow["note"], flow
+
+
+# ---- bodies read as they come: event streams and multipart ----
+
+SSE_ANSWER = b"\x88" + literal(31, b"text/event-stream")  # :status 200, content-type
+
+
+def sse_items(its):
+    """What an event stream's reader made, without where and when."""
+    keep = ("type", "dir", "id", "event", "data", "retry", "text", "bytes")
+    return [{k: i[k] for k in keep if k in i} for i in its if i["type"] in ("sse_event", "sse_comment")]
+
+
+def test_event_streams_are_read_across_frames_and_streams():
+    # Two EventSources on one connection.  Stream 1's second event is split
+    # over two DATA frames with stream 3's frames between them; stream 3
+    # sends a heartbeat and an event, then is cancelled with an event half
+    # sent.  Each stream's events are what the same bytes say in an
+    # HTTP/1.1 body, and each is at its first byte on the wire.
+    conv = h2_connection(frame(1, 1, get(b"/a"), 5) + frame(1, 3, get(b"/b"), 5))
+    conv.send("s2c", frame(1, 1, SSE_ANSWER, 4) + frame(1, 3, SSE_ANSWER, 4))
+    one = [b"id: 1\ndata: one\n\n", b"retry: 2000\nevent: note\ndata: t", b"wo\ndata: lines\n\n"]
+    three = [b": ping\n\n", b"data: B\r\n\r\n", b"data: never dispatch"]
+    conv.send("s2c", frame(0, 1, one[0]) + frame(0, 1, one[1]))
+    conv.send("s2c", frame(0, 3, three[0]) + frame(0, 3, three[1]))
+    conv.send("s2c", frame(0, 1, one[2], 1) + frame(0, 3, three[2]))
+    conv.send("c2s", frame(3, 3, b"\0\0\0\x08"))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "two-event-streams.pcap")))
+    got = sse_items(its)
+    by_stream = {1: [], 3: []}
+    for i in got:
+        by_stream[1 if i.get("data") in ("one", "two\nlines") else 3].append(i)
+    for stream, pieces in ((1, one), (3, three)):
+        ref = g.Conversation()
+        ref.handshake()
+        ref.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        ref.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n" + b"".join(pieces))
+        ref.close()
+        want = sse_items(items(ref.write(os.path.join(TMP, "one-stream-%d.pcap" % stream))))
+        assert by_stream[stream] == want, (stream, by_stream[stream], want)
+    assert [i.get("data", i.get("text")) for i in got] == ["one", "ping", "B", "two\nlines"], got
+    data = {f["text"]: f for f in of_type(its, "http2", frame="DATA")}
+    events = {e["data"]: e for e in of_type(its, "sse_event")}
+    assert events["two\nlines"]["offset"] == data[one[1].decode()]["offset"] + 9, (events, data)
+    assert events["B"]["offset"] == data[three[1].decode()]["offset"] + 9, (events, data)
+    assert not of_type(its, "error"), of_type(its, "error")
+
+
+def event_stream_connection(lose_piece, mss):
+    """h2c: GET /events answered as an event stream, then six DATA frames
+    of one event each (24 bytes on the wire) in segments of mss; segment
+    `lose_piece` of them is never captured."""
+    conv = h2_connection(frame(1, 1, get(b"/events"), 5), frame(1, 1, SSE_ANSWER, 4))
+    stream = b"".join(frame(0, 1, b"data: event %d\n\n" % i) for i in range(6))
+    lost = conv.stream("s2c", stream, mss, lose=lose_piece)
+    conv.close()
+    return conv, lost
+
+
+def test_event_stream_after_a_gap_inside_a_frame():
+    # Bytes 40-59 lost: the end of event 1's frame and the start of event
+    # 2's.  The framing is lost with it, found again at event 3's frame, and
+    # the reader goes on there: every event that came whole is read.
+    conv, lost = event_stream_connection(lose_piece=2, mss=20)
+    its = items(conv.write(os.path.join(TMP, "sse-gap.pcap"), lose=lost))
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["event 0", "event 3", "event 4", "event 5"], its
+    what = [e["what"] for e in of_type(its, "error")]
+    assert what == ["20 bytes not captured (the peer acknowledged them)",
+                    "12 bytes passed over to the next HTTP/2 frame header"], what
+    # A gap that ends inside a frame keeps the framing; the event it broke
+    # is lost, the next frame's is read.
+    conv, lost = event_stream_connection(lose_piece=1, mss=10)  # bytes 10-19 of event 0's frame
+    its = items(conv.write(os.path.join(TMP, "sse-gap-inside.pcap"), lose=lost))
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["event %d" % i for i in range(1, 6)], its
+    assert [e["what"] for e in of_type(its, "error")] == ["10 bytes not captured (the peer acknowledged them)"]
+
+
+def test_at_most_sixteen_streams_read_at_once():
+    # Seventeen event streams open at once: the seventeenth is shown as
+    # DATA frames only, and an error item says so; once one has ended, the
+    # next is read again.
+    streams = list(range(1, 37, 2))  # 18 streams
+    conv = h2_connection(b"".join(frame(1, s, get(b"/e%d" % s), 5) for s in streams))
+    conv.send("s2c", b"".join(frame(1, s, SSE_ANSWER, 4) for s in streams[:17]))
+    conv.send("s2c", b"".join(frame(0, s, b"data: %d\n\n" % s) for s in streams[:17]))
+    conv.send("s2c", frame(0, 1, b"", 1) + frame(1, 35, SSE_ANSWER, 4) + frame(0, 35, b"data: 35\n\n"))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "seventeen.pcap")))
+    assert [e["data"] for e in of_type(its, "sse_event")] == [str(s) for s in streams[:16]] + ["35"], its
+    what = [e["what"] for e in of_type(its, "error")]
+    assert what == ["more than 16 streams of this direction carry an event stream or a multipart body at "
+                    "once: the body of stream 33 is shown as DATA only"], what
+    unread = of_type(its, "http2", frame="DATA", stream=33)
+    assert unread and "content" not in unread[0], unread
+
+
+def test_a_coded_event_stream_is_shown_as_sent():
+    # content-encoding gzip: the DATA is not the event stream's text, so it
+    # is not read as one (and not called broken).
+    conv = h2_connection(frame(1, 1, get(b"/events"), 5),
+                         frame(1, 1, SSE_ANSWER + literal(26, b"gzip"), 4) + frame(0, 1, b"\x1f\x8b\x08\0data"))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "coded-sse.pcap")))
+    assert not of_type(its, "sse_event") and not of_type(its, "error"), its
+    assert "content" not in of_type(its, "http2", frame="DATA")[0]
+
+
+def test_multipart_parts_on_a_stream():
+    # multipart/x-mixed-replace over HTTP/2: a part per DATA frame, then
+    # one split over two; --stats counts the parts, not the frames.
+    answer = b"\x88" + literal(31, b"multipart/x-mixed-replace; boundary=b")
+    parts = [b"--b\r\nContent-Type: text/plain\r\n\r\none\r\n", b"--b\r\n\r\ntw", b"o\r\n--b--\r\n"]
+    conv = h2_connection(frame(1, 1, get(b"/mp"), 5),
+                         frame(1, 1, answer, 4) + b"".join(frame(0, 1, p) for p in parts[:2]) +
+                         frame(0, 1, parts[2], 1))
+    conv.close()
+    path = conv.write(os.path.join(TMP, "multipart.pcap"))
+    its = items(path)
+    assert [(p["size"], p["text"]) for p in of_type(its, "part")] == [(3, "one"), (3, "two")], its
+    assert all(d["content"] == "multipart" for d in of_type(its, "http2", frame="DATA")), its
+    rc, out, _ = run(["-r", path, "--stats"])
+    carried = stats_tables(out)[1]
+    assert rc == 0 and list(carried.values())[0][:2] == ["2", "6"], out
 
 
 if __name__ == "__main__":

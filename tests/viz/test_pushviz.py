@@ -412,6 +412,26 @@ def test_sse_retry_and_heartbeat_blocks():
     assert row[:5] == ["2", str(len(g.event(1, TS * 1000)) + 3), "0", "0", "21"], out
 
 
+def test_chunked_event_stream_counts_each_event_once():
+    # An event stream in chunks, an event split over two of them: each chunk
+    # says its data is read as SSE, and --stats counts the events, not the
+    # chunks that carry them as well (it counted both: four messages here).
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+    for piece in (b"data: one\n\n", b": ping\n\n", b"data: t", b"wo\n\n"):
+        conv.send("s2c", b"%x\r\n%s\r\n" % (len(piece), piece))
+    conv.close()
+    its = items(write(conv, "sse-chunked.pcap"))
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["one", "two"], its
+    assert [c.get("content") for c in of_type(its, "chunk")] == ["sse"] * 4, of_type(its, "chunk")
+    rc, out, _ = run(["-r", path("sse-chunked.pcap"), "--stats"])
+    row = stats_tables(out)[1]["sse"]  # messages and bytes each way, then heartbeat bytes
+    assert rc == 0 and row[:5] == ["2", "6", "0", "0", "8"], out
+
+
 def test_full_flow_table_ends_the_quietest_open_flow():
     """262,144 open connections fill the table (VIZ_MAX_FLOWS); flow 1 then
     sends again, and three more connections open: the three that have been

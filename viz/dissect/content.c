@@ -63,9 +63,8 @@ static void sse_start(struct body_state *bs)
     bs->sse->report_quiet = true;
 }
 
-void content_begin(struct half *h, enum content_kind kind, struct slice boundary)
+void content_begin(struct body_state *bs, enum content_kind kind, struct slice boundary)
 {
-    struct body_state *bs = &h->body;
     bs->content = kind;
     if (kind == CONTENT_SSE) {
         /* One allocation: the parser, then its data buffer. */
@@ -106,10 +105,9 @@ static const char *line_end(const char *p, size_t n)
  * it there, and start a fresh parser.  The bad block is lost; the fresh
  * parser begins with the next line, so the rest of the bad line (unless
  * the failing byte ended it) is skipped first, in this piece or later ones. */
-static void sse_restart(const struct dissect_env *env, struct half *h, const char *why,
-                        char failing_byte)
+static void sse_restart(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                        const char *why, char failing_byte)
 {
-    struct body_state *bs = &h->body;
     uint64_t offset = bs->sse->offset;
     half_error(env, h, why, offmap_find(bs->map, offset - 1), 0);
     sse_start(bs);
@@ -117,15 +115,12 @@ static void sse_restart(const struct dissect_env *env, struct half *h, const cha
     bs->sse_skip_line = failing_byte != '\n' && failing_byte != '\r';
 }
 
-/* One step of the event stream p[0..n): skip the rest of a bad line, or
- * parse up to the next dispatch (emitting its `sse_event`) or error.
- * Returns the bytes used (at least one). */
 /* After a gap: drop lines up to and including the next blank one, which
  * ends whatever block the lost bytes were part of (WHATWG: "If the line
  * is empty, dispatch the event").  Returns the bytes dropped. */
-static size_t sse_skip_block(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+static size_t sse_skip_block(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                             const char *p, size_t n)
 {
-    struct body_state *bs = &h->body;
     size_t i = 0;
     while (i < n) {
         char c = p[i++];
@@ -169,13 +164,16 @@ static bool starts_block(const char *p, size_t n)
     return false;
 }
 
-static size_t sse_step(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+/* One step of the event stream p[0..n): skip the rest of a bad line, or
+ * parse up to the next dispatch (emitting its `sse_event`) or error.
+ * Returns the bytes used (at least one). */
+static size_t sse_step(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                       const char *p, size_t n)
 {
-    struct body_state *bs = &h->body;
     if (bs->sse_skip_block && bs->sse->offset == bs->lost_from && starts_block(p, n))
         bs->sse_skip_block = false; /* the first byte after the gap starts a block */
     if (bs->sse_skip_block)
-        return sse_skip_block(env, h, p, n);
+        return sse_skip_block(env, h, bs, p, n);
     if (bs->sse_skip_line) {
         const char *end = line_end(p, n);
         size_t skip = end ? (size_t)(end - p) + 1 : n;
@@ -191,7 +189,7 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
     if (r < 0) {
         /* The parser consumed the bytes up to and including the failing one. */
         size_t used = (size_t)(bs->sse->offset - at);
-        sse_restart(env, h, err.why, p[used - 1]);
+        sse_restart(env, h, bs, err.why, p[used - 1]);
         return used;
     }
     if (!dispatched && !ev.quiet)
@@ -244,11 +242,11 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, const char
  * them): there each one has its true stream offset, which the joined data
  * of a block has lost.  The event object holds no line break, so it is
  * always whole on one data line. */
-static void sse_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
-                     uint64_t stream_off)
+static void sse_feed(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                     const char *p, size_t n, uint64_t stream_off)
 {
     while (n > 0) {
-        size_t used = sse_step(env, h, p, n);
+        size_t used = sse_step(env, h, bs, p, n);
         eventscan_feed(&h->scan, p, used, stream_off, env->emitter, env->flow, h->dir, env->now_ns);
         p += used;
         n -= used;
@@ -272,9 +270,9 @@ static void body_keep(struct body_state *bs, const char *p, size_t n)
 
 /* ---- multipart/x-mixed-replace ---- */
 
-static void multipart_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n)
+static void multipart_feed(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                           const char *p, size_t n)
 {
-    struct body_state *bs = &h->body;
     struct multipart_state *m = bs->multipart;
     if (m->done)
         return;
@@ -321,17 +319,16 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, const 
     }
 }
 
-void content_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
-                  uint64_t stream_off)
+void content_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
+                  size_t n, uint64_t stream_off)
 {
-    struct body_state *bs = &h->body;
     offmap_add(bs->map, bs->decoded, stream_off);
     switch (bs->content) {
     case CONTENT_SSE:
-        sse_feed(env, h, p, n, stream_off);
+        sse_feed(env, h, bs, p, n, stream_off);
         break;
     case CONTENT_MULTIPART:
-        multipart_feed(env, h, p, n);
+        multipart_feed(env, h, bs, p, n);
         break;
     case CONTENT_PLAIN:
         body_keep(bs, p, n);
@@ -343,9 +340,8 @@ void content_feed(const struct dissect_env *env, struct half *h, const char *p, 
     bs->decoded += n;
 }
 
-void content_gap(struct half *h, uint64_t len)
+void content_gap(struct body_state *bs, uint64_t len)
 {
-    struct body_state *bs = &h->body;
     bs->decoded += len;
     switch (bs->content) {
     case CONTENT_SSE: {

@@ -110,7 +110,7 @@ static void deliver(const struct dissect_env *env, struct half *h, const uint8_t
         bc->capped = true;
     }
     if (before < VIZ_DECODED_MAX)
-        content_feed(env, h, (const char *)p, before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n,
+        content_feed(env, h, &h->body, (const char *)p, before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n,
                      stream_off);
 }
 
@@ -119,7 +119,7 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
 {
     struct body_coding *bc = h->body.coding;
     if (!bc || !bc->decoder) {
-        content_feed(env, h, p, n, stream_off);
+        content_feed(env, h, &h->body, p, n, stream_off);
         return;
     }
     if (n == 0)

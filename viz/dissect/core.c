@@ -59,7 +59,16 @@ void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t of
     struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
     item_add_int(it, "size", (int64_t)size);
     item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
+    add_content_kind(it, h->body.content);
     emit_item(env->emitter, it);
+}
+
+void add_content_kind(struct item *it, enum content_kind kind)
+{
+    if (kind == CONTENT_SSE)
+        item_add_str(it, "content", "sse");
+    else if (kind == CONTENT_MULTIPART)
+        item_add_str(it, "content", "multipart");
 }
 
 void add_headers(struct item *it, const struct http_header *hs, size_t n)

@@ -223,6 +223,8 @@ struct half {
     uint8_t h2_hpack;             /* MODE_H2: enum h2_hpack, whether header blocks can be read */
     struct h2_headers *h2;        /* MODE_H2: the HPACK table and the block being put together
                                    * (owned; made at the first header block, h2.c); NULL until then */
+    struct h2_bodies *h2_bodies;  /* MODE_H2: the streams whose body is read as it comes (owned; made
+                                   * at the first event stream or multipart answer, h2_bodies.c) */
 };
 
 /* The bytes of struct half that an HTTP segment touches (see above). */
@@ -307,6 +309,11 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
  * and text, the first bytes of its data. */
 void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
                 uint64_t size, const char *text, size_t text_len);
+/* A chunk or HTTP/2 DATA frame whose data a content reader reads says
+ * which (`content`: "sse", "multipart"): the sse_event or part items that
+ * reader makes are the messages, and --stats counts those, not it.
+ * Nothing for plain content, whose chunk or frame is the message. */
+void add_content_kind(struct item *it, enum content_kind kind);
 /* Headers into a "headers" pairs field. */
 void add_headers(struct item *it, const struct http_header *hs, size_t n);
 

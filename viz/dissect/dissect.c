@@ -17,6 +17,7 @@
 
 #include "dissect/flash.h"
 #include "dissect/h2.h"
+#include "dissect/h2_bodies.h"
 #include "dissect/h2_headers.h"
 #include "dissect/http.h"
 #include "dissect/library.h"
@@ -38,14 +39,10 @@ static void half_free(struct dissect *d, enum item_dir dir)
 {
     struct half *h = d->half[dir];
     bytebuf_free(&h->buf);
-    body_clear(&h->body);
-    if (h->body.multipart)
-        bytebuf_free(&h->body.multipart->parts);
-    free(h->body.multipart);
-    free(h->body.map);
-    free(h->body.text);
+    body_free(&h->body);
     ws_free(h);
     h2_headers_free(h);
+    h2_bodies_free(h);
     if (h->lib.pending)
         bytebuf_free(h->lib.pending);
     free(h->lib.pending);

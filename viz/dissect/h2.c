@@ -16,6 +16,7 @@
  * records"), as TLS records are.
  */
 #include "dissect/h2.h"
+#include "dissect/h2_bodies.h"
 #include "dissect/h2_headers.h"
 #include "dissect/h2_streams.h"
 
@@ -120,37 +121,69 @@ static void control_fields(struct item *it, const struct h2_frame_header *fh, co
     }
 }
 
-/* A DATA frame's data: its payload without the padding (RFC 9113 §6.1),
- * as far as it was captured in `have` bytes: [*start, *end) of the
- * payload, also shown as the item's text; *sent is how many the frame
- * carries (captured or not).  False when the padding is longer than the
- * frame. */
+/* A DATA frame's data: [start, end) of its payload, padding left out
+ * (RFC 9113 §6.1), `end` cut to what was captured; `sent` is how many
+ * bytes of data the frame carries, captured or not. */
+struct data_range {
+    size_t start, end;
+    uint64_t sent;
+};
+
+/* The data of DATA frame fh, as far as it was captured in `have` bytes,
+ * into *r, also shown as the item's text.  False when the padding is
+ * longer than the frame. */
 static bool data_fields(struct item *it, const struct h2_frame_header *fh, const uint8_t *pl,
-                        size_t have, size_t *start, size_t *end, uint64_t *sent)
+                        size_t have, struct data_range *r)
 {
-    *start = 0;
-    *end = fh->length;
+    r->start = 0;
+    r->end = fh->length;
     if (fh->flags & H2_FLAG_PADDED) {
         if (fh->length < 1 || have < 1 || pl[0] >= fh->length) {
             item_add_str(it, "frame_error", "padding longer than the frame");
             return false;
         }
-        *start = 1;
-        *end = fh->length - pl[0];
+        r->start = 1;
+        r->end = fh->length - pl[0];
     }
-    *sent = *end - *start;
-    item_add_int(it, "data_len", (int64_t)*sent);
-    if (*end > have)
-        *end = have;
-    size_t shown = *end > *start ? *end - *start : 0;
-    item_add_text(it, "text", (const char *)pl + *start,
+    r->sent = r->end - r->start;
+    item_add_int(it, "data_len", (int64_t)r->sent);
+    if (r->end > have)
+        r->end = have;
+    size_t shown = r->end > r->start ? r->end - r->start : 0;
+    item_add_text(it, "text", (const char *)pl + r->start,
                   shown < VIZ_PAYLOAD_SHOWN ? shown : VIZ_PAYLOAD_SHOWN);
     return true;
 }
 
+/* After frame fh's item, what the frame means for its stream's body
+ * (h2_bodies.c): a final answer may open a reader, trailers or
+ * RST_STREAM end it, and a DATA frame feeds it.  Data that no reader
+ * takes is looked for pushlab events here.  Each DATA frame is read on
+ * its own, and an event split across two frames is put together by the
+ * scan, which keeps the tail. */
+static void frame_body(struct dissect *d, const struct dissect_env *env, struct half *h,
+                       const struct h2_frame_header *fh, const struct h2_head *head, const uint8_t *pl,
+                       const struct data_range *data)
+{
+    if (head->decoded && h->dir == DIR_S2C && head->status >= 200)
+        h2_bodies_answer(env, h, fh, head);
+    else if (fh->type == H2_HEADERS && (fh->flags & H2_FLAG_END_STREAM))
+        h2_bodies_end(h, fh->stream); /* trailers: the body is over */
+    if (fh->type == H2_RST_STREAM && d->half[DIR_S2C]) /* either side may cancel an answer */
+        h2_bodies_end(d->half[DIR_S2C], fh->stream);
+    if (fh->type != H2_DATA)
+        return;
+    size_t got = data->end > data->start ? data->end - data->start : 0;
+    uint64_t offset = h->buf.offset + H2_FRAME_HEADER + data->start;
+    if (!h2_bodies_data(env, h, fh, (const char *)pl + data->start, got, offset, data->sent - got) && got)
+        eventscan_feed(&h->scan, (const char *)pl + data->start, got, offset, env->emitter, env->flow,
+                       h->dir, env->now_ns);
+}
+
 /* Frame fh's item, from the `have` payload bytes the buffer holds (all of
- * it, but for a frame too long to wait for or cut by a gap), and then the
- * pushlab events in its data; the buffer is left as it was. */
+ * it, but for a frame too long to wait for or cut by a gap), and then
+ * what follows from it for its stream's body; the buffer is left as it
+ * was. */
 static void frame_item(struct dissect *d, const struct dissect_env *env, struct half *h,
                        const struct h2_frame_header *fh, size_t have)
 {
@@ -166,9 +199,12 @@ static void frame_item(struct dissect *d, const struct dissect_env *env, struct 
     char flags[64];
     item_add_text(it, "flags", flags, h2_flags_text(fh->type, fh->flags, flags, sizeof flags));
     item_add_int(it, "len", fh->length);
-    size_t data_start = 0, data_end = 0;
-    uint64_t data_sent = 0;
-    bool data = fh->type == H2_DATA && data_fields(it, fh, pl, have, &data_start, &data_end, &data_sent);
+    struct data_range data = {0, 0, 0};
+    if (fh->type == H2_DATA) {
+        if (!data_fields(it, fh, pl, have, &data))
+            data = (struct data_range){0, 0, fh->length}; /* padding that breaks the rules: none is read */
+        add_content_kind(it, h2_bodies_content(h, fh->stream));
+    }
     if (fh->type != H2_DATA && have == fh->length)
         control_fields(it, fh, pl);
     char why[160];
@@ -176,17 +212,11 @@ static void frame_item(struct dissect *d, const struct dissect_env *env, struct 
     struct h2_head head = {.decoded = false};
     if (h2_carries_block(fh->type))
         headers_error = h2_headers_frame(h, fh, pl, have, it, &head, why, sizeof why);
-    h2_streams_frame(d, env, h, fh, &head, data_sent, it);
+    h2_streams_frame(d, env, h, fh, &head, data.sent, it);
     emit_item(env->emitter, it);
     if (headers_error)
         half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
-    /* The pushlab events its data carries, after the frame's own item.
-     * Each DATA frame is read on its own, and an event split across two
-     * frames is put together by the scan, which keeps the tail. */
-    if (data && data_end > data_start)
-        eventscan_feed(&h->scan, (const char *)pl + data_start, data_end - data_start,
-                       h->buf.offset + H2_FRAME_HEADER + data_start, env->emitter, env->flow, h->dir,
-                       env->now_ns);
+    frame_body(d, env, h, fh, &head, pl, &data);
 }
 
 /* The frame header at the start of the buffer: 1 when it can be trusted
@@ -246,21 +276,25 @@ bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, uint64_t len)
 {
     /* Header blocks can be read on only when the lost bytes were inside a
-     * frame that carries none (the rest of a DATA frame, say). */
+     * frame that carries none (the rest of a DATA frame, say); that
+     * frame's stream was told at its item (frame_body). */
     if (h->buf.len == 0) {
         bool kept = record_skip_lost(h, len);
-        if (!kept)
+        if (!kept) {
             h2_headers_lost(h);
+            h2_bodies_lost(h);
+        }
         return kept;
     }
     /* A frame waited for whole, and the gap cuts it: it is shown with the
      * bytes that came.  When the gap ends inside it, the rest of it is
      * passed over and the framing survives; else the next header is lost
-     * too, and looked for. */
+     * too, and looked for, and any stream may have lost bytes. */
     struct h2_frame_header fh;
     const char *fault;
     if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1) {
         h2_headers_lost(h);
+        h2_bodies_lost(h);
         return false;
     }
     size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
@@ -268,6 +302,8 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
     if (!inside || h2_carries_block(fh.type))
         h2_headers_lost(h);
     frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER);
+    if (!inside)
+        h2_bodies_lost(h);
     h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
     bytebuf_consume(&h->buf, h->buf.len);
     return inside;

@@ -45,6 +45,16 @@ void body_clear(struct body_state *b)
     b->sse_skip_block = b->chunk_lost = false;
 }
 
+void body_free(struct body_state *b)
+{
+    body_clear(b);
+    if (b->multipart)
+        bytebuf_free(&b->multipart->parts);
+    free(b->multipart);
+    free(b->map);
+    free(b->text);
+}
+
 /* "HTTP/1.1".  The parser read the minor version as one digit (RFC 9112
  * §2.3), so it is put in place directly: snprintf, once per head, cost
  * more than the rest of building the item. */
@@ -93,7 +103,7 @@ static void begin_body(const struct dissect_env *env, struct half *h, const stru
         memset(h->body.map, 0, sizeof *h->body.map);
     if (!coding_begin(env, h, coding))
         content = CONTENT_PLAIN; /* coded and not decodable: only bytes as sent */
-    content_begin(h, content, boundary);
+    content_begin(&h->body, content, boundary);
     /* A body of known length, or one the close ends, is one message (a
      * poll's answer, a POST's data): its first bytes are kept for its
      * `body` item. */
@@ -609,7 +619,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
         return false;
     }
     if (coding_gap(h))
-        content_gap(h, len);
+        content_gap(&h->body, len);
     return true;
 }
 

@@ -17,6 +17,9 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
  * ("capture"), inside a body: a close-delimited one ends here and gets
  * its `body` item. */
 void http_body_close(const struct dissect_env *env, struct half *h, const char *how);
+/* End what a body's reading made for this body (its SSE parser, its
+ * decoder); body_free also frees what is kept for the next body. */
 void body_clear(struct body_state *b);
+void body_free(struct body_state *b);
 
 #endif

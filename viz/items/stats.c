@@ -10,7 +10,10 @@
  *
  * A second table counts what was carried whatever the server: the message
  * items each way (whole Content-Length bodies, chunks, parts, SSE events,
- * WebSocket data messages, Flash messages) and their decoded bytes, the
+ * WebSocket data messages, Flash messages, HTTP/2 DATA frames) and their
+ * decoded bytes -- each message once: a chunk or DATA frame whose data is
+ * read as SSE events or parts (its `content` says so) is not one, its
+ * events or parts are -- the
  * bytes of SSE heartbeat blocks, and what DEFLATE saved (wire against
  * inflated bytes of compressed WebSocket frames, both ways, and of
  * gzip and deflate bodies).
@@ -340,7 +343,7 @@ void stats_item(struct stats *s, const struct item *it)
     case ITEM_CHUNK: /* the last chunk (size 0) only ends its body */
     case ITEM_PART:
     case ITEM_SSE_EVENT:
-        if (it->type != ITEM_CHUNK || item_int(it, "size", 0) > 0)
+        if (it->type != ITEM_CHUNK || (item_int(it, "size", 0) > 0 && !item_field(it, "content")))
             count_message(t, it, payload_bytes(it));
         break;
     case ITEM_FLASH: {
@@ -351,7 +354,7 @@ void stats_item(struct stats *s, const struct item *it)
         break;
     }
     case ITEM_HTTP2: /* a DATA frame with data is a message of its stream */
-        if (h2_frame_is(it, "DATA") && payload_bytes(it))
+        if (h2_frame_is(it, "DATA") && payload_bytes(it) && !item_field(it, "content"))
             count_message(t, it, payload_bytes(it));
         break;
     case ITEM_MESSAGE:

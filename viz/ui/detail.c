@@ -498,6 +498,19 @@ static void body_notes(struct ui_lines *l, const struct item *it)
              (int)len, coding);
 }
 
+/* A chunk or HTTP/2 DATA frame whose data a content reader reads: the
+ * transport's framing carries the content's, and the messages are the
+ * content's (stats count those). */
+static void content_note(struct ui_lines *l, const struct item *it)
+{
+    size_t len;
+    const char *kind = item_text_of(it, "content", &len);
+    if (len == 3 && memcmp(kind, "sse", 3) == 0)
+        note(l, "its data is a piece of an event stream: the sse_event items are the messages");
+    else if (len)
+        note(l, "its data is a piece of a multipart body: the part items are the messages");
+}
+
 static void type_notes(struct ui_lines *l, const struct item *it)
 {
     switch (it->type) {
@@ -505,6 +518,7 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "a chunk: its size in hex, CRLF, the data, CRLF (RFC 9112 §7.1)");
         note(l, "framing = %llu bytes of %llu", (unsigned long long)(it->length - (uint64_t)item_int(it, "size", 0)),
              (unsigned long long)it->length);
+        content_note(l, it);
         break;
     case ITEM_PART:
         note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
@@ -528,6 +542,7 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "each exchange is a stream of its own on one connection; a push is one stream's DATA");
         note(l, "frames. Header blocks are HPACK-compressed (RFC 7541) against a table each side");
         note(l, "builds as it sends: decoded here, but only while no earlier block was missed");
+        content_note(l, it);
         break;
     case ITEM_TLS:
         note(l, "a TLS record: a 5-byte header (type, version, length), then sealed bytes");

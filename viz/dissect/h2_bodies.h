@@ -1,0 +1,28 @@
+/* h2_bodies.h -- what an HTTP/2 stream's body says (h2_bodies.c), for the
+ * frame dissector h2.c. */
+#ifndef VIZ_DISSECT_H2_BODIES_H
+#define VIZ_DISSECT_H2_BODIES_H
+
+#include "dissect/core.h"
+#include "dissect/h2_headers.h"
+#include "proto/h2_frame.h"
+
+/* The final answer's header block *head, on the frame fh that ended it:
+ * an event stream or a multipart body that stays open gets a reader. */
+void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
+                      const struct h2_head *head);
+/* What the reader of this stream reads (CONTENT_PLAIN: it has none). */
+enum content_kind h2_bodies_content(struct half *h, uint32_t stream);
+/* DATA frame fh of direction h: n bytes of its data at p, which sat at
+ * stream offset `offset`, and `unread` more it carried that were not
+ * captured or are passed over.  False when its stream has no reader: the
+ * caller looks for pushlab events in the bytes itself. */
+bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
+                    const char *p, size_t n, uint64_t offset, uint64_t unread);
+/* The stream ended (trailers, RST_STREAM): its reader goes. */
+void h2_bodies_end(struct half *h, uint32_t stream);
+/* The framing was lost: any stream may have lost bytes. */
+void h2_bodies_lost(struct half *h);
+void h2_bodies_free(struct half *h);
+
+#endif
