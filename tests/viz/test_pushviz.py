@@ -432,6 +432,32 @@ def test_chunked_event_stream_counts_each_event_once():
     assert rc == 0 and row[:5] == ["2", "6", "0", "0", "8"], out
 
 
+def test_event_cut_over_chunks_counts_its_framing_once():
+    # A server that writes "data: ", the event and the blank line apart
+    # makes three chunks an event.  Each sse_event's `bytes` are its own
+    # (not the chunk size lines inside its span on the wire), so --stats'
+    # framing per event is the three chunks' framing plus the SSE field and
+    # line ends, each once (it counted the inner size lines twice: 35.0).
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk_framing = 0
+    for seq in (1, 2):
+        for piece in (b"data: ", g.event(seq, TS * 1000 + seq).encode(), b"\n\n"):
+            line = b"%x\r\n" % len(piece)
+            conv.send("s2c", line + piece + b"\r\n")
+            chunk_framing += len(line) + 2
+    conv.close()
+    its = items(write(conv, "sse-cut.pcap"))
+    events = of_type(its, "sse_event")
+    assert [e["bytes"] for e in events] == [len(e["data"]) + 8 for e in events], events
+    rc, out, _ = run(["-r", path("sse-cut.pcap"), "--stats"])
+    row = stats_tables(out)[0]["sse"]  # flows, requests, events, head B/ev, framing B/ev
+    assert rc == 0 and float(row[4]) == (chunk_framing + 2 * 8) / 2, (out, chunk_framing)
+
+
 def test_full_flow_table_ends_the_quietest_open_flow():
     """262,144 open connections fill the table (VIZ_MAX_FLOWS); flow 1 then
     sends again, and three more connections open: the three that have been

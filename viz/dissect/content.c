@@ -194,18 +194,19 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, struct bod
     }
     if (!dispatched && !ev.quiet)
         return (size_t)r;
-    /* The block runs from its first byte to its blank line, chunk framing
-     * in between included. */
+    /* The block runs on the wire from its first byte to its blank line,
+     * whatever framing came in between (chunk size lines, other HTTP/2
+     * streams' frames); its own bytes are those the parser read, which
+     * its `bytes` counts: all of them for a heartbeat, the field names
+     * and line ends besides the data for an event. */
     uint64_t off = offmap_find(bs->map, ev.offset);
     uint64_t end = offmap_find(bs->map, bs->sse->offset - 1) + 1;
+    int64_t block_bytes = (int64_t)(bs->sse->offset - ev.offset);
     struct item_builder b;
     if (ev.quiet) {
         /* Heartbeats and retry: lines: bytes on the wire, no event. */
         struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
-        /* (of a content-coded stream, the block's decoded bytes: its
-         * range on the wire is only roughly known) */
-        bool coded = bs->map && bs->map->coded;
-        item_add_int(it, "bytes", (int64_t)(coded ? bs->sse->offset - ev.offset : end - off));
+        item_add_int(it, "bytes", block_bytes);
         const char *text = ev.comment;
         size_t len = ev.comment_len;
         if (len && text[0] == ' ') { /* ": ping" reads as "ping" */
@@ -231,6 +232,7 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, struct bod
         item_add_int(it, "retry", ev.retry_ms);
     else
         item_add_null(it, "retry");
+    item_add_int(it, "bytes", block_bytes);
     emit_item(env->emitter, it);
     if (h->lib.wrap == WRAP_MESSAGE) /* SockJS eventsource: a frame per event */
         library_message(env, h, ev.data, ev.data_len, off);

@@ -179,12 +179,17 @@ void stats_overhead(const struct item *it, uint64_t *head_bytes, uint64_t *frami
     case ITEM_WS_FRAME:
     case ITEM_SSE_EVENT:
     case ITEM_FLASH: {
+        /* An SSE block's own bytes, not its span on the wire: that holds
+         * any chunk size lines or HTTP/2 frames it was cut by, which their
+         * own items count. */
+        uint64_t own = it->type == ITEM_SSE_EVENT ? (uint64_t)item_int(it, "bytes", (int64_t)it->length)
+                                                  : it->length;
         uint64_t payload = payload_bytes(it);
-        *framing_bytes = it->length > payload ? it->length - payload : 0;
+        *framing_bytes = own > payload ? own - payload : 0;
         break;
     }
     case ITEM_SSE_COMMENT:
-        *framing_bytes = it->length; /* a heartbeat carries no event */
+        *framing_bytes = (uint64_t)item_int(it, "bytes", (int64_t)it->length); /* no event in it */
         break;
     case ITEM_HTTP2:
         /* HTTP/2's heads are its HEADERS frames (HPACK-compressed, which
