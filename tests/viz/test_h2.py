@@ -21,6 +21,7 @@ can no longer be read (after a lost HEADERS frame, after one HPACK refuses).
 import json
 import os
 import struct
+import zlib
 
 import pcapgen as g
 from vizlib import CAPTURES, items, main, of_type, run, scratch_dir, stats_tables, thirdparty_captures, tshark_json
@@ -480,14 +481,29 @@ def test_at_most_sixteen_streams_read_at_once():
     assert unread and "content" not in unread[0], unread
 
 
-def test_a_coded_event_stream_is_shown_as_sent():
-    # content-encoding gzip: the DATA is not the event stream's text, so it
-    # is not read as one (and not called broken).
+def test_a_gzip_event_stream_is_decoded():
+    # content-encoding gzip, flushed after each event (as node's compression
+    # middleware does): the DATA frames are decoded before the event stream
+    # is read, as an HTTP/1.1 body's chunks are; the last frame finishes
+    # the gzip stream with the stream's end, so nothing is cut short.
+    gz = zlib.compressobj(wbits=31)
+    pieces = [gz.compress(b"data: %d\n\n" % i) + gz.flush(zlib.Z_SYNC_FLUSH) for i in range(3)]
+    pieces.append(gz.flush())
     conv = h2_connection(frame(1, 1, get(b"/events"), 5),
-                         frame(1, 1, SSE_ANSWER + literal(26, b"gzip"), 4) + frame(0, 1, b"\x1f\x8b\x08\0data"))
+                         frame(1, 1, SSE_ANSWER + literal(26, b"gzip"), 4) +
+                         b"".join(frame(0, 1, p) for p in pieces[:-1]) + frame(0, 1, pieces[-1], 1))
     conv.close()
-    its = items(conv.write(os.path.join(TMP, "coded-sse.pcap")))
-    assert not of_type(its, "sse_event") and not of_type(its, "error"), its
+    its = items(conv.write(os.path.join(TMP, "gzip-sse.pcap")))
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["0", "1", "2"], its
+    assert not of_type(its, "error"), of_type(its, "error")
+    # A coding with no decoder here (br): shown as sent, and said once.
+    conv = h2_connection(frame(1, 1, get(b"/events"), 5),
+                         frame(1, 1, SSE_ANSWER + literal(26, b"br"), 4) + frame(0, 1, b"\x1b\x03data"))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "br-sse.pcap")))
+    assert not of_type(its, "sse_event"), its
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["br: not decoded (no decoder for this content coding); shown as sent"], of_type(its, "error")
     assert "content" not in of_type(its, "http2", frame="DATA")[0]
 
 

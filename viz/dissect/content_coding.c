@@ -32,9 +32,9 @@
 
 #define DECODE_PIECE 16384 /* decoded bytes handed on at a time */
 
-bool coding_begin(const struct dissect_env *env, struct half *h, const struct slice *value)
+bool coding_begin(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                  const struct slice *value)
 {
-    struct body_state *bs = &h->body;
     enum http_coding c = value ? http_coding_parse(*value) : HTTP_CODING_IDENTITY;
     if (c == HTTP_CODING_IDENTITY)
         return true;
@@ -58,9 +58,8 @@ bool coding_begin(const struct dissect_env *env, struct half *h, const struct sl
 }
 
 /* The held chunk's item goes out, with the text its data decoded to. */
-static void release_chunk(const struct dissect_env *env, struct half *h)
+static void release_chunk(const struct dissect_env *env, struct half *h, struct body_coding *bc)
 {
-    struct body_coding *bc = h->body.coding;
     if (!bc->chunk_held)
         return;
     chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len);
@@ -83,7 +82,7 @@ bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t o
     struct body_coding *bc = h->body.coding;
     if (!bc || !bc->decoder)
         return false;
-    release_chunk(env, h); /* (one whose data decoded to nothing: a gzip header, say) */
+    release_chunk(env, h, bc); /* (one whose data decoded to nothing: a gzip header, say) */
     if (size == 0 || bc->failed)
         return false; /* the last chunk, or data that will not be decoded: as sent */
     bc->chunk_held = true;
@@ -96,10 +95,10 @@ bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t o
 }
 
 /* Hand decoded bytes on, up to VIZ_DECODED_MAX; count them all. */
-static void deliver(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
-                    uint64_t stream_off)
+static void deliver(const struct dissect_env *env, struct half *h, struct body_state *bs, const uint8_t *p,
+                    size_t n, uint64_t stream_off)
 {
-    struct body_coding *bc = h->body.coding;
+    struct body_coding *bc = bs->coding;
     uint64_t before = bc->decoded;
     bc->decoded += n;
     if (before + n > VIZ_DECODED_MAX && !bc->capped) {
@@ -110,16 +109,16 @@ static void deliver(const struct dissect_env *env, struct half *h, const uint8_t
         bc->capped = true;
     }
     if (before < VIZ_DECODED_MAX)
-        content_feed(env, h, &h->body, (const char *)p, before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n,
-                     stream_off);
+        content_feed(env, h, bs, (const char *)p,
+                     before + n > VIZ_DECODED_MAX ? (size_t)(VIZ_DECODED_MAX - before) : n, stream_off);
 }
 
-void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
-                 uint64_t stream_off)
+void coding_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
+                 size_t n, uint64_t stream_off)
 {
-    struct body_coding *bc = h->body.coding;
+    struct body_coding *bc = bs->coding;
     if (!bc || !bc->decoder) {
-        content_feed(env, h, &h->body, p, n, stream_off);
+        content_feed(env, h, bs, p, n, stream_off);
         return;
     }
     if (n == 0)
@@ -143,7 +142,7 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
         struct proto_err err = {0};
         long w = http_decode(bc->decoder, (const uint8_t *)p + pos, n - pos, &used, out, sizeof out, &err);
         if (w < 0) {
-            release_chunk(env, h);
+            release_chunk(env, h, bc);
             char what[128];
             snprintf(what, sizeof what, "%s: %s; the rest of the body is passed over", bc->name, err.why);
             half_error(env, h, what, stream_off + pos + used, 0);
@@ -157,29 +156,29 @@ void coding_feed(const struct dissect_env *env, struct half *h, const char *p, s
          * text is known: all its data decoded, or enough of it. */
         keep_chunk_text(bc, out, (size_t)w);
         if (bc->chunk_text_len == sizeof bc->chunk_text || (finished && bc->chunk_fed >= bc->chunk_size))
-            release_chunk(env, h);
+            release_chunk(env, h, bc);
         if (w > 0)
-            deliver(env, h, out, (size_t)w, at);
+            deliver(env, h, bs, out, (size_t)w, at);
         if (finished)
             return;
     }
 }
 
-bool coding_gap(struct half *h)
+bool coding_gap(struct body_state *bs)
 {
-    struct body_coding *bc = h->body.coding;
+    struct body_coding *bc = bs->coding;
     if (!bc || !bc->decoder)
         return true;
     bc->failed = true;
     return false;
 }
 
-void coding_end(const struct dissect_env *env, struct half *h, uint64_t off)
+void coding_end(const struct dissect_env *env, struct half *h, struct body_state *bs, uint64_t off)
 {
-    struct body_coding *bc = h->body.coding;
+    struct body_coding *bc = bs->coding;
     if (bc && bc->decoder)
-        release_chunk(env, h);
-    if (!bc || !bc->decoder || bc->failed || h->body.lost || http_decoder_done(bc->decoder))
+        release_chunk(env, h, bc);
+    if (!bc || !bc->decoder || bc->failed || bs->lost || http_decoder_done(bc->decoder))
         return;
     char what[96];
     snprintf(what, sizeof what, "%s: the body ends before its compressed data does", bc->name);

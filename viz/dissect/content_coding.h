@@ -6,28 +6,33 @@
 
 #include "dissect/core.h"
 
+/* Each works on the body it is handed (bs): a direction's HTTP/1.1 body
+ * (h->body) or an HTTP/2 stream's (h2_bodies.c); h is the direction whose
+ * items it makes. */
+
 /* The body just begun says Content-Encoding: value (NULL: no such
- * header).  Makes h->body.coding for a coding other than identity; for
- * one with no decoder, an `error` item says the body is shown as sent.
+ * header).  Makes bs->coding for a coding other than identity; for one
+ * with no decoder, an `error` item says the body is shown as sent.
  * Returns false when the content must be read as sent, as plain bytes
  * (an event stream or multipart body that cannot be decoded). */
-bool coding_begin(const struct dissect_env *env, struct half *h, const struct slice *value);
+bool coding_begin(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                  const struct slice *value);
 /* Body bytes p[0..n) at stream_off, transfer framing removed: decoded
  * (when coded) and handed to the content reader. */
-void coding_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
-                 uint64_t stream_off);
-/* A chunk's size line at off (len bytes with its data and its CRLF) of a
- * chunked body.  True when the body is being decoded: the chunk's item then
+void coding_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
+                 size_t n, uint64_t stream_off);
+/* A chunk's size line at off (len bytes with its data and its CRLF) of
+ * h's chunked HTTP/1.1 body.  True when the body is being decoded: the chunk's item then
  * waits for the text its data decodes to, and goes out with the first
  * decoded bytes (before the items they make), or before the next chunk's. */
 bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
                        uint64_t size);
 /* len body bytes were lost.  True when the content reader can go on (no
  * coding); a coded body cannot be decoded past a gap. */
-bool coding_gap(struct half *h);
+bool coding_gap(struct body_state *bs);
 /* The body is complete (its length, last chunk or the close): coded data
  * that did not end with it is reported, at stream offset off. */
-void coding_end(const struct dissect_env *env, struct half *h, uint64_t off);
+void coding_end(const struct dissect_env *env, struct half *h, struct body_state *bs, uint64_t off);
 /* Free the coding state (at the body's end). */
 void coding_free(struct body_state *bs);
 

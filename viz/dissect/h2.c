@@ -168,9 +168,9 @@ static void frame_body(struct dissect *d, const struct dissect_env *env, struct 
     if (head->decoded && h->dir == DIR_S2C && head->status >= 200)
         h2_bodies_answer(env, h, fh, head);
     else if (fh->type == H2_HEADERS && (fh->flags & H2_FLAG_END_STREAM))
-        h2_bodies_end(h, fh->stream); /* trailers: the body is over */
+        h2_bodies_end(env, h, fh->stream, true, h->buf.offset); /* trailers: the body is over */
     if (fh->type == H2_RST_STREAM && d->half[DIR_S2C]) /* either side may cancel an answer */
-        h2_bodies_end(d->half[DIR_S2C], fh->stream);
+        h2_bodies_end(env, d->half[DIR_S2C], fh->stream, false, 0);
     if (fh->type != H2_DATA)
         return;
     size_t got = data->end > data->start ? data->end - data->start : 0;

@@ -11,9 +11,9 @@
  * the wire (the reader's offset map remembers where each frame's data
  * sat, as it remembers chunks in HTTP/1.1).
  *
- * A body with a content coding is not read (its DATA frames show it as
- * sent), and at most VIZ_H2_BODIES streams of a direction are read at
- * once: past that an error item names the stream that is not.
+ * A content coding (gzip, deflate) is undone first, as in HTTP/1.1
+ * (content_coding.c).  At most VIZ_H2_BODIES streams of a direction are
+ * read at once: past that an error item names the stream that is not.
  */
 #include "dissect/h2_bodies.h"
 
@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dissect/content.h"
+#include "dissect/content_coding.h"
 #include "dissect/http.h"
 #include "dissect/pairing.h"
 
@@ -60,7 +61,7 @@ void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struc
     struct slice boundary = {NULL, 0};
     const struct slice *ct = head->content_type.ptr ? &head->content_type : NULL;
     enum content_kind kind = content_of(ct, &boundary);
-    if (kind == CONTENT_PLAIN || head->ends_stream || head->content_coded)
+    if (kind == CONTENT_PLAIN || head->ends_stream)
         return;
     if (!h->h2_bodies && !(h->h2_bodies = calloc(1, sizeof *h->h2_bodies)))
         return; /* out of memory: its DATA frames are still shown */
@@ -74,15 +75,17 @@ void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struc
         half_error(env, h, what, h->buf.offset, H2_FRAME_HEADER + (uint64_t)fh->length);
         return;
     }
-    struct stream_body *sb = &b->open[b->count];
+    struct stream_body *sb = &b->open[b->count++];
     memset(sb, 0, sizeof *sb);
     sb->stream = fh->stream;
+    sb->body.start = h->buf.offset;
     /* Without its map, offsets would count from the body's start. */
     if ((sb->body.map = malloc(sizeof *sb->body.map)))
         memset(sb->body.map, 0, sizeof *sb->body.map);
-    content_begin(&sb->body, kind, boundary);
-    b->count++;
-    if (sb->body.content == CONTENT_PLAIN) /* out of memory for its parser */
+    const struct slice *coding = head->content_coding.ptr ? &head->content_coding : NULL;
+    if (coding_begin(env, h, &sb->body, coding))
+        content_begin(&sb->body, kind, boundary);
+    if (sb->body.content == CONTENT_PLAIN) /* a coding with no decoder, or out of memory */
         close_body(b, sb);
 }
 
@@ -98,27 +101,36 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
     struct stream_body *sb = find(h->h2_bodies, fh->stream);
     if (!sb)
         return false;
-    if (n)
-        content_feed(env, h, &sb->body, p, n, offset);
-    if (unread)
-        content_gap(&sb->body, unread);
-    if (fh->flags & H2_FLAG_END_STREAM)
+    struct body_state *bs = &sb->body;
+    coding_feed(env, h, bs, p, n, offset);
+    if (unread && coding_gap(bs)) /* a coded body cannot be decoded past a gap */
+        content_gap(bs, unread);
+    if (fh->flags & H2_FLAG_END_STREAM) {
+        coding_end(env, h, bs, offset + n);
         close_body(h->h2_bodies, sb);
+    }
     return true;
 }
 
-void h2_bodies_end(struct half *h, uint32_t stream)
+void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t stream, bool complete,
+                   uint64_t offset)
 {
     struct stream_body *sb = find(h->h2_bodies, stream);
-    if (sb)
-        close_body(h->h2_bodies, sb);
+    if (!sb)
+        return;
+    if (complete)
+        coding_end(env, h, &sb->body, offset);
+    close_body(h->h2_bodies, sb);
 }
 
 void h2_bodies_lost(struct half *h)
 {
     struct h2_bodies *b = h->h2_bodies;
-    for (unsigned i = 0; b && i < b->count; i++)
-        content_gap(&b->open[i].body, 0); /* each goes on at the next place it can trust */
+    for (unsigned i = 0; b && i < b->count; i++) {
+        struct body_state *bs = &b->open[i].body;
+        if (coding_gap(bs))
+            content_gap(bs, 0); /* it goes on at the next place it can trust */
+    }
 }
 
 void h2_bodies_free(struct half *h)

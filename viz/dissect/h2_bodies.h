@@ -8,7 +8,8 @@
 #include "proto/h2_frame.h"
 
 /* The final answer's header block *head, on the frame fh that ended it:
- * an event stream or a multipart body that stays open gets a reader. */
+ * an event stream or a multipart body that stays open gets a reader (a
+ * content coding with no decoder, such as br: none, and an error item). */
 void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
                       const struct h2_head *head);
 /* What the reader of this stream reads (CONTENT_PLAIN: it has none). */
@@ -19,8 +20,11 @@ enum content_kind h2_bodies_content(struct half *h, uint32_t stream);
  * caller looks for pushlab events in the bytes itself. */
 bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
                     const char *p, size_t n, uint64_t offset, uint64_t unread);
-/* The stream ended (trailers, RST_STREAM): its reader goes. */
-void h2_bodies_end(struct half *h, uint32_t stream);
+/* The stream ended without DATA: complete (trailers, at stream offset
+ * `offset`: coded data cut short is reported) or cancelled (RST_STREAM).
+ * Its reader goes. */
+void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t stream, bool complete,
+                   uint64_t offset);
 /* The framing was lost: any stream may have lost bytes. */
 void h2_bodies_lost(struct half *h);
 void h2_bodies_free(struct half *h);

@@ -118,8 +118,8 @@ static void add_fields(struct item *it, const struct hpack_decoder *d, struct h2
             head->content_length = true;
         } else if (slice_eq(f.name, "etag") || slice_eq(f.name, "last-modified")) {
             head->validators = true;
-        } else if (slice_eq(f.name, "content-encoding") && !slice_eq(f.value, "identity")) {
-            head->content_coded = true;
+        } else if (slice_eq(f.name, "content-encoding")) {
+            head->content_coding = f.value;
         }
     }
     item_add_pairs(it, "headers");

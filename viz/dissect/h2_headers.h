@@ -19,7 +19,7 @@ struct h2_head {
     struct slice content_type;       /* (ptr NULL: none) */
     bool content_length;             /* a Content-Length field: a body of known length */
     bool validators;                 /* an ETag or Last-Modified field */
-    bool content_coded;              /* a Content-Encoding other than identity: DATA is not read */
+    struct slice content_coding;     /* its Content-Encoding (ptr NULL: none) */
     bool ends_stream;                /* the HEADERS frame that began the block ended the stream */
 };
 

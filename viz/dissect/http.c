@@ -101,7 +101,7 @@ static void begin_body(const struct dissect_env *env, struct half *h, const stru
         h->body.map = malloc(sizeof *h->body.map); /* without it, offsets count from the body start */
     if (h->body.map)
         memset(h->body.map, 0, sizeof *h->body.map);
-    if (!coding_begin(env, h, coding))
+    if (!coding_begin(env, h, &h->body, coding))
         content = CONTENT_PLAIN; /* coded and not decodable: only bytes as sent */
     content_begin(&h->body, content, boundary);
     /* A body of known length, or one the close ends, is one message (a
@@ -403,7 +403,7 @@ static void body_item(const struct dissect_env *env, const struct half *h, uint6
 static void end_body(struct half *h, const struct dissect_env *env)
 {
     library_body_end(env, h); /* the body's end ends its last library message */
-    coding_end(env, h, h->buf.offset);
+    coding_end(env, h, &h->body, h->buf.offset);
     if (h->body.kind == HTTP_BODY_LENGTH)
         body_item(env, h, h->body.length, NULL);
     body_clear(&h->body);
@@ -536,7 +536,7 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
             break;
         }
         case HTTP_CHUNK_DATA:
-            coding_feed(env, h, ci.data, ci.data_len, bs->start + ci.data_offset);
+            coding_feed(env, h, bs, ci.data, ci.data_len, bs->start + ci.data_offset);
             break;
         case HTTP_CHUNK_END:
             ended = true;
@@ -560,7 +560,7 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
     case HTTP_BODY_LENGTH: {
         size_t n = bs->remaining < h->buf.len ? (size_t)bs->remaining : h->buf.len;
         if (n)
-            coding_feed(env, h, h->buf.data, n, h->buf.offset);
+            coding_feed(env, h, bs, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         bs->remaining -= n;
         if (bs->remaining == 0) {
@@ -572,7 +572,7 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
     case HTTP_BODY_UNTIL_CLOSE: {
         size_t n = h->buf.len;
         if (n)
-            coding_feed(env, h, h->buf.data, n, h->buf.offset);
+            coding_feed(env, h, bs, h->buf.data, n, h->buf.offset);
         bytebuf_consume(&h->buf, n);
         return false;
     }
@@ -618,7 +618,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
     case HTTP_BODY_NONE:
         return false;
     }
-    if (coding_gap(h))
+    if (coding_gap(&h->body))
         content_gap(&h->body, len);
     return true;
 }
@@ -629,7 +629,7 @@ void http_body_close(const struct dissect_env *env, struct half *h, const char *
     library_body_end(env, h); /* a body delimited by the close ends here */
     if (bs->kind == HTTP_BODY_UNTIL_CLOSE) {
         if (strcmp(how, "capture") != 0)
-            coding_end(env, h, h->buf.offset);
+            coding_end(env, h, bs, h->buf.offset);
         body_item(env, h, h->buf.offset - bs->start, how);
     }
     body_clear(bs);
