@@ -204,7 +204,7 @@ static size_t sse_step(const struct dissect_env *env, struct half *h, struct bod
     int64_t block_bytes = (int64_t)(bs->sse->offset - ev.offset);
     struct item_builder b;
     if (ev.quiet) {
-        /* Heartbeats and retry: lines: bytes on the wire, no event. */
+        /* Heartbeats and retry: lines: bytes that dispatch no event. */
         struct item *it = half_item(&b, env, h, ITEM_SSE_COMMENT, off, end - off);
         item_add_int(it, "bytes", block_bytes);
         const char *text = ev.comment;
