@@ -1,11 +1,13 @@
 /* check_pairing.c -- the ring of requests waiting for an answer
  * (dissect/pairing.h): HTTP/1.1 takes the oldest, HTTP/2 finds one by its
  * stream and takes it out of the middle, in whatever state the ring has
- * wrapped to; it grows to VIZ_PENDING_REQUESTS and then drops the oldest. */
+ * wrapped to; it grows to VIZ_PENDING_REQUESTS and then drops the oldest;
+ * an HTTP/2 promise waits on its promised stream without being a request. */
 #include <check.h>
 
 #include "check_run.h"
 #include "dissect/dissect.h"
+#include "classify/classify.h"
 #include "dissect/pairing.h"
 
 /* The streams waiting, oldest first. */
@@ -75,12 +77,33 @@ START_TEST(a_full_ring_drops_the_oldest)
 }
 END_TEST
 
+START_TEST(a_promise_waits_on_its_stream_and_is_no_request)
+{
+    /* HTTP/2 server push: the promised stream's answer finds the promise,
+     * numbered as the next exchange and timed from it, but the flow counts
+     * no request of the client's (a promise needs no classifier). */
+    struct dissect d;
+    dissect_init(&d, NULL);
+    struct dissect_env env = {.server = "10.0.0.2:80", .rtt_ms = -1, .now_ns = 5000};
+    struct slice path = {"/style.css", 10};
+    struct pending_request *p = exchange_promised(&d, &env, path, 2);
+    ck_assert_uint_eq(p->exchange, 1);
+    ck_assert_ptr_eq(pending_on_stream(&d, 2), p);
+    ck_assert(p->sent_ns == 5000 && p->path_key == classify_path_key(env.server, "/style.css", 10));
+    ck_assert(!p->head && !p->callback && p->sent_bytes == 0);
+    ck_assert_uint_eq(d.traits.requests, 0);
+    ck_assert_uint_eq(d.traits.path_key, 0);
+    dissect_release(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pairing");
     TCase *tc = tcase_create("pairing");
     tcase_add_test(tc, a_stream_is_found_and_taken_out_of_a_wrapped_ring);
     tcase_add_test(tc, a_full_ring_drops_the_oldest);
+    tcase_add_test(tc, a_promise_waits_on_its_stream_and_is_no_request);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -68,6 +68,8 @@ def tshark_frames(path, port):
                 for field in ("http2.rst_stream.error", "http2.goaway.error"):
                     if field in st:
                         frame["error_code"] = ERRORS[int(st[field][0])]
+                if "http2.push_promise.promised_stream_id" in st:
+                    frame["promised_stream"] = int(st["http2.push_promise.promised_stream_id"][0])
                 if "http2.window_update.window_size_increment" in st:
                     frame["increment"] = int(st["http2.window_update.window_size_increment"][0])
                 if "http2.header" in st:  # a decoded header block: each field in order
@@ -95,7 +97,7 @@ def test_frames_agree_with_tshark():
                         # tshark puts the stream's whole body in its END_STREAM frame
                         data = r["data"][-r["len"]:] if "END_STREAM" in r["flags"] else r["data"]
                         assert m["text"] == data[:256].decode(), (where, m, r)
-                    for field in ("error_code", "increment"):
+                    for field in ("error_code", "increment", "promised_stream"):
                         assert m.get(field) == r.get(field), (where, field, m, r)
         # Nothing of it passes for WebSocket or Flash, and nothing is an error.
         assert not of_type(its, "ws_frame") and not of_type(its, "flash"), path
@@ -275,6 +277,11 @@ def test_push_promise_and_padded_priority_headers():
     assert mine[1]["status"] == 200 and not of_type(its, "error"), its
     ref = [r for r in tshark_frames(path, 8080)[(0, False)] if "headers" in r]
     assert [f["headers"] for f in mine] == [r["headers"] for r in ref], ref
+    # Server push: the promise names stream 2, and the answer on stream 2
+    # is paired with it as an answer with its request, timed from it.
+    assert mine[0]["promised_stream"] == ref[0]["promised_stream"] == 2, (mine[0], ref[0])
+    assert (mine[0]["exchange"], mine[1]["exchange"]) == (2, 2), mine
+    assert mine[1]["response_ms"] >= 0 and mine[1]["technique"], mine[1]
 
 
 def test_a_block_hpack_refuses_stops_decoding():

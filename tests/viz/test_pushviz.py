@@ -412,15 +412,22 @@ def test_sse_retry_and_heartbeat_blocks():
     assert row[:5] == ["2", str(len(g.event(1, TS * 1000)) + 3), "0", "0", "21"], out
 
 
+def chunked_answer(target, content_type):
+    """A connection whose GET for target is answered with a chunked body of
+    this content type: its chunks are for the caller to send."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target)
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+              % content_type)
+    return conv
+
+
 def test_chunked_event_stream_counts_each_event_once():
     # An event stream in chunks, an event split over two of them: each chunk
     # says its data is read as SSE, and --stats counts the events, not the
     # chunks that carry them as well (it counted both: four messages here).
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+    conv = chunked_answer(b"/events", b"text/event-stream")
     for piece in (b"data: one\n\n", b": ping\n\n", b"data: t", b"wo\n\n"):
         conv.send("s2c", b"%x\r\n%s\r\n" % (len(piece), piece))
     conv.close()
@@ -438,11 +445,7 @@ def test_event_cut_over_chunks_counts_its_framing_once():
     # (not the chunk size lines inside its span on the wire), so --stats'
     # framing per event is the three chunks' framing plus the SSE field and
     # line ends, each once (it counted the inner size lines twice: 35.0).
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+    conv = chunked_answer(b"/events", b"text/event-stream")
     chunk_framing = 0
     for seq in (1, 2):
         for piece in (b"data: ", g.event(seq, TS * 1000 + seq).encode(), b"\n\n"):
@@ -539,11 +542,7 @@ def test_mid_stream_start():
 # ---- techniques ----
 
 def test_chunked_stream_and_classification():
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+    conv = chunked_answer(b"/stream", b"application/x-ndjson")
     head_len = conv.seq["s2c"] - 5001
     sizes = []
     for s in (1, 2, 3):

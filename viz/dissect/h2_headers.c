@@ -30,6 +30,7 @@ struct h2_headers {
     struct bytebuf block;       /* the block's pieces so far, while CONTINUATIONs are due */
     bool continuing;            /* a block without END_HEADERS yet: CONTINUATIONs are due */
     bool ends_stream;           /* the block's HEADERS frame had END_STREAM (CONTINUATIONs have none) */
+    uint32_t promised;          /* the block's PUSH_PROMISE frame promised this stream (else 0) */
 };
 
 bool h2_carries_block(uint8_t type)
@@ -164,14 +165,18 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
         hpack_decoder_init(&h->h2->hpack, HPACK_TABLE_MAX);
         bytebuf_init(&h->h2->block, BLOCK_MAX);
         h->h2->continuing = h->h2->ends_stream = false;
+        h->h2->promised = 0;
     }
     struct h2_headers *s = h->h2;
     if (fh->type == H2_CONTINUATION && !s->continuing)
         return stop(h, why, cap, "a CONTINUATION frame that continues no header block");
     if (fh->type != H2_CONTINUATION && s->continuing)
         return stop(h, why, cap, "a header block left unfinished (no END_HEADERS)");
-    if (fh->type != H2_CONTINUATION)
+    if (fh->type != H2_CONTINUATION) {
         s->ends_stream = fh->type == H2_HEADERS && (fh->flags & H2_FLAG_END_STREAM);
+        /* (block_piece put the block's start after the promised stream) */
+        s->promised = fh->type == H2_PUSH_PROMISE ? h2_u32(pl + start - 4) & 0x7fffffffu : 0;
+    }
     const uint8_t *block = pl + start;
     size_t len = end - start;
     bool ends = fh->flags & H2_FLAG_END_HEADERS;
@@ -192,5 +197,6 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
         return stop(h, why, cap, refused);
     add_fields(it, &s->hpack, head);
     head->ends_stream = s->ends_stream;
+    head->promised_stream = s->promised;
     return NULL;
 }

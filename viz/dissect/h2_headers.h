@@ -21,6 +21,7 @@ struct h2_head {
     bool validators;                 /* an ETag or Last-Modified field */
     struct slice content_coding;     /* its Content-Encoding (ptr NULL: none) */
     bool ends_stream;                /* the HEADERS frame that began the block ended the stream */
+    uint32_t promised_stream;        /* a PUSH_PROMISE's block: the stream it promises; else 0 */
 };
 
 /* The header block piece in frame fh, whose payload pl came whole or

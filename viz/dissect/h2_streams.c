@@ -8,6 +8,11 @@
  * HTTP/1.1 one (pairing.c): the same heads say the same things, they
  * only came HPACK-coded (h2_headers.c).
  *
+ * Server push is the one answer that comes unasked: the server's
+ * PUSH_PROMISE carries the request it will answer and the stream it will
+ * answer on (RFC 9113 §8.4), so the promise is paired with that answer as
+ * a request is.
+ *
  * Whether an answer's body "streams" (did not end with its head) is read
  * from the frames that came with the answer's HEADERS frame, as HTTP/1.1
  * reads the chunks that came with the head: a DATA frame of the stream
@@ -26,6 +31,17 @@ static void request(struct dissect *d, const struct dissect_env *env, const stru
     /* Its body, if any, follows in DATA frames (h2_streams_frame). */
     struct pending_request *p = exchange_request(d, env, head->method, path, query, 0);
     p->stream = fh->stream;
+    item_add_int(it, "exchange", p->exchange);
+}
+
+/* A PUSH_PROMISE's block: the server will answer this request unasked,
+ * on the promised stream, where the answer pairs with it. */
+static void promise(struct dissect *d, const struct dissect_env *env, const struct h2_head *head,
+                    struct item *it)
+{
+    struct slice path, query;
+    http_split_target(head->path, &path, &query);
+    struct pending_request *p = exchange_promised(d, env, path, head->promised_stream);
     item_add_int(it, "exchange", p->exchange);
 }
 
@@ -82,11 +98,14 @@ void h2_streams_frame(struct dissect *d, const struct dissect_env *env, const st
 {
     switch (fh->type) {
     case H2_HEADERS:
-    case H2_CONTINUATION: /* a block that ends here began on a HEADERS frame of the stream */
+    case H2_PUSH_PROMISE:
+    case H2_CONTINUATION: /* a block that ends here began on a HEADERS or PUSH_PROMISE frame */
         if (!head->decoded)
             break;
         if (h->dir == DIR_C2S && head->method.len) /* (a trailer block has no :method) */
             request(d, env, fh, head, it);
+        else if (h->dir == DIR_S2C && head->promised_stream)
+            promise(d, env, head, it);
         else if (h->dir == DIR_S2C && head->status >= 200) /* 1xx: interim, the final answer follows */
             answer(d, env, h, fh, head, it);
         break;

@@ -14,7 +14,9 @@
  * gets `exchange`; the final answer's HEADERS on that stream is paired
  * with it and classified (`exchange`, `response_ms`, `technique`, `why`,
  * as on http_response); a client's DATA counts as what its request
- * sends; RST_STREAM, either way, forgets the stream's request. */
+ * sends; a PUSH_PROMISE's block is remembered on the promised stream and
+ * its item gets `exchange`, as a request's; RST_STREAM, either way,
+ * forgets the stream's request. */
 void h2_streams_frame(struct dissect *d, const struct dissect_env *env, const struct half *h,
                        const struct h2_frame_header *fh, const struct h2_head *head, uint64_t data_len,
                        struct item *it);

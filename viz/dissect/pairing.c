@@ -67,16 +67,32 @@ static bool names_callback(struct slice query)
     return false;
 }
 
-struct pending_request *exchange_request(struct dissect *d, const struct dissect_env *env,
-                                         struct slice method, struct slice path, struct slice query,
-                                         uint64_t sent_bytes)
+/* A fresh slot for the next exchange, asked for now, for this path. */
+static struct pending_request *new_exchange(struct dissect *d, const struct dissect_env *env,
+                                            struct slice path)
 {
     struct pending_request *p = pending_push(d);
     *p = (struct pending_request){0};
     p->exchange = ++d->exchanges;
     p->sent_ns = env->now_ns;
-    p->head = slice_eq(method, "HEAD");
     p->path_key = classify_path_key(env->server, path.ptr, path.len);
+    return p;
+}
+
+struct pending_request *exchange_promised(struct dissect *d, const struct dissect_env *env,
+                                          struct slice path, uint32_t stream)
+{
+    struct pending_request *p = new_exchange(d, env, path);
+    p->stream = stream;
+    return p;
+}
+
+struct pending_request *exchange_request(struct dissect *d, const struct dissect_env *env,
+                                         struct slice method, struct slice path, struct slice query,
+                                         uint64_t sent_bytes)
+{
+    struct pending_request *p = new_exchange(d, env, path);
+    p->head = slice_eq(method, "HEAD");
     p->callback = names_callback(query);
     p->sent_bytes = sent_bytes;
     d->traits.requests++;

@@ -29,6 +29,13 @@ struct pending_request *exchange_request(struct dissect *d, const struct dissect
                                          struct slice method, struct slice path, struct slice query,
                                          uint64_t sent_bytes);
 
+/* HTTP/2 server push (RFC 9113 §8.4): a PUSH_PROMISE says which request
+ * the server answers unasked, on the promised stream.  It is remembered
+ * as an exchange of that stream, timed from the promise, but it is no
+ * request of the client's: not counted for the flow nor for repetition. */
+struct pending_request *exchange_promised(struct dissect *d, const struct dissect_env *env,
+                                          struct slice path, uint32_t stream);
+
 /* The content kind a Content-Type value (ct, or NULL) asks for; a
  * multipart one's boundary goes to *boundary. */
 enum content_kind content_of(const struct slice *ct, struct slice *boundary);
