@@ -106,6 +106,21 @@ def test_utf8_payload_shown_and_control_bytes_escaped():
         quit_cleanly(t)
 
 
+def test_data_frame_detail_says_its_events_are_the_messages():
+    # An HTTP/2 DATA frame of an event stream: the detail pane says its
+    # data is read as events, which are listed after it, each its own row.
+    p = capture(os.path.join("thirdparty", "h2c-curl.pcap"))
+    with Tmux(["-r", p], cols=140, lines=90) as t:
+        t.wait("flows")
+        t.keys("Tab", "/")
+        t.literal("DATA stream=1 len=84 text=id: 2")
+        t.keys("Enter")
+        s = t.wait("a piece of an event stream")
+        assert "the sse_event items are the messages" in s, s
+        assert re.search(r"sse_event\s+\d+\s+id=2 event=message", s), s
+        quit_cleanly(t)
+
+
 def test_hex_view_marks_boundaries_and_segments():
     p = capture("xhr.pcap")
     its = items(p)
