@@ -84,9 +84,7 @@ def test_ws_accept_is_recomputed():
     p = ws_capture("accept.pcap", b"hello")
     with Tmux(["-r", p], cols=120, lines=40) as t:
         t.wait("flows")
-        t.keys("Tab", "/")
-        t.literal("101")
-        t.keys("Enter")
+        t.find_message("101")
         s = t.wait("Sec-WebSocket-Accept")
         assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=  matches" in s, s
         quit_cleanly(t)
@@ -96,9 +94,7 @@ def test_utf8_payload_shown_and_control_bytes_escaped():
     p = ws_capture("hostile.pcap", "héllo → \x1b[2J\x07 end".encode())
     with Tmux(["-r", p], cols=120, lines=40) as t:
         t.wait("flows")
-        t.keys("Tab", "/")
-        t.literal("ws_frame")
-        t.keys("Enter")
+        t.find_message("ws_frame")
         s = t.wait("unmasked")
         assert "héllo →" in s, s
         assert "\\x1b[2J\\x07 end" in s, s
@@ -112,9 +108,7 @@ def test_data_frame_detail_says_its_events_are_the_messages():
     p = capture(os.path.join("thirdparty", "h2c-curl.pcap"))
     with Tmux(["-r", p], cols=140, lines=90) as t:
         t.wait("flows")
-        t.keys("Tab", "/")
-        t.literal("DATA stream=1 len=84 text=id: 2")
-        t.keys("Enter")
+        t.find_message("DATA stream=1 len=84 text=id: 2")
         s = t.wait("a piece of an event stream")
         assert "the sse_event items are the messages" in s, s
         assert re.search(r"sse_event\s+\d+\s+id=2 event=message", s), s
@@ -204,9 +198,7 @@ def test_tcp_analysis_is_shown_and_explained():
     assert [t["dup_ack_num"] for t in dups] == [1, 2, 3], dups
     with Tmux(["-r", p], cols=120, lines=64) as t:
         t.wait("flows")
-        t.keys("Tab", "/")
-        t.literal("dup#=2")
-        t.keys("Enter")
+        t.find_message("dup#=2")
         s = t.wait(r"duplicate number 2 of the ACK in frame %d" % dups[0]["dup_ack_frame"])
         assert "duplicate_ack: the same ACK again" in s, s
         assert re.search(r"!=duplicate_ack dup#=1 of_frame=%d" % dups[0]["dup_ack_frame"], s), s

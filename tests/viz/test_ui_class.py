@@ -199,9 +199,7 @@ def test_follow_stream_shows_both_directions():
 def test_search_hits_marks_and_time_modes():
     p = capture("sse.pcap")
     for cols, lines, t, _ in at_every_size(["-r", p]):
-        t.keys("Tab", "/")
-        t.literal("tick 2")
-        t.keys("Enter")
+        t.find_message("tick 2")
         t.keys("m", "n", "m")  # mark the sse_event, then the event, both about tick 2
         s = t.wait(r"(?m)^\*")
         rows = re.findall(r"(?m)^\*.*$", s)
@@ -284,9 +282,7 @@ def test_utf8_text_is_shown_and_found():
     rc, out, err = run(["-r", p, "--dump"])
     assert rc == 0 and text in out, out
     for cols, lines, t, _ in at_every_size(["-r", p]):
-        t.keys("Tab", "/")
-        t.literal("\u65e5\u672c")
-        t.keys("Enter")
+        t.find_message("\u65e5\u672c")
         s = t.screen()
         assert "not found" not in s, s
         if cols >= 200:  # the payload comes late in the row

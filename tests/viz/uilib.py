@@ -195,6 +195,13 @@ class Tmux:
         subprocess.run(self.base + ["send-keys", "-t", "ui", "-l", text], check=True, timeout=10)
         time.sleep(0.15)
 
+    def find_message(self, text):
+        """From the flow list: into the messages pane, and search it for
+        text (the first row whose summary holds it is selected)."""
+        self.keys("Tab", "/")
+        self.literal(text)
+        self.keys("Enter")
+
     def screen(self, escapes=False):
         cmd = self.base + ["capture-pane", "-p", "-t", "ui"] + (["-e"] if escapes else [])
         return subprocess.run(cmd, stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode(
