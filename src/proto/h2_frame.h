@@ -87,4 +87,13 @@ static inline uint32_t h2_u32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The stream a whole PUSH_PROMISE frame (header fh, payload pl) promises
+ * (RFC 9113 §6.6: after the pad length, if PADDED; its top bit is
+ * reserved), or 0 when the payload is too short to hold it. */
+static inline uint32_t h2_promised_stream(const struct h2_frame_header *fh, const uint8_t *pl)
+{
+    uint32_t at = fh->flags & H2_FLAG_PADDED ? 1 : 0;
+    return fh->length >= at + 4 ? h2_u32(pl + at) & 0x7fffffffu : 0;
+}
+
 #endif

@@ -104,10 +104,10 @@ static void control_fields(struct item *it, const struct h2_frame_header *fh, co
     case H2_WINDOW_UPDATE:
         item_add_int(it, "increment", h2_u32(pl) & 0x7fffffffu);
         break;
-    case H2_PUSH_PROMISE: { /* [pad length] promised stream, then the block */
-        size_t at = fh->flags & H2_FLAG_PADDED ? 1 : 0;
-        if (fh->length >= at + 4)
-            item_add_int(it, "promised_stream", h2_u32(pl + at) & 0x7fffffffu);
+    case H2_PUSH_PROMISE: { /* (0 is no stream a promise may name, RFC 9113 §6.6) */
+        uint32_t promised = h2_promised_stream(fh, pl);
+        if (promised)
+            item_add_int(it, "promised_stream", promised);
         break;
     }
     case H2_RST_STREAM:

@@ -174,8 +174,7 @@ const char *h2_headers_frame(struct half *h, const struct h2_frame_header *fh, c
         return stop(h, why, cap, "a header block left unfinished (no END_HEADERS)");
     if (fh->type != H2_CONTINUATION) {
         s->ends_stream = fh->type == H2_HEADERS && (fh->flags & H2_FLAG_END_STREAM);
-        /* (block_piece put the block's start after the promised stream) */
-        s->promised = fh->type == H2_PUSH_PROMISE ? h2_u32(pl + start - 4) & 0x7fffffffu : 0;
+        s->promised = fh->type == H2_PUSH_PROMISE ? h2_promised_stream(fh, pl) : 0;
     }
     const uint8_t *block = pl + start;
     size_t len = end - start;
