@@ -1,6 +1,7 @@
 /* check_pool.c -- the flow table's record pools: records are distinct,
  * aligned and writable across many slabs, a record given back is the next
- * one taken, and pool_map gives zeroed memory of any size. */
+ * one taken, a pool's first records lie within PAGES_SMALL_ENOUGH, and
+ * pool_map gives zeroed memory of any size. */
 #include <check.h>
 #include <stdalign.h>
 #include <stdint.h>
@@ -9,6 +10,8 @@
 
 #include "check_run.h"
 #include "flows/pool.h"
+#include "memory/pages.h"
+#include "pushlab.h"
 
 enum { RECORD = 1000, MANY = 10000 }; /* 10,000 records of 1,000 bytes: five slabs */
 
@@ -54,7 +57,8 @@ END_TEST
 
 START_TEST(pool_map_is_zeroed_at_any_size)
 {
-    static const size_t sizes[] = {1, 4096, (size_t)2 << 20, ((size_t)2 << 20) + 1, (size_t)5 << 20};
+    static const size_t sizes[] = {1,         4096, PAGES_SMALL_ENOUGH, PAGES_SMALL_ENOUGH + 1,
+                                   (size_t)2 << 20, ((size_t)2 << 20) + 1, (size_t)5 << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         unsigned char *m = pool_map(sizes[i]);
         ck_assert_ptr_nonnull(m);
@@ -63,6 +67,27 @@ START_TEST(pool_map_is_zeroed_at_any_size)
         m[sizes[i] - 1] = 1; /* writable to its last byte */
         pool_unmap(m, sizes[i]);
     }
+}
+END_TEST
+
+/* A small capture's records stay in the first PAGES_SMALL_ENOUGH of
+ * small pages; the record after them starts a new (huge-page) slab
+ * rather than faulting in the rest of the first slab page by page. */
+START_TEST(the_first_records_stay_within_the_small_stretch)
+{
+    struct pool p;
+    pool_init(&p, 384);
+    char *first = pool_take(&p), *last = first, *r;
+    size_t n = 1;
+    while ((r = pool_take(&p)) == last + 384) { /* carved one after the other */
+        last = r;
+        n++;
+    }
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_le((size_t)(last + 384 - first), PAGES_SMALL_ENOUGH);
+    ck_assert_uint_ge(n, PAGES_SMALL_ENOUGH / 384 - 1); /* and it is used, bar the slab's link */
+    ck_assert_uint_eq((uintptr_t)r % PAGES_HUGE, VIZ_CACHE_LINE); /* the next slab's first record */
+    pool_free(&p);
 }
 END_TEST
 
@@ -87,6 +112,7 @@ int main(void)
     TCase *tc = tcase_create("pool");
     tcase_add_test(tc, records_are_distinct_aligned_and_writable);
     tcase_add_test(tc, a_record_given_back_is_taken_next);
+    tcase_add_test(tc, the_first_records_stay_within_the_small_stretch);
     tcase_add_test(tc, pool_map_is_zeroed_at_any_size);
     tcase_add_test(tc, line_sized_records_start_at_a_line);
     suite_add_tcase(s, tc);

@@ -33,14 +33,14 @@ static size_t round_up(size_t n)
 
 void *pool_map(size_t bytes)
 {
-    if (bytes < SLAB_BYTES) /* less than a huge page: malloc's, no system call */
+    if (bytes <= PAGES_SMALL_ENOUGH) /* malloc's small pages, no system call */
         return calloc(1, bytes);
     return pages_map(bytes, true);
 }
 
 void pool_unmap(void *mem, size_t bytes)
 {
-    if (bytes < SLAB_BYTES)
+    if (bytes <= PAGES_SMALL_ENOUGH)
         free(mem);
     else
         pages_unmap(mem, bytes);
@@ -63,15 +63,18 @@ void *pool_take(struct pool *p)
         return r;
     }
     if ((size_t)(p->carve_end - p->carve) < p->size) {
-        /* The first slab in small pages: a small capture touches a few of
-         * them only, where a huge page is zeroed whole (2 MiB). */
-        struct pool_slab *s = pages_map(SLAB_BYTES, p->slabs != NULL);
+        /* The first slab in small pages, and only its first
+         * PAGES_SMALL_ENOUGH carved: a small capture touches a few pages
+         * of it, where a huge page is zeroed whole (2 MiB); a larger one
+         * goes on in huge pages instead of faulting in 512 small ones. */
+        bool first = p->slabs == NULL;
+        struct pool_slab *s = pages_map(SLAB_BYTES, !first);
         if (!s)
             return NULL;
         s->next = p->slabs;
         p->slabs = s;
         p->carve = (char *)s + VIZ_CACHE_LINE; /* the slab's link, then records from a line's start */
-        p->carve_end = (char *)s + SLAB_BYTES;
+        p->carve_end = (char *)s + (first ? PAGES_SMALL_ENOUGH : SLAB_BYTES);
         ASAN_POISON_MEMORY_REGION(p->carve, (size_t)(p->carve_end - p->carve));
     }
     void *r = p->carve;

@@ -13,8 +13,9 @@
  *    sit in 2 MiB slabs the kernel is asked to back with huge pages
  *    (madvise MADV_HUGEPAGE, transparent huge pages), so one TLB entry
  *    covers 512 times as much, and a slab costs one page fault, not 512.
- *    The first slab of a pool is left in small pages: a huge one is
- *    zeroed whole, which a capture of a few flows would pay for nothing.
+ *    A pool's first 64 KiB are in small pages: a huge one is zeroed
+ *    whole, which a capture of a few flows would pay for nothing
+ *    (memory/pages.h, PAGES_SMALL_ENOUGH).
  * Where the kernel gives no huge pages the slabs work the same, slower.
  *
  * Memory is never handed back before pool_free: it is bounded by the most
@@ -44,8 +45,8 @@ void pool_give(struct pool *p, void *record);
 void pool_free(struct pool *p);
 
 /* `bytes` of zeroed memory, in huge pages where the kernel allows when
- * it is at least one (for a large table; a smaller one is malloc's), or
- * NULL; give it back with pool_unmap and the same size. */
+ * it is more than PAGES_SMALL_ENOUGH (a large table; a smaller one is
+ * malloc's), or NULL; give it back with pool_unmap and the same size. */
 void *pool_map(size_t bytes);
 void pool_unmap(void *mem, size_t bytes);
 

@@ -22,6 +22,16 @@
 
 #define PAGES_HUGE ((size_t)2 << 20) /* one huge page on x86-64 and arm64 */
 
+/* Up to this much memory is cheaper in small pages, beyond it in a huge
+ * one.  A huge page is one fault that zeroes 2 MiB (0.13-0.17 ms on the
+ * development VM), a small page one fault each (10 us there; on bare
+ * metal both are cheaper, in about the same ratio): 16 small ones cost as
+ * much as a huge one.  Memory that may stay mostly unused (a small
+ * capture's first records, its first index array) stays below it; memory
+ * touched all over beyond it goes in huge pages: a 2 MiB slab in small
+ * pages, fully used, cost 512 faults, some 5 ms (docs/performance.md). */
+#define PAGES_SMALL_ENOUGH ((size_t)64 << 10)
+
 /* bytes (rounded up to a multiple of PAGES_HUGE) of zeroed memory at a
  * PAGES_HUGE boundary, in huge pages if `huge` (else in small ones: a
  * huge page is zeroed whole at its first touch, which memory that may
