@@ -192,6 +192,15 @@ void http_chunked_init(struct http_chunked *d);
 long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
                        struct http_chunk_item *item, struct proto_err *err);
 
+/* The trailer section after the last chunk's size line, at buf[0]
+ * (RFC 9112 §7.1.2): field lines, then the empty line that ends the body,
+ * parsed as a head's fields are (no obs-fold).  Returns the section's
+ * length with its empty line, the fields in fields[0..*num_fields);
+ * PROTO_PARTIAL when buf ends inside it; PROTO_ERROR with code 400 (a bad
+ * line) or 431 (more than max_fields lines). */
+long http_chunked_trailers(const char *buf, size_t len, struct http_header *fields, size_t max_fields,
+                           size_t *num_fields, struct proto_err *err);
+
 /* len bytes of the body were lost (an observer's capture dropped them).
  * 0 when they all fall inside the current chunk's data: the decoder moves
  * past them and goes on.  PROTO_ERROR otherwise (the decoder is unchanged;

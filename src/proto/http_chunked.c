@@ -19,7 +19,9 @@
  * request smuggling lives (a proxy and a server reading a size line
  * differently), so anything outside the grammar is an error.
  * Left out: the meaning of extensions (they are checked, then ignored) and
- * of trailer fields (checked for shape, not kept).
+ * of trailer fields.  The decoder checks each trailer line's shape as it
+ * passes and keeps nothing; a reader that shows the fields (pushviz) hands
+ * the whole section to http_chunked_trailers, the head's field parser.
  */
 #include "http_internal.h"
 
@@ -252,6 +254,12 @@ long http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
         }
     }
     return (long)len;
+}
+
+long http_chunked_trailers(const char *buf, size_t len, struct http_header *fields, size_t max_fields,
+                           size_t *num_fields, struct proto_err *err)
+{
+    return http_parse_fields(buf, len, 0, max_fields, false, fields, num_fields, err);
 }
 
 int http_chunked_skip(struct http_chunked *d, uint64_t len)

@@ -6,7 +6,10 @@
  *   - fed in pieces (each in a buffer of exactly its size) the decoder
  *     finds the same size lines at the same offsets, the same data, and
  *     ends or fails at the same place as when fed the whole input;
- *   - an encoded body (http_chunk_size_line) decodes back to its data.
+ *   - an encoded body (http_chunk_size_line) decodes back to its data;
+ *   - read as a trailer section (http_chunked_trailers, in a buffer of
+ *     exactly its size), the input gives a length within it and fields
+ *     that lie inside what that length covers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +101,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < whole.sizes; i++)
         if (whole.size[i] != pieces.size[i] || whole.offset[i] != pieces.offset[i])
             abort();
+
+    struct http_header fields[8];
+    size_t num = 0;
+    char *copy = exact_copy(in, len);
+    long t = http_chunked_trailers(copy, len, fields, 8, &num, NULL);
+    if (t == 0 || t > (long)len || (t < 0 && t != PROTO_PARTIAL && t != PROTO_ERROR) || num > 8)
+        abort();
+    for (size_t i = 0; t > 0 && i < num; i++)
+        if (fields[i].name.ptr < copy || fields[i].value.ptr + fields[i].value.len > copy + t)
+            abort();
+    free(copy);
 
     /* Encode the input as one chunk and the last chunk; decode it back.
      * (An empty chunk would be the last chunk itself.) */

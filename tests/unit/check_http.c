@@ -754,6 +754,30 @@ START_TEST(chunked_extensions_and_trailers)
 }
 END_TEST
 
+/* The section after the last chunk's size line, as pushviz shows it. */
+START_TEST(chunked_trailer_section_parsed)
+{
+    struct http_header f[4];
+    size_t n = 9;
+    const char *s = "Server-Timing: total;dur=12\r\nX-Sum:  7 \r\n\r\nHTTP/1.1";
+    ck_assert_int_eq(http_chunked_trailers(s, strlen(s), f, 4, &n, NULL), (long)strlen(s) - 8);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(slice_eq(f[0].name, "Server-Timing") && slice_eq(f[0].value, "total;dur=12"));
+    ck_assert(slice_eq(f[1].name, "X-Sum") && slice_eq(f[1].value, "7"));
+
+    ck_assert_int_eq(http_chunked_trailers("\r\n", 2, f, 4, &n, NULL), 2); /* none: the usual case */
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(http_chunked_trailers("X-Sum: 7\r\n", 10, f, 4, &n, NULL), PROTO_PARTIAL);
+    ck_assert_int_eq(http_chunked_trailers("X-Sum: 7\r\n", 9, f, 4, &n, NULL), PROTO_PARTIAL);
+
+    struct proto_err err = {0};
+    ck_assert_int_eq(http_chunked_trailers("A: 1\r\n 2\r\n\r\n", 12, f, 4, &n, &err), PROTO_ERROR);
+    ck_assert_int_eq(err.code, 400); /* no obs-fold in a trailer */
+    ck_assert_int_eq(http_chunked_trailers("A: 1\r\nB: 2\r\nC: 3\r\n\r\n", 20, f, 2, &n, &err), PROTO_ERROR);
+    ck_assert_int_eq(err.code, 431);
+}
+END_TEST
+
 START_TEST(chunked_end_consumes_nothing_more)
 {
     struct http_chunked d;
@@ -1129,6 +1153,7 @@ int main(void)
     TCase *chunked = tcase_create("chunked");
     tcase_add_test(chunked, chunked_classic_example);
     tcase_add_test(chunked, chunked_extensions_and_trailers);
+    tcase_add_test(chunked, chunked_trailer_section_parsed);
     tcase_add_test(chunked, chunked_end_consumes_nothing_more);
     tcase_add_test(chunked, chunked_skip_inside_data_only);
     tcase_add_loop_test(chunked, chunked_malformed, 0, sizeof bad_chunked / sizeof bad_chunked[0]);

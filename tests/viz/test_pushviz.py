@@ -17,7 +17,7 @@ import threading
 import time
 
 import pcapgen as g
-from vizlib import Skip, items, json_lines, main, of_type, run, scratch_dir, stats_tables, PUSHVIZ
+from vizlib import Skip, items, json_lines, main, of_type, run, scratch_dir, stats_tables, tshark, PUSHVIZ
 
 TMP = scratch_dir("pushviz-test-")
 TS = 1700000000  # a capture time, seconds
@@ -421,6 +421,29 @@ def chunked_answer(target, content_type):
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
               % content_type)
     return conv
+
+
+def test_last_chunk_shows_its_trailers_as_tshark_does():
+    # Fields a server sends after the data (RFC 9112 §7.1.2) come with the
+    # last chunk: its item waits for the whole trailer section, here cut
+    # over three segments, and shows tshark's trailer-part; an empty
+    # section (the usual end) shows none.  It showed none before.
+    conv = chunked_answer(b"/feed", b"application/x-ndjson")
+    conv.send("s2c", b'7\r\n{"a":1}\r\n0\r\nServer-Tim')
+    conv.send("s2c", b"ing: total;dur=12\r\nX-Sum:  7 \r\n")
+    conv.send("s2c", b"\r\n")
+    conv.send("c2s", b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    conv.close()
+    pcap = write(conv, "trailers.pcap")
+    its = items(pcap)
+    last = [c for c in of_type(its, "chunk") if c["size"] == 0]
+    assert [c.get("trailers") for c in last] == [[["Server-Timing", "total;dur=12"], ["X-Sum", "7"]], None], last
+    assert not of_type(its, "error"), its
+    assert [r["exchange"] for r in of_type(its, "http_response")] == [1, 2]  # the next answer still read
+    theirs = [row[0] for row in tshark(pcap, ["http.chunked_trailer_part"], display="http.chunk_size == 0")]
+    mine = ["".join("%s: %s\\r\\n" % (n, v) for n, v in c.get("trailers") or []) for c in last]
+    assert [t.replace("X-Sum:  7 ", "X-Sum: 7") for t in theirs] == mine, (theirs, mine)
 
 
 def test_chunked_event_stream_counts_each_event_once():

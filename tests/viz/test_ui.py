@@ -115,6 +115,24 @@ def test_data_frame_detail_says_its_events_are_the_messages():
         quit_cleanly(t)
 
 
+def test_last_chunk_detail_lists_its_trailers():
+    # The fields a server sends after a chunked body's data are listed in
+    # the detail of the last chunk, as a head's headers are.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+    conv.send("s2c", b"0\r\nServer-Timing: total;dur=12\r\n\r\n")
+    conv.close()
+    p = conv.write(os.path.join(TMP, "trailers.pcap"))
+    with Tmux(["-r", p], cols=140, lines=60) as t:
+        t.wait("flows")
+        t.find_message("size=0")
+        s = t.wait("the last chunk: size 0 ends the body")
+        assert re.search(r"Server-Timing: total;dur=12", s), s
+        quit_cleanly(t)
+
+
 def test_hex_view_marks_boundaries_and_segments():
     p = capture("xhr.pcap")
     its = items(p)

@@ -307,7 +307,7 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, struct
         struct item_builder b;
         struct item *it = half_item(&b, env, h, ITEM_PART, off, (uint64_t)r);
         item_add_text(it, "boundary", m->boundary, m->boundary_len);
-        add_headers(it, part.headers, part.num_headers);
+        add_field_lines(it, "headers", part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
         item_add_text(it, "text", part.body.ptr,
                       part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);

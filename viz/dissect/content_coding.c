@@ -62,7 +62,8 @@ static void release_chunk(const struct dissect_env *env, struct half *h, struct 
 {
     if (!bc->chunk_held)
         return;
-    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len);
+    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len, NULL,
+               0);
     bc->chunk_held = false;
 }
 

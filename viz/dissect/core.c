@@ -53,13 +53,16 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
 }
 
 void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
-                uint64_t size, const char *text, size_t text_len)
+                uint64_t size, const char *text, size_t text_len, const struct http_header *trailers,
+                size_t n_trailers)
 {
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
     item_add_int(it, "size", (int64_t)size);
     item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
     add_content_kind(it, h->body.content);
+    if (n_trailers)
+        add_field_lines(it, "trailers", trailers, n_trailers);
     emit_item(env->emitter, it);
 }
 
@@ -71,10 +74,10 @@ void add_content_kind(struct item *it, enum content_kind kind)
         item_add_str(it, "content", "multipart");
 }
 
-void add_headers(struct item *it, const struct http_header *hs, size_t n)
+void add_field_lines(struct item *it, const char *field, const struct http_header *hs, size_t n)
 {
     char unfolded[VIZ_ITEM_ARENA];
-    item_add_pairs(it, "headers");
+    item_add_pairs(it, field);
     for (size_t i = 0; i < n; i++) {
         /* A response's value that spans obs-folds is shown as a client
          * reads it, each fold one SP (RFC 9112 §5.2).  One longer than an

@@ -305,17 +305,19 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
-/* A `chunk` item: its size line at off, len bytes with its data and CRLF,
- * and text, the first bytes of its data. */
+/* A `chunk` item: its size line at off, len bytes with its data and CRLF
+ * (the last chunk's: with its trailer section), text, the first bytes of
+ * its data, and the last chunk's trailer fields (n_trailers of them). */
 void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
-                uint64_t size, const char *text, size_t text_len);
+                uint64_t size, const char *text, size_t text_len, const struct http_header *trailers,
+                size_t n_trailers);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.
  * Nothing for plain content, whose chunk or frame is the message. */
 void add_content_kind(struct item *it, enum content_kind kind);
-/* Headers into a "headers" pairs field. */
-void add_headers(struct item *it, const struct http_header *hs, size_t n);
+/* Header (or trailer) lines into a pairs field: "headers", "trailers". */
+void add_field_lines(struct item *it, const char *field, const struct http_header *hs, size_t n);
 
 /* ---- length-prefixed records (TLS, HTTP/2) ----
  * Both protocols cut a stream into records, each a header that says its

@@ -166,7 +166,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     item_add_text(it, "method", req.method.ptr, req.method.len);
     item_add_text(it, "target", req.target.ptr, req.target.len);
     add_version(it, req.minor_version);
-    add_headers(it, req.headers, req.num_headers);
+    add_field_lines(it, "headers", req.headers, req.num_headers);
     item_add_int(it, "head_bytes", r);
     item_add_int(it, "exchange", p->exchange);
     if (h->lib.lib != LIB_NONE) {
@@ -292,7 +292,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     item_add_int(it, "status", res.status);
     item_add_text(it, "reason", res.reason.ptr, res.reason.len);
     add_version(it, res.minor_version);
-    add_headers(it, res.headers, res.num_headers);
+    add_field_lines(it, "headers", res.headers, res.num_headers);
     item_add_int(it, "head_bytes", r);
     if (req)
         item_add_ms(it, "response_ms", response_ms);
@@ -502,6 +502,30 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     return true;
 }
 
+/* The last chunk's item, which shows its trailer section (RFC 9112
+ * §7.1.2: fields a server adds once the data is sent -- a checksum,
+ * Server-Timing -- then the empty line that ends the body), tshark's
+ * "trailer-part".  So it waits until the whole section is in the buffer
+ * from `at` on: false while it must.  A section longer than a head may be
+ * is not waited for, and one that does not parse as fields is not shown
+ * (the decoder still reads it, and says what is wrong with it). */
+static bool last_chunk_item(const struct dissect_env *env, struct half *h, uint64_t off,
+                            uint64_t line_len, size_t at)
+{
+    struct http_header trailers[HTTP_HEADERS_CAP];
+    size_t n = 0;
+    struct proto_err err = {0};
+    long r = http_chunked_trailers(h->buf.data + at, h->buf.len - at, trailers,
+                                   HTTP_HEADERS_CAP, &n, &err);
+    if (r == PROTO_PARTIAL && h->buf.len - at < VIZ_HEAD_MAX)
+        return false;
+    if (r == PROTO_ERROR && err.code == 431) /* the decoder counts no lines: said here */
+        half_error(env, h, "more trailer lines than a head may have: not shown", off + line_len, 0);
+    bool whole = r > 0;
+    chunk_item(env, h, off, line_len + (whole ? (uint64_t)r : 2), 0, "", 0, trailers, whole ? n : 0);
+    return true;
+}
+
 /* Chunked transfer coding: a `chunk` item per size line, data to content. */
 static bool chunked_step(const struct dissect_env *env, struct half *h)
 {
@@ -514,6 +538,7 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
     while (pos < h->buf.len && !ended) {
         struct http_chunk_item ci;
         struct proto_err err = {0};
+        struct http_chunked before = bs->chunked; /* to read a last chunk again, trailers and all */
         long r = http_chunked_feed(&bs->chunked, h->buf.data + pos, h->buf.len - pos, &ci, &err);
         if (r < 0) {
             half_error(env, h, err.why, h->buf.offset + pos, 0);
@@ -526,13 +551,24 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
         switch (ci.kind) {
         case HTTP_CHUNK_HEADER: {
             uint64_t off = bs->start + ci.size_offset;
-            uint64_t len = bs->chunked.offset - ci.size_offset + ci.size + 2;
+            uint64_t line_len = bs->chunked.offset - ci.size_offset;
+            uint64_t len = line_len + ci.size + 2;
             if (coding_hold_chunk(env, h, off, len, ci.size))
                 break; /* its item waits for the text its data decodes to */
+            if (ci.size == 0) {
+                if (!last_chunk_item(env, h, off, line_len, pos)) {
+                    bs->chunked = before; /* its trailers are still coming: wait */
+                    pos -= (size_t)r;
+                    bytebuf_consume(&h->buf, pos);
+                    return pos > 0 || progress;
+                }
+                break;
+            }
             /* Its text: the first bytes of its data that came with the
              * size line (usually all of them: a server writes a chunk at once). */
             size_t have = h->buf.len - pos;
-            chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size);
+            chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size,
+                       NULL, 0);
             break;
         }
         case HTTP_CHUNK_DATA:

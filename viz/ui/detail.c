@@ -118,6 +118,15 @@ static bool request_key(struct ui *ui, const struct item *resp, char *key, size_
     return false;
 }
 
+/* A header or trailer line, name: value, as the head has it. */
+static void field_line(struct ui_lines *l, const char *n, size_t nl, const char *v, size_t vl)
+{
+    ui_lines_new(l);
+    ui_lines_add(l, ui_attr(ROLE_HEX_HEAD), n, nl);
+    ui_lines_str(l, A_NORMAL, ": ");
+    ui_lines_add(l, A_NORMAL, v, vl);
+}
+
 static void header_note(struct ui *ui, struct ui_lines *l, const struct item *it, const char *n,
                         size_t nl, const char *v, size_t vl)
 {
@@ -207,10 +216,7 @@ static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it
     const char *n, *v;
     size_t nl, vl;
     for (uint32_t k = 0; h && item_pair(it, h, k, &n, &nl, &v, &vl); k++) {
-        ui_lines_new(l);
-        ui_lines_add(l, ui_attr(ROLE_HEX_HEAD), n, nl);
-        ui_lines_str(l, A_NORMAL, ": ");
-        ui_lines_add(l, A_NORMAL, v, vl);
+        field_line(l, n, nl, v, vl);
         header_note(ui, l, it, n, nl, v, vl);
     }
     label(l, "head");
@@ -511,6 +517,19 @@ static void content_note(struct ui_lines *l, const struct item *it)
         note(l, "its data is a piece of a multipart body: the part items are the messages");
 }
 
+/* The last chunk ends the body; the fields a server sends after the data
+ * (a checksum, Server-Timing) come with it. */
+static void last_chunk_notes(struct ui_lines *l, const struct item *it)
+{
+    const struct item_field *t = item_field(it, "trailers");
+    note(l, "the last chunk: size 0 ends the body; trailer fields, if any, then an empty line");
+    note(l, "(RFC 9112 §7.1.2): what the server could say only once the data was sent");
+    const char *n, *v;
+    size_t nl, vl;
+    for (uint32_t k = 0; t && item_pair(it, t, k, &n, &nl, &v, &vl); k++)
+        field_line(l, n, nl, v, vl);
+}
+
 static void type_notes(struct ui_lines *l, const struct item *it)
 {
     switch (it->type) {
@@ -519,6 +538,8 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "framing = %llu bytes of %llu", (unsigned long long)(it->length - (uint64_t)item_int(it, "size", 0)),
              (unsigned long long)it->length);
         content_note(l, it);
+        if (item_int(it, "size", -1) == 0)
+            last_chunk_notes(l, it);
         break;
     case ITEM_PART:
         note(l, "a multipart part: --boundary, its own headers, a blank line, the data");
