@@ -13,7 +13,8 @@ out=../../captures/thirdparty
 
 # tshark's view of capture $1: one line per HTTP head, then one per
 # handshake RTT (the client's ACK of the SYN/ACK; a refused connection,
-# SYN then RST, had no handshake and has none).  The ports that answered a
+# SYN then RST, had no handshake and has none), then one per chunked body
+# that ended with trailer fields (its trailer-part, CRLFs written \r\n).  The ports that answered a
 # SYN are decoded as HTTP: tshark picks a dissector by port, and a client's
 # ephemeral port may be registered to another protocol (44322: pmproxy).
 tshark_view() {
@@ -29,6 +30,8 @@ tshark_view() {
     tshark -r "$1" -T fields -e tcp.stream -e tcp.analysis.initial_rtt \
         -Y 'tcp.analysis.initial_rtt and tcp.flags.ack == 1 and tcp.flags.syn == 0 and tcp.flags.reset == 0' \
         2>/dev/null | awk -F'\t' '!seen[$1]++ { print "rtt\t" $0 }'
+    tshark -r "$1" $decode -Y 'http.chunked_trailer_part' -T fields -e tcp.stream \
+        -e http.chunked_trailer_part 2>/dev/null | sed 's/^/trailer\t/'
 }
 
 views_only=

@@ -303,6 +303,30 @@ function streamScenario(kind) {
     };
 }
 
+/* A poll whose chunked answer ends with trailer fields (RFC 9112 §7.1.2):
+ * node's res.addTrailers, sent after the last chunk.  The browser's fetch
+ * does not expose them; they are on the wire all the same. */
+function trailersScenario(server) {
+    let n = 0;
+    server.on('request', (req, res) => {
+        if (req.url !== '/report')
+            return;
+        const started = Date.now();
+        const lines = [1, 2, 3].map((k) => JSON.stringify({report: ++n, part: k}) + '\n');
+        res.writeHead(200, {'Content-Type': 'application/x-ndjson', 'Trailer': 'Server-Timing, X-Lines'});
+        lines.forEach((line, k) => setTimeout(() => res.write(line), 20 * k));
+        setTimeout(() => {
+            res.addTrailers({'Server-Timing': 'total;dur=' + (Date.now() - started),
+                             'X-Lines': String(lines.length)});
+            res.end();
+        }, 60);
+    });
+    return page([],
+        'async function go() { const r = await fetch("/report"); log(await r.text());\n' +
+        '  setTimeout(go, 400); }\n' +
+        'go();');
+}
+
 const SCENARIOS = {
     'sockjs-websocket': sockjsScenario('websocket'),
     'sockjs-xhr-streaming': sockjsScenario('xhr-streaming'),
@@ -326,6 +350,7 @@ const SCENARIOS = {
     'iframe-html': iframeScenario,
     'ndjson': streamScenario('ndjson'),
     'multipart': streamScenario('multipart'),
+    'trailers': trailersScenario,
 };
 
 /* Start tcpdump on lo for port; resolves once it is capturing. */

@@ -117,8 +117,9 @@ def test_labels_agree():
 
 
 def read_tshark(name):
-    """tshark's view: {stream: [request or status, ...]}, {stream: rtt_ms}."""
-    heads, rtts = {}, {}
+    """tshark's view: {stream: [request or status, ...]}, {stream: rtt_ms},
+    {stream: [trailer fields of a chunked body, as [name, value] pairs]}."""
+    heads, rtts, trailers = {}, {}, {}
     with open(os.path.join(CORPUS, name + ".tshark")) as f:
         for line in f:
             w = line.rstrip("\n").split("\t")
@@ -127,19 +128,25 @@ def read_tshark(name):
                 heads.setdefault(stream, []).append(status if status else method + " " + uri)
             elif w[0] == "rtt":
                 rtts[int(w[1])] = float(w[2]) * 1000.0
-    return heads, rtts
+            elif w[0] == "trailer":  # "Name: value\r\n..." with the CRLFs escaped
+                fields = [f.split(":", 1) for f in w[2].split("\\r\\n") if f]
+                trailers.setdefault(int(w[1]), []).append([[n, v.strip(" \t")] for n, v in fields])
+    return heads, rtts, trailers
 
 
 def test_tshark_agrees():
     for name in names():
         its = items(os.path.join(CORPUS, name + ".pcap"))
-        heads, rtts = read_tshark(name)
-        mine = {}
+        heads, rtts, trailers = read_tshark(name)
+        mine, my_trailers = {}, {}
         for i in its:
             if i["type"] == "http_request":
                 mine.setdefault(i["flow"] - 1, []).append(i["method"] + " " + i["target"])
             elif i["type"] == "http_response":
                 mine.setdefault(i["flow"] - 1, []).append(str(i["status"]))
+            elif i["type"] == "chunk" and "trailers" in i:
+                my_trailers.setdefault(i["flow"] - 1, []).append(i["trailers"])
+        assert my_trailers == trailers, "%s: trailers: tshark %s, pushviz %s" % (name, trailers, my_trailers)
         for stream in sorted(set(heads) | set(mine)):
             want, got = heads.get(stream, []), mine.get(stream, [])
             # tshark shows a response once its body is reassembled, so a body
