@@ -444,6 +444,9 @@ def test_last_chunk_shows_its_trailers_as_tshark_does():
     theirs = [row[0] for row in tshark(pcap, ["http.chunked_trailer_part"], display="http.chunk_size == 0")]
     mine = ["".join("%s: %s\\r\\n" % (n, v) for n, v in c.get("trailers") or []) for c in last]
     assert [t.replace("X-Sum:  7 ", "X-Sum: 7") for t in theirs] == mine, (theirs, mine)
+    rc, out, _ = run(["-r", pcap, "--dump"])
+    assert rc == 0 and [re.sub(r" @\d+$", "", l.split("size=0 ")[1]) for l in out.splitlines()
+                        if "size=0" in l] == ["text= trailers=2", "text="], out  # the summary counts them
 
 
 def test_chunked_event_stream_counts_each_event_once():

@@ -59,7 +59,8 @@ static void put_text(struct line *l, const struct item *it, const char *name, si
         put(l, "...");
 }
 
-/* " name=value" for an integer, milliseconds or text field that is present. */
+/* " name=value" for an integer, milliseconds or text field that is
+ * present; for name and value pairs, how many. */
 static void put_field(struct line *l, const struct item *it, const char *name, const char *label)
 {
     const struct item_field *f = item_field(it, name);
@@ -80,8 +81,10 @@ static void put_field(struct line *l, const struct item *it, const char *name, c
         if (f->v.b)
             put(l, " %s", label);
         break;
-    case FIELD_NULL:
     case FIELD_PAIRS:
+        put(l, " %s=%u", label, (unsigned)f->v.text.count);
+        break;
+    case FIELD_NULL:
         break;
     }
 }
@@ -135,6 +138,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
     case ITEM_CHUNK:
         put_field(&l, it, "size", "size");
         put_field(&l, it, "text", "text");
+        put_field(&l, it, "trailers", "trailers"); /* the last chunk's (their names and values: detail) */
         break;
     case ITEM_PART:
         put_field(&l, it, "size", "size");
