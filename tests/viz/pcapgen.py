@@ -230,6 +230,17 @@ class Conversation:
         return path
 
 
+def chunked_answer(target, content_type):
+    """A connection whose GET for target is answered with a chunked body of
+    this content type: its chunks are for the caller to send."""
+    conv = Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target)
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+              % content_type)
+    return conv
+
+
 def event(seq, ts, text="tick %d", kind="tick"):
     """A pushlab event object, exactly as the servers write it."""
     text = text % seq if "%d" in text else text

@@ -412,23 +412,12 @@ def test_sse_retry_and_heartbeat_blocks():
     assert row[:5] == ["2", str(len(g.event(1, TS * 1000)) + 3), "0", "0", "21"], out
 
 
-def chunked_answer(target, content_type):
-    """A connection whose GET for target is answered with a chunked body of
-    this content type: its chunks are for the caller to send."""
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target)
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
-              % content_type)
-    return conv
-
-
 def test_last_chunk_shows_its_trailers_as_tshark_does():
     # Fields a server sends after the data (RFC 9112 §7.1.2) come with the
     # last chunk: its item waits for the whole trailer section, here cut
     # over three segments, and shows tshark's trailer-part; an empty
     # section (the usual end) shows none.  It showed none before.
-    conv = chunked_answer(b"/feed", b"application/x-ndjson")
+    conv = g.chunked_answer(b"/feed", b"application/x-ndjson")
     conv.send("s2c", b'7\r\n{"a":1}\r\n0\r\nServer-Tim')
     conv.send("s2c", b"ing: total;dur=12\r\nX-Sum:  7 \r\n")
     conv.send("s2c", b"\r\n")
@@ -453,7 +442,7 @@ def test_chunked_event_stream_counts_each_event_once():
     # An event stream in chunks, an event split over two of them: each chunk
     # says its data is read as SSE, and --stats counts the events, not the
     # chunks that carry them as well (it counted both: four messages here).
-    conv = chunked_answer(b"/events", b"text/event-stream")
+    conv = g.chunked_answer(b"/events", b"text/event-stream")
     for piece in (b"data: one\n\n", b": ping\n\n", b"data: t", b"wo\n\n"):
         conv.send("s2c", b"%x\r\n%s\r\n" % (len(piece), piece))
     conv.close()
@@ -471,7 +460,7 @@ def test_event_cut_over_chunks_counts_its_framing_once():
     # (not the chunk size lines inside its span on the wire), so --stats'
     # framing per event is the three chunks' framing plus the SSE field and
     # line ends, each once (it counted the inner size lines twice: 35.0).
-    conv = chunked_answer(b"/events", b"text/event-stream")
+    conv = g.chunked_answer(b"/events", b"text/event-stream")
     chunk_framing = 0
     for seq in (1, 2):
         for piece in (b"data: ", g.event(seq, TS * 1000 + seq).encode(), b"\n\n"):
@@ -568,7 +557,7 @@ def test_mid_stream_start():
 # ---- techniques ----
 
 def test_chunked_stream_and_classification():
-    conv = chunked_answer(b"/stream", b"application/x-ndjson")
+    conv = g.chunked_answer(b"/stream", b"application/x-ndjson")
     head_len = conv.seq["s2c"] - 5001
     sizes = []
     for s in (1, 2, 3):

@@ -118,10 +118,8 @@ def test_data_frame_detail_says_its_events_are_the_messages():
 def test_last_chunk_detail_lists_its_trailers():
     # The fields a server sends after a chunked body's data are listed in
     # the detail of the last chunk, as a head's headers are.
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+    conv = g.chunked_answer(b"/feed", b"application/x-ndjson")
+    conv.send("s2c", b"3\r\nabc\r\n")
     conv.send("s2c", b"0\r\nServer-Timing: total;dur=12\r\n\r\n")
     conv.close()
     p = conv.write(os.path.join(TMP, "trailers.pcap"))
