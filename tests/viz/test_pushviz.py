@@ -438,6 +438,22 @@ def test_last_chunk_shows_its_trailers_as_tshark_does():
                         if "size=0" in l] == ["text= trailers=2", "text="], out  # the summary counts them
 
 
+def test_trailers_cut_by_the_close_show_what_came():
+    # The server closes inside the trailer section: the last chunk shows the
+    # lines that came whole (tshark's trailer-part shows them too), and an
+    # error says the body never ended.  Nothing was shown for it before.
+    conv = g.chunked_answer(b"/feed", b"application/x-ndjson")
+    conv.send("s2c", b"3\r\nabc\r\n0\r\nX-Sum: 7\r\nX-Ha")
+    conv.close()
+    pcap = write(conv, "trailers-cut.pcap")
+    its = items(pcap)
+    last = [c for c in of_type(its, "chunk") if c["size"] == 0]
+    assert [c.get("trailers") for c in last] == [[["X-Sum", "7"]]], last
+    assert [e["what"] for e in of_type(its, "error")] == ["connection closed inside a message body"], its
+    theirs = [row[0] for row in tshark(pcap, ["http.chunked_trailer_part"], display="http.chunk_size == 0")]
+    assert [t.split("\\r\\n")[0] for t in theirs] == ["X-Sum: 7"], theirs
+
+
 def test_chunked_event_stream_counts_each_event_once():
     # An event stream in chunks, an event split over two of them: each chunk
     # says its data is read as SSE, and --stats counts the events, not the

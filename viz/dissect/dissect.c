@@ -447,6 +447,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     if (!h)
         return; /* it carried no byte, or rests between messages: nothing to finish */
     run(d, env, h);
+    if (h->mode == MODE_HTTP_BODY)
+        http_body_cut(env, h);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

@@ -508,26 +508,30 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
  * "trailer-part".  So it waits until the whole section is in the buffer
  * from `at` on: false while it must.  A section longer than a head may be
  * is not waited for, and one that does not parse as fields is not shown
- * (the decoder still reads it, and says what is wrong with it). */
+ * (the decoder still reads it, and says what is wrong with it).  When the
+ * stream stops inside the section (`cut`: closed, or the capture ended),
+ * the lines that came whole are shown, as tshark shows them. */
 static bool last_chunk_item(const struct dissect_env *env, struct half *h, uint64_t off,
-                            uint64_t line_len, size_t at)
+                            uint64_t line_len, size_t at, bool cut)
 {
     struct http_header trailers[HTTP_HEADERS_CAP];
     size_t n = 0;
     struct proto_err err = {0};
     long r = http_chunked_trailers(h->buf.data + at, h->buf.len - at, trailers,
                                    HTTP_HEADERS_CAP, &n, &err);
-    if (r == PROTO_PARTIAL && h->buf.len - at < VIZ_HEAD_MAX)
+    bool partial = r == PROTO_PARTIAL;
+    if (partial && !cut && h->buf.len - at < VIZ_HEAD_MAX)
         return false;
     if (r == PROTO_ERROR && err.code == 431) /* the decoder counts no lines: said here */
         half_error(env, h, "more trailer lines than a head may have: not shown", off + line_len, 0);
-    bool whole = r > 0;
-    chunk_item(env, h, off, line_len + (whole ? (uint64_t)r : 2), 0, "", 0, trailers, whole ? n : 0);
+    uint64_t section = r > 0 ? (uint64_t)r : partial && cut ? h->buf.len - at : 2;
+    chunk_item(env, h, off, line_len + section, 0, "", 0, trailers, r > 0 || (partial && cut) ? n : 0);
     return true;
 }
 
-/* Chunked transfer coding: a `chunk` item per size line, data to content. */
-static bool chunked_step(const struct dissect_env *env, struct half *h)
+/* Chunked transfer coding: a `chunk` item per size line, data to content.
+ * `cut`: the stream stops after these bytes (last_chunk_item). */
+static bool chunked_step(const struct dissect_env *env, struct half *h, bool cut)
 {
     struct body_state *bs = &h->body;
     bool progress = false;
@@ -556,7 +560,7 @@ static bool chunked_step(const struct dissect_env *env, struct half *h)
             if (coding_hold_chunk(env, h, off, len, ci.size))
                 break; /* its item waits for the text its data decodes to */
             if (ci.size == 0) {
-                if (!last_chunk_item(env, h, off, line_len, pos)) {
+                if (!last_chunk_item(env, h, off, line_len, pos, cut)) {
                     bs->chunked = before; /* its trailers are still coming: wait */
                     pos -= (size_t)r;
                     bytebuf_consume(&h->buf, pos);
@@ -592,7 +596,7 @@ bool http_body_step(const struct dissect_env *env, struct half *h)
     struct body_state *bs = &h->body;
     switch (bs->kind) {
     case HTTP_BODY_CHUNKED:
-        return chunked_step(env, h);
+        return chunked_step(env, h, false);
     case HTTP_BODY_LENGTH: {
         size_t n = bs->remaining < h->buf.len ? (size_t)bs->remaining : h->buf.len;
         if (n)
@@ -657,6 +661,12 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
     if (coding_gap(&h->body))
         content_gap(&h->body, len);
     return true;
+}
+
+void http_body_cut(const struct dissect_env *env, struct half *h)
+{
+    if (h->body.kind == HTTP_BODY_CHUNKED && h->buf.len && !h->body.chunk_lost)
+        chunked_step(env, h, true);
 }
 
 void http_body_close(const struct dissect_env *env, struct half *h, const char *how)

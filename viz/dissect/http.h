@@ -13,6 +13,10 @@ bool http_body_step(const struct dissect_env *env, struct half *h);
 /* A gap of len bytes inside a body: true when the body framing survives
  * it.  A Content-Length body that ends inside it gets its `body` item. */
 bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len);
+/* The stream stops where its bytes so far end (closed, or the capture
+ * ended): a last chunk still waiting for the end of its trailer section
+ * gets its item, with the lines that came. */
+void http_body_cut(const struct dissect_env *env, struct half *h);
 /* The connection closed (how: "fin", "rst"), or the capture ended
  * ("capture"), inside a body: a close-delimited one ends here and gets
  * its `body` item. */
