@@ -15,6 +15,8 @@
  *
  * Left out on purpose: nested multiparts, the epilogue after the close
  * delimiter, and any meaning of the part headers but Content-Length.
+ * A folded part header is read (see below); its value's slice then spans
+ * the fold, as in a response head (struct http_header).
  */
 #include "http_internal.h"
 
@@ -72,8 +74,12 @@ static long parse_part(const char *buf, size_t n, struct slice boundary, size_t 
     if (next < 0)
         return next;
 
+    /* Part headers have the syntax of mail headers (RFC 2046 §5.1 points
+     * to RFC 822), where a line that starts with white space continues the
+     * one before (a fold, obsolete since RFC 5322 §4.2 but to be read):
+     * unfolded as a response head's are. */
     size_t cap = sizeof part->headers / sizeof part->headers[0];
-    next = http_parse_fields(buf, n, (size_t)next, cap, false, part->headers, &part->num_headers, err);
+    next = http_parse_fields(buf, n, (size_t)next, cap, true, part->headers, &part->num_headers, err);
     if (next < 0)
         return next;
     size_t body = (size_t)next;

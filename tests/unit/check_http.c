@@ -1009,6 +1009,24 @@ static void part_splits(const char *s, struct slice b, size_t max_part)
     }
 }
 
+/* A part header folded over two lines (mail syntax, RFC 2046 §5.1) is
+ * one header, read as a client unfolds it. */
+START_TEST(multipart_folded_part_header)
+{
+    struct slice b = S("frame");
+    struct http_part part;
+    struct proto_err err = {0};
+    const char *s = "--frame\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\nX-N: 1\r\n\r\nab\r\n--frame--";
+    ck_assert_int_gt(http_parse_part(s, strlen(s), b, 4096, &part, &err), 0);
+    ck_assert_uint_eq(part.num_headers, 2);
+    char buf[64];
+    assert_slice(http_value_unfold(*http_header_find(part.headers, 2, "content-type"), buf),
+                 "text/plain; charset=utf-8");
+    assert_slice(part.body, "ab");
+    part_splits(s, b, 4096);
+}
+END_TEST
+
 START_TEST(multipart_splits_and_errors)
 {
     struct slice b = S("frame");
@@ -1036,7 +1054,7 @@ START_TEST(multipart_splits_and_errors)
         "--frameX\r\n\r\nbody\r\n--frame--",          /* junk after the boundary */
         "--frame-x",                                  /* half a close delimiter */
         "--frame\r\nContent-Length: 1, 1\r\n\r\nab",  /* bad Content-Length */
-        "--frame\r\n folded\r\n\r\nab\r\n--frame--",  /* obs-fold in part headers */
+        "--frame\r\n folded\r\n\r\nab\r\n--frame--",  /* white space before the first header */
         "--frame\rx",                                 /* bare CR */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -1164,6 +1182,7 @@ int main(void)
     TCase *multipart = tcase_create("multipart");
     tcase_add_test(multipart, multipart_boundary_from_content_type);
     tcase_add_test(multipart, multipart_parts_in_a_stream);
+    tcase_add_test(multipart, multipart_folded_part_header);
     tcase_add_test(multipart, multipart_splits_and_errors);
     suite_add_tcase(s, multipart);
 

@@ -717,6 +717,20 @@ def test_multipart_parts():
     assert of_type(its, "flow")[0]["technique"] == "multipart"
 
 
+def test_folded_part_header_is_read_unfolded():
+    # Part headers have mail syntax (RFC 2046 §5.1), where a line that starts
+    # with white space continues the one before: one header, unfolded.  The
+    # part was refused before (an error, and no part item).
+    conv = g.chunked_answer(b"/multipart", b"multipart/x-mixed-replace; boundary=pushlab")
+    part = b"--pushlab\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\n\r\nhello\r\n"
+    conv.send("s2c", b"%x\r\n" % len(part) + part + b"\r\n")
+    conv.send("s2c", b"b\r\n--pushlab--\r\n0\r\n\r\n")
+    its = items(write(conv, "multipart-fold.pcap"))
+    parts = of_type(its, "part")
+    assert [p["headers"] for p in parts] == [[["Content-Type", "text/plain; charset=utf-8"]]], its
+    assert [p["text"] for p in parts] == ["hello"] and not of_type(its, "error"), its
+
+
 def test_head_204_304_and_keep_alive():
     conv = g.Conversation()
     conv.handshake()
