@@ -14,6 +14,7 @@
 #include "pushlab.h"
 
 enum { RECORD = 1000, MANY = 10000 }; /* 10,000 records of 1,000 bytes: five slabs */
+enum { FLOW_SIZED = 384 };             /* a record the size of struct flow (six cache lines) */
 
 START_TEST(records_are_distinct_aligned_and_writable)
 {
@@ -57,7 +58,7 @@ END_TEST
 
 START_TEST(pool_map_is_zeroed_at_any_size)
 {
-    static const size_t sizes[] = {1,         4096, PAGES_SMALL_ENOUGH, PAGES_SMALL_ENOUGH + 1,
+    static const size_t sizes[] = {1, 4096, PAGES_SMALL_ENOUGH, PAGES_SMALL_ENOUGH + 1,
                                    (size_t)2 << 20, ((size_t)2 << 20) + 1, (size_t)5 << 20};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         unsigned char *m = pool_map(sizes[i]);
@@ -76,16 +77,16 @@ END_TEST
 START_TEST(the_first_records_stay_within_the_small_stretch)
 {
     struct pool p;
-    pool_init(&p, 384);
+    pool_init(&p, FLOW_SIZED);
     char *first = pool_take(&p), *last = first, *r;
     size_t n = 1;
-    while ((r = pool_take(&p)) == last + 384) { /* carved one after the other */
+    while ((r = pool_take(&p)) == last + FLOW_SIZED) { /* carved one after the other */
         last = r;
         n++;
     }
     ck_assert_ptr_nonnull(r);
-    ck_assert_uint_le((size_t)(last + 384 - first), PAGES_SMALL_ENOUGH);
-    ck_assert_uint_ge(n, PAGES_SMALL_ENOUGH / 384 - 1); /* and it is used, bar the slab's link */
+    ck_assert_uint_le((size_t)(last + FLOW_SIZED - first), PAGES_SMALL_ENOUGH);
+    ck_assert_uint_ge(n, PAGES_SMALL_ENOUGH / FLOW_SIZED - 1); /* and it is used, bar the slab's link */
     ck_assert_uint_eq((uintptr_t)r % PAGES_HUGE, VIZ_CACHE_LINE); /* the next slab's first record */
     pool_free(&p);
 }
@@ -96,7 +97,7 @@ END_TEST
 START_TEST(line_sized_records_start_at_a_line)
 {
     struct pool p;
-    pool_init(&p, 6 * 64);
+    pool_init(&p, FLOW_SIZED);
     for (int i = 0; i < 12000; i++) { /* past two slabs of 2 MiB */
         void *r = pool_take(&p);
         ck_assert_ptr_nonnull(r);

@@ -62,8 +62,8 @@ static void release_chunk(const struct dissect_env *env, struct half *h, struct 
 {
     if (!bc->chunk_held)
         return;
-    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len, NULL,
-               0);
+    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len,
+               NULL, 0); /* (never the last chunk: no trailers) */
     bc->chunk_held = false;
 }
 

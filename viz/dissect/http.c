@@ -524,8 +524,11 @@ static bool last_chunk_item(const struct dissect_env *env, struct half *h, uint6
         return false;
     if (r == PROTO_ERROR && err.code == 431) /* the decoder counts no lines: said here */
         half_error(env, h, "more trailer lines than a head may have: not shown", off + line_len, 0);
-    uint64_t section = r > 0 ? (uint64_t)r : partial && cut ? h->buf.len - at : 2;
-    chunk_item(env, h, off, line_len + section, 0, "", 0, trailers, r > 0 || (partial && cut) ? n : 0);
+    /* Its span: the section read, or all that came of a cut one; else (not
+     * shown) the CRLF an empty section is, as for any other chunk. */
+    bool shown = r > 0 || (partial && cut);
+    uint64_t section = r > 0 ? (uint64_t)r : shown ? h->buf.len - at : 2;
+    chunk_item(env, h, off, line_len + section, 0, "", 0, trailers, shown ? n : 0);
     return true;
 }
 
