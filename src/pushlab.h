@@ -130,7 +130,8 @@
  * 100).  A ring of 2 that doubles, so a power of two. */
 #define VIZ_PENDING_REQUESTS  128
 /* HTTP/2 streams per direction whose body is read as it comes (an event
- * stream, a multipart body): each holds an SSE parser or a part buffer. */
+ * stream, a multipart body, a compressed body): each holds an SSE parser,
+ * a part buffer or a decoder. */
 #define VIZ_H2_BODIES         16
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */

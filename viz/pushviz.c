@@ -102,7 +102,7 @@ static void keep(const struct item *it)
         app.kept = v;
         app.cap_kept = cap;
     }
-    struct item *copy = item_dup(it);
+    struct item *copy = item_dup(it, 0);
     if (copy)
         app.kept[app.nkept++] = copy;
 }

@@ -7,11 +7,14 @@
  *   node h2_push.js PORT node   node's http2 client: /events and /news on
  *                               one connection at once (streams 1 and 3
  *                               interleaved), a PING, a stream it cancels
- *                               (RST_STREAM CANCEL), then GOAWAY
+ *                               (RST_STREAM CANCEL), /digest: three events
+ *                               as NDJSON through node's gzip stream,
+ *                               flushed after each (stream 7), then GOAWAY
  */
 'use strict';
 
 const http2 = require('http2');
+const zlib = require('zlib');
 const {execFile} = require('child_process');
 
 const port = Number(process.argv[2]);
@@ -21,6 +24,7 @@ if (!port || !['curl', 'node'].includes(client)) {
     process.exit(2);
 }
 const EVENTS = 5;
+const EVENTS_DIGEST = 3;
 
 function event(seq) {
     return JSON.stringify({seq, ts: Date.now(), kind: 'tick', text: 'pushed over HTTP/2'});
@@ -45,6 +49,18 @@ server.on('stream', (stream, headers) => {
             stream.respond({':status': 200, 'content-type': 'application/json'});
             stream.end(JSON.stringify([{seq: 1, kind: 'news', text: 'one answer, on stream 3'}]));
         }, 150);
+    } else if (path === '/digest') {
+        /* Compressed as compression middleware does it: one gzip stream,
+         * flushed after each line, so each DATA frame decodes to a line. */
+        stream.respond({':status': 200, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip'});
+        const gz = zlib.createGzip();
+        gz.pipe(stream);
+        let seq = 0;
+        const next = () => {
+            gz.write(event(++seq) + '\n');
+            gz.flush(() => (seq === EVENTS_DIGEST ? gz.end() : setTimeout(next, 60)));
+        };
+        next();
     } else { /* /slow: never answered; the client gives up */
         stream.on('error', () => {});
     }
@@ -78,10 +94,23 @@ function viaNode() {
     slow.on('error', () => {});
     setTimeout(() => slow.close(http2.constants.NGHTTP2_CANCEL), 50);
     setTimeout(() => session.ping(Buffer.from('pushlab!'), () => {}), 250);
-    ev.on('end', () => {
+    let digest = '', ended = 0;
+    const end = () => {
+        if (++ended < 2)
+            return;
         session.close();
-        done(events + ' events, ' + news.length + ' bytes of news');
-    });
+        done(events + ' events, ' + news.length + ' bytes of news, ' +
+             (digest.match(/"seq"/g) || []).length + ' events of digest');
+    };
+    setTimeout(() => {
+        const dg = session.request({':path': '/digest', 'accept-encoding': 'gzip'});
+        const gunzip = zlib.createGunzip();
+        dg.pipe(gunzip);
+        gunzip.setEncoding('utf8');
+        gunzip.on('data', (text) => { digest += text; });
+        gunzip.on('end', end);
+    }, 100);
+    ev.on('end', end);
 }
 
 server.listen(port, '127.0.0.1', () => (client === 'curl' ? viaCurl : viaNode)());

@@ -53,7 +53,7 @@ static void collect(void *ctx, const struct item *it)
 {
     struct run *r = ctx;
     ck_assert_uint_lt(r->n, MAX_ITEMS);
-    r->items[r->n] = item_dup(it);
+    r->items[r->n] = item_dup(it, 0);
     ck_assert_ptr_nonnull(r->items[r->n]);
     r->n++;
 }

@@ -9,6 +9,7 @@ gets correct segments, then reorders, repeats, drops or cuts them.
 Python 3 standard library only.
 """
 import struct
+import zlib
 
 LINKTYPE_NULL = 0
 LINKTYPE_EN10MB = 1
@@ -269,3 +270,13 @@ class FastWriter:
 
     def close(self):
         self.f.close()
+
+
+def flushed_gzip(pieces):
+    """pieces through one gzip stream, a sync flush after each (as
+    compression middleware flushes per message): the coded pieces, the
+    last one ending the stream."""
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    coded = [z.compress(p) + z.flush(zlib.Z_SYNC_FLUSH) for p in pieces]
+    coded[-1] += z.flush()
+    return coded

@@ -306,15 +306,6 @@ def test_close_delimited_body_at_the_end_of_the_capture():
     assert not of_type(its, "error"), of_type(its, "error")  # not cut short: the capture ended
 
 
-def flushed_gzip(pieces):
-    """pieces through one gzip stream, a sync flush after each (as
-    compression middleware flushes per message): the coded pieces."""
-    z = zlib.compressobj(6, zlib.DEFLATED, 31)
-    coded = [z.compress(p) + z.flush(zlib.Z_SYNC_FLUSH) for p in pieces]
-    coded[-1] += z.flush()
-    return coded
-
-
 def chunk(data):
     return b"%x\r\n%s\r\n" % (len(data), data)
 
@@ -329,13 +320,13 @@ def test_gzip_ndjson_and_multipart_streams():
     conv.send("c2s", b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nContent-Encoding: gzip\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n")
-    for piece in flushed_gzip(lines):
+    for piece in g.flushed_gzip(lines):
         conv.send("s2c", chunk(piece), mss=17)  # every chunk cut across segments
     conv.send("s2c", b"0\r\n\r\n")
     # (a delimiter is CRLF "--b": each part's data ends before that CRLF)
     parts = [b"--b\r\nContent-Type: application/json\r\n\r\n" + ln.strip() + b"\r\n" for ln in lines[:3]]
     parts.append(b"--b--\r\n")
-    coded = b"".join(flushed_gzip(parts))
+    coded = b"".join(g.flushed_gzip(parts))
     conv.send("c2s", b"GET /parts HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n"
                      b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(coded) + coded, mss=50)

@@ -4,9 +4,11 @@ frame, and the pushlab events in DATA frames.
 The captures were recorded from real stacks (captures/thirdparty/h2c-*.pcap,
 made by tests/thirdparty/record_h2.sh): a node `http2` server pushing an
 event stream to curl (nghttp2), and to node's http2 client, which also asks
-for /news on the same connection, cancels a third stream, pings and says
-GOAWAY.  tshark is the oracle: per connection and direction, every frame
-in order with its stream, type, flags and length; each DATA frame's bytes;
+for /news on the same connection, cancels a third stream, reads a gzip
+NDJSON stream on a fourth, pings and says GOAWAY.  tshark is the oracle:
+per connection and direction, every frame in order with its stream, type,
+flags and length; each DATA frame's bytes (decoded frame by frame where the
+answer is compressed, which must add up to the body tshark decompresses);
 RST_STREAM and GOAWAY error codes and WINDOW_UPDATE increments; every
 header block's fields, decoded from HPACK, in order.  Before,
 pushviz took these connections for WebSocket joined mid-way (the frames
@@ -72,6 +74,9 @@ def tshark_frames(path, port):
                     frame["promised_stream"] = int(st["http2.push_promise.promised_stream_id"][0])
                 if "http2.window_update.window_size_increment" in st:
                     frame["increment"] = int(st["http2.window_update.window_size_increment"][0])
+                for name in st:  # a compressed body, decompressed by tshark on its END_STREAM frame
+                    if name.startswith("Content-encoded entity body"):
+                        frame["decoded_body"] = bytes.fromhex(st[name][0]["http2.data.data"][0].replace(":", ""))
                 if "http2.header" in st:  # a decoded header block: each field in order
                     frame["headers"] = [[h["http2.header.name"][0], h.get("http2.header.value", [""])[0]]
                                         for h in st["http2.header"]]
@@ -79,7 +84,36 @@ def tshark_frames(path, port):
     return out
 
 
+def expected_texts(ref):
+    """What each DATA frame of one direction (tshark's frames, in order)
+    should show: its data, or, on a stream whose answer has a content
+    coding, what its data decodes to, frame after frame through one zlib
+    stream as the client decoded it.  A stream tshark decompressed whole
+    (on its END_STREAM frame) must decode to the same bytes."""
+    codings, decoders, decoded, texts = {}, {}, {}, []
+    for r in ref:
+        if r["frame"] == "HEADERS":
+            fields = dict(r.get("headers", []))
+            if "content-encoding" in fields:
+                codings[r["stream"]] = fields["content-encoding"]
+        if r["frame"] != "DATA":
+            continue
+        data = r.get("data", b"")
+        # tshark puts the stream's whole body in its END_STREAM frame
+        data = data[-r["len"]:] if "END_STREAM" in r["flags"] and r["len"] else data[:r["len"]]
+        if r["stream"] in codings:
+            wbits = {"gzip": 31, "deflate": 15}[codings[r["stream"]]]
+            z = decoders.setdefault(r["stream"], zlib.decompressobj(wbits))
+            data = z.decompress(data)
+            decoded[r["stream"]] = decoded.get(r["stream"], b"") + data
+        if "decoded_body" in r:
+            assert decoded.get(r["stream"]) == r["decoded_body"], (r, decoded)
+        texts.append(data[:256].decode())
+    return texts, len(decoded)
+
+
 def test_frames_agree_with_tshark():
+    coded = 0
     for path in thirdparty_captures("h2c-*.pcap", 2):
         its = items(path)
         ports = {int(f["server"].rsplit(":", 1)[1]) for f in of_type(its, "flow")}
@@ -92,11 +126,10 @@ def test_frames_agree_with_tshark():
                 ref = theirs[(flow - 1, client_side)]
                 assert [(m["frame"], m["stream"], m["flags"], m["len"]) for m in mine] == \
                     [(r["frame"], r["stream"], r["flags"], r["len"]) for r in ref], where
+                texts, n_coded = expected_texts(ref)
+                assert [m["text"] for m in mine if m["frame"] == "DATA"] == texts, where
+                coded += n_coded
                 for m, r in zip(mine, ref):
-                    if "data" in r:
-                        # tshark puts the stream's whole body in its END_STREAM frame
-                        data = r["data"][-r["len"]:] if "END_STREAM" in r["flags"] else r["data"]
-                        assert m["text"] == data[:256].decode(), (where, m, r)
                     for field in ("error_code", "increment", "promised_stream"):
                         assert m.get(field) == r.get(field), (where, field, m, r)
         # Nothing of it passes for WebSocket or Flash, and nothing is an error.
@@ -107,6 +140,7 @@ def test_frames_agree_with_tshark():
         # The client's preface opens the connection.
         first = of_type(its, "http2", dir="c2s")[0]
         assert first["frame"] == "preface" and first["offset"] == 0, first
+    assert coded == 1, coded  # node's gzip NDJSON stream, decoded by tshark too
 
 
 def test_headers_agree_with_tshark():
@@ -129,7 +163,7 @@ def test_headers_agree_with_tshark():
                 assert m.get("method") == fields.get(":method") and m.get("path") == fields.get(":path"), m
                 assert m.get("status") == (int(fields[":status"]) if ":status" in fields else None), m
             compared += sum(len(r["headers"]) for r in ref)
-    assert compared == 29, compared  # in 7 blocks: 2 of curl's, 5 of node's
+    assert compared == 38, compared  # in 9 blocks: 2 of curl's, 7 of node's
 
 
 def test_what_each_capture_shows():
@@ -161,11 +195,22 @@ def test_what_each_capture_shows():
     # Each stream an exchange: /events and /news answered on their streams,
     # /news after frames of /events; /slow cancelled, so never answered.
     asked = {f["stream"]: (f["path"], f["exchange"]) for f in of_type(its, "http2", dir="c2s", frame="HEADERS")}
-    assert asked == {1: ("/events", 1), 3: ("/news", 2), 5: ("/slow", 3)}, asked
+    assert asked == {1: ("/events", 1), 3: ("/news", 2), 5: ("/slow", 3), 7: ("/digest", 4)}, asked
     answers = [(f["stream"], f["exchange"], f["technique"])
                for f in of_type(its, "http2", dir="s2c", frame="HEADERS")]
-    assert answers == [(1, 1, "sse"), (3, 2, "http")], answers
+    assert sorted(answers) == [(1, 1, "sse"), (3, 2, "http"), (7, 4, "xhr")], answers
     assert [f["technique"] for f in of_type(its, "flow")] == ["sse"]
+    # /digest: node's gzip stream, flushed a line at a time.  Its first
+    # frame is the gzip header and its last the gzip trailer (nothing to
+    # show); each frame between shows the NDJSON line it decodes to, and
+    # the events are found in them.
+    digest = of_type(its, "http2", dir="s2c", frame="DATA", stream=7)
+    lines = [d["text"] for d in digest]
+    assert lines[0] == "" and lines[-2:] == ["", ""] and len(lines) == 6, lines
+    assert [json.loads(t)["seq"] for t in lines[1:4]] == [1, 2, 3] and all(t.endswith("\n") for t in lines[1:4])
+    seqs = [(e["seq"], e["offset"]) for e in of_type(its, "event")]
+    for d in digest[1:4]:  # (each frame's data is one coded piece: its events point at it)
+        assert (json.loads(d["text"])["seq"], d["offset"] + 9) in seqs, (d, seqs)
 
 
 # ---- crafted ----
@@ -482,8 +527,8 @@ def test_at_most_sixteen_streams_read_at_once():
     its = items(conv.write(os.path.join(TMP, "seventeen.pcap")))
     assert [e["data"] for e in of_type(its, "sse_event")] == [str(s) for s in streams[:16]] + ["35"], its
     what = [e["what"] for e in of_type(its, "error")]
-    assert what == ["more than 16 streams of this direction carry an event stream or a multipart body at "
-                    "once: the body of stream 33 is shown as DATA only"], what
+    assert what == ["more than 16 streams of this direction carry an event stream, a multipart body or a "
+                    "compressed body at once: the body of stream 33 is shown as DATA only"], what
     unread = of_type(its, "http2", frame="DATA", stream=33)
     assert unread and "content" not in unread[0], unread
 
@@ -512,6 +557,51 @@ def test_a_gzip_event_stream_is_decoded():
     assert [e["what"] for e in of_type(its, "error")] == \
         ["br: not decoded (no decoder for this content coding); shown as sent"], of_type(its, "error")
     assert "content" not in of_type(its, "http2", frame="DATA")[0]
+
+
+def test_a_compressed_answer_shows_what_its_frames_decode_to():
+    # A gzip NDJSON answer of pushlab events, flushed a line at a time (as
+    # node's compression middleware does): each DATA frame's text is the
+    # line its data decodes to, as a chunk's is in HTTP/1.1, and the events
+    # are found in the decoded bytes; the last frame ends the gzip stream
+    # with the stream.  A second answer, deflate, loses a segment inside
+    # its second frame (and the next frame's header): that frame's item
+    # still goes out, with what came of it decoded.  Before, the frames
+    # showed compressed bytes and no event was found.
+    lines = [(g.event(i, 1700000000000 + i) + "\n").encode() for i in range(1, 4)]
+    coded = g.flushed_gzip(lines)
+    ndjson = b"\x88" + literal(31, b"application/x-ndjson") + literal(26, b"gzip")
+    z = zlib.compressobj(6, zlib.DEFLATED, 15)
+    first, second = (z.compress(t) + z.flush(zlib.Z_SYNC_FLUSH) for t in (b"x" * 300, b"tail"))
+    conv = h2_connection(frame(1, 1, get(b"/feed"), 5) + frame(1, 3, get(b"/big"), 5))
+    conv.send("s2c", frame(1, 1, ndjson, 4) + frame(1, 3, b"\x88" + literal(26, b"deflate"), 4))
+    conv.send("s2c", frame(0, 1, coded[0]) + frame(0, 3, first) + frame(0, 1, coded[1]))
+    conv.send("s2c", frame(0, 1, coded[2], 1))
+    lost = conv.stream("s2c", frame(0, 3, second) + frame(0, 3, first, 1), 12, lose=1)
+    conv.close()
+    path = conv.write(os.path.join(TMP, "gzip-answer.pcap"), lose=lost)
+    its = items(path)
+    data = of_type(its, "http2", frame="DATA")
+    texts = [(d["stream"], d["text"].encode()) for d in data]
+    assert texts[:4] == [(1, lines[0]), (3, b"x" * 256), (1, lines[1]), (1, lines[2])], data
+    # (the lost segment took 7 of its 10 bytes, and the next frame's header)
+    assert texts[4][0] == 3 and b"tail".startswith(texts[4][1]) and len(texts) == 5, data
+    assert [d["data_len"] for d in data] == [len(coded[0]), len(first), len(coded[1]), len(coded[2]),
+                                             len(second)], data
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3], of_type(its, "event")
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["12 bytes not captured (the peer acknowledged them)"], of_type(its, "error")
+    # Each frame's item comes before the event its data holds.
+    order = [(i["type"], i.get("seq")) for i in its if i["type"] == "event" or i.get("frame") == "DATA"]
+    assert order[:3] == [("http2", None), ("event", 1), ("http2", None)], order
+    # A coding with no decoder here: the frames as sent, and an error says so once.
+    conv = h2_connection(frame(1, 1, get(b"/br"), 5),
+                         frame(1, 1, b"\x88" + literal(26, b"br"), 4) + frame(0, 1, b"\x1b\x03abc", 1))
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "br-answer.pcap")))
+    assert [d["text"] for d in of_type(its, "http2", frame="DATA")] == ["\x1b\x03abc"], its
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["br: not decoded (no decoder for this content coding); shown as sent"], of_type(its, "error")
 
 
 def test_multipart_parts_on_a_stream():

@@ -57,41 +57,42 @@ bool coding_begin(const struct dissect_env *env, struct half *h, struct body_sta
     return false;
 }
 
-/* The held chunk's item goes out, with the text its data decoded to. */
-static void release_chunk(const struct dissect_env *env, struct half *h, struct body_coding *bc)
+void coding_release(const struct dissect_env *env, struct body_state *bs)
 {
-    if (!bc->chunk_held)
+    struct body_coding *bc = bs->coding;
+    if (!bc || !bc->held)
         return;
-    chunk_item(env, h, bc->chunk_off, bc->chunk_len, bc->chunk_size, bc->chunk_text, bc->chunk_text_len,
-               NULL, 0); /* (never the last chunk: no trailers) */
-    bc->chunk_held = false;
+    item_set_text(bc->held, "text", bc->held_text, bc->held_text_len);
+    bc->held->ts_ns = env->now_ns;
+    emit_item(env->emitter, bc->held);
+    free(bc->held);
+    bc->held = NULL;
 }
 
-/* Decoded bytes of the held chunk's data: the first go to its text. */
-static void keep_chunk_text(struct body_coding *bc, const uint8_t *p, size_t n)
+/* Decoded bytes of the held piece's data: the first go to its text. */
+static void keep_held_text(struct body_coding *bc, const uint8_t *p, size_t n)
 {
-    size_t room = sizeof bc->chunk_text - bc->chunk_text_len;
-    if (!bc->chunk_held || room == 0)
+    size_t room = sizeof bc->held_text - bc->held_text_len;
+    if (!bc->held || room == 0)
         return;
-    memcpy(bc->chunk_text + bc->chunk_text_len, p, n < room ? n : room);
-    bc->chunk_text_len += n < room ? n : room;
+    memcpy(bc->held_text + bc->held_text_len, p, n < room ? n : room);
+    bc->held_text_len += n < room ? n : room;
 }
 
-bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
-                       uint64_t size)
+bool coding_hold(const struct dissect_env *env, struct body_state *bs, const struct item *it,
+                 uint64_t size)
 {
-    struct body_coding *bc = h->body.coding;
+    struct body_coding *bc = bs->coding;
     if (!bc || !bc->decoder)
         return false;
-    release_chunk(env, h, bc); /* (one whose data decoded to nothing: a gzip header, say) */
+    coding_release(env, bs); /* (one whose data decoded to nothing: a gzip header, say) */
     if (size == 0 || bc->failed)
         return false; /* the last chunk, or data that will not be decoded: as sent */
-    bc->chunk_held = true;
-    bc->chunk_off = off;
-    bc->chunk_len = len;
-    bc->chunk_size = size;
-    bc->chunk_fed = 0;
-    bc->chunk_text_len = 0;
+    if (!(bc->held = item_dup(it, VIZ_PAYLOAD_SHOWN)))
+        return false; /* out of memory: as sent */
+    bc->held_size = size;
+    bc->held_fed = 0;
+    bc->held_text_len = 0;
     return true;
 }
 
@@ -134,8 +135,8 @@ void coding_feed(const struct dissect_env *env, struct half *h, struct body_stat
         }
         return;
     }
-    if (bc->chunk_held)
-        bc->chunk_fed += n; /* (all the data fed before the next size line is this chunk's) */
+    if (bc->held)
+        bc->held_fed += n; /* (all the data fed before the next piece is the held one's) */
     uint8_t out[DECODE_PIECE];
     size_t pos = 0;
     for (;;) {
@@ -143,7 +144,7 @@ void coding_feed(const struct dissect_env *env, struct half *h, struct body_stat
         struct proto_err err = {0};
         long w = http_decode(bc->decoder, (const uint8_t *)p + pos, n - pos, &used, out, sizeof out, &err);
         if (w < 0) {
-            release_chunk(env, h, bc);
+            coding_release(env, bs);
             char what[128];
             snprintf(what, sizeof what, "%s: %s; the rest of the body is passed over", bc->name, err.why);
             half_error(env, h, what, stream_off + pos + used, 0);
@@ -153,11 +154,11 @@ void coding_feed(const struct dissect_env *env, struct half *h, struct body_stat
         uint64_t at = stream_off + pos; /* the coded piece these bytes came out of */
         pos += used;
         bool finished = ((size_t)w < sizeof out && pos == n) || (w == 0 && used == 0);
-        /* A chunk's item goes out before the items its bytes make, once its
+        /* A piece's item goes out before the items its bytes make, once its
          * text is known: all its data decoded, or enough of it. */
-        keep_chunk_text(bc, out, (size_t)w);
-        if (bc->chunk_text_len == sizeof bc->chunk_text || (finished && bc->chunk_fed >= bc->chunk_size))
-            release_chunk(env, h, bc);
+        keep_held_text(bc, out, (size_t)w);
+        if (bc->held_text_len == sizeof bc->held_text || (finished && bc->held_fed >= bc->held_size))
+            coding_release(env, bs);
         if (w > 0)
             deliver(env, h, bs, out, (size_t)w, at);
         if (finished)
@@ -177,8 +178,7 @@ bool coding_gap(struct body_state *bs)
 void coding_end(const struct dissect_env *env, struct half *h, struct body_state *bs, uint64_t off)
 {
     struct body_coding *bc = bs->coding;
-    if (bc && bc->decoder)
-        release_chunk(env, h, bc);
+    coding_release(env, bs);
     if (!bc || !bc->decoder || bc->failed || bs->lost || http_decoder_done(bc->decoder))
         return;
     char what[96];
@@ -191,6 +191,7 @@ void coding_free(struct body_state *bs)
     if (!bs->coding)
         return;
     http_decoder_free(bs->coding->decoder);
+    free(bs->coding->held); /* (a body that stops sends its held item out first: coding_release) */
     free(bs->coding);
     bs->coding = NULL;
 }

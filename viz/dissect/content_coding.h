@@ -21,12 +21,18 @@ bool coding_begin(const struct dissect_env *env, struct half *h, struct body_sta
  * (when coded) and handed to the content reader. */
 void coding_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
                  size_t n, uint64_t stream_off);
-/* A chunk's size line at off (len bytes with its data and its CRLF) of
- * h's chunked HTTP/1.1 body.  True when the body is being decoded: the chunk's item then
- * waits for the text its data decodes to, and goes out with the first
- * decoded bytes (before the items they make), or before the next chunk's. */
-bool coding_hold_chunk(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
-                       uint64_t size);
+/* The item of a piece of body bs -- a chunk, an HTTP/2 DATA frame --
+ * whose `text` shows the piece's first bytes as sent; size: its data
+ * bytes, which come next.  True when the body is being decoded: a copy of
+ * the item then waits for the text its data decodes to, and goes out
+ * with the first decoded bytes (before the items they make), or before
+ * the next piece's; false: the caller sends the item out as it is (any
+ * earlier piece's went first). */
+bool coding_hold(const struct dissect_env *env, struct body_state *bs, const struct item *it,
+                 uint64_t size);
+/* A held item goes out now with what its data decoded to so far: the body
+ * stops here (cancelled, or the capture ended in it). */
+void coding_release(const struct dissect_env *env, struct body_state *bs);
 /* len body bytes were lost.  True when the content reader can go on (no
  * coding); a coded body cannot be decoded past a gap. */
 bool coding_gap(struct body_state *bs);

@@ -52,20 +52,6 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
     emit_item(env->emitter, it);
 }
 
-void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
-                uint64_t size, const char *text, size_t text_len, const struct http_header *trailers,
-                size_t n_trailers)
-{
-    struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
-    item_add_int(it, "size", (int64_t)size);
-    item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
-    add_content_kind(it, h->body.content);
-    if (n_trailers)
-        add_field_lines(it, "trailers", trailers, n_trailers);
-    emit_item(env->emitter, it);
-}
-
 void add_content_kind(struct item *it, enum content_kind kind)
 {
     if (kind == CONTENT_SSE)

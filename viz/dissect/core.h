@@ -84,12 +84,13 @@ struct body_coding {
     bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
     bool gap_told;                /* ...the "cannot decode after a gap" error is out */
     bool capped;                  /* it decoded past VIZ_DECODED_MAX: the rest is counted, not read */
-    bool chunk_held;              /* a chunk's item waits for the text its data decodes to: */
-    uint64_t chunk_off, chunk_len, chunk_size; /* ...its range and size (it is dated when it goes out,
-                                   * so items stay in time order) */
-    uint64_t chunk_fed;           /* ...its data bytes decoded so far */
-    char chunk_text[VIZ_PAYLOAD_SHOWN]; /* ...the first bytes they decoded to */
-    size_t chunk_text_len;
+    struct item *held;            /* a piece's item (a chunk's, an HTTP/2 DATA frame's) waiting for
+                                   * the text its data decodes to (owned; dated when it goes out,
+                                   * so items stay in time order), or NULL: */
+    uint64_t held_size;           /* ...its data bytes */
+    uint64_t held_fed;            /* ...of which decoded so far */
+    char held_text[VIZ_PAYLOAD_SHOWN]; /* ...the first bytes they decoded to */
+    size_t held_text_len;
 };
 
 /* CONTENT_MULTIPART: the boundary and the bytes of the part being read.
@@ -305,12 +306,6 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
-/* A `chunk` item: its size line at off, len bytes with its data and CRLF
- * (the last chunk's: with its trailer section), text, the first bytes of
- * its data, and the last chunk's trailer fields (n_trailers of them). */
-void chunk_item(const struct dissect_env *env, const struct half *h, uint64_t off, uint64_t len,
-                uint64_t size, const char *text, size_t text_len, const struct http_header *trailers,
-                size_t n_trailers);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.

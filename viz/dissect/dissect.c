@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/content_coding.h"
 #include "dissect/flash.h"
 #include "dissect/h2.h"
 #include "dissect/h2_bodies.h"
@@ -449,6 +450,10 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     run(d, env, h);
     if (h->mode == MODE_HTTP_BODY)
         http_body_cut(env, h);
+    /* A chunk or DATA frame of a compressed body that the end cut still
+     * waits for its text: it goes out with what its data decoded to. */
+    coding_release(env, &h->body);
+    h2_bodies_stop(env, h);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

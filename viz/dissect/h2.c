@@ -1,7 +1,8 @@
 /* h2.c -- an HTTP/2 connection in the clear (h2c, RFC 9113): one `http2`
  * item per frame, with its type, flags, stream and length, and what the
- * frame says: a DATA frame's bytes as text (and the pushlab events in
- * them), a SETTINGS frame's values, a WINDOW_UPDATE's increment, the
+ * frame says: a DATA frame's bytes as text (what they decode to, when
+ * the answer is compressed: h2_bodies.c), and the pushlab events in
+ * them, a SETTINGS frame's values, a WINDOW_UPDATE's increment, the
  * error code of RST_STREAM and GOAWAY, and the header fields of a header
  * block (h2_headers.c) on the frame that ends it.
  *
@@ -219,7 +220,8 @@ static void frame_item(struct dissect *d, const struct dissect_env *env, struct 
     if (h2_carries_block(fh->type))
         headers_error = h2_headers_frame(h, fh, pl, have, it, &head, why, sizeof why);
     h2_streams_frame(d, env, h, fh, &head, data.sent, it);
-    emit_item(env->emitter, it);
+    if (fh->type != H2_DATA || !h2_bodies_hold(env, h, fh->stream, it, data.sent))
+        emit_item(env->emitter, it);
     if (headers_error)
         half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
     frame_body(d, env, h, fh, &head, pl, &data);

@@ -61,7 +61,8 @@ void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struc
     struct slice boundary = {NULL, 0};
     const struct slice *ct = head->content_type.ptr ? &head->content_type : NULL;
     enum content_kind kind = content_of(ct, &boundary);
-    if (kind == CONTENT_PLAIN || head->ends_stream)
+    const struct slice *coding = head->content_coding.ptr ? &head->content_coding : NULL;
+    if ((kind == CONTENT_PLAIN && !coding) || head->ends_stream)
         return;
     if (!h->h2_bodies && !(h->h2_bodies = calloc(1, sizeof *h->h2_bodies)))
         return; /* out of memory: its DATA frames are still shown */
@@ -69,8 +70,8 @@ void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struc
     if (b->count == VIZ_H2_BODIES) {
         char what[160];
         snprintf(what, sizeof what,
-                 "more than %d streams of this direction carry an event stream or a multipart body at "
-                 "once: the body of stream %u is shown as DATA only",
+                 "more than %d streams of this direction carry an event stream, a multipart body or a "
+                 "compressed body at once: the body of stream %u is shown as DATA only",
                  VIZ_H2_BODIES, (unsigned)fh->stream);
         half_error(env, h, what, h->buf.offset, H2_FRAME_HEADER + (uint64_t)fh->length);
         return;
@@ -82,11 +83,20 @@ void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struc
     /* Without its map, offsets would count from the body's start. */
     if ((sb->body.map = malloc(sizeof *sb->body.map)))
         memset(sb->body.map, 0, sizeof *sb->body.map);
-    const struct slice *coding = head->content_coding.ptr ? &head->content_coding : NULL;
-    if (coding_begin(env, h, &sb->body, coding))
+    bool decodable = coding_begin(env, h, &sb->body, coding);
+    if (decodable)
         content_begin(&sb->body, kind, boundary);
-    if (sb->body.content == CONTENT_PLAIN) /* a coding with no decoder, or out of memory */
+    /* Nothing to read: a coding with no decoder (said), "identity" on plain
+     * content, or out of memory. */
+    if (!decodable || (sb->body.content == CONTENT_PLAIN && !sb->body.coding))
         close_body(b, sb);
+}
+
+bool h2_bodies_hold(const struct dissect_env *env, struct half *h, uint32_t stream, const struct item *it,
+                    uint64_t size)
+{
+    struct stream_body *sb = find(h->h2_bodies, stream);
+    return sb && coding_hold(env, &sb->body, it, size);
 }
 
 enum content_kind h2_bodies_content(struct half *h, uint32_t stream)
@@ -105,6 +115,9 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
     coding_feed(env, h, bs, p, n, offset);
     if (unread && coding_gap(bs)) /* a coded body cannot be decoded past a gap */
         content_gap(bs, unread);
+    /* The frame's data came in one piece: its item (held, when the body is
+     * compressed) has all the text it will get, also when some was lost. */
+    coding_release(env, bs);
     if (fh->flags & H2_FLAG_END_STREAM) {
         coding_end(env, h, bs, offset + n);
         close_body(h->h2_bodies, sb);
@@ -120,6 +133,8 @@ void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t strea
         return;
     if (complete)
         coding_end(env, h, &sb->body, offset);
+    else
+        coding_release(env, &sb->body);
     close_body(h->h2_bodies, sb);
 }
 
@@ -131,6 +146,13 @@ void h2_bodies_lost(struct half *h)
         if (coding_gap(bs))
             content_gap(bs, 0); /* it goes on at the next place it can trust */
     }
+}
+
+void h2_bodies_stop(const struct dissect_env *env, struct half *h)
+{
+    struct h2_bodies *b = h->h2_bodies;
+    for (unsigned i = 0; b && i < b->count; i++)
+        coding_release(env, &b->open[i].body);
 }
 
 void h2_bodies_free(struct half *h)

@@ -8,12 +8,19 @@
 #include "proto/h2_frame.h"
 
 /* The final answer's header block *head, on the frame fh that ended it:
- * an event stream or a multipart body that stays open gets a reader (a
- * content coding with no decoder, such as br: none, and an error item). */
+ * an event stream, a multipart body or a compressed body that stays open
+ * gets a reader (a content coding with no decoder, such as br: none, and
+ * an error item). */
 void h2_bodies_answer(const struct dissect_env *env, struct half *h, const struct h2_frame_header *fh,
                       const struct h2_head *head);
 /* What the reader of this stream reads (CONTENT_PLAIN: it has none). */
 enum content_kind h2_bodies_content(struct half *h, uint32_t stream);
+/* The item of a DATA frame of this stream (size: its data bytes): true
+ * when the stream's body is compressed, and the item then waits for the
+ * text its data decodes to (content_coding.c), else false: the caller
+ * sends it out. */
+bool h2_bodies_hold(const struct dissect_env *env, struct half *h, uint32_t stream, const struct item *it,
+                    uint64_t size);
 /* DATA frame fh of direction h: n bytes of its data at p, which sat at
  * stream offset `offset`, and `unread` more it carried that were not
  * captured or are passed over.  False when its stream has no reader: the
@@ -27,6 +34,9 @@ void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t strea
                    uint64_t offset);
 /* The framing was lost: any stream may have lost bytes. */
 void h2_bodies_lost(struct half *h);
+/* The connection stops (closed, or the capture ends): a DATA item still
+ * waiting for its text goes out with what came. */
+void h2_bodies_stop(const struct dissect_env *env, struct half *h);
 void h2_bodies_free(struct half *h);
 
 #endif

@@ -502,6 +502,26 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     return true;
 }
 
+/* A `chunk` item: its size line at off, len bytes with its data and CRLF
+ * (the last chunk's: with its trailer section), text, the first bytes of
+ * its data as sent, and the last chunk's trailer fields (n_trailers of
+ * them).  A chunk of a compressed body waits for the text its data
+ * decodes to (coding_hold). */
+static void chunk_item(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
+                       uint64_t size, const char *text, size_t text_len,
+                       const struct http_header *trailers, size_t n_trailers)
+{
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
+    item_add_int(it, "size", (int64_t)size);
+    item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
+    add_content_kind(it, h->body.content);
+    if (n_trailers)
+        add_field_lines(it, "trailers", trailers, n_trailers);
+    if (!coding_hold(env, &h->body, it, size))
+        emit_item(env->emitter, it);
+}
+
 /* The last chunk's item, which shows its trailer section (RFC 9112
  * §7.1.2: fields a server adds once the data is sent -- a checksum,
  * Server-Timing -- then the empty line that ends the body), tshark's
@@ -560,8 +580,6 @@ static bool chunked_step(const struct dissect_env *env, struct half *h, bool cut
             uint64_t off = bs->start + ci.size_offset;
             uint64_t line_len = bs->chunked.offset - ci.size_offset;
             uint64_t len = line_len + ci.size + 2;
-            if (coding_hold_chunk(env, h, off, len, ci.size))
-                break; /* its item waits for the text its data decodes to */
             if (ci.size == 0) {
                 if (!last_chunk_item(env, h, off, line_len, pos, cut)) {
                     bs->chunked = before; /* its trailers are still coming: wait */
@@ -572,7 +590,8 @@ static bool chunked_step(const struct dissect_env *env, struct half *h, bool cut
                 break;
             }
             /* Its text: the first bytes of its data that came with the
-             * size line (usually all of them: a server writes a chunk at once). */
+             * size line (usually all of them: a server writes a chunk at
+             * once), or, when the body is compressed, what they decode to. */
             size_t have = h->buf.len - pos;
             chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size,
                        NULL, 0);

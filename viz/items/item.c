@@ -197,15 +197,27 @@ int64_t item_int(const struct item *it, const char *name, int64_t def)
     return f && f->kind == FIELD_INT ? f->v.i : def;
 }
 
-struct item *item_dup(const struct item *it)
+struct item *item_dup(const struct item *it, size_t room)
 {
-    struct item *copy = malloc(sizeof *copy + it->arena_len);
+    struct item *copy = malloc(sizeof *copy + it->arena_len + room);
     if (!copy)
         return NULL;
     *copy = *it;
     copy->arena = (char *)(copy + 1);
-    copy->arena_cap = it->arena_len;
+    copy->arena_cap = it->arena_len + room;
     if (it->arena_len)
         memcpy(copy->arena, it->arena, it->arena_len);
     return copy;
+}
+
+void item_set_text(struct item *it, const char *name, const void *text, size_t len)
+{
+    for (unsigned i = 0; i < it->nfields; i++) {
+        struct item_field *f = &it->fields[i];
+        if (f->kind == FIELD_TEXT && strcmp(f->name, name) == 0) {
+            f->v.text.off = (uint32_t)it->arena_len;
+            f->v.text.len = (uint32_t)arena_put(it, text, len);
+            return;
+        }
+    }
 }

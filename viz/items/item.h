@@ -161,8 +161,15 @@ bool item_pair(const struct item *it, const struct item_field *f, uint32_t i, co
 /* An integer field's value, or def when absent or not an integer. */
 int64_t item_int(const struct item *it, const char *name, int64_t def);
 
-/* A heap copy of it in one allocation (free() it), or NULL when out of memory. */
-struct item *item_dup(const struct item *it);
+/* A heap copy of it in one allocation (free() it), or NULL when out of
+ * memory; room: bytes of arena left free, for a text set later
+ * (item_set_text). */
+struct item *item_dup(const struct item *it, size_t room);
+/* Text field `name` of it says text[0..len) from now on, as far as the
+ * arena has room (its old bytes stay, unused); nothing when it has no such
+ * field.  For an item kept back until its text is known (a chunk of a
+ * compressed body, content_coding.c). */
+void item_set_text(struct item *it, const char *name, const void *text, size_t len);
 
 /* Where items go: called once per item, in order.  The item is borrowed
  * for the call; keep it with item_dup(). */

@@ -127,7 +127,7 @@ void ui_model_add_item(struct ui_model *m, const struct item *it)
     struct item *copy = NULL;
     if (m->kept_bytes + size <= UI_KEEP_BYTES &&
         grow((void **)&m->items, &m->cap_items, m->nitems, sizeof *m->items))
-        copy = item_dup(it);
+        copy = item_dup(it, 0);
     if (!copy) {
         m->items_lost++;
         return;
