@@ -254,9 +254,31 @@ def test_websocket_gap_over_a_header_finds_the_next_frame():
     assert any("passed over to the next WebSocket frame header" in e["what"] for e in of_type(its, "error"))
 
 
+def test_websocket_gap_before_the_end_says_what_it_passed_over():
+    # Three frames of 60 bytes; bytes 90-134 are lost (frame 2's end,
+    # frame 3's header): the 45 bytes after them start no frame, and the
+    # connection closes before one does.  They are said, not dropped unsaid.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.ws_upgrade()
+    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 4)))
+    lost = None
+    for n, i in enumerate(range(0, len(frames), 45)):
+        if n == 2:
+            lost = len(conv.packets)
+        conv.send("s2c", frames[i:i + 45])
+    conv.close()
+    its = lose(conv, lost, "ws-gap-end.pcap")
+    assert [json.loads(f["payload"])["seq"] for f in of_type(its, "ws_frame")] == [1], its
+    what = [e["what"] for e in of_type(its, "error") if "passed over" in e["what"]]
+    assert what == ["45 bytes passed over: the stream ended before the next WebSocket frame header was found"], \
+        of_type(its, "error")
+
+
 CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_across_chunks_finds_the_next_size_line,
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
-         test_websocket_gap_over_a_header_finds_the_next_frame, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+         test_websocket_gap_over_a_header_finds_the_next_frame,
+         test_websocket_gap_before_the_end_says_what_it_passed_over, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 
 if __name__ == "__main__":

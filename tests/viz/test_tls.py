@@ -199,6 +199,19 @@ def test_gap_over_a_header_finds_the_next_record():
     assert what[1] == "215 bytes passed over to the next TLS record header", what  # 700 to 915
 
 
+def test_gap_over_the_last_header_says_what_the_end_cut():
+    # As above with three records: the lost bytes took record 2's header,
+    # and the stream ends before any header follows.  The 215 bytes the
+    # search passed over are said when the connection closes; before, they
+    # went without a word.
+    conv, lost = conversation(sealed(3, 300), mss=100, lose_piece=6)
+    its = items(conv.write(os.path.join(TMP, "gap-last.pcap"), lose=lost))
+    assert [t["len"] for t in of_type(its, "tls", dir="s2c", record="application_data")] == [300, 300]
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["100 bytes not captured (the peer acknowledged them)",
+         "215 bytes passed over: the stream ended before the next TLS record header was found"]
+
+
 def test_capture_joined_after_the_handshake():
     conv, _ = conversation(sealed(4, 50), handshake=False)
     its = items(conv.write(os.path.join(TMP, "late.pcap")))

@@ -52,6 +52,16 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
     emit_item(env->emitter, it);
 }
 
+void half_passed_over(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
+                      const char *header, bool ended)
+{
+    char what[112];
+    snprintf(what, sizeof what, ended ? "%llu bytes passed over: the stream ended before the next %s was found"
+                                      : "%llu bytes passed over to the next %s",
+             (unsigned long long)n, header);
+    half_error(env, h, what, from, n);
+}
+
 void add_content_kind(struct item *it, enum content_kind kind)
 {
     if (kind == CONTENT_SSE)
@@ -112,8 +122,13 @@ int record_run_plausible(record_length length, const uint8_t *p, size_t n, int d
     return record_run_plausible(length, p + whole, n - (size_t)whole, depth - 1) == 0 ? 0 : 1;
 }
 
-bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length,
-                        const char *header)
+/* What a record of h's protocol starts with, for the messages. */
+static const char *record_header(const struct half *h)
+{
+    return h->mode == MODE_H2 ? "HTTP/2 frame header" : "TLS record header";
+}
+
+bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length)
 {
     const uint8_t *p = (const uint8_t *)h->buf.data;
     size_t n = h->buf.len, i = 0;
@@ -128,12 +143,15 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
     bytebuf_consume(&h->buf, i);
     if (found != 1)
         return i > 0;
-    if (h->buf.offset > h->rec_lost_from) {
-        char what[96];
-        snprintf(what, sizeof what, "%llu bytes passed over to the next %s",
-                 (unsigned long long)(h->buf.offset - h->rec_lost_from), header);
-        half_error(env, h, what, h->rec_lost_from, h->buf.offset - h->rec_lost_from);
-    }
+    if (h->buf.offset > h->rec_lost_from)
+        half_passed_over(env, h, h->rec_lost_from, h->buf.offset - h->rec_lost_from, record_header(h), false);
     h->rec_lost = false;
     return true;
+}
+
+void record_resync_end(const struct dissect_env *env, struct half *h)
+{
+    uint64_t end = h->buf.offset + h->buf.len;
+    if (h->rec_lost && end > h->rec_lost_from)
+        half_passed_over(env, h, h->rec_lost_from, end - h->rec_lost_from, record_header(h), true);
 }

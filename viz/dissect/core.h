@@ -306,6 +306,11 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
+/* Emit the `error` item of a search for the next `header` ("TLS record
+ * header") after a gap: the n bytes from stream offset `from` it passed
+ * over; ended: the stream ended before it found one. */
+void half_passed_over(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
+                      const char *header, bool ended);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.
@@ -339,8 +344,11 @@ bool record_skip_lost(struct half *h, uint64_t len);
 /* Record boundaries are lost from stream offset `at`: look for the next. */
 void record_lost(struct half *h, uint64_t at);
 /* h->rec_lost: pass over bytes up to the next run of two records, and
- * report them as an error item naming `header` ("TLS record header"). */
-bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length,
-                        const char *header);
+ * report them as an error item ("... to the next TLS record header"). */
+bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length);
+/* The stream ended (closed, or the capture did) while h->rec_lost: the
+ * bytes the search passed over, and those it held, are reported the same
+ * way, rather than vanish. */
+void record_resync_end(const struct dissect_env *env, struct half *h);
 
 #endif

@@ -454,6 +454,12 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
      * waits for its text: it goes out with what its data decoded to. */
     coding_release(env, &h->body);
     h2_bodies_stop(env, h);
+    /* A search for the next header after a gap that the end cut short:
+     * what it passed over is said, as when it finds one. */
+    if (h->mode == MODE_TLS || h->mode == MODE_H2)
+        record_resync_end(env, h);
+    else if (h->mode == MODE_WS_RESYNC)
+        ws_resync_end(env, h);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

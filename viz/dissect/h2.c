@@ -242,7 +242,7 @@ static int next_header(const struct half *h, struct h2_frame_header *fh, const c
 bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     if (h->rec_lost)
-        return record_resync_step(env, h, frame_len, "HTTP/2 frame header");
+        return record_resync_step(env, h, frame_len);
     if (h->rec_skip)
         return record_skip_step(h);
     const uint8_t *p = (const uint8_t *)h->buf.data;

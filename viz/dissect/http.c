@@ -482,12 +482,8 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
     bytebuf_consume(&h->buf, i);
     uint64_t skipped = h->buf.offset - bs->lost_from;
-    if (skipped) {
-        char what[96];
-        snprintf(what, sizeof what, "%llu bytes passed over to the next chunk size line",
-                 (unsigned long long)skipped);
-        half_error(env, h, what, bs->lost_from, skipped);
-    }
+    if (skipped)
+        half_passed_over(env, h, bs->lost_from, skipped, "chunk size line", false);
     *progress = true;
     eventscan_reset(&h->scan);
     if (found == 2) {

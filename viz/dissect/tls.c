@@ -110,7 +110,7 @@ static void read_handshake(struct half *h, struct item *it, const uint8_t *p, si
 bool tls_step(const struct dissect_env *env, struct half *h)
 {
     if (h->rec_lost) {
-        bool progress = record_resync_step(env, h, record_len, "TLS record header");
+        bool progress = record_resync_step(env, h, record_len);
         if (!h->rec_lost)
             h->tls_handshake_left = 0; /* a message that ran on was cut by the gap */
         return progress;

@@ -273,6 +273,16 @@ void ws_lost(struct half *h, uint64_t at)
     h->mode = MODE_WS_RESYNC;
 }
 
+#define FRAME_HEADER "WebSocket frame header" /* what the search looks for, in its messages */
+
+void ws_resync_end(const struct dissect_env *env, struct half *h)
+{
+    struct ws_state *w = h->ws;
+    uint64_t n = w->skipped + h->buf.len;
+    if (n)
+        half_passed_over(env, h, w->skipped ? w->skipped_from : h->buf.offset, n, FRAME_HEADER, true);
+}
+
 bool ws_resync_step(const struct dissect_env *env, struct half *h)
 {
     struct ws_state *w = h->ws;
@@ -295,12 +305,8 @@ bool ws_resync_step(const struct dissect_env *env, struct half *h)
     }
     if (found != 1)
         return i > 0; /* more bytes needed */
-    if (w->skipped) {
-        char what[96];
-        snprintf(what, sizeof what, "%llu bytes passed over to the next WebSocket frame header",
-                 (unsigned long long)w->skipped);
-        half_error(env, h, what, w->skipped_from, w->skipped);
-    }
+    if (w->skipped)
+        half_passed_over(env, h, w->skipped_from, w->skipped, FRAME_HEADER, false);
     /* The frames that follow may continue a message whose start was lost:
      * its rules are not checked until the next message starts. */
     ws_message_init(&w->msg, 0);
