@@ -162,6 +162,16 @@ static size_t count(const struct run *r, enum item_type type)
     return n;
 }
 
+/* Stream bytes the error items cover: what pushviz said it could not read. */
+static uint64_t error_bytes(const struct run *r)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->items[i]->type == ITEM_ERROR)
+            n += r->items[i]->length;
+    return n;
+}
+
 /* The k-th (0-based) item of a type. */
 static const struct item *nth(const struct run *r, enum item_type type, size_t k)
 {
@@ -331,7 +341,7 @@ START_TEST(a_resting_direction_gives_its_record_back)
 
     putf(r, DIR_C2S, "NOT A REQUEST\r\n\r\n");
     send_new(r, DIR_C2S);
-    ck_assert_uint_eq(count(r, ITEM_ERROR), 1);
+    ck_assert_uint_ge(count(r, ITEM_ERROR), 1);
     ck_assert_ptr_nonnull(r->d->half[DIR_C2S]); /* looking for the next head */
     putf(r, DIR_C2S, "GET /socket.io/?EIO=4&transport=polling&sid=s1d HTTP/1.1\r\nHost: " SERVER
                      "\r\n\r\n");
@@ -348,7 +358,12 @@ START_TEST(a_resting_direction_gives_its_record_back)
     ck_assert_ptr_nonnull(r->d->half[DIR_C2S]); /* waiting for the answer to its Upgrade */
     ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST), 4);
     close_both(r);
-    ck_assert_uint_eq(count(r, ITEM_ERROR), 1);
+    /* The bad head's bytes, no more, no fewer, are said: by its error
+     * alone when it came whole; cut into pieces, the error covers what was
+     * in before the parser refused it, and the rest is passed over on the
+     * way to the next head, and said so. */
+    ck_assert_uint_eq(error_bytes(r), strlen("NOT A REQUEST\r\n\r\n"));
+    ck_assert_uint_le(count(r, ITEM_ERROR), 2);
     run_free(r);
     ck_assert_uint_eq(counts.given, counts.taken);
 }

@@ -182,6 +182,21 @@ def lose(conv, lost, name):
     return items(conv.write(os.path.join(TMP, name), lose=lost))
 
 
+def send_pieces(conv, pieces, lost_piece):
+    """The server sends one segment per piece (each ACKed): the index in
+    conv.packets of pieces[lost_piece]'s, to leave out when writing."""
+    lost = None
+    for i, piece in enumerate(pieces):
+        if i == lost_piece:
+            lost = len(conv.packets)
+        conv.send("s2c", piece)
+    return lost
+
+
+def cut(data, size):
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
 def streaming(head, pieces, lost_piece):
     """A GET answered by `head` and then one segment per piece (each ACKed);
     the segment of pieces[lost_piece] is never captured."""
@@ -189,11 +204,7 @@ def streaming(head, pieces, lost_piece):
     conv.handshake()
     conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", head)
-    lost = None
-    for i, piece in enumerate(pieces):
-        if i == lost_piece:
-            lost = len(conv.packets)
-        conv.send("s2c", piece)
+    lost = send_pieces(conv, pieces, lost_piece)
     conv.close()
     return conv, lost
 
@@ -215,7 +226,7 @@ def test_chunked_gap_across_chunks_finds_the_next_size_line():
     body = b"".join(chunk(b"event %d " % i * 5) for i in range(6)) + b"0\r\n\r\n"
     # Chunks are 46 bytes on the wire; the lost bytes 90-119 hold the end of
     # chunk 1 and the size line of chunk 2, so chunk 2 cannot be read.
-    pieces = [body[i:i + 30] for i in range(0, len(body), 30)]
+    pieces = cut(body, 30)
     conv, lost = streaming(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", pieces, 3)
     its = lose(conv, lost, "chunk-across.pcap")
     assert [c["size"] for c in of_type(its, "chunk")] == [40] * 5 + [0], of_type(its, "chunk")
@@ -227,7 +238,7 @@ def test_chunked_gap_across_chunks_finds_the_next_size_line():
 def test_sse_gap_inside_an_event_resumes_at_the_next_blank_line():
     events = [b"id: %d\ndata: %s\n\n" % (i, g.event(i, 1700000000000).encode()) for i in range(1, 6)]
     stream = b"".join(events)
-    pieces = [stream[i:i + 50] for i in range(0, len(stream), 50)]
+    pieces = cut(stream, 50)
     conv, lost = streaming(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n", pieces, 1)
     its = lose(conv, lost, "sse-gap.pcap")
     ids = [e["id"] for e in of_type(its, "sse_event")]
@@ -235,17 +246,21 @@ def test_sse_gap_inside_an_event_resumes_at_the_next_blank_line():
     assert any("passed over to the next blank line" in e["what"] for e in of_type(its, "error"))
 
 
-def test_websocket_gap_over_a_header_finds_the_next_frame():
+def websocket_events(n, lost_piece):
+    """A WebSocket connection whose server sends n text frames of 60 bytes
+    (pushlab events) in segments of 45 that cut frames anywhere; the
+    segment numbered lost_piece is never captured."""
     conv = g.Conversation()
     conv.handshake()
     conv.ws_upgrade()
-    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 9)))
-    lost = None
-    for n, i in enumerate(range(0, len(frames), 45)):  # segments cut frames anywhere
-        if n == 2:
-            lost = len(conv.packets)
-        conv.send("s2c", frames[i:i + 45])
+    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, n + 1)))
+    lost = send_pieces(conv, cut(frames, 45), lost_piece)
     conv.close()
+    return conv, lost
+
+
+def test_websocket_gap_over_a_header_finds_the_next_frame():
+    conv, lost = websocket_events(8, 2)
     its = lose(conv, lost, "ws-gap.pcap")
     # Frames are 60 bytes; bytes 90-134 are lost: the end of frame 2 and the
     # header of frame 3, whose payload's rest is passed over.
@@ -254,20 +269,33 @@ def test_websocket_gap_over_a_header_finds_the_next_frame():
     assert any("passed over to the next WebSocket frame header" in e["what"] for e in of_type(its, "error"))
 
 
+def test_http_gap_in_a_head_says_what_the_search_passed_over():
+    # A keep-alive connection: segment 2 of the first answer's head is lost,
+    # so the rest of that answer cannot be read; the search for the next
+    # status line passes over the rest of it (and says how many bytes) and
+    # reads the second answer.  Before, those bytes went unsaid.
+    first = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+             b"5\r\nhello\r\n0\r\n\r\n")
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    lost = send_pieces(conv, cut(first, 20), 1)
+    conv.send("c2s", b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    conv.close()
+    its = lose(conv, lost, "http-gap-head.pcap")
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["20 bytes not captured (the peer acknowledged them)",
+         "%d bytes passed over to the next HTTP status line" % (len(first) - 40)], of_type(its, "error")
+    assert of_type(its, "error")[1]["offset"] == 40  # where the search began: right after the gap
+    assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
+
+
 def test_websocket_gap_before_the_end_says_what_it_passed_over():
     # Three frames of 60 bytes; bytes 90-134 are lost (frame 2's end,
     # frame 3's header): the 45 bytes after them start no frame, and the
     # connection closes before one does.  They are said, not dropped unsaid.
-    conv = g.Conversation()
-    conv.handshake()
-    conv.ws_upgrade()
-    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 4)))
-    lost = None
-    for n, i in enumerate(range(0, len(frames), 45)):
-        if n == 2:
-            lost = len(conv.packets)
-        conv.send("s2c", frames[i:i + 45])
-    conv.close()
+    conv, lost = websocket_events(3, 2)
     its = lose(conv, lost, "ws-gap-end.pcap")
     assert [json.loads(f["payload"])["seq"] for f in of_type(its, "ws_frame")] == [1], its
     what = [e["what"] for e in of_type(its, "error") if "passed over" in e["what"]]
@@ -278,7 +306,8 @@ def test_websocket_gap_before_the_end_says_what_it_passed_over():
 CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_across_chunks_finds_the_next_size_line,
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
          test_websocket_gap_over_a_header_finds_the_next_frame,
-         test_websocket_gap_before_the_end_says_what_it_passed_over, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+         test_websocket_gap_before_the_end_says_what_it_passed_over,
+         test_http_gap_in_a_head_says_what_the_search_passed_over, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 
 if __name__ == "__main__":

@@ -62,6 +62,21 @@ void half_passed_over(const struct dissect_env *env, const struct half *h, uint6
     half_error(env, h, what, from, n);
 }
 
+void half_resync(struct half *h, uint64_t from)
+{
+    h->mode = MODE_RESYNC;
+    h->lost_from = from;
+}
+
+void half_resync_done(const struct dissect_env *env, struct half *h, bool ended)
+{
+    uint64_t at = ended ? h->buf.offset + h->buf.len : h->buf.offset;
+    if (at > h->lost_from)
+        half_passed_over(env, h, h->lost_from, at - h->lost_from,
+                         h->dir == DIR_S2C ? "HTTP status line" : "HTTP request line", ended);
+    h->lost_from = at;
+}
+
 void add_content_kind(struct item *it, enum content_kind kind)
 {
     if (kind == CONTENT_SSE)
@@ -107,7 +122,7 @@ void record_lost(struct half *h, uint64_t at)
 {
     h->rec_lost = true;
     h->rec_skip = 0;
-    h->rec_lost_from = at;
+    h->lost_from = at;
 }
 
 int record_run_plausible(record_length length, const uint8_t *p, size_t n, int depth)
@@ -143,8 +158,8 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
     bytebuf_consume(&h->buf, i);
     if (found != 1)
         return i > 0;
-    if (h->buf.offset > h->rec_lost_from)
-        half_passed_over(env, h, h->rec_lost_from, h->buf.offset - h->rec_lost_from, record_header(h), false);
+    if (h->buf.offset > h->lost_from)
+        half_passed_over(env, h, h->lost_from, h->buf.offset - h->lost_from, record_header(h), false);
     h->rec_lost = false;
     return true;
 }
@@ -152,6 +167,6 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
 void record_resync_end(const struct dissect_env *env, struct half *h)
 {
     uint64_t end = h->buf.offset + h->buf.len;
-    if (h->rec_lost && end > h->rec_lost_from)
-        half_passed_over(env, h, h->rec_lost_from, end - h->rec_lost_from, record_header(h), true);
+    if (h->rec_lost && end > h->lost_from)
+        half_passed_over(env, h, h->lost_from, end - h->lost_from, record_header(h), true);
 }

@@ -217,7 +217,8 @@ struct half {
     /* Length-prefixed records: MODE_TLS (tls.c) and MODE_H2 (h2.c) */
     bool rec_lost;                /* after a gap: looking for the next record header */
     uint32_t rec_skip;            /* bytes of the current record not yet seen (its item is out) */
-    uint64_t rec_lost_from;       /* rec_lost: stream offset where the search began */
+    uint64_t lost_from;           /* rec_lost, MODE_RESYNC: stream offset where the search for the next
+                                   * header began (the bytes it passes over from there are reported) */
     bool tls_encrypted;           /* this side sent ChangeCipherSpec: its handshake records are sealed */
     uint32_t tls_handshake_left;  /* bytes of a handshake message that continue in the next record */
     bool h2_preface;              /* MODE_H2, client: the connection preface comes first */
@@ -306,6 +307,13 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 /* Emit an `error` item: what (a static or short string) at off. */
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
+/* Look for the next HTTP head (MODE_RESYNC); the bytes from stream offset
+ * `from` on that the search passes over are reported when it finds one,
+ * or when the stream ends first (those before were said already). */
+void half_resync(struct half *h, uint64_t from);
+/* The search for the next HTTP head found one, or (ended) the stream
+ * ended first: the bytes it passed over, as an `error` item. */
+void half_resync_done(const struct dissect_env *env, struct half *h, bool ended);
 /* Emit the `error` item of a search for the next `header` ("TLS record
  * header") after a gap: the n bytes from stream offset `from` it passed
  * over; ended: the stream ended before it found one. */

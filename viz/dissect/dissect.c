@@ -269,6 +269,7 @@ static bool resync_step(const struct dissect_env *env, struct half *h)
                    env->now_ns);
     bytebuf_consume(&h->buf, drop);
     if (at >= 0) {
+        half_resync_done(env, h, false);
         eventscan_reset(&h->scan);
         h->mode = MODE_HTTP_HEAD;
         h->msg_start_ns = env->now_ns;
@@ -343,7 +344,10 @@ static void give_up_held(const struct dissect_env *env, struct half *h)
     eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
                    h->dir, env->now_ns);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
-    h->mode = h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH ? MODE_OPAQUE : MODE_RESYNC;
+    if (h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH)
+        h->mode = MODE_OPAQUE;
+    else
+        half_resync(h, h->buf.offset);
 }
 
 void dissect_prefetch(const struct dissect *d, enum item_dir dir)
@@ -430,7 +434,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
         case MODE_OPAQUE:
             break;
         default:
-            h->mode = MODE_RESYNC;
+            half_resync(h, off + len);
             body_clear(&h->body);
             break;
         }
@@ -460,6 +464,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         record_resync_end(env, h);
     else if (h->mode == MODE_WS_RESYNC)
         ws_resync_end(env, h);
+    else if (h->mode == MODE_RESYNC)
+        half_resync_done(env, h, true);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

@@ -69,8 +69,8 @@ static void add_version(struct item *it, int minor)
 static bool head_error(const struct dissect_env *env, struct half *h, const struct proto_err *err)
 {
     half_error(env, h, err->why ? err->why : "bad HTTP head", h->buf.offset, h->buf.len);
+    half_resync(h, h->buf.offset + h->buf.len); /* (the error's span holds the bytes so far) */
     bytebuf_consume(&h->buf, 1); /* so the search starts past this head */
-    h->mode = MODE_RESYNC;
     return true;
 }
 
@@ -345,7 +345,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (!body_ok) {
         half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
         bytebuf_consume(&h->buf, (size_t)r);
-        h->mode = MODE_RESYNC;
+        half_resync(h, h->buf.offset);
         return true;
     }
     struct slice boundary = {NULL, 0};
@@ -567,7 +567,7 @@ static bool chunked_step(const struct dissect_env *env, struct half *h, bool cut
             half_error(env, h, err.why, h->buf.offset + pos, 0);
             bytebuf_consume(&h->buf, pos);
             body_clear(bs);
-            h->mode = MODE_RESYNC;
+            half_resync(h, h->buf.offset);
             return true;
         }
         pos += (size_t)r;
