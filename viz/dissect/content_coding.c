@@ -20,7 +20,11 @@
  * and its transfer framing still finds the next message.
  *
  * Items of a coded body point at the coded bytes their first and last
- * decoded bytes came out of (struct offmap's `coded`).
+ * decoded bytes came out of (struct offmap's `coded`).  The item of a
+ * piece of it -- a chunk, an HTTP/2 DATA frame -- is made when its header
+ * is read, before its data is decoded, so a copy of it waits (coding_hold)
+ * and goes out with the text the data decodes to, ahead of the items that
+ * text makes.
  */
 #include "dissect/content_coding.h"
 

@@ -12,8 +12,11 @@
  * sat, as it remembers chunks in HTTP/1.1).
  *
  * A content coding (gzip, deflate) is undone first, as in HTTP/1.1
- * (content_coding.c).  At most VIZ_H2_BODIES streams of a direction are
- * read at once: past that an error item names the stream that is not.
+ * (content_coding.c); a compressed answer of any other content gets a
+ * reader too, so that each DATA frame shows the text its data decodes to
+ * and the pushlab events in it are found.  At most VIZ_H2_BODIES streams
+ * of a direction are read at once: past that an error item names the
+ * stream that is not.
  */
 #include "dissect/h2_bodies.h"
 
