@@ -68,13 +68,26 @@ void half_resync(struct half *h, uint64_t from)
     h->lost_from = from;
 }
 
-void half_resync_done(const struct dissect_env *env, struct half *h, bool ended)
+/* What the search of h's mode looks for, for its messages. */
+static const char *search_target(const struct half *h)
+{
+    switch (h->mode) {
+    case MODE_TLS:
+        return "TLS record header";
+    case MODE_H2:
+        return "HTTP/2 frame header";
+    case MODE_WS_RESYNC:
+        return "WebSocket frame header";
+    default: /* MODE_RESYNC */
+        return h->dir == DIR_S2C ? "HTTP status line" : "HTTP request line";
+    }
+}
+
+void half_search_done(const struct dissect_env *env, struct half *h, bool ended)
 {
     uint64_t at = ended ? h->buf.offset + h->buf.len : h->buf.offset;
     if (at > h->lost_from)
-        half_passed_over(env, h, h->lost_from, at - h->lost_from,
-                         h->dir == DIR_S2C ? "HTTP status line" : "HTTP request line", ended);
-    h->lost_from = at;
+        half_passed_over(env, h, h->lost_from, at - h->lost_from, search_target(h), ended);
 }
 
 void add_content_kind(struct item *it, enum content_kind kind)
@@ -137,12 +150,6 @@ int record_run_plausible(record_length length, const uint8_t *p, size_t n, int d
     return record_run_plausible(length, p + whole, n - (size_t)whole, depth - 1) == 0 ? 0 : 1;
 }
 
-/* What a record of h's protocol starts with, for the messages. */
-static const char *record_header(const struct half *h)
-{
-    return h->mode == MODE_H2 ? "HTTP/2 frame header" : "TLS record header";
-}
-
 bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length)
 {
     const uint8_t *p = (const uint8_t *)h->buf.data;
@@ -158,15 +165,7 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
     bytebuf_consume(&h->buf, i);
     if (found != 1)
         return i > 0;
-    if (h->buf.offset > h->lost_from)
-        half_passed_over(env, h, h->lost_from, h->buf.offset - h->lost_from, record_header(h), false);
+    half_search_done(env, h, false);
     h->rec_lost = false;
     return true;
-}
-
-void record_resync_end(const struct dissect_env *env, struct half *h)
-{
-    uint64_t end = h->buf.offset + h->buf.len;
-    if (h->rec_lost && end > h->lost_from)
-        half_passed_over(env, h, h->lost_from, end - h->lost_from, record_header(h), true);
 }

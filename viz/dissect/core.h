@@ -156,8 +156,6 @@ struct ws_state {
     bool inflating;               /* ...and is being inflated (false: shown as sent) */
     uint64_t inflated_len;        /* bytes the current frame inflated to */
     bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
-    uint64_t skipped;             /* MODE_WS_RESYNC: bytes passed over so far */
-    uint64_t skipped_from;        /* ...from this stream offset */
 };
 
 /* A push library whose frames a direction carries (library.c). */
@@ -213,12 +211,13 @@ struct half {
                                    * that speaks WebSocket pays for it); NULL until then */
     struct body_state body;       /* its rarely used fields last */
     uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
+    uint64_t lost_from;           /* while a search looks for the next place to trust (MODE_RESYNC,
+                                   * MODE_WS_RESYNC, rec_lost): the stream offset it began at; the
+                                   * bytes it passes over from there are reported (half_search_done) */
     bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
     /* Length-prefixed records: MODE_TLS (tls.c) and MODE_H2 (h2.c) */
     bool rec_lost;                /* after a gap: looking for the next record header */
     uint32_t rec_skip;            /* bytes of the current record not yet seen (its item is out) */
-    uint64_t lost_from;           /* rec_lost, MODE_RESYNC: stream offset where the search for the next
-                                   * header began (the bytes it passes over from there are reported) */
     bool tls_encrypted;           /* this side sent ChangeCipherSpec: its handshake records are sealed */
     uint32_t tls_handshake_left;  /* bytes of a handshake message that continue in the next record */
     bool h2_preface;              /* MODE_H2, client: the connection preface comes first */
@@ -308,12 +307,13 @@ struct item *half_item(struct item_builder *b, const struct dissect_env *env, co
 void half_error(const struct dissect_env *env, const struct half *h, const char *what,
                 uint64_t off, uint64_t len);
 /* Look for the next HTTP head (MODE_RESYNC); the bytes from stream offset
- * `from` on that the search passes over are reported when it finds one,
- * or when the stream ends first (those before were said already). */
+ * `from` on that the search passes over are reported (half_search_done;
+ * those before were said already). */
 void half_resync(struct half *h, uint64_t from);
-/* The search for the next HTTP head found one, or (ended) the stream
- * ended first: the bytes it passed over, as an `error` item. */
-void half_resync_done(const struct dissect_env *env, struct half *h, bool ended);
+/* The search for the next place to trust (an HTTP head, a record or
+ * frame header) found one at h->buf.offset, or (ended) the stream ended
+ * first: the bytes it passed over since h->lost_from, as an `error` item. */
+void half_search_done(const struct dissect_env *env, struct half *h, bool ended);
 /* Emit the `error` item of a search for the next `header` ("TLS record
  * header") after a gap: the n bytes from stream offset `from` it passed
  * over; ended: the stream ended before it found one. */
@@ -354,9 +354,5 @@ void record_lost(struct half *h, uint64_t at);
 /* h->rec_lost: pass over bytes up to the next run of two records, and
  * report them as an error item ("... to the next TLS record header"). */
 bool record_resync_step(const struct dissect_env *env, struct half *h, record_length length);
-/* The stream ended (closed, or the capture did) while h->rec_lost: the
- * bytes the search passed over, and those it held, are reported the same
- * way, rather than vanish. */
-void record_resync_end(const struct dissect_env *env, struct half *h);
 
 #endif

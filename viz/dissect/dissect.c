@@ -269,7 +269,7 @@ static bool resync_step(const struct dissect_env *env, struct half *h)
                    env->now_ns);
     bytebuf_consume(&h->buf, drop);
     if (at >= 0) {
-        half_resync_done(env, h, false);
+        half_search_done(env, h, false);
         eventscan_reset(&h->scan);
         h->mode = MODE_HTTP_HEAD;
         h->msg_start_ns = env->now_ns;
@@ -460,12 +460,10 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     h2_bodies_stop(env, h);
     /* A search for the next header after a gap that the end cut short:
      * what it passed over is said, as when it finds one. */
-    if (h->mode == MODE_TLS || h->mode == MODE_H2)
-        record_resync_end(env, h);
-    else if (h->mode == MODE_WS_RESYNC)
-        ws_resync_end(env, h);
-    else if (h->mode == MODE_RESYNC)
-        half_resync_done(env, h, true);
+    bool searching = h->mode == MODE_RESYNC || h->mode == MODE_WS_RESYNC ||
+                     ((h->mode == MODE_TLS || h->mode == MODE_H2) && h->rec_lost);
+    if (searching)
+        half_search_done(env, h, true);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

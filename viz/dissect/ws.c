@@ -263,24 +263,13 @@ void ws_lost(struct half *h, uint64_t at)
 {
     struct ws_state *w = h->ws;
     w->in_frame = false;
-    w->skipped = 0;
-    w->skipped_from = at;
+    h->lost_from = at;
     if (w->inflating || w->compressed) {
         if (w->inflater)
             ws_inflater_reset(w->inflater);
         w->compressed = w->inflating = false;
     }
     h->mode = MODE_WS_RESYNC;
-}
-
-#define FRAME_HEADER "WebSocket frame header" /* what the search looks for, in its messages */
-
-void ws_resync_end(const struct dissect_env *env, struct half *h)
-{
-    struct ws_state *w = h->ws;
-    uint64_t n = w->skipped + h->buf.len;
-    if (n)
-        half_passed_over(env, h, w->skipped ? w->skipped_from : h->buf.offset, n, FRAME_HEADER, true);
 }
 
 bool ws_resync_step(const struct dissect_env *env, struct half *h)
@@ -297,16 +286,12 @@ bool ws_resync_step(const struct dissect_env *env, struct half *h)
     /* Bytes before i cannot start a frame: passed over (events in them
      * are still found). */
     if (i) {
-        if (w->skipped == 0)
-            w->skipped_from = h->buf.offset;
         eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
-        w->skipped += i;
         bytebuf_consume(&h->buf, i);
     }
     if (found != 1)
         return i > 0; /* more bytes needed */
-    if (w->skipped)
-        half_passed_over(env, h, w->skipped_from, w->skipped, FRAME_HEADER, false);
+    half_search_done(env, h, false);
     /* The frames that follow may continue a message whose start was lost:
      * its rules are not checked until the next message starts. */
     ws_message_init(&w->msg, 0);

@@ -25,9 +25,6 @@ void ws_join(struct dissect *d, struct half *h);
 void ws_lost(struct half *h, uint64_t at);
 /* One step of MODE_WS_RESYNC. */
 bool ws_resync_step(const struct dissect_env *env, struct half *h);
-/* The stream ended in MODE_WS_RESYNC: the bytes passed over, and those
- * held, are reported, rather than vanish. */
-void ws_resync_end(const struct dissect_env *env, struct half *h);
 /* Free what the half's WebSocket state owns. */
 void ws_free(struct half *h);
 
