@@ -206,6 +206,9 @@ long http_chunked_trailers(const char *buf, size_t len, struct http_header *fiel
  * past them and goes on.  PROTO_ERROR otherwise (the decoder is unchanged;
  * where the next chunk starts must then be found another way). */
 int http_chunked_skip(struct http_chunked *d, uint64_t len);
+/* Bytes of a size line begun and not yet ended (0 when the decoder is
+ * not inside one). */
+uint64_t http_chunked_line_so_far(const struct http_chunked *d);
 
 /* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
  * Returns the bytes written (at most 18); out needs 18 bytes of room. */
@@ -220,6 +223,8 @@ struct http_part {
     struct http_header headers[16]; /* the part's own header lines */
     struct slice body;              /* the part's content */
     size_t body_offset;             /* offset of body within the input */
+    size_t delimiter_offset;        /* where its delimiter starts within the input (the CRLF before
+                                     * "--BOUNDARY" belongs to it): what comes before is a preamble */
 };
 
 /* Parse one part from buf, which starts at a delimiter line "--BOUNDARY"

@@ -273,6 +273,11 @@ int http_chunked_skip(struct http_chunked *d, uint64_t len)
     return 0;
 }
 
+uint64_t http_chunked_line_so_far(const struct http_chunked *d)
+{
+    return d->state <= CH_SIZE_LF ? d->line_bytes : 0;
+}
+
 size_t http_chunk_size_line(char out[18], size_t len)
 {
     static const char hex[] = "0123456789abcdef";

@@ -54,6 +54,8 @@ static long parse_part(const char *buf, size_t n, struct slice boundary, size_t 
     long at = find_delimiter(buf, n, 0, boundary, false);
     if (at < 0)
         return PROTO_PARTIAL;
+    bool crlf = at >= 2 && buf[at - 2] == '\r' && buf[at - 1] == '\n';
+    part->delimiter_offset = (size_t)at - (crlf ? 2 : 0);
     size_t pos = (size_t)at + 2 + boundary.len;
     if (pos >= n)
         return PROTO_PARTIAL;

@@ -100,4 +100,9 @@ void sse_parser_init(struct sse_parser *p, char *data, size_t cap);
 long sse_parse(struct sse_parser *p, const char *buf, size_t len, struct sse_event *ev,
                bool *dispatched, struct proto_err *err);
 
+/* Where the block begun and not yet ended by a blank line starts (its
+ * first byte's offset, counted as p->offset counts), or false when the
+ * last block ended with the last line. */
+bool sse_block_open(const struct sse_parser *p, uint64_t *start);
+
 #endif

@@ -335,3 +335,9 @@ long sse_parse(struct sse_parser *p, const char *buf, size_t len, struct sse_eve
     }
     return (long)len;
 }
+
+bool sse_block_open(const struct sse_parser *p, uint64_t *start)
+{
+    *start = p->block_offset;
+    return p->block_started;
+}

@@ -4,8 +4,9 @@
  * The first byte picks the boundary and max_part; the rest is a stream.
  * Checks:
  *   - each part's length is <= the input and its body lies inside it,
- *     ending where the returned length says; the stream is walked part by
- *     part until the close delimiter, an error or PROTO_PARTIAL;
+ *     ending where the returned length says, its delimiter before it; the
+ *     stream is walked part by part until the close delimiter, an error or
+ *     PROTO_PARTIAL;
  *   - prefixes of the first part give PROTO_PARTIAL or the same answer
  *     (each in a buffer of exactly its size);
  *   - a boundary found in the input as a Content-Type lies inside it.
@@ -58,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n <= 0)
             break; /* the close delimiter, an error, or more needed */
         if ((size_t)n > len - pos || part.num_headers > 16)
+            abort();
+        if (part.delimiter_offset > part.body_offset) /* a part's range starts at its delimiter */
             abort();
         pos += (size_t)n;
     }

@@ -829,6 +829,25 @@ START_TEST(chunked_skip_inside_data_only)
 }
 END_TEST
 
+START_TEST(chunked_line_so_far_counts_an_unfinished_size_line)
+{
+    /* What an observer says a gap cut: the bytes of a size line begun. */
+    struct http_chunked d;
+    struct http_chunk_item item;
+    http_chunked_init(&d);
+    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0);
+    ck_assert_int_eq(http_chunked_feed(&d, "1a;x", 4, &item, NULL), 4);
+    ck_assert_uint_eq(http_chunked_line_so_far(&d), 4);
+    ck_assert_int_eq(http_chunked_feed(&d, "\r", 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_line_so_far(&d), 5);
+    ck_assert_int_eq(http_chunked_feed(&d, "\nab", 3, &item, NULL), 1);
+    ck_assert_int_eq(item.kind, HTTP_CHUNK_HEADER);
+    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0); /* in the data now */
+    ck_assert_int_eq(http_chunked_feed(&d, "ab", 2, &item, NULL), 2);
+    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0);
+}
+END_TEST
+
 static const char *const bad_chunked[] = {
     "g\r\n",                         /* not hex */
     "\r\n",                          /* no size */
@@ -973,6 +992,7 @@ START_TEST(multipart_parts_in_a_stream)
                  "application/json");
     assert_slice(part.body, "{\"seq\":1}");
     ck_assert_ptr_eq(part.body.ptr, s + part.body_offset);
+    ck_assert_uint_eq(part.delimiter_offset, 16); /* the preamble; its CRLF goes with the delimiter */
     ck_assert_int_eq(n, (long)(part.body_offset + part.body.len));
 
     /* the second part has a Content-Length, so its body may hold the delimiter */
@@ -980,6 +1000,7 @@ START_TEST(multipart_parts_in_a_stream)
     len -= (size_t)n;
     n = http_parse_part(s, len, b, 4096, &part, &err);
     ck_assert_int_gt(n, 0);
+    ck_assert_uint_eq(part.delimiter_offset, 0); /* the CRLF that ended the last part starts it */
     assert_slice(part.body, "\r\n--frame\r\nx");
 
     s += n;
@@ -1174,6 +1195,7 @@ int main(void)
     tcase_add_test(chunked, chunked_trailer_section_parsed);
     tcase_add_test(chunked, chunked_end_consumes_nothing_more);
     tcase_add_test(chunked, chunked_skip_inside_data_only);
+    tcase_add_test(chunked, chunked_line_so_far_counts_an_unfinished_size_line);
     tcase_add_loop_test(chunked, chunked_malformed, 0, sizeof bad_chunked / sizeof bad_chunked[0]);
     tcase_add_test(chunked, chunked_line_limit_and_sticky_error);
     tcase_add_test(chunked, chunk_size_lines);

@@ -391,8 +391,12 @@ START_TEST(parser_stops_right_after_each_dispatch)
     ck_assert_str_eq(ev.data, "a");
     ck_assert_int_eq(sse_parse(&p, in + 9, sizeof in - 10, &ev, &dispatched, NULL), 9);
     ck_assert_str_eq(ev.data, "b");
+    uint64_t start;
+    ck_assert(!sse_block_open(&p, &start)); /* each block so far ended */
     ck_assert_int_eq(sse_parse(&p, in + 18, sizeof in - 19, &ev, &dispatched, NULL), 6);
     ck_assert(!dispatched);
+    ck_assert(sse_block_open(&p, &start)); /* ": tail" began one */
+    ck_assert_uint_eq(start, 18);
     ck_assert_int_eq(sse_parse(&p, in, 0, &ev, &dispatched, NULL), 0);
 }
 END_TEST

@@ -222,10 +222,12 @@ class Conversation:
 
     def write(self, path, epoch=1700000000, lose=None):
         """The packets so far as a pcap file at path (times from epoch),
-        but for packet number `lose` (as if the capture had missed it)."""
+        but for packet number `lose`, or each of a set of them (as if the
+        capture had missed them)."""
+        lost = {lose} if isinstance(lose, int) else set(lose or ())
         pc = Pcap()
         for i, (ts, pkt) in enumerate(self.packets):
-            if i != lose:
+            if i not in lost:
                 pc.add_ip(epoch + ts, pkt)
         pc.write(path)
         return path

@@ -269,11 +269,15 @@ def test_websocket_gap_over_a_header_finds_the_next_frame():
     assert any("passed over to the next WebSocket frame header" in e["what"] for e in of_type(its, "error"))
 
 
-def test_http_gap_in_a_head_says_what_the_search_passed_over():
-    # A keep-alive connection: segment 2 of the first answer's head is lost,
-    # so the rest of that answer cannot be read; the search for the next
-    # status line passes over the rest of it (and says how many bytes) and
-    # reads the second answer.  Before, those bytes went unsaid.
+def errors_at(its):
+    return [(e["what"], e["offset"]) for e in of_type(its, "error")]
+
+
+def test_http_gap_in_a_head_accounts_for_every_byte():
+    # A keep-alive connection: segment 2 of the first answer's head is lost.
+    # The 20 bytes of the head before it can never be read, and are said;
+    # the search for the next status line passes over the rest of that
+    # answer (and says how many bytes) and reads the second answer.
     first = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
              b"5\r\nhello\r\n0\r\n\r\n")
     conv = g.Conversation()
@@ -284,11 +288,118 @@ def test_http_gap_in_a_head_says_what_the_search_passed_over():
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
     conv.close()
     its = lose(conv, lost, "http-gap-head.pcap")
-    assert [e["what"] for e in of_type(its, "error")] == \
-        ["20 bytes not captured (the peer acknowledged them)",
-         "%d bytes passed over to the next HTTP status line" % (len(first) - 40)], of_type(its, "error")
-    assert of_type(its, "error")[1]["offset"] == 40  # where the search began: right after the gap
+    assert errors_at(its) == [("20 bytes of an HTTP head cut short by the gap", 0),
+                              ("20 bytes not captured (the peer acknowledged them)", 20),
+                              ("%d bytes passed over to the next HTTP status line" % (len(first) - 40), 40)]
     assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
+
+
+# What a gap leaves unfinished before it is said, each byte once: the
+# error items, with the messages read, cover the stream without a hole.
+
+def test_a_gap_says_what_it_cut_short_in_a_chunked_body():
+    # Chunks of 46 bytes on the wire, the body in segments of 31 after a
+    # 47-byte head: the third segment (stream bytes 140-170) is lost, right
+    # after the "2" of chunk 3's size line ("28\r\n" at 139).
+    body = b"".join(chunk(b"event %d " % i * 5) for i in range(8)) + b"0\r\n\r\n"
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", cut(body, 31), 3)
+    its = lose(conv, lost, "chunk-size-cut.pcap")
+    assert errors_at(its) == [("1 byte of a chunk size line cut short by the gap", 139),
+                              ("31 bytes not captured (the peer acknowledged them)", 140),
+                              ("14 bytes passed over to the next chunk size line", 171)]
+    assert [c["size"] for c in of_type(its, "chunk")] == [40] * 7 + [0]
+    # A second gap (202-232) while the search runs: what it had passed over
+    # is said, and the search goes on after it, in the body; before, the
+    # body was given up and the rest of the stream passed over.
+    its = lose(conv, {lost, lost + 4}, "chunk-two-gaps.pcap")
+    assert errors_at(its) == [("1 byte of a chunk size line cut short by the gap", 139),
+                              ("31 bytes not captured (the peer acknowledged them)", 140),
+                              ("31 bytes passed over: a gap came before the next chunk size line was found", 171),
+                              ("31 bytes not captured (the peer acknowledged them)", 202),
+                              ("44 bytes passed over to the next chunk size line", 233)]
+    assert [c["size"] for c in of_type(its, "chunk")] == [40] * 5 + [0]
+
+
+def test_a_gap_says_what_it_cut_short_in_an_event_stream():
+    # Events of 72 bytes from stream byte 52 on, segments of 50: bytes
+    # 102-151 are lost, inside event 1 (52-123), whose first 50 bytes are
+    # said; the search for the blank line ends at event 2's (195).
+    events = [b"id: %d\ndata: %s\n\n" % (i, g.event(i, 1700000000000).encode()) for i in range(1, 6)]
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n",
+                           cut(b"".join(events), 50), 1)
+    assert errors_at(lose(conv, lost, "sse-cut.pcap")) == \
+        [("50 bytes of an event cut short by the gap", 52),
+         ("50 bytes not captured (the peer acknowledged them)", 102),
+         ("44 bytes passed over to the next blank line", 152)]
+    # And bytes 202-251 too: event 3 had begun ("id: 3\n").
+    its = lose(conv, {lost, lost + 4}, "sse-cut-twice.pcap")
+    assert errors_at(its) == [("50 bytes of an event cut short by the gap", 52),
+                              ("50 bytes not captured (the peer acknowledged them)", 102),
+                              ("44 bytes passed over to the next blank line", 152),
+                              ("6 bytes of an event cut short by the gap", 196),
+                              ("50 bytes not captured (the peer acknowledged them)", 202),
+                              ("16 bytes passed over to the next blank line", 252)]
+    assert [e["id"] for e in of_type(its, "sse_event")] == ["4", "5"]
+
+
+def test_a_gap_says_what_it_cut_short_in_a_multipart_body():
+    # Parts from stream byte 72 on, 41 bytes each with the CRLF that starts
+    # its delimiter (part 0, without one, 39), segments of 30: bytes 132-161
+    # are lost, inside part 1 (111-151).  The search for the next
+    # delimiter passes over the rest of part 2 and finds part 3's at 193.
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(5))
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n",
+                           cut(parts + b"--b--\r\n", 30), 2)
+    its = lose(conv, lost, "multipart-cut.pcap")
+    assert errors_at(its) == [("21 bytes of a multipart part cut short by the gap", 111),
+                              ("30 bytes not captured (the peer acknowledged them)", 132),
+                              ("31 bytes passed over to the next multipart delimiter", 162)]
+    assert [(p["text"], p["offset"]) for p in of_type(its, "part")] == \
+        [("part 0", 72), ("part 3", 193), ("part 4", 234)]
+
+
+def test_a_gap_says_what_it_cut_short_in_websocket_frames():
+    # Frames of 60 bytes from stream byte 129 on.  A segment that ends one
+    # byte into frame 2's header, then a lost one (190-228): the byte is
+    # said, and the search passes over the rest of frame 2.
+    frames = b"".join(bytes([0x81, len(e)]) + e for e in (g.event(i, 1700000000000).encode() for i in range(1, 5)))
+    conv = g.Conversation()
+    conv.handshake()
+    conv.ws_upgrade()
+    lost = send_pieces(conv, [frames[:61], frames[61:100], frames[100:]], 1)
+    conv.close()
+    its = lose(conv, lost, "ws-header-cut.pcap")
+    assert errors_at(its) == [("1 byte of a WebSocket frame header cut short by the gap", 189),
+                              ("39 bytes not captured (the peer acknowledged them)", 190),
+                              ("20 bytes passed over to the next WebSocket frame header", 229)]
+    # Segments of 45: bytes 219-263 are lost, frame 2's end (it began at
+    # 189) and frame 3's header; then bytes 309-353 while the search runs.
+    conv, lost = websocket_events(8, 2)
+    its = lose(conv, {lost, lost + 4}, "ws-two-gaps.pcap")
+    assert errors_at(its) == [("30 bytes of a WebSocket frame cut short by the gap", 189),
+                              ("45 bytes not captured (the peer acknowledged them)", 219),
+                              ("45 bytes passed over: a gap came before the next WebSocket frame header was found",
+                               264),
+                              ("45 bytes not captured (the peer acknowledged them)", 309),
+                              ("15 bytes passed over to the next WebSocket frame header", 354)]
+    assert [json.loads(f["payload"])["seq"] for f in of_type(its, "ws_frame")] == [1, 5, 6, 7, 8]
+
+
+def test_a_gap_says_what_it_cut_short_in_flash_messages():
+    # NUL-ended messages; the segment after the first 30 bytes of event 2
+    # is lost: those 30 bytes are said, and so is the rest of event 2, its
+    # NUL too, which the search for the next message passes over.
+    msgs = b"".join(g.event(i, 1700000000000).encode() + b"\0" for i in range(1, 4))
+    one = len(g.event(1, 1700000000000)) + 1
+    conv = g.Conversation()
+    conv.handshake()
+    lost = send_pieces(conv, [msgs[:one + 30], msgs[one + 30:one + 40], msgs[one + 40:]], 1)
+    conv.close()
+    its = lose(conv, lost, "flash-cut.pcap")
+    assert errors_at(its) == [("30 bytes of a Flash message cut short by the gap", one),
+                              ("10 bytes not captured (the peer acknowledged them)", one + 30),
+                              ("%d bytes passed over to the next NUL that ends a message" % (one - 40), one + 40)]
+    assert [json.loads(f["text"])["seq"] for f in of_type(its, "flash")] == [1, 3], of_type(its, "flash")
 
 
 def test_websocket_gap_before_the_end_says_what_it_passed_over():
@@ -307,7 +418,10 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_ac
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
          test_websocket_gap_over_a_header_finds_the_next_frame,
          test_websocket_gap_before_the_end_says_what_it_passed_over,
-         test_http_gap_in_a_head_says_what_the_search_passed_over, test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+         test_http_gap_in_a_head_accounts_for_every_byte, test_a_gap_says_what_it_cut_short_in_a_chunked_body,
+         test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
+         test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
+         test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 
 if __name__ == "__main__":

@@ -503,15 +503,21 @@ def test_event_stream_after_a_gap_inside_a_frame():
     conv, lost = event_stream_connection(lose_piece=2, mss=20)
     its = items(conv.write(os.path.join(TMP, "sse-gap.pcap"), lose=lost))
     assert [e["data"] for e in of_type(its, "sse_event")] == ["event 0", "event 3", "event 4", "event 5"], its
-    what = [e["what"] for e in of_type(its, "error")]
-    assert what == ["20 bytes not captured (the peer acknowledged them)",
-                    "12 bytes passed over to the next HTTP/2 frame header"], what
+    # Event 1 had begun ("data: e", its 7 bytes right before the gap): the
+    # gap leaves it unfinished, and says so.  (Offsets count the server's
+    # whole stream, its SETTINGS and HEADERS frames too.)
+    what = [(e["what"], e["offset"]) for e in of_type(its, "error")]
+    assert what == [("7 bytes of an event cut short by the gap", 72),
+                    ("20 bytes not captured (the peer acknowledged them)", 79),
+                    ("12 bytes passed over to the next HTTP/2 frame header", 99)], what
     # A gap that ends inside a frame keeps the framing; the event it broke
     # is lost, the next frame's is read.
     conv, lost = event_stream_connection(lose_piece=1, mss=10)  # bytes 10-19 of event 0's frame
     its = items(conv.write(os.path.join(TMP, "sse-gap-inside.pcap"), lose=lost))
     assert [e["data"] for e in of_type(its, "sse_event")] == ["event %d" % i for i in range(1, 6)], its
-    assert [e["what"] for e in of_type(its, "error")] == ["10 bytes not captured (the peer acknowledged them)"]
+    # Only the "d" of event 0 came before the gap: that much is said.
+    assert [e["what"] for e in of_type(its, "error")] == ["1 byte of an event cut short by the gap",
+                                                          "10 bytes not captured (the peer acknowledged them)"]
 
 
 def test_at_most_sixteen_streams_read_at_once():

@@ -85,7 +85,7 @@ void content_begin(struct body_state *bs, enum content_kind kind, struct slice b
         struct multipart_state *m = bs->multipart;
         memcpy(m->boundary, boundary.ptr, boundary.len);
         m->boundary_len = boundary.len;
-        m->done = false;
+        m->done = m->lost = false;
         bytebuf_reset(&m->parts, 0);
     }
 }
@@ -139,14 +139,9 @@ static size_t sse_skip_block(const struct dissect_env *env, struct half *h, stru
         }
     }
     bs->sse->offset += i;
-    if (!bs->sse_skip_block) {
-        char what[96];
-        uint64_t from = offmap_find(bs->map, bs->lost_from);
-        uint64_t skipped = bs->sse->offset - bs->lost_from;
-        snprintf(what, sizeof what, "%llu bytes of a broken event passed over to the next blank line",
-                 (unsigned long long)skipped);
-        half_error(env, h, what, from, skipped);
-    }
+    if (!bs->sse_skip_block)
+        half_passed_over(env, h, offmap_find(bs->map, bs->lost_from), bs->sse->offset - bs->lost_from,
+                         "blank line", SEARCH_FOUND);
     return i;
 }
 
@@ -299,13 +294,17 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, struct
             bytebuf_consume(&m->parts, m->parts.len);
             return;
         }
+        if (m->lost && part.delimiter_offset)
+            half_passed_over(env, h, off, part.delimiter_offset, "multipart delimiter", SEARCH_FOUND);
+        m->lost = false;
         if (part.body.ptr == NULL) { /* the close delimiter */
             m->done = true;
             bytebuf_consume(&m->parts, m->parts.len);
             return;
         }
         struct item_builder b;
-        struct item *it = half_item(&b, env, h, ITEM_PART, off, (uint64_t)r);
+        uint64_t at = offmap_find(bs->map, m->parts.offset + part.delimiter_offset);
+        struct item *it = half_item(&b, env, h, ITEM_PART, at, (uint64_t)r - part.delimiter_offset);
         item_add_text(it, "boundary", m->boundary, m->boundary_len);
         add_field_lines(it, "headers", part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
@@ -342,13 +341,24 @@ void content_feed(const struct dissect_env *env, struct half *h, struct body_sta
     bs->decoded += n;
 }
 
-void content_gap(struct body_state *bs, uint64_t len)
+void content_gap(const struct dissect_env *env, const struct half *h, struct body_state *bs,
+                 uint64_t len)
 {
     bs->decoded += len;
     switch (bs->content) {
     case CONTENT_SSE: {
-        /* A fresh parser, after the block the lost bytes broke. */
-        uint64_t offset = bs->sse->offset + len;
+        /* The block the lost bytes broke can never be dispatched: what came
+         * of it before them is said, or what the search for a blank line
+         * after an earlier gap had passed over.  Then a fresh parser. */
+        uint64_t begun, at = bs->sse->offset;
+        if (bs->sse_skip_block) {
+            if (at > bs->lost_from)
+                half_passed_over(env, h, offmap_find(bs->map, bs->lost_from), at - bs->lost_from,
+                                 "blank line", SEARCH_GAP);
+        } else if (!bs->sse_skip_line && sse_block_open(bs->sse, &begun) && at > begun) {
+            half_cut_short(env, h, offmap_find(bs->map, begun), at - begun, "an event");
+        }
+        uint64_t offset = at + len;
         sse_start(bs);
         bs->sse->offset = offset;
         bs->sse_skip_line = false;
@@ -359,9 +369,14 @@ void content_gap(struct body_state *bs, uint64_t len)
         break;
     }
     case CONTENT_MULTIPART:
-        /* What was held of the broken part is dropped; the part parser
-         * passes over anything before the next delimiter (as a preamble). */
+        /* What was held of the broken part is dropped, and said; the part
+         * parser passes over anything before the next delimiter (as a
+         * preamble). */
+        if (bs->multipart->parts.len)
+            half_cut_short(env, h, offmap_find(bs->map, bs->multipart->parts.offset),
+                           bs->multipart->parts.len, "a multipart part");
         bytebuf_reset(&bs->multipart->parts, 0);
+        bs->multipart->lost = true;
         break;
     case CONTENT_PLAIN:
         break;

@@ -13,7 +13,10 @@ void content_begin(struct body_state *bs, enum content_kind kind, struct slice b
 void content_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
                   size_t n, uint64_t stream_off);
 /* len body bytes were lost: the content reader goes on at the next place
- * it can trust (an SSE blank line, a multipart delimiter). */
-void content_gap(struct body_state *bs, uint64_t len);
+ * it can trust (an SSE blank line, a multipart delimiter).  What it held
+ * of a message the gap broke (an event, a part) is said, as an `error`
+ * item, and so is what its search after an earlier gap had passed over. */
+void content_gap(const struct dissect_env *env, const struct half *h, struct body_state *bs,
+                 uint64_t len);
 
 #endif

@@ -53,13 +53,25 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
 }
 
 void half_passed_over(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
-                      const char *header, bool ended)
+                      const char *header, enum search_end how)
 {
+    static const char *const format[] = {
+        [SEARCH_FOUND] = "%llu %s passed over to the next %s",
+        [SEARCH_ENDED] = "%llu %s passed over: the stream ended before the next %s was found",
+        [SEARCH_GAP] = "%llu %s passed over: a gap came before the next %s was found",
+    };
     char what[112];
-    snprintf(what, sizeof what, ended ? "%llu bytes passed over: the stream ended before the next %s was found"
-                                      : "%llu bytes passed over to the next %s",
-             (unsigned long long)n, header);
+    snprintf(what, sizeof what, format[how], (unsigned long long)n, n == 1 ? "byte" : "bytes", header);
     half_error(env, h, what, from, n);
+}
+
+void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
+                    const char *what)
+{
+    char text[112];
+    snprintf(text, sizeof text, "%llu %s of %s cut short by the gap", (unsigned long long)n,
+             n == 1 ? "byte" : "bytes", what);
+    half_error(env, h, text, from, n);
 }
 
 void half_resync(struct half *h, uint64_t from)
@@ -78,16 +90,28 @@ static const char *search_target(const struct half *h)
         return "HTTP/2 frame header";
     case MODE_WS_RESYNC:
         return "WebSocket frame header";
+    case MODE_HTTP_BODY:
+        return "chunk size line";
+    case MODE_FLASH:
+        return "NUL that ends a message";
     default: /* MODE_RESYNC */
         return h->dir == DIR_S2C ? "HTTP status line" : "HTTP request line";
     }
 }
 
-void half_search_done(const struct dissect_env *env, struct half *h, bool ended)
+bool half_searching(const struct half *h)
 {
-    uint64_t at = ended ? h->buf.offset + h->buf.len : h->buf.offset;
+    return h->mode == MODE_RESYNC || h->mode == MODE_WS_RESYNC ||
+           ((h->mode == MODE_TLS || h->mode == MODE_H2) && h->rec_lost) ||
+           (h->mode == MODE_HTTP_BODY && h->body.chunk_lost) ||
+           (h->mode == MODE_FLASH && h->skip_to_nul);
+}
+
+void half_search_done(const struct dissect_env *env, struct half *h, enum search_end how)
+{
+    uint64_t at = how == SEARCH_FOUND ? h->buf.offset : h->buf.offset + h->buf.len;
     if (at > h->lost_from)
-        half_passed_over(env, h, h->lost_from, at - h->lost_from, search_target(h), ended);
+        half_passed_over(env, h, h->lost_from, at - h->lost_from, search_target(h), how);
 }
 
 void add_content_kind(struct item *it, enum content_kind kind)
@@ -165,7 +189,7 @@ bool record_resync_step(const struct dissect_env *env, struct half *h, record_le
     bytebuf_consume(&h->buf, i);
     if (found != 1)
         return i > 0;
-    half_search_done(env, h, false);
+    half_search_done(env, h, SEARCH_FOUND);
     h->rec_lost = false;
     return true;
 }

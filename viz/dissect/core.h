@@ -101,6 +101,7 @@ struct multipart_state {
     char boundary[BOUNDARY_MAX + 1]; /* the boundary parameter */
     size_t boundary_len;
     bool done;                    /* the close delimiter was seen */
+    bool lost;                    /* after a gap: what comes before the next delimiter is passed over */
 };
 
 /* A body being read.  Ordered like struct half (below): first what every
@@ -131,7 +132,8 @@ struct body_state {
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
     bool sse_line_empty;          /* sse_skip_block: the line being dropped has no bytes yet */
     bool sse_last_cr;             /* ...the last byte dropped was a CR */
-    uint64_t lost_from;           /* chunk_lost: stream offset where the search began */
+    uint64_t lost_from;           /* sse_skip_block: decoded offset where the search began (a chunk
+                                   * search's start is the half's lost_from) */
 };
 
 struct ws_state {
@@ -212,9 +214,10 @@ struct half {
     struct body_state body;       /* its rarely used fields last */
     uint64_t resync_at;           /* stream offset just after the last gap (a head may start right there) */
     uint64_t lost_from;           /* while a search looks for the next place to trust (MODE_RESYNC,
-                                   * MODE_WS_RESYNC, rec_lost): the stream offset it began at; the
-                                   * bytes it passes over from there are reported (half_search_done) */
-    bool skip_to_nul;             /* Flash after a gap: drop bytes up to the next NUL */
+                                   * MODE_WS_RESYNC, rec_lost, body.chunk_lost, skip_to_nul): the
+                                   * stream offset it began at; the bytes it passes over from there
+                                   * are reported (half_search_done) */
+    bool skip_to_nul;             /* Flash after a gap or an error: drop bytes up to the next NUL */
     /* Length-prefixed records: MODE_TLS (tls.c) and MODE_H2 (h2.c) */
     bool rec_lost;                /* after a gap: looking for the next record header */
     uint32_t rec_skip;            /* bytes of the current record not yet seen (its item is out) */
@@ -310,15 +313,28 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
  * `from` on that the search passes over are reported (half_search_done;
  * those before were said already). */
 void half_resync(struct half *h, uint64_t from);
+/* How a search for the next place to trust after a gap stopped: it found
+ * one, the stream ended first, or another gap came first. */
+enum search_end { SEARCH_FOUND, SEARCH_ENDED, SEARCH_GAP };
+/* Is a search running in h (MODE_RESYNC, MODE_WS_RESYNC, a TLS or
+ * HTTP/2 record search, a chunked body's search for a size line, or
+ * Flash's for the NUL that ends a message)? */
+bool half_searching(const struct half *h);
 /* The search for the next place to trust (an HTTP head, a record or
- * frame header) found one at h->buf.offset, or (ended) the stream ended
- * first: the bytes it passed over since h->lost_from, as an `error` item. */
-void half_search_done(const struct dissect_env *env, struct half *h, bool ended);
+ * frame header) found one at h->buf.offset, or the stream or a gap ended
+ * it after the buffer's bytes: the bytes it passed over since
+ * h->lost_from, as an `error` item. */
+void half_search_done(const struct dissect_env *env, struct half *h, enum search_end how);
 /* Emit the `error` item of a search for the next `header` ("TLS record
  * header") after a gap: the n bytes from stream offset `from` it passed
- * over; ended: the stream ended before it found one. */
+ * over, and how it stopped. */
 void half_passed_over(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
-                      const char *header, bool ended);
+                      const char *header, enum search_end how);
+/* A gap came right after the n bytes from stream offset `from` of `what`
+ * ("an HTTP head"), which it leaves unfinished: they can never be read,
+ * and an `error` item says so. */
+void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
+                    const char *what);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.

@@ -269,7 +269,7 @@ static bool resync_step(const struct dissect_env *env, struct half *h)
                    env->now_ns);
     bytebuf_consume(&h->buf, drop);
     if (at >= 0) {
-        half_search_done(env, h, false);
+        half_search_done(env, h, SEARCH_FOUND);
         eventscan_reset(&h->scan);
         h->mode = MODE_HTTP_HEAD;
         h->msg_start_ns = env->now_ns;
@@ -395,19 +395,49 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
     rest_if_idle(d, dir);
 }
 
+/* What the bytes in a direction's buffer wait to become, in its mode:
+ * the parser keeps them until the whole of it has come. */
+static const char *waiting_for(const struct half *h)
+{
+    switch (h->mode) {
+    case MODE_HTTP_HEAD:
+        return "an HTTP head";
+    case MODE_HTTP_BODY:
+        return "a last chunk and its trailers"; /* the only part of a body kept whole */
+    case MODE_WAIT_UPGRADE:
+        return "what followed an Upgrade request";
+    case MODE_WEBSOCKET:
+        return "a WebSocket frame header";
+    case MODE_FLASH:
+        return "a Flash message";
+    case MODE_TLS:
+        return "a TLS record";
+    default: /* MODE_DETECT */
+        return "a connection's first message";
+    }
+}
+
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why)
 {
     struct half *h = half_get(d, dir);
     if (!h)
         return;
-    char what[96];
-    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
-    half_error(env, h, what, off, len);
+    /* Every byte before the gap is accounted for before the gap's own
+     * item, in stream order: those a search after an earlier gap had
+     * passed over, those of a head or header waiting whole in the buffer,
+     * and (below) a frame or body that ends in the gap, a chunk size line
+     * or an event it cut (h2_gap, http_body_skip). */
+    if (half_searching(h))
+        half_search_done(env, h, SEARCH_GAP);
+    else if (h->buf.len && h->mode != MODE_H2)
+        half_cut_short(env, h, h->buf.offset, h->buf.len, waiting_for(h));
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
     if (h->mode == MODE_H2)
         kept = h2_gap(d, env, h, len); /* a frame may be waiting whole in the buffer */
+    else if (h->mode == MODE_HTTP_BODY && h->body.chunk_lost)
+        kept = http_body_skip(env, h, len); /* the search for a size line goes on after the gap */
     else if (h->buf.len == 0) {
         if (h->mode == MODE_HTTP_BODY)
             kept = http_body_skip(env, h, len);
@@ -422,10 +452,11 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
         switch (h->mode) {
         case MODE_FLASH:
             h->skip_to_nul = true;
+            h->lost_from = off + len;
             break;
         case MODE_WEBSOCKET:
         case MODE_WS_RESYNC:
-            ws_lost(h, off + len);
+            ws_lost(env, h, off + len);
             break;
         case MODE_TLS:
         case MODE_H2:
@@ -439,6 +470,9 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
             break;
         }
     }
+    char what[96];
+    snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
+    half_error(env, h, what, off, len);
     eventscan_reset(&h->scan);
     bytebuf_reset(&h->buf, off + len);
     h->resync_at = off + len;
@@ -460,10 +494,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     h2_bodies_stop(env, h);
     /* A search for the next header after a gap that the end cut short:
      * what it passed over is said, as when it finds one. */
-    bool searching = h->mode == MODE_RESYNC || h->mode == MODE_WS_RESYNC ||
-                     ((h->mode == MODE_TLS || h->mode == MODE_H2) && h->rec_lost);
-    if (searching)
-        half_search_done(env, h, true);
+    if (half_searching(h))
+        half_search_done(env, h, SEARCH_ENDED);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
          * the close would have ended is shown as far as it came. */

@@ -26,6 +26,8 @@ bool flash_step(struct dissect *d, const struct dissect_env *env, struct half *h
         const char *nul = memchr(h->buf.data, '\0', h->buf.len);
         bytebuf_consume(&h->buf, nul ? (size_t)(nul - h->buf.data) + 1 : h->buf.len);
         h->skip_to_nul = nul == NULL;
+        if (nul) /* the broken message ended: what was passed over, its NUL too */
+            half_search_done(env, h, SEARCH_FOUND);
         return nul != NULL;
     }
     if (h->dir == DIR_C2S) {
@@ -48,6 +50,7 @@ bool flash_step(struct dissect *d, const struct dissect_env *env, struct half *h
         half_error(env, h, err.why, h->buf.offset, h->buf.len);
         bytebuf_consume(&h->buf, h->buf.len);
         h->skip_to_nul = true;
+        h->lost_from = h->buf.offset; /* (the error holds the bytes so far) */
         return true;
     }
     flash_item(env, h, flash_is_policy(msg) ? "policy" : "message", msg.ptr, msg.len, (uint64_t)r);

@@ -290,7 +290,7 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
         bool kept = record_skip_lost(h, len);
         if (!kept) {
             h2_headers_lost(h);
-            h2_bodies_lost(h);
+            h2_bodies_lost(env, h);
         }
         return kept;
     }
@@ -301,8 +301,11 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
     struct h2_frame_header fh;
     const char *fault;
     if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1) {
+        if (!h->rec_lost) /* (a search's bytes were said before the gap's) */
+            half_cut_short(env, h, h->buf.offset, h->buf.len,
+                           h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame header");
         h2_headers_lost(h);
-        h2_bodies_lost(h);
+        h2_bodies_lost(env, h);
         return false;
     }
     size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
@@ -311,7 +314,7 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
         h2_headers_lost(h);
     frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER);
     if (!inside)
-        h2_bodies_lost(h);
+        h2_bodies_lost(env, h);
     h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
     bytebuf_consume(&h->buf, h->buf.len);
     return inside;

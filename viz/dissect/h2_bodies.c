@@ -117,7 +117,7 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
     struct body_state *bs = &sb->body;
     coding_feed(env, h, bs, p, n, offset);
     if (unread && coding_gap(bs)) /* a coded body cannot be decoded past a gap */
-        content_gap(bs, unread);
+        content_gap(env, h, bs, unread);
     /* The frame's data came in one piece: its item (held, when the body is
      * compressed) has all the text it will get, also when some was lost. */
     coding_release(env, bs);
@@ -141,13 +141,13 @@ void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t strea
     close_body(h->h2_bodies, sb);
 }
 
-void h2_bodies_lost(struct half *h)
+void h2_bodies_lost(const struct dissect_env *env, struct half *h)
 {
     struct h2_bodies *b = h->h2_bodies;
     for (unsigned i = 0; b && i < b->count; i++) {
         struct body_state *bs = &b->open[i].body;
         if (coding_gap(bs))
-            content_gap(bs, 0); /* it goes on at the next place it can trust */
+            content_gap(env, h, bs, 0); /* it goes on at the next place it can trust */
     }
 }
 

@@ -32,8 +32,9 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
  * Its reader goes. */
 void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t stream, bool complete,
                    uint64_t offset);
-/* The framing was lost: any stream may have lost bytes. */
-void h2_bodies_lost(struct half *h);
+/* The framing was lost: any stream may have lost bytes (what a reader
+ * held of a message is said, content_gap). */
+void h2_bodies_lost(const struct dissect_env *env, struct half *h);
 /* The connection stops (closed, or the capture ends): a DATA item still
  * waiting for its text goes out with what came. */
 void h2_bodies_stop(const struct dissect_env *env, struct half *h);

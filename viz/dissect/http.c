@@ -481,9 +481,7 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     }
     eventscan_feed(&h->scan, p, i, h->buf.offset, env->emitter, env->flow, h->dir, env->now_ns);
     bytebuf_consume(&h->buf, i);
-    uint64_t skipped = h->buf.offset - bs->lost_from;
-    if (skipped)
-        half_passed_over(env, h, bs->lost_from, skipped, "chunk size line", false);
+    half_search_done(env, h, SEARCH_FOUND);
     *progress = true;
     eventscan_reset(&h->scan);
     if (found == 2) {
@@ -667,17 +665,25 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
         break;
     case HTTP_BODY_CHUNKED:
         /* Inside one chunk's data the decoder just moves on; else the
-         * next size line is looked for (chunked_step). */
-        if (http_chunked_skip(&bs->chunked, len) < 0 && !bs->chunk_lost) {
+         * next size line is looked for (chunked_step) after the gap, and a
+         * size line the gap cut is said.  A search already running starts
+         * again after it (what it had passed over was said, dissect_gap;
+         * bytes it held back are in the buffer, which the gap empties). */
+        if (bs->chunk_lost) {
+            h->lost_from = h->buf.offset + h->buf.len + len;
+        } else if (http_chunked_skip(&bs->chunked, len) < 0) {
+            uint64_t line = http_chunked_line_so_far(&bs->chunked);
+            if (line)
+                half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line");
             bs->chunk_lost = true;
-            bs->lost_from = bs->start + bs->chunked.offset + len;
+            h->lost_from = h->buf.offset + len;
         }
         break;
     case HTTP_BODY_NONE:
         return false;
     }
     if (coding_gap(&h->body))
-        content_gap(&h->body, len);
+        content_gap(env, h, &h->body, len);
     return true;
 }
 

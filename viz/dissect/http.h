@@ -10,8 +10,9 @@
  * made progress (consumed bytes or changed mode). */
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 bool http_body_step(const struct dissect_env *env, struct half *h);
-/* A gap of len bytes inside a body: true when the body framing survives
- * it.  A Content-Length body that ends inside it gets its `body` item. */
+/* A gap of len bytes inside a body (after the buffer's bytes: only a
+ * chunk search holds any then): true when the body framing survives it.
+ * A Content-Length body that ends inside it gets its `body` item. */
 bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len);
 /* The stream stops where its bytes so far end (closed, or the capture
  * ended): a last chunk still waiting for the end of its trailer section

@@ -259,9 +259,14 @@ void ws_join(struct dissect *d, struct half *h)
         d->traits.ws_joined_late = true;
 }
 
-void ws_lost(struct half *h, uint64_t at)
+void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at)
 {
     struct ws_state *w = h->ws;
+    /* A frame the gap runs past the end of can never be shown: what came
+     * of it (its header and the payload so far, all read: nothing waits in
+     * the buffer) is said. */
+    if (w->in_frame)
+        half_cut_short(env, h, w->frame_off, h->buf.offset - w->frame_off, "a WebSocket frame");
     w->in_frame = false;
     h->lost_from = at;
     if (w->inflating || w->compressed) {
@@ -291,7 +296,7 @@ bool ws_resync_step(const struct dissect_env *env, struct half *h)
     }
     if (found != 1)
         return i > 0; /* more bytes needed */
-    half_search_done(env, h, false);
+    half_search_done(env, h, SEARCH_FOUND);
     /* The frames that follow may continue a message whose start was lost:
      * its rules are not checked until the next message starts. */
     ws_message_init(&w->msg, 0);
@@ -311,8 +316,11 @@ static bool header_step(const struct dissect_env *env, struct half *h)
     if (r == PROTO_PARTIAL)
         return false;
     if (r < 0) {
-        half_error(env, h, err.why, h->buf.offset, h->buf.len);
-        ws_lost(h, h->buf.offset); /* frame boundaries are lost: look for the next */
+        /* Frame boundaries are lost: the next header is looked for from
+         * here, and the search says how many bytes it passed over, these
+         * too, so the error marks only where the bad header starts. */
+        half_error(env, h, err.why, h->buf.offset, 0);
+        ws_lost(env, h, h->buf.offset);
         bytebuf_consume(&h->buf, 1);
         return true;
     }

@@ -21,8 +21,8 @@ int ws_frames_plausible(const struct half *h);
 /* The half speaks WebSocket from here, recognised from its frames. */
 void ws_join(struct dissect *d, struct half *h);
 /* Bytes were lost, not inside a payload: look for the next frame header,
- * whose stream offset is at or after `at`. */
-void ws_lost(struct half *h, uint64_t at);
+ * whose stream offset is at or after `at`.  A frame they cut is said. */
+void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at);
 /* One step of MODE_WS_RESYNC. */
 bool ws_resync_step(const struct dissect_env *env, struct half *h);
 /* Free what the half's WebSocket state owns. */
