@@ -609,6 +609,28 @@ def test_sse_events():
     assert of_type(its, "flow")[0]["technique"] == "sse"
 
 
+def test_an_event_the_close_cuts_is_said():
+    """WHATWG: an event the end of the stream cuts before its blank line is
+    discarded, never dispatched.  pushviz shows no sse_event for it and
+    says how many bytes of it the close left unfinished; when only the
+    capture ends there, the stream may go on, and nothing is said."""
+    def stream(close):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+        conv.send("s2c", b"id: 1\ndata: one\n\nid: 2\ndata: tw")  # event 2 at stream byte 69, 14 bytes
+        if close:
+            conv.close()
+        return items(write(conv, "sse-cut-%s.pcap" % close))
+    its = stream(True)
+    assert [e["id"] for e in of_type(its, "sse_event")] == ["1"], its
+    assert [(e["what"], e["offset"]) for e in of_type(its, "error")] == \
+        [("14 bytes of an event cut short by the close", 69)]
+    its = stream(False)
+    assert [e["id"] for e in of_type(its, "sse_event")] == ["1"] and not of_type(its, "error"), its
+
+
 def test_line_separators_and_c1_controls_stay_inside_their_line():
     """A message's text may hold U+2028, U+2029 and the C1 controls
     (U+0085 is NEL, U+009B a terminal's CSI).  pushviz writes them as

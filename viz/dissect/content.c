@@ -341,24 +341,40 @@ void content_feed(const struct dissect_env *env, struct half *h, struct body_sta
     bs->decoded += n;
 }
 
+/* A gap (SEARCH_GAP) or the close (SEARCH_ENDED) stops an event stream
+ * where it is: the event begun before it is never dispatched (WHATWG: an
+ * event the end of the stream cuts is discarded), and a search for the
+ * blank line after an earlier gap ends unfinished.  Either is said. */
+static void sse_cut(const struct dissect_env *env, const struct half *h, struct body_state *bs,
+                    enum search_end how)
+{
+    uint64_t begun, at = bs->sse->offset;
+    if (bs->sse_skip_block) {
+        if (at > bs->lost_from)
+            half_passed_over(env, h, offmap_find(bs->map, bs->lost_from), at - bs->lost_from, "blank line",
+                             how);
+    } else if (!bs->sse_skip_line && sse_block_open(bs->sse, &begun) && at > begun) {
+        half_cut_short(env, h, offmap_find(bs->map, begun), at - begun, "an event",
+                       how == SEARCH_GAP ? "the gap" : "the close");
+    }
+}
+
+void content_closed(const struct dissect_env *env, const struct half *h, struct body_state *bs)
+{
+    if (bs->content == CONTENT_SSE)
+        sse_cut(env, h, bs, SEARCH_ENDED);
+}
+
 void content_gap(const struct dissect_env *env, const struct half *h, struct body_state *bs,
                  uint64_t len)
 {
     bs->decoded += len;
     switch (bs->content) {
     case CONTENT_SSE: {
-        /* The block the lost bytes broke can never be dispatched: what came
-         * of it before them is said, or what the search for a blank line
-         * after an earlier gap had passed over.  Then a fresh parser. */
-        uint64_t begun, at = bs->sse->offset;
-        if (bs->sse_skip_block) {
-            if (at > bs->lost_from)
-                half_passed_over(env, h, offmap_find(bs->map, bs->lost_from), at - bs->lost_from,
-                                 "blank line", SEARCH_GAP);
-        } else if (!bs->sse_skip_line && sse_block_open(bs->sse, &begun) && at > begun) {
-            half_cut_short(env, h, offmap_find(bs->map, begun), at - begun, "an event");
-        }
-        uint64_t offset = at + len;
+        /* The block the lost bytes broke can never be dispatched; then a
+         * fresh parser. */
+        sse_cut(env, h, bs, SEARCH_GAP);
+        uint64_t offset = bs->sse->offset + len;
         sse_start(bs);
         bs->sse->offset = offset;
         bs->sse_skip_line = false;
@@ -374,7 +390,7 @@ void content_gap(const struct dissect_env *env, const struct half *h, struct bod
          * preamble). */
         if (bs->multipart->parts.len)
             half_cut_short(env, h, offmap_find(bs->map, bs->multipart->parts.offset),
-                           bs->multipart->parts.len, "a multipart part");
+                           bs->multipart->parts.len, "a multipart part", "the gap");
         bytebuf_reset(&bs->multipart->parts, 0);
         bs->multipart->lost = true;
         break;

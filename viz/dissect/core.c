@@ -66,11 +66,11 @@ void half_passed_over(const struct dissect_env *env, const struct half *h, uint6
 }
 
 void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
-                    const char *what)
+                    const char *what, const char *by)
 {
     char text[112];
-    snprintf(text, sizeof text, "%llu %s of %s cut short by the gap", (unsigned long long)n,
-             n == 1 ? "byte" : "bytes", what);
+    snprintf(text, sizeof text, "%llu %s of %s cut short by %s", (unsigned long long)n,
+             n == 1 ? "byte" : "bytes", what, by);
     half_error(env, h, text, from, n);
 }
 

@@ -123,6 +123,7 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
     coding_release(env, bs);
     if (fh->flags & H2_FLAG_END_STREAM) {
         coding_end(env, h, bs, offset + n);
+        content_closed(env, h, bs); /* an event the stream's end cut */
         close_body(h->h2_bodies, sb);
     }
     return true;
@@ -138,6 +139,7 @@ void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t strea
         coding_end(env, h, &sb->body, offset);
     else
         coding_release(env, &sb->body);
+    content_closed(env, h, &sb->body);
     close_body(h->h2_bodies, sb);
 }
 

@@ -674,7 +674,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
         } else if (http_chunked_skip(&bs->chunked, len) < 0) {
             uint64_t line = http_chunked_line_so_far(&bs->chunked);
             if (line)
-                half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line");
+                half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line", "the gap");
             bs->chunk_lost = true;
             h->lost_from = h->buf.offset + len;
         }
@@ -697,11 +697,12 @@ void http_body_close(const struct dissect_env *env, struct half *h, const char *
 {
     struct body_state *bs = &h->body;
     library_body_end(env, h); /* a body delimited by the close ends here */
-    if (bs->kind == HTTP_BODY_UNTIL_CLOSE) {
-        if (strcmp(how, "capture") != 0)
-            coding_end(env, h, bs, h->buf.offset);
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE && strcmp(how, "capture") != 0)
+        coding_end(env, h, bs, h->buf.offset); /* the decoder's last bytes first */
+    if (strcmp(how, "capture") != 0)
+        content_closed(env, h, bs);
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
         body_item(env, h, h->buf.offset - bs->start, how);
-    }
     body_clear(bs);
     h->mode = MODE_HTTP_HEAD;
 }
