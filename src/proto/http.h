@@ -236,6 +236,13 @@ struct http_part {
  * max_part bounds how far it searches before giving up (error). */
 long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
                      struct http_part *part, struct proto_err *err);
+/* The same, when buf ends the stream (the connection closed without a
+ * close delimiter, as many servers end a multipart stream): a part with
+ * no delimiter after it ends there, less a CRLF that a delimiter would
+ * have begun with.  A part whose delimiter line or headers are not whole,
+ * or shorter than its Content-Length, is still PROTO_PARTIAL. */
+long http_parse_last_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
+                          struct http_part *part, struct proto_err *err);
 
 /* The boundary parameter of a "multipart/...; boundary=X" Content-Type
  * (quotes removed).  False when there is none. */

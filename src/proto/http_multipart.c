@@ -13,6 +13,9 @@
  * boundary that appears nowhere in the data.  Like the head parser this
  * one is stateless and re-reads the part from its first byte on each call.
  *
+ * A stream may also just end (the server closes it without the close
+ * delimiter): http_parse_last_part then ends the last part there.
+ *
  * Left out on purpose: nested multiparts, the epilogue after the close
  * delimiter, and any meaning of the part headers but Content-Length.
  * A folded part header is read (see below); its value's slice then spans
@@ -48,7 +51,9 @@ static long find_delimiter(const char *buf, size_t n, size_t from, struct slice 
     return -1;
 }
 
-static long parse_part(const char *buf, size_t n, struct slice boundary, size_t max_part,
+/* last: the input ends the stream, so a body without a delimiter after
+ * it ends there (see http_parse_last_part). */
+static long parse_part(const char *buf, size_t n, struct slice boundary, size_t max_part, bool last,
                        struct http_part *part, struct proto_err *err)
 {
     long at = find_delimiter(buf, n, 0, boundary, false);
@@ -99,17 +104,19 @@ static long parse_part(const char *buf, size_t n, struct slice boundary, size_t 
         end = body + (size_t)length;
     } else {
         long found = find_delimiter(buf, n, body, boundary, true);
-        if (found < 0)
+        if (found < 0 && !last)
             return PROTO_PARTIAL;
-        end = (size_t)found;
+        end = found >= 0 ? (size_t)found : n;
+        if (found < 0 && end - body >= 2 && buf[end - 2] == '\r' && buf[end - 1] == '\n')
+            end -= 2; /* the CRLF a delimiter would have begun with */
     }
     part->body = (struct slice){buf + body, end - body};
     part->body_offset = body;
     return (long)end;
 }
 
-long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
-                     struct http_part *part, struct proto_err *err)
+static long parse_one(const char *buf, size_t len, struct slice boundary, size_t max_part, bool last,
+                      struct http_part *part, struct proto_err *err)
 {
     *part = (struct http_part){0};
     if (boundary.len == 0 || boundary.len > BOUNDARY_MAX)
@@ -117,7 +124,7 @@ long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t 
     /* Only the first max_part bytes are looked at: a part (with the start
      * of the delimiter after it) that does not fit there never will. */
     size_t seen = len < max_part ? len : max_part;
-    long n = parse_part(buf, seen, boundary, max_part, part, err);
+    long n = parse_part(buf, seen, boundary, max_part, last && seen == len, part, err);
     if (n == PROTO_PARTIAL && len >= max_part)
         n = proto_fail(err, 0, "multipart part larger than the limit");
     if (n == PROTO_ERROR) {
@@ -126,6 +133,18 @@ long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t 
         *part = (struct http_part){0};
     }
     return n;
+}
+
+long http_parse_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
+                     struct http_part *part, struct proto_err *err)
+{
+    return parse_one(buf, len, boundary, max_part, false, part, err);
+}
+
+long http_parse_last_part(const char *buf, size_t len, struct slice boundary, size_t max_part,
+                          struct http_part *part, struct proto_err *err)
+{
+    return parse_one(buf, len, boundary, max_part, true, part, err);
 }
 
 /* ---- the boundary parameter of Content-Type (RFC 9110 §8.3.1) ---- */

@@ -9,6 +9,8 @@
  *     PROTO_PARTIAL;
  *   - prefixes of the first part give PROTO_PARTIAL or the same answer
  *     (each in a buffer of exactly its size);
+ *   - read as the stream's end (http_parse_last_part), the same answer
+ *     where a delimiter or an error decided it, else a part inside it;
  *   - a boundary found in the input as a Content-Type lies inside it.
  */
 #include <stdlib.h>
@@ -52,6 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (m >= 0 && (prefix.body_offset != first_body || prefix.body.len != first_len))
             abort();
     }
+
+    /* As the stream's end: the same answer where a delimiter (or an
+     * error) decided it, else a part that lies inside the input.  (At
+     * max_part bytes a part still waiting for its delimiter is too large,
+     * while one the end closes may fill them exactly.) */
+    long last = http_parse_last_part(in, len, b, max_part, &prefix, NULL);
+    if (first != PROTO_PARTIAL && last != first && len < max_part)
+        abort();
+    if (last > 0 && ((size_t)last > len || prefix.body.ptr + prefix.body.len > in + len ||
+                     prefix.delimiter_offset > prefix.body_offset))
+        abort();
 
     size_t pos = 0;
     for (int parts = 0; parts < 1000; parts++) {

@@ -1010,6 +1010,29 @@ START_TEST(multipart_parts_in_a_stream)
 }
 END_TEST
 
+START_TEST(multipart_last_part_ends_with_the_stream)
+{
+    /* A stream closed without the close delimiter: the last part ends
+     * with it, less the CRLF a delimiter would have begun with. */
+    struct slice b = S("b");
+    struct http_part part;
+    const char *s = "\r\n--b\r\nContent-Type: text/plain\r\n\r\npart 2\r\n";
+    ck_assert_int_eq(http_parse_part(s, strlen(s), b, 4096, &part, NULL), PROTO_PARTIAL);
+    long n = http_parse_last_part(s, strlen(s), b, 4096, &part, NULL);
+    ck_assert_int_eq(n, (long)strlen(s) - 2);
+    ck_assert_uint_eq(part.delimiter_offset, 0);
+    assert_slice(part.body, "part 2");
+    /* a delimiter after it still ends it first */
+    const char *two = "--b\r\n\r\none\r\n--b\r\n\r\ntwo";
+    ck_assert_int_eq(http_parse_last_part(two, strlen(two), b, 4096, &part, NULL), 10);
+    assert_slice(part.body, "one");
+    /* headers the stream cut, or a body shorter than its Content-Length */
+    ck_assert_int_eq(http_parse_last_part("--b\r\nContent-Ty", 15, b, 4096, &part, NULL), PROTO_PARTIAL);
+    const char *short_body = "--b\r\nContent-Length: 9\r\n\r\nabc";
+    ck_assert_int_eq(http_parse_last_part(short_body, strlen(short_body), b, 4096, &part, NULL), PROTO_PARTIAL);
+}
+END_TEST
+
 /* Every prefix of a part gives PARTIAL or the whole input's answer. */
 static void part_splits(const char *s, struct slice b, size_t max_part)
 {
@@ -1204,6 +1227,7 @@ int main(void)
     TCase *multipart = tcase_create("multipart");
     tcase_add_test(multipart, multipart_boundary_from_content_type);
     tcase_add_test(multipart, multipart_parts_in_a_stream);
+    tcase_add_test(multipart, multipart_last_part_ends_with_the_stream);
     tcase_add_test(multipart, multipart_folded_part_header);
     tcase_add_test(multipart, multipart_splits_and_errors);
     suite_add_tcase(s, multipart);

@@ -739,6 +739,29 @@ def test_multipart_parts():
     assert of_type(its, "flow")[0]["technique"] == "multipart"
 
 
+def test_a_multipart_stream_that_closes_shows_its_last_part():
+    """Many servers end a multipart/x-mixed-replace stream by closing it,
+    without the close delimiter, and a browser shows the last part then.
+    Before, that part (no Content-Length, so it ends only at a delimiter)
+    was never shown.  A part the close cuts inside its headers is said;
+    when only the capture ends, the stream may go on, and nothing is."""
+    def stream(tail, close=True):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET /multipart HTTP/1.1\r\nHost: x\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n")
+        conv.send("s2c", b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(3)) + tail)
+        if close:
+            conv.close()
+        its = items(write(conv, "multipart-close.pcap"))
+        return ([(p["text"], p["offset"]) for p in of_type(its, "part")],
+                [(e["what"], e["offset"]) for e in of_type(its, "error")])
+    shown = [("part 0", 72), ("part 1", 111), ("part 2", 152)]
+    assert stream(b"") == (shown, [])
+    assert stream(b"--b\r\nContent-Ty") == (shown, [("17 bytes of a multipart part cut short by the close", 193)])
+    assert stream(b"", close=False) == (shown[:2], [])
+
+
 def test_folded_part_header_is_read_unfolded():
     # Part headers have mail syntax (RFC 2046 §5.1), where a line that starts
     # with white space continues the one before: one header, unfolded.  The

@@ -8,6 +8,11 @@
  * Chunk framing makes the decoded offset of a byte differ from its stream
  * offset; an offset map of the last pieces fed translates one into the
  * other, so every item still points at its bytes on the wire.
+ *
+ * A gap, or the close, stops a reader where it is.  What it held of a
+ * message that can no longer end (an event, a part) is said then, since
+ * nothing else would ever show those bytes; the close also ends a
+ * multipart stream's last part, as a browser ends it.
  */
 #include "dissect/content.h"
 #include "dissect/library.h"
@@ -267,25 +272,18 @@ static void body_keep(struct body_state *bs, const char *p, size_t n)
 
 /* ---- multipart/x-mixed-replace ---- */
 
-static void multipart_feed(const struct dissect_env *env, struct half *h, struct body_state *bs,
-                           const char *p, size_t n)
+/* The parts whole in the buffer, as items; last: the stream ended, so the
+ * part it cut ends there (http_parse_last_part). */
+static void multipart_parts(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                            bool last)
 {
     struct multipart_state *m = bs->multipart;
-    if (m->done)
-        return;
-    if (m->parts.len == 0)
-        bytebuf_reset(&m->parts, bs->decoded);
-    if (!bytebuf_append(&m->parts, p, n)) {
-        half_error(env, h, "multipart part larger than the limit",
-                   offmap_find(bs->map, m->parts.offset), 0);
-        bytebuf_reset(&m->parts, bs->decoded + n);
-        return;
-    }
     struct slice boundary = {m->boundary, m->boundary_len};
     for (;;) {
         struct http_part part;
         struct proto_err err = {0};
-        long r = http_parse_part(m->parts.data, m->parts.len, boundary, VIZ_MULTIPART_MAX, &part, &err);
+        long r = (last ? http_parse_last_part : http_parse_part)(m->parts.data, m->parts.len, boundary,
+                                                                 VIZ_MULTIPART_MAX, &part, &err);
         if (r == PROTO_PARTIAL)
             return;
         uint64_t off = offmap_find(bs->map, m->parts.offset);
@@ -318,6 +316,23 @@ static void multipart_feed(const struct dissect_env *env, struct half *h, struct
         eventscan_reset(&h->scan);
         bytebuf_consume(&m->parts, (size_t)r);
     }
+}
+
+static void multipart_feed(const struct dissect_env *env, struct half *h, struct body_state *bs,
+                           const char *p, size_t n)
+{
+    struct multipart_state *m = bs->multipart;
+    if (m->done)
+        return;
+    if (m->parts.len == 0)
+        bytebuf_reset(&m->parts, bs->decoded);
+    if (!bytebuf_append(&m->parts, p, n)) {
+        half_error(env, h, "multipart part larger than the limit",
+                   offmap_find(bs->map, m->parts.offset), 0);
+        bytebuf_reset(&m->parts, bs->decoded + n);
+        return;
+    }
+    multipart_parts(env, h, bs, false);
 }
 
 void content_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
@@ -359,10 +374,35 @@ static void sse_cut(const struct dissect_env *env, const struct half *h, struct 
     }
 }
 
-void content_closed(const struct dissect_env *env, const struct half *h, struct body_state *bs)
+/* Only line ends: what a last part leaves after it. */
+static bool only_line_ends(const char *p, size_t n)
 {
-    if (bs->content == CONTENT_SSE)
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '\r' && p[i] != '\n')
+            return false;
+    return true;
+}
+
+void content_closed(const struct dissect_env *env, struct half *h, struct body_state *bs)
+{
+    if (bs->content == CONTENT_SSE) {
         sse_cut(env, h, bs, SEARCH_ENDED);
+    } else if (bs->content == CONTENT_MULTIPART && !bs->multipart->done) {
+        /* Many servers end a multipart stream by closing it, without the
+         * close delimiter: its last part ends with the stream (a browser
+         * shows it then).  What is left is a part the close cut, or a
+         * search after a gap that it ended. */
+        struct multipart_state *m = bs->multipart;
+        multipart_parts(env, h, bs, true);
+        if (m->parts.len && !only_line_ends(m->parts.data, m->parts.len)) {
+            uint64_t off = offmap_find(bs->map, m->parts.offset);
+            if (m->lost)
+                half_passed_over(env, h, off, m->parts.len, "multipart delimiter", SEARCH_ENDED);
+            else
+                half_cut_short(env, h, off, m->parts.len, "a multipart part", "the close");
+        }
+        bytebuf_reset(&m->parts, 0);
+    }
 }
 
 void content_gap(const struct dissect_env *env, const struct half *h, struct body_state *bs,

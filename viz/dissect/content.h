@@ -18,8 +18,9 @@ void content_feed(const struct dissect_env *env, struct half *h, struct body_sta
  * item, and so is what its search after an earlier gap had passed over. */
 void content_gap(const struct dissect_env *env, const struct half *h, struct body_state *bs,
                  uint64_t len);
-/* The connection closed inside the body: an event it cut (a browser
- * drops it) or a search it ended is said. */
-void content_closed(const struct dissect_env *env, const struct half *h, struct body_state *bs);
+/* The connection (or its HTTP/2 stream) closed inside the body: a last
+ * multipart part it ended is shown; an event it cut (a browser drops it),
+ * a part it cut or a search it ended is said. */
+void content_closed(const struct dissect_env *env, struct half *h, struct body_state *bs);
 
 #endif
