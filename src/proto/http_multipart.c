@@ -124,6 +124,7 @@ static long parse_one(const char *buf, size_t len, struct slice boundary, size_t
     /* Only the first max_part bytes are looked at: a part (with the start
      * of the delimiter after it) that does not fit there never will. */
     size_t seen = len < max_part ? len : max_part;
+    /* (Cut to max_part, the input no longer ends where the stream does.) */
     long n = parse_part(buf, seen, boundary, max_part, last && seen == len, part, err);
     if (n == PROTO_PARTIAL && len >= max_part)
         n = proto_fail(err, 0, "multipart part larger than the limit");

@@ -356,6 +356,20 @@ def test_a_gap_says_what_it_cut_short_in_a_multipart_body():
                               ("31 bytes passed over to the next multipart delimiter", 162)]
     assert [(p["text"], p["offset"]) for p in of_type(its, "part")] == \
         [("part 0", 72), ("part 3", 193), ("part 4", 234)]
+    # Parts of 61 bytes in segments of 20: bytes 132-151 take part 1's
+    # delimiter (part 0 is cut), and bytes 172-191 come while the search
+    # for the next delimiter runs; part 2's is right after them.
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\npart %d with some more text\r\n" % i
+                     for i in range(6))
+    conv, lost = streaming(b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n",
+                           cut(parts + b"--b--\r\n", 20), 3)
+    its = lose(conv, {lost, lost + 4}, "multipart-two-gaps.pcap")
+    assert errors_at(its) == \
+        [("60 bytes of a multipart part cut short by the gap", 72),
+         ("20 bytes not captured (the peer acknowledged them)", 132),
+         ("20 bytes passed over: a gap came before the next multipart delimiter was found", 152),
+         ("20 bytes not captured (the peer acknowledged them)", 172)]
+    assert [p["offset"] for p in of_type(its, "part")] == [192, 253, 314, 375]
 
 
 def test_a_gap_says_what_it_cut_short_in_websocket_frames():

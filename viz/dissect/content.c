@@ -369,18 +369,36 @@ static void sse_cut(const struct dissect_env *env, const struct half *h, struct 
             half_passed_over(env, h, offmap_find(bs->map, bs->lost_from), at - bs->lost_from, "blank line",
                              how);
     } else if (!bs->sse_skip_line && sse_block_open(bs->sse, &begun) && at > begun) {
-        half_cut_short(env, h, offmap_find(bs->map, begun), at - begun, "an event",
-                       how == SEARCH_GAP ? "the gap" : "the close");
+        half_cut_short(env, h, offmap_find(bs->map, begun), at - begun, "an event", how);
     }
 }
 
-/* Only line ends: what a last part leaves after it. */
+/* Only line ends: what a part read by its length, or a last part, may
+ * leave after it, no part of a message. */
 static bool only_line_ends(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (p[i] != '\r' && p[i] != '\n')
             return false;
     return true;
+}
+
+/* A gap (SEARCH_GAP) or the close (SEARCH_ENDED) stops a multipart body
+ * where it is: what the parser holds is a part it cut, or what the search
+ * for the next delimiter after an earlier gap had passed over.  Either is
+ * said, and dropped. */
+static void multipart_cut(const struct dissect_env *env, const struct half *h, struct body_state *bs,
+                          enum search_end how)
+{
+    struct multipart_state *m = bs->multipart;
+    if (m->parts.len && !only_line_ends(m->parts.data, m->parts.len)) {
+        uint64_t off = offmap_find(bs->map, m->parts.offset);
+        if (m->lost)
+            half_passed_over(env, h, off, m->parts.len, "multipart delimiter", how);
+        else
+            half_cut_short(env, h, off, m->parts.len, "a multipart part", how);
+    }
+    bytebuf_reset(&m->parts, 0);
 }
 
 void content_closed(const struct dissect_env *env, struct half *h, struct body_state *bs)
@@ -392,16 +410,8 @@ void content_closed(const struct dissect_env *env, struct half *h, struct body_s
          * close delimiter: its last part ends with the stream (a browser
          * shows it then).  What is left is a part the close cut, or a
          * search after a gap that it ended. */
-        struct multipart_state *m = bs->multipart;
         multipart_parts(env, h, bs, true);
-        if (m->parts.len && !only_line_ends(m->parts.data, m->parts.len)) {
-            uint64_t off = offmap_find(bs->map, m->parts.offset);
-            if (m->lost)
-                half_passed_over(env, h, off, m->parts.len, "multipart delimiter", SEARCH_ENDED);
-            else
-                half_cut_short(env, h, off, m->parts.len, "a multipart part", "the close");
-        }
-        bytebuf_reset(&m->parts, 0);
+        multipart_cut(env, h, bs, SEARCH_ENDED);
     }
 }
 
@@ -425,13 +435,9 @@ void content_gap(const struct dissect_env *env, const struct half *h, struct bod
         break;
     }
     case CONTENT_MULTIPART:
-        /* What was held of the broken part is dropped, and said; the part
-         * parser passes over anything before the next delimiter (as a
-         * preamble). */
-        if (bs->multipart->parts.len)
-            half_cut_short(env, h, offmap_find(bs->map, bs->multipart->parts.offset),
-                           bs->multipart->parts.len, "a multipart part", "the gap");
-        bytebuf_reset(&bs->multipart->parts, 0);
+        /* After the gap the part parser passes over anything before the
+         * next delimiter (as a preamble), and says so. */
+        multipart_cut(env, h, bs, SEARCH_GAP);
         bs->multipart->lost = true;
         break;
     case CONTENT_PLAIN:

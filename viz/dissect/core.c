@@ -66,11 +66,11 @@ void half_passed_over(const struct dissect_env *env, const struct half *h, uint6
 }
 
 void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
-                    const char *what, const char *by)
+                    const char *what, enum search_end how)
 {
     char text[112];
-    snprintf(text, sizeof text, "%llu %s of %s cut short by %s", (unsigned long long)n,
-             n == 1 ? "byte" : "bytes", what, by);
+    snprintf(text, sizeof text, "%llu %s of %s cut short by the %s", (unsigned long long)n,
+             n == 1 ? "byte" : "bytes", what, how == SEARCH_GAP ? "gap" : "close");
     half_error(env, h, text, from, n);
 }
 

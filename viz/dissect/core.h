@@ -330,12 +330,12 @@ void half_search_done(const struct dissect_env *env, struct half *h, enum search
  * over, and how it stopped. */
 void half_passed_over(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
                       const char *header, enum search_end how);
-/* A gap, or the connection's close (`by`: "the gap", "the close"), came
+/* A gap (SEARCH_GAP), or the connection's close (SEARCH_ENDED), came
  * right after the n bytes from stream offset `from` of `what` ("an HTTP
  * head"), which it leaves unfinished: they can never be read, and an
  * `error` item says so. */
 void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
-                    const char *what, const char *by);
+                    const char *what, enum search_end how);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.

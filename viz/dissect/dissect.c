@@ -431,7 +431,7 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     if (half_searching(h))
         half_search_done(env, h, SEARCH_GAP);
     else if (h->buf.len && h->mode != MODE_H2)
-        half_cut_short(env, h, h->buf.offset, h->buf.len, waiting_for(h), "the gap");
+        half_cut_short(env, h, h->buf.offset, h->buf.len, waiting_for(h), SEARCH_GAP);
 
     bool kept = false; /* framing survives: the lost bytes fall inside a known length */
     if (h->mode == MODE_H2)

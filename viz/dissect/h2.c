@@ -303,7 +303,7 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
     if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1) {
         if (!h->rec_lost) /* (a search's bytes were said before the gap's) */
             half_cut_short(env, h, h->buf.offset, h->buf.len,
-                           h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame header", "the gap");
+                           h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame header", SEARCH_GAP);
         h2_headers_lost(h);
         h2_bodies_lost(env, h);
         return false;

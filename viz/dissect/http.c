@@ -674,7 +674,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
         } else if (http_chunked_skip(&bs->chunked, len) < 0) {
             uint64_t line = http_chunked_line_so_far(&bs->chunked);
             if (line)
-                half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line", "the gap");
+                half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line", SEARCH_GAP);
             bs->chunk_lost = true;
             h->lost_from = h->buf.offset + len;
         }

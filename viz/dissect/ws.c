@@ -266,7 +266,7 @@ void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at)
      * of it (its header and the payload so far, all read: nothing waits in
      * the buffer) is said. */
     if (w->in_frame)
-        half_cut_short(env, h, w->frame_off, h->buf.offset - w->frame_off, "a WebSocket frame", "the gap");
+        half_cut_short(env, h, w->frame_off, h->buf.offset - w->frame_off, "a WebSocket frame", SEARCH_GAP);
     w->in_frame = false;
     h->lost_from = at;
     if (w->inflating || w->compressed) {
