@@ -416,6 +416,63 @@ def test_a_gap_says_what_it_cut_short_in_flash_messages():
     assert [json.loads(f["text"])["seq"] for f in of_type(its, "flash")] == [1, 3], of_type(its, "flash")
 
 
+# What the close cuts short is said the same way, and what came of a body
+# of known length is shown: at the end of the capture the stream may go
+# on, and only the body is shown, as far as it came.
+
+def closing(send, close=True, ws=False):
+    """A connection whose server sends `send` (after a 101 when ws), then
+    closes, or the capture ends; pushviz's items."""
+    conv = g.Conversation()
+    conv.handshake()
+    if ws:
+        conv.ws_upgrade()
+    else:
+        conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", send)
+    if close:
+        conv.close()
+    return items(conv.write(os.path.join(TMP, "close-%d.pcap" % len(conv.packets))))
+
+
+def test_the_close_says_what_it_cut_short():
+    head = b"HTTP/1.1 200 OK\r\nContent-Le"
+    assert errors_at(closing(head)) == [("27 bytes of an HTTP head cut short by the close", 0)]
+    # After the 101 (129 bytes): a frame whose header says 10 bytes, 5 came;
+    # then a 16-bit length of which one byte came.
+    its = closing(bytes([0x81, 10]) + b"hello", ws=True)
+    assert errors_at(its) == [("7 bytes of a WebSocket frame cut short by the close", 129)], its
+    assert not of_type(its, "ws_frame"), its
+    its = closing(bytes([0x81, 126, 1]), ws=True)
+    assert errors_at(its) == [("3 bytes of a WebSocket frame header cut short by the close", 129)], its
+    # A Flash message without its NUL (no head: the server speaks first).
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("s2c", b"hello\0wor")
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "close-flash.pcap")))
+    assert [f["text"] for f in of_type(its, "flash")] == ["hello"], its
+    assert errors_at(its) == [("3 bytes of a Flash message cut short by the close", 6)], its
+    # When only the capture ends, none of it is said.
+    for send, ws in ((head, False), (bytes([0x81, 10]) + b"hello", True)):
+        assert not of_type(closing(send, close=False, ws=ws), "error")
+
+
+def test_a_body_of_known_length_the_close_cuts_shows_what_came():
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"  # 40 bytes
+    its = closing(head + b'{"seq": 1, "text": "the start of an answer')
+    assert [(b["text"], b["size"], b["offset"], b["end"]) for b in of_type(its, "body")] == \
+        [('{"seq": 1, "text": "the start of an answer', 42, 40, "fin")], its
+    assert errors_at(its) == [("connection closed inside a message body: 58 of its 100 bytes never came", 82)]
+    its = closing(head + b"abc", close=False)
+    assert [(b["text"], b["size"], b["end"]) for b in of_type(its, "body")] == [("abc", 3, "capture")], its
+    assert not of_type(its, "error"), its
+    # The head alone: no body item for the none that came, and the error.
+    its = closing(head)
+    assert not of_type(its, "body") and errors_at(its) == \
+        [("connection closed inside a message body: 100 of its 100 bytes never came", 40)], its
+
+
 def test_websocket_gap_before_the_end_says_what_it_passed_over():
     # Three frames of 60 bytes; bytes 90-134 are lost (frame 2's end,
     # frame 3's header): the 45 bytes after them start no frame, and the
@@ -435,6 +492,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_ac
          test_http_gap_in_a_head_accounts_for_every_byte, test_a_gap_says_what_it_cut_short_in_a_chunked_body,
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
          test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
+         test_the_close_says_what_it_cut_short, test_a_body_of_known_length_the_close_cuts_shows_what_came,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 

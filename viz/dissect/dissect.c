@@ -412,6 +412,8 @@ static const char *waiting_for(const struct half *h)
         return "a Flash message";
     case MODE_TLS:
         return "a TLS record";
+    case MODE_H2:
+        return h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame";
     default: /* MODE_DETECT */
         return "a connection's first message";
     }
@@ -478,6 +480,21 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     h->resync_at = off + len;
 }
 
+/* What the close cut short, each byte once, as dissect_gap says what a
+ * gap cut: a frame begun, bytes waiting whole in the buffer, or the rest
+ * of a record whose item already showed its length. */
+static void say_cut_by_close(const struct dissect_env *env, struct half *h)
+{
+    if (h->mode == MODE_WEBSOCKET && ws_cut(env, h, SEARCH_ENDED))
+        return;
+    if (h->buf.len)
+        half_cut_short(env, h, h->buf.offset, h->buf.len, waiting_for(h), SEARCH_ENDED);
+    else if (h->mode == MODE_TLS && h->rec_skip)
+        half_error(env, h, "connection closed inside a TLS record", h->buf.offset, 0);
+    else if (h->mode == MODE_H2 && h->rec_skip)
+        half_error(env, h, "connection closed inside an HTTP/2 frame", h->buf.offset, 0);
+}
+
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how)
 {
@@ -494,31 +511,20 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     h2_bodies_stop(env, h);
     /* A search for the next header after a gap that the end cut short:
      * what it passed over is said, as when it finds one. */
-    if (half_searching(h))
+    bool searching = half_searching(h);
+    if (searching)
         half_search_done(env, h, SEARCH_ENDED);
     if (how == END_CAPTURE) {
         /* The connection did not end: nothing is incomplete, but a body
-         * the close would have ended is shown as far as it came. */
-        if (h->mode == MODE_HTTP_BODY && h->body.kind == HTTP_BODY_UNTIL_CLOSE)
+         * is shown as far as it came (chunks are shown as they come). */
+        if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_CHUNKED)
             http_body_close(env, h, how_name[how]);
         return;
     }
-    if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_UNTIL_CLOSE)
-        half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
-    else if (h->buf.len && h->mode == MODE_HTTP_HEAD)
-        half_error(env, h, "connection closed inside an HTTP head", h->buf.offset, h->buf.len);
-    else if (h->mode == MODE_WEBSOCKET && (h->ws->in_frame || h->buf.len))
-        half_error(env, h, "connection closed inside a WebSocket frame",
-                   h->ws->in_frame ? h->ws->frame_off : h->buf.offset, 0);
-    else if (h->mode == MODE_FLASH && h->buf.len)
-        half_error(env, h, "connection closed inside a Flash message (no NUL)", h->buf.offset,
-                   h->buf.len);
-    else if (h->mode == MODE_TLS && !h->rec_lost && (h->rec_skip || h->buf.len))
-        half_error(env, h, "connection closed inside a TLS record", h->buf.offset, h->buf.len);
-    else if (h->mode == MODE_H2 && !h->rec_lost && (h->rec_skip || h->buf.len))
-        half_error(env, h, "connection closed inside an HTTP/2 frame", h->buf.offset, h->buf.len);
     if (h->mode == MODE_HTTP_BODY)
         http_body_close(env, h, how_name[how]);
+    else if (!searching)
+        say_cut_by_close(env, h);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
     if (h->ws)
         h->ws->in_frame = false;

@@ -696,13 +696,25 @@ void http_body_cut(const struct dissect_env *env, struct half *h)
 void http_body_close(const struct dissect_env *env, struct half *h, const char *how)
 {
     struct body_state *bs = &h->body;
+    bool closed = strcmp(how, "capture") != 0;
     library_body_end(env, h); /* a body delimited by the close ends here */
-    if (bs->kind == HTTP_BODY_UNTIL_CLOSE && strcmp(how, "capture") != 0)
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE && closed)
         coding_end(env, h, bs, h->buf.offset); /* the decoder's last bytes first */
-    if (strcmp(how, "capture") != 0)
+    if (closed)
         content_closed(env, h, bs);
-    if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
-        body_item(env, h, h->buf.offset - bs->start, how);
+    /* A body of known length shows what came of it, as one the close
+     * delimits does: the start of a poll's answer still reads as text. */
+    uint64_t came = h->buf.offset - bs->start;
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE || (bs->kind == HTTP_BODY_LENGTH && came))
+        body_item(env, h, came, how);
+    if (closed && bs->kind == HTTP_BODY_LENGTH) {
+        char what[112];
+        snprintf(what, sizeof what, "connection closed inside a message body: %llu of its %llu bytes never came",
+                 (unsigned long long)bs->remaining, (unsigned long long)bs->length);
+        half_error(env, h, what, h->buf.offset, 0);
+    } else if (closed && bs->kind == HTTP_BODY_CHUNKED) {
+        half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
+    }
     body_clear(bs);
     h->mode = MODE_HTTP_HEAD;
 }

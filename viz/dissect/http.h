@@ -20,7 +20,8 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
 void http_body_cut(const struct dissect_env *env, struct half *h);
 /* The connection closed (how: "fin", "rst"), or the capture ended
  * ("capture"), inside a body: a close-delimited one ends here and gets
- * its `body` item. */
+ * its `body` item; one of known length gets one of what came, and at a
+ * close an error item says the rest never came. */
 void http_body_close(const struct dissect_env *env, struct half *h, const char *how);
 /* End what a body's reading made for this body (its SSE parser, its
  * decoder); body_free also frees what is kept for the next body. */

@@ -259,15 +259,23 @@ void ws_join(struct dissect *d, struct half *h)
         d->traits.ws_joined_late = true;
 }
 
+bool ws_cut(const struct dissect_env *env, struct half *h, enum search_end how)
+{
+    struct ws_state *w = h->ws;
+    if (!w->in_frame)
+        return false;
+    /* A frame whose end never comes can never be shown: what came of it
+     * (its header and the payload so far, all read: nothing waits in the
+     * buffer) is said. */
+    half_cut_short(env, h, w->frame_off, h->buf.offset - w->frame_off, "a WebSocket frame", how);
+    w->in_frame = false;
+    return true;
+}
+
 void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at)
 {
     struct ws_state *w = h->ws;
-    /* A frame the gap runs past the end of can never be shown: what came
-     * of it (its header and the payload so far, all read: nothing waits in
-     * the buffer) is said. */
-    if (w->in_frame)
-        half_cut_short(env, h, w->frame_off, h->buf.offset - w->frame_off, "a WebSocket frame", SEARCH_GAP);
-    w->in_frame = false;
+    ws_cut(env, h, SEARCH_GAP);
     h->lost_from = at;
     if (w->inflating || w->compressed) {
         if (w->inflater)

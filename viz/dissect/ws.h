@@ -20,6 +20,9 @@ bool ws_skip(struct half *h, uint64_t len);
 int ws_frames_plausible(const struct half *h);
 /* The half speaks WebSocket from here, recognised from its frames. */
 void ws_join(struct dissect *d, struct half *h);
+/* A gap or the close (how) ends the stream inside a frame: the bytes
+ * that came of it are said; false when no frame was begun. */
+bool ws_cut(const struct dissect_env *env, struct half *h, enum search_end how);
 /* Bytes were lost, not inside a payload: look for the next frame header,
  * whose stream offset is at or after `at`.  A frame they cut is said. */
 void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at);
