@@ -461,11 +461,16 @@ def test_the_close_says_what_it_cut_short():
 def test_a_body_of_known_length_the_close_cuts_shows_what_came():
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"  # 40 bytes
     its = closing(head + b'{"seq": 1, "text": "the start of an answer')
-    assert [(b["text"], b["size"], b["offset"], b["end"]) for b in of_type(its, "body")] == \
-        [('{"seq": 1, "text": "the start of an answer', 42, 40, "fin")], its
+    assert [(b["text"], b["size"], b["offset"], b["end"], b["content_length"]) for b in of_type(its, "body")] == \
+        [('{"seq": 1, "text": "the start of an answer', 42, 40, "fin", 100)], its
     assert errors_at(its) == [("connection closed inside a message body: 58 of its 100 bytes never came", 82)]
     its = closing(head + b"abc", close=False)
-    assert [(b["text"], b["size"], b["end"]) for b in of_type(its, "body")] == [("abc", 3, "capture")], its
+    assert [(b["text"], b["size"], b["end"], b["content_length"]) for b in of_type(its, "body")] == \
+        [("abc", 3, "capture", 100)], its
+    assert not of_type(its, "error"), its
+    # Whole, it says no more than its size.
+    its = closing(head + b"x" * 100)
+    assert [(b["size"], "content_length" in b, "end" in b) for b in of_type(its, "body")] == [(100, False, False)]
     assert not of_type(its, "error"), its
     # The head alone: no body item for the none that came, and the error.
     its = closing(head)

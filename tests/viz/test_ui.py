@@ -131,6 +131,24 @@ def test_last_chunk_detail_lists_its_trailers():
         quit_cleanly(t)
 
 
+def test_a_body_the_close_cut_says_what_came_of_it():
+    # A poll's answer whose connection closes 58 bytes before its
+    # Content-Length: the body is shown with what came, and the detail
+    # says it was cut short, not that the close delimited it.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b'{"seq": 1, "text": "the start')
+    conv.close()
+    p = conv.write(os.path.join(TMP, "body-cut.pcap"))
+    with Tmux(["-r", p], cols=140, lines=60) as t:
+        t.wait("flows")
+        t.find_message("size=29 of=100")
+        s = t.wait("a body cut short: Content-Length said 100 bytes, 29 came before the connection closed")
+        assert "neither length nor chunks" not in s, s
+        quit_cleanly(t)
+
+
 def test_hex_view_marks_boundaries_and_segments():
     p = capture("xhr.pcap")
     its = items(p)

@@ -373,7 +373,8 @@ bool http_head_step(struct dissect *d, const struct dissect_env *env, struct hal
  * text whatever server made it (RFC 9112 §6.2, §6.3: the length, or the
  * close, says where the message ends, so the whole body is one message).
  * size: its bytes on the wire (lost ones included); end: what ended a
- * close-delimited body ("fin", "rst", "capture"), NULL for a length. */
+ * close-delimited body or cut one of known length short ("fin", "rst",
+ * "capture"), NULL for a length that came whole. */
 static void body_item(const struct dissect_env *env, const struct half *h, uint64_t size,
                       const char *end)
 {
@@ -390,6 +391,8 @@ static void body_item(const struct dissect_env *env, const struct half *h, uint6
         item_add_int(it, "lost", (int64_t)bs->lost);
     if (end)
         item_add_str(it, "end", end);
+    if (bs->kind == HTTP_BODY_LENGTH && size < bs->length) /* cut short: what its head announced */
+        item_add_int(it, "content_length", (int64_t)bs->length);
     if (bs->coding) { /* RFC 9110 §8.4: the coding as sent, and what it decoded to */
         item_add_str(it, "coding", bs->coding->name);
         if (bs->coding->decoder)

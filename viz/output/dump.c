@@ -147,6 +147,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         break;
     case ITEM_BODY:
         put_field(&l, it, "size", "size");
+        put_field(&l, it, "content_length", "of"); /* a body the close cut short */
         put_field(&l, it, "lost", "lost");
         put_field(&l, it, "end", "end");
         put_field(&l, it, "coding", "coding");

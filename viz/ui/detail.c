@@ -482,7 +482,12 @@ static void body_notes(struct ui_lines *l, const struct item *it)
 {
     size_t len;
     const char *end = item_text_of(it, "end", &len);
-    if (len)
+    long long announced = (long long)item_int(it, "content_length", -1);
+    if (announced >= 0)
+        note(l, "a body cut short: Content-Length said %lld bytes, %lld came before the %s", announced,
+             (long long)item_int(it, "size", 0), len == 7 && memcmp(end, "capture", 7) == 0
+                 ? "capture ended" : "connection closed");
+    else if (len)
         note(l, "a whole body: the close (%.*s) ended it, as it had neither length nor chunks"
                 " (RFC 9112 §6.3)", (int)len, end);
     else
