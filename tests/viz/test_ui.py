@@ -102,17 +102,24 @@ def test_utf8_payload_shown_and_control_bytes_escaped():
         quit_cleanly(t)
 
 
+def message_detail(p, message, wanted, lines=60):
+    """pushviz reading capture p, the first message whose summary holds
+    `message` selected: the screen once its detail shows `wanted`."""
+    with Tmux(["-r", p], cols=140, lines=lines) as t:
+        t.wait("flows")
+        t.find_message(message)
+        s = t.wait(wanted)
+        quit_cleanly(t)
+    return s
+
+
 def test_data_frame_detail_says_its_events_are_the_messages():
     # An HTTP/2 DATA frame of an event stream: the detail pane says its
     # data is read as events, which are listed after it, each its own row.
     p = capture(os.path.join("thirdparty", "h2c-curl.pcap"))
-    with Tmux(["-r", p], cols=140, lines=90) as t:
-        t.wait("flows")
-        t.find_message("DATA stream=1 len=84 text=id: 2")
-        s = t.wait("a piece of an event stream")
-        assert "the sse_event items are the messages" in s, s
-        assert re.search(r"sse_event\s+\d+\s+id=2 event=message", s), s
-        quit_cleanly(t)
+    s = message_detail(p, "DATA stream=1 len=84 text=id: 2", "a piece of an event stream", lines=90)
+    assert "the sse_event items are the messages" in s, s
+    assert re.search(r"sse_event\s+\d+\s+id=2 event=message", s), s
 
 
 def test_last_chunk_detail_lists_its_trailers():
@@ -123,30 +130,23 @@ def test_last_chunk_detail_lists_its_trailers():
     conv.send("s2c", b"0\r\nServer-Timing: total;dur=12\r\n\r\n")
     conv.close()
     p = conv.write(os.path.join(TMP, "trailers.pcap"))
-    with Tmux(["-r", p], cols=140, lines=60) as t:
-        t.wait("flows")
-        t.find_message("size=0")
-        s = t.wait("the last chunk: size 0 ends the body")
-        assert re.search(r"Server-Timing: total;dur=12", s), s
-        quit_cleanly(t)
+    s = message_detail(p, "size=0", "the last chunk: size 0 ends the body")
+    assert re.search(r"Server-Timing: total;dur=12", s), s
 
 
 def test_a_body_the_close_cut_says_what_came_of_it():
-    # A poll's answer whose connection closes 58 bytes before its
-    # Content-Length: the body is shown with what came, and the detail
-    # says it was cut short, not that the close delimited it.
+    # A poll's answer whose connection closes after 29 of its 100 bytes:
+    # the body is shown with what came, and the detail says it was cut
+    # short, not that the close delimited it.
     conv = g.Conversation()
     conv.handshake()
     conv.send("c2s", b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b'{"seq": 1, "text": "the start')
     conv.close()
     p = conv.write(os.path.join(TMP, "body-cut.pcap"))
-    with Tmux(["-r", p], cols=140, lines=60) as t:
-        t.wait("flows")
-        t.find_message("size=29 of=100")
-        s = t.wait("a body cut short: Content-Length said 100 bytes, 29 came before the connection closed")
-        assert "neither length nor chunks" not in s, s
-        quit_cleanly(t)
+    s = message_detail(p, "size=29 of=100",
+                       "a body cut short: Content-Length said 100 bytes, 29 came before the connection closed")
+    assert "neither length nor chunks" not in s, s
 
 
 def test_hex_view_marks_boundaries_and_segments():
