@@ -488,6 +488,28 @@ def test_event_streams_are_read_across_frames_and_streams():
         [("%d bytes of an event cut short by the close" % len(three[2]), data[three[2].decode()]["offset"] + 9)]
 
 
+def test_the_close_says_what_it_cut_on_every_stream():
+    # The connection closes with stream 1 inside an event and a DATA frame
+    # of stream 3 half sent: both are said, as when an HTTP/1.1 event
+    # stream's connection closes; when only the capture ends, neither is.
+    def closing(close):
+        conv = h2_connection(frame(1, 1, get(b"/a"), 5) + frame(1, 3, get(b"/b"), 5))
+        conv.send("s2c", frame(1, 1, SSE_ANSWER, 4) + frame(1, 3, SSE_ANSWER, 4))
+        conv.send("s2c", frame(0, 1, b"data: one\n\ndata: tw") + frame(0, 3, b"data: three\n\n")[:14])
+        if close:
+            conv.close()
+        return items(conv.write(os.path.join(TMP, "h2-close-%s.pcap" % close)))
+    its = closing(True)
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["one"], its
+    data = of_type(its, "http2", frame="DATA")
+    stream_1 = data[0]["offset"] + 9  # its data: "data: one\n\n", then 8 bytes of an event
+    assert [(e["what"], e["offset"]) for e in of_type(its, "error")] == \
+        [("8 bytes of an event cut short by the close", stream_1 + 11),
+         ("14 bytes of an HTTP/2 frame cut short by the close", stream_1 + 19)], its
+    its = closing(False)
+    assert [e["data"] for e in of_type(its, "sse_event")] == ["one"] and not of_type(its, "error"), its
+
+
 def event_stream_connection(lose_piece, mss):
     """h2c: GET /events answered as an event stream, then six DATA frames
     of one event each (24 bytes on the wire) in segments of mss; segment

@@ -508,7 +508,7 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     /* A chunk or DATA frame of a compressed body that the end cut still
      * waits for its text: it goes out with what its data decoded to. */
     coding_release(env, &h->body);
-    h2_bodies_stop(env, h);
+    h2_bodies_stop(env, h, how != END_CAPTURE);
     /* A search for the next header after a gap that the end cut short:
      * what it passed over is said, as when it finds one. */
     bool searching = half_searching(h);

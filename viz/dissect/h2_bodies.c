@@ -153,11 +153,14 @@ void h2_bodies_lost(const struct dissect_env *env, struct half *h)
     }
 }
 
-void h2_bodies_stop(const struct dissect_env *env, struct half *h)
+void h2_bodies_stop(const struct dissect_env *env, struct half *h, bool closed)
 {
     struct h2_bodies *b = h->h2_bodies;
-    for (unsigned i = 0; b && i < b->count; i++)
+    for (unsigned i = 0; b && i < b->count; i++) {
         coding_release(env, &b->open[i].body);
+        if (closed) /* the close cuts every stream still open, as RST_STREAM cuts one */
+            content_closed(env, h, &b->open[i].body);
+    }
 }
 
 void h2_bodies_free(struct half *h)

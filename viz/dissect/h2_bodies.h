@@ -35,9 +35,10 @@ void h2_bodies_end(const struct dissect_env *env, struct half *h, uint32_t strea
 /* The framing was lost: any stream may have lost bytes (what a reader
  * held of a message is said, content_gap). */
 void h2_bodies_lost(const struct dissect_env *env, struct half *h);
-/* The connection stops (closed, or the capture ends): a DATA item still
- * waiting for its text goes out with what came. */
-void h2_bodies_stop(const struct dissect_env *env, struct half *h);
+/* The connection stops (closed: a FIN or RST; else the capture ends): a
+ * DATA item still waiting for its text goes out with what came, and at a
+ * close an event or part it cuts is said (content_closed). */
+void h2_bodies_stop(const struct dissect_env *env, struct half *h, bool closed);
 void h2_bodies_free(struct half *h);
 
 #endif
