@@ -1,8 +1,10 @@
 # Makefile -- builds every pushlab program into bin/, objects into build/.
 #
 #   make            build everything (installs missing libraries first)
-#   make check      build and run every test (unit, integration, torture, browser)
-#   make sanitize   the same tests, built with AddressSanitizer + UBSan
+#   make check      build with AddressSanitizer + UBSan and run every test
+#                   (unit, integration, torture, pushviz, labs, browser)
+#   make check-all  the same tests against the optimised build in bin/
+#                   (or the one BUILD and BIN name, as check-units and the others)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 30)
 #   make demo       pushviz on a bundled capture, or live with all servers
 #   make captures   re-record captures/*.pcap
@@ -87,7 +89,7 @@ WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
 PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: FORCE all check check-units check-integration check-torture check-viz check-labs check-browser sanitize fuzz demo \
+.PHONY: FORCE all check check-all check-units check-integration check-torture check-viz check-labs check-browser fuzz demo \
         captures captures-thirdparty bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
@@ -99,7 +101,7 @@ all: $(PROGRAMS)
 # Every object waits for this step (order-only); .ci/deps is quick when all
 # is installed.  A build needs the libraries; the targets that run tests,
 # the demo or benchmarks need the whole set (tshark, chromium, npm ...).
-DEPS_SET = $(if $(filter deps check check-integration check-viz check-labs check-browser sanitize fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
+DEPS_SET = $(if $(filter deps check check-all check-integration check-viz check-labs check-browser fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
 
 deps:
 	@sh .ci/deps $(DEPS_SET)
@@ -228,8 +230,19 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBV
 # them (and the heap under the queue: objects after the libraries on the line).
 $(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c src/net/heap.c)
 
-# tests/run prints one line per suite and a closing "N passed, N failed".
-check: deps $(PROGRAMS) $(UNITS)
+# make check runs every suite once, against programs built with the
+# sanitizers (build/san/bin): any report aborts the program, so it fails
+# the test that ran it.  The optimised build in bin/ is what make deb
+# packages (and tests with the unit tests) and make bench measures; make
+# check-all runs every suite against it.  tests/run prints one line per
+# suite and a closing "N passed, N failed".
+SANITIZED = SAN=1 BUILD=build/san BIN=build/san/bin \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check: deps
+	$(MAKE) $(SANITIZED) check-all
+
+check-all: deps $(PROGRAMS) $(UNITS)
 	sh tests/run --build $(BUILD) --bin $(BIN) all
 
 check-units: $(UNITS)
@@ -249,15 +262,6 @@ check-labs: deps $(PROGRAMS)
 
 check-browser: deps $(PROGRAMS)
 	sh tests/run --build $(BUILD) --bin $(BIN) browser
-
-# The suites that drive our C code, against programs built with the
-# sanitizers; any report aborts the program, so it fails the test that ran
-# it.  (The labs' and browser suites test Python and page code on top of
-# the same programs; they run in make check.)
-sanitize:
-	$(MAKE) SAN=1 BUILD=build/san BIN=build/san/bin \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 check-units check-integration check-torture check-viz
 
 # ---- fuzzing: clang's libFuzzer over every codec ----
 FUZZ_BUILD   = build/fuzz
