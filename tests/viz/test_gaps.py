@@ -416,6 +416,25 @@ def test_a_gap_says_what_it_cut_short_in_flash_messages():
     assert [json.loads(f["text"])["seq"] for f in of_type(its, "flash")] == [1, 3], of_type(its, "flash")
 
 
+def test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut():
+    # An Engine.IO polling answer whose last 10 bytes are lost: its second
+    # packet began before the gap, and is said, not shown as whole.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /engine.io/?EIO=4&transport=polling&sid=a HTTP/1.1\r\nHost: x\r\n\r\n")
+    body = b"4hello\x1e4second packet"
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+    lost = send_pieces(conv, [head + body[:-10], body[-10:]], 1)
+    conv.send("c2s", b"GET /engine.io/?EIO=4&transport=polling&sid=a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.close()
+    its = lose(conv, lost, "gap-engineio.pcap")
+    assert [m["text"] for m in of_type(its, "message")] == ["hello"], its
+    start = len(head) + 7
+    assert errors_at(its) == [("4 bytes of an Engine.IO packet cut short by the gap", start),
+                              ("10 bytes not captured (the peer acknowledged them)", start + 4)], its
+    assert [(b["size"], b["lost"]) for b in of_type(its, "body")] == [(len(body), 10)], its
+
+
 # What the close cuts short is said the same way, and what came of a body
 # of known length is shown: at the end of the capture the stream may go
 # on, and only the body is shown, as far as it came.
@@ -472,6 +491,17 @@ def test_a_body_of_known_length_the_close_cuts_shows_what_came():
     its = closing(head + b"x" * 100)
     assert [(b["size"], "content_length" in b, "end" in b) for b in of_type(its, "body")] == [(100, False, False)]
     assert not of_type(its, "error"), its
+    # An Engine.IO polling answer the close cuts inside its second packet:
+    # the first is a message, the second is said, not shown as whole.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /engine.io/?EIO=4&transport=polling&sid=a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", head + b"4hello\x1e4wor")
+    conv.close()
+    its = items(conv.write(os.path.join(TMP, "close-engineio.pcap")))
+    assert [(m["library"], m["text"]) for m in of_type(its, "message")] == [("engine.io", "hello")], its
+    assert errors_at(its) == [("4 bytes of an Engine.IO packet cut short by the close", 47),
+                              ("connection closed inside a message body: 89 of its 100 bytes never came", 51)]
     # The head alone: no body item for the none that came, and the error.
     its = closing(head)
     assert not of_type(its, "body") and errors_at(its) == \
@@ -498,6 +528,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_ac
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
          test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
          test_the_close_says_what_it_cut_short, test_a_body_of_known_length_the_close_cuts_shows_what_came,
+         test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 

@@ -657,7 +657,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
             bool framing_kept = len == bs->remaining;
             bs->lost += bs->remaining;
             bs->remaining = 0;
-            library_body_end(env, h);
+            library_body_cut(env, h, SEARCH_GAP);
             body_item(env, h, bs->length, NULL);
             body_clear(bs);
             h->mode = MODE_HTTP_HEAD;
@@ -700,7 +700,10 @@ void http_body_close(const struct dissect_env *env, struct half *h, const char *
 {
     struct body_state *bs = &h->body;
     bool closed = strcmp(how, "capture") != 0;
-    library_body_end(env, h); /* a body delimited by the close ends here */
+    if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
+        library_body_end(env, h); /* a body delimited by the close ends here */
+    else if (closed)
+        library_body_cut(env, h, SEARCH_ENDED); /* one of known length or chunks is cut short */
     if (bs->kind == HTTP_BODY_UNTIL_CLOSE && closed)
         coding_end(env, h, bs, h->buf.offset); /* the decoder's last bytes first */
     if (closed)

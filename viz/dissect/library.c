@@ -312,6 +312,32 @@ void library_body_feed(const struct dissect_env *env, struct half *h, const char
     }
 }
 
+/* What a library calls its messages, for error texts. */
+static const char *message_noun(enum push_library lib)
+{
+    switch (lib) {
+    case LIB_SOCKJS:
+        return "a SockJS frame";
+    case LIB_ENGINEIO:
+        return "an Engine.IO packet";
+    case LIB_SOCKETIO:
+        return "a Socket.IO packet";
+    case LIB_NONE:
+        break;
+    }
+    return "a library message";
+}
+
+void library_body_cut(const struct dissect_env *env, struct half *h, enum search_end how)
+{
+    struct bytebuf *q = h->lib.pending;
+    if (q && q->len && !h->lib.skipping)
+        half_cut_short(env, h, q->offset, q->len, message_noun(h->lib.lib), how);
+    h->lib.skipping = false;
+    if (q)
+        bytebuf_reset(q, 0);
+}
+
 void library_body_end(const struct dissect_env *env, struct half *h)
 {
     struct bytebuf *q = h->lib.pending;

@@ -32,5 +32,8 @@ void library_message(const struct dissect_env *env, struct half *h, const char *
 void library_body_feed(const struct dissect_env *env, struct half *h, const char *p, size_t n,
                        uint64_t stream_off);
 void library_body_end(const struct dissect_env *env, struct half *h);
+/* A gap or the close (how) cut the body before its end: a message it had
+ * begun is not whole, and what came of it is said. */
+void library_body_cut(const struct dissect_env *env, struct half *h, enum search_end how);
 
 #endif
