@@ -490,24 +490,32 @@ def test_event_streams_are_read_across_frames_and_streams():
 
 def test_the_close_says_what_it_cut_on_every_stream():
     # The connection closes with stream 1 inside an event and a DATA frame
-    # of stream 3 half sent: both are said, as when an HTTP/1.1 event
-    # stream's connection closes; when only the capture ends, neither is.
-    def closing(close):
+    # of stream 3 half sent: the frame is shown with what came, as after a
+    # gap, and each event cut is said, as when an HTTP/1.1 event stream's
+    # connection closes; when only the capture ends, none of it is.
+    def closing(close, cut=14):
         conv = h2_connection(frame(1, 1, get(b"/a"), 5) + frame(1, 3, get(b"/b"), 5))
         conv.send("s2c", frame(1, 1, SSE_ANSWER, 4) + frame(1, 3, SSE_ANSWER, 4))
-        conv.send("s2c", frame(0, 1, b"data: one\n\ndata: tw") + frame(0, 3, b"data: three\n\n")[:14])
+        conv.send("s2c", frame(0, 1, b"data: one\n\ndata: tw") + frame(0, 3, b"data: three\n\n")[:cut])
         if close:
             conv.close()
-        return items(conv.write(os.path.join(TMP, "h2-close-%s.pcap" % close)))
+        return items(conv.write(os.path.join(TMP, "h2-close-%s-%d.pcap" % (close, cut))))
     its = closing(True)
     assert [e["data"] for e in of_type(its, "sse_event")] == ["one"], its
     data = of_type(its, "http2", frame="DATA")
-    stream_1 = data[0]["offset"] + 9  # its data: "data: one\n\n", then 8 bytes of an event
+    assert [(f["stream"], f["len"], f["text"]) for f in data] == [(1, 19, "data: one\n\ndata: tw"), (3, 13, "data:")]
+    stream_1, stream_3 = data[0]["offset"] + 9, data[1]["offset"] + 9
     assert [(e["what"], e["offset"]) for e in of_type(its, "error")] == \
         [("8 bytes of an event cut short by the close", stream_1 + 11),
-         ("14 bytes of an HTTP/2 frame cut short by the close", stream_1 + 19)], its
+         ("5 bytes of an event cut short by the close", stream_3),
+         ("connection closed inside an HTTP/2 frame: 8 of its bytes never came", stream_3 + 5)], its
+    # Cut inside the frame's header: its bytes are said.
+    its = closing(True, cut=4)
+    assert [(e["what"], e["offset"]) for e in of_type(its, "error")][1:] == \
+        [("4 bytes of an HTTP/2 frame header cut short by the close", stream_1 + 19)], its
     its = closing(False)
     assert [e["data"] for e in of_type(its, "sse_event")] == ["one"] and not of_type(its, "error"), its
+    assert len(of_type(its, "http2", frame="DATA")) == 1, its
 
 
 def event_stream_connection(lose_piece, mss):

@@ -74,6 +74,14 @@ void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_
     half_error(env, h, text, from, n);
 }
 
+void half_never_came(const struct dissect_env *env, const struct half *h, const char *what, uint64_t n)
+{
+    char text[112];
+    snprintf(text, sizeof text, "connection closed inside %s: %llu of its bytes never came", what,
+             (unsigned long long)n);
+    half_error(env, h, text, h->buf.offset, 0);
+}
+
 void half_resync(struct half *h, uint64_t from)
 {
     h->mode = MODE_RESYNC;

@@ -189,7 +189,7 @@ enum h2_hpack {
     H2_HPACK_IN_STEP,    /* so far every block was read */
     H2_HPACK_JOINED_LATE, /* the capture began after the connection did */
     H2_HPACK_GAP,        /* a capture gap may have taken a block */
-    H2_HPACK_STOPPED     /* no longer read, and an error item said why */
+    H2_HPACK_STOPPED     /* no longer read: an error item said why (or the close cut a block) */
 };
 
 /* One direction of a connection.  With 200,000 connections open, none of
@@ -336,6 +336,10 @@ void half_passed_over(const struct dissect_env *env, const struct half *h, uint6
  * `error` item says so. */
 void half_cut_short(const struct dissect_env *env, const struct half *h, uint64_t from, uint64_t n,
                     const char *what, enum search_end how);
+/* The close came inside `what`, whose item showed its length: n of its
+ * bytes never came ("connection closed inside a message body: 58 of its
+ * bytes never came"), said where the stream stops. */
+void half_never_came(const struct dissect_env *env, const struct half *h, const char *what, uint64_t n);
 /* A chunk or HTTP/2 DATA frame whose data a content reader reads says
  * which (`content`: "sse", "multipart"): the sse_event or part items that
  * reader makes are the messages, and --stats counts those, not it.

@@ -413,7 +413,7 @@ static const char *waiting_for(const struct half *h)
     case MODE_TLS:
         return "a TLS record";
     case MODE_H2:
-        return h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame";
+        return h->h2_preface ? "the HTTP/2 connection preface" : "an HTTP/2 frame header";
     default: /* MODE_DETECT */
         return "a connection's first message";
     }
@@ -489,10 +489,8 @@ static void say_cut_by_close(const struct dissect_env *env, struct half *h)
         return;
     if (h->buf.len)
         half_cut_short(env, h, h->buf.offset, h->buf.len, waiting_for(h), SEARCH_ENDED);
-    else if (h->mode == MODE_TLS && h->rec_skip)
-        half_error(env, h, "connection closed inside a TLS record", h->buf.offset, 0);
-    else if (h->mode == MODE_H2 && h->rec_skip)
-        half_error(env, h, "connection closed inside an HTTP/2 frame", h->buf.offset, 0);
+    else if ((h->mode == MODE_TLS || h->mode == MODE_H2) && h->rec_skip)
+        half_never_came(env, h, h->mode == MODE_TLS ? "a TLS record" : "an HTTP/2 frame", h->rec_skip);
 }
 
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
@@ -507,6 +505,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         http_body_cut(env, h);
     /* A chunk or DATA frame of a compressed body that the end cut still
      * waits for its text: it goes out with what its data decoded to. */
+    if (h->mode == MODE_H2 && how != END_CAPTURE)
+        h2_closed(d, env, h);
     coding_release(env, &h->body);
     h2_bodies_stop(env, h, how != END_CAPTURE);
     /* A search for the next header after a gap that the end cut short:

@@ -170,7 +170,7 @@ static bool data_fields(struct item *it, const struct h2_frame_header *fh, const
  * scan, which keeps the tail. */
 static void frame_body(struct dissect *d, const struct dissect_env *env, struct half *h,
                        const struct h2_frame_header *fh, const struct h2_head *head, const uint8_t *pl,
-                       const struct data_range *data)
+                       const struct data_range *data, bool closed)
 {
     if (head->decoded && h->dir == DIR_S2C && head->status >= 200)
         h2_bodies_answer(env, h, fh, head);
@@ -182,7 +182,11 @@ static void frame_body(struct dissect *d, const struct dissect_env *env, struct 
         return;
     size_t got = data->end > data->start ? data->end - data->start : 0;
     uint64_t offset = h->buf.offset + H2_FRAME_HEADER + data->start;
-    if (!h2_bodies_data(env, h, fh, (const char *)pl + data->start, got, offset, data->sent - got) && got)
+    /* Data of the frame that will not be read: lost (a gap, or a frame too
+     * long to wait for), unless the close cut it, which the reader is told
+     * next (h2_bodies_stop). */
+    uint64_t unread = closed ? 0 : data->sent - got;
+    if (!h2_bodies_data(env, h, fh, (const char *)pl + data->start, got, offset, unread) && got)
         eventscan_feed(&h->scan, (const char *)pl + data->start, got, offset, env->emitter, env->flow,
                        h->dir, env->now_ns);
 }
@@ -190,9 +194,9 @@ static void frame_body(struct dissect *d, const struct dissect_env *env, struct 
 /* Frame fh's item, from the `have` payload bytes the buffer holds (all of
  * it, but for a frame too long to wait for or cut by a gap), and then
  * what follows from it for its stream's body; the buffer is left as it
- * was. */
+ * was.  closed: the connection closed inside the frame. */
 static void frame_item(struct dissect *d, const struct dissect_env *env, struct half *h,
-                       const struct h2_frame_header *fh, size_t have)
+                       const struct h2_frame_header *fh, size_t have, bool closed)
 {
     const uint8_t *pl = (const uint8_t *)h->buf.data + H2_FRAME_HEADER;
     struct item_builder b;
@@ -224,7 +228,7 @@ static void frame_item(struct dissect *d, const struct dissect_env *env, struct 
         emit_item(env->emitter, it);
     if (headers_error)
         half_error(env, h, headers_error, h->buf.offset, H2_FRAME_HEADER + (size_t)fh->length);
-    frame_body(d, env, h, fh, &head, pl, &data);
+    frame_body(d, env, h, fh, &head, pl, &data, closed);
 }
 
 /* The frame header at the start of the buffer: 1 when it can be trusted
@@ -275,7 +279,7 @@ bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h)
     if (h->buf.len < whole && whole <= VIZ_RESYNC_CHECK_MAX)
         return false; /* shown whole: a DATA frame's text, a control frame's values */
     size_t n = h->buf.len < whole ? h->buf.len : whole;
-    frame_item(d, env, h, &fh, n - H2_FRAME_HEADER);
+    frame_item(d, env, h, &fh, n - H2_FRAME_HEADER, false);
     bytebuf_consume(&h->buf, n);
     h->rec_skip = (uint32_t)(whole - n);
     return true;
@@ -312,10 +316,25 @@ bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, ui
     bool inside = h->buf.len + len <= whole;
     if (!inside || h2_carries_block(fh.type))
         h2_headers_lost(h);
-    frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER);
+    frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER, false);
     if (!inside)
         h2_bodies_lost(env, h);
     h->rec_skip = inside ? (uint32_t)(whole - h->buf.len - len) : 0;
     bytebuf_consume(&h->buf, h->buf.len);
     return inside;
+}
+
+void h2_closed(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    struct h2_frame_header fh;
+    const char *fault;
+    if (h->rec_lost || h->h2_preface || next_header(h, &fh, &fault) != 1)
+        return; /* no header came whole: what did is said with the rest (dissect_end) */
+    /* Shown with the bytes that came, as a gap shows it; a header block it
+     * cuts is not read, and nothing follows that could be. */
+    if (h2_carries_block(fh.type))
+        h->h2_hpack = H2_HPACK_STOPPED;
+    frame_item(d, env, h, &fh, h->buf.len - H2_FRAME_HEADER, true);
+    h->rec_skip = (uint32_t)(H2_FRAME_HEADER + fh.length - h->buf.len);
+    bytebuf_consume(&h->buf, h->buf.len);
 }

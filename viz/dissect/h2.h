@@ -18,4 +18,9 @@ bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h);
  * item goes out with what came, the framing survives), else false. */
 bool h2_gap(struct dissect *d, const struct dissect_env *env, struct half *h, uint64_t len);
 
+/* The connection closed: a frame waiting whole in the buffer goes out
+ * with what came of it (the rest is counted in rec_skip), before the
+ * streams' readers close. */
+void h2_closed(struct dissect *d, const struct dissect_env *env, struct half *h);
+
 #endif

@@ -713,14 +713,10 @@ void http_body_close(const struct dissect_env *env, struct half *h, const char *
     uint64_t came = h->buf.offset - bs->start;
     if (bs->kind == HTTP_BODY_UNTIL_CLOSE || (bs->kind == HTTP_BODY_LENGTH && came))
         body_item(env, h, came, how);
-    if (closed && bs->kind == HTTP_BODY_LENGTH) {
-        char what[112];
-        snprintf(what, sizeof what, "connection closed inside a message body: %llu of its %llu bytes never came",
-                 (unsigned long long)bs->remaining, (unsigned long long)bs->length);
-        half_error(env, h, what, h->buf.offset, 0);
-    } else if (closed && bs->kind == HTTP_BODY_CHUNKED) {
+    if (closed && bs->kind == HTTP_BODY_LENGTH)
+        half_never_came(env, h, "a message body", bs->remaining);
+    else if (closed && bs->kind == HTTP_BODY_CHUNKED)
         half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
-    }
     body_clear(bs);
     h->mode = MODE_HTTP_HEAD;
 }
