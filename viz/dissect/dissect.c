@@ -503,10 +503,10 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     run(d, env, h);
     if (h->mode == MODE_HTTP_BODY)
         http_body_cut(env, h);
+    if (h->mode == MODE_H2 && how != END_CAPTURE)
+        h2_closed(d, env, h); /* a frame the close cut, before its stream's reader stops */
     /* A chunk or DATA frame of a compressed body that the end cut still
      * waits for its text: it goes out with what its data decoded to. */
-    if (h->mode == MODE_H2 && how != END_CAPTURE)
-        h2_closed(d, env, h);
     coding_release(env, &h->body);
     h2_bodies_stop(env, h, how != END_CAPTURE);
     /* A search for the next header after a gap that the end cut short:
