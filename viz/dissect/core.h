@@ -313,8 +313,13 @@ void half_error(const struct dissect_env *env, const struct half *h, const char 
  * `from` on that the search passes over are reported (half_search_done;
  * those before were said already). */
 void half_resync(struct half *h, uint64_t from);
+/* How a direction ended: the capture is over (nothing is reported as cut
+ * short), its FIN, or a RST. */
+enum dissect_end_how { END_CAPTURE, END_FIN, END_RST };
 /* How a search for the next place to trust after a gap stopped: it found
- * one, the stream ended first, or another gap came first. */
+ * one, the stream ended first, or another gap came first.  What a gap or
+ * the close leaves unfinished is said with the last two: SEARCH_GAP "cut
+ * short by the gap", SEARCH_ENDED "cut short by the close". */
 enum search_end { SEARCH_FOUND, SEARCH_ENDED, SEARCH_GAP };
 /* Is a search running in h (MODE_RESYNC, MODE_WS_RESYNC, a TLS or
  * HTTP/2 record search, a chunked body's search for a size line, or

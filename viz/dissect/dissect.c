@@ -496,7 +496,6 @@ static void say_cut_by_close(const struct dissect_env *env, struct half *h)
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how)
 {
-    static const char *const how_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
     struct half *h = d->half[dir];
     if (!h)
         return; /* it carried no byte, or rests between messages: nothing to finish */
@@ -518,11 +517,11 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         /* The connection did not end: nothing is incomplete, but a body
          * is shown as far as it came (chunks are shown as they come). */
         if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_CHUNKED)
-            http_body_close(env, h, how_name[how]);
+            http_body_close(env, h, how);
         return;
     }
     if (h->mode == MODE_HTTP_BODY)
-        http_body_close(env, h, how_name[how]);
+        http_body_close(env, h, how);
     else if (!searching)
         say_cut_by_close(env, h);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);

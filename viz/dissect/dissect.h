@@ -31,10 +31,7 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
  * cut by the snaplen": the text of the `error` item after the count). */
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why);
-/* How a direction ended: the capture is over (nothing is reported as cut
- * short), its FIN, or a RST. */
-enum dissect_end_how { END_CAPTURE, END_FIN, END_RST };
-/* Direction dir ended. */
+/* Direction dir ended (enum dissect_end_how: dissect/core.h). */
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how);
 

@@ -696,10 +696,11 @@ void http_body_cut(const struct dissect_env *env, struct half *h)
         chunked_step(env, h, true);
 }
 
-void http_body_close(const struct dissect_env *env, struct half *h, const char *how)
+void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how)
 {
+    static const char *const end_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
     struct body_state *bs = &h->body;
-    bool closed = strcmp(how, "capture") != 0;
+    bool closed = how != END_CAPTURE;
     if (bs->kind == HTTP_BODY_UNTIL_CLOSE)
         library_body_end(env, h); /* a body delimited by the close ends here */
     else if (closed)
@@ -712,7 +713,7 @@ void http_body_close(const struct dissect_env *env, struct half *h, const char *
      * delimits does: the start of a poll's answer still reads as text. */
     uint64_t came = h->buf.offset - bs->start;
     if (bs->kind == HTTP_BODY_UNTIL_CLOSE || (bs->kind == HTTP_BODY_LENGTH && came))
-        body_item(env, h, came, how);
+        body_item(env, h, came, end_name[how]);
     if (closed && bs->kind == HTTP_BODY_LENGTH)
         half_never_came(env, h, "a message body", bs->remaining);
     else if (closed && bs->kind == HTTP_BODY_CHUNKED)

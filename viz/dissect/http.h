@@ -18,11 +18,11 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
  * ended): a last chunk still waiting for the end of its trailer section
  * gets its item, with the lines that came. */
 void http_body_cut(const struct dissect_env *env, struct half *h);
-/* The connection closed (how: "fin", "rst"), or the capture ended
- * ("capture"), inside a body: a close-delimited one ends here and gets
+/* The connection closed (how: END_FIN, END_RST), or the capture ended
+ * (END_CAPTURE), inside a body: a close-delimited one ends here and gets
  * its `body` item; one of known length gets one of what came, and at a
  * close an error item says the rest never came. */
-void http_body_close(const struct dissect_env *env, struct half *h, const char *how);
+void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how);
 /* End what a body's reading made for this body (its SSE parser, its
  * decoder); body_free also frees what is kept for the next body. */
 void body_clear(struct body_state *b);
