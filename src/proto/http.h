@@ -206,9 +206,19 @@ long http_chunked_trailers(const char *buf, size_t len, struct http_header *fiel
  * past them and goes on.  PROTO_ERROR otherwise (the decoder is unchanged;
  * where the next chunk starts must then be found another way). */
 int http_chunked_skip(struct http_chunked *d, uint64_t len);
-/* Bytes of a size line begun and not yet ended (0 when the decoder is
- * not inside one). */
-uint64_t http_chunked_line_so_far(const struct http_chunked *d);
+/* Where the decoder stands, for an observer to say what the end of its
+ * input (a gap, the close) cut short.  *n: with CHUNKED_IN_SIZE_LINE the
+ * bytes of the size line begun, with CHUNKED_IN_DATA the chunk's data
+ * bytes still to come; else 0.  A chunk whose data came whole and whose
+ * CRLF did not counts as CHUNKED_BETWEEN: none of its content is missing. */
+enum http_chunked_place {
+    CHUNKED_BETWEEN,     /* before a size line, nothing of it read */
+    CHUNKED_IN_SIZE_LINE,
+    CHUNKED_IN_DATA,
+    CHUNKED_IN_TRAILERS, /* after the last chunk's size line: the trailer section */
+    CHUNKED_ENDED,       /* the body is complete (or broken) */
+};
+enum http_chunked_place http_chunked_place(const struct http_chunked *d, uint64_t *n);
 
 /* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
  * Returns the bytes written (at most 18); out needs 18 bytes of room. */

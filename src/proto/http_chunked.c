@@ -273,9 +273,20 @@ int http_chunked_skip(struct http_chunked *d, uint64_t len)
     return 0;
 }
 
-uint64_t http_chunked_line_so_far(const struct http_chunked *d)
+enum http_chunked_place http_chunked_place(const struct http_chunked *d, uint64_t *n)
 {
-    return d->state <= CH_SIZE_LF ? d->line_bytes : 0;
+    *n = 0;
+    if (d->state <= CH_SIZE_LF) {
+        *n = d->line_bytes;
+        return d->line_bytes ? CHUNKED_IN_SIZE_LINE : CHUNKED_BETWEEN;
+    }
+    if (d->state == CH_DATA) {
+        *n = d->remaining;
+        return CHUNKED_IN_DATA;
+    }
+    if (d->state == CH_DATA_CR || d->state == CH_DATA_LF)
+        return CHUNKED_BETWEEN;
+    return d->state >= CH_DONE ? CHUNKED_ENDED : CHUNKED_IN_TRAILERS;
 }
 
 size_t http_chunk_size_line(char out[18], size_t len)

@@ -829,22 +829,40 @@ START_TEST(chunked_skip_inside_data_only)
 }
 END_TEST
 
-START_TEST(chunked_line_so_far_counts_an_unfinished_size_line)
+START_TEST(chunked_place_says_what_an_end_of_input_cut)
 {
-    /* What an observer says a gap cut: the bytes of a size line begun. */
+    /* What an observer says a gap or the close cut: a size line begun,
+     * data still to come, the trailer section; between chunks, nothing. */
     struct http_chunked d;
     struct http_chunk_item item;
+    uint64_t n;
     http_chunked_init(&d);
-    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_BETWEEN);
+    ck_assert_uint_eq(n, 0);
     ck_assert_int_eq(http_chunked_feed(&d, "1a;x", 4, &item, NULL), 4);
-    ck_assert_uint_eq(http_chunked_line_so_far(&d), 4);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_IN_SIZE_LINE);
+    ck_assert_uint_eq(n, 4);
     ck_assert_int_eq(http_chunked_feed(&d, "\r", 1, &item, NULL), 1);
-    ck_assert_uint_eq(http_chunked_line_so_far(&d), 5);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_IN_SIZE_LINE);
+    ck_assert_uint_eq(n, 5);
     ck_assert_int_eq(http_chunked_feed(&d, "\nab", 3, &item, NULL), 1);
     ck_assert_int_eq(item.kind, HTTP_CHUNK_HEADER);
-    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0); /* in the data now */
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_IN_DATA);
+    ck_assert_uint_eq(n, 26); /* 0x1a */
     ck_assert_int_eq(http_chunked_feed(&d, "ab", 2, &item, NULL), 2);
-    ck_assert_uint_eq(http_chunked_line_so_far(&d), 0);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_IN_DATA);
+    ck_assert_uint_eq(n, 24);
+    ck_assert_int_eq(http_chunked_feed(&d, "abcdefghijklmnopqrstuvwx", 24, &item, NULL), 24);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_BETWEEN); /* the data came whole */
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(http_chunked_feed(&d, "\r\n", 2, &item, NULL), 2);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_BETWEEN);
+    ck_assert_int_eq(http_chunked_feed(&d, "0\r\n", 3, &item, NULL), 3);
+    ck_assert_int_eq(item.kind, HTTP_CHUNK_HEADER);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_IN_TRAILERS);
+    ck_assert_int_eq(http_chunked_feed(&d, "X: 1\r\n\r\n", 8, &item, NULL), 8);
+    ck_assert_int_eq(item.kind, HTTP_CHUNK_END);
+    ck_assert_int_eq(http_chunked_place(&d, &n), CHUNKED_ENDED);
 }
 END_TEST
 
@@ -1218,7 +1236,7 @@ int main(void)
     tcase_add_test(chunked, chunked_trailer_section_parsed);
     tcase_add_test(chunked, chunked_end_consumes_nothing_more);
     tcase_add_test(chunked, chunked_skip_inside_data_only);
-    tcase_add_test(chunked, chunked_line_so_far_counts_an_unfinished_size_line);
+    tcase_add_test(chunked, chunked_place_says_what_an_end_of_input_cut);
     tcase_add_loop_test(chunked, chunked_malformed, 0, sizeof bad_chunked / sizeof bad_chunked[0]);
     tcase_add_test(chunked, chunked_line_limit_and_sticky_error);
     tcase_add_test(chunked, chunk_size_lines);

@@ -206,10 +206,12 @@ class Conversation:
         self.segment("s2c" if direction == "c2s" else "c2s", ACK)
         return lost
 
-    def close(self):
-        self.segment("c2s", FIN | ACK)
-        self.segment("s2c", FIN | ACK)
-        self.segment("c2s", ACK)
+    def close(self, first="c2s"):
+        """Both FINs, the side that closes `first` first, and the last ACK."""
+        other = "s2c" if first == "c2s" else "c2s"
+        self.segment(first, FIN | ACK)
+        self.segment(other, FIN | ACK)
+        self.segment(first, ACK)
 
     def ws_upgrade(self, offer=b"", answer=b""):
         """GET /ws and its 101 (RFC 6455 §1.3's sample key and accept);

@@ -439,9 +439,10 @@ def test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut():
 # of known length is shown: at the end of the capture the stream may go
 # on, and only the body is shown, as far as it came.
 
-def closing(send, close=True, ws=False):
+def closing(send, close="c2s", ws=False, reset=False):
     """A connection whose server sends `send` (after a 101 when ws), then
-    closes, or the capture ends; pushviz's items."""
+    the side `close` closes first (its FIN; with reset, its RST), or the
+    capture ends (close False); pushviz's items."""
     conv = g.Conversation()
     conv.handshake()
     if ws:
@@ -449,8 +450,10 @@ def closing(send, close=True, ws=False):
     else:
         conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", send)
-    if close:
-        conv.close()
+    if reset:
+        conv.segment(close, g.RST | g.ACK)
+    elif close:
+        conv.close(close)
     return items(conv.write(os.path.join(TMP, "close-%d.pcap" % len(conv.packets))))
 
 
@@ -475,6 +478,33 @@ def test_the_close_says_what_it_cut_short():
     # When only the capture ends, none of it is said.
     for send, ws in ((head, False), (bytes([0x81, 10]) + b"hello", True)):
         assert not of_type(closing(send, close=False, ws=ws), "error")
+
+
+def test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there():
+    # A streaming answer usually ends when its reader leaves: the client
+    # closes (a tab, EventSource.close()), then the server, without the
+    # last chunk.  Nothing is missing from what was sent, so nothing is
+    # said; pushviz said "connection closed inside a message body" of every
+    # such stream.  The server closing first (or resetting) while its
+    # reader is still there leaves the answer incomplete, as a browser
+    # reports it (ERR_INCOMPLETE_CHUNKED_ENCODING).
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"  # 47 bytes
+    incomplete = [("connection closed before the last chunk: the body is incomplete", 55)]
+    for close, reset, said in (("c2s", False, []), ("s2c", False, incomplete),
+                               ("c2s", True, []), ("s2c", True, incomplete)):
+        its = closing(head + b"3\r\nabc\r\n", close=close, reset=reset)
+        assert [c["size"] for c in of_type(its, "chunk")] == [3], its
+        assert errors_at(its) == said, (close, reset, its)
+    # What the close cuts of a chunk is said whoever closed first: data
+    # its size line announced (16 bytes, 3 came), or a size line begun.
+    for close in ("c2s", "s2c"):
+        its = closing(head + b"10\r\nabc", close=close)
+        assert errors_at(its) == [("connection closed inside a chunk: 13 of its bytes never came", 54)], its
+    its = closing(head + b"3\r\nabc\r\n1")
+    assert errors_at(its) == [("1 byte of a chunk size line cut short by the close", 55)], its
+    # The end of the capture says none of it; a whole body neither.
+    assert not of_type(closing(head + b"10\r\nabc", close=False), "error")
+    assert not of_type(closing(head + b"3\r\nabc\r\n0\r\n\r\n", close="s2c"), "error")
 
 
 def test_a_body_of_known_length_the_close_cuts_shows_what_came():
@@ -527,7 +557,8 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_ac
          test_http_gap_in_a_head_accounts_for_every_byte, test_a_gap_says_what_it_cut_short_in_a_chunked_body,
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
          test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
-         test_the_close_says_what_it_cut_short, test_a_body_of_known_length_the_close_cuts_shows_what_came,
+         test_the_close_says_what_it_cut_short, test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there,
+         test_a_body_of_known_length_the_close_cuts_shows_what_came,
          test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]

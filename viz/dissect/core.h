@@ -287,6 +287,8 @@ struct dissect {
     uint16_t pending_cap, pending_first, pending_count;
     bool resting[2];              /* by enum item_dir: its record was given back between HTTP
                                    * messages, so the next one is made in MODE_HTTP_HEAD */
+    bool left[2];                 /* by enum item_dir: its sender closed (its FIN came in order) or
+                                   * reset the connection (dissect_left) */
     struct pending_request first_pending[PENDING_INLINE];
     struct flow_traits traits;    /* (a request writes its first fields) */
     uint64_t answered_key;        /* path key of this connection's last exchange if it asked for

@@ -493,9 +493,17 @@ static void say_cut_by_close(const struct dissect_env *env, struct half *h)
         half_never_came(env, h, h->mode == MODE_TLS ? "a TLS record" : "an HTTP/2 frame", h->rec_skip);
 }
 
+void dissect_left(struct dissect *d, enum item_dir dir)
+{
+    d->left[dir] = true;
+}
+
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how)
 {
+    bool reader_left = d->left[!dir]; /* before this end: a reset leaves both at once */
+    if (how == END_FIN)
+        d->left[dir] = true;
     struct half *h = d->half[dir];
     if (!h)
         return; /* it carried no byte, or rests between messages: nothing to finish */
@@ -517,11 +525,11 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
         /* The connection did not end: nothing is incomplete, but a body
          * is shown as far as it came (chunks are shown as they come). */
         if (h->mode == MODE_HTTP_BODY && h->body.kind != HTTP_BODY_CHUNKED)
-            http_body_close(env, h, how);
+            http_body_close(env, h, how, reader_left);
         return;
     }
     if (h->mode == MODE_HTTP_BODY)
-        http_body_close(env, h, how);
+        http_body_close(env, h, how, reader_left);
     else if (!searching)
         say_cut_by_close(env, h);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);

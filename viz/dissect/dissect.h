@@ -34,6 +34,10 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
 /* Direction dir ended (enum dissect_end_how: dissect/core.h). */
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how);
+/* Direction dir's sender reset the connection, before dissect_end is told
+ * of both directions: what the reset then cuts of the other direction, it
+ * cut because this side left (a FIN tells dissect_end the same). */
+void dissect_left(struct dissect *d, enum item_dir dir);
 
 /* Only a hint, before bytes of direction dir arrive: the processor starts
  * loading that direction's record, so that the miss overlaps the caller's

@@ -675,8 +675,8 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
         if (bs->chunk_lost) {
             h->lost_from = h->buf.offset + h->buf.len + len;
         } else if (http_chunked_skip(&bs->chunked, len) < 0) {
-            uint64_t line = http_chunked_line_so_far(&bs->chunked);
-            if (line)
+            uint64_t line;
+            if (http_chunked_place(&bs->chunked, &line) == CHUNKED_IN_SIZE_LINE)
                 half_cut_short(env, h, h->buf.offset - line, line, "a chunk size line", SEARCH_GAP);
             bs->chunk_lost = true;
             h->lost_from = h->buf.offset + len;
@@ -696,7 +696,37 @@ void http_body_cut(const struct dissect_env *env, struct half *h)
         chunked_step(env, h, true);
 }
 
-void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how)
+/* What the close cut of a chunked body.  Between chunks nothing of
+ * the content is missing, only the last chunk that ends the body: when the
+ * reader had left first (a browser's tab closed, an EventSource closed),
+ * that is how a stream ends, and nothing is wrong; when the sender closed
+ * while its reader was still there, the answer is incomplete (a browser
+ * says net::ERR_INCOMPLETE_CHUNKED_ENCODING; an EventSource reconnects). */
+static void chunked_closed(const struct dissect_env *env, struct half *h, bool reader_left)
+{
+    uint64_t n;
+    switch (http_chunked_place(&h->body.chunked, &n)) {
+    case CHUNKED_BETWEEN:
+        if (!reader_left)
+            half_error(env, h, "connection closed before the last chunk: the body is incomplete",
+                       h->buf.offset, 0);
+        break;
+    case CHUNKED_IN_SIZE_LINE:
+        half_cut_short(env, h, h->buf.offset - n, n, "a chunk size line", SEARCH_ENDED);
+        break;
+    case CHUNKED_IN_DATA:
+        half_never_came(env, h, "a chunk", n);
+        break;
+    case CHUNKED_IN_TRAILERS:
+        half_error(env, h, "connection closed inside the trailer section", h->buf.offset, 0);
+        break;
+    case CHUNKED_ENDED:
+        break;
+    }
+}
+
+void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how,
+                     bool reader_left)
 {
     static const char *const end_name[] = {[END_CAPTURE] = "capture", [END_FIN] = "fin", [END_RST] = "rst"};
     struct body_state *bs = &h->body;
@@ -716,8 +746,8 @@ void http_body_close(const struct dissect_env *env, struct half *h, enum dissect
         body_item(env, h, came, end_name[how]);
     if (closed && bs->kind == HTTP_BODY_LENGTH)
         half_never_came(env, h, "a message body", bs->remaining);
-    else if (closed && bs->kind == HTTP_BODY_CHUNKED)
-        half_error(env, h, "connection closed inside a message body", h->buf.offset, 0);
+    else if (closed && bs->kind == HTTP_BODY_CHUNKED && !bs->chunk_lost)
+        chunked_closed(env, h, reader_left); /* (a search the close cut was said: dissect_end) */
     body_clear(bs);
     h->mode = MODE_HTTP_HEAD;
 }

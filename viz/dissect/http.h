@@ -21,8 +21,11 @@ void http_body_cut(const struct dissect_env *env, struct half *h);
 /* The connection closed (how: END_FIN, END_RST), or the capture ended
  * (END_CAPTURE), inside a body: a close-delimited one ends here and gets
  * its `body` item; one of known length gets one of what came, and at a
- * close an error item says the rest never came. */
-void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how);
+ * close an error item says the rest never came.  A chunked one the close
+ * cuts says what of a chunk it cut, or, between chunks, that the body is
+ * incomplete, unless reader_left: the other side had closed first. */
+void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how,
+                     bool reader_left);
 /* End what a body's reading made for this body (its SSE parser, its
  * decoder); body_free also frees what is kept for the next body. */
 void body_clear(struct body_state *b);

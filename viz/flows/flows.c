@@ -1087,6 +1087,8 @@ static void follow_segment(struct flows *ft, const struct packet *p)
 
     if (p->flags & TCP_RST) {
         f->rst = true;
+        if (f->dissect)
+            dissect_left(f->dissect, dir); /* before report ends both directions */
         report(ft, f, p->ts_ns, true);
     } else if (h->fin_acked && o->fin_acked) {
         report(ft, f, p->ts_ns, true); /* both FINs sent and acknowledged */
