@@ -177,6 +177,14 @@ def per(value, count, scale=1.0):
     return "%.2f" % (value * scale / count) if count else "-"
 
 
+def latency_ms(summary, rank):
+    """A rank ("p50", "p99", ...) of the client's summary's latencies:
+    infinite when nothing was delivered (the client says null), as no
+    delivery puts no bound on it."""
+    value = summary["latency_ms"][rank]
+    return float("inf") if value is None else value
+
+
 # ------------------------------------------------------------ 1. techniques
 
 
@@ -198,11 +206,12 @@ def techniques():
         finally:
             server.stop()
         s, cpu, rss = run.summary, run.server_cpu, run.seen
-        lat = s["latency_ms"]
         rows.append([technique, s["connected"], s["events_delivered"], s["events_expected"],
-                     "%.1f" % lat["p50"], "%.1f" % lat["p90"], "%.1f" % lat["p99"],
-                     "%.1f" % lat["max"], s["requests"], s["bytes_up"] // 1024,
-                     s["bytes_down"] // 1024, "%.1f" % s["header_bytes_per_event"], s["errors"],
+                     "%.1f" % latency_ms(s, "p50"), "%.1f" % latency_ms(s, "p90"),
+                     "%.1f" % latency_ms(s, "p99"), "%.1f" % latency_ms(s, "max"), s["requests"],
+                     s["bytes_up"] // 1024, s["bytes_down"] // 1024,
+                     "-" if s["header_bytes_per_event"] is None else "%.1f" % s["header_bytes_per_event"],
+                     s["errors"],
                      per(cpu, s["events_delivered"], 1e6), "%.1f" % (rss / 1024)])
         print("done %s" % technique)
         sys.stdout.flush()
@@ -234,7 +243,7 @@ def broadcast(start, r):
         server.stop()
     s = run.summary
     r["broadcast msgs/s"] = s["events_delivered"] / s["duration_s"]
-    r["broadcast p99 ms"] = s["latency_ms"]["p99"]
+    r["broadcast p99 ms"] = latency_ms(s, "p99")
     r["broadcast srv us/msg"] = run.server_cpu * 1e6 / max(s["events_delivered"], 1)
     r["broadcast missing"] = s["events_expected"] - s["events_delivered"]
 
@@ -297,7 +306,7 @@ def echo_results(runs, r, in_flight):
     s = m.summary
     name = echo_name(in_flight)
     r[name + " round trips/s"] = s["events_delivered"] / s["duration_s"]
-    r[name + " p99 ms"] = s["latency_ms"]["p99"]
+    r[name + " p99 ms"] = latency_ms(s, "p99")
     r[name + " srv us/msg"] = us_per_echo(m)
     r[name + " srv CPU %"] = m.server_cpu * 100 / s["duration_s"]
     r[name + " client CPU %"] = m.client_cpu * 100 / s["duration_s"]

@@ -46,7 +46,7 @@ import shutil
 import sys
 import time
 
-from bench import BIN, CLIENT, HERE, Server, load, table
+from bench import BIN, CLIENT, HERE, Server, latency_ms, load, table
 
 CLIENTS = int(os.environ.get("BENCH_SCALE_CLIENTS", 10000))
 SECONDS = float(os.environ.get("BENCH_SCALE_SECONDS", 8))
@@ -135,10 +135,10 @@ def failures(summary, memory, server):
 
 
 def row(technique, who, summary, memory):
-    lat = summary["latency_ms"]
     per = memory.bytes_per_conn(summary["connected"])
     return [technique, who, summary["connected"], memory.held, summary["events_delivered"],
-            summary["events_expected"], "%.0f" % lat["p50"], "%.0f" % lat["p99"],
+            summary["events_expected"], "%.0f" % latency_ms(summary, "p50"),
+            "%.0f" % latency_ms(summary, "p99"),
             summary["errors"], "%.1f" % (memory.idle_kb / 1024), "%.1f" % (memory.peak_kb / 1024),
             "%.0f" % per if per is not None else "-"]
 

@@ -50,7 +50,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: pushviz [-i IFACE | -r FILE] [-f BPF] [-Y EXPR] [-w FILE] [-Z USER]\n"
-            "               [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT] [--realtime]\n"
+            "               [--dump | --json] [--stats] [--ladder FILE] [--demo-note TEXT]\n"
+            "               [--realtime]\n"
             "\n"
             "Shows push traffic (polling, long polling, streaming, Flash, SSE, WebSocket)\n"
             "packet by packet: TCP, HTTP heads, chunks, parts, SSE events, WebSocket frames,\n"
@@ -60,15 +61,17 @@ static void usage(FILE *out)
             "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
             "  -Y EXPR          display filter, e.g. 'technique == ws and opcode == text'\n"
-            "                   (fields, operators and examples: man pushviz, DISPLAY FILTERS)\n"
+            "                   (fields, operators, examples: man pushviz, DISPLAY FILTERS)\n"
             "  -w FILE          also write every captured packet to FILE (pcap)\n"
-            "  -Z USER          as root, become USER once the capture is open (default %s)\n"
+            "  -Z USER          as root, become USER once the capture is open\n"
+            "                   (default %s)\n"
             "  --dump           one human-readable line per item\n"
-            "  --json           one JSON object per item (DESIGN.md, \"JSON lines\")\n"
+            "  --json           one JSON object per item (man pushviz, JSON LINES)\n"
             "  --stats          at the end, a table per technique (alone: only the table)\n"
             "  --ladder FILE    write the ladder (sequence diagram) of the flows that pass -Y\n"
             "                   to FILE: SVG when it ends in .svg, else text; then exit\n"
-            "  --demo-note TEXT a note for the interactive UI's status line\n"
+            "  --demo-note TEXT\n"
+            "                   a note for the interactive UI's status line\n"
             "  --realtime       UI replay of -r FILE at capture speed (space pause, . step)\n"
             "  -h, --help       this help;  --version  the version\n"
             "\n"
@@ -276,6 +279,7 @@ int main(int argc, char **argv)
     int c;
     const char *display_filter = NULL, *ladder_path = NULL;
     setlocale(LC_CTYPE, ""); /* UTF-8 widths (wcwidth) for text ladders and the UI */
+    argv[0] = (char *)"pushviz"; /* getopt's messages name argv[0]: the program, not the path typed */
     while ((c = getopt_long(argc, argv, "i:r:f:w:Z:Y:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'i':
@@ -321,8 +325,8 @@ int main(int argc, char **argv)
         case OPT_VERSION:
             printf("pushviz %s\n", PUSHLAB_VERSION);
             return 0;
-        default:
-            usage(stderr);
+        default: /* getopt said what was wrong */
+            fprintf(stderr, "Try 'pushviz --help'.\n");
             return 2;
         }
     }
@@ -360,7 +364,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    char err[PCAP_ERRBUF_SIZE + 256];
+    char err[PCAP_ERRBUF_SIZE + PATH_MAX + 256];
     copt.saves_later = interactive; /* `w` and the ladder's export save files */
     if (capture_open(&app.capture, &copt, err, sizeof err) < 0) {
         fprintf(stderr, "pushviz: %s\n", err);

@@ -30,7 +30,7 @@ struct run;
  * the technique keeps its own state in s->state (state_size bytes, zeroed). */
 struct technique_ops {
     const char *name;         /* the TECHNIQUE argument: "poll", "sse"... */
-    const char *summary;      /* one line for --help */
+    const char *summary;      /* one line for --help: at most 61 characters */
     int default_port;         /* PORT_* of pushlab.h */
     const char *default_path; /* "/poll"; NULL for a raw TCP technique */
     size_t state_size;        /* bytes of s->state */

@@ -31,9 +31,9 @@ static void usage(FILE *out)
                  "Receives a pushlab server's events with one push technique and prints one\n"
                  "line per event with its delivery latency; or, with --clients, runs many\n"
                  "clients at once and prints a summary.\n\n"
-                 "techniques:\n");
+                 "techniques (and their default port):\n");
     for (const struct technique_ops *const *t = techniques; *t; t++)
-        fprintf(out, "  %-10s %s (port %d)\n", (*t)->name, (*t)->summary, (*t)->default_port);
+        fprintf(out, "  %-10s %4d  %s\n", (*t)->name, (*t)->default_port, (*t)->summary);
     fprintf(out,
             "\nURL: http://HOST:PORT (ws:// for ws; tcp:// or HOST:PORT for flash).  Without\n"
             "a path the technique's own path is used; a path is used as given.  Without a\n"
@@ -47,9 +47,10 @@ static void usage(FILE *out)
             "                         message) and report how long until it comes back\n"
             "  -j, --json             JSON output: one object per event, or the summary\n"
             "  -c, --clients N        load mode: N clients on one event loop (up to %d)\n"
-            "      --poll-interval MS poll and jsonp: time between polls (default %d)\n"
-            "      --echo             ws: send a message, wait for its echo, repeat (use /echo)\n"
-            "      --in-flight N      --echo: keep N messages out at once per client (default 1)\n"
+            "      --poll-interval MS\n"
+            "                         poll and jsonp: time between polls (default %d)\n"
+            "      --echo             ws: send a message, wait for its echo, repeat (/echo)\n"
+            "      --in-flight N      --echo: N messages out at once per client (default 1)\n"
             "  -h, --help             this help\n"
             "      --version          print the version\n\n"
             "Exit status: 0 on success; 1 when the server cannot be reached or answers\n"
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
         {0},
     };
     int c;
+    argv[0] = (char *)"pushlab-client"; /* getopt's messages name argv[0]: the program, not the path typed */
     /* '+' is not used: options may come after TECHNIQUE and URL. */
     while ((c = getopt_long(argc, argv, "n:d:s:jc:h", longopts, NULL)) != -1) {
         switch (c) {

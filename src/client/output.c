@@ -84,21 +84,38 @@ void output_sent(bool json, const char *text, uint64_t seq, double rtt_ms)
     fflush(stdout);
 }
 
+/* With nothing delivered there is no latency and no cost per event:
+ * null in JSON and "none" in text, never a 0 that reads as instant. */
+static void json_number(const char *name, double v, bool known, const char *format)
+{
+    printf("\"%s\":", name);
+    if (known)
+        printf(format, v);
+    else
+        fputs("null", stdout);
+}
+
 void output_summary(bool json, const struct load_summary *m)
 {
     double rate = m->duration_s > 0 ? (double)m->events_delivered / m->duration_s : 0;
+    bool measured = m->latency.samples > 0, per_event = m->events_delivered > 0;
     if (json) {
         printf("{\"technique\":\"%s\",\"clients\":%llu,\"connected\":%llu,"
-               "\"events_delivered\":%llu,\"events_expected\":%llu,"
-               "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
-               "\"requests\":%llu,\"bytes_up\":%llu,\"bytes_down\":%llu,"
-               "\"header_bytes_per_event\":%.1f,\"errors\":%llu,\"first_error\":",
+               "\"events_delivered\":%llu,\"events_expected\":%llu,\"latency_ms\":{",
                m->technique, (unsigned long long)m->clients, (unsigned long long)m->connected,
-               (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected,
-               m->latency.p50, m->latency.p90, m->latency.p99, m->latency.max,
+               (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected);
+        json_number("p50", m->latency.p50, measured, "%.3f");
+        fputc(',', stdout);
+        json_number("p90", m->latency.p90, measured, "%.3f");
+        fputc(',', stdout);
+        json_number("p99", m->latency.p99, measured, "%.3f");
+        fputc(',', stdout);
+        json_number("max", m->latency.max, measured, "%.3f");
+        printf("},\"requests\":%llu,\"bytes_up\":%llu,\"bytes_down\":%llu,",
                (unsigned long long)m->requests, (unsigned long long)m->bytes_up,
-               (unsigned long long)m->bytes_down, m->header_bytes_per_event,
-               (unsigned long long)m->errors);
+               (unsigned long long)m->bytes_down);
+        json_number("header_bytes_per_event", m->header_bytes_per_event, per_event, "%.1f");
+        printf(",\"errors\":%llu,\"first_error\":", (unsigned long long)m->errors);
         if (m->first_error) {
             size_t len = 0;
             while (m->first_error[len])
@@ -110,26 +127,32 @@ void output_summary(bool json, const struct load_summary *m)
         printf(",\"duration_s\":%.3f,\"%s\":%.1f}\n", m->duration_s,
                m->echo ? "round_trips_per_s" : "events_per_s", rate);
     } else {
+        char latency[128] = "none (nothing delivered)", per_event_text[32] = "none";
+        if (measured)
+            snprintf(latency, sizeof latency, "%.3f / %.3f / %.3f / %.3f ms", m->latency.p50,
+                     m->latency.p90, m->latency.p99, m->latency.max);
+        if (per_event)
+            snprintf(per_event_text, sizeof per_event_text, "%.1f", m->header_bytes_per_event);
         printf("technique                  %s%s\n"
                "clients                    %llu\n"
                "connected                  %llu\n"
                "events delivered           %llu\n"
                "events expected            %llu (missing %lld)\n"
-               "%-27s%.3f / %.3f / %.3f / %.3f ms\n"
+               "%-27s%s\n"
                "requests                   %llu\n"
                "bytes up / down            %llu / %llu\n"
-               "header bytes per event     %.1f\n"
+               "header bytes per event     %s\n"
                "%-27s%.1f over %.3f s\n"
                "errors                     %llu%s%s\n",
                m->technique, m->echo ? " (echo round trips)" : "",
                (unsigned long long)m->clients, (unsigned long long)m->connected,
                (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected,
                (long long)m->events_expected - (long long)m->events_delivered,
-               m->echo ? "round trip p50/p90/p99/max" : "latency p50/p90/p99/max", m->latency.p50,
-               m->latency.p90, m->latency.p99, m->latency.max, (unsigned long long)m->requests,
-               (unsigned long long)m->bytes_up, (unsigned long long)m->bytes_down,
-               m->header_bytes_per_event, m->echo ? "round trips per second" : "events per second",
-               rate, m->duration_s, (unsigned long long)m->errors, m->first_error ? ", first: " : "",
+               m->echo ? "round trip p50/p90/p99/max" : "latency p50/p90/p99/max", latency,
+               (unsigned long long)m->requests, (unsigned long long)m->bytes_up,
+               (unsigned long long)m->bytes_down, per_event_text,
+               m->echo ? "round trips per second" : "events per second", rate, m->duration_s,
+               (unsigned long long)m->errors, m->first_error ? ", first: " : "",
                m->first_error ? m->first_error : "");
     }
     fflush(stdout);

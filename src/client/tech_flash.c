@@ -147,7 +147,7 @@ static int flash_send_text(struct session *s, const char *text, size_t len)
 
 const struct technique_ops tech_flash = {
     .name = "flash",
-    .summary = "Flash socket: <policy-file-request/> first, then NUL-terminated messages",
+    .summary = "Flash socket: a policy request, then NUL-ended messages",
     .default_port = PORT_FLASH,
     .default_path = NULL,
     .state_size = sizeof(struct flash_state),

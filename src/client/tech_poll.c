@@ -168,5 +168,5 @@ const struct technique_ops tech_jsonp =
 
 const struct technique_ops tech_longpoll =
     POLL_TECHNIQUE("longpoll",
-                   "long polling: GET /poll?since=N, held by the server, asked again at once",
+                   "long polling: GET /poll?since=N held until news, asked again",
                    PORT_LONGPOLL);

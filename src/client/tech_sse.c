@@ -141,7 +141,7 @@ static void sse_cleanup(struct session *s) { free(((struct sse_state *)s->state)
 
 const struct technique_ops tech_sse = {
     .name = "sse",
-    .summary = "Server-Sent Events: GET /events, text/event-stream, reconnects with Last-Event-ID",
+    .summary = "Server-Sent Events: GET /events, resumed with Last-Event-ID",
     .default_port = PORT_SSE,
     .default_path = "/events",
     .state_size = sizeof(struct sse_state),

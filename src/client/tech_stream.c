@@ -195,7 +195,7 @@ static void stream_cleanup(struct session *s) { bytebuf_free(&((struct stream_st
 
 const struct technique_ops tech_iframe =
     STREAM_TECHNIQUE("iframe",
-                     "iframe streaming: GET /stream, an endless HTML page, a <script> per event",
+                     "iframe streaming: GET /stream, endless HTML of <script>s",
                      PORT_IFRAME, "/stream");
 
 const struct technique_ops tech_xhr =

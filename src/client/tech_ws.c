@@ -309,7 +309,7 @@ static void ws_cleanup(struct session *s) { bytebuf_free(&((struct ws_state *)s-
 
 const struct technique_ops tech_ws = {
     .name = "ws",
-    .summary = "WebSocket: GET /ws upgraded (RFC 6455); --echo for round trips on /echo",
+    .summary = "WebSocket: GET /ws upgraded (RFC 6455); --echo uses /echo",
     .default_port = PORT_WS,
     .default_path = "/ws",
     .state_size = sizeof(struct ws_state),

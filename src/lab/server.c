@@ -24,8 +24,7 @@
 
 /* ------------------------------------------------------------ flags */
 
-/* One option of --help: the left column and what the option does; a
- * '\n' in help starts a line of its own under the same column. */
+/* One option of --help: the left column and what the option does. */
 struct usage_row {
     char option[48]; /* "-p, --port PORT", "    --hold SECONDS" */
     char help[160];  /* "connections at once (default 20000)" */
@@ -42,17 +41,43 @@ static void usage_row(struct usage_row *r, const char *option, const char *fmt, 
     va_end(ap);
 }
 
+#define HELP_WIDTH 79 /* --help fits a terminal of 80 columns */
+
+/* Words of text printed from column col on, a line broken before a word
+ * that would pass HELP_WIDTH, each new line starting at column indent. */
+static void say_wrapped(const struct server *s, int col, int indent, const char *text)
+{
+    bool first = true;
+    while (*text) {
+        size_t len = strcspn(text, " ");
+        if (!first && col + 1 + (int)len > HELP_WIDTH) {
+            server_say(s->sinks, false, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            server_say(s->sinks, false, " ");
+            col++;
+        }
+        server_say(s->sinks, false, "%.*s", (int)len, text);
+        col += (int)len;
+        first = false;
+        text += len;
+        text += strspn(text, " ");
+    }
+    server_say(s->sinks, false, "\n");
+}
+
 static void usage(const struct server *s)
 {
     const struct technique *t = s->tech;
     server_say(s->sinks, false,
-               "usage: pushlab-%s [options]\n"
-               "%s\n\n"
-               "endpoints:\n%s"
+               "usage: pushlab-%s [options]\n", t->name);
+    say_wrapped(s, 0, 0, t->summary);
+    server_say(s->sinks, false,
+               "\nendpoints:\n%s"
                "  GET  /           the demo page (open it in a browser)\n"
                "  POST /send       body = chat text, broadcast as an event (204)\n\n"
                "options:\n",
-               t->name, t->summary, t->endpoints ? t->endpoints : "");
+               t->endpoints ? t->endpoints : "");
     /* A technique adds options with names of any length, so the rows are
      * gathered first and the help column is placed after the longest.
      * The shared options: 4 before the technique's, 3 after. */
@@ -61,7 +86,7 @@ static void usage(const struct server *s)
     usage_row(&rows[n++], "-p, --port PORT", "port to listen on (default %d; 0 = any free port)",
               t->default_port);
     usage_row(&rows[n++], "-b, --bind ADDR",
-              "address to listen on (default %s; ::1 for\nIPv6, :: for IPv6 and IPv4)", DEFAULT_BIND);
+              "address to listen on (default %s; ::1 for IPv6, :: for IPv6 and IPv4)", DEFAULT_BIND);
     usage_row(&rows[n++], "    --interval MS", "a tick event every MS milliseconds (default %d; 0 = none)",
               DEFAULT_INTERVAL_MS);
     usage_row(&rows[n++], "    --max-clients N", "connections at once (default %d)", DEFAULT_MAX_CLIENTS);
@@ -79,13 +104,8 @@ static void usage(const struct server *s)
         if ((int)strlen(rows[i].option) > width)
             width = (int)strlen(rows[i].option);
     for (size_t i = 0; i < n; i++) {
-        const char *help = rows[i].help, *nl;
         server_say(s->sinks, false, "  %-*s  ", width, rows[i].option);
-        while ((nl = strchr(help, '\n'))) {
-            server_say(s->sinks, false, "%.*s\n  %*s  ", (int)(nl - help), help, width, "");
-            help = nl + 1;
-        }
-        server_say(s->sinks, false, "%s\n", help);
+        say_wrapped(s, width + 4, width + 4, rows[i].help);
     }
     server_say(s->sinks, false,
                "\nThe first line on stdout is \"listening on ADDR:PORT\".  See pushlab-%s(1).\n",
@@ -133,6 +153,12 @@ static int parse_flags(struct server *s, int argc, char **argv)
     s->opt.max_clients = DEFAULT_MAX_CLIENTS;
     long v;
     int c;
+    /* getopt starts its messages with argv[0], the path typed
+     * ("bin/pushlab-poll: unrecognized option"): name the program, as our
+     * own messages do. */
+    static char prog[32]; /* (argv keeps pointing at it) */
+    snprintf(prog, sizeof prog, "pushlab-%s", t->name);
+    argv[0] = prog;
     while ((c = getopt_long(argc, argv, "p:b:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
@@ -140,9 +166,18 @@ static int parse_flags(struct server *s, int argc, char **argv)
                 return 2;
             s->opt.port = (int)v;
             break;
-        case 'b':
+        case 'b': {
+            struct sockaddr_storage ss;
+            socklen_t len;
+            const char *why;
+            if (sock_address(optarg, 0, &ss, &len, &why) < 0) {
+                server_say(s->sinks, true, "pushlab-%s: --bind takes an address: \"%s\" is %s\n",
+                           t->name, optarg, why);
+                return 2;
+            }
             s->opt.bind = optarg;
             break;
+        }
         case OPT_INTERVAL:
             if (!parse_number(s, "--interval", optarg, 0, 3600000, &s->opt.interval_ms))
                 return 2;

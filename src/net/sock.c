@@ -36,14 +36,11 @@ static void set_nodelay(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MAX], int *port_out,
-                const char **why)
+int sock_address(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len, const char **why)
 {
-    struct sockaddr_storage ss;
-    socklen_t len;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
     if (port < 0 || port > 65535) {
         *why = "port out of range (0-65535)";
         errno = EINVAL;
@@ -53,21 +50,33 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
     if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
         s4->sin_family = AF_INET;
         s4->sin_port = htons((uint16_t)port);
-        len = sizeof *s4;
+        *len = sizeof *s4;
     } else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons((uint16_t)port);
-        len = sizeof *s6;
+        *len = sizeof *s6;
     } else if (strcmp(host, "localhost") == 0) {
         s4->sin_family = AF_INET;
         s4->sin_port = htons((uint16_t)port);
         s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        len = sizeof *s4;
+        *len = sizeof *s4;
     } else {
-        *why = "bind address is not a numeric IPv4 or IPv6 address";
+        *why = "not a numeric IPv4 or IPv6 address, nor localhost";
         errno = EINVAL;
         return -1;
     }
+    return 0;
+}
+
+int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MAX], int *port_out,
+                const char **why)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (sock_address(host, port, &ss, &len, why) < 0)
+        return -1;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         *why = "socket";
@@ -85,7 +94,7 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
     }
     if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-        *why = errno == EADDRINUSE ? "address already in use (is another server running?)" : "bind";
+        *why = errno == EADDRINUSE ? "is another server running?" : "bind"; /* errno says the rest */
         int saved = errno;
         close(fd);
         errno = saved;

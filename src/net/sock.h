@@ -9,6 +9,11 @@
 #define SOCK_ADDR_MAX 64 /* "[ipv6]:port" with room to spare */
 #define SOCK_WHY_MAX 128 /* sock_connect's reason: a step and its error */
 
+/* The socket address of host:port, as sock_listen reads them: host a
+ * numeric IPv4 or IPv6 address, or "localhost" (127.0.0.1).  0, or -1
+ * with a reason in *why (static string). */
+int sock_address(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len, const char **why);
+
 /* Listen on host:port ("127.0.0.1", "::1", "0.0.0.0", "::"; port 0 picks a
  * free port).  "::" is dual stack (IPv4 peers too), other IPv6 addresses
  * IPv6 only.  Returns the listening fd (non-blocking, SO_REUSEADDR) and

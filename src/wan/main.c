@@ -41,7 +41,8 @@ static void usage(FILE *out)
             "       pushlab-wan down\n"
             "       pushlab-wan run [LINK OPTIONS] -- CMD [ARG...]\n\n"
             "Puts the lab's servers behind an emulated link: a network namespace \"%s\"\n"
-            "whose interface %s has %s, reached from the host's interface %s (%s).\n"
+            "whose interface %s has %s, reached from the host's interface %s\n"
+            "(%s).\n"
             "Clients on the host connect to %s; capture with pushviz -i %s.\n"
             "Uses tc netem on a veth pair where the kernel has it, else a userspace link\n"
             "(two TUN devices and a relay process), and says which.\n\n"
@@ -50,8 +51,9 @@ static void usage(FILE *out)
             "      --jitter MS       each packet's delay varies by up to +-MS (uniform)\n"
             "      --reorder         let jitter reorder packets (default: kept in order)\n"
             "      --loss PCT        drop each packet with this probability, in percent\n"
-            "      --rate KBIT       link rate in kbit/s (1 kbit = 1000 bit; default unlimited)\n"
-            "      --queue PKTS      packets held per direction before tail drop (default %d)\n"
+            "      --rate KBIT       link rate in kbit/s (1 kbit = 1000 bit; default: none)\n"
+            "      --queue PKTS      packets held per direction before tail drop\n"
+            "                        (default %d)\n"
             "      --backend B       auto (default), tun (userspace link) or netem\n"
             "  -v, --verbose         print every ip and tc command before it runs\n"
             "  -h, --help            this help\n"
@@ -140,8 +142,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         default:
             return try_help(); /* getopt said what */
         }
-        if (wan_settings_set(&o->settings, name, value, &why) < 0)
-            return bad_usage(why, NULL);
+        if (wan_settings_set(&o->settings, name, value, &why) < 0) {
+            char given[96];
+            snprintf(given, sizeof given, "not \"%s\"", value);
+            return bad_usage(why, given);
+        }
         size_t used = strlen(o->changes);
         snprintf(o->changes + used, sizeof o->changes - used, "%s%s=%s", used ? " " : "", name, value);
     }
@@ -252,9 +257,14 @@ int main(int argc, char **argv)
         return bad_usage("unexpected argument", o.cmd[0]);
     if (strcmp(o.command, "set") == 0 && !o.changes[0])
         return bad_usage("set", "what? (--delay, --jitter, --loss, --rate, --queue, --reorder)");
+    bool shapes_link = strcmp(o.command, "up") == 0 || strcmp(o.command, "set") == 0 ||
+                       strcmp(o.command, "run") == 0;
+    if (o.changes[0] && !shapes_link) /* else they would be ignored */
+        return bad_usage(o.command, "takes no link options (they go with up, set or run)");
     if (!sys_can_admin_network()) {
-        fprintf(stderr, "pushlab-wan: %s needs root: creating and entering a network namespace and "
-                        "network devices takes CAP_NET_ADMIN and CAP_SYS_ADMIN.  Try: sudo pushlab-wan %s ...\n",
+        fprintf(stderr, "pushlab-wan: %s needs root: the link is a network namespace, its devices and a "
+                        "control socket only root may make, change, read or enter (CAP_NET_ADMIN and "
+                        "CAP_SYS_ADMIN).  Try: sudo pushlab-wan %s ...\n",
                 o.command, o.command);
         return 1;
     }

@@ -699,6 +699,13 @@ def test_load_refused_counts_errors():
     s = json.loads(out)
     assert rc == 1 and s["errors"] == 50 and s["connected"] == 0, (rc, s)
     assert "refused" in s["first_error"], s
+    # Nothing delivered: no latency and no cost per event (they read 0,
+    # as if instant and free).
+    assert s["latency_ms"] == {"p50": None, "p90": None, "p99": None, "max": None}, s
+    assert s["header_bytes_per_event"] is None and s["events_delivered"] == 0, s
+    rc, out, err = run_client(["xhr", url_of("xhr", port), "--clients", 2, "--duration", 0.5])
+    assert rc == 1 and "latency p50/p90/p99/max    none (nothing delivered)\n" in out, out
+    assert "header bytes per event     none\n" in out, out
 
 
 def test_usage_errors():

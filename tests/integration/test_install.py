@@ -66,7 +66,9 @@ def test_every_program_and_man_page_installed():
             path = inst.path("bin", name)
             assert os.access(path, os.X_OK), "%s not installed" % name
             r = subprocess.run([path, "--help"], capture_output=True, timeout=10)
-            assert r.returncode == 0 and b"usage" in r.stdout.lower(), (name, r)
+            assert r.returncode == 0 and b"usage" in r.stdout.lower() and not r.stderr, (name, r)
+            wide = [l for l in r.stdout.decode().splitlines() if len(l) > 80]
+            assert not wide, "%s --help is wider than a terminal:\n%s" % (name, "\n".join(wide))
             page = inst.path("share", "man", "man1", name + ".1")
             assert os.path.isfile(page), "no man page for %s" % name
         if shutil.which("man"):

@@ -51,6 +51,9 @@ def test_help_and_bad_usage():
     p = wan("--help")
     assert "pushlab-wan up" in p.stdout and "--delay MS" in p.stdout, p.stdout
     for args, what in [(["up", "--delay", "-5"], "delay"), (["up", "--loss", "101"], "loss"),
+                       (["up", "--delay", "abc"], 'delay: milliseconds from 0 to 60000: not "abc"'),
+                       (["status", "--delay", "40"], "status: takes no link options"),
+                       (["exec", "--loss", "3", "--", "true"], "exec: takes no link options"),
                        (["up", "--rate", "1.5"], "rate"), (["frobnicate"], "unknown command"),
                        (["exec"], "which command"), (["set"], "what?"),
                        (["up", "--backend", "magic"], "auto, tun or netem"),

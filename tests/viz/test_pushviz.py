@@ -17,7 +17,7 @@ import threading
 import time
 
 import pcapgen as g
-from vizlib import Skip, items, json_lines, main, of_type, run, scratch_dir, stats_tables, tshark, PUSHVIZ
+from vizlib import Skip, check_sanitizers, items, json_lines, main, of_type, run, scratch_dir, stats_tables, tshark, PUSHVIZ
 
 TMP = scratch_dir("pushviz-test-")
 TS = 1700000000  # a capture time, seconds
@@ -1076,18 +1076,40 @@ def test_dump_and_stats_and_demo_note():
     assert len(out.splitlines()) == 7 and out.splitlines()[3] == "", out
 
 
-def test_live_capture_without_rights_suggests_a_file():
-    if os.geteuid() != 0:
-        rc, _, err = run(["-i", "lo", "--json"], timeout=10)
-    else:
+def without_rights(pushviz):
+    """pushviz -i lo run without capture rights: (exit status, stderr)."""
+    drop = []
+    if os.geteuid() == 0:
         runner = [c for c in ("/usr/bin/setpriv", "/bin/setpriv") if os.path.exists(c)]
         if not runner:
             raise Skip("root without setpriv: cannot run without capture rights")
-        p = subprocess.run([runner[0], "--reuid=65534", "--regid=65534", "--clear-groups",
-                            "--inh-caps=-all", "--bounding-set=-all", PUSHVIZ, "-i", "lo", "--json"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
-        rc, err = p.returncode, p.stderr.decode()
-    assert rc == 1 and "CAP_NET_RAW" in err and "-r captures/" in err, (rc, err)
+        drop = [runner[0], "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all"]
+    p = subprocess.run(drop + [pushviz, "-i", "lo", "--json"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=10)
+    err = p.stderr.decode(errors="replace")
+    check_sanitizers(err)
+    return p.returncode, err
+
+
+def test_live_capture_without_rights_suggests_a_file():
+    rc, err = without_rights(PUSHVIZ)
+    assert rc == 1 and "CAP_NET_RAW" in err and "try: pushviz -r " in err and "poll.pcap" in err, (rc, err)
+    # The capture it suggests is where it lies beside this pushviz:
+    # installed (PREFIX/bin, PREFIX/share/pushlab/captures) or in a checkout
+    # (bin/, captures/).  It named captures/ of a checkout everywhere.
+    for layout in ("share/pushlab/captures", "captures"):
+        root = os.path.join(TMP, "layout-" + layout.replace("/", "-"))
+        os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+        os.makedirs(os.path.join(root, layout), exist_ok=True)
+        shutil.copy(PUSHVIZ, os.path.join(root, "bin", "pushviz"))
+        sample = os.path.join(root, layout, "poll.pcap")
+        shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "captures", "poll.pcap"),
+                    sample)
+        for d in (TMP, root):  # the user without rights must reach the copy
+            os.chmod(d, 0o755)
+        rc, err = without_rights(os.path.join(root, "bin", "pushviz"))
+        assert rc == 1 and "try: pushviz -r %s\n" % os.path.realpath(sample) in err, (layout, rc, err)
 
 
 # ---- -Y display filters, --ladder, privileges ----

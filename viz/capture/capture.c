@@ -28,6 +28,8 @@
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -65,6 +67,30 @@ static bool is_loopback(const char *iface)
     return lo;
 }
 
+/* A bundled capture to suggest to someone who may not capture live, by
+ * the path it has where this pushviz runs from: installed, the captures
+ * lie in PREFIX/share/pushlab beside PREFIX/bin; in a checkout, in
+ * captures/ beside bin/.  Else the checkout's relative path. */
+static void sample_capture(char *out, size_t cap)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    if (slash) {
+        *slash = '\0'; /* exe is now the program's folder */
+        static const char *const beside[] = {"/../share/pushlab/captures/poll.pcap", "/../captures/poll.pcap"};
+        for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
+            snprintf(out, cap, "%s%s", exe, beside[i]);
+            char real[4096];
+            if (realpath(out, real)) {
+                snprintf(out, cap, "%s", real);
+                return;
+            }
+        }
+    }
+    snprintf(out, cap, "captures/poll.pcap");
+}
+
 static int open_live(struct capture *c, const struct capture_options *o, char *err, size_t cap)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -79,10 +105,12 @@ static int open_live(struct capture *c, const struct capture_options *o, char *e
     if (rc < 0) {
         const char *why = pcap_geterr(c->pcap);
         if (rc == PCAP_ERROR_PERM_DENIED || strstr(why, "ermission") || strstr(why, "not permitted")) {
+            char sample[4096];
+            sample_capture(sample, sizeof sample);
             snprintf(err, cap,
                      "no permission to capture on %s: live capture needs root or CAP_NET_RAW.\n"
-                     "To replay a recorded capture instead, try: pushviz -r captures/poll.pcap",
-                     o->iface);
+                     "To replay a recorded capture instead, try: pushviz -r %s",
+                     o->iface, sample);
             return -1;
         }
         if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
@@ -110,6 +138,7 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
 {
     bool is_stdin = strcmp(file, "-") == 0;
     const char *name = is_stdin ? "stdin" : file;
+    c->name = name;
     bool fast = !is_stdin && pcap_file_open(&c->fast, file, VIZ_SNAPLEN) == 0;
     FILE *fp = is_stdin ? stdin : fopen(file, "rb");
     if (!fp) {
@@ -237,7 +266,7 @@ static int dispatch_fast(struct capture *c, int max, struct trampoline *t, char 
         if (r <= 0) { /* the end, or a record for libpcap: it reads on from there */
             pcap_file_close(&c->fast);
             if (fseeko(pcap_file(c->pcap), (off_t)at, SEEK_SET) != 0) {
-                snprintf(err, errcap, "cannot read on in the file: %s", strerror(errno));
+                snprintf(err, errcap, "%s: cannot read on: %s", c->name, strerror(errno));
                 return CAPTURE_FAILED;
             }
             return n;
@@ -268,7 +297,7 @@ static int dispatch_file(struct capture *c, int max, struct trampoline *t, char 
     if (n == PCAP_ERROR_BREAK || n == 0)
         return CAPTURE_EOF;
     if (n < 0) {
-        snprintf(err, errcap, "%s", pcap_geterr(c->pcap));
+        snprintf(err, errcap, "%s: %s", c->name, pcap_geterr(c->pcap));
         return CAPTURE_FAILED;
     }
     return n;

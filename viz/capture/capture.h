@@ -37,6 +37,7 @@ struct capture {
     struct reader *reader; /* live: the thread that empties the kernel's ring */
     struct saver saver;    /* opens the files `w` saves into (see saver.c) */
     int dlt;               /* link type (DLT_*) */
+    const char *name;      /* the file read ("stdin" for -), for messages (borrowed) */
     bool live;
     bool nano;             /* timestamps carry nanoseconds */
     char *file_buffer;     /* stdio buffer of a file libpcap reads (owned, pages_map) */

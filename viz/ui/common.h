@@ -11,6 +11,8 @@
 #ifndef VIZ_UI_COMMON_H
 #define VIZ_UI_COMMON_H
 
+#include <limits.h>
+
 #include "capture/capture.h"
 #include "ui/draw.h"
 #include "ui/model.h"
@@ -70,7 +72,7 @@ struct ui {
     volatile int *quit;        /* set by main's signal handler */
     bool done;                 /* q was pressed */
     bool input_ended;          /* the file was read to its end (or the capture failed) */
-    char input_error[PCAP_ERRBUF_SIZE + 64]; /* why the input ended early, or "" */
+    char input_error[PCAP_ERRBUF_SIZE + PATH_MAX + 64]; /* why the input ended early, or "" */
 
     enum ui_screen screen;     /* what is on show */
     enum ui_screen help_from;  /* the screen ? was pressed on */

@@ -124,7 +124,7 @@ static bool pump_capture(struct ui *ui)
 {
     if (ui->input_ended)
         return false;
-    char err[PCAP_ERRBUF_SIZE + 64];
+    char err[PCAP_ERRBUF_SIZE + PATH_MAX + 64];
     int n = capture_dispatch(ui->cap, ui->cap->live ? 0 : UI_LOAD_BATCH, on_frame, ui, err, sizeof err);
     if (n == CAPTURE_EOF || n == CAPTURE_FAILED) {
         if (n == CAPTURE_FAILED) {
