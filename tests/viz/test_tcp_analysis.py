@@ -26,7 +26,7 @@ import sys
 import time
 
 import pcapgen as g
-from vizlib import BIN, HERE, Skip, compare_tcp_analysis, items, main, of_type, scratch_dir, tcp_analysis
+from vizlib import BIN, HERE, Skip, compare_tcp_analysis, items, main, of_type, scratch_dir, tcp_analysis, tshark
 
 TMP = scratch_dir("pushviz-tcp-analysis-")
 EPOCH = 1700000000
@@ -237,6 +237,57 @@ def test_acks_of_resent_data_are_timed_as_tshark_times_them():
     found = compare_tcp_analysis(path, its)
     assert found == {"previous_segment_not_captured": [6], "retransmission": [7, 11],
                      "spurious_retransmission": [11], "duplicate_ack": [12]}, found
+
+
+def test_a_handshake_is_timed_from_the_latest_syn():
+    """A SYN sent again (the first, or its answer, was lost) is where the
+    handshake's round trip starts, as tshark's initial_rtt starts: timed
+    from the first, it held the client's one-second retransmission timeout
+    (Karn's rule, RFC 6298 §3), seen on a lossy link."""
+    conv = g.Conversation()
+    conv.segment("c2s", g.SYN, seq=conv.seq["c2s"], advance=False)  # its answer never comes
+    conv.segment("c2s", g.SYN, dt=1.0)                               # 2: sent again
+    conv.segment("s2c", g.SYN | g.ACK, dt=0.061)
+    conv.segment("c2s", g.ACK, dt=0.001)
+    conv.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    path = write(conv, "syn-again.pcap")
+    its = items(path)
+    flow = of_type(its, "flow")[0]
+    assert abs(flow["handshake_rtt_ms"] - 62.0) < 1e-6, flow
+    theirs = {float(r[0]) for r in tshark(path, ["tcp.analysis.initial_rtt"]) if r[0]}
+    assert theirs == {0.062}, theirs
+    assert compare_tcp_analysis(path, its) == {"retransmission": [2]}
+
+
+def test_a_fin_sent_again_is_a_retransmission():
+    """An empty FIN below the highest sequence number its side has shown
+    is sent again, also when its first copy was lost before the capture
+    point; and a FIN sent again after the flow ended is timed by its ACK,
+    as tshark does (it was neither)."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    lost = {len(conv.packets)}
+    conv.segment("c2s", g.FIN | g.ACK)                                    # never captured
+    conv.segment("c2s", g.ACK, dt=0.01)                                   # 6: past the FIN
+    conv.segment("c2s", g.FIN | g.ACK, seq=conv.seq["c2s"] - 1, dt=0.3)  # 7: sent again
+    conv.segment("s2c", g.ACK, dt=0.002)
+    path = write(conv, "fin-lost.pcap", lost)
+    its = items(path)
+    assert tcp_by_frame(its)[7].get("analysis") == "retransmission", tcp_by_frame(its)[7]
+    assert compare_tcp_analysis(path, its) == {"previous_segment_not_captured": [6], "retransmission": [7]}
+    # Both FINs sent and acknowledged: the flow has ended.  The server's
+    # FIN comes again (frame 9), and the client acknowledges it again.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.close("c2s")
+    conv.segment("s2c", g.FIN | g.ACK, seq=conv.seq["s2c"] - 1, dt=0.3)
+    conv.segment("c2s", g.ACK, dt=0.00006)
+    path = write(conv, "fin-again.pcap")
+    its = items(path)
+    assert abs(tcp_by_frame(its)[10]["ack_rtt_ms"] - 0.06) < 1e-6, tcp_by_frame(its)[10]
+    assert compare_tcp_analysis(path, its) == {"retransmission": [9], "duplicate_ack": [10]}
 
 
 def test_acks_of_bytes_the_capture_missed():
@@ -458,6 +509,7 @@ def test_a_paused_reader_closes_its_window():
 if __name__ == "__main__":
     main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
           test_zero_window_probes_and_keep_alives, test_window_full_follows_the_window_scale,
-          test_acks_of_resent_data_are_timed_as_tshark_times_them, test_acks_of_bytes_the_capture_missed,
+          test_acks_of_resent_data_are_timed_as_tshark_times_them, test_a_handshake_is_timed_from_the_latest_syn,
+          test_a_fin_sent_again_is_a_retransmission, test_acks_of_bytes_the_capture_missed,
           test_a_new_connection_on_reused_ports,
           test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])

@@ -608,10 +608,13 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
 
 /* ---- ack RTT (Wireshark's tcp.analysis.ack_rtt) ---- */
 
-static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq, int64_t ts)
+/* At most max segments wait: VIZ_UNACKED_MAX while the flow is open, the
+ * inline slots once it has ended (a straggler's ACK is still timed, and
+ * an ended flow's record grows no more). */
+static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq, int64_t ts, size_t max)
 {
     if (h->n_unacked == h->cap_unacked) {
-        if (h->cap_unacked == VIZ_UNACKED_MAX) {
+        if (h->cap_unacked >= max) {
             /* Full: forget the oldest; it will not be timed. */
             memmove(h->unacked, h->unacked + 1, (h->n_unacked - 1) * sizeof *h->unacked);
             h->n_unacked--;
@@ -1012,12 +1015,18 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (!h->reasm.started)
         reasm_start(&h->reasm, data_seq);
 
-    /* The handshake.  A SYN or SYN-ACK below the highest sequence number
-     * its side has shown, or an (empty) FIN seen before, is sent again
-     * (the first one, or its answer, was lost). */
-    bool control_again = ((p->flags & TCP_SYN) && h->seq_high_set && seq_lt(p->seq, h->seq_high)) ||
-                     ((p->flags & TCP_FIN) && !p->payload_len && h->fin && p->seq == h->fin_seq);
-    if (fresh_syn && !f->syn_seen) {
+    /* The handshake.  A SYN or SYN-ACK, or an empty FIN, below the highest
+     * sequence number its side has shown is sent again (the first one, or
+     * its answer, was lost): a FIN seen before, or one whose first copy
+     * was lost before the capture point, as a later segment past it
+     * shows. */
+    bool control_again = h->seq_high_set && seq_lt(p->seq, h->seq_high) &&
+                         ((p->flags & TCP_SYN) || ((p->flags & TCP_FIN) && !p->payload_len));
+    if (fresh_syn && (!f->syn_seen || (control_again && f->handshake_rtt_ms < 0))) {
+        /* Timed from the latest SYN (tshark's initial_rtt does the same):
+         * a SYN sent again means the first, or its answer, was lost, and a
+         * round trip measured across it would hold the client's
+         * retransmission timeout (Karn's rule, RFC 6298 §3). */
         f->syn_seen = true;
         f->syn_ns = p->ts_ns;
     } else if ((p->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
@@ -1053,8 +1062,8 @@ static void follow_segment(struct flows *ft, const struct packet *p)
      * acknowledges that is still waiting (take_acked), the first copy of
      * a retransmission unless that was acknowledged already (a spurious
      * retransmission's ACK is timed from it) or was never captured. */
-    if (nextseq != p->seq && !f->reported)
-        remember_unacked(h, p->seq, nextseq, p->ts_ns);
+    if (nextseq != p->seq)
+        remember_unacked(h, p->seq, nextseq, p->ts_ns, f->reported ? UNACKED_INLINE : VIZ_UNACKED_MAX);
     h->bytes += p->payload_len;
     emit_tcp(ft, f, dir, p, notes, ack_rtt);
     if (p->payload_len && f->dissect)

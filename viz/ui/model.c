@@ -199,9 +199,9 @@ static void total_tcp(struct ui_model *m, struct ui_flow *f, const struct item *
     const char *s = flags && flags->kind == FIELD_TEXT ? item_text(it, flags, &len) : "";
     /* flags is "SYN,ACK" style: look for whole names. */
     bool syn = memmem(s, len, "SYN", 3) != NULL, ack = memmem(s, len, "ACK", 3) != NULL;
-    /* The handshake RTT (SYN to the ACK of the SYN/ACK) while the flow is
-     * open; its `flow` item has the engine's value at the end. */
-    if (syn && !ack && it->dir == DIR_C2S && !f->syn)
+    /* The handshake RTT (the latest SYN to the ACK of the SYN/ACK) while
+     * the flow is open; its `flow` item has the engine's value at the end. */
+    if (syn && !ack && it->dir == DIR_C2S && f->handshake_ms < 0)
         f->syn_t = it->t;
     else if (syn && ack)
         f->synack_seen = true;

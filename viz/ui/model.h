@@ -38,7 +38,7 @@ struct ui_flow {
     char end[8];              /* "fin", "rst", "open" (from the flow item), "" while running */
     bool syn, fin, rst;       /* TCP flags seen */
     bool synack_seen;         /* the server's SYN/ACK was seen */
-    double syn_t;             /* time of the client's SYN */
+    double syn_t;             /* time of the client's latest SYN (one sent again restarts the timing) */
     double first_t, last_t;   /* time of its first and latest item */
     uint64_t packets;         /* TCP segments */
     uint64_t bytes[2];        /* payload bytes by direction (enum item_dir) */
