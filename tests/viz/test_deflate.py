@@ -220,6 +220,39 @@ def test_corrupt_deflate_is_an_error_and_the_rest_is_parsed():
     assert len(errors) == 1 and "DEFLATE" in errors[0]["what"], errors
 
 
+def test_a_gap_under_context_takeover_never_shows_wrong_text():
+    # The sender keeps its window: message 3 copies its text from message
+    # 2, which a capture gap took whole, between two frames.  Inflated
+    # against a window without message 2, the copy read message 1's bytes
+    # in its place, and pushviz showed made-up text (recorded from Chromium
+    # over a lossy link).  Now nothing shown is other than what was sent:
+    # messages that copy from before the gap are not inflated, and say why.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.ws_upgrade(b"Sec-WebSocket-Extensions: permessage-deflate\r\n",
+                    b"Sec-WebSocket-Extensions: permessage-deflate\r\n")
+    z = compressor()
+    sent = [b'{"seq":1,"text":"' + bytes(range(65, 91)) * 8 + b'"}',
+            b'{"seq":2,"text":"hello there, general kenobi"}',
+            b'{"seq":3,"text":"hello there, general kenobi"}',
+            b'{"seq":4,"text":"hello there, general kenobi"}',
+            b"x" * 40]  # copies nothing from before: inflated again
+    wire = [ws_frame(1, z(text), rsv1=True) for text in sent]
+    lost = None
+    for i, frame in enumerate(wire):
+        if i == 1:
+            lost = len(conv.packets)
+        conv.send("s2c", frame)
+    conv.segment("c2s", g.ACK)
+    its = items(conv.write(os.path.join(TMP, "takeover-gap.pcap"), lose=lost))
+    frames = of_type(its, "ws_frame", dir="s2c")
+    assert [(f["payload"], f["inflated_len"]) for f in frames] == \
+        [(sent[0].decode(), len(sent[0])), ("", None), ("", None), (sent[4].decode(), 40)], frames
+    why = "permessage-deflate: not inflated: under context takeover it refers to earlier data pushviz could not read"
+    assert [e["what"] for e in of_type(its, "error")] == \
+        ["%d bytes not captured (the peer acknowledged them)" % len(wire[1]), why, why], its
+
+
 def test_joined_late_says_it_cannot_inflate():
     conv = deflate_conversation(handshake=False)
     z = compressor()

@@ -158,6 +158,14 @@ struct ws_state {
     bool inflating;               /* ...and is being inflated (false: shown as sent) */
     uint64_t inflated_len;        /* bytes the current frame inflated to */
     bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
+    /* Under context takeover a message may copy from the sender's last
+     * 32 KiB of output, all messages before it.  A gap, or a message that
+     * could not be inflated, leaves that window without some of it: the
+     * inflater is emptied then, so a copy from before it fails rather than
+     * read the wrong bytes, and its error says why until 32 KiB have been
+     * inflated again. */
+    bool window_lost;
+    uint32_t window_refilled;     /* bytes inflated since the window was lost */
 };
 
 /* A push library whose frames a direction carries (library.c). */

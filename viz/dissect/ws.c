@@ -71,19 +71,31 @@ void ws_free(struct half *h)
     h->ws = NULL;
 }
 
+/* The largest DEFLATE window: no copy reaches further back (RFC 1951 §3.2.5). */
+#define WS_WINDOW_MAX 32768
+
+/* The sender's compressed stream lost bytes, or a message that could
+ * not be inflated: what it would have added to the window is unknown
+ * (core.h, window_lost). */
+static void window_lost(struct ws_state *w)
+{
+    if (w->inflater)
+        ws_inflater_reset(w->inflater);
+    w->inflating = false;
+    if (w->deflate && !w->no_context_takeover) {
+        w->window_lost = true;
+        w->window_refilled = 0;
+    }
+}
+
 bool ws_skip(struct half *h, uint64_t len)
 {
     struct ws_state *w = h->ws;
     if (!w->in_frame || len > w->h.payload_len - w->got)
         return false;
     w->got += len;
-    if (w->inflating) {
-        /* The sender's stream lost bytes: this message cannot be inflated,
-         * and under context takeover later ones may refer to what was lost
-         * (zlib then says so, as an error item each). */
-        ws_inflater_reset(w->inflater);
-        w->inflating = false;
-    }
+    if (w->inflating) /* this message cannot be inflated */
+        window_lost(w);
     return true;
 }
 
@@ -277,11 +289,10 @@ void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at)
     struct ws_state *w = h->ws;
     ws_cut(env, h, SEARCH_GAP);
     h->lost_from = at;
-    if (w->inflating || w->compressed) {
-        if (w->inflater)
-            ws_inflater_reset(w->inflater);
-        w->compressed = w->inflating = false;
-    }
+    /* Inside a message or between two: the gap may have taken whole
+     * messages, whose output the window held. */
+    window_lost(w);
+    w->compressed = false;
     h->mode = MODE_WS_RESYNC;
 }
 
@@ -407,13 +418,18 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
         struct proto_err err = {0};
         long k = ws_inflate(w->inflater, p, n, &used, last, out, sizeof out, &done, &err);
         if (k < 0) {
-            half_error(env, h, err.why, w->frame_off, w->h.header_len + w->h.payload_len);
-            ws_inflater_reset(w->inflater);
-            w->inflating = false;
+            half_error(env, h,
+                       w->window_lost ? "permessage-deflate: not inflated: under context takeover it "
+                                        "refers to earlier data pushviz could not read"
+                                      : err.why,
+                       w->frame_off, w->h.header_len + w->h.payload_len);
+            window_lost(w);
             return;
         }
         message_bytes(env, h, out, (size_t)k, payload_off + w->inflated_len);
         w->inflated_len += (uint64_t)k;
+        if (w->window_lost && (w->window_refilled += (uint32_t)k) >= WS_WINDOW_MAX)
+            w->window_lost = false; /* a whole window inflated since: nothing refers past it */
         p += used;
         n -= used;
         if (done || (!last && n == 0 && (size_t)k < sizeof out) || (k == 0 && used == 0))
