@@ -435,6 +435,40 @@ def test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut():
     assert [(b["size"], b["lost"]) for b in of_type(its, "body")] == [(len(body), 10)], its
 
 
+def test_an_answer_after_a_gap_that_took_another_meets_its_own_request():
+    # A keep-alive client: /1, its answer lost from the capture, /2 lost
+    # too, the answer to /2 captured, then /3 and its answer.  HTTP/1.1
+    # answers in order, so the answer to /2 was paired with /1 (and every
+    # later one shifted, with wrong timings; recorded from Chromium and
+    # socket.io over a lossy link).  Its segment acknowledges bytes the
+    # client sent after /1, which it does only once it has /1's answer:
+    # that answer was lost.  So it is shown unpaired, and /3 meets its own.
+    def req(path):
+        return b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path
+
+    def answer(body):
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    for gap in (True, False):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", req(b"/1"))
+        lost = [len(conv.packets)]
+        conv.send("s2c", answer(b"one"))
+        lost.append(len(conv.packets))
+        conv.send("c2s", req(b"/2"))
+        conv.send("s2c", answer(b"two"))
+        conv.send("c2s", req(b"/3"))
+        conv.send("s2c", answer(b"three"))
+        its = lose(conv, lost if gap else [], "gap-answers-%d.pcap" % gap)
+        if not gap:  # each answer meets its request
+            assert [r["exchange"] for r in of_type(its, "http_response")] == [1, 2, 3], its
+            continue
+        assert [(r["target"], r["exchange"]) for r in of_type(its, "http_request")] == [("/1", 1), ("/3", 2)]
+        assert [(r["exchange"], r["response_ms"]) for r in of_type(its, "http_response")] == \
+            [(None, None), (2, 2.0)], its
+
+
 # What the close cuts short is said the same way, and what came of a body
 # of known length is shown: at the end of the capture the stream may go
 # on, and only the body is shown, as far as it came.
@@ -560,6 +594,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_ac
          test_the_close_says_what_it_cut_short, test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there,
          test_a_body_of_known_length_the_close_cuts_shows_what_came,
          test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
+         test_an_answer_after_a_gap_that_took_another_meets_its_own_request,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 

@@ -35,6 +35,11 @@ struct dissect_env {
     const char *server;            /* "ip:port" of the server side */
     double rtt_ms;                 /* the connection's handshake RTT; < 0 when not known */
     int64_t now_ns;                /* capture time of the packet being processed */
+    /* How far the latest ACK number of the direction being delivered
+     * reaches into the other direction's stream: that stream's offset
+     * (low 32 bits) of the first byte not acknowledged yet. */
+    bool peer_acked_known;
+    uint32_t peer_acked;
 };
 
 enum half_mode {
@@ -252,12 +257,16 @@ struct pending_request {
     uint64_t sent_bytes;          /* request body bytes (1 for a chunked body: some) */
     unsigned exchange;            /* 1-based number of the exchange within the flow */
     uint32_t stream;              /* HTTP/2: the stream it went on, where its answer comes; 0 in HTTP/1 */
+    uint32_t end;                 /* HTTP/1: the stream offset (low 32 bits) where it ends, its head
+                                   * and a body of known length (end_known) */
     enum push_library lib : 8;    /* the library its response speaks */
     enum lib_wrap wrap : 8;       /* how the response wraps the library's frames */
-    bool head;                    /* HEAD: the response has no body */
-    bool http10;                  /* an HTTP/1.0 request: its answer cannot be chunked */
-    bool upgrade;                 /* asked to upgrade to WebSocket */
-    bool callback;                /* the query names a JavaScript callback */
+    bool head : 1;                /* HEAD: the response has no body */
+    bool http10 : 1;              /* an HTTP/1.0 request: its answer cannot be chunked */
+    bool upgrade : 1;             /* asked to upgrade to WebSocket */
+    bool callback : 1;            /* the query names a JavaScript callback */
+    bool end_known : 1;           /* (no chunked body) */
+    bool answer_maybe_lost : 1;   /* a gap in the answers came since it was sent (pairing.h) */
 };
 _Static_assert(sizeof(struct pending_request) == 40, "struct pending_request: five words");
 

@@ -21,6 +21,7 @@
 #include "dissect/h2_bodies.h"
 #include "dissect/h2_headers.h"
 #include "dissect/http.h"
+#include "dissect/pairing.h"
 #include "dissect/library.h"
 #include "dissect/tls.h"
 #include "dissect/ws.h"
@@ -472,6 +473,10 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
             break;
         }
     }
+    /* Whole answers may have been in it, unless it fell inside one body
+     * of known length (pairing.h). */
+    if (dir == DIR_S2C && !(kept && h->mode == MODE_HTTP_BODY && h->body.kind == HTTP_BODY_LENGTH))
+        pending_answers_maybe_lost(d);
     char what[96];
     snprintf(what, sizeof what, "%llu %s", (unsigned long long)len, why);
     half_error(env, h, what, off, len);

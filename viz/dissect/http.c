@@ -156,6 +156,8 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         exchange_request(d, env, req.method, req.path, req.query,
                          body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED);
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
+    p->end = (uint32_t)(h->buf.offset + (uint64_t)r + (body.kind == HTTP_BODY_LENGTH ? body.length : 0));
+    p->end_known = body.kind != HTTP_BODY_CHUNKED;
     p->http10 = req.minor_version == 0;
     p->upgrade = up && http_list_has_token(*up, "websocket");
     p->lib = answer.lib;
@@ -277,7 +279,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     if (r < 0)
         return head_error(env, h, &err);
 
-    struct pending_request *req = d->pending_count ? &d->pending[d->pending_first] : NULL;
+    struct pending_request *req = pending_answered_by(d, env);
     unsigned exchange = req ? req->exchange : 0;
     double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
     const struct slice *up = http_header_find(res.headers, res.num_headers, "Upgrade");

@@ -35,6 +35,26 @@ struct pending_request *pending_push(struct dissect *d)
     return &d->pending[(d->pending_first + d->pending_count++) % d->pending_cap];
 }
 
+void pending_answers_maybe_lost(struct dissect *d)
+{
+    for (unsigned i = 0; i < d->pending_count; i++)
+        d->pending[(d->pending_first + i) % d->pending_cap].answer_maybe_lost = true;
+}
+
+struct pending_request *pending_answered_by(struct dissect *d, const struct dissect_env *env)
+{
+    while (d->pending_count) {
+        struct pending_request *p = &d->pending[d->pending_first];
+        /* (sequence arithmetic: the offsets are kept mod 2^32) */
+        if (!(p->answer_maybe_lost && p->end_known && env->peer_acked_known &&
+              (int32_t)(env->peer_acked - p->end) > 0))
+            return p;
+        d->pending_first = (d->pending_first + 1) % d->pending_cap;
+        d->pending_count--;
+    }
+    return NULL;
+}
+
 struct pending_request *pending_on_stream(struct dissect *d, uint32_t stream)
 {
     for (unsigned i = 0; i < d->pending_count; i++) {

@@ -13,6 +13,16 @@
  * is left for a larger one, the oldest request is dropped.  Never NULL:
  * the ring starts in the record itself (PENDING_INLINE slots). */
 struct pending_request *pending_push(struct dissect *d);
+/* A gap came in the answers of an HTTP/1 connection: it may have taken
+ * the answers of the requests pending now. */
+void pending_answers_maybe_lost(struct dissect *d);
+/* The pending HTTP/1 request the answer whose head is being read answers:
+ * the oldest, or NULL.  A request whose answer a gap may have taken is
+ * dropped (and the next one tried) when the answer's ACK number shows the
+ * server had received bytes the client sent after that request: a client
+ * sends its next request once it has the answer, unless it pipelines, so
+ * that answer was sent, and lost from the capture. */
+struct pending_request *pending_answered_by(struct dissect *d, const struct dissect_env *env);
 /* The pending request that went on HTTP/2 stream `stream`, or NULL. */
 struct pending_request *pending_on_stream(struct dissect *d, uint32_t stream);
 /* Take p, a request in d's ring, off it; the others keep their order. */

@@ -424,7 +424,16 @@ static const char *server_text(struct flows *ft, const struct flow *f)
 static struct dissect_env env_for(const struct delivery *d)
 {
     struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, server_text(d->ft, d->f),
-                              d->f->handshake_rtt_ms, d->now_ns};
+                              d->f->handshake_rtt_ms, d->now_ns, false, 0};
+    /* The sender's ACK number, as an offset of the stream it acknowledges:
+     * where that stream's reassembly stands gives the offset of one
+     * sequence number, and the rest is sequence arithmetic (mod 2^32). */
+    const struct flow_half *sender = &d->f->half[d->dir];
+    const struct reasm *acked = &d->f->half[!d->dir].reasm;
+    if (sender->ack_seen && acked->started) {
+        env.peer_acked_known = true;
+        env.peer_acked = (uint32_t)acked->next_offset + (sender->last_ack - acked->next);
+    }
     return env;
 }
 
