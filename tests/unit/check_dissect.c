@@ -85,7 +85,7 @@ static void run_free(struct run *r)
 
 static struct dissect_env env_of(struct run *r)
 {
-    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns};
+    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns, false, 0}; /* no ACK numbers */
 }
 
 /* ---- building what each side sends ---- */

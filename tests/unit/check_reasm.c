@@ -17,11 +17,13 @@ struct sink {
     uint64_t next_offset; /* offsets must be contiguous */
     int gaps;
     enum reasm_gap_reason last_why;
+    int64_t last_ts, gap_ts; /* the times the last bytes and the last gap came with */
 };
 
-static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset)
+static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset, int64_t ts_ns)
 {
     struct sink *s = ctx;
+    s->last_ts = ts_ns;
     ck_assert_uint_eq(offset, s->next_offset);
     ck_assert_uint_le(s->len + len, sizeof s->text - 1);
     memcpy(s->text + s->len, data, len);
@@ -30,9 +32,10 @@ static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset)
     s->next_offset += len;
 }
 
-static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why)
+static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why, int64_t ts_ns)
 {
     struct sink *s = ctx;
+    s->gap_ts = ts_ns;
     ck_assert_uint_eq(offset, s->next_offset);
     for (uint64_t i = 0; i < len; i++)
         s->text[s->len++] = '#';
@@ -58,10 +61,11 @@ static void setup(struct fixture *f, uint32_t isn, size_t flow_cap)
     f->out = (struct reasm_out){on_data, on_gap, &f->sink};
 }
 
+/* A segment captured at time seq (any number will do: each its own). */
 static void add(struct fixture *f, uint32_t seq, const char *text)
 {
     reasm_add(&f->r, seq, (const uint8_t *)text, (uint32_t)strlen(text), (uint32_t)strlen(text),
-              false, &f->out);
+              false, (int64_t)seq, &f->out);
 }
 
 START_TEST(in_order_bytes_pass_straight_through)
@@ -131,12 +135,16 @@ START_TEST(a_hole_the_peer_acknowledged_becomes_a_gap)
     setup(&f, 1, 1000);
     add(&f, 1, "ab");
     add(&f, 6, "fg"); /* 3 bytes never captured */
-    reasm_acked(&f.r, 8, &f.out);
+    reasm_acked(&f.r, 8, 100, &f.out);
     ck_assert_str_eq(f.sink.text, "ab###fg");
     ck_assert_int_eq(f.sink.gaps, 1);
     ck_assert_int_eq(f.sink.last_why, GAP_NOT_CAPTURED);
+    /* The reader had the missing bytes: "fg" reached it when captured (at
+     * 6), not when the ACK (at 100) showed the hole; so did the gap. */
+    ck_assert_int_eq(f.sink.last_ts, 6);
+    ck_assert_int_eq(f.sink.gap_ts, 6);
     /* An ACK of what was delivered changes nothing. */
-    reasm_acked(&f.r, 8, &f.out);
+    reasm_acked(&f.r, 8, 101, &f.out);
     ck_assert_int_eq(f.sink.gaps, 1);
     reasm_free(&f.r);
 }
@@ -161,7 +169,7 @@ START_TEST(snaplen_cut_and_end_of_capture)
 {
     struct fixture f;
     setup(&f, 1, 1000);
-    reasm_add(&f.r, 1, (const uint8_t *)"abcdef", 3, 6, false, &f.out); /* 3 of 6 captured */
+    reasm_add(&f.r, 1, (const uint8_t *)"abcdef", 3, 6, false, 1, &f.out); /* 3 of 6 captured */
     ck_assert_str_eq(f.sink.text, "abc###");
     ck_assert_int_eq(f.sink.last_why, GAP_SNAPLEN);
     add(&f, 9, "ij");
@@ -179,10 +187,12 @@ START_TEST(byte_at_a_time_in_reverse_order)
     const char *msg = "GET /poll HTTP/1.1";
     size_t n = strlen(msg);
     for (size_t i = n; i-- > 1;)
-        reasm_add(&f.r, 50 + (uint32_t)i, (const uint8_t *)msg + i, 1, 1, false, &f.out);
+        reasm_add(&f.r, 50 + (uint32_t)i, (const uint8_t *)msg + i, 1, 1, false, (int64_t)i, &f.out);
     ck_assert_uint_eq(f.sink.len, 0);
-    reasm_add(&f.r, 50, (const uint8_t *)msg, 1, 1, false, &f.out);
+    reasm_add(&f.r, 50, (const uint8_t *)msg, 1, 1, false, 1000, &f.out);
     ck_assert_str_eq(f.sink.text, msg);
+    /* Held bytes a segment put in order reached their reader with it. */
+    ck_assert_int_eq(f.sink.last_ts, 1000);
     reasm_free(&f.r);
 }
 END_TEST

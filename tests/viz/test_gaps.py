@@ -222,6 +222,41 @@ def test_chunked_gap_inside_a_chunk_loses_nothing_else():
     assert [e["what"] for e in of_type(its, "error")] == ["10 bytes not captured (the peer acknowledged them)"]
 
 
+def test_bytes_after_a_hole_keep_the_time_their_reader_had_them():
+    # Chunk 2's segment is lost, chunk 3's captured 10 ms later, and the
+    # client's ACK of both 50 ms after that.  When the capture missed
+    # chunk 2 (the ACK shows the client had it), the client read chunk 3
+    # when it came: its item has its own segment's time, and so has the
+    # gap (they had the ACK's, 50 ms late, and a response or event after a
+    # hole was timed from it; recorded over a lossy link).  When the
+    # network lost it and it is sent again, the client read chunk 3 only
+    # then, with the retransmission.
+    body = [chunk(b"event %d " % i * 5) for i in range(1, 4)]
+    for resent in (False, True):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body[0])
+        lost = len(conv.packets)
+        conv.segment("s2c", g.PSH | g.ACK, body[1])
+        t3, _ = conv.segment("s2c", g.PSH | g.ACK, body[2], dt=0.01)
+        if resent:
+            t_again, _ = conv.segment("s2c", g.PSH | g.ACK, body[1], seq=conv.seq["s2c"] - len(body[2]) - len(body[1]),
+                                      dt=0.2)
+        conv.segment("c2s", g.ACK, dt=0.05)
+        its = lose(conv, [lost], "gap-times-%d.pcap" % resent)
+        t0 = conv.packets[0][0]  # pushviz counts time from the first packet
+        t3, t_again = t3 - t0, (t_again - t0 if resent else None)
+        chunks = [(c["size"], round(c["t"], 6)) for c in of_type(its, "chunk")]
+        if resent:
+            assert chunks == [(40, 0.005), (40, round(t_again, 6)), (40, round(t_again, 6))], chunks
+            assert not of_type(its, "error"), its
+        else:
+            assert chunks == [(40, 0.005), (40, round(t3, 6))], chunks
+            assert [(e["what"], round(e["t"], 6)) for e in of_type(its, "error")] == \
+                [("46 bytes not captured (the peer acknowledged them)", round(t3, 6))], its
+
+
 def test_chunked_gap_across_chunks_finds_the_next_size_line():
     body = b"".join(chunk(b"event %d " % i * 5) for i in range(6)) + b"0\r\n\r\n"
     # Chunks are 46 bytes on the wire; the lost bytes 90-119 hold the end of
@@ -584,7 +619,8 @@ def test_websocket_gap_before_the_end_says_what_it_passed_over():
         of_type(its, "error")
 
 
-CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_chunked_gap_across_chunks_finds_the_next_size_line,
+CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_hole_keep_the_time_their_reader_had_them,
+         test_chunked_gap_across_chunks_finds_the_next_size_line,
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
          test_websocket_gap_over_a_header_finds_the_next_frame,
          test_websocket_gap_before_the_end_says_what_it_passed_over,

@@ -437,17 +437,19 @@ static struct dissect_env env_for(const struct delivery *d)
     return env;
 }
 
-static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset)
+static void on_data(void *ctx, const uint8_t *data, size_t len, uint64_t offset, int64_t ts_ns)
 {
     struct delivery *d = ctx;
     struct dissect_env env = env_for(d);
+    env.now_ns = ts_ns; /* (reasm_out: the time the reader had them) */
     dissect_data(d->f->dissect, &env, d->dir, data, len, offset);
 }
 
-static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why)
+static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why, int64_t ts_ns)
 {
     struct delivery *d = ctx;
     struct dissect_env env = env_for(d);
+    env.now_ns = ts_ns;
     dissect_gap(d->f->dissect, &env, d->dir, len, offset, reasm_gap_text(why));
 }
 
@@ -1088,7 +1090,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     struct delivery back = {ft, f, (enum item_dir)!dir, p->ts_ns};
     struct reasm_out out = {on_data, on_gap, &d}, out_back = {on_data, on_gap, &back};
     if (p->flags & TCP_ACK)
-        reasm_acked(&o->reasm, p->ack, &out_back);
+        reasm_acked(&o->reasm, p->ack, p->ts_ns, &out_back);
     if (p->flags & TCP_FIN) {
         h->fin = true;
         h->fin_seq = data_seq + p->payload_len;
@@ -1096,7 +1098,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
         o->fin_acked = true;
     reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
-              (p->flags & TCP_FIN) != 0, &out);
+              (p->flags & TCP_FIN) != 0, p->ts_ns, &out);
     if (h->reasm.fin && !h->ended) {
         struct dissect_env env = env_for(&d);
         dissect_end(f->dissect, &env, dir, END_FIN);

@@ -30,10 +30,16 @@ enum reasm_gap_reason {
 /* What a gap's reason means, in words for an `error` item (static). */
 const char *reasm_gap_text(enum reasm_gap_reason why);
 
-/* Where reassembled bytes go.  data is borrowed for the call. */
+/* Where reassembled bytes go.  data is borrowed for the call.  ts_ns is
+ * when the bytes reached their reader, as far as the capture tells: when
+ * the packet that put them in order was captured -- except bytes held
+ * past a hole that is given up on (the peer acknowledged bytes the capture
+ * missed, the capture ended, memory ran short): the reader had the missing
+ * bytes, so it had these when they came, and they carry their own
+ * segment's time, and a gap the time of the bytes after it. */
 struct reasm_out {
-    void (*data)(void *ctx, const uint8_t *data, size_t len, uint64_t offset);
-    void (*gap)(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why);
+    void (*data)(void *ctx, const uint8_t *data, size_t len, uint64_t offset, int64_t ts_ns);
+    void (*gap)(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reason why, int64_t ts_ns);
     void *ctx;
 };
 
@@ -71,14 +77,16 @@ enum reasm_class reasm_classify(const struct reasm *r, uint32_t seq, uint32_t le
 /* The stream offset of sequence number seq (which may be before next). */
 uint64_t reasm_offset(const struct reasm *r, uint32_t seq);
 
-/* Add a segment: len bytes on the wire at seq, of which data[0..caplen)
- * were captured, with its FIN flag.  Delivers whatever became in order. */
+/* Add a segment captured at ts_ns: len bytes on the wire at seq, of which
+ * data[0..caplen) were captured, with its FIN flag.  Delivers whatever
+ * became in order. */
 void reasm_add(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t caplen, uint32_t len,
-               bool fin, const struct reasm_out *out);
+               bool fin, int64_t ts_ns, const struct reasm_out *out);
 
-/* The peer acknowledged everything before seq: bytes not seen by then were
- * lost to the capture; skip them (a gap) and deliver what is held. */
-void reasm_acked(struct reasm *r, uint32_t seq, const struct reasm_out *out);
+/* The peer acknowledged everything before seq, in a packet captured at
+ * ts_ns: bytes not seen by then were lost to the capture; skip them (a
+ * gap) and deliver what is held. */
+void reasm_acked(struct reasm *r, uint32_t seq, int64_t ts_ns, const struct reasm_out *out);
 
 /* The capture is over: deliver what is held, with gaps for the holes. */
 void reasm_flush(struct reasm *r, const struct reasm_out *out);
