@@ -168,7 +168,7 @@ def test_late_join_websocket():
     its = items(late)
     first = of_type(its, "flow", flow=1)[0]
     frames = of_type(its, "ws_frame", flow=first["flow"])
-    assert first["technique"] == "ws" and "handshake was not captured" in first["note"], first
+    assert first["technique"] == "ws" and "its answer, was not captured" in first["note"], first
     assert [(f["opcode"], f["len"], f["payload"]) for f in frames] == \
         [(f["opcode"], f["len"], f["payload"]) for f in full], (frames, full)
     assert len(of_type(its, "event", flow=1)) == len([f for f in frames if f["opcode"] == 1])
@@ -504,6 +504,36 @@ def test_an_answer_after_a_gap_that_took_another_meets_its_own_request():
             [(None, None), (2, 2.0)], its
 
 
+def test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames():
+    # The client's Upgrade request was captured, the 101 answering it was
+    # not (the client's ACK shows it came).  What followed was read as HTTP
+    # and passed over whole: no frame, and the flow named poll (recorded
+    # with engine.io from Chromium over a lossy link).  Now both sides are
+    # read as frames, as for a connection joined after its handshake.
+    def frame(text, key=None):
+        if key is None:
+            return bytes([0x81, len(text)]) + text
+        return bytes([0x81, 0x80 | len(text)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(text))
+
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
+             b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+    lost = len(conv.packets)
+    conv.send("s2c", answer)
+    conv.send("s2c", frame(b"tick 1"))
+    conv.send("c2s", frame(b"hello", key=b"\x01\x02\x03\x04"))
+    conv.send("s2c", frame(b"tick 2"))
+    its = lose(conv, [lost], "ws-no-101.pcap")
+    frames = [(f["dir"], f["payload"], f["masked"]) for f in of_type(its, "ws_frame")]
+    assert frames == [("s2c", "tick 1", False), ("c2s", "hello", True), ("s2c", "tick 2", False)], its
+    assert errors_at(its) == [("%d bytes not captured (the peer acknowledged them)" % len(answer), 0)], its
+    flow = of_type(its, "flow")[0]
+    assert flow["technique"] == "ws" and "its answer, was not captured" in flow["note"], flow
+
+
 # What the close cuts short is said the same way, and what came of a body
 # of known length is shown: at the end of the capture the stream may go
 # on, and only the body is shown, as far as it came.
@@ -631,6 +661,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_body_of_known_length_the_close_cuts_shows_what_came,
          test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
          test_an_answer_after_a_gap_that_took_another_meets_its_own_request,
+         test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"]
 

@@ -420,12 +420,39 @@ static const char *waiting_for(const struct half *h)
     }
 }
 
+/* A gap in the answers while the client waits for the answer to its
+ * Upgrade: the 101 may have been in it, and what follows be WebSocket
+ * frames both ways, which the search for the next HTTP head would pass
+ * over whole.  So both sides are read as a WebSocket joined late (no
+ * handshake seen: deflate unknown): the server's from the next frame
+ * header that fits (a refusal lost in the gap leaves HTTP, which that
+ * search passes over and says), the client's held bytes as frames. */
+static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    struct half *client = d->half[DIR_C2S];
+    bool upgrading = d->pending_count && d->pending[d->pending_first].upgrade;
+    if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) || !upgrading || !client ||
+        (client->mode != MODE_WAIT_UPGRADE && client->mode != MODE_RESYNC))
+        return;
+    const struct pending_request *req = &d->pending[d->pending_first];
+    h->lib.lib = req->lib; /* what the answer's frames carry, as a 101 would have said */
+    h->lib.wrap = req->wrap;
+    d->pending_count = 0;  /* its answer was in the gap */
+    ws_join(d, h);         /* a frame search, below, as for any gap in frames */
+    bool searching = client->mode == MODE_RESYNC; /* a gap took some of the client's frames too */
+    ws_join(d, client);
+    if (searching)
+        client->mode = MODE_WS_RESYNC; /* from where its search stands */
+    run(d, env, client);
+}
+
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why)
 {
     struct half *h = half_get(d, dir);
     if (!h)
         return;
+    upgrade_answer_lost(d, env, h);
     /* Every byte before the gap is accounted for before the gap's own
      * item, in stream order: those a search after an earlier gap had
      * passed over, those of a head or header waiting whole in the buffer,

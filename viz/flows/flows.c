@@ -479,7 +479,7 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
         item_add_null(it, "session");
     }
     if (s->dissected && s->traits.ws_joined_late)
-        item_add_str(it, "note", "WebSocket recognised from its frames: the handshake was not captured");
+        item_add_str(it, "note", "WebSocket recognised from its frames: the handshake, or its answer, was not captured");
     else if (s->dissected && s->traits.tls)
         item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
                                  "(SNI, ALPN) are shown");
