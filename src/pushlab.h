@@ -119,6 +119,8 @@
 #define VIZ_LONGPOLL_HOLD_MS  250     /* a response held this long is a long poll */
 #define VIZ_HOLD_FLOW_S       30      /* a lone GET's flow item waits this long for a poller's next request */
 #define VIZ_HOLD_FLOWS        64      /* flow items held so at once */
+#define VIZ_RESET_WAIT_MS     1000    /* after a RST, how long what the other side had in flight may come (2 handshake RTTs when known) */
+#define VIZ_RESET_WAITS       256     /* reset flows waiting so at once; past that the oldest is ended */
 #define VIZ_MULTIPART_MAX     65536   /* bytes searched for the end of one part */
 #define VIZ_DECODED_MAX       (16 * 1024 * 1024) /* decoded bytes of one content-coded body read as content; the rest is counted (a decompression bomb) */
 #define VIZ_BODY_KEEP         (EVENT_JSON_MAX + 64) /* body bytes kept to find an event split across packets */

@@ -173,7 +173,7 @@ START_TEST(snaplen_cut_and_end_of_capture)
     ck_assert_str_eq(f.sink.text, "abc###");
     ck_assert_int_eq(f.sink.last_why, GAP_SNAPLEN);
     add(&f, 9, "ij");
-    reasm_flush(&f.r, &f.out);
+    reasm_flush(&f.r, GAP_END, &f.out);
     ck_assert_str_eq(f.sink.text, "abc#####ij");
     ck_assert_int_eq(f.sink.last_why, GAP_END);
     reasm_free(&f.r);

@@ -606,6 +606,45 @@ def test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there():
     assert not of_type(closing(head + b"3\r\nabc\r\n0\r\n\r\n", close="s2c"), "error")
 
 
+def test_what_the_other_side_sent_before_a_reset_reached_it_is_read():
+    # The client resets a WebSocket (a tab closed with data unread) while
+    # the server's Close frame is on its way: it comes 1 ms after the RST,
+    # within two handshake RTTs (2 ms each here).  The RST ended the flow
+    # at once, so the frame was a straggler, counted and not read (tshark
+    # reads it; recorded from Chromium and ws over a lossy link).
+    close_1001 = bytes([0x88, 2, 0x03, 0xE9])
+    for late in (0.001, 0.010):  # in flight, or after the wait: a straggler
+        conv = g.Conversation()
+        conv.handshake()
+        conv.ws_upgrade()
+        conv.send("s2c", bytes([0x81, 4]) + b"tick")
+        conv.segment("c2s", g.RST | g.ACK)
+        conv.segment("s2c", g.PSH | g.ACK, close_1001, dt=late)
+        conv.segment("s2c", g.ACK, dt=0.02)  # a later packet: the wait is over by then
+        its = items(conv.write(os.path.join(TMP, "reset-%d.pcap" % (late * 1000))))
+        frames = [(f["dir"], f["opcode_name"]) for f in of_type(its, "ws_frame")]
+        flow = of_type(its, "flow")[0]
+        assert flow["end"] == "rst" and not of_type(its, "error"), its
+        if late < 0.004:
+            assert frames == [("s2c", "text"), ("s2c", "close")], its
+            assert flow["bytes_s2c"] == 129 + 6 + 4, flow
+            assert its.index(flow) > its.index(of_type(its, "ws_frame")[-1]), its
+        else:
+            assert frames == [("s2c", "text")], its
+    # A hole the reset leaves open is said as such: the capture did not end.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"  # 47 bytes
+    conv.send("s2c", head)
+    lost = len(conv.packets)
+    conv.segment("s2c", g.PSH | g.ACK, b"3\r\nabc\r\n")
+    conv.segment("s2c", g.PSH | g.ACK, b"3\r\ndef\r\n")
+    conv.segment("s2c", g.RST | g.ACK)
+    its = lose(conv, [lost], "reset-hole.pcap")
+    assert errors_at(its)[0] == ("8 bytes not seen before the connection ended", 47), its
+
+
 def test_a_body_of_known_length_the_close_cuts_shows_what_came():
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"  # 40 bytes
     its = closing(head + b'{"seq": 1, "text": "the start of an answer')
@@ -658,6 +697,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
          test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
          test_the_close_says_what_it_cut_short, test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there,
+         test_what_the_other_side_sent_before_a_reset_reached_it_is_read,
          test_a_body_of_known_length_the_close_cuts_shows_what_came,
          test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
          test_an_answer_after_a_gap_that_took_another_meets_its_own_request,

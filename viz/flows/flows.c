@@ -182,6 +182,13 @@ struct flow_summary {
     char session[VIZ_SESSION_MAX + 1]; /* that session's id, shared by its other flows */
 };
 
+/* A flow a RST ended, not reported yet: what the other side sent before
+ * the reset reached it may still come (follow_segment). */
+struct reset_wait {
+    struct flow *f;   /* NULL once reported another way */
+    int64_t until_ns; /* capture time after which nothing more is waited for */
+};
+
 struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
@@ -193,6 +200,8 @@ struct flows {
     bool ahead_set;               /* (false before the first call) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
+    struct reset_wait resets[VIZ_RESET_WAITS]; /* a ring, oldest first */
+    size_t resets_first, n_resets;
     size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
     unsigned next_id;
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
@@ -524,21 +533,39 @@ static void hold(struct flows *ft, const struct flow_summary *s)
 
 /* ---- ending a flow ---- */
 
+/* One direction is over: what its reassembly holds goes out (a hole
+ * still open is a gap), then the dissector is told. */
+static void end_direction(struct flows *ft, struct flow *f, enum item_dir dir, int64_t now_ns,
+                          enum dissect_end_how how)
+{
+    struct delivery d = {ft, f, dir, now_ns};
+    struct reasm_out out = {on_data, on_gap, &d};
+    if (f->dissect && !f->half[dir].ended) {
+        reasm_flush(&f->half[dir].reasm, how == END_CAPTURE ? GAP_END : GAP_CLOSED, &out);
+        struct dissect_env env = env_for(&d);
+        dissect_end(f->dissect, &env, dir, how);
+        f->half[dir].ended = true;
+    }
+}
+
+/* A reset flow reported before its wait is over is waited for no more. */
+static void stop_waiting(struct flows *ft, const struct flow *f)
+{
+    for (size_t i = 0; i < ft->n_resets; i++) {
+        struct reset_wait *w = &ft->resets[(ft->resets_first + i) % VIZ_RESET_WAITS];
+        if (w->f == f)
+            w->f = NULL;
+    }
+}
+
 static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed)
 {
     if (f->reported)
         return;
-    for (int dir = 0; dir < 2; dir++) {
-        struct delivery d = {ft, f, (enum item_dir)dir, now_ns};
-        struct reasm_out out = {on_data, on_gap, &d};
-        struct dissect_env env = env_for(&d);
-        if (f->dissect && !f->half[dir].ended) {
-            reasm_flush(&f->half[dir].reasm, &out);
-            dissect_end(f->dissect, &env, (enum item_dir)dir,
-                        !closed ? END_CAPTURE : f->rst ? END_RST : END_FIN);
-            f->half[dir].ended = true;
-        }
-    }
+    for (int dir = 0; dir < 2; dir++)
+        end_direction(ft, f, (enum item_dir)dir, now_ns, !closed ? END_CAPTURE : f->rst ? END_RST : END_FIN);
+    if (f->rst)
+        stop_waiting(ft, f);
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
@@ -567,13 +594,54 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     }
 }
 
+/* ---- after a RST ----
+ * A RST ends its sender's side at once.  But the other side may have sent
+ * bytes before the reset reached it (a server's Close frame, the rest of
+ * an answer) that the capture has yet to see, a round trip's time at
+ * most: its side stays open for them, two handshake RTTs (or
+ * VIZ_RESET_WAIT_MS when the handshake was not seen), unless it ends
+ * sooner (its FIN or RST).  Then the flow is reported, at the time of its
+ * last packet. */
+
+static int64_t last_activity(const struct flow *f)
+{
+    return f->half[0].last_ns > f->half[1].last_ns ? f->half[0].last_ns : f->half[1].last_ns;
+}
+
+static void end_oldest_wait(struct flows *ft)
+{
+    struct reset_wait w = ft->resets[ft->resets_first];
+    ft->resets_first = (ft->resets_first + 1) % VIZ_RESET_WAITS;
+    ft->n_resets--;
+    if (w.f)
+        report(ft, w.f, last_activity(w.f), true);
+}
+
+static void wait_after_reset(struct flows *ft, struct flow *f, int64_t now_ns)
+{
+    if (ft->n_resets == VIZ_RESET_WAITS)
+        end_oldest_wait(ft);
+    int64_t wait_ns = f->handshake_rtt_ms >= 0 ? (int64_t)(2 * f->handshake_rtt_ms * 1e6)
+                                               : (int64_t)VIZ_RESET_WAIT_MS * 1000000;
+    ft->resets[(ft->resets_first + ft->n_resets++) % VIZ_RESET_WAITS] = (struct reset_wait){f, now_ns + wait_ns};
+}
+
+/* Waits in the order they began, and so of their ends but for the RTTs'
+ * differences: the front's end decides, and a later one ends a little
+ * late at worst. */
+static void end_waits(struct flows *ft, int64_t now_ns)
+{
+    while (ft->n_resets && ft->resets[ft->resets_first].until_ns < now_ns)
+        end_oldest_wait(ft);
+}
+
 /* Make room for one more flow: forget an ended one, or end the oldest. */
 static void make_room(struct flows *ft, int64_t now_ns)
 {
     if (ft->index.count < VIZ_MAX_FLOWS)
         return;
     struct flow *victim = ft->ended.front ? ft->ended.front : ft->active.front;
-    report(ft, victim, now_ns, false);
+    report(ft, victim, now_ns, victim->rst);
     forget(ft, victim);
 }
 
@@ -1089,7 +1157,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     struct delivery d = {ft, f, dir, p->ts_ns};
     struct delivery back = {ft, f, (enum item_dir)!dir, p->ts_ns};
     struct reasm_out out = {on_data, on_gap, &d}, out_back = {on_data, on_gap, &back};
-    if (p->flags & TCP_ACK)
+    if ((p->flags & TCP_ACK) && !o->ended)
         reasm_acked(&o->reasm, p->ack, p->ts_ns, &out_back);
     if (p->flags & TCP_FIN) {
         h->fin = true;
@@ -1097,8 +1165,9 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
     if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
         o->fin_acked = true;
-    reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
-              (p->flags & TCP_FIN) != 0, p->ts_ns, &out);
+    if (!h->ended) /* (a side that sent a RST has nothing more to say) */
+        reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
+                  (p->flags & TCP_FIN) != 0, p->ts_ns, &out);
     if (h->reasm.fin && !h->ended) {
         struct dissect_env env = env_for(&d);
         dissect_end(f->dissect, &env, dir, END_FIN);
@@ -1108,16 +1177,22 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (p->flags & TCP_RST) {
         f->rst = true;
         if (f->dissect)
-            dissect_left(f->dissect, dir); /* before report ends both directions */
-        report(ft, f, p->ts_ns, true);
-    } else if (h->fin_acked && o->fin_acked) {
-        report(ft, f, p->ts_ns, true); /* both FINs sent and acknowledged */
+            dissect_left(f->dissect, dir);
+        end_direction(ft, f, dir, p->ts_ns, END_RST);
+        if (o->ended)
+            report(ft, f, p->ts_ns, true);
+        else
+            wait_after_reset(ft, f, p->ts_ns);
+    } else if ((h->fin_acked && o->fin_acked) || (f->rst && h->ended && o->ended)) {
+        report(ft, f, p->ts_ns, true); /* both FINs sent and acknowledged, or the end after a RST */
     }
 }
 
 void flows_packet(struct flows *ft, const struct packet *p)
 {
     ft->last_ns = p->ts_ns;
+    if (ft->n_resets) /* first: a packet after its wait is a straggler */
+        end_waits(ft, p->ts_ns);
     follow_segment(ft, p);
     ft->current = NULL;
     if (ft->n_held)
@@ -1145,12 +1220,12 @@ void flows_finish(struct flows *ft)
         qsort(open, n, sizeof *open, by_id);
         for (size_t i = 0; i < n; i++) {
             release_held(ft, ft->last_ns, open[i]->id);
-            report(ft, open[i], ft->last_ns, false);
+            report(ft, open[i], ft->last_ns, open[i]->rst);
         }
         free(open);
     } else { /* out of memory: in order of activity */
         while (ft->active.front)
-            report(ft, ft->active.front, ft->last_ns, false);
+            report(ft, ft->active.front, ft->last_ns, ft->active.front->rst);
     }
     release_held(ft, ft->last_ns, UINT_MAX);
 }

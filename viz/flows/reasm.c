@@ -193,10 +193,10 @@ void reasm_acked(struct reasm *r, uint32_t seq, int64_t ts_ns, const struct reas
     }
 }
 
-void reasm_flush(struct reasm *r, const struct reasm_out *out)
+void reasm_flush(struct reasm *r, enum reasm_gap_reason why, const struct reasm_out *out)
 {
     while (r->held)
-        skip_hole(r, r->held->seq, GAP_END, r->held->ts_ns, out);
+        skip_hole(r, r->held->seq, why, r->held->ts_ns, out);
 }
 
 const char *reasm_gap_text(enum reasm_gap_reason why)
@@ -210,6 +210,8 @@ const char *reasm_gap_text(enum reasm_gap_reason why)
         return "reassembly memory cap reached: a hole was given up on";
     case GAP_END:
         return "capture ended before these bytes arrived";
+    case GAP_CLOSED:
+        return "bytes not seen before the connection ended";
     }
     return "bytes missing";
 }

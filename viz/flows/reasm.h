@@ -24,7 +24,8 @@ enum reasm_gap_reason {
     GAP_NOT_CAPTURED, /* the peer acknowledged bytes that were never captured */
     GAP_SNAPLEN,      /* the segment was cut short by the snaplen */
     GAP_MEMORY,       /* a memory cap was hit: the hole is given up on */
-    GAP_END           /* the capture ended with a hole still open */
+    GAP_END,          /* the capture ended with a hole still open */
+    GAP_CLOSED        /* the connection ended (its FINs, a RST) with a hole still open */
 };
 
 /* What a gap's reason means, in words for an `error` item (static). */
@@ -88,8 +89,9 @@ void reasm_add(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t capl
  * gap) and deliver what is held. */
 void reasm_acked(struct reasm *r, uint32_t seq, int64_t ts_ns, const struct reasm_out *out);
 
-/* The capture is over: deliver what is held, with gaps for the holes. */
-void reasm_flush(struct reasm *r, const struct reasm_out *out);
+/* The capture is over (GAP_END), or the connection (GAP_CLOSED): deliver
+ * what is held, with gaps for the holes. */
+void reasm_flush(struct reasm *r, enum reasm_gap_reason why, const struct reasm_out *out);
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 §3.4). */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
