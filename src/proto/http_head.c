@@ -95,6 +95,11 @@ static size_t absolute_form_path(const char *t, size_t len)
  * Host, and an empty path is "/" (RFC 9110 §4.2.3). */
 void http_split_target(struct slice target, struct slice *path, struct slice *query)
 {
+    if (target.len == 0) { /* an HTTP/2 request without :path: its ptr may be NULL */
+        *path = (struct slice){"", 0};
+        *query = (struct slice){NULL, 0};
+        return;
+    }
     size_t start = absolute_form_path(target.ptr, target.len);
     const char *t = target.ptr + start;
     size_t len = target.len - start, i = 0;

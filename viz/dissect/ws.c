@@ -430,8 +430,10 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
         w->inflated_len += (uint64_t)k;
         if (w->window_lost && (w->window_refilled += (uint32_t)k) >= WS_WINDOW_MAX)
             w->window_lost = false; /* a whole window inflated since: nothing refers past it */
-        p += used;
-        n -= used;
+        if (used) { /* (p is NULL when only the message's end is fed: no arithmetic on it) */
+            p += used;
+            n -= used;
+        }
         if (done || (!last && n == 0 && (size_t)k < sizeof out) || (k == 0 && used == 0))
             return;
     }
