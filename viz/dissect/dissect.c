@@ -533,7 +533,7 @@ void dissect_left(struct dissect *d, enum item_dir dir)
 void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                  enum dissect_end_how how)
 {
-    bool reader_left = d->left[!dir]; /* before this end: a reset leaves both at once */
+    bool reader_left = d->left[!dir]; /* the other side left first: its FIN in order, or its RST */
     if (how == END_FIN)
         d->left[dir] = true;
     struct half *h = d->half[dir];

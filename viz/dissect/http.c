@@ -337,10 +337,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         h->msg_start_ns = env->now_ns;
         return true; /* interim: the final response is still to come */
     }
-    if (req) { /* answered: off the queue */
-        d->pending_first = (d->pending_first + 1) % d->pending_cap;
-        d->pending_count--;
-    }
+    if (req) /* answered (it is the oldest): off the queue */
+        pending_pop(d);
     if (client && client->mode == MODE_WAIT_UPGRADE)
         client->mode = MODE_HTTP_HEAD; /* the upgrade was refused: more HTTP may follow */
 

@@ -14,6 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
+void pending_pop(struct dissect *d)
+{
+    d->pending_first = (d->pending_first + 1) % d->pending_cap;
+    d->pending_count--;
+}
+
 struct pending_request *pending_push(struct dissect *d)
 {
     if (d->pending_count == d->pending_cap) {
@@ -28,8 +34,7 @@ struct pending_request *pending_push(struct dissect *d)
             d->pending_cap = cap;
             d->pending_first = 0;
         } else { /* at the bound, or out of memory: the oldest goes */
-            d->pending_first = (d->pending_first + 1) % d->pending_cap;
-            d->pending_count--;
+            pending_pop(d);
         }
     }
     return &d->pending[(d->pending_first + d->pending_count++) % d->pending_cap];
@@ -49,8 +54,7 @@ struct pending_request *pending_answered_by(struct dissect *d, const struct diss
         if (!(p->answer_maybe_lost && p->end_known && env->peer_acked_known &&
               (int32_t)(env->peer_acked - p->end) > 0))
             return p;
-        d->pending_first = (d->pending_first + 1) % d->pending_cap;
-        d->pending_count--;
+        pending_pop(d);
     }
     return NULL;
 }

@@ -200,9 +200,9 @@ struct flows {
     bool ahead_set;               /* (false before the first call) */
     struct flow_list active;      /* open flows, least recently active first */
     struct flow_list ended;       /* reported flows, in the order they ended */
-    struct reset_wait resets[VIZ_RESET_WAITS]; /* a ring, oldest first */
-    size_t resets_first, n_resets;
     size_t n_ended;               /* flows on it (at most VIZ_ENDED_FLOWS) */
+    struct reset_wait resets[VIZ_RESET_WAITS]; /* flows a RST ended, waited for: a ring, oldest first */
+    size_t resets_first, n_resets;
     unsigned next_id;
     struct reasm_budget budget;   /* held out-of-order bytes, all flows */
     struct classifier classifier;
