@@ -73,16 +73,16 @@ static bool is_loopback(const char *iface)
  * captures/ beside bin/.  Else the checkout's relative path. */
 static void sample_capture(char *out, size_t cap)
 {
-    char exe[4096];
+    char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
     if (slash) {
         *slash = '\0'; /* exe is now the program's folder */
         static const char *const beside[] = {"/../share/pushlab/captures/poll.pcap", "/../captures/poll.pcap"};
         for (size_t i = 0; i < sizeof beside / sizeof *beside; i++) {
-            snprintf(out, cap, "%s%s", exe, beside[i]);
-            char real[4096];
-            if (realpath(out, real)) {
+            char path[PATH_MAX + 64], real[PATH_MAX];
+            int len = snprintf(path, sizeof path, "%s%s", exe, beside[i]);
+            if (len > 0 && (size_t)len < sizeof path && realpath(path, real)) {
                 snprintf(out, cap, "%s", real);
                 return;
             }
