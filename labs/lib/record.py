@@ -447,10 +447,15 @@ def record(bindir, name, p, path, wan_delay_ms=None):
                       "the machine is too busy" % (path, missed))
 
 
-def record_once(bindir, name, p, path, wan_delay_ms):
+def need_root():
+    """RecordError unless this process may capture live."""
     if os.geteuid() != 0:
         raise RecordError("recording needs root (live capture needs CAP_NET_RAW); ask your "
                           "instructor for your kit (labs/make-kit), or run as root")
+
+
+def record_once(bindir, name, p, path, wan_delay_ms):
+    need_root()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     lab09 = name.startswith("rtt") or name in LAB09
     over_wan = (lab09 and not p.get("loopback")) or (not lab09 and wan_delay_ms is not None)

@@ -165,6 +165,33 @@ def record_all():
         recorded[s, PAIRS_LAB] = solution(PAIRS_LAB, "--student", s, "--kit", KIT)
 
 
+def test_start_without_rights_says_so_before_anything():
+    """Without capture rights labs/start says so, and only that: it
+    announced a recording ("recording lab ... about 15 s per capture")
+    first, then refused.  A copy of labs/ in a folder open to everyone is
+    run as nobody (a checkout may lie where nobody may not look)."""
+    if os.geteuid() == 0:
+        copy = os.path.join(TMP, "labs-copy")
+        shutil.copytree(os.path.join(ROOT, "labs"), os.path.join(copy, "labs"), dirs_exist_ok=True)
+        for d in (TMP, copy):
+            os.chmod(d, 0o755)
+
+        def as_nobody():
+            os.setgid(65534)
+            os.setgroups([])
+            os.setuid(65534)
+        done = subprocess.run([os.path.join(copy, "labs", "start"), "06-sse", "--student", "ada.lovelace",
+                               "--kit", os.path.join(TMP, "nobody-kit")],
+                              capture_output=True, text=True, timeout=60, preexec_fn=as_nobody,
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PATH="/usr/bin:/bin"))
+    else:
+        done = subprocess.run([os.path.join(ROOT, "labs", "start"), "06-sse", "--student", "ada.lovelace",
+                               "--kit", os.path.join(TMP, "nobody-kit")], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 1 and done.stdout == "", done
+    assert done.stderr.startswith("labs/start: recording needs root"), done
+
+
 def test_every_lab_start_to_check():
     if os.geteuid() != 0:
         raise harness.Skip("labs/start records live captures: needs root (CAP_NET_RAW)")
@@ -366,6 +393,7 @@ def test_no_answer_in_the_docs():
 if __name__ == "__main__":
     try:
         harness.main([
+            test_start_without_rights_says_so_before_anything,
             test_every_lab_start_to_check,
             test_lab09_over_the_wan,
             test_two_students_differ,
