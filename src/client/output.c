@@ -86,11 +86,11 @@ void output_sent(bool json, const char *text, uint64_t seq, double rtt_ms)
 
 /* With nothing delivered there is no latency and no cost per event:
  * null in JSON and "none" in text, never a 0 that reads as instant. */
-static void json_number(const char *name, double v, bool known, const char *format)
+static void json_number(const char *name, double v, bool known, int decimals)
 {
     printf("\"%s\":", name);
     if (known)
-        printf(format, v);
+        printf("%.*f", decimals, v);
     else
         fputs("null", stdout);
 }
@@ -104,17 +104,17 @@ void output_summary(bool json, const struct load_summary *m)
                "\"events_delivered\":%llu,\"events_expected\":%llu,\"latency_ms\":{",
                m->technique, (unsigned long long)m->clients, (unsigned long long)m->connected,
                (unsigned long long)m->events_delivered, (unsigned long long)m->events_expected);
-        json_number("p50", m->latency.p50, measured, "%.3f");
+        json_number("p50", m->latency.p50, measured, 3);
         fputc(',', stdout);
-        json_number("p90", m->latency.p90, measured, "%.3f");
+        json_number("p90", m->latency.p90, measured, 3);
         fputc(',', stdout);
-        json_number("p99", m->latency.p99, measured, "%.3f");
+        json_number("p99", m->latency.p99, measured, 3);
         fputc(',', stdout);
-        json_number("max", m->latency.max, measured, "%.3f");
+        json_number("max", m->latency.max, measured, 3);
         printf("},\"requests\":%llu,\"bytes_up\":%llu,\"bytes_down\":%llu,",
                (unsigned long long)m->requests, (unsigned long long)m->bytes_up,
                (unsigned long long)m->bytes_down);
-        json_number("header_bytes_per_event", m->header_bytes_per_event, per_event, "%.1f");
+        json_number("header_bytes_per_event", m->header_bytes_per_event, per_event, 1);
         printf(",\"errors\":%llu,\"first_error\":", (unsigned long long)m->errors);
         if (m->first_error) {
             size_t len = 0;

@@ -430,11 +430,10 @@ static const char *waiting_for(const struct half *h)
 static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct half *client = d->half[DIR_C2S];
-    bool upgrading = d->pending_count && d->pending[d->pending_first].upgrade;
-    if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) || !upgrading || !client ||
-        (client->mode != MODE_WAIT_UPGRADE && client->mode != MODE_RESYNC))
+    const struct pending_request *req = pending_oldest(d);
+    if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) || !req || !req->upgrade ||
+        !client || (client->mode != MODE_WAIT_UPGRADE && client->mode != MODE_RESYNC))
         return;
-    const struct pending_request *req = &d->pending[d->pending_first];
     h->lib.lib = req->lib; /* what the answer's frames carry, as a 101 would have said */
     h->lib.wrap = req->wrap;
     d->pending_count = 0;  /* its answer was in the gap */

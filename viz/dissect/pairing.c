@@ -14,6 +14,11 @@
 #include <string.h>
 #include <strings.h>
 
+struct pending_request *pending_oldest(struct dissect *d)
+{
+    return d->pending_count ? &d->pending[d->pending_first] : NULL;
+}
+
 void pending_pop(struct dissect *d)
 {
     d->pending_first = (d->pending_first + 1) % d->pending_cap;
@@ -48,8 +53,8 @@ void pending_answers_maybe_lost(struct dissect *d)
 
 struct pending_request *pending_answered_by(struct dissect *d, const struct dissect_env *env)
 {
-    while (d->pending_count) {
-        struct pending_request *p = &d->pending[d->pending_first];
+    struct pending_request *p;
+    while ((p = pending_oldest(d))) {
         /* (sequence arithmetic: the offsets are kept mod 2^32) */
         if (!(p->answer_maybe_lost && p->end_known && env->peer_acked_known &&
               (int32_t)(env->peer_acked - p->end) > 0))

@@ -13,6 +13,8 @@
  * is left for a larger one, the oldest request is dropped.  Never NULL:
  * the ring starts in the record itself (PENDING_INLINE slots). */
 struct pending_request *pending_push(struct dissect *d);
+/* The oldest pending request, or NULL when none waits. */
+struct pending_request *pending_oldest(struct dissect *d);
 /* Take the oldest pending request off the ring (there is one). */
 void pending_pop(struct dissect *d);
 /* A gap came in the answers of an HTTP/1 connection: it may have taken

@@ -77,7 +77,7 @@ void ws_free(struct half *h)
 /* The sender's compressed stream lost bytes, or a message that could
  * not be inflated: what it would have added to the window is unknown
  * (core.h, window_lost). */
-static void window_lost(struct ws_state *w)
+static void forget_window(struct ws_state *w)
 {
     if (w->inflater)
         ws_inflater_reset(w->inflater);
@@ -95,7 +95,7 @@ bool ws_skip(struct half *h, uint64_t len)
         return false;
     w->got += len;
     if (w->inflating) /* this message cannot be inflated */
-        window_lost(w);
+        forget_window(w);
     return true;
 }
 
@@ -291,7 +291,7 @@ void ws_lost(const struct dissect_env *env, struct half *h, uint64_t at)
     h->lost_from = at;
     /* Inside a message or between two: the gap may have taken whole
      * messages, whose output the window held. */
-    window_lost(w);
+    forget_window(w);
     w->compressed = false;
     h->mode = MODE_WS_RESYNC;
 }
@@ -423,7 +423,7 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
                                         "refers to earlier data pushviz could not read"
                                       : err.why,
                        w->frame_off, w->h.header_len + w->h.payload_len);
-            window_lost(w);
+            forget_window(w);
             return;
         }
         message_bytes(env, h, out, (size_t)k, payload_off + w->inflated_len);

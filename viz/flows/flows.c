@@ -14,8 +14,9 @@
  * that acknowledges exactly its end; of copies sent more than once, the
  * oldest still waiting, as in Wireshark), and the tcp.analysis flags that
  * say what a segment was (retransmission, duplicate ACK, zero window...:
- * tcp_notes).  The handshake RTT is
- * SYN to the client's ACK of the SYN/ACK (tcp.analysis.initial_rtt).
+ * tcp_notes).  The handshake RTT is the latest SYN to the client's ACK
+ * of the SYN/ACK (tcp.analysis.initial_rtt).  A flow ends when both FINs
+ * are acknowledged, or after a RST ("after a RST", below).
  * The payload goes through reassembly (reasm.c) to the dissector, a
  * SYN's too (TCP Fast Open); a peer's ACK beyond what was captured tells
  * reassembly that bytes were lost.
