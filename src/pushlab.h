@@ -107,6 +107,7 @@
 #define VIZ_WRITE_FLUSH_MS    1000    /* ... and flush at least this often */
 #define VIZ_FILE_BUFFER       (2 * 1024 * 1024)  /* a capture file is read in blocks this large */
 #define VIZ_READ_TIMEOUT_MS   50      /* the kernel hands over captured packets at least this often */
+#define VIZ_LIVE_SETTLE_MS    250     /* live: a packet not handed over yet is at most this old (the kernel's timeout and the reader's turn) */
 #define VIZ_REASM_FLOW_CAP    (1024 * 1024)      /* out-of-order bytes held per direction */
 #define VIZ_REASM_GLOBAL_CAP  (32 * 1024 * 1024) /* out-of-order bytes held in all */
 #define VIZ_MAX_FLOWS         262144  /* flows open at once (a power of two; about 1 KiB each while open, see flows.c); more: the quietest is finished early */

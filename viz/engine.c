@@ -225,6 +225,14 @@ void engine_capture_stats(struct engine *e, const struct capture_stats *st)
     emit_item(&e->emitter, it);
 }
 
+void engine_settle(struct engine *e, int64_t settled_ns)
+{
+    if (settled_ns <= e->last_ns)
+        return; /* every frame so far has decided as much */
+    ipfrag_expire(e->ipfrag, settled_ns);
+    flows_settle(e->flows, settled_ns);
+}
+
 void engine_finish(struct engine *e)
 {
     ipfrag_finish(e->ipfrag);

@@ -50,6 +50,13 @@ void engine_capture_handler(void *ctx, const struct capture *c, const struct pca
 void engine_input_error(struct engine *e, const char *what);
 /* A live capture's kernel counts: a `capture_stats` item of flow 0. */
 void engine_capture_stats(struct engine *e, const struct capture_stats *st);
+
+/* No frame captured before settled_ns is still to come (a live capture
+ * gone quiet: capture_settled_ns).  What waits for capture time to pass
+ * -- a reset flow's wait, a lone GET's flow item, an IP datagram missing
+ * pieces -- is decided now, as the next frame would decide it, instead
+ * of waiting for one that may not come. */
+void engine_settle(struct engine *e, int64_t settled_ns);
 /* The input ended. */
 void engine_finish(struct engine *e);
 

@@ -202,10 +202,15 @@ static int run_batch(void)
     while (app.capture.live || !app.quit) {
         int n = capture_dispatch(&app.capture, 0, engine_capture_handler, app.engine, err, sizeof err);
         if (n == 0) {
-            /* Live, nothing queued: sleep until the reader has packets (a
-             * signal interrupts the wait; the reader then ends). */
+            /* Live, nothing queued: what waits for capture time to pass
+             * (a reset flow, a lone GET's flow item) is decided as far as
+             * the clock has gone, then sleep until the reader has packets
+             * or the clock has moved on (a signal interrupts the wait; the
+             * reader then ends). */
+            engine_settle(app.engine, capture_settled_ns(&app.capture));
+            output_json_flush();
             struct pollfd pfd = {capture_fd(&app.capture), POLLIN, 0};
-            poll(&pfd, 1, -1);
+            poll(&pfd, 1, VIZ_LIVE_SETTLE_MS);
             continue;
         }
         if (app.capture.live)

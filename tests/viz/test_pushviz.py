@@ -1117,6 +1117,106 @@ def test_live_capture_without_rights_suggests_a_file():
         assert rc == 1 and "try: pushviz -r %s\n" % os.path.realpath(sample) in err, (layout, rc, err)
 
 
+
+class LiveViz:
+    """pushviz -i lo --json on one port, its items read as they come."""
+
+    def __init__(self, port):
+        import queue
+        self.lines = queue.Queue()
+        self.proc = subprocess.Popen([PUSHVIZ, "-i", "lo", "-f", "tcp port %d" % port, "--json"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(json.loads(line))
+
+    def next_item(self, wanted, timeout):
+        """The next item for which wanted(item) is true, or None after timeout s."""
+        import queue
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                it = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return None
+            if wanted(it):
+                return it
+        return None
+
+    def stop(self):
+        import signal
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=20)
+        err = err.decode(errors="replace")
+        check_sanitizers(err)
+        assert self.proc.returncode == 0, err
+
+
+def test_a_quiet_live_capture_lets_time_pass():
+    """Live, what waits for capture time to pass comes out when due, though
+    no packet follows: a reset flow's item once its wait (two handshake
+    RTTs) is over, and a lone GET's item VIZ_HOLD_FLOW_S (30 s) after its
+    end.  Capture time passed only with packets, so on a capture gone
+    quiet both waited for the next packet, or the end."""
+    if os.geteuid() != 0:
+        raise Skip("live capture needs root or CAP_NET_RAW; CI runs as root")
+    import socket
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    port = server.getsockname()[1]
+    viz = LiveViz(port)
+    open_sockets = [server]
+    try:
+        def connection(send):
+            c = socket.create_connection(("127.0.0.1", port))
+            s, _ = server.accept()
+            open_sockets.extend([c, s])
+            c.sendall(send)
+            s.recv(4096)
+            return c, s
+
+        def flow_of(c):
+            me = "127.0.0.1:%d" % c.getsockname()[1]
+            return lambda it: it["type"] == "flow" and it["client"] == me
+
+        # The capture is open once a connection's first segment shows.
+        for _ in range(50):
+            c, s = connection(b"ready\n")
+            if viz.next_item(lambda it: it["type"] == "tcp", 0.2):
+                break
+        else:
+            raise AssertionError("pushviz showed no packet in 10 s")
+        c.close()
+        s.close()
+        # A lone GET, answered, closed by both: its item is held for a repeat.
+        lone, lone_server = connection(b"GET /once HTTP/1.1\r\nHost: x\r\n\r\n")
+        lone_server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        lone.recv(4096)
+        lone_flow = flow_of(lone)
+        lone.close()
+        lone_server.close()
+        # A connection the client resets (SO_LINGER 0): the server's side
+        # may still have bytes in flight, so the flow waits a little.
+        reset, reset_server = connection(b"hello\n")
+        reset_flow = flow_of(reset)
+        reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        reset.close()
+        reset_at = time.monotonic()
+        it = viz.next_item(reset_flow, 5)
+        assert it and it["end"] == "rst", "no flow item for the reset connection 5 s after the RST"
+        assert time.monotonic() - reset_at < 3, time.monotonic() - reset_at
+        it = viz.next_item(lone_flow, 45)
+        assert it and it["end"] == "fin" and it["technique"] == "http", it
+        assert time.monotonic() - reset_at > 25, "the lone GET's item came before its 30 s"
+    finally:
+        for sock in open_sockets:
+            sock.close()
+        viz.stop()
+
+
 # ---- -Y display filters, --ladder, privileges ----
 
 def reference(name):

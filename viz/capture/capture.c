@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/decode.h"
@@ -330,6 +331,16 @@ int capture_dispatch(struct capture *c, int max, capture_handler fn, void *ctx, 
 int capture_fd(const struct capture *c)
 {
     return c->reader ? reader_fd(c->reader) : -1;
+}
+
+int64_t capture_settled_ns(const struct capture *c)
+{
+    if (!c->live)
+        return INT64_MIN;
+    /* Live packets carry the time the kernel took them (the system clock). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)VIZ_LIVE_SETTLE_MS * 1000000;
 }
 
 void capture_stats(const struct capture *c, struct capture_stats *st)

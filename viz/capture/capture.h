@@ -77,6 +77,14 @@ int capture_fd(const struct capture *c);
  * safe in a signal handler. */
 void capture_stop(struct capture *c);
 
+/* Live, once capture_dispatch found nothing ready: the capture time
+ * before which every packet has been handed over -- the clock's now,
+ * less how long the kernel and the reader thread may still hold one
+ * (VIZ_LIVE_SETTLE_MS).  What waits for capture time to pass can then be
+ * decided with no packet coming (engine_settle).  INT64_MIN for a file,
+ * whose time passes only with its packets. */
+int64_t capture_settled_ns(const struct capture *c);
+
 /* The kernel's counts of a live capture so far (zeros for files). */
 void capture_stats(const struct capture *c, struct capture_stats *st);
 

@@ -73,6 +73,10 @@
  * is held back (at most VIZ_HOLD_FLOWS of them) until another request for
  * its path arrives, VIZ_HOLD_FLOW_S seconds of capture time pass, or the
  * input ends, and only then named.
+ *
+ * Capture time passes with packets; a live capture that has gone quiet
+ * says how far it has passed without one (flows_settle), so that a reset
+ * flow's item and a held one come out when due, not at the next packet.
  */
 #include "flows/flows.h"
 
@@ -1198,6 +1202,14 @@ void flows_packet(struct flows *ft, const struct packet *p)
     ft->current = NULL;
     if (ft->n_held)
         release_held(ft, p->ts_ns, 0);
+}
+
+void flows_settle(struct flows *ft, int64_t settled_ns)
+{
+    if (ft->n_resets)
+        end_waits(ft, settled_ns);
+    if (ft->n_held)
+        release_held(ft, settled_ns, 0);
 }
 
 static int by_id(const void *a, const void *b)

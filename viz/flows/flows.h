@@ -27,6 +27,11 @@ void flows_packet(struct flows *ft, const struct packet *pkt);
  * it changes nothing, and a wrong or missing one costs only time. */
 void flows_prefetch(struct flows *ft, const struct packet *after_next);
 
+/* Capture time has reached settled_ns with no packet (engine_settle):
+ * reset flows whose wait is over, and held flow items that waited long
+ * enough, are reported. */
+void flows_settle(struct flows *ft, int64_t settled_ns);
+
 /* The input ended: finish every open flow (held bytes delivered with gaps,
  * a `flow` item each, in flow order). */
 void flows_finish(struct flows *ft);

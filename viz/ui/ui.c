@@ -510,6 +510,8 @@ int ui_run(struct capture *cap, struct engine *eng, const struct ui_options *opt
             dirty |= pump_capture(&ui);
         if (cap->live && ui.input_ended)
             break; /* capture_stop() after a signal, or the interface vanished */
+        if (cap->live)
+            engine_settle(eng, capture_settled_ns(cap)); /* a quiet capture's time passes too */
         dirty |= reveal(&ui);
         if ((ui.realtime && !ui.paused) || cap->live || notice_showing)
             dirty = true; /* clocks and counters on the bars move */
