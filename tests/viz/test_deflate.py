@@ -253,6 +253,41 @@ def test_a_gap_under_context_takeover_never_shows_wrong_text():
         ["%d bytes not captured (the peer acknowledged them)" % len(wire[1]), why, why], its
 
 
+def test_a_library_message_in_a_compressed_frame_is_read_where_that_frame_is():
+    # socket.io over a WebSocket with permessage-deflate (engine.io's
+    # perMessageDeflate): each packet is a compressed frame.  Its `message`
+    # item was missing (a whole message was taken to be as long as the
+    # frame's compressed payload), and the event inside it was placed at
+    # its frame's payload start plus its place in the inflated text, past
+    # its frame.  An inflated byte has no place of its own on the wire, so
+    # both now cover the compressed payload that carried them.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n"
+                     b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                     b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+    z = compressor()
+    for text in (b'0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}',
+                 b'40{"sid":"n1"}',
+                 ('42["tick",%s]' % g.event(1, 1700000000000)).encode()):
+        conv.send("s2c", ws_frame(1, z(text), rsv1=True))
+    its = items(write(conv, "socketio-deflate.pcap"))
+    frames = of_type(its, "ws_frame", dir="s2c")
+    assert [f["compressed"] for f in frames] == [True] * 3 and frames[2]["payload"].startswith('42["tick"'), frames
+    msgs = of_type(its, "message", dir="s2c")
+    assert [(m["library"], m["frame"]) for m in msgs] == \
+        [("engine.io", "open"), ("socket.io", "CONNECT"), ("socket.io", "EVENT")], msgs
+    assert msgs[2]["event"] == "tick", msgs
+    events = of_type(its, "event", dir="s2c")
+    assert [e["seq"] for e in events] == [1], events
+    starts = [f["offset"] + f["header_len"] for f in frames]
+    assert [m["offset"] for m in msgs] == starts and events[0]["offset"] == starts[2], (msgs, events, starts)
+
+
 def test_joined_late_says_it_cannot_inflate():
     conv = deflate_conversation(handshake=False)
     z = compressor()

@@ -102,6 +102,19 @@ def test_utf8_payload_shown_and_control_bytes_escaped():
         quit_cleanly(t)
 
 
+def test_an_event_inside_a_compressed_frame_covers_that_frame():
+    # node ws, permessage-deflate with context takeover: the event seq=2
+    # came out of a 17-byte compressed payload (stream bytes 259..276),
+    # which inflated to 94.  An inflated byte has no place of its own on
+    # the wire, so the event covers its frame's compressed bytes: it
+    # covered 259..353, beyond its frame into the next ones.
+    p = capture(os.path.join("thirdparty", "ws-deflate-node-takeover.pcap"))
+    frame = [f for f in of_type(items(p), "ws_frame") if f["dir"] == "s2c" and f["payload"].startswith('{"seq":2,')][0]
+    start = frame["offset"] + frame["header_len"]
+    s = message_detail(p, "seq=2 kind=tick", "stream bytes")
+    assert "stream bytes %d..%d (%d B)" % (start, start + frame["len"], frame["len"]) in s, s
+
+
 def message_detail(p, message, wanted, lines=60):
     """pushviz reading capture p, the first message whose summary holds
     `message` selected: the screen once its detail shows `wanted`."""

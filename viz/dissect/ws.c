@@ -18,9 +18,10 @@
  * through this direction's inflater (ws_deflate.c), and everything shown
  * and checked -- the payload, the UTF-8 rule, events -- is of the inflated
  * bytes.  Each frame shows what its own compressed bytes inflated to
- * (`inflated_len`); `len` stays the wire length.  An event's offset in an
- * inflated message is its frame's payload start plus its place in the
- * inflated text.  Without the handshake (a capture that started late) the
+ * (`inflated_len`); `len` stays the wire length.  An inflated byte has no
+ * place of its own on the wire, so what is read out of it (an event, a
+ * library's message, a UTF-8 error) covers the compressed payload of the
+ * frame that carried it (on_payload).  Without the handshake (a capture that started late) the
  * parameters and the sender's window are unknown: the compressed bytes are
  * shown as sent, with one error item that says they cannot be inflated.
  */
@@ -113,6 +114,21 @@ static void add_hex(struct item *it, const char *name, const uint8_t *p, size_t 
 static void inflate_piece(const struct dissect_env *env, struct half *h, const uint8_t *p, size_t n,
                           bool last);
 
+/* env, but with the items it emits placed on the current frame's
+ * compressed payload (emitter.h): for what is read out of inflated bytes.
+ * on_frame and placed are the caller's, and live as long as the result. */
+static const struct dissect_env *on_payload(const struct dissect_env *env, const struct ws_state *w,
+                                            struct emitter *on_frame, struct dissect_env *placed)
+{
+    *on_frame = *env->emitter;
+    on_frame->placed = true;
+    on_frame->place_offset = w->frame_off + w->h.header_len;
+    on_frame->place_length = w->h.payload_len;
+    *placed = *env;
+    placed->emitter = on_frame;
+    return placed;
+}
+
 static void frame_done(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct ws_state *w = h->ws;
@@ -174,14 +190,18 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     }
     emit_item(env->emitter, it);
 
-    /* A library's packet or frame: a whole text message in one frame. */
-    if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin &&
-        w->text.len == fh->payload_len)
-        library_message(env, h, w->text.data, w->text.len, w->text.offset);
+    struct emitter on_frame;
+    struct dissect_env placed;
+    const struct dissect_env *text_env = w->compressed ? on_payload(env, w, &on_frame, &placed) : env;
+    /* A library's packet or frame: a whole text message in one frame (all
+     * of it kept: inflated, when it was compressed). */
+    bool whole = w->compressed ? w->inflating && w->inflated_len == w->text.len : fh->payload_len == w->text.len;
+    if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin && whole)
+        library_message(text_env, h, w->text.data, w->text.len, w->text.offset);
 
     /* Events after the frame that carried them. */
     if (w->text.len)
-        eventscan_feed(&h->scan, w->text.data, w->text.len, w->text.offset, env->emitter,
+        eventscan_feed(&h->scan, w->text.data, w->text.len, w->text.offset, text_env->emitter,
                        env->flow, h->dir, env->now_ns);
     bytebuf_reset(&w->text, 0);
     if (!ws_is_control(fh->opcode)) {
@@ -426,7 +446,10 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
             forget_window(w);
             return;
         }
-        message_bytes(env, h, out, (size_t)k, payload_off + w->inflated_len);
+        struct emitter on_frame;
+        struct dissect_env placed;
+        message_bytes(on_payload(env, w, &on_frame, &placed), h, out, (size_t)k,
+                      payload_off + w->inflated_len);
         w->inflated_len += (uint64_t)k;
         if (w->window_lost && (w->window_refilled += (uint32_t)k) >= WS_WINDOW_MAX)
             w->window_lost = false; /* a whole window inflated since: nothing refers past it */
