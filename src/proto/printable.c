@@ -32,6 +32,24 @@ size_t json_extra_escape(const uint8_t *s, size_t len, unsigned *code_point)
     return 0;
 }
 
+size_t printable_escape(uint8_t c, char out[5])
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char named[][2] = {{'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}, {'\0', '0'}};
+    out[0] = '\\';
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (c == (uint8_t)named[i][0]) {
+            out[1] = named[i][1];
+            out[2] = '\0';
+            return 2;
+        }
+    out[1] = 'x';
+    out[2] = hex[c >> 4];
+    out[3] = hex[c & 15];
+    out[4] = '\0';
+    return 4;
+}
+
 size_t printable_text(char *out, size_t cap, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";

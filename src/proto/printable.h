@@ -19,6 +19,11 @@
  * control (C0, DEL, C1) or bytes that are not valid UTF-8 (RFC 3629). */
 size_t printable_char_len(const uint8_t *s, size_t len);
 
+/* How a byte that is not printable is shown in a payload: \n, \r, \t
+ * and \0 for the controls a reader knows by those names, else \xHH.
+ * out gets it, NUL-terminated; returns its length (2 or 4). */
+size_t printable_escape(uint8_t c, char out[5]);
+
 /* s[0..len) into out (cap >= 1 bytes, NUL-terminated): printable
  * characters as they are, every other byte as \xHH.  What does not fit
  * is left out, never half a character or escape.  Returns the length. */

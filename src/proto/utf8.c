@@ -110,3 +110,16 @@ bool utf8_valid(const uint8_t *data, size_t len)
     utf8_init(&s);
     return utf8_feed(&s, data, len) == 0 && utf8_complete(&s);
 }
+
+size_t utf8_cut(const uint8_t *data, size_t len)
+{
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        uint8_t b = data[len - back];
+        if ((b & 0xC0) == 0x80)
+            continue; /* a continuation byte: its lead is further back */
+        /* The bytes its lead says it has (F5..FF, C0 and C1 lead none). */
+        size_t need = b >= 0xF5 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 1;
+        return need > back ? len - back : len;
+    }
+    return len;
+}

@@ -26,4 +26,10 @@ static inline bool utf8_complete(const struct utf8_state *s) { return s->state =
 /* Whole-buffer convenience: valid and complete. */
 bool utf8_valid(const uint8_t *data, size_t len);
 
+/* The first len bytes of a longer text, less the start of a character
+ * that the cut at len splits: shown, they end on a whole character
+ * instead of a broken one.  (Bytes that are not UTF-8 are left as they
+ * are: at most 3 are looked at.) */
+size_t utf8_cut(const uint8_t *data, size_t len);
+
 #endif

@@ -67,7 +67,7 @@ static struct run *run_new(size_t step)
     ck_assert_ptr_nonnull(r->d);
     ck_assert_ptr_nonnull(r->classifier);
     dissect_init(r->d, NULL);
-    r->emitter = (struct emitter){collect, r, 0};
+    r->emitter = (struct emitter){.sink = collect, .ctx = r};
     r->now_ns = (EVENT_TS_MS + 5) * 1000000LL; /* events arrive 5 ms after their ts */
     r->step = step;
     return r;

@@ -81,6 +81,22 @@ START_TEST(json_extra_escapes_are_c1_and_the_separators)
 }
 END_TEST
 
+START_TEST(escapes_name_the_usual_controls)
+{
+    static const struct {
+        uint8_t c;
+        const char *shown;
+    } cases[] = {{'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}, {0, "\\0"},
+                 {0x1b, "\\x1b"}, {0x7f, "\\x7f"}, {0xc3, "\\xc3"}, {0x07, "\\x07"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char out[5];
+        size_t n = printable_escape(cases[c].c, out);
+        ck_assert_str_eq(out, cases[c].shown);
+        ck_assert_uint_eq(n, strlen(cases[c].shown));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("printable");
@@ -89,6 +105,7 @@ int main(void)
     tcase_add_test(tc, controls_are_shown_as_hex);
     tcase_add_test(tc, a_full_buffer_ends_on_a_whole_character);
     tcase_add_test(tc, json_extra_escapes_are_c1_and_the_separators);
+    tcase_add_test(tc, escapes_name_the_usual_controls);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -205,6 +205,20 @@ START_TEST(overlong_forms_of_every_short_code_point)
 }
 END_TEST
 
+/* A text cut at every byte count: what is kept is whole characters, the
+ * longest such prefix; bytes that are not UTF-8 are kept as they are. */
+START_TEST(a_cut_ends_on_a_whole_character)
+{
+    const char *text = "a\xc3\xa9\xe6\xbc\xa2\xf0\x9f\x98\x80z"; /* a e-acute, a CJK, an emoji, z */
+    static const size_t kept[] = {0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 11};
+    for (size_t len = 0; len <= strlen(text); len++)
+        ck_assert_msg(utf8_cut((const uint8_t *)text, len) == kept[len], "cut at %zu: %zu", len,
+                      utf8_cut((const uint8_t *)text, len));
+    ck_assert_uint_eq(utf8_cut((const uint8_t *)"ab\x80\x80\x80\x80", 6), 6); /* no lead: as it is */
+    ck_assert_uint_eq(utf8_cut((const uint8_t *)"ab\xff", 3), 3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("utf8");
@@ -215,6 +229,7 @@ int main(void)
     tcase_add_test(tc, an_error_sticks);
     tcase_add_test(tc, every_code_point);
     tcase_add_test(tc, overlong_forms_of_every_short_code_point);
+    tcase_add_test(tc, a_cut_ends_on_a_whole_character);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -674,6 +674,25 @@ def ws_frame(opcode, payload, mask=None, fin=True):
     return head + payload
 
 
+def test_shown_text_is_cut_between_characters():
+    # Items show the first 256 bytes of a long text.  A cut through a
+    # character left half of it, which a JSON reader turns into U+FFFD:
+    # text the peer never sent.  The cut is made before that character.
+    # Where a text ends is not a cut: a broken last character is shown as
+    # it was, as JSON shows bytes that are not UTF-8 (U+FFFD).
+    conv = g.Conversation()
+    conv.handshake()
+    conv.ws_upgrade()
+    long_text = ("a" * 255 + "\u6f22" + "b" * 42).encode()
+    conv.send("s2c", ws_frame(1, long_text))
+    conv.send("s2c", ws_frame(1, b"short \xe6\xbc"))  # ends inside a character: not valid UTF-8
+    conv.close()
+    its = items(write(conv, "ws-cut.pcap"))
+    frames = of_type(its, "ws_frame", dir="s2c")
+    assert frames[0]["payload"] == "a" * 255, frames[0]["payload"][-5:]
+    assert frames[1]["payload"].startswith("short \ufffd"), frames[1]["payload"]
+
+
 def test_websocket_frames():
     conv = g.Conversation()
     conv.handshake()

@@ -102,6 +102,26 @@ def test_utf8_payload_shown_and_control_bytes_escaped():
         quit_cleanly(t)
 
 
+def test_text_wraps_between_characters_and_accents_stay_on_their_letters():
+    # The detail pane breaks a payload into lines of 64 columns.  It broke
+    # them every 64 bytes, inside a character, whose halves then showed as
+    # escapes, as if the bytes were not UTF-8; and a combining accent or a
+    # joiner, valid UTF-8 of no width, showed as escapes too.  They are
+    # part of the letter before them.  A bidirectional override is still
+    # an escape: it could make the text read as other text.
+    payload = "a" * 63 + "\u6f22\u5b57 caf" + "e\u0301 x\u200dy \u202eevil"
+    p = ws_capture("wrap-utf8.pcap", payload.encode())
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        t.wait("flows")
+        t.find_message("ws_frame")
+        s = t.wait("unmasked")
+        quit_cleanly(t)
+    lines = [l.strip() for l in s.splitlines()]
+    at = lines.index("a" * 63)
+    # (the terminal, tmux, may keep the joiner in its cell or drop it)
+    assert lines[at + 1].replace("\u200d", "") == "\u6f22\u5b57 cafe\u0301 xy \\xe2\\x80\\xaeevil", lines[at:at + 2]
+
+
 def test_an_event_inside_a_compressed_frame_covers_that_frame():
     # node ws, permessage-deflate with context takeover: the event seq=2
     # came out of a 17-byte compressed payload (stream bytes 259..276),
@@ -113,6 +133,28 @@ def test_an_event_inside_a_compressed_frame_covers_that_frame():
     start = frame["offset"] + frame["header_len"]
     s = message_detail(p, "seq=2 kind=tick", "stream bytes")
     assert "stream bytes %d..%d (%d B)" % (start, start + frame["len"], frame["len"]) in s, s
+
+
+def test_stats_count_a_flow_open_at_the_end_as_open():
+    # socket.io's four connections are all open when the capture ends:
+    # their flow items say "open", and the flow list does.  The stats
+    # screen's first table counted open only flows with no flow item yet,
+    # and said 0.
+    p = capture(os.path.join("thirdparty", "socketio-upgrade.pcap"))
+    still_open = sum(f["end"] == "open" for f in of_type(items(p), "flow"))
+    with Tmux(["-r", p], cols=120, lines=50) as t:
+        t.wait("flows")
+        t.keys("s")
+        s = t.wait("Flows now")
+        quit_cleanly(t)
+    lines = s.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.startswith("technique") and " open " in l)
+    rows = []
+    for l in lines[at + 1:]:
+        if not l.startswith(" ") or l.startswith("  "):
+            break  # the legend under the table
+        rows.append(l.split())
+    assert still_open == 4 and sum(int(r[2]) for r in rows) == still_open, (still_open, rows)
 
 
 def message_detail(p, message, wanted, lines=60):

@@ -306,8 +306,7 @@ static void multipart_parts(const struct dissect_env *env, struct half *h, struc
         item_add_text(it, "boundary", m->boundary, m->boundary_len);
         add_field_lines(it, "headers", part.headers, part.num_headers);
         item_add_int(it, "size", (int64_t)part.body.len);
-        item_add_text(it, "text", part.body.ptr,
-                      part.body.len < VIZ_PAYLOAD_SHOWN ? part.body.len : VIZ_PAYLOAD_SHOWN);
+        item_add_shown(it, "text", part.body.ptr, part.body.len, part.body.len);
         emit_item(env->emitter, it);
         uint64_t body_off = offmap_find(bs->map, m->parts.offset + part.body_offset);
         eventscan_reset(&h->scan);

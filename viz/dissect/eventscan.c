@@ -71,7 +71,7 @@ static bool emit_event(void *arg, const struct event_view *ev, const char *text)
     item_add_int(it, "ts", ev->ts_ms);
     item_add_ms(it, "latency_ms", (double)t->now_ns / 1e6 - (double)ev->ts_ms);
     item_add_str(it, "kind", event_kind_name(ev->kind));
-    item_add_text(it, "text", text, ev->text_len < VIZ_PAYLOAD_SHOWN ? ev->text_len : VIZ_PAYLOAD_SHOWN);
+    item_add_shown(it, "text", text, ev->text_len, ev->text_len);
     emit_item(t->e, it);
     return true;
 }

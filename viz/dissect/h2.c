@@ -157,8 +157,7 @@ static bool data_fields(struct item *it, const struct h2_frame_header *fh, const
     if (r->end > have)
         r->end = have;
     size_t shown = r->end > r->start ? r->end - r->start : 0;
-    item_add_text(it, "text", (const char *)pl + r->start,
-                  shown < VIZ_PAYLOAD_SHOWN ? shown : VIZ_PAYLOAD_SHOWN);
+    item_add_shown(it, "text", (const char *)pl + r->start, shown, r->sent);
     return true;
 }
 

@@ -384,7 +384,7 @@ static void body_item(const struct dissect_env *env, const struct half *h, uint6
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_BODY, bs->start, size);
     item_add_int(it, "size", (int64_t)size);
-    item_add_text(it, "text", bs->text->bytes, bs->text->len);
+    item_add_shown(it, "text", bs->text->bytes, bs->text->len, bs->decoded);
     if (bs->exchange)
         item_add_int(it, "exchange", bs->exchange);
     if (bs->lost)
@@ -511,7 +511,7 @@ static void chunk_item(const struct dissect_env *env, struct half *h, uint64_t o
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_CHUNK, off, len);
     item_add_int(it, "size", (int64_t)size);
-    item_add_text(it, "text", text, text_len < VIZ_PAYLOAD_SHOWN ? text_len : VIZ_PAYLOAD_SHOWN);
+    item_add_shown(it, "text", text, text_len, size);
     add_content_kind(it, h->body.content);
     if (n_trailers)
         add_field_lines(it, "trailers", trailers, n_trailers);

@@ -163,7 +163,7 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
      * rest, after an error or a gap, was not kept). */
     const uint8_t *shown = w->shown ? w->shown : (const uint8_t *)""; /* "": out of memory */
     if (text && (!compressed || w->inflating || w->inflated_len > 0))
-        item_add_text(it, "payload", shown, w->shown_len);
+        item_add_shown(it, "payload", shown, w->shown_len, compressed ? w->inflated_len : fh->payload_len);
     else
         add_hex(it, "payload", shown, w->shown_len);
     item_add_int(it, "header_len", fh->header_len);

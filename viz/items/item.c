@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/utf8.h"
+
 static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_FLOW] = "flow",
     [ITEM_TCP] = "tcp",
@@ -110,6 +112,15 @@ void item_add_text(struct item *it, const char *name, const void *text, size_t l
         return;
     f->v.text.off = (uint32_t)it->arena_len;
     f->v.text.len = (uint32_t)arena_put(it, text, len);
+}
+
+void item_add_shown(struct item *it, const char *name, const void *text, size_t len, uint64_t total)
+{
+    if (len > VIZ_PAYLOAD_SHOWN)
+        len = VIZ_PAYLOAD_SHOWN;
+    if (len < total)
+        len = utf8_cut(text, len);
+    item_add_text(it, name, text, len);
 }
 
 void item_add_str(struct item *it, const char *name, const char *s)

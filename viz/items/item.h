@@ -113,6 +113,10 @@ void item_add_bool(struct item *it, const char *name, bool v);
 void item_add_null(struct item *it, const char *name);
 void item_add_text(struct item *it, const char *name, const void *text, size_t len);
 void item_add_str(struct item *it, const char *name, const char *s); /* NUL-terminated */
+/* What is shown of a text total bytes long (a payload, a body), of which
+ * text holds the first len: at most VIZ_PAYLOAD_SHOWN bytes, and when
+ * that is not all of it, cut before a character the cut would split. */
+void item_add_shown(struct item *it, const char *name, const void *text, size_t len, uint64_t total);
 /* Pairs: start the field, then add pairs to it (it must be the last field). */
 void item_add_pairs(struct item *it, const char *name);
 void item_pairs_append(struct item *it, const void *name, size_t name_len, const void *value,

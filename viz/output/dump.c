@@ -34,7 +34,8 @@ static void put(struct line *l, const char *fmt, ...)
 
 /* Text of a field, at most max bytes: UTF-8 characters as they are (a
  * terminal in a UTF-8 locale shows them), controls and bytes that are not
- * UTF-8 as '.', so a line stays one line. */
+ * UTF-8 as escapes (\n, \x1b: printable_escape), so a line stays one line
+ * and a '.' in the text is a '.'. */
 static void put_text(struct line *l, const struct item *it, const char *name, size_t max)
 {
     const struct item_field *f = item_field(it, name);
@@ -45,13 +46,12 @@ static void put_text(struct line *l, const struct item *it, const char *name, si
     size_t i = 0;
     while (i < len && i < max) {
         size_t n = printable_char_len(s + i, len - i);
-        if (l->len + (n ? n : 1) + 1 > l->cap || i + (n ? n : 1) > max)
+        char esc[5];
+        size_t shown = n ? n : printable_escape(s[i], esc);
+        if (l->len + shown + 1 > l->cap || i + (n ? n : 1) > max)
             break;
-        if (n)
-            memcpy(l->buf + l->len, s + i, n);
-        else
-            l->buf[l->len] = '.';
-        l->len += n ? n : 1;
+        memcpy(l->buf + l->len, n ? (const char *)s + i : esc, shown);
+        l->len += shown;
         i += n ? n : 1;
     }
     l->buf[l->len] = '\0';

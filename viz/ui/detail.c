@@ -60,16 +60,19 @@ static void text_line(struct ui_lines *l, const struct item *it, const char *fie
     }
 }
 
-/* Long text (a payload, SSE data) split over lines of at most 64 bytes,
- * and at its own newlines, so a student can read it. */
+/* Long text (a payload, SSE data) split over lines of at most 64
+ * columns, never inside a character or an escape, and at its own
+ * newlines, so a student can read it. */
 static void block(struct ui_lines *l, const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        size_t n = 0;
-        while (i + n < len && n < 64 && s[i + n] != '\n')
-            n++;
-        bool newline = i + n < len && s[i + n] == '\n';
+        const char *end = memchr(s + i, '\n', len - i);
+        size_t line = end ? (size_t)(end - (s + i)) : len - i;
+        size_t n = ui_fit(s + i, line, 64);
+        if (n == 0 && line > 0)
+            n = 1; /* (64 columns hold any character or escape) */
+        bool newline = n == line && end;
         ui_lines_new(l);
         ui_lines_str(l, A_NORMAL, "           ");
         ui_lines_add(l, ui_attr(ROLE_HEX_PAYLOAD), s + i, n + (newline ? 1 : 0));

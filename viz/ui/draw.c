@@ -15,6 +15,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "proto/printable.h"
+
 static attr_t roles[ROLE_COUNT];
 static bool use_color;
 
@@ -116,15 +118,8 @@ attr_t ui_badge_attr(const char *t)
  * takes (0 when it does not fit in room). */
 static int put_escape(int y, int x, int room, unsigned char c, bool draw)
 {
-    char esc[8];
-    switch (c) {
-    case '\n': strcpy(esc, "\\n"); break;
-    case '\r': strcpy(esc, "\\r"); break;
-    case '\t': strcpy(esc, "\\t"); break;
-    case '\0': strcpy(esc, "\\0"); break;
-    default: snprintf(esc, sizeof esc, "\\x%02x", c); break;
-    }
-    int n = (int)strlen(esc);
+    char esc[5];
+    int n = (int)printable_escape(c, esc);
     if (n > room)
         return 0;
     if (draw) {
@@ -132,6 +127,17 @@ static int put_escape(int y, int x, int room, unsigned char c, bool draw)
         mvaddnstr(y, x, esc, n);
     }
     return n;
+}
+
+/* The invisible marks that change how a terminal orders or breaks what
+ * follows (bidirectional overrides and isolates, direction marks, zero
+ * width spaces, word joiners, the BOM): a peer could make text appear as
+ * other text with them, so they are shown as escapes, never applied.
+ * Combining accents and the zero-width (non-)joiner are not among them. */
+static bool direction_mark(wchar_t wc)
+{
+    return wc == 0x061C || (wc >= 0x200B && wc <= 0x200F && wc != 0x200C && wc != 0x200D) ||
+           (wc >= 0x202A && wc <= 0x202E) || (wc >= 0x2060 && wc <= 0x206F) || wc == 0xFEFF;
 }
 
 /* ui_put's walk over s, drawing only when draw is set, so that measuring
@@ -159,6 +165,16 @@ static int put_text(int y, int x, int maxcols, attr_t attr, const char *s, size_
             } else {
                 w = wcwidth(wc); /* -1 for C1 controls and other non-printables */
             }
+        }
+        if (w == 0 && c >= 0x80 && used > 0 && !direction_mark(wc)) {
+            /* A zero-width character (a combining accent, a joiner) is
+             * part of the one before it: ncurses adds it to that cell. */
+            if (draw) {
+                attrset(attr);
+                mvaddnwstr(y, x + used, &wc, 1);
+            }
+            i += n;
+            continue;
         }
         if (w < 0 || (w == 0 && c >= 0x80)) {
             int k = put_escape(y, x + used, maxcols - used, c, draw);
@@ -189,8 +205,7 @@ int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len)
     return put_text(y, x, maxcols, attr, s, len, true, &fit);
 }
 
-/* How many bytes of s ui_put would show in maxcols columns (draws nothing). */
-static size_t fit_bytes(const char *s, size_t len, int maxcols)
+size_t ui_fit(const char *s, size_t len, int maxcols)
 {
     size_t fit;
     put_text(0, 0, maxcols, A_NORMAL, s, len, false, &fit);
@@ -201,7 +216,7 @@ int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t
 {
     static const char more[] = "...";
     const int mw = (int)sizeof more - 1;
-    if (fit_bytes(s, len, maxcols) == len || maxcols <= mw)
+    if (ui_fit(s, len, maxcols) == len || maxcols <= mw)
         return ui_put(y, x, maxcols, attr, s, len);
     int used = ui_put(y, x, maxcols - mw, attr, s, len);
     return used + ui_put(y, x + used, mw, attr, more, (size_t)mw);
@@ -209,7 +224,7 @@ int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t
 
 size_t ui_wrap(const char *s, size_t len, int maxcols, size_t *next)
 {
-    size_t end = fit_bytes(s, len, maxcols);
+    size_t end = ui_fit(s, len, maxcols);
     if (end < len) {
         /* s[end] is the first byte that did not fit: break at a space at or before it */
         size_t sp = end;

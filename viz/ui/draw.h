@@ -48,6 +48,9 @@ attr_t ui_badge_attr(const char *technique);
 int ui_put(int y, int x, int maxcols, attr_t attr, const char *s, size_t len);
 int ui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* How many bytes of s ui_put would show in maxcols columns: whole
+ * characters and escapes only (draws nothing). */
+size_t ui_fit(const char *s, size_t len, int maxcols);
 /* As ui_put, but text that does not fit ends in "..." (in the last three
  * of the maxcols columns), so the reader sees that it was cut. */
 int ui_put_clipped(int y, int x, int maxcols, attr_t attr, const char *s, size_t len);

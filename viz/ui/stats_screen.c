@@ -2,7 +2,8 @@
  *
  * The first table sums the flows on screen now, open ones included, by
  * technique: connections, bytes each way and the overhead share.  The
- * next two are the --stats tables (stats.c) of the flows that have ended:
+ * next two are the --stats tables (stats.c) of the flows reported so far
+ * (ended, or still open when the input ended):
  * requests, events, header and framing bytes per event, delivery latency
  * and handshake RTT; then the messages each way, heartbeats and deflate
  * savings.  The last counts the push libraries' messages by frame type.
@@ -40,7 +41,7 @@ static void live_table(struct ui *ui, struct ui_lines *l)
             n++;
         }
         sums[k].flows++;
-        sums[k].open += !f->end[0];
+        sums[k].open += !f->end[0] || strcmp(f->end, "open") == 0; /* running, or open at the end */
         sums[k].up += f->bytes[DIR_C2S];
         sums[k].down += f->bytes[DIR_S2C];
         sums[k].overhead += f->overhead;
@@ -136,7 +137,7 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
 {
     ui_lines_new(l);
     ui_lines_new(l);
-    ui_lines_str(l, A_BOLD, "Ended flows (the --stats table)");
+    ui_lines_str(l, A_BOLD, "Flows reported: ended, or open when the input ended (the --stats table)");
     ui_lines_new(l);
     ui_lines_addf(l, ui_attr(ROLE_HEADING), "%-11s %5s %8s %7s %9s %9s %9s %9s %9s", "technique", "flows",
                   "requests", "events", "head/ev", "frame/ev", "lat mean", "lat p99", "handshake");
@@ -155,7 +156,7 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
     }
     if (i == 1) {
         ui_lines_new(l);
-        ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flow has ended yet)");
+        ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flow reported yet)");
     }
     ui_lines_new(l);
     ui_lines_add(l, ui_attr(ROLE_DIM),
