@@ -1314,6 +1314,30 @@ def test_ladder_text_and_svg_files():
     assert rc == 1 and "/nonexistent/dir/x.svg" in err, err
 
 
+def test_ladder_of_several_flows_names_no_one_flow():
+    # The lanes of a ladder of several flows were named with the first
+    # flow's endpoints, over arrows of flows on other ports and servers.
+    # A request's note said "next request N ms later" of the time since the
+    # last answer; it says so now.  An SSE comment's row says what it is.
+    p = reference("demo.pcap")
+    flows = {f["flow"]: f for f in of_type(items(p), "flow")}
+    sse = [n for n, f in flows.items() if f["technique"] == "sse"][0]
+    poll = [n for n, f in flows.items() if f["technique"] == "poll"][0]
+    out = path("ladder-many.txt")
+    rc, _, err = run(["-r", p, "-Y", "flow == %d or flow == %d" % (poll, sse), "--ladder", out])
+    assert rc == 0, err
+    with open(out, encoding="utf-8") as f:
+        text = f.read()
+    head = text.splitlines()[0].split()
+    assert head[:3] == ["time", "clients", "servers"], head
+    assert re.search(r"\[%d\] GET /poll.*\|  \d+\.\d{3} ms after the answer" % poll, text), text
+    assert re.search(r"\[%d\] sse_comment " % sse, text), text
+    rc, _, err = run(["-r", p, "-Y", "flow == %d" % poll, "--ladder", out])
+    with open(out, encoding="utf-8") as f:
+        head = f.read().splitlines()[0].split()
+    assert rc == 0 and head == ["time", flows[poll]["client"], flows[poll]["server"]], head
+
+
 def test_ladder_file_is_replaced_only_by_a_ladder():
     """--ladder empties its file only when the new ladder is written: an
     input that cannot be read leaves an old file as it was and makes no

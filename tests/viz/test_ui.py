@@ -135,6 +135,27 @@ def test_an_event_inside_a_compressed_frame_covers_that_frame():
     assert "stream bytes %d..%d (%d B)" % (start, start + frame["len"], frame["len"]) in s, s
 
 
+def test_ladder_keeps_its_cursor_when_its_rows_change():
+    # c (every flow of the client) and a (pure ACKs) change the rows: the
+    # cursor stayed at the same row number, on another flow's message (a
+    # SYN at 0.065 s after a FIN at 9.09 s).  It stays on its message.
+    p = capture("demo.pcap")
+    sse = [f["flow"] for f in of_type(items(p), "flow") if f["technique"] == "sse"][0]
+    with Tmux(["-r", p], cols=160, lines=50) as t:
+        t.wait("flows")
+        t.keys(*(["Down"] * (sse - 1)))
+        t.keys("Tab", "Down", "Down", "Down", "l")
+        s = t.wait("Ladder")
+        before = re.findall(r"(?m)^>\s*(\d+\.\d+)", s)
+        t.keys("c")
+        s = t.wait("Ladder of the client of flow")
+        assert re.findall(r"(?m)^>\s*(\d+\.\d+)", s) == before, (before, s)
+        t.keys("a")
+        s = t.wait("a: hide ACKs")
+        assert re.findall(r"(?m)^>\s*(\d+\.\d+)", s) == before, (before, s)
+        quit_cleanly(t)
+
+
 def test_stats_count_a_flow_open_at_the_end_as_open():
     # socket.io's four connections are all open when the capture ends:
     # their flow items say "open", and the flow list does.  The stats

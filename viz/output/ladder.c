@@ -4,7 +4,7 @@
  *   0.000654   |== GET /poll?since=3 ======================>|
  *              :                 4.200 s pass                :
  *   4.200931   |<===================== HTTP/1.1 200 OK =====|  HELD 4200.3 ms
- *   4.201022   |== GET /poll?since=4 ======================>|  next request 0.091 ms later
+ *   4.201022   |== GET /poll?since=4 ======================>|  0.091 ms after the answer
  *
  * A row per message (bold arrow) and per TCP segment (thin arrow; pure
  * ACKs only when asked).  On the right, the times that explain a
@@ -62,9 +62,10 @@ static void label_of(const struct item *it, char *out, size_t cap, bool many_flo
         if (n && k >= 0 && (size_t)k < sizeof summary)
             snprintf(summary + k, sizeof summary - (size_t)k, " %lld B", n);
     } else {
-        /* events and errors say what they are; the other summaries speak for themselves */
+        /* events, errors and SSE comments say what they are; the other
+         * summaries speak for themselves */
         size_t at = 0;
-        if (it->type == ITEM_EVENT || it->type == ITEM_ERROR)
+        if (it->type == ITEM_EVENT || it->type == ITEM_ERROR || it->type == ITEM_SSE_COMMENT)
             at = (size_t)snprintf(summary, sizeof summary, "%s ", item_type_name(it->type));
         item_summary(it, summary + at, sizeof summary - at);
         /* The trailing " @offset" says nothing in a diagram, and a response's
@@ -117,7 +118,7 @@ static void note_of(struct ladder_flow *lf, const struct item *it, struct ladder
     }
     case ITEM_HTTP_REQUEST:
         if (lf->last_response >= 0)
-            snprintf(r->note, sizeof r->note, "next request %.3f ms later", (it->t - lf->last_response) * 1e3);
+            snprintf(r->note, sizeof r->note, "%.3f ms after the answer", (it->t - lf->last_response) * 1e3);
         lf->last_request = (long)row;
         break;
     case ITEM_HTTP_RESPONSE:
@@ -213,13 +214,14 @@ int ladder_build(struct ladder *l, const struct item *const *items, size_t n, co
     } else {
         find_handshakes(lfs, maxflow, items, n);
     }
-    snprintf(l->client, sizeof l->client, "%s", o->client ? o->client : "client");
-    snprintf(l->server, sizeof l->server, "%s", o->server ? o->server : "server");
+    /* The lanes: one flow's endpoints, or of several flows, their sides. */
+    snprintf(l->client, sizeof l->client, "%s", l->many_flows ? "clients" : o->client ? o->client : "client");
+    snprintf(l->server, sizeof l->server, "%s", l->many_flows ? "servers" : o->server ? o->server : "server");
     double prev_t = -1;
     int rc = 0;
     for (size_t k = 0; k < n; k++) {
         const struct item *it = items[k];
-        if (!o->client && it->type == ITEM_FLOW && it->flow == first) {
+        if (!o->client && !l->many_flows && it->type == ITEM_FLOW && it->flow == first) {
             /* the lanes' names, from the first flow's summary */
             const struct item_field *c = item_field(it, "client"), *s = item_field(it, "server");
             size_t cl, sl;

@@ -565,13 +565,19 @@ void ui_key(struct ui *ui, int key)
     case 's':
         toggle_screen(ui, SCREEN_STATS);
         break;
+    /* Other rows, the same message under the cursor: it goes back to the
+     * selected one, which the cursor's row keeps selected (ladder.c). */
     case 'c':
-        if (ui->screen == SCREEN_LADDER)
+        if (ui->screen == SCREEN_LADDER) {
             ui->ladder_client = !ui->ladder_client;
+            ui->ladder_jump = true;
+        }
         break;
     case 'a':
-        if (ui->screen == SCREEN_LADDER)
+        if (ui->screen == SCREEN_LADDER) {
             ui->ladder_acks = !ui->ladder_acks;
+            ui->ladder_jump = true;
+        }
         break;
     default:
         break;

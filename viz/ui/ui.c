@@ -396,10 +396,10 @@ static void draw(struct ui *ui)
         int detail_h = LINES >= 20 ? (LINES - 3) / 3 : 0;
         ui_lines_clear(&ui->lines);
         ui_ladder_build(ui, &ui->lines, LINES - 3 - detail_h);
-        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: ACKs %s, E: export, l or Esc: back)",
+        snprintf(title, sizeof title, " Ladder of %s %u   (c: %s, a: %s ACKs, E: export, l or Esc: back)",
                  ui->ladder_client ? "the client of flow" : "flow", f ? f->id : 0,
                  ui->ladder_client ? "one flow" : "all flows of this client",
-                 ui->ladder_acks ? "off" : "on");
+                 ui->ladder_acks ? "hide" : "show");
         view_draw(ui, title, &ui->ladder_top, LINES - 3 - detail_h);
         if (detail_h)
             ui_detail_draw(ui, LINES - 1 - detail_h, detail_h);
