@@ -156,6 +156,24 @@ def test_ladder_keeps_its_cursor_when_its_rows_change():
         quit_cleanly(t)
 
 
+def test_a_row_too_long_keeps_its_offset_whole():
+    # A message row longer than the screen was cut at its edge, through
+    # the " @offset" at its end: "@5" where the offset was 559.  The
+    # summary is cut before it now, and the offset stays whole.
+    p = capture(os.path.join("thirdparty", "ws-deflate-chromium-takeover.pcap"))
+    flow = [f for f in of_type(items(p), "flow") if f["packets"] > 20][0]["flow"]
+    offsets = [f["offset"] for f in of_type(items(p), "ws_frame") if f["flow"] == flow and f["dir"] == "c2s"]
+    with Tmux(["-r", p], cols=110, lines=40) as t:
+        t.wait("flows")
+        t.keys(*(["Down"] * (flow - 1)))
+        t.keys("Enter")
+        s = t.wait("ws_frame")
+        quit_cleanly(t)
+    rows = [l.rstrip() for l in s.splitlines() if re.search(r"--> ws_frame", l)]
+    assert rows and any(r.endswith("...") is False and "... @" in r for r in rows), rows
+    assert [int(re.search(r" @(\d+)$", r).group(1)) for r in rows] == offsets[:len(rows)], rows
+
+
 def test_stats_count_a_flow_open_at_the_end_as_open():
     # socket.io's four connections are all open when the capture ends:
     # their flow items say "open", and the flow list does.  The stats

@@ -39,19 +39,42 @@ static void time_text(const struct ui *ui, const struct ui_flow *f, size_t row, 
     }
 }
 
-/* The summary, with the search's first hit in it highlighted. */
+/* s[0..len) in maxcols columns from x, its first search hit highlighted;
+ * returns the columns used. */
+static int put_marked(int y, int x, int maxcols, attr_t base, const char *s, size_t len, const char *search)
+{
+    const char *hit = search ? strcasestr(s, search) : NULL;
+    size_t before = hit ? (size_t)(hit - s) : len, n = hit ? strlen(search) : 0;
+    if (before + n > len)
+        before = len, n = 0; /* (a hit past the part shown) */
+    int used = ui_put(y, x, maxcols, base, s, before);
+    used += ui_put(y, x + used, maxcols - used, ui_attr(ROLE_MARK), s + before, n);
+    return used + ui_put(y, x + used, maxcols - used, base, s + before + n, len - before - n);
+}
+
+/* The summary, with the search's first hit in it highlighted.  One too
+ * long for the row is cut before its " @offset", which stays whole: a
+ * number cut short would read as another one. */
 static void put_summary(int y, int x, attr_t base, bool highlight, const char *summary, const char *search)
 {
+    static const char more[] = "...";
     size_t len = strlen(summary);
-    const char *hit = highlight && search[0] ? strcasestr(summary, search) : NULL;
-    if (!hit) {
-        ui_put(y, x, COLS - x, base, summary, len);
+    int room = COLS - x;
+    const char *mark = highlight && search[0] ? search : NULL;
+    const char *at = strrchr(summary, '@');
+    if (ui_fit(summary, len, room) == len || !at || at == summary || at[-1] != ' ') {
+        put_marked(y, x, room, base, summary, len, mark);
         return;
     }
-    size_t before = (size_t)(hit - summary), n = strlen(search);
-    x += ui_put(y, x, COLS - x, base, summary, before);
-    x += ui_put(y, x, COLS - x, ui_attr(ROLE_MARK), hit, n);
-    ui_put(y, x, COLS - x, base, hit + n, len - before - n);
+    size_t head = (size_t)(at - 1 - summary);
+    int tail_cols = (int)(len - head), head_cols = room - tail_cols - (int)strlen(more);
+    if (head_cols < 1) { /* too narrow for both: the start of the summary, as it fits */
+        put_marked(y, x, room, base, summary, len, mark);
+        return;
+    }
+    x += put_marked(y, x, head_cols, base, summary, ui_fit(summary, head, head_cols), mark);
+    x += ui_put(y, x, (int)strlen(more), ui_attr(ROLE_DIM), more, strlen(more));
+    ui_put(y, x, tail_cols, base, at - 1, len - head);
 }
 
 /* The size column: the stream bytes an item covers, else its len field. */
