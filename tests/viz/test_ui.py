@@ -174,6 +174,18 @@ def test_a_row_too_long_keeps_its_offset_whole():
     assert [int(re.search(r" @(\d+)$", r).group(1)) for r in rows] == offsets[:len(rows)], rows
 
 
+def test_stats_legends_fit_80_columns():
+    # The legends under the stats tables were one row each, up to 200
+    # columns long, and cut at the screen's edge.
+    with Tmux(["-r", capture("demo.pcap")], cols=80, lines=80) as t:
+        t.wait("flows")
+        t.keys("s")
+        s = t.wait("Flows now")
+        quit_cleanly(t)
+    for words in ("the wire and inflated", "lat: event latency", "what other servers send"):
+        assert words in s, (words, s)
+
+
 def test_stats_count_a_flow_open_at_the_end_as_open():
     # socket.io's four connections are all open when the capture ends:
     # their flow items say "open", and the flow list does.  The stats

@@ -14,6 +14,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A table's legend, dim, a row per line: each fits an 80-column screen
+ * (rows are not wrapped, and what passes the edge is not seen). */
+static void legend(struct ui_lines *l, const char *const lines[])
+{
+    for (size_t i = 0; lines[i]; i++) {
+        ui_lines_new(l);
+        ui_lines_str(l, ui_attr(ROLE_DIM), lines[i]);
+    }
+}
+
 /* One technique's row of the first table. */
 struct tech_sum {
     char name[16];               /* technique, or "..." while not known */
@@ -66,8 +76,7 @@ static void live_table(struct ui *ui, struct ui_lines *l)
         ui_lines_new(l);
         ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flows yet)");
     }
-    ui_lines_new(l);
-    ui_lines_str(l, ui_attr(ROLE_DIM), "  ovh%: HTTP heads and framing bytes as a share of all payload bytes");
+    legend(l, (const char *const[]){"  ovh%: HTTP heads and framing bytes as a share of all payload bytes", NULL});
 }
 
 /* A number or "-" when the table has none (< 0). */
@@ -102,11 +111,11 @@ static void messages_table(struct ui *ui, struct ui_lines *l)
         else
             ui_lines_addf(l, A_NORMAL, " %7s", "-");
     }
-    ui_lines_new(l);
-    ui_lines_str(l, ui_attr(ROLE_DIM),
-                 "  messages: whole bodies, chunks, parts, SSE events, WebSocket and Flash messages, decoded; "
-                 "heartbeat: SSE comment blocks; deflate: compressed WebSocket messages and gzip/deflate bodies, "
-                 "bytes on the wire and inflated");
+    legend(l, (const char *const[]){
+                  "  messages: whole bodies, chunks, parts, SSE events, WebSocket and Flash",
+                  "  messages, decoded, whatever server sent them; heartbeat: SSE comment blocks;",
+                  "  deflate: compressed WebSocket messages and gzip/deflate bodies, bytes on",
+                  "  the wire and inflated", NULL});
 }
 
 /* The push libraries' messages by frame type, keep-alives apart. */
@@ -128,9 +137,9 @@ static void library_table(struct ui *ui, struct ui_lines *l)
                       (unsigned long long)r.messages[DIR_S2C], (unsigned long long)r.bytes[DIR_S2C],
                       (unsigned long long)r.messages[DIR_C2S], (unsigned long long)r.bytes[DIR_C2S]);
     }
-    ui_lines_new(l);
-    ui_lines_str(l, ui_attr(ROLE_DIM),
-                 "  each rides inside a message of the table above: the two count the same bytes twice");
+    legend(l, (const char *const[]){
+                  "  each rides inside a message of the table above: the two count the same",
+                  "  bytes twice", NULL});
 }
 
 static void ended_table(struct ui *ui, struct ui_lines *l)
@@ -158,9 +167,10 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
         ui_lines_new(l);
         ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flow reported yet)");
     }
-    ui_lines_new(l);
-    ui_lines_add(l, ui_attr(ROLE_DIM),
-                 "  head/ev, frame/ev: HTTP head and framing bytes per event delivered; lat: event latency", 88);
+    legend(l, (const char *const[]){
+                  "  events: pushlab's event objects ({\"seq\":N,\"ts\":MS,...}): their ts gives",
+                  "  the latency (what other servers send is counted as messages, next table);",
+                  "  head/ev, frame/ev: HTTP head and framing bytes per event; lat: event latency", NULL});
     messages_table(ui, l);
     library_table(ui, l);
 }
