@@ -186,6 +186,39 @@ def test_stats_legends_fit_80_columns():
         assert words in s, (words, s)
 
 
+def test_flows_past_the_memory_cap_are_still_counted():
+    # The UI keeps copies of items up to UI_KEEP_BYTES (256 MiB).  Past it
+    # the flows and the stats froze: they were totalled only from the items
+    # kept, so in a class's live capture after a few minutes every flow
+    # stayed "open" with its counts still, and the stats said no flow had
+    # ended.  An item not kept is counted all the same.  40,000 closed
+    # connections of 8 packets: some 400,000 items, over the cap.
+    flows = 40000
+    p = os.path.join(TMP, "past-the-cap.pcap")
+    w = g.FastWriter(p)
+    server, request = bytes([10, 1, 0, 1]), b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+    for i in range(flows):
+        c, port = bytes([10, 2, i >> 8 & 255, i & 255]), 20000 + i % 40000
+        end = 1001 + len(request)
+        w.packet(c, server, port, 80, 1000, 0, g.SYN)
+        w.packet(server, c, 80, port, 5000, 1001, g.SYN | g.ACK)
+        w.packet(c, server, port, 80, 1001, 5001, g.ACK)
+        w.packet(c, server, port, 80, 1001, 5001, g.PSH | g.ACK, request)
+        w.packet(server, c, 80, port, 5001, end, g.ACK)
+        w.packet(c, server, port, 80, end, 5001, g.FIN | g.ACK)
+        w.packet(server, c, 80, port, 5001, end + 1, g.FIN | g.ACK)
+        w.packet(c, server, port, 80, end + 1, 5002, g.ACK)
+    w.close()
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        s = t.wait(r" %d flows \d+ items" % flows, timeout=120)
+        assert re.search(r"memory cap: \d+ items not kept", s), s
+        t.keys("s")
+        s = t.wait("Flows now")
+        quit_cleanly(t)
+    rows = [l.split() for l in s.splitlines() if re.match(r" \S+ +\d+ +\d+ +\d+ +\d+", l)]
+    assert sum(int(r[1]) for r in rows) == flows and sum(int(r[2]) for r in rows) == 0, rows
+
+
 def test_stats_count_a_flow_open_at_the_end_as_open():
     # socket.io's four connections are all open when the capture ends:
     # their flow items say "open", and the flow list does.  The stats

@@ -174,6 +174,12 @@ def test_realtime_replay_says_when_it_has_ended():
     for cols, lines, t, s in at_every_size(["-r", p, "--realtime"], ready=r"(?s)(playing|paused).*\d+/\d+ pkts"):
         m = re.search(r"(\d+)/(\d+) pkts", s)
         assert m and int(m.group(1)) < int(m.group(2)), s
+        # paused, the status offers to play; End shows the rest: ended,
+        # not "paused" (it said paused at the end)
+        t.keys("space")
+        s = t.wait(r"paused")
+        if cols >= 120:
+            assert "space play" in s, s
         t.keys("End")
         s = t.wait(r"ended")
         if cols >= 80:

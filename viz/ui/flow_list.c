@@ -83,7 +83,7 @@ void ui_flows_rebuild(struct ui *ui)
     ui->shown.n = 0;
     for (size_t i = 0; i < ui->model.nflows; i++) {
         const struct ui_flow *f = &ui->model.flows[i];
-        if (!f->items.n || !ui_filter_flow_passes(ui, f))
+        if (!f->seen || !ui_filter_flow_passes(ui, f))
             continue;
         if (ui->shown.n == ui->shown.cap) {
             size_t cap = ui->shown.cap ? ui->shown.cap * 2 : 64;

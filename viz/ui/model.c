@@ -3,7 +3,9 @@
  * Copies are bounded by UI_KEEP_BYTES: past it new items and frames are
  * counted as lost (the status line says so) instead of growing without
  * end during a long live capture.  Totals are built only from revealed
- * items, so a --realtime replay shows each flow as it was at that moment.
+ * items, so a --realtime replay shows each flow as it was at that moment;
+ * an item past the cap is counted when it comes (it is never revealed),
+ * so the flows and the stats stay true though its row cannot be listed.
  */
 #include "ui/model.h"
 
@@ -121,6 +123,13 @@ static void note_verdict(struct ui_model *m, const struct item *it)
     m->verdicts[it->flow - 1][len] = '\0';
 }
 
+/* What an item adds to its flow's totals and to the stats (revealing,
+ * below).  index: its place in m->items, or NOT_KEPT for one past the
+ * memory cap, which is counted all the same (a flow's packets, bytes and
+ * end keep moving; the stats too) but cannot be listed. */
+#define NOT_KEPT SIZE_MAX
+static void account(struct ui_model *m, const struct item *it, size_t index);
+
 void ui_model_add_item(struct ui_model *m, const struct item *it)
 {
     size_t size = sizeof *it + it->arena_len;
@@ -128,14 +137,15 @@ void ui_model_add_item(struct ui_model *m, const struct item *it)
     if (m->kept_bytes + size <= UI_KEEP_BYTES &&
         grow((void **)&m->items, &m->cap_items, m->nitems, sizeof *m->items))
         copy = item_dup(it, 0);
+    if (it->type == ITEM_FLOW)
+        note_verdict(m, it);
     if (!copy) {
         m->items_lost++;
+        account(m, it, NOT_KEPT); /* at once: it will not be revealed */
         return;
     }
     m->items[m->nitems++] = copy;
     m->kept_bytes += size;
-    if (it->type == ITEM_FLOW)
-        note_verdict(m, it);
 }
 
 /* ---- revealing: per-flow totals ---- */
@@ -295,28 +305,27 @@ bool ui_model_is_message(const struct ui_model *m, const struct item *it)
     }
 }
 
-bool ui_model_reveal_next(struct ui_model *m)
+static void account(struct ui_model *m, const struct item *it, size_t index)
 {
-    if (m->revealed >= m->nitems)
-        return false;
-    size_t index = m->revealed++;
-    const struct item *it = m->items[index];
     if (m->stats) /* NULL only after running out of memory in a rewind */
         stats_item(m->stats, it);
     if (it->flow == 0) {
-        index_push(&m->capture_errors, index);
-        return true;
+        if (index != NOT_KEPT)
+            index_push(&m->capture_errors, index);
+        return;
     }
     struct ui_flow *f = flow_for(m, it->flow);
     if (!f)
-        return true;
-    if (!f->items.n)
+        return;
+    if (!f->seen++)
         f->first_t = it->t;
     f->last_t = it->t;
     f->dirty = true;
-    index_push(&f->items, index);
-    if (ui_model_is_message(m, it))
-        index_push(&f->messages, index);
+    if (index != NOT_KEPT) {
+        index_push(&f->items, index);
+        if (ui_model_is_message(m, it))
+            index_push(&f->messages, index);
+    }
     if (!f->technique[0] && it->flow <= m->nverdicts && m->verdicts[it->flow - 1][0])
         memcpy(f->technique, m->verdicts[it->flow - 1], sizeof f->technique);
     switch (it->type) {
@@ -339,6 +348,14 @@ bool ui_model_reveal_next(struct ui_model *m)
     uint64_t head, framing;
     stats_overhead(it, &head, &framing);
     f->overhead += head + framing;
+}
+
+bool ui_model_reveal_next(struct ui_model *m)
+{
+    if (m->revealed >= m->nitems)
+        return false;
+    size_t index = m->revealed++;
+    account(m, m->items[index], index);
     return true;
 }
 

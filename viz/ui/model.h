@@ -40,6 +40,7 @@ struct ui_flow {
     bool synack_seen;         /* the server's SYN/ACK was seen */
     double syn_t;             /* time of the client's latest SYN (one sent again restarts the timing) */
     double first_t, last_t;   /* time of its first and latest item */
+    uint64_t seen;            /* its items counted, kept or past the memory cap (items: the kept) */
     uint64_t packets;         /* TCP segments */
     uint64_t bytes[2];        /* payload bytes by direction (enum item_dir) */
     uint64_t overhead;        /* HTTP head and framing bytes, both ways */

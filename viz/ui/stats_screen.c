@@ -37,7 +37,7 @@ static void live_table(struct ui *ui, struct ui_lines *l)
     size_t n = 0;
     for (size_t i = 0; i < ui->model.nflows; i++) {
         const struct ui_flow *f = &ui->model.flows[i];
-        if (!f->items.n)
+        if (!f->seen)
             continue;
         const char *name = f->technique[0] ? f->technique : "...";
         size_t k;

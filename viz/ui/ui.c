@@ -193,7 +193,7 @@ static void draw_title(struct ui *ui)
     bool narrow = COLS < UI_MIN_COLS;
     char right[64], mode[32], state[64] = "";
     int rw = snprintf(right, sizeof right, " %zu flows %zu items ", ui->model.nflows, ui->model.revealed);
-    const char *playing = ui->paused ? "paused" : replay_over(ui) ? "ended" : "playing";
+    const char *playing = replay_over(ui) ? "ended" : ui->paused ? "paused" : "playing";
     if (ui->realtime && narrow)
         snprintf(state, sizeof state, "%s %.1fs", playing, ui->clock);
     else if (ui->realtime)
@@ -315,7 +315,8 @@ static void draw_status(struct ui *ui)
         if (x + need > COLS)
             break;
         x += ui_putf(y, x, COLS - x, ui_attr(ROLE_BAR_KEY), " %s", hints[i][0]);
-        x += ui_putf(y, x, COLS - x, bar, " %s", hints[i][1]);
+        /* space plays a paused replay */
+        x += ui_putf(y, x, COLS - x, bar, " %s", i == 0 && ui->paused ? "play" : hints[i][1]);
     }
 }
 
@@ -368,9 +369,18 @@ static void draw(struct ui *ui)
 {
     erase();
     if (LINES < 10 || COLS < 40) {
-        /* Below this nothing can be laid out; say so instead of garbling. */
-        ui_putf(0, 0, COLS, A_BOLD, "pushviz: the terminal is too small (%dx%d);", COLS, LINES);
-        ui_putf(1, 0, COLS, A_NORMAL, "%d x %d or more is best; q quits", UI_MIN_COLS, UI_MIN_LINES);
+        /* Below this nothing can be laid out; say so instead of garbling,
+         * in words broken over the rows there are. */
+        char says[128];
+        int n = snprintf(says, sizeof says, "pushviz: the terminal is too small (%dx%d); %d x %d or more is best; "
+                         "q quits", COLS, LINES, UI_MIN_COLS, UI_MIN_LINES);
+        size_t at = 0, len = n > 0 ? (size_t)n : 0, next;
+        for (int y = 0; y < LINES && at < len; y++, at += next) {
+            size_t line = ui_wrap(says + at, len - at, COLS, &next);
+            if (!line)
+                break;
+            ui_put(y, 0, COLS, A_BOLD, says + at, line);
+        }
         wnoutrefresh(stdscr);
         doupdate();
         return;
