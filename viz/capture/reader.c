@@ -161,9 +161,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
  * the most (the link may never fall silent). */
 static void drain(struct reader *r)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    if (pcap_setnonblock(r->pcap, 1, errbuf) != 0)
-        return;
     int64_t deadline = mono_ns() + (int64_t)DRAIN_MS * 1000000;
     while (mono_ns() < deadline) {
         int n = pcap_dispatch(r->pcap, -1, on_packet, (u_char *)r);
@@ -184,6 +181,18 @@ static void *run(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    /* The thread waits in its own poll(), with a timeout: libpcap's for
+     * TPACKET_V3 waits for the kernel's next block without one, and on a
+     * capture gone quiet that never comes, so the counts read last (a
+     * burst's drops, say) and the -w file's flush would wait with it. */
+    char errbuf[PCAP_ERRBUF_SIZE];
+    if (pcap_setnonblock(r->pcap, 1, errbuf) != 0) {
+        snprintf(r->error, sizeof r->error, "%s", errbuf);
+        atomic_store(&r->ended, true);
+        wake(r);
+        return NULL;
+    }
+    struct pollfd pfd = {pcap_get_selectable_fd(r->pcap), POLLIN, 0};
     while (!atomic_load(&r->stop)) {
         int n = pcap_dispatch(r->pcap, -1, on_packet, (u_char *)r);
         if (n == PCAP_ERROR_BREAK)
@@ -203,6 +212,8 @@ static void *run(void *arg)
         }
         if (mono_ns() - r->stats_ns > (int64_t)STATS_EVERY_MS * 1000000)
             read_stats(r);
+        if (n == 0)
+            poll(&pfd, 1, STATS_EVERY_MS); /* nothing handed over: wait for a block, or the clock */
     }
     if (!r->error[0])
         drain(r);
