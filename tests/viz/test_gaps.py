@@ -631,6 +631,22 @@ def test_what_the_other_side_sent_before_a_reset_reached_it_is_read():
             assert its.index(flow) > its.index(of_type(its, "ws_frame")[-1]), its
         else:
             assert frames == [("s2c", "text")], its
+    # The input ends during the wait (another connection's packet 9 us
+    # after the RST): the flow item still has the time of its own last
+    # packet, as when the wait ends (it had the input's last time).
+    reset = g.Conversation(client=("10.0.0.1", 40001))
+    reset.handshake()
+    reset.segment("c2s", g.RST | g.ACK)
+    other = g.Conversation(client=("10.0.0.1", 40002), t=reset.t + 0.000009 - 0.001)
+    other.segment("c2s", g.SYN)
+    pc = g.Pcap()
+    for ts, pkt in sorted(reset.packets + other.packets):
+        pc.add_ip(1700000000 + ts, pkt)
+    pc.write(os.path.join(TMP, "reset-at-the-end.pcap"))
+    its = items(os.path.join(TMP, "reset-at-the-end.pcap"))
+    rst = [i for i in of_type(its, "tcp") if "RST" in i["flags"]][0]
+    flow = [f for f in of_type(its, "flow") if f["flow"] == rst["flow"]][0]
+    assert flow["end"] == "rst" and flow["t"] == rst["t"] < max(i["t"] for i in its), (flow, rst)
     # A hole the reset leaves open is said as such: the capture did not end.
     conv = g.Conversation()
     conv.handshake()

@@ -1218,6 +1218,14 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* When a flow still listed at the end of the input ends: a reset one
+ * at its last packet, as its wait would have ended it; an open one with
+ * the input. */
+static int64_t end_of_input(const struct flows *ft, const struct flow *f)
+{
+    return f->rst ? last_activity(f) : ft->last_ns;
+}
+
 void flows_finish(struct flows *ft)
 {
     /* The open flows in flow order (the list has them by activity); held
@@ -1233,12 +1241,12 @@ void flows_finish(struct flows *ft)
         qsort(open, n, sizeof *open, by_id);
         for (size_t i = 0; i < n; i++) {
             release_held(ft, ft->last_ns, open[i]->id);
-            report(ft, open[i], ft->last_ns, open[i]->rst);
+            report(ft, open[i], end_of_input(ft, open[i]), open[i]->rst);
         }
         free(open);
     } else { /* out of memory: in order of activity */
         while (ft->active.front)
-            report(ft, ft->active.front, ft->last_ns, ft->active.front->rst);
+            report(ft, ft->active.front, end_of_input(ft, ft->active.front), ft->active.front->rst);
     }
     release_held(ft, ft->last_ns, UINT_MAX);
 }
