@@ -219,6 +219,43 @@ def test_flows_past_the_memory_cap_are_still_counted():
     assert sum(int(r[1]) for r in rows) == flows and sum(int(r[2]) for r in rows) == 0, rows
 
 
+def test_an_open_flows_duration_is_its_packets_span():
+    # A flow still open when the capture ended lasted, in the flow list, to
+    # the end of the capture (its flow item's time): 3.3 s for SockJS's
+    # second connection, whose packets span 1.5 s (tshark's conv,tcp
+    # Duration).  It is the span of its packets now, as for a closed one.
+    p = capture(os.path.join("thirdparty", "sockjs-xhr-streaming.pcap"))
+    its = items(p)
+    spans = {}
+    for i in of_type(its, "tcp"):
+        first, _ = spans.get(i["flow"], (i["t"], i["t"]))
+        spans[i["flow"]] = (first, i["t"])
+    open_flows = [f["flow"] for f in of_type(its, "flow") if f["end"] == "open"]
+    assert open_flows, its
+    with Tmux(["-r", p], cols=120, lines=40) as t:
+        s = t.wait("flows")
+        quit_cleanly(t)
+    for n in open_flows:
+        row = [l for l in s.splitlines() if re.match(r" +%d +" % n, l)][0]
+        first, last = spans[n]
+        assert " %.1fs " % (last - first) in row, (n, last - first, row)
+
+
+def test_a_flow_named_by_repetition_says_so():
+    # socket.io's first polling connection is named poll, its four
+    # exchanges http: its name comes from the same path asked for again on
+    # another connection.  Its detail said the flow is named by the
+    # exchanges that bring news, which none of its own did.
+    p = capture(os.path.join("thirdparty", "socketio-upgrade.pcap"))
+    first = of_type(items(p), "flow")[0]
+    assert first["technique"] == "poll", first
+    with Tmux(["-r", p], cols=120, lines=60) as t:
+        t.wait("flows")
+        s = t.wait("named poll: its path was asked for again on another connection")
+        quit_cleanly(t)
+    assert "named by those that bring news" not in s, s
+
+
 def test_stats_count_a_flow_open_at_the_end_as_open():
     # socket.io's four connections are all open when the capture ends:
     # their flow items say "open", and the flow list does.  The stats
@@ -325,7 +362,7 @@ def test_ladder_shows_held_long_poll():
         s = t.wait("Ladder of flow")
         assert re.search(r"HELD \d+\.\d+ ms", s), s
         assert re.search(r": +\d+\.\d+ s pass +:", s), s
-        assert "next request" in s and "handshake RTT" in s, s
+        assert "ms after the answer" in s and "handshake RTT" in s, s
         quit_cleanly(t)
 
 

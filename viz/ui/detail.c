@@ -659,9 +659,17 @@ static void flow_detail(const struct ui_model *m, const struct ui_flow *f, struc
         ui_lines_str(l, ui_attr(ROLE_DIM), "(no payload yet)");
     if (f->nkinds) {
         label(l, "exchanges");
-        for (unsigned k = 0; k < f->nkinds; k++)
+        bool named_by_one = false;
+        for (unsigned k = 0; k < f->nkinds; k++) {
             ui_lines_addf(l, A_NORMAL, "%s%u %s", k ? ", " : "", f->kinds[k].n, f->kinds[k].name);
-        ui_lines_str(l, ui_attr(ROLE_DIM), "  (the flow is named by those that bring news)");
+            named_by_one |= strcmp(f->kinds[k].name, f->technique) == 0;
+        }
+        if (named_by_one || !f->technique_final)
+            ui_lines_str(l, ui_attr(ROLE_DIM), "  (the flow is named by those that bring news)");
+        else { /* the held flow item's rule (flows.c): repetition across connections */
+            note(l, "named %s: its path was asked for again on another connection", f->technique);
+            note(l, "(a poller that opens a connection per request)");
+        }
     }
     label(l, "handshake");
     if (f->handshake_ms >= 0)

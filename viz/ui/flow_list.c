@@ -167,7 +167,8 @@ void ui_flows_draw(struct ui *ui, int y, int h)
         snprintf(name[i], sizeof name[i], "%s%s",
                  (int)ui->sort == i && (i != SORT_ID || ui->sort_reverse) ? (ui->sort_reverse ? "v" : "^") : "",
                  names[i]);
-    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4s%s%9s", name[0], name[1], ends, name[2],
+    /* (a sorted "ovh%" shows as "^ovh": its column has four) */
+    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4.4s%s%9s", name[0], name[1], ends, name[2],
             name[3], name[4], name[5], name[6], name[7], name[8], wide ? " " : "", wide ? name[9] : "");
 
     for (int r = 0; r < rows && ui->flows.top + (size_t)r < ui->shown.n; r++) {
@@ -183,10 +184,10 @@ void ui_flows_draw(struct ui *ui, int y, int h)
         int x = ui_putf(yy, 0, 5, base, "%4u ", f->id);
         char badge[24];
         /* "+": some of its exchanges are named otherwise (a page, a send...) */
-        snprintf(badge, sizeof badge, " %s%s", f->technique[0] ? f->technique : "...",
-                 f->nkinds > 1 ? "+" : " ");
-        x += ui_put(yy, x, 11, ui_badge_attr(f->technique), badge, strlen(badge));
-        x = 16;
+        snprintf(badge, sizeof badge, "%s%s", f->technique[0] ? f->technique : "...",
+                 f->nkinds > 1 ? "+" : "");
+        ui_put(yy, x, 10, ui_badge_attr(f->technique), badge, strlen(badge));
+        x = 16; /* a space after the badge, "multipart+" too */
         char endpoints[160];
         endpoints_text(f, grouped(ui) && f->session_no && f->session_first != f->id, ends, endpoints,
                        sizeof endpoints);

@@ -319,7 +319,8 @@ static void account(struct ui_model *m, const struct item *it, size_t index)
         return;
     if (!f->seen++)
         f->first_t = it->t;
-    f->last_t = it->t;
+    if (it->type != ITEM_FLOW) /* (an open flow's comes at the end of the input, not of its packets) */
+        f->last_t = it->t;
     f->dirty = true;
     if (index != NOT_KEPT) {
         index_push(&f->items, index);

@@ -39,7 +39,7 @@ struct ui_flow {
     bool syn, fin, rst;       /* TCP flags seen */
     bool synack_seen;         /* the server's SYN/ACK was seen */
     double syn_t;             /* time of the client's latest SYN (one sent again restarts the timing) */
-    double first_t, last_t;   /* time of its first and latest item */
+    double first_t, last_t;   /* time of its first and latest item (of its packets: not its flow item) */
     uint64_t seen;            /* its items counted, kept or past the memory cap (items: the kept) */
     uint64_t packets;         /* TCP segments */
     uint64_t bytes[2];        /* payload bytes by direction (enum item_dir) */
