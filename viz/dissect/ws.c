@@ -21,9 +21,10 @@
  * (`inflated_len`); `len` stays the wire length.  An inflated byte has no
  * place of its own on the wire, so what is read out of it (an event, a
  * library's message, a UTF-8 error) covers the compressed payload of the
- * frame that carried it (on_payload).  Without the handshake (a capture that started late) the
- * parameters and the sender's window are unknown: the compressed bytes are
- * shown as sent, with one error item that says they cannot be inflated.
+ * frame that carried it (on_payload).  Without the handshake (a capture
+ * that started late) the parameters and the sender's window are unknown:
+ * the compressed bytes are shown as sent, with one error item that says
+ * they cannot be inflated.
  */
 #include "dissect/ws.h"
 #include "dissect/library.h"
@@ -195,7 +196,8 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
     const struct dissect_env *text_env = w->compressed ? on_payload(env, w, &on_frame, &placed) : env;
     /* A library's packet or frame: a whole text message in one frame (all
      * of it kept: inflated, when it was compressed). */
-    bool whole = w->compressed ? w->inflating && w->inflated_len == w->text.len : fh->payload_len == w->text.len;
+    bool whole = w->compressed ? w->inflating && w->inflated_len == w->text.len
+                               : fh->payload_len == w->text.len;
     if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin && whole)
         library_message(text_env, h, w->text.data, w->text.len, w->text.offset);
 

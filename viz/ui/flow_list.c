@@ -168,8 +168,8 @@ void ui_flows_draw(struct ui *ui, int y, int h)
                  (int)ui->sort == i && (i != SORT_ID || ui->sort_reverse) ? (ui->sort_reverse ? "v" : "^") : "",
                  names[i]);
     /* (a sorted "ovh%" shows as "^ovh": its column has four) */
-    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4.4s%s%9s", name[0], name[1], ends, name[2],
-            name[3], name[4], name[5], name[6], name[7], name[8], wide ? " " : "", wide ? name[9] : "");
+    ui_putf(y, 0, COLS, head, "%4s %-10s %-*s %-7s %5s %5s %6s %6s %4.4s%s%9s", name[0], name[1], ends,
+            name[2], name[3], name[4], name[5], name[6], name[7], name[8], wide ? " " : "", wide ? name[9] : "");
 
     for (int r = 0; r < rows && ui->flows.top + (size_t)r < ui->shown.n; r++) {
         size_t row = ui->flows.top + (size_t)r;

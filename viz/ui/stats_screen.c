@@ -76,7 +76,8 @@ static void live_table(struct ui *ui, struct ui_lines *l)
         ui_lines_new(l);
         ui_lines_str(l, ui_attr(ROLE_DIM), "  (no flows yet)");
     }
-    legend(l, (const char *const[]){"  ovh%: HTTP heads and framing bytes as a share of all payload bytes", NULL});
+    legend(l, (const char *const[]){
+                  "  ovh%: HTTP heads and framing bytes as a share of all payload bytes", NULL});
 }
 
 /* A number or "-" when the table has none (< 0). */

@@ -372,8 +372,9 @@ static void draw(struct ui *ui)
         /* Below this nothing can be laid out; say so instead of garbling,
          * in words broken over the rows there are. */
         char says[128];
-        int n = snprintf(says, sizeof says, "pushviz: the terminal is too small (%dx%d); %d x %d or more is best; "
-                         "q quits", COLS, LINES, UI_MIN_COLS, UI_MIN_LINES);
+        int n = snprintf(says, sizeof says,
+                         "pushviz: the terminal is too small (%dx%d); %d x %d or more is best; q quits",
+                         COLS, LINES, UI_MIN_COLS, UI_MIN_LINES);
         size_t at = 0, len = n > 0 ? (size_t)n : 0, next;
         for (int y = 0; y < LINES && at < len; y++, at += next) {
             size_t line = ui_wrap(says + at, len - at, COLS, &next);
