@@ -11,7 +11,7 @@ size_t printable_char_len(const uint8_t *s, size_t len)
 {
     if (s[0] >= 0x20 && s[0] < 0x7F)
         return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    size_t n = s[0] < 0x80 ? 0 : utf8_lead_len(s[0]); /* (other ASCII: controls) */
     if (!n || n > len || !utf8_valid(s, n))
         return 0;
     if (n == 2 && s[0] == 0xC2 && s[1] < 0xA0)

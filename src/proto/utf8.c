@@ -117,9 +117,7 @@ size_t utf8_cut(const uint8_t *data, size_t len)
         uint8_t b = data[len - back];
         if ((b & 0xC0) == 0x80)
             continue; /* a continuation byte: its lead is further back */
-        /* The bytes its lead says it has (F5..FF, C0 and C1 lead none). */
-        size_t need = b >= 0xF5 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 1;
-        return need > back ? len - back : len;
+        return utf8_lead_len(b) > back ? len - back : len; /* a lead whose sequence the cut split */
     }
     return len;
 }

@@ -26,6 +26,14 @@ static inline bool utf8_complete(const struct utf8_state *s) { return s->state =
 /* Whole-buffer convenience: valid and complete. */
 bool utf8_valid(const uint8_t *data, size_t len);
 
+/* The bytes of the UTF-8 sequence that lead byte b starts: 1 (ASCII),
+ * 2 to 4, or 0 when b starts none (a continuation byte, C0 and C1 whose
+ * two-byte forms would be overlong, F5..FF beyond U+10FFFF). */
+static inline size_t utf8_lead_len(uint8_t b)
+{
+    return b < 0x80 ? 1 : b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
+}
+
 /* The first len bytes of a longer text, less the start of a character
  * that the cut at len splits: shown, they end on a whole character
  * instead of a broken one.  (Bytes that are not UTF-8 are left as they

@@ -1182,9 +1182,7 @@ def test_a_quiet_live_capture_lets_time_pass():
     if os.geteuid() != 0:
         raise Skip("live capture needs root or CAP_NET_RAW; CI runs as root")
     import socket
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
+    server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
     viz = LiveViz(port)
     open_sockets = [server]

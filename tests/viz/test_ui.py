@@ -709,9 +709,7 @@ def test_live_counters_catch_up_when_the_capture_goes_quiet():
     if os.geteuid() != 0:
         raise Skip("live capture needs root (CAP_NET_RAW)")
     import socket
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
+    server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
     out = os.path.join(TMP, "quiet-counters.pcap")
     try:

@@ -62,14 +62,11 @@ static void put_summary(int y, int x, attr_t base, bool highlight, const char *s
     int room = COLS - x;
     const char *mark = highlight && search[0] ? search : NULL;
     const char *at = strrchr(summary, '@');
-    if (ui_fit(summary, len, room) == len || !at || at == summary || at[-1] != ' ') {
-        put_marked(y, x, room, base, summary, len, mark);
-        return;
-    }
-    size_t head = (size_t)(at - 1 - summary);
-    int tail_cols = (int)(len - head), head_cols = room - tail_cols - (int)strlen(more);
-    if (head_cols < 1) { /* too narrow for both: the start of the summary, as it fits */
-        put_marked(y, x, room, base, summary, len, mark);
+    bool offset_last = at && at > summary && at[-1] == ' ';
+    size_t head = offset_last ? (size_t)(at - 1 - summary) : len;
+    int tail_cols = (int)(len - head), head_cols = room - tail_cols - (int)strlen(more); /* (" @N" is ASCII) */
+    if (ui_fit(summary, len, room) == len || !offset_last || head_cols < 1) {
+        put_marked(y, x, room, base, summary, len, mark); /* whole, or as much as a narrow row holds */
         return;
     }
     x += put_marked(y, x, head_cols, base, summary, ui_fit(summary, head, head_cols), mark);
