@@ -60,8 +60,9 @@
 #define WS_FLAG_SECONDS_MAX   3600    /* longest --ping or --pong-timeout */
 #define FLASH_MAX_MESSAGE     65536   /* a NUL-terminated message */
 #define FLASH_POLICY_TIMEOUT_MS 3000  /* the client waits this long for a policy */
-#define FLASH_SNIFF_MS        300     /* no first bytes this long: a data channel
-                                         (well within FLASH_POLICY_TIMEOUT_MS) */
+#define FLASH_SNIFF_MS        300     /* no first bytes this long and a retransmission
+                                         timeout more: a data channel (200 ms more on
+                                         loopback, 1 s at a 300 ms round trip) */
 
 /* ---- the client, pushlab-client ---- */
 #define CLIENT_POLL_INTERVAL_MS 1000  /* --poll-interval default */

@@ -35,6 +35,7 @@
 
 #include "lab/assets.h"
 #include "lab/log.h"
+#include "net/sock.h"
 #include "pushlab.h"
 
 static void process_requests(struct peer *p);
@@ -77,8 +78,13 @@ struct peer *peer_new(struct server *s, int fd, const char *peer_addr)
         s->peers->prev = p;
     s->peers = p;
     s->clients++;
+    /* Silence says something only once a first segment that was lost
+     * would have come again: the kernel resends it after its
+     * retransmission timeout (200 ms and more, two round trips on a slow
+     * link), and a Flash player's policy request taken for a silent data
+     * channel would be sent an event before its policy. */
     if (s->tech->sniff)
-        conn_set_timeout(p->conn, s->tech->sniff_ms);
+        conn_set_timeout(p->conn, s->tech->sniff_ms + sock_retransmit_timeout_ms(fd));
     else {
         p->sniffed = true;
         conn_set_timeout(p->conn, IDLE_TIMEOUT_MS);

@@ -58,8 +58,9 @@ struct technique {
      * more bytes.  (The Flash server sniffs its policy request this way.) */
     int (*sniff)(struct peer *p);
     /* How long to wait for a first byte before calling sniff() with no
-     * input (it must then decide: 1 or 0).  A Flash data client sends
-     * nothing first, an HTTP client always does. */
+     * input (it must then decide: 1 or 0), plus the connection's
+     * retransmission timeout (peer.c).  A Flash data client sends nothing
+     * first, an HTTP client always does. */
     unsigned sniff_ms;
     /* Optional: the server is stopping; say goodbye on open channels
      * (a WebSocket close frame...).  Connections are closed after it. */

@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,6 +129,15 @@ int sock_accept(int listen_fd, char *peer)
     if (peer)
         sock_format((struct sockaddr *)&ss, peer);
     return fd;
+}
+
+unsigned sock_retransmit_timeout_ms(int fd)
+{
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || len < offsetof(struct tcp_info, tcpi_ato))
+        return 0;
+    return info.tcpi_rto / 1000; /* microseconds */
 }
 
 /* Bind fd to 127.0.0.N before it connects to a loopback address.  The

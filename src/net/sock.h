@@ -28,6 +28,13 @@ int sock_listen(const char *host, int port, int backlog, char bound[SOCK_ADDR_MA
  * address is written into peer[0..SOCK_ADDR_MAX) when peer is not NULL. */
 int sock_accept(int listen_fd, char *peer);
 
+/* How long the kernel waits for an ACK before it sends a segment of
+ * connection fd again (its retransmission timeout, RFC 6298 §2, from the
+ * round trips measured so far: at least 200 ms on Linux), in ms; 0 when
+ * not known.  What a server waits for may be late by this much when the
+ * first copy was lost. */
+unsigned sock_retransmit_timeout_ms(int fd);
+
 /* Start a non-blocking connect to the nth (0-based) address host:port
  * resolves to (numeric, or a name resolved with getaddrinfo, which may
  * block briefly: clients only).  A name may have several ("localhost" is

@@ -24,9 +24,12 @@
  *  - "<policy-file-request/>\0"  -> the policy, then close (its first
  *    bytes decide: the rest may come later, see wait_for_policy_rest);
  *  - an HTTP method and a space  -> HTTP: the demo page and POST /send;
- *  - anything else, or silence for FLASH_SNIFF_MS -> a data channel
- *    (a Flash client waits for the server to speak first, an HTTP client
- *    never does, so silence is a sure sign).
+ *  - anything else, or silence for FLASH_SNIFF_MS and the connection's
+ *    retransmission timeout -> a data channel (a Flash client waits for
+ *    the server to speak first, an HTTP client never does, so silence is
+ *    a sure sign -- once a policy request that was lost on the way would
+ *    have been sent again: on a link of 100 ms round trip and more, that
+ *    takes longer than FLASH_SNIFF_MS).
  * Silence can also be a player too busy to write yet: a policy request
  * that arrives on a data channel is answered as one all the same.
  *

@@ -23,7 +23,9 @@ const path = require('path');
 const h = require('./harness');
 const {assert, waitFor} = h;
 
-const FLASH_SNIFF_MS = 300; /* silence that makes a connection a data channel */
+/* Silence that makes a connection a data channel: FLASH_SNIFF_MS and the
+ * connection's retransmission timeout (200 ms on loopback). */
+const FLASH_SILENT_MS = 300 + 200;
 const CLIENT_TIMEOUT_MS = 20000;
 
 /* A data channel: collects the NUL-terminated messages the server pushes. */
@@ -77,7 +79,7 @@ async function pageAndChat(browser, bind) {
 
         /* The Flash Player's part, where the nc line points. */
         channel = dataChannel(nc[0][1], Number(nc[0][2]));
-        await h.sleep(FLASH_SNIFF_MS + 200); /* the silent socket is a data channel by now */
+        await h.sleep(FLASH_SILENT_MS + 300); /* the silent socket is a data channel by now */
         const chat = 'from the page <b>\u00e9</b> ' + Date.now();
         await page.fill('#chat-text', chat);
         await page.click('#chat button[type=submit]');

@@ -19,6 +19,7 @@ import atexit
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -236,6 +237,33 @@ def test_loss_5_websocket_retransmissions_pushviz_and_tshark():
         assert earlier and frame in tshark_out_of_order(pcap), "pushviz only: %d %s" % (frame, seg)
     frames = [i for i in items if i["type"] == "ws_frame"]
     assert len(frames) > 50, len(frames)
+
+
+def test_a_policy_request_that_comes_again_gets_the_policy():
+    """On a link of 300 ms round trip a Flash player's policy request that
+    was lost is sent again after the kernel's retransmission timeout,
+    about a second there: past a fixed 300 ms of silence, which made the
+    connection a data channel and sent it an event before its policy.
+    Loss is random, so the request is sent late on purpose, when a
+    retransmission would come (700 ms after the connect): it gets the
+    policy, and nothing before it."""
+    need_root()
+    with Link("--delay", "150") as link:
+        link.exec_server("flash", 8005, "--interval", "50")
+        s = socket.create_connection((SERVER_ADDR, 8005), timeout=5)
+        time.sleep(0.7)
+        s.sendall(b"<policy-file-request/>\0")
+        answer = b""
+        s.settimeout(5)
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            answer += data
+        s.close()
+        # The policy alone: an XML document and its NUL, then the close.
+        assert answer.startswith(b"<?xml") and answer.count(b"\0") == 1 and answer.endswith(b"\0"), answer[:200]
+        assert b"</cross-domain-policy>" in answer, answer
 
 
 def test_rate_256_one_megabyte_takes_what_the_rate_implies():
