@@ -257,6 +257,27 @@ def test_bytes_after_a_hole_keep_the_time_their_reader_had_them():
                 [("46 bytes not captured (the peer acknowledged them)", round(t3, 6))], its
 
 
+def test_an_event_after_a_gap_in_a_head_has_its_own_segments_time():
+    # The answer's head is lost (a snaplen cut or a lost segment), so its
+    # body is searched for the next head and for events.  Each event is
+    # found with the segment that carried it: the search held a
+    # segment's last 16 bytes back for a split status line, and events
+    # came out a segment late (200 ms here, one tick; seen on a capture
+    # made with tcpdump -s 200, its latencies all a tick too long).
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    lost = len(conv.packets)
+    conv.segment("s2c", g.PSH | g.ACK, b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+    sent = []
+    for seq in range(1, 4):
+        t, _ = conv.segment("s2c", g.PSH | g.ACK, b"data: %s\n\n" % g.event(seq, 1700000001000).encode(),
+                            dt=0.2)
+        sent.append((seq, round(t - conv.packets[0][0], 6)))
+    its = lose(conv, [lost], "gap-head-event-times.pcap")
+    assert [(e["seq"], round(e["t"], 6)) for e in of_type(its, "event")] == sent, its
+
+
 def test_chunked_gap_across_chunks_finds_the_next_size_line():
     body = b"".join(chunk(b"event %d " % i * 5) for i in range(6)) + b"0\r\n\r\n"
     # Chunks are 46 bytes on the wire; the lost bytes 90-119 hold the end of

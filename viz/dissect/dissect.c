@@ -243,19 +243,28 @@ static long find_head_start(const struct half *h)
 #define RESYNC_LINE_MAX 8192
 
 /* What resync_step may drop when no head starts in the buffer.  A status
- * line begins with its version, so 16 bytes can hold a split "HTTP/1."
- * and the rest goes on to the event scan at once.  A request line ends
- * with it: everything before the last line begun is dropped, and that
- * line waits for its "HTTP/1.x" (its newline stays, as find_head_start
- * needs to see it). */
+ * line begins with its version: only a buffer that ends in a line begun
+ * with a part of "HTTP/1." waits for more (7 bytes at most), and the rest
+ * goes on to the event scan at once, so that an event a segment ends with
+ * is found with that segment, not the next one.  A request line ends
+ * with its version: everything before the last line begun is dropped,
+ * and that line waits for its "HTTP/1.x" (its newline stays, as
+ * find_head_start needs to see it). */
 static size_t droppable(const struct half *h)
 {
-    size_t all_but_16 = h->buf.len > 16 ? h->buf.len - 16 : 0;
-    if (h->dir == DIR_S2C)
-        return all_but_16;
-    const char *nl = memrchr(h->buf.data, '\n', h->buf.len);
-    size_t line = nl ? (size_t)(nl - h->buf.data) : 0;
-    return h->buf.len - line <= RESYNC_LINE_MAX ? line : all_but_16;
+    const char *p = h->buf.data;
+    size_t n = h->buf.len;
+    if (h->dir == DIR_S2C) {
+        for (size_t k = n < 7 ? n : 7; k > 0; k--) /* the longest such end first */
+            if (memcmp(p + n - k, "HTTP/1.", k) == 0 && (k == n || p[n - k - 1] == '\n'))
+                return n - k;
+        return n;
+    }
+    const char *nl = memrchr(p, '\n', n);
+    size_t line = nl ? (size_t)(nl - p) : 0;
+    if (n - line <= RESYNC_LINE_MAX)
+        return line;
+    return n > 16 ? n - 16 : 0; /* longer than a request line: but where " HTTP/1.x" may begin */
 }
 
 static bool resync_step(const struct dissect_env *env, struct half *h)
