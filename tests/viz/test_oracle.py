@@ -300,24 +300,34 @@ def test_keep_alive_probes():
 def test_stacked_vlan_tags():
     """Tags before the ethertype, as tshark reads them: 802.1Q (0x8100),
     802.1ad's outer tag (0x88a8) and the 0x9100 that switches used for it
-    before, alone and stacked (QinQ)."""
+    before, alone and stacked (QinQ); after an Ethernet header, and after
+    a Linux cooked one (SLL, SLL2), where libpcap puts the tag it takes
+    back from the kernel when `tcpdump -i any` captures on a host with
+    VLANs."""
     stacks = [(0x9100,), (0x9100, 0x8100), (0x88A8, 0x8100), (0x8100, 0x8100)]
-    pc = pcapgen.Pcap()
-    frames = 0
-    for i, tags in enumerate(stacks):
-        conv = pcapgen.Conversation(client=("10.0.0.1", 40000 + i), t=1.0 + i)
-        conv.handshake()
-        conv.send("c2s", b"GET /t%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
-        conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
-        conv.close()
-        vlans = b"".join(struct.pack("!HH", tpid, 5 + n) for n, tpid in enumerate(tags))
-        for ts, pkt in conv.packets:
-            pc.add(1700000000 + ts, b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01" + vlans + b"\x08\x00" + pkt)
-            frames += 1
-    path = os.path.join(TMP, "vlan-tags.pcap")
-    pc.write(path)
-    assert compare_tcp(path) == frames
-    assert compare_http(path) == 2 * len(stacks)
+    links = [(pcapgen.LINKTYPE_EN10MB, lambda tagged: b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01" + tagged),
+             (pcapgen.LINKTYPE_LINUX_SLL, lambda tagged: struct.pack("!HHH8s", 0, 1, 6, b"\0" * 8) + tagged),
+             (pcapgen.LINKTYPE_LINUX_SLL2,
+              lambda tagged: tagged[:2] + struct.pack("!HIHBB8s", 0, 1, 1, 0, 6, b"\0" * 8) + tagged[2:])]
+    for linktype, link in links:
+        pc = pcapgen.Pcap(linktype)
+        frames = 0
+        for i, tags in enumerate(stacks):
+            conv = pcapgen.Conversation(client=("10.0.0.1", 40000 + i), t=1.0 + i)
+            conv.handshake()
+            conv.send("c2s", b"GET /t%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+            conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
+            conv.close()
+            # Each tag's type, then its tag control information; the last
+            # tag's next type is IPv4's.
+            vlans = b"".join(struct.pack("!HH", tpid, 5 + n) for n, tpid in enumerate(tags))
+            for ts, pkt in conv.packets:
+                pc.add(1700000000 + ts, link(vlans + b"\x08\x00" + pkt))
+                frames += 1
+        path = os.path.join(TMP, "vlan-tags-%d.pcap" % linktype)
+        pc.write(path)
+        assert compare_tcp(path) == frames, linktype
+        assert compare_http(path) == 2 * len(stacks), linktype
 
 
 def test_ack_after_a_reset_is_timed():

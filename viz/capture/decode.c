@@ -57,6 +57,20 @@ static int family_to_ethertype(uint32_t af)
     return -1;
 }
 
+/* VLAN tags (802.1Q, 802.1ad) between a link header and what it carries:
+ * type says one follows, and after its tag control information comes the
+ * next type.  Besides Ethernet's own, libpcap writes the tag it takes back
+ * from the kernel (which strips it) into a Linux cooked header too, as
+ * `tcpdump -i any -y LINUX_SLL` shows on a host with VLANs. */
+static int skip_vlan_tags(struct cursor *c, int type)
+{
+    while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
+        cursor_take(c, 2); /* tag control information */
+        type = cursor_be16(c);
+    }
+    return type;
+}
+
 /* Read the link header; returns the ethertype of what follows, 0 for raw IP
  * (version nibble decides), or -1 for a frame that carries something else. */
 static int decode_link(int dlt, struct cursor *c)
@@ -64,12 +78,7 @@ static int decode_link(int dlt, struct cursor *c)
     switch (dlt) {
     case DLT_EN10MB: {
         const uint8_t *h = cursor_take(c, 14); /* destination and source MAC, type */
-        int type = h ? be16_at(h + 12) : 0;
-        while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
-            cursor_take(c, 2); /* tag control information */
-            type = cursor_be16(c);
-        }
-        return type;
+        return skip_vlan_tags(c, h ? be16_at(h + 12) : 0);
     }
     case DLT_NULL: {
         /* Host byte order of the machine that wrote the file: a family is a
@@ -85,11 +94,11 @@ static int decode_link(int dlt, struct cursor *c)
         return family_to_ethertype(cursor_be32(c));
     case DLT_LINUX_SLL:
         cursor_take(c, 14); /* packet type, ARPHRD, address length, address */
-        return cursor_be16(c);
+        return skip_vlan_tags(c, cursor_be16(c));
     case DLT_LINUX_SLL2: {
         int type = cursor_be16(c);
         cursor_take(c, 18); /* reserved, ifindex, ARPHRD, packet type, address */
-        return type;
+        return skip_vlan_tags(c, type);
     }
     default: /* DLT_RAW, DLT_IPV4, DLT_IPV6 */
         return 0;
