@@ -431,5 +431,5 @@ if __name__ == "__main__":
           test_loss_5_websocket_retransmissions_pushviz_and_tshark, test_set_changes_a_running_link,
           test_jitter_keeps_order_unless_reorder, test_down_is_idempotent_and_removes_everything,
           test_relay_killed_leaves_the_guard_route, test_netem_backend_where_the_kernel_has_it,
-          test_reference_captures_show_80ms,
+          test_reference_captures_show_80ms, test_a_policy_request_that_comes_again_gets_the_policy,
           test_rate_256_one_megabyte_takes_what_the_rate_implies])

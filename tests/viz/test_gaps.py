@@ -331,9 +331,10 @@ def errors_at(its):
 
 def test_http_gap_in_a_head_accounts_for_every_byte():
     # A keep-alive connection: segment 2 of the first answer's head is lost.
-    # The 20 bytes of the head before it can never be read, and are said;
-    # the search for the next status line passes over the rest of that
-    # answer (and says how many bytes) and reads the second answer.
+    # The 20 bytes of the head before it show its status line (the answer,
+    # marked cut, is paired with its request); the search for the next
+    # status line passes over the rest of that answer (and says how many
+    # bytes: its framing was in the gap) and reads the second answer.
     first = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
              b"5\r\nhello\r\n0\r\n\r\n")
     conv = g.Conversation()
@@ -344,10 +345,75 @@ def test_http_gap_in_a_head_accounts_for_every_byte():
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
     conv.close()
     its = lose(conv, lost, "http-gap-head.pcap")
-    assert errors_at(its) == [("20 bytes of an HTTP head cut short by the gap", 0),
-                              ("20 bytes not captured (the peer acknowledged them)", 20),
+    assert [(r["status"], r["head_bytes"], r.get("cut"), r["exchange"], r["offset"])
+            for r in of_type(its, "http_response")] == [(200, 20, True, 1, 0), (200, 38, None, 2, 88)], its
+    assert errors_at(its) == [("20 bytes not captured (the peer acknowledged them)", 20),
                               ("%d bytes passed over to the next HTTP status line" % (len(first) - 40), 40)]
     assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
+
+
+def snapped(conv, name, heads, keep):
+    """conv written with a snaplen that leaves `keep` bytes of TCP payload
+    of the packets numbered in `heads`, as `tcpdump -s` leaves of a head
+    longer than it; pushviz's items."""
+    pc = g.Pcap()
+    for i, (ts, pkt) in enumerate(conv.packets):
+        pc.add_ip(1700000000 + ts, pkt, caplen=14 + 40 + keep if i in heads else None)
+    path = os.path.join(TMP, name)
+    pc.write(path)
+    return items(path)
+
+
+def test_heads_the_snaplen_cut_are_read_as_far_as_they_came():
+    # tcpdump -s 200 on loopback keeps 134 bytes of a segment's payload:
+    # an Upgrade request, its 101, an event stream's answer are longer.
+    # Their start lines and whole header lines are shown (marked cut), and
+    # what follows is read as they say: WebSocket frames both ways, the
+    # events of the stream (before: the heads were errors, the frames and
+    # events passed over as unknown bytes, and events timed late).
+    def frame(text, key=None):
+        if key is None:
+            return bytes([0x81, len(text)]) + text
+        return bytes([0x81, 0x80 | len(text)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(text))
+
+    ws = g.Conversation()
+    ws.handshake()
+    heads = [len(ws.packets)]
+    ws.ws_upgrade(offer=b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+                  answer=b"Sec-WebSocket-Extensions: permessage-deflate\r\n")
+    heads.append(len(ws.packets) - 2)  # the 101 (each send is followed by its ACK)
+    sent = [frame(g.event(1, 1700000001000).encode()), frame(b"hello", key=b"\x01\x02\x03\x04"),
+            frame(g.event(2, 1700000001000).encode())]
+    ws.send("s2c", sent[0])
+    ws.send("c2s", sent[1])
+    ws.send("s2c", sent[2])
+    its = snapped(ws, "snap-ws.pcap", heads, 60)
+    req, = of_type(its, "http_request")
+    assert (req["target"], req["cut"], req["head_bytes"]) == ("/ws", True, 60), req
+    res, = of_type(its, "http_response")
+    assert (res["status"], res["cut"], res["technique"], res["exchange"]) == (101, True, "ws", 1), res
+    frames = of_type(its, "ws_frame")
+    assert [(f["dir"], f["len"]) for f in frames] == [("s2c", 58), ("c2s", 5), ("s2c", 58)], frames
+    assert [e["seq"] for e in of_type(its, "event")] == [1, 2], its
+    assert of_type(its, "flow")[0]["technique"] == "ws"
+
+    sse = g.Conversation()
+    sse.handshake()
+    heads = [len(sse.packets)]
+    sse.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n")
+    heads.append(len(sse.packets))
+    sse.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n"
+                    b"Cache-Control: no-cache\r\n\r\nretry: 2000\n\n")
+    sent = []
+    for seq in range(1, 4):
+        t, _ = sse.segment("s2c", g.PSH | g.ACK, b"id: %d\ndata: %s\n\n" % (seq, g.event(seq, 1700000001000).encode()),
+                           dt=0.2)
+        sent.append((seq, round(t - sse.packets[0][0], 6)))
+    its = snapped(sse, "snap-sse.pcap", heads, 60)
+    res, = of_type(its, "http_response")
+    assert (res["status"], res["cut"], res["technique"]) == (200, True, "sse"), res
+    assert [e["id"] for e in of_type(its, "sse_event")] == ["1", "2", "3"], its
+    assert [(e["seq"], round(e["t"], 6)) for e in of_type(its, "event")] == sent, its
 
 
 # What a gap leaves unfinished before it is said, each byte once: the
@@ -730,7 +796,9 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
          test_websocket_gap_over_a_header_finds_the_next_frame,
          test_websocket_gap_before_the_end_says_what_it_passed_over,
-         test_http_gap_in_a_head_accounts_for_every_byte, test_a_gap_says_what_it_cut_short_in_a_chunked_body,
+         test_http_gap_in_a_head_accounts_for_every_byte, test_heads_the_snaplen_cut_are_read_as_far_as_they_came,
+         test_an_event_after_a_gap_in_a_head_has_its_own_segments_time,
+         test_a_gap_says_what_it_cut_short_in_a_chunked_body,
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,
          test_a_gap_says_what_it_cut_short_in_websocket_frames, test_a_gap_says_what_it_cut_short_in_flash_messages,
          test_the_close_says_what_it_cut_short, test_a_chunked_stream_is_incomplete_only_if_its_reader_was_still_there,

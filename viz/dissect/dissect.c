@@ -460,6 +460,10 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
     struct half *h = half_get(d, dir);
     if (!h)
         return;
+    /* A head the gap cut (a snaplen, a lost segment) says what came of it:
+     * its bytes are then in its item, not passed over. */
+    if (h->mode == MODE_HTTP_HEAD && h->buf.len)
+        http_head_cut(d, env, h);
     upgrade_answer_lost(d, env, h);
     /* Every byte before the gap is accounted for before the gap's own
      * item, in stream order: those a search after an earlier gap had

@@ -132,15 +132,26 @@ static bool coding_copy(const struct http_header *hs, size_t n, char buf[CODING_
     return true;
 }
 
-static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+/* What a head step reads: the buffer, or the lines of a head that a gap
+ * cut (http_head_cut). */
+struct head_text {
+    const char *data;
+    size_t len;
+    bool cut; /* data is the lines that came whole, and a blank line to end them */
+};
+
+static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h,
+                         const struct head_text *t)
 {
     struct http_request req;
     struct proto_err err = {0};
-    long r = http_read_request(h->buf.data, h->buf.len, &observer_limits, &req, &err);
-    if (r == PROTO_PARTIAL)
+    long r = http_read_request(t->data, t->len, &observer_limits, &req, &err);
+    if (r == PROTO_PARTIAL || (r < 0 && t->cut))
         return false;
     if (r < 0)
         return head_error(env, h, &err);
+    /* The head's bytes on the wire that came: all of the buffer when cut. */
+    uint64_t bytes = t->cut ? h->buf.len : (uint64_t)r;
 
     struct lib_state answer = {0}; /* what the response will carry (its buffer unused) */
     struct slice session;
@@ -157,19 +168,21 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
                          body.kind == HTTP_BODY_LENGTH ? body.length : body.kind == HTTP_BODY_CHUNKED);
     const struct slice *up = http_header_find(req.headers, req.num_headers, "Upgrade");
     p->end = (uint32_t)(h->buf.offset + (uint64_t)r + (body.kind == HTTP_BODY_LENGTH ? body.length : 0));
-    p->end_known = body.kind != HTTP_BODY_CHUNKED;
+    p->end_known = body.kind != HTTP_BODY_CHUNKED && !t->cut;
     p->http10 = req.minor_version == 0;
     p->upgrade = up && http_list_has_token(*up, "websocket");
     p->lib = answer.lib;
     p->wrap = answer.wrap;
 
     struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_HTTP_REQUEST, h->buf.offset, (uint64_t)r);
+    struct item *it = half_item(&b, env, h, ITEM_HTTP_REQUEST, h->buf.offset, bytes);
     item_add_text(it, "method", req.method.ptr, req.method.len);
     item_add_text(it, "target", req.target.ptr, req.target.len);
     add_version(it, req.minor_version);
     add_field_lines(it, "headers", req.headers, req.num_headers);
-    item_add_int(it, "head_bytes", r);
+    item_add_int(it, "head_bytes", (int64_t)bytes);
+    if (t->cut)
+        item_add_bool(it, "cut", true);
     item_add_int(it, "exchange", p->exchange);
     if (h->lib.lib != LIB_NONE) {
         item_add_str(it, "library", library_name(h->lib.lib));
@@ -178,6 +191,13 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         library_note_session(h, h->lib.lib, session);
     }
     emit_item(env->emitter, it);
+    /* The rest of a cut head, and its body, are somewhere in the gap: the
+     * search after it (dissect_gap) finds the next request.  Its Host and
+     * framing may have been in the part lost, so neither is judged. */
+    if (t->cut) {
+        bytebuf_consume(&h->buf, h->buf.len);
+        return true;
+    }
     /* A head that is well formed but that a server must refuse (no Host
      * in HTTP/1.1, two Hosts: RFC 9112 §3.2) is still a request on the
      * wire, answered (with a 400) in its turn: it is shown, paired with
@@ -269,15 +289,30 @@ static bool body_open(const struct half *h, const struct pending_request *req,
     return false;
 }
 
-static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+/* The body a cut head leads to, from its lines that came: chunks (the
+ * next size line is searched for after the gap), or an event stream or
+ * multipart body that did not say its length (read to the close, from
+ * the next place its reader can trust), else none known (the search for
+ * the next head goes on after the gap). */
+static void cut_body(const struct http_response *res, struct http_body *body, enum content_kind content)
+{
+    if (body->kind == HTTP_BODY_CHUNKED)
+        return;
+    bool streamed = content != CONTENT_PLAIN && !http_header_find(res->headers, res->num_headers, "Content-Length");
+    *body = (struct http_body){streamed ? HTTP_BODY_UNTIL_CLOSE : HTTP_BODY_NONE, 0};
+}
+
+static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h,
+                          const struct head_text *t)
 {
     struct http_response res;
     struct proto_err err = {0};
-    long r = http_parse_response(h->buf.data, h->buf.len, &observer_limits, &res, &err);
-    if (r == PROTO_PARTIAL)
+    long r = http_parse_response(t->data, t->len, &observer_limits, &res, &err);
+    if (r == PROTO_PARTIAL || (r < 0 && t->cut))
         return false;
     if (r < 0)
         return head_error(env, h, &err);
+    uint64_t bytes = t->cut ? h->buf.len : (uint64_t)r; /* (as in request_step) */
 
     struct pending_request *req = pending_answered_by(d, env);
     unsigned exchange = req ? req->exchange : 0;
@@ -290,12 +325,18 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     bool body_ok = interim || upgraded || http_response_body(&res, was_head, &body, &err) >= 0;
 
     struct item_builder b;
-    struct item *it = half_item(&b, env, h, ITEM_HTTP_RESPONSE, h->buf.offset, (uint64_t)r);
+    struct slice boundary = {NULL, 0};
+    enum content_kind content = content_of(content_type(&res), &boundary);
+    if (t->cut && body_ok && !interim && !upgraded)
+        cut_body(&res, &body, content);
+    struct item *it = half_item(&b, env, h, ITEM_HTTP_RESPONSE, h->buf.offset, bytes);
     item_add_int(it, "status", res.status);
     item_add_text(it, "reason", res.reason.ptr, res.reason.len);
     add_version(it, res.minor_version);
     add_field_lines(it, "headers", res.headers, res.num_headers);
-    item_add_int(it, "head_bytes", r);
+    item_add_int(it, "head_bytes", (int64_t)bytes);
+    if (t->cut)
+        item_add_bool(it, "cut", true);
     if (req)
         item_add_ms(it, "response_ms", response_ms);
     else
@@ -309,7 +350,9 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         char why[160];
         bool validators = http_header_find(res.headers, res.num_headers, "ETag") ||
                           http_header_find(res.headers, res.num_headers, "Last-Modified");
-        exchange_content(content_type(&res), validators, body_open(h, req, &body, r), &f);
+        /* (of a cut head the body's first bytes are lost: one that may go on is open) */
+        bool open = t->cut ? body.kind != HTTP_BODY_NONE : body_open(h, req, &body, r);
+        exchange_content(content_type(&res), validators, open, &f);
         f.upgrade = upgraded;
         enum technique tech = exchange_answered(d, env, req, res.status, response_ms, &f, why, sizeof why);
         item_add_str(it, "technique", technique_name(tech));
@@ -322,6 +365,15 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct half *client = upgraded ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
+    /* A cut 101 leaves its request waiting: the frames begin somewhere in
+     * the gap, and dissect_gap reads both sides as a WebSocket whose 101
+     * was lost (upgrade_answer_lost), the answer's extensions unknown. */
+    if (upgraded && t->cut) {
+        if (req)
+            req->upgrade = true;
+        bytebuf_consume(&h->buf, h->buf.len);
+        return true;
+    }
     if (upgraded) {
         d->pending_count = 0;
         struct ws_deflate_params deflate;
@@ -333,7 +385,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         return true;
     }
     if (interim) {
-        bytebuf_consume(&h->buf, (size_t)r);
+        bytebuf_consume(&h->buf, (size_t)bytes);
         h->msg_start_ns = env->now_ns;
         return true; /* interim: the final response is still to come */
     }
@@ -343,28 +395,48 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         client->mode = MODE_HTTP_HEAD; /* the upgrade was refused: more HTTP may follow */
 
     if (!body_ok) {
-        half_error(env, h, err.why, h->buf.offset, (uint64_t)r);
-        bytebuf_consume(&h->buf, (size_t)r);
+        half_error(env, h, err.why, h->buf.offset, bytes);
+        bytebuf_consume(&h->buf, (size_t)bytes);
         half_resync(h, h->buf.offset);
         return true;
     }
-    struct slice boundary = {NULL, 0};
-    enum content_kind content = content_of(content_type(&res), &boundary);
     char saved[BOUNDARY_MAX]; /* the boundary outlives the head's bytes, consumed next */
     memcpy(saved, boundary.ptr ? boundary.ptr : "", boundary.len);
     boundary.ptr = saved;
     char coding_buf[CODING_VALUE_MAX];
     struct slice coding;
     bool coded = coding_copy(res.headers, res.num_headers, coding_buf, &coding);
-    bytebuf_consume(&h->buf, (size_t)r); /* res's slices are invalid from here */
+    bytebuf_consume(&h->buf, (size_t)bytes); /* res's slices are invalid from here */
     begin_body(env, h, &body, content, boundary, exchange, coded ? &coding : NULL);
     h->msg_start_ns = env->now_ns;
+    if (t->cut && h->mode == MODE_HTTP_BODY && body.kind == HTTP_BODY_CHUNKED) {
+        h->body.chunk_lost = true; /* its first size line is in the gap, or after it */
+        h->lost_from = h->buf.offset;
+    }
     return true;
 }
 
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    return h->dir == DIR_C2S ? request_step(d, env, h) : response_step(d, env, h);
+    struct head_text t = {h->buf.data, h->buf.len, false};
+    return h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
+}
+
+bool http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    const char *nl = memrchr(h->buf.data, '\n', h->buf.len);
+    if (!nl)
+        return false; /* not even the start line came whole */
+    size_t whole = (size_t)(nl - h->buf.data) + 1;
+    char *text = malloc(whole + 2);
+    if (!text)
+        return false;
+    memcpy(text, h->buf.data, whole);
+    memcpy(text + whole, "\r\n", 2);
+    struct head_text t = {text, whole + 2, true};
+    bool read = h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
+    free(text);
+    return read;
 }
 
 /* The `body` item of a whole body of plain content, Content-Length or

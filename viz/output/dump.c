@@ -126,12 +126,14 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put(&l, " ");
         put_text(&l, it, "version", 16);
         put_field(&l, it, "head_bytes", "head");
+        put_field(&l, it, "cut", "cut");
         break;
     case ITEM_HTTP_RESPONSE:
         put_text(&l, it, "version", 16);
         put(&l, " %lld ", (long long)item_int(it, "status", 0));
         put_text(&l, it, "reason", 40);
         put_field(&l, it, "head_bytes", "head");
+        put_field(&l, it, "cut", "cut");
         put_field(&l, it, "response_ms", "after");
         put_field(&l, it, "technique", "technique");
         break;

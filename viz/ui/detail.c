@@ -223,8 +223,13 @@ static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it
         header_note(ui, l, it, n, nl, v, vl);
     }
     label(l, "head");
-    ui_lines_addf(l, A_NORMAL, "%lld bytes of request line / status line and headers",
-                  (long long)item_int(it, "head_bytes", 0));
+    const struct item_field *cut = item_field(it, "cut");
+    if (cut && cut->kind == FIELD_BOOL && cut->v.b)
+        ui_lines_addf(l, A_NORMAL, "%lld bytes came, the rest was lost in a capture gap",
+                      (long long)item_int(it, "head_bytes", 0));
+    else
+        ui_lines_addf(l, A_NORMAL, "%lld bytes of request line / status line and headers",
+                      (long long)item_int(it, "head_bytes", 0));
     const struct item_field *rt = item_field(it, "response_ms");
     if (rt && rt->kind == FIELD_MS) {
         label(l, "answered");
