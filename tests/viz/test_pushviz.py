@@ -17,7 +17,8 @@ import threading
 import time
 
 import pcapgen as g
-from vizlib import Skip, check_sanitizers, items, json_lines, main, of_type, run, scratch_dir, stats_tables, tshark, PUSHVIZ
+from vizlib import (Skip, check_sanitizers, items, json_lines, main, of_type, run, scratch_dir, stats_tables,
+                    tshark, PUSHVIZ, ROOT)
 
 TMP = scratch_dir("pushviz-test-")
 TS = 1700000000  # a capture time, seconds
@@ -122,6 +123,43 @@ def test_pcapng_and_stdin():
         rc, out, err = run(["-r", "-", "--json"], stdin=f.read())
     assert rc == 0, err
     assert_poll_items(json_lines(out))
+
+
+def test_pcapng_of_two_link_types_says_how_to_read_it():
+    """dumpcap -i lo -i any writes a pcapng file whose interfaces are
+    Ethernet and Linux cooked; libpcap refuses it.  pushviz says so and
+    points to the man page, whose two commands (tshark, editcap: the
+    Wireshark tools a user has) keep one interface in a file it reads."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))]
+    out += [block(1, struct.pack("<HHI", lt, 0, 262144)) for lt in (g.LINKTYPE_EN10MB, g.LINKTYPE_LINUX_SLL)]
+    for n, (ts, pkt) in enumerate(conv.packets):
+        iface = n % 2  # the same packets, half of them on each interface
+        data = g.frame((g.LINKTYPE_EN10MB, g.LINKTYPE_LINUX_SLL)[iface], pkt)
+        t = int(round((1700000000 + ts) * 1e6))
+        out.append(block(6, struct.pack("<IIIII", iface, t >> 32, t & 0xFFFFFFFF, len(data), len(data)) + data))
+    mixed = os.path.join(TMP, "mixed.pcapng")
+    with open(mixed, "wb") as f:
+        f.write(b"".join(out))
+    rc, out, err = run(["-r", mixed, "--json"])
+    assert rc == 1, (rc, err)
+    assert "different from the type of the first interface" in err and "WHAT IT READS" in err, err
+    with open(os.path.join(ROOT, "docs", "man", "pushviz.1")) as f:
+        page = f.read()
+    assert "frame.interface_id == 0" in page and "editcap \\-F pcap \\-T ether" in page
+    one, kept = os.path.join(TMP, "one.pcapng"), os.path.join(TMP, "one.pcap")
+    subprocess.run(["tshark", "-r", mixed, "-Y", "frame.interface_id == 0", "-w", one], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["editcap", "-F", "pcap", "-T", "ether", one, kept], check=True)
+    tcp = of_type(items(kept), "tcp")
+    assert [t["frame"] for t in tcp] == list(range(1, (len(conv.packets) + 1) // 2 + 1)), tcp
 
 
 def pcap_variant(records, big_endian=False, nano=False, snaplen=262144, version=(2, 4)):

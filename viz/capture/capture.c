@@ -298,7 +298,12 @@ static int dispatch_file(struct capture *c, int max, struct trampoline *t, char 
     if (n == PCAP_ERROR_BREAK || n == 0)
         return CAPTURE_EOF;
     if (n < 0) {
-        snprintf(err, errcap, "%s: %s", c->name, pcap_geterr(c->pcap));
+        const char *why = pcap_geterr(c->pcap);
+        /* (what libpcap says of a pcapng file of `dumpcap -i lo -i any`) */
+        bool mixed = strstr(why, "different from the type of the first interface") != NULL;
+        snprintf(err, errcap, "%s: %s%s", c->name, why,
+                 mixed ? " (libpcap reads no pcapng file whose interfaces differ in link type: "
+                         "man pushviz, WHAT IT READS, says how to keep one)" : "");
         return CAPTURE_FAILED;
     }
     return n;
