@@ -58,7 +58,7 @@ static void usage(FILE *out)
             "Flash messages, pushlab events with their delivery latency, and RTTs.\n"
             "\n"
             "  -i IFACE         capture live on IFACE (default %s; needs root or CAP_NET_RAW)\n"
-            "  -r FILE          read a pcap or pcapng file (- for stdin)\n"
+            "  -r FILE          read a pcap or pcapng file, gzip-compressed too (- for stdin)\n"
             "  -f BPF           capture filter, as tcpdump takes it (e.g. \"tcp port 8001\")\n"
             "  -Y EXPR          display filter, e.g. 'technique == ws and opcode == text'\n"
             "                   (fields, operators, examples: man pushviz, DISPLAY FILTERS)\n"

@@ -125,6 +125,42 @@ def test_pcapng_and_stdin():
     assert_poll_items(json_lines(out))
 
 
+def test_a_gzip_compressed_capture_reads_as_the_capture():
+    """capture.pcap.gz, as captures are kept and shared (tshark reads
+    them): pcap and pcapng, compressed, give the items of the file itself;
+    one cut short says where, as the file cut there would; a corrupt one
+    fails plainly."""
+    import gzip
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    for ng in (False, True):
+        plain = write(conv, "gz.pcap" + ("ng" if ng else ""), ng=ng)
+        with open(plain, "rb") as f:
+            data = f.read()
+        packed = plain + ".gz"
+        with open(packed, "wb") as f:
+            f.write(gzip.compress(data))
+        assert items(packed) == items(plain), ng
+    packed = gzip.compress(data)
+    cut = os.path.join(TMP, "cut.pcapng.gz")
+    with open(cut, "wb") as f:
+        f.write(packed[:len(packed) * 2 // 3])
+    rc, out, err = run(["-r", cut, "--json"])
+    assert rc == 1 and "truncated" in err, (rc, err)
+    got = json_lines(out)
+    assert ["truncated" in e["what"] for e in of_type(got, "error")] == [True], got
+    assert 0 < len(of_type(got, "tcp")) < len(conv.packets), got
+    bad = bytearray(packed)
+    bad[-6] ^= 0xFF  # the CRC of what it holds (RFC 1952 §2.3.1)
+    corrupt = os.path.join(TMP, "corrupt.pcapng.gz")
+    with open(corrupt, "wb") as f:
+        f.write(bad)
+    rc, out, err = run(["-r", corrupt, "--json"])
+    assert rc == 1 and "Bad message" in err, (rc, err)
+
+
 def test_pcapng_of_two_link_types_says_how_to_read_it():
     """dumpcap -i lo -i any writes a pcapng file whose interfaces are
     Ethernet and Linux cooked; libpcap refuses it.  pushviz says so and

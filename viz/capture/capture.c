@@ -1,5 +1,5 @@
 /* capture.c -- libpcap in and out: live capture, offline pcap and pcapng
- * files or stdin, the BPF filter, and the -w copy.
+ * files (gzip-compressed too) or stdin, the BPF filter, and the -w copy.
  *
  * Order of an open, and why:
  *   1. start the saver helper (saver.c)        while still root (the UI only)
@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "capture/decode.h"
+#include "capture/gzfile.h"
 #include "capture/privdrop.h"
 #include "memory/pages.h"
 #include "pushlab.h"
@@ -142,6 +143,10 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
     c->name = name;
     bool fast = !is_stdin && pcap_file_open(&c->fast, file, VIZ_SNAPLEN) == 0;
     FILE *fp = is_stdin ? stdin : fopen(file, "rb");
+    if (fp && !is_stdin && !fast && gzfile_is_gzip(fp)) { /* a .pcap.gz: inflated as it is read */
+        fclose(fp);
+        fp = gzfile_open(file);
+    }
     if (!fp) {
         pcap_file_close(&c->fast);
         return fail(err, cap, name, strerror(errno));
