@@ -27,25 +27,36 @@ def id_events(c):
     return [e for e in main(c).of_type("sse_event", "s2c") if e["id"] is not None]
 
 
+def blocks(c):
+    """Every block the server sent on the main flow, in stream order: the
+    sse_event items and the sse_comment ones (the `retry:` prelude, the
+    heartbeats).  An event's own bytes end where the next block starts,
+    whatever that block is: a heartbeat between two events is not part of
+    either."""
+    return sorted(main(c).of_type("sse_event", "s2c") + main(c).of_type("sse_comment", "s2c"),
+                  key=lambda it: it["offset"])
+
+
+def own_bytes(c, offset):
+    """The bytes on the wire of the sse_event holding a stream offset: from
+    its offset to the next block's (what its `bytes` in --json says)."""
+    items = blocks(c)
+    ev = containing([it for it in items if it["type"] == "sse_event"], offset)
+    return ev, stride(items, items.index(ev))
+
+
 def prelude_bytes(c):
     head = nth(main(c).responses(), 1, "responses")["head_bytes"]
     return nth(id_events(c), 1, "events with an id")["offset"] - head
 
 
-def tick_event(c):
-    events = id_events(c)
-    ev = containing(events, first_tick(main(c))["offset"])
-    return events, events.index(ev)
-
-
 def event_bytes(c):
-    events, i = tick_event(c)
-    return stride(events, i)
+    return own_bytes(c, first_tick(main(c))["offset"])[1]
 
 
 def field_overhead(c):
-    events, i = tick_event(c)
-    return stride(events, i) - len(events[i]["data"].encode())
+    ev, size = own_bytes(c, first_tick(main(c))["offset"])
+    return size - len(ev["data"].encode())
 
 
 def chat_event_name(c):
@@ -122,11 +133,9 @@ def first_heartbeat_ms(c):
 
 
 def chat_event_bytes(c):
-    """The chat's sse_event on the wire: from its offset to the next one's."""
-    flow = main(c)
-    events = id_events(c)
-    ev = containing(events, chat_event(flow)["offset"])
-    return stride(events, events.index(ev))
+    """The chat's sse_event on the wire: from its offset to the next
+    block's (a heartbeat that follows it is not counted)."""
+    return own_bytes(c, chat_event(main(c))["offset"])[1]
 
 
 QUESTIONS = [
@@ -139,7 +148,8 @@ QUESTIONS = [
     Question("prelude_bytes", INT, prelude_bytes,
              "offset (@) of the first sse_event with an id minus head= of the response"),
     Question("event_bytes", INT, event_bytes,
-             "offset of the sse_event after the first tick minus the first tick's offset"),
+             "offset of the line after the first tick's sse_event (the next sse_event or "
+             "sse_comment) minus the first tick's offset"),
     Question("field_overhead_bytes", INT, field_overhead,
              "that event's bytes on the wire minus the length of its data"),
     Question("chat_event_name", TEXT, chat_event_name,
@@ -167,7 +177,8 @@ QUESTIONS = [
     first_wait("first_wait_ms", main),
     post_to_push("post_to_push_ms", "sse", main),
     Question("chat_event_bytes", INT, chat_event_bytes,
-             "offset of the sse_event after the chat's minus the chat's offset (long-running flow)"),
+             "offset of the line after the chat's sse_event (the next sse_event or sse_comment: "
+             "a heartbeat is not part of the event) minus the chat's offset"),
     tshark_payload("tshark_payload_bytes", "sse"),
     Question("first_heartbeat_ms", NUMBER, first_heartbeat_ms,
              "t of the packet that carried the first ': heartbeat' line of the long-running "

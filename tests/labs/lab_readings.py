@@ -285,7 +285,7 @@ def lab_sse(paths, found):
     blocks = [(o, b) for o, b in sse_blocks(s) if re.search(rb"(?m)^id:", b)]
     first = ticks(events)[0]
     i = blocks.index(containing(blocks, first["offset"]))
-    stride = blocks[i + 1][0] - blocks[i][0]
+    stride = len(blocks[i][1])  # its own block: a heartbeat after it is a block of its own
     data_len = len(re.search(rb"(?m)^data: ?(.*)$", blocks[i][1]).group(1))
     body = s.data("s2c")
     resume = next(h for r in w.stream_list() for h in r.heads("c2s")
@@ -307,8 +307,7 @@ def lab_sse(paths, found):
     found["first_heartbeat_ms"] = (s.dirs["s2c"].ready_t(beat) - s.heads("s2c")[0]["t"]) * 1000.0
     found["down_bytes_per_s"] = down_rate(s)
     chat_block = containing(blocks, chat(s)["offset"])
-    j = blocks.index(chat_block)
-    found["chat_event_bytes"] = blocks[j + 1][0] - chat_block[0]
+    found["chat_event_bytes"] = len(chat_block[1])
     found["chat_event_name"] = re.search(rb"(?m)^event: ?(.*)$", chat_block[1]).group(1).decode()
     response = fields(paths["sse"], "http.response", "http.content_type")[0]
     found["sse_content_type"] = response[0]

@@ -10,6 +10,7 @@ the reference capture and, when this test may capture (root), on a
 load-mode capture recorded here as the worksheet says.
 """
 import atexit
+import json
 import os
 import re
 import shutil
@@ -275,6 +276,52 @@ def test_doc_excerpts_are_real():
             "bin/pushviz -r captures/NAME.pcap --dump):\n%s" % (page, "\n".join(stale))
 
 
+# ------------------------------------------------------------ keys on students' captures
+
+DATA = os.path.join(ROOT, "tests", "labs", "data")
+
+
+def json_items(pcap):
+    out = subprocess.run([os.path.join(harness.BIN, "pushviz"), "-r", pcap, "--json"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return [json.loads(line) for line in out.split("\n") if line]
+
+
+def test_sse_event_bytes_leave_out_heartbeats():
+    """An SSE event's bytes on the wire are its own block's: in
+    data/s2000333-06-sse.pcap (a student's capture) a `: heartbeat`
+    comment comes between the chat event and the next event, and is not
+    part of either.  event_bytes and chat_event_bytes equal the `bytes`
+    pushviz gives those sse_event items, there and on the reference
+    capture."""
+    for pcap, args in ((os.path.join(DATA, "s2000333-06-sse.pcap"), ["--student", "s2000333"]),
+                       (os.path.join(ROOT, "captures", "sse.pcap"), [])):
+        key = solution("06-sse", "--capture", pcap, *args)
+        items = json_items(pcap)
+        main = int(key["sse_events"])  # the flow that delivered that many events
+        flows = {}
+        for it in items:
+            if it["type"] == "event" and it.get("dir") == "s2c":
+                flows[it["flow"]] = flows.get(it["flow"], 0) + 1
+        flow = min(f for f, n in flows.items() if n == main)
+        blocks = sorted((it for it in items if it["flow"] == flow and it.get("dir") == "s2c"
+                         and it["type"] in ("sse_event", "sse_comment")),
+                        key=lambda it: it["offset"])
+        events = [it for it in blocks if it["type"] == "sse_event"]
+        chat = next(it for it in events if it["event"] == "chat")
+        tick = next(it for it in events if it["event"] == "tick")
+        assert int(key["chat_event_bytes"]) == chat["bytes"], (pcap, key, chat)
+        assert int(key["event_bytes"]) == tick["bytes"], (pcap, key, tick)
+        assert int(key["field_overhead_bytes"]) == tick["bytes"] - len(tick["data"].encode())
+        if args:  # the case this guards: a heartbeat right after the chat event
+            after = blocks[blocks.index(chat) + 1]
+            assert after["type"] == "sse_comment" and after["text"] == "heartbeat", after
+            # and tshark's reading of the blocks (test_labs_personal.py's) agrees
+            if shutil.which("tshark"):
+                from lab_readings import readings
+                assert readings("06-sse", {"sse": pcap})["chat_event_bytes"] == str(chat["bytes"])
+
+
 # ------------------------------------------------------------ lab 08 and pushviz --stats
 
 def stats_rows(pcap):
@@ -353,6 +400,7 @@ if __name__ == "__main__":
         test_bad_command_lines,
         test_capture_without_the_answers,
         test_doc_excerpts_are_real,
+        test_sse_event_bytes_leave_out_heartbeats,
         test_compare_agrees_with_stats_on_demo,
         test_compare_on_a_load_capture,
     ])
