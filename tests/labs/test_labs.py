@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -322,6 +323,92 @@ def test_sse_event_bytes_leave_out_heartbeats():
                 assert readings("06-sse", {"sse": pcap})["chat_event_bytes"] == str(chat["bytes"])
 
 
+def pcap_frames(path):
+    """(link type, [(seconds, nanoseconds, frame)]) of a classic little-endian
+    pcap of nanosecond times (what pushviz -w writes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"\x4d\x3c\xb2\xa1", path
+    frames, pos = [], 24
+    while pos + 16 <= len(data):
+        sec, usec, caplen, _ = struct.unpack("<IIII", data[pos:pos + 16])
+        frames.append((sec, usec, data[pos + 16:pos + 16 + caplen]))
+        pos += 16 + caplen
+    return struct.unpack("<I", data[20:24])[0], frames
+
+
+def as_ipv6(ip):
+    """An IPv4 packet of 127.0.0.1 as the same TCP segment between ::1 and ::1."""
+    ihl, total = (ip[0] & 15) * 4, struct.unpack(">H", ip[2:4])[0]
+    tcp = ip[ihl:total]
+    return struct.pack(">IHBB", 6 << 28, len(tcp), 6, 64) + bytes(15) + b"\1" + bytes(15) \
+        + b"\1" + tcp
+
+
+def rewrap(src, dst, link, ipv6=False, ng=False):
+    """src (an Ethernet pcap of IPv4) written again as another link type
+    (sll, sll2, null, raw or ethernet), maybe IPv6, maybe as pcapng: the
+    files other tools write of the same traffic."""
+    linktype, frames = pcap_frames(src)
+    assert linktype == 1, src
+    codes = {"ethernet": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276}
+    out = []
+    for sec, nsec, frame in frames:
+        ip = as_ipv6(frame[14:]) if ipv6 else frame[14:]
+        proto = b"\x86\xdd" if ipv6 else b"\x08\x00"
+        head = {"ethernet": frame[:12] + proto,
+                "null": struct.pack("<I", 10 if ipv6 else 2),
+                "raw": b"",
+                "sll": struct.pack(">HHH", 0, 772, 6) + bytes(8) + proto,
+                "sll2": proto + bytes(2) + struct.pack(">IHBB", 1, 772, 0, 6) + bytes(8)}[link]
+        out.append((sec, nsec, head + ip))
+    with open(dst, "wb") as f:
+        if not ng:
+            f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, codes[link]))
+            for sec, nsec, frame in out:
+                f.write(struct.pack("<IIII", sec, nsec, len(frame), len(frame)) + frame)
+            return dst
+
+        def block(kind, body):
+            body += bytes(-len(body) % 4)
+            return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+        f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        # if_tsresol 9: times in nanoseconds, as in the original
+        f.write(block(1, struct.pack("<HHIHHBxxxHH", codes[link], 0, 65535, 9, 1, 9, 0, 0)))
+        for sec, nsec, frame in out:
+            ts = sec * 1000000000 + nsec
+            f.write(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame),
+                                         len(frame)) + frame))
+    return dst
+
+
+def test_check_reads_what_pushviz_reads():
+    """Lab 06's key reads retry: and the heartbeats from the file itself:
+    on the reference capture saved as pcapng, as tcpdump -i any's Linux
+    cooked headers (SLL, SLL2), BSD loopback or raw IP, and over IPv6,
+    the key is the same as on the original (before, a pcapng file ended
+    labs/check in a Python traceback).  A file neither reads is refused
+    with exit 2 and the file named, never a traceback."""
+    sse = os.path.join(ROOT, "captures", "sse.pcap")
+    code, out, err = check("06", "--solution", "--capture", sse)
+    assert code == 0 and "no answer" not in out, out + err
+    want = out.splitlines()[1:]
+    for link, ipv6, ng in (("ethernet", False, True), ("sll2", False, True), ("sll", False, False),
+                           ("null", True, False), ("raw", True, True), ("sll2", True, False)):
+        path = rewrap(sse, os.path.join(TMP, "sse-%s-%s.%s" % (link, ipv6 and "v6" or "v4",
+                                                                ng and "pcapng" or "pcap")),
+                      link, ipv6, ng)
+        code, out, err = check("06", "--solution", "--capture", path)
+        assert code == 0 and "Traceback" not in err, (path, code, err)
+        assert out.splitlines()[1:] == want, (path, out)
+        answers = write("06.txt", "".join(line + "\n" for line in want))
+        code, out, err = check("06", answers, "--capture", path)
+        assert code == 0 and "%d of %d right" % (len(want), len(want)) in out, (path, out, err)
+    bad = write("bad.pcapng", b"\x0a\x0d\x0d\x0a" + bytes(40))
+    code, out, err = check("06", "--solution", "--capture", bad)
+    assert code == 2 and "bad.pcapng" in err and "Traceback" not in err, (code, out, err)
+
+
 # ------------------------------------------------------------ lab 08 and pushviz --stats
 
 def stats_rows(pcap):
@@ -401,6 +488,7 @@ if __name__ == "__main__":
         test_capture_without_the_answers,
         test_doc_excerpts_are_real,
         test_sse_event_bytes_leave_out_heartbeats,
+        test_check_reads_what_pushviz_reads,
         test_compare_agrees_with_stats_on_demo,
         test_compare_on_a_load_capture,
     ])
