@@ -252,6 +252,26 @@ def test_capture_without_the_answers():
     assert code == 1 and "0 of 1 right" in out and "n/a" in out, out
 
 
+def test_solution_is_said_to_be_a_self_check():
+    """Anyone can print a key (the code that computes it is in the
+    repository): --help says --solution is for instructors and that
+    labs/check is a self-check, and the instructor's guide says so and
+    how to grade instead (--batch, the explanations)."""
+    code, out, _ = check("--help")
+    assert code == 0, out
+    text = " ".join(out.split())
+    m = re.search(r"--solution (.*?) --capture", text)
+    assert m and "for instructors" in m.group(1) and "self-check" in m.group(1), text
+    with open(os.path.join(ROOT, "docs", "instructor.md")) as f:
+        guide = f.read()
+    m = re.search(r"^## labs/check is a self-check, not an exam\n(.*?)^## ", guide, re.M | re.S)
+    assert m, "docs/instructor.md has no section on what labs/check is"
+    section = " ".join(m.group(1).split())
+    for said in ("Any student can print their own key", "cannot be hidden", "formative",
+                 "labs/check --batch", "explanations"):
+        assert said in section, (said, section)
+
+
 def test_doc_excerpts_are_real():
     """Every --dump line quoted in docs/techniques/ is a line pushviz prints
     for a capture in captures/ or captures/thirdparty/ (re-recording them
@@ -486,6 +506,7 @@ if __name__ == "__main__":
         test_windows_notepad_file_is_read,
         test_bad_command_lines,
         test_capture_without_the_answers,
+        test_solution_is_said_to_be_a_self_check,
         test_doc_excerpts_are_real,
         test_sse_event_bytes_leave_out_heartbeats,
         test_check_reads_what_pushviz_reads,
