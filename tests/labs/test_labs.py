@@ -118,6 +118,28 @@ def test_worksheets_match_keys():
         assert "labs/check %s" % lab in sheet, "%s does not say how to check it" % lab
 
 
+def test_long_running_client_is_defined():
+    """A worksheet that asks about "the long-running client" (or flow)
+    says what that is before its questions: the flow that delivered the
+    most events.  Lab 06's client reconnects after a server restart, so
+    its worksheet says the capture holds the restart and that the term
+    means the first connection only (the key's main flow), not the
+    reconnection too."""
+    for lab in LABS:
+        with open(os.path.join(ROOT, "labs", lab + ".md")) as f:
+            sheet = f.read()
+        if "long-running" not in sheet:
+            continue
+        before = " ".join(sheet.split("**1.**", 1)[0].split())
+        assert re.search(r'"The long-running client" (below )?(is|means) .*?the flow that '
+                         r'delivered the most events', before), lab + " does not define it"
+    with open(os.path.join(ROOT, "labs", "06-sse.md")) as f:
+        before = " ".join(f.read().split("**1.**", 1)[0].split())
+    for said in ("server restart", "reconnects on a new connection", "first connection",
+                 "Its reconnection is a flow of its own"):
+        assert said in before, said
+
+
 def test_every_lab_is_listed():
     code, out, _ = check("--list")
     assert code == 0
@@ -496,6 +518,7 @@ if __name__ == "__main__":
     harness.main([
         test_worksheets_match_keys,
         test_every_lab_is_listed,
+        test_long_running_client_is_defined,
         test_solutions_pass,
         test_each_wrong_answer_is_named,
         test_missing_answer_and_tolerance,
