@@ -263,15 +263,25 @@ def test_bad_command_lines():
 
 
 def test_capture_without_the_answers():
-    """A WebSocket lab on an SSE capture: nothing to ask, said so, not passed."""
+    """A WebSocket lab on an SSE capture: nothing to ask, said so, not
+    passed.  The key shows each question with no answer; grading refuses
+    the capture (exit 2) as not one of this lab, with the count, even
+    when the one answerable question (the tshark total, which any capture
+    answers) is right: a lab does not pass on n/a."""
     sse = os.path.join(ROOT, "captures", "sse.pcap")
     code, out, _ = check("07-ws", "--solution", "--capture", sse)
     lines = [line for line in out.splitlines() if not line.startswith("# lab")]
     # every question but the tshark cross-check, which any capture answers
     assert code == 0 and all("no answer in this capture" in line for line in lines
                              if not line.startswith("tshark_payload_bytes =")), out
-    code, out, _ = check("07-ws", write("ws.txt", "handshake_status = 101\n"), "--capture", sse)
-    assert code == 1 and "0 of 1 right" in out and "n/a" in out, out
+    total = [line for line in out.splitlines() if line.startswith("tshark_payload_bytes =")]
+    assert len(total) == 1, out
+    n = len(key_module("07-ws").QUESTIONS)
+    for text in ("handshake_status = 101\n", total[0] + "\n"):
+        code, out, err = check("07-ws", write("ws.txt", text), "--capture", sse)
+        assert code == 2 and out == "", (text, code, out)
+        assert ("sse.pcap is not a capture of lab 07-ws: %d of its %d questions cannot be "
+                "answered" % (n - 1, n)) in err, err
 
 
 def test_solution_is_said_to_be_a_self_check():
