@@ -24,10 +24,12 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
@@ -338,6 +340,64 @@ def test_make_kit():
         assert line in readme, (line, readme)
 
 
+def descendants(pid):
+    """The pids of a process's children, their children, ..."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def test_make_kit_interrupted():
+    """Ctrl-C (SIGINT to make-kit alone, so that it has to stop its
+    programs itself) while a capture is being written: exit 130, no
+    traceback, the unfinished capture removed, the student and lab to
+    record again named, and every program it started gone."""
+    if os.geteuid() != 0:
+        raise harness.Skip("make-kit records live captures: needs root (CAP_NET_RAW)")
+    roster = os.path.join(TMP, "roster-int.txt")
+    kit = os.path.join(TMP, "int-kit")
+    with open(roster, "w") as f:
+        f.write("int.student\nint.later\n")
+    proc = subprocess.Popen([os.path.join(ROOT, "labs", "make-kit"), "--students", roster,
+                             "--out", kit, "--labs", "07"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    pcap = os.path.join(kit, "int.student", "07-ws.pcap")
+    try:
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(pcap) and os.path.getsize(pcap) > 24):
+            assert time.monotonic() < deadline and proc.poll() is None, "no capture started"
+            time.sleep(0.1)
+        time.sleep(1)  # the client is running
+        children = descendants(proc.pid)
+        assert children, "make-kit runs no program while it records?"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted while recording lab 07-ws of student int.student" in err, err
+    assert "labs/start 07-ws --student int.student --kit " + kit in err, err
+    assert "1 student(s) from int.later on" in err, err
+    assert not os.path.exists(pcap), os.listdir(os.path.dirname(pcap))
+    left = [p for p in children if os.path.exists("/proc/%d" % p)]
+    assert not left, "programs make-kit started still run: %s" % left
+
+
 # ------------------------------------------------------------ no answer in the docs
 
 # Phrases that contain a number equal to some answer but state a protocol
@@ -399,6 +459,7 @@ if __name__ == "__main__":
             test_two_students_differ,
             test_batch_csv,
             test_make_kit,
+            test_make_kit_interrupted,
             test_no_answer_in_the_docs,
         ])
     finally:
