@@ -3,7 +3,8 @@
 A class that reads one reference capture shares one set of answers.  So
 every student records (or is handed) a capture made with parameters of
 their own, derived from their ID by a hash: the tick interval and the
-moment the client starts against it (the event phase), the poll interval,
+moment the client starts against it (the event phase), the poll interval
+(kept apart from the tick interval's multiples: phases_spread),
 the SSE heartbeat period and `retry:` value, how long the server stays
 down when it is restarted, how long the client runs, the chat text and
 its length, and lab 09's loss rate, link rate and tick periods.  The same
@@ -52,6 +53,26 @@ WORDS = ("amber", "basalt", "cedar", "delta", "ember", "fjord", "garnet", "harbo
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+def phases_spread(interval_ms, poll_ms):
+    """True when ticks every interval_ms fall at points of a poll interval
+    of poll_ms that move by at least a twentieth of it from one tick to the
+    next.  Equal periods, or one a multiple of the other, keep every tick
+    at the same point: each event then waits the same time for its poll,
+    anything from 0 to a whole interval by chance, and a mean latency
+    tells nothing about polling."""
+    step = interval_ms % poll_ms
+    return min(step, poll_ms - step) * 20 >= poll_ms
+
+
+def _poll_apart(interval_ms, poll_ms):
+    """poll_ms, or the next period of POLL_INTERVAL_MS (wrapping round) whose
+    phases spread against interval_ms."""
+    lo, hi = POLL_INTERVAL_MS
+    while not phases_spread(interval_ms, poll_ms):
+        poll_ms = lo + (poll_ms - lo + 1) % (hi - lo + 1)
+    return poll_ms
+
+
 class StudentError(ValueError):
     """An ID that cannot name a student (it also names a folder of the kit)."""
 
@@ -83,7 +104,7 @@ def params(student, lab):
     return {
         "interval_ms": interval,
         "phase_ms": _pick(d, 2, (0, interval - 1)),
-        "poll_interval_ms": _pick(d, 4, POLL_INTERVAL_MS),
+        "poll_interval_ms": _poll_apart(interval, _pick(d, 4, POLL_INTERVAL_MS)),
         "heartbeat_s": _pick(d, 6, HEARTBEAT_S),
         "retry_ms": _pick(d, 8, RETRY_MS, 10),
         "down_ms": _pick(d, 10, DOWN_MS, 10),

@@ -495,12 +495,64 @@ def test_compare_agrees_with_stats_on_demo():
     assert_compare_agrees_with_stats(os.path.join(ROOT, "captures", "demo.pcap"))
 
 
+def in_step(tick_ms, poll_ms):
+    """True when ticks every tick_ms move by less than a twentieth of a poll
+    interval of poll_ms from one to the next: each waits about the same
+    time for its poll, so a mean latency says nothing of polling."""
+    step = tick_ms % poll_ms
+    return min(step, poll_ms - step) * 20 < poll_ms
+
+
+def part_b_commands():
+    """{program: [arguments]} of lab 08's Part B command lines."""
+    with open(os.path.join(ROOT, "labs", "08-compare.md")) as f:
+        part = f.read().split("## Part B", 1)[1].split("## Part C", 1)[0]
+    found = {}
+    for line in part.splitlines():
+        for word in re.findall(r"bin/pushlab-(?:client \w+|\w+)[^&\n]*", line):
+            prog, *args = word.split()
+            if prog == "bin/pushlab-client":
+                prog = "client " + args.pop(0)
+            found[prog] = args
+    return found
+
+
+def option(args, name, default):
+    return int(args[args.index(name) + 1]) if name in args else default
+
+
+def test_poll_is_never_in_step_with_the_ticks():
+    """A poll period equal to the tick period (or a multiple or divisor of
+    it) catches every tick at the same point of its interval: poll's mean
+    latency is then one fixed wait, and lab 08's slow_rows can be 0 by
+    luck.  Neither lab 08's Part B commands nor any student's parameters
+    (Part A and lab 01) put them in step."""
+    cmds = part_b_commands()
+    tick = option(cmds["bin/pushlab-poll"], "--interval", 1000)  # the servers' default
+    poll = option(cmds["client poll"], "--poll-interval", 1000)  # the client's default
+    assert not in_step(tick, poll), (tick, poll, cmds)
+    sys.path.insert(0, os.path.join(ROOT, "labs", "lib"))
+    from student import POLL_INTERVAL_MS, params
+    for n in range(3000):
+        p = params("s%07d" % n, "01-poll")
+        assert POLL_INTERVAL_MS[0] <= p["poll_interval_ms"] <= POLL_INTERVAL_MS[1], p
+        assert not in_step(p["interval_ms"], p["poll_interval_ms"]), ("s%07d" % n, p)
+
+
 def test_compare_on_a_load_capture():
-    """Part B of lab 08, as the worksheet says, on ephemeral ports."""
+    """Part B of lab 08, as the worksheet says (its servers' tick and its
+    poll clients' options), on ephemeral ports and for 3 s: the poll row
+    is slow (question 10)."""
     if os.geteuid() != 0:
         raise harness.Skip("live capture needs root (CAP_NET_RAW)")
     pcap = os.path.join(TMP, "load.pcap")
-    with harness.Server("poll") as poll, harness.Server("sse") as sse, harness.Server("ws") as ws:
+    cmds = part_b_commands()
+    servers = []
+    for t in ("poll", "sse", "ws"):  # the worksheet's options, on a port of their own
+        args = list(cmds["bin/pushlab-" + t])
+        del args[args.index("-p"):args.index("-p") + 2]
+        servers.append(harness.Server(t, *args))
+    with servers[0] as poll, servers[1] as sse, servers[2] as ws:
         ports = (poll.port, sse.port, ws.port)
         viz = subprocess.Popen(
             [os.path.join(harness.BIN, "pushviz"), "-i", "lo", "-w", pcap, "--json",
@@ -512,8 +564,10 @@ def test_compare_on_a_load_capture():
             for tech, url in (("poll", "http://127.0.0.1:%d" % poll.port),
                               ("sse", "http://127.0.0.1:%d" % sse.port),
                               ("ws", "ws://127.0.0.1:%d" % ws.port)):
-                subprocess.run([os.path.join(harness.BIN, "pushlab-client"), tech, url,
-                                "--clients", "5", "--duration", "2", "--json"],
+                args = cmds["client " + tech][1:]  # the worksheet's, URL aside
+                for name, value in (("--clients", "5"), ("--duration", "3")):
+                    args[args.index(name) + 1] = value
+                subprocess.run([os.path.join(harness.BIN, "pushlab-client"), tech, url] + args,
                                capture_output=True, timeout=30, check=True)
             time.sleep(0.3)
         finally:
@@ -522,6 +576,7 @@ def test_compare_on_a_load_capture():
     rows = stats_rows(pcap)
     assert rows["poll"]["flows"] == 5 and rows["sse"]["flows"] == 5, rows
     assert_compare_agrees_with_stats(pcap)
+    assert int(solution("08-compare", "--capture", pcap)["slow_rows"]) >= 1, rows
 
 
 if __name__ == "__main__":
@@ -544,5 +599,6 @@ if __name__ == "__main__":
         test_sse_event_bytes_leave_out_heartbeats,
         test_check_reads_what_pushviz_reads,
         test_compare_agrees_with_stats_on_demo,
+        test_poll_is_never_in_step_with_the_ticks,
         test_compare_on_a_load_capture,
     ])
