@@ -51,7 +51,25 @@ def load_key(lab):
 
 def kit_paths(kit, student, lab, key):
     """{capture name: path} of a student's captures of a lab in a kit folder."""
+    return folder_paths(os.path.join(kit, student), lab, key)
+
+
+def folder_paths(folder, lab, key):
+    """{capture name: path} of a lab's captures in one student's folder."""
     names = list(key.CAPTURES)
     if len(names) == 1:
-        return {names[0]: os.path.join(kit, student, lab + ".pcap")}
-    return {n: os.path.join(kit, student, "%s-%s.pcap" % (lab, n)) for n in names}
+        return {names[0]: os.path.join(folder, lab + ".pcap")}
+    return {n: os.path.join(folder, "%s-%s.pcap" % (lab, n)) for n in names}
+
+
+def student_paths(kit, student, lab, key):
+    """kit_paths, or, when KIT/ID does not exist and KIT itself is the
+    student's folder (named ID, or holding the lab's captures, as a folder
+    handed out by make-kit does), the captures in KIT: a student may pass
+    the kit or their own folder."""
+    if not os.path.isdir(os.path.join(kit, student)):
+        own = folder_paths(kit, lab, key)
+        named = os.path.basename(os.path.normpath(os.path.abspath(kit))) == student
+        if named or all(os.path.isfile(p) for p in own.values()):
+            return own
+    return kit_paths(kit, student, lab, key)

@@ -375,6 +375,29 @@ def test_sse_event_bytes_leave_out_heartbeats():
                 assert readings("06-sse", {"sse": pcap})["chat_event_bytes"] == str(chat["bytes"])
 
 
+def test_kit_may_be_the_students_own_folder():
+    """--kit takes the class kit (KIT/ID/LAB.pcap) or the folder a student
+    was handed (KIT/LAB.pcap), by its ID's name or by any other, and from
+    inside it as `--kit .` (what the kit's README.txt says)."""
+    student = "s2000333"
+    kit = os.path.join(TMP, "handed")
+    own = os.path.join(kit, student)
+    renamed = os.path.join(TMP, "my-captures")
+    for folder in (own, renamed):
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(os.path.join(DATA, "s2000333-06-sse.pcap"), os.path.join(folder, "06-sse.pcap"))
+    key = solution("06", "--student", student, "--kit", kit)
+    answers = write("own.txt", answers_text(key))
+    for where, cwd in ((kit, None), (own, None), (renamed, None), (".", own)):
+        done = subprocess.run([CHECK, "06", answers, "--student", student, "--kit", where],
+                              capture_output=True, text=True, timeout=120, cwd=cwd)
+        assert done.returncode == 0 and "%d of %d right" % (len(key), len(key)) in done.stdout, \
+            (where, cwd, done.stdout, done.stderr)
+    # a folder that is neither: the path looked for is named
+    code, _, err = check("06", answers, "--student", student, "--kit", TMP)
+    assert code == 2 and "no capture file %s" % os.path.join(TMP, student, "06-sse.pcap") in err, err
+
+
 def pcap_frames(path):
     """(link type, [(seconds, nanoseconds, frame)]) of a classic little-endian
     pcap of nanosecond times (what pushviz -w writes)."""
@@ -598,6 +621,7 @@ if __name__ == "__main__":
         test_doc_excerpts_are_real,
         test_sse_event_bytes_leave_out_heartbeats,
         test_check_reads_what_pushviz_reads,
+        test_kit_may_be_the_students_own_folder,
         test_compare_agrees_with_stats_on_demo,
         test_poll_is_never_in_step_with_the_ticks,
         test_compare_on_a_load_capture,
