@@ -398,6 +398,40 @@ def test_kit_may_be_the_students_own_folder():
     assert code == 2 and "no capture file %s" % os.path.join(TMP, student, "06-sse.pcap") in err, err
 
 
+def make_kit_module():
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("make_kit", os.path.join(ROOT, "labs", "make-kit"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("make_kit", loader))
+    loader.exec_module(module)
+    return module
+
+
+def test_make_kit_reads_rosters_and_labs_as_people_type_them():
+    """A roster saved by Excel or Notepad (UTF-8 with a byte order mark,
+    CRLF) is read; --labs takes spaces after commas and names a lab once
+    however it is spelled.  A roster that is not UTF-8 is refused, named."""
+    mk = make_kit_module()
+    roster = write("roster-bom.txt", "\ufeffs1\r\n# class\r\nada.lovelace\r\n".encode("utf-8"))
+    assert mk.read_roster(roster) == ["s1", "ada.lovelace"]
+    assert mk.read_labs("01, 06") == ["01-poll", "06-sse"]
+    assert mk.read_labs("7,ws, 07-ws ,06") == ["07-ws", "06-sse"]
+    assert mk.read_labs(None) == LABS
+    for bad, message in ((" , ", "names no lab"), ("01,nope", "no lab 'nope'")):
+        try:
+            mk.read_labs(bad)
+        except mk.UsageError as e:
+            assert message in str(e), e
+        else:
+            raise AssertionError("--labs %r accepted" % bad)
+    latin1 = write("roster-latin1.txt", "s1\nj\xe9r\xf4me\n".encode("latin-1"))
+    done = subprocess.run([os.path.join(ROOT, "labs", "make-kit"), "--students", latin1,
+                           "--out", os.path.join(TMP, "no-kit")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "roster-latin1.txt is not UTF-8" in done.stderr, done
+    assert not os.path.exists(os.path.join(TMP, "no-kit"))
+
+
 def pcap_frames(path):
     """(link type, [(seconds, nanoseconds, frame)]) of a classic little-endian
     pcap of nanosecond times (what pushviz -w writes)."""
@@ -622,6 +656,7 @@ if __name__ == "__main__":
         test_sse_event_bytes_leave_out_heartbeats,
         test_check_reads_what_pushviz_reads,
         test_kit_may_be_the_students_own_folder,
+        test_make_kit_reads_rosters_and_labs_as_people_type_them,
         test_compare_agrees_with_stats_on_demo,
         test_poll_is_never_in_step_with_the_ticks,
         test_compare_on_a_load_capture,
