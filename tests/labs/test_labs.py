@@ -140,6 +140,39 @@ def test_long_running_client_is_defined():
         assert said in before, said
 
 
+def test_worksheets_say_what_the_capture_holds():
+    """What a worksheet says of its capture is what the capture shows:
+    in the HTTP labs the second client asks once (one request on its flow)
+    and the chat comes by a POST /send on a connection of its own (a
+    technique=http flow), not from that client; lab 02's held requests are
+    near a whole interval, as the worksheet says (and the key's comment).
+    No worksheet command reads build/labs/ID/..., which a student with a
+    kit does not have."""
+    for lab, name in (("01-poll", "poll"), ("01-poll", "jsonp"), ("02-longpoll", "longpoll"),
+                      ("03-iframe", "iframe"), ("04-xhr", "xhr"), ("04-xhr", "multipart"),
+                      ("06-sse", "sse")):
+        with open(os.path.join(ROOT, "labs", lab + ".md")) as f:
+            before = " ".join(f.read().split("**1.**", 1)[0].split())
+        assert "POST /send` on a connection of its own" in before, lab
+        assert "sends a chat message" not in before and "sends a chat" not in before, lab
+        items = json_items(os.path.join(ROOT, "captures", name + ".pcap"))
+        flows = {}
+        for it in items:
+            if it["type"] == "http_request":
+                flows.setdefault(it["flow"], []).append(it["method"] + " " + it["target"])
+        posts = [f for f, reqs in flows.items() if any(r.startswith("POST /send") for r in reqs)]
+        assert len(posts) == 1 and len(flows[posts[0]]) == 1, (name, flows)
+        gets = sorted(f for f in flows if f not in posts)
+        assert len(flows[gets[1]]) == 1, (name, flows)  # the second client: one request
+    key = solution("02-longpoll")
+    assert 0.75 <= float(key["held_share_of_interval"]) <= 1.0, key
+    with open(os.path.join(ROOT, "labs", "keys", "longpoll.py")) as f:
+        assert "half an interval" not in f.read()
+    for lab in LABS:
+        with open(os.path.join(ROOT, "labs", lab + ".md")) as f:
+            assert not re.search(r"pushviz -r\s+build/labs/", f.read()), lab
+
+
 def test_every_lab_is_listed():
     code, out, _ = check("--list")
     assert code == 0
@@ -641,6 +674,7 @@ if __name__ == "__main__":
         test_worksheets_match_keys,
         test_every_lab_is_listed,
         test_long_running_client_is_defined,
+        test_worksheets_say_what_the_capture_holds,
         test_solutions_pass,
         test_each_wrong_answer_is_named,
         test_missing_answer_and_tolerance,
