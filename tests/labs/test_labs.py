@@ -428,13 +428,15 @@ def test_kit_may_be_the_students_own_folder():
             (where, cwd, done.stdout, done.stderr)
     # a folder that is neither: the path looked for is named
     code, _, err = check("06", answers, "--student", student, "--kit", TMP)
-    assert code == 2 and "no capture file %s" % os.path.join(TMP, student, "06-sse.pcap") in err, err
+    looked = os.path.join(TMP, student, "06-sse.pcap")
+    assert code == 2 and "no capture file %s" % looked in err, err
 
 
 def make_kit_module():
     import importlib.machinery
     import importlib.util
-    loader = importlib.machinery.SourceFileLoader("make_kit", os.path.join(ROOT, "labs", "make-kit"))
+    loader = importlib.machinery.SourceFileLoader("make_kit",
+                                                  os.path.join(ROOT, "labs", "make-kit"))
     module = importlib.util.module_from_spec(importlib.util.spec_from_loader("make_kit", loader))
     loader.exec_module(module)
     return module
@@ -513,7 +515,8 @@ def rewrap(src, dst, link, ipv6=False, ng=False):
 
         def block(kind, body):
             body += bytes(-len(body) % 4)
-            return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+            size = struct.pack("<I", len(body) + 12)
+            return struct.pack("<I", kind) + size + body + size
         f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
         # if_tsresol 9: times in nanoseconds, as in the original
         f.write(block(1, struct.pack("<HHIHHBxxxHH", codes[link], 0, 65535, 9, 1, 9, 0, 0)))
