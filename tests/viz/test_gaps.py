@@ -352,6 +352,13 @@ def test_http_gap_in_a_head_accounts_for_every_byte():
     assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
 
 
+def text_frame(text, key=None):
+    """A short WebSocket text frame: unmasked (a server's), or masked with key."""
+    if key is None:
+        return bytes([0x81, len(text)]) + text
+    return bytes([0x81, 0x80 | len(text)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(text))
+
+
 def snapped(conv, name, heads, keep):
     """conv written with a snaplen that leaves `keep` bytes of TCP payload
     of the packets numbered in `heads`, as `tcpdump -s` leaves of a head
@@ -371,19 +378,14 @@ def test_heads_the_snaplen_cut_are_read_as_far_as_they_came():
     # what follows is read as they say: WebSocket frames both ways, the
     # events of the stream (before: the heads were errors, the frames and
     # events passed over as unknown bytes, and events timed late).
-    def frame(text, key=None):
-        if key is None:
-            return bytes([0x81, len(text)]) + text
-        return bytes([0x81, 0x80 | len(text)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(text))
-
     ws = g.Conversation()
     ws.handshake()
     heads = [len(ws.packets)]
     ws.ws_upgrade(offer=b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
                   answer=b"Sec-WebSocket-Extensions: permessage-deflate\r\n")
     heads.append(len(ws.packets) - 2)  # the 101 (each send is followed by its ACK)
-    sent = [frame(g.event(1, 1700000001000).encode()), frame(b"hello", key=b"\x01\x02\x03\x04"),
-            frame(g.event(2, 1700000001000).encode())]
+    sent = [text_frame(g.event(1, 1700000001000).encode()), text_frame(b"hello", key=b"\x01\x02\x03\x04"),
+            text_frame(g.event(2, 1700000001000).encode())]
     ws.send("s2c", sent[0])
     ws.send("c2s", sent[1])
     ws.send("s2c", sent[2])
@@ -597,11 +599,6 @@ def test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames():
     # and passed over whole: no frame, and the flow named poll (recorded
     # with engine.io from Chromium over a lossy link).  Now both sides are
     # read as frames, as for a connection joined after its handshake.
-    def frame(text, key=None):
-        if key is None:
-            return bytes([0x81, len(text)]) + text
-        return bytes([0x81, 0x80 | len(text)]) + key + bytes(b ^ key[i % 4] for i, b in enumerate(text))
-
     conv = g.Conversation()
     conv.handshake()
     conv.send("c2s", b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -610,9 +607,9 @@ def test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames():
              b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
     lost = len(conv.packets)
     conv.send("s2c", answer)
-    conv.send("s2c", frame(b"tick 1"))
-    conv.send("c2s", frame(b"hello", key=b"\x01\x02\x03\x04"))
-    conv.send("s2c", frame(b"tick 2"))
+    conv.send("s2c", text_frame(b"tick 1"))
+    conv.send("c2s", text_frame(b"hello", key=b"\x01\x02\x03\x04"))
+    conv.send("s2c", text_frame(b"tick 2"))
     its = lose(conv, [lost], "ws-no-101.pcap")
     frames = [(f["dir"], f["payload"], f["masked"]) for f in of_type(its, "ws_frame")]
     assert frames == [("s2c", "tick 1", False), ("c2s", "hello", True), ("s2c", "tick 2", False)], its
