@@ -86,6 +86,7 @@ struct options {
     struct wan_settings settings; /* the link options, over the defaults */
     char changes[256];            /* the link options given, as NAME=VALUE words (for set) */
     enum wan_backend_choice backend;
+    bool backend_given;           /* --backend was on the command line (up and run take it) */
     char **cmd;                   /* exec and run: the command after "--" */
 };
 
@@ -129,6 +130,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                 o->backend = BACKEND_NETEM;
             else
                 return bad_usage("--backend", "auto, tun or netem");
+            o->backend_given = true;
             continue;
         case 'v':
             sys_verbose = true;
@@ -201,7 +203,8 @@ static int command_run(const struct options *o)
     /* Wait for the command, looking at the stop flag every 50 ms.  On a
      * stop signal: SIGTERM to the command (Ctrl-C reached it too, being in
      * our process group; SIGTERM also stops one that ignores SIGINT), a
-     * grace period, then down, which kills whatever is left. */
+     * grace period, then SIGKILL, then down, which kills whatever is left
+     * in the namespace. */
     int grace_ms = -1;
     while (child > 0 && !exited && grace_ms != 0) {
         pid_t r = waitpid(child, &status, WNOHANG);
@@ -219,6 +222,17 @@ static int command_run(const struct options *o)
             if (grace_ms > 0)
                 grace_ms = grace_ms > 50 ? grace_ms - 50 : 0;
         }
+    }
+    if (child > 0 && !exited) {
+        /* The grace period is over and the command is still there (it
+         * ignores SIGTERM): SIGKILL, and reap it, so that run reports what
+         * ended it as a shell would, 128 + 9.  (down would kill it too, but
+         * it is our child: only waitpid tells how it ended.) */
+        kill(child, SIGKILL);
+        pid_t r;
+        while ((r = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+            ;
+        exited = r == child;
     }
     wan_down(stderr);
     if (exited && WIFEXITED(status))
@@ -255,6 +269,11 @@ int main(int argc, char **argv)
         return bad_usage(o.command, "which command? (pushlab-wan exec -- CMD...)");
     if (!takes_cmd && o.cmd[0])
         return bad_usage("unexpected argument", o.cmd[0]);
+    /* The backend is chosen when the link is built: a running link keeps
+     * the one it has, so set (and the rest) would silently ignore it. */
+    if (o.backend_given && strcmp(o.command, "up") != 0 && strcmp(o.command, "run") != 0)
+        return bad_usage(o.command, "takes no --backend (the link keeps the backend it was built "
+                                    "with; choose it with up or run)");
     if (strcmp(o.command, "set") == 0 && !o.changes[0])
         return bad_usage("set", "what? (--delay, --jitter, --loss, --rate, --queue, --reorder)");
     bool shapes_link = strcmp(o.command, "up") == 0 || strcmp(o.command, "set") == 0 ||

@@ -21,15 +21,47 @@ struct wan_settings wan_settings_default(void)
     return s;
 }
 
-/* A finite number in [min, max] with nothing after it, or NAN. */
+/* A decimal number in [min, max]: digits with at most one '.' (40, 2.5,
+ * .5), nothing before or after them, else NAN.  strtod alone would also
+ * take "0x10" (16), "1e3", " 40", "inf" and "nan": a typo or a shell
+ * variable gone wrong would then become a delay nobody asked for. */
 static double number_in(const char *text, double min, double max)
 {
-    char *end;
+    size_t digits = 0, points = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.' && points == 0)
+            points++;
+        else
+            return NAN;
+    }
+    if (digits == 0)
+        return NAN;
     errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < min || v > max)
+    double v = strtod(text, NULL); /* only digits and a point: decimal, finite */
+    if (errno || v < min || v > max)
         return NAN;
     return v;
+}
+
+/* A setting's value as number_in reads it back: decimal, never with an
+ * exponent (%g writes 1e-05), trailing zeros dropped.  Values are at most
+ * WAN_DELAY_MAX_MS or WAN_RATE_MAX_KBIT; below a millionth they read 0. */
+static void decimal(char *out, size_t cap, double v)
+{
+    int n = snprintf(out, cap, "%.6f", v);
+    if (n < 0 || (size_t)n >= cap)
+        return;
+    char *point = strchr(out, '.');
+    if (!point)
+        return;
+    char *end = out + n;
+    while (end > point + 1 && end[-1] == '0')
+        end--;
+    if (end == point + 1)
+        end = point;
+    *end = '\0';
 }
 
 int wan_settings_set(struct wan_settings *s, const char *name, const char *value, const char **why)
@@ -88,8 +120,12 @@ int wan_settings_apply_line(struct wan_settings *s, const char *line, const char
 
 size_t wan_settings_format(const struct wan_settings *s, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "delay=%g jitter=%g loss=%g rate=%ld queue=%ld reorder=%d", s->delay_ms,
-                     s->jitter_ms, s->loss_pct, s->rate_kbit, s->queue, s->reorder ? 1 : 0);
+    char delay[32], jitter[32], loss[32];
+    decimal(delay, sizeof delay, s->delay_ms);
+    decimal(jitter, sizeof jitter, s->jitter_ms);
+    decimal(loss, sizeof loss, s->loss_pct);
+    int n = snprintf(out, cap, "delay=%s jitter=%s loss=%s rate=%ld queue=%ld reorder=%d", delay, jitter,
+                     loss, s->rate_kbit, s->queue, s->reorder ? 1 : 0);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 

@@ -27,7 +27,7 @@ import time
 import harness
 from harness import Skip, main
 from wanlib import (CLIENT, HOST_IF, SERVER_ADDR, SERVERS, Link, Viz, client_url, connect_ms,
-                    leftovers, route_device, wait_port, wan, WAN)
+                    harness_check_sanitizers, leftovers, route_device, wait_port, wan, WAN)
 
 TMP = tempfile.mkdtemp(prefix="pushlab-wan-test-")
 atexit.register(shutil.rmtree, TMP, ignore_errors=True)
@@ -58,6 +58,14 @@ def test_help_and_bad_usage():
                        (["up", "--rate", "1.5"], "rate"), (["frobnicate"], "unknown command"),
                        (["exec"], "which command"), (["set"], "what?"),
                        (["up", "--backend", "magic"], "auto, tun or netem"),
+                       # Decimal numbers only: strtod alone took 0x10 as 16 ms.
+                       (["up", "--delay", "0x10"], 'delay: milliseconds from 0 to 60000: not "0x10"'),
+                       (["set", "--loss", "1e1"], 'loss: a percentage from 0 to 100: not "1e1"'),
+                       (["up", "--jitter", " 5"], 'jitter: milliseconds from 0 to 60000: not " 5"'),
+                       # A running link keeps its backend: set would ignore it.
+                       (["set", "--backend", "netem"], "set: takes no --backend"),
+                       (["set", "--delay", "5", "--backend", "tun"], "set: takes no --backend"),
+                       (["status", "--backend", "auto"], "status: takes no --backend"),
                        (["up", "--bogus"], "pushlab-wan up: unrecognized option '--bogus'"),
                        (["set", "--delay"], "pushlab-wan set: option '--delay' requires an argument")]:
         p = wan(*args, check=False)
@@ -363,6 +371,31 @@ def test_down_is_idempotent_and_removes_everything():
     assert p.returncode == 1 and "is the link up" in p.stderr, p
 
 
+def test_run_exits_128_plus_the_signal_that_ended_the_command():
+    """run's status is the command's, or 128 + the signal that ended it.
+    A command that ignores SIGTERM is killed after the grace period: 137
+    (128 + SIGKILL), and nothing is left.  One that obeys: 143."""
+    need_root()
+    wan("down")
+    for script, want in (("trap '' TERM; echo ready; exec sleep 60", 128 + signal.SIGKILL),
+                         ("echo ready; exec sleep 60", 128 + signal.SIGTERM)):
+        run = subprocess.Popen([WAN, "run", "--", "sh", "-c", script], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+        try:
+            assert run.stdout.readline() == b"ready\n", run.stderr.read()
+            run.send_signal(signal.SIGTERM)  # run passes it on, then waits 3 s
+            run.wait(20)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+                wan("down", check=False)
+        err = run.stderr.read().decode(errors="replace")
+        harness_check_sanitizers(err)
+        assert run.returncode == want, (script, run.returncode, err)
+        assert not leftovers(), leftovers()
+
+
 def test_relay_killed_leaves_the_guard_route():
     """If the relay dies, the devices go with it and 10.77.0.2 becomes
     unreachable (never the default route); down then cleans up."""
@@ -430,6 +463,7 @@ if __name__ == "__main__":
           test_handshake_rtt_80ms_every_technique_through_run, test_load_mode_through_the_link,
           test_loss_5_websocket_retransmissions_pushviz_and_tshark, test_set_changes_a_running_link,
           test_jitter_keeps_order_unless_reorder, test_down_is_idempotent_and_removes_everything,
-          test_relay_killed_leaves_the_guard_route, test_netem_backend_where_the_kernel_has_it,
+          test_relay_killed_leaves_the_guard_route, test_run_exits_128_plus_the_signal_that_ended_the_command,
+          test_netem_backend_where_the_kernel_has_it,
           test_reference_captures_show_80ms, test_a_policy_request_that_comes_again_gets_the_policy,
           test_rate_256_one_megabyte_takes_what_the_rate_implies])

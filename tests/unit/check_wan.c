@@ -83,12 +83,20 @@ START_TEST(settings_take_each_knob_within_its_limits)
     ck_assert_int_eq(wan_settings_set(&s, "reorder", "1", &why), 0);
     ck_assert(s.delay_ms == 40 && s.jitter_ms == 2.5 && s.loss_pct == 100);
     ck_assert(s.rate_kbit == 256 && s.queue == 1 && s.reorder);
+    ck_assert_int_eq(wan_settings_set(&s, "delay", ".5", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "jitter", "7.", &why), 0);
+    ck_assert(s.delay_ms == 0.5 && s.jitter_ms == 7);
+    ck_assert_int_eq(wan_settings_set(&s, "delay", "40", &why), 0);
+    ck_assert_int_eq(wan_settings_set(&s, "jitter", "2.5", &why), 0);
 
     static const char *const bad[][2] = {
         {"delay", "-1"}, {"delay", "60001"}, {"delay", "4O"}, {"delay", ""}, {"delay", "nan"},
         {"delay", "inf"}, {"jitter", "-0.5"}, {"loss", "100.5"}, {"loss", "-1"}, {"rate", "1.5"},
         {"rate", "-8"}, {"rate", "100000001"}, {"queue", "0"}, {"queue", "100001"}, {"reorder", "yes"},
-        {"colour", "blue"}};
+        {"colour", "blue"},
+        /* decimal only: strtod would read these as 16, 1000, 40, 5, 0.5 */
+        {"delay", "0x10"}, {"delay", "1e3"}, {"delay", " 40"}, {"delay", "+5"}, {"jitter", "0X.8p0"},
+        {"delay", "."}, {"delay", "1.2.3"}, {"loss", "1,5"}, {"rate", "0x100"}, {"queue", "1e2"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct wan_settings before = s;
         why = NULL;
@@ -118,6 +126,17 @@ START_TEST(settings_line_is_all_or_nothing_and_reads_back)
     struct wan_settings back = wan_settings_default();
     ck_assert_int_eq(wan_settings_apply_line(&back, text, &why), 0);
     ck_assert(same_settings(&back, &s));
+
+    /* Read back decimal, never with an exponent (%g would write 1e-05,
+     * which the parser refuses). */
+    s.jitter_ms = 0.000015;
+    s.delay_ms = 60000;
+    wan_settings_format(&s, text, sizeof text);
+    ck_assert_ptr_nonnull(strstr(text, "delay=60000 jitter=0.000015 "));
+    back = wan_settings_default();
+    ck_assert_int_eq(wan_settings_apply_line(&back, text, &why), 0);
+    ck_assert(same_settings(&back, &s));
+    s.delay_ms = 150;
 
     char long_line[600];
     memset(long_line, 'x', sizeof long_line - 1);
