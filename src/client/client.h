@@ -115,7 +115,11 @@ struct session {
     uint64_t events;              /* events received */
     uint64_t counted;             /* events inside its load window (see run.c) */
     uint64_t requests;            /* HTTP requests (a handshake or policy request counts) */
-    uint64_t header_bytes;        /* HTTP heads both ways and WebSocket frame headers */
+    uint64_t header_bytes;        /* HTTP heads both ways and WebSocket frame headers, of its
+                                     steady state: sent or received after it was subscribed
+                                     and before the cut (session_header_bytes; run.c) */
+    uint64_t window_events;       /* events made after it was subscribed that arrived before
+                                     the cut: what those header bytes paid for (run.c) */
     uint64_t bytes_up, bytes_down;/* bytes of its closed connections */
 
     uint64_t echo_seq;            /* --echo: seq of the newest message out, 0 when none */
@@ -136,6 +140,9 @@ void session_answered(struct session *s);
 void session_after(struct session *s, uint64_t ms, void (*fn)(struct session *s));
 /* Close the connection on purpose; closed() still runs. */
 void session_close_conn(struct session *s, const char *why);
+/* n bytes of HTTP head or WebSocket frame header went out or came in:
+ * counted in s->header_bytes when inside the steady state (see there). */
+void session_header_bytes(struct session *s, uint64_t n);
 
 /* The session is subscribed: every event made from now on must arrive.
  * Called again after a reconnection (the first time is what counts).

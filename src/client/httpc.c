@@ -44,7 +44,7 @@ int httpc_request(struct session *s, const char *method, const char *target,
         return -1;
     }
     s->requests++;
-    s->header_bytes += (uint64_t)n;
+    session_header_bytes(s, (uint64_t)n);
     if (conn_write(s->conn, head, (size_t)n) < 0 ||
         (body_len && conn_write(s->conn, body, body_len) < 0)) {
         session_fail(s, "cannot send the request: %s", s->conn ? s->conn->close_reason : "closed");
@@ -107,7 +107,7 @@ int httpc_read_head(struct session *s, const struct httpc_want *want, struct htt
     body->keep_alive = keeps_alive(&res, &body->framing);
     body->done = body->framing.kind == HTTP_BODY_NONE ||
                  (body->framing.kind == HTTP_BODY_LENGTH && body->framing.length == 0);
-    s->header_bytes += (uint64_t)n;
+    session_header_bytes(s, (uint64_t)n);
     conn_consume(s->conn, (size_t)n);
     return 1;
 }

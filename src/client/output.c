@@ -98,7 +98,7 @@ static void json_number(const char *name, double v, bool known, int decimals)
 void output_summary(bool json, const struct load_summary *m)
 {
     double rate = m->duration_s > 0 ? (double)m->events_delivered / m->duration_s : 0;
-    bool measured = m->latency.samples > 0, per_event = m->events_delivered > 0;
+    bool measured = m->latency.samples > 0, per_event = m->header_bytes_known;
     if (json) {
         printf("{\"technique\":\"%s\",\"clients\":%llu,\"connected\":%llu,"
                "\"events_delivered\":%llu,\"events_expected\":%llu,\"latency_ms\":{",

@@ -19,7 +19,9 @@ struct load_summary {
     struct latency_summary latency; /* delivery latency (or round trip with --echo) */
     uint64_t requests;            /* HTTP requests, handshakes, policy requests */
     uint64_t bytes_up, bytes_down;/* TCP payload bytes both ways */
-    double header_bytes_per_event;/* HTTP heads and WebSocket frame headers per event */
+    double header_bytes_per_event;/* HTTP heads and WebSocket frame headers per event, in the
+                                     clients' steady state (run.c, summarise) */
+    bool header_bytes_known;      /* some event arrived in that window (else null / "none") */
     uint64_t errors;              /* clients that failed */
     const char *first_error;      /* the first failure, or NULL */
     double duration_s;            /* the measured window */

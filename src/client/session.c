@@ -184,6 +184,15 @@ static const struct conn_ops session_conn_ops = {
     .on_close = conn_closed,
 };
 
+void session_header_bytes(struct session *s, uint64_t n)
+{
+    /* The head that subscribes (the response head, the 101) is counted
+     * before session_ready runs, so it stays out, as the request before
+     * it: the set-up is paid once, not per event. */
+    if (s->ready && !s->run->cut_ms)
+        s->header_bytes += n;
+}
+
 void session_close_conn(struct session *s, const char *why)
 {
     if (s->conn)

@@ -82,7 +82,7 @@ static int send_frame(struct session *s, unsigned opcode, const void *payload, s
     int rc = conn_writev(s->conn, iov, 2);
     if (masked != small)
         free(masked);
-    s->header_bytes += hlen;
+    session_header_bytes(s, hlen);
     return rc;
 }
 
@@ -233,7 +233,7 @@ static void read_frames(struct session *s)
         size_t whole = (size_t)hlen + (size_t)h.payload_len;
         if (len < whole)
             return; /* the rest of the frame is still on its way */
-        s->header_bytes += (uint64_t)hlen;
+        session_header_bytes(s, (uint64_t)hlen);
         got_frame(s, &h, in + hlen);
         if (s->conn)
             conn_consume(s->conn, whole);

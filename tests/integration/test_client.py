@@ -545,6 +545,38 @@ def test_load_hold_counts_from_the_last_client():
         assert s["events_delivered"] == s["events_expected"], s
 
 
+def load_summary(tech, port, *args):
+    rc, out, err = run_client([tech, url_of(tech, port), "--json"] + list(args), timeout=60)
+    s = json.loads(out)
+    assert rc == 0 and s["errors"] == 0 and s["events_delivered"] == s["events_expected"], (rc, s, err)
+    return s
+
+
+def test_load_header_bytes_per_event_is_the_steady_state():
+    """header_bytes_per_event counts the header bytes and the events of one
+    window, subscription to cut: what a technique pays per event once it
+    runs.  A stream (SSE, XHR) pays no head per event at all, a WebSocket
+    2 bytes (the server's frame header of a short text frame), and a long
+    poll one request and one response head per event, the same in a short
+    run and a long one.  (Counting the whole run's heads, set-up and drain
+    included, over the window's events, gave SSE 25 bytes in 1 s and 8 in
+    3 s, and long polling 670 against 390.)"""
+    for tech in ("sse", "xhr", "ws"):
+        need_server(SERVER_OF[tech])
+        with Server(SERVER_OF[tech], "--interval", 50) as srv:
+            s = load_summary(tech, srv.port, "--clients", 20, "--duration", 1)
+        assert s["events_delivered"] >= 20 * 10, s
+        assert s["header_bytes_per_event"] == (2.0 if tech == "ws" else 0.0), (tech, s)
+    need_server("longpoll")
+    with Server("longpoll", "--interval", 100) as srv:
+        short = load_summary("longpoll", srv.port, "--clients", 20, "--duration", 1)
+        long = load_summary("longpoll", srv.port, "--clients", 20, "--duration", 3)
+    per_short, per_long = short["header_bytes_per_event"], long["header_bytes_per_event"]
+    # One GET head (about 120 bytes) and one 200 head per event.
+    assert 150 < per_long < 600, long
+    assert abs(per_short - per_long) <= 0.15 * per_long, (short, long)
+
+
 # ------------------------------------------------------------ bad servers
 
 
@@ -755,4 +787,5 @@ if __name__ == "__main__":
            test_bad_sec_websocket_accept, test_bad_flash_policy, test_bad_connection_refused,
            test_unresolvable_host_gives_the_resolvers_reason,
            test_load_refused_counts_errors, test_load_hold_counts_from_the_last_client,
+           test_load_header_bytes_per_event_is_the_steady_state,
            test_usage_errors, test_man_synopsis_lists_every_option])
