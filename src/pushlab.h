@@ -93,7 +93,23 @@
  * about 1 s (2-3 s on a busy CPU). */
 #define LOAD_MAX_IN_FLIGHT    100
 #define ECHO_MAX_IN_FLIGHT    64      /* --in-flight upper bound */
-#define LOAD_DRAIN_MS         1500    /* after the end, events already made may still arrive */
+/* The drain: after the end of a load run, events made before it may still
+ * be on their way.  The run waits until every client has every event the
+ * others got (and one made after the end has arrived, which proves no
+ * older one is still unknown), checking every LOAD_DRAIN_CHECK_MS.  With
+ * no such event (a server without ticks), it stops LOAD_DRAIN_QUIET_MS
+ * after the end once no client lacks an event.  A client that still
+ * lacks one is waited for LOAD_DRAIN_MAX_MS plus LOAD_DRAIN_RTTS of the
+ * shortest TCP handshake the run saw: TCP resends a lost segment after
+ * at least 200 ms and about one RTT plus four times its variation, and
+ * doubles the wait each time the resend is lost too, so three losses in
+ * a row cost several seconds, more on a long round trip.  Poll and
+ * JSONP add one --poll-interval to both (the next poll fetches the
+ * events).  What has not come by then is missing. */
+#define LOAD_DRAIN_CHECK_MS   10
+#define LOAD_DRAIN_QUIET_MS   1500
+#define LOAD_DRAIN_MAX_MS     5000
+#define LOAD_DRAIN_RTTS       16
 #define LOAD_MAX_SAMPLES      20000000 /* latency samples kept for percentiles (80 MB) */
 #define LOAD_MAX_SEQ_SPAN     10000000 /* seqs a load run can follow (a bogus seq is an error) */
 

@@ -90,6 +90,7 @@ struct session {
     struct conn *conn;            /* the open connection, or NULL */
     int connect_fd;               /* a connect in progress, or -1 */
     int connect_nth;              /* which of the host's addresses it goes to (sock_connect) */
+    uint64_t connect_us;          /* monotonic µs the connect in progress began (a handshake RTT) */
     unsigned source;              /* load mode: connects from 127.0.0.N to a loopback server
                                      (sock_connect); 0: from the usual address */
     struct loop_timer *timer;     /* the technique's next step (session_after), or NULL */
@@ -207,6 +208,13 @@ struct run {
     int64_t cut_ms;               /* load: the end of the measured window (0: open) */
     uint64_t start_us;            /* monotonic µs at the start (rates) */
     uint64_t cut_us;              /* monotonic µs at the cut */
+    uint64_t finish_us;           /* monotonic µs when the run began to finish (the drain's end) */
+    struct loop_timer *drain;     /* load: checks, after the cut, whether all events are in */
+    uint64_t drain_quiet_ms;      /* the drain may end this long after the cut with no event
+                                     made after it seen (pushlab.h, LOAD_DRAIN_QUIET_MS) */
+    uint64_t drain_max_ms;        /* and ends this long after it at the latest */
+    bool after_cut_seen;          /* an event made after the cut has arrived */
+    uint64_t handshake_min_us;    /* the shortest TCP handshake of the run (0: none yet) */
     uint64_t errors;              /* sessions that failed */
     char first_error[256];        /* the first failure's message */
     struct load_stats stats;      /* latencies and the seq timeline (load mode) */

@@ -107,6 +107,19 @@ bool load_stats_seen(struct load_stats *st, uint64_t seq, int64_t ts_ms)
     return true;
 }
 
+uint64_t load_stats_newest_by(const struct load_stats *st, int64_t until_ms, int64_t *ts_ms)
+{
+    /* From the top: what the drain asks for sits near it. */
+    for (size_t i = st->span; i-- > 0;) {
+        int64_t ts = st->ts_by_seq[i];
+        if (ts != 0 && ts <= until_ms) {
+            *ts_ms = ts;
+            return st->base + i;
+        }
+    }
+    return 0;
+}
+
 uint64_t load_stats_expected(const struct load_stats *st, int64_t after_ms, int64_t until_ms)
 {
     size_t first = st->span, last = 0;

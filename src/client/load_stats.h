@@ -34,6 +34,9 @@ struct latency_summary load_stats_summary(struct load_stats *st);
 /* Record that event seq was made at ts_ms.  False when seq is so far from
  * the others that it cannot be a real event of this run. */
 bool load_stats_seen(struct load_stats *st, uint64_t seq, int64_t ts_ms);
+/* The newest seq seen that was made by until_ms (its ts in *ts_ms), or 0
+ * when none was. */
+uint64_t load_stats_newest_by(const struct load_stats *st, int64_t until_ms, int64_t *ts_ms);
 /* How many events were made in (after_ms, until_ms]: from the first seen
  * seq made after after_ms to the last made by until_ms, counting seqs that
  * no client saw in between (they were made, so they were expected). */

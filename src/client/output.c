@@ -124,8 +124,8 @@ void output_summary(bool json, const struct load_summary *m)
         } else {
             fputs("null", stdout);
         }
-        printf(",\"duration_s\":%.3f,\"%s\":%.1f}\n", m->duration_s,
-               m->echo ? "round_trips_per_s" : "events_per_s", rate);
+        printf(",\"duration_s\":%.3f,\"%s\":%.1f,\"drain_s\":%.3f}\n", m->duration_s,
+               m->echo ? "round_trips_per_s" : "events_per_s", rate, m->drain_s);
     } else {
         char latency[128] = "none (nothing delivered)", per_event_text[32] = "none";
         if (measured)
@@ -143,6 +143,7 @@ void output_summary(bool json, const struct load_summary *m)
                "bytes up / down            %llu / %llu\n"
                "header bytes per event     %s\n"
                "%-27s%.1f over %.3f s\n"
+               "drained after the end      %.3f s\n"
                "errors                     %llu%s%s\n",
                m->technique, m->echo ? " (echo round trips)" : "",
                (unsigned long long)m->clients, (unsigned long long)m->connected,
@@ -152,7 +153,7 @@ void output_summary(bool json, const struct load_summary *m)
                (unsigned long long)m->requests, (unsigned long long)m->bytes_up,
                (unsigned long long)m->bytes_down, per_event_text,
                m->echo ? "round trips per second" : "events per second", rate, m->duration_s,
-               (unsigned long long)m->errors, m->first_error ? ", first: " : "",
+               m->drain_s, (unsigned long long)m->errors, m->first_error ? ", first: " : "",
                m->first_error ? m->first_error : "");
     }
     fflush(stdout);

@@ -25,6 +25,7 @@ struct load_summary {
     uint64_t errors;              /* clients that failed */
     const char *first_error;      /* the first failure, or NULL */
     double duration_s;            /* the measured window */
+    double drain_s;               /* how long the run waited after it for events in flight */
     bool echo;                    /* --echo: events are round trips */
 };
 

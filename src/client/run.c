@@ -15,8 +15,10 @@
  *    --duration, or --hold after the last client is out) or when it
  *    failed.  An event counts as expected for a
  *    client when it was made inside its window, and as delivered when it
- *    arrived; after the cut the run drains for a moment, so events already
- *    made are not reported missing just because they were in flight;
+ *    arrived; after the cut the run drains, so events already made are
+ *    not reported missing just because they were in flight: until every
+ *    client has every event it is expected to get, or a bound long enough
+ *    for TCP to recover from losses (pushlab.h, LOAD_DRAIN_*);
  *  - latency is the client's clock minus the event's ts (the same machine,
  *    the same clock), or with --echo the measured round trip.
  */
@@ -116,8 +118,11 @@ void run_finish(struct run *r, int exit_code)
         return;
     r->finishing = true;
     cut(r);
+    r->finish_us = client_now_us();
     loop_cancel_timer(r->loop, r->ramp);
     r->ramp = NULL;
+    loop_cancel_timer(r->loop, r->drain);
+    r->drain = NULL;
     loop_add_timer(r->loop, CLOSE_LINGER_MS + 1000, 0, on_force_stop, r);
     for (size_t i = 0; i < r->started; i++) {
         struct session *s = &r->sessions[i];
@@ -168,10 +173,42 @@ static void run_session_done(struct run *r, struct session *s)
     stop_when_idle(r);
 }
 
-static void on_drained(struct loop *loop, void *arg)
+/* Has every client that is still on every event it is expected to get
+ * (what events_expected will count)?  Events come in order on each
+ * connection, so a client has them all once its newest seq reaches the
+ * newest one any client has seen that was made by the cut: a seq it
+ * skipped is gone for good, and a later one cannot still be on its way. */
+static bool every_event_in(const struct run *r)
+{
+    int64_t newest_ts = 0;
+    uint64_t newest = r->opt->echo ? 0 : load_stats_newest_by(&r->stats, r->cut_ms, &newest_ts);
+    for (size_t i = 0; i < r->started; i++) {
+        const struct session *s = &r->sessions[i];
+        if (s->done || !s->ready)
+            continue; /* its window is closed, or it expects nothing */
+        if (r->opt->echo) {
+            if (s->echo_back < s->echo_seq)
+                return false;
+        } else if (newest && s->last_seq < newest && s->ready_ms < newest_ts) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The drain, every LOAD_DRAIN_CHECK_MS after the cut: end it as soon as
+ * nothing is missing, or at its bound (pushlab.h explains both). */
+static void on_drain_check(struct loop *loop, void *arg)
 {
     (void)loop;
-    run_finish(arg, 0);
+    struct run *r = arg;
+    uint64_t waited_ms = (client_now_us() - r->cut_us) / 1000;
+    /* Without an event made after the cut, one made just before it may
+     * still be on its way to every client (unknown to all): wait for the
+     * quiet time before believing nothing is.  Echoes are all known. */
+    bool known = r->opt->echo || r->after_cut_seen || waited_ms >= r->drain_quiet_ms;
+    if ((known && every_event_in(r)) || waited_ms >= r->drain_max_ms)
+        run_finish(r, 0); /* cancels this timer */
 }
 
 /* --duration is over.  Load mode cuts the window and drains first. */
@@ -183,10 +220,13 @@ static void on_duration(struct loop *loop, void *arg)
         return;
     }
     cut(r);
-    uint64_t drain = LOAD_DRAIN_MS;
+    uint64_t poll = 0;
     if (r->opt->tech == &tech_poll || r->opt->tech == &tech_jsonp)
-        drain += (uint64_t)r->opt->poll_interval_ms; /* the next poll fetches the last events */
-    if (!loop_add_timer(loop, drain, 0, on_drained, r))
+        poll = (uint64_t)r->opt->poll_interval_ms; /* the next poll fetches the last events */
+    r->drain_quiet_ms = LOAD_DRAIN_QUIET_MS + poll;
+    r->drain_max_ms = LOAD_DRAIN_MAX_MS + LOAD_DRAIN_RTTS * (r->handshake_min_us / 1000) + poll;
+    r->drain = loop_add_timer(loop, LOAD_DRAIN_CHECK_MS, LOAD_DRAIN_CHECK_MS, on_drain_check, r);
+    if (!r->drain)
         run_finish(r, 1);
 }
 
@@ -266,6 +306,8 @@ static void run_event(struct run *r, struct session *s, const struct event_view 
     } else {
         /* Inside this client's window (see the top of this file)? */
         counted = s->ready && ev->ts_ms > s->ready_ms && (!r->cut_ms || ev->ts_ms <= r->cut_ms);
+        if (r->cut_ms && ev->ts_ms > r->cut_ms)
+            r->after_cut_seen = true; /* the drain knows every event made by the cut */
     }
     if (r->load) {
         if (counted && !r->cut_ms)
@@ -356,6 +398,7 @@ static void summarise(struct run *r)
     m.header_bytes_per_event = window_events ? (double)header_bytes / (double)window_events : 0;
     m.header_bytes_known = window_events > 0;
     m.duration_s = (double)(r->cut_us - r->start_us) / 1e6;
+    m.drain_s = (double)(r->finish_us - r->cut_us) / 1e6;
     output_summary(opt->json, &m);
     if (m.errors || m.connected == 0 || m.events_delivered < m.events_expected)
         r->exit_code = 1;

@@ -216,6 +216,7 @@ static int connect_to(struct session *s, int nth, char why[SOCK_WHY_MAX])
     }
     s->connect_fd = fd;
     s->connect_nth = nth;
+    s->connect_us = client_now_us();
     return 0;
 }
 
@@ -244,6 +245,12 @@ static void on_connect(struct loop *loop, int fd, unsigned events, void *arg)
         }
         return;
     }
+    /* The handshake took one round trip (more if a SYN was lost, or the
+     * loop was busy): the shortest of the run is the path's RTT, which
+     * bounds the drain (run.c). */
+    uint64_t rtt = client_now_us() - s->connect_us;
+    if (s->run->handshake_min_us == 0 || rtt < s->run->handshake_min_us)
+        s->run->handshake_min_us = rtt ? rtt : 1;
     s->conn = conn_new(loop, fd, &session_conn_ops, s, CLIENT_MAX_INPUT, MAX_OUTPUT_QUEUE);
     if (!s->conn) {
         session_fail(s, "out of memory");

@@ -577,6 +577,112 @@ def test_load_header_bytes_per_event_is_the_steady_state():
     assert abs(per_short - per_long) <= 0.15 * per_long, (short, long)
 
 
+class StallProxy:
+    """A TCP relay to 127.0.0.1:port that holds back what the server sends
+    on its first connection from `stall[0]` to `stall[1]` seconds after
+    start_clock() (then lets it all through at once): one client's events
+    arrive late, as after TCP recovered from losses on a slow link, while
+    the other clients get theirs on time."""
+
+    def __init__(self, port, stall):
+        self.port, self.stall, self.t0, self.closed = port, stall, None, False
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.listen_port = self.sock.getsockname()[1]
+        self.socks = [self.sock]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def start_clock(self):
+        self.t0 = time.monotonic()
+
+    def _stalled(self):
+        now = time.monotonic() - self.t0
+        return self.stall[0] <= now < self.stall[1]
+
+    def _accept(self):
+        first = True
+        while True:
+            try:
+                c, _ = self.sock.accept()
+                u = socket.create_connection(("127.0.0.1", self.port))
+            except OSError:
+                return
+            self.socks += [c, u]
+            threading.Thread(target=self._pump, args=(c, u, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c, first), daemon=True).start()
+            first = False
+
+    def _pump(self, src, dst, stalls):
+        held, ended = b"", False
+        try:
+            while (not ended or held) and not self.closed:
+                if not ended:
+                    src.settimeout(0.02)
+                    try:
+                        data = src.recv(65536)
+                        held += data
+                        ended = not data
+                    except socket.timeout:
+                        pass
+                elif stalls:
+                    time.sleep(0.02)
+                if held and not (stalls and self._stalled()):
+                    dst.sendall(held)
+                    held = b""
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self):
+        self.closed = True
+        for x in self.socks:
+            x.close()
+
+
+def drain_run(stall, clients=4, duration=2):
+    """An SSE load run through a StallProxy: (exit code, summary)."""
+    need_server("sse")
+    with Server("sse", "--interval", 50) as srv:
+        proxy = StallProxy(srv.port, stall)
+        try:
+            proxy.start_clock()
+            rc, out, err = run_client(["sse", url_of("sse", proxy.listen_port), "--clients", clients,
+                                       "--duration", duration, "--json"], timeout=30)
+        finally:
+            proxy.close()
+    s = json.loads(out)
+    assert s["connected"] == clients and s["errors"] == 0, (s, err)
+    return rc, s
+
+
+def test_load_drain_ends_when_every_event_is_in():
+    """After the cut the run waits only until every client has the events
+    the others got and one made after the cut has come: with 50 ms ticks
+    on loopback that is a fraction of a second (it was a fixed 1.5 s)."""
+    rc, s = drain_run(stall=(0, 0))
+    assert rc == 0 and s["events_delivered"] == s["events_expected"] >= 4 * 20, s
+    assert s["drain_s"] < 1.0, s
+
+
+def test_load_drain_waits_for_a_late_event():
+    """One client's events are held back from 1 s into the run to 3 s
+    after its end (the cut, at 2 s): they are late, not missing.  The
+    drain waits for them (it gave up after 1.5 s and reported them
+    missing, exit 1), and ends when they are in."""
+    rc, s = drain_run(stall=(1.0, 5.0))
+    assert rc == 0 and s["events_delivered"] == s["events_expected"] >= 4 * 20, s
+    assert s["latency_ms"]["max"] >= 2500, s  # they were late
+    assert 2.5 <= s["drain_s"] < 4.5, s
+
+
+def test_load_drain_has_a_bound():
+    """A client whose events never come is waited for LOAD_DRAIN_MAX_MS
+    (5 s; plus 16 handshake RTTs, nothing on loopback): then they are
+    missing, and the run says so with exit status 1."""
+    rc, s = drain_run(stall=(1.0, 60.0))
+    assert rc == 1 and s["events_delivered"] < s["events_expected"], s
+    assert 5.0 <= s["drain_s"] < 6.5, s
+
+
 # ------------------------------------------------------------ bad servers
 
 
@@ -788,4 +894,6 @@ if __name__ == "__main__":
            test_unresolvable_host_gives_the_resolvers_reason,
            test_load_refused_counts_errors, test_load_hold_counts_from_the_last_client,
            test_load_header_bytes_per_event_is_the_steady_state,
+           test_load_drain_ends_when_every_event_is_in, test_load_drain_waits_for_a_late_event,
+           test_load_drain_has_a_bound,
            test_usage_errors, test_man_synopsis_lists_every_option])

@@ -57,6 +57,13 @@ START_TEST(expected_counts_the_window)
     ck_assert_uint_eq(load_stats_expected(&st, 1000, 2000), 10); /* after 1000: 11..20 */
     ck_assert_uint_eq(load_stats_expected(&st, 1050, 1450), 4);  /* 1100..1400 */
     ck_assert_uint_eq(load_stats_expected(&st, 2000, 9000), 0);
+    /* The drain's question: the newest seq made by a time. */
+    int64_t ts = 0;
+    ck_assert_uint_eq(load_stats_newest_by(&st, 1450, &ts), 14);
+    ck_assert_int_eq(ts, 1400);
+    ck_assert_uint_eq(load_stats_newest_by(&st, 9000, &ts), 20);
+    ck_assert_int_eq(ts, 2000);
+    ck_assert_uint_eq(load_stats_newest_by(&st, 999, &ts), 0);
     load_stats_free(&st);
 }
 END_TEST
