@@ -574,7 +574,10 @@ def test_load_header_bytes_per_event_is_the_steady_state():
     per_short, per_long = short["header_bytes_per_event"], long["header_bytes_per_event"]
     # One GET head (about 120 bytes) and one 200 head per event.
     assert 150 < per_long < 600, long
-    assert abs(per_short - per_long) <= 0.15 * per_long, (short, long)
+    # Within a quarter (the edges of the window: an answer more or less;
+    # a busy machine may batch a few events into one answer); counting
+    # the whole run's heads, the 1 s run read 1.7 times the 3 s one.
+    assert abs(per_short - per_long) <= 0.25 * per_long, (short, long)
 
 
 class StallProxy:
