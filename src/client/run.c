@@ -173,7 +173,7 @@ static void run_session_done(struct run *r, struct session *s)
     stop_when_idle(r);
 }
 
-/* Has every client that is still on every event it is expected to get
+/* Has every client still running every event it is expected to get
  * (what events_expected will count)?  Events come in order on each
  * connection, so a client has them all once its newest seq reaches the
  * newest one any client has seen that was made by the cut: a seq it
@@ -390,11 +390,11 @@ static void summarise(struct run *r)
      * Not the whole run: its set-up (the request and the head that
      * subscribe, a WebSocket upgrade) is paid once, and the drain adds
      * heads (a last poll, a close) for events made after the cut, which
-     * are not counted.  Nor events_delivered, which counts by when an
-     * event was made, so that it adds the events the drain brings but not
-     * their heads.  A first poll's backlog (events made before the
-     * subscription) and the head that brought it are both left out, so
-     * short polling pays what each later interval costs. */
+     * are not counted.  Nor over events_delivered: it counts events by
+     * when they were made, so it takes in those the drain brings, whose
+     * heads came after the cut.  A first poll's backlog (events made
+     * before the subscription) and the head that brought it are both
+     * left out, so short polling pays what each later interval costs. */
     m.header_bytes_per_event = window_events ? (double)header_bytes / (double)window_events : 0;
     m.header_bytes_known = window_events > 0;
     m.duration_s = (double)(r->cut_us - r->start_us) / 1e6;
