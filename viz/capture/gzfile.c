@@ -16,14 +16,15 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <unistd.h>
 #include <zlib.h>
 
 bool gzfile_is_gzip(FILE *fp)
 {
+    /* pread, not fread: nothing of the stream is taken, so a FIFO (which
+     * cannot be rewound, and which pread refuses) is read whole by libpcap. */
     unsigned char magic[2];
-    bool gz = fread(magic, 1, 2, fp) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    rewind(fp);
-    return gz;
+    return pread(fileno(fp), magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
 static ssize_t gz_read(void *cookie, char *buf, size_t size)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 /* Does the file fp is open on start with gzip's magic (RFC 1952 §2.3.1)?
- * fp is left at its start. */
+ * Nothing is read from fp itself; false for a pipe or FIFO. */
 bool gzfile_is_gzip(FILE *fp);
 
 /* A FILE that gives the decompressed bytes of the gzip file at path
