@@ -340,15 +340,21 @@ def test_make_kit():
     for line in ("07-ws        07-ws.pcap", "07-ws.txt"):
         assert line in readme, (line, readme)
     # its commands work as written, in the student's folder, once PUSHLAB
-    # names the checkout (the pushviz one with --dump: no terminal here)
+    # names the checkout (the pushviz one with --dump: no terminal here).
+    # The checkout here is one whose bin/ holds the binaries under test
+    # (a sanitizer build's, in make check), beside the repository's labs/.
     commands = [line.split("#")[0].strip() for line in readme.splitlines()
                 if line.startswith("    $PUSHLAB/")]
     assert len(commands) == 2 and "PUSHLAB=~/pushlab" in readme, readme
     write(os.path.join(folder, "answers.txt"), solution("07", "--student", "kit.student",
                                                         "--kit", kit))
+    checkout = os.path.join(kit, "checkout")
+    os.mkdir(checkout)
+    os.symlink(os.path.abspath(harness.BIN), os.path.join(checkout, "bin"))
+    os.symlink(os.path.join(ROOT, "labs"), os.path.join(checkout, "labs"))
     for command, extra in zip(commands, (" --dump", "")):
         done = subprocess.run(command + extra, shell=True, cwd=folder, capture_output=True,
-                              text=True, timeout=120, env=dict(os.environ, PUSHLAB=ROOT))
+                              text=True, timeout=120, env=dict(os.environ, PUSHLAB=checkout))
         assert done.returncode == 0 and done.stdout, (command, done)
     n = len(load_key("07-ws").QUESTIONS)
     assert "%d of %d right" % (n, n) in done.stdout, done.stdout
