@@ -10,6 +10,7 @@ the reference capture and, when this test may capture (root), on a
 load-mode capture recorded here as the worksheet says.
 """
 import atexit
+import concurrent.futures
 import json
 import os
 import re
@@ -195,18 +196,26 @@ def test_solutions_pass():
 
 
 def test_each_wrong_answer_is_named():
+    def one_wrong(job):
+        lab, answers, q = job
+        bad = dict(answers)
+        bad[q.qid] = wrong_value(q, answers[q.qid])
+        code, out, _ = check(lab, write("%s-%s.bad" % (lab, q.qid), answers_text(bad)))
+        assert code == 1, "%s %s=%s: exit %d" % (lab, q.qid, bad[q.qid], code)
+        v = verdicts(out)
+        assert v[q.qid] == "wrong", "%s: %s=%s not judged wrong:\n%s" % (
+            lab, q.qid, bad[q.qid], out)
+        assert all(w == "right" for k, w in v.items() if k != q.qid), out
+        assert "hint: " + q.hint in out, out
+
+    jobs = []
     for lab in REFERENCE_LABS:
         answers = solution(lab)
-        for q in key_module(lab).QUESTIONS:
-            bad = dict(answers)
-            bad[q.qid] = wrong_value(q, answers[q.qid])
-            code, out, _ = check(lab, write(lab + ".bad", answers_text(bad)))
-            assert code == 1, "%s %s=%s: exit %d" % (lab, q.qid, bad[q.qid], code)
-            v = verdicts(out)
-            assert v[q.qid] == "wrong", "%s: %s=%s not judged wrong:\n%s" % (
-                lab, q.qid, bad[q.qid], out)
-            assert all(w == "right" for k, w in v.items() if k != q.qid), out
-            assert "hint: " + q.hint in out, out
+        jobs += [(lab, answers, q) for q in key_module(lab).QUESTIONS]
+    # One labs/check per question, each waiting on its own process: four
+    # at a time (the checks are independent; each has its own file).
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(one_wrong, jobs))  # raises the first failure
 
 
 def test_missing_answer_and_tolerance():

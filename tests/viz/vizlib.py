@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
@@ -225,9 +226,10 @@ def _tshark_output(cmd, path):
     if p.returncode != 0:
         raise AssertionError("tshark failed: " + p.stderr.decode(errors="replace"))
     os.makedirs(os.path.dirname(cached), exist_ok=True)
-    with open(cached + ".tmp", "wb") as f:
+    tmp = "%s.%d.%d.tmp" % (cached, os.getpid(), threading.get_ident())  # (tests ask from threads)
+    with open(tmp, "wb") as f:
         f.write(p.stdout)
-    os.replace(cached + ".tmp", cached)
+    os.replace(tmp, cached)
     return p.stdout
 
 
