@@ -370,12 +370,12 @@ def descendants(pid):
                     parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 pass
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
+    found, unvisited = [], [pid]
+    while unvisited:
+        p = unvisited.pop()
         kids = [c for c, pp in parent.items() if pp == p]
         found += kids
-        todo += kids
+        unvisited += kids
     return found
 
 
