@@ -9,6 +9,7 @@
 #include "engine.h"
 
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "capture/decode.h"
@@ -36,6 +37,7 @@ struct engine {
     struct flows *flows;
     struct ipfrag *ipfrag;   /* IP datagrams being reassembled */
     struct engine_counts counts;
+    bool time_back_said;     /* the capture's first step back in time was reported */
     struct predecoded ahead[3]; /* the frames handled next, next but one, and now */
     uint64_t handled;           /* engine_capture_handler calls: the slot of each frame */
 };
@@ -137,15 +139,40 @@ static void handle(struct engine *e, enum decode_status st, struct packet *p, in
     }
 }
 
+/* Every figure pushviz shows is the difference of two frames' times, so
+ * a capture must be in time order.  A file that is not (two captures
+ * joined end to end by `mergecap -a`, a clock stepped back during a live
+ * capture) still reads, but times, RTTs and latencies measured across the
+ * step are wrong: negative, or too long.  So the first step back is said,
+ * once, as an `error` item.  Smaller steps than TIME_BACK_TOLERANCE_NS are
+ * not: a capture on several interfaces or processors at once (`-i any`)
+ * stamps frames microseconds out of order, below what pushviz shows. */
+#define TIME_BACK_TOLERANCE_NS 1000000
+
+static void check_time_order(struct engine *e, int64_t ts_ns)
+{
+    if (e->time_back_said || ts_ns >= e->last_ns - TIME_BACK_TOLERANCE_NS)
+        return;
+    e->time_back_said = true;
+    char what[160];
+    snprintf(what, sizeof what,
+             "capture time goes back %.6f s at this frame: the file is not in time order (reordercap "
+             "sorts it), so times measured across it are wrong",
+             (double)(e->last_ns - ts_ns) / 1e9);
+    frame_error(e, ts_ns, e->counts.frames, what);
+}
+
 /* What every frame counts for, decoded or not. */
 static void count_frame(struct engine *e, int64_t ts_ns, uint32_t caplen, uint32_t wirelen)
 {
+    e->counts.frames++;
     if (!e->t0_set) {
         e->emitter.t0_ns = ts_ns;
         e->t0_set = true;
+    } else {
+        check_time_order(e, ts_ns);
     }
     e->last_ns = ts_ns;
-    e->counts.frames++;
     if (caplen < wirelen)
         e->counts.truncated++;
     ipfrag_expire(e->ipfrag, ts_ns);

@@ -227,8 +227,9 @@ def test_frames_cut_inside_tcp_options():
     pc = pcapgen.Pcap()
     frames = 0
     cut = set()
+    start = 1.0
     for client, server in ((("10.0.0.1", 40000), ("10.0.0.2", 8080)), (("fd00::1", 40001), ("fd00::2", 8080))):
-        conv = pcapgen.Conversation(client, server)
+        conv = pcapgen.Conversation(client, server, t=start)  # the second after the first: in time order
         conv.handshake()
         conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
         conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
@@ -249,6 +250,7 @@ def test_frames_cut_inside_tcp_options():
                 caplen = 14 + ip + 20 + 6  # Ethernet, IP, the fixed TCP header, some options
                 cut.add(frames)
             pc.add_ip(1700000000 + ts, pkt, caplen=caplen)
+        start = conv.t
     path = os.path.join(TMP, "cut-options.pcap")
     pc.write(path)
     its = items(path)

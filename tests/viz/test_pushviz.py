@@ -296,6 +296,41 @@ def test_tcp_numbers_and_ack_rtt():
     assert acks and abs(acks[0]["ack_rtt_ms"] - 1.0) < 1e-6, acks
 
 
+def test_a_capture_whose_time_goes_back_says_so_once():
+    """Two captures joined end to end (mergecap -a), the second made
+    earlier: the first frame of the second is 5 s before the last of the
+    first.  Both flows are still read, and one `error` item of flow 0 says
+    where time went back and by how much; a later step back is not said
+    again, nor a step back under a millisecond (a capture on several
+    interfaces at once stamps frames that much out of order)."""
+    first, second = g.Conversation(), g.Conversation(client=("10.0.0.3", 40001))
+    for conv in (first, second):
+        conv.handshake()
+        poll_exchange(conv)
+        conv.close()
+    pc = g.Pcap()
+    last = max(ts for ts, _ in first.packets)
+    for ts, pkt in first.packets:
+        pc.add_ip(TS + ts, pkt)
+    for n, (ts, pkt) in enumerate(second.packets):  # the second starts 5 s before the first ended
+        pc.add_ip(TS + last - 5 + ts - (2 if n == 4 else 0), pkt)  # and goes back 2 s more once
+    pc.add_ip(TS + last - 5 + second.packets[-1][0] - 0.0005, second.packets[-1][1])  # 0.5 ms back
+    pc.write(path("joined.pcap"))
+    its = items(path("joined.pcap"))
+    back = [i for i in of_type(its, "error") if "goes back" in i["what"]]
+    assert len(back) == 1, back
+    assert back[0]["flow"] == 0 and back[0]["frame"] == len(first.packets) + 1, back
+    went = float(back[0]["what"].split("goes back ")[1].split(" s")[0])
+    assert abs(went - (5 - second.packets[0][0])) < 1e-5, back
+    assert len(of_type(its, "flow")) == 2 and len(of_type(its, "event")) == 4, of_type(its, "flow")
+    in_order = g.Pcap()
+    for ts, pkt in first.packets:
+        in_order.add_ip(TS + ts, pkt)
+    in_order.add_ip(TS + last - 0.0009, first.packets[-1][1])  # under the millisecond: not said
+    in_order.write(path("in-order.pcap"))
+    assert not of_type(items(path("in-order.pcap")), "error")
+
+
 def test_every_tcp_flag_combination_is_named():
     """All 256 values of the flags byte, each the one segment of a
     connection of its own: "flags" names every bit set, in the bits'
