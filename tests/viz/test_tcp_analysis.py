@@ -259,6 +259,56 @@ def test_a_handshake_is_timed_from_the_latest_syn():
     assert compare_tcp_analysis(path, its) == {"retransmission": [2]}
 
 
+def synack_lost_capture(name, isn_server):
+    """The server's side of a handshake on a lossy link: its SYN/ACK
+    (frame 2) never reaches the client.  The server sends it again when
+    its retransmission timeout ends (3), the client its SYN (4), which the
+    server answers with a third copy (5); the client acknowledges the
+    copies it got (6, and 7, a duplicate)."""
+    conv = g.Conversation(isn_server=isn_server)
+    conv.segment("c2s", g.SYN)
+    conv.segment("s2c", g.SYN | g.ACK, advance=False, dt=0.00002)
+    conv.segment("s2c", g.SYN | g.ACK, advance=False, dt=1.0)        # 3: the server's timeout
+    conv.segment("c2s", g.SYN, seq=conv.seq["c2s"] - 1, dt=0.04)     # 4: the client's
+    conv.segment("s2c", g.SYN | g.ACK, dt=0.00002)                   # 5
+    conv.segment("c2s", g.ACK, dt=0.0045)                            # 6
+    conv.segment("c2s", g.ACK, dt=0.00005)                           # 7
+    return write(conv, name)
+
+
+def test_a_syn_sent_again_acknowledges_as_in_wireshark():
+    """Which SYN/ACK copy does the client's ACK time?  Wireshark takes
+    the acknowledgment field of every segment, ACK bit or not, as
+    acknowledging what the other side has waiting (packet-tcp.c,
+    tcp_analyze_sequence_number, at its end).  A SYN sent again carries 0
+    there, and sequence numbers go round a circle of 2^32: 0 is past every
+    number in its upper half.  With the server's initial number there,
+    the SYN takes the two SYN/ACK copies before it off the list, and the
+    ACK is timed from the third: 4.5 ms, not the 1044.52 ms since the
+    first that include the server's timeout.  In the lower half the SYN
+    leaves them, and the first copy is timed, as for any segment sent
+    again; so also when the SYN/ACK ends exactly half the circle from 0
+    (Wireshark asks "is 0 before its end?", and there it is).  A RST
+    without the ACK bit does the same to data waiting: the ACK after it
+    times nothing.  TCP options change none of this."""
+    for isn, rtt in ((0xF0000000, 4.5), (5000, 1044.52), (0x7FFFFFFF, 1044.52)):  # from frame 5, 2, 2
+        path = synack_lost_capture("synack-lost-%x.pcap" % isn, isn)
+        its = items(path)
+        ack = tcp_by_frame(its)[6]
+        assert abs(ack["ack_rtt_ms"] - rtt) < 1e-6, (hex(isn), ack)
+        assert compare_tcp_analysis(path, its) == {"retransmission": [3, 4, 5], "duplicate_ack": [7]}
+    conv = g.Conversation(isn_server=0xF0000000)
+    conv.handshake()
+    conv.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.segment("s2c", g.PSH | g.ACK, b"x" * 100)                   # 6
+    conv.segment("c2s", g.RST, ack=0, advance=False)                 # 7: acknowledgment field 0
+    conv.segment("c2s", g.ACK, dt=0.01)                              # 8: acknowledges 6, times nothing
+    path = write(conv, "rst-no-ack.pcap")
+    its = items(path)
+    assert "ack_rtt_ms" not in tcp_by_frame(its)[8], tcp_by_frame(its)[8]
+    compare_tcp_analysis(path, its)
+
+
 def test_a_fin_sent_again_is_a_retransmission():
     """An empty FIN below the highest sequence number its side has shown
     is sent again, also when its first copy was lost before the capture
@@ -510,6 +560,7 @@ if __name__ == "__main__":
     main([test_duplicate_acks_ask_for_a_fast_retransmission, test_what_is_not_a_duplicate_ack,
           test_zero_window_probes_and_keep_alives, test_window_full_follows_the_window_scale,
           test_acks_of_resent_data_are_timed_as_tshark_times_them, test_a_handshake_is_timed_from_the_latest_syn,
+          test_a_syn_sent_again_acknowledges_as_in_wireshark,
           test_a_fin_sent_again_is_a_retransmission, test_acks_of_bytes_the_capture_missed,
           test_a_new_connection_on_reused_ports,
           test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])

@@ -12,11 +12,13 @@
  * Wireshark shows: sequence and acknowledgement numbers relative to the
  * initial ones, tcp.analysis.ack_rtt (the time from a segment to the ACK
  * that acknowledges exactly its end; of copies sent more than once, the
- * oldest still waiting, as in Wireshark), and the tcp.analysis flags that
- * say what a segment was (retransmission, duplicate ACK, zero window...:
- * tcp_notes).  The handshake RTT is the latest SYN to the client's ACK
- * of the SYN/ACK (tcp.analysis.initial_rtt).  A flow ends when both FINs
- * are acknowledged, or after a RST ("after a RST", below).
+ * oldest still waiting, as in Wireshark, where the acknowledgment field
+ * of a segment without the ACK bit counts too: take_acked), and the
+ * tcp.analysis flags that say what a segment was (retransmission,
+ * duplicate ACK, zero window...: tcp_notes).  The handshake RTT is the
+ * latest SYN to the client's ACK of the SYN/ACK
+ * (tcp.analysis.initial_rtt).  A flow ends when both FINs are
+ * acknowledged, or after a RST ("after a RST", below).
  * The payload goes through reassembly (reasm.c) to the dissector, a
  * SYN's too (TCP Fast Open); a peer's ACK beyond what was captured tells
  * reassembly that bytes were lost.
@@ -717,8 +719,19 @@ static void remember_unacked(struct flow_half *h, uint32_t seq, uint32_t nextseq
     h->unacked[h->n_unacked++] = (struct unacked){seq, nextseq, ts};
 }
 
-/* The ACK `ack` arrived for the segments of h.  Returns the RTT in ms of the
- * segment it acknowledges exactly, or -1. */
+/* A segment with the acknowledgment number `ack` arrived for the segments
+ * of h.  Returns the RTT in ms of the segment it acknowledges exactly, or -1.
+ *
+ * Wireshark does this for every segment, also one without the ACK bit,
+ * whose acknowledgment field means nothing (RFC 9293 §3.1) and is 0 in a
+ * SYN from Linux.  Sequence numbers go round a circle of 2^32, and 0 is
+ * "after" every number in the upper half of it: when the server's initial
+ * sequence number is there (half of all connections), a SYN sent again
+ * takes the SYN/ACK copies sent before it off the list, and the client's
+ * ACK is timed from a SYN/ACK sent after that SYN, not from the first.
+ * Either sample spans a segment sent more than once, which a sender
+ * would not use (Karn's rule, RFC 6298 §3); pushviz reports what
+ * Wireshark reports. */
 static double take_acked(struct flow_half *h, uint32_t ack, int64_t now)
 {
     double rtt = -1;
@@ -731,8 +744,11 @@ static double take_acked(struct flow_half *h, uint32_t ack, int64_t now)
             u->nextseq = u->seq; /* mark for removal */
         } else if (seq_lt(u->seq, ack) && seq_lt(ack, u->nextseq)) {
             u->seq = ack; /* partly acknowledged */
-        } else if (seq_le(u->nextseq, ack)) {
-            u->nextseq = u->seq; /* old: acknowledged by an earlier ACK */
+        } else if (!seq_lt(ack, u->nextseq)) {
+            /* Acknowledged, now or before.  The test is Wireshark's, "is
+             * ack before its end?": it differs from "is its end at or
+             * before ack?" only for numbers half the circle apart. */
+            u->nextseq = u->seq;
         }
     }
     for (size_t i = 0; i < h->n_unacked; i++)
@@ -1140,7 +1156,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
      * the limit) leaves it where the bytes stopped coming in order. */
     if ((h->ack_limit == 0 || p->seq == h->ack_limit) && !(notes & NOTE_WINDOW_PROBE))
         h->ack_limit = h->seq_high;
-    double ack_rtt = p->flags & TCP_ACK ? take_acked(o, p->ack, p->ts_ns) : -1;
+    double ack_rtt = take_acked(o, p->ack, p->ts_ns); /* ACK bit or not, as in Wireshark */
     /* Every segment that takes sequence space waits for its ACK, resent
      * ones too, as in Wireshark: an ACK times the oldest copy of what it
      * acknowledges that is still waiting (take_acked), the first copy of
