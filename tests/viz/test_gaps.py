@@ -418,6 +418,54 @@ def test_heads_the_snaplen_cut_are_read_as_far_as_they_came():
     assert [(e["seq"], round(e["t"], 6)) for e in of_type(its, "event")] == sent, its
 
 
+def snaplen(head, recs, snap, name):
+    """A pcap of these records as `tcpdump -s SNAP` records them: each cut
+    to SNAP bytes, its wire length kept; pushviz's items of it."""
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(head[:16] + struct.pack("<I", snap) + head[20:])
+        f.write(b"".join(r[:8] + struct.pack("<I", min(len(r) - 16, snap)) + r[12:16 + snap] for r in recs))
+    return items(path)
+
+
+def test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket():
+    # ws.pcap (pushlab-ws and its client) as tcpdump -s 200 records it when
+    # it starts after each connection's Upgrade request: the 101 is cut
+    # after its Connection line (134 of its bytes come), and no request
+    # waits for it.  Before, nothing then said that frames follow: the
+    # server's were passed over as HTTP, only the client's were found.
+    # Now both sides are frames, as for a 101 lost whole, and the frames
+    # are those tshark decodes in the whole capture (it saw the 101s).
+    path = os.path.join(CAPTURES, "ws.pcap")
+    head, recs = records(path)
+    answers = {int(s): int(n) for n, s in tshark(path, ["frame.number", "tcp.stream"],
+                                                 display="http.response.code == 101")}
+    streams = [int(s) for s, in tshark(path, ["tcp.stream"])]
+    late = [r for i, r in enumerate(recs) if streams[i] in answers and i + 1 >= answers[streams[i]]]
+    its = snaplen(head, late, 200, "ws-late-s200.pcap")
+    assert [(r["status"], r["cut"], r["exchange"]) for r in of_type(its, "http_response")] == \
+        [(101, True, None)] * len(answers), its
+    assert not of_type(its, "http_request"), its
+    # tshark's frames of the whole capture, per connection, in order.
+    theirs = collections.defaultdict(list)
+    for stream, op, fin, mask, n in tshark(path, ["tcp.stream", "websocket.opcode", "websocket.fin", "websocket.mask",
+                                                  "websocket.payload_length"], display="websocket"):
+        for frame in zip(op.split("|"), fin.split("|"), mask.split("|"), n.split("|")):
+            theirs[int(stream) + 1].append((int(frame[0]), frame[1] in ("1", "True"), frame[2] in ("1", "True"),
+                                            int(frame[3])))
+    ours = collections.defaultdict(list)
+    for f in of_type(its, "ws_frame"):
+        ours[f["flow"]].append((f["opcode"], f["fin"], f["masked"], f["len"]))
+        assert f["masked"] == (f["dir"] == "c2s"), f
+    assert ours == theirs, (ours, theirs)
+    whole = items(path)
+    assert [(e["flow"], e["seq"]) for e in of_type(its, "event")] == \
+        [(e["flow"], e["seq"]) for e in of_type(whole, "event")], its
+    for flow in of_type(its, "flow"):
+        assert flow["technique"] == "ws" and "its answer, was not captured" in flow["note"], flow
+    assert not [e for e in of_type(its, "error") if "passed over" in e["what"]], of_type(its, "error")
+
+
 # What a gap leaves unfinished before it is said, each byte once: the
 # error items, with the messages read, cover the stream without a hole.
 
@@ -794,6 +842,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_websocket_gap_over_a_header_finds_the_next_frame,
          test_websocket_gap_before_the_end_says_what_it_passed_over,
          test_http_gap_in_a_head_accounts_for_every_byte, test_heads_the_snaplen_cut_are_read_as_far_as_they_came,
+         test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket,
          test_an_event_after_a_gap_in_a_head_has_its_own_segments_time,
          test_a_gap_says_what_it_cut_short_in_a_chunked_body,
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,

@@ -429,24 +429,37 @@ static const char *waiting_for(const struct half *h)
     }
 }
 
-/* A gap in the answers while the client waits for the answer to its
- * Upgrade: the 101 may have been in it, and what follows be WebSocket
- * frames both ways, which the search for the next HTTP head would pass
- * over whole.  So both sides are read as a WebSocket joined late (no
- * handshake seen: deflate unknown): the server's from the next frame
- * header that fits (a refusal lost in the gap leaves HTTP, which that
- * search passes over and says), the client's held bytes as frames. */
-static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env, struct half *h)
+/* WebSocket frames follow a gap in the answers, both ways, which the
+ * search for the next HTTP head would pass over whole: after a 101 the
+ * gap cut (`switched`: its start line came, the rest did not), or -- while
+ * the client waits for the answer to its Upgrade -- after a gap that may
+ * have taken the 101 whole.  So both sides are read as a WebSocket joined
+ * late (the handshake not seen whole: deflate unknown): the server's from
+ * the next frame header that fits (a refusal lost in the gap leaves HTTP,
+ * which that search passes over and says), the client's held bytes as
+ * frames.  A cut 101 is enough on its own: its request may be before the
+ * capture began, or in a gap of its own. */
+static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env, struct half *h,
+                                bool switched)
 {
-    struct half *client = d->half[DIR_C2S];
     const struct pending_request *req = pending_oldest(d);
-    if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) || !req || !req->upgrade ||
-        !client || (client->mode != MODE_WAIT_UPGRADE && client->mode != MODE_RESYNC))
+    struct half *client = switched ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
+    /* The client waits for the answer, or searches after a gap of its
+     * own; after a cut 101 it may also not have spoken since the capture
+     * began (nothing of it read yet, or it rests between messages). */
+    bool client_waits = client && (client->mode == MODE_WAIT_UPGRADE || client->mode == MODE_RESYNC ||
+                                   (switched && (client->mode == MODE_DETECT || client->mode == MODE_HTTP_HEAD)));
+    if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) ||
+        !(switched || (req && req->upgrade && client_waits)))
         return;
-    h->lib.lib = req->lib; /* what the answer's frames carry, as a 101 would have said */
-    h->lib.wrap = req->wrap;
+    h->lib.lib = req ? req->lib : LIB_NONE; /* what the answer's frames carry, as the 101 said */
+    h->lib.wrap = req ? req->wrap : WRAP_NONE;
     d->pending_count = 0;  /* its answer was in the gap */
     ws_join(d, h);         /* a frame search, below, as for any gap in frames */
+    if (switched)
+        d->traits.ws_joined_late = true; /* the flow's note: the handshake was not seen whole */
+    if (!client_waits)
+        return; /* it reads its bytes its own way already (frames found without the handshake) */
     bool searching = client->mode == MODE_RESYNC; /* a gap took some of the client's frames too */
     ws_join(d, client);
     if (searching)
@@ -462,9 +475,8 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
         return;
     /* A head the gap cut (a snaplen, a lost segment) says what came of it:
      * its bytes are then in its item, not passed over. */
-    if (h->mode == MODE_HTTP_HEAD && h->buf.len)
-        http_head_cut(d, env, h);
-    upgrade_answer_lost(d, env, h);
+    bool switched = h->mode == MODE_HTTP_HEAD && h->buf.len && http_head_cut(d, env, h) == HEAD_CUT_SWITCHED;
+    upgrade_answer_lost(d, env, h, switched);
     /* Every byte before the gap is accounted for before the gap's own
      * item, in stream order: those a search after an earlier gap had
      * passed over, those of a head or header waiting whole in the buffer,

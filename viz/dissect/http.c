@@ -137,7 +137,8 @@ static bool coding_copy(const struct http_header *hs, size_t n, char buf[CODING_
 struct head_text {
     const char *data;
     size_t len;
-    bool cut; /* data is the lines that came whole, and a blank line to end them */
+    bool cut;      /* data is the lines that came whole, and a blank line to end them */
+    bool switched; /* out, of a cut answer: a 101 to WebSocket, whose frames follow the gap */
 };
 
 static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h,
@@ -303,7 +304,7 @@ static void cut_body(const struct http_response *res, struct http_body *body, en
 }
 
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h,
-                          const struct head_text *t)
+                          struct head_text *t)
 {
     struct http_response res;
     struct proto_err err = {0};
@@ -365,12 +366,12 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct half *client = upgraded ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
-    /* A cut 101 leaves its request waiting: the frames begin somewhere in
-     * the gap, and dissect_gap reads both sides as a WebSocket whose 101
-     * was lost (upgrade_answer_lost), the answer's extensions unknown. */
+    /* The frames after a cut 101 begin somewhere in the gap: dissect_gap
+     * reads both sides as a WebSocket whose 101 was lost
+     * (upgrade_answer_lost), the answer's extensions unknown -- whether
+     * its request was seen or not (a capture begun after it). */
     if (upgraded && t->cut) {
-        if (req)
-            req->upgrade = true;
+        t->switched = true;
         bytebuf_consume(&h->buf, h->buf.len);
         return true;
     }
@@ -418,25 +419,25 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
 
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    struct head_text t = {h->buf.data, h->buf.len, false};
+    struct head_text t = {h->buf.data, h->buf.len, false, false};
     return h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
 }
 
-bool http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h)
+enum head_cut http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     const char *nl = memrchr(h->buf.data, '\n', h->buf.len);
     if (!nl)
-        return false; /* not even the start line came whole */
+        return HEAD_CUT_UNREAD; /* not even the start line came whole */
     size_t whole = (size_t)(nl - h->buf.data) + 1;
     char *text = malloc(whole + 2);
     if (!text)
-        return false;
+        return HEAD_CUT_UNREAD;
     memcpy(text, h->buf.data, whole);
     memcpy(text + whole, "\r\n", 2);
-    struct head_text t = {text, whole + 2, true};
+    struct head_text t = {text, whole + 2, true, false};
     bool read = h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
     free(text);
-    return read;
+    return !read ? HEAD_CUT_UNREAD : t.switched ? HEAD_CUT_SWITCHED : HEAD_CUT_READ;
 }
 
 /* The `body` item of a whole body of plain content, Content-Length or

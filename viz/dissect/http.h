@@ -10,13 +10,18 @@
  * made progress (consumed bytes or changed mode). */
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 bool http_body_step(const struct dissect_env *env, struct half *h);
+/* What http_head_cut made of a head a gap cut. */
+enum head_cut {
+    HEAD_CUT_UNREAD,  /* not even its start line came whole, or it is not a head */
+    HEAD_CUT_READ,    /* shown, and what follows it is read as its lines say */
+    HEAD_CUT_SWITCHED /* a 101 to WebSocket: dissect_gap reads both sides as frames */
+};
 /* A gap comes after the start of a head (in h's buffer): show the head
  * as far as its lines came whole -- the start line and the header lines
  * -- marked "cut", and go on as far as they tell (the item's pairing and
  * technique; a chunked body or an event stream read again after the gap;
- * a 101 left for dissect_gap to join as a WebSocket).  False when not
- * even its start line came whole, or it is not a head. */
-bool http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h);
+ * a 101 left for dissect_gap to join as a WebSocket). */
+enum head_cut http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h);
 /* A gap of len bytes inside a body (after the buffer's bytes: only a
  * chunk search holds any then): true when the body framing survives it.
  * A Content-Length body that ends inside it gets its `body` item. */
