@@ -466,6 +466,64 @@ def test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket():
     assert not [e for e in of_type(its, "error") if "passed over" in e["what"]], of_type(its, "error")
 
 
+def test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks():
+    # sse-restart.pcap (node's http and Chromium's EventSource) as tcpdump
+    # -s 126 records it: 60 bytes of each segment's payload, so each answer
+    # on an event stream shows its status line and Content-Type, and not
+    # the Transfer-Encoding line node writes last.  tshark reads the whole
+    # answers as chunked.  Before, such a body was read to the close: the
+    # chunk size lines and CRLFs were read as event bytes (an event passed
+    # over, every `bytes` 6 too many).  Now the bytes after the cut begin
+    # with chunks (a size line, that many bytes, CRLF, the next size line:
+    # RFC 9112 §7.1), and the chunks and events are those read of the whole
+    # capture, offsets, sizes and times alike.
+    path = os.path.join(CAPTURES, "thirdparty", "sse-restart.pcap")
+    head, recs = records(path)
+    its = snaplen(head, recs, 126, "sse-restart-s126.pcap")
+    port = int(of_type(its, "flow")[0]["server"].rsplit(":", 1)[1])
+    codings = [c for c, in tshark(path, ["http.transfer_encoding"], decode_as=["tcp.port==%d,http" % port],
+                                  display='http.content_type contains "event-stream"',
+                                  prefs=["http.desegment_body:FALSE"])]
+    streams = [r for r in of_type(its, "http_response") if r["technique"] == "sse"]
+    assert codings == ["chunked"] * len(streams) and len(streams) == 2, (codings, streams)
+    for r in streams:
+        assert r["cut"] and [n for n, _ in r["headers"]] == ["Content-Type"], r
+    # Where each event stream resumes: past the bytes its head's segment lost.
+    resumes = {e["flow"]: e["offset"] + int(e["what"].split()[0]) for e in of_type(its, "error", dir="s2c")
+               if e["what"].endswith("cut by the snaplen") and e["flow"] in {r["flow"] for r in streams}}
+    whole = items(path)
+
+    def after_cut(its, kind, keys):
+        return [tuple(x[k] for k in keys) for x in of_type(its, kind)
+                if x["flow"] in resumes and x["offset"] >= resumes[x["flow"]]]
+    chunks = after_cut(whole, "chunk", ("flow", "size", "offset", "t"))
+    events = after_cut(whole, "sse_event", ("flow", "id", "data", "bytes", "offset", "t"))
+    assert len(events) >= 10 and after_cut(its, "chunk", ("flow", "size", "offset", "t")) == chunks, \
+        of_type(its, "chunk")
+    assert after_cut(its, "sse_event", ("flow", "id", "data", "bytes", "offset", "t")) == events, \
+        of_type(its, "sse_event")
+    assert not [e for e in of_type(its, "error") if "passed over" in e["what"]], of_type(its, "error")
+
+    # A lost segment that ends the cut head's lines and starts a chunk: the
+    # bytes after it resume inside that chunk's data.  The search for the
+    # next size line passes over the rest of it (said), and finds chunks.
+    def sse(seq):
+        return b"id: %d\ndata: %s\n\n" % (seq, g.event(seq, 1700000001000).encode())
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    first = chunk(sse(1))
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+    lost = send_pieces(conv, [head[:50], head[50:] + first[:20], first[20:] + chunk(sse(2)), chunk(sse(3))], 1)
+    its = lose(conv, [lost], "sse-chunk-line-lost.pcap")
+    second = len(head) + len(first)  # where chunk 2 starts, and then chunk 3
+    assert [(c["size"], c["offset"]) for c in of_type(its, "chunk")] == \
+        [(len(sse(2)), second), (len(sse(3)), second + len(chunk(sse(2))))], its
+    assert [(e["id"], e["bytes"]) for e in of_type(its, "sse_event")] == [("2", len(sse(2))), ("3", len(sse(3)))], its
+    assert [e["what"] for e in of_type(its, "error") if "passed over" in e["what"]] == \
+        ["%d bytes passed over to the next chunk size line" % (len(first) - 20)], of_type(its, "error")
+
+
 # What a gap leaves unfinished before it is said, each byte once: the
 # error items, with the messages read, cover the stream without a hole.
 
@@ -843,6 +901,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_websocket_gap_before_the_end_says_what_it_passed_over,
          test_http_gap_in_a_head_accounts_for_every_byte, test_heads_the_snaplen_cut_are_read_as_far_as_they_came,
          test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket,
+         test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks,
          test_an_event_after_a_gap_in_a_head_has_its_own_segments_time,
          test_a_gap_says_what_it_cut_short_in_a_chunked_body,
          test_a_gap_says_what_it_cut_short_in_an_event_stream, test_a_gap_says_what_it_cut_short_in_a_multipart_body,

@@ -137,6 +137,10 @@ struct body_state {
     bool sse_skip_line;           /* CONTENT_SSE after a parse error: dropping the rest of the bad line */
     bool sse_line_empty;          /* sse_skip_block: the line being dropped has no bytes yet */
     bool sse_last_cr;             /* ...the last byte dropped was a CR */
+    bool chunks_unconfirmed;      /* chunk_lost after a head a gap cut before it said how its body
+                                   * ends: chunked only if the bytes where reading resumes show
+                                   * chunks (chunk_resync); if they do not, */
+    bool else_until_close;        /* ...it is read to the close (else the next head is looked for) */
     uint64_t lost_from;           /* sse_skip_block: decoded offset where the search began (a chunk
                                    * search's start is the half's lost_from) */
 };

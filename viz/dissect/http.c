@@ -42,7 +42,7 @@ void body_clear(struct body_state *b)
         b->multipart->done = false;
     }
     b->kind = HTTP_BODY_NONE;
-    b->sse_skip_block = b->chunk_lost = false;
+    b->sse_skip_block = b->chunk_lost = b->chunks_unconfirmed = false;
 }
 
 void body_free(struct body_state *b)
@@ -294,13 +294,30 @@ static bool body_open(const struct half *h, const struct pending_request *req,
  * next size line is searched for after the gap), or an event stream or
  * multipart body that did not say its length (read to the close, from
  * the next place its reader can trust), else none known (the search for
- * the next head goes on after the gap). */
-static void cut_body(const struct http_response *res, struct http_body *body, enum content_kind content)
+ * the next head goes on after the gap).
+ *
+ * The gap may have taken the very line that said chunks, though: servers
+ * often write Transfer-Encoding last, and a snaplen keeps only the first
+ * lines.  So a head that showed neither Content-Length nor
+ * Transfer-Encoding, in an answer that may be chunked (HTTP/1.1 both
+ * ways: RFC 9112 §6.1), may still be: true is returned, and the bytes
+ * where reading resumes decide.  Chunks announce themselves -- a line of
+ * hex digits, exactly that many bytes, CRLF, then the next size line
+ * (RFC 9112 §7.1) -- a shape that event fields, multipart parts and text
+ * do not take by chance; chunk_resync looks for it, and only when it is
+ * found is the body read as chunks, else as *body says. */
+static bool cut_body(const struct http_response *res, const struct pending_request *req,
+                     struct http_body *body, enum content_kind content)
 {
     if (body->kind == HTTP_BODY_CHUNKED)
-        return;
-    bool streamed = content != CONTENT_PLAIN && !http_header_find(res->headers, res->num_headers, "Content-Length");
+        return false;
+    bool length_shown = http_header_find(res->headers, res->num_headers, "Content-Length");
+    bool framing_shown = length_shown || http_header_find(res->headers, res->num_headers, "Transfer-Encoding");
+    bool may_be_chunked = body->kind == HTTP_BODY_UNTIL_CLOSE && !framing_shown && res->minor_version == 1 &&
+                          !(req && req->http10);
+    bool streamed = content != CONTENT_PLAIN && !length_shown;
     *body = (struct http_body){streamed ? HTTP_BODY_UNTIL_CLOSE : HTTP_BODY_NONE, 0};
+    return may_be_chunked;
 }
 
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h,
@@ -328,8 +345,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct item_builder b;
     struct slice boundary = {NULL, 0};
     enum content_kind content = content_of(content_type(&res), &boundary);
-    if (t->cut && body_ok && !interim && !upgraded)
-        cut_body(&res, &body, content);
+    bool chunks_unconfirmed = t->cut && body_ok && !interim && !upgraded && cut_body(&res, req, &body, content);
     struct item *it = half_item(&b, env, h, ITEM_HTTP_RESPONSE, h->buf.offset, bytes);
     item_add_int(it, "status", res.status);
     item_add_text(it, "reason", res.reason.ptr, res.reason.len);
@@ -408,10 +424,15 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct slice coding;
     bool coded = coding_copy(res.headers, res.num_headers, coding_buf, &coding);
     bytebuf_consume(&h->buf, (size_t)bytes); /* res's slices are invalid from here */
+    bool else_until_close = body.kind == HTTP_BODY_UNTIL_CLOSE;
+    if (chunks_unconfirmed)
+        body.kind = HTTP_BODY_CHUNKED; /* until the bytes after the gap say otherwise */
     begin_body(env, h, &body, content, boundary, exchange, coded ? &coding : NULL);
     h->msg_start_ns = env->now_ns;
     if (t->cut && h->mode == MODE_HTTP_BODY && body.kind == HTTP_BODY_CHUNKED) {
         h->body.chunk_lost = true; /* its first size line is in the gap, or after it */
+        h->body.chunks_unconfirmed = chunks_unconfirmed;
+        h->body.else_until_close = else_until_close;
         h->lost_from = h->buf.offset;
     }
     return true;
@@ -490,13 +511,16 @@ static void end_body(struct half *h, const struct dissect_env *env)
 
 /* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
  * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
- * not; PROTO_PARTIAL when more bytes are needed to tell. */
+ * not; PROTO_PARTIAL when more bytes are needed to tell.  `proof`: only
+ * what shows chunked framing beyond doubt counts (chunks_unconfirmed): a
+ * chunk too long to wait for is not taken on trust, and the bytes after
+ * it, if any, must start another chunk. */
 static int hex_digit(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
 }
 
-static int chunk_at(const char *p, size_t n)
+static int chunk_at(const char *p, size_t n, bool proof)
 {
     size_t i = 0;
     uint64_t size = 0;
@@ -512,9 +536,15 @@ static int chunk_at(const char *p, size_t n)
     if (p[i] != '\r' || p[i + 1] != '\n')
         return 0;
     i += 2;
-    if (size > n - i || n - i - size < 2)
-        return size <= VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 1; /* a long chunk: taken on trust */
-    return p[i + size] == '\r' && p[i + size + 1] == '\n' ? 1 : 0;
+    if (size > n - i || n - i - size < 2) {
+        if (size <= VIZ_RESYNC_CHECK_MAX)
+            return PROTO_PARTIAL;
+        return proof ? 0 : 1; /* a long chunk: taken on trust, unless proof is asked */
+    }
+    if (p[i + size] != '\r' || p[i + size + 1] != '\n')
+        return 0;
+    size_t end = i + (size_t)size + 2;
+    return !proof || end == n ? 1 : chunk_at(p + end, n - end, false);
 }
 
 /* Does an HTTP head start at p[0..n): a status line (server), a request
@@ -528,9 +558,29 @@ static bool head_at(enum item_dir dir, const char *p, size_t n)
     return len >= 10 && memcmp(p + len - (p[len - 1] == '\r') - 9, " HTTP/1.", 8) == 0;
 }
 
+/* The bytes after a cut head's gap show no chunks: its body is what its
+ * lines said (cut_body), read to the close from here, or passed over to
+ * the next head. */
+static void read_unchunked(struct half *h)
+{
+    struct body_state *bs = &h->body;
+    bs->chunk_lost = bs->chunks_unconfirmed = false;
+    if (bs->else_until_close) {
+        bs->kind = HTTP_BODY_UNTIL_CLOSE;
+        return;
+    }
+    body_clear(bs);
+    half_resync(h, h->buf.offset);
+}
+
 /* After a gap that broke the chunk framing: pass over bytes up to the
  * next line that starts a chunk, or the next message's head (the body
- * ended in the gap).  True when the chunk framing is back. */
+ * ended in the gap).  True when the chunk framing is back.  When the
+ * body is not known to be chunked (chunks_unconfirmed), the same search
+ * decides whether it is: a chunk found where reading resumes, or at a
+ * line start after it (the gap ended inside a chunk's data), makes it
+ * chunked; none in the bytes so far, and it is read as its head said,
+ * from the first of them, which are kept until then. */
 static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *progress)
 {
     struct body_state *bs = &h->body;
@@ -540,12 +590,22 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     for (; i < n; i++) {
         if (i > 0 && p[i - 1] != '\n')
             continue; /* a size line starts a line (or the first byte after the gap) */
-        if ((found = chunk_at(p + i, n - i)) != 0)
+        if ((found = chunk_at(p + i, n - i, bs->chunks_unconfirmed)) != 0)
             break;
         if (head_at(h->dir, p + i, n - i)) {
             found = 2;
             break;
         }
+    }
+    if (bs->chunks_unconfirmed) {
+        if (n == 0 || found == PROTO_PARTIAL)
+            return false; /* not known yet: every byte waits */
+        if (found == 0) {
+            read_unchunked(h);
+            *progress = true;
+            return false;
+        }
+        bs->chunks_unconfirmed = false; /* chunks, or the next head: the search's find stands */
     }
     if (found == PROTO_PARTIAL || found == 0) {
         /* Keep what may still start a chunk; drop the rest. */
