@@ -219,6 +219,31 @@ def test_flows_past_the_memory_cap_are_still_counted():
     assert sum(int(r[1]) for r in rows) == flows and sum(int(r[2]) for r in rows) == 0, rows
 
 
+def test_capture_errors_are_on_the_status_line():
+    # Items of flow 0 belong to no connection, so no flow row showed them:
+    # a frame that cannot be decoded, a capture whose time goes back were
+    # in --dump and --json only.  The status line now counts them and says
+    # the latest, with its frame number.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
+    conv.close()
+    pc = g.Pcap()
+    for n, (ts, pkt) in enumerate(conv.packets):
+        if n == 2:  # an IPv4 header that says it is 12 bytes long: not decoded
+            pc.add_ip(1700000000 + ts, bytes([0x43]) + pkt[1:])
+        pc.add_ip(1700000000 + ts - (3 if n >= 5 else 0), pkt)  # time goes back 2.999 s at the 7th frame
+    p = os.path.join(TMP, "capture-errors.pcap")
+    pc.write(p)
+    errs = [(e["frame"], e["what"]) for e in of_type(items(p), "error") if e["flow"] == 0]
+    assert len(errs) == 2 and errs[1][0] == 7 and errs[1][1].startswith("capture time goes back 2.999"), errs
+    with Tmux(["-r", p], cols=160, lines=30) as t:
+        s = t.wait(r" 2 capture errors, frame 7: capture time goes back 2\.999")
+        quit_cleanly(t)
+    assert "1 flows" in s or " 1 flow" in s, s
+
+
 def test_an_open_flows_duration_is_its_packets_span():
     # A flow still open when the capture ended lasted, in the flow list, to
     # the end of the capture (its flow item's time): 3.3 s for SockJS's

@@ -259,6 +259,27 @@ static int draw_notice(int y, attr_t attr, const char *text)
     return ui_putf(y, 0, COLS, attr, " %.*s ", (int)len, text);
 }
 
+/* Items of flow 0 belong to no connection, so no flow row shows them:
+ * frames that could not be decoded, IP fragments that could not be put
+ * together, a capture whose time goes back.  The status line counts them
+ * and says the latest (--dump and --json list them all). */
+static int draw_capture_errors(const struct ui *ui, int y, int x, attr_t attr)
+{
+    const struct ui_index *errs = &ui->model.capture_errors;
+    if (!errs->n)
+        return 0;
+    const struct item *it = ui->model.items[errs->v[errs->n - 1]];
+    const struct item_field *what = item_field(it, "what"), *frame = item_field(it, "frame");
+    size_t len = 0;
+    const char *text = what ? item_text(it, what, &len) : "";
+    int room = COLS - x < COLS / 2 ? COLS - x : COLS / 2; /* half the line: the key hints keep some */
+    if (frame && frame->kind == FIELD_INT)
+        return ui_putf(y, x, room, attr, " %zu capture error%s, frame %lld: %.*s ", errs->n,
+                       errs->n == 1 ? "" : "s", (long long)frame->v.i, (int)len, text);
+    return ui_putf(y, x, room, attr, " %zu capture error%s, latest: %.*s ", errs->n, errs->n == 1 ? "" : "s",
+                   (int)len, text);
+}
+
 static void draw_status(struct ui *ui)
 {
     int y = LINES - 1;
@@ -304,6 +325,7 @@ static void draw_status(struct ui *ui)
                      (unsigned long long)ui->model.items_lost);
     if (ui->input_error[0])
         x += ui_putf(y, x, COLS - x, bar | A_BOLD, " input: %s ", ui->input_error);
+    x += draw_capture_errors(ui, y, x, bar | A_BOLD);
     if (ui->filter[0])
         x += ui_putf(y, x, COLS - x, bar, " filter=%s ", ui->filter);
     static const char *const hints[][2] = {
