@@ -309,8 +309,8 @@ static void account(struct ui_model *m, const struct item *it, size_t index)
 {
     if (m->stats) /* NULL only after running out of memory in a rewind */
         stats_item(m->stats, it);
-    if (it->flow == 0) {
-        if (index != NOT_KEPT)
+    if (it->flow == 0) { /* (an input error, without a frame, the status line says already) */
+        if (index != NOT_KEPT && it->type == ITEM_ERROR && item_field(it, "frame"))
             index_push(&m->capture_errors, index);
         return;
     }

@@ -75,7 +75,7 @@ struct ui_model {
     unsigned nsessions;       /* push library sessions seen in the revealed items */
     char (*verdicts)[16];     /* by flow id - 1: technique of every `flow` item kept, revealed or not */
     size_t nverdicts;
-    struct ui_index capture_errors; /* revealed items of flow 0 */
+    struct ui_index capture_errors; /* revealed `error` items of flow 0 about a frame */
     struct ui_frame *frames;  /* by frame number - 1 */
     size_t nframes, cap_frames;
     int dlt;                  /* link type of the frames */

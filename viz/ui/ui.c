@@ -259,10 +259,10 @@ static int draw_notice(int y, attr_t attr, const char *text)
     return ui_putf(y, 0, COLS, attr, " %.*s ", (int)len, text);
 }
 
-/* Items of flow 0 belong to no connection, so no flow row shows them:
- * frames that could not be decoded, IP fragments that could not be put
- * together, a capture whose time goes back.  The status line counts them
- * and says the latest (--dump and --json list them all). */
+/* Errors of flow 0 about a frame belong to no connection, so no flow row
+ * shows them: frames that could not be decoded, IP fragments that could
+ * not be put together, a capture whose time goes back.  The status line
+ * counts them and says the latest (--dump and --json list them all). */
 static int draw_capture_errors(const struct ui *ui, int y, int x, attr_t attr)
 {
     const struct ui_index *errs = &ui->model.capture_errors;
@@ -273,11 +273,8 @@ static int draw_capture_errors(const struct ui *ui, int y, int x, attr_t attr)
     size_t len = 0;
     const char *text = what ? item_text(it, what, &len) : "";
     int room = COLS - x < COLS / 2 ? COLS - x : COLS / 2; /* half the line: the key hints keep some */
-    if (frame && frame->kind == FIELD_INT)
-        return ui_putf(y, x, room, attr, " %zu capture error%s, frame %lld: %.*s ", errs->n,
-                       errs->n == 1 ? "" : "s", (long long)frame->v.i, (int)len, text);
-    return ui_putf(y, x, room, attr, " %zu capture error%s, latest: %.*s ", errs->n, errs->n == 1 ? "" : "s",
-                   (int)len, text);
+    return ui_putf(y, x, room, attr, " %zu capture error%s, frame %lld: %.*s ", errs->n, errs->n == 1 ? "" : "s",
+                   frame->kind == FIELD_INT ? (long long)frame->v.i : 0LL, (int)len, text);
 }
 
 static void draw_status(struct ui *ui)
