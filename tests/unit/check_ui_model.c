@@ -167,6 +167,9 @@ START_TEST(frames_are_copied_and_numbered_from_one)
 }
 END_TEST
 
+/* Errors of flow 0 about a frame are indexed for the status line, apart
+ * from the flows; the input's own error (no frame) is not: the status
+ * line says it already, as "input: ...". */
 START_TEST(capture_errors_are_kept_apart)
 {
     struct ui_model m;
@@ -174,9 +177,14 @@ START_TEST(capture_errors_are_kept_apart)
     struct item_builder b;
     struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
     item_add_str(it, "what", "bad frame");
+    item_add_int(it, "frame", 3);
+    ui_model_add_item(&m, it);
+    it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
+    item_add_str(it, "what", "truncated dump file");
     ui_model_add_item(&m, it);
     reveal_all(&m);
     ck_assert_uint_eq(m.capture_errors.n, 1);
+    ck_assert_uint_eq(m.capture_errors.v[0], 0);
     ck_assert_uint_eq(m.nflows, 0);
     ui_model_free(&m);
 }
