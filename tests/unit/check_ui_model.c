@@ -186,6 +186,10 @@ START_TEST(capture_errors_are_kept_apart)
     ck_assert_uint_eq(m.capture_errors.n, 1);
     ck_assert_uint_eq(m.capture_errors.v[0], 0);
     ck_assert_uint_eq(m.nflows, 0);
+    ui_model_rewind(&m); /* Home in a replay: shown again from the start, not twice */
+    ck_assert_uint_eq(m.capture_errors.n, 0);
+    reveal_all(&m);
+    ck_assert_uint_eq(m.capture_errors.n, 1);
     ui_model_free(&m);
 }
 END_TEST

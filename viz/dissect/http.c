@@ -509,17 +509,21 @@ static void end_body(struct half *h, const struct dissect_env *env)
     h->msg_start_ns = env->now_ns;
 }
 
-/* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
- * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
- * not; PROTO_PARTIAL when more bytes are needed to tell.  `proof`: only
- * what shows chunked framing beyond doubt counts (chunks_unconfirmed): a
- * chunk too long to wait for is not taken on trust, and the bytes after
- * it, if any, must start another chunk. */
+/* The value of a hex digit, or -1. */
 static int hex_digit(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
 }
 
+/* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
+ * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
+ * not; PROTO_PARTIAL when more bytes are needed to tell.  `proof`: only
+ * what shows chunked framing beyond doubt counts (chunks_unconfirmed): a
+ * chunk too long to wait for is not taken on trust, and the bytes after
+ * it, if any, must start another chunk (checked without `proof`: one
+ * chunk shown whole and the start of the next is the shape that event
+ * fields, parts and text do not take by chance).  Size lines are cut at
+ * 15 hex digits (a size below 2^60) and 256 bytes with extensions. */
 static int chunk_at(const char *p, size_t n, bool proof)
 {
     size_t i = 0;
