@@ -101,7 +101,7 @@ all: $(PROGRAMS)
 # Every object waits for this step (order-only); .ci/deps is quick when all
 # is installed.  A build needs the libraries; the targets that run tests,
 # the demo or benchmarks need the whole set (tshark, chromium, npm ...).
-DEPS_SET = $(if $(filter deps check check-all check-integration check-viz check-labs check-browser fuzz demo captures bench,$(MAKECMDGOALS)),all,libs)
+DEPS_SET = $(if $(filter deps check check-all check-integration check-viz check-labs check-browser fuzz demo demo-wan captures captures-wan captures-thirdparty bench,$(MAKECMDGOALS)),all,libs)
 
 deps:
 	@sh .ci/deps $(DEPS_SET)

@@ -4,6 +4,12 @@
  *
  *   node h2_push.js PORT curl   curl (nghttp2): GET /events, five events
  *                               100 ms apart on one stream
+ *   node h2_push.js PORT curl-upgrade
+ *                               curl --http2 (HTTP/1.1 and Upgrade: h2c) to
+ *                               nghttpx on PORT, in front of this server on
+ *                               a port of its own: the 101, then HTTP/2,
+ *                               the GET's answer on stream 1 (node's http2
+ *                               does not take the upgrade itself)
  *   node h2_push.js PORT node   node's http2 client: /events and /news on
  *                               one connection at once (streams 1 and 3
  *                               interleaved), a PING, a stream it cancels
@@ -15,12 +21,13 @@
 
 const http2 = require('http2');
 const zlib = require('zlib');
-const {execFile} = require('child_process');
+const {execFile, spawn} = require('child_process');
+const fs = require('fs');
 
 const port = Number(process.argv[2]);
 const client = process.argv[3] || 'curl';
-if (!port || !['curl', 'node'].includes(client)) {
-    console.error('usage: node h2_push.js PORT curl|node');
+if (!port || !['curl', 'curl-upgrade', 'node'].includes(client)) {
+    console.error('usage: node h2_push.js PORT curl|curl-upgrade|node');
     process.exit(2);
 }
 const EVENTS = 5;
@@ -81,6 +88,40 @@ function viaCurl() {
              });
 }
 
+/* nghttpx (nghttp2's proxy) takes HTTP/1.1's Upgrade: h2c on a
+ * cleartext front end, as curl's own tests use it, and passes the
+ * streams on to this server over HTTP/2.  Only PORT is recorded. */
+function viaCurlUpgrade(backend) {
+    const proxy = spawn('nghttpx', ['--frontend=127.0.0.1,' + port + ';no-tls',
+                                    '--backend=127.0.0.1,' + backend + ';;proto=h2', '--workers=1',
+                                    '--conf=/dev/null', '--errorlog-file=/dev/stderr',
+                                    '--accesslog-file=/dev/null', '--log-level=WARN'],
+                        {stdio: ['ignore', 'inherit', 'inherit']});
+    proxy.on('error', (err) => { throw err; });
+    /* Wait until it listens, seen in the kernel's socket table rather
+     * than by connecting: a probe connection would be recorded too. */
+    const started = Date.now();
+    const listening = () => fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').some((line) => {
+        const f = line.trim().split(/\s+/);
+        return f[1] && f[1].endsWith(':' + port.toString(16).toUpperCase().padStart(4, '0')) && f[3] === '0A';
+    });
+    const whenListening = () => {
+        if (!listening()) {
+            if (Date.now() - started > 5000)
+                throw new Error('nghttpx did not listen on ' + port);
+            setTimeout(whenListening, 50);
+            return;
+        }
+        execFile('curl', ['-sS', '--http2', 'http://127.0.0.1:' + port + '/events'], (err, stdout) => {
+            proxy.kill();
+            if (err)
+                throw err;
+            done((stdout.match(/^data:/mg) || []).length + ' events');
+        });
+    };
+    whenListening();
+}
+
 function viaNode() {
     const session = http2.connect('http://127.0.0.1:' + port);
     let events = 0, news = '';
@@ -113,4 +154,7 @@ function viaNode() {
     ev.on('end', end);
 }
 
-server.listen(port, '127.0.0.1', () => (client === 'curl' ? viaCurl : viaNode)());
+if (client === 'curl-upgrade') /* the server on a port of its own, behind nghttpx */
+    server.listen(0, '127.0.0.1', () => viaCurlUpgrade(server.address().port));
+else
+    server.listen(port, '127.0.0.1', () => (client === 'curl' ? viaCurl : viaNode)());

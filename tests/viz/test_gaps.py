@@ -428,42 +428,127 @@ def snaplen(head, recs, snap, name):
     return items(path)
 
 
-def test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket():
-    # ws.pcap (pushlab-ws and its client) as tcpdump -s 200 records it when
-    # it starts after each connection's Upgrade request: the 101 is cut
-    # after its Connection line (134 of its bytes come), and no request
-    # waits for it.  Before, nothing then said that frames follow: the
-    # server's were passed over as HTTP, only the client's were found.
-    # Now both sides are frames, as for a 101 lost whole, and the frames
-    # are those tshark decodes in the whole capture (it saw the 101s).
+def ws_from_each_101(snap, name):
+    """ws.pcap (pushlab-ws and its client) as tcpdump -s SNAP records it
+    when it starts after each connection's Upgrade request, from each 101
+    on: (pushviz's items of it, how many 101s)."""
     path = os.path.join(CAPTURES, "ws.pcap")
     head, recs = records(path)
     answers = {int(s): int(n) for n, s in tshark(path, ["frame.number", "tcp.stream"],
                                                  display="http.response.code == 101")}
     streams = [int(s) for s, in tshark(path, ["tcp.stream"])]
     late = [r for i, r in enumerate(recs) if streams[i] in answers and i + 1 >= answers[streams[i]]]
-    its = snaplen(head, late, 200, "ws-late-s200.pcap")
-    assert [(r["status"], r["cut"], r["exchange"]) for r in of_type(its, "http_response")] == \
-        [(101, True, None)] * len(answers), its
-    assert not of_type(its, "http_request"), its
-    # tshark's frames of the whole capture, per connection, in order.
+    return snaplen(head, late, snap, name), len(answers)
+
+
+def ws_frames_of_tshark():
+    """tshark's WebSocket frames of the whole ws.pcap (it saw the 101s):
+    {(flow, masked): [(opcode, fin, payload length)]}, each in order."""
     theirs = collections.defaultdict(list)
-    for stream, op, fin, mask, n in tshark(path, ["tcp.stream", "websocket.opcode", "websocket.fin", "websocket.mask",
-                                                  "websocket.payload_length"], display="websocket"):
+    for stream, op, fin, mask, n in tshark(os.path.join(CAPTURES, "ws.pcap"),
+                                           ["tcp.stream", "websocket.opcode", "websocket.fin", "websocket.mask",
+                                            "websocket.payload_length"], display="websocket"):
         for frame in zip(op.split("|"), fin.split("|"), mask.split("|"), n.split("|")):
-            theirs[int(stream) + 1].append((int(frame[0]), frame[1] in ("1", "True"), frame[2] in ("1", "True"),
-                                            int(frame[3])))
+            theirs[(int(stream) + 1, frame[2] in ("1", "True"))].append(
+                (int(frame[0]), frame[1] in ("1", "True"), int(frame[3])))
+    return theirs
+
+
+def test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket():
+    # ws.pcap as tcpdump -s 200 records it when it starts after each
+    # connection's Upgrade request (ws_from_each_101): the 101 is cut
+    # after its Connection line (134 of its bytes come), and no request
+    # waits for it.  Before, nothing then said that frames follow: the
+    # server's were passed over as HTTP, only the client's were found.
+    # Now both sides are frames, as for a 101 lost whole, and the frames
+    # are those tshark decodes in the whole capture (it saw the 101s).
+    its, answers = ws_from_each_101(200, "ws-late-s200.pcap")
+    assert [(r["status"], r["cut"], r["exchange"]) for r in of_type(its, "http_response")] == \
+        [(101, True, None)] * answers, its
+    assert not of_type(its, "http_request"), its
     ours = collections.defaultdict(list)
     for f in of_type(its, "ws_frame"):
-        ours[f["flow"]].append((f["opcode"], f["fin"], f["masked"], f["len"]))
+        ours[(f["flow"], f["masked"])].append((f["opcode"], f["fin"], f["len"]))
         assert f["masked"] == (f["dir"] == "c2s"), f
-    assert ours == theirs, (ours, theirs)
-    whole = items(path)
+    assert ours == ws_frames_of_tshark(), ours
+    whole = items(os.path.join(CAPTURES, "ws.pcap"))
     assert [(e["flow"], e["seq"]) for e in of_type(its, "event")] == \
         [(e["flow"], e["seq"]) for e in of_type(whole, "event")], its
     for flow in of_type(its, "flow"):
         assert flow["technique"] == "ws" and "its answer, was not captured" in flow["note"], flow
     assert not [e for e in of_type(its, "error") if "passed over" in e["what"]], of_type(its, "error")
+
+
+def test_a_101_cut_before_its_upgrade_line_is_read_as_websocket():
+    # ws.pcap from each 101 on, as tcpdump -s 126 records it
+    # (ws_from_each_101): 60 bytes of each segment's payload, so the 101
+    # shows its status line and Server (pushlab-ws writes it first) and not
+    # its Upgrade line.  A 101 switches
+    # protocols at once (RFC 9110 §15.2.2): it is no interim answer, and no
+    # status line follows.  Before, it was read as one, and the server's
+    # frames were passed over in a search for the next status line: 0 of
+    # its 13 found.  Now, with no request to say to what, the frames after
+    # it are looked for as WebSocket's, the most common switch, and found
+    # where they are.
+    its, answers = ws_from_each_101(126, "ws-late-s126.pcap")
+    switches = of_type(its, "http_response")
+    assert [(r["status"], r["cut"], [n for n, _ in r["headers"]]) for r in switches] == \
+        [(101, True, ["Server"])] * answers, switches
+    theirs = ws_frames_of_tshark()
+    ours = collections.defaultdict(list)
+    for f in of_type(its, "ws_frame"):
+        ours[(f["flow"], f["masked"])].append((f["opcode"], f["fin"], f["len"]))
+    for side, frames in ours.items():  # each found is one of tshark's, in its order
+        rest = iter(theirs[side])
+        assert all(f in rest for f in frames), (side, frames, theirs[side])
+    # Every server frame, but one: flow 2's first, which ends exactly where
+    # the snaplen cut its segment, so that no next header vouches for it
+    # (it is passed over, and said so).
+    server = {side: (len(ours[side]), len(frames)) for side, frames in theirs.items() if not side[1]}
+    assert server == {(1, False): (11, 11), (2, False): (1, 2)}, server
+    passed = [e for e in of_type(its, "error") if "passed over" in e["what"]]
+    assert [(e["flow"], e["what"].split(":")[1].strip()) for e in passed] == \
+        [(2, "a gap came before the next WebSocket frame header was found")], passed
+    for flow in of_type(its, "flow"):
+        assert flow["technique"] == "ws" and "its answer, was not captured" in flow["note"], flow
+
+
+def test_an_h2c_upgrade_whose_101_was_lost_is_read_as_http2():
+    # h2c-upgrade.pcap (curl --http2, nghttpx) without the segment that held
+    # the 101 and the server's SETTINGS.  Was the answer a 101 or a refusal?
+    # The client says: it sends the HTTP/2 connection preface only after a
+    # 101 (RFC 7540 §3.2).  Before, its preface waited for an answer that
+    # never came, and the server's frames were passed over in a search for
+    # a status line; now every frame after the gap is tshark's, as in the
+    # whole capture, and the header blocks are no longer decoded (the gap
+    # may have held one: HPACK's table is unknown).  The gap shows at the
+    # client's ACK of the 101, before its preface comes; without that ACK
+    # too, at the preface's own segment, which acknowledges the 101 as well
+    # (the gap is said, then the preface read): both.
+    path = os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap")
+    head, recs = records(path)
+    [port] = server_ports(items(path))
+    decode = ["tcp.port==%d,http" % port]  # HTTP's dissector hands what follows the 101 to HTTP/2's
+    [switch] = [int(n) for n, in tshark(path, ["frame.number"], decode_as=decode, display="http.response.code == 101")]
+    theirs = collections.defaultdict(list)  # the whole capture's frames, but those of the lost segment
+    for number, src, types, lens in tshark(path, ["frame.number", "tcp.srcport", "http2.type", "http2.length"],
+                                           decode_as=decode, display="http2"):
+        if int(number) != switch:
+            d = "s2c" if int(src) == port else "c2s"
+            theirs[d] += [(int(t), int(n)) for t, n in zip(types.split("|"), lens.split("|")) if t]
+    types = {"SETTINGS": 4, "HEADERS": 1, "DATA": 0, "WINDOW_UPDATE": 8}
+    for lost in ({switch}, {switch, switch + 1}):  # (the client's ACK of the 101 is the next frame)
+        cut = os.path.join(TMP, "h2c-upgrade-no-101.pcap")
+        with open(cut, "wb") as f:
+            f.write(head + b"".join(r for i, r in enumerate(recs) if i + 1 not in lost))
+        its = items(cut)
+        for d in ("c2s", "s2c"):
+            ours = [(types[f["frame"]], f["len"]) for f in of_type(its, "http2", dir=d) if f["frame"] != "preface"]
+            assert ours == theirs[d] and ours, (lost, d, ours, theirs[d])
+        assert of_type(its, "http2", dir="c2s")[0]["frame"] == "preface"
+        assert [e["seq"] for e in of_type(its, "event")] == [1, 2, 3, 4, 5]
+        errors = [e["what"] for e in of_type(its, "error")]
+        assert len(errors) == 2 and "not captured" in errors[0] and "HPACK" in errors[1], (lost, errors)
 
 
 def test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks():
@@ -901,6 +986,8 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_websocket_gap_before_the_end_says_what_it_passed_over,
          test_http_gap_in_a_head_accounts_for_every_byte, test_heads_the_snaplen_cut_are_read_as_far_as_they_came,
          test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket,
+         test_a_101_cut_before_its_upgrade_line_is_read_as_websocket,
+         test_an_h2c_upgrade_whose_101_was_lost_is_read_as_http2,
          test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks,
          test_an_event_after_a_gap_in_a_head_has_its_own_segments_time,
          test_a_gap_says_what_it_cut_short_in_a_chunked_body,

@@ -51,10 +51,13 @@ def flag_names(kind, flags):
     return ",".join(names)
 
 
-def tshark_frames(path, port):
-    """{(stream, client side?): [frame dicts]} as tshark dissects them."""
+def tshark_frames(path, port, upgraded=False):
+    """{(stream, client side?): [frame dicts]} as tshark dissects them.  A
+    connection that began in HTTP/1.1 (upgraded) is decoded as HTTP, whose
+    dissector hands what follows a 101 to h2c on to HTTP/2's."""
     out = {}
-    for layers in tshark_json(path, ["-d", "tcp.port==%d,http2" % port, "-Y", "http2"], repeated_keys=True):
+    decode = "tcp.port==%d,%s" % (port, "http" if upgraded else "http2")
+    for layers in tshark_json(path, ["-d", decode, "-Y", "http2"], repeated_keys=True):
         tcp = layers["tcp"][0]
         key = (int(tcp["tcp.stream"][0]), int(tcp["tcp.dstport"][0]) == port)
         for layer in layers["http2"]:
@@ -114,11 +117,12 @@ def expected_texts(ref):
 
 def test_frames_agree_with_tshark():
     coded = 0
-    for path in thirdparty_captures("h2c-*.pcap", 2):
+    for path in thirdparty_captures("h2c-*.pcap", 3):
         its = items(path)
         ports = {int(f["server"].rsplit(":", 1)[1]) for f in of_type(its, "flow")}
         assert len(ports) == 1, ports
-        theirs = tshark_frames(path, ports.pop())
+        upgrade = of_type(its, "http_request")  # h2c-upgrade: a GET with Upgrade: h2c first
+        theirs = tshark_frames(path, ports.pop(), upgraded=bool(upgrade))
         for flow in sorted({f["flow"] for f in of_type(its, "flow")}):
             for client_side, d in ((True, "c2s"), (False, "s2c")):
                 where = "%s flow %d %s" % (os.path.basename(path), flow, d)
@@ -137,9 +141,11 @@ def test_frames_agree_with_tshark():
         assert not of_type(its, "error"), of_type(its, "error")
         # Its streams are exchanges, so the connection is named: an event stream.
         assert [(f["technique"], f.get("note")) for f in of_type(its, "flow")] == [("sse", None)], path
-        # The client's preface opens the connection.
+        # The client's preface opens the connection, or follows the request
+        # that asked for the switch.
         first = of_type(its, "http2", dir="c2s")[0]
-        assert first["frame"] == "preface" and first["offset"] == 0, first
+        opened = upgrade[0]["head_bytes"] if upgrade else 0
+        assert first["frame"] == "preface" and first["offset"] == opened, first
     assert coded == 1, coded  # node's gzip NDJSON stream, decoded by tshark too
 
 
@@ -147,23 +153,25 @@ def test_headers_agree_with_tshark():
     """Every header block's fields, decoded from HPACK, name and value in
     order, as tshark decodes them; and the pseudo-headers as fields."""
     compared = 0
-    for path in thirdparty_captures("h2c-*.pcap", 2):
+    for path in thirdparty_captures("h2c-*.pcap", 3):
         its = items(path)
         port = int(of_type(its, "flow")[0]["server"].rsplit(":", 1)[1])
-        theirs = tshark_frames(path, port)
+        upgraded = bool(of_type(its, "http_request"))
+        theirs = tshark_frames(path, port, upgraded)
         for (stream, client_side), ref in sorted(theirs.items()):
             d = "c2s" if client_side else "s2c"
             where = "%s %s" % (os.path.basename(path), d)
             mine = [f for f in of_type(its, "http2", flow=stream + 1, dir=d) if f["frame"] == "HEADERS"]
             ref = [r for r in ref if r["frame"] == "HEADERS"]
-            assert ref and all("headers" in r for r in ref), (where, ref)
+            # (after an upgrade the client's one request was HTTP/1.1: no block)
+            assert (ref or (upgraded and client_side)) and all("headers" in r for r in ref), (where, ref)
             assert [m.get("headers") for m in mine] == [r["headers"] for r in ref], where
             for m in mine:
                 fields = dict(m["headers"])
                 assert m.get("method") == fields.get(":method") and m.get("path") == fields.get(":path"), m
                 assert m.get("status") == (int(fields[":status"]) if ":status" in fields else None), m
             compared += sum(len(r["headers"]) for r in ref)
-    assert compared == 38, compared  # in 9 blocks: 2 of curl's, 7 of node's
+    assert compared == 44, compared  # in 10 blocks: 2 of curl's, 7 of node's, 1 of nghttpx's (6 fields)
 
 
 def test_what_each_capture_shows():
@@ -185,6 +193,23 @@ def test_what_each_capture_shows():
     heads = sum(f["len"] + 9 for f in of_type(its, "http2", frame="HEADERS"))
     assert rc == 0 and costs["sse"][2] == "5" and float(costs["sse"][3]) == round(heads / 5, 1), out
     assert carried["sse"][:2] == ["5", str(sum(len(e["data"].encode()) for e in events))], out
+    # h2c-upgrade: curl's GET in HTTP/1.1 asks for h2c; the 101 switches
+    # the connection at once (it is no interim answer: RFC 9110 §15.2.2).
+    # The server's SETTINGS follows the 101 in the same segment, the client's
+    # preface follows its request, and the GET is stream 1: its answer is
+    # the HEADERS there, paired with it and timed from it (RFC 7540 §3.2).
+    its = items(os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap"))
+    [req], [switch] = of_type(its, "http_request"), of_type(its, "http_response")
+    assert ("Upgrade", "h2c") in map(tuple, req["headers"]) and switch["status"] == 101, (req, switch)
+    assert "technique" not in switch and switch["exchange"] == req["exchange"] == 1, switch  # not its answer
+    first = [(f["dir"], f["frame"], f["offset"]) for f in of_type(its, "http2")][:2]
+    assert first == [("s2c", "SETTINGS", switch["head_bytes"]), ("c2s", "preface", req["head_bytes"])], first
+    [answer] = of_type(its, "http2", frame="HEADERS")
+    assert (answer["dir"], answer["stream"], answer["exchange"], answer["status"], answer["technique"]) == \
+        ("s2c", 1, 1, 200, "sse"), answer
+    assert answer["response_ms"] == round((answer["t"] - req["t"]) * 1000, 3), (answer, req)
+    assert [e["id"] for e in of_type(its, "sse_event")] == ["1", "2", "3", "4", "5"]
+    assert not of_type(its, "error"), of_type(its, "error")
     its = items(os.path.join(CAPTURES, "thirdparty", "h2c-node.pcap"))
     streams = [f["stream"] for f in of_type(its, "http2", dir="s2c", frame="DATA")]
     assert 3 in streams and streams.index(3) not in (0, len(streams) - 1), streams  # interleaved with 1

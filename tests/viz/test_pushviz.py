@@ -296,6 +296,32 @@ def test_tcp_numbers_and_ack_rtt():
     assert acks and abs(acks[0]["ack_rtt_ms"] - 1.0) < 1e-6, acks
 
 
+def test_a_101_to_a_protocol_not_read_is_not_taken_for_http():
+    """A 101 switches the connection at once to what its Upgrade field
+    names (RFC 9110 §15.2.2): it is no interim answer, and no HTTP/1.1
+    follows it, either way.  To a protocol pushviz does not read, both
+    sides are only searched for pushlab events, and the flow's note says
+    so.  Before, the 101 was read as an interim answer, and the bytes
+    after it as a request and a status line gone wrong: two errors and a
+    search that passed everything over."""
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: IRC/6.9\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: IRC/6.9\r\n\r\n")
+    conv.send("c2s", b"NICK student\r\nJOIN #lab\r\n")
+    conv.send("s2c", b":lab 001 student :welcome\r\n" + json.dumps(
+        {"seq": 1, "ts": 1700000000000, "kind": "tick", "text": "in another protocol"},
+        separators=(",", ":")).encode() + b"\n")  # (an event's form: DESIGN.md, "Event")
+    conv.close()
+    its = items(write(conv, "upgrade-other.pcap"))
+    [res] = of_type(its, "http_response")
+    assert res["status"] == 101 and res["exchange"] == 1 and "technique" in res, res
+    assert not of_type(its, "error") and not of_type(its, "http_request")[1:], its
+    assert [e["seq"] for e in of_type(its, "event")] == [1], its
+    [flow] = of_type(its, "flow")
+    assert "101" in flow["note"] and "does not read" in flow["note"], flow
+
+
 def test_a_capture_whose_time_goes_back_says_so_once():
     """Two captures joined end to end (mergecap -a), the second made
     earlier: the first frame of the second is 5 s before the last of the

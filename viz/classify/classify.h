@@ -83,6 +83,7 @@ struct flow_traits {
     bool ws_joined_late;           /* WebSocket frames but no handshake captured: named ws */
     bool tls;                      /* TLS records: sealed, so unknown (the flow item says why) */
     bool http2;                    /* HTTP/2 frames: each stream an exchange (dissect/h2_streams.c) */
+    bool switched_unread;          /* a 101 switched it to a protocol pushviz does not read */
 };
 
 /* Requests per (server, path) seen across all flows, so a poller that opens

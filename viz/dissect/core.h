@@ -252,9 +252,14 @@ struct half {
 #define HALF_HOT_BYTES offsetof(struct half, body.sse_line_empty)
 _Static_assert(HALF_HOT_BYTES <= 4 * VIZ_CACHE_LINE, "a half's hot fields fit in four lines");
 
+/* The protocol a request's Upgrade field asks for, or a 101 switches to
+ * (RFC 9110 §7.8, §15.2.2): the two pushviz reads on -- WebSocket (RFC
+ * 6455) and HTTP/2 in the clear (h2c, RFC 7540 §3.2) -- or another. */
+enum upgrade_to { UPGRADE_NONE, UPGRADE_WEBSOCKET, UPGRADE_H2C, UPGRADE_OTHER };
+
 /* A request waiting for its response: in order in HTTP/1.1 (a FIFO), on
  * its own stream in HTTP/2.  Fields ordered so that it packs tight (40
- * bytes: lib and wrap take a byte each). */
+ * bytes: lib and wrap take a byte each, upgrade two bits). */
 struct pending_request {
     int64_t sent_ns;              /* capture time of the packet that completed its head */
     uint64_t path_key;            /* server and path, for repetition (classify.h) */
@@ -265,9 +270,9 @@ struct pending_request {
                                    * and a body of known length (end_known) */
     enum push_library lib : 8;    /* the library its response speaks */
     enum lib_wrap wrap : 8;       /* how the response wraps the library's frames */
+    enum upgrade_to upgrade : 2;  /* the protocol its Upgrade field asks for (UPGRADE_NONE: none) */
     bool head : 1;                /* HEAD: the response has no body */
     bool http10 : 1;              /* an HTTP/1.0 request: its answer cannot be chunked */
-    bool upgrade : 1;             /* asked to upgrade to WebSocket */
     bool callback : 1;            /* the query names a JavaScript callback */
     bool end_known : 1;           /* (no chunked body) */
     bool answer_maybe_lost : 1;   /* a gap in the answers came since it was sent (pairing.h) */

@@ -26,6 +26,7 @@
 #include "dissect/tls.h"
 #include "dissect/ws.h"
 #include "proto/flash.h"
+#include "proto/h2_frame.h"
 #include "proto/printable.h"
 
 void dissect_init(struct dissect *d, const struct half_store *store)
@@ -297,6 +298,26 @@ static bool opaque_step(const struct dissect_env *env, struct half *h)
     return true;
 }
 
+/* A client waits for the answer to its Upgrade: h2c request, and a gap
+ * took that answer (the server's side searches for the next status
+ * line): a 101, or a refusal?  The client's bytes tell -- it sends the
+ * HTTP/2 connection preface only after a 101 (RFC 7540 §3.2) -- so once
+ * they begin with it, both sides are HTTP/2: the server's search goes on
+ * from where it stands, for a frame header instead, and the blocks of
+ * its header fields can no longer be read (the gap may have held one). */
+static bool h2c_preface_after_lost_answer(struct dissect *d, struct half *client)
+{
+    struct pending_request *req = pending_oldest(d);
+    struct half *server = d->half[DIR_S2C];
+    if (!req || req->upgrade != UPGRADE_H2C || !server || server->mode != MODE_RESYNC ||
+        h2_read_preface((const uint8_t *)client->buf.data, client->buf.len) <= 0)
+        return false;
+    http_switch_to_h2c(d, server, client, req);
+    record_lost(server, server->lost_from);
+    h2_headers_lost(server);
+    return true;
+}
+
 /* Run this direction's parser until it needs more bytes. */
 static void run(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
@@ -315,7 +336,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
             progress = http_body_step(env, h);
             break;
         case MODE_WAIT_UPGRADE:
-            progress = false; /* the response decides */
+            progress = h2c_preface_after_lost_answer(d, h); /* else the response decides */
             break;
         case MODE_WEBSOCKET:
             progress = ws_step(d, env, h);
@@ -450,7 +471,7 @@ static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env
     bool client_waits = client && (client->mode == MODE_WAIT_UPGRADE || client->mode == MODE_RESYNC ||
                                    (switched && (client->mode == MODE_DETECT || client->mode == MODE_HTTP_HEAD)));
     if (h->dir != DIR_S2C || (h->mode != MODE_HTTP_HEAD && h->mode != MODE_DETECT) ||
-        !(switched || (req && req->upgrade && client_waits)))
+        !(switched || (req && req->upgrade == UPGRADE_WEBSOCKET && client_waits)))
         return;
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the answer's frames carry, as the 101 said */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;

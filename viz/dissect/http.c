@@ -141,6 +141,19 @@ struct head_text {
     bool switched; /* out, of a cut answer: a 101 to WebSocket, whose frames follow the gap */
 };
 
+/* The protocol an Upgrade field names first among those pushviz reads
+ * on, else UPGRADE_OTHER (UPGRADE_NONE: no field). */
+static enum upgrade_to upgrade_named(const struct slice *up)
+{
+    if (!up)
+        return UPGRADE_NONE;
+    if (http_list_has_token(*up, "websocket"))
+        return UPGRADE_WEBSOCKET;
+    if (http_list_has_token(*up, "h2c"))
+        return UPGRADE_H2C;
+    return UPGRADE_OTHER;
+}
+
 static bool request_step(struct dissect *d, const struct dissect_env *env, struct half *h,
                          const struct head_text *t)
 {
@@ -171,7 +184,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     p->end = (uint32_t)(h->buf.offset + (uint64_t)r + (body.kind == HTTP_BODY_LENGTH ? body.length : 0));
     p->end_known = body.kind != HTTP_BODY_CHUNKED && !t->cut;
     p->http10 = req.minor_version == 0;
-    p->upgrade = up && http_list_has_token(*up, "websocket");
+    p->upgrade = upgrade_named(up);
     p->lib = answer.lib;
     p->wrap = answer.wrap;
 
@@ -218,7 +231,7 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     begin_body(env, h, &body, CONTENT_PLAIN, (struct slice){NULL, 0}, p->exchange,
                coded ? &coding : NULL);
     if (p->upgrade && h->mode == MODE_HTTP_HEAD)
-        h->mode = MODE_WAIT_UPGRADE;
+        h->mode = MODE_WAIT_UPGRADE; /* its next bytes are HTTP/1.1 or not as the answer says */
     return true;
 }
 
@@ -320,6 +333,56 @@ static bool cut_body(const struct http_response *res, const struct pending_reque
     return may_be_chunked;
 }
 
+/* What a 101's connection speaks from the line after its head on: the
+ * protocol its Upgrade field names (RFC 9110 §15.2.2: a 101 switches at
+ * once; it is no interim answer, and no HTTP/1.1 answer follows it).  A
+ * head that the snaplen or a gap cut may have lost that field: then the
+ * request's Upgrade field says, when it was seen; else WebSocket, by far
+ * the most common, whose frame search after the gap (upgrade_answer_lost)
+ * finds frames only where they are and says what it passed over. */
+static enum upgrade_to switched_to(const struct http_response *res, bool cut, const struct pending_request *req)
+{
+    const struct slice *up = http_header_find(res->headers, res->num_headers, "Upgrade");
+    if (up)
+        return upgrade_named(up);
+    if (!cut)
+        return UPGRADE_OTHER; /* a 101 without Upgrade: not HTTP/1.1 after it, whatever it is */
+    return req && req->upgrade != UPGRADE_NONE ? (enum upgrade_to)req->upgrade : UPGRADE_WEBSOCKET;
+}
+
+/* (http.h) The request that asked for the switch becomes stream 1,
+ * answered there (RFC 7540 §3.2) -- so it stays waiting, now on that
+ * stream, and the HEADERS that answer it name its technique
+ * (h2_streams.c).  Of a cut 101, the rest of its head and the first
+ * frames are in the gap: the server's side then looks for the next frame
+ * header (h2_gap). */
+void http_switch_to_h2c(struct dissect *d, struct half *h, struct half *client, struct pending_request *req)
+{
+    h->mode = MODE_H2;
+    d->traits.http2 = true;
+    if (req)
+        req->stream = 1;
+    /* The client waits for this answer, or (its request before the
+     * capture began) has sent nothing since: its preface comes next. */
+    if (client && (client->mode == MODE_WAIT_UPGRADE ||
+                   ((client->mode == MODE_DETECT || client->mode == MODE_HTTP_HEAD) && client->buf.len == 0))) {
+        client->mode = MODE_H2;
+        client->h2_preface = true;
+    }
+}
+
+/* After a 101 to a protocol pushviz does not read, neither side speaks
+ * HTTP/1.1 any more: their bytes are only searched for pushlab events,
+ * and the flow's note says why nothing else is shown. */
+static void switch_to_unread(struct dissect *d, struct half *h)
+{
+    struct half *client = half_get(d, DIR_C2S);
+    h->mode = MODE_OPAQUE;
+    if (client)
+        client->mode = MODE_OPAQUE;
+    d->traits.switched_unread = true;
+}
+
 static bool response_step(struct dissect *d, const struct dissect_env *env, struct half *h,
                           struct head_text *t)
 {
@@ -335,17 +398,18 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct pending_request *req = pending_answered_by(d, env);
     unsigned exchange = req ? req->exchange : 0;
     double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
-    const struct slice *up = http_header_find(res.headers, res.num_headers, "Upgrade");
-    bool upgraded = res.status == 101 && up && http_list_has_token(*up, "websocket");
-    bool interim = !upgraded && res.status >= 100 && res.status < 200;
+    enum upgrade_to to = res.status == 101 ? switched_to(&res, t->cut, req) : UPGRADE_NONE;
+    bool upgraded = to == UPGRADE_WEBSOCKET;
+    bool interim = res.status >= 100 && res.status < 200 && res.status != 101;
     bool was_head = req && req->head;
     struct http_body body = {HTTP_BODY_NONE, 0};
-    bool body_ok = interim || upgraded || http_response_body(&res, was_head, &body, &err) >= 0;
+    bool body_ok = interim || to != UPGRADE_NONE || http_response_body(&res, was_head, &body, &err) >= 0;
 
     struct item_builder b;
     struct slice boundary = {NULL, 0};
     enum content_kind content = content_of(content_type(&res), &boundary);
-    bool chunks_unconfirmed = t->cut && body_ok && !interim && !upgraded && cut_body(&res, req, &body, content);
+    bool chunks_unconfirmed =
+        t->cut && body_ok && !interim && to == UPGRADE_NONE && cut_body(&res, req, &body, content);
     struct item *it = half_item(&b, env, h, ITEM_HTTP_RESPONSE, h->buf.offset, bytes);
     item_add_int(it, "status", res.status);
     item_add_text(it, "reason", res.reason.ptr, res.reason.len);
@@ -362,7 +426,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         item_add_int(it, "exchange", exchange);
     else
         item_add_null(it, "exchange");
-    if (!interim) { /* the final answer: the exchange's technique */
+    if (!interim && to != UPGRADE_H2C) { /* the final answer: the exchange's technique */
         struct exchange_facts f = {0};
         char why[160];
         bool validators = http_header_find(res.headers, res.num_headers, "ETag") ||
@@ -391,6 +455,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         bytebuf_consume(&h->buf, h->buf.len);
         return true;
     }
+    if (to == UPGRADE_H2C) {
+        bytebuf_consume(&h->buf, t->cut ? h->buf.len : (size_t)r);
+        http_switch_to_h2c(d, h, client, req);
+        return true;
+    }
     if (upgraded) {
         d->pending_count = 0;
         struct ws_deflate_params deflate;
@@ -408,6 +477,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     }
     if (req) /* answered (it is the oldest): off the queue */
         pending_pop(d);
+    if (to == UPGRADE_OTHER) {
+        bytebuf_consume(&h->buf, t->cut ? h->buf.len : (size_t)r);
+        switch_to_unread(d, h);
+        return true;
+    }
     if (client && client->mode == MODE_WAIT_UPGRADE)
         client->mode = MODE_HTTP_HEAD; /* the upgrade was refused: more HTTP may follow */
 

@@ -22,6 +22,11 @@ enum head_cut {
  * technique; a chunked body or an event stream read again after the gap;
  * a 101 left for dissect_gap to join as a WebSocket). */
 enum head_cut http_head_cut(struct dissect *d, const struct dissect_env *env, struct half *h);
+/* After a 101 to h2c (RFC 7540 §3.2) both sides speak HTTP/2: the
+ * server (h) from its first frame, its SETTINGS, and the client from the
+ * connection preface -- when it waits for this answer, or has sent
+ * nothing since the capture began.  req: the request that asked, if seen. */
+void http_switch_to_h2c(struct dissect *d, struct half *h, struct half *client, struct pending_request *req);
 /* A gap of len bytes inside a body (after the buffer's bytes: only a
  * chunk search holds any then): true when the body framing survives it.
  * A Content-Length body that ends inside it gets its `body` item. */

@@ -499,6 +499,9 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     else if (s->dissected && s->traits.tls)
         item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
                                  "(SNI, ALPN) are shown");
+    else if (s->dissected && s->traits.switched_unread)
+        item_add_str(it, "note", "switched protocols (101) to one pushviz does not read: from then on only "
+                                 "pushlab events are looked for");
     else if (s->dissected && s->traits.http2 && !s->traits.requests)
         item_add_str(it, "note", "HTTP/2: its frames are shown, but no request's header block could be "
                                  "read (HPACK), so no exchange and no technique is named");
