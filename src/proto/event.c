@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "proto/hex.h"
 #include "proto/outbuf.h"
 
 #define REPLACEMENT_CHAR 0xFFFD /* what an invalid UTF-8 sequence becomes */
@@ -270,17 +271,6 @@ static enum match integer(struct cursor *c, bool allow_minus, uint64_t max, uint
     return M_OK;
 }
 
-static int hex_value(char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return -1;
-}
-
 /* The XXXX of a \uXXXX at c->pos (just past the 'u'). */
 static enum match hex4(struct cursor *c, uint32_t *unit)
 {
@@ -288,7 +278,7 @@ static enum match hex4(struct cursor *c, uint32_t *unit)
     for (int i = 0; i < 4; i++) {
         if (c->pos == c->len)
             return M_PARTIAL;
-        int v = hex_value(c->buf[c->pos++]);
+        int v = hex_digit_value((unsigned char)c->buf[c->pos++]);
         if (v < 0)
             return M_FAIL;
         *unit = *unit << 4 | (uint32_t)v;

@@ -23,6 +23,7 @@
  * passes and keeps nothing; a reader that shows the fields (pushviz) hands
  * the whole section to http_chunked_trailers, the head's field parser.
  */
+#include "hex.h"
 #include "http_internal.h"
 
 enum chunk_state {
@@ -82,7 +83,7 @@ static enum step after_element(struct http_chunked *d, unsigned char c, struct p
 /* One byte of a size line (with its extensions). */
 static enum step size_line_byte(struct http_chunked *d, unsigned char c, struct proto_err *err)
 {
-    int hex = http_hex_value(c);
+    int hex = hex_digit_value(c);
     switch (d->state) {
     case CH_SIZE_FIRST:
         if (hex < 0)

@@ -36,18 +36,6 @@ static inline bool http_is_ws(unsigned char c)
     return c == ' ' || c == '\t';
 }
 
-/* The value of a hexadecimal digit, or -1. */
-static inline int http_hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* buf[pos] is CR or LF: the position after the line end, PROTO_PARTIAL
  * when the byte after a CR has not arrived, or PROTO_ERROR (400) for a
  * bare CR.  A bare LF ends a line too (RFC 9112 §2.2 lets a recipient

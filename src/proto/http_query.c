@@ -11,6 +11,7 @@
  * acts on a value it had to guess.  Decoded bytes are not checked for
  * UTF-8 or NUL: the returned length says how many there are.
  */
+#include "hex.h"
 #include "http_internal.h"
 
 /* Decode the byte at s[*i], advancing *i.  -1 for a bad escape. */
@@ -24,8 +25,8 @@ static int decode_byte(struct slice s, size_t *i)
         return c;
     if (s.len - *i < 2)
         return -1;
-    int hi = http_hex_value((unsigned char)s.ptr[*i]);
-    int lo = http_hex_value((unsigned char)s.ptr[*i + 1]);
+    int hi = hex_digit_value((unsigned char)s.ptr[*i]);
+    int lo = hex_digit_value((unsigned char)s.ptr[*i + 1]);
     if (hi < 0 || lo < 0)
         return -1;
     *i += 2;

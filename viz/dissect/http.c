@@ -29,6 +29,7 @@
 #include "dissect/library.h"
 #include "dissect/pairing.h"
 #include "dissect/ws.h"
+#include "proto/hex.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
 
@@ -583,12 +584,6 @@ static void end_body(struct half *h, const struct dissect_env *env)
     h->msg_start_ns = env->now_ns;
 }
 
-/* The value of a hex digit, or -1. */
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-}
-
 /* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
  * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
  * not; PROTO_PARTIAL when more bytes are needed to tell.  `proof`: only
@@ -602,9 +597,9 @@ static int chunk_at(const char *p, size_t n, bool proof)
 {
     size_t i = 0;
     uint64_t size = 0;
-    while (i < n && i < 15 && hex_digit(p[i]) >= 0)
-        size = size << 4 | (uint64_t)hex_digit(p[i++]);
-    if (i == 0 || (i < n && hex_digit(p[i]) >= 0))
+    while (i < n && i < 15 && hex_digit_value((unsigned char)p[i]) >= 0)
+        size = size << 4 | (uint64_t)hex_digit_value((unsigned char)p[i++]);
+    if (i == 0 || (i < n && hex_digit_value((unsigned char)p[i]) >= 0))
         return 0;
     if (i < n && p[i] == ';') /* extensions: passed over, not checked here */
         while (i < n && p[i] != '\r' && p[i] != '\n' && i < 256)

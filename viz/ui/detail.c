@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "proto/hex.h"
 #include "proto/ws.h"
 
 /* ---- helpers that add one line ---- */
@@ -286,9 +287,26 @@ static const char *length_encoding(long long header_len, bool masked)
     }
 }
 
-static int hex_value(char c)
+/* Is a continuation frame's payload the hex that dissect/ws.c writes for
+ * binary data (pairs of lowercase digits), or text?  The item does not
+ * say which kind of message the frame continues, so the shape decides.
+ * (Every byte is looked at: text that only starts like hex, "cafe bar",
+ * is text, and hex_byte is never handed a byte that is not a digit.) */
+static bool payload_is_hex(const char *s, size_t len)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (len == 0 || len % 2 != 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (hex_digit_value((unsigned char)s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F'))
+            return false;
+    return true;
+}
+
+/* The byte that two hex digits of a mask key or a binary payload, as
+ * pushviz writes them, stand for. */
+static uint8_t hex_byte(const char *two)
+{
+    return (uint8_t)(hex_digit_value((unsigned char)two[0]) << 4 | hex_digit_value((unsigned char)two[1]));
 }
 
 static void ws_detail(struct ui_lines *l, const struct item *it)
@@ -343,7 +361,7 @@ static void ws_detail(struct ui_lines *l, const struct item *it)
         return;
     size_t plen;
     const char *s = item_text(it, p, &plen);
-    bool text = opcode == 1 || (opcode == 0 && !(plen % 2 == 0 && plen && hex_value(s[0]) >= 0));
+    bool text = opcode == 1 || (opcode == 0 && !payload_is_hex(s, plen));
     long long shown_of = compressed && inflated_known ? (long long)inflated->v.i : len;
     label(l, compressed && inflated_known ? "inflated" : masked ? "unmasked" : "payload");
     ui_lines_addf(l, A_NORMAL, "%s, %zu of %lld bytes shown:", text ? "text" : "binary, in hex",
@@ -359,11 +377,11 @@ static void ws_detail(struct ui_lines *l, const struct item *it)
         return;
     uint8_t key[4];
     for (int i = 0; i < 4; i++)
-        key[i] = (uint8_t)(hex_value(ks[2 * i]) << 4 | hex_value(ks[2 * i + 1]));
+        key[i] = hex_byte(ks + 2 * i);
     label(l, "on wire");
     size_t n = text ? plen : plen / 2;
     for (size_t i = 0; i < n && i < 16; i++) {
-        uint8_t b = text ? (uint8_t)s[i] : (uint8_t)(hex_value(s[2 * i]) << 4 | hex_value(s[2 * i + 1]));
+        uint8_t b = text ? (uint8_t)s[i] : hex_byte(s + 2 * i);
         ui_lines_addf(l, ui_attr(ROLE_HEX_FRAMING), "%02x ", b ^ key[i % 4]);
     }
     ui_lines_str(l, ui_attr(ROLE_DIM), n > 16 ? "..." : "");
