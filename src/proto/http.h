@@ -219,6 +219,13 @@ enum http_chunked_place {
     CHUNKED_ENDED,       /* the body is complete (or broken) */
 };
 enum http_chunked_place http_chunked_place(const struct http_chunked *d, uint64_t *n);
+/* Bytes still to come of the chunk being read: the rest of its data and
+ * the CRLF after it (UINT64_MAX when that many do not fit); 0 when the
+ * decoder is not inside a chunk's data or CRLF (before or in a size line,
+ * in the trailer section, ended).  A reader that must judge one chunk
+ * and not what follows it feeds no more than this: pushviz, checking
+ * whether chunks start where it resumes after a gap. */
+uint64_t http_chunked_chunk_left(const struct http_chunked *d);
 
 /* Write the size line of a chunk of `len` bytes ("1a\r\n") into out.
  * Returns the bytes written (at most 18); out needs 18 bytes of room. */

@@ -290,6 +290,20 @@ enum http_chunked_place http_chunked_place(const struct http_chunked *d, uint64_
     return d->state >= CH_DONE ? CHUNKED_ENDED : CHUNKED_IN_TRAILERS;
 }
 
+uint64_t http_chunked_chunk_left(const struct http_chunked *d)
+{
+    switch (d->state) {
+    case CH_DATA: /* (remaining > 0: a chunk of size 0 is the last chunk, which has no data) */
+        return d->remaining <= UINT64_MAX - 2 ? d->remaining + 2 : UINT64_MAX;
+    case CH_DATA_CR:
+        return 2;
+    case CH_DATA_LF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 size_t http_chunk_size_line(char out[18], size_t len)
 {
     static const char hex[] = "0123456789abcdef";

@@ -3,6 +3,8 @@
  * The first byte picks a piece size; the rest is a chunked body.  Checks:
  *   - each call consumes at most what it was given, DATA points inside
  *     the buffer passed in, and offsets count exactly the bytes consumed;
+ *   - http_chunked_chunk_left counts to the end of the CRLF after the
+ *     data that the last size line announced, and is 0 once it is past;
  *   - fed in pieces (each in a buffer of exactly its size) the decoder
  *     finds the same size lines at the same offsets, the same data, and
  *     ends or fails at the same place as when fed the whole input;
@@ -36,6 +38,7 @@ static void decode(const char *in, size_t len, size_t step, struct run *r)
     http_chunked_init(&d);
     memset(r, 0, sizeof *r);
     size_t fed = 0;
+    uint64_t chunk_end = 0; /* where the current chunk's CRLF ends (UINT64_MAX: beyond counting) */
     while (fed < len && !r->ended) {
         size_t piece = len - fed < step ? len - fed : step;
         char *p = exact_copy(in + fed, piece);
@@ -52,6 +55,12 @@ static void decode(const char *in, size_t len, size_t step, struct run *r)
                 abort();
             used += (size_t)n;
             if (d.offset != fed + used)
+                abort();
+            if (item.kind == HTTP_CHUNK_HEADER)
+                chunk_end = item.size > UINT64_MAX - 2 - d.offset ? UINT64_MAX
+                                                                  : d.offset + (item.size ? item.size + 2 : 0);
+            uint64_t left = http_chunked_chunk_left(&d);
+            if (chunk_end != UINT64_MAX && (left ? d.offset + left != chunk_end : d.offset < chunk_end))
                 abort();
             switch (item.kind) {
             case HTTP_CHUNK_HEADER:

@@ -866,6 +866,52 @@ START_TEST(chunked_place_says_what_an_end_of_input_cut)
 }
 END_TEST
 
+START_TEST(chunked_chunk_left_counts_to_the_crlf)
+{
+    /* The bytes of a chunk still to come, data and CRLF: fed no more than
+     * that, the decoder stops at the chunk's end and judges nothing after
+     * it, as pushviz's search for chunks after a gap needs. */
+    struct http_chunked d;
+    struct http_chunk_item item;
+    const char *s = "5;x\r\nhello\r\nnot a size line";
+    http_chunked_init(&d);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 0); /* before a size line */
+    ck_assert_int_eq(http_chunked_feed(&d, s, 2, &item, NULL), 2);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 0); /* in it */
+    ck_assert_int_eq(http_chunked_feed(&d, s + 2, strlen(s) - 2, &item, NULL), 3);
+    ck_assert_int_eq(item.kind, HTTP_CHUNK_HEADER);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 7); /* "hello" and CRLF */
+    ck_assert_int_eq(http_chunked_feed(&d, s + 5, 3, &item, NULL), 3);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 4);
+    ck_assert_int_eq(http_chunked_feed(&d, s + 8, 3, &item, NULL), 2); /* the data ends the item */
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 2);
+    ck_assert_int_eq(http_chunked_feed(&d, s + 10, 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 1);
+    ck_assert_int_eq(http_chunked_feed(&d, s + 11, 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 0); /* the chunk is whole */
+    ck_assert_uint_eq(d.offset, 12);
+    ck_assert_int_eq(http_chunked_place(&d, &(uint64_t){0}), CHUNKED_BETWEEN);
+
+    /* the last chunk has no data: its trailer section is not counted */
+    http_chunked_init(&d);
+    ck_assert_int_eq(http_chunked_feed(&d, "0\r\nX: 1", 9, &item, NULL), 3);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 0);
+    ck_assert_int_eq(http_chunked_feed(&d, "X: 1", 4, &item, NULL), 4);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), 0);
+
+    /* the largest size there is: its data and CRLF do not fit in 64 bits */
+    http_chunked_init(&d);
+    ck_assert_int_eq(http_chunked_feed(&d, "ffffffffffffffff\r\n", 18, &item, NULL), 18);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), UINT64_MAX);
+    ck_assert_int_eq(http_chunked_feed(&d, "a", 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), UINT64_MAX); /* UINT64_MAX - 1 + 2: still too many */
+    ck_assert_int_eq(http_chunked_feed(&d, "b", 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), UINT64_MAX);
+    ck_assert_int_eq(http_chunked_feed(&d, "c", 1, &item, NULL), 1);
+    ck_assert_uint_eq(http_chunked_chunk_left(&d), UINT64_MAX - 1);
+}
+END_TEST
+
 static const char *const bad_chunked[] = {
     "g\r\n",                         /* not hex */
     "\r\n",                          /* no size */
@@ -1237,6 +1283,7 @@ int main(void)
     tcase_add_test(chunked, chunked_end_consumes_nothing_more);
     tcase_add_test(chunked, chunked_skip_inside_data_only);
     tcase_add_test(chunked, chunked_place_says_what_an_end_of_input_cut);
+    tcase_add_test(chunked, chunked_chunk_left_counts_to_the_crlf);
     tcase_add_loop_test(chunked, chunked_malformed, 0, sizeof bad_chunked / sizeof bad_chunked[0]);
     tcase_add_test(chunked, chunked_line_limit_and_sticky_error);
     tcase_add_test(chunked, chunk_size_lines);

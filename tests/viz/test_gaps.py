@@ -291,6 +291,25 @@ def test_chunked_gap_across_chunks_finds_the_next_size_line():
                     "18 bytes passed over to the next chunk size line"], what
 
 
+def test_the_search_after_a_gap_reads_size_lines_as_the_decoder_does():
+    # The search for the next chunk reads with the chunked decoder, so
+    # what the body's reader accepts it finds: white space before a chunk
+    # extension (BWS, RFC 9112 §7.1.1), a last chunk with trailer fields
+    # (§7.1.2).  Chunk 2 is lost whole; reading resumes at chunk 3 at once.
+    events = [b"event %d " % i * 5 for i in range(1, 4)]
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"  # 47 bytes
+    third = b"28 ;n=3\r\n" + events[2] + b"\r\n"
+    conv, lost = streaming(head, [chunk(events[0]), chunk(events[1]), third, b"0\r\n\r\n"], 1)
+    its = lose(conv, lost, "chunk-gap-bws.pcap")
+    assert [(c["size"], c["offset"]) for c in of_type(its, "chunk")] == [(40, 47), (40, 47 + 92), (0, 47 + 92 + 51)], its
+    assert errors_at(its) == [("46 bytes not captured (the peer acknowledged them)", 93)], its
+    conv, lost = streaming(head, [chunk(events[0]), chunk(events[1]), b"0\r\nX-Sum: 7\r\n\r\n"], 1)
+    its = lose(conv, lost, "chunk-gap-trailers.pcap")
+    assert [(c["size"], c["offset"], c.get("trailers")) for c in of_type(its, "chunk")] == \
+        [(40, 47, None), (0, 47 + 92, [["X-Sum", "7"]])], its
+    assert errors_at(its) == [("46 bytes not captured (the peer acknowledged them)", 93)], its
+
+
 def test_sse_gap_inside_an_event_resumes_at_the_next_blank_line():
     events = [b"id: %d\ndata: %s\n\n" % (i, g.event(i, 1700000000000).encode()) for i in range(1, 6)]
     stream = b"".join(events)
@@ -981,6 +1000,7 @@ def test_websocket_gap_before_the_end_says_what_it_passed_over():
 
 CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_hole_keep_the_time_their_reader_had_them,
          test_chunked_gap_across_chunks_finds_the_next_size_line,
+         test_the_search_after_a_gap_reads_size_lines_as_the_decoder_does,
          test_sse_gap_inside_an_event_resumes_at_the_next_blank_line,
          test_websocket_gap_over_a_header_finds_the_next_frame,
          test_websocket_gap_before_the_end_says_what_it_passed_over,

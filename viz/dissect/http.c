@@ -29,7 +29,6 @@
 #include "dissect/library.h"
 #include "dissect/pairing.h"
 #include "dissect/ws.h"
-#include "proto/hex.h"
 
 static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
 
@@ -584,40 +583,69 @@ static void end_body(struct half *h, const struct dissect_env *env)
     h->msg_start_ns = env->now_ns;
 }
 
-/* 1 when a chunk starts at p[0..n): a size line ("HEX[;ext]CRLF"), that
- * many bytes, CRLF, and then more bytes or the end of what we have; 0 when
- * not; PROTO_PARTIAL when more bytes are needed to tell.  `proof`: only
- * what shows chunked framing beyond doubt counts (chunks_unconfirmed): a
- * chunk too long to wait for is not taken on trust, and the bytes after
- * it, if any, must start another chunk (checked without `proof`: one
- * chunk shown whole and the start of the next is the shape that event
- * fields, parts and text do not take by chance).  Size lines are cut at
- * 15 hex digits (a size below 2^60) and 256 bytes with extensions. */
+/* Read one chunk of p[0..n) with the decoder c, from c->offset on, and
+ * no byte past its end: its size line, its data and the CRLF after them,
+ * or, the last chunk, the trailer section and the empty line that end
+ * the body.  1 when it came whole; 0 when the decoder found that the
+ * bytes are not one; PROTO_PARTIAL when they ended first, and *wait says
+ * whether the rest may be waited for: a size line (the decoder refuses
+ * one longer than HTTP_CHUNK_LINE_MAX), data of at most
+ * VIZ_RESYNC_CHECK_MAX, a trailer section of at most a head's length. */
+static int chunk_whole(struct http_chunked *c, const char *p, size_t n, bool *wait)
+{
+    bool sized = false;                  /* its size line was read ... */
+    uint64_t size = 0, trailers_from = 0; /* ... saying this; where it ended */
+    while (c->offset < n) {
+        uint64_t len = n - c->offset;
+        if (size > 0 && http_chunked_chunk_left(c) < len)
+            len = http_chunked_chunk_left(c); /* its data and CRLF, not what follows */
+        if (sized && size == 0 && trailers_from + VIZ_HEAD_MAX - c->offset < len)
+            len = trailers_from + VIZ_HEAD_MAX - c->offset; /* no more of a trailer section than is waited for */
+        if (len == 0)
+            break;
+        struct http_chunk_item ci;
+        if (http_chunked_feed(c, p + c->offset, (size_t)len, &ci, NULL) < 0)
+            return 0;
+        if (ci.kind == HTTP_CHUNK_END)
+            return 1;
+        if (ci.kind == HTTP_CHUNK_HEADER) {
+            sized = true;
+            size = ci.size;
+            trailers_from = c->offset;
+        }
+        if (size > 0 && http_chunked_chunk_left(c) == 0)
+            return 1;
+    }
+    *wait = !sized || (size > 0 ? size <= VIZ_RESYNC_CHECK_MAX : c->offset - trailers_from < VIZ_HEAD_MAX);
+    return PROTO_PARTIAL;
+}
+
+/* 1 when a chunk starts at p[0..n): a size line, that many bytes, CRLF,
+ * and then more bytes or the end of what we have (RFC 9112 §7.1); 0 when
+ * not; PROTO_PARTIAL when more bytes are needed to tell.  The chunked
+ * decoder reads them, as it reads every chunked body: only what it
+ * accepts is a chunk.  `proof`: only what shows chunked framing beyond
+ * doubt counts (chunks_unconfirmed): a chunk too long to wait for is not
+ * taken on trust, and the bytes after it, if any, must be another whole
+ * chunk (or one too long to wait for: one chunk shown whole and the start
+ * of the next is the shape that event fields, parts and text do not take
+ * by chance).  A last chunk after which more bytes came is no proof: the
+ * body it ends holds nothing more to show. */
 static int chunk_at(const char *p, size_t n, bool proof)
 {
-    size_t i = 0;
-    uint64_t size = 0;
-    while (i < n && i < 15 && hex_digit_value((unsigned char)p[i]) >= 0)
-        size = size << 4 | (uint64_t)hex_digit_value((unsigned char)p[i++]);
-    if (i == 0 || (i < n && hex_digit_value((unsigned char)p[i]) >= 0))
+    struct http_chunked c;
+    http_chunked_init(&c);
+    bool wait = true;
+    int first = chunk_whole(&c, p, n, &wait);
+    if (first == PROTO_PARTIAL)
+        return wait ? PROTO_PARTIAL : proof ? 0 : 1; /* too long to wait for: taken on trust, unless proof is asked */
+    if (first == 0 || !proof || c.offset == n)
+        return first;
+    uint64_t place_n;
+    if (http_chunked_place(&c, &place_n) == CHUNKED_ENDED)
         return 0;
-    if (i < n && p[i] == ';') /* extensions: passed over, not checked here */
-        while (i < n && p[i] != '\r' && p[i] != '\n' && i < 256)
-            i++;
-    if (i + 2 > n)
-        return n < 256 ? PROTO_PARTIAL : 0;
-    if (p[i] != '\r' || p[i + 1] != '\n')
-        return 0;
-    i += 2;
-    if (size > n - i || n - i - size < 2) {
-        if (size <= VIZ_RESYNC_CHECK_MAX)
-            return PROTO_PARTIAL;
-        return proof ? 0 : 1; /* a long chunk: taken on trust, unless proof is asked */
-    }
-    if (p[i + size] != '\r' || p[i + size + 1] != '\n')
-        return 0;
-    size_t end = i + (size_t)size + 2;
-    return !proof || end == n ? 1 : chunk_at(p + end, n - end, false);
+    int next = chunk_whole(&c, p, n, &wait);
+    return next == PROTO_PARTIAL ? (wait ? PROTO_PARTIAL : 1) : next;
 }
 
 /* Does an HTTP head start at p[0..n): a status line (server), a request
