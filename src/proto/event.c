@@ -129,7 +129,6 @@ static bool needs_unicode_escape(uint32_t cp)
 
 static void put_json_text(struct outbuf *o, const char *text, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
@@ -139,8 +138,8 @@ static void put_json_text(struct outbuf *o, const char *text, size_t len)
             char esc[2] = {'\\', (char)cp};
             outbuf_put(o, esc, 2);
         } else if (needs_unicode_escape(cp)) {
-            char esc[6] = {'\\', 'u', hex[cp >> 12 & 0xF], hex[cp >> 8 & 0xF],
-                           hex[cp >> 4 & 0xF], hex[cp & 0xF]};
+            char esc[6] = {'\\', 'u', hex_digit_char(cp >> 12), hex_digit_char(cp >> 8),
+                           hex_digit_char(cp >> 4), hex_digit_char(cp)};
             outbuf_put(o, esc, 6);
         } else {
             char utf8[4];

@@ -24,4 +24,11 @@ static inline int hex_digit_value(unsigned char c)
     return -1;
 }
 
+/* The lowercase hex digit of v's low four bits: what every writer of hex
+ * text here writes (chunk sizes, \uXXXX and \xNN escapes, hex dumps). */
+static inline char hex_digit_char(unsigned v)
+{
+    return "0123456789abcdef"[v & 15];
+}
+
 #endif

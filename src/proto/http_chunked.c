@@ -306,11 +306,10 @@ uint64_t http_chunked_chunk_left(const struct http_chunked *d)
 
 size_t http_chunk_size_line(char out[18], size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     char digits[16];
     size_t n = 0;
     do {
-        digits[n++] = hex[len & 0xf];
+        digits[n++] = hex_digit_char((unsigned)len);
         len >>= 4;
     } while (len);
     for (size_t i = 0; i < n; i++)

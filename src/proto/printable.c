@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "proto/hex.h"
 #include "proto/utf8.h"
 
 size_t printable_char_len(const uint8_t *s, size_t len)
@@ -34,7 +35,6 @@ size_t json_extra_escape(const uint8_t *s, size_t len, unsigned *code_point)
 
 size_t printable_escape(uint8_t c, char out[5])
 {
-    static const char hex[] = "0123456789abcdef";
     static const char named[][2] = {{'\n', 'n'}, {'\r', 'r'}, {'\t', 't'}, {'\0', '0'}};
     out[0] = '\\';
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
@@ -44,15 +44,14 @@ size_t printable_escape(uint8_t c, char out[5])
             return 2;
         }
     out[1] = 'x';
-    out[2] = hex[c >> 4];
-    out[3] = hex[c & 15];
+    out[2] = hex_digit_char(c >> 4);
+    out[3] = hex_digit_char(c);
     out[4] = '\0';
     return 4;
 }
 
 size_t printable_text(char *out, size_t cap, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     const uint8_t *u = (const uint8_t *)s;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
@@ -68,8 +67,8 @@ size_t printable_text(char *out, size_t cap, const char *s, size_t len)
                 break;
             out[o++] = '\\';
             out[o++] = 'x';
-            out[o++] = hex[u[i] >> 4];
-            out[o++] = hex[u[i] & 15];
+            out[o++] = hex_digit_char(u[i] >> 4);
+            out[o++] = hex_digit_char(u[i]);
             i++;
         }
     }

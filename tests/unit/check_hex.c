@@ -1,6 +1,6 @@
-/* check_hex.c -- the one hex-digit reader (src/proto/hex.h) that chunk
- * sizes, percent-escapes, JSON \u escapes and pushviz's own hex share:
- * every byte value, so that none of them can disagree on one. */
+/* check_hex.c -- the one hex-digit reader and writer (src/proto/hex.h)
+ * that chunk sizes, percent-escapes, JSON \u escapes and pushviz's own
+ * hex share: every byte value, so that none of them can disagree on one. */
 #include <check.h>
 #include <string.h>
 
@@ -33,12 +33,26 @@ START_TEST(a_char_above_0x7f_is_no_digit)
 }
 END_TEST
 
+START_TEST(written_digits_read_back)
+{
+    /* Lowercase, of the low four bits only (callers shift, not mask),
+     * and each reads back as the value written. */
+    for (unsigned v = 0; v < 16; v++) {
+        char c = hex_digit_char(v);
+        ck_assert(c == (v < 10 ? (char)('0' + v) : (char)('a' + v - 10)));
+        ck_assert_int_eq(hex_digit_value((unsigned char)c), (int)v);
+        ck_assert(hex_digit_char(v | 0xfff0u) == c);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hex");
     TCase *tc = tcase_create("hex");
     tcase_add_test(tc, every_byte_is_a_digit_or_not);
     tcase_add_test(tc, a_char_above_0x7f_is_no_digit);
+    tcase_add_test(tc, written_digits_read_back);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

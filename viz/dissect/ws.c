@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/hex.h"
+
 void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_params *deflate)
 {
     eventscan_reset(&h->scan);
@@ -103,11 +105,10 @@ bool ws_skip(struct half *h, uint64_t len)
 
 static void add_hex(struct item *it, const char *name, const uint8_t *p, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     char hex[2 * VIZ_PAYLOAD_SHOWN];
     for (size_t i = 0; i < n; i++) {
-        hex[2 * i] = digits[p[i] >> 4];
-        hex[2 * i + 1] = digits[p[i] & 15];
+        hex[2 * i] = hex_digit_char(p[i] >> 4);
+        hex[2 * i + 1] = hex_digit_char(p[i]);
     }
     item_add_text(it, name, hex, 2 * n);
 }

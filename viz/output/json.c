@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "memory/pages.h"
+#include "proto/hex.h"
 #include "proto/printable.h"
 #include "proto/utf8.h"
 
@@ -425,7 +426,6 @@ static inline uint64_t short_word(const char *s, size_t len)
  * flagged byte of json_special is the first in memory). */
 static char *json_string(struct jline *j, char *p, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     p = room(j, p, 1);
     *p++ = '"';
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -497,10 +497,10 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
                     unsigned cp;
                     if (json_extra_escape((const uint8_t *)s + i, n, &cp)) { /* C1, U+2028, U+2029 */
                         STORE_LIT(p, "\\u");
-                        p[0] = hex[cp >> 12];
-                        p[1] = hex[cp >> 8 & 15];
-                        p[2] = hex[cp >> 4 & 15];
-                        p[3] = hex[cp & 15];
+                        p[0] = hex_digit_char(cp >> 12);
+                        p[1] = hex_digit_char(cp >> 8);
+                        p[2] = hex_digit_char(cp >> 4);
+                        p[3] = hex_digit_char(cp);
                         p += 4;
                         i += n;
                         continue;
@@ -524,8 +524,8 @@ static char *json_string(struct jline *j, char *p, const char *s, size_t len)
                 STORE_LIT(p, "\\t");
             } else if (c < 0x80) { /* other control characters and DEL */
                 STORE_LIT(p, "\\u00");
-                p[0] = hex[c >> 4];
-                p[1] = hex[c & 15];
+                p[0] = hex_digit_char(c >> 4);
+                p[1] = hex_digit_char(c);
                 p += 2;
             } else {
                 STORE_LIT(p, "\\ufffd");
