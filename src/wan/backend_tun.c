@@ -6,7 +6,8 @@
  * servers' namespace to open the other one there (a TUN device is born in
  * the namespace of the process that creates it), and comes back; from then
  * on the two fds are all it needs.  It tells the parent through a pipe
- * that both devices exist, or why not.
+ * that both devices exist, or why not.  Beside each device it opens a
+ * packet socket (tap.c) that tells the relay when each packet arrived.
  */
 #include "wan/backend.h"
 
@@ -19,6 +20,7 @@
 #include "wan/control.h"
 #include "wan/relay.h"
 #include "wan/sys.h"
+#include "wan/tap.h"
 #include "wan/tun.h"
 #include "wan/wan.h"
 
@@ -31,6 +33,10 @@ static int open_link(struct relay_config *cfg, char *err, size_t cap)
         return -1;
     }
     sys_ipv6_off(WAN_HOST_IF);
+    if ((cfg->host_tap_fd = tap_open(WAN_HOST_IF)) < 0) {
+        snprintf(err, cap, "cannot open a packet socket on %s: %s", WAN_HOST_IF, strerror(errno));
+        return -1;
+    }
     int host_ns = netns_enter();
     if (host_ns < 0) {
         snprintf(err, cap, "cannot enter namespace %s: %s", WAN_NETNS, strerror(errno));
@@ -38,10 +44,19 @@ static int open_link(struct relay_config *cfg, char *err, size_t cap)
     }
     cfg->ns_fd = tun_open(WAN_NS_IF);
     int e = errno;
-    sys_ipv6_off(WAN_NS_IF);
+    if (cfg->ns_fd >= 0) {
+        sys_ipv6_off(WAN_NS_IF);
+        cfg->ns_tap_fd = tap_open(WAN_NS_IF); /* a packet socket belongs to the namespace it is made in */
+    }
+    int tap_errno = errno;
     netns_leave(host_ns);
     if (cfg->ns_fd < 0) {
         snprintf(err, cap, "cannot create TUN device %s in %s: %s", WAN_NS_IF, WAN_NETNS, strerror(e));
+        return -1;
+    }
+    if (cfg->ns_tap_fd < 0) {
+        snprintf(err, cap, "cannot open a packet socket on %s in %s: %s", WAN_NS_IF, WAN_NETNS,
+                 strerror(tap_errno));
         return -1;
     }
     if ((cfg->control_fd = control_listen(WAN_CONTROL)) < 0) {
@@ -71,7 +86,8 @@ pid_t tun_link_start(const struct wan_settings *s, char *err, size_t cap)
         setsid();
         if (chdir("/") < 0) /* not to hold a mount point busy */
             _exit(1);
-        struct relay_config cfg = {.settings = *s, .host_fd = -1, .ns_fd = -1, .control_fd = -1};
+        struct relay_config cfg = {.settings = *s, .host_fd = -1, .ns_fd = -1, .host_tap_fd = -1,
+                                   .ns_tap_fd = -1, .control_fd = -1};
         char why[256] = "ok";
         int st = open_link(&cfg, why, sizeof why);
         ssize_t told = write(ready[1], why, strlen(why));

@@ -19,14 +19,20 @@
  *      serialized.  Without --reorder no packet leaves before the one ahead
  *      of it, as on a wire; with it, jitter may swap them.
  *
+ * A packet enters the link when the kernel queues it on the device, not
+ * when the relay gets round to reading it: tap.c gives the kernel's stamp,
+ * so the time a busy machine takes to wake the relay is not added to the
+ * delay (it was, unseen, before).
+ *
  * The packet then waits in the time-ordered queue (queue.c) and is written
  * to the other device when its time comes.  One thread, one ppoll(): wake
  * for a readable device, a control request, or the next departure, with
  * nanosecond timeouts (a millisecond poll() would add up to 1 ms per hop).
  *
  * Control lines (control.c): "show" answers the settings and counters
- * (also how many packets left over 1 ms late: a machine too busy to run
- * the relay on time adds its own delay, and a test must know);
+ * (also how many packets left over 1 ms after their time, which counts
+ * from their arrival: a machine too busy to run the relay on time, to
+ * read a packet or to write it, adds its own delay, and a test must know);
  * "set NAME=VALUE..." changes settings for packets that arrive from then
  * on (packets already in flight keep their times).  Answers start with "ok"
  * or "error".
@@ -53,6 +59,7 @@
 
 #include "wan/control.h"
 #include "wan/queue.h"
+#include "wan/tap.h"
 
 /* The two directions; a packet read from one device goes to the other. */
 enum link_dir { TO_SERVERS, TO_HOST, N_DIRS };
@@ -66,6 +73,7 @@ enum {
 /* One direction of the link. */
 struct direction {
     int in_fd, out_fd;      /* read from, write to */
+    struct tap in_tap;      /* when each packet entered in_fd's device */
     int64_t busy_until_ns;  /* when the last packet is fully serialized */
     int64_t last_due_ns;    /* departure of the last packet queued (order) */
     long held;              /* packets of this direction in the queue */
@@ -79,7 +87,8 @@ static struct relay {
     struct wan_queue queue;       /* packets in flight, both directions */
     uint64_t rng;                 /* xorshift64 state for loss and jitter */
     uint64_t late;                /* packets written over LATE_NS after their time */
-    int64_t worst_late_ns;        /* the latest of them: how long the relay could not run */
+    int64_t worst_late_ns;        /* the latest of them: how long the relay could not run
+                                     (to read the packet, or to write it) */
     int control_fd;
 } relay;
 
@@ -107,7 +116,7 @@ static double random_unit(void)
     return (double)(relay.rng >> 11) / 9007199254740992.0; /* 2^53 */
 }
 
-/* Steps 1-4 of the header comment for one packet that just arrived. */
+/* Steps 1-4 of the header comment for one packet that arrived at `now`. */
 static void enter_link(enum link_dir d, const uint8_t *pkt, size_t len, int64_t now)
 {
     struct direction *dir = &relay.dir[d];
@@ -150,7 +159,8 @@ static void deliver_due(int64_t now)
         struct direction *dir = &relay.dir[p->dir];
         dir->held--;
         /* Lateness shows a machine too busy to run the relay on time (the
-         * link then adds more delay than asked); status reports it. */
+         * link then adds more delay than asked); status reports it.  As due
+         * counts from the packet's arrival, a late read shows here too. */
         if (now - p->due_ns > LATE_NS) {
             relay.late++;
             if (now - p->due_ns > relay.worst_late_ns)
@@ -176,7 +186,7 @@ static int read_packets(enum link_dir d)
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
         if (n == 0)
             return 0;
-        enter_link(d, buf, (size_t)n, now_ns());
+        enter_link(d, buf, (size_t)n, tap_arrival(&relay.dir[d].in_tap, buf, (size_t)n, now_ns()));
     }
     return 0;
 }
@@ -216,18 +226,20 @@ static void serve_control(void)
 int relay_run(const struct relay_config *cfg)
 {
     relay.settings = cfg->settings;
-    relay.dir[TO_SERVERS] = (struct direction){.in_fd = cfg->host_fd, .out_fd = cfg->ns_fd};
-    relay.dir[TO_HOST] = (struct direction){.in_fd = cfg->ns_fd, .out_fd = cfg->host_fd};
+    relay.dir[TO_SERVERS] = (struct direction){.in_fd = cfg->host_fd, .out_fd = cfg->ns_fd,
+                                               .in_tap = {.fd = cfg->host_tap_fd}};
+    relay.dir[TO_HOST] = (struct direction){.in_fd = cfg->ns_fd, .out_fd = cfg->host_fd,
+                                            .in_tap = {.fd = cfg->ns_tap_fd}};
     relay.control_fd = cfg->control_fd;
     relay.rng = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15u;
     if (!relay.rng)
         relay.rng = 1;
-    /* A packet's delay counts from when the relay reads it, so the relay
-     * must run as soon as a packet or a departure is due, however busy the
-     * machine: netem does this work in the kernel's softirq, we ask for a
-     * real-time priority (the lowest, so the kernel's own threads still
-     * come first; the loop sleeps whenever nothing is due), or at least a
-     * high nice value.  Timers fire up to the "timer slack" late (50 us by
+    /* A packet whose read or write waits for the relay to run is late,
+     * so the relay must run as soon as a packet or a departure is due,
+     * however busy the machine: netem does this work in the kernel's
+     * softirq, we ask for a real-time priority (the lowest, so the
+     * kernel's own threads still come first; the loop sleeps whenever
+     * nothing is due), or at least a high nice value.  Timers fire up to the "timer slack" late (50 us by
      * default); 1 us keeps a 40 ms delay at 40 ms. */
     struct sched_param rt = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
     if (sched_setscheduler(0, SCHED_FIFO, &rt) < 0)
@@ -284,6 +296,8 @@ int relay_run(const struct relay_config *cfg)
     wan_queue_free(&relay.queue);
     close(cfg->host_fd);
     close(cfg->ns_fd);
+    close(cfg->host_tap_fd);
+    close(cfg->ns_tap_fd);
     if (cfg->control_fd >= 0)
         close(cfg->control_fd);
     errno = saved;

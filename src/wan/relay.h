@@ -8,6 +8,8 @@
 struct relay_config {
     int host_fd;    /* TUN device plwan0, in the host's namespace */
     int ns_fd;      /* TUN device wan0, in the servers' namespace */
+    int host_tap_fd; /* tap_open(plwan0): when packets entered host_fd */
+    int ns_tap_fd;  /* tap_open(wan0), in the namespace */
     int control_fd; /* listening control socket (control_listen), or -1 */
     struct wan_settings settings; /* the link's settings at start */
 };

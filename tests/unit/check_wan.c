@@ -2,7 +2,9 @@
  * queue (src/wan/queue.c) hands packets back earliest first, ties in
  * arrival order, bytes intact; the settings (src/wan/settings.c) take
  * every knob within its limits, refuse the rest with a reason, apply a
- * control line all or nothing, and read back what they write.
+ * control line all or nothing, and read back what they write; the tap
+ * (src/wan/tap.c) matches each packet read to its stamp whatever the
+ * order, and falls back to the read time when it has none.
  * (The link itself, on TUN devices and namespaces, is tested as root by
  * tests/integration/test_wan.py.) */
 #include <check.h>
@@ -10,10 +12,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check_run.h"
 #include "wan/queue.h"
 #include "wan/settings.h"
+#include "wan/tap.h"
 
 /* Field by field: a struct's padding bytes are not its value. */
 static bool same_settings(const struct wan_settings *a, const struct wan_settings *b)
@@ -151,6 +157,94 @@ START_TEST(settings_line_is_all_or_nothing_and_reads_back)
 }
 END_TEST
 
+/* A tap whose "device" is a datagram socket pair: each head sent to
+ * *feed is a packet the kernel sent out, stamped when it is received. */
+static struct tap *fake_tap(int *feed)
+{
+    int pair[2], on = 1;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, pair), 0);
+    ck_assert_int_eq(setsockopt(pair[0], SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on), 0);
+    struct tap *t = calloc(1, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    t->fd = pair[0];
+    *feed = pair[1];
+    return t;
+}
+
+/* A 40-byte "packet" told apart from the others by its byte 4 (the IPv4 id). */
+static void packet(uint8_t *p, int id)
+{
+    memset(p, 0x45, 40);
+    p[4] = (uint8_t)id;
+    p[5] = (uint8_t)(id >> 8);
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+START_TEST(tap_matches_each_packet_to_its_stamp_in_any_order)
+{
+    int feed;
+    struct tap *t = fake_tap(&feed);
+    uint8_t a[40], b[40], c[40];
+    packet(a, 1);
+    packet(b, 2);
+    packet(c, 3);
+    int64_t before = monotonic_ns();
+    ck_assert_int_eq(send(feed, a, TAP_HEAD, 0), TAP_HEAD);
+    ck_assert_int_eq(send(feed, b, TAP_HEAD, 0), TAP_HEAD);
+    /* Read a second after: a matched packet gets its earlier stamp. */
+    int64_t read_ns = monotonic_ns() + 1000000000;
+    int64_t at_b = tap_arrival(t, b, sizeof b, read_ns); /* swapped: b before a */
+    ck_assert_uint_eq(t->count, 1); /* b's stamp was taken, a's waits */
+    ck_assert_mem_eq(t->pending[0].head, a, TAP_HEAD);
+    int64_t at_a = tap_arrival(t, a, sizeof a, read_ns);
+    ck_assert(at_b >= before - 1000000 && at_b < read_ns);
+    ck_assert(at_a >= before - 1000000 && at_a < read_ns);
+    ck_assert_uint_eq(t->count, 0);
+    /* c was never stamped (the tap missed it): timed at its read. */
+    ck_assert(tap_arrival(t, c, sizeof c, read_ns) == read_ns);
+    /* A stamp later than the read (a clock step) is not believed. */
+    ck_assert_int_eq(send(feed, c, TAP_HEAD, 0), TAP_HEAD);
+    ck_assert(tap_arrival(t, c, sizeof c, before - 1) == before - 1);
+    close(feed);
+    close(t->fd);
+    free(t);
+}
+END_TEST
+
+START_TEST(tap_forgets_stamps_of_packets_the_device_dropped)
+{
+    int feed;
+    struct tap *t = fake_tap(&feed);
+    uint8_t p[40];
+    /* Twice as many stamps as it keeps, of packets never read (the device
+     * dropped them), then the one that is read. */
+    for (int id = 0; id < 2 * TAP_PENDING; id++) {
+        packet(p, id);
+        ck_assert_int_eq(send(feed, p, TAP_HEAD, 0), TAP_HEAD);
+    }
+    packet(p, 9999);
+    ck_assert_int_eq(send(feed, p, TAP_HEAD, 0), TAP_HEAD);
+    int64_t read_ns = monotonic_ns() + 1000000000;
+    ck_assert(tap_arrival(t, p, sizeof p, read_ns) < read_ns);
+    ck_assert_uint_eq(t->count, TAP_PENDING - 1);
+    /* A packet shorter than TAP_HEAD is matched whole: a 20-byte packet
+     * is not the 40-byte one whose first 20 bytes it shares. */
+    packet(p, 7777);
+    ck_assert_int_eq(send(feed, p, TAP_HEAD, 0), TAP_HEAD);
+    ck_assert(tap_arrival(t, p, 20, read_ns) == read_ns);
+    ck_assert(tap_arrival(t, p, sizeof p, read_ns) < read_ns);
+    close(feed);
+    close(t->fd);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wan");
@@ -159,6 +253,8 @@ int main(void)
     tcase_add_test(tc, queue_free_releases_what_is_held);
     tcase_add_test(tc, settings_take_each_knob_within_its_limits);
     tcase_add_test(tc, settings_line_is_all_or_nothing_and_reads_back);
+    tcase_add_test(tc, tap_matches_each_packet_to_its_stamp_in_any_order);
+    tcase_add_test(tc, tap_forgets_stamps_of_packets_the_device_dropped);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
