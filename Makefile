@@ -226,10 +226,10 @@ $(BUILD)/tests/check_%: $(BUILD)/obj/tests/unit/check_%.o $(if $(VIZ_SRC),$(LIBV
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBCHECK) $(LIBPCAP) $(LIBCURSES) $(LIBZ) -lm
 
-# pushlab-wan's pure parts (and its tap, fed by a socket pair) are not a
-# library of their own: its test links them (and the heap under the queue:
-# objects after the libraries on the line).
-$(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c src/wan/tap.c src/net/heap.c)
+# pushlab-wan's pure parts (and its tap and control socket, fed by local
+# sockets) are not a library of their own: its test links them (and the
+# heap under the queue: objects after the libraries on the line).
+$(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c src/wan/tap.c src/wan/control.c src/net/heap.c)
 
 # make check runs every suite once, against programs built with the
 # sanitizers (build/san/bin): any report aborts the program, so it fails

@@ -70,6 +70,9 @@ enum {
     LATE_NS = 1000000     /* a packet written this much after its time was late */
 };
 
+/* A control client has this long to send its line whole. */
+#define CONTROL_WAIT_NS ((int64_t)1000000000)
+
 /* One direction of the link. */
 struct direction {
     int in_fd, out_fd;      /* read from, write to */
@@ -90,6 +93,7 @@ static struct relay {
     int64_t worst_late_ns;        /* the latest of them: how long the relay could not run
                                      (to read the packet, or to write it) */
     int control_fd;
+    struct control_request request; /* the control connection being read, if any */
 } relay;
 
 static volatile sig_atomic_t stop_requested;
@@ -192,21 +196,19 @@ static int read_packets(enum link_dir d)
 }
 
 /* Answer one control request: "show" or "set NAME=VALUE...". */
-static void serve_control(void)
+/* Answer a control line (the header comment says which) on its connection. */
+static void answer_control(struct control_request *r)
 {
-    char line[CONTROL_LINE_MAX], reply[CONTROL_REPLY_MAX], settings[WAN_SETTINGS_TEXT];
-    int fd = control_take_request(relay.control_fd, line, sizeof line);
-    if (fd < 0)
-        return;
+    char reply[CONTROL_REPLY_MAX], settings[WAN_SETTINGS_TEXT];
     const char *why = NULL;
-    if (strncmp(line, "set ", 4) == 0) {
-        if (wan_settings_apply_line(&relay.settings, line + 4, &why) < 0) {
+    if (strncmp(r->line, "set ", 4) == 0) {
+        if (wan_settings_apply_line(&relay.settings, r->line + 4, &why) < 0) {
             snprintf(reply, sizeof reply, "error %s\n", why);
-            control_answer(fd, reply);
+            control_answer(r, reply);
             return;
         }
-    } else if (strcmp(line, "show") != 0) {
-        control_answer(fd, "error unknown request (show, set NAME=VALUE...)\n");
+    } else if (strcmp(r->line, "show") != 0) {
+        control_answer(r, "error unknown request (show, set NAME=VALUE...)\n");
         return;
     }
     wan_settings_format(&relay.settings, settings, sizeof settings);
@@ -220,7 +222,21 @@ static void serve_control(void)
              (unsigned long long)a->overflow, a->held, (unsigned long long)b->passed,
              (unsigned long long)b->lost, (unsigned long long)b->overflow, b->held,
              (unsigned long long)relay.late, (double)relay.worst_late_ns / 1e6);
-    control_answer(fd, reply);
+    control_answer(r, reply);
+}
+
+/* The control socket or the connection being read is ready: take a new
+ * connection, or what its client has sent; answer once its line is whole. */
+static void serve_control(int listen_fd, int64_t now)
+{
+    struct control_request *r = &relay.request;
+    if (r->fd < 0) {
+        if (control_accept(listen_fd, r) < 0)
+            return;
+        r->deadline_ns = now + CONTROL_WAIT_NS;
+    }
+    if (control_read(r) == 1)
+        answer_control(r);
 }
 
 int relay_run(const struct relay_config *cfg)
@@ -231,6 +247,7 @@ int relay_run(const struct relay_config *cfg)
     relay.dir[TO_HOST] = (struct direction){.in_fd = cfg->ns_fd, .out_fd = cfg->host_fd,
                                             .in_tap = {.fd = cfg->ns_tap_fd}};
     relay.control_fd = cfg->control_fd;
+    relay.request.fd = -1;
     relay.rng = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15u;
     if (!relay.rng)
         relay.rng = 1;
@@ -239,8 +256,10 @@ int relay_run(const struct relay_config *cfg)
      * however busy the machine: netem does this work in the kernel's
      * softirq, we ask for a real-time priority (the lowest, so the
      * kernel's own threads still come first; the loop sleeps whenever
-     * nothing is due), or at least a high nice value.  Timers fire up to the "timer slack" late (50 us by
-     * default); 1 us keeps a 40 ms delay at 40 ms. */
+     * nothing is due), or at least a high nice value.  Timers fire up to
+     * the "timer slack" late (50 us by default); 1 us keeps a 40 ms delay
+     * at 40 ms.  For the same reason it never waits for a control client
+     * (control.c). */
     struct sched_param rt = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
     if (sched_setscheduler(0, SCHED_FIFO, &rt) < 0)
         setpriority(PRIO_PROCESS, 0, -10); /* if refused too: a little more jitter */
@@ -267,16 +286,25 @@ int relay_run(const struct relay_config *cfg)
     while (!stop_requested) {
         int64_t now = now_ns();
         deliver_due(now);
-        struct timespec wait, *timeout = NULL;
+        if (relay.request.fd >= 0 && now >= relay.request.deadline_ns)
+            control_drop(&relay.request); /* its line did not come in time */
+        /* Wake for the next departure, or a control line's deadline. */
+        int64_t wake = relay.request.fd >= 0 ? relay.request.deadline_ns : INT64_MAX;
         const struct held_packet *next = wan_queue_peek(&relay.queue);
-        if (next) {
-            int64_t left = next->due_ns - now;
+        if (next && next->due_ns < wake)
+            wake = next->due_ns;
+        struct timespec wait, *timeout = NULL;
+        if (wake != INT64_MAX) {
+            int64_t left = wake > now ? wake - now : 0;
             wait.tv_sec = left / 1000000000;
             wait.tv_nsec = left % 1000000000;
             timeout = &wait;
         }
-        struct pollfd fds[3] = {{cfg->host_fd, POLLIN, 0}, {cfg->ns_fd, POLLIN, 0}, {cfg->control_fd, POLLIN, 0}};
-        int n = ppoll(fds, cfg->control_fd >= 0 ? 3 : 2, timeout, &during_wait);
+        /* The control socket, or while a client's line is being read, its
+         * connection: one request at a time. */
+        int control = relay.request.fd >= 0 ? relay.request.fd : cfg->control_fd;
+        struct pollfd fds[3] = {{cfg->host_fd, POLLIN, 0}, {cfg->ns_fd, POLLIN, 0}, {control, POLLIN, 0}};
+        int n = ppoll(fds, control >= 0 ? 3 : 2, timeout, &during_wait);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -289,8 +317,8 @@ int relay_run(const struct relay_config *cfg)
             result = -1;
             break;
         }
-        if (fds[2].revents & POLLIN)
-            serve_control();
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+            serve_control(cfg->control_fd, now_ns());
     }
     int saved = errno;
     wan_queue_free(&relay.queue);
@@ -298,6 +326,7 @@ int relay_run(const struct relay_config *cfg)
     close(cfg->ns_fd);
     close(cfg->host_tap_fd);
     close(cfg->ns_tap_fd);
+    control_drop(&relay.request);
     if (cfg->control_fd >= 0)
         close(cfg->control_fd);
     errno = saved;

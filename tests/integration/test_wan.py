@@ -348,6 +348,34 @@ def test_set_changes_a_running_link():
     assert "delay 100 ms" in status and "userspace link" in status, status
 
 
+def test_a_silent_control_client_holds_no_packet_up():
+    """A client of the control socket that connects and says nothing yet
+    (a `status` that the busy machine did not run between its connect and
+    its send): the relay reads control lines as their bytes come, between
+    packets, so the link keeps its 20 ms meanwhile, and the line is still
+    answered when it comes.  Before, the relay waited up to a second for
+    the line, and every packet in flight with it."""
+    need_root()
+    with Link("--delay", "10") as link:
+        link.exec_server("poll", 8001, "--interval", "0")
+        wait_port(8001)
+        silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        silent.settimeout(5)
+        silent.connect("/run/pushlab-wan/control")
+        try:
+            rtts = [connect_ms(8001) for _ in range(5)]  # well within the line's second
+            silent.sendall(b"show\n")
+            answer = silent.recv(4096).decode()
+        except OSError as e:  # (a relay that gave up on the line closed it)
+            answer = str(e)
+        finally:
+            silent.close()
+        status = wan("status").stdout
+    assert max(rtts) < 40, rtts
+    assert answer.startswith("ok ") and "late=" in answer, answer
+    assert "delay 10 ms" in status, status
+
+
 def jitter_run(*extra):
     """A 300 kB download through --delay 20 --jitter 15 (and extra options):
     the items pushviz saw on plwan0.  The server's segments (s2c) are
@@ -498,4 +526,5 @@ if __name__ == "__main__":
           test_relay_killed_leaves_the_guard_route, test_run_exits_128_plus_the_signal_that_ended_the_command,
           test_netem_backend_where_the_kernel_has_it,
           test_reference_captures_show_80ms, test_a_policy_request_that_comes_again_gets_the_policy,
-          test_rate_256_one_megabyte_takes_what_the_rate_implies])
+          test_rate_256_one_megabyte_takes_what_the_rate_implies,
+          test_a_silent_control_client_holds_no_packet_up])

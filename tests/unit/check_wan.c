@@ -4,19 +4,24 @@
  * every knob within its limits, refuse the rest with a reason, apply a
  * control line all or nothing, and read back what they write; the tap
  * (src/wan/tap.c) matches each packet read to its stamp whatever the
- * order, and falls back to the read time when it has none.
+ * order, and falls back to the read time when it has none; the control
+ * socket (src/wan/control.c) reads a request line as its bytes come,
+ * never waiting for a client, and refuses what is no line.
  * (The link itself, on TUN devices and namespaces, is tested as root by
  * tests/integration/test_wan.py.) */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "check_run.h"
+#include "wan/control.h"
 #include "wan/queue.h"
 #include "wan/settings.h"
 #include "wan/tap.h"
@@ -245,6 +250,83 @@ START_TEST(tap_forgets_stamps_of_packets_the_device_dropped)
 }
 END_TEST
 
+/* A control socket in a fresh folder, and a client connected to it. */
+static int control_pair(char dir[], int *client)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/control", dir);
+    int listen_fd = control_listen(path);
+    ck_assert_int_ge(listen_fd, 0);
+    struct control_request none;
+    ck_assert_int_eq(control_accept(listen_fd, &none), -1); /* nobody yet: no wait */
+    *client = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strcpy(a.sun_path, path);
+    ck_assert_int_eq(connect(*client, (struct sockaddr *)&a, sizeof a), 0);
+    unlink(path);
+    rmdir(dir);
+    return listen_fd;
+}
+
+START_TEST(control_reads_a_line_as_it_comes_and_answers_it)
+{
+    char dir[] = "/tmp/check-wan-XXXXXX";
+    int client, listen_fd = control_pair(dir, &client);
+    struct control_request r;
+    ck_assert_int_eq(control_accept(listen_fd, &r), 0);
+    ck_assert_int_eq(control_read(&r), 0); /* nothing sent yet: the relay goes on */
+    ck_assert_int_eq(send(client, "sh", 2, 0), 2);
+    ck_assert_int_eq(control_read(&r), 0);
+    ck_assert_int_eq(send(client, "ow\n", 3, 0), 3);
+    ck_assert_int_eq(control_read(&r), 1);
+    ck_assert_str_eq(r.line, "show");
+    control_answer(&r, "ok\n");
+    ck_assert_int_eq(r.fd, -1);
+    char got[8] = "";
+    ck_assert_int_eq(read(client, got, sizeof got - 1), 3);
+    ck_assert_str_eq(got, "ok\n");
+    ck_assert_int_eq(read(client, got, sizeof got), 0); /* and closed */
+    close(client);
+    close(listen_fd);
+}
+END_TEST
+
+START_TEST(control_refuses_what_is_no_line)
+{
+    char dir[] = "/tmp/check-wan-XXXXXX";
+    int client, listen_fd = control_pair(dir, &client);
+    struct control_request r;
+    /* A line longer than a request can be: refused, the connection closed. */
+    char big[CONTROL_LINE_MAX + 8];
+    memset(big, 'x', sizeof big);
+    ck_assert_int_eq(control_accept(listen_fd, &r), 0);
+    ck_assert_int_eq(send(client, big, sizeof big, 0), (ssize_t)sizeof big);
+    ck_assert_int_eq(control_read(&r), -1);
+    ck_assert_int_eq(r.fd, -1);
+    close(client);
+    /* A client that closes before a byte: nothing to answer. */
+    char dir2[] = "/tmp/check-wan-XXXXXX";
+    close(listen_fd);
+    listen_fd = control_pair(dir2, &client);
+    ck_assert_int_eq(control_accept(listen_fd, &r), 0);
+    close(client);
+    ck_assert_int_eq(control_read(&r), -1);
+    /* One that closes after its line, without the newline: the line. */
+    char dir3[] = "/tmp/check-wan-XXXXXX";
+    close(listen_fd);
+    listen_fd = control_pair(dir3, &client);
+    ck_assert_int_eq(control_accept(listen_fd, &r), 0);
+    ck_assert_int_eq(send(client, "show", 4, 0), 4);
+    shutdown(client, SHUT_WR);
+    ck_assert_int_eq(control_read(&r), 1);
+    ck_assert_str_eq(r.line, "show");
+    control_drop(&r);
+    close(client);
+    close(listen_fd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wan");
@@ -255,6 +337,8 @@ int main(void)
     tcase_add_test(tc, settings_line_is_all_or_nothing_and_reads_back);
     tcase_add_test(tc, tap_matches_each_packet_to_its_stamp_in_any_order);
     tcase_add_test(tc, tap_forgets_stamps_of_packets_the_device_dropped);
+    tcase_add_test(tc, control_reads_a_line_as_it_comes_and_answers_it);
+    tcase_add_test(tc, control_refuses_what_is_no_line);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
