@@ -131,6 +131,11 @@ static void handle(struct engine *e, enum decode_status st, struct packet *p, in
     }
     case DECODE_OTHER:
         e->counts.other++;
+        if (p->ip_proto == 17) {
+            e->counts.udp++;
+            if (p->sport == 443 || p->dport == 443) /* RFC 9000's port for HTTP/3 (RFC 9114 §3.1) */
+                e->counts.quic++;
+        }
         break;
     case DECODE_ERROR:
         e->counts.errors++;

@@ -25,6 +25,8 @@ struct engine_counts {
     uint64_t frames;    /* frames seen */
     uint64_t tcp;       /* of which TCP segments */
     uint64_t other;     /* valid, but not TCP: passed over */
+    uint64_t udp;       /* of which UDP datagrams */
+    uint64_t quic;      /* of which to or from UDP port 443: QUIC (HTTP/3), encrypted */
     uint64_t fragments; /* IP fragments (their datagrams, once whole, count as tcp or other) */
     uint64_t errors;    /* frames that could not be decoded */
     uint64_t truncated; /* frames cut short by the snaplen */

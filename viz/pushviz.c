@@ -195,6 +195,20 @@ static void on_signal(int sig)
 /* Read the capture to its end: a file's, or a live capture's after a
  * signal (capture_stop, then what was captured is handed over).  0, or 1
  * after an input error. */
+/* Under the --stats tables: the frames that are not TCP, which pushviz
+ * passes over, when there were any.  An application reached over HTTP/3
+ * sends its push in QUIC (UDP, most often port 443): its connections
+ * would be missing from the tables with nothing to say why. */
+static void print_passed_over(const struct engine_counts *c, FILE *out)
+{
+    if (!c->other)
+        return;
+    fprintf(out, "\nnot TCP, passed over: %llu of %llu frames (UDP %llu, of which %llu to or from port 443: "
+            "QUIC, the encrypted transport of HTTP/3, which pushviz does not read)\n",
+            (unsigned long long)c->other, (unsigned long long)c->frames, (unsigned long long)c->udp,
+            (unsigned long long)c->quic);
+}
+
 static int run_batch(void)
 {
     char err[PCAP_ERRBUF_SIZE + PATH_MAX + 64];
@@ -237,8 +251,10 @@ static int run_batch(void)
     }
     engine_finish(app.engine);
     output_json_flush(); /* the lines go before the --stats table */
-    if (app.stats)
+    if (app.stats) {
         stats_print(app.stats, stdout);
+        print_passed_over(engine_counts(app.engine), stdout);
+    }
     return status;
 }
 

@@ -25,6 +25,30 @@ static size_t ipv4_tcp(uint8_t *p)
     return sizeof pkt;
 }
 
+START_TEST(udp_is_passed_over_with_its_protocol_and_ports)
+{
+    /* A QUIC datagram (UDP to port 443) and an ICMP echo: DECODE_OTHER,
+     * with what the engine counts them by; a UDP header cut short gives
+     * no ports. */
+    static const uint8_t udp[] = {0x45, 0, 0, 20 + 8 + 4, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 9,
+                                  0xc7, 0x38, 0x01, 0xbb, 0, 12, 0, 0, 0xc3, 0, 0, 0};
+    static const uint8_t icmp[] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 9,
+                                   8, 0, 0, 0, 0, 0, 0, 0};
+    struct packet p;
+    const char *why;
+    ck_assert_int_eq(decode_packet(DLT_RAW, udp, sizeof udp, sizeof udp, &p, &why), DECODE_OTHER);
+    ck_assert_uint_eq(p.ip_proto, 17);
+    ck_assert_uint_eq(p.sport, 51000);
+    ck_assert_uint_eq(p.dport, 443);
+    ck_assert_int_eq(decode_packet(DLT_RAW, udp, 22, sizeof udp, &p, &why), DECODE_OTHER);
+    ck_assert_uint_eq(p.ip_proto, 17);
+    ck_assert_uint_eq(p.dport, 0);
+    ck_assert_int_eq(decode_packet(DLT_RAW, icmp, sizeof icmp, sizeof icmp, &p, &why), DECODE_OTHER);
+    ck_assert_uint_eq(p.ip_proto, 1);
+    ck_assert_uint_eq(p.sport, 0);
+}
+END_TEST
+
 START_TEST(ethernet_with_vlan_tag)
 {
     uint8_t f[128] = {0};
@@ -245,6 +269,7 @@ int main(void)
     Suite *s = suite_create("decode");
     TCase *tc = tcase_create("decode");
     tcase_add_test(tc, ethernet_with_vlan_tag);
+    tcase_add_test(tc, udp_is_passed_over_with_its_protocol_and_ports);
     tcase_add_test(tc, every_cut_is_reported_never_misread);
     tcase_add_test(tc, length_fields_that_lie);
     tcase_add_test(tc, loopback_headers_in_either_byte_order);

@@ -322,6 +322,52 @@ def test_a_101_to_a_protocol_not_read_is_not_taken_for_http():
     assert "101" in flow["note"] and "does not read" in flow["note"], flow
 
 
+def with_datagrams(conv, name):
+    """conv's packets, and among them UDP datagrams that pushviz passes
+    over: three of a QUIC connection (port 443, either way), one DNS query,
+    and one IPv4 packet of another protocol (ICMP)."""
+    udp = lambda sport, dport, data: struct.pack(">HHHH", sport, dport, 8 + len(data), 0) + data  # noqa: E731
+    others = [g.ipv4("10.0.0.1", "10.0.0.9", udp(51000, 443, b"\xc3" + bytes(40)), proto=17),
+              g.ipv4("10.0.0.9", "10.0.0.1", udp(443, 51000, b"\xc3" + bytes(30)), proto=17),
+              g.ipv4("10.0.0.1", "10.0.0.9", udp(51000, 443, b"\x43" + bytes(20)), proto=17),
+              g.ipv4("10.0.0.1", "10.0.0.53", udp(53000, 53, bytes(30)), proto=17),
+              g.ipv4("10.0.0.1", "10.0.0.9", b"\x08\x00\x00\x00" + bytes(4), proto=1)]
+    pc = g.Pcap()
+    for n, (ts, pkt) in enumerate(conv.packets):
+        pc.add_ip(TS + ts, pkt)
+        if n < len(others):
+            pc.add_ip(TS + ts + 0.0001, others[n])
+    pc.write(path(name))
+    return path(name)
+
+
+def test_frames_that_are_not_tcp_are_counted_and_quic_is_named():
+    """pushviz reads TCP.  An application reached over HTTP/3 pushes in
+    QUIC, on UDP (port 443): before, its datagrams were passed over in
+    silence, so its connections were simply missing.  --stats now ends
+    with how many frames were not TCP, the UDP ones, and those on port
+    443, as tshark counts them."""
+    conv = g.Conversation()
+    conv.handshake()
+    poll_exchange(conv)
+    conv.close()
+    p = with_datagrams(conv, "not-tcp.pcap")
+    rc, out, err = run(["-r", p, "--stats"])
+    assert rc == 0, err
+    frames = len(tshark(p, ["frame.number"]))
+    udp = len(tshark(p, ["frame.number"], display="udp"))
+    quic = len(tshark(p, ["frame.number"], display="udp.port == 443"))
+    other = len(tshark(p, ["frame.number"], display="not tcp"))
+    assert (frames, other, udp, quic) == (len(conv.packets) + 5, 5, 4, 3)
+    assert out.rstrip().endswith(
+        "not TCP, passed over: %d of %d frames (UDP %d, of which %d to or from port 443: QUIC, the encrypted "
+        "transport of HTTP/3, which pushviz does not read)" % (other, frames, udp, quic)), out
+    assert [r[0] for r in stats_tables(out)[0].values()] == ["1"], out  # the tables are as before: one flow
+    # Without such frames nothing more is said.
+    rc, out, _ = run(["-r", write(conv, "tcp-only.pcap"), "--stats"])
+    assert rc == 0 and "not TCP" not in out, out
+
+
 def test_a_capture_whose_time_goes_back_says_so_once():
     """Two captures joined end to end (mergecap -a), the second made
     earlier: the first frame of the second is 5 s before the last of the

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -242,6 +243,30 @@ def test_capture_errors_are_on_the_status_line():
         s = t.wait(r" 2 capture errors, frame 7: capture time goes back 2\.999")
         quit_cleanly(t)
     assert "1 flows" in s or " 1 flow" in s, s
+
+
+def test_frames_that_are_not_tcp_are_on_the_status_line():
+    # A capture of an application reached over HTTP/3 (QUIC, on UDP) would
+    # show no flow for it, and nothing said why.  The status line counts
+    # the frames passed over, and names QUIC when some are on port 443.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
+    conv.close()
+    udp = struct.pack(">HHHH", 51000, 443, 8 + 20, 0) + bytes(20)
+    pc = g.Pcap()
+    for ts, pkt in conv.packets:
+        pc.add_ip(1700000000 + ts, pkt)
+    end = 1700000000 + conv.packets[-1][0]
+    pc.add_ip(end + 0.1, g.ipv4("10.0.0.1", "10.0.0.9", udp, proto=17))
+    pc.add_ip(end + 0.2, g.ipv4("10.0.0.1", "10.0.0.9", b"\x08\x00\x00\x00" + bytes(4), proto=1))
+    p = os.path.join(TMP, "not-tcp.pcap")
+    pc.write(p)
+    with Tmux(["-r", p], cols=160, lines=30) as t:
+        s = t.wait(r" 2 not TCP \(QUIC\) ")
+        quit_cleanly(t)
+    assert " 1 flow" in s or "1 flows" in s, s
 
 
 def test_an_open_flows_duration_is_its_packets_span():

@@ -27,7 +27,7 @@
  * as a tag too). */
 enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_IPV6 = 0x86DD, ETHERTYPE_VLAN = 0x8100,
        ETHERTYPE_QINQ = 0x88A8, ETHERTYPE_QINQ_OLD = 0x9100 };
-enum { IPPROTO_TCP_NUM = 6 };
+enum { IPPROTO_TCP_NUM = 6, IPPROTO_UDP_NUM = 17 };
 
 bool decode_link_supported(int dlt)
 {
@@ -287,8 +287,15 @@ enum decode_status decode_packet(int dlt, const uint8_t *bytes, uint32_t caplen,
     } else {
         return DECODE_OTHER;
     }
-    if (proto != IPPROTO_TCP_NUM)
+    if (proto != IPPROTO_TCP_NUM) {
+        pkt->ip_proto = proto;
+        const uint8_t *udp = proto == IPPROTO_UDP_NUM ? cursor_take(&c, 4) : NULL; /* RFC 768 */
+        if (udp) {
+            pkt->sport = be16_at(udp);
+            pkt->dport = be16_at(udp + 2);
+        }
         return DECODE_OTHER;
+    }
 
     /* The fixed 20 bytes (RFC 9293 §3.1): ports, sequence and
      * acknowledgment numbers, data offset, flags, window, checksum,

@@ -36,6 +36,10 @@ struct packet {
     uint32_t payload_len;     /* payload bytes the segment had on the wire */
     uint32_t payload_caplen;  /* of which captured (less when cut by the snaplen) */
     bool truncated;           /* the frame was cut short by the snaplen */
+    /* DECODE_OTHER of an IP packet: the protocol it carries (17: UDP,
+     * whose ports are then in sport and dport when captured), so that what
+     * pushviz passes over can be named (QUIC: UDP port 443). */
+    uint8_t ip_proto;
     /* DECODE_FRAGMENT only: a piece of an IP datagram (payload holds its
      * bytes, all captured); ipfrag.h puts the pieces together. */
     struct {

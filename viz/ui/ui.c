@@ -317,6 +317,11 @@ static void draw_status(struct ui *ui)
         else
             x += ui_putf(y, x, COLS - x, bar, " %llu pkts ", (unsigned long long)ec->frames);
     }
+    /* Frames pushviz passes over, that no flow row can show (QUIC among
+     * them: an application reached over HTTP/3 would have none). */
+    if (ec->other)
+        x += ui_putf(y, x, COLS - x, bar, " %llu not TCP%s ", (unsigned long long)ec->other,
+                     ec->quic ? " (QUIC)" : "");
     if (ui->model.items_lost || ui->model.frames_lost)
         x += ui_putf(y, x, COLS - x, bar | A_BOLD, " memory cap: %llu items not kept ",
                      (unsigned long long)ui->model.items_lost);
