@@ -220,16 +220,22 @@ def test_flows_past_the_memory_cap_are_still_counted():
     assert sum(int(r[1]) for r in rows) == flows and sum(int(r[2]) for r in rows) == 0, rows
 
 
-def test_capture_errors_are_on_the_status_line():
-    # Items of flow 0 belong to no connection, so no flow row showed them:
-    # a frame that cannot be decoded, a capture whose time goes back were
-    # in --dump and --json only.  The status line now counts them and says
-    # the latest, with its frame number.
+def one_exchange():
+    """A connection with one GET answered 204, closed."""
     conv = g.Conversation()
     conv.handshake()
     conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
     conv.close()
+    return conv
+
+
+def test_capture_errors_are_on_the_status_line():
+    # Items of flow 0 belong to no connection, so no flow row showed them:
+    # a frame that cannot be decoded, a capture whose time goes back were
+    # in --dump and --json only.  The status line now counts them and says
+    # the latest, with its frame number.
+    conv = one_exchange()
     pc = g.Pcap()
     for n, (ts, pkt) in enumerate(conv.packets):
         if n == 2:  # an IPv4 header that says it is 12 bytes long: not decoded
@@ -249,11 +255,7 @@ def test_frames_that_are_not_tcp_are_on_the_status_line():
     # A capture of an application reached over HTTP/3 (QUIC, on UDP) would
     # show no flow for it, and nothing said why.  The status line counts
     # the frames passed over, and names QUIC when some are on port 443.
-    conv = g.Conversation()
-    conv.handshake()
-    conv.send("c2s", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 204 No Content\r\n\r\n")
-    conv.close()
+    conv = one_exchange()
     udp = struct.pack(">HHHH", 51000, 443, 8 + 20, 0) + bytes(20)
     pc = g.Pcap()
     for ts, pkt in conv.packets:
