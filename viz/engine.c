@@ -8,6 +8,7 @@
  */
 #include "engine.h"
 
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,9 +132,9 @@ static void handle(struct engine *e, enum decode_status st, struct packet *p, in
     }
     case DECODE_OTHER:
         e->counts.other++;
-        if (p->ip_proto == 17) {
+        if (p->ip_proto == IPPROTO_UDP) {
             e->counts.udp++;
-            if (p->sport == 443 || p->dport == 443) /* RFC 9000's port for HTTP/3 (RFC 9114 §3.1) */
+            if (p->sport == 443 || p->dport == 443) /* HTTP/3's port (RFC 9114 §3.1), over QUIC */
                 e->counts.quic++;
         }
         break;

@@ -192,9 +192,6 @@ static void on_signal(int sig)
     capture_stop(&app.capture);
 }
 
-/* Read the capture to its end: a file's, or a live capture's after a
- * signal (capture_stop, then what was captured is handed over).  0, or 1
- * after an input error. */
 /* Under the --stats tables: the frames that are not TCP, which pushviz
  * passes over, when there were any.  An application reached over HTTP/3
  * sends its push in QUIC (UDP, most often port 443): its connections
@@ -209,6 +206,9 @@ static void print_passed_over(const struct engine_counts *c, FILE *out)
             (unsigned long long)c->quic);
 }
 
+/* Read the capture to its end: a file's, or a live capture's after a
+ * signal (capture_stop, then what was captured is handed over).  0, or 1
+ * after an input error. */
 static int run_batch(void)
 {
     char err[PCAP_ERRBUF_SIZE + PATH_MAX + 64];
