@@ -272,6 +272,22 @@ void engine_finish(struct engine *e)
     flows_finish(e->flows);
 }
 
+/* An application reached over HTTP/3 sends its push in QUIC (UDP, most
+ * often port 443): its connections would be missing from every table,
+ * with nothing to say why. */
+bool engine_passed_over(const struct engine *e, char *out, size_t cap)
+{
+    const struct engine_counts *c = &e->counts;
+    if (!c->other)
+        return false;
+    snprintf(out, cap,
+             "not TCP, passed over: %llu of %llu frames (UDP %llu, of which %llu to or from port 443: "
+             "QUIC, the encrypted transport of HTTP/3, which pushviz does not read)",
+             (unsigned long long)c->other, (unsigned long long)c->frames, (unsigned long long)c->udp,
+             (unsigned long long)c->quic);
+    return true;
+}
+
 const struct engine_counts *engine_counts(const struct engine *e)
 {
     return &e->counts;

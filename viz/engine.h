@@ -35,6 +35,12 @@ struct engine_counts {
 
 struct engine;
 
+/* The frames that are not TCP, which pushviz passes over, in a sentence
+ * for --stats and the stats screen ("not TCP, passed over: 5 of 19
+ * frames (UDP 4, of which 3 ...: QUIC ...)"): false, and nothing
+ * written, when there were none. */
+bool engine_passed_over(const struct engine *e, char *out, size_t cap);
+
 /* NULL when out of memory.  Items go to sink(ctx, item). */
 struct engine *engine_new(item_sink sink, void *ctx);
 void engine_free(struct engine *e);

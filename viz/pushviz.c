@@ -192,20 +192,6 @@ static void on_signal(int sig)
     capture_stop(&app.capture);
 }
 
-/* Under the --stats tables: the frames that are not TCP, which pushviz
- * passes over, when there were any.  An application reached over HTTP/3
- * sends its push in QUIC (UDP, most often port 443): its connections
- * would be missing from the tables with nothing to say why. */
-static void print_passed_over(const struct engine_counts *c, FILE *out)
-{
-    if (!c->other)
-        return;
-    fprintf(out, "\nnot TCP, passed over: %llu of %llu frames (UDP %llu, of which %llu to or from port 443: "
-            "QUIC, the encrypted transport of HTTP/3, which pushviz does not read)\n",
-            (unsigned long long)c->other, (unsigned long long)c->frames, (unsigned long long)c->udp,
-            (unsigned long long)c->quic);
-}
-
 /* Read the capture to its end: a file's, or a live capture's after a
  * signal (capture_stop, then what was captured is handed over).  0, or 1
  * after an input error. */
@@ -253,7 +239,9 @@ static int run_batch(void)
     output_json_flush(); /* the lines go before the --stats table */
     if (app.stats) {
         stats_print(app.stats, stdout);
-        print_passed_over(engine_counts(app.engine), stdout);
+        char passed_over[256];
+        if (engine_passed_over(app.engine, passed_over, sizeof passed_over))
+            printf("\n%s\n", passed_over); /* under the tables, which keep their shape */
     }
     return status;
 }

@@ -254,7 +254,8 @@ def test_capture_errors_are_on_the_status_line():
 def test_frames_that_are_not_tcp_are_on_the_status_line():
     # A capture of an application reached over HTTP/3 (QUIC, on UDP) would
     # show no flow for it, and nothing said why.  The status line counts
-    # the frames passed over, and names QUIC when some are on port 443.
+    # the frames passed over, and names QUIC when some are on port 443; the
+    # stats screen says it in full, as --stats does.
     conv = one_exchange()
     udp = struct.pack(">HHHH", 51000, 443, 8 + 20, 0) + bytes(20)
     pc = g.Pcap()
@@ -267,6 +268,8 @@ def test_frames_that_are_not_tcp_are_on_the_status_line():
     pc.write(p)
     with Tmux(["-r", p], cols=160, lines=30) as t:
         s = t.wait(r" 2 not TCP \(QUIC\) ")
+        t.keys("s")
+        t.wait(r"not TCP, passed over: 2 of 12 frames \(UDP 1, of which 1 to or from port 443: QUIC")
         quit_cleanly(t)
     assert " 1 flow" in s or "1 flows" in s, s
 

@@ -6,7 +6,8 @@
  * (ended, or still open when the input ended):
  * requests, events, header and framing bytes per event, delivery latency
  * and handshake RTT; then the messages each way, heartbeats and deflate
- * savings.  The last counts the push libraries' messages by frame type.
+ * savings.  The last counts the push libraries' messages by frame type;
+ * under them, the frames that are not TCP, when there were any.
  * All follow the capture as it grows, and a --realtime replay as it plays.
  */
 #include "ui/stats_screen.h"
@@ -176,8 +177,13 @@ static void ended_table(struct ui *ui, struct ui_lines *l)
     library_table(ui, l);
 }
 
-void ui_stats_build(struct ui *ui, struct ui_lines *l)
+void ui_stats_build(struct ui *ui, struct ui_lines *l, const char *passed_over)
 {
     live_table(ui, l);
     ended_table(ui, l);
+    if (passed_over) { /* frames no table counts, as under the --stats tables */
+        ui_lines_new(l);
+        ui_lines_new(l);
+        ui_lines_str(l, A_NORMAL, passed_over);
+    }
 }

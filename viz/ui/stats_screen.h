@@ -4,6 +4,8 @@
 
 #include "ui/common.h"
 
-void ui_stats_build(struct ui *ui, struct ui_lines *out);
+/* The stats view's lines; passed_over (engine_passed_over's sentence, or
+ * NULL) goes under the tables. */
+void ui_stats_build(struct ui *ui, struct ui_lines *out, const char *passed_over);
 
 #endif

@@ -449,7 +449,9 @@ static void draw(struct ui *ui)
         break;
     case SCREEN_STATS:
         ui_lines_clear(&ui->lines);
-        ui_stats_build(ui, &ui->lines);
+        char passed_over[256];
+        ui_stats_build(ui, &ui->lines,
+                       engine_passed_over(ui->eng, passed_over, sizeof passed_over) ? passed_over : NULL);
         view_draw(ui, " Stats: what each technique costs on the wire   (s or Esc: back)", &ui->stats_top, LINES - 3);
         break;
     case SCREEN_HELP:
