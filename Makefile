@@ -278,6 +278,10 @@ $(FUZZ_BUILD)/fuzz_pcap: $(FUZZ_VIZ) $(wildcard viz/*.h viz/*/*.h)
 $(FUZZ_BUILD)/fuzz_filter: FUZZ_EXTRA = -Iviz viz/filter/filter.c viz/filter/regex_cost.c viz/items/item.c
 $(FUZZ_BUILD)/fuzz_filter: viz/filter/filter.c viz/filter/filter.h viz/filter/regex_cost.c viz/items/item.c
 
+# fuzz_gzfile: the inflating FILE a capture.pcap.gz is read through.
+$(FUZZ_BUILD)/fuzz_gzfile: FUZZ_EXTRA = -Iviz viz/capture/gzfile.c
+$(FUZZ_BUILD)/fuzz_gzfile: viz/capture/gzfile.c viz/capture/gzfile.h
+
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_check.h $(PROTO_SRC) $(wildcard src/proto/*.h) | deps
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) $(FUZZ_EXTRA) $(LIBZ)

@@ -127,9 +127,11 @@ def test_pcapng_and_stdin():
 
 def test_a_gzip_compressed_capture_reads_as_the_capture():
     """capture.pcap.gz, as captures are kept and shared (tshark reads
-    them): pcap and pcapng, compressed, give the items of the file itself;
-    one cut short says where, as the file cut there would; a corrupt one
-    fails plainly."""
+    them): pcap and pcapng, compressed, give the items of the file itself,
+    read from the file, from standard input (-r - < x.pcap.gz) or from a
+    FIFO (-r <(cat x.pcap.gz)), which cannot seek: the first byte says
+    gzip; one cut short says where, as the file cut there would; a corrupt
+    one fails plainly."""
     import gzip
     conv = g.Conversation()
     conv.handshake()
@@ -142,7 +144,21 @@ def test_a_gzip_compressed_capture_reads_as_the_capture():
         packed = plain + ".gz"
         with open(packed, "wb") as f:
             f.write(gzip.compress(data))
-        assert items(packed) == items(plain), ng
+        want = items(plain)
+        assert items(packed) == want, ng
+        rc, out, err = run(["-r", "-", "--json"], stdin=gzip.compress(data))  # before: not a capture
+        assert rc == 0 and json_lines(out) == want, (ng, err)
+        fifo = path("gz-fifo-%d" % ng)
+        os.mkfifo(fifo)
+        def feed():
+            with open(fifo, "wb") as f:
+                f.write(gzip.compress(data))
+        writer = threading.Thread(target=feed)
+        writer.start()
+        try:
+            assert items(fifo) == want, ng
+        finally:
+            writer.join(10)
     packed = gzip.compress(data)
     cut = os.path.join(TMP, "cut.pcapng.gz")
     with open(cut, "wb") as f:

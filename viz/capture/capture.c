@@ -143,10 +143,6 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
     c->name = name;
     bool fast = !is_stdin && pcap_file_open(&c->fast, file, VIZ_SNAPLEN) == 0;
     FILE *fp = is_stdin ? stdin : fopen(file, "rb");
-    if (fp && !is_stdin && !fast && gzfile_is_gzip(fp)) { /* a .pcap.gz: inflated as it is read */
-        fclose(fp);
-        fp = gzfile_open(file);
-    }
     if (!fp) {
         pcap_file_close(&c->fast);
         return fail(err, cap, name, strerror(errno));
@@ -159,6 +155,23 @@ static int open_file(struct capture *c, const char *file, char *err, size_t cap)
     if (!is_stdin && !fast && fstat(fileno(fp), &st) == 0 &&
         (c->file_buffer = pages_map(VIZ_FILE_BUFFER, st.st_size >= VIZ_FILE_BUFFER)))
         setvbuf(fp, c->file_buffer, _IOFBF, VIZ_FILE_BUFFER);
+    /* A .pcap.gz -- a file, a FIFO or standard input -- is inflated as it
+     * is read (gzfile.c); libpcap then reads the inflating FILE, which
+     * closes the one under it (never stdin). */
+    if (!fast && gzfile_is_gzip(fp)) {
+        FILE *inflating = gzfile_inflating(fp);
+        if (!inflating) {
+            int e = errno;
+            if (!is_stdin)
+                fclose(fp);
+            pages_unmap(c->file_buffer, VIZ_FILE_BUFFER);
+            c->file_buffer = NULL;
+            pcap_file_close(&c->fast);
+            return fail(err, cap, name, strerror(e));
+        }
+        fp = inflating;
+        is_stdin = false; /* (what libpcap closes is now this FILE) */
+    }
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!c->pcap) {
