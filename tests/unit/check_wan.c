@@ -250,11 +250,12 @@ START_TEST(tap_forgets_stamps_of_packets_the_device_dropped)
 }
 END_TEST
 
-/* A control socket in a fresh folder, and a client connected to it. */
-static int control_pair(char dir[], int *client)
+/* A control socket in a fresh folder, and a client connected to it (the
+ * folder is gone once they are: a connected socket needs no path). */
+static int control_pair(int *client)
 {
+    char dir[] = "/tmp/check-wan-XXXXXX", path[64];
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[128];
     snprintf(path, sizeof path, "%s/control", dir);
     int listen_fd = control_listen(path);
     ck_assert_int_ge(listen_fd, 0);
@@ -271,8 +272,7 @@ static int control_pair(char dir[], int *client)
 
 START_TEST(control_reads_a_line_as_it_comes_and_answers_it)
 {
-    char dir[] = "/tmp/check-wan-XXXXXX";
-    int client, listen_fd = control_pair(dir, &client);
+    int client, listen_fd = control_pair(&client);
     struct control_request r;
     ck_assert_int_eq(control_accept(listen_fd, &r), 0);
     ck_assert_int_eq(control_read(&r), 0); /* nothing sent yet: the relay goes on */
@@ -294,28 +294,26 @@ END_TEST
 
 START_TEST(control_refuses_what_is_no_line)
 {
-    char dir[] = "/tmp/check-wan-XXXXXX";
-    int client, listen_fd = control_pair(dir, &client);
     struct control_request r;
+    int client, listen_fd;
     /* A line longer than a request can be: refused, the connection closed. */
     char big[CONTROL_LINE_MAX + 8];
     memset(big, 'x', sizeof big);
+    listen_fd = control_pair(&client);
     ck_assert_int_eq(control_accept(listen_fd, &r), 0);
     ck_assert_int_eq(send(client, big, sizeof big, 0), (ssize_t)sizeof big);
     ck_assert_int_eq(control_read(&r), -1);
     ck_assert_int_eq(r.fd, -1);
     close(client);
-    /* A client that closes before a byte: nothing to answer. */
-    char dir2[] = "/tmp/check-wan-XXXXXX";
     close(listen_fd);
-    listen_fd = control_pair(dir2, &client);
+    /* A client that closes before a byte: nothing to answer. */
+    listen_fd = control_pair(&client);
     ck_assert_int_eq(control_accept(listen_fd, &r), 0);
     close(client);
     ck_assert_int_eq(control_read(&r), -1);
-    /* One that closes after its line, without the newline: the line. */
-    char dir3[] = "/tmp/check-wan-XXXXXX";
     close(listen_fd);
-    listen_fd = control_pair(dir3, &client);
+    /* One that closes after its line, without the newline: the line. */
+    listen_fd = control_pair(&client);
     ck_assert_int_eq(control_accept(listen_fd, &r), 0);
     ck_assert_int_eq(send(client, "show", 4, 0), 4);
     shutdown(client, SHUT_WR);

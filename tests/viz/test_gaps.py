@@ -502,9 +502,8 @@ def test_a_101_cut_before_its_upgrade_line_is_read_as_websocket():
     # ws.pcap from each 101 on, as tcpdump -s 126 records it
     # (ws_from_each_101): 60 bytes of each segment's payload, so the 101
     # shows its status line and Server (pushlab-ws writes it first) and not
-    # its Upgrade line.  A 101 switches
-    # protocols at once (RFC 9110 §15.2.2): it is no interim answer, and no
-    # status line follows.  Before, it was read as one, and the server's
+    # its Upgrade line.  A 101 switches protocols at once (RFC 9110
+    # §15.2.2): it is no interim answer, and no status line follows.  Before, it was read as one, and the server's
     # frames were passed over in a search for the next status line: 0 of
     # its 13 found.  Now, with no request to say to what, the frames after
     # it are looked for as WebSocket's, the most common switch, and found
