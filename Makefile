@@ -89,7 +89,7 @@ WAN      = $(if $(WAN_SRC),$(BIN)/pushlab-wan)
 PROGRAMS = $(SERVERS) $(CLIENT) $(PUSHVIZ) $(WAN)
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: FORCE all check check-all check-units check-integration check-torture check-viz check-labs check-browser fuzz demo \
+.PHONY: FORCE all check check-programs check-all check-units check-integration check-torture check-viz check-labs check-browser fuzz demo \
         captures captures-thirdparty bench deps install uninstall deb check-fresh clean demo-wan captures-wan
 .DEFAULT_GOAL := all
 # Keep the objects of test programs (make would delete them as intermediates).
@@ -240,8 +240,15 @@ $(BUILD)/tests/check_wan: $(call obj,src/wan/queue.c src/wan/settings.c src/wan/
 SANITIZED = SAN=1 BUILD=build/san BIN=build/san/bin \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# The build runs on every processor, each target's lines kept together
+# (its objects wait for deps, the order-only prerequisite of
+# $(BUILD)/flags); the suites then run one at a time, in a make of their
+# own, so no test's make inherits -j.
 check: deps
+	$(MAKE) $(SANITIZED) -j$(shell nproc) --output-sync=target check-programs
 	$(MAKE) $(SANITIZED) check-all
+
+check-programs: deps $(PROGRAMS) $(UNITS)
 
 check-all: deps $(PROGRAMS) $(UNITS)
 	sh tests/run --build $(BUILD) --bin $(BIN) all
