@@ -167,9 +167,10 @@ START_TEST(frames_are_copied_and_numbered_from_one)
 }
 END_TEST
 
-/* Errors of flow 0 about a frame are indexed for the status line, apart
- * from the flows; the input's own error (no frame) is not: the status
- * line says it already, as "input: ...". */
+/* Errors of flow 0 about a frame are counted for the status line, apart
+ * from the flows, the latest one's frame and text kept; the input's own
+ * error (no frame) is not: the status line says it already, as
+ * "input: ...". */
 START_TEST(capture_errors_are_kept_apart)
 {
     struct ui_model m;
@@ -184,12 +185,40 @@ START_TEST(capture_errors_are_kept_apart)
     ui_model_add_item(&m, it);
     reveal_all(&m);
     ck_assert_uint_eq(m.capture_errors.n, 1);
-    ck_assert_uint_eq(m.capture_errors.v[0], 0);
+    ck_assert_int_eq(m.capture_errors.frame, 3);
+    ck_assert_str_eq(m.capture_errors.what, "bad frame");
     ck_assert_uint_eq(m.nflows, 0);
     ui_model_rewind(&m); /* Home in a replay: shown again from the start, not twice */
     ck_assert_uint_eq(m.capture_errors.n, 0);
     reveal_all(&m);
     ck_assert_uint_eq(m.capture_errors.n, 1);
+    ui_model_free(&m);
+}
+END_TEST
+
+/* Past the memory cap an error item is not kept, but it is counted, and
+ * the status line says it as the latest: the flow list and the stats
+ * count what is not kept, and so must the capture errors. */
+START_TEST(capture_errors_past_the_memory_cap_are_counted)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
+    item_add_str(it, "what", "kept");
+    item_add_int(it, "frame", 1);
+    ui_model_add_item(&m, it);
+    reveal_all(&m);
+    m.kept_bytes = UI_KEEP_BYTES; /* full: what comes now is not kept */
+    it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
+    item_add_str(it, "what", "IP fragments that cannot be put together");
+    item_add_int(it, "frame", 900000);
+    ui_model_add_item(&m, it);
+    ck_assert_uint_eq(m.items_lost, 1);
+    ck_assert_uint_eq(m.nitems, 1);
+    ck_assert_uint_eq(m.capture_errors.n, 2);
+    ck_assert_int_eq(m.capture_errors.frame, 900000);
+    ck_assert_str_eq(m.capture_errors.what, "IP fragments that cannot be put together");
     ui_model_free(&m);
 }
 END_TEST
@@ -203,6 +232,7 @@ int main(void)
     tcase_add_test(tc, rewind_forgets_totals_and_technique_is_known_ahead);
     tcase_add_test(tc, frames_are_copied_and_numbered_from_one);
     tcase_add_test(tc, capture_errors_are_kept_apart);
+    tcase_add_test(tc, capture_errors_past_the_memory_cap_are_counted);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

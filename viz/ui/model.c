@@ -9,6 +9,7 @@
  */
 #include "ui/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ static void free_flows(struct ui_model *m)
     free(m->flows);
     m->flows = NULL;
     m->nflows = m->cap_flows = 0;
-    index_free(&m->capture_errors);
+    m->capture_errors = (struct ui_capture_errors){0};
 }
 
 void ui_model_free(struct ui_model *m)
@@ -305,13 +306,23 @@ bool ui_model_is_message(const struct ui_model *m, const struct item *it)
     }
 }
 
+static void count_capture_error(struct ui_capture_errors *errs, const struct item *it)
+{
+    const struct item_field *what = item_field(it, "what"), *frame = item_field(it, "frame");
+    size_t len = 0;
+    const char *text = what ? item_text(it, what, &len) : "";
+    errs->n++;
+    errs->frame = frame->kind == FIELD_INT ? (long long)frame->v.i : 0;
+    snprintf(errs->what, sizeof errs->what, "%.*s", (int)len, text);
+}
+
 static void account(struct ui_model *m, const struct item *it, size_t index)
 {
     if (m->stats) /* NULL only after running out of memory in a rewind */
         stats_item(m->stats, it);
     if (it->flow == 0) { /* (an input error, without a frame, the status line says already) */
-        if (index != NOT_KEPT && it->type == ITEM_ERROR && item_field(it, "frame"))
-            index_push(&m->capture_errors, index);
+        if (it->type == ITEM_ERROR && item_field(it, "frame"))
+            count_capture_error(&m->capture_errors, it);
         return;
     }
     struct ui_flow *f = flow_for(m, it->flow);

@@ -66,6 +66,15 @@ struct ui_frame {
     uint8_t *bytes;   /* owned; NULL when the memory cap was reached */
 };
 
+/* Errors of flow 0 about a frame (which no flow row shows), for the
+ * status line: how many, and the latest -- copied, since past the memory
+ * cap its item is not kept, and it must be counted all the same. */
+struct ui_capture_errors {
+    uint64_t n;        /* revealed, or counted at once when not kept */
+    long long frame;   /* the latest one's frame number */
+    char what[256];    /* and what it says (cut to fit) */
+};
+
 struct ui_model {
     struct item **items;      /* every item kept (owned), emission order */
     size_t nitems, cap_items;
@@ -75,7 +84,7 @@ struct ui_model {
     unsigned nsessions;       /* push library sessions seen in the revealed items */
     char (*verdicts)[16];     /* by flow id - 1: technique of every `flow` item kept, revealed or not */
     size_t nverdicts;
-    struct ui_index capture_errors; /* revealed `error` items of flow 0 about a frame */
+    struct ui_capture_errors capture_errors;
     struct ui_frame *frames;  /* by frame number - 1 */
     size_t nframes, cap_frames;
     int dlt;                  /* link type of the frames */

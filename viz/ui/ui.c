@@ -265,16 +265,12 @@ static int draw_notice(int y, attr_t attr, const char *text)
  * counts them and says the latest (--dump and --json list them all). */
 static int draw_capture_errors(const struct ui *ui, int y, int x, attr_t attr)
 {
-    const struct ui_index *errs = &ui->model.capture_errors;
+    const struct ui_capture_errors *errs = &ui->model.capture_errors;
     if (!errs->n)
         return 0;
-    const struct item *it = ui->model.items[errs->v[errs->n - 1]];
-    const struct item_field *what = item_field(it, "what"), *frame = item_field(it, "frame");
-    size_t len = 0;
-    const char *text = what ? item_text(it, what, &len) : "";
     int room = COLS - x < COLS / 2 ? COLS - x : COLS / 2; /* half the line: the key hints keep some */
-    return ui_putf(y, x, room, attr, " %zu capture error%s, frame %lld: %.*s ", errs->n, errs->n == 1 ? "" : "s",
-                   frame->kind == FIELD_INT ? (long long)frame->v.i : 0LL, (int)len, text);
+    return ui_putf(y, x, room, attr, " %llu capture error%s, frame %lld: %s ", (unsigned long long)errs->n,
+                   errs->n == 1 ? "" : "s", errs->frame, errs->what);
 }
 
 static void draw_status(struct ui *ui)
