@@ -56,17 +56,31 @@ def loss_visible(rows, frame):
     return False
 
 
-def oracle(path, its):
-    """Per flow, a Counter of what tshark decodes."""
+# HTTP/2 frame types and TLS record types by the names pushviz gives them.
+H2_TYPES = {"DATA": 0, "HEADERS": 1, "PRIORITY": 2, "RST_STREAM": 3, "SETTINGS": 4, "PUSH_PROMISE": 5,
+            "PING": 6, "GOAWAY": 7, "WINDOW_UPDATE": 8, "CONTINUATION": 9}
+TLS_TYPES = {"change_cipher_spec": 20, "alert": 21, "handshake": 22, "application_data": 23}
+
+
+def oracle(path, its, dissector="http"):
+    """Per flow, a Counter of what tshark decodes, the servers' ports
+    decoded as `dissector` (http, or http2 for HTTP/2 without an upgrade,
+    or tls)."""
     fields = ["tcp.stream", "http.request.method", "http.request.uri", "http.response.code",
               "http.chunk_size", "websocket.opcode", "websocket.fin", "websocket.mask",
-              "websocket.payload_length", "websocket.payload_length_ext_16"]
-    rows = tshark(path, fields, decode_as=["tcp.port==%d,http" % p for p in server_ports(its)],
-                  display="http or websocket")
+              "websocket.payload_length", "websocket.payload_length_ext_16",
+              "http2.type", "http2.streamid", "http2.length", "tls.record.content_type", "tls.record.length"]
+    rows = tshark(path, fields, decode_as=["tcp.port==%d,%s" % (p, dissector) for p in server_ports(its)],
+                  display="http or websocket or http2 or tls")
     out = collections.defaultdict(collections.Counter)
     split = lambda v: v.split("|") if v else []  # noqa: E731
-    for stream, methods, uris, codes, chunks, ops, fins, masks, lens, ext16 in rows:
+    for (stream, methods, uris, codes, chunks, ops, fins, masks, lens, ext16,
+         h2_types, h2_streams, h2_lens, tls_types, tls_lens) in rows:
         flow = int(stream) + 1
+        for t, sid, n in zip(split(h2_types), split(h2_streams), split(h2_lens)):
+            out[flow][("http2", int(t), int(sid), int(n))] += 1
+        for t, n in zip(split(tls_types), split(tls_lens)):
+            out[flow][("tls", int(t), int(n))] += 1
         for m, u in zip(split(methods), split(uris)):
             out[flow][("request", m, u)] += 1
         for c in split(codes):
@@ -94,6 +108,12 @@ def mine(its):
             out[c["flow"]][("chunk", c["size"])] += 1
     for f in of_type(its, "ws_frame"):
         out[f["flow"]][("ws", f["opcode"], f["fin"], f["masked"], f["len"])] += 1
+    for f in of_type(its, "http2"):
+        if f["frame"] in H2_TYPES:  # (not the preface)
+            out[f["flow"]][("http2", H2_TYPES[f["frame"]], f["stream"], f["len"])] += 1
+    for r in of_type(its, "tls"):
+        if r["record"] in TLS_TYPES:
+            out[r["flow"]][("tls", TLS_TYPES[r["record"]], r["len"])] += 1
     return out
 
 
@@ -111,7 +131,7 @@ def variant(rec, k):
     return bytes(rec)
 
 
-def check_capture(path):
+def check_capture(path, dissector="http"):
     """Every deletion at once: one file holds the capture once per payload
     segment, that segment missing, each copy on its own addresses and
     time, so one pushviz run and one tshark run check them all."""
@@ -125,7 +145,7 @@ def check_capture(path):
         for k, frame in enumerate(frames):
             f.write(b"".join(variant(r, k) for i, r in enumerate(recs) if i != frame - 1))
     its = items(cut)
-    theirs, ours = oracle(cut, its), mine(its)
+    theirs, ours = oracle(cut, its, dissector), mine(its)
     if name != "flash":  # tshark has no dissector for Flash's NUL-ended messages
         assert sum(sum(c.values()) for c in theirs.values()) >= 2 * len(frames), "tshark decoded little"
     # Which deletion each flow belongs to, and its stream in the original.
@@ -148,9 +168,9 @@ def check_capture(path):
     return len(frames)
 
 
-def make_case(path, prefix="test_gap_"):
+def make_case(path, prefix="test_gap_", dissector="http"):
     def case():
-        assert check_capture(path) > 5
+        assert check_capture(path, dissector) > 5
     case.__name__ = prefix + os.path.splitext(os.path.basename(path))[0]
     return case
 
@@ -159,11 +179,17 @@ def make_case(path, prefix="test_gap_"):
 # captures: one capture per stack and feature (a WebSocket of Chromium's
 # compressed with context takeover, node's fragmented compressed messages,
 # socket.io's upgrade, SockJS streaming, Engine.IO polling, an SSE server
-# restarted, chunked trailers).  The other third-party captures pass too;
-# those whose messages tshark leaves undecoded (HTTP/2, TLS, a compressed
-# event stream) give this oracle nothing to compare.
-THIRD_PARTY_GAPS = ("ws-deflate-chromium-takeover", "ws-deflate-node-fragmented", "socketio-upgrade",
-                    "sockjs-xhr-streaming", "engineio-polling", "sse-restart", "trailers")
+# restarted, chunked trailers; HTTP/2 with prior knowledge and after an
+# upgrade; TLS 1.2 and Chromium's TLS 1.3), with the dissector tshark is
+# told to use on the servers' ports.  The other third-party captures pass
+# too, but for a compressed event stream, which tshark leaves undecoded.
+# The HTTP/2 and TLS ones found that a gap over a side's first bytes (its
+# ClientHello, its preface) sent that side's search after an HTTP head.
+THIRD_PARTY_GAPS = (("ws-deflate-chromium-takeover", "http"), ("ws-deflate-node-fragmented", "http"),
+                    ("socketio-upgrade", "http"), ("sockjs-xhr-streaming", "http"),
+                    ("engineio-polling", "http"), ("sse-restart", "http"), ("trailers", "http"),
+                    ("h2c-node", "http2"), ("h2c-upgrade", "http"), ("tls12-node", "tls"),
+                    ("tls-chromium", "tls"))
 
 
 def test_late_join_websocket():
@@ -1031,8 +1057,8 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames,
          test_late_join_websocket] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"] + \
-        [make_case(os.path.join(CAPTURES, "thirdparty", name + ".pcap"), "test_gap_thirdparty_")
-         for name in THIRD_PARTY_GAPS]
+        [make_case(os.path.join(CAPTURES, "thirdparty", name + ".pcap"), "test_gap_thirdparty_", dissector)
+         for name, dissector in THIRD_PARTY_GAPS]
 
 if __name__ == "__main__":
     main(CASES)

@@ -268,10 +268,28 @@ static size_t droppable(const struct half *h)
     return n > 16 ? n - 16 : 0; /* longer than a request line: but where " HTTP/1.x" may begin */
 }
 
-static bool resync_step(const struct dissect_env *env, struct half *h)
+/* A gap took this side's first bytes (a ClientHello, the HTTP/2 preface)
+ * and its search is for an HTTP head, but the other side reads as TLS or
+ * HTTP/2: a connection speaks one protocol both ways, so this side's
+ * search is for that protocol's next record header instead (an HTTP head
+ * never comes).  The bytes passed over count from where the search began. */
+static bool resync_as_the_other_side(struct dissect *d, struct half *h)
+{
+    enum half_mode other = half_mode(d, !h->dir);
+    if (other != MODE_TLS && other != MODE_H2)
+        return false;
+    h->mode = other;
+    h->rec_lost = true;
+    h->rec_skip = 0;
+    return true;
+}
+
+static bool resync_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     if (h->buf.len == 0)
         return false;
+    if (resync_as_the_other_side(d, h))
+        return true;
     long at = find_head_start(h);
     size_t drop = at >= 0 ? (size_t)at : droppable(h);
     if (drop == 0 && at < 0)
@@ -351,7 +369,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
             progress = h2_step(d, env, h);
             break;
         case MODE_RESYNC:
-            progress = resync_step(env, h);
+            progress = resync_step(d, env, h);
             break;
         case MODE_WS_RESYNC:
             progress = ws_resync_step(env, h);
