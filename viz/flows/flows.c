@@ -138,6 +138,9 @@ struct flow_half {
     bool first_ack : 1;      /* a SYN was sent and no ACK without SYN since: its window is not scaled yet */
     bool unseen_acked : 1;   /* the peer acknowledged unseen bytes past seq_high since this side's
                                 acknowledgment number last moved, and ack_lost_segment said so */
+    bool acked_hole : 1;     /* the peer acknowledged bytes of this side that reassembly has not
+                                had yet: lost, unless the flow's next packet brings them
+                                (settle_acked_hole) */
     uint16_t n_unacked;      /* segments in unacked, oldest first */
     uint16_t cap_unacked;    /* its room: UNACKED_INLINE while it is `first` */
     unsigned dup_acks;       /* duplicate ACKs since last_ack last moved: the peer should resend */
@@ -541,6 +544,32 @@ static void hold(struct flows *ft, const struct flow_summary *s)
     ft->n_held++;
 }
 
+/* ---- bytes acknowledged before they were captured ----
+ *
+ * An ACK for bytes the capture has not shown means they were lost to it
+ * -- or that they come next: a capture's order is not always the wire's.
+ * Two taps, one per direction of a link, merged by their clocks; a
+ * capture on several interfaces; a host whose queues hand packets over
+ * in batches: each can put an ACK a little before the data it
+ * acknowledges.  Taking those bytes as lost at the ACK would pass over a
+ * request that comes a packet later (tshark does, and calls it a
+ * spurious retransmission).  So bytes a bare ACK covers are taken as lost
+ * at the flow's next packet, unless that packet begins to fill the hole --
+ * then whatever it leaves open after it is.  Up to the peer's latest
+ * acknowledgment number: bytes a later ACK covers too wait no longer.  An
+ * ACK that carries data takes them as lost at once: its data was sent
+ * after them, and is read after them. */
+static void settle_acked_hole(struct flows *ft, struct flow *f, enum item_dir dir, int64_t now_ns)
+{
+    struct flow_half *x = &f->half[dir];
+    if (!x->acked_hole)
+        return;
+    x->acked_hole = false;
+    struct delivery d = {ft, f, dir, now_ns};
+    struct reasm_out out = {on_data, on_gap, &d};
+    reasm_acked(&x->reasm, f->half[!dir].last_ack, now_ns, &out);
+}
+
 /* ---- ending a flow ---- */
 
 /* One direction is over: what its reassembly holds goes out (a hole
@@ -551,6 +580,7 @@ static void end_direction(struct flows *ft, struct flow *f, enum item_dir dir, i
     struct delivery d = {ft, f, dir, now_ns};
     struct reasm_out out = {on_data, on_gap, &d};
     if (f->dissect && !f->half[dir].ended) {
+        settle_acked_hole(ft, f, dir, now_ns); /* (the bytes never came) */
         reasm_flush(&f->half[dir].reasm, how == END_CAPTURE ? GAP_END : GAP_CLOSED, &out);
         struct dissect_env env = env_for(&d);
         dissect_end(f->dissect, &env, dir, how);
@@ -1179,19 +1209,31 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     if (f->reported)
         return; /* a straggler after the end: counted and shown, not dissected */
     struct delivery d = {ft, f, dir, p->ts_ns};
-    struct delivery back = {ft, f, (enum item_dir)!dir, p->ts_ns};
-    struct reasm_out out = {on_data, on_gap, &d}, out_back = {on_data, on_gap, &back};
-    if ((p->flags & TCP_ACK) && !o->ended)
-        reasm_acked(&o->reasm, p->ack, p->ts_ns, &out_back);
+    struct reasm_out out = {on_data, on_gap, &d};
+    /* Holes an earlier packet acknowledged (settle_acked_hole): the
+     * other side's did not come with this packet; this side's, unless
+     * this segment starts at or before it. */
+    bool may_fill = p->payload_len && seq_le(data_seq, h->reasm.next);
+    if (!o->ended)
+        settle_acked_hole(ft, f, !dir, p->ts_ns);
+    if (!h->ended && !may_fill)
+        settle_acked_hole(ft, f, dir, p->ts_ns);
+    if ((p->flags & TCP_ACK) && !o->ended && o->reasm.started && seq_lt(o->reasm.next, p->ack)) {
+        o->acked_hole = true;
+        if (p->payload_len) /* what this side says now came after those bytes: they go first */
+            settle_acked_hole(ft, f, !dir, p->ts_ns);
+    }
     if (p->flags & TCP_FIN) {
         h->fin = true;
         h->fin_seq = data_seq + p->payload_len;
     }
     if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
         o->fin_acked = true;
-    if (!h->ended) /* (a side that sent a RST has nothing more to say) */
+    if (!h->ended) { /* (a side that sent a RST has nothing more to say) */
         reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
                   (p->flags & TCP_FIN) != 0, p->ts_ns, &out);
+        settle_acked_hole(ft, f, dir, p->ts_ns); /* what this segment left of it */
+    }
     if (h->reasm.fin && !h->ended) {
         struct dissect_env env = env_for(&d);
         dissect_end(f->dissect, &env, dir, END_FIN);
