@@ -153,6 +153,8 @@
  * stream, a multipart body, a compressed body): each holds an SSE parser,
  * a part buffer or a decoder. */
 #define VIZ_H2_BODIES         16
+#define VIZ_SETTINGS_TEXT     256     /* bytes of text that show an HTTP/2 SETTINGS payload's settings (about seven) */
+#define VIZ_H2C_SETTINGS      32      /* settings read of an h2c upgrade's HTTP2-Settings field (curl sends 3); a longer one is said, not read */
 #define VIZ_IPFRAG_DATAGRAMS  64      /* IP datagrams being reassembled at once; the oldest gives way */
 #define VIZ_IPFRAG_BYTES      (4 * 1024 * 1024) /* fragment bytes held in all */
 #define VIZ_IPFRAG_TIMEOUT_S  30      /* capture time a datagram may take to complete (Linux's ipfrag_time) */

@@ -124,3 +124,23 @@ size_t h2_flags_text(uint8_t type, uint8_t flags, char *out, size_t cap)
     }
     return n;
 }
+
+size_t h2_settings_text(const uint8_t *pl, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap)
+        out[0] = '\0';
+    for (size_t at = 0; len - at >= H2_SETTING_LEN && cap; at += H2_SETTING_LEN) {
+        uint16_t id = (uint16_t)(pl[at] << 8 | pl[at + 1]);
+        const char *name = h2_setting_name(id);
+        const char *sep = n ? "," : "";
+        int k = name ? snprintf(out + n, cap - n, "%s%s=%u", sep, name, h2_u32(pl + at + 2))
+                     : snprintf(out + n, cap - n, "%s0x%x=%u", sep, id, h2_u32(pl + at + 2));
+        if (k < 0 || (size_t)k >= cap - n) {
+            out[n] = '\0'; /* no setting cut in half */
+            break;
+        }
+        n += (size_t)k;
+    }
+    return n;
+}

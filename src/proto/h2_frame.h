@@ -25,6 +25,7 @@
 #define H2_PREFACE_LEN 24
 
 #define H2_FRAME_HEADER 9
+#define H2_SETTING_LEN 6      /* one setting in a SETTINGS payload: a 16-bit id, a 32-bit value */
 #define H2_FRAME_MAX 16777215 /* the 24-bit length's largest value (SETTINGS_MAX_FRAME_SIZE's bound) */
 
 enum h2_type {
@@ -76,6 +77,15 @@ const char *h2_type_name(uint8_t type);
 const char *h2_error_name(uint32_t code);
 /* "MAX_CONCURRENT_STREAMS" ... (RFC 9113 §6.5.2), or NULL. */
 const char *h2_setting_name(uint16_t id);
+
+/* The settings in a SETTINGS payload pl[0..len) (RFC 9113 §6.5.1), in
+ * order, as "MAX_CONCURRENT_STREAMS=100,INITIAL_WINDOW_SIZE=65535" (an
+ * identifier h2_setting_name does not know in hex: "0x9=1") into out
+ * (cap bytes, NUL-terminated): as many whole settings as fit, and none
+ * of a last piece shorter than H2_SETTING_LEN.  Returns the length.  A
+ * SETTINGS frame's payload and an h2c upgrade's HTTP2-Settings field
+ * (RFC 7540 §3.2.1) are both shown this way. */
+size_t h2_settings_text(const uint8_t *pl, size_t len, char *out, size_t cap);
 
 /* The flags that frame type gives a meaning, as "END_STREAM,END_HEADERS"
  * into out (cap bytes, NUL-terminated); returns the length. */

@@ -8,7 +8,11 @@
  *   - a frame header is read only from 9 bytes, with the fields the bytes
  *     hold (the stream id without its reserved bit);
  *   - a header the rules accept has a type RFC 9113 names, and the flags
- *     text of any type and flags fits its buffer, cut at a name's end.
+ *     text of any type and flags fits its buffer, cut at a name's end;
+ *   - the settings text of any whole payload (as a SETTINGS frame's, or
+ *     an HTTP2-Settings field's) fits its buffer, reads no byte past the
+ *     payload, holds at most one setting per 6 bytes, and is cut only
+ *     between two settings.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         CHECK(n == 0 || flags[n - 1] != ',');
         if (fh.length > size - pos - H2_FRAME_HEADER)
             break;
+        char settings[96];
+        cap = (size_t)(h[3] % sizeof settings) + 1;
+        n = h2_settings_text(h + H2_FRAME_HEADER, fh.length, settings, cap);
+        CHECK(n < cap && strlen(settings) == n);
+        size_t shown = 0;
+        for (size_t i = 0; i < n; i++)
+            shown += settings[i] == '=';
+        CHECK(shown <= fh.length / H2_SETTING_LEN && (n == 0 || settings[n - 1] != ','));
         pos += H2_FRAME_HEADER + fh.length;
     }
     free(in);

@@ -80,6 +80,25 @@ START_TEST(names_and_flags)
 }
 END_TEST
 
+START_TEST(settings_text)
+{
+    /* nghttpx's first SETTINGS: a known id, an unknown one (0x9, RFC 9218's
+     * NO_RFC7540_PRIORITIES) in hex, then two bytes too few for a setting. */
+    static const uint8_t pl[] = {0, 3, 0, 0, 0, 100, 0, 9, 0, 0, 0, 1, 0, 4, 0, 0};
+    char out[64];
+    ck_assert_uint_eq(h2_settings_text(pl, sizeof pl, out, sizeof out), strlen("MAX_CONCURRENT_STREAMS=100,0x9=1"));
+    ck_assert_str_eq(out, "MAX_CONCURRENT_STREAMS=100,0x9=1");
+    ck_assert_uint_eq(h2_settings_text(pl, 0, out, sizeof out), 0); /* an empty SETTINGS (or its ACK) */
+    ck_assert_str_eq(out, "");
+    /* cut between two settings, never inside one */
+    ck_assert_uint_eq(h2_settings_text(pl, 12, out, 32), strlen("MAX_CONCURRENT_STREAMS=100"));
+    ck_assert_str_eq(out, "MAX_CONCURRENT_STREAMS=100");
+    ck_assert_uint_eq(h2_settings_text(pl, 12, out, 5), 0);
+    ck_assert_str_eq(out, "");
+    ck_assert_uint_eq(h2_settings_text(pl, 12, out, 0), 0); /* no room: nothing written */
+}
+END_TEST
+
 static Suite *h2_suite(void)
 {
     Suite *s = suite_create("h2_frame");
@@ -88,6 +107,7 @@ static Suite *h2_suite(void)
     tcase_add_test(tc, frame_header_fields_and_reserved_bit);
     tcase_add_test(tc, frame_rules_by_type);
     tcase_add_test(tc, names_and_flags);
+    tcase_add_test(tc, settings_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -238,6 +238,63 @@ def test_what_each_capture_shows():
         assert (json.loads(d["text"])["seq"], d["offset"] + 9) in seqs, (d, seqs)
 
 
+def test_an_upgrade_request_shows_the_settings_tshark_decodes():
+    """h2c-upgrade: curl's GET asks for h2c with its first SETTINGS in the
+    HTTP2-Settings field, base64url (RFC 7540 §3.2.1).  The request's item
+    shows them as a SETTINGS frame's item does, each one tshark decodes
+    from the field, in order (tshark's field names are RFC 9113's, lower
+    case; an unknown identifier is shown in hex).  Before, only the
+    base64url text was shown.  curl sends the same settings again in its
+    SETTINGS frame after the preface."""
+    path = os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap")
+    its = items(path)
+    [layers] = tshark_json(path, ["-Y", "http.request"], repeated_keys=True)
+    [tree] = layers["http"][0]["http.http2_settings_tree"]
+    theirs = []
+    for setting in tree["http2.settings"]:
+        ident = int(setting.pop("http2.settings.id")[0])
+        [(field, [value])] = setting.items()
+        name = field.rsplit(".", 1)[1].upper()
+        theirs.append("%s=%s" % ("0x%x" % ident if name == "UNKNOWN" else name, value))
+    [req] = of_type(its, "http_request")
+    assert req["settings"] == ",".join(theirs) and len(theirs) == 3, (req, theirs)
+    first = of_type(its, "http2", dir="c2s", frame="SETTINGS", flags="")[0]
+    assert first["settings"] == req["settings"], first
+    rc, out, _ = run(["-r", path, "--dump"])
+    assert rc == 0 and "GET /events HTTP/1.1 head=178 settings=MAX_CONCURRENT_STREAMS=100," in out, out
+
+
+def test_a_faulty_http2_settings_field_is_said():
+    """RFC 7540 §3.2.1: the field is a SETTINGS payload in base64url
+    without padding, there is exactly one, and a server must not switch
+    without it.  Each fault is an error item after the request's item,
+    which still shows the field as sent; a value that cannot be read shows
+    no settings."""
+    good = b"AAMAAABkAAQCAAAAAAIAAAAA"
+    cases = [([good], "MAX_CONCURRENT_STREAMS=100,INITIAL_WINDOW_SIZE=33554432,ENABLE_PUSH=0", None),
+             ([b""], None, None),  # no settings: a SETTINGS frame may be empty
+             ([good[:8] + b"+" + good[9:]], None, "HTTP2-Settings is not base64url"),  # '+' is base64's
+             ([good[:10] + b"=="], None, "HTTP2-Settings is not base64url"),  # padding
+             ([good[:10]], None, "HTTP2-Settings decodes to 7 bytes, not whole 6-byte settings"),
+             ([b"A" * 300], None, "HTTP2-Settings holds more than the 32 settings pushviz reads"),
+             ([], None, "no HTTP2-Settings field: a server must not switch to h2c"),
+             ([good, good], "MAX_CONCURRENT_STREAMS=100,INITIAL_WINDOW_SIZE=33554432,ENABLE_PUSH=0",
+              "2 HTTP2-Settings fields: a server must not switch to h2c")]
+    for n, (values, settings, fault) in enumerate(cases):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" +
+                  b"".join(b"HTTP2-Settings: " + v + b"\r\n" for v in values) + b"\r\n")
+        conv.close()
+        its = items(conv.write(os.path.join(TMP, "settings-%d.pcap" % n)))
+        [req] = of_type(its, "http_request")
+        assert [v.encode() for k, v in req["headers"] if k == "HTTP2-Settings"] == values, req
+        assert req.get("settings") == settings, (values, req)
+        errors = [(e["what"], e["offset"]) for e in of_type(its, "error")]
+        assert [(w[:len(fault)], at) for w, at in errors] == [(fault, 0)] if fault else not errors, (values, errors)
+
+
+# ---- crafted ----
 # ---- crafted ----
 
 def frame(kind, stream, payload, flags=0):

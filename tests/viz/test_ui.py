@@ -353,6 +353,16 @@ def test_data_frame_detail_says_its_events_are_the_messages():
     assert re.search(r"sse_event\s+\d+\s+id=2 event=message", s), s
 
 
+def test_an_h2c_upgrade_request_detail_decodes_its_settings():
+    # curl --http2's GET: the detail pane explains the HTTP2-Settings field
+    # under it, one decoded setting a line (the base64url text alone says
+    # nothing to a reader).
+    p = capture(os.path.join("thirdparty", "h2c-upgrade.pcap"))
+    s = message_detail(p, "GET /events HTTP/1.1", "ENABLE_PUSH=0", lines=70)
+    assert re.search(r"HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\s+\|\s+the client's first SETTINGS frame", s), s
+    assert re.search(r"\|\s+MAX_CONCURRENT_STREAMS=100\s+\|\s+INITIAL_WINDOW_SIZE=33554432\s+\|\s+ENABLE_PUSH=0", s), s
+
+
 def test_last_chunk_detail_lists_its_trailers():
     # The fields a server sends after a chunked body's data are listed in
     # the detail of the last chunk, as a head's headers are.

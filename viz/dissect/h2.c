@@ -88,16 +88,8 @@ static void control_fields(struct item *it, const struct h2_frame_header *fh, co
 {
     switch (fh->type) {
     case H2_SETTINGS: {
-        char text[256];
-        size_t n = 0;
-        for (uint32_t at = 0; at + 6 <= fh->length && n + 48 < sizeof text; at += 6) {
-            uint16_t id = (uint16_t)(pl[at] << 8 | pl[at + 1]);
-            const char *name = h2_setting_name(id);
-            n += (size_t)(name ? snprintf(text + n, sizeof text - n, "%s%s=%u", n ? "," : "", name,
-                                          h2_u32(pl + at + 2))
-                               : snprintf(text + n, sizeof text - n, "%s0x%x=%u", n ? "," : "", id,
-                                          h2_u32(pl + at + 2)));
-        }
+        char text[VIZ_SETTINGS_TEXT];
+        size_t n = h2_settings_text(pl, fh->length, text, sizeof text);
         if (n)
             item_add_text(it, "settings", text, n);
         break;

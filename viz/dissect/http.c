@@ -26,6 +26,7 @@
 
 #include "dissect/content.h"
 #include "dissect/content_coding.h"
+#include "dissect/h2c_settings.h"
 #include "dissect/library.h"
 #include "dissect/pairing.h"
 #include "dissect/ws.h"
@@ -194,6 +195,12 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
     item_add_text(it, "target", req.target.ptr, req.target.len);
     add_version(it, req.minor_version);
     add_field_lines(it, "headers", req.headers, req.num_headers);
+    /* An h2c upgrade carries the client's first SETTINGS in a field. */
+    char settings_why[128];
+    const char *settings_error =
+        p->upgrade == UPGRADE_H2C
+            ? h2c_settings_field(req.headers, req.num_headers, t->cut, it, settings_why, sizeof settings_why)
+            : NULL;
     item_add_int(it, "head_bytes", (int64_t)bytes);
     if (t->cut)
         item_add_bool(it, "cut", true);
@@ -205,6 +212,8 @@ static bool request_step(struct dissect *d, const struct dissect_env *env, struc
         library_note_session(h, h->lib.lib, session);
     }
     emit_item(env->emitter, it);
+    if (settings_error)
+        half_error(env, h, settings_error, h->buf.offset, bytes);
     /* The rest of a cut head, and its body, are somewhere in the gap: the
      * search after it (dissect_gap) finds the next request.  Its Host and
      * framing may have been in the part lost, so neither is judged. */

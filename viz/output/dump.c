@@ -127,6 +127,7 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_text(&l, it, "version", 16);
         put_field(&l, it, "head_bytes", "head");
         put_field(&l, it, "cut", "cut");
+        put_field(&l, it, "settings", "settings"); /* an h2c upgrade's HTTP2-Settings, decoded */
         break;
     case ITEM_HTTP_RESPONSE:
         put_text(&l, it, "version", 16);

@@ -131,11 +131,29 @@ static void field_line(struct ui_lines *l, const char *n, size_t nl, const char 
     ui_lines_add(l, A_NORMAL, v, vl);
 }
 
+/* An h2c upgrade's HTTP2-Settings field: what its base64url says, one
+ * setting a line, from the request's `settings` (dissect/h2c_settings.c). */
+static void http2_settings_note(struct ui_lines *l, const struct item *it)
+{
+    note(l, "the client's first SETTINGS frame, its payload in base64url (RFC 7540 §3.2.1):");
+    size_t len;
+    const char *s = item_text_of(it, "settings", &len);
+    while (len) {
+        const char *comma = memchr(s, ',', len);
+        size_t one = comma ? (size_t)(comma - s) : len;
+        note(l, "  %.*s", (int)one, s);
+        s += one + (comma ? 1 : 0);
+        len -= one + (comma ? 1 : 0);
+    }
+}
+
 static void header_note(struct ui *ui, struct ui_lines *l, const struct item *it, const char *n,
                         size_t nl, const char *v, size_t vl)
 {
     if (text_is(n, nl, "Upgrade"))
         note(l, "asks to switch this connection to another protocol (RFC 9110 §7.8)");
+    else if (text_is(n, nl, "HTTP2-Settings"))
+        http2_settings_note(l, it);
     else if (text_is(n, nl, "Connection"))
         note(l, text_has(v, vl, "upgrade") ? "must name Upgrade for the switch to happen"
                 : text_has(v, vl, "close") ? "the connection ends after this message"
@@ -212,7 +230,7 @@ static void http_detail(struct ui *ui, struct ui_lines *l, const struct item *it
             ui_lines_add(l, A_BOLD, s, len);
         }
         if (status == 101)
-            note(l, "Switching Protocols: from the next byte on, this connection speaks WebSocket");
+            note(l, "Switching Protocols: from the next byte on, the connection speaks the protocol Upgrade names");
         else if (status == 204)
             note(l, "No Content: accepted, nothing to say");
     }
