@@ -669,6 +669,52 @@ def test_an_h2c_upgrade_whose_101_was_lost_is_read_as_http2():
         assert len(errors) == 2 and "not captured" in errors[0] and "HPACK" in errors[1], (lost, errors)
 
 
+def test_a_cut_101_guessed_as_websocket_that_was_h2c_is_read_as_http2():
+    # h2c-upgrade.pcap (curl --http2, nghttpx) as tcpdump -s 126 records it:
+    # 60 bytes of each segment's payload, so curl's request shows its first
+    # lines and not its Upgrade line, and the 101 its Connection line and not
+    # its Upgrade line; whole, and from the 101 on (a capture begun after the
+    # request).  With nothing to say to what, the 101 is taken for a switch
+    # to WebSocket, the most common (as in the case above).  But the
+    # client's next bytes are the HTTP/2 connection preface, which no
+    # WebSocket client sends (its frames are masked).  Before, they were
+    # passed over in a search for WebSocket frames, and the server's frames
+    # were read as WebSocket ones that were not there; now both sides are
+    # HTTP/2: every frame tshark finds in the cut capture, and an error item
+    # says the guess was wrong and how many bytes were read on it.
+    path = os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap")
+    head, recs = records(path)
+    [port] = server_ports(items(path))
+    decode = ["tcp.port==%d,http" % port]  # HTTP's dissector hands what follows the 101 to HTTP/2's
+    [(switch, switch_len)] = [(int(n), int(ln)) for n, ln in tshark(path, ["frame.number", "tcp.len"], decode_as=decode,
+                                                                      display="http.response.code == 101")]
+    types = {"SETTINGS": 4, "HEADERS": 1, "DATA": 0, "WINDOW_UPDATE": 8}
+    for name, kept in (("whole", recs), ("late", recs[switch - 1:])):
+        cut = "h2c-upgrade-s126-%s.pcap" % name
+        its = snaplen(head, kept, 126, cut)
+        theirs = {"c2s": [], "s2c": []}
+        for src, kinds, lens in tshark(os.path.join(TMP, cut), ["tcp.srcport", "http2.type", "http2.length"],
+                                       decode_as=decode, display="http2"):
+            theirs["s2c" if int(src) == port else "c2s"] += [(int(t), int(n)) for t, n in
+                                                             zip(kinds.split("|"), lens.split("|"))]
+        [answer] = of_type(its, "http_response")
+        assert (answer["status"], answer["cut"], [n for n, _ in answer["headers"]]) == (101, True, ["Connection"]), answer
+        assert all("Upgrade" not in dict(r["headers"]) for r in of_type(its, "http_request")), name
+        for d in ("c2s", "s2c"):
+            ours = [(types[f["frame"]], f["len"]) for f in of_type(its, "http2", dir=d) if f["frame"] != "preface"]
+            assert ours == theirs[d] and ours, (name, d, ours, theirs[d])
+        assert of_type(its, "http2", dir="c2s")[0]["frame"] == "preface" and not of_type(its, "ws_frame"), name
+        # What was passed over: what the snaplen cut, the HPACK table the
+        # gap after the 101 leaves unknown, and the guess, which read none
+        # of the server's bytes (its frames came after the client's preface).
+        errors = [e for e in of_type(its, "error") if "cut by the snaplen" not in e["what"]]
+        assert [(e["dir"], e["offset"], e["what"].split(":")[0]) for e in errors] == \
+            [("s2c", switch_len, "0 bytes read as WebSocket frames"),
+             ("s2c", switch_len + 9, "HTTP/2 headers not decoded from here on")], (name, errors)
+        [flow] = of_type(its, "flow")
+        assert flow["technique"] != "ws" and "WebSocket" not in flow.get("note", ""), flow
+
+
 def test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks():
     # sse-restart.pcap (node's http and Chromium's EventSource) as tcpdump
     # -s 126 records it: 60 bytes of each segment's payload, so each answer
@@ -1107,6 +1153,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_cut_101_whose_request_was_not_captured_is_read_as_websocket,
          test_a_101_cut_before_its_upgrade_line_is_read_as_websocket,
          test_an_h2c_upgrade_whose_101_was_lost_is_read_as_http2,
+         test_a_cut_101_guessed_as_websocket_that_was_h2c_is_read_as_http2,
          test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks,
          test_an_event_after_a_gap_in_a_head_has_its_own_segments_time,
          test_a_gap_says_what_it_cut_short_in_a_chunked_body,

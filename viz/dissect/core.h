@@ -160,6 +160,9 @@ struct ws_state {
     int64_t ping_ns;              /* when */
     /* permessage-deflate (RFC 7692) */
     bool handshake_seen;          /* false: the connection was joined after its handshake */
+    bool guessed;                 /* client, joined after a cut 101 that showed no Upgrade field, nor
+                                   * did its request: WebSocket is a guess its first bytes may refute
+                                   * (dissect.c, h2c_preface_after_guessed_switch) */
     bool deflate;                 /* the handshake negotiated permessage-deflate */
     bool no_context_takeover;     /* this sender drops its window after each message */
     struct ws_inflater *inflater; /* this sender's, made at its first compressed message (owned) */

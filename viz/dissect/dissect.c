@@ -336,6 +336,52 @@ static bool h2c_preface_after_lost_answer(struct dissect *d, struct half *client
     return true;
 }
 
+/* A cut 101 that showed no Upgrade field, to a request whose own was not
+ * seen either, was read as a switch to WebSocket: a guess (switched_to in
+ * http.c).  Had it been to h2c, the client's first bytes after it are the
+ * HTTP/2 connection preface (RFC 7540 §3.2), which no WebSocket client
+ * sends: its frames are masked, and the preface's second byte, 'R', has
+ * no mask bit.  So when they are, both sides are HTTP/2, as when a gap
+ * took the 101 whole (h2c_preface_after_lost_answer): the client from its
+ * preface, its header blocks read (it has sent none yet); the server from
+ * the next frame header, its blocks no longer read.  What the guess made
+ * is taken back where it can be -- the exchange named ws, the flow's
+ * WebSocket note -- and said: an error item counts the server's bytes
+ * read as WebSocket frames (those a WebSocket search passed over are said
+ * by the HTTP/2 search that goes on from where it stood).  The client's
+ * first bytes decide, once: 1 when they switched both sides, 0 when the
+ * guess stands, PROTO_PARTIAL while they are too few to tell. */
+static int h2c_preface_after_guessed_switch(struct dissect *d, const struct dissect_env *env, struct half *client)
+{
+    long r = h2_read_preface((const uint8_t *)client->buf.data, client->buf.len);
+    if (r == PROTO_PARTIAL)
+        return PROTO_PARTIAL;
+    client->ws->guessed = false;
+    struct half *server = d->half[DIR_S2C];
+    if (r <= 0 || !server || (server->mode != MODE_WEBSOCKET && server->mode != MODE_WS_RESYNC))
+        return 0;
+    bool searching = server->mode == MODE_WS_RESYNC;
+    uint64_t misread = searching ? 0 : server->buf.offset - server->resync_at; /* frames since its gap */
+    char what[160];
+    snprintf(what, sizeof what, "%llu %s read as WebSocket frames: the cut 101 (no Upgrade field came) was to h2c, "
+             "as the client's HTTP/2 preface shows", (unsigned long long)misread, misread == 1 ? "byte" : "bytes");
+    half_error(env, server, what, server->resync_at, misread);
+    bool client_searched = client->mode == MODE_WS_RESYNC;
+    ws_free(client);
+    ws_free(server);
+    client->mode = MODE_H2;
+    client->h2_preface = true;
+    if (client_searched) /* (a gap of its own: the search in its bytes ends at the preface) */
+        half_search_done(env, client, SEARCH_FOUND);
+    http_switch_to_h2c(d, server, NULL, NULL);
+    record_lost(server, searching ? server->lost_from : server->buf.offset);
+    h2_headers_lost(server);
+    if (d->traits.exchanges[TECH_WS]) /* the 101's exchange, named ws on the guess */
+        d->traits.exchanges[TECH_WS]--;
+    d->traits.ws_joined_late = false;
+    return 1;
+}
+
 /* Run this direction's parser until it needs more bytes. */
 static void run(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
@@ -343,6 +389,14 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         bool progress = false;
         if (h->buf.len == 0 && h->mode != MODE_HTTP_BODY)
             return;
+        /* A client read as WebSocket on a guess: its first bytes may say h2c. */
+        if ((h->mode == MODE_WEBSOCKET || h->mode == MODE_WS_RESYNC) && h->ws && h->ws->guessed) {
+            int h2c = h2c_preface_after_guessed_switch(d, env, h);
+            if (h2c == PROTO_PARTIAL)
+                return;
+            if (h2c == 1)
+                continue;
+        }
         switch (h->mode) {
         case MODE_DETECT:
             progress = detect_step(d, env, h);
@@ -470,7 +524,8 @@ static const char *waiting_for(const struct half *h)
 
 /* WebSocket frames follow a gap in the answers, both ways, which the
  * search for the next HTTP head would pass over whole: after a 101 the
- * gap cut (`switched`: its start line came, the rest did not), or -- while
+ * gap cut (`cut`, HEAD_CUT_SWITCHED or HEAD_CUT_GUESSED: its start line
+ * came, the rest did not), or -- while
  * the client waits for the answer to its Upgrade -- after a gap that may
  * have taken the 101 whole.  So both sides are read as a WebSocket joined
  * late (the handshake not seen whole: deflate unknown): the server's from
@@ -479,8 +534,9 @@ static const char *waiting_for(const struct half *h)
  * frames.  A cut 101 is enough on its own: its request may be before the
  * capture began, or in a gap of its own. */
 static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env, struct half *h,
-                                bool switched)
+                                enum head_cut cut)
 {
+    bool switched = cut == HEAD_CUT_SWITCHED || cut == HEAD_CUT_GUESSED;
     const struct pending_request *req = pending_oldest(d);
     struct half *client = switched ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
     /* The client waits for the answer, or searches after a gap of its
@@ -503,6 +559,8 @@ static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env
     ws_join(d, client);
     if (searching)
         client->mode = MODE_WS_RESYNC; /* from where its search stands */
+    if (client->ws) /* (NULL when out of memory: then only events are looked for) */
+        client->ws->guessed = cut == HEAD_CUT_GUESSED; /* its first bytes may still show h2c */
     run(d, env, client);
 }
 
@@ -514,8 +572,8 @@ void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir
         return;
     /* A head the gap cut (a snaplen, a lost segment) says what came of it:
      * its bytes are then in its item, not passed over. */
-    bool switched = h->mode == MODE_HTTP_HEAD && h->buf.len && http_head_cut(d, env, h) == HEAD_CUT_SWITCHED;
-    upgrade_answer_lost(d, env, h, switched);
+    enum head_cut cut = h->mode == MODE_HTTP_HEAD && h->buf.len ? http_head_cut(d, env, h) : HEAD_CUT_UNREAD;
+    upgrade_answer_lost(d, env, h, cut);
     /* Every byte before the gap is accounted for before the gap's own
      * item, in stream order: those a search after an earlier gap had
      * passed over, those of a head or header waiting whole in the buffer,

@@ -140,6 +140,7 @@ struct head_text {
     size_t len;
     bool cut;      /* data is the lines that came whole, and a blank line to end them */
     bool switched; /* out, of a cut answer: a 101 to WebSocket, whose frames follow the gap */
+    bool guessed;  /* ...to WebSocket by a guess: neither it nor its request showed an Upgrade field */
 };
 
 /* The protocol an Upgrade field names first among those pushviz reads
@@ -348,15 +349,23 @@ static bool cut_body(const struct http_response *res, const struct pending_reque
  * head that the snaplen or a gap cut may have lost that field: then the
  * request's Upgrade field says, when it was seen; else WebSocket, by far
  * the most common, whose frame search after the gap (upgrade_answer_lost)
- * finds frames only where they are and says what it passed over. */
-static enum upgrade_to switched_to(const struct http_response *res, bool cut, const struct pending_request *req)
+ * finds frames only where they are and says what it passed over.  That
+ * last is a guess (*guessed), which the client's first bytes after it
+ * may still refute: an HTTP/2 preface shows it was h2c (dissect.c,
+ * h2c_preface_after_guessed_switch). */
+static enum upgrade_to switched_to(const struct http_response *res, bool cut, const struct pending_request *req,
+                                   bool *guessed)
 {
+    *guessed = false;
     const struct slice *up = http_header_find(res->headers, res->num_headers, "Upgrade");
     if (up)
         return upgrade_named(up);
     if (!cut)
         return UPGRADE_OTHER; /* a 101 without Upgrade: not HTTP/1.1 after it, whatever it is */
-    return req && req->upgrade != UPGRADE_NONE ? (enum upgrade_to)req->upgrade : UPGRADE_WEBSOCKET;
+    if (req && req->upgrade != UPGRADE_NONE)
+        return (enum upgrade_to)req->upgrade;
+    *guessed = true;
+    return UPGRADE_WEBSOCKET;
 }
 
 /* (http.h) The request that asked for the switch becomes stream 1,
@@ -407,7 +416,8 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct pending_request *req = pending_answered_by(d, env);
     unsigned exchange = req ? req->exchange : 0;
     double response_ms = req ? (double)(h->msg_start_ns - req->sent_ns) / 1e6 : -1;
-    enum upgrade_to to = res.status == 101 ? switched_to(&res, t->cut, req) : UPGRADE_NONE;
+    bool guessed = false;
+    enum upgrade_to to = res.status == 101 ? switched_to(&res, t->cut, req, &guessed) : UPGRADE_NONE;
     bool upgraded = to == UPGRADE_WEBSOCKET;
     bool interim = res.status >= 100 && res.status < 200 && res.status != 101;
     bool was_head = req && req->head;
@@ -461,6 +471,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
      * its request was seen or not (a capture begun after it). */
     if (upgraded && t->cut) {
         t->switched = true;
+        t->guessed = guessed;
         bytebuf_consume(&h->buf, h->buf.len);
         return true;
     }
@@ -523,7 +534,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
 
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    struct head_text t = {h->buf.data, h->buf.len, false, false};
+    struct head_text t = {h->buf.data, h->buf.len, false, false, false};
     return h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
 }
 
@@ -538,10 +549,10 @@ enum head_cut http_head_cut(struct dissect *d, const struct dissect_env *env, st
         return HEAD_CUT_UNREAD;
     memcpy(text, h->buf.data, whole);
     memcpy(text + whole, "\r\n", 2);
-    struct head_text t = {text, whole + 2, true, false};
+    struct head_text t = {text, whole + 2, true, false, false};
     bool read = h->dir == DIR_C2S ? request_step(d, env, h, &t) : response_step(d, env, h, &t);
     free(text);
-    return !read ? HEAD_CUT_UNREAD : t.switched ? HEAD_CUT_SWITCHED : HEAD_CUT_READ;
+    return !read ? HEAD_CUT_UNREAD : t.guessed ? HEAD_CUT_GUESSED : t.switched ? HEAD_CUT_SWITCHED : HEAD_CUT_READ;
 }
 
 /* The `body` item of a whole body of plain content, Content-Length or

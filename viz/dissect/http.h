@@ -14,7 +14,9 @@ bool http_body_step(const struct dissect_env *env, struct half *h);
 enum head_cut {
     HEAD_CUT_UNREAD,  /* not even its start line came whole, or it is not a head */
     HEAD_CUT_READ,    /* shown, and what follows it is read as its lines say */
-    HEAD_CUT_SWITCHED /* a 101 to WebSocket: dissect_gap reads both sides as frames */
+    HEAD_CUT_SWITCHED, /* a 101 to WebSocket: dissect_gap reads both sides as frames */
+    HEAD_CUT_GUESSED   /* the same, but to WebSocket by a guess: neither the 101 nor its request
+                        * showed an Upgrade field (the client's next bytes may still show h2c) */
 };
 /* A gap comes after the start of a head (in h's buffer): show the head
  * as far as its lines came whole -- the start line and the header lines
