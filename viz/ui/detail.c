@@ -135,9 +135,13 @@ static void field_line(struct ui_lines *l, const char *n, size_t nl, const char 
  * setting a line, from the request's `settings` (dissect/h2c_settings.c). */
 static void http2_settings_note(struct ui_lines *l, const struct item *it)
 {
-    note(l, "the client's first SETTINGS frame, its payload in base64url (RFC 7540 §3.2.1):");
     size_t len;
     const char *s = item_text_of(it, "settings", &len);
+    if (!len) { /* (the error item after the request says why) */
+        note(l, "the client's first SETTINGS frame in base64url (RFC 7540 §3.2.1): not decoded");
+        return;
+    }
+    note(l, "the client's first SETTINGS frame, its payload in base64url (RFC 7540 §3.2.1):");
     while (len) {
         const char *comma = memchr(s, ',', len);
         size_t one = comma ? (size_t)(comma - s) : len;
