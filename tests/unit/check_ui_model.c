@@ -167,6 +167,18 @@ START_TEST(frames_are_copied_and_numbered_from_one)
 }
 END_TEST
 
+/* An `error` item of flow 0 (no connection's), about frame `frame` when
+ * it is not 0, added to the model. */
+static void add_capture_error(struct ui_model *m, const char *what, int64_t frame)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
+    item_add_str(it, "what", what);
+    if (frame)
+        item_add_int(it, "frame", frame);
+    ui_model_add_item(m, it);
+}
+
 /* Errors of flow 0 about a frame are counted for the status line, apart
  * from the flows, the latest one's frame and text kept; the input's own
  * error (no frame) is not: the status line says it already, as
@@ -175,14 +187,8 @@ START_TEST(capture_errors_are_kept_apart)
 {
     struct ui_model m;
     ui_model_init(&m);
-    struct item_builder b;
-    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
-    item_add_str(it, "what", "bad frame");
-    item_add_int(it, "frame", 3);
-    ui_model_add_item(&m, it);
-    it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
-    item_add_str(it, "what", "truncated dump file");
-    ui_model_add_item(&m, it);
+    add_capture_error(&m, "bad frame", 3);
+    add_capture_error(&m, "truncated dump file", 0);
     reveal_all(&m);
     ck_assert_uint_eq(m.capture_errors.n, 1);
     ck_assert_int_eq(m.capture_errors.frame, 3);
@@ -203,17 +209,10 @@ START_TEST(capture_errors_past_the_memory_cap_are_counted)
 {
     struct ui_model m;
     ui_model_init(&m);
-    struct item_builder b;
-    struct item *it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
-    item_add_str(it, "what", "kept");
-    item_add_int(it, "frame", 1);
-    ui_model_add_item(&m, it);
+    add_capture_error(&m, "kept", 1);
     reveal_all(&m);
     m.kept_bytes = UI_KEEP_BYTES; /* full: what comes now is not kept */
-    it = item_start(&b, ITEM_ERROR, 0, DIR_NONE, 0);
-    item_add_str(it, "what", "IP fragments that cannot be put together");
-    item_add_int(it, "frame", 900000);
-    ui_model_add_item(&m, it);
+    add_capture_error(&m, "IP fragments that cannot be put together", 900000);
     ck_assert_uint_eq(m.items_lost, 1);
     ck_assert_uint_eq(m.nitems, 1);
     ck_assert_uint_eq(m.capture_errors.n, 2);
