@@ -17,21 +17,9 @@ import os
 import struct
 
 import pcapgen as g
-from vizlib import CAPTURES, items, main, of_type, scratch_dir, server_ports, tshark
+from vizlib import CAPTURES, items, main, of_type, pcap_records, scratch_dir, server_ports, tshark
 
 TMP = scratch_dir("pushviz-gaps-")
-
-
-def records(path):
-    """(global header, [record bytes]) of a classic pcap."""
-    with open(path, "rb") as f:
-        data = f.read()
-    head, pos, recs = data[:24], 24, []
-    while pos + 16 <= len(data):
-        caplen = struct.unpack("<I", data[pos + 8:pos + 12])[0]
-        recs.append(data[pos:pos + 16 + caplen])
-        pos += 16 + caplen
-    return head, recs
 
 
 def payload_frames(path):
@@ -135,7 +123,7 @@ def check_capture(path, dissector="http"):
     """Every deletion at once: one file holds the capture once per payload
     segment, that segment missing, each copy on its own addresses and
     time, so one pushviz run and one tshark run check them all."""
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     rows = payload_frames(path)
     frames = [r[0] for r in rows if r[4] > 0]
     name = os.path.splitext(os.path.basename(path))[0]
@@ -228,7 +216,7 @@ def test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing():
     for name in ("xhr.pcap", "ws.pcap", "sse.pcap", os.path.join("thirdparty", "ws-deflate-chromium-takeover.pcap"),
                  os.path.join("thirdparty", "sockjs-xhr-streaming.pcap")):
         path = os.path.join(CAPTURES, name)
-        head, recs = records(path)
+        head, recs = pcap_records(path)
         rows = payload_frames(path)  # (frame, stream, srcport, seq, len, ack)
         swaps = [i for i, (frame, stream, sport, seq, length, _) in enumerate(rows[:-1])
                  if length and rows[i + 1][0] == frame + 1 and rows[i + 1][1] == stream and rows[i + 1][2] != sport
@@ -260,7 +248,7 @@ def test_late_join_websocket():
     pushviz must name it ws from its frames, say the handshake was not
     captured, and show every frame it showed with the handshake."""
     path = os.path.join(CAPTURES, "ws.pcap")
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     full = of_type(items(path), "ws_frame", flow=1)
     late = os.path.join(TMP, "ws-late.pcap")
     with open(late, "wb") as f:
@@ -552,7 +540,7 @@ def ws_from_each_101(snap, name):
     when it starts after each connection's Upgrade request, from each 101
     on: (pushviz's items of it, how many 101s)."""
     path = os.path.join(CAPTURES, "ws.pcap")
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     answers = {int(s): int(n) for n, s in tshark(path, ["frame.number", "tcp.stream"],
                                                  display="http.response.code == 101")}
     streams = [int(s) for s, in tshark(path, ["tcp.stream"])]
@@ -644,7 +632,7 @@ def test_an_h2c_upgrade_whose_101_was_lost_is_read_as_http2():
     # too, at the preface's own segment, which acknowledges the 101 as well
     # (the gap is said, then the preface read): both.
     path = os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap")
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     [port] = server_ports(items(path))
     decode = ["tcp.port==%d,http" % port]  # HTTP's dissector hands what follows the 101 to HTTP/2's
     [switch] = [int(n) for n, in tshark(path, ["frame.number"], decode_as=decode, display="http.response.code == 101")]
@@ -683,7 +671,7 @@ def test_a_cut_101_guessed_as_websocket_that_was_h2c_is_read_as_http2():
     # HTTP/2: every frame tshark finds in the cut capture, and an error item
     # says the guess was wrong and how many bytes were read on it.
     path = os.path.join(CAPTURES, "thirdparty", "h2c-upgrade.pcap")
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     [port] = server_ports(items(path))
     decode = ["tcp.port==%d,http" % port]  # HTTP's dissector hands what follows the 101 to HTTP/2's
     [(switch, switch_len)] = [(int(n), int(ln)) for n, ln in tshark(path, ["frame.number", "tcp.len"], decode_as=decode,
@@ -727,7 +715,7 @@ def test_a_chunked_answer_whose_transfer_encoding_line_was_cut_is_read_as_chunks
     # RFC 9112 §7.1), and the chunks and events are those read of the whole
     # capture, offsets, sizes and times alike.
     path = os.path.join(CAPTURES, "thirdparty", "sse-restart.pcap")
-    head, recs = records(path)
+    head, recs = pcap_records(path)
     its = snaplen(head, recs, 126, "sse-restart-s126.pcap")
     port = int(of_type(its, "flow")[0]["server"].rsplit(":", 1)[1])
     codings = [c for c, in tshark(path, ["http.transfer_encoding"], decode_as=["tcp.port==%d,http" % port],

@@ -26,7 +26,8 @@ import struct
 import zlib
 
 import pcapgen as g
-from vizlib import CAPTURES, items, main, of_type, run, scratch_dir, stats_tables, thirdparty_captures, tshark_json
+from vizlib import (CAPTURES, items, main, of_type, pcap_records, run, scratch_dir, stats_tables,
+                    thirdparty_captures, tshark_json)
 
 TMP = scratch_dir("pushviz-h2-")
 TYPES = ["DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY",
@@ -147,6 +148,38 @@ def test_frames_agree_with_tshark():
         opened = upgrade[0]["head_bytes"] if upgrade else 0
         assert first["frame"] == "preface" and first["offset"] == opened, first
     assert coded == 1, coded  # node's gzip NDJSON stream, decoded by tshark too
+
+
+def test_a_connection_joined_after_its_prefaces_is_read_as_http2():
+    """A capture begun mid-connection: h2c-node.pcap (node's http2 server
+    and client) from each segment after the prefaces on.  Neither side
+    begins with its preface, so before, each side's first frame headers
+    passed WebSocket's late-join test (their first byte, 0, reads as an
+    unfinished continuation frame) and the connection was shown as
+    WebSocket frames with reserved opcodes.  Now the frames are HTTP/2's,
+    each as tshark (told the port is HTTP/2) dissects the same bytes, and
+    the header blocks are said to be unreadable (HPACK's table unknown)."""
+    path = thirdparty_captures("h2c-node.pcap", 1)[0]
+    port = int(of_type(items(path), "flow")[0]["server"].rsplit(":", 1)[1])
+    head, recs = pcap_records(path)
+    preface = next(i for i, rec in enumerate(recs) if b"PRI * HTTP/2.0" in rec)
+    joins = [i for i, rec in enumerate(recs) if i > preface and len(rec) > 16 + 66]  # segments with payload
+    assert len(joins) > 5, joins
+    for i in joins:
+        late = os.path.join(TMP, "h2-late-%d.pcap" % i)
+        with open(late, "wb") as f:
+            f.write(head + b"".join(recs[i:]))
+        its = items(late)
+        theirs = tshark_frames(late, port)
+        where = "from frame %d" % (i + 1)
+        assert not of_type(its, "ws_frame") and not of_type(its, "flash"), (where, its[:5])
+        for flow in sorted({f["flow"] for f in of_type(its, "flow")}):
+            for client_side, d in ((True, "c2s"), (False, "s2c")):
+                mine = [(m["frame"], m["stream"], m["flags"], m["len"]) for m in of_type(its, "http2", flow=flow, dir=d)]
+                ref = [(r["frame"], r["stream"], r["flags"], r["len"]) for r in theirs.get((flow - 1, client_side), [])]
+                assert mine == ref, (where, flow, d, mine, ref)
+        if of_type(its, "http2", frame="HEADERS"):
+            assert any("HPACK's table is unknown" in e["what"] for e in of_type(its, "error")), where
 
 
 def test_headers_agree_with_tshark():

@@ -8,6 +8,7 @@ import glob
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -251,6 +252,20 @@ def _tshark_cache_file(cmd, path):
     with open(path, "rb") as f:
         h.update(f.read())
     return os.path.join(TSHARK_CACHE, h.hexdigest())
+
+
+def pcap_records(path):
+    """(file header, [record bytes, each its 16-byte header and data]) of a
+    classic little-endian pcap: for tests that cut, reorder or drop
+    records of a real capture."""
+    with open(path, "rb") as f:
+        data = f.read()
+    head, pos, recs = data[:24], 24, []
+    while pos + 16 <= len(data):
+        caplen = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+        recs.append(data[pos:pos + 16 + caplen])
+        pos += 16 + caplen
+    return head, recs
 
 
 def server_ports(its):

@@ -59,6 +59,33 @@ static int server_preface(const uint8_t *p, size_t n)
     return record_run_plausible(frame_len, p, n, 1);
 }
 
+/* A capture begun after both prefaces: a frame within its type's rules,
+ * and either exactly the bytes that came (its length says where they
+ * end) or followed by the header of another.  A frame header begins with
+ * the high byte of a length no peer exceeds before it raises
+ * SETTINGS_MAX_FRAME_SIZE: 0, which starts no HTTP/1.x text and no TLS
+ * record, and of WebSocket frames only an unfinished continuation -- so
+ * HTTP/2 is asked before WebSocket's own late-join test, which HTTP/2
+ * frame headers could pass (their first bytes read as continuation
+ * frames).  1, 0 or PROTO_PARTIAL (the first frame, or the header after
+ * it, has not come whole yet). */
+static int frames_joined_late(const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return PROTO_PARTIAL;
+    if (p[0] != 0)
+        return 0;
+    long first = frame_len(p, n);
+    if (first <= 0)
+        return (int)first;
+    if ((size_t)first == n)
+        return 1;
+    if ((size_t)first > n)
+        return PROTO_PARTIAL;
+    long second = frame_len(p + first, n - (size_t)first); /* its header whole is enough */
+    return second == PROTO_PARTIAL ? PROTO_PARTIAL : second > 0;
+}
+
 int h2_starts(struct half *h, bool other_h2)
 {
     const uint8_t *p = (const uint8_t *)h->buf.data;
@@ -71,15 +98,17 @@ int h2_starts(struct half *h, bool other_h2)
         if (r > 0)
             h->h2_preface = true;
         yes = r > 0 || (other_h2 && record_run_plausible(frame_len, p, n, 1) == 1);
-        if (yes && r <= 0)
-            h->h2_hpack = H2_HPACK_JOINED_LATE;
     } else {
         yes = other_h2 ? record_run_plausible(frame_len, p, n, 1) : server_preface(p, n);
-        if (yes == PROTO_PARTIAL)
-            return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
-        if (yes == 1 && server_preface(p, n) != 1) /* frames, but not the first */
-            h->h2_hpack = H2_HPACK_JOINED_LATE;
     }
+    if (yes == 0 && !other_h2 && !h->h2_preface)
+        yes = frames_joined_late(p, n);
+    if (yes == PROTO_PARTIAL)
+        return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
+    /* Frames, but neither preface: the header blocks before them, and
+     * the HPACK table they built, were not seen. */
+    if (yes == 1 && !h->h2_preface && (h->dir == DIR_C2S || server_preface(p, n) != 1))
+        h->h2_hpack = H2_HPACK_JOINED_LATE;
     return yes == 1;
 }
 
