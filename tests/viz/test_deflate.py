@@ -19,7 +19,7 @@ import subprocess
 import zlib
 
 import pcapgen as g
-from vizlib import (CAPTURES, Skip, items, keep_repeated_keys, main, of_type, scratch_dir, server_ports,
+from vizlib import (CAPTURES, Skip, items, keep_repeated_keys, main, of_type, pcap_records, scratch_dir, server_ports,
                     thirdparty_captures, tshark_available)
 TMP = scratch_dir("pushviz-deflate-")
 TAIL = b"\x00\x00\xff\xff"
@@ -248,7 +248,8 @@ def test_a_gap_under_context_takeover_never_shows_wrong_text():
     frames = of_type(its, "ws_frame", dir="s2c")
     assert [(f["payload"], f["inflated_len"]) for f in frames] == \
         [(sent[0].decode(), len(sent[0])), ("", None), ("", None), (sent[4].decode(), 40)], frames
-    why = "permessage-deflate: not inflated: under context takeover it refers to earlier data pushviz could not read"
+    why = ("permessage-deflate: not inflated: under context takeover it refers to earlier data pushviz could not "
+           "read (a gap, or before the capture began)")
     assert [e["what"] for e in of_type(its, "error")] == \
         ["%d bytes not captured (the peer acknowledged them)" % len(wire[1]), why, why], its
 
@@ -288,14 +289,58 @@ def test_a_library_message_in_a_compressed_frame_is_read_where_that_frame_is():
     assert [m["offset"] for m in msgs] == starts and events[0]["offset"] == starts[2], (msgs, events, starts)
 
 
-def test_joined_late_says_it_cannot_inflate():
+def test_joined_late_inflates_every_message_that_copies_nothing_from_before():
+    """A capture begun after the handshake: the window the sender kept is
+    unknown, so pushviz inflates from an empty one.  A message that copies
+    from before the capture began fails (said, shown as sent), never
+    inflated to wrong bytes; one that does not is shown, and so is one
+    that copies only from messages captured."""
     conv = deflate_conversation(handshake=False)
-    z = compressor()
-    conv.send("s2c", ws_frame(1, z(b"Hello"), rsv1=True))
-    conv.send("s2c", ws_frame(1, z(b"Hello"), rsv1=True))
+    z = compressor()  # context takeover: the window goes on from message to message
+    z(b"the capture began after this message")
+    texts = [b"the capture began after this message, and this one copies from it",
+             b"zyxwvut 0123456789", b"zyxwvut 0123456789, zyxwvut 0123456789"]
+    for text in texts:
+        conv.send("s2c", ws_frame(1, z(text), rsv1=True))
     its = items(write(conv, "late.pcap"))
-    errors = of_type(its, "error")
-    assert len(errors) == 1 and "cannot be inflated" in errors[0]["what"], errors
+    frames = of_type(its, "ws_frame", dir="s2c")
+    assert [(f["compressed"], f["inflated_len"]) for f in frames] == \
+        [(True, None), (True, len(texts[1])), (True, len(texts[2]))], frames
+    assert [f["payload"] for f in frames[1:]] == [t.decode() for t in texts[1:]], frames
+    errors = [e["what"] for e in of_type(its, "error")]
+    assert len(errors) == 2 and "handshake was not captured" in errors[0] and \
+        "before the capture began" in errors[1], errors
+
+
+def test_joined_late_real_captures_never_show_wrong_text():
+    """Chromium's and node's compressed WebSockets, each capture begun at
+    each segment after the handshake: every frame shown inflated has the
+    text the whole capture shows; without context takeover (Chromium's
+    server_no_context_takeover capture) every one is inflated.  Under it,
+    Chromium's messages each copy from the one before (none can be read:
+    0 inflated), node's server sends some that copy only from what was
+    captured (42 of its frames over all the joins)."""
+    for name, every, least in (("ws-deflate-chromium-nocontext", True, 100), ("ws-deflate-chromium-takeover", False, 0),
+                               ("ws-deflate-node-takeover", False, 20)):
+        path = os.path.join(CAPTURES, "thirdparty", name + ".pcap")
+        whole = [(f["dir"], f["len"], f["payload"]) for f in of_type(items(path), "ws_frame")]
+        head, recs = pcap_records(path)
+        switch = next(i for i, r in enumerate(recs) if b"HTTP/1.1 101" in r)
+        shown = 0
+        for i in range(switch + 1, len(recs)):
+            late = os.path.join(TMP, "late-%s-%d.pcap" % (name, i))
+            with open(late, "wb") as f:
+                f.write(head + b"".join(recs[i:]))
+            frames = of_type(items(late), "ws_frame")
+            tail = whole[len(whole) - len(frames):]  # (frames begun before the join are not shown)
+            for f, (d, n, text) in zip(frames, tail):
+                assert (f["dir"], f["len"]) == (d, n), (name, i, f, d, n)
+                if f["compressed"] and f["inflated_len"] is None:
+                    assert not every, (name, i, f)
+                else:
+                    assert f["payload"] == text, (name, i, f["payload"], text)
+                    shown += f["compressed"]
+        assert shown >= least, (name, shown)
 
 
 if __name__ == "__main__":

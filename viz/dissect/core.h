@@ -163,13 +163,12 @@ struct ws_state {
     bool guessed;                 /* client, joined after a cut 101 that showed no Upgrade field, nor
                                    * did its request: WebSocket is a guess its first bytes may refute
                                    * (dissect.c, h2c_preface_after_guessed_switch) */
-    bool deflate;                 /* the handshake negotiated permessage-deflate */
+    bool deflate;                 /* the handshake negotiated permessage-deflate (joined late: RSV1 showed it) */
     bool no_context_takeover;     /* this sender drops its window after each message */
     struct ws_inflater *inflater; /* this sender's, made at its first compressed message (owned) */
     bool compressed;              /* the open data message is compressed (RSV1 on its first frame) */
     bool inflating;               /* ...and is being inflated (false: shown as sent) */
     uint64_t inflated_len;        /* bytes the current frame inflated to */
-    bool told_cannot_inflate;     /* the "cannot inflate" error is out (once per direction) */
     /* Under context takeover a message may copy from the sender's last
      * 32 KiB of output, all messages before it.  A gap, or a message that
      * could not be inflated, leaves that window without some of it: the

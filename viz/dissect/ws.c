@@ -23,8 +23,9 @@
  * library's message, a UTF-8 error) covers the compressed payload of the
  * frame that carried it (on_payload).  Without the handshake (a capture
  * that started late) the parameters and the sender's window are unknown:
- * the compressed bytes are shown as sent, with one error item that says
- * they cannot be inflated.
+ * the inflater starts with an empty window, as after a gap, and a message
+ * that copies from before the capture began is not inflated (message_
+ * compression, inflate_piece).
  */
 #include "dissect/ws.h"
 #include "dissect/library.h"
@@ -238,13 +239,27 @@ static void message_compression(const struct dissect_env *env, struct half *h)
         w->inflating = w->inflater != NULL;
         if (!w->inflating)
             half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
-    } else if (!w->handshake_seen && !w->told_cannot_inflate) {
+    } else if (!w->handshake_seen) {
+        /* Joined late: RSV1 is permessage-deflate's (the one extension in
+         * use that sets it), and the sender's window is unknown, as after
+         * a gap.  So the inflater starts empty: a message that copies from
+         * before the capture began fails to inflate (its error says why)
+         * instead of showing wrong bytes, and every other one -- each of
+         * them without context takeover, and under it the ones that copy
+         * only from messages captured -- is shown exact. */
         half_error(env, h,
-                   "compressed message (RSV1) but the handshake was not captured: the "
-                   "permessage-deflate window is unknown, so messages cannot be inflated",
+                   "compressed message (RSV1) but the handshake was not captured: inflated as "
+                   "permessage-deflate from an empty window, so a message that copies from "
+                   "before the capture began cannot be",
                    w->frame_off, 0);
-        w->told_cannot_inflate = true;
-    } else if (w->handshake_seen) {
+        w->deflate = true;
+        w->window_lost = true;
+        w->window_refilled = 0;
+        w->inflater = ws_inflater_new(false);
+        w->inflating = w->inflater != NULL;
+        if (!w->inflating)
+            half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
+    } else {
         half_error(env, h, "RSV1 is set but the handshake negotiated no extension", w->frame_off, 0);
     }
 }
@@ -443,7 +458,8 @@ static void inflate_piece(const struct dissect_env *env, struct half *h, const u
         if (k < 0) {
             half_error(env, h,
                        w->window_lost ? "permessage-deflate: not inflated: under context takeover it "
-                                        "refers to earlier data pushviz could not read"
+                                        "refers to earlier data pushviz could not read (a gap, or "
+                                        "before the capture began)"
                                       : err.why,
                        w->frame_off, w->h.header_len + w->h.payload_len);
             forget_window(w);
