@@ -199,6 +199,17 @@ struct reset_wait {
     int64_t until_ns; /* capture time after which nothing more is waited for */
 };
 
+/* A segment's data held back one packet, because the segment
+ * acknowledged bytes of the other side not captured yet, which the next
+ * packet may bring: the dissector reads them first (settle_acked_hole). */
+struct parked {
+    struct flow *f;   /* NULL: nothing waits */
+    enum item_dir dir;
+    uint32_t seq, len, caplen; /* as reasm_add takes them */
+    int64_t ts_ns;
+    uint8_t *data;    /* VIZ_SNAPLEN bytes, made at the first use (owned) */
+};
+
 struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
@@ -229,6 +240,7 @@ struct flows {
     char server_text[64];
     struct ip_addr server_text_addr; /* whose it is */
     uint16_t server_text_port;       /* (0 with family 0: none yet) */
+    struct parked parked;            /* the data of a segment that waits a packet (settle_acked_hole) */
 };
 
 static void *take_half(void *pool)
@@ -553,12 +565,13 @@ static void hold(struct flows *ft, const struct flow_summary *s)
  * in batches: each can put an ACK a little before the data it
  * acknowledges.  Taking those bytes as lost at the ACK would pass over a
  * request that comes a packet later (tshark does, and calls it a
- * spurious retransmission).  So bytes a bare ACK covers are taken as lost
- * at the flow's next packet, unless that packet begins to fill the hole --
+ * spurious retransmission).  So bytes an ACK covers are taken as lost at
+ * the flow's next packet, unless that packet begins to fill the hole --
  * then whatever it leaves open after it is.  Up to the peer's latest
  * acknowledgment number: bytes a later ACK covers too wait no longer.  An
- * ACK that carries data takes them as lost at once: its data was sent
- * after them, and is read after them. */
+ * ACK that carries data was sent after those bytes, so its data waits
+ * with them (park, release_parked): an answer captured before its request
+ * is still read after it. */
 static void settle_acked_hole(struct flows *ft, struct flow *f, enum item_dir dir, int64_t now_ns)
 {
     struct flow_half *x = &f->half[dir];
@@ -568,6 +581,67 @@ static void settle_acked_hole(struct flows *ft, struct flow *f, enum item_dir di
     struct delivery d = {ft, f, dir, now_ns};
     struct reasm_out out = {on_data, on_gap, &d};
     reasm_acked(&x->reasm, f->half[!dir].last_ack, now_ns, &out);
+}
+
+/* Where side dir's bytes stand, counting those parked (they came). */
+static uint32_t seen_up_to(const struct flows *ft, const struct flow *f, enum item_dir dir)
+{
+    const struct parked *pk = &ft->parked;
+    uint32_t next = f->half[dir].reasm.next;
+    return pk->f == f && pk->dir == dir && pk->seq == next ? next + pk->len : next;
+}
+
+/* A segment with data that acknowledges bytes of the other side not yet
+ * captured: its data was sent after those bytes, so the dissector must
+ * read it after them -- the answer after its request.  It waits for the
+ * next packet (release_parked).  false when it cannot (a FIN, a segment
+ * reassembly would not take in order, no memory): those bytes are then
+ * given up on at once, as before parking existed. */
+static bool park(struct flows *ft, struct flow *f, enum item_dir dir, const struct packet *p, uint32_t seq)
+{
+    struct parked *pk = &ft->parked;
+    if (pk->f || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) || f->half[dir].ended ||
+        seq != f->half[dir].reasm.next || f->half[dir].reasm.held)
+        return false;
+    if (!pk->data && !(pk->data = malloc(VIZ_SNAPLEN)))
+        return false;
+    *pk = (struct parked){f, dir, seq, p->payload_len, p->payload_caplen, p->ts_ns, pk->data};
+    memcpy(pk->data, p->payload, p->payload_caplen);
+    return true;
+}
+
+/* The parked data goes to its reader, after the other side's bytes it
+ * acknowledged, or the gap where they were not captured. */
+static void release_parked(struct flows *ft)
+{
+    struct parked *pk = &ft->parked;
+    struct flow *f = pk->f;
+    if (!f)
+        return;
+    pk->f = NULL;
+    if (f->reported || !f->dissect || f->half[pk->dir].ended)
+        return; /* (the flow ended meanwhile: a straggler, counted, not read) */
+    settle_acked_hole(ft, f, !pk->dir, pk->ts_ns);
+    struct delivery d = {ft, f, pk->dir, pk->ts_ns};
+    struct reasm_out out = {on_data, on_gap, &d};
+    reasm_add(&f->half[pk->dir].reasm, pk->seq, pk->data, pk->caplen, pk->len, false, pk->ts_ns, &out);
+}
+
+/* Does p bring the bytes the parked segment acknowledged: data of the
+ * other side of its flow, starting at or before where that side stands? */
+static bool fills_for_parked(const struct flows *ft, const struct packet *p)
+{
+    const struct parked *pk = &ft->parked;
+    const struct flow *f = pk->f;
+    if (!f || !p->payload_len || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)))
+        return false;
+    /* the other side sends from where the parked segment was sent to */
+    const struct ip_addr *from = pk->dir == DIR_C2S ? &f->server : &f->client;
+    const struct ip_addr *to = pk->dir == DIR_C2S ? &f->client : &f->server;
+    uint16_t from_port = pk->dir == DIR_C2S ? f->server_port : f->client_port;
+    uint16_t to_port = pk->dir == DIR_C2S ? f->client_port : f->server_port;
+    return same_endpoint(&p->src, p->sport, from, from_port) && same_endpoint(&p->dst, p->dport, to, to_port) &&
+           seq_le(p->seq, f->half[!pk->dir].reasm.next);
 }
 
 /* ---- ending a flow ---- */
@@ -1218,9 +1292,12 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         settle_acked_hole(ft, f, !dir, p->ts_ns);
     if (!h->ended && !may_fill)
         settle_acked_hole(ft, f, dir, p->ts_ns);
-    if ((p->flags & TCP_ACK) && !o->ended && o->reasm.started && seq_lt(o->reasm.next, p->ack)) {
+    bool parked = false;
+    if ((p->flags & TCP_ACK) && !o->ended && o->reasm.started && seq_lt(seen_up_to(ft, f, !dir), p->ack)) {
         o->acked_hole = true;
-        if (p->payload_len) /* what this side says now came after those bytes: they go first */
+        /* What this side says now came after those bytes: it waits for
+         * them a packet (park), or they are given up on first. */
+        if (p->payload_len && !(parked = park(ft, f, dir, p, data_seq)))
             settle_acked_hole(ft, f, !dir, p->ts_ns);
     }
     if (p->flags & TCP_FIN) {
@@ -1229,7 +1306,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     }
     if ((p->flags & TCP_ACK) && o->fin && p->ack == o->fin_seq + 1)
         o->fin_acked = true;
-    if (!h->ended) { /* (a side that sent a RST has nothing more to say) */
+    if (!h->ended && !parked) { /* (a side that sent a RST has nothing more to say) */
         reasm_add(&h->reasm, data_seq, p->payload, p->payload_caplen, p->payload_len,
                   (p->flags & TCP_FIN) != 0, p->ts_ns, &out);
         settle_acked_hole(ft, f, dir, p->ts_ns); /* what this segment left of it */
@@ -1257,9 +1334,16 @@ static void follow_segment(struct flows *ft, const struct packet *p)
 void flows_packet(struct flows *ft, const struct packet *p)
 {
     ft->last_ns = p->ts_ns;
+    /* Parked data goes to its reader after this packet when this packet
+     * brings the bytes it waited for, else now. */
+    bool after = fills_for_parked(ft, p);
+    if (!after)
+        release_parked(ft);
     if (ft->n_resets) /* first: a packet after its wait is a straggler */
         end_waits(ft, p->ts_ns);
     follow_segment(ft, p);
+    if (after)
+        release_parked(ft);
     ft->current = NULL;
     if (ft->n_held)
         release_held(ft, p->ts_ns, 0);
@@ -1267,6 +1351,7 @@ void flows_packet(struct flows *ft, const struct packet *p)
 
 void flows_settle(struct flows *ft, int64_t settled_ns)
 {
+    release_parked(ft); /* (live: no packet came after it in time) */
     if (ft->n_resets)
         end_waits(ft, settled_ns);
     if (ft->n_held)
@@ -1289,6 +1374,7 @@ static int64_t end_of_input(const struct flows *ft, const struct flow *f)
 
 void flows_finish(struct flows *ft)
 {
+    release_parked(ft);
     /* The open flows in flow order (the list has them by activity); held
      * items go out among their items, in flow order too. */
     size_t n = 0;
@@ -1358,6 +1444,7 @@ void flows_free(struct flows *ft)
             lists[i]->front = f->next;
             release(ft, f);
         }
+    free(ft->parked.data);
     pool_free(&ft->flow_records);
     pool_free(&ft->dissect_records);
     pool_free(&ft->half_records);
