@@ -233,20 +233,15 @@ static void message_compression(const struct dissect_env *env, struct half *h)
     w->inflating = false;
     if (!w->compressed)
         return;
-    if (w->deflate) {
-        if (!w->inflater)
-            w->inflater = ws_inflater_new(w->no_context_takeover);
-        w->inflating = w->inflater != NULL;
-        if (!w->inflating)
-            half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
-    } else if (!w->handshake_seen) {
+    if (!w->deflate && !w->handshake_seen) {
         /* Joined late: RSV1 is permessage-deflate's (the one extension in
          * use that sets it), and the sender's window is unknown, as after
-         * a gap.  So the inflater starts empty: a message that copies from
-         * before the capture began fails to inflate (its error says why)
-         * instead of showing wrong bytes, and every other one -- each of
-         * them without context takeover, and under it the ones that copy
-         * only from messages captured -- is shown exact. */
+         * a gap.  So the inflater starts empty, keeping its window as
+         * under context takeover: a message that copies from before the
+         * capture began fails to inflate (its error says why) instead of
+         * showing wrong bytes, and every other one -- each of them
+         * without context takeover, and under it the ones that copy only
+         * from messages captured -- is shown exact. */
         half_error(env, h,
                    "compressed message (RSV1) but the handshake was not captured: inflated as "
                    "permessage-deflate from an empty window, so a message that copies from "
@@ -255,13 +250,16 @@ static void message_compression(const struct dissect_env *env, struct half *h)
         w->deflate = true;
         w->window_lost = true;
         w->window_refilled = 0;
-        w->inflater = ws_inflater_new(false);
-        w->inflating = w->inflater != NULL;
-        if (!w->inflating)
-            half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
-    } else {
-        half_error(env, h, "RSV1 is set but the handshake negotiated no extension", w->frame_off, 0);
     }
+    if (!w->deflate) {
+        half_error(env, h, "RSV1 is set but the handshake negotiated no extension", w->frame_off, 0);
+        return;
+    }
+    if (!w->inflater)
+        w->inflater = ws_inflater_new(w->no_context_takeover);
+    w->inflating = w->inflater != NULL;
+    if (!w->inflating)
+        half_error(env, h, "out of memory for an inflater: shown compressed", w->frame_off, 0);
 }
 
 /* ---- frames without a handshake, and after a gap ---- */
