@@ -119,6 +119,28 @@ def variant(rec, k):
     return bytes(rec)
 
 
+def write_copies(name, head, copies):
+    """One file holding copies of a capture (each a list of its records,
+    changed), copy k on its own addresses and time (variant): one pushviz
+    run, and one tshark run, read every change at once."""
+    cut = os.path.join(TMP, name)
+    with open(cut, "wb") as f:
+        f.write(head)
+        for k, recs in enumerate(copies):
+            f.write(b"".join(variant(r, k) for r in recs))
+    return cut
+
+
+def flows_by_copy(its):
+    """{copy k: its flows in order} of a file write_copies made (variant
+    put k in each client's address)."""
+    out = collections.defaultdict(list)
+    for f in sorted(of_type(its, "flow"), key=lambda f: f["flow"]):
+        ip = f["client"].rsplit(":", 1)[0].split(".")
+        out[int(ip[1]) << 8 | int(ip[2])].append(f["flow"])
+    return out
+
+
 def check_capture(path, dissector="http"):
     """Every deletion at once: one file holds the capture once per payload
     segment, that segment missing, each copy on its own addresses and
@@ -127,20 +149,12 @@ def check_capture(path, dissector="http"):
     rows = payload_frames(path)
     frames = [r[0] for r in rows if r[4] > 0]
     name = os.path.splitext(os.path.basename(path))[0]
-    cut = os.path.join(TMP, name + "-deletions.pcap")
-    with open(cut, "wb") as f:
-        f.write(head)
-        for k, frame in enumerate(frames):
-            f.write(b"".join(variant(r, k) for i, r in enumerate(recs) if i != frame - 1))
+    cut = write_copies(name + "-deletions.pcap", head, [recs[:frame - 1] + recs[frame:] for frame in frames])
     its = items(cut)
     theirs, ours = oracle(cut, its, dissector), mine(its)
     if name != "flash":  # tshark has no dissector for Flash's NUL-ended messages
         assert sum(sum(c.values()) for c in theirs.values()) >= 2 * len(frames), "tshark decoded little"
-    # Which deletion each flow belongs to, and its stream in the original.
-    flows_of = collections.defaultdict(list)
-    for f in sorted(of_type(its, "flow"), key=lambda f: f["flow"]):
-        ip = f["client"].rsplit(":", 1)[0].split(".")
-        flows_of[int(ip[1]) << 8 | int(ip[2])].append(f["flow"])
+    flows_of = flows_by_copy(its)  # which deletion each flow belongs to; its stream in the original
     problems = []
     for k, frame in enumerate(frames):
         where = "%s without frame %d" % (name, frame)
@@ -189,14 +203,7 @@ MESSAGE_FIELDS = {"http_request": ("method", "target"), "http_response": ("statu
 
 def messages_by_copy(its):
     """Per capture copy (variant's k) and flow within it, a Counter of message items."""
-    copy_of = {}
-    for f in of_type(its, "flow"):
-        ip = f["client"].rsplit(":", 1)[0].split(".")
-        copy_of[f["flow"]] = int(ip[1]) << 8 | int(ip[2])
-    nth = collections.defaultdict(list)
-    for flow in sorted(copy_of):
-        nth[copy_of[flow]].append(flow)
-    where = {flow: (k, flows.index(flow) + 1) for k, flows in nth.items() for flow in flows}
+    where = {flow: (k, n) for k, flows in flows_by_copy(its).items() for n, flow in enumerate(flows, 1)}
     out = collections.defaultdict(collections.Counter)
     for it in its:
         if it["type"] in MESSAGE_FIELDS and it.get("flow") in where:
@@ -223,15 +230,13 @@ def test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing():
         swaps = [i for i, (frame, stream, sport, seq, length, _) in enumerate(rows[:-1])
                  if length and rows[i + 1][0] == frame + 1 and rows[i + 1][1] == stream and rows[i + 1][2] != sport
                  and rows[i + 1][5] >= seq + length]
-        cut = os.path.join(TMP, os.path.basename(name) + "-ack-first.pcap")
-        with open(cut, "wb") as f:
-            f.write(head)
-            for k, i in enumerate(swaps):
-                at = rows[i][0] - 1  # the data's record; the ACK's is the next
-                data, ack = bytearray(recs[at]), bytearray(recs[at + 1])
-                data[0:8], ack[0:8] = recs[at + 1][0:8], recs[at][0:8]  # times stay in order
-                order = recs[:at] + [bytes(ack), bytes(data)] + recs[at + 2:]
-                f.write(b"".join(variant(r, k) for r in order))
+        copies = []
+        for i in swaps:
+            at = rows[i][0] - 1  # the data's record; the ACK's is the next
+            data, ack = bytearray(recs[at]), bytearray(recs[at + 1])
+            data[0:8], ack[0:8] = recs[at + 1][0:8], recs[at][0:8]  # times stay in order
+            copies.append(recs[:at] + [bytes(ack), bytes(data)] + recs[at + 2:])
+        cut = write_copies(os.path.basename(name) + "-ack-first.pcap", head, copies)
         assert len(swaps) > 5, (name, len(swaps))
         whole = messages_by_copy([dict(it, client="127.0.0.1:1") if it["type"] == "flow" else it
                                   for it in items(path)])  # (one copy: k = 0)
@@ -258,18 +263,12 @@ def check_joined_late(path):
     Returns how many starts were checked."""
     head, recs = pcap_records(path)
     frames = [r[0] for r in payload_frames(path) if r[4] > 0][1:]  # (at the first: no late join)
-    cut = os.path.join(TMP, os.path.basename(path) + "-late.pcap")
-    with open(cut, "wb") as f:
-        f.write(head)
-        for k, frame in enumerate(frames):
-            f.write(b"".join(variant(r, k) for r in recs[frame - 1:]))
+    cut = write_copies(os.path.basename(path) + "-late.pcap", head, [recs[frame - 1:] for frame in frames])
     whole = [(it["t"], it["type"], it.get("text")) for it in items(path) if it["type"] in ("event", "message")]
-    copy_of = {}
-    for fl in of_type(items(cut), "flow"):
-        ip = fl["client"].rsplit(":", 1)[0].split(".")
-        copy_of[fl["flow"]] = int(ip[1]) << 8 | int(ip[2])
+    its = items(cut)
+    copy_of = {flow: k for k, flows in flows_by_copy(its).items() for flow in flows}
     got = collections.defaultdict(collections.Counter)
-    for it in items(cut):
+    for it in its:
         if it["type"] in ("event", "message") and it.get("flow") in copy_of:
             got[copy_of[it["flow"]]][it["type"], it.get("text")] += 1
     t0 = record_seconds(head, recs[0])

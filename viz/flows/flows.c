@@ -21,7 +21,8 @@
  * acknowledged, or after a RST ("after a RST", below).
  * The payload goes through reassembly (reasm.c) to the dissector, a
  * SYN's too (TCP Fast Open); a peer's ACK beyond what was captured tells
- * reassembly that bytes were lost.
+ * reassembly that bytes were lost, unless the next packet brings them
+ * (a capture's order is not always the wire's: settle_acked_hole).
  *
  * Memory is bounded by the open flows, not the length of the capture: at
  * most VIZ_MAX_FLOWS flows are remembered, and of the ended ones only the
@@ -285,23 +286,30 @@ static bool same_endpoint(const struct ip_addr *a, uint16_t pa, const struct ip_
     return pa == pb && memcmp(a, b, sizeof *a) == 0;
 }
 
+/* Is p a packet of flow f, and from which side? */
+static bool packet_of(const struct flow *f, const struct packet *p, enum item_dir *dir)
+{
+    if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
+        same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
+        *dir = DIR_C2S;
+        return true;
+    }
+    if (same_endpoint(&f->server, f->server_port, &p->src, p->sport) &&
+        same_endpoint(&f->client, f->client_port, &p->dst, p->dport)) {
+        *dir = DIR_S2C;
+        return true;
+    }
+    return false;
+}
+
 static struct flow *lookup(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
     uint64_t hash = tuple_hash(&ft->key, &p->src, p->sport, &p->dst, p->dport);
     size_t at = index_home(&ft->index, hash);
     struct flow *f;
-    while ((f = index_next(&ft->index, hash, &at))) {
-        if (same_endpoint(&f->client, f->client_port, &p->src, p->sport) &&
-            same_endpoint(&f->server, f->server_port, &p->dst, p->dport)) {
-            *dir = DIR_C2S;
+    while ((f = index_next(&ft->index, hash, &at)))
+        if (packet_of(f, p, dir))
             return f;
-        }
-        if (same_endpoint(&f->server, f->server_port, &p->src, p->sport) &&
-            same_endpoint(&f->client, f->client_port, &p->dst, p->dport)) {
-            *dir = DIR_S2C;
-            return f;
-        }
-    }
     return NULL;
 }
 
@@ -632,16 +640,10 @@ static void release_parked(struct flows *ft)
 static bool fills_for_parked(const struct flows *ft, const struct packet *p)
 {
     const struct parked *pk = &ft->parked;
-    const struct flow *f = pk->f;
-    if (!f || !p->payload_len || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)))
+    enum item_dir dir;
+    if (!pk->f || !p->payload_len || (p->flags & (TCP_SYN | TCP_FIN | TCP_RST)) || !packet_of(pk->f, p, &dir))
         return false;
-    /* the other side sends from where the parked segment was sent to */
-    const struct ip_addr *from = pk->dir == DIR_C2S ? &f->server : &f->client;
-    const struct ip_addr *to = pk->dir == DIR_C2S ? &f->client : &f->server;
-    uint16_t from_port = pk->dir == DIR_C2S ? f->server_port : f->client_port;
-    uint16_t to_port = pk->dir == DIR_C2S ? f->client_port : f->server_port;
-    return same_endpoint(&p->src, p->sport, from, from_port) && same_endpoint(&p->dst, p->dport, to, to_port) &&
-           seq_le(p->seq, f->half[!pk->dir].reasm.next);
+    return dir != pk->dir && seq_le(p->seq, pk->f->half[dir].reasm.next);
 }
 
 /* ---- ending a flow ---- */
