@@ -288,17 +288,73 @@ def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     third-party ones: each of their segments as the first captured.  The
     HTTP/2 ones were read as WebSocket frames from the middle (ec81561);
     Chromium's compressed WebSocket without context takeover showed its
-    messages compressed (d6e92df).  Left out: the push libraries' polling
-    and streaming transports, whose messages are named from a request the
-    late capture misses, node's compressed WebSockets (both ports
-    ephemeral, so the side that did not send the SYN is guessed wrong),
-    and node's gzip HTTP/2 stream (its content coding is in a header block
-    HPACK cannot read any more)."""
-    third = ("sse-restart", "trailers", "ws-plain", "ws-deflate-chromium-nocontext", "h2c-curl",
+    messages compressed (d6e92df); node's, its server on a port above its
+    client's, was read the wrong way round (both ports are ephemeral) until
+    the first payload settled the roles.  Left out: the push libraries'
+    polling and streaming transports, whose messages are named from a
+    request the late capture misses, the compressed WebSockets with context
+    takeover (a message that copies from before the start cannot be
+    inflated: test_deflate), and node's gzip HTTP/2 stream (its content
+    coding is in a header block HPACK cannot read any more)."""
+    third = ("sse-restart", "trailers", "ws-plain", "ws-deflate-chromium-nocontext", "ws-deflate-node-nocontext", "h2c-curl",
              "h2c-upgrade", "coding-sse", "iframe-html", "ndjson", "multipart", "poll-keepalive")
     paths = [p for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))) if not p.endswith("demo.pcap")]
     paths += [os.path.join(CAPTURES, "thirdparty", name + ".pcap") for name in third]
     assert sum(check_joined_late(p) for p in paths) > 300
+
+
+TCP_AT = 16 + 14 + 20  # a record's TCP header: Ethernet and IPv4 without options, as variant() expects
+
+
+def servers_moved(recs, server_port):
+    """A capture's records as a capture begun after every handshake (no
+    SYN), each server port moved to server_port + i (the i-th in order)
+    and each client port to 40000 + j: with server_port 8000 the servers'
+    ports are the lower, as usual; with 60000 the higher, which is what a
+    capture without SYNs used to read the wrong way round."""
+    servers = sorted({struct.unpack(">H", r[TCP_AT + 2:TCP_AT + 4])[0] for r in recs if r[TCP_AT + 13] & 0x12 == 0x02})
+    clients, out = {}, []
+    for r in recs:
+        if r[TCP_AT + 13] & 0x02:
+            continue
+        ports = [server_port + servers.index(q) if q in servers else clients.setdefault(q, 40000 + len(clients))
+                 for q in struct.unpack(">HH", r[TCP_AT:TCP_AT + 4])]
+        out.append(r[:TCP_AT] + struct.pack(">HH", *ports) + r[TCP_AT + 4:])
+    return out
+
+
+def test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_lower_one():
+    """Without the SYN, the client was taken to be the side with the
+    higher port; a server listening above its clients (a test server on a
+    random port, a dev server on 50000) had its requests read as answers
+    and every flow named unknown.  Now the first payload decides (roles.c):
+    every reference and third-party capture, begun after the handshakes,
+    reads the same with its servers above their clients as below, and each
+    such flow's item says so.  flash.pcap is left out: a Flash data socket
+    opens with a message either side could send, so its guess stands."""
+    groups = collections.defaultdict(list)
+    for path in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")) + glob.glob(os.path.join(CAPTURES, "thirdparty", "*.pcap"))):
+        if os.path.basename(path) not in ("demo.pcap", "flash.pcap"):
+            head, recs = pcap_records(path)
+            groups[head].append(recs)
+    turned = 0
+    for g_no, (head, captures) in enumerate(groups.items()):
+        read = {}
+        for port in (8000, 60000):
+            its = items(write_copies("roles-%d-%d.pcap" % (g_no, port), head, [servers_moved(recs, port) for recs in captures]))
+            read[port] = collections.defaultdict(list)
+            for it in its:
+                if it["type"] == "flow" and it["bytes_c2s"] + it["bytes_s2c"]:  # (a bare RST tells nothing)
+                    client, server = (int(it[side].rsplit(":", 1)[1]) for side in ("client", "server"))
+                    assert 40000 <= client < 50000 and port <= server < port + 100, it
+                    if port == 60000:
+                        assert "told by the first payload" in it["note"] and \
+                            "the 1 segment before it was shown the other way round" in it["note"], it
+                        turned += 1
+                if it["type"] != "tcp":
+                    read[port][it["flow"]].append({k: v for k, v in it.items() if k not in ("client", "server", "note")})
+        assert read[8000] == read[60000], [(f, a, read[60000][f]) for f, a in read[8000].items() if a != read[60000][f]][:1]
+    assert turned > 100, turned
 
 
 def test_late_join_websocket():
@@ -1212,6 +1268,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_an_answer_after_a_gap_that_took_another_meets_its_own_request,
          test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames,
          test_late_join_websocket, test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing,
+         test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_lower_one,
          test_a_capture_begun_at_any_segment_shows_every_event_after_it] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"] + \
         [make_case(os.path.join(CAPTURES, "thirdparty", name + ".pcap"), "test_gap_thirdparty_", dissector)

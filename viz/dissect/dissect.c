@@ -194,7 +194,7 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
     /* A capture that started after a WebSocket handshake: frames with the
      * mask bit right for the direction, one after another. */
     bool other_ws = other == MODE_WEBSOCKET || other == MODE_WS_RESYNC;
-    int ws = other_ws ? 1 : ws_frames_plausible(h);
+    int ws = other_ws ? 1 : ws_frames_plausible(h->dir, (const uint8_t *)p, n);
     if (ws == 1) {
         ws_join(d, h);
         return true;

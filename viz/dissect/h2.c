@@ -42,9 +42,7 @@ static long frame_len(const uint8_t *p, size_t n)
     return H2_FRAME_HEADER + (long)fh.length;
 }
 
-/* A server's first frame is its SETTINGS (RFC 9113 §3.4): type 4 on
- * stream 0, not an ACK, six bytes a setting.  1, 0 or PROTO_PARTIAL. */
-static int server_preface(const uint8_t *p, size_t n)
+int h2_server_preface(const uint8_t *p, size_t n)
 {
     static const uint8_t header[] = {H2_SETTINGS, 0, 0, 0, 0, 0}; /* type, flags, stream 0 */
     size_t k = n < H2_FRAME_HEADER ? n : H2_FRAME_HEADER;
@@ -99,7 +97,7 @@ int h2_starts(struct half *h, bool other_h2)
             h->h2_preface = true;
         yes = r > 0 || (other_h2 && record_run_plausible(frame_len, p, n, 1) == 1);
     } else {
-        yes = other_h2 ? record_run_plausible(frame_len, p, n, 1) : server_preface(p, n);
+        yes = other_h2 ? record_run_plausible(frame_len, p, n, 1) : h2_server_preface(p, n);
     }
     if (yes == 0 && !other_h2 && !h->h2_preface)
         yes = frames_joined_late(p, n);
@@ -107,7 +105,7 @@ int h2_starts(struct half *h, bool other_h2)
         return n < VIZ_RESYNC_CHECK_MAX ? PROTO_PARTIAL : 0;
     /* Frames, but neither preface: the header blocks before them, and
      * the HPACK table they built, were not seen. */
-    if (yes == 1 && !h->h2_preface && (h->dir == DIR_C2S || server_preface(p, n) != 1))
+    if (yes == 1 && !h->h2_preface && (h->dir == DIR_C2S || h2_server_preface(p, n) != 1))
         h->h2_hpack = H2_HPACK_JOINED_LATE;
     return yes == 1;
 }

@@ -11,6 +11,11 @@
  * read first). */
 int h2_starts(struct half *h, bool other_h2);
 
+/* A server's first frame is its SETTINGS (RFC 9113 §3.4): type 4 on
+ * stream 0, not an ACK, six bytes a setting, followed by nothing or by
+ * another frame header.  1, 0 or PROTO_PARTIAL, for the n bytes at p. */
+int h2_server_preface(const uint8_t *p, size_t n);
+
 /* One step of MODE_H2: true when it made progress. */
 bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h);
 

@@ -295,9 +295,9 @@ static unsigned allowed_rsv(const struct ws_state *w)
     return w->deflate || !w->handshake_seen ? 4 : 0;
 }
 
-int ws_frames_plausible(const struct half *h)
+int ws_frames_plausible(enum item_dir dir, const uint8_t *p, size_t n)
 {
-    return plausible_at(h->dir, 4, (const uint8_t *)h->buf.data, h->buf.len, 1);
+    return plausible_at(dir, 4, p, n, 1);
 }
 
 void ws_join(struct dissect *d, struct half *h)

@@ -14,10 +14,10 @@ void ws_start(struct half *h, bool handshake_seen, const struct ws_deflate_param
 /* A gap inside a payload: true when the frame framing survives it. */
 bool ws_skip(struct half *h, uint64_t len);
 /* Frames without a handshake (a capture that started late): 1 when the
- * half's buffer starts with a frame header this direction's sender could
- * have written, whose frame ends the buffer or is followed by another;
+ * n bytes at p start with a frame header that direction dir's sender
+ * could have written, whose frame ends them or is followed by another;
  * 0 when not; PROTO_PARTIAL when too few bytes tell. */
-int ws_frames_plausible(const struct half *h);
+int ws_frames_plausible(enum item_dir dir, const uint8_t *p, size_t n);
 /* The half speaks WebSocket from here, recognised from its frames. */
 void ws_join(struct dissect *d, struct half *h);
 /* A gap or the close (how) ends the stream inside a frame: the bytes

@@ -2,7 +2,9 @@
  *
  * A flow is keyed by its 4-tuple, and numbered in the order of its first
  * packet.  The client is the side that sent the SYN; when the handshake was
- * not captured, the side with the higher (ephemeral) port.  A SYN on a
+ * not captured, the side with the higher (ephemeral) port, until the first
+ * payload says otherwise (settle_roles: a request comes from a client, a
+ * status line from a server, dissect/roles.c).  A SYN on a
  * known tuple whose sequence number is not the initial one its sender
  * started from is a new connection (the ports were reused, as tshark
  * says): the old flow is over, whether it closed or not, and a new one
@@ -84,11 +86,13 @@
 #include "flows/flows.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify/classify.h"
 #include "dissect/dissect.h"
+#include "dissect/roles.h"
 #include "flows/flow_index.h"
 #include "flows/pool.h"
 #include "flows/reasm.h"
@@ -161,6 +165,11 @@ struct flow {
     _Alignas(VIZ_CACHE_LINE) struct ip_addr client; /* (an _Alignas on "client, server" aligns both) */
     struct ip_addr server;
     uint16_t client_port, server_port;
+    /* Without the handshake the roles were guessed, and the first payload
+     * turned them round (settle_roles): what it was (0: never turned), and
+     * how many segments had been shown the guessed way before it. */
+    uint16_t turned_by : 4;      /* enum role_evidence */
+    uint16_t shown_reversed : 12; /* (at most 4,095) */
     unsigned id;                 /* 1-based, in order of first packet */
     bool syn_seen, synack_seen, rst;
     bool reported;               /* its `flow` item is out */
@@ -191,6 +200,8 @@ struct flow_summary {
     const char *end;            /* "rst", "fin" or "open" */
     const char *library;        /* the push library of its session (static), or NULL */
     char session[VIZ_SESSION_MAX + 1]; /* that session's id, shared by its other flows */
+    enum role_evidence turned_by; /* the flow's roles turned by its first payload, or ROLE_NO_EVIDENCE */
+    unsigned shown_reversed;    /* segments shown the guessed way before that */
 };
 
 /* A flow a RST ended, not reported yet: what the other side sent before
@@ -494,6 +505,24 @@ static void on_gap(void *ctx, uint64_t len, uint64_t offset, enum reasm_gap_reas
 
 /* ---- the flow item, now or held ---- */
 
+/* What the flow item's note says of what was read, or NULL. */
+static const char *traits_note(const struct flow_summary *s)
+{
+    if (!s->dissected)
+        return NULL;
+    if (s->traits.ws_joined_late)
+        return "WebSocket recognised from its frames: the handshake, or its answer, was not captured";
+    if (s->traits.tls)
+        return "TLS: what it carries is encrypted; its records (sizes, times) and hellos (SNI, ALPN) are shown";
+    if (s->traits.switched_unread)
+        return "switched protocols (101) to one pushviz does not read: from then on only pushlab events are "
+               "looked for";
+    if (s->traits.http2 && !s->traits.requests)
+        return "HTTP/2: its frames are shown, but no request's header block could be read (HPACK), so no "
+               "exchange and no technique is named";
+    return NULL;
+}
+
 static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
 {
     struct item_builder b;
@@ -517,17 +546,23 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     } else {
         item_add_null(it, "session");
     }
-    if (s->dissected && s->traits.ws_joined_late)
-        item_add_str(it, "note", "WebSocket recognised from its frames: the handshake, or its answer, was not captured");
-    else if (s->dissected && s->traits.tls)
-        item_add_str(it, "note", "TLS: what it carries is encrypted; its records (sizes, times) and hellos "
-                                 "(SNI, ALPN) are shown");
-    else if (s->dissected && s->traits.switched_unread)
-        item_add_str(it, "note", "switched protocols (101) to one pushviz does not read: from then on only "
-                                 "pushlab events are looked for");
-    else if (s->dissected && s->traits.http2 && !s->traits.requests)
-        item_add_str(it, "note", "HTTP/2: its frames are shown, but no request's header block could be "
-                                 "read (HPACK), so no exchange and no technique is named");
+    const char *note = traits_note(s);
+    char turned[640];
+    if (s->turned_by != ROLE_NO_EVIDENCE) {
+        int n = snprintf(turned, sizeof turned,
+                         "the handshake was not captured, and the server's port is the higher: client and "
+                         "server were told by the first payload (%s), not by the ports",
+                         role_evidence_name(s->turned_by));
+        if (s->shown_reversed)
+            n += snprintf(turned + n, sizeof turned - (size_t)n, "; the %u %s before it %s shown the other way round",
+                          s->shown_reversed, s->shown_reversed == 1 ? "segment" : "segments",
+                          s->shown_reversed == 1 ? "was" : "were");
+        if (note)
+            snprintf(turned + n, sizeof turned - (size_t)n, "; %s", note);
+        note = turned;
+    }
+    if (note)
+        item_add_str(it, "note", note);
     emit_item(ft->emitter, it);
 }
 
@@ -684,7 +719,8 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
         stop_waiting(ft, f);
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
-                             f->rst ? "rst" : closed ? "fin" : "open", NULL, ""};
+                             f->rst ? "rst" : closed ? "fin" : "open", NULL, "",
+                             (enum role_evidence)f->turned_by, f->shown_reversed};
     format_endpoint(&f->client, f->client_port, s.client_text);
     format_endpoint(&f->server, f->server_port, s.server_text);
     if (f->dissect) {
@@ -1164,6 +1200,51 @@ static void note_window_scale(struct flow_half *h, struct flow_half *o, const st
     }
 }
 
+/* ---- client and server, when the handshake was not captured ---- */
+
+/* Is the flow's client still the guess new_flow made from the ports?  So
+ * long as neither side has sent a byte: a flow made from a SYN or
+ * SYN-ACK knows its roles, and once bytes have gone to the dissector (or
+ * a side has ended) a direction is what they were read as. */
+static bool roles_guessed(const struct flow *f, const struct packet *p)
+{
+    return !f->syn_seen && !f->synack_seen && !(p->flags & TCP_SYN) && !f->turned_by && f->dissect &&
+           !f->half[0].bytes && !f->half[1].bytes && !f->half[0].ended && !f->half[1].ended;
+}
+
+/* Swap client and server, and with them everything kept per direction. */
+static void turn_around(struct flow *f)
+{
+    struct ip_addr addr = f->client;
+    f->client = f->server;
+    f->server = addr;
+    uint16_t port = f->client_port;
+    f->client_port = f->server_port;
+    f->server_port = port;
+    struct flow_half half = f->half[0];
+    f->half[0] = f->half[1];
+    f->half[1] = half;
+    for (int i = 0; i < 2; i++) /* the inline list is a pointer into its own half */
+        if (f->half[i].unacked == f->half[!i].first)
+            f->half[i].unacked = f->half[i].first;
+}
+
+/* The first payload of a flow whose roles were guessed: when its bytes
+ * are what only the other role sends (roles.h), the guess was wrong, and
+ * the flow is turned round before anything is read.  Only the `tcp`
+ * items of the segments before it (bare ACKs) went out the guessed way:
+ * the flow's item says how many. */
+static void settle_roles(struct flow *f, const struct packet *p, enum item_dir *dir)
+{
+    enum role_evidence e = role_evidence(p->payload, p->payload_caplen);
+    if (e == ROLE_NO_EVIDENCE || role_evidence_is_client(e) == (*dir == DIR_C2S))
+        return;
+    turn_around(f);
+    f->turned_by = e;
+    f->shown_reversed = f->packets < 4095 ? f->packets : 4095;
+    *dir = *dir == DIR_C2S ? DIR_S2C : DIR_C2S;
+}
+
 /* Start loading the other records a segment of flow f will touch, as
  * soon as f is known, so that their cache misses overlap the segment's
  * TCP work and its `tcp` item instead of stalling one after the other:
@@ -1207,6 +1288,8 @@ static void follow_segment(struct flows *ft, const struct packet *p)
         return;
     ft->current = f;
     prefetch_related(f, p);
+    if (p->payload_len && roles_guessed(f, p))
+        settle_roles(f, p, &dir);
     f->packets++;
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
 
