@@ -61,24 +61,6 @@ uint64_t reasm_offset(const struct reasm *r, uint32_t seq)
     return off < 0 ? 0 : (uint64_t)off;
 }
 
-enum reasm_class reasm_classify(const struct reasm *r, uint32_t seq, uint32_t len)
-{
-    if (len == 0)
-        return SEG_EMPTY;
-    if (!r->started)
-        return SEG_IN_ORDER;
-    if (seq_le(seq + len, r->next))
-        return SEG_RETRANSMISSION;
-    if (seq_lt(seq, r->next))
-        return SEG_OVERLAP;
-    if (seq == r->next)
-        return r->held ? SEG_OUT_OF_ORDER : SEG_IN_ORDER;
-    for (const struct reasm_seg *s = r->held; s; s = s->next)
-        if (s->seq == seq && s->len == len)
-            return SEG_RETRANSMISSION;
-    return SEG_AHEAD;
-}
-
 /* Deliver a segment that starts at or before next: the part after next. */
 static void deliver(struct reasm *r, uint32_t seq, const uint8_t *data, uint32_t caplen, uint32_t len,
                     bool fin, int64_t ts_ns, const struct reasm_out *out)

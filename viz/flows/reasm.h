@@ -8,17 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a segment is relative to what came before (Wireshark's
- * tcp.analysis flags use the same words). */
-enum reasm_class {
-    SEG_EMPTY,          /* no payload */
-    SEG_IN_ORDER,       /* the next bytes, as expected */
-    SEG_OUT_OF_ORDER,   /* fills a hole below bytes that came earlier */
-    SEG_AHEAD,          /* beyond a hole: the previous segment was not (yet) captured */
-    SEG_RETRANSMISSION, /* every byte was seen before */
-    SEG_OVERLAP         /* partly seen before, partly new */
-};
-
 /* Why bytes were skipped. */
 enum reasm_gap_reason {
     GAP_NOT_CAPTURED, /* the peer acknowledged bytes that were never captured */
@@ -71,9 +60,6 @@ void reasm_start(struct reasm *r, uint32_t seq);
 /* Free held segments (delivering nothing). */
 void reasm_free(struct reasm *r);
 
-/* How a segment of len bytes at seq relates to the stream (no change made).
- * A direction not started yet counts as in order. */
-enum reasm_class reasm_classify(const struct reasm *r, uint32_t seq, uint32_t len);
 
 /* The stream offset of sequence number seq (which may be before next). */
 uint64_t reasm_offset(const struct reasm *r, uint32_t seq);
