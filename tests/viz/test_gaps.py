@@ -357,6 +357,68 @@ def test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_l
     assert turned > 100, turned
 
 
+def sequence_wrapped(recs):
+    """A capture's records with each direction's sequence numbers moved
+    (and its peer's acknowledgment numbers, SACK blocks too) so that they
+    pass 2^32 halfway through the bytes that direction sends."""
+    first, sent = {}, collections.Counter()
+    for r in recs:
+        side = (r[16 + 14 + 12:16 + 14 + 20], r[TCP_AT:TCP_AT + 4])
+        seq, = struct.unpack(">I", r[TCP_AT + 4:TCP_AT + 8])
+        first.setdefault(side, seq + (1 if r[TCP_AT + 13] & 0x02 else 0))
+        sent[side] += len(r) - TCP_AT - (r[TCP_AT + 12] >> 4) * 4
+    shift = {side: (2 ** 32 - first[side] - sent[side] // 2) % 2 ** 32 for side in first}
+    out = []
+    for r in recs:
+        r = bytearray(r)
+        side = (bytes(r[16 + 14 + 12:16 + 14 + 20]), bytes(r[TCP_AT:TCP_AT + 4]))
+        peer = (side[0][4:] + side[0][:4], side[1][2:] + side[1][:2])
+        seq, ack = struct.unpack(">II", r[TCP_AT + 4:TCP_AT + 12])
+        r[TCP_AT + 4:TCP_AT + 12] = struct.pack(">II", (seq + shift[side]) % 2 ** 32,
+                                                 (ack + shift.get(peer, 0)) % 2 ** 32 if r[TCP_AT + 13] & 0x10 else ack)
+        at, end = TCP_AT + 20, TCP_AT + (r[TCP_AT + 12] >> 4) * 4
+        while at < end and r[at] != 0:  # options: SACK blocks are the peer's numbers
+            if r[at] == 1:
+                at += 1
+                continue
+            if r[at] == 5:
+                for edge in range(at + 2, at + r[at + 1], 4):
+                    v, = struct.unpack(">I", r[edge:edge + 4])
+                    r[edge:edge + 4] = struct.pack(">I", (v + shift.get(peer, 0)) % 2 ** 32)
+            at += max(r[at + 1], 2)
+        out.append(bytes(r))
+    return out
+
+
+def test_sequence_numbers_that_pass_2_32_midstream_change_nothing():
+    """Initial sequence numbers are random, so a connection's numbers can
+    pass 2^32 anywhere: in a head, a chunk, a frame, a hole.  Every
+    reference and third-party capture, whole, with each payload segment
+    deleted in turn, and with each swapped with the record after it
+    (copies that make reassembly hold, fill and give up on holes, and
+    ACKs acknowledge what was not captured yet), each direction's numbers
+    moved to wrap halfway through its bytes, must read exactly as before:
+    the same items, with the same relative numbers (only seq_raw and
+    ack_raw differ)."""
+    groups = collections.defaultdict(list)
+    for path in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")) + glob.glob(os.path.join(CAPTURES, "thirdparty", "*.pcap"))):
+        if os.path.basename(path) == "demo.pcap":
+            continue
+        head, recs = pcap_records(path)
+        payload = [i for i, r in enumerate(recs) if len(r) > TCP_AT + (r[TCP_AT + 12] >> 4) * 4]
+        groups[head] += [recs] + [recs[:i] + recs[i + 1:] for i in payload] + \
+            [recs[:i] + [recs[i + 1], recs[i]] + recs[i + 2:] for i in payload if i + 1 < len(recs)]
+    compared = 0
+    for g_no, (head, copies) in enumerate(groups.items()):
+        read = []
+        for name, change in (("as-captured", lambda recs: recs), ("wrapped", sequence_wrapped)):
+            its = items(write_copies("wrap-%d-%s.pcap" % (g_no, name), head, [change(recs) for recs in copies]))
+            read.append([{k: v for k, v in it.items() if k not in ("seq_raw", "ack_raw")} for it in its])
+        assert read[0] == read[1], next((a, b) for a, b in zip(*read) if a != b)
+        compared += len(read[0])
+    assert compared > 100000, compared
+
+
 def test_late_join_websocket():
     """ws.pcap from its 8th frame on: flow 1 without SYN, request or 101.
     pushviz must name it ws from its frames, say the handshake was not
@@ -1269,6 +1331,7 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames,
          test_late_join_websocket, test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing,
          test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_lower_one,
+         test_sequence_numbers_that_pass_2_32_midstream_change_nothing,
          test_a_capture_begun_at_any_segment_shows_every_event_after_it] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"] + \
         [make_case(os.path.join(CAPTURES, "thirdparty", name + ".pcap"), "test_gap_thirdparty_", dissector)

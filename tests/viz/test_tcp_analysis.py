@@ -410,6 +410,31 @@ def test_acks_of_bytes_the_capture_missed():
     assert found == {"previous_segment_not_captured": [2], "ack_lost_segment": [3, 5]}, found
 
 
+def test_numbers_that_pass_2_32_at_a_sides_first_byte_are_judged_like_any_other():
+    """Wireshark takes a sequence or acknowledgment number of 0 for "none
+    yet": when a side's first byte is numbered 0 (its ISN 2^32 - 1),
+    tshark 4.0 flags neither the segment after a lost one nor the ACK of
+    the lost bytes, and calls the handshake's last ACK, whose number is
+    then 0 like the SYN's unused field, a duplicate ACK.  pushviz keeps a
+    bit for each instead (flows.c: ack_limit_set, ack_bit), so these
+    segments are judged as with any other ISN; the same capture with ISN
+    5000 is the reference (and there tshark agrees)."""
+    def capture(isn_server, name):
+        conv = g.Conversation(isn_server=isn_server)
+        conv.handshake()                                   # 1-3: the ACK's number is isn_server + 1
+        conv.send("c2s", b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")  # 4-5
+        lost = conv.stream("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 20, lose=0)  # 6 lost: 6-7
+        return write(conv, name, {lost})
+    reference = capture(5000, "wrap-reference.pcap")
+    found = compare_tcp_analysis(reference)
+    assert found == {"previous_segment_not_captured": [6], "ack_lost_segment": [7]}, found
+    wrapped = capture(0xFFFFFFFF, "wrap-at-first-byte.pcap")
+    tcp = tcp_by_frame(items(wrapped))
+    assert {f: t.get("analysis") for f, t in tcp.items() if "analysis" in t} == \
+        {6: "previous_segment_not_captured", 7: "ack_lost_segment"}, tcp
+    assert tcp[3]["ack"] == 1 and tcp[7]["ack"] == 41, tcp
+
+
 def reused_ports_capture(name, first_closes=True, second=g.Conversation, lose_syn=False):
     """A connection (closed or not), then a new one on the same ports, with
     new initial sequence numbers; second makes the new one's Conversation
@@ -562,5 +587,6 @@ if __name__ == "__main__":
           test_acks_of_resent_data_are_timed_as_tshark_times_them, test_a_handshake_is_timed_from_the_latest_syn,
           test_a_syn_sent_again_acknowledges_as_in_wireshark,
           test_a_fin_sent_again_is_a_retransmission, test_acks_of_bytes_the_capture_missed,
+          test_numbers_that_pass_2_32_at_a_sides_first_byte_are_judged_like_any_other,
           test_a_new_connection_on_reused_ports,
           test_linux_answers_a_lost_segment_with_duplicate_acks, test_a_paused_reader_closes_its_window])

@@ -122,7 +122,7 @@ struct flow_half {
     uint32_t seq_high;       /* highest sequence number after any segment
                                 (seq + len, SYN and FIN count one), empty ones too */
     uint32_t ack_limit;      /* the most the peer can acknowledge of what the capture saw of this
-                                side in order (Wireshark's maxseqtobeacked; 0: not known yet) */
+                                side in order (Wireshark's maxseqtobeacked), once ack_limit_set */
     uint32_t last_ack;       /* the acknowledgment number of this side's latest segment */
     uint32_t fin_seq;        /* its FIN's sequence number */
     uint16_t last_win;       /* and its window, raw (unscaled), as Wireshark compares them */
@@ -131,6 +131,8 @@ struct flow_half {
     bool base_set : 1;       /* base is known */
     bool seq_high_set : 1;   /* seq_high is known */
     bool ack_seen : 1;       /* last_ack, last_win and last_ns are known */
+    bool ack_bit : 1;        /* and that segment had the ACK bit: last_ack acknowledges something
+                                (Wireshark takes a number of 0 for none: wrong one time in 2^32) */
     bool fin : 1;            /* a FIN was sent */
     bool fin_acked : 1;      /* the peer acknowledged the FIN */
     bool ended : 1;          /* the dissector was told this direction ended */
@@ -143,6 +145,7 @@ struct flow_half {
     bool first_ack : 1;      /* a SYN was sent and no ACK without SYN since: its window is not scaled yet */
     bool unseen_acked : 1;   /* the peer acknowledged unseen bytes past seq_high since this side's
                                 acknowledgment number last moved, and ack_lost_segment said so */
+    bool ack_limit_set : 1;  /* ack_limit is known: something of this side was seen */
     bool acked_hole : 1;     /* the peer acknowledged bytes of this side that reassembly has not
                                 had yet: lost, unless the flow's next packet brings them
                                 (settle_acked_hole) */
@@ -1053,7 +1056,7 @@ static void emit_tcp(struct flows *ft, struct flow *f, enum item_dir dir, const 
 static unsigned late_or_reordered(const struct flow *f, const struct flow_half *h,
                                   const struct flow_half *peer, const struct packet *p)
 {
-    if (peer->ack_seen && peer->last_ack != 0 && seq_le(p->seq + p->payload_len, peer->last_ack))
+    if (peer->ack_seen && peer->ack_bit && seq_le(p->seq + p->payload_len, peer->last_ack))
         return NOTE_RETRANSMISSION | NOTE_SPURIOUS_RETRANSMISSION;
     if (!h->seq_high_set || !seq_lt(p->seq, h->seq_high) ||
         (p->payload_len > 1 && p->seq == h->seq_high - 1))
@@ -1073,9 +1076,11 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
  * passed the capture point unseen (at the start of a capture, or lost
  * between the sender and it).  Wireshark's rule, in its numbers: o's
  * ack_limit follows o's highest sequence number while o's segments come
- * in order (follow_segment); 0 is "not known": nothing of o was seen yet
- * (or its highest number is 0 after a wrap, which Wireshark takes the
- * same way).  An ACK past the limit is flagged
+ * in order (follow_segment), once something of o was seen.  (Wireshark
+ * takes a limit of 0 for "nothing seen yet", so where a side's numbers
+ * pass 2^32 exactly there, one time in 2^32, it flags nothing; pushviz
+ * keeps a bit instead, and flags what was lost there too.)  An ACK past
+ * the limit is flagged
  *  - when o showed bytes past the limit (a hole, or a segment that did
  *    not start at it): the limit jumps to o's highest number, so the next
  *    ACKs of those bytes are not flagged;
@@ -1084,7 +1089,7 @@ static unsigned late_or_reordered(const struct flow *f, const struct flow_half *
  *    duplicate-ACK count (as -1), so that count starts again too. */
 static unsigned acked_unseen(struct flow_half *o, const struct packet *p)
 {
-    if (!(p->flags & TCP_ACK) || o->ack_limit == 0 || !seq_lt(o->ack_limit, p->ack))
+    if (!(p->flags & TCP_ACK) || !o->ack_limit_set || !seq_lt(o->ack_limit, p->ack))
         return 0;
     if (seq_lt(o->ack_limit, o->seq_high)) {
         o->ack_limit = o->seq_high;
@@ -1150,7 +1155,7 @@ static unsigned tcp_notes(const struct flow *f, struct flow_half *h, struct flow
         if (p->payload_len && !control && o->win_scale != WIN_SCALE_UNKNOWN && o->ack_seen &&
             p->seq + p->payload_len == o->last_ack + ((uint32_t)o->last_win << shift))
             notes |= NOTE_WINDOW_FULL;
-        bool again = !p->payload_len && !control && at_next && h->ack_seen && p->ack == h->last_ack;
+        bool again = !p->payload_len && !control && at_next && h->ack_seen && h->ack_bit && p->ack == h->last_ack;
         if (again && p->window != 0 && p->window != h->last_win) {
             notes |= NOTE_WINDOW_UPDATE;
         } else if (again && p->window != 0 && o->probed) {
@@ -1335,6 +1340,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     h->last_win = p->window;
     h->last_ns = p->ts_ns;
     h->ack_seen = true;
+    h->ack_bit = (p->flags & TCP_ACK) != 0;
     h->probed = (notes & NOTE_KEEP_ALIVE) != 0;
     h->window_probed = (notes & NOTE_WINDOW_PROBE) != 0;
     note_window_scale(h, o, p);
@@ -1346,8 +1352,10 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     /* Bytes in order move the limit of what the peer may acknowledge to
      * the highest number; a segment elsewhere (past a hole, or overlapping
      * the limit) leaves it where the bytes stopped coming in order. */
-    if ((h->ack_limit == 0 || p->seq == h->ack_limit) && !(notes & NOTE_WINDOW_PROBE))
+    if ((!h->ack_limit_set || p->seq == h->ack_limit) && !(notes & NOTE_WINDOW_PROBE)) {
         h->ack_limit = h->seq_high;
+        h->ack_limit_set = true;
+    }
     double ack_rtt = take_acked(o, p->ack, p->ts_ns); /* ACK bit or not, as in Wireshark */
     /* Every segment that takes sequence space waits for its ACK, resent
      * ones too, as in Wireshark: an ACK times the oldest copy of what it
