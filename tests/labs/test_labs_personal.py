@@ -118,13 +118,16 @@ def wan_ready():
     return None
 
 
-def record_all():
+def record_all(on_recorded):
     """labs/start every lab for both students, PAIRS_LAB for the
     MORE_STUDENTS, and lab 09 through pushlab-wan for WAN_STUDENT,
     RECORDERS at a time: a recording mostly waits for its events (about
     14 s of wall time for little CPU; lab 09 about a minute), and each
     writes its own capture into the kit.  Every lab 09 recording is queued
-    first, so that the longest ones do not start last."""
+    first, so that the longest ones do not start last.  Each recording's
+    key goes into `recorded` as soon as it is made, and on_recorded(student,
+    lab) is called, so that grading it overlaps the recordings still
+    waiting for their events (WAN_STUDENT's has its own test)."""
     errors = []
     jobs = queue.Queue()
     if wan_ready() is None:
@@ -154,17 +157,15 @@ def record_all():
             elif "your capture" not in out or ": " + KIT not in out:
                 # a kit outside the current folder is named as it is, not ../../tmp/...
                 errors.append("%s %s: the capture's path is not %s/...: %s" % (student, lab, KIT, out))
+            else:
+                recorded[student, lab] = solution(lab, "--student", student, "--kit", KIT)
+                on_recorded(student, lab)
     threads = [threading.Thread(target=worker) for _ in range(RECORDERS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors, errors
-    for s in STUDENTS:
-        for lab in LABS:
-            recorded[s, lab] = solution(lab, "--student", s, "--kit", KIT)
-    for s in MORE_STUDENTS:
-        recorded[s, PAIRS_LAB] = solution(PAIRS_LAB, "--student", s, "--kit", KIT)
 
 
 def test_start_without_rights_says_so_before_anything():
@@ -199,19 +200,22 @@ def test_every_lab_start_to_check():
         raise harness.Skip("labs/start records live captures: needs root (CAP_NET_RAW)")
     if not shutil.which("tshark"):
         raise harness.Skip("tshark is not installed (make deps)")
-    record_all()
 
-    def grade(job):
+    def grade(s, lab):
         """One student's lab: tshark's readings handed in, and graded."""
-        s, lab = job
         answers = independent_answers(lab, kit_paths(KIT, s, lab, load_key(lab)),
                                       recorded[s, lab], s)
         path = write(os.path.join(TMP, "answers-%s-%s.txt" % (s, lab)), answers)
         code, out, err = check(lab, path, "--student", s, "--kit", KIT)
         assert code == 0, "%s %s: %s%s" % (s, lab, out, err)
-    # Each grading waits on tshark and labs/check, so four go at once.
+    # Each grading waits on tshark and labs/check, so four go at once,
+    # each as soon as its recording is made.
+    graded = []
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        list(pool.map(grade, sorted(recorded)))  # raises the first failure
+        record_all(lambda s, lab: graded.append(pool.submit(grade, s, lab)))
+        for done in graded:
+            done.result()  # raises the first failure
+    assert len(graded) == len(STUDENTS) * len(LABS) + len(MORE_STUDENTS), len(graded)
 
 
 def test_lab09_over_the_wan():
