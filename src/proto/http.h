@@ -83,6 +83,14 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
 long http_read_request(const char *buf, size_t len, const struct http_limits *lim,
                        struct http_request *req, struct proto_err *err);
 
+/* Its request line alone (method, target, version; no header line is
+ * read): the position after it, PROTO_PARTIAL while the line has not
+ * ended, or PROTO_ERROR as http_read_request.  For telling, from the
+ * first bytes a client sent, a request from other text that starts with
+ * a word and a space. */
+long http_read_request_line(const char *buf, size_t len, const struct http_limits *lim,
+                            struct http_request *req, struct proto_err *err);
+
 /* A server's checks of a request http_read_request accepted: exactly one
  * Host in HTTP/1.1, at most one in HTTP/1.0 (RFC 9112 §3.2).  Returns 0,
  * or PROTO_ERROR with err->code 400. */

@@ -126,11 +126,11 @@ int http_check_request(const struct http_request *req, struct proto_err *err)
     return 0;
 }
 
-static long parse_request(const char *buf, size_t len, const struct http_limits *lim,
-                          struct http_request *req, struct proto_err *err)
+/* The request line (after any empty lines): the position after it. */
+static long parse_request_line(const char *buf, size_t len, const struct http_limits *lim,
+                               struct http_request *req, struct proto_err *err)
 {
     size_t pos = 0;
-    req->num_headers = 0;
     /* RFC 9112 §2.2: a server SHOULD ignore empty lines before the request
      * line (some clients send a stray CRLF after a POST body). */
     while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) {
@@ -173,10 +173,16 @@ static long parse_request(const char *buf, size_t len, const struct http_limits 
     if (major != 1)
         return proto_fail(err, 505, "only HTTP/1.x is spoken here");
     req->minor_version = minor >= 1 ? 1 : 0;
-    next = start_line_end(buf, len, (size_t)next, err);
+    return start_line_end(buf, len, (size_t)next, err);
+}
+
+static long parse_request(const char *buf, size_t len, const struct http_limits *lim,
+                          struct http_request *req, struct proto_err *err)
+{
+    req->num_headers = 0;
+    long next = parse_request_line(buf, len, lim, req, err);
     if (next < 0)
         return next;
-
     next = http_parse_fields(buf, len, (size_t)next, header_room(lim), false, req->headers,
                              &req->num_headers, err);
     if (next < 0)
@@ -193,6 +199,13 @@ long http_read_request(const char *buf, size_t len, const struct http_limits *li
     if (n == PROTO_PARTIAL && len >= lim->max_head)
         return proto_fail(err, 431, "request head larger than the limit");
     return n;
+}
+
+long http_read_request_line(const char *buf, size_t len, const struct http_limits *lim,
+                            struct http_request *req, struct proto_err *err)
+{
+    req->num_headers = 0;
+    return parse_request_line(buf, len < lim->max_head ? len : lim->max_head, lim, req, err);
 }
 
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,

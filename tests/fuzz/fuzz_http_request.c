@@ -9,7 +9,10 @@
  *   - prefixes agree with the whole: a cut before the end of the head
  *     gives PROTO_PARTIAL or the same error, a cut after it the same head
  *     (each prefix in a buffer of exactly its size, so ASan sees over-reads);
- *   - the query decoder never writes past cap and NUL-terminates.
+ *   - the query decoder never writes past cap and NUL-terminates;
+ *   - the request line read alone ends within the input, and agrees with
+ *     the whole head: a head read means its line was, a line refused
+ *     means the head is.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,6 +98,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static struct http_request req;
     struct proto_err err = {0};
+    /* The request line alone ends where a whole head's first line does,
+     * and a head whose line is refused is refused too. */
+    long line = http_read_request_line(buf, len, lim, &req, &err);
+    if ((line >= 0 && (line == 0 || (size_t)line > len || req.num_headers)) ||
+        (line < 0 && line != PROTO_PARTIAL && line != PROTO_ERROR))
+        abort();
+    long whole = http_read_request(buf, len, lim, &req, &err);
+    if ((whole > 0 && line <= 0) || (line == PROTO_ERROR && whole != PROTO_ERROR))
+        abort();
+    err = (struct proto_err){0};
     long n = http_parse_request(buf, len, lim, &req, &err);
     int code = err.code;
     if (n == PROTO_ERROR) {

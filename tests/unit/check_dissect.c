@@ -85,7 +85,7 @@ static void run_free(struct run *r)
 
 static struct dissect_env env_of(struct run *r)
 {
-    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns, false, 0}; /* no ACK numbers */
+    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns, false, 0, false}; /* no ACK numbers */
 }
 
 /* ---- building what each side sends ---- */
@@ -140,6 +140,23 @@ static void send_new(struct run *r, enum item_dir dir)
         size_t n = w->len - w->sent;
         if (r->step && n > r->step)
             n = r->step;
+        dissect_data(r->d, &env, dir, (const uint8_t *)w->bytes + w->sent, n, w->sent);
+        w->sent += n;
+    }
+}
+
+/* As send_new, but what dir has written is one write of its server's,
+ * cut by the MSS: PSH on its last piece only (dissect_env's
+ * write_continues on the others). */
+static void send_one_write(struct run *r, enum item_dir dir)
+{
+    struct wire *w = &r->wire[dir];
+    struct dissect_env env = env_of(r);
+    while (w->sent < w->len) {
+        size_t n = w->len - w->sent;
+        if (r->step && n > r->step)
+            n = r->step;
+        env.write_continues = w->sent + n < w->len;
         dissect_data(r->d, &env, dir, (const uint8_t *)w->bytes + w->sent, n, w->sent);
         w->sent += n;
     }
@@ -557,6 +574,31 @@ START_TEST(iframe_script_chunks)
 }
 END_TEST
 
+/* A page sent chunked in one write: on a real link the MSS cuts the
+ * write, and the head's segment has the first bytes of its chunks only.
+ * The head waits for the write's last piece, where its body ends: an
+ * ordinary resource, not a stream.  And each chunk's text is its first
+ * bytes, however the pieces cut it. */
+START_TEST(a_page_sent_in_one_write_is_no_stream_however_cut)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    start_stream(r, "/index.html", "text/html; charset=utf-8", true);
+    const char page[] = "<html><body>a page, not a stream</body></html>\n";
+    put_chunk(r, page, sizeof page - 1);
+    put_chunk(r, page, sizeof page - 1);
+    put(r, DIR_S2C, HTTP_LAST_CHUNK, strlen(HTTP_LAST_CHUNK));
+    send_one_write(r, DIR_S2C);
+    close_both(r);
+    assert_text(nth(r, ITEM_HTTP_RESPONSE, 0), "technique", "http");
+    ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_IFRAME], 0);
+    ck_assert_uint_eq(count(r, ITEM_CHUNK), 3);
+    for (int k = 0; k < 2; k++)
+        assert_text(nth(r, ITEM_CHUNK, k), "text", page);
+    ck_assert_uint_eq(count(r, ITEM_ERROR), 0);
+    run_free(r);
+}
+END_TEST
+
 START_TEST(ndjson_event_split_across_chunks)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
@@ -898,6 +940,25 @@ START_TEST(flash_policy_and_messages)
 }
 END_TEST
 
+/* A Flash client's first message is any text: "lab reference token: red"
+ * begins as a request line would ("lab" a method, then a target).  Cut
+ * anywhere before its NUL, it must still be a Flash message, not an HTTP
+ * request whose version is wrong. */
+START_TEST(a_flash_message_that_begins_like_a_request_line)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    const char text[] = "lab reference token: red";
+    size_t at = put(r, DIR_C2S, text, sizeof text); /* with its NUL */
+    send_new(r, DIR_C2S);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_FLASH), 1);
+    assert_range(nth(r, ITEM_FLASH, 0), DIR_C2S, at, sizeof text);
+    assert_text(nth(r, ITEM_FLASH, 0), "text", text);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_REQUEST) + count(r, ITEM_ERROR), 0);
+    run_free(r);
+}
+END_TEST
+
 /* ---- push libraries' frames (library.c) ---- */
 
 /* The text field of the k-th message item. */
@@ -1070,6 +1131,8 @@ int main(void)
     Suite *s = suite_create("dissect");
     TCase *tc = tcase_create("dissect");
     tcase_add_loop_test(tc, poll_exchanges_on_one_connection, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_page_sent_in_one_write_is_no_stream_however_cut, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_flash_message_that_begins_like_a_request_line, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_silent_direction_has_no_state, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_resting_direction_gives_its_record_back, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, upgrade_answered_before_any_client_byte, 0, N_FEED_STEPS);

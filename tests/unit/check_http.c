@@ -261,6 +261,26 @@ START_TEST(request_read_without_the_host_check)
 }
 END_TEST
 
+/* The request line alone: whole once it has ended, whatever follows. */
+START_TEST(request_line_alone)
+{
+    struct http_request req;
+    struct proto_err err;
+    const char *head = "GET /events?since=3 HTTP/1.1\r\nHost: x";
+    ck_assert_int_eq(http_read_request_line(head, strlen(head), &limits, &req, &err),
+                     (long)strlen("GET /events?since=3 HTTP/1.1\r\n"));
+    ck_assert_uint_eq(req.method.len, 3);
+    ck_assert_uint_eq(req.num_headers, 0);
+    ck_assert_int_eq(http_read_request_line("\r\nPOST / HTTP/1.0\n", 18, &limits, &req, &err), 18);
+    for (size_t n = 0; n < strlen("GET / HTTP/1.1\r\n"); n++) /* every prefix: not ended yet */
+        ck_assert_int_eq(http_read_request_line("GET / HTTP/1.1\r\n", n, &limits, &req, &err), PROTO_PARTIAL);
+    /* a word, a word and then no version: a Flash message, say */
+    ck_assert_int_eq(http_read_request_line("lab reference token: red", 24, &limits, &req, &err), PROTO_ERROR);
+    ck_assert_int_eq(http_read_request_line("GET / HTTP/2.0\r\n", 16, &limits, &req, &err), PROTO_ERROR);
+    ck_assert_int_eq(err.code, 505);
+}
+END_TEST
+
 START_TEST(request_nul_and_obs_text_in_values)
 {
     static const char nul[] = "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n";
@@ -1258,6 +1278,7 @@ int main(void)
     tcase_add_test(heads, request_versions);
     tcase_add_loop_test(heads, request_malformed, 0, sizeof bad_requests / sizeof bad_requests[0]);
     tcase_add_test(heads, request_read_without_the_host_check);
+    tcase_add_test(heads, request_line_alone);
     tcase_add_test(heads, request_nul_and_obs_text_in_values);
     tcase_add_test(heads, request_limits);
     tcase_add_test(heads, response_heads);

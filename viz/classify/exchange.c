@@ -4,8 +4,9 @@
  * traffic (a socket.io chat, a SockJS fallback, a dashboard's EventSource).
  *
  * It is decided when the response head arrives, from the two heads, the
- * timing and the body bytes that came with the head.  The signs, strongest
- * first:
+ * timing and the body bytes that came with the head -- with the server's
+ * write that carried it, which a head in a segment without PSH waits for
+ * (viz/dissect/http.c, response_step).  The signs, strongest first:
  *   101 Switching Protocols to websocket (RFC 6455 §4.2.2)    -> ws
  *   Content-Type text/event-stream (WHATWG HTML §9.2)          -> sse
  *   Content-Type multipart/x-mixed-replace                     -> multipart

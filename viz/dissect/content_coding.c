@@ -24,7 +24,10 @@
  * piece of it -- a chunk, an HTTP/2 DATA frame -- is made when its header
  * is read, before its data is decoded, so a copy of it waits (coding_hold)
  * and goes out with the text the data decodes to, ahead of the items that
- * text makes.
+ * text makes.  A chunk of a body shown as sent waits the same way when
+ * its data did not come whole with its size line: on a real link an MSS
+ * cuts a chunk anywhere, and its text is its first bytes, not the ones
+ * that happened to share its segment.
  */
 #include "dissect/content_coding.h"
 
@@ -84,14 +87,20 @@ static void keep_held_text(struct body_coding *bc, const uint8_t *p, size_t n)
 }
 
 bool coding_hold(const struct dissect_env *env, struct body_state *bs, const struct item *it,
-                 uint64_t size)
+                 uint64_t size, uint64_t in_hand)
 {
     struct body_coding *bc = bs->coding;
-    if (!bc || !bc->decoder)
-        return false;
     coding_release(env, bs); /* (one whose data decoded to nothing: a gzip header, say) */
-    if (size == 0 || bc->failed)
-        return false; /* the last chunk, or data that will not be decoded: as sent */
+    bool decoding = bc && bc->decoder && !bc->failed;
+    if (size == 0 || (!decoding && in_hand >= (size < VIZ_PAYLOAD_SHOWN ? size : VIZ_PAYLOAD_SHOWN)))
+        return false; /* the last chunk, or all its text came with it */
+    if (bc && bc->decoder && bc->failed)
+        return false; /* data that will not be decoded, and whose text is not shown: as sent */
+    /* Shown as sent, but its data came in more segments than its header:
+     * it waits for the rest of its text.  A body without a coding makes a
+     * record to hold it in (its decoder NULL, no name). */
+    if (!bc && !(bc = bs->coding = calloc(1, sizeof *bc)))
+        return false; /* out of memory: what came */
     if (!(bc->held = item_dup(it, VIZ_PAYLOAD_SHOWN)))
         return false; /* out of memory: as sent */
     bc->held_size = size;
@@ -124,6 +133,12 @@ void coding_feed(const struct dissect_env *env, struct half *h, struct body_stat
 {
     struct body_coding *bc = bs->coding;
     if (!bc || !bc->decoder) {
+        if (bc && bc->held) { /* a piece shown as sent, waiting for the rest of its text */
+            bc->held_fed += n;
+            keep_held_text(bc, (const uint8_t *)p, n);
+            if (bc->held_text_len == sizeof bc->held_text || bc->held_fed >= bc->held_size)
+                coding_release(env, bs);
+        }
         content_feed(env, h, bs, p, n, stream_off);
         return;
     }
@@ -170,11 +185,13 @@ void coding_feed(const struct dissect_env *env, struct half *h, struct body_stat
     }
 }
 
-bool coding_gap(struct body_state *bs)
+bool coding_gap(const struct dissect_env *env, struct body_state *bs)
 {
     struct body_coding *bc = bs->coding;
-    if (!bc || !bc->decoder)
+    if (!bc || !bc->decoder) {
+        coding_release(env, bs); /* a piece shown as sent: its text stops at the gap */
         return true;
+    }
     bc->failed = true;
     return false;
 }

@@ -22,20 +22,22 @@ bool coding_begin(const struct dissect_env *env, struct half *h, struct body_sta
 void coding_feed(const struct dissect_env *env, struct half *h, struct body_state *bs, const char *p,
                  size_t n, uint64_t stream_off);
 /* The item of a piece of body bs -- a chunk, an HTTP/2 DATA frame --
- * whose `text` shows the piece's first bytes as sent; size: its data
- * bytes, which come next.  True when the body is being decoded: a copy of
- * the item then waits for the text its data decodes to, and goes out
- * with the first decoded bytes (before the items they make), or before
- * the next piece's; false: the caller sends the item out as it is (any
- * earlier piece's went first). */
+ * whose `text` shows the piece's first bytes as sent, of which in_hand
+ * came with it; size: its data bytes, which come next.  True when a copy
+ * of the item waits: for the text its data decodes to (a body being
+ * decoded), or for the rest of the text it shows (in_hand less than that:
+ * a body shown as sent).  It goes out with those bytes (before the items
+ * they make), or before the next piece's; false: the caller sends the
+ * item out as it is (any earlier piece's went first). */
 bool coding_hold(const struct dissect_env *env, struct body_state *bs, const struct item *it,
-                 uint64_t size);
+                 uint64_t size, uint64_t in_hand);
 /* A held item goes out now with what its data decoded to so far: the body
  * stops here (cancelled, or the capture ended in it). */
 void coding_release(const struct dissect_env *env, struct body_state *bs);
-/* len body bytes were lost.  True when the content reader can go on (no
- * coding); a coded body cannot be decoded past a gap. */
-bool coding_gap(struct body_state *bs);
+/* Body bytes were lost.  True when the content reader can go on (no
+ * coding: a piece waiting for the rest of its text goes out with what
+ * came); a coded body cannot be decoded past a gap. */
+bool coding_gap(const struct dissect_env *env, struct body_state *bs);
 /* The body is complete (its length, last chunk or the close): coded data
  * that did not end with it is reported, at stream offset off. */
 void coding_end(const struct dissect_env *env, struct half *h, struct body_state *bs, uint64_t off);

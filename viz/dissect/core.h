@@ -40,6 +40,12 @@ struct dissect_env {
      * (low 32 bits) of the first byte not acknowledged yet. */
     bool peer_acked_known;
     uint32_t peer_acked;
+    /* The segment that brought these bytes was not the last of its
+     * sender's write: it had no PSH, so more of the same write follows at
+     * once (TCP cuts a write into segments of at most an MSS and marks
+     * the last, RFC 9293 §3.9.1).  An answer whose head came so waits for
+     * the rest of the write before its technique is named (http.c). */
+    bool write_continues;
 };
 
 enum half_mode {

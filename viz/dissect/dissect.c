@@ -134,7 +134,7 @@ static bool text_then_nul(const char *p, size_t n)
 }
 
 /* Decide what this direction speaks.  True when decided (or hopeless). */
-static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
+static bool detect_step(struct dissect *d, struct half *h)
 {
     /* The other direction, when it has said nothing yet, is still detecting. */
     enum half_mode other = half_mode(d, !h->dir);
@@ -175,19 +175,25 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         struct http_request req;
         struct proto_err err;
         /* The syntax decides, not a server's checks: a request refused
-         * for its Host lines is HTTP all the same (request_step notes it). */
+         * for its Host lines is HTTP all the same (request_step notes it).
+         * A head that has not come whole is HTTP once its request line
+         * has: before that line ends, a word and a space could as well
+         * begin a Flash message (any text, NUL-ended), and a segment may
+         * end anywhere -- so the bytes wait, and what they are does not
+         * depend on where the segments cut them. */
         r = http_read_request(p, n, &lim, &req, &err);
-        if (r > 0 || (r == PROTO_PARTIAL && !memchr(p, '\0', n))) {
+        bool more = r == PROTO_PARTIAL && !memchr(p, '\0', n);
+        if (r > 0 || (more && http_read_request_line(p, n, &lim, &req, &err) > 0)) {
             h->mode = MODE_HTTP_HEAD;
-            h->msg_start_ns = env->now_ns;
             return true;
         }
+        if (more)
+            return false;
     } else {
         if (starts_like(p, n, "HTTP/")) {
             if (n < 5)
                 return false;
             h->mode = MODE_HTTP_HEAD;
-            h->msg_start_ns = env->now_ns;
             return true;
         }
     }
@@ -399,7 +405,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         }
         switch (h->mode) {
         case MODE_DETECT:
-            progress = detect_step(d, env, h);
+            progress = detect_step(d, h);
             break;
         case MODE_HTTP_HEAD:
             progress = http_head_step(d, env, h);
@@ -471,7 +477,7 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
         /* Nothing waits: the parser reads the bytes where they lie, and
          * only what it leaves (a head or frame the segment cut) is copied
          * to be kept.  Most segments are parsed with no copy at all. */
-        if (h->mode == MODE_HTTP_HEAD)
+        if (h->mode == MODE_HTTP_HEAD || h->mode == MODE_DETECT)
             h->msg_start_ns = env->now_ns; /* a head's first byte: response time ends here */
         bytebuf_lend(&h->buf, data, len, off);
         run(d, env, h);
@@ -564,12 +570,32 @@ static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env
     run(d, env, client);
 }
 
+/* A client's first bytes wait for their request line to end before they
+ * are taken for HTTP (detect_step).  When a gap or the end cuts them
+ * first, a known method and a space are enough: the head is shown as far
+ * as it came, as any cut head is. */
+static void cut_while_detecting(struct half *h)
+{
+    if (h->mode == MODE_DETECT && h->dir == DIR_C2S && h->buf.len &&
+        http_starts_with_method(h->buf.data, h->buf.len) == 1)
+        h->mode = MODE_HTTP_HEAD;
+}
+
 void dissect_gap(struct dissect *d, const struct dissect_env *env, enum item_dir dir, uint64_t len,
                  uint64_t off, const char *why)
 {
     struct half *h = half_get(d, dir);
     if (!h)
         return;
+    if ((h->mode == MODE_HTTP_HEAD || h->mode == MODE_H2) && h->buf.len && env->write_continues) {
+        /* An answer's head waiting for the rest of its write (http.c,
+         * response_step; h2_step): the gap is where that write stops
+         * showing. */
+        struct dissect_env stopped = *env;
+        stopped.write_continues = false;
+        run(d, &stopped, h);
+    }
+    cut_while_detecting(h);
     /* A head the gap cut (a snaplen, a lost segment) says what came of it:
      * its bytes are then in its item, not passed over. */
     enum head_cut cut = h->mode == MODE_HTTP_HEAD && h->buf.len ? http_head_cut(d, env, h) : HEAD_CUT_UNREAD;
@@ -661,6 +687,8 @@ void dissect_end(struct dissect *d, const struct dissect_env *env, enum item_dir
     if (!h)
         return; /* it carried no byte, or rests between messages: nothing to finish */
     run(d, env, h);
+    if (how != END_CAPTURE)
+        cut_while_detecting(h);
     if (h->mode == MODE_HTTP_BODY)
         http_body_cut(env, h);
     if (h->mode == MODE_H2 && how != END_CAPTURE)

@@ -296,6 +296,13 @@ bool h2_step(struct dissect *d, const struct dissect_env *env, struct half *h)
     size_t whole = H2_FRAME_HEADER + (size_t)fh.length;
     if (h->buf.len < whole && whole <= VIZ_RESYNC_CHECK_MAX)
         return false; /* shown whole: a DATA frame's text, a control frame's values */
+    /* An answer's HEADERS whose stream goes on, in a write that goes on:
+     * the DATA frames after it in that write say whether its body ended
+     * with it, so it waits for them, as an HTTP/1.1 head does (http.c,
+     * response_step; a bounded while). */
+    if (h->dir == DIR_S2C && fh.type == H2_HEADERS && !(fh.flags & H2_FLAG_END_STREAM) && env->write_continues &&
+        h->buf.len < VIZ_HEAD_MAX)
+        return false;
     size_t n = h->buf.len < whole ? h->buf.len : whole;
     frame_item(d, env, h, &fh, n - H2_FRAME_HEADER, false);
     bytebuf_consume(&h->buf, n);

@@ -99,7 +99,8 @@ bool h2_bodies_hold(const struct dissect_env *env, struct half *h, uint32_t stre
                     uint64_t size)
 {
     struct stream_body *sb = find(h->h2_bodies, stream);
-    return sb && coding_hold(env, &sb->body, it, size);
+    /* (a DATA frame is shown as far as h2_step waited for it: in hand) */
+    return sb && coding_hold(env, &sb->body, it, size, size);
 }
 
 enum content_kind h2_bodies_content(struct half *h, uint32_t stream)
@@ -116,7 +117,7 @@ bool h2_bodies_data(const struct dissect_env *env, struct half *h, const struct 
         return false;
     struct body_state *bs = &sb->body;
     coding_feed(env, h, bs, p, n, offset);
-    if (unread && coding_gap(bs)) /* a coded body cannot be decoded past a gap */
+    if (unread && coding_gap(env, bs)) /* a coded body cannot be decoded past a gap */
         content_gap(env, h, bs, unread);
     /* The frame's data came in one piece: its item (held, when the body is
      * compressed) has all the text it will get, also when some was lost. */
@@ -148,7 +149,7 @@ void h2_bodies_lost(const struct dissect_env *env, struct half *h)
     struct h2_bodies *b = h->h2_bodies;
     for (unsigned i = 0; b && i < b->count; i++) {
         struct body_state *bs = &b->open[i].body;
-        if (coding_gap(bs))
+        if (coding_gap(env, bs))
             content_gap(env, h, bs, 0); /* it goes on at the next place it can trust */
     }
 }

@@ -424,6 +424,16 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct http_body body = {HTTP_BODY_NONE, 0};
     bool body_ok = interim || to != UPGRADE_NONE || http_response_body(&res, was_head, &body, &err) >= 0;
 
+    /* A body that may go on is a stream only if it did not end with the
+     * write that carried its head.  On loopback a write is one segment;
+     * on a real link it is cut into segments of an MSS, and a page sent
+     * at once arrives in several, PSH on the last: until that one, the
+     * head waits (a bounded while: VIZ_HEAD_MAX bytes). */
+    bool final = !interim && to != UPGRADE_H2C;
+    if (final && !t->cut && env->write_continues && body_ok && h->buf.len < VIZ_HEAD_MAX &&
+        body_open(h, req, &body, r))
+        return false;
+
     struct item_builder b;
     struct slice boundary = {NULL, 0};
     enum content_kind content = content_of(content_type(&res), &boundary);
@@ -445,7 +455,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         item_add_int(it, "exchange", exchange);
     else
         item_add_null(it, "exchange");
-    if (!interim && to != UPGRADE_H2C) { /* the final answer: the exchange's technique */
+    if (final) { /* the final answer: the exchange's technique */
         struct exchange_facts f = {0};
         char why[160];
         bool validators = http_header_find(res.headers, res.num_headers, "ETag") ||
@@ -757,7 +767,8 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
  * (the last chunk's: with its trailer section), text, the first bytes of
  * its data as sent, and the last chunk's trailer fields (n_trailers of
  * them).  A chunk of a compressed body waits for the text its data
- * decodes to (coding_hold). */
+ * decodes to, and one whose data did not all come with its size line for
+ * the rest of its text (coding_hold). */
 static void chunk_item(const struct dissect_env *env, struct half *h, uint64_t off, uint64_t len,
                        uint64_t size, const char *text, size_t text_len,
                        const struct http_header *trailers, size_t n_trailers)
@@ -769,7 +780,7 @@ static void chunk_item(const struct dissect_env *env, struct half *h, uint64_t o
     add_content_kind(it, h->body.content);
     if (n_trailers)
         add_field_lines(it, "trailers", trailers, n_trailers);
-    if (!coding_hold(env, &h->body, it, size))
+    if (!coding_hold(env, &h->body, it, size, text_len))
         emit_item(env->emitter, it);
 }
 
@@ -840,9 +851,9 @@ static bool chunked_step(const struct dissect_env *env, struct half *h, bool cut
                 }
                 break;
             }
-            /* Its text: the first bytes of its data that came with the
-             * size line (usually all of them: a server writes a chunk at
-             * once), or, when the body is compressed, what they decode to. */
+            /* Its text: the first bytes of its data (those that came with
+             * the size line, and the rest as they come: coding_hold), or,
+             * when the body is compressed, what they decode to. */
             size_t have = h->buf.len - pos;
             chunk_item(env, h, off, len, ci.size, h->buf.data + pos, have < ci.size ? have : (size_t)ci.size,
                        NULL, 0);
@@ -939,7 +950,7 @@ bool http_body_skip(const struct dissect_env *env, struct half *h, uint64_t len)
     case HTTP_BODY_NONE:
         return false;
     }
-    if (coding_gap(&h->body))
+    if (coding_gap(env, &h->body))
         content_gap(env, h, &h->body, len);
     return true;
 }

@@ -26,21 +26,15 @@
 #include "proto/http.h"
 #include "proto/tls.h"
 
-/* "METHOD target HTTP/1.x" up to its line end: the request's first line
- * whole, though its header lines may still be on the way. */
+/* "GET /path HTTP/1.1" up to its line end, a method of HTTP's: the
+ * request's first line whole, though its header lines may still be on
+ * the way. */
 static bool request_line(const char *p, size_t n)
 {
-    if (http_starts_with_method(p, n) != 1)
-        return false;
-    const char *eol = memchr(p, '\n', n);
-    if (!eol)
-        return false;
-    size_t len = (size_t)(eol - p);
-    if (len && p[len - 1] == '\r')
-        len--;
-    static const char version[] = " HTTP/1.";
-    size_t v = sizeof version - 1;
-    return len > v + 1 && memcmp(p + len - v - 1, version, v) == 0 && (p[len - 1] == '0' || p[len - 1] == '1');
+    struct http_limits lim = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
+    struct http_request req;
+    struct proto_err err;
+    return http_starts_with_method(p, n) == 1 && http_read_request_line(p, n, &lim, &req, &err) > 0;
 }
 
 /* "HTTP/1.x NNN": a status line's start. */

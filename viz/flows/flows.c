@@ -221,6 +221,7 @@ struct parked {
     struct flow *f;   /* NULL: nothing waits */
     enum item_dir dir;
     uint32_t seq, len, caplen; /* as reasm_add takes them */
+    bool write_continues; /* as struct delivery says it */
     int64_t ts_ns;
     uint8_t *data;    /* VIZ_SNAPLEN bytes, made at the first use (owned) */
 };
@@ -461,6 +462,7 @@ struct delivery {
     struct flow *f;
     enum item_dir dir;
     int64_t now_ns;
+    bool write_continues; /* the segment has no PSH (or FIN): see struct dissect_env */
 };
 
 /* The text of f's server, in ft (valid until another server's is asked for). */
@@ -477,7 +479,7 @@ static const char *server_text(struct flows *ft, const struct flow *f)
 static struct dissect_env env_for(const struct delivery *d)
 {
     struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, server_text(d->ft, d->f),
-                              d->f->handshake_rtt_ms, d->now_ns, false, 0};
+                              d->f->handshake_rtt_ms, d->now_ns, false, 0, d->write_continues};
     /* The sender's ACK number, as an offset of the stream it acknowledges:
      * where that stream's reassembly stands gives the offset of one
      * sequence number, and the rest is sequence arithmetic (mod 2^32). */
@@ -624,7 +626,7 @@ static void settle_acked_hole(struct flows *ft, struct flow *f, enum item_dir di
     if (!x->acked_hole)
         return;
     x->acked_hole = false;
-    struct delivery d = {ft, f, dir, now_ns};
+    struct delivery d = {ft, f, dir, now_ns, false};
     struct reasm_out out = {on_data, on_gap, &d};
     reasm_acked(&x->reasm, f->half[!dir].last_ack, now_ns, &out);
 }
@@ -651,7 +653,7 @@ static bool park(struct flows *ft, struct flow *f, enum item_dir dir, const stru
         return false;
     if (!pk->data && !(pk->data = malloc(VIZ_SNAPLEN)))
         return false;
-    *pk = (struct parked){f, dir, seq, p->payload_len, p->payload_caplen, p->ts_ns, pk->data};
+    *pk = (struct parked){f, dir, seq, p->payload_len, p->payload_caplen, !(p->flags & TCP_PSH), p->ts_ns, pk->data};
     memcpy(pk->data, p->payload, p->payload_caplen);
     return true;
 }
@@ -668,7 +670,7 @@ static void release_parked(struct flows *ft)
     if (f->reported || !f->dissect || f->half[pk->dir].ended)
         return; /* (the flow ended meanwhile: a straggler, counted, not read) */
     settle_acked_hole(ft, f, !pk->dir, pk->ts_ns);
-    struct delivery d = {ft, f, pk->dir, pk->ts_ns};
+    struct delivery d = {ft, f, pk->dir, pk->ts_ns, pk->write_continues};
     struct reasm_out out = {on_data, on_gap, &d};
     reasm_add(&f->half[pk->dir].reasm, pk->seq, pk->data, pk->caplen, pk->len, false, pk->ts_ns, &out);
 }
@@ -691,7 +693,7 @@ static bool fills_for_parked(const struct flows *ft, const struct packet *p)
 static void end_direction(struct flows *ft, struct flow *f, enum item_dir dir, int64_t now_ns,
                           enum dissect_end_how how)
 {
-    struct delivery d = {ft, f, dir, now_ns};
+    struct delivery d = {ft, f, dir, now_ns, false};
     struct reasm_out out = {on_data, on_gap, &d};
     if (f->dissect && !f->half[dir].ended) {
         settle_acked_hole(ft, f, dir, now_ns); /* (the bytes never came) */
@@ -1375,7 +1377,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
 
     if (f->reported)
         return; /* a straggler after the end: counted and shown, not dissected */
-    struct delivery d = {ft, f, dir, p->ts_ns};
+    struct delivery d = {ft, f, dir, p->ts_ns, !(p->flags & (TCP_PSH | TCP_FIN))};
     struct reasm_out out = {on_data, on_gap, &d};
     /* Holes an earlier packet acknowledged (settle_acked_hole): the
      * other side's did not come with this packet; this side's, unless
