@@ -167,6 +167,71 @@ START_TEST(frames_are_copied_and_numbered_from_one)
 }
 END_TEST
 
+/* An Ethernet frame of a TCP segment (ACK) from 10.0.0.from:sport to
+ * 10.0.0.to:dport with len bytes of payload, into out; its length. */
+static uint32_t tcp_frame(uint8_t *out, uint8_t from, uint16_t sport, uint8_t to, uint16_t dport, uint16_t len)
+{
+    memset(out, 0, 54 + (size_t)len);
+    out[12] = 0x08; /* IPv4 */
+    uint8_t *ip = out + 14, *tcp = out + 34;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((40 + len) >> 8);
+    ip[3] = (uint8_t)(40 + len);
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[12] = ip[16] = 10;
+    ip[15] = from;
+    ip[19] = to;
+    tcp[0] = (uint8_t)(sport >> 8);
+    tcp[1] = (uint8_t)sport;
+    tcp[2] = (uint8_t)(dport >> 8);
+    tcp[3] = (uint8_t)dport;
+    tcp[12] = 0x50;
+    tcp[13] = 0x10;
+    memset(tcp + 20, 'x', len);
+    return 54 + (uint32_t)len;
+}
+
+/* The segment of frame `frame` as the engine's `tcp` item says it. */
+static void add_segment(struct ui_model *m, enum item_dir dir, int64_t len, int64_t frame)
+{
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_TCP, 1, dir, frame * 1000000);
+    item_add_str(it, "flags", "ACK");
+    item_add_int(it, "len", len);
+    item_add_int(it, "frame", frame);
+    ui_model_add_item(m, it);
+    reveal_all(m);
+}
+
+/* A flow joined after its handshake, its server on the higher port: its
+ * first segment, a bare ACK of the client's, went out as the server's
+ * (the engine's guess from the ports), then its first payload turned the
+ * flow round.  The flow list must show the client from then on, not
+ * only once the flow's item comes at its end. */
+START_TEST(endpoints_follow_a_flow_turned_round_by_its_payload)
+{
+    struct ui_model m;
+    ui_model_init(&m);
+    m.dlt = 1; /* Ethernet */
+    uint8_t frame[64];
+    uint32_t n = tcp_frame(frame, 1, 40000, 2, 60000, 0);
+    ui_model_add_frame(&m, 1000000, frame, n, n);
+    add_segment(&m, DIR_S2C, 0, 1); /* the guess: the side on 60000 is the client */
+    ck_assert_str_eq(ui_model_flow(&m, 1)->client, "10.0.0.2:60000");
+    n = tcp_frame(frame, 1, 40000, 2, 60000, 10);
+    ui_model_add_frame(&m, 2000000, frame, n, n);
+    add_segment(&m, DIR_C2S, 10, 2); /* a request: the flow turned round */
+    ck_assert_str_eq(ui_model_flow(&m, 1)->client, "10.0.0.1:40000");
+    ck_assert_str_eq(ui_model_flow(&m, 1)->server, "10.0.0.2:60000");
+    n = tcp_frame(frame, 2, 60000, 1, 40000, 0);
+    ui_model_add_frame(&m, 3000000, frame, n, n);
+    add_segment(&m, DIR_S2C, 0, 3); /* later bare ACKs change nothing */
+    ck_assert_str_eq(ui_model_flow(&m, 1)->client, "10.0.0.1:40000");
+    ui_model_free(&m);
+}
+END_TEST
+
 /* An `error` item of flow 0 (no connection's), about frame `frame` when
  * it is not 0, added to the model. */
 static void add_capture_error(struct ui_model *m, const char *what, int64_t frame)
@@ -227,6 +292,7 @@ int main(void)
     Suite *s = suite_create("ui_model");
     TCase *tc = tcase_create("ui_model");
     tcase_add_test(tc, totals_come_from_revealed_items);
+    tcase_add_test(tc, endpoints_follow_a_flow_turned_round_by_its_payload);
     tcase_add_test(tc, messages_list_notable_segments_unless_all_tcp);
     tcase_add_test(tc, rewind_forgets_totals_and_technique_is_known_ahead);
     tcase_add_test(tc, frames_are_copied_and_numbered_from_one);

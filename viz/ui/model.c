@@ -221,8 +221,15 @@ static void total_tcp(struct ui_model *m, struct ui_flow *f, const struct item *
     f->syn |= syn;
     f->fin |= memmem(s, len, "FIN", 3) != NULL;
     f->rst |= memmem(s, len, "RST", 3) != NULL;
-    if (!f->client[0])
+    /* Without its handshake a flow's first segments carry the engine's
+     * guess of who is the client, which the first payload may turn round
+     * (flows.c, settle_roles): the endpoints are taken again from the
+     * first segment that had a SYN or payload. */
+    bool sure = syn || item_int(it, "len", 0) > 0;
+    if (!f->endpoints_sure && (!f->client[0] || sure)) {
         endpoints_from_frame(m, f, it);
+        f->endpoints_sure = sure;
+    }
 }
 
 /* Count a response's exchange technique. */
@@ -276,6 +283,7 @@ static void total_flow_item(struct ui_flow *f, const struct item *it)
 {
     copy_text(it, "client", f->client, sizeof f->client);
     copy_text(it, "server", f->server, sizeof f->server);
+    f->endpoints_sure = true;
     copy_text(it, "technique", f->technique, sizeof f->technique);
     copy_text(it, "end", f->end, sizeof f->end);
     f->technique_final = true;

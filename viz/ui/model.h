@@ -32,6 +32,7 @@ struct ui_flow {
     unsigned id;              /* the engine's 1-based flow number */
     char client[64];          /* "ip:port" (from the flow item, else from the first segment's dir) */
     char server[64];
+    bool endpoints_sure;      /* ...from a SYN, a segment with payload or the flow item, not a guess */
     char technique[16];       /* "poll", "ws"... or "" while not known */
     bool technique_final;     /* it came from the flow's `flow` item */
     bool dirty;               /* items arrived since the technique was last asked for */
