@@ -9,6 +9,14 @@ pushviz must decode too (it may find more: tshark's reassembly often gives
 up on the rest of a body after a hole).  And pushviz must say that bytes
 are missing, with an `error` item in that flow, whenever the capture still
 shows it (a later segment of that direction, or the peer's ACK past it).
+
+The other things real captures do to a stream are swept the same way,
+every copy of a capture in one file: two records swapped (an ACK captured
+before its data), the capture begun at each segment, sequence numbers
+that pass 2^32, servers on a higher port than their clients with the
+handshakes missing, and payloads cut into segments of any size.  Where
+nothing is lost, the oracle is pushviz's own reading of the capture as
+recorded.
 """
 import collections
 import glob
