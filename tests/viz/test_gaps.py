@@ -335,14 +335,15 @@ def test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_l
     """Without the SYN, the client was taken to be the side with the
     higher port; a server listening above its clients (a test server on a
     random port, a dev server on 50000) had its requests read as answers
-    and every flow named unknown.  Now the first payload decides (roles.c):
-    every reference and third-party capture, begun after the handshakes,
-    reads the same with its servers above their clients as below, and each
-    such flow's item says so.  flash.pcap is left out: a Flash data socket
-    opens with a message either side could send, so its guess stands."""
+    and every flow named unknown.  Now the first payload decides (roles.c),
+    and a server once seen listening is the server of the flows after (a
+    Flash data socket, whose server speaks first, after its policy
+    request): every reference and third-party capture, begun after the
+    handshakes, reads the same with its servers above their clients as
+    below, and a flow turned round says so."""
     groups = collections.defaultdict(list)
     for path in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")) + glob.glob(os.path.join(CAPTURES, "thirdparty", "*.pcap"))):
-        if os.path.basename(path) not in ("demo.pcap", "flash.pcap"):
+        if os.path.basename(path) != "demo.pcap":
             head, recs = pcap_records(path)
             groups[head].append(recs)
     turned = 0
@@ -355,14 +356,15 @@ def test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_l
                 if it["type"] == "flow" and it["bytes_c2s"] + it["bytes_s2c"]:  # (a bare RST tells nothing)
                     client, server = (int(it[side].rsplit(":", 1)[1]) for side in ("client", "server"))
                     assert 40000 <= client < 50000 and port <= server < port + 100, it
-                    if port == 60000:
-                        assert "told by the first payload" in it["note"] and \
+                    if port == 60000 and "handshake was not captured" in it.get("note", ""):
+                        # (no such note when its server was seen listening before: guessed right)
+                        assert "told by its first payload" in it["note"] and \
                             "the 1 segment before it was shown the other way round" in it["note"], it
                         turned += 1
                 if it["type"] != "tcp":
                     read[port][it["flow"]].append({k: v for k, v in it.items() if k not in ("client", "server", "note")})
         assert read[8000] == read[60000], [(f, a, read[60000][f]) for f, a in read[8000].items() if a != read[60000][f]][:1]
-    assert turned > 100, turned
+    assert turned > 40, turned
 
 
 def sequence_wrapped(recs):

@@ -120,6 +120,8 @@ const char *role_evidence_name(enum role_evidence e)
         return "an HTTP/2 server's SETTINGS";
     case ROLE_UNMASKED_FRAMES:
         return "unmasked WebSocket frames";
+    case ROLE_OTHER_CONNECTIONS:
+        return "the server's other connections, which showed it listening";
     case ROLE_NO_EVIDENCE:
         break;
     }

@@ -20,6 +20,8 @@ enum role_evidence {
     ROLE_SERVER_HELLO,    /* server: a TLS record holding a ServerHello */
     ROLE_H2_SETTINGS,     /* server: HTTP/2's server preface, a SETTINGS frame */
     ROLE_UNMASKED_FRAMES, /* server: WebSocket frames without it */
+    ROLE_OTHER_CONNECTIONS, /* server: not in the bytes, but other connections showed it
+                               listening (flows.c: it answered their SYNs) */
 };
 
 /* What the n captured bytes at the start of a segment's payload say. */

@@ -2,9 +2,10 @@
  *
  * A flow is keyed by its 4-tuple, and numbered in the order of its first
  * packet.  The client is the side that sent the SYN; when the handshake was
- * not captured, the side with the higher (ephemeral) port, until the first
- * payload says otherwise (settle_roles: a request comes from a client, a
- * status line from a server, dissect/roles.c).  A SYN on a
+ * not captured, the side that is not a server seen listening (struct
+ * known_servers), else the side with the higher (ephemeral) port, until
+ * the first payload says otherwise (settle_roles: a request comes from a
+ * client, a status line from a server, dissect/roles.c).  A SYN on a
  * known tuple whose sequence number is not the initial one its sender
  * started from is a new connection (the ports were reused, as tshark
  * says): the old flow is over, whether it closed or not, and a new one
@@ -185,6 +186,7 @@ struct flow {
 };
 
 _Static_assert(sizeof(struct flow) == 6 * VIZ_CACHE_LINE, "struct flow: six cache lines (see the top)");
+_Static_assert(ROLE_OTHER_CONNECTIONS < 16, "turned_by holds an enum role_evidence in 4 bits");
 
 /* Flows in the order they leave when room is needed (front first). */
 struct flow_list {
@@ -226,6 +228,18 @@ struct parked {
     uint8_t *data;    /* VIZ_SNAPLEN bytes, made at the first use (owned) */
 };
 
+/* Endpoints seen listening: each answered a SYN, or a flow's first
+ * payload showed it a server (settle_roles).  A capture has a few
+ * servers; the latest KNOWN_SERVERS are kept, in a ring. */
+#define KNOWN_SERVERS 32
+struct known_servers {
+    struct {
+        struct ip_addr addr;
+        uint16_t port;
+    } at[KNOWN_SERVERS];
+    unsigned latest, count; /* the slot written last; slots in use */
+};
+
 struct flows {
     const struct emitter *emitter;
     struct flow_summary held[VIZ_HOLD_FLOWS]; /* items waiting for a repeat, by flow number */
@@ -257,6 +271,7 @@ struct flows {
     struct ip_addr server_text_addr; /* whose it is */
     uint16_t server_text_port;       /* (0 with family 0: none yet) */
     struct parked parked;            /* the data of a segment that waits a packet (settle_acked_hole) */
+    struct known_servers servers;    /* for flows whose handshake was not captured (new_flow) */
 };
 
 static void *take_half(void *pool)
@@ -554,10 +569,10 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     const char *note = traits_note(s);
     char turned[640];
     if (s->turned_by != ROLE_NO_EVIDENCE) {
-        int n = snprintf(turned, sizeof turned,
-                         "the handshake was not captured, and the server's port is the higher: client and "
-                         "server were told by the first payload (%s), not by the ports",
-                         role_evidence_name(s->turned_by));
+        int n = snprintf(turned, sizeof turned, "the handshake was not captured: client and server were told by %s%s%s",
+                         s->turned_by == ROLE_OTHER_CONNECTIONS ? "" : "its first payload (",
+                         role_evidence_name(s->turned_by),
+                         s->turned_by == ROLE_OTHER_CONNECTIONS ? "" : "), not by the ports");
         if (s->shown_reversed)
             n += snprintf(turned + n, sizeof turned - (size_t)n, "; the %u %s before it %s shown the other way round",
                           s->shown_reversed, s->shown_reversed == 1 ? "segment" : "segments",
@@ -802,6 +817,42 @@ static void make_room(struct flows *ft, int64_t now_ns)
     forget(ft, victim);
 }
 
+/* ---- servers seen listening ---- */
+
+static bool is_server(const struct known_servers *k, const struct ip_addr *addr, uint16_t port)
+{
+    for (unsigned i = 0; i < k->count; i++) {
+        unsigned at = (k->latest + KNOWN_SERVERS - i) % KNOWN_SERVERS; /* the latest first */
+        if (same_endpoint(&k->at[at].addr, k->at[at].port, addr, port))
+            return true;
+    }
+    return false;
+}
+
+static void learn_server(struct known_servers *k, const struct ip_addr *addr, uint16_t port)
+{
+    if (is_server(k, addr, port))
+        return; /* (most flows go to the server the last one went to: one comparison) */
+    k->latest = (k->latest + 1) % KNOWN_SERVERS;
+    k->at[k->latest].addr = *addr;
+    k->at[k->latest].port = port;
+    if (k->count < KNOWN_SERVERS)
+        k->count++;
+}
+
+/* Without a handshake, is the packet's sender the client?  When one of
+ * its endpoints is a server seen listening and the other is not, that
+ * one is the server; else the side with the higher (ephemeral) port is
+ * taken for the client, until the first payload says (settle_roles). */
+static bool sender_is_client_by_guess(const struct flows *ft, const struct packet *p)
+{
+    bool src_listens = is_server(&ft->servers, &p->src, p->sport);
+    bool dst_listens = is_server(&ft->servers, &p->dst, p->dport);
+    if (src_listens != dst_listens)
+        return dst_listens;
+    return p->sport >= p->dport;
+}
+
 static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item_dir *dir)
 {
     make_room(ft, p->ts_ns);
@@ -814,17 +865,16 @@ static struct flow *new_flow(struct flows *ft, const struct packet *p, enum item
         return NULL;
     }
     dissect_init(f->dissect, &ft->half_store);
-    /* Who is the client?  The SYN's sender; else the higher port's owner. */
-    bool sender_is_client;
-    if (p->flags & TCP_SYN)
-        sender_is_client = !(p->flags & TCP_ACK);
-    else
-        sender_is_client = p->sport >= p->dport;
+    /* Who is the client?  The SYN's sender; else a guess. */
+    bool sender_is_client =
+        p->flags & TCP_SYN ? !(p->flags & TCP_ACK) : sender_is_client_by_guess(ft, p);
     f->client = sender_is_client ? p->src : p->dst;
     f->server = sender_is_client ? p->dst : p->src;
     f->client_port = sender_is_client ? p->sport : p->dport;
     f->server_port = sender_is_client ? p->dport : p->sport;
     *dir = sender_is_client ? DIR_C2S : DIR_S2C;
+    if (p->flags & TCP_SYN)
+        learn_server(&ft->servers, &f->server, f->server_port);
     f->id = ft->next_id++;
     f->handshake_rtt_ms = -1;
     for (int i = 0; i < 2; i++) {
@@ -1241,12 +1291,23 @@ static void turn_around(struct flow *f)
  * the flow is turned round before anything is read.  Only the `tcp`
  * items of the segments before it (bare ACKs) went out the guessed way:
  * the flow's item says how many. */
-static void settle_roles(struct flow *f, const struct packet *p, enum item_dir *dir)
+static void settle_roles(struct flows *ft, struct flow *f, const struct packet *p, enum item_dir *dir)
 {
     enum role_evidence e = role_evidence(p->payload, p->payload_caplen);
-    if (e == ROLE_NO_EVIDENCE || role_evidence_is_client(e) == (*dir == DIR_C2S))
+    /* Bytes either side could send: a server seen listening since the
+     * flow was made may still say it (a Flash data socket opened after
+     * its policy request, whose server speaks first). */
+    if (e == ROLE_NO_EVIDENCE && is_server(&ft->servers, &f->client, f->client_port) &&
+        !is_server(&ft->servers, &f->server, f->server_port))
+        e = ROLE_OTHER_CONNECTIONS;
+    if (e == ROLE_NO_EVIDENCE)
         return;
+    if (role_evidence_is_client(e) == (*dir == DIR_C2S)) {
+        learn_server(&ft->servers, &f->server, f->server_port);
+        return;
+    }
     turn_around(f);
+    learn_server(&ft->servers, &f->server, f->server_port);
     f->turned_by = e;
     f->shown_reversed = f->packets < 4095 ? f->packets : 4095;
     *dir = *dir == DIR_C2S ? DIR_S2C : DIR_C2S;
@@ -1296,7 +1357,7 @@ static void follow_segment(struct flows *ft, const struct packet *p)
     ft->current = f;
     prefetch_related(f, p);
     if (p->payload_len && roles_guessed(f, p))
-        settle_roles(f, p, &dir);
+        settle_roles(ft, f, p, &dir);
     f->packets++;
     struct flow_half *h = &f->half[dir], *o = &f->half[!dir];
 
