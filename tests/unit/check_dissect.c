@@ -131,8 +131,10 @@ static size_t put_chunk(struct run *r, const char *data, size_t n)
 }
 
 /* Hand the dissector what dir has written since the last send, in pieces
- * of r->step bytes. */
-static void send_new(struct run *r, enum item_dir dir)
+ * of r->step bytes; one_write: it is one write of its sender's, cut by
+ * the MSS, PSH on its last piece only (dissect_env's write_continues on
+ * the others). */
+static void send_pieces(struct run *r, enum item_dir dir, bool one_write)
 {
     struct wire *w = &r->wire[dir];
     struct dissect_env env = env_of(r);
@@ -140,26 +142,20 @@ static void send_new(struct run *r, enum item_dir dir)
         size_t n = w->len - w->sent;
         if (r->step && n > r->step)
             n = r->step;
+        env.write_continues = one_write && w->sent + n < w->len;
         dissect_data(r->d, &env, dir, (const uint8_t *)w->bytes + w->sent, n, w->sent);
         w->sent += n;
     }
 }
 
-/* As send_new, but what dir has written is one write of its server's,
- * cut by the MSS: PSH on its last piece only (dissect_env's
- * write_continues on the others). */
+static void send_new(struct run *r, enum item_dir dir)
+{
+    send_pieces(r, dir, false);
+}
+
 static void send_one_write(struct run *r, enum item_dir dir)
 {
-    struct wire *w = &r->wire[dir];
-    struct dissect_env env = env_of(r);
-    while (w->sent < w->len) {
-        size_t n = w->len - w->sent;
-        if (r->step && n > r->step)
-            n = r->step;
-        env.write_continues = w->sent + n < w->len;
-        dissect_data(r->d, &env, dir, (const uint8_t *)w->bytes + w->sent, n, w->sent);
-        w->sent += n;
-    }
+    send_pieces(r, dir, true);
 }
 
 static void close_both(struct run *r)

@@ -65,6 +65,10 @@ START_TEST(http2_preface_tls_hellos_and_flash)
     ck_assert(role_evidence_is_client(ROLE_H2_PREFACE) && role_evidence_is_client(ROLE_CLIENT_HELLO) &&
               role_evidence_is_client(ROLE_POLICY_REQUEST));
     ck_assert(!role_evidence_is_client(ROLE_SERVER_HELLO) && !role_evidence_is_client(ROLE_NO_EVIDENCE));
+    /* not in any bytes: flows.c's, for a server other connections showed listening */
+    ck_assert(!role_evidence_is_client(ROLE_OTHER_CONNECTIONS));
+    ck_assert_str_eq(role_evidence_name(ROLE_OTHER_CONNECTIONS),
+                     "the server's other connections, which showed it listening");
 }
 END_TEST
 

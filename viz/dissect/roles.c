@@ -1,19 +1,19 @@
 /* roles.c -- client or server, told from the bytes a side sent.
  *
  * A flow's client is the side that sent the SYN.  When the capture began
- * after the handshake, flows.c first guesses the side with the higher
- * port (clients take theirs from the ephemeral range, servers listen
- * below it), which is wrong for a server on a high port: a test server
- * on a random port, a dev server on 50000.  Every protocol pushviz reads
- * opens its exchanges with bytes only one side sends, so the first
- * payload of such a flow settles the question.  Only what cannot come
- * from the other side counts: a request line whole up to its version, a
- * status line, the HTTP/2 client preface or the server's SETTINGS, a
- * TLS ClientHello or ServerHello, Flash's policy request, and WebSocket frames (a client
- * masks every frame and a server none, RFC 6455 §5.1), checked two
- * deep as the late-join test checks them.  Anything else (a body, an SSE
- * event, TLS application data, HTTP/2 frames) says nothing, and the guess
- * stands.
+ * after the handshake, flows.c guesses: the side that is not a server it
+ * saw listening, else the side with the higher port (clients take theirs
+ * from the ephemeral range, servers listen below it), which is wrong for
+ * a server on a high port: a test server on a random port, a dev server
+ * on 50000.  Every protocol pushviz reads opens its exchanges with bytes
+ * only one side sends, so the first payload of such a flow settles the
+ * question.  Only what cannot come from the other side counts: a request
+ * line whole up to its version, a status line, the HTTP/2 client preface
+ * or the server's SETTINGS, a TLS ClientHello or ServerHello, Flash's
+ * policy request, and WebSocket frames (a client masks every frame and a
+ * server none, RFC 6455 §5.1), checked two deep as the late-join test
+ * checks them.  Anything else (a body, an SSE event, TLS application
+ * data, HTTP/2 frames) says nothing, and the guess stands.
  */
 #include "dissect/roles.h"
 

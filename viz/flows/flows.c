@@ -1259,8 +1259,9 @@ static void note_window_scale(struct flow_half *h, struct flow_half *o, const st
 
 /* ---- client and server, when the handshake was not captured ---- */
 
-/* Is the flow's client still the guess new_flow made from the ports?  So
- * long as neither side has sent a byte: a flow made from a SYN or
+/* Is the flow's client still the guess new_flow made (from the servers
+ * seen listening, or the ports)?  So long as neither side has sent a
+ * byte: a flow made from a SYN or
  * SYN-ACK knows its roles, and once bytes have gone to the dissector (or
  * a side has ended) a direction is what they were read as. */
 static bool roles_guessed(const struct flow *f, const struct packet *p)
@@ -1287,8 +1288,9 @@ static void turn_around(struct flow *f)
 }
 
 /* The first payload of a flow whose roles were guessed: when its bytes
- * are what only the other role sends (roles.h), the guess was wrong, and
- * the flow is turned round before anything is read.  Only the `tcp`
+ * are what only the other role sends (roles.h), or its guessed client has
+ * been seen listening since, the guess was wrong, and the flow is turned
+ * round before anything is read.  Only the `tcp`
  * items of the segments before it (bare ACKs) went out the guessed way:
  * the flow's item says how many. */
 static void settle_roles(struct flows *ft, struct flow *f, const struct packet *p, enum item_dir *dir)
