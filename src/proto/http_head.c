@@ -126,11 +126,15 @@ int http_check_request(const struct http_request *req, struct proto_err *err)
     return 0;
 }
 
-/* The request line (after any empty lines): the position after it. */
-static long parse_request_line(const char *buf, size_t len, const struct http_limits *lim,
-                               struct http_request *req, struct proto_err *err)
+/* The request line (after any empty lines), and then, unless line_only,
+ * its header lines: the position after what was read.  (One function
+ * for both, so that each caller gets its own inlined copy: the line is
+ * read once per request on pushviz's busiest path.) */
+static inline long parse_request(const char *buf, size_t len, const struct http_limits *lim,
+                                 struct http_request *req, struct proto_err *err, bool line_only)
 {
     size_t pos = 0;
+    req->num_headers = 0;
     /* RFC 9112 §2.2: a server SHOULD ignore empty lines before the request
      * line (some clients send a stray CRLF after a POST body). */
     while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n')) {
@@ -173,15 +177,8 @@ static long parse_request_line(const char *buf, size_t len, const struct http_li
     if (major != 1)
         return proto_fail(err, 505, "only HTTP/1.x is spoken here");
     req->minor_version = minor >= 1 ? 1 : 0;
-    return start_line_end(buf, len, (size_t)next, err);
-}
-
-static long parse_request(const char *buf, size_t len, const struct http_limits *lim,
-                          struct http_request *req, struct proto_err *err)
-{
-    req->num_headers = 0;
-    long next = parse_request_line(buf, len, lim, req, err);
-    if (next < 0)
+    next = start_line_end(buf, len, (size_t)next, err);
+    if (next < 0 || line_only)
         return next;
     next = http_parse_fields(buf, len, (size_t)next, header_room(lim), false, req->headers,
                              &req->num_headers, err);
@@ -195,7 +192,7 @@ long http_read_request(const char *buf, size_t len, const struct http_limits *li
                        struct http_request *req, struct proto_err *err)
 {
     size_t seen = len < lim->max_head ? len : lim->max_head;
-    long n = parse_request(buf, seen, lim, req, err);
+    long n = parse_request(buf, seen, lim, req, err, false);
     if (n == PROTO_PARTIAL && len >= lim->max_head)
         return proto_fail(err, 431, "request head larger than the limit");
     return n;
@@ -204,8 +201,7 @@ long http_read_request(const char *buf, size_t len, const struct http_limits *li
 long http_read_request_line(const char *buf, size_t len, const struct http_limits *lim,
                             struct http_request *req, struct proto_err *err)
 {
-    req->num_headers = 0;
-    return parse_request_line(buf, len < lim->max_head ? len : lim->max_head, lim, req, err);
+    return parse_request(buf, len < lim->max_head ? len : lim->max_head, lim, req, err, true);
 }
 
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
