@@ -91,11 +91,11 @@ bool coding_hold(const struct dissect_env *env, struct body_state *bs, const str
 {
     struct body_coding *bc = bs->coding;
     coding_release(env, bs); /* (one whose data decoded to nothing: a gzip header, say) */
-    bool decoding = bc && bc->decoder && !bc->failed;
-    if (size == 0 || (!decoding && in_hand >= (size < VIZ_PAYLOAD_SHOWN ? size : VIZ_PAYLOAD_SHOWN)))
-        return false; /* the last chunk, or all its text came with it */
     if (bc && bc->decoder && bc->failed)
-        return false; /* data that will not be decoded, and whose text is not shown: as sent */
+        return false; /* data that will not be decoded: as sent, what came */
+    bool decoding = bc && bc->decoder;
+    if (size == 0 || (!decoding && in_hand >= (size < VIZ_PAYLOAD_SHOWN ? size : VIZ_PAYLOAD_SHOWN)))
+        return false; /* the last chunk, or all the text it shows came with it */
     /* Shown as sent, but its data came in more segments than its header:
      * it waits for the rest of its text.  A body without a coding makes a
      * record to hold it in (its decoder NULL, no name). */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
+
 struct half *half_get(struct dissect *d, enum item_dir dir)
 {
     struct half *h = d->half[dir];

@@ -86,10 +86,11 @@ struct body_text {
     size_t len;
 };
 
-/* A body's content coding (content_coding.c): made only for a body that
- * has one, freed at the body's end. */
+/* A body's content coding (content_coding.c): made for a body that has
+ * one, or (no name, no decoder) only to hold a chunk's item while the
+ * rest of its text comes; freed at the body's end. */
 struct body_coding {
-    char name[16];                /* the Content-Encoding value as sent (cut), for items */
+    char name[16];                /* the Content-Encoding value as sent (cut), for items; "" for none */
     struct http_decoder *decoder; /* gzip or deflate (owned); NULL: no decoder, shown as sent */
     uint64_t decoded;             /* bytes the coded bytes decoded to */
     bool failed;                  /* corrupt coded data, or a gap in it: the rest is passed over */
@@ -332,6 +333,10 @@ struct dissect {
 };
 
 /* ---- helpers (core.c) ---- */
+
+/* What an observer allows an HTTP head: all a client may send, whatever
+ * a server would refuse (VIZ_HEAD_MAX bytes). */
+extern const struct http_limits observer_limits;
 
 /* Direction dir's state, made (empty, MODE_DETECT, or MODE_HTTP_HEAD when
  * it is resting) if it has none; NULL when out of memory. */

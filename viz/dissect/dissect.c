@@ -171,7 +171,6 @@ static bool detect_step(struct dissect *d, struct half *h)
             h->mode = MODE_FLASH;
             return true;
         }
-        struct http_limits lim = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
         struct http_request req;
         struct proto_err err;
         /* The syntax decides, not a server's checks: a request refused
@@ -180,10 +179,11 @@ static bool detect_step(struct dissect *d, struct half *h)
          * has: before that line ends, a word and a space could as well
          * begin a Flash message (any text, NUL-ended), and a segment may
          * end anywhere -- so the bytes wait, and what they are does not
-         * depend on where the segments cut them. */
-        r = http_read_request(p, n, &lim, &req, &err);
+         * depend on where the segments cut them.  (The line is parsed a
+         * second time only for a head that came in pieces.) */
+        r = http_read_request(p, n, &observer_limits, &req, &err);
         bool more = r == PROTO_PARTIAL && !memchr(p, '\0', n);
-        if (r > 0 || (more && http_read_request_line(p, n, &lim, &req, &err) > 0)) {
+        if (r > 0 || (more && http_read_request_line(p, n, &observer_limits, &req, &err) > 0)) {
             h->mode = MODE_HTTP_HEAD;
             return true;
         }

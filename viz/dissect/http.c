@@ -31,8 +31,6 @@
 #include "dissect/pairing.h"
 #include "dissect/ws.h"
 
-static const struct http_limits observer_limits = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
-
 void body_clear(struct body_state *b)
 {
     free(b->sse);

@@ -31,10 +31,9 @@
  * the way. */
 static bool request_line(const char *p, size_t n)
 {
-    struct http_limits lim = {VIZ_HEAD_MAX, HTTP_HEADERS_CAP, VIZ_HEAD_MAX};
     struct http_request req;
     struct proto_err err;
-    return http_starts_with_method(p, n) == 1 && http_read_request_line(p, n, &lim, &req, &err) > 0;
+    return http_starts_with_method(p, n) == 1 && http_read_request_line(p, n, &observer_limits, &req, &err) > 0;
 }
 
 /* "HTTP/1.x NNN": a status line's start. */

@@ -173,7 +173,7 @@ struct flow {
      * turned them round (settle_roles): what it was (0: never turned), and
      * how many segments had been shown the guessed way before it. */
     uint16_t turned_by : 4;      /* enum role_evidence */
-    uint16_t shown_reversed : 12; /* (at most 4,095) */
+    uint16_t shown_reversed : 12; /* (at most SHOWN_REVERSED_MAX) */
     unsigned id;                 /* 1-based, in order of first packet */
     bool syn_seen, synack_seen, rst;
     bool reported;               /* its `flow` item is out */
@@ -187,6 +187,7 @@ struct flow {
 
 _Static_assert(sizeof(struct flow) == 6 * VIZ_CACHE_LINE, "struct flow: six cache lines (see the top)");
 _Static_assert(ROLE_OTHER_CONNECTIONS < 16, "turned_by holds an enum role_evidence in 4 bits");
+#define SHOWN_REVERSED_MAX 4095 /* what shown_reversed's 12 bits hold */
 
 /* Flows in the order they leave when room is needed (front first). */
 struct flow_list {
@@ -569,10 +570,13 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     const char *note = traits_note(s);
     char turned[640];
     if (s->turned_by != ROLE_NO_EVIDENCE) {
-        int n = snprintf(turned, sizeof turned, "the handshake was not captured: client and server were told by %s%s%s",
-                         s->turned_by == ROLE_OTHER_CONNECTIONS ? "" : "its first payload (",
-                         role_evidence_name(s->turned_by),
-                         s->turned_by == ROLE_OTHER_CONNECTIONS ? "" : "), not by the ports");
+        const char *by = role_evidence_name(s->turned_by);
+        int n = s->turned_by == ROLE_OTHER_CONNECTIONS
+                    ? snprintf(turned, sizeof turned,
+                               "the handshake was not captured: client and server were told by %s", by)
+                    : snprintf(turned, sizeof turned,
+                               "the handshake was not captured: client and server were told by its first "
+                               "payload (%s), not by the ports", by);
         if (s->shown_reversed)
             n += snprintf(turned + n, sizeof turned - (size_t)n, "; the %u %s before it %s shown the other way round",
                           s->shown_reversed, s->shown_reversed == 1 ? "segment" : "segments",
@@ -1311,7 +1315,7 @@ static void settle_roles(struct flows *ft, struct flow *f, const struct packet *
     turn_around(f);
     learn_server(&ft->servers, &f->server, f->server_port);
     f->turned_by = e;
-    f->shown_reversed = f->packets < 4095 ? f->packets : 4095;
+    f->shown_reversed = f->packets < SHOWN_REVERSED_MAX ? f->packets : SHOWN_REVERSED_MAX;
     *dir = *dir == DIR_C2S ? DIR_S2C : DIR_C2S;
 }
 
