@@ -1033,6 +1033,64 @@ START_TEST(engineio_open_names_the_session)
 }
 END_TEST
 
+/* Text messages of a WebSocket whose handshake was not seen, one segment
+ * each way per call. */
+static void put_texts(struct run *r, enum item_dir dir, const char *const *texts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_frame(r, dir, true, WS_OP_TEXT, texts[i], strlen(texts[i]));
+    send_new(r, dir);
+}
+
+/* A capture begun after a WebSocket's handshake: no request target names
+ * a library, so its messages may -- but only one its library alone
+ * sends.  A counter's "2" and "3", a client's "42" and a client's
+ * a["x"] name nothing; the server's ping answered by the client's pong
+ * names Engine.IO, and a Socket.IO event then names Socket.IO. */
+START_TEST(a_websocket_joined_late_is_named_by_its_messages)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    static const char *const counter[] = {"1", "2", "3", "4"}, *const plain[] = {"42", "a[\"x\"]"};
+    put_texts(r, DIR_S2C, counter, 4);
+    put_texts(r, DIR_C2S, plain, 2);
+    ck_assert_uint_eq(count(r, ITEM_WS_FRAME), 6);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 0);
+    static const char *const ping[] = {"2"}, *const pong[] = {"3"}, *const tick[] = {"42[\"tick\",1]"};
+    put_texts(r, DIR_S2C, ping, 1);
+    put_texts(r, DIR_C2S, pong, 1);
+    put_texts(r, DIR_S2C, tick, 1);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 2);
+    assert_message(r, 0, "engine.io", "pong", "");
+    ck_assert_int_eq(nth(r, ITEM_MESSAGE, 0)->dir, DIR_C2S);
+    assert_message(r, 1, "socket.io", "EVENT", "[\"tick\",1]");
+    const char *library;
+    ck_assert_ptr_null(dissect_session(r->d, &library));
+    ck_assert_str_eq(library, "socket.io");
+    ck_assert(dissect_traits(r->d)->ws_joined_late);
+    run_free(r);
+}
+END_TEST
+
+/* A SockJS server's array of strings names SockJS at once. */
+START_TEST(a_sockjs_websocket_joined_late_is_named_by_its_array)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    static const char *const heartbeat[] = {"h", "a[\"tick 1\",\"tick 2\"]"}, *const sent[] = {"[\"hi\"]"};
+    put_texts(r, DIR_S2C, heartbeat, 2);
+    put_texts(r, DIR_C2S, sent, 1);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 3);
+    assert_message(r, 0, "sockjs", "array", "\"tick 1\"");
+    assert_message(r, 1, "sockjs", "array", "\"tick 2\"");
+    assert_message(r, 2, "sockjs", "send", "\"hi\"");
+    const char *library;
+    ck_assert_ptr_null(dissect_session(r->d, &library));
+    ck_assert_str_eq(library, "sockjs");
+    run_free(r);
+}
+END_TEST
+
 /* A Content-Length body with a hole: its `body` item still comes, with the
  * bytes before the hole as its text and the lost count; and a body framed
  * as multipart or SSE is not a `body` (its parts or events are). */
@@ -1134,6 +1192,8 @@ int main(void)
     tcase_add_loop_test(tc, upgrade_answered_before_any_client_byte, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, socketio_polling_payloads, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, engineio_open_names_the_session, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_websocket_joined_late_is_named_by_its_messages, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_sockjs_websocket_joined_late_is_named_by_its_array, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, body_with_a_gap_says_what_was_lost, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);

@@ -303,7 +303,9 @@ def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     request the late capture misses, the compressed WebSockets with context
     takeover (a message that copies from before the start cannot be
     inflated: test_deflate), and node's gzip HTTP/2 stream (its content
-    coding is in a header block HPACK cannot read any more)."""
+    coding is in a header block HPACK cannot read any more).  The
+    libraries' WebSocket transports, named by their messages when joined
+    late, have their own test below."""
     third = ("sse-restart", "trailers", "ws-plain", "ws-deflate-chromium-nocontext", "ws-deflate-node-nocontext", "h2c-curl",
              "h2c-upgrade", "coding-sse", "iframe-html", "ndjson", "multipart", "poll-keepalive")
     paths = [p for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))) if not p.endswith("demo.pcap")]
@@ -513,6 +515,95 @@ def test_late_join_websocket():
         [(f["opcode"], f["len"], f["payload"]) for f in full], (frames, full)
     assert len(of_type(its, "event", flow=1)) == len([f for f in frames if f["opcode"] == 1])
     assert not of_type(its, "error", flow=first["flow"]), of_type(its, "error")
+
+
+def test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its_protocol():
+    """A capture that begins in the middle of a long answer or frame sees
+    the server's side first, and its bytes look like nothing.  They were
+    left unread for the rest of the connection: a socket.io page's
+    keep-alive connection begun inside its script showed no answer after it
+    (socketio-upgrade.pcap from frame 12).  Once the client's side shows
+    HTTP or WebSocket, the server's searches for its next status line or
+    frame header, and says how many bytes it passed over."""
+    body = b"".join(b"%x\r\n%s\r\n" % (100, b"x" * 100) for _ in range(3)) + b"0\r\n\r\n"
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /script.js HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", mss=1000)
+    begin = len(conv.packets)
+    conv.stream("s2c", body, 120)
+    conv.send("c2s", b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    its = lose(conv, range(begin), "begun-in-a-body.pcap")
+    assert [(r["status"], r["exchange"]) for r in of_type(its, "http_response")] == [(200, 1)], its
+    assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
+    assert errors_at(its) == [("%d bytes passed over to the next HTTP status line" % len(body), 0)], its
+
+    conv = g.Conversation()
+    conv.handshake()
+    conv.ws_upgrade()
+    begin = len(conv.packets) + 1  # the long frame's second segment
+    conv.stream("s2c", bytes([0x81, 126, 1, 44]) + b"x" * 300, 101)
+    conv.send("s2c", text_frame(b"tick 1"))
+    conv.send("c2s", text_frame(b"hello", key=b"\x01\x02\x03\x04"))
+    conv.send("s2c", text_frame(b"tick 2"))
+    its = lose(conv, range(begin), "begun-in-a-frame.pcap")
+    frames = [(f["dir"], f["payload"]) for f in of_type(its, "ws_frame")]
+    assert frames == [("c2s", "hello"), ("s2c", "tick 2")], its
+    assert errors_at(its) == [("%d bytes passed over to the next WebSocket frame header" % (304 - 101 + 8), 0)], its
+    assert of_type(its, "flow")[0]["technique"] == "ws", its
+
+
+def names_the_library(message):
+    """Does this message item of a whole capture name its library on its
+    own, to a capture that began after the handshake (library_of_ws_message)?
+    (An Engine.IO pong names it too, when its ping was read first.)"""
+    if message["library"] == "socket.io":
+        return message["frame"] in ("EVENT", "ACK", "CONNECT")
+    return message["library"] == "sockjs" and message["frame"] == "array" and message["dir"] == "s2c"
+
+
+def test_a_websocket_joined_late_names_its_push_library_from_its_messages():
+    """A class's browsers connect with socket.io, and the capture starts
+    after: the WebSocket's request named the library, and it was not
+    captured, so its messages were shown as frames only.  Now a message
+    only that library sends names it (a Socket.IO event, ack or connect; a
+    SockJS array from the server; an Engine.IO pong answering a ping), and
+    from that message on every message is shown as with the handshake.
+    Each capture is begun at every segment of its WebSocket from the 101 on
+    (that connection's packets only; begun at the 101, it misses the
+    request that named the library)."""
+    for name, library in (("socketio-upgrade", "socket.io"), ("sockjs-websocket", "sockjs"),
+                          ("engineio-upgrade", "engine.io")):
+        path = os.path.join(CAPTURES, "thirdparty", name + ".pcap")
+        head, recs = pcap_records(path)
+        whole = items(path)
+        ws_flow = of_type(whole, "ws_frame")[0]["flow"]
+        upgraded = of_type(whole, "http_response", flow=ws_flow, status=101)[0]["t"]
+        segments = [(it["frame"], it["len"], it["t"]) for it in of_type(whole, "tcp", flow=ws_flow)]
+        starts = [frame for frame, length, t in segments if length and t >= upgraded]
+        copies = [[recs[frame - 1] for frame, _, _ in segments if frame >= start] for start in starts]
+        its = items(write_copies(name + "-ws-late.pcap", head, copies))
+        messages = of_type(whole, "message", flow=ws_flow)
+        named = 0
+        for k, start in enumerate(starts):
+            (flow,) = flows_by_copy(its)[k]
+            begun = next(t for frame, _, t in segments if frame == start)
+            after = [m for m in messages if m["t"] >= begun]
+            got = [(m["frame"], m["text"]) for m in of_type(its, "message", flow=flow)]
+            unnamed = len(after) - len(got)
+            assert unnamed >= 0 and got == [(m["frame"], m["text"]) for m in after[unnamed:]], \
+                (name, start, got, after)
+            # Nothing before the first message shown could have named the library.
+            assert not any(names_the_library(m) for m in after[:unnamed]), (name, start, after[:unnamed])
+            flow_item = of_type(its, "flow", flow=flow)[0]
+            # (Socket.IO speaks Engine.IO: its heartbeats alone name engine.io.)
+            names = {library, "engine.io"} if library == "socket.io" else {library}
+            assert flow_item.get("library") in names if got else "library" not in flow_item, \
+                (name, start, flow_item)
+            assert flow_item["session"] is None and flow_item["technique"] == "ws", flow_item
+            named += bool(got)
+        assert named > len(starts) / 2, (name, named, len(starts))
 
 
 # ---- crafted: one segment lost at a chosen place ----
@@ -1405,7 +1496,9 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_gap_over_the_end_of_a_body_says_the_packet_it_cut,
          test_an_answer_after_a_gap_that_took_another_meets_its_own_request,
          test_a_websocket_whose_101_the_capture_missed_is_read_from_its_frames,
-         test_late_join_websocket, test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing,
+         test_late_join_websocket, test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its_protocol,
+         test_a_websocket_joined_late_names_its_push_library_from_its_messages,
+         test_an_ack_captured_before_the_data_it_acknowledges_loses_nothing,
          test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_lower_one,
          test_sequence_numbers_that_pass_2_32_midstream_change_nothing,
          test_where_segments_cut_the_bytes_changes_nothing,

@@ -165,6 +165,9 @@ struct ws_state {
     bool text_message;            /* the open data message is text */
     bool ping_pending;            /* a ping went this way and no pong came back yet */
     int64_t ping_ns;              /* when */
+    bool library_unnamed;         /* no request target was seen to name the push library its
+                                   * messages carry: they may name it (library_of_ws_message) */
+    bool eio_ping_last;           /* ...and this side's latest text message was an Engine.IO ping */
     /* permessage-deflate (RFC 7692) */
     bool handshake_seen;          /* false: the connection was joined after its handshake */
     bool guessed;                 /* client, joined after a cut 101 that showed no Upgrade field, nor
@@ -242,7 +245,8 @@ struct half {
     uint64_t lost_from;           /* while a search looks for the next place to trust (MODE_RESYNC,
                                    * MODE_WS_RESYNC, rec_lost, body.chunk_lost, skip_to_nul): the
                                    * stream offset it began at; the bytes it passes over from there
-                                   * are reported (half_search_done) */
+                                   * are reported (half_search_done); MODE_OPAQUE: where its unread
+                                   * bytes began, in case the other side shows it speaks HTTP */
     bool skip_to_nul;             /* Flash after a gap or an error: drop bytes up to the next NUL */
     /* Length-prefixed records: MODE_TLS (tls.c) and MODE_H2 (h2.c) */
     bool rec_lost;                /* after a gap: looking for the next record header */

@@ -97,6 +97,9 @@ const char *dissect_session(const struct dissect *d, const char **library)
     const struct half *c = d->half[DIR_C2S], *s = d->half[DIR_S2C];
     const struct lib_state *l = c && c->lib.session ? &c->lib : s && s->lib.session ? &s->lib : NULL;
     *library = l ? library_name(l->session_lib) : NULL;
+    /* A WebSocket joined late names no session, only (by its messages) a library. */
+    if (!l && s && s->ws && s->ws->library_unnamed && s->lib.lib != LIB_NONE)
+        *library = library_name(s->lib.lib);
     return l ? l->session : NULL;
 }
 
@@ -134,6 +137,38 @@ static bool text_then_nul(const char *p, size_t n)
 }
 
 /* Decide what this direction speaks.  True when decided (or hopeless). */
+/* Does a side in this mode speak HTTP/1.x (or search for its next head)? */
+static bool speaks_http(enum half_mode m)
+{
+    return m == MODE_HTTP_HEAD || m == MODE_HTTP_BODY || m == MODE_RESYNC || m == MODE_WAIT_UPGRADE;
+}
+
+/* A connection speaks one protocol both ways.  A capture that began in
+ * the middle of a message may see one side's bytes first, and they look
+ * like nothing (the rest of a body, the rest of a long WebSocket frame);
+ * once the other side shows what it speaks (h: a request or a status
+ * line, or WebSocket frames), the unread side searches for that
+ * protocol's next head or frame header instead of staying unread, and
+ * what it passed over since its first byte is reported when the search
+ * ends.  (Not after a 101 to a protocol pushviz does not read: there both
+ * sides were made unread on purpose.) */
+static void search_like_the_other_side(struct dissect *d, struct half *h)
+{
+    struct half *other = d->half[!h->dir];
+    if (!other || other->mode != MODE_OPAQUE || d->traits.switched_unread)
+        return;
+    uint64_t from = other->lost_from;
+    if (h->mode != MODE_WEBSOCKET) {
+        half_resync(other, from);
+        return;
+    }
+    ws_join(d, other);
+    if (other->mode == MODE_WEBSOCKET) { /* (else out of memory: it stays unread) */
+        other->mode = MODE_WS_RESYNC;
+        other->lost_from = from;
+    }
+}
+
 static bool detect_step(struct dissect *d, struct half *h)
 {
     /* The other direction, when it has said nothing yet, is still detecting. */
@@ -185,6 +220,7 @@ static bool detect_step(struct dissect *d, struct half *h)
         bool more = r == PROTO_PARTIAL && !memchr(p, '\0', n);
         if (r > 0 || (more && http_read_request_line(p, n, &observer_limits, &req, &err) > 0)) {
             h->mode = MODE_HTTP_HEAD;
+            search_like_the_other_side(d, h);
             return true;
         }
         if (more)
@@ -194,6 +230,7 @@ static bool detect_step(struct dissect *d, struct half *h)
             if (n < 5)
                 return false;
             h->mode = MODE_HTTP_HEAD;
+            search_like_the_other_side(d, h);
             return true;
         }
     }
@@ -203,6 +240,7 @@ static bool detect_step(struct dissect *d, struct half *h)
     int ws = other_ws ? 1 : ws_frames_plausible(h->dir, (const uint8_t *)p, n);
     if (ws == 1) {
         ws_join(d, h);
+        search_like_the_other_side(d, h);
         return true;
     }
     if (ws == PROTO_PARTIAL && n < 64)
@@ -213,7 +251,12 @@ static bool detect_step(struct dissect *d, struct half *h)
     }
     if (n < 64 && other == MODE_DETECT)
         return false; /* too little to tell yet */
+    if (speaks_http(other)) { /* (see search_like_the_other_side) */
+        half_resync(h, h->buf.offset);
+        return true;
+    }
     h->mode = MODE_OPAQUE;
+    h->lost_from = h->buf.offset; /* where its unread bytes began, should the other side show HTTP */
     return true;
 }
 
@@ -453,10 +496,12 @@ static void give_up_held(const struct dissect_env *env, struct half *h)
     eventscan_feed(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow,
                    h->dir, env->now_ns);
     bytebuf_reset(&h->buf, h->buf.offset + h->buf.len);
-    if (h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH)
+    if (h->mode == MODE_WEBSOCKET || h->mode == MODE_FLASH) {
         h->mode = MODE_OPAQUE;
-    else
+        h->lost_from = h->buf.offset; /* (as detect_step's unread bytes) */
+    } else {
         half_resync(h, h->buf.offset);
+    }
 }
 
 void dissect_prefetch(const struct dissect *d, enum item_dir dir)
@@ -557,12 +602,16 @@ static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
     d->pending_count = 0;  /* its answer was in the gap */
     ws_join(d, h);         /* a frame search, below, as for any gap in frames */
+    if (h->ws)
+        h->ws->library_unnamed = !req;
     if (switched)
         d->traits.ws_joined_late = true; /* the flow's note: the handshake was not seen whole */
     if (!client_waits)
         return; /* it reads its bytes its own way already (frames found without the handshake) */
     bool searching = client->mode == MODE_RESYNC; /* a gap took some of the client's frames too */
     ws_join(d, client);
+    if (client->ws)
+        client->ws->library_unnamed = !req;
     if (searching)
         client->mode = MODE_WS_RESYNC; /* from where its search stands */
     if (client->ws) /* (NULL when out of memory: then only events are looked for) */

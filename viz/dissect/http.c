@@ -496,6 +496,11 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
         ws_start(h, true, deflated ? &deflate : NULL);
         if (client)
             ws_start(client, true, deflated ? &deflate : NULL);
+        /* A 101 whose request the capture missed: the messages may name the library. */
+        if (h->ws)
+            h->ws->library_unnamed = !req;
+        if (client && client->ws)
+            client->ws->library_unnamed = !req;
         return true;
     }
     if (interim) {

@@ -7,7 +7,10 @@
  * `transport=polling` or `websocket`) in the query, and Socket.IO is
  * Engine.IO served under /socket.io/ (socket.io-protocol v5); SockJS
  * requests /PREFIX/SERVER/SESSION/TRANSPORT (SockJS protocol 0.3, "Session
- * URLs").  The frames themselves are decoded by src/proto (sockjs.c,
+ * URLs").  A capture that began after a WebSocket's handshake has no
+ * target to read: there the library is named by the first message that
+ * only it would send (library_of_ws_message), and the messages before
+ * that one are shown as frames only.  The frames themselves are decoded by src/proto (sockjs.c,
  * engineio.c, socketio.c); this file only cuts them out of what wraps
  * them:
  *   SockJS xhr, xhr_streaming, xhr_send    a frame per line
@@ -126,6 +129,78 @@ void library_of_request(struct slice method, struct slice path, struct slice que
             response->wrap = transports[i].response;
             return;
         }
+}
+
+/* ---- which library, from a WebSocket's own messages ---- */
+
+/* Engine.IO's ping ("2") or pong ("3"), as type says; "2probe" and
+ * "3probe" test a transport before an upgrade. */
+static bool eio_heartbeat(const char *p, size_t n, char type)
+{
+    return n >= 1 && p[0] == type && (n == 1 || (n == 6 && memcmp(p + 1, "probe", 5) == 0));
+}
+
+/* A Socket.IO event, ack or connect in an Engine.IO message, whole:
+ * `42["name",...]`, `430[...]`, `40{...}`.  A "42" alone is not one. */
+static bool socketio_signature(const char *p, size_t n)
+{
+    struct sio_packet sp;
+    struct proto_err err = {0};
+    if (n < 4 || p[0] != '4' || sio_packet_parse(p + 1, n - 1, &sp, &err) < 0 || sp.data.len < 2)
+        return false;
+    char first = sp.data.ptr[0], last = p[n - 1];
+    switch (sp.type) {
+    case SIO_EVENT:
+        return last == ']';
+    case SIO_ACK:
+        return sp.has_id && first == '[' && last == ']';
+    case SIO_CONNECT:
+        return first == '{' && last == '}';
+    default:
+        return false;
+    }
+}
+
+/* A SockJS server's messages: `a["...",...]`, each of them a string. */
+static bool sockjs_signature(const char *p, size_t n)
+{
+    struct sockjs_frame f;
+    struct proto_err err = {0};
+    if (n < 4 || p[0] != 'a' || sockjs_frame_parse(p, n, &f, &err) < 0 || f.kind != SOCKJS_ARRAY)
+        return false;
+    size_t pos = 0, strings = 0;
+    struct slice m;
+    long r;
+    while ((r = sockjs_array_next(f.body, &pos, &m, &err)) == 1) {
+        if (m.len < 2 || m.ptr[0] != '"')
+            return false;
+        strings++;
+    }
+    return r == 0 && strings > 0;
+}
+
+void library_of_ws_message(struct dissect *d, struct half *h, const char *p, size_t n)
+{
+    struct half *other = d->half[!h->dir];
+    struct ws_state *ow = other ? other->ws : NULL;
+    enum push_library lib = LIB_NONE;
+    if (socketio_signature(p, n))
+        lib = LIB_SOCKETIO;
+    else if (eio_heartbeat(p, n, '3') && ow && ow->eio_ping_last)
+        lib = LIB_ENGINEIO; /* a ping answered by the other side's pong */
+    else if (h->dir == DIR_S2C && sockjs_signature(p, n))
+        lib = LIB_SOCKJS;
+    h->ws->eio_ping_last = eio_heartbeat(p, n, '2');
+    /* Socket.IO speaks Engine.IO: a connection named engine.io by its
+     * heartbeats is named again by its first Socket.IO packet. */
+    if (lib == LIB_NONE || !(h->lib.lib == LIB_NONE || (h->lib.lib == LIB_ENGINEIO && lib == LIB_SOCKETIO)))
+        return;
+    h->lib.lib = lib;
+    h->lib.wrap = WRAP_MESSAGE;
+    if (ow && ow->library_unnamed) {
+        other->lib.lib = lib;
+        other->lib.wrap = WRAP_MESSAGE;
+    }
 }
 
 void library_note_session(struct half *h, enum push_library lib, struct slice id)

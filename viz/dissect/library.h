@@ -15,6 +15,14 @@
 void library_of_request(struct slice method, struct slice path, struct slice query,
                         struct lib_state *request, struct lib_state *response,
                         struct slice *session);
+/* A WebSocket joined after its handshake (no request target named a
+ * library): h's whole text message p[0..n), before it is shown, names the
+ * library of both directions when only that library would send it -- a
+ * Socket.IO event, ack or connect; an Engine.IO pong answering the other
+ * side's ping (the server's "2", or the client's "2probe" when it tests
+ * the transport); a SockJS array of strings from the server.  A counter's
+ * "2" and "3" are no heartbeats unless one side answers the other. */
+void library_of_ws_message(struct dissect *d, struct half *h, const char *p, size_t n);
 /* Remember id as the session this direction speaks for, unless it named
  * one before (a connection serves one session; the first is kept). */
 void library_note_session(struct half *h, enum push_library lib, struct slice id);

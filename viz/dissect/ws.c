@@ -200,7 +200,10 @@ static void frame_done(struct dissect *d, const struct dissect_env *env, struct 
      * of it kept: inflated, when it was compressed). */
     bool whole = w->compressed ? w->inflating && w->inflated_len == w->text.len
                                : fh->payload_len == w->text.len;
-    if (h->lib.wrap == WRAP_MESSAGE && fh->opcode == WS_OP_TEXT && fh->fin && whole)
+    bool whole_text = fh->opcode == WS_OP_TEXT && fh->fin && whole;
+    if (whole_text && w->library_unnamed)
+        library_of_ws_message(d, h, w->text.data, w->text.len);
+    if (h->lib.wrap == WRAP_MESSAGE && whole_text)
         library_message(text_env, h, w->text.data, w->text.len, w->text.offset);
 
     /* Events after the frame that carried them. */
@@ -303,6 +306,16 @@ int ws_frames_plausible(enum item_dir dir, const uint8_t *p, size_t n)
 void ws_join(struct dissect *d, struct half *h)
 {
     ws_start(h, false, NULL);
+    if (!h->ws)
+        return; /* out of memory: only events are looked for */
+    h->ws->library_unnamed = true; /* (upgrade_answer_lost knows better when the request was seen) */
+    /* The other side joined first, and its messages may have named the
+     * library this side speaks too. */
+    const struct half *other = d->half[!h->dir];
+    if (h->lib.lib == LIB_NONE && other && other->ws && other->ws->library_unnamed) {
+        h->lib.lib = other->lib.lib;
+        h->lib.wrap = other->lib.wrap;
+    }
     if (!d->traits.exchanges[TECH_WS])
         d->traits.ws_joined_late = true;
 }

@@ -563,7 +563,10 @@ static void emit_flow_item(struct flows *ft, const struct flow_summary *s)
     item_add_str(it, "end", s->end);
     if (s->library) {
         item_add_str(it, "library", s->library);
-        item_add_str(it, "session", s->session);
+        if (s->session[0])
+            item_add_str(it, "session", s->session);
+        else /* a WebSocket joined late: its messages named the library, but no session */
+            item_add_null(it, "session");
     } else {
         item_add_null(it, "session");
     }
