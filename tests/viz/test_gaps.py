@@ -524,7 +524,8 @@ def test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its
     keep-alive connection begun inside its script showed no answer after it
     (socketio-upgrade.pcap from frame 12).  Once the client's side shows
     HTTP or WebSocket, the server's searches for its next status line or
-    frame header, and says how many bytes it passed over."""
+    frame header, and says how many bytes it passed over; else the flow's
+    note says the capture began inside it."""
     body = b"".join(b"%x\r\n%s\r\n" % (100, b"x" * 100) for _ in range(3)) + b"0\r\n\r\n"
     conv = g.Conversation()
     conv.handshake()
@@ -552,6 +553,24 @@ def test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its
     assert frames == [("c2s", "hello"), ("s2c", "tick 2")], its
     assert errors_at(its) == [("%d bytes passed over to the next WebSocket frame header" % (304 - 101 + 8), 0)], its
     assert of_type(its, "flow")[0]["technique"] == "ws", its
+
+    # A stream whose client says nothing more stays unread, and its flow
+    # says why -- a live capture started after the page opened -- as one
+    # of another protocol says it is one.
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    begin = len(conv.packets)
+    conv.stream("s2c", body, 120)
+    flow = of_type(lose(conv, range(begin), "begun-in-a-stream.pcap"), "flow")[0]
+    assert flow["technique"] == "unknown" and "the capture began inside this connection" in flow["note"], flow
+    conv = g.Conversation()
+    conv.handshake()
+    conv.send("c2s", b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n" + bytes(range(1, 65)) + bytes(8))
+    conv.send("s2c", b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n" + bytes(range(1, 65)) + bytes(8))
+    flow = of_type(lose(conv, [], "another-protocol.pcap"), "flow")[0]
+    assert flow["note"] == "a protocol pushviz does not read: only pushlab events are looked for in its bytes", flow
 
 
 def names_the_library(message):

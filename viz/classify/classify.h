@@ -84,6 +84,9 @@ struct flow_traits {
     bool tls;                      /* TLS records: sealed, so unknown (the flow item says why) */
     bool http2;                    /* HTTP/2 frames: each stream an exchange (dissect/h2_streams.c) */
     bool switched_unread;          /* a 101 switched it to a protocol pushviz does not read */
+    bool unread;                   /* a side's bytes matched no protocol pushviz reads (a capture
+                                    * begun inside a message, or another protocol): only pushlab
+                                    * events are looked for in them */
 };
 
 /* Requests per (server, path) seen across all flows, so a poller that opens

@@ -136,7 +136,6 @@ static bool text_then_nul(const char *p, size_t n)
     return end > p && end[-1] != '\0';
 }
 
-/* Decide what this direction speaks.  True when decided (or hopeless). */
 /* Does a side in this mode speak HTTP/1.x (or search for its next head)? */
 static bool speaks_http(enum half_mode m)
 {
@@ -158,6 +157,7 @@ static void search_like_the_other_side(struct dissect *d, struct half *h)
     if (!other || other->mode != MODE_OPAQUE || d->traits.switched_unread)
         return;
     uint64_t from = other->lost_from;
+    d->traits.unread = false; /* (only one side can have been unread: h was detecting) */
     if (h->mode != MODE_WEBSOCKET) {
         half_resync(other, from);
         return;
@@ -169,6 +169,7 @@ static void search_like_the_other_side(struct dissect *d, struct half *h)
     }
 }
 
+/* Decide what this direction speaks.  True when decided (or hopeless). */
 static bool detect_step(struct dissect *d, struct half *h)
 {
     /* The other direction, when it has said nothing yet, is still detecting. */
@@ -257,6 +258,7 @@ static bool detect_step(struct dissect *d, struct half *h)
     }
     h->mode = MODE_OPAQUE;
     h->lost_from = h->buf.offset; /* where its unread bytes began, should the other side show HTTP */
+    d->traits.unread = true;      /* (the flow's note says so) */
     return true;
 }
 

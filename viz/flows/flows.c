@@ -208,6 +208,7 @@ struct flow_summary {
     char session[VIZ_SESSION_MAX + 1]; /* that session's id, shared by its other flows */
     enum role_evidence turned_by; /* the flow's roles turned by its first payload, or ROLE_NO_EVIDENCE */
     unsigned shown_reversed;    /* segments shown the guessed way before that */
+    bool joined_late;           /* neither SYN was captured: the capture began after the connection did */
 };
 
 /* A flow a RST ended, not reported yet: what the other side sent before
@@ -541,6 +542,14 @@ static const char *traits_note(const struct flow_summary *s)
     if (s->traits.http2 && !s->traits.requests)
         return "HTTP/2: its frames are shown, but no request's header block could be read (HPACK), so no "
                "exchange and no technique is named";
+    /* A live capture started after the pages were opened joins their
+     * streams in the middle of an answer: say so, and what to do. */
+    if (s->traits.unread && s->joined_late)
+        return "the capture began inside this connection (no handshake captured), and bytes that could not "
+               "be read from where it joined are only searched for pushlab events (start the capture "
+               "before the connection opens to see it whole)";
+    if (s->traits.unread)
+        return "a protocol pushviz does not read: only pushlab events are looked for in its bytes";
     return NULL;
 }
 
@@ -747,7 +756,8 @@ static void report(struct flows *ft, struct flow *f, int64_t now_ns, bool closed
     struct flow_summary s = {f->id, now_ns, "", "", f->dissect != NULL, {0}, f->packets,
                              f->half[DIR_C2S].bytes, f->half[DIR_S2C].bytes, f->handshake_rtt_ms,
                              f->rst ? "rst" : closed ? "fin" : "open", NULL, "",
-                             (enum role_evidence)f->turned_by, f->shown_reversed};
+                             (enum role_evidence)f->turned_by, f->shown_reversed,
+                             !f->syn_seen && !f->synack_seen};
     format_endpoint(&f->client, f->client_port, s.client_text);
     format_endpoint(&f->server, f->server_port, s.server_text);
     if (f->dissect) {
