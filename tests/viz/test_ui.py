@@ -22,7 +22,7 @@ import tempfile
 import time
 
 from uilib import TMP, Tmux, capture, colours_used, quit_cleanly, sweep_stale_runs, ws_capture
-from vizlib import ROOT, Skip, items, main, of_type
+from vizlib import ROOT, Skip, items, main, of_type, pcap_records
 import pcapgen as g
 
 # every key the issue asks for, and every other key the UI knows
@@ -309,6 +309,32 @@ def test_a_flow_named_by_repetition_says_so():
         s = t.wait("named poll: its path was asked for again on another connection")
         quit_cleanly(t)
     assert "named by those that bring news" not in s, s
+
+
+def test_a_flow_detail_says_what_could_not_be_read_and_why():
+    # A socket.io WebSocket begun after its 101 (its packets only): the
+    # flow item's note (the handshake was not captured) and its library,
+    # named by its messages, were in the JSON lines but not on the screen.
+    p = capture(os.path.join("thirdparty", "socketio-upgrade.pcap"))
+    whole = items(p)
+    ws_flow = of_type(whole, "ws_frame")[0]["flow"]
+    frames = [it["frame"] for it in of_type(whole, "tcp", flow=ws_flow)][6:]
+    head, records = pcap_records(p)
+    late = os.path.join(TMP, "socketio-ws-late.pcap")
+    with open(late, "wb") as f:
+        f.write(head + b"".join(records[n - 1] for n in frames))
+    flow = of_type(items(late), "flow")[0]
+    assert flow["library"] == "socket.io" and "was not captured" in flow["note"], flow
+    with Tmux(["-r", late], cols=120, lines=60) as t:
+        t.wait("flows")
+        t.wait("named by its messages: the request that names it was not captured")
+        s = t.wait("WebSocket recognised from its frames")
+        quit_cleanly(t)
+    assert re.search(r"library +socket\.io", s), s
+    # the note whole, broken between words over lines of 64 columns
+    lines = [line.split("| ", 1)[1].strip() for line in s.splitlines() if "| " in line]
+    start = next(i for i, line in enumerate(lines) if line.startswith("WebSocket recognised"))
+    assert " ".join(lines[start:start + 2]) == flow["note"], lines
 
 
 def test_stats_count_a_flow_open_at_the_end_as_open():

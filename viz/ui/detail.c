@@ -81,6 +81,32 @@ static void block(struct ui_lines *l, const char *s, size_t len)
     }
 }
 
+/* A sentence or two for people, as note lines of at most 64 columns,
+ * broken between words (a word longer than a line is cut). */
+static void prose(struct ui_lines *l, const char *s)
+{
+    size_t len = strlen(s);
+    while (len > 0) {
+        size_t n = ui_fit(s, len, 64);
+        if (n < len) {
+            size_t space = n;
+            while (space > 0 && s[space] != ' ')
+                space--;
+            if (space > 0)
+                n = space;
+            else if (n == 0)
+                n = 1;
+        }
+        note(l, "%.*s", (int)n, s);
+        s += n;
+        len -= n;
+        while (len > 0 && *s == ' ') {
+            s++;
+            len--;
+        }
+    }
+}
+
 static bool text_is(const char *s, size_t len, const char *word)
 {
     return strlen(word) == len && strncasecmp(s, word, len) == 0;
@@ -721,6 +747,15 @@ static void flow_detail(const struct ui_model *m, const struct ui_flow *f, struc
         ui_lines_addf(l, A_NORMAL, "%.3f ms from SYN to the ACK of the SYN/ACK", f->handshake_ms);
     else
         ui_lines_str(l, ui_attr(ROLE_DIM), "(not captured)");
+    if (f->library[0] && !f->session_no) {
+        label(l, "library");
+        ui_lines_str(l, A_NORMAL, f->library);
+        note(l, "named by its messages: the request that names it was not captured");
+    }
+    if (f->note) { /* what pushviz could not read of it, and why */
+        label(l, "note");
+        prose(l, f->note);
+    }
     note(l, "Enter: its messages   l: its ladder   x: bytes of a message");
 }
 

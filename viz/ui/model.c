@@ -55,6 +55,7 @@ static void free_flows(struct ui_model *m)
     for (size_t i = 0; i < m->nflows; i++) {
         index_free(&m->flows[i].items);
         index_free(&m->flows[i].messages);
+        free(m->flows[i].note);
     }
     free(m->flows);
     m->flows = NULL;
@@ -290,6 +291,16 @@ static void total_flow_item(struct ui_flow *f, const struct item *it)
     const struct item_field *hs = item_field(it, "handshake_rtt_ms");
     if (hs && hs->kind == FIELD_MS)
         f->handshake_ms = hs->v.ms;
+    if (!f->library[0]) /* (with a session, note_session takes both) */
+        copy_text(it, "library", f->library, sizeof f->library);
+    const struct item_field *note = item_field(it, "note");
+    free(f->note);
+    f->note = NULL;
+    if (note && note->kind == FIELD_TEXT) {
+        size_t len;
+        const char *s = item_text(it, note, &len);
+        f->note = strndup(s, len); /* (NULL when out of memory: the note is not shown) */
+    }
 }
 
 bool ui_model_is_message(const struct ui_model *m, const struct item *it)

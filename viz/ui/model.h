@@ -51,7 +51,9 @@ struct ui_flow {
         unsigned n;           /* exchanges named so */
     } kinds[UI_FLOW_KINDS];   /* its exchanges by technique, in order of first appearance */
     unsigned nkinds;
-    char library[12];         /* the push library of its session ("engine.io"...), "" when none */
+    char library[12];         /* the push library of its session ("engine.io"...), or the one its
+                                 flow item names without a session (a WebSocket joined late); "" */
+    char *note;               /* its flow item's note: what could not be read, and why (owned; NULL: none) */
     char session[VIZ_SESSION_MAX + 1]; /* that session's id, from its requests or its flow item */
     unsigned session_no;      /* the session's 1-based number in the capture (0: none) */
     unsigned session_first;   /* id of the session's first flow (its own id when it is that one) */
