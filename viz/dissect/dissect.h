@@ -49,8 +49,9 @@ const struct flow_traits *dissect_traits(struct dissect *d);
 /* The push library session the connection served (the first it named),
  * borrowed until dissect_free, and its library's name in *library; NULL
  * when none (*library may still be named: a WebSocket joined after its
- * handshake, whose messages showed the library but no session).  The connections of one session share it: a polling session
- * and its WebSocket upgrade, SockJS's xhr and xhr_send. */
+ * handshake, whose messages showed the library but no session).  The
+ * connections of one session share it: a polling session and its
+ * WebSocket upgrade, SockJS's xhr and xhr_send. */
 const char *dissect_session(const struct dissect *d, const char **library);
 
 #endif

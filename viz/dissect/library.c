@@ -10,9 +10,9 @@
  * URLs").  A capture that began after a WebSocket's handshake has no
  * target to read: there the library is named by the first message that
  * only it would send (library_of_ws_message), and the messages before
- * that one are shown as frames only.  The frames themselves are decoded by src/proto (sockjs.c,
- * engineio.c, socketio.c); this file only cuts them out of what wraps
- * them:
+ * that one are shown as frames only.  The frames themselves are decoded
+ * by src/proto (sockjs.c, engineio.c, socketio.c); this file only cuts
+ * them out of what wraps them:
  *   SockJS xhr, xhr_streaming, xhr_send    a frame per line
  *   SockJS htmlfile, jsonp                 p("FRAME"); a JSON string in a call, per line
  *   SockJS eventsource                     an SSE event's data (content.c calls in)
