@@ -1072,6 +1072,24 @@ START_TEST(a_websocket_joined_late_is_named_by_its_messages)
 }
 END_TEST
 
+/* A server's first segment after the capture began holds one short
+ * frame (an Engine.IO ping, 3 bytes): it is read at once, not kept until
+ * 9 bytes could show whether they begin HTTP/2's SETTINGS -- so the
+ * client's pong that answers it comes after it, and names the library. */
+START_TEST(a_lone_short_frame_joined_late_is_read_at_once)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    static const char *const ping[] = {"2"}, *const pong[] = {"3"};
+    put_texts(r, DIR_S2C, ping, 1);
+    ck_assert_uint_eq(count(r, ITEM_WS_FRAME), 1);
+    put_texts(r, DIR_C2S, pong, 1);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_MESSAGE), 1);
+    assert_message(r, 0, "engine.io", "pong", "");
+    run_free(r);
+}
+END_TEST
+
 /* A SockJS server's array of strings names SockJS at once. */
 START_TEST(a_sockjs_websocket_joined_late_is_named_by_its_array)
 {
@@ -1194,6 +1212,7 @@ int main(void)
     tcase_add_loop_test(tc, engineio_open_names_the_session, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_websocket_joined_late_is_named_by_its_messages, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_sockjs_websocket_joined_late_is_named_by_its_array, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, a_lone_short_frame_joined_late_is_read_at_once, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, body_with_a_gap_says_what_was_lost, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);

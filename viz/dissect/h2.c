@@ -44,16 +44,18 @@ static long frame_len(const uint8_t *p, size_t n)
 
 int h2_server_preface(const uint8_t *p, size_t n)
 {
+    /* Its 24-bit length first: a few settings of 6 bytes each, so its
+     * high bytes are 0.  Bytes that cannot begin it say so as they come
+     * (a server's first 3 bytes -- a WebSocket frame's -- are not kept
+     * waiting for the 9 of a frame header). */
+    if ((n > 0 && p[0] != 0) || (n > 1 && p[1] != 0) || (n > 2 && (p[2] % 6 || p[2] > 6 * 16)))
+        return 0;
     static const uint8_t header[] = {H2_SETTINGS, 0, 0, 0, 0, 0}; /* type, flags, stream 0 */
     size_t k = n < H2_FRAME_HEADER ? n : H2_FRAME_HEADER;
     if (k > 3 && memcmp(p + 3, header, k - 3) != 0)
         return 0;
     if (n < H2_FRAME_HEADER)
         return PROTO_PARTIAL;
-    struct h2_frame_header fh;
-    h2_read_frame_header(p, n, &fh);
-    if (fh.length % 6 || fh.length > 6 * 16)
-        return 0;
     return record_run_plausible(frame_len, p, n, 1);
 }
 
