@@ -348,6 +348,24 @@ def connection(lose_piece, mss=50):
     return conv, lost
 
 
+def test_a_capture_begun_inside_a_frame_reads_the_server_once_the_client_shows_http2():
+    # The capture began in the middle of a long DATA frame of the server's:
+    # its bytes looked like nothing and stayed unread.  Once the client's
+    # frames show HTTP/2, the server's side looks for its next frame header.
+    conv = g.Conversation()
+    conv.handshake()
+    begin = len(conv.packets) + 1  # the long frame's second segment
+    conv.stream("s2c", frame(0, 1, bytes(range(1, 256)) * 4), 400)
+    conv.send("c2s", frame(6, 0, b"pingpong"))
+    conv.send("s2c", frame(6, 0, b"pingpong", 1) + frame(0, 1, b"data: tick\n\n"))
+    its = items(conv.write(os.path.join(TMP, "begun-in-a-frame.pcap"), lose=range(begin)))
+    assert [(f["dir"], f["frame"]) for f in of_type(its, "http2")] == \
+        [("c2s", "PING"), ("s2c", "PING"), ("s2c", "DATA")], its
+    passed = 9 + 1020 - 400
+    assert [(e["what"], e["offset"]) for e in of_type(its, "error")] == \
+        [("%d bytes passed over to the next HTTP/2 frame header" % passed, 0)], its
+
+
 def test_gap_inside_a_frame_keeps_the_framing():
     conv, lost = connection(lose_piece=1, mss=30)  # bytes 30-59 of the DATA: inside frame 0
     its = items(conv.write(os.path.join(TMP, "gap-inside.pcap"), lose=lost))

@@ -219,6 +219,28 @@ def test_capture_joined_after_the_handshake():
     assert not of_type(its, "flash") and not of_type(its, "error")
 
 
+def test_a_capture_begun_inside_a_record_reads_the_server_once_the_client_shows_tls():
+    # The server's side came first, in the middle of a long record: its
+    # bytes looked like nothing, and they and every record after them were
+    # left unread.  Once the client's records show TLS, the server's side
+    # looks for its next record header (a connection speaks one protocol
+    # both ways), and says how many bytes it passed over.
+    conv = g.Conversation()
+    conv.handshake()
+    begin = len(conv.packets) + 1  # the long record's second segment
+    conv.stream("s2c", record(23, bytes(range(256)) * 4), 400)
+    conv.send("s2c", b"".join(sealed(2, 50)))
+    conv.send("c2s", b"".join(sealed(1, 30)))
+    conv.send("s2c", b"".join(sealed(2, 60)))
+    its = items(conv.write(os.path.join(TMP, "begun-in-a-record.pcap"), lose=range(begin)))
+    assert [(t["dir"], t["len"]) for t in of_type(its, "tls")] == [("c2s", 30), ("s2c", 60), ("s2c", 60)], its
+    passed = 1029 - 400 + 2 * 55
+    assert [(e["what"], e["offset"]) for e in of_type(its, "error")] == \
+        [("%d bytes passed over to the next TLS record header" % passed, 0)], its
+    flow = of_type(its, "flow")[0]
+    assert flow["technique"] == "unknown" and flow["note"].startswith("TLS:"), flow
+
+
 def test_binary_protocols_with_nul_bytes_are_not_flash():
     """Flash messages are text ended by NUL; a binary protocol (here
     PostgreSQL's startup message and a reply) holds NULs too and is unknown."""

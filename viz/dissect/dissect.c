@@ -144,13 +144,14 @@ static bool speaks_http(enum half_mode m)
 
 /* A connection speaks one protocol both ways.  A capture that began in
  * the middle of a message may see one side's bytes first, and they look
- * like nothing (the rest of a body, the rest of a long WebSocket frame);
- * once the other side shows what it speaks (h: a request or a status
- * line, or WebSocket frames), the unread side searches for that
- * protocol's next head or frame header instead of staying unread, and
- * what it passed over since its first byte is reported when the search
- * ends.  (Not after a 101 to a protocol pushviz does not read: there both
- * sides were made unread on purpose.) */
+ * like nothing (the rest of a body, of a long WebSocket frame, of a TLS
+ * record); once the other side shows what it speaks (h: a request or a
+ * status line, WebSocket frames, TLS records or HTTP/2 frames), the
+ * unread side searches for that protocol's next head, frame or record
+ * header instead of staying unread, and what it passed over since its
+ * first byte is reported when the search ends.  (Not after a 101 to a
+ * protocol pushviz does not read: there both sides were made unread on
+ * purpose.) */
 static void search_like_the_other_side(struct dissect *d, struct half *h)
 {
     struct half *other = d->half[!h->dir];
@@ -158,6 +159,15 @@ static void search_like_the_other_side(struct dissect *d, struct half *h)
         return;
     uint64_t from = other->lost_from;
     d->traits.unread = false; /* (only one side can have been unread: h was detecting) */
+    if (h->mode == MODE_TLS || h->mode == MODE_H2) { /* records: a search for the next header */
+        other->mode = h->mode;
+        other->rec_lost = true;
+        other->rec_skip = 0;
+        other->lost_from = from;
+        if (h->mode == MODE_H2) /* (the header blocks before its next frame were not read) */
+            other->h2_hpack = H2_HPACK_JOINED_LATE;
+        return;
+    }
     if (h->mode != MODE_WEBSOCKET) {
         half_resync(other, from);
         return;
@@ -189,6 +199,7 @@ static bool detect_step(struct dissect *d, struct half *h)
     if (h2 == 1) {
         h->mode = MODE_H2;
         d->traits.http2 = true;
+        search_like_the_other_side(d, h);
         return true;
     }
     int tls = tls_starts(h, other == MODE_TLS);
@@ -197,6 +208,7 @@ static bool detect_step(struct dissect *d, struct half *h)
     if (tls == 1) {
         h->mode = MODE_TLS;
         d->traits.tls = true;
+        search_like_the_other_side(d, h);
         return true;
     }
     if (h->dir == DIR_C2S) {
