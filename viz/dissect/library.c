@@ -133,22 +133,23 @@ void library_of_request(struct slice method, struct slice path, struct slice que
 
 /* ---- which library, from a WebSocket's own messages ---- */
 
-/* Engine.IO's ping ("2") or pong ("3"), as type says; "2probe" and
- * "3probe" test a transport before an upgrade. */
-static bool eio_heartbeat(const char *p, size_t n, char type)
+/* Engine.IO's ping or pong (as type says), empty, or "probe" when a
+ * transport is tested before an upgrade ("2probe", "3probe"). */
+static bool eio_heartbeat(const struct eio_packet *pk, enum eio_type type)
 {
-    return n >= 1 && p[0] == type && (n == 1 || (n == 6 && memcmp(p + 1, "probe", 5) == 0));
+    return pk->type == type && !pk->binary && (pk->data.len == 0 || slice_eq(pk->data, "probe"));
 }
 
 /* A Socket.IO event, ack or connect in an Engine.IO message, whole:
  * `42["name",...]`, `430[...]`, `40{...}`.  A "42" alone is not one. */
-static bool socketio_signature(const char *p, size_t n)
+static bool socketio_signature(const struct eio_packet *pk)
 {
     struct sio_packet sp;
     struct proto_err err = {0};
-    if (n < 4 || p[0] != '4' || sio_packet_parse(p + 1, n - 1, &sp, &err) < 0 || sp.data.len < 2)
+    if (pk->type != EIO_MESSAGE || pk->binary || sio_packet_parse(pk->data.ptr, pk->data.len, &sp, &err) < 0 ||
+        sp.data.len < 2)
         return false;
-    char first = sp.data.ptr[0], last = p[n - 1];
+    char first = sp.data.ptr[0], last = sp.data.ptr[sp.data.len - 1];
     switch (sp.type) {
     case SIO_EVENT:
         return last == ']';
@@ -183,14 +184,17 @@ void library_of_ws_message(struct dissect *d, struct half *h, const char *p, siz
 {
     struct half *other = d->half[!h->dir];
     struct ws_state *ow = other ? other->ws : NULL;
+    struct eio_packet pk;
+    struct proto_err err = {0};
+    bool eio = eio_packet_parse(p, n, &pk, &err) == 0;
     enum push_library lib = LIB_NONE;
-    if (socketio_signature(p, n))
+    if (eio && socketio_signature(&pk))
         lib = LIB_SOCKETIO;
-    else if (eio_heartbeat(p, n, '3') && ow && ow->eio_ping_last)
+    else if (eio && eio_heartbeat(&pk, EIO_PONG) && ow && ow->eio_ping_last)
         lib = LIB_ENGINEIO; /* a ping answered by the other side's pong */
     else if (h->dir == DIR_S2C && sockjs_signature(p, n))
         lib = LIB_SOCKJS;
-    h->ws->eio_ping_last = eio_heartbeat(p, n, '2');
+    h->ws->eio_ping_last = eio && eio_heartbeat(&pk, EIO_PING);
     /* Socket.IO speaks Engine.IO: a connection named engine.io by its
      * heartbeats is named again by its first Socket.IO packet. */
     if (lib == LIB_NONE || !(h->lib.lib == LIB_NONE || (h->lib.lib == LIB_ENGINEIO && lib == LIB_SOCKETIO)))

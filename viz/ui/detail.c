@@ -82,28 +82,17 @@ static void block(struct ui_lines *l, const char *s, size_t len)
 }
 
 /* A sentence or two for people, as note lines of at most 64 columns,
- * broken between words (a word longer than a line is cut). */
+ * broken between words as the status line's notices are (ui_wrap). */
 static void prose(struct ui_lines *l, const char *s)
 {
-    size_t len = strlen(s);
+    size_t len = strlen(s), next;
     while (len > 0) {
-        size_t n = ui_fit(s, len, 64);
-        if (n < len) {
-            size_t space = n;
-            while (space > 0 && s[space] != ' ')
-                space--;
-            if (space > 0)
-                n = space;
-            else if (n == 0)
-                n = 1;
-        }
+        size_t n = ui_wrap(s, len, 64, &next);
+        if (next == 0)
+            break; /* (nothing fits: cannot happen in 64 columns) */
         note(l, "%.*s", (int)n, s);
-        s += n;
-        len -= n;
-        while (len > 0 && *s == ' ') {
-            s++;
-            len--;
-        }
+        s += next;
+        len -= next;
     }
 }
 
