@@ -35,9 +35,9 @@ START_TEST(http_look_alikes_say_nothing)
     ck_assert_int_eq(of("FETCH /x HTTP/1.1\r\n"), ROLE_NO_EVIDENCE);   /* no method of HTTP's */
     ck_assert_int_eq(of("HTTP/1.1 20"), ROLE_NO_EVIDENCE);             /* the status cut short */
     ck_assert_int_eq(of("HTTP/1.1 abc\r\n"), ROLE_NO_EVIDENCE);
-    /* a body or an event stream in the middle: either side could send it */
-    ck_assert_int_eq(of("data: tick 3\n\n"), ROLE_NO_EVIDENCE);
+    /* a body in the middle: either side could send it */
     ck_assert_int_eq(of("{\"seq\":3}"), ROLE_NO_EVIDENCE);
+    ck_assert_int_eq(of("--form\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"), ROLE_NO_EVIDENCE);
     ck_assert_int_eq(of(""), ROLE_NO_EVIDENCE);
 }
 END_TEST
@@ -72,6 +72,21 @@ START_TEST(http2_preface_tls_hellos_and_flash)
 }
 END_TEST
 
+START_TEST(the_inside_of_a_streamed_answer)
+{
+    /* a capture begun after the page opened its stream: only a server
+     * sends an event stream, multipart/x-mixed-replace parts, a page of
+     * chunks (a client's upload in chunks is far rarer) */
+    ck_assert_int_eq(of("data: tick 3\n\n"), ROLE_STREAMED_BODY);
+    ck_assert_int_eq(of(": heartbeat\n\n"), ROLE_STREAMED_BODY);
+    ck_assert_int_eq(of("--frame\r\nContent-Type: image/jpeg\r\n\r\n"), ROLE_STREAMED_BODY);
+    ck_assert_int_eq(of("b\r\n{\"tick\":9}\n\r\n"), ROLE_STREAMED_BODY);
+    ck_assert(!role_evidence_is_client(ROLE_STREAMED_BODY));
+    ck_assert_str_eq(role_evidence_name(ROLE_STREAMED_BODY),
+                     "the inside of a streamed answer (an event stream, multipart parts or chunks)");
+}
+END_TEST
+
 START_TEST(websocket_frames_by_their_mask)
 {
     /* "hi" as a client sends it (masked with 1,2,3,4) and as a server does */
@@ -98,6 +113,7 @@ static Suite *roles_suite(void)
     tcase_add_test(tc, http_request_and_status_lines);
     tcase_add_test(tc, http_look_alikes_say_nothing);
     tcase_add_test(tc, http2_preface_tls_hellos_and_flash);
+    tcase_add_test(tc, the_inside_of_a_streamed_answer);
     tcase_add_test(tc, websocket_frames_by_their_mask);
     suite_add_tcase(s, tc);
     return s;

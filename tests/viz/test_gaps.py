@@ -313,6 +313,105 @@ def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     assert sum(check_joined_late(p) for p in paths) > 300
 
 
+STREAM_TECHNIQUES = ("sse", "multipart", "iframe", "xhr")
+
+
+def message_key(it):
+    """What a message item of a streamed body shows, wherever its bytes began."""
+    return it["type"], it.get("data", it.get("text")), it.get("size")
+
+
+def check_stream_joined_late(path):
+    """The capture begun at each of its segments with payload, as in
+    check_joined_late: a streamed answer the capture joined inside its
+    body -- no request, no status line -- is named by its content, with the
+    technique the whole capture gives it, and every event, chunk and part
+    that came after the first captured segment is shown.  Returns how many
+    joins there were inside such a body."""
+    head, recs = pcap_records(path)
+    frames = [r[0] for r in payload_frames(path) if r[4] > 0][1:]
+    cut = write_copies(os.path.basename(path) + "-stream-late.pcap", head, [recs[frame - 1:] for frame in frames])
+    whole = items(path)
+
+    def ports(f):
+        return frozenset(int(f[end].rsplit(":", 1)[1]) for end in ("client", "server"))
+
+    streams = {f["flow"]: f for f in of_type(whole, "flow") if f["technique"] in STREAM_TECHNIQUES}
+    heads = {it["flow"]: it["t"] for it in of_type(whole, "http_response") if it["flow"] in streams}
+    kinds = ("sse_event", "chunk", "part")
+    its = items(cut)
+    flows = {f["flow"]: f for f in of_type(its, "flow")}
+    t0 = record_seconds(head, recs[0])
+    joins, problems = 0, []
+    for k, late_flows in flows_by_copy(its).items():
+        joined = record_seconds(head, recs[frames[k] - 1]) - t0
+        for flow, f in streams.items():
+            if not heads[flow] + 1e-6 < joined < f["t"]:  # (items' times are rounded to microseconds)
+                continue  # the capture began before its answer, or after it ended
+            late = [g for g in late_flows if ports(flows[g]) == ports(f)]
+            want = collections.Counter(message_key(it) for it in whole
+                                       if it["flow"] == flow and it["type"] in kinds and it["t"] > joined + 1e-6)
+            if not late or not want:
+                continue  # nothing whole came after the first captured segment
+            joins += 1
+            g = flows[late[0]]
+            got = collections.Counter(message_key(it) for it in its if it.get("flow") == g["flow"] and it["type"] in kinds)
+            where = "%s joined at frame %d (flow %d)" % (os.path.basename(path), frames[k], flow)
+            if g["technique"] != f["technique"]:
+                problems.append("%s: named %s, not %s" % (where, g["technique"], f["technique"]))
+            if "inside an answer's body" not in g.get("note", ""):
+                problems.append("%s: its note does not say the capture began inside the body: %r" % (where, g.get("note")))
+            missing = want - got
+            if missing:
+                problems.append("%s: %s not shown" % (where, dict(missing)))
+    assert not problems, "\n".join(problems[:10]) + "\n(%d problems)" % len(problems)
+    return joins
+
+
+def test_chunks_joined_inside_a_body_are_a_stream_once_they_go_on_past_a_write():
+    """Chunks of data whose head the capture missed are XHR streaming when
+    they go on past the write that brought the first ones seen (a server
+    writes a stream's messages one by one), also when their last chunk comes
+    later; a body whose last chunk came in that same write (segments
+    without PSH, then its last) was a resource sent in chunks (a script),
+    and the next exchange on the connection is read."""
+    chunks = b"".join(b"%x\r\n%s\r\n" % (100, b"x" * 100) for _ in range(3))
+    for last, one_write, technique in ((b"", False, "xhr"), (b"0\r\n\r\n", False, "xhr"),
+                                       (b"0\r\n\r\n", True, "http")):
+        conv = g.Conversation()
+        conv.handshake()
+        conv.send("c2s", b"GET /script.js HTTP/1.1\r\nHost: x\r\n\r\n")
+        conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", mss=1000)
+        begin = len(conv.packets)
+        data = b"xxxx\r\n" + chunks + last  # joined inside a chunk
+        for i in range(0, len(data), 120):
+            conv.segment("s2c", g.ACK | (g.PSH if not one_write or i + 120 >= len(data) else 0), data[i:i + 120])
+        if last:
+            conv.send("c2s", b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        its = lose(conv, range(begin), "chunks-begun-in-a-body.pcap")
+        assert [c["size"] for c in of_type(its, "chunk")] == [100, 100, 100] + ([0] if last else []), its
+        assert errors_at(its) == [("6 bytes passed over to the next chunk size line", 0)], its
+        flow = of_type(its, "flow")[0]
+        assert flow["technique"] == technique, flow
+        assert "the capture began inside an answer's body" in flow["note"], flow
+        assert [b["text"] for b in of_type(its, "body")] == (["ok"] if last else []), its
+
+
+def test_a_stream_joined_inside_its_body_is_named_and_read_from_its_content():
+    """A live capture started after the pages opened their streams: each
+    reference stream (SSE, multipart, the forever iframe, XHR streaming)
+    and third-party ones (a chunked page of scripts, NDJSON, multipart, an
+    event stream that restarts, chunks with trailers) joined at each of
+    its segments.  They were "unknown", their events only searched for."""
+    third = ("iframe-html", "ndjson", "multipart", "sse-restart", "trailers")
+    paths = [os.path.join(CAPTURES, name + ".pcap") for name in ("sse", "multipart", "iframe", "xhr")]
+    paths += [os.path.join(CAPTURES, "thirdparty", name + ".pcap") for name in third]
+    counts = {os.path.basename(p): check_stream_joined_late(p) for p in paths}
+    assert all(counts[os.path.basename(p)] > 0 for p in paths[:4]), counts
+    assert sum(counts.values()) > 40, counts
+
+
 TCP_AT = 16 + 14 + 20  # a record's TCP header: Ethernet and IPv4 without options, as variant() expects
 
 
@@ -525,20 +624,21 @@ def test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its
     (socketio-upgrade.pcap from frame 12).  Once the client's side shows
     HTTP or WebSocket, the server's searches for its next status line or
     frame header, and says how many bytes it passed over; else the flow's
-    note says the capture began inside it."""
-    body = b"".join(b"%x\r\n%s\r\n" % (100, b"x" * 100) for _ in range(3)) + b"0\r\n\r\n"
+    note says the capture began inside it.  (A body whose bytes show chunks
+    or an event stream is read as one before that: the test below.)"""
+    script = b"/* " + b"x" * 400 + b" */"
     conv = g.Conversation()
     conv.handshake()
     conv.send("c2s", b"GET /script.js HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", mss=1000)
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(script), mss=1000)
     begin = len(conv.packets)
-    conv.stream("s2c", body, 120)
+    conv.stream("s2c", script, 120)
     conv.send("c2s", b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
     conv.send("s2c", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
     its = lose(conv, range(begin), "begun-in-a-body.pcap")
     assert [(r["status"], r["exchange"]) for r in of_type(its, "http_response")] == [(200, 1)], its
     assert [b["text"] for b in of_type(its, "body")] == ["ok"], its
-    assert errors_at(its) == [("%d bytes passed over to the next HTTP status line" % len(body), 0)], its
+    assert errors_at(its) == [("%d bytes passed over to the next HTTP status line" % len(script), 0)], its
 
     conv = g.Conversation()
     conv.handshake()
@@ -554,15 +654,15 @@ def test_a_capture_begun_inside_a_message_reads_on_once_the_other_side_shows_its
     assert errors_at(its) == [("%d bytes passed over to the next WebSocket frame header" % (304 - 101 + 8), 0)], its
     assert of_type(its, "flow")[0]["technique"] == "ws", its
 
-    # A stream whose client says nothing more stays unread, and its flow
-    # says why -- a live capture started after the page opened -- as one
-    # of another protocol says it is one.
+    # A body whose client says nothing more and whose bytes show no shape
+    # of a stream stays unread, and its flow says why -- a live capture
+    # started after the page opened -- as one of another protocol says it is one.
     conv = g.Conversation()
     conv.handshake()
     conv.send("c2s", b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
-    conv.send("s2c", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    conv.send("s2c", b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
     begin = len(conv.packets)
-    conv.stream("s2c", body, 120)
+    conv.stream("s2c", script, 120)
     flow = of_type(lose(conv, range(begin), "begun-in-a-stream.pcap"), "flow")[0]
     assert flow["technique"] == "unknown" and "the capture began inside this connection" in flow["note"], flow
     conv = g.Conversation()
@@ -1526,7 +1626,9 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_a_flow_joined_late_whose_server_has_the_higher_port_is_read_as_with_a_lower_one,
          test_sequence_numbers_that_pass_2_32_midstream_change_nothing,
          test_where_segments_cut_the_bytes_changes_nothing,
-         test_a_capture_begun_at_any_segment_shows_every_event_after_it] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
+         test_a_capture_begun_at_any_segment_shows_every_event_after_it,
+         test_chunks_joined_inside_a_body_are_a_stream_once_they_go_on_past_a_write,
+         test_a_stream_joined_inside_its_body_is_named_and_read_from_its_content] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"] + \
         [make_case(os.path.join(CAPTURES, "thirdparty", name + ".pcap"), "test_gap_thirdparty_", dissector)
          for name, dissector in THIRD_PARTY_GAPS]

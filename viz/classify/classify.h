@@ -84,9 +84,24 @@ struct flow_traits {
     bool tls;                      /* TLS records: sealed, so unknown (the flow item says why) */
     bool http2;                    /* HTTP/2 frames: each stream an exchange (dissect/h2_streams.c) */
     bool switched_unread;          /* a 101 switched it to a protocol pushviz does not read */
+    uint8_t headless;              /* enum headless_answer: an answer joined inside its body, its
+                                    * head not captured (dissect/headless.c) */
     bool unread;                   /* a side's bytes matched no protocol pushviz reads (a capture
                                     * begun inside a message, or another protocol): only pushlab
                                     * events are looked for in them */
+};
+
+/* How an answer whose body the capture joined in the middle was named
+ * (dissect/headless.c).  Chunks of data are a stream once they go on past
+ * the end of the write that brought the first ones; a body whose last
+ * chunk came in that same write was a resource sent in chunks (`http`). */
+enum headless_answer {
+    HEADLESS_NONE,
+    HEADLESS_BY_CONTENT,  /* an event stream or multipart parts: named by them */
+    HEADLESS_XHR_CHUNKS,  /* chunks of data in their first write: counted as XHR streaming so far */
+    HEADLESS_HTML_CHUNKS, /* chunks of HTML in their first write: counted as a forever iframe so far */
+    HEADLESS_STREAM,      /* chunks that went on past that write: a stream */
+    HEADLESS_ENDED        /* chunks that ended in that write: counted as a resource */
 };
 
 /* Requests per (server, path) seen across all flows, so a poller that opens

@@ -18,6 +18,7 @@
 #include "dissect/content_coding.h"
 #include "dissect/flash.h"
 #include "dissect/h2.h"
+#include "dissect/headless.h"
 #include "dissect/h2_bodies.h"
 #include "dissect/h2_headers.h"
 #include "dissect/http.h"
@@ -180,7 +181,7 @@ static void search_like_the_other_side(struct dissect *d, struct half *h)
 }
 
 /* Decide what this direction speaks.  True when decided (or hopeless). */
-static bool detect_step(struct dissect *d, struct half *h)
+static bool detect_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     /* The other direction, when it has said nothing yet, is still detecting. */
     enum half_mode other = half_mode(d, !h->dir);
@@ -261,6 +262,16 @@ static bool detect_step(struct dissect *d, struct half *h)
     if (text_then_nul(p, n)) {
         h->mode = MODE_FLASH;
         return true;
+    }
+    /* A server whose client has said nothing: the capture may have begun
+     * inside a streamed answer (headless.c), whose shape may show in a
+     * few bytes (a last chunk) or only in more. */
+    if (h->dir == DIR_S2C && other == MODE_DETECT) {
+        int body = headless_body_start(d, env, h);
+        if (body == 1)
+            return true;
+        if (body == PROTO_PARTIAL)
+            return false;
     }
     if (n < 64 && other == MODE_DETECT)
         return false; /* too little to tell yet */
@@ -446,7 +457,7 @@ static int h2c_preface_after_guessed_switch(struct dissect *d, const struct diss
 }
 
 /* Run this direction's parser until it needs more bytes. */
-static void run(struct dissect *d, const struct dissect_env *env, struct half *h)
+static void run_parser(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     for (;;) {
         bool progress = false;
@@ -462,7 +473,7 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         }
         switch (h->mode) {
         case MODE_DETECT:
-            progress = detect_step(d, h);
+            progress = detect_step(d, env, h);
             break;
         case MODE_HTTP_HEAD:
             progress = http_head_step(d, env, h);
@@ -498,6 +509,15 @@ static void run(struct dissect *d, const struct dissect_env *env, struct half *h
         if (!progress)
             return;
     }
+}
+
+/* ... and then see whether an answer joined inside its body went on
+ * (headless.c: chunks that end with their first write were a resource). */
+static void run(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    run_parser(d, env, h);
+    if (d->traits.headless)
+        headless_body_read(d, env, h);
 }
 
 /* More unparsed bytes than any head or frame header can need (or no

@@ -545,6 +545,19 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     return true;
 }
 
+void http_body_joined(const struct dissect_env *env, struct half *h, enum content_kind content,
+                      struct slice boundary)
+{
+    /* As a head a gap cut that said neither its length nor chunks
+     * (response_step): chunks if the bytes show them, else to the close. */
+    begin_body(env, h, &(struct http_body){HTTP_BODY_CHUNKED, 0}, content, boundary, 0, NULL);
+    if (h->mode != MODE_HTTP_BODY)
+        return;
+    h->body.chunk_lost = h->body.chunks_unconfirmed = h->body.else_until_close = true;
+    h->lost_from = h->buf.offset;
+    content_gap(env, h, &h->body, 0); /* the content's reader too looks for a place to start */
+}
+
 bool http_head_step(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
     struct head_text t = {h->buf.data, h->buf.len, false, false, false};
@@ -664,7 +677,7 @@ static int chunk_whole(struct http_chunked *c, const char *p, size_t n, bool *wa
  * of the next is the shape that event fields, parts and text do not take
  * by chance).  A last chunk after which more bytes came is no proof: the
  * body it ends holds nothing more to show. */
-static int chunk_at(const char *p, size_t n, bool proof)
+int http_chunk_at(const char *p, size_t n, bool proof)
 {
     struct http_chunked c;
     http_chunked_init(&c);
@@ -724,7 +737,7 @@ static bool chunk_resync(const struct dissect_env *env, struct half *h, bool *pr
     for (; i < n; i++) {
         if (i > 0 && p[i - 1] != '\n')
             continue; /* a size line starts a line (or the first byte after the gap) */
-        if ((found = chunk_at(p + i, n - i, bs->chunks_unconfirmed)) != 0)
+        if ((found = http_chunk_at(p + i, n - i, bs->chunks_unconfirmed)) != 0)
             break;
         if (head_at(h->dir, p + i, n - i)) {
             found = 2;

@@ -45,6 +45,18 @@ void http_body_cut(const struct dissect_env *env, struct half *h);
  * incomplete, unless reader_left: the other side had closed first. */
 void http_body_close(const struct dissect_env *env, struct half *h, enum dissect_end_how how,
                      bool reader_left);
+/* 1 when a chunk starts at p[0..n): a size line, that many bytes, CRLF,
+ * then more bytes or the end of what came; 0 when not; PROTO_PARTIAL when
+ * more bytes are needed.  `proof`: only framing beyond doubt counts (a
+ * whole chunk and the next one, or one ending where the bytes end). */
+int http_chunk_at(const char *p, size_t n, bool proof);
+/* h's bytes are the inside of an answer's body whose head the capture
+ * missed (headless.c): read them as a body of that content -- chunks if
+ * they show chunks, else to the close -- from the first place its
+ * framing and its content reader can trust, what comes before it passed
+ * over and said. */
+void http_body_joined(const struct dissect_env *env, struct half *h, enum content_kind content,
+                      struct slice boundary);
 /* End what a body's reading made for this body (its SSE parser, its
  * decoder); body_free also frees what is kept for the next body. */
 void body_clear(struct body_state *b);

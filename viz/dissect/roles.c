@@ -12,14 +12,16 @@
  * or the server's SETTINGS, a TLS ClientHello or ServerHello, Flash's
  * policy request, and WebSocket frames (a client masks every frame and a
  * server none, RFC 6455 §5.1), checked two deep as the late-join test
- * checks them.  Anything else (a body, an SSE event, TLS application
- * data, HTTP/2 frames) says nothing, and the guess stands.
+ * checks them, and the inside of a streamed answer (headless.c: a capture
+ * begun after a page opened its stream).  Anything else (another body,
+ * TLS application data, HTTP/2 frames) says nothing, and the guess stands.
  */
 #include "dissect/roles.h"
 
 #include <string.h>
 
 #include "dissect/h2.h"
+#include "dissect/headless.h"
 #include "dissect/ws.h"
 #include "proto/flash.h"
 #include "proto/h2_frame.h"
@@ -78,6 +80,13 @@ enum role_evidence role_evidence(const uint8_t *p, size_t n)
         return ROLE_H2_SETTINGS;
     if (flash_parse_policy_request(text, n) > 0)
         return ROLE_POLICY_REQUEST;
+    /* A capture begun inside a streamed answer: its server's bytes.  A
+     * client too may send chunks (an upload of unknown length), far more
+     * rarely than a server streams them, and the ports' guess would be no
+     * better. */
+    struct slice boundary;
+    if (body_shape(text, n, &boundary) > SHAPE_PARTIAL)
+        return ROLE_STREAMED_BODY;
     /* The MASK bit is in every frame header, so at most one of these holds.
      * The first frame must start a message or be a control frame (its
      * opcode not 0): HTTP/2's frame headers, which either side sends,
@@ -119,6 +128,8 @@ const char *role_evidence_name(enum role_evidence e)
         return "an HTTP/2 server's SETTINGS";
     case ROLE_UNMASKED_FRAMES:
         return "unmasked WebSocket frames";
+    case ROLE_STREAMED_BODY:
+        return "the inside of a streamed answer (an event stream, multipart parts or chunks)";
     case ROLE_OTHER_CONNECTIONS:
         return "the server's other connections, which showed it listening";
     case ROLE_NO_EVIDENCE:

@@ -20,6 +20,7 @@ enum role_evidence {
     ROLE_SERVER_HELLO,    /* server: a TLS record holding a ServerHello */
     ROLE_H2_SETTINGS,     /* server: HTTP/2's server preface, a SETTINGS frame */
     ROLE_UNMASKED_FRAMES, /* server: WebSocket frames without it */
+    ROLE_STREAMED_BODY,   /* server: the inside of a streamed answer (headless.h's body shapes) */
     ROLE_OTHER_CONNECTIONS, /* server: not in the bytes, but other connections showed it
                                listening (flows.c: it answered their SYNs) */
 };

@@ -544,6 +544,11 @@ static const char *traits_note(const struct flow_summary *s)
                "exchange and no technique is named";
     /* A live capture started after the pages were opened joins their
      * streams in the middle of an answer: say so, and what to do. */
+    if (s->traits.headless != HEADLESS_NONE)
+        return "the capture began inside an answer's body (its request and status line were not "
+               "captured): the technique is told from the body's own framing and content, read from "
+               "the first place they can be trusted (start the capture before the connection opens to "
+               "see it whole)";
     if (s->traits.unread && s->joined_late)
         return "the capture began inside this connection (no handshake captured), and bytes that could not "
                "be read from where it joined are only searched for pushlab events (start the capture "

@@ -1,0 +1,214 @@
+/* headless.c -- an answer's body joined in the middle, told from its
+ * own bytes.
+ *
+ * A live capture started after a page opened its stream joins that
+ * connection inside the answer's body: no request, no status line, no
+ * Content-Type -- only the server's bytes, from wherever the capture
+ * began.  A teacher who starts pushviz once the demo pages are open sees
+ * exactly this.  The technique still shows in the bytes, by shapes that
+ * other text does not take by chance:
+ *  - an event stream: a "data:" field line and, after it, the blank line
+ *    that dispatches its event (WHATWG HTML, "Server-sent events");
+ *  - multipart parts: a delimiter line, two dashes and the boundary
+ *    (RFC 2046 §5.1.1), right before a part's header field;
+ *  - chunks (RFC 9112 §7.1): a line of hex digits, exactly that many
+ *    bytes, CRLF and the next size line -- a streamed page when they carry
+ *    HTML (the forever frame's markup, its <script> elements), else an
+ *    XHR stream; unless the last chunk comes in the same write (the same
+ *    burst of segments, PSH on its last) as the first ones: that was a
+ *    resource sent in chunks (a script, a page), as a head would show when
+ *    its body ends with the write that carried it (http.c, body_open).
+ * Anything else (the middle of a download, another protocol) is not
+ * guessed at: it stays unread, searched only for pushlab events.
+ *
+ * Such a body is then read as one whose start a gap took
+ * (http_body_joined): its chunk framing and its content's reader each
+ * begin at the first place they can trust, and what came before that is
+ * passed over and said.
+ */
+#include "dissect/headless.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dissect/http.h"
+
+/* Chunks are looked for in at most this many bytes held at the start: a
+ * stream's first chunks are small, and bytes held here wait to be shown. */
+#define HEADLESS_WAIT_MAX 4096
+
+static bool line_start(const char *p, size_t i)
+{
+    return i == 0 || p[i - 1] == '\n';
+}
+
+/* An event-stream line: a field the WHATWG parser acts on ("data", "event",
+ * "id", "retry", with a colon or alone) or a comment (a colon first). */
+static bool event_stream_line(const char *p, size_t n)
+{
+    static const char *const fields[] = {"data", "event", "id", "retry"};
+    if (n && p[0] == ':')
+        return true;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t k = strlen(fields[i]);
+        if (n >= k && memcmp(p, fields[i], k) == 0 && (n == k || p[k] == ':'))
+            return true;
+    }
+    return false;
+}
+
+/* From a line start: event-stream lines, then the blank line that ends
+ * their block (dispatching its event, if it had data). */
+static bool event_stream_block_at(const char *p, size_t n)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < n;) {
+        const char *eol = memchr(p + i, '\n', n - i);
+        if (!eol)
+            return false;
+        size_t len = (size_t)(eol - (p + i));
+        if (len && p[i + len - 1] == '\r')
+            len--;
+        if (len == 0)
+            return lines > 0;
+        if (!event_stream_line(p + i, len))
+            return false;
+        lines++;
+        i = (size_t)(eol - p) + 1;
+    }
+    return false;
+}
+
+static bool shows_event_stream(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (line_start(p, i) && event_stream_block_at(p + i, n - i))
+            return true;
+    return false;
+}
+
+/* RFC 2046 §5.1.1's bchars (a space only inside). */
+static bool boundary_char(char c)
+{
+    return isalnum((unsigned char)c) || (c && strchr("'()+_,-./:=? ", c));
+}
+
+/* A part's Content-Type field line.  (A form's parts, which a client
+ * uploads, start with Content-Disposition instead.) */
+static bool content_type_line(const char *p, size_t n)
+{
+    return n >= 13 && strncasecmp(p, "Content-Type:", 13) == 0;
+}
+
+/* The boundary of a delimiter line followed by a Content-Type line; its
+ * length (0: none shown), *boundary pointing at it in p. */
+static size_t shown_boundary(const char *p, size_t n, const char **boundary)
+{
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (!line_start(p, i) || p[i] != '-' || p[i + 1] != '-')
+            continue;
+        const char *b = p + i + 2;
+        const char *eol = memchr(b, '\n', n - i - 2);
+        if (!eol)
+            return 0;
+        size_t len = (size_t)(eol - b);
+        if (len && b[len - 1] == '\r')
+            len--;
+        size_t k = 0;
+        while (k < len && boundary_char(b[k]))
+            k++;
+        if (len == 0 || len > BOUNDARY_MAX || k < len || b[len - 1] == ' ')
+            continue;
+        if (content_type_line(eol + 1, (size_t)(p + n - (eol + 1)))) {
+            *boundary = b;
+            return len;
+        }
+    }
+    return 0;
+}
+
+/* 1 when a chunk starts at a line start (or the first byte) and the bytes
+ * prove it (http_chunk_at); PROTO_PARTIAL when one may, with more bytes. */
+static int shows_chunks(const char *p, size_t n)
+{
+    bool may = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!line_start(p, i))
+            continue;
+        int r = http_chunk_at(p + i, n - i, true);
+        if (r == 1)
+            return 1;
+        may = may || r == PROTO_PARTIAL;
+    }
+    return may && n < HEADLESS_WAIT_MAX ? PROTO_PARTIAL : 0;
+}
+
+/* HTML: the page of a forever frame starts with its markup (and padding
+ * that gets browsers to render early), then sends a <script> a message. */
+static bool shows_html(const char *p, size_t n)
+{
+    static const char *const tags[] = {"<script", "<html", "<body", "<!doctype"};
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '<')
+            continue;
+        for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+            size_t k = strlen(tags[t]);
+            if (n - i >= k && strncasecmp(p + i, tags[t], k) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+enum body_shape body_shape(const char *p, size_t n, struct slice *boundary)
+{
+    if (shows_event_stream(p, n))
+        return SHAPE_EVENT_STREAM;
+    if ((boundary->len = shown_boundary(p, n, &boundary->ptr)) > 0)
+        return SHAPE_MULTIPART;
+    int chunks = shows_chunks(p, n);
+    if (chunks != 1)
+        return chunks == PROTO_PARTIAL ? SHAPE_PARTIAL : SHAPE_NONE;
+    return shows_html(p, n) ? SHAPE_HTML_CHUNKS : SHAPE_CHUNKS;
+}
+
+int headless_body_start(struct dissect *d, const struct dissect_env *env, struct half *h)
+{
+    static const enum technique technique[] = {
+        [SHAPE_EVENT_STREAM] = TECH_SSE, [SHAPE_MULTIPART] = TECH_MULTIPART,
+        [SHAPE_CHUNKS] = TECH_XHR,       [SHAPE_HTML_CHUNKS] = TECH_IFRAME,
+    };
+    static const enum content_kind content[] = {
+        [SHAPE_EVENT_STREAM] = CONTENT_SSE, [SHAPE_MULTIPART] = CONTENT_MULTIPART,
+        [SHAPE_CHUNKS] = CONTENT_PLAIN,     [SHAPE_HTML_CHUNKS] = CONTENT_PLAIN,
+    };
+    struct slice boundary = {NULL, 0};
+    enum body_shape shape = body_shape(h->buf.data, h->buf.len, &boundary);
+    if (shape == SHAPE_NONE || shape == SHAPE_PARTIAL)
+        return shape == SHAPE_PARTIAL ? PROTO_PARTIAL : 0;
+    http_body_joined(env, h, content[shape], boundary); /* (the boundary is copied before a byte is read) */
+    d->traits.exchanges[technique[shape]]++;
+    d->traits.headless = shape == SHAPE_CHUNKS        ? HEADLESS_XHR_CHUNKS
+                         : shape == SHAPE_HTML_CHUNKS ? HEADLESS_HTML_CHUNKS
+                                                      : HEADLESS_BY_CONTENT;
+    return 1;
+}
+
+void headless_body_read(struct dissect *d, const struct dissect_env *env, const struct half *h)
+{
+    uint8_t *how = &d->traits.headless;
+    if ((*how != HEADLESS_XHR_CHUNKS && *how != HEADLESS_HTML_CHUNKS) || h->dir != DIR_S2C)
+        return;
+    if (h->mode == MODE_HTTP_BODY) {
+        if (!env->write_continues) /* the write ended and the body goes on: a stream */
+            *how = HEADLESS_STREAM;
+        return;
+    }
+    /* Its last chunk came in the write that brought the first ones seen (or
+     * a gap took it, and the next head was found): a resource sent in
+     * chunks (a script, a page), not a stream of messages. */
+    d->traits.exchanges[*how == HEADLESS_XHR_CHUNKS ? TECH_XHR : TECH_IFRAME]--;
+    d->traits.exchanges[TECH_HTTP]++;
+    *how = HEADLESS_ENDED;
+}
