@@ -287,6 +287,30 @@ START_TEST(capture_errors_past_the_memory_cap_are_counted)
 }
 END_TEST
 
+START_TEST(an_answer_joined_inside_its_body_counts_as_its_technique)
+{
+    /* A capture begun inside an SSE stream: no response head, a `joined`
+     * item names the technique; it is listed as a message, and counted as
+     * the flow's exchange so far, as a response would be. */
+    struct ui_model m;
+    ui_model_init(&m);
+    add_tcp(&m, 1, DIR_S2C, "PSH,ACK", 84, 0.0);
+    struct item_builder b;
+    struct item *it = item_start(&b, ITEM_JOINED, 1, DIR_S2C, 0);
+    item_add_str(it, "technique", "sse");
+    item_add_str(it, "why", "event-stream blocks");
+    ui_model_add_item(&m, it);
+    reveal_all(&m);
+    struct ui_flow *f = ui_model_flow(&m, 1);
+    ck_assert_uint_eq(f->nkinds, 1);
+    ck_assert_str_eq(f->kinds[0].name, "sse");
+    ck_assert_uint_eq(f->kinds[0].n, 1);
+    ck_assert_uint_eq(f->messages.n, 1);
+    ck_assert_int_eq(m.items[f->messages.v[0]]->type, ITEM_JOINED);
+    ui_model_free(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ui_model");
@@ -298,6 +322,7 @@ int main(void)
     tcase_add_test(tc, frames_are_copied_and_numbered_from_one);
     tcase_add_test(tc, capture_errors_are_kept_apart);
     tcase_add_test(tc, capture_errors_past_the_memory_cap_are_counted);
+    tcase_add_test(tc, an_answer_joined_inside_its_body_counts_as_its_technique);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

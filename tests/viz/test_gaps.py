@@ -361,6 +361,9 @@ def check_stream_joined_late(path):
                 problems.append("%s: named %s, not %s" % (where, g["technique"], f["technique"]))
             if "inside an answer's body" not in g.get("note", ""):
                 problems.append("%s: its note does not say the capture began inside the body: %r" % (where, g.get("note")))
+            said = [it["technique"] for it in its if it.get("flow") == g["flow"] and it["type"] == "joined"]
+            if said != [f["technique"]]:
+                problems.append("%s: joined items %s, not one naming %s" % (where, said, f["technique"]))
             missing = want - got
             if missing:
                 problems.append("%s: %s not shown" % (where, dict(missing)))
@@ -395,6 +398,8 @@ def test_chunks_joined_inside_a_body_are_a_stream_once_they_go_on_past_a_write()
         flow = of_type(its, "flow")[0]
         assert flow["technique"] == technique, flow
         assert "the capture began inside an answer's body" in flow["note"], flow
+        # (while the flow is open it counts as XHR streaming so far)
+        assert [(j["technique"], j["offset"]) for j in of_type(its, "joined")] == [("xhr", 0)], its
         assert [b["text"] for b in of_type(its, "body")] == (["ok"] if last else []), its
 
 

@@ -179,6 +179,12 @@ int headless_body_start(struct dissect *d, const struct dissect_env *env, struct
         [SHAPE_EVENT_STREAM] = TECH_SSE, [SHAPE_MULTIPART] = TECH_MULTIPART,
         [SHAPE_CHUNKS] = TECH_XHR,       [SHAPE_HTML_CHUNKS] = TECH_IFRAME,
     };
+    static const char *const why[] = {
+        [SHAPE_EVENT_STREAM] = "event-stream blocks: field lines (data:, id:, event:) or comments, each ended by a blank line",
+        [SHAPE_MULTIPART] = "multipart parts: a delimiter line, --boundary, before each part's Content-Type",
+        [SHAPE_CHUNKS] = "chunks: a size line in hex, that many bytes, CRLF, and the next size line",
+        [SHAPE_HTML_CHUNKS] = "chunks of HTML: a page that streams a <script> a message (the forever frame)",
+    };
     static const enum content_kind content[] = {
         [SHAPE_EVENT_STREAM] = CONTENT_SSE, [SHAPE_MULTIPART] = CONTENT_MULTIPART,
         [SHAPE_CHUNKS] = CONTENT_PLAIN,     [SHAPE_HTML_CHUNKS] = CONTENT_PLAIN,
@@ -187,6 +193,11 @@ int headless_body_start(struct dissect *d, const struct dissect_env *env, struct
     enum body_shape shape = body_shape(h->buf.data, h->buf.len, &boundary);
     if (shape == SHAPE_NONE || shape == SHAPE_PARTIAL)
         return shape == SHAPE_PARTIAL ? PROTO_PARTIAL : 0;
+    struct item_builder b;
+    struct item *it = half_item(&b, env, h, ITEM_JOINED, h->buf.offset, 0);
+    item_add_str(it, "technique", technique_name(technique[shape]));
+    item_add_str(it, "why", why[shape]);
+    emit_item(env->emitter, it);
     http_body_joined(env, h, content[shape], boundary); /* (the boundary is copied before a byte is read) */
     d->traits.exchanges[technique[shape]]++;
     d->traits.headless = shape == SHAPE_CHUNKS        ? HEADLESS_XHR_CHUNKS

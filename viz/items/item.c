@@ -28,6 +28,7 @@ static const char *const type_names[ITEM_TYPE_COUNT] = {
     [ITEM_MESSAGE] = "message",
     [ITEM_TLS] = "tls",
     [ITEM_HTTP2] = "http2",
+    [ITEM_JOINED] = "joined",
     [ITEM_CAPTURE_STATS] = "capture_stats",
 };
 

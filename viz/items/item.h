@@ -43,6 +43,7 @@ enum item_type {
     ITEM_MESSAGE,       /* a message of a push library (SockJS, Engine.IO, Socket.IO) */
     ITEM_TLS,           /* a TLS record: its type and length, and what a hello says in the clear */
     ITEM_HTTP2,         /* an HTTP/2 frame (or the client's connection preface) */
+    ITEM_JOINED,        /* an answer the capture joined inside its body: what it is read as, and why */
     ITEM_CAPTURE_STATS, /* a live capture's kernel counts, at its end */
     ITEM_TYPE_COUNT
 };

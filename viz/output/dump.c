@@ -235,6 +235,10 @@ size_t item_summary(const struct item *it, char *out, size_t cap)
         put_field(&l, it, "last_stream", "last_stream");
         put_field(&l, it, "text", "text");
         break;
+    case ITEM_JOINED: /* "technique=sse why=..." */
+        put_field(&l, it, "technique", "technique");
+        put_field(&l, it, "why", "why");
+        break;
     case ITEM_CAPTURE_STATS:
         put_field(&l, it, "received", "received");
         put_field(&l, it, "dropped", "dropped");

@@ -633,6 +633,11 @@ static void type_notes(struct ui_lines *l, const struct item *it)
         note(l, "builds as it sends: decoded here, but only while no earlier block was missed");
         content_note(l, it);
         break;
+    case ITEM_JOINED:
+        note(l, "the capture began inside this answer's body: its request and status line, and");
+        note(l, "so its Content-Type and framing, were not captured; the body's own bytes show");
+        note(l, "what it is, and it is read from the first place its framing can be trusted");
+        break;
     case ITEM_TLS:
         note(l, "a TLS record: a 5-byte header (type, version, length), then sealed bytes");
         note(l, "encrypted: what anyone on the path still sees is each record's size and time,");

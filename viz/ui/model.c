@@ -371,6 +371,7 @@ static void account(struct ui_model *m, const struct item *it, size_t index)
         note_session(m, f, it);
         break;
     case ITEM_HTTP_RESPONSE:
+    case ITEM_JOINED: /* (an answer whose head was not captured: named by its body) */
         count_exchange(f, it);
         break;
     default:
