@@ -305,7 +305,8 @@ def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     inflated: test_deflate), and node's gzip HTTP/2 stream (its content
     coding is in a header block HPACK cannot read any more).  The
     libraries' WebSocket transports, named by their messages when joined
-    late, have their own test below."""
+    late, have their own test below; so have the libraries' streaming
+    transports joined inside their answers' bodies."""
     third = ("sse-restart", "trailers", "ws-plain", "ws-deflate-chromium-nocontext", "ws-deflate-node-nocontext", "h2c-curl",
              "h2c-upgrade", "coding-sse", "iframe-html", "ndjson", "multipart", "poll-keepalive")
     paths = [p for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))) if not p.endswith("demo.pcap")]
@@ -325,8 +326,9 @@ def check_stream_joined_late(path):
     """The capture begun at each of its segments with payload, as in
     check_joined_late: a streamed answer the capture joined inside its
     body -- no request, no status line -- is named by its content, with the
-    technique the whole capture gives it, and every event, chunk and part
-    that came after the first captured segment is shown.  Returns how many
+    technique the whole capture gives it and the push library it carries
+    (SockJS's streaming transports), and every event, chunk, part and
+    library message that came after the first captured segment is shown.  Returns how many
     joins there were inside such a body."""
     head, recs = pcap_records(path)
     frames = [r[0] for r in payload_frames(path) if r[4] > 0][1:]
@@ -338,7 +340,7 @@ def check_stream_joined_late(path):
 
     streams = {f["flow"]: f for f in of_type(whole, "flow") if f["technique"] in STREAM_TECHNIQUES}
     heads = {it["flow"]: it["t"] for it in of_type(whole, "http_response") if it["flow"] in streams}
-    kinds = ("sse_event", "chunk", "part")
+    kinds = ("sse_event", "chunk", "part", "message")
     its = items(cut)
     flows = {f["flow"]: f for f in of_type(its, "flow")}
     t0 = record_seconds(head, recs[0])
@@ -349,8 +351,13 @@ def check_stream_joined_late(path):
             if not heads[flow] + 1e-6 < joined < f["t"]:  # (items' times are rounded to microseconds)
                 continue  # the capture began before its answer, or after it ended
             late = [g for g in late_flows if ports(flows[g]) == ports(f)]
-            want = collections.Counter(message_key(it) for it in whole
-                                       if it["flow"] == flow and it["type"] in kinds and it["t"] > joined + 1e-6)
+            after = [it for it in whole if it["flow"] == flow and it["type"] in kinds and it["t"] > joined + 1e-6]
+            # A library's messages from the first that names it: a SockJS array of strings
+            # (library_of_joined_body), as a WebSocket joined late is named.
+            named = next((i for i, it in enumerate(after) if it["type"] == "message" and it["frame"] == "array"),
+                         len(after))
+            want = collections.Counter(message_key(it) for i, it in enumerate(after)
+                                       if it["type"] != "message" or i >= named)
             if not late or not want:
                 continue  # nothing whole came after the first captured segment
             joins += 1
@@ -361,6 +368,8 @@ def check_stream_joined_late(path):
                 problems.append("%s: named %s, not %s" % (where, g["technique"], f["technique"]))
             if "inside an answer's body" not in g.get("note", ""):
                 problems.append("%s: its note does not say the capture began inside the body: %r" % (where, g.get("note")))
+            if g.get("library") != f.get("library"):
+                problems.append("%s: its library is %s, not %s" % (where, g.get("library"), f.get("library")))
             said = [it["technique"] for it in its if it.get("flow") == g["flow"] and it["type"] == "joined"]
             if said != [f["technique"]]:
                 problems.append("%s: joined items %s, not one naming %s" % (where, said, f["technique"]))
@@ -407,9 +416,12 @@ def test_a_stream_joined_inside_its_body_is_named_and_read_from_its_content():
     """A live capture started after the pages opened their streams: each
     reference stream (SSE, multipart, the forever iframe, XHR streaming)
     and third-party ones (a chunked page of scripts, NDJSON, multipart, an
-    event stream that restarts, chunks with trailers) joined at each of
-    its segments.  They were "unknown", their events only searched for."""
-    third = ("iframe-html", "ndjson", "multipart", "sse-restart", "trailers")
+    event stream that restarts, chunks with trailers, and SockJS's
+    xhr_streaming, eventsource and htmlfile, direct and through its iframe)
+    joined at each of its segments.  They were "unknown", their events only
+    searched for, SockJS's messages not read."""
+    third = ("iframe-html", "ndjson", "multipart", "sse-restart", "trailers", "sockjs-xhr-streaming",
+             "sockjs-eventsource", "sockjs-htmlfile", "sockjs-iframe-eventsource", "sockjs-iframe-htmlfile")
     paths = [os.path.join(CAPTURES, name + ".pcap") for name in ("sse", "multipart", "iframe", "xhr")]
     paths += [os.path.join(CAPTURES, "thirdparty", name + ".pcap") for name in third]
     counts = {os.path.basename(p): check_stream_joined_late(p) for p in paths}

@@ -206,6 +206,9 @@ struct lib_state {
     enum lib_wrap wrap;
     enum push_library session_lib; /* the library of `session` */
     bool skipping;                /* the message outgrew `pending`: dropping it up to its end */
+    bool unnamed;                 /* a body joined inside (headless.c): `wrap` is how SockJS would wrap
+                                   * its frames there, and the first array of strings names it; no
+                                   * message is shown before that one */
     struct bytebuf *pending;      /* the message begun and not yet ended (owned; made at the first
                                    * message cut out of a body: NULL in most directions) */
     char *session;                /* the first session id this direction named (a request's sid= or

@@ -98,8 +98,9 @@ const char *dissect_session(const struct dissect *d, const char **library)
     const struct half *c = d->half[DIR_C2S], *s = d->half[DIR_S2C];
     const struct lib_state *l = c && c->lib.session ? &c->lib : s && s->lib.session ? &s->lib : NULL;
     *library = l ? library_name(l->session_lib) : NULL;
-    /* A WebSocket joined late names no session, only (by its messages) a library. */
-    if (!l && s && s->ws && s->ws->library_unnamed && s->lib.lib != LIB_NONE)
+    /* A WebSocket or a stream joined late names no session, only (by its
+     * messages) a library. */
+    if (!l && s && ((s->ws && s->ws->library_unnamed) || d->traits.headless) && s->lib.lib != LIB_NONE)
         *library = library_name(s->lib.lib);
     return l ? l->session : NULL;
 }
@@ -634,6 +635,7 @@ static void upgrade_answer_lost(struct dissect *d, const struct dissect_env *env
         return;
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the answer's frames carry, as the 101 said */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
+    h->lib.unnamed = false;
     d->pending_count = 0;  /* its answer was in the gap */
     ws_join(d, h);         /* a frame search, below, as for any gap in frames */
     if (h->ws)

@@ -33,6 +33,7 @@
 #include <strings.h>
 
 #include "dissect/http.h"
+#include "dissect/library.h"
 
 /* Chunks are looked for in at most this many bytes held at the start: a
  * stream's first chunks are small, and bytes held here wait to be shown. */
@@ -198,6 +199,12 @@ int headless_body_start(struct dissect *d, const struct dissect_env *env, struct
     item_add_str(it, "technique", technique_name(technique[shape]));
     item_add_str(it, "why", why[shape]);
     emit_item(env->emitter, it);
+    static const enum lib_wrap wrap[] = {
+        [SHAPE_EVENT_STREAM] = WRAP_MESSAGE, [SHAPE_MULTIPART] = WRAP_NONE,
+        [SHAPE_CHUNKS] = WRAP_LINES,         [SHAPE_HTML_CHUNKS] = WRAP_SCRIPT,
+    };
+    if (wrap[shape] != WRAP_NONE) /* (SockJS's streaming transports: no request names them here) */
+        library_of_joined_body(h, wrap[shape]);
     http_body_joined(env, h, content[shape], boundary); /* (the boundary is copied before a byte is read) */
     d->traits.exchanges[technique[shape]]++;
     d->traits.headless = shape == SHAPE_CHUNKS        ? HEADLESS_XHR_CHUNKS

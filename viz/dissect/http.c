@@ -473,6 +473,7 @@ static bool response_step(struct dissect *d, const struct dissect_env *env, stru
     struct half *client = upgraded ? half_get(d, DIR_C2S) : d->half[DIR_C2S];
     h->lib.lib = req ? req->lib : LIB_NONE; /* what the body or the WebSocket carries */
     h->lib.wrap = req ? req->wrap : WRAP_NONE;
+    h->lib.unnamed = false;
     /* The frames after a cut 101 begin somewhere in the gap: dissect_gap
      * reads both sides as a WebSocket whose 101 was lost
      * (upgrade_answer_lost), the answer's extensions unknown -- whether

@@ -10,7 +10,9 @@
  * URLs").  A capture that began after a WebSocket's handshake has no
  * target to read: there the library is named by the first message that
  * only it would send (library_of_ws_message), and the messages before
- * that one are shown as frames only.  The frames themselves are decoded
+ * that one are shown as frames only; one that began inside a streamed
+ * answer's body, by the first SockJS array of strings in it
+ * (library_of_joined_body).  The frames themselves are decoded
  * by src/proto (sockjs.c, engineio.c, socketio.c); this file only cuts
  * them out of what wraps them:
  *   SockJS xhr, xhr_streaming, xhr_send    a frame per line
@@ -207,6 +209,28 @@ void library_of_ws_message(struct dissect *d, struct half *h, const char *p, siz
     }
 }
 
+void library_of_joined_body(struct half *h, enum lib_wrap wrap)
+{
+    h->lib.lib = LIB_NONE;
+    h->lib.wrap = wrap;
+    h->lib.unnamed = true;
+}
+
+/* A message of a body joined inside (lib.unnamed) names SockJS when it is
+ * an array of strings (frame: as sockjs_signature reads it; escaped: the
+ * same inside a JavaScript string, its quotes escaped).  False while none
+ * has: the message is not shown. */
+static bool named_by(struct half *h, const char *frame, size_t n, bool escaped)
+{
+    if (!h->lib.unnamed)
+        return true;
+    if (escaped ? n < 5 || memcmp(frame, "a[\\\"", 4) != 0 : !sockjs_signature(frame, n))
+        return false;
+    h->lib.lib = LIB_SOCKJS;
+    h->lib.unnamed = false;
+    return true;
+}
+
 void library_note_session(struct half *h, enum push_library lib, struct slice id)
 {
     if (h->lib.session || id.len == 0)
@@ -275,6 +299,8 @@ static void script_items(const struct dissect_env *env, struct half *h, const ch
             call = p + i + 1;
     if (!call)
         return; /* <script>, </script> and the padding lines */
+    if (!named_by(h, call + 1, (size_t)(p + n - call - 1), true))
+        return;
     long len = json_string_len(call, (size_t)(p + n - call));
     if (len < 3) {
         half_error(env, h, "SockJS: a bad frame string in a script call", off, n);
@@ -338,6 +364,8 @@ static void eio_items(const struct dissect_env *env, struct half *h, const char 
 void library_message(const struct dissect_env *env, struct half *h, const char *p, size_t n,
                      uint64_t off)
 {
+    if (!named_by(h, p, n, false))
+        return;
     if (h->lib.lib == LIB_SOCKJS)
         sockjs_items(env, h, p, n, off);
     else if (h->lib.lib != LIB_NONE)

@@ -23,6 +23,12 @@ void library_of_request(struct slice method, struct slice path, struct slice que
  * the transport); a SockJS array of strings from the server.  A counter's
  * "2" and "3" are no heartbeats unless one side answers the other. */
 void library_of_ws_message(struct dissect *d, struct half *h, const char *p, size_t n);
+/* A server's answer joined inside its body (headless.c), no request to
+ * name its library: its messages, as `wrap` cuts them (WRAP_MESSAGE: an
+ * event stream's events, WRAP_LINES: lines of chunks, WRAP_SCRIPT: a page's
+ * script calls), name SockJS from the first that is an array of strings,
+ * which only a SockJS server sends; until then none is shown. */
+void library_of_joined_body(struct half *h, enum lib_wrap wrap);
 /* Remember id as the session this direction speaks for, unless it named
  * one before (a connection serves one session; the first is kept). */
 void library_note_session(struct half *h, enum push_library lib, struct slice id);
