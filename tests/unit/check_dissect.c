@@ -1072,6 +1072,62 @@ START_TEST(a_websocket_joined_late_is_named_by_its_messages)
 }
 END_TEST
 
+/* A capture begun inside a poll's answer: its last 60-odd bytes, one
+ * event, wait for more to say what they are (a Flash message would end
+ * in a NUL), until the next request a second later shows HTTP.  The event
+ * is shown when its bytes came, with their latency, and only once. */
+START_TEST(an_event_in_bytes_that_wait_is_shown_when_they_came)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    char ev[256];
+    size_t len = make_event(ev, sizeof ev, 3, "t");
+    ck_assert_uint_lt(len + 2, 64); /* fewer bytes than detection waits for */
+    put(r, DIR_S2C, "[", 1);
+    put(r, DIR_S2C, ev, len);
+    put(r, DIR_S2C, "]", 1);
+    r->now_ns = ((int64_t)EVENT_TS_MS + 5) * 1000000;
+    send_new(r, DIR_S2C);
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    r->now_ns += 1000000000; /* the next poll, a second later */
+    putf(r, DIR_C2S, "GET /poll?since=3 HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_new(r, DIR_C2S);
+    putf(r, DIR_S2C, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]");
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 3, "t", 1, len, 5.0);
+    ck_assert_uint_eq(count(r, ITEM_HTTP_RESPONSE), 1);
+    run_free(r);
+}
+END_TEST
+
+/* A capture begun inside an event stream whose client says nothing: it is
+ * read as one from the next block (the rest of the one it joined inside
+ * is passed over), named sse, with a `joined` item that says why. */
+START_TEST(an_event_stream_joined_inside_its_body_is_read_from_the_next_block)
+{
+    struct run *r = run_new(FEED_STEPS[_i]);
+    char ev[256];
+    size_t len = make_event(ev, sizeof ev, 4, "u");
+    putf(r, DIR_S2C, "ck 3\"}\n\n"); /* 8 bytes */
+    size_t block = putf(r, DIR_S2C, "id: 4\ndata: ");
+    put(r, DIR_S2C, ev, len);
+    putf(r, DIR_S2C, "\n\n: heartbeat\n\n");
+    send_new(r, DIR_S2C);
+    close_both(r);
+    const struct item *joined = nth(r, ITEM_JOINED, 0);
+    assert_text(joined, "technique", "sse");
+    ck_assert_uint_eq(count(r, ITEM_SSE_EVENT), 1);
+    ck_assert_uint_eq(count(r, ITEM_SSE_COMMENT), 1);
+    assert_text(nth(r, ITEM_ERROR, 0), "what", "8 bytes passed over to the next blank line");
+    ck_assert_uint_eq(count(r, ITEM_EVENT), 1);
+    assert_event(r, 0, 4, "u", block + 12, len, ms_field(nth(r, ITEM_EVENT, 0), "latency_ms"));
+    ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_SSE], 1);
+    ck_assert_uint_eq(dissect_traits(r->d)->headless, HEADLESS_BY_CONTENT);
+    run_free(r);
+}
+END_TEST
+
 /* A server's first segment after the capture began holds one short
  * frame (an Engine.IO ping, 3 bytes): it is read at once, not kept until
  * 9 bytes could show whether they begin HTTP/2's SETTINGS -- so the
@@ -1213,6 +1269,8 @@ int main(void)
     tcase_add_loop_test(tc, a_websocket_joined_late_is_named_by_its_messages, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_sockjs_websocket_joined_late_is_named_by_its_array, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, a_lone_short_frame_joined_late_is_read_at_once, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, an_event_in_bytes_that_wait_is_shown_when_they_came, 0, N_FEED_STEPS);
+    tcase_add_loop_test(tc, an_event_stream_joined_inside_its_body_is_read_from_the_next_block, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, body_with_a_gap_says_what_was_lost, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, sockjs_frames_over_chunks, 0, N_FEED_STEPS);
     tcase_add_loop_test(tc, library_message_too_long_is_skipped, 0, N_FEED_STEPS);

@@ -27,8 +27,11 @@ START_TEST(event_streams)
     ck_assert_int_eq(of("ck 5\"}\n\ndata: tick 6\n\n"), SHAPE_EVENT_STREAM);
     /* in chunks: the chunk framing around the block does not hide it */
     ck_assert_int_eq(of("10\r\ndata: tick 7\n\n\r\n"), SHAPE_EVENT_STREAM);
-    /* fields without the blank line that ends their block: not yet */
-    ck_assert_int_eq(of("data: tick 8\nid: 8\n"), SHAPE_NONE);
+    /* a block not ended yet, or a line still coming that may be a field:
+     * the segment may have ended there, more is waited for */
+    ck_assert_int_eq(of("data: tick 8\nid: 8\n"), SHAPE_PARTIAL);
+    ck_assert_int_eq(of("ck 8\"}\n\nid: 9\nda"), SHAPE_PARTIAL);
+    ck_assert_int_eq(of("ck 8\"}\n\nid: 9\ndate: x"), SHAPE_NONE);
     /* a line that is no field of the stream's breaks the block */
     ck_assert_int_eq(of("data: a\nfrom: b\n\n"), SHAPE_NONE);
     ck_assert_int_eq(of("database: x\n\n"), SHAPE_NONE);
@@ -41,6 +44,8 @@ START_TEST(multipart_parts)
     ck_assert_int_eq((int)boundary.len, 13);
     ck_assert(memcmp(boundary.ptr, "pushlab-event", 13) == 0);
     ck_assert_int_eq(of("--frame\ncontent-type: image/jpeg\n\n"), SHAPE_MULTIPART); /* any case, bare LF */
+    ck_assert_int_eq(of("{\"seq\":3}\r\n--pushlab-ev"), SHAPE_PARTIAL); /* the delimiter still coming */
+    ck_assert_int_eq(of("{\"seq\":3}\r\n--pushlab-event\r\nContent-Ty"), SHAPE_PARTIAL);
     /* a form's part (a client's upload), a boundary with a byte RFC 2046
      * does not allow, one longer than 70 */
     ck_assert_int_eq(of("--form\r\nContent-Disposition: form-data; name=\"a\"\r\n"), SHAPE_NONE);

@@ -291,6 +291,24 @@ def check_joined_late(path):
     return len(frames)
 
 
+def test_where_segments_cut_a_stream_joined_inside_its_body_changes_nothing():
+    """A stream the capture joined inside its body (headless.c), its
+    server's payloads cut into segments of 1 and 7 bytes, reads as it does
+    in whole segments: its shape may show only bytes later (a block, a
+    part's head, a chunk still coming), and is waited for."""
+    for size in (1, 7):
+        for name in ("sse", "multipart", "iframe", "xhr"):
+            head, recs = pcap_records(os.path.join(CAPTURES, name + ".pcap"))
+            read = []
+            for change in (lambda recs: recs, lambda recs: resegmented(recs, size)):
+                its = items(write_copies("late-cut-%s-%d.pcap" % (name, size), head,
+                                         [change(recs[frame - 1:]) for frame in (8, 10)]))
+                read.append(sorted(json.dumps({k: v for k, v in it.items() if k not in ("frame", "packets")},
+                                              sort_keys=True) for it in its if it["type"] != "tcp"))
+            assert read[0] == read[1], (name, size, sorted(set(read[0]) ^ set(read[1]))[:4])
+            assert sum('"type": "joined"' in line for line in read[0]) == 2, (name, read[0][:4])
+
+
 def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     """A live capture started late, on every reference capture and on
     third-party ones: each of their segments as the first captured.  The
@@ -312,6 +330,43 @@ def test_a_capture_begun_at_any_segment_shows_every_event_after_it():
     paths = [p for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))) if not p.endswith("demo.pcap")]
     paths += [os.path.join(CAPTURES, "thirdparty", name + ".pcap") for name in third]
     assert sum(check_joined_late(p) for p in paths) > 300
+
+
+def test_events_in_bytes_that_wait_to_be_told_keep_the_time_they_came():
+    """A capture begun at each segment of each reference capture: every
+    event it shows is shown once, with the latency the whole capture gives
+    it.  The bytes a side sends before the other has said anything may
+    wait for more to tell what protocol they are; the events in them were
+    shown when the other side spoke -- a poll's answer joined late, when
+    the next request came a second later: 1.1 s too late (poll.pcap)."""
+    def ends(f):
+        return frozenset(int(f[end].rsplit(":", 1)[1]) for end in ("client", "server"))
+
+    problems, checked = [], 0
+    for path in [p for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap"))) if not p.endswith("demo.pcap")]:
+        head, recs = pcap_records(path)
+        frames = [r[0] for r in payload_frames(path) if r[4] > 0][1:]
+        cut = write_copies(os.path.basename(path) + "-event-times.pcap", head, [recs[f - 1:] for f in frames])
+        whole = items(path)
+        flow_ends = {f["flow"]: ends(f) for f in of_type(whole, "flow")}
+        latency = {(flow_ends[e["flow"]], e["seq"], e["text"]): e["latency_ms"] for e in of_type(whole, "event")}
+        its = items(cut)
+        late_ends = {f["flow"]: ends(f) for f in of_type(its, "flow")}
+        copy_of = {flow: k for k, flows in flows_by_copy(its).items() for flow in flows}
+        seen = collections.Counter()
+        for e in of_type(its, "event"):
+            k = copy_of[e["flow"]]
+            key = (late_ends[e["flow"]], e["seq"], e["text"])
+            seen[k, key] += 1
+            checked += 1
+            # (each copy is moved k + 1 hours on: variant)
+            if key in latency and abs(e["latency_ms"] - 3600e3 * (k + 1) - latency[key]) > 0.001:
+                problems.append("%s from frame %d: %s %.3f ms late" % (os.path.basename(path), frames[k], e["text"],
+                                                                     e["latency_ms"] - 3600e3 * (k + 1) - latency[key]))
+        problems += ["%s from frame %d: %s shown %d times" % (os.path.basename(path), frames[k], key[2], n)
+                     for (k, key), n in seen.items() if n > 1]
+    assert not problems, "\n".join(problems[:10]) + "\n(%d problems)" % len(problems)
+    assert checked > 1000, checked
 
 
 STREAM_TECHNIQUES = ("sse", "multipart", "iframe", "xhr")
@@ -1644,6 +1699,8 @@ CASES = [test_chunked_gap_inside_a_chunk_loses_nothing_else, test_bytes_after_a_
          test_sequence_numbers_that_pass_2_32_midstream_change_nothing,
          test_where_segments_cut_the_bytes_changes_nothing,
          test_a_capture_begun_at_any_segment_shows_every_event_after_it,
+         test_where_segments_cut_a_stream_joined_inside_its_body_changes_nothing,
+         test_events_in_bytes_that_wait_to_be_told_keep_the_time_they_came,
          test_chunks_joined_inside_a_body_are_a_stream_once_they_go_on_past_a_write,
          test_a_stream_joined_inside_its_body_is_named_and_read_from_its_content] + [make_case(p) for p in sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")))
          if os.path.basename(p) != "demo.pcap"] + \

@@ -547,6 +547,17 @@ void dissect_prefetch(const struct dissect *d, enum item_dir dir)
             __builtin_prefetch(h + at);
 }
 
+/* Bytes that wait for more to say what protocol they are: their events
+ * are shown now, at the time they came (eventscan_early), not when the
+ * other side speaks -- a poll's answer joined late may wait a second for
+ * the next request. */
+static void scan_waiting(const struct dissect_env *env, struct half *h)
+{
+    if (h->mode == MODE_DETECT && h->buf.len)
+        eventscan_early(&h->scan, h->buf.data, h->buf.len, h->buf.offset, env->emitter, env->flow, h->dir,
+                        env->now_ns);
+}
+
 void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_dir dir,
                   const uint8_t *data, size_t len, uint64_t off)
 {
@@ -561,6 +572,7 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
             h->msg_start_ns = env->now_ns; /* a head's first byte: response time ends here */
         bytebuf_lend(&h->buf, data, len, off);
         run(d, env, h);
+        scan_waiting(env, h);
         if (!bytebuf_keep(&h->buf))
             give_up_held(env, h);
     } else {
@@ -573,6 +585,7 @@ void dissect_data(struct dissect *d, const struct dissect_env *env, enum item_di
             }
         }
         run(d, env, h);
+        scan_waiting(env, h);
     }
     /* Bytes held back from the other direction may be usable now (a 101
      * turned waiting client bytes into WebSocket frames). */

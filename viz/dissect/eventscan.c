@@ -11,7 +11,11 @@
  * an event's stream offset is worked out across the framing in between.
  *
  * Each event found becomes an `event` item whose latency is the capture
- * time of the packet that completed it minus the server's `ts`.
+ * time of the packet that completed it minus the server's `ts`.  So bytes
+ * that wait unparsed (a capture begun inside a message: a second of a
+ * poll's answer may wait for the next request to say it is HTTP) are
+ * scanned as they come (eventscan_early), and the parser that reads them
+ * later does not show their events again.
  */
 #include "dissect/eventscan.h"
 
@@ -19,23 +23,37 @@
 
 #include "proto/event.h"
 
+struct eventscan_held {
+    struct bytebuf tail; /* where a partial event begins, to its last byte so far */
+    uint64_t shown_to;   /* stream offset: the events before it were shown early */
+};
+
 void eventscan_init(struct eventscan *s)
 {
-    s->tail = NULL;
+    s->held = NULL;
 }
 
 void eventscan_free(struct eventscan *s)
 {
-    if (s->tail)
-        bytebuf_free(s->tail);
-    free(s->tail);
-    s->tail = NULL;
+    if (s->held)
+        bytebuf_free(&s->held->tail);
+    free(s->held);
+    s->held = NULL;
 }
 
 void eventscan_reset(struct eventscan *s)
 {
-    if (s->tail)
-        bytebuf_reset(s->tail, 0);
+    if (s->held)
+        bytebuf_reset(&s->held->tail, 0);
+}
+
+static struct eventscan_held *held(struct eventscan *s)
+{
+    if (!s->held && (s->held = malloc(sizeof *s->held))) {
+        bytebuf_init(&s->held->tail, VIZ_BODY_KEEP);
+        s->held->shown_to = 0;
+    }
+    return s->held;
 }
 
 /* Where the events of one scan go, and where the scanned bytes sit in the
@@ -88,34 +106,54 @@ static size_t scan(struct scan_target *t, const char *buf, size_t len)
 void eventscan_feed(struct eventscan *s, const void *p, size_t n, uint64_t off,
                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns)
 {
+    if (s->held && s->held->shown_to > off) { /* shown early (eventscan_early) */
+        size_t skip = s->held->shown_to - off < n ? (size_t)(s->held->shown_to - off) : n;
+        p = (const char *)p + skip;
+        n -= skip;
+        off += skip;
+        bytebuf_reset(&s->held->tail, 0); /* (an event begun before them is not completed by what follows) */
+    }
     struct scan_target t = {e, flow, dir, now_ns, off, n, off + n};
-    if (!s->tail || s->tail->len == 0) {
+    struct bytebuf *tail = s->held ? &s->held->tail : NULL;
+    if (!tail || tail->len == 0) {
         /* The common case: no partial event pending, scan in place. */
         size_t done = scan(&t, p, n);
         if (done == n)
             return;
-        if (!s->tail && (s->tail = malloc(sizeof *s->tail)))
-            bytebuf_init(s->tail, VIZ_BODY_KEEP);
-        if (!s->tail)
+        if (!held(s))
             return; /* out of memory: the partial event is not kept */
-        bytebuf_reset(s->tail, off + done);
-        if (!bytebuf_append(s->tail, (const char *)p + done, n - done))
-            bytebuf_reset(s->tail, off + n); /* longer than any event: not one */
+        tail = &s->held->tail;
+        bytebuf_reset(tail, off + done);
+        if (!bytebuf_append(tail, (const char *)p + done, n - done))
+            bytebuf_reset(tail, off + n); /* longer than any event: not one */
         return;
     }
-    size_t held = s->tail->len;
-    if (!bytebuf_append(s->tail, p, n)) {
-        bytebuf_reset(s->tail, off);
+    size_t kept = tail->len;
+    if (!bytebuf_append(tail, p, n)) {
+        bytebuf_reset(tail, off);
         eventscan_feed(s, p, n, off, e, flow, dir, now_ns);
         return;
     }
-    t.off = s->tail->offset;
-    t.split = held;
+    t.off = tail->offset;
+    t.split = kept;
     t.split_off = off;
-    size_t done = scan(&t, s->tail->data, s->tail->len);
-    bytebuf_consume(s->tail, done);
-    /* The held bytes are one partial event (nothing else can start inside
+    size_t done = scan(&t, tail->data, tail->len);
+    bytebuf_consume(tail, done);
+    /* The kept bytes are one partial event (nothing else can start inside
      * one), so once the scan is past them the rest came from this piece. */
-    if (done >= held)
-        s->tail->offset = off + (done - held);
+    if (done >= kept)
+        tail->offset = off + (done - kept);
+}
+
+void eventscan_early(struct eventscan *s, const void *p, size_t n, uint64_t off,
+                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns)
+{
+    uint64_t from = s->held && s->held->shown_to > off ? s->held->shown_to : off;
+    if (from >= off + n || !held(s))
+        return;
+    size_t skip = (size_t)(from - off);
+    struct scan_target t = {e, flow, dir, now_ns, from, n - skip, off + n};
+    /* Up to where a partial event starts: that one is shown when it is
+     * whole, by this scan on more bytes or by the parser's. */
+    s->held->shown_to = from + scan(&t, (const char *)p + skip, n - skip);
 }

@@ -5,9 +5,12 @@
 #include "items/emitter.h"
 #include "proto/bytebuf.h"
 
+struct eventscan_held; /* (eventscan.c) */
+
 struct eventscan {
-    struct bytebuf *tail; /* bytes where an event may have begun (owned; made when a payload first
-                           * ends inside one: most directions never need it) */
+    struct eventscan_held *held; /* bytes where an event may have begun, and how far events were
+                                  * shown ahead of the parser (owned; made when a payload first ends
+                                  * inside an event, or is scanned early: most directions never) */
 };
 
 void eventscan_init(struct eventscan *s);
@@ -19,5 +22,11 @@ void eventscan_reset(struct eventscan *s);
  * and emit an `event` item for each (flow, dir, now_ns say whose and when). */
 void eventscan_feed(struct eventscan *s, const void *p, size_t n, uint64_t off,
                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns);
+/* Bytes p[0..n) at stream offset off wait, unparsed, for more to say what
+ * they are (a capture begun inside a message, whose other side is silent):
+ * the events already whole in them are shown now, at the time they came,
+ * and eventscan_feed passes over them when a parser reads those bytes. */
+void eventscan_early(struct eventscan *s, const void *p, size_t n, uint64_t off,
+                     const struct emitter *e, unsigned flow, enum item_dir dir, int64_t now_ns);
 
 #endif

@@ -35,8 +35,9 @@
 #include "dissect/http.h"
 #include "dissect/library.h"
 
-/* Chunks are looked for in at most this many bytes held at the start: a
- * stream's first chunks are small, and bytes held here wait to be shown. */
+/* A shape is waited for in at most this many bytes held at the start: a
+ * stream's first events and chunks are small, and the rest of what is
+ * held waits to be shown (its pushlab events are shown as they come). */
 #define HEADLESS_WAIT_MAX 4096
 
 static bool line_start(const char *p, size_t i)
@@ -44,16 +45,27 @@ static bool line_start(const char *p, size_t i)
     return i == 0 || p[i - 1] == '\n';
 }
 
+/* Each shape is looked for from every line start: 1 when the bytes show
+ * it, PROTO_PARTIAL when they may once more come (a segment may end
+ * anywhere, a block or a part's head with it), else 0. */
+static int either(int shape, int from_here)
+{
+    return shape == 1 || from_here == 1 ? 1 : shape == PROTO_PARTIAL || from_here == PROTO_PARTIAL ? PROTO_PARTIAL : 0;
+}
+
 /* An event-stream line: a field the WHATWG parser acts on ("data", "event",
- * "id", "retry", with a colon or alone) or a comment (a colon first). */
-static bool event_stream_line(const char *p, size_t n)
+ * "id", "retry", with a colon or alone) or a comment (a colon first);
+ * `whole` false: p[0..n) is the start of a line still coming, which may
+ * become one. */
+static bool event_stream_line(const char *p, size_t n, bool whole)
 {
     static const char *const fields[] = {"data", "event", "id", "retry"};
     if (n && p[0] == ':')
         return true;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         size_t k = strlen(fields[i]);
-        if (n >= k && memcmp(p, fields[i], k) == 0 && (n == k || p[k] == ':'))
+        if (!whole && n <= k ? memcmp(p, fields[i], n) == 0
+                             : n >= k && memcmp(p, fields[i], k) == 0 && (n == k || p[k] == ':'))
             return true;
     }
     return false;
@@ -61,32 +73,33 @@ static bool event_stream_line(const char *p, size_t n)
 
 /* From a line start: event-stream lines, then the blank line that ends
  * their block (dispatching its event, if it had data). */
-static bool event_stream_block_at(const char *p, size_t n)
+static int event_stream_block_at(const char *p, size_t n)
 {
     size_t lines = 0;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0;; lines++) {
         const char *eol = memchr(p + i, '\n', n - i);
-        if (!eol)
-            return false;
+        if (!eol) /* the bytes end inside a line, or right after one */
+            return (lines > 0 || i < n) && event_stream_line(p + i, n - i, false) ? PROTO_PARTIAL
+                   : lines > 0 && i == n                                       ? PROTO_PARTIAL
+                                                                               : 0;
         size_t len = (size_t)(eol - (p + i));
         if (len && p[i + len - 1] == '\r')
             len--;
         if (len == 0)
             return lines > 0;
-        if (!event_stream_line(p + i, len))
-            return false;
-        lines++;
+        if (!event_stream_line(p + i, len, true))
+            return 0;
         i = (size_t)(eol - p) + 1;
     }
-    return false;
 }
 
-static bool shows_event_stream(const char *p, size_t n)
+static int shows_event_stream(const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (line_start(p, i) && event_stream_block_at(p + i, n - i))
-            return true;
-    return false;
+    int shown = 0;
+    for (size_t i = 0; i < n && shown != 1; i++)
+        if (line_start(p, i))
+            shown = either(shown, event_stream_block_at(p + i, n - i));
+    return shown;
 }
 
 /* RFC 2046 §5.1.1's bchars (a space only inside). */
@@ -95,54 +108,58 @@ static bool boundary_char(char c)
     return isalnum((unsigned char)c) || (c && strchr("'()+_,-./:=? ", c));
 }
 
-/* A part's Content-Type field line.  (A form's parts, which a client
- * uploads, start with Content-Disposition instead.) */
-static bool content_type_line(const char *p, size_t n)
+/* A part's Content-Type field line, or (whole false) the start of one.
+ * (A form's parts, which a client uploads, start with Content-Disposition.) */
+static bool content_type_line(const char *p, size_t n, bool whole)
 {
-    return n >= 13 && strncasecmp(p, "Content-Type:", 13) == 0;
+    return n >= 13 ? strncasecmp(p, "Content-Type:", 13) == 0 : !whole && strncasecmp(p, "Content-Type:", n) == 0;
 }
 
-/* The boundary of a delimiter line followed by a Content-Type line; its
- * length (0: none shown), *boundary pointing at it in p. */
-static size_t shown_boundary(const char *p, size_t n, const char **boundary)
+/* From a line start: a delimiter line, its boundary's length in *len,
+ * followed by a Content-Type line. */
+static int delimiter_at(const char *p, size_t n, size_t *len)
 {
-    for (size_t i = 0; i + 2 < n; i++) {
-        if (!line_start(p, i) || p[i] != '-' || p[i + 1] != '-')
-            continue;
-        const char *b = p + i + 2;
-        const char *eol = memchr(b, '\n', n - i - 2);
-        if (!eol)
-            return 0;
-        size_t len = (size_t)(eol - b);
-        if (len && b[len - 1] == '\r')
-            len--;
-        size_t k = 0;
-        while (k < len && boundary_char(b[k]))
-            k++;
-        if (len == 0 || len > BOUNDARY_MAX || k < len || b[len - 1] == ' ')
-            continue;
-        if (content_type_line(eol + 1, (size_t)(p + n - (eol + 1)))) {
-            *boundary = b;
-            return len;
-        }
+    if (n < 2 || p[0] != '-' || p[1] != '-')
+        return n < 2 && memcmp(p, "--", n) == 0 && n > 0 ? PROTO_PARTIAL : 0;
+    const char *b = p + 2, *eol = memchr(b, '\n', n - 2);
+    size_t k = 0, end = eol ? (size_t)(eol - b) : n - 2;
+    while (k < end && boundary_char(b[k]))
+        k++;
+    if (!eol) /* the delimiter line still coming */
+        return k == end && k <= BOUNDARY_MAX ? PROTO_PARTIAL : 0;
+    *len = end && b[end - 1] == '\r' ? end - 1 : end;
+    if (*len == 0 || *len > BOUNDARY_MAX || k < *len || b[*len - 1] == ' ')
+        return 0;
+    size_t rest = (size_t)(p + n - (eol + 1));
+    if (content_type_line(eol + 1, rest, true))
+        return 1;
+    return !memchr(eol + 1, '\n', rest) && content_type_line(eol + 1, rest, false) ? PROTO_PARTIAL : 0;
+}
+
+/* A delimiter line before a Content-Type line; *boundary: where its
+ * boundary is in p, and how long. */
+static int shows_boundary(const char *p, size_t n, struct slice *boundary)
+{
+    int shown = 0;
+    for (size_t i = 0; i < n && shown != 1; i++) {
+        size_t len = 0;
+        int r = line_start(p, i) ? delimiter_at(p + i, n - i, &len) : 0;
+        if (r == 1)
+            *boundary = (struct slice){p + i + 2, len};
+        shown = either(shown, r);
     }
-    return 0;
+    return shown;
 }
 
-/* 1 when a chunk starts at a line start (or the first byte) and the bytes
- * prove it (http_chunk_at); PROTO_PARTIAL when one may, with more bytes. */
+/* A chunk at a line start (or the first byte) that the bytes prove
+ * (http_chunk_at). */
 static int shows_chunks(const char *p, size_t n)
 {
-    bool may = false;
-    for (size_t i = 0; i < n; i++) {
-        if (!line_start(p, i))
-            continue;
-        int r = http_chunk_at(p + i, n - i, true);
-        if (r == 1)
-            return 1;
-        may = may || r == PROTO_PARTIAL;
-    }
-    return may && n < HEADLESS_WAIT_MAX ? PROTO_PARTIAL : 0;
+    int shown = 0;
+    for (size_t i = 0; i < n && shown != 1; i++)
+        if (line_start(p, i))
+            shown = either(shown, http_chunk_at(p + i, n - i, true));
+    return shown;
 }
 
 /* HTML: the page of a forever frame starts with its markup (and padding
@@ -164,14 +181,18 @@ static bool shows_html(const char *p, size_t n)
 
 enum body_shape body_shape(const char *p, size_t n, struct slice *boundary)
 {
-    if (shows_event_stream(p, n))
+    int sse = shows_event_stream(p, n);
+    if (sse == 1)
         return SHAPE_EVENT_STREAM;
-    if ((boundary->len = shown_boundary(p, n, &boundary->ptr)) > 0)
+    *boundary = (struct slice){NULL, 0};
+    int multipart = shows_boundary(p, n, boundary);
+    if (multipart == 1)
         return SHAPE_MULTIPART;
     int chunks = shows_chunks(p, n);
-    if (chunks != 1)
-        return chunks == PROTO_PARTIAL ? SHAPE_PARTIAL : SHAPE_NONE;
-    return shows_html(p, n) ? SHAPE_HTML_CHUNKS : SHAPE_CHUNKS;
+    if (chunks == 1)
+        return shows_html(p, n) ? SHAPE_HTML_CHUNKS : SHAPE_CHUNKS;
+    bool may = sse == PROTO_PARTIAL || multipart == PROTO_PARTIAL || chunks == PROTO_PARTIAL;
+    return may && n < HEADLESS_WAIT_MAX ? SHAPE_PARTIAL : SHAPE_NONE;
 }
 
 int headless_body_start(struct dissect *d, const struct dissect_env *env, struct half *h)
