@@ -47,6 +47,7 @@ struct run {
     struct wire wire[2];           /* by enum item_dir */
     int64_t now_ns;                /* capture time of the next bytes */
     size_t step;                   /* bytes per dissect_data call, 0 = whole */
+    bool joined_late;              /* no SYN captured (dissect_env) */
 };
 
 static void collect(void *ctx, const struct item *it)
@@ -85,7 +86,8 @@ static void run_free(struct run *r)
 
 static struct dissect_env env_of(struct run *r)
 {
-    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns, false, 0, false}; /* no ACK numbers */
+    return (struct dissect_env){&r->emitter, r->classifier, 1, SERVER, -1, r->now_ns,
+                                false, 0, false, r->joined_late}; /* no ACK numbers */
 }
 
 /* ---- building what each side sends ---- */
@@ -1107,6 +1109,7 @@ END_TEST
 START_TEST(an_event_stream_joined_inside_its_body_is_read_from_the_next_block)
 {
     struct run *r = run_new(FEED_STEPS[_i]);
+    r->joined_late = true;
     char ev[256];
     size_t len = make_event(ev, sizeof ev, 4, "u");
     putf(r, DIR_S2C, "ck 3\"}\n\n"); /* 8 bytes */
@@ -1124,6 +1127,15 @@ START_TEST(an_event_stream_joined_inside_its_body_is_read_from_the_next_block)
     assert_event(r, 0, 4, "u", block + 12, len, ms_field(nth(r, ITEM_EVENT, 0), "latency_ms"));
     ck_assert_uint_eq(dissect_traits(r->d)->exchanges[TECH_SSE], 1);
     ck_assert_uint_eq(dissect_traits(r->d)->headless, HEADLESS_BY_CONTENT);
+    run_free(r);
+
+    /* With its start captured, a connection's first bytes begin no body. */
+    r = run_new(FEED_STEPS[_i]);
+    putf(r, DIR_S2C, "id: 4\ndata: x\n\n");
+    send_new(r, DIR_S2C);
+    close_both(r);
+    ck_assert_uint_eq(count(r, ITEM_JOINED) + count(r, ITEM_SSE_EVENT), 0);
+    ck_assert_uint_eq(dissect_traits(r->d)->headless, HEADLESS_NONE);
     run_free(r);
 }
 END_TEST

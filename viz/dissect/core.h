@@ -46,6 +46,10 @@ struct dissect_env {
      * the last, RFC 9293 §3.9.1).  An answer whose head came so waits for
      * the rest of the write before its technique is named (http.c). */
     bool write_continues;
+    /* Neither SYN of the connection was captured: the capture began after
+     * it did, and its first bytes may be the middle of anything (a body's:
+     * headless.c). */
+    bool joined_late;
 };
 
 enum half_mode {

@@ -18,9 +18,9 @@
 #include "dissect/content_coding.h"
 #include "dissect/flash.h"
 #include "dissect/h2.h"
-#include "dissect/headless.h"
 #include "dissect/h2_bodies.h"
 #include "dissect/h2_headers.h"
+#include "dissect/headless.h"
 #include "dissect/http.h"
 #include "dissect/pairing.h"
 #include "dissect/library.h"
@@ -264,10 +264,10 @@ static bool detect_step(struct dissect *d, const struct dissect_env *env, struct
         h->mode = MODE_FLASH;
         return true;
     }
-    /* A server whose client has said nothing: the capture may have begun
-     * inside a streamed answer (headless.c), whose shape may show in a
-     * few bytes (a last chunk) or only in more. */
-    if (h->dir == DIR_S2C && other == MODE_DETECT) {
+    /* A server whose client has said nothing, in a connection the capture
+     * joined: it may have begun inside a streamed answer (headless.c),
+     * whose shape may show in a few bytes (a last chunk) or only in more. */
+    if (h->dir == DIR_S2C && other == MODE_DETECT && env->joined_late) {
         int body = headless_body_start(d, env, h);
         if (body == 1)
             return true;

@@ -7,10 +7,11 @@
  * began.  A teacher who starts pushviz once the demo pages are open sees
  * exactly this.  The technique still shows in the bytes, by shapes that
  * other text does not take by chance:
- *  - an event stream: a "data:" field line and, after it, the blank line
- *    that dispatches its event (WHATWG HTML, "Server-sent events");
+ *  - an event stream: lines of its fields (data:, id:, event:, retry:) or
+ *    comments, then the blank line that ends their block (WHATWG HTML,
+ *    "Server-sent events");
  *  - multipart parts: a delimiter line, two dashes and the boundary
- *    (RFC 2046 §5.1.1), right before a part's header field;
+ *    (RFC 2046 §5.1.1), right before a part's Content-Type;
  *  - chunks (RFC 9112 §7.1): a line of hex digits, exactly that many
  *    bytes, CRLF and the next size line -- a streamed page when they carry
  *    HTML (the forever frame's markup, its <script> elements), else an
@@ -19,12 +20,16 @@
  *    resource sent in chunks (a script, a page), as a head would show when
  *    its body ends with the write that carried it (http.c, body_open).
  * Anything else (the middle of a download, another protocol) is not
- * guessed at: it stays unread, searched only for pushlab events.
+ * guessed at: it stays unread, searched only for pushlab events.  A
+ * segment may end anywhere, so a shape begun and not finished is waited
+ * for (a few KiB at most).
  *
  * Such a body is then read as one whose start a gap took
  * (http_body_joined): its chunk framing and its content's reader each
  * begin at the first place they can trust, and what came before that is
- * passed over and said.
+ * passed over and said.  A `joined` item says what it was named and why;
+ * SockJS, whose streaming transports no request names here, is named by
+ * its first array of strings (library_of_joined_body).
  */
 #include "dissect/headless.h"
 
@@ -195,39 +200,41 @@ enum body_shape body_shape(const char *p, size_t n, struct slice *boundary)
     return may && n < HEADLESS_WAIT_MAX ? SHAPE_PARTIAL : SHAPE_NONE;
 }
 
+/* How each shape is read: its technique, its content, how SockJS would
+ * wrap its frames in it, and why it was named so. */
+static const struct reading {
+    enum technique technique;
+    enum content_kind content;
+    enum lib_wrap wrap;
+    const char *why;
+} readings[] = {
+    [SHAPE_EVENT_STREAM] = {TECH_SSE, CONTENT_SSE, WRAP_MESSAGE,
+                            "event-stream blocks: field lines (data:, id:, event:) or comments, each ended by a "
+                            "blank line"},
+    [SHAPE_MULTIPART] = {TECH_MULTIPART, CONTENT_MULTIPART, WRAP_NONE,
+                         "multipart parts: a delimiter line, --boundary, before each part's Content-Type"},
+    [SHAPE_CHUNKS] = {TECH_XHR, CONTENT_PLAIN, WRAP_LINES,
+                      "chunks: a size line in hex, that many bytes, CRLF, and the next size line"},
+    [SHAPE_HTML_CHUNKS] = {TECH_IFRAME, CONTENT_PLAIN, WRAP_SCRIPT,
+                           "chunks of HTML: a page that streams a <script> a message (the forever frame)"},
+};
+
 int headless_body_start(struct dissect *d, const struct dissect_env *env, struct half *h)
 {
-    static const enum technique technique[] = {
-        [SHAPE_EVENT_STREAM] = TECH_SSE, [SHAPE_MULTIPART] = TECH_MULTIPART,
-        [SHAPE_CHUNKS] = TECH_XHR,       [SHAPE_HTML_CHUNKS] = TECH_IFRAME,
-    };
-    static const char *const why[] = {
-        [SHAPE_EVENT_STREAM] = "event-stream blocks: field lines (data:, id:, event:) or comments, each ended by a blank line",
-        [SHAPE_MULTIPART] = "multipart parts: a delimiter line, --boundary, before each part's Content-Type",
-        [SHAPE_CHUNKS] = "chunks: a size line in hex, that many bytes, CRLF, and the next size line",
-        [SHAPE_HTML_CHUNKS] = "chunks of HTML: a page that streams a <script> a message (the forever frame)",
-    };
-    static const enum content_kind content[] = {
-        [SHAPE_EVENT_STREAM] = CONTENT_SSE, [SHAPE_MULTIPART] = CONTENT_MULTIPART,
-        [SHAPE_CHUNKS] = CONTENT_PLAIN,     [SHAPE_HTML_CHUNKS] = CONTENT_PLAIN,
-    };
     struct slice boundary = {NULL, 0};
     enum body_shape shape = body_shape(h->buf.data, h->buf.len, &boundary);
     if (shape == SHAPE_NONE || shape == SHAPE_PARTIAL)
         return shape == SHAPE_PARTIAL ? PROTO_PARTIAL : 0;
+    const struct reading *r = &readings[shape];
     struct item_builder b;
     struct item *it = half_item(&b, env, h, ITEM_JOINED, h->buf.offset, 0);
-    item_add_str(it, "technique", technique_name(technique[shape]));
-    item_add_str(it, "why", why[shape]);
+    item_add_str(it, "technique", technique_name(r->technique));
+    item_add_str(it, "why", r->why);
     emit_item(env->emitter, it);
-    static const enum lib_wrap wrap[] = {
-        [SHAPE_EVENT_STREAM] = WRAP_MESSAGE, [SHAPE_MULTIPART] = WRAP_NONE,
-        [SHAPE_CHUNKS] = WRAP_LINES,         [SHAPE_HTML_CHUNKS] = WRAP_SCRIPT,
-    };
-    if (wrap[shape] != WRAP_NONE) /* (SockJS's streaming transports: no request names them here) */
-        library_of_joined_body(h, wrap[shape]);
-    http_body_joined(env, h, content[shape], boundary); /* (the boundary is copied before a byte is read) */
-    d->traits.exchanges[technique[shape]]++;
+    if (r->wrap != WRAP_NONE)
+        library_of_joined_body(h, r->wrap);
+    http_body_joined(env, h, r->content, boundary); /* (the boundary is copied before a byte is read) */
+    d->traits.exchanges[r->technique]++;
     d->traits.headless = shape == SHAPE_CHUNKS        ? HEADLESS_XHR_CHUNKS
                          : shape == SHAPE_HTML_CHUNKS ? HEADLESS_HTML_CHUNKS
                                                       : HEADLESS_BY_CONTENT;

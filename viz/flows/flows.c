@@ -496,7 +496,8 @@ static const char *server_text(struct flows *ft, const struct flow *f)
 static struct dissect_env env_for(const struct delivery *d)
 {
     struct dissect_env env = {d->ft->emitter, &d->ft->classifier, d->f->id, server_text(d->ft, d->f),
-                              d->f->handshake_rtt_ms, d->now_ns, false, 0, d->write_continues};
+                              d->f->handshake_rtt_ms, d->now_ns, false, 0, d->write_continues,
+                              !d->f->syn_seen && !d->f->synack_seen};
     /* The sender's ACK number, as an offset of the stream it acknowledges:
      * where that stream's reassembly stands gives the offset of one
      * sequence number, and the rest is sequence arithmetic (mod 2^32). */
