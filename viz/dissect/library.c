@@ -403,8 +403,9 @@ void library_body_feed(const struct dissect_env *env, struct half *h, const char
         if (q->len == 0)
             bytebuf_reset(q, stream_off);
         if (!h->lib.skipping && !bytebuf_append(q, p, take)) {
-            half_error(env, h, "a library message longer than pushviz keeps; skipped", q->offset,
-                       q->len + take);
+            if (!h->lib.unnamed) /* (a line of a body not known to carry SockJS is no message of its) */
+                half_error(env, h, "a library message longer than pushviz keeps; skipped", q->offset,
+                           q->len + take);
             h->lib.skipping = true;
         }
         if (!e)
