@@ -80,10 +80,9 @@ enum role_evidence role_evidence(const uint8_t *p, size_t n)
         return ROLE_H2_SETTINGS;
     if (flash_parse_policy_request(text, n) > 0)
         return ROLE_POLICY_REQUEST;
-    /* A capture begun inside a streamed answer: its server's bytes.  A
-     * client too may send chunks (an upload of unknown length), far more
-     * rarely than a server streams them, and the ports' guess would be no
-     * better. */
+    /* A capture begun inside a streamed answer: its server's bytes.  (A
+     * client too may send chunks, an upload of unknown length, but far
+     * more rarely than servers stream them; browsers do not over HTTP/1.1.) */
     struct slice boundary;
     if (body_shape(text, n, &boundary) > SHAPE_PARTIAL)
         return ROLE_STREAMED_BODY;
