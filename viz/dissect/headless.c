@@ -214,9 +214,11 @@ static const struct reading {
     [SHAPE_MULTIPART] = {TECH_MULTIPART, CONTENT_MULTIPART, WRAP_NONE,
                          "multipart parts: a delimiter line, --boundary, before each part's Content-Type"},
     [SHAPE_CHUNKS] = {TECH_XHR, CONTENT_PLAIN, WRAP_LINES,
-                      "chunks: a size line in hex, that many bytes, CRLF, and the next size line"},
+                      "chunks: a size line in hex, that many bytes, CRLF, and the next size line (a stream "
+                      "if they go on past the write that brought them, else a resource)"},
     [SHAPE_HTML_CHUNKS] = {TECH_IFRAME, CONTENT_PLAIN, WRAP_SCRIPT,
-                           "chunks of HTML: a page that streams a <script> a message (the forever frame)"},
+                           "chunks of HTML: a page that streams a <script> a message (the forever frame), if "
+                           "they go on past the write that brought them, else a page"},
 };
 
 int headless_body_start(struct dissect *d, const struct dissect_env *env, struct half *h)
