@@ -69,9 +69,12 @@ static bool event_stream_line(const char *p, size_t n, bool whole)
         return true;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         size_t k = strlen(fields[i]);
-        if (!whole && n <= k ? memcmp(p, fields[i], n) == 0
-                             : n >= k && memcmp(p, fields[i], k) == 0 && (n == k || p[k] == ':'))
+        if (n < k) {
+            if (!whole && memcmp(p, fields[i], n) == 0) /* its name still coming */
+                return true;
+        } else if (memcmp(p, fields[i], k) == 0 && (n == k || p[k] == ':')) {
             return true;
+        }
     }
     return false;
 }
@@ -83,10 +86,10 @@ static int event_stream_block_at(const char *p, size_t n)
     size_t lines = 0;
     for (size_t i = 0;; lines++) {
         const char *eol = memchr(p + i, '\n', n - i);
-        if (!eol) /* the bytes end inside a line, or right after one */
-            return (lines > 0 || i < n) && event_stream_line(p + i, n - i, false) ? PROTO_PARTIAL
-                   : lines > 0 && i == n                                       ? PROTO_PARTIAL
-                                                                               : 0;
+        if (!eol && i < n) /* the bytes end inside a line */
+            return event_stream_line(p + i, n - i, false) ? PROTO_PARTIAL : 0;
+        if (!eol) /* right after one: a block begun, or nothing yet */
+            return lines > 0 ? PROTO_PARTIAL : 0;
         size_t len = (size_t)(eol - (p + i));
         if (len && p[i + len - 1] == '\r')
             len--;
